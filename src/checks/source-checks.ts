@@ -1,0 +1,83 @@
+import type { Html, Image, Link, Root } from 'mdast';
+import { visit } from 'unist-util-visit';
+import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { placeAt } from '../diagnostics/source-text.js';
+import type { FrontMatterFile } from '../content/front-matter.js';
+import { parseMarkdown } from '../render/markdown.js';
+
+/** Checks that read each file as written, valid or not, so they report alongside front-matter errors. */
+export function checkSources(files: readonly FrontMatterFile[]): Diagnostic[] {
+  return files.flatMap((file) => {
+    const tree = parseMarkdown(file.body);
+    return [...leftoverPlaceholders(file), ...unsafeHtml(file, tree), ...unsafeUrls(file, tree), ...missingAltText(file, tree)];
+  });
+}
+
+const PLACEHOLDER = /\b(TK|TKTK|TODO|FIXME|XXX)\b/g;
+
+function leftoverPlaceholders(file: FrontMatterFile): Diagnostic[] {
+  const problems: Diagnostic[] = [];
+  for (const match of file.source.text.matchAll(PLACEHOLDER)) {
+    problems.push(
+      diagnose(file.source, placeAt(file.source, match.index), 'placeholder-left', `Leftover placeholder "${match[0]}".`, 'Replace it with the missing text before sending.'),
+    );
+  }
+  return problems;
+}
+
+const DANGEROUS_HTML = [
+  { pattern: /<\s*(script|iframe|object|embed|style|form|meta|link|base)\b/i, what: (m: string) => `a <${m.replace(/[<\s]/g, '').toLowerCase()}> tag` },
+  { pattern: /\son[a-z]+\s*=/i, what: () => 'an event handler attribute' },
+  { pattern: /(javascript|vbscript|data)\s*:/i, what: (m: string) => `a ${m.replace(/\s/g, '').toLowerCase()} URL` },
+];
+
+/** Raw HTML is sanitized on the way out anyway; saying so here stops a writer wondering where it went. */
+function unsafeHtml(file: FrontMatterFile, tree: Root): Diagnostic[] {
+  const problems: Diagnostic[] = [];
+  visit(tree, 'html', (node: Html) => {
+    for (const { pattern, what } of DANGEROUS_HTML) {
+      const match = pattern.exec(node.value);
+      if (!match) continue;
+      const at = bodyOffset(file, node.position?.start.offset ?? 0) + match.index + (match[0].startsWith(' ') ? 1 : 0);
+      problems.push(
+        diagnose(file.source, placeAt(file.source, at), 'unsafe-html', `Raw HTML with ${what(match[0].trim())} is not allowed in bulletin content; it would be removed.`, 'Write it in Markdown instead (links: [text](https://...)); scripts, embeds and event handlers never reach subscribers.'),
+      );
+    }
+  });
+  return problems;
+}
+
+function unsafeUrls(file: FrontMatterFile, tree: Root): Diagnostic[] {
+  const problems: Diagnostic[] = [];
+  visit(tree, ['link', 'image', 'definition'], (node) => {
+    const url = (node as Link | Image).url.trim();
+    if (/^(javascript|vbscript|data):/i.test(url)) {
+      problems.push(
+        diagnose(file.source, placeAt(file.source, bodyOffset(file, node.position?.start.offset ?? 0)), 'unsafe-url', `The link to "${url.slice(0, 40)}" is a script, not an address.`, 'Link to a web page (https://...) or an email address (mailto:...).'),
+      );
+    }
+  });
+  return problems;
+}
+
+function missingAltText(file: FrontMatterFile, tree: Root): Diagnostic[] {
+  const problems: Diagnostic[] = [];
+  const report = (offset: number) =>
+    problems.push(
+      diagnose(file.source, placeAt(file.source, bodyOffset(file, offset)), 'image-alt-missing', 'Image has no alt text.', 'Describe the image in the brackets, e.g. ![Board members at the May meeting](board.jpg); screen readers and mail apps that block images show it.'),
+    );
+  visit(tree, 'image', (node: Image) => {
+    if (!node.alt?.trim()) report(node.position?.start.offset ?? 0);
+  });
+  visit(tree, 'html', (node: Html) => {
+    for (const match of node.value.matchAll(/<img\b[^>]*>/gi)) {
+      if (!/\balt\s*=\s*("[^"]+"|'[^']+'|[^\s>"']+)/i.test(match[0])) report((node.position?.start.offset ?? 0) + match.index);
+    }
+  });
+  return problems;
+}
+
+/** Body offsets from remark -> offsets in the whole file. */
+function bodyOffset(file: FrontMatterFile, offsetInBody: number): number {
+  return (file.source.lineStarts[file.bodyLine - 1] ?? 0) + offsetInBody;
+}

@@ -1,0 +1,79 @@
+import { access } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { parseDocument } from 'yaml';
+import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { placeAt, sourceText } from '../diagnostics/source-text.js';
+import type { FrontMatterFile } from './front-matter.js';
+import { readSource } from './read-source.js';
+import { configSchema, type Config } from './schema.js';
+import { validateFrontMatter } from './validate.js';
+import { placeOfPath } from './yaml-place.js';
+
+export const CONFIG_NAMES = ['bulletin.config.yaml', 'bulletin.config.yml', 'bulletin.config.json'];
+
+export interface LoadedConfig {
+  config: Config | undefined;
+  /** Absolute path of the config file, if one was found. */
+  path: string | undefined;
+  problems: Diagnostic[];
+}
+
+/** Reads and checks the site's config. JSON is parsed as YAML (a superset), so both keep positions. */
+export async function loadConfig(root: string): Promise<LoadedConfig> {
+  const path = await findConfig(root);
+  if (!path) {
+    const where = sourceText(join(relative(process.cwd(), root) || '.', CONFIG_NAMES[0]!), '');
+    return {
+      config: undefined,
+      path: undefined,
+      problems: [
+        diagnose(where, { line: 1, column: 1 }, 'config-invalid', `No bulletin.config.yaml or bulletin.config.json in ${root}.`, 'Run Bulletin from the folder that holds your site, or create the config (see the README).'),
+      ],
+    };
+  }
+  const read = await readSource(path, relative(process.cwd(), path) || path);
+  if ('problem' in read) return { config: undefined, path, problems: [read.problem] };
+  const source = read.source;
+  const yaml = parseDocument(source.text, { uniqueKeys: true, prettyErrors: false });
+  if (yaml.errors.length > 0) {
+    const problems = yaml.errors.map((error) =>
+      diagnose(source, placeAt(source, error.pos[0]), 'yaml-syntax', `Syntax error: ${error.message.split('\n')[0]}`, 'Check quotes and indentation.'),
+    );
+    return { config: undefined, path, problems };
+  }
+  const file: FrontMatterFile = { source, yaml, yamlOffset: 0, data: yaml.toJS(), body: '', bodyLine: 1 };
+  const validated = validateFrontMatter(file, configSchema);
+  const problems: Diagnostic[] = validated.problems.map((p) => (p.code === 'unknown-key' ? p : { ...p, code: 'config-invalid' }));
+  if (!validated.value) return { config: undefined, path, problems };
+  problems.push(...duplicateIds(file, validated.value));
+  return { config: problems.length ? undefined : validated.value, path, problems };
+}
+
+async function findConfig(root: string): Promise<string | undefined> {
+  for (const name of CONFIG_NAMES) {
+    const candidate = join(root, name);
+    try {
+      await access(candidate);
+      return candidate;
+    } catch {
+      // try the next name
+    }
+  }
+  return undefined;
+}
+
+function duplicateIds(file: FrontMatterFile, config: Config): Diagnostic[] {
+  const problems: Diagnostic[] = [];
+  for (const key of ['lists', 'places', 'programmes'] as const) {
+    const seen = new Set<string>();
+    config[key].forEach((entry, index) => {
+      if (seen.has(entry.id)) {
+        problems.push(
+          diagnose(file.source, placeOfPath(file, [key, index, 'id']), 'config-invalid', `Duplicate id "${entry.id}" in ${key}.`, 'Each id may appear once.'),
+        );
+      }
+      seen.add(entry.id);
+    });
+  }
+  return problems;
+}

@@ -1,0 +1,80 @@
+import { readFile, stat } from 'node:fs/promises';
+import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { placeAt, sourceText, type SourceText } from '../diagnostics/source-text.js';
+
+/** Larger than any real bulletin item by far; a file this big is a pasted document or a mistake. */
+export const MAX_SOURCE_BYTES = 512 * 1024;
+
+export type ReadResult = { source: SourceText } | { problem: Diagnostic };
+
+/**
+ * Reads a content file as strict UTF-8. CRLF becomes LF and a BOM is dropped, so that every later
+ * position is in characters of one canonical text (columns then match what an editor shows).
+ */
+export async function readSource(path: string, displayPath = path): Promise<ReadResult> {
+  const empty = sourceText(displayPath, '');
+  let bytes: Buffer;
+  try {
+    const info = await stat(path);
+    if (info.size > MAX_SOURCE_BYTES) {
+      return {
+        problem: diagnose(
+          empty,
+          { line: 1, column: 1 },
+          'file-too-large',
+          `File is ${formatKiB(info.size)}; a bulletin file may be at most ${formatKiB(MAX_SOURCE_BYTES)}.`,
+          'Split it into several items, or publish the document elsewhere and link to it.',
+        ),
+      };
+    }
+    bytes = await readFile(path);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    return {
+      problem: diagnose(empty, { line: 1, column: 1 }, 'file-unreadable', `Cannot read the file (${reason}).`, 'Check that it exists and that you may read it.'),
+    };
+  }
+  return decodeSource(bytes, displayPath);
+}
+
+export function decodeSource(bytes: Uint8Array, displayPath: string): ReadResult {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    const lenient = new TextDecoder('utf-8').decode(bytes);
+    const normalized = normalizeNewlines(lenient);
+    const source = sourceText(displayPath, normalized);
+    const place = placeAt(source, Math.max(0, normalized.indexOf('\uFFFD')));
+    return {
+      problem: diagnose(
+        source,
+        place,
+        'invalid-encoding',
+        'File is not valid UTF-8.',
+        'Save it as UTF-8 (in most editors: "Save with encoding" > UTF-8); text pasted from Word or an old system is the usual cause.',
+      ),
+    };
+  }
+  const source = sourceText(displayPath, normalizeNewlines(text));
+  if (source.text.trim() === '') {
+    return {
+      problem: diagnose(
+        source,
+        { line: 1, column: 1 },
+        'file-empty',
+        'File is empty.',
+        'Start it with front matter between two "---" lines (run `bulletin add <kind> <title>` for a skeleton), or delete it.',
+      ),
+    };
+  }
+  return { source };
+}
+
+function normalizeNewlines(text: string): string {
+  return text.replace(/\r\n/g, '\n');
+}
+
+function formatKiB(bytes: number): string {
+  return `${Math.round(bytes / 1024)} KiB`;
+}

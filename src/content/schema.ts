@@ -1,0 +1,180 @@
+import { z } from 'zod';
+
+/**
+ * The content contract: key names here are what comms officers write, and what later stages rely
+ * on. Objects are strict: an unknown key is an error (with a did-you-mean), never silently ignored.
+ * Custom checks put `{ problem, hint }` in their params; `validate.ts` turns them into diagnostics.
+ */
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+export function isCalendarDate(text: string): boolean {
+  const match = ISO_DATE.exec(text);
+  if (!match) return false;
+  const [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
+export const isoDate = z.string().superRefine((value, ctx) => {
+  if (!isCalendarDate(value)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${value}" is not a date written YYYY-MM-DD.`,
+      params: { problem: 'invalid-value', hint: 'Write the date as YYYY-MM-DD, for example 2018-05-11, without quotes.' },
+    });
+  }
+});
+
+/** Text shown on one line (titles, names, subjects): CR or LF here could inject mail headers. */
+export const oneLine = z
+  .string()
+  .trim()
+  .min(1)
+  .superRefine((value, ctx) => {
+    if (/[\r\n\u2028\u2029]/.test(value)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'This text must be on one line, but it contains a line break.',
+        params: { problem: 'multiline-text', hint: 'Remove the line break (\\n or \\r in quotes, or a folded | or > block).' },
+      });
+    }
+  });
+
+const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/);
+
+export const webUrl = z.string().superRefine((value, ctx) => {
+  let ok = false;
+  try {
+    ok = ['http:', 'https:', 'mailto:'].includes(new URL(value).protocol);
+  } catch {
+    ok = false;
+  }
+  if (!ok) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${value}" is not a web address.`,
+      params: { problem: 'unsafe-url', hint: 'Use a full address starting with https:// (or mailto: for email).' },
+    });
+  }
+});
+
+const id = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+/** A reference to a configured id: checked against the config afterwards, with did-you-mean. */
+const ref = z.string().min(1);
+const email = z.email();
+
+const contact = z.strictObject({
+  name: oneLine,
+  email: email.optional(),
+  phone: oneLine.optional(),
+});
+
+const link = z.strictObject({ text: oneLine, url: webUrl });
+
+export const meetingSchema = z
+  .strictObject({
+    title: oneLine,
+    date: isoDate.optional(),
+    start: time.optional(),
+    end: time.optional(),
+    location: oneLine.optional(),
+    description: z.string().optional(),
+    link: webUrl.optional(),
+  })
+  .superRefine((meeting, ctx) => {
+    if (meeting.end && !meeting.start) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['end'],
+        message: 'A meeting with an end time needs a start time.',
+        params: { problem: 'invalid-value', hint: 'Add `start: "HH:MM"`, or remove `end`.' },
+      });
+    }
+    if (meeting.start && meeting.end && meeting.end <= meeting.start) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['end'],
+        message: `The meeting ends (${meeting.end}) before it starts (${meeting.start}).`,
+        params: { problem: 'invalid-value', hint: 'Times are 24-hour HH:MM; check both.' },
+      });
+    }
+    if ((meeting.start || meeting.end) && !meeting.date) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['start'],
+        message: 'A meeting with a time needs a date.',
+        params: { problem: 'invalid-value', hint: 'Add `date: YYYY-MM-DD`, or remove the times.' },
+      });
+    }
+  });
+
+export const issueSchema = z.strictObject({
+  title: oneLine,
+  date: isoDate,
+  summary: oneLine.pipe(z.string().max(200)),
+  subject: oneLine.optional(),
+  author: z.strictObject({ name: oneLine, role: oneLine.optional() }).optional(),
+  editor: oneLine.optional(),
+});
+
+export const itemKinds = ['network', 'programme', 'news', 'meetings'] as const;
+export type ItemKind = (typeof itemKinds)[number];
+
+const itemBase = {
+  kind: z.enum(itemKinds),
+  title: oneLine,
+  order: z.number().int().optional(),
+  places: z.array(ref).optional(),
+  programmes: z.array(ref).optional(),
+  contact: contact.optional(),
+  links: z.array(link).optional(),
+};
+
+export const itemSchemas = {
+  network: z.strictObject(itemBase),
+  news: z.strictObject(itemBase),
+  programme: z.strictObject({ ...itemBase, programme: ref }),
+  meetings: z.strictObject({ ...itemBase, meetings: z.array(meetingSchema).min(1) }),
+} satisfies Record<ItemKind, z.ZodType>;
+
+export type IssueFrontMatter = z.infer<typeof issueSchema>;
+export type MeetingData = z.infer<typeof meetingSchema>;
+export type ItemFrontMatter =
+  | (z.infer<typeof itemSchemas.network> & { kind: 'network' | 'news' })
+  | z.infer<typeof itemSchemas.programme>
+  | z.infer<typeof itemSchemas.meetings>;
+
+const named = z.strictObject({ id, name: oneLine });
+
+export const configSchema = z.strictObject({
+  site: z.strictObject({
+    name: oneLine,
+    tagline: oneLine.optional(),
+    baseUrl: webUrl,
+    timezone: oneLine.default('Europe/London'),
+    locale: oneLine.default('en-GB'),
+  }),
+  sender: z.strictObject({
+    from: z.strictObject({ name: oneLine, email }),
+    replyTo: email.optional(),
+    postalAddress: oneLine,
+  }),
+  lists: z.array(z.strictObject({ id, name: oneLine, description: oneLine.optional() })).min(1),
+  sections: z.array(z.strictObject({ kind: z.enum(itemKinds), title: oneLine })).min(1),
+  labels: z
+    .strictObject({
+      thisWeek: oneLine.default('What else has been happening this week?'),
+      undatedMeetings: oneLine.default('Also next week'),
+      viewOnline: oneLine.default('View this bulletin in your browser'),
+      unsubscribe: oneLine.default('Unsubscribe'),
+      preferences: oneLine.default('Manage your subscription'),
+    })
+    .prefault({}),
+  places: z.array(named).default([]),
+  programmes: z.array(named).default([]),
+  /** Where templates live, relative to the config file; the built-in ones are used when absent. */
+  templates: oneLine.optional(),
+});
+
+export type Config = z.infer<typeof configSchema>;

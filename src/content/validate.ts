@@ -1,0 +1,191 @@
+import type { z } from 'zod';
+import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
+import type { ProblemCode } from '../diagnostics/codes.js';
+import { suggestion } from '../diagnostics/suggest.js';
+import type { FrontMatterFile } from './front-matter.js';
+import { placeOfPath, type YamlPath } from './yaml-place.js';
+
+/** What each key means, for hints that say how to fix a value rather than just that it is wrong. */
+const keyHelp: Record<string, string> = {
+  title: 'a headline on one line, e.g. `title: Stroke programme`',
+  date: 'the date as YYYY-MM-DD, e.g. `date: 2018-05-11`',
+  summary: 'one sentence, shown as the email preheader, e.g. `summary: "News from our stroke programme"`',
+  kind: 'one of network, programme, news, meetings',
+  programme: 'a programme id from bulletin.config.yaml, e.g. `programme: stroke`',
+  programmes: 'a list of programme ids, e.g. `programmes: [stroke, carers]`',
+  places: 'a list of place ids, e.g. `places: [calderdale, leeds]`',
+  order: 'a whole number; lower numbers come first',
+  start: 'a 24-hour time in quotes, e.g. `start: "09:30"`',
+  end: 'a 24-hour time in quotes, e.g. `end: "11:00"`',
+  email: 'an email address, e.g. `email: name@example.org`',
+  meetings: 'a list of meetings, each with at least a `title`',
+  url: 'a full address, e.g. `url: https://example.org/report`',
+  link: 'a full address, e.g. `link: https://example.org/agenda`',
+};
+
+export type Validated<T> = { value: T; problems: Diagnostic[] } | { value: undefined; problems: Diagnostic[] };
+
+export function validateFrontMatter<S extends z.ZodType>(file: FrontMatterFile, schema: S): Validated<z.output<S>> {
+  const result = schema.safeParse(file.data);
+  if (result.success) return { value: result.data, problems: [] };
+  const problems = result.error.issues.flatMap((issue) => issueToDiagnostics(file, schema, issue));
+  return { value: undefined, problems };
+}
+
+function issueToDiagnostics(file: FrontMatterFile, schema: z.ZodType, issue: z.core.$ZodIssue): Diagnostic[] {
+  const path = issue.path as YamlPath;
+  const name = keyName(path);
+  const key = String(path[path.length - 1] ?? '');
+  const help = keyHelp[key];
+  const at = (code: ProblemCode, message: string, hint?: string, where: 'key' | 'value' = 'value') =>
+    diagnose(file.source, placeOfPath(file, path, where), code, message, hint);
+
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const known = keysAt(schema, path);
+      return issue.keys.map((unknown) =>
+        diagnose(
+          file.source,
+          placeOfPath(file, [...path, unknown], 'key'),
+          'unknown-key',
+          `Unknown key "${unknown}"${path.length ? ` in ${name}` : ''}.${suggestion(unknown, known)}`,
+          `Known keys here: ${known.join(', ')}.`,
+        ),
+      );
+    }
+    case 'invalid_type': {
+      const value = valueAt(file.data, path);
+      if (value === undefined || value === null) {
+        const parent = path.slice(0, -1);
+        return [
+          diagnose(
+            file.source,
+            placeOfPath(file, value === null ? path : parent, value === null ? 'key' : 'value'),
+            'missing-key',
+            value === null ? `"${name}" has no value.` : `Missing "${name}".`,
+            help ? `Add ${help}.` : `Add a value for "${name}".`,
+          ),
+        ];
+      }
+      return [
+        at(
+          'invalid-type',
+          `"${name}" should be ${describeType(issue.expected)}, but it is ${describeValue(value)}.`,
+          help ? `Write ${help}.` : issue.expected === 'string' ? 'Put the value in double quotes.' : undefined,
+        ),
+      ];
+    }
+    case 'invalid_value':
+      return [
+        at(
+          'invalid-value',
+          `"${name}" must be one of ${issue.values.map(String).join(', ')}.${suggestion(String(valueAt(file.data, path)), issue.values.map(String))}`,
+          help ? `Write ${help}.` : undefined,
+        ),
+      ];
+    case 'too_small':
+      return [
+        at(
+          issue.origin === 'string' ? 'missing-key' : 'invalid-value',
+          issue.origin === 'string' ? `"${name}" is empty.` : issue.origin === 'array' ? `"${name}" needs at least ${issue.minimum} entr${issue.minimum === 1 ? 'y' : 'ies'}.` : `"${name}" is too small.`,
+          help ? `Write ${help}.` : undefined,
+        ),
+      ];
+    case 'too_big':
+      return [
+        at(
+          'invalid-value',
+          `"${name}" is too long: at most ${issue.maximum} ${issue.origin === 'string' ? 'characters' : 'entries'}.`,
+          key === 'summary' ? 'Mail apps show about 100 characters of the preheader; shorten it to one sentence.' : undefined,
+        ),
+      ];
+    case 'invalid_format':
+      return [
+        at(
+          'invalid-value',
+          `"${name}" is not ${describeFormat(issue.format, key)}: ${JSON.stringify(valueAt(file.data, path))}.`,
+          help ? `Write ${help}.` : undefined,
+        ),
+      ];
+    case 'custom': {
+      const params = (issue.params ?? {}) as { problem?: ProblemCode; hint?: string };
+      return [at(params.problem ?? 'invalid-value', `"${name}": ${issue.message}`, params.hint)];
+    }
+    default:
+      return [at('invalid-value', `"${name}": ${issue.message}`, help ? `Write ${help}.` : undefined)];
+  }
+}
+
+/** `meetings[2].date`: how a person would name the place in the YAML. */
+export function keyName(path: YamlPath): string {
+  return path
+    .map((segment, i) => (typeof segment === 'number' ? `[${segment}]` : `${i ? '.' : ''}${String(segment)}`))
+    .join('') || 'front matter';
+}
+
+function valueAt(data: unknown, path: YamlPath): unknown {
+  let value: unknown = data;
+  for (const segment of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[segment];
+  }
+  return value;
+}
+
+interface SchemaDef {
+  type: string;
+  shape?: Record<string, unknown>;
+  element?: { _zod: { def: SchemaDef } };
+  innerType?: { _zod: { def: SchemaDef } };
+  in?: { _zod: { def: SchemaDef } };
+}
+
+/** The keys an object schema allows at a path, for did-you-mean on an unknown key. */
+function keysAt(schema: z.ZodType, path: YamlPath): string[] {
+  let def = (schema as unknown as { _zod: { def: SchemaDef } })._zod.def;
+  const unwrap = () => {
+    for (let guard = 0; guard < 10; guard++) {
+      const inner = def.innerType ?? def.in;
+      if (!inner) return;
+      def = inner._zod.def;
+    }
+  };
+  unwrap();
+  for (const segment of path) {
+    if (def.type === 'object' && def.shape) {
+      const next = def.shape[String(segment)] as { _zod: { def: SchemaDef } } | undefined;
+      if (!next) return [];
+      def = next._zod.def;
+    } else if (def.type === 'array' && def.element) {
+      def = def.element._zod.def;
+    } else return [];
+    unwrap();
+  }
+  return def.type === 'object' && def.shape ? Object.keys(def.shape) : [];
+}
+
+function describeType(expected: string): string {
+  const words: Record<string, string> = {
+    string: 'text',
+    number: 'a number',
+    int: 'a whole number',
+    array: 'a list',
+    object: 'a set of keys',
+    boolean: 'true or false',
+  };
+  return words[expected] ?? expected;
+}
+
+function describeValue(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object' && value !== null) return 'a set of keys';
+  if (typeof value === 'string') return `the text ${JSON.stringify(value)}`;
+  return `${typeof value === 'number' ? 'the number' : typeof value === 'boolean' ? 'the value' : typeof value} ${String(value)}`;
+}
+
+function describeFormat(format: string, key: string): string {
+  if (format === 'email') return 'a valid email address';
+  if (key === 'start' || key === 'end') return 'a 24-hour time like "09:30"';
+  if (format === 'regex') return 'an id of lower-case letters, digits and hyphens (like "mental-health")';
+  return `a valid ${format}`;
+}

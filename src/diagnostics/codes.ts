@@ -1,0 +1,43 @@
+/**
+ * The table of every problem code Bulletin reports, with its default severity.
+ * Scripts match on these codes (`bulletin check --json`), so they are a contract: add, never rename.
+ */
+export const problemCodes = {
+  // Reading files
+  'file-unreadable': 'error',
+  'file-empty': 'error',
+  'file-too-large': 'error',
+  'invalid-encoding': 'error',
+  // Front matter
+  'frontmatter-missing': 'error',
+  'frontmatter-language': 'error',
+  'yaml-syntax': 'error',
+  'unknown-key': 'error',
+  'missing-key': 'error',
+  'invalid-type': 'error',
+  'invalid-value': 'error',
+  'unknown-kind': 'error',
+  'unknown-programme': 'error',
+  'unknown-place': 'error',
+  'multiline-text': 'error',
+  // Issue structure
+  'issue-missing': 'error',
+  'folder-name': 'error',
+  'date-mismatch': 'error',
+  'duplicate-title': 'error',
+  'unsafe-html': 'error',
+  'unsafe-url': 'error',
+  'config-invalid': 'error',
+  // Rendering
+  'template-error': 'error',
+  'email-too-large': 'error',
+  // Pre-send warnings
+  'meeting-outside-week': 'warning',
+  'empty-section': 'warning',
+  'empty-item': 'warning',
+  'image-alt-missing': 'warning',
+  'placeholder-left': 'warning',
+} as const satisfies Record<string, Severity>;
+
+export type Severity = 'error' | 'warning';
+export type ProblemCode = keyof typeof problemCodes;

@@ -1,0 +1,101 @@
+import Handlebars from 'handlebars';
+import mjml2html from 'mjml';
+import type { Config } from '../../content/model.js';
+import type { RenderedIssue } from '../render-issue.js';
+import { recipientFields, SlotTable, type RecipientField } from './slots.js';
+import { TemplateError, type EmailTemplates } from './templates.js';
+import { emailViewModel } from './view-model.js';
+
+/** What differs per recipient. The dispatcher supplies it for every message. */
+export interface Recipient {
+  email: string;
+  name?: string;
+  unsubscribeUrl: string;
+  preferencesUrl?: string;
+  viewOnlineUrl?: string;
+}
+
+export interface FilledEmail {
+  html: string;
+  text: string;
+}
+
+/** An issue's email, laid out once; `fill` is the cheap per-recipient step. */
+export interface CompiledEmail {
+  date: string;
+  subject: string;
+  preheader: string;
+  /** The issue's page in the web archive. */
+  url: string;
+  fill(recipient: Recipient): FilledEmail;
+  fillHtml(recipient: Recipient): string;
+  /** The email with each recipient field left as a readable `{{recipient.x}}` placeholder. */
+  withPlaceholders(): FilledEmail;
+}
+
+// The per-recipient pass only needs `if`; nothing else a template could call is allowed there.
+const fillEnv = Handlebars.create();
+const fillOptions = { strict: true, knownHelpersOnly: true, knownHelpers: { if: true } } as const;
+
+const MARKER = /\{\{\{?[^{}]*\}\}\}?/g;
+
+function distinctMarkers(text: string): string {
+  return [...new Set(text.match(MARKER) ?? [])].sort().join('\n');
+}
+
+export async function compileEmail(rendered: RenderedIssue, config: Config, templates: EmailTemplates): Promise<CompiledEmail> {
+  const htmlSlots = new SlotTable('html');
+  const mjmlSource = templates.html(emailViewModel(rendered, config, htmlSlots));
+  const htmlLayout = await runMjml(mjmlSource, templates.dir);
+  const htmlFill = fillEnv.compile(htmlLayout, fillOptions);
+
+  const textSlots = new SlotTable('text');
+  const textLayout = templates.text(emailViewModel(rendered, config, textSlots)).replace(/\n{3,}/g, '\n\n\n').trim() + '\n';
+  const textFill = fillEnv.compile(textLayout, { ...fillOptions, noEscape: true });
+
+  const defaults = { preferencesUrl: rendered.url, viewOnlineUrl: rendered.url };
+  const fields = (recipient: Recipient) => ({ ...defaults, name: '', ...dropUndefined(recipient) });
+  const fillHtml = (recipient: Recipient) => htmlFill({ slots: htmlSlots.values, recipient: fields(recipient) });
+  const fillText = (recipient: Recipient) => textFill({ slots: textSlots.values, recipient: fields(recipient) });
+  const placeholders = Object.fromEntries(recipientFields.map((f) => [f, `{{recipient.${f}}}`])) as Record<RecipientField, string>;
+
+  return {
+    date: rendered.issue.date,
+    subject: rendered.issue.subject,
+    preheader: rendered.issue.summary,
+    url: rendered.url,
+    fill: (recipient) => ({ html: fillHtml(recipient), text: fillText(recipient) }),
+    fillHtml,
+    withPlaceholders: () => ({
+      // `if` on a placeholder would be true; show the greeting as it reads with a name.
+      html: fillHtml(placeholders as Recipient),
+      text: fillText(placeholders as Recipient),
+    }),
+  };
+}
+
+/** MJML once per issue. Strict validation: a template mistake fails the build, naming the template. */
+async function runMjml(source: string, templatesDir: string): Promise<string> {
+  const markersBefore = distinctMarkers(source);
+  const result = await (mjml2html as unknown as (s: string, o: object) => Promise<{ html: string; errors: { formattedMessage: string }[] }>)(source, {
+    validationLevel: 'strict',
+    keepComments: false,
+    filePath: templatesDir,
+  }).catch((error: Error & { errors?: { formattedMessage: string }[] }) => {
+    const detail = error.errors?.map((e) => e.formattedMessage).join('; ') ?? error.message;
+    throw new TemplateError(`${templatesDir}/email/email.mjml.hbs`, `MJML rejected the email layout: ${detail}`);
+  });
+  if (result.errors.length) {
+    throw new TemplateError(`${templatesDir}/email/email.mjml.hbs`, `MJML rejected the email layout: ${result.errors.map((e) => e.formattedMessage).join('; ')}`);
+  }
+  // MJML may repeat a marker (the title becomes an aria-label too) but must not lose or alter one.
+  const markersAfter = distinctMarkers(result.html);
+  if (markersAfter !== markersBefore) {
+    throw new TemplateError(`${templatesDir}/email/email.mjml.hbs`, `MJML altered the content markers; keep {{...}} inside mj-text, mj-title, mj-preview or plain attributes.`);
+  }
+  return result.html;
+}
+
+function dropUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

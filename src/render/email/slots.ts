@@ -1,0 +1,56 @@
+import Handlebars from 'handlebars';
+
+/**
+ * Content enters the templates only through slots. In the once-per-issue pass a slot prints as a
+ * marker (`{{{slots.s12}}}`); MJML compiles around the markers; the per-recipient pass fills them
+ * from data. So no title, article or link is ever Handlebars or MJML source, whatever it contains,
+ * and a template that forgets to escape cannot leak raw content either.
+ */
+export class Slot {
+  constructor(private readonly marker: string) {}
+  toHTML(): string {
+    return this.marker;
+  }
+  toString(): string {
+    return this.marker;
+  }
+}
+
+export type Mode = 'html' | 'text';
+
+/** Hands out slots for one rendering (HTML or text) and keeps their final values. */
+export class SlotTable {
+  readonly values: Record<string, string> = {};
+  private next = 0;
+
+  constructor(readonly mode: Mode) {}
+
+  /** Plain text content: HTML-escaped in the HTML part, as written in the text part. */
+  text(value: string): Slot {
+    return this.put(this.mode === 'html' ? Handlebars.escapeExpression(value) : value);
+  }
+
+  /** Content with a sanitized-HTML form and a plain-text form. */
+  rich(html: string, text: string): Slot {
+    return this.put(this.mode === 'html' ? html : text);
+  }
+
+  get count(): number {
+    return this.next;
+  }
+
+  private put(value: string): Slot {
+    const name = `s${this.next++}`;
+    this.values[name] = value;
+    return new Slot(`{{{slots.${name}}}}`);
+  }
+}
+
+/** The fields a dispatcher fills per recipient. */
+export const recipientFields = ['name', 'email', 'unsubscribeUrl', 'preferencesUrl', 'viewOnlineUrl'] as const;
+export type RecipientField = (typeof recipientFields)[number];
+
+/** In the per-issue pass `{{recipient.name}}` prints the per-recipient expression itself. */
+export function recipientMarkers(): Record<RecipientField, Slot> {
+  return Object.fromEntries(recipientFields.map((f) => [f, new Slot(`{{recipient.${f}}}`)])) as Record<RecipientField, Slot>;
+}

@@ -1,0 +1,85 @@
+import { readFile, readdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import Handlebars from 'handlebars';
+import { packageRoot } from '../../package-root.js';
+import { Slot } from './slots.js';
+
+/** The templates shipped with Bulletin, used when a site has no `templates:` of its own. */
+export const BUILTIN_TEMPLATES = join(packageRoot, 'templates');
+
+export interface EmailTemplates {
+  dir: string;
+  html: HandlebarsTemplateDelegate;
+  text: HandlebarsTemplateDelegate;
+}
+
+export class TemplateError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(`${file}: ${message}`);
+  }
+}
+
+const cache = new Map<string, Promise<EmailTemplates>>();
+
+/** Loads and compiles the email templates of a folder once per process. */
+export function loadEmailTemplates(dir: string): Promise<EmailTemplates> {
+  let loaded = cache.get(dir);
+  if (!loaded) {
+    loaded = compileTemplates(dir);
+    cache.set(dir, loaded);
+    loaded.catch(() => cache.delete(dir));
+  }
+  return loaded;
+}
+
+async function compileTemplates(dir: string): Promise<EmailTemplates> {
+  // An isolated environment: helpers and partials of one site never leak into another's.
+  const env = Handlebars.create();
+  env.registerHelper('join', (list: unknown, separator: unknown) =>
+    new env.SafeString(Array.isArray(list) ? list.map(String).join(typeof separator === 'string' ? separator : ', ') : ''),
+  );
+  const partialsDir = join(dir, 'email', 'partials');
+  let partialNames: string[] = [];
+  try {
+    partialNames = (await readdir(partialsDir)).filter((n) => n.endsWith('.hbs'));
+  } catch {
+    // a template set without partials is fine
+  }
+  for (const name of partialNames) {
+    const file = join(partialsDir, name);
+    env.registerPartial(basename(name).replace(/\..*$/, ''), precompile(env, file, await readTemplate(file)));
+  }
+  const htmlFile = join(dir, 'email', 'email.mjml.hbs');
+  const textFile = join(dir, 'email', 'email.txt.hbs');
+  return {
+    dir,
+    html: precompile(env, htmlFile, await readTemplate(htmlFile)),
+    text: precompile(env, textFile, await readTemplate(textFile)),
+  };
+}
+
+async function readTemplate(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw new TemplateError(file, `cannot read the template (${(error as NodeJS.ErrnoException).code ?? String(error)}).`);
+  }
+}
+
+function precompile(env: typeof Handlebars, file: string, source: string): HandlebarsTemplateDelegate {
+  // strict: a misspelt field in a template fails the build instead of printing nothing.
+  // Prototype access stays at Handlebars' safe default (off).
+  const template = env.compile(source, { strict: true });
+  return (context: unknown, options?: Handlebars.RuntimeOptions) => {
+    try {
+      return template(context, options);
+    } catch (error) {
+      throw new TemplateError(file, (error as Error).message.split('\n')[0] ?? String(error));
+    }
+  };
+}
+
+export { Slot };

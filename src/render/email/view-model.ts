@@ -1,0 +1,111 @@
+import type { Config, Meeting } from '../../content/model.js';
+import { dayLabel, longDate } from '../dates.js';
+import type { RenderedIssue } from '../render-issue.js';
+import { recipientMarkers, type Slot, type SlotTable } from './slots.js';
+
+/**
+ * What the email templates see. Every value that comes from content or config is a slot (see
+ * slots.ts); only structure (lists, presence) is visible to the per-issue pass. Absent values are
+ * null rather than missing, so templates can run in Handlebars' strict mode.
+ */
+export function emailViewModel(rendered: RenderedIssue, config: Config, slots: SlotTable) {
+  const t = (value: string) => slots.text(value);
+  const maybe = (value: string | undefined) => (value === undefined || value === '' ? null : t(value));
+  const rule = (value: string, char = '-') => t(char.repeat(Math.min(value.length, 72)));
+  const { issue } = rendered;
+  const name = (list: { id: string; name: string }[], id: string) => list.find((x) => x.id === id)?.name ?? id;
+
+  const thisWeek = config.sections
+    .filter((section) => section.kind !== 'meetings')
+    .map((section) => ({
+      title: t(section.title),
+      rule: rule(section.title),
+      items: rendered.items
+        .filter(({ item }) => item.kind === section.kind)
+        .map(({ item, body }) => ({
+          title: t(item.title),
+          html: slots.rich(body.emailHtml, body.text),
+          links: item.links.map((l) => ({ text: t(l.text), url: t(l.url) })),
+          contact: item.contact
+            ? { name: t(item.contact.name), email: maybe(item.contact.email), phone: maybe(item.contact.phone) }
+            : null,
+          tags: [
+            ...new Set([...(item.programme ? [item.programme] : []), ...item.programmes].map((p) => name(config.programmes, p))),
+            ...item.places.map((p) => name(config.places, p)),
+          ].map(t),
+        })),
+    }))
+    .filter((section) => section.items.length > 0);
+
+  const meetingSection = config.sections.find((s) => s.kind === 'meetings');
+  const allMeetings = rendered.items.flatMap(({ item }) => item.meetings);
+  const meetings =
+    allMeetings.length === 0
+      ? null
+      : {
+          title: t(meetingSection?.title ?? "What's happening next week?"),
+          rule: rule(meetingSection?.title ?? "What's happening next week?"),
+          days: meetingDays(allMeetings, config).map((day) => ({
+            label: t(day.label),
+            meetings: day.meetings.map((m) => ({
+              title: t(m.title),
+              time: m.start ? t(m.end ? `${m.start}–${m.end}` : m.start) : null,
+              location: maybe(m.location),
+              description: maybe(m.description?.trim().replace(/\s+/g, ' ')),
+              link: maybe(m.link),
+            })),
+          })),
+        };
+
+  const fromName = config.sender.from.name;
+  return {
+    site: { name: t(config.site.name), tagline: maybe(config.site.tagline), url: t(config.site.baseUrl) },
+    sender: { name: t(fromName), email: t(config.sender.from.email), postalAddress: t(config.sender.postalAddress) },
+    labels: {
+      thisWeek: t(config.labels.thisWeek),
+      thisWeekRule: rule(config.labels.thisWeek),
+      viewOnline: t(config.labels.viewOnline),
+      unsubscribe: t(config.labels.unsubscribe),
+      preferences: t(config.labels.preferences),
+    },
+    issue: {
+      title: t(issue.title),
+      rule: rule(issue.title, '='),
+      subject: t(issue.subject),
+      summary: t(issue.summary),
+      date: t(issue.date),
+      dateLabel: t(longDate(issue.date, config.site.locale)),
+      url: t(rendered.url),
+    },
+    lead: {
+      html: slots.rich(rendered.lead.emailHtml, rendered.lead.text),
+      author: issue.author ? { name: t(issue.author.name), role: maybe(issue.author.role) } : null,
+    },
+    thisWeek,
+    meetings,
+    recipient: recipientMarkers(),
+  };
+}
+
+export interface MeetingDay {
+  label: string;
+  meetings: Meeting[];
+}
+
+/** Meetings by day in date then time order; those with no day ("next week") come last. */
+export function meetingDays(meetings: readonly Meeting[], config: Config): MeetingDay[] {
+  const dated = meetings.filter((m) => m.date).sort((a, b) => a.date!.localeCompare(b.date!) || (a.start ?? '').localeCompare(b.start ?? ''));
+  const days: MeetingDay[] = [];
+  for (const meeting of dated) {
+    const label = dayLabel(meeting.date!, config.site.locale);
+    const last = days[days.length - 1];
+    if (last && last.label === label) last.meetings.push(meeting);
+    else days.push({ label, meetings: [meeting] });
+  }
+  const undated = meetings.filter((m) => !m.date);
+  if (undated.length) days.push({ label: config.labels.undatedMeetings, meetings: undated });
+  return days;
+}
+
+export type EmailViewModel = ReturnType<typeof emailViewModel>;
+export type { Slot };

@@ -1,0 +1,120 @@
+import type { Nodes, Parents, PhrasingContent, Root, RootContent, Table } from 'mdast';
+
+/**
+ * Markdown tree -> the text/plain part. Written by hand because the libraries that do this start
+ * from HTML (html-to-text) or drop link targets (strip-markdown); a reader of the text part needs
+ * the URLs, list structure and headings that only the Markdown tree still has.
+ */
+export function markdownToText(root: Root, width = 72): string {
+  return blocks(root.children, width).join('\n\n').trim();
+}
+
+function blocks(nodes: readonly RootContent[], width: number): string[] {
+  return nodes.map((node) => block(node, width)).filter((text) => text.trim() !== '');
+}
+
+function block(node: RootContent, width: number): string {
+  switch (node.type) {
+    case 'heading': {
+      const text = inline(node.children);
+      if (node.depth <= 2) return `${text}\n${(node.depth === 1 ? '=' : '-').repeat(Math.min(text.length, width))}`;
+      return text;
+    }
+    case 'paragraph':
+      return wrap(inline(node.children), width);
+    case 'list':
+      return node.children
+        .map((item, i) => {
+          const marker = node.ordered ? `${(node.start ?? 1) + i}. ` : '* ';
+          const check = item.checked === true ? '[x] ' : item.checked === false ? '[ ] ' : '';
+          const body = (item.spread ? blocks(item.children, width - marker.length).join('\n\n') : blocks(item.children, width - marker.length).join('\n'));
+          return prefixLines(check + body, marker, ' '.repeat(marker.length));
+        })
+        .join(node.spread ? '\n\n' : '\n');
+    case 'blockquote':
+      return prefixLines(blocks(node.children, width - 2).join('\n\n'), '> ', '> ');
+    case 'code':
+      return prefixLines(node.value, '    ', '    ');
+    case 'thematicBreak':
+      return '-'.repeat(Math.min(20, width));
+    case 'table':
+      return table(node);
+    case 'html':
+      return stripTags(node.value);
+    case 'definition':
+    case 'footnoteDefinition':
+      return '';
+    default:
+      return 'children' in node ? wrap(inline((node as Parents).children as PhrasingContent[]), width) : 'value' in node ? String(node.value) : '';
+  }
+}
+
+function inline(nodes: readonly Nodes[]): string {
+  return nodes.map(phrase).join('');
+}
+
+function phrase(node: Nodes): string {
+  switch (node.type) {
+    case 'text':
+      return node.value.replace(/\s*\n\s*/g, ' ');
+    case 'inlineCode':
+      return node.value;
+    case 'break':
+      return '\n';
+    case 'link': {
+      const text = inline(node.children).trim();
+      const url = node.url;
+      if (!text || text === url || `mailto:${text}` === url) return url;
+      return `${text} (${url})`;
+    }
+    case 'image':
+      return node.alt ? `[Image: ${node.alt}]` : '';
+    case 'footnoteReference':
+      return `[${node.identifier}]`;
+    case 'html':
+      return stripTags(node.value);
+    default:
+      return 'children' in node ? inline((node as Parents).children as Nodes[]) : 'value' in node ? String(node.value) : '';
+  }
+}
+
+function table(node: Table): string {
+  const rows = node.children.map((row) => row.children.map((cell) => inline(cell.children).trim()));
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' | ').trimEnd();
+  const [head, ...rest] = rows;
+  if (!head) return '';
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('-+-'), ...rest.map(line)].join('\n');
+}
+
+/** Greedy word wrap; a word longer than the line (a URL) stays whole rather than being broken. */
+export function wrap(text: string, width: number): string {
+  return text
+    .split('\n')
+    .map((paragraphLine) => {
+      const words = paragraphLine.split(/ +/).filter(Boolean);
+      const lines: string[] = [];
+      let current = '';
+      for (const word of words) {
+        if (current && current.length + 1 + word.length > width) {
+          lines.push(current);
+          current = word;
+        } else current = current ? `${current} ${word}` : word;
+      }
+      if (current) lines.push(current);
+      return lines.join('\n');
+    })
+    .join('\n');
+}
+
+function prefixLines(text: string, first: string, rest: string): string {
+  return text
+    .split('\n')
+    .map((line, i) => (line === '' ? rest.trimEnd() : (i === 0 ? first : rest) + line))
+    .join('\n');
+}
+
+function stripTags(html: string): string {
+  return html.replace(/<[^>]*>/g, '').trim();
+}
