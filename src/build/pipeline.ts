@@ -20,6 +20,8 @@ export interface PipelineOptions {
   /** Write dist/email/DATE/email.{html,txt}; false for `check`. */
   write: boolean;
   outDir?: string;
+  /** With `write`: warnings also keep an issue from being written. */
+  strict?: boolean;
 }
 
 export interface OutputFile {
@@ -70,7 +72,7 @@ async function runIssue(root: string, date: string, config: Config, templatesDir
   const htmlBytes = Buffer.byteLength(output.html);
   problems.push(...checkEmailSize(issue, htmlBytes));
   const report: IssueReport = { date, problems: sortDiagnostics(problems), email };
-  if (!options.write || hasErrors(problems)) return report;
+  if (!options.write || hasErrors(problems) || (options.strict && problems.length > 0)) return report;
 
   const dir = join(resolve(options.outDir ?? join(root, 'dist')), 'email', date);
   const html = join(dir, 'email.html');

@@ -1,5 +1,4 @@
 import Handlebars from 'handlebars';
-import mjml2html from 'mjml';
 import type { Config } from '../../content/model.js';
 import type { RenderedIssue } from '../render-issue.js';
 import { recipientFields, SlotTable, type RecipientField } from './slots.js';
@@ -77,6 +76,8 @@ export async function compileEmail(rendered: RenderedIssue, config: Config, temp
 /** MJML once per issue. Strict validation: a template mistake fails the build, naming the template. */
 async function runMjml(source: string, templatesDir: string): Promise<string> {
   const markersBefore = distinctMarkers(source);
+  // Loaded on first use: MJML takes most of a second to import, and `--help` should not wait for it.
+  const { default: mjml2html } = await import('mjml');
   const result = await (mjml2html as unknown as (s: string, o: object) => Promise<{ html: string; errors: { formattedMessage: string }[] }>)(source, {
     validationLevel: 'strict',
     keepComments: false,

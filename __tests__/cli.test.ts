@@ -1,0 +1,93 @@
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bulletin, repoRoot } from './helpers/cli.js';
+
+let site: string;
+
+beforeEach(() => {
+  site = mkdtempSync(join(tmpdir(), 'bulletin-cli-'));
+  cpSync(join(repoRoot, 'bulletin.config.yaml'), join(site, 'bulletin.config.yaml'));
+  cpSync(join(repoRoot, 'bulletins', '2018-05-11'), join(site, 'bulletins', '2018-05-11'), { recursive: true });
+});
+
+afterEach(() => rmSync(site, { recursive: true, force: true }));
+
+test('check on the sample passes with exit 0 and a JSON document on stdout', () => {
+  const result = bulletin(['check', '2018-05-11', '--json'], site);
+  expect(result.status).toBe(0);
+  const report = JSON.parse(result.stdout);
+  expect(report).toMatchObject({ ok: true, errors: 0, warnings: 0 });
+  expect(report.issues[0].date).toBe('2018-05-11');
+});
+
+test('build writes email.html and email.txt and reports their sizes', () => {
+  const result = bulletin(['build', '--json'], site);
+  expect(result.status).toBe(0);
+  const report = JSON.parse(result.stdout);
+  const html = join(site, 'dist', 'email', '2018-05-11', 'email.html');
+  expect(report.issues[0].html).toEqual({ path: html, bytes: readFileSync(html).length });
+  expect(report.issues[0].text.bytes).toBe(readFileSync(join(site, 'dist', 'email', '2018-05-11', 'email.txt')).length);
+  expect(result.stderr).toMatch(/2018-05-11: built dist\/email\/2018-05-11\/email.html/);
+});
+
+test('bad usage exits 2; --help exits 0', () => {
+  expect(bulletin(['check', '11-05-2018'], site).status).toBe(2);
+  expect(bulletin(['frobnicate'], site).status).toBe(2);
+  expect(bulletin(['add', 'netwrok', 'A title'], site)).toMatchObject({ status: 2, stderr: expect.stringContaining('Did you mean "network"?') });
+  expect(bulletin(['add', 'programme', 'Stroke news'], site)).toMatchObject({ status: 2, stderr: expect.stringContaining('--programme') });
+  for (const command of [[], ['new'], ['add'], ['check'], ['build']]) {
+    const help = bulletin([...command, '--help'], site);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/Usage: bulletin/);
+  }
+});
+
+test('new scaffolds an issue that checks clean of errors, and refuses to overwrite it', () => {
+  const created = bulletin(['new', '--date', '2018-06-01', '--json'], site);
+  expect(created.status).toBe(0);
+  expect(JSON.parse(created.stdout).files).toHaveLength(2);
+  const check = JSON.parse(bulletin(['check', '2018-06-01', '--json'], site).stdout);
+  expect(check.errors).toBe(0);
+  expect(check.issues[0].problems.map((p: { code: string }) => p.code)).toContain('placeholder-left');
+  expect(bulletin(['check', '2018-06-01', '--strict'], site).status).toBe(1);
+
+  const before = readFileSync(join(site, 'bulletins', '2018-06-01', 'issue.md'), 'utf8');
+  const again = bulletin(['new', '--date', '2018-06-01'], site);
+  expect(again.status).toBe(1);
+  expect(again.stderr).toMatch(/already exists; nothing was changed/);
+  expect(readFileSync(join(site, 'bulletins', '2018-06-01', 'issue.md'), 'utf8')).toBe(before);
+});
+
+test('new defaults to the coming Friday', () => {
+  const result = JSON.parse(bulletin(['new', '--json'], site).stdout);
+  expect(new Date(`${result.date}T00:00:00Z`).getUTCDay()).toBe(5);
+  expect(result.date > new Date().toISOString().slice(0, 10)).toBe(true);
+});
+
+test('add writes a valid skeleton for each kind', () => {
+  const add = (args: string[]) => bulletin(['add', ...args, '--issue', '2018-05-11', '--json'], site);
+  const network = add(['network', 'Digital network: May update']);
+  expect(network.status).toBe(0);
+  const path = JSON.parse(network.stdout).path as string;
+  expect(path).toMatch(/07-digital-network-may-update\.md$/);
+  expect(readFileSync(path, 'utf8')).toContain('title: "Digital network: May update"');
+  expect(add(['programme', 'Cancer alliance', '--programme', 'cancer']).status).toBe(0);
+  expect(add(['news', 'A news item']).status).toBe(0);
+  const check = JSON.parse(bulletin(['check', '2018-05-11', '--json'], site).stdout);
+  expect(check.errors).toBe(0);
+  expect(check.issues[0].problems.filter((p: { code: string }) => p.code !== 'placeholder-left')).toEqual([]);
+  expect(add(['network', 'Digital network: May update']).status).toBe(1);
+});
+
+test('a build with errors writes nothing and keeps the previous output', () => {
+  expect(bulletin(['build', '2018-05-11'], site).status).toBe(0);
+  const html = join(site, 'dist', 'email', '2018-05-11', 'email.html');
+  const before = readFileSync(html, 'utf8');
+  cpSync(join(site, 'bulletins', '2018-05-11', '04-maternity.md'), join(site, 'bulletins', '2018-05-11', '09-copy.md'));
+  const result = bulletin(['build', '2018-05-11'], site);
+  expect(result.status).toBe(1);
+  expect(result.stderr).toMatch(/bulletins\/2018-05-11\/09-copy.md:3:8 {2}error {2}The title "Maternity" is also used by 04-maternity.md/);
+  expect(readFileSync(html, 'utf8')).toBe(before);
+  expect(existsSync(`${html}.tmp`)).toBe(false);
+});

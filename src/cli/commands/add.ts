@@ -1,0 +1,69 @@
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { loadConfig } from '../../content/config.js';
+import { listIssueDates } from '../../content/issues-dir.js';
+import { itemSkeleton, slug } from '../../content/scaffold.js';
+import { itemKinds, type ItemKind } from '../../content/schema.js';
+import { suggestion } from '../../diagnostics/suggest.js';
+import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
+import { printJson, say, shortPath } from '../io.js';
+import { assertDate } from '../select-dates.js';
+import type { GlobalOptions } from '../main.js';
+
+export function registerAdd(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
+  program
+    .command('add')
+    .description('add an item file to an issue, with a valid skeleton for its kind')
+    .argument('<kind>', `the kind of item: ${itemKinds.join(', ')}`)
+    .argument('<title>', 'the item title, on one line')
+    .option('--issue <YYYY-MM-DD>', 'the issue to add to (default: the latest issue)')
+    .option('--programme <id>', 'for kind programme: the programme id from the config')
+    .option('--json', 'print one JSON document on stdout')
+    .action((kind: string, title: string, options: { issue?: string; programme?: string; json?: boolean }) =>
+      run(async () => {
+        const { root } = program.opts<GlobalOptions>();
+        if (!(itemKinds as readonly string[]).includes(kind)) throw new UsageError(`Unknown kind "${kind}".${suggestion(kind, itemKinds)} The kinds are ${itemKinds.join(', ')}.`);
+        if (/[\r\n]/.test(title) || title.trim() === '') throw new UsageError('The title must be one non-empty line.');
+        const date = options.issue ? assertDate(options.issue) : (await listIssueDates(root)).pop();
+        if (!date) throw new UsageError('There is no issue to add to. Start one with `bulletin new`.');
+        const dir = join(root, 'bulletins', date);
+        let existing: string[];
+        try {
+          existing = await readdir(dir);
+        } catch {
+          throw new UsageError(`There is no issue ${date}. Create it with \`bulletin new --date ${date}\`.`);
+        }
+        if (kind === 'programme') await assertProgramme(root, options.programme);
+
+        const sameTitle = existing.find((n) => n.replace(/^\d+-/, '') === `${slug(title)}.md`);
+        if (sameTitle && kind !== 'meetings') {
+          say(`${shortPath(join(dir, sameTitle))} already has this title; nothing was changed.`);
+          if (options.json) printJson({ ok: false, path: join(dir, sameTitle), reason: 'exists' });
+          return EXIT_FAILED;
+        }
+        const numbers = existing.map((n) => /^(\d+)-/.exec(n)?.[1]).filter(Boolean).map(Number);
+        const next = String((numbers.length ? Math.max(...numbers) : 0) + 1).padStart(2, '0');
+        const name = kind === 'meetings' ? 'meetings.md' : `${next}-${slug(title)}.md`;
+        const path = join(dir, name);
+        try {
+          await writeFile(path, itemSkeleton(kind as ItemKind, title.trim(), date, options.programme), { flag: 'wx' });
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+          say(`${shortPath(path)} already exists; nothing was changed.`);
+          if (options.json) printJson({ ok: false, path, reason: 'exists' });
+          return EXIT_FAILED;
+        }
+        say(`Created ${shortPath(path)}. Write the item, then run \`bulletin check ${date}\`.`);
+        if (options.json) printJson({ ok: true, date, path });
+        return EXIT_OK;
+      }),
+    );
+}
+
+async function assertProgramme(root: string, programme: string | undefined): Promise<void> {
+  const { config } = await loadConfig(root);
+  const ids = config?.programmes.map((p) => p.id) ?? [];
+  if (!programme) throw new UsageError(`A programme item needs --programme <id>; the programmes are: ${ids.join(', ')}.`);
+  if (config && !ids.includes(programme)) throw new UsageError(`Unknown programme "${programme}".${suggestion(programme, ids)} The programmes are: ${ids.join(', ')}.`);
+}

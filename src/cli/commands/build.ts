@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { EXIT_FAILED, EXIT_OK } from '../exit.js';
+import { kb, printJson, say, shortPath } from '../io.js';
+import { formatSummary, problemsJson, reportProblems } from '../report.js';
+import { selectDates } from '../select-dates.js';
+import type { GlobalOptions } from '../main.js';
+
+export function registerBuild(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
+  program
+    .command('build')
+    .description('build the email (HTML + plain text) of issues into dist/email/YYYY-MM-DD/')
+    .argument('[dates...]', 'issue dates (YYYY-MM-DD); default: the latest issue')
+    .option('--all', 'build every issue')
+    .option('--strict', 'treat warnings as errors')
+    .option('--out <dir>', 'output folder', 'dist')
+    .option('--json', 'print one JSON document on stdout (paths and byte sizes)')
+    .addHelpText('after', '\nNothing is written for an issue with errors; a previous build of it is left as it was.')
+    .action((dates: string[], options: { all?: boolean; strict?: boolean; out: string; json?: boolean }) =>
+      run(async () => {
+        const { root } = program.opts<GlobalOptions>();
+        const selected = await selectDates(root, dates, options.all);
+        const { runPipeline } = await import('../../build/pipeline.js');
+        const report = await runPipeline({ root, dates: selected, write: true, outDir: options.out, strict: options.strict ?? false });
+        const outcome = reportProblems(report, options.strict ?? false);
+        for (const issue of report.issues) {
+          if (issue.outputs) {
+            const { html, text } = issue.outputs;
+            say(`${issue.date}: built ${shortPath(html.path)} (${kb(html.bytes)}) and ${shortPath(text.path)} (${kb(text.bytes)}); ${formatSummary(issue.problems)}`);
+          } else say(`${issue.date}: not built; ${formatSummary(issue.problems)}`);
+        }
+        if (options.json) {
+          printJson({
+            ok: outcome.ok,
+            errors: outcome.errors,
+            warnings: outcome.warnings,
+            config: problemsJson(report.configProblems),
+            issues: report.issues.map((i) => ({
+              date: i.date,
+              built: Boolean(i.outputs),
+              ...(i.outputs ? { html: i.outputs.html, text: i.outputs.text } : {}),
+              problems: problemsJson(i.problems),
+            })),
+          });
+        }
+        return outcome.ok ? EXIT_OK : EXIT_FAILED;
+      }),
+    );
+}

@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import { EXIT_FAILED, EXIT_OK } from '../exit.js';
+import { printJson, say } from '../io.js';
+import { formatSummary, problemsJson, reportProblems } from '../report.js';
+import { selectDates } from '../select-dates.js';
+import type { GlobalOptions } from '../main.js';
+
+export function registerCheck(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
+  program
+    .command('check')
+    .description('validate issues and run the pre-send checks; every problem is reported with file:line:column')
+    .argument('[dates...]', 'issue dates (YYYY-MM-DD); default: the latest issue')
+    .option('--all', 'check every issue')
+    .option('--strict', 'fail (exit 1) on warnings too')
+    .option('--json', 'print one JSON document on stdout')
+    .addHelpText('after', '\nExit codes: 0 no errors, 1 errors (or warnings with --strict), 2 bad usage.')
+    .action((dates: string[], options: { all?: boolean; strict?: boolean; json?: boolean }) =>
+      run(async () => {
+        const { root } = program.opts<GlobalOptions>();
+        const selected = await selectDates(root, dates, options.all);
+        const { runPipeline } = await import('../../build/pipeline.js');
+        const report = await runPipeline({ root, dates: selected, write: false });
+        const outcome = reportProblems(report, options.strict ?? false);
+        for (const issue of report.issues) say(`${issue.date}: ${formatSummary(issue.problems)}`);
+        if (options.json) {
+          printJson({
+            ok: outcome.ok,
+            errors: outcome.errors,
+            warnings: outcome.warnings,
+            config: problemsJson(report.configProblems),
+            issues: report.issues.map((i) => ({ date: i.date, problems: problemsJson(i.problems) })),
+          });
+        }
+        return outcome.ok ? EXIT_OK : EXIT_FAILED;
+      }),
+    );
+}

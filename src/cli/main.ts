@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { packageRoot } from '../package-root.js';
+import { registerAdd } from './commands/add.js';
+import { registerBuild } from './commands/build.js';
+import { registerCheck } from './commands/check.js';
+import { registerNew } from './commands/new.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './exit.js';
+import { say } from './io.js';
+
+export interface GlobalOptions {
+  root: string;
+}
+
+const { version } = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string };
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let exitCode = EXIT_OK;
+  const run = async (action: () => Promise<number>) => {
+    try {
+      exitCode = await action();
+    } catch (error) {
+      if (error instanceof UsageError) {
+        say(`bulletin: ${error.message}`);
+        exitCode = EXIT_USAGE;
+      } else {
+        say(`bulletin: ${(error as Error).stack ?? String(error)}`);
+        exitCode = EXIT_FAILED;
+      }
+    }
+  };
+
+  const program = new Command('bulletin')
+    .description('Write, check and build a weekly bulletin as email.')
+    .version(version)
+    .option('--root <dir>', 'the site folder (bulletin.config.yaml, bulletins/, templates/)', process.cwd())
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
+  program.hook('preAction', () => {
+    program.setOptionValue('root', resolve(program.opts<GlobalOptions>().root));
+  });
+  for (const register of [registerNew, registerAdd, registerCheck, registerBuild]) {
+    register(program, run);
+  }
+  program.commands.forEach((command) => command.exitOverride());
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
+      return ok ? EXIT_OK : EXIT_USAGE;
+    }
+    throw error;
+  }
+  return exitCode;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    say(`bulletin: ${(error as Error).stack ?? String(error)}`);
+    process.exitCode = EXIT_FAILED;
+  },
+);

@@ -1,0 +1,25 @@
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { formatDiagnostic, formatSummary } from '../diagnostics/format.js';
+import type { PipelineReport } from '../build/pipeline.js';
+import { say } from './io.js';
+
+export interface Outcome {
+  ok: boolean;
+  errors: number;
+  warnings: number;
+}
+
+/** Prints every problem of a run, and says whether the run failed (errors, or warnings when strict). */
+export function reportProblems(report: PipelineReport, strict: boolean): Outcome {
+  const all: Diagnostic[] = [...report.configProblems, ...report.issues.flatMap((i) => i.problems)];
+  for (const problem of all) say(`${formatDiagnostic(problem)}\n`);
+  const errors = all.filter((d) => d.severity === 'error').length;
+  const warnings = all.length - errors;
+  return { ok: errors === 0 && (!strict || warnings === 0), errors, warnings };
+}
+
+export function problemsJson(problems: readonly Diagnostic[]) {
+  return problems.map(({ frame: _frame, ...rest }) => rest);
+}
+
+export { formatSummary };
