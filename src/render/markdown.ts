@@ -11,11 +11,8 @@ import { visit } from 'unist-util-visit';
 
 const parser = unified().use(remarkParse).use(remarkGfm);
 
-/** The GitHub schema (no script, no event handlers, no javascript: URLs), minus form controls. */
-const sanitizeSchema = {
-  ...defaultSchema,
-  tagNames: (defaultSchema.tagNames ?? []).filter((t) => t !== 'input'),
-};
+/** GitHub's schema: no script, no event handlers, no javascript: URLs (task-list checkboxes stay). */
+const sanitizeSchema = defaultSchema;
 
 const toHast = unified()
   .use(remarkRehype, { allowDangerousHtml: true })
@@ -70,7 +67,12 @@ const emailStyles: Record<string, string> = {
  */
 export function emailHtml(hast: HastRoot): string {
   const copy = structuredClone(hast);
-  visit(copy, 'element', (node: Element) => {
+  visit(copy, 'element', (node: Element, index, parent) => {
+    if (node.tagName === 'input' && parent && index !== undefined) {
+      // Mail clients drop form controls: a task-list checkbox becomes a ballot box character.
+      parent.children[index] = { type: 'text', value: node.properties.checked ? '☑' : '☐' };
+      return;
+    }
     if (node.tagName === 'h1') node.tagName = 'h2';
     const style = emailStyles[node.tagName];
     if (style) node.properties.style = style;

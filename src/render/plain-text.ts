@@ -5,8 +5,23 @@ import type { Nodes, Parents, PhrasingContent, Root, RootContent, Table } from '
  * from HTML (html-to-text) or drop link targets (strip-markdown); a reader of the text part needs
  * the URLs, list structure and headings that only the Markdown tree still has.
  */
-export function markdownToText(root: Root, width = 72): string {
-  return blocks(root.children, width).join('\n\n').trim();
+export function markdownToText(root: Root, options: { baseUrl?: string; width?: number } = {}): string {
+  baseUrl = options.baseUrl;
+  return blocks(root.children, options.width ?? 72).join('\n\n').trim();
+}
+
+/** Set per call; the walk below is synchronous, so one module-level value is safe. */
+let baseUrl: string | undefined;
+
+/** Relative links resolve against the issue's archive page; script URLs are dropped, as in the HTML. */
+function target(url: string): string | undefined {
+  if (/^\s*(javascript|vbscript|data):/i.test(url)) return undefined;
+  if (!baseUrl) return url;
+  try {
+    return new URL(url, baseUrl).href;
+  } catch {
+    return url;
+  }
 }
 
 function blocks(nodes: readonly RootContent[], width: number): string[] {
@@ -63,8 +78,10 @@ function phrase(node: Nodes): string {
       return '\n';
     case 'link': {
       const text = inline(node.children).trim();
-      const url = node.url;
-      if (!text || text === url || `mailto:${text}` === url) return url;
+      const url = target(node.url);
+      if (!url) return text;
+      if (`mailto:${text}` === url) return text;
+      if (!text || text === url) return url;
       return `${text} (${url})`;
     }
     case 'image':
@@ -116,5 +133,8 @@ function prefixLines(text: string, first: string, rest: string): string {
 }
 
 function stripTags(html: string): string {
-  return html.replace(/<[^>]*>/g, '').trim();
+  return html
+    .replace(/<(script|style)\b[\s\S]*?(<\/\1\s*>|$)/gi, '')
+    .replace(/<[^>]*>/g, '')
+    .trim();
 }

@@ -28,7 +28,7 @@ export function renderIssueContent(issue: Issue, config: Config): RenderedIssue 
   const url = issueUrl(config, issue.date);
   const render = (markdown: string): RenderedBody => {
     const rendered = renderMarkdown(markdown, url);
-    return { ...rendered, emailHtml: emailHtml(rendered.hast), text: markdownToText(rendered.mdast) };
+    return { ...rendered, emailHtml: emailHtml(rendered.hast), text: markdownToText(rendered.mdast, { baseUrl: url }) };
   };
   return {
     issue,
