@@ -1,0 +1,27 @@
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runPipeline } from '../../src/build/pipeline.js';
+import { repoRoot } from './cli.js';
+
+/** A throwaway site folder with the real config, for tests that write content of their own. */
+export function tempSite(): { root: string; write(date: string, name: string, text: string): void; remove(): void } {
+  const root = mkdtempSync(join(tmpdir(), 'bulletin-site-'));
+  cpSync(join(repoRoot, 'bulletin.config.yaml'), join(root, 'bulletin.config.yaml'));
+  return {
+    root,
+    write(date, name, text) {
+      mkdirSync(join(root, 'bulletins', date), { recursive: true });
+      writeFileSync(join(root, 'bulletins', date, name), text);
+    },
+    remove: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
+
+/** Builds one issue of a site in memory (nothing written) and returns its report. */
+export async function buildInMemory(root: string, date: string) {
+  const report = await runPipeline({ root, dates: [date], write: false });
+  const issue = report.issues[0];
+  if (!issue) throw new Error(`no report for ${date}: ${JSON.stringify(report.configProblems)}`);
+  return issue;
+}
