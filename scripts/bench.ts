@@ -1,0 +1,107 @@
+/**
+ * `npm run bench`: the numbers the foundation promises, measured side by side in one run.
+ *  1. Per-recipient fill (the cheap Handlebars pass) against running the whole layout and MJML per
+ *     recipient, as a ratio. Target: at least 500x, and under 20 µs per recipient.
+ *  2. A cold `bulletin build` of one issue in a fresh process. Target: median under 1.5 s.
+ * Shared, noisy machines: every figure is a median of several runs.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../src/content/config.js';
+import { loadIssue } from '../src/content/load-issue.js';
+import { compileEmail, type Recipient } from '../src/render/email/compile.js';
+import { BUILTIN_TEMPLATES, loadEmailTemplates } from '../src/render/email/templates.js';
+import { renderIssueContent } from '../src/render/render-issue.js';
+import { packageRoot } from '../src/package-root.js';
+
+const DATE = '2018-05-11';
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function recipient(i: number): Recipient {
+  return {
+    email: `subscriber${i}@example.org`,
+    name: i % 3 ? `Subscriber ${i}` : undefined,
+    unsubscribeUrl: `https://bulletin.wyhpartnership.example/unsubscribe/${i.toString(36)}.${'x'.repeat(43)}`,
+    preferencesUrl: `https://bulletin.wyhpartnership.example/preferences/${i.toString(36)}.${'y'.repeat(43)}`,
+  };
+}
+
+async function benchFill(): Promise<{ fillUs: number; fillFlatUs: number; mjmlUs: number; bytes: number }> {
+  const { config } = await loadConfig(packageRoot);
+  if (!config) throw new Error('the sample config does not load');
+  const loaded = await loadIssue(packageRoot, DATE, config);
+  if (!loaded.issue) throw new Error(`the sample issue ${DATE} does not load`);
+  const templates = await loadEmailTemplates(BUILTIN_TEMPLATES);
+  const rendered = renderIssueContent(loaded.issue, config);
+  const email = await compileEmail(rendered, config, templates);
+
+  // Per-recipient fill: batches of 2,000 recipients, median µs per recipient over 15 batches.
+  const batch = 2000;
+  let sink = 0;
+  for (let i = 0; i < batch; i++) sink += email.fillHtml(recipient(i)).length; // warm-up
+  const fill: number[] = [];
+  const fillFlat: number[] = [];
+  for (let run = 0; run < 15; run++) {
+    let start = process.hrtime.bigint();
+    for (let i = 0; i < batch; i++) sink += email.fillHtml(recipient(run * batch + i)).length;
+    fill.push(Number(process.hrtime.bigint() - start) / 1000 / batch);
+    // The same, also turning the result into the bytes a transport would send.
+    start = process.hrtime.bigint();
+    for (let i = 0; i < batch; i++) sink += Buffer.byteLength(email.fillHtml(recipient(run * batch + i)));
+    fillFlat.push(Number(process.hrtime.bigint() - start) / 1000 / batch);
+  }
+
+  // The naive way: lay out and run MJML for every recipient (then fill, as a naive system would render).
+  await compileEmail(rendered, config, templates); // warm-up
+  const naive: number[] = [];
+  for (let run = 0; run < 11; run++) {
+    const start = process.hrtime.bigint();
+    const perRecipient = await compileEmail(renderIssueContent(loaded.issue, config), config, templates);
+    sink += perRecipient.fillHtml(recipient(run)).length;
+    naive.push(Number(process.hrtime.bigint() - start) / 1000);
+  }
+  if (sink === 0) throw new Error('unreachable');
+  return { fillUs: median(fill), fillFlatUs: median(fillFlat), mjmlUs: median(naive), bytes: Buffer.byteLength(email.fillHtml(recipient(1))) };
+}
+
+function benchColdBuild(): number[] {
+  const out = mkdtempSync(join(tmpdir(), 'bulletin-bench-'));
+  const cli = join(packageRoot, 'lib', 'src', 'cli', 'main.js');
+  const times: number[] = [];
+  try {
+    for (let run = 0; run < 7; run++) {
+      const start = process.hrtime.bigint();
+      const result = spawnSync(process.execPath, [cli, 'build', DATE, '--out', out], { cwd: packageRoot, encoding: 'utf8' });
+      times.push(Number(process.hrtime.bigint() - start) / 1e6);
+      if (result.status !== 0) throw new Error(`bulletin build failed: ${result.stderr}`);
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+  return times;
+}
+
+async function main(): Promise<void> {
+  const fill = await benchFill();
+  const cold = benchColdBuild();
+  const ratio = fill.mjmlUs / fill.fillUs;
+  const rows = [
+    ['per-recipient fill (median µs/recipient)', fill.fillUs.toFixed(2), '< 20', fill.fillUs < 20],
+    ['  fill + materialize bytes (µs/recipient)', fill.fillFlatUs.toFixed(2), '', true],
+    ['layout + MJML per recipient (median µs)', fill.mjmlUs.toFixed(0), '', true],
+    ['ratio MJML-per-recipient / fill', `${ratio.toFixed(0)}x`, '>= 500x', ratio >= 500],
+    ['cold `bulletin build` one issue (median ms)', median(cold).toFixed(0), '< 1500', median(cold) < 1500],
+  ] as const;
+  console.log(`Bulletin bench: issue ${DATE}, HTML ${(fill.bytes / 1024).toFixed(1)} KB per message, node ${process.version}`);
+  for (const [name, value, target, ok] of rows) console.log(`${name.padEnd(46)} ${value.padStart(9)}  ${target.padEnd(8)} ${target ? (ok ? 'ok' : 'MISSED') : ''}`);
+  console.log(`cold build runs (ms): ${cold.map((t) => t.toFixed(0)).join(', ')}`);
+}
+
+await main();
