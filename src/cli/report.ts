@@ -1,6 +1,6 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { formatDiagnostic, formatSummary } from '../diagnostics/format.js';
-import type { PipelineReport } from '../build/pipeline.js';
+import type { IssueReport, PipelineReport } from '../build/pipeline.js';
 import { say } from './io.js';
 
 export interface Outcome {
@@ -16,6 +16,17 @@ export function reportProblems(report: PipelineReport, strict: boolean): Outcome
   const errors = all.filter((d) => d.severity === 'error').length;
   const warnings = all.length - errors;
   return { ok: errors === 0 && (!strict || warnings === 0), errors, warnings };
+}
+
+/** The `--json` document of check and build: the outcome, then each issue with `extra` fields. */
+export function reportJson(report: PipelineReport, outcome: Outcome, extra: (issue: IssueReport) => object = () => ({})) {
+  return {
+    ok: outcome.ok,
+    errors: outcome.errors,
+    warnings: outcome.warnings,
+    config: problemsJson(report.configProblems),
+    issues: report.issues.map((i) => ({ date: i.date, ...extra(i), problems: problemsJson(i.problems) })),
+  };
 }
 
 export function problemsJson(problems: readonly Diagnostic[]) {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { EXIT_FAILED, EXIT_OK } from '../exit.js';
 import { kb, printJson, say, shortPath } from '../io.js';
-import { formatSummary, problemsJson, reportProblems } from '../report.js';
+import { formatSummary, reportJson, reportProblems } from '../report.js';
 import { selectDates } from '../select-dates.js';
 import type { GlobalOptions } from '../main.js';
 
@@ -29,18 +29,7 @@ export function registerBuild(program: Command, run: (action: () => Promise<numb
           } else say(`${issue.date}: not built; ${formatSummary(issue.problems)}`);
         }
         if (options.json) {
-          printJson({
-            ok: outcome.ok,
-            errors: outcome.errors,
-            warnings: outcome.warnings,
-            config: problemsJson(report.configProblems),
-            issues: report.issues.map((i) => ({
-              date: i.date,
-              built: Boolean(i.outputs),
-              ...(i.outputs ? { html: i.outputs.html, text: i.outputs.text } : {}),
-              problems: problemsJson(i.problems),
-            })),
-          });
+          printJson(reportJson(report, outcome, (i) => ({ built: Boolean(i.outputs), ...(i.outputs ? { html: i.outputs.html, text: i.outputs.text } : {}) })));
         }
         return outcome.ok ? EXIT_OK : EXIT_FAILED;
       }),

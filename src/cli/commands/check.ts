@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { EXIT_FAILED, EXIT_OK } from '../exit.js';
 import { printJson, say } from '../io.js';
-import { formatSummary, problemsJson, reportProblems } from '../report.js';
+import { formatSummary, reportJson, reportProblems } from '../report.js';
 import { selectDates } from '../select-dates.js';
 import type { GlobalOptions } from '../main.js';
 
@@ -23,13 +23,7 @@ export function registerCheck(program: Command, run: (action: () => Promise<numb
         const outcome = reportProblems(report, options.strict ?? false);
         for (const issue of report.issues) say(`${issue.date}: ${formatSummary(issue.problems)}`);
         if (options.json) {
-          printJson({
-            ok: outcome.ok,
-            errors: outcome.errors,
-            warnings: outcome.warnings,
-            config: problemsJson(report.configProblems),
-            issues: report.issues.map((i) => ({ date: i.date, problems: problemsJson(i.problems) })),
-          });
+          printJson(reportJson(report, outcome));
         }
         return outcome.ok ? EXIT_OK : EXIT_FAILED;
       }),
