@@ -25,11 +25,17 @@ function leftoverPlaceholders(file: FrontMatterFile): Diagnostic[] {
   return problems;
 }
 
+/** Each pattern's first group is what is reported, and where. */
 const DANGEROUS_HTML = [
-  { pattern: /<\s*(script|iframe|object|embed|style|form|meta|link|base)\b/i, what: (m: string) => `a <${m.replace(/[<\s]/g, '').toLowerCase()}> tag` },
-  { pattern: /\son[a-z]+\s*=/i, what: () => 'an event handler attribute' },
-  { pattern: /(javascript|vbscript|data)\s*:/i, what: (m: string) => `a ${m.replace(/\s/g, '').toLowerCase()} URL` },
+  { pattern: /(<\s*(?:script|iframe|object|embed|style|form|meta|link|base)\b)/di, what: (m: string) => tagName(m.replace(/[<\s]/g, '').toLowerCase()) },
+  { pattern: /\s(on[a-z]+)\s*=/di, what: (m: string) => `an event handler attribute (${m.toLowerCase()})` },
+  // Only inside an attribute value: "Metadata: ..." in a table cell is text, not a URL.
+  { pattern: /=\s*["']?\s*((?:javascript|vbscript|data)\s*:)/di, what: (m: string) => `a ${m.replace(/\s/g, '').toLowerCase()} URL` },
 ];
+
+function tagName(tag: string): string {
+  return `${/^[aeiou]/.test(tag) ? 'an' : 'a'} <${tag}> tag`;
+}
 
 /** Raw HTML is sanitized on the way out anyway; saying so here stops a writer wondering where it went. */
 function unsafeHtml(file: FrontMatterFile, tree: Root): Diagnostic[] {
@@ -37,10 +43,11 @@ function unsafeHtml(file: FrontMatterFile, tree: Root): Diagnostic[] {
   visit(tree, 'html', (node: Html) => {
     for (const { pattern, what } of DANGEROUS_HTML) {
       const match = pattern.exec(node.value);
-      if (!match) continue;
-      const at = bodyOffset(file, node.position?.start.offset ?? 0) + match.index + (match[0].startsWith(' ') ? 1 : 0);
+      const found = match?.indices?.[1];
+      if (!match || !found) continue;
+      const at = bodyOffset(file, node.position?.start.offset ?? 0) + found[0];
       problems.push(
-        diagnose(file.source, placeAt(file.source, at), 'unsafe-html', `Raw HTML with ${what(match[0].trim())} is not allowed in bulletin content; it would be removed.`, 'Write it in Markdown instead (links: [text](https://...)); scripts, embeds and event handlers never reach subscribers.'),
+        diagnose(file.source, placeAt(file.source, at), 'unsafe-html', `Raw HTML with ${what(match[1]!)} is not allowed in bulletin content; it would be removed.`, 'Write it in Markdown instead (links: [text](https://...)); scripts, embeds and event handlers never reach subscribers.'),
       );
     }
   });

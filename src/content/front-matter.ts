@@ -1,5 +1,5 @@
 import matter from 'gray-matter';
-import { parseDocument, type Document } from 'yaml';
+import { parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { placeAt, type SourceText } from '../diagnostics/source-text.js';
 
@@ -40,17 +40,34 @@ const matterOptions = {
 
 export function splitFrontMatter(source: SourceText): SplitResult {
   const text = source.text;
-  const language = matter.language(text).name.trim().toLowerCase();
+  const written = matter.language(text).raw;
+  const language = written.trim().toLowerCase();
   if (text.startsWith('---') && language !== '' && language !== 'yaml') {
     return {
       file: emptyFile(source),
       problems: [
         diagnose(
           source,
-          { line: 1, column: 4 },
+          { line: 1, column: 4 + (written.length - written.trimStart().length) },
           'frontmatter-language',
-          `Front matter in "${language}" is not allowed; Bulletin reads YAML front matter only and never runs code in content.`,
+          `Front matter in "${written.trim()}" is not allowed; Bulletin reads YAML front matter only and never runs code in content.`,
           'Write the front matter as YAML: start the file with a line of just "---".',
+        ),
+      ],
+    };
+  }
+  const late = /^\s+(?=---[ \t]*\n)/.exec(text);
+  if (late) {
+    // Front matter after blank lines is not front matter to gray-matter: it would become body text.
+    return {
+      file: emptyFile(source),
+      problems: [
+        diagnose(
+          source,
+          placeAt(source, late[0].length),
+          'frontmatter-missing',
+          `The front matter must start on the first line, but it starts on line ${placeAt(source, late[0].length).line}.`,
+          'Delete the blank lines (and spaces) before the first "---".',
         ),
       ],
     };
@@ -72,26 +89,104 @@ export function splitFrontMatter(source: SourceText): SplitResult {
   const parsed = matter(text, matterOptions) as unknown as { matter?: string; content: string };
   const rawYaml = parsed.matter ?? '';
   const yamlOffset = text.indexOf('\n') + (rawYaml.startsWith('\n') ? 0 : 1);
-  const bodyOffset = text.endsWith(parsed.content) ? text.length - parsed.content.length : text.length;
+  let body = parsed.content;
+  let bodyOffset = text.endsWith(body) ? text.length - body.length : text.length;
+  if (bodyOffset > 0 && text[bodyOffset - 1] !== '\n') {
+    // A closing "---" with trailing spaces: gray-matter leaves the spaces and the newline on the
+    // body, which would then start mid-line and every position found in it would be off.
+    const rest = /^[ \t]*(\n|$)/.exec(body);
+    if (rest) {
+      body = body.slice(rest[0].length);
+      bodyOffset += rest[0].length;
+    }
+  }
   const closed = bodyOffset > yamlOffset + rawYaml.length;
   const problems: Diagnostic[] = [];
+  const yaml = parseDocument(rawYaml, { uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
   if (!closed || !/\n---[ \t]*(\n|$)/.test(text.slice(yamlOffset - 1))) {
+    // The YAML then runs on into the Markdown, so its syntax errors would be about the body: only say this.
     problems.push(
       diagnose(source, { line: 1, column: 1 }, 'frontmatter-missing', 'Front matter is not closed.', 'Add a line of just "---" after the last YAML key.'),
     );
-  }
-  const yaml = parseDocument(rawYaml, { uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
-  for (const error of yaml.errors) {
-    const place = placeAt(source, yamlOffset + error.pos[0]);
-    problems.push(
-      diagnose(source, place, 'yaml-syntax', `YAML syntax error: ${firstLine(error.message)}.`, yamlHint(error.code)),
-    );
+  } else {
+    for (const error of explainYamlErrors(yaml, rawYaml)) {
+      problems.push(diagnose(source, placeAt(source, yamlOffset + error.offset), 'yaml-syntax', `YAML syntax error: ${error.message}.`, error.hint));
+    }
   }
   const data = yaml.errors.length === 0 ? yaml.toJS({ maxAliasCount: 50 }) : undefined;
   return {
-    file: { source, yaml, yamlOffset, data: data ?? {}, body: parsed.content, bodyLine: placeAt(source, bodyOffset).line },
+    file: { source, yaml, yamlOffset, data: data ?? {}, body, bodyLine: placeAt(source, bodyOffset).line },
     problems,
   };
+}
+
+interface YamlProblem {
+  /** Offset in the YAML text. */
+  offset: number;
+  message: string;
+  hint: string;
+}
+
+/**
+ * The parser's errors, one per place, in words a comms officer can act on. The parser often
+ * reports one mistake twice at the same place (an over-indented line is both a "nested mapping"
+ * and a "multi-line key"); only the more telling one is kept. Two places are moved to where the
+ * mistake was made rather than where the parser gave up: an unclosed quote (the parser reports the
+ * end of the front matter) and an over-indented line (the parser reports the value above it).
+ */
+function explainYamlErrors(doc: Document, yaml: string): YamlProblem[] {
+  const byStart = new Map<number, YAMLError[]>();
+  for (const error of doc.errors) byStart.set(error.pos[0], [...(byStart.get(error.pos[0]) ?? []), error]);
+  const problems: YamlProblem[] = [];
+  for (const [start, errors] of byStart) {
+    const overIndented = errors.find((e) => e.code === 'MULTILINE_IMPLICIT_KEY' && yaml.slice(e.pos[0], e.pos[1]).includes('\n'));
+    if (overIndented) {
+      const lineStart = yaml.indexOf('\n', start) + 1;
+      const indent = /^[ \t]*/.exec(yaml.slice(lineStart))?.[0].length ?? 0;
+      problems.push({
+        offset: lineStart + indent,
+        message: 'this line is indented further than the line above it, so it is read as part of that value',
+        hint: 'Line each key up with the keys beside it (nested keys go under a key with no value), using spaces, not tabs.',
+      });
+      continue;
+    }
+    const error = errors[0]!;
+    problems.push({ offset: start, message: firstLine(error.message), hint: yamlHint(error.code), ...explainError(doc, yaml, error) });
+  }
+  return problems.sort((a, b) => a.offset - b.offset);
+}
+
+function explainError(doc: Document, yaml: string, error: YAMLError): Partial<YamlProblem> {
+  const start = error.pos[0];
+  if (error.code === 'MISSING_CHAR' && /closing ["']quote/.test(error.message)) {
+    const mark = error.message.includes('"') ? '"' : "'";
+    let opening: number | undefined;
+    visit(doc, {
+      Scalar(_, node) {
+        if ((node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') && node.range && node.range[0] < start && start <= node.range[2]) opening = node.range[0];
+      },
+    });
+    return {
+      offset: opening ?? start,
+      message: `this quoted text has no closing ${mark}`,
+      hint: `Add the closing ${mark} at the end of the value; a ${mark} inside the text must be written ${mark === '"' ? '\\"' : "''"}.`,
+    };
+  }
+  if (error.code === 'DUPLICATE_KEY') {
+    const key = /^("[^"\n]*"|'[^'\n]*'|[^:\n]*)/.exec(yaml.slice(start))?.[0].trim() ?? '';
+    return { message: `the key ${key.startsWith('"') || key.startsWith("'") ? key : `"${key}"`} appears twice in the same mapping` };
+  }
+  if (error.code === 'BLOCK_AS_IMPLICIT_KEY') {
+    const lineStart = yaml.lastIndexOf('\n', start - 1) + 1;
+    const line = yaml.slice(lineStart, yaml.indexOf('\n', start) < 0 ? undefined : yaml.indexOf('\n', start));
+    const pair = /^\s*(?:- )?([^\s:#][^:#]*?):[ \t]+(.*\S)\s*$/.exec(line);
+    const example = pair && !/^["']/.test(pair[2]!) ? `${pair[1]}: "${pair[2]!.replace(/["\\]/g, '\\$&')}"` : 'title: "Stroke: next steps"';
+    return {
+      message: 'this value contains ": ", which YAML reads as the start of another key',
+      hint: `Put the whole value in double quotes, e.g. \`${example}\`.`,
+    };
+  }
+  return {};
 }
 
 function emptyFile(source: SourceText): FrontMatterFile {
@@ -107,8 +202,9 @@ function yamlHint(code: string): string {
     case 'DUPLICATE_KEY':
       return 'Each key may appear once; remove or rename one of them.';
     case 'BAD_INDENT':
+    case 'TAB_AS_INDENT':
     case 'MISSING_CHAR':
-      return 'Check the indentation: nested keys line up under their parent, with spaces, not tabs.';
+      return 'Check the indentation: keys of one mapping start in the same column, nested keys are indented under their parent, with spaces, not tabs.';
     case 'BLOCK_AS_IMPLICIT_KEY':
     case 'MULTILINE_IMPLICIT_KEY':
       return 'A value containing ": " must be put in quotes.';

@@ -7,7 +7,7 @@ import { splitFrontMatter, type FrontMatterFile } from './front-matter.js';
 import type { Issue, Item, Meeting } from './model.js';
 import { readSource } from './read-source.js';
 import { isCalendarDate, issueSchema, itemKinds, itemSchemas, type Config, type ItemFrontMatter, type ItemKind } from './schema.js';
-import { validateFrontMatter } from './validate.js';
+import { describeValue, validateFrontMatter } from './validate.js';
 import { placeOfPath } from './yaml-place.js';
 
 export const ISSUE_FILE = 'issue.md';
@@ -15,7 +15,7 @@ export const ISSUE_FILE = 'issue.md';
 export interface LoadedIssue {
   /** Present only when the issue has no errors (warnings may still follow from the checks). */
   issue: Issue | undefined;
-  /** Every file whose front matter could be split, valid or not, for checks of the Markdown bodies. */
+  /** Every file whose front matter could be split, valid or not (even with YAML errors), for checks of the Markdown bodies. */
   files: FrontMatterFile[];
   problems: Diagnostic[];
 }
@@ -44,6 +44,8 @@ export async function loadIssue(root: string, date: string, config: Config): Pro
   }
 
   const files = new Map<string, FrontMatterFile>();
+  /** Files whose body could be found, including those with YAML errors: their Markdown is checked too. */
+  const bodies: FrontMatterFile[] = [];
   for (const name of names) {
     const read = await readSource(join(dir, name), display(name));
     if ('problem' in read) {
@@ -53,6 +55,7 @@ export async function loadIssue(root: string, date: string, config: Config): Pro
     const split = splitFrontMatter(read.source);
     problems.push(...split.problems);
     if (split.problems.length === 0) files.set(name, split.file);
+    if (split.problems.every((p) => p.code === 'yaml-syntax')) bodies.push(split.file);
   }
 
   if (!names.includes(ISSUE_FILE)) {
@@ -65,9 +68,11 @@ export async function loadIssue(root: string, date: string, config: Config): Pro
   const front = head ? validateFrontMatter(head, issueSchema) : undefined;
   if (head && front) {
     problems.push(...front.problems);
-    if (front.value && front.value.date !== date) {
+    // Checked on the raw value, so a wrong date is reported alongside the other keys' problems.
+    const written = isRecord(head.data) ? head.data.date : undefined;
+    if (typeof written === 'string' && isCalendarDate(written) && written !== date) {
       problems.push(
-        diagnose(head.source, placeOfPath(head, ['date']), 'date-mismatch', `The issue date ${front.value.date} does not match its folder ${date}.`, `Change the date to ${date}, or rename the folder to ${front.value.date}.`),
+        diagnose(head.source, placeOfPath(head, ['date']), 'date-mismatch', `The issue date ${written} does not match its folder ${date}.`, `Change the date to ${date}, or rename the folder to ${written}.`),
       );
     }
   }
@@ -81,7 +86,7 @@ export async function loadIssue(root: string, date: string, config: Config): Pro
   }
   problems.push(...duplicateTitles(items));
 
-  if (!head || !front?.value || problems.some((p) => p.severity === 'error')) return { issue: undefined, files: [...files.values()], problems };
+  if (!head || !front?.value || problems.some((p) => p.severity === 'error')) return { issue: undefined, files: bodies, problems };
   const value = front.value;
   return {
     issue: {
@@ -95,13 +100,30 @@ export async function loadIssue(root: string, date: string, config: Config): Pro
       lead: { file: head, markdown: head.body },
       items: sortItems(items, config),
     },
-    files: [...files.values()],
+    files: bodies,
     problems,
   };
 }
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 function loadItem(name: string, file: FrontMatterFile, config: Config): { item?: Item; problems: Diagnostic[] } {
-  const data = (file.data ?? {}) as Record<string, unknown>;
+  if (!isRecord(file.data)) {
+    return {
+      problems: [
+        diagnose(
+          file.source,
+          placeOfPath(file, []),
+          'invalid-type',
+          `The front matter should be a set of keys, but it is ${describeValue(file.data)}.`,
+          'Write one `key: value` per line between the "---" lines, starting with `kind:` and `title:` (no "-" in front of the keys).',
+        ),
+      ],
+    };
+  }
+  const data = file.data;
   const kind = data.kind;
   if (kind === undefined || kind === null) {
     return {
@@ -116,9 +138,10 @@ function loadItem(name: string, file: FrontMatterFile, config: Config): { item?:
     };
   }
   const validated = validateFrontMatter(file, itemSchemas[kind as ItemKind]);
-  if (!validated.value) return { problems: validated.problems };
+  // References are checked on the raw values, so they are reported alongside any other problem.
+  const problems = [...validated.problems, ...checkReferences(file, data, kind as ItemKind, config)];
+  if (!validated.value) return { problems };
   const front = validated.value as ItemFrontMatter;
-  const problems = checkReferences(file, front, config);
   const item: Item = {
     kind: front.kind,
     title: front.title,
@@ -135,9 +158,11 @@ function loadItem(name: string, file: FrontMatterFile, config: Config): { item?:
   return { item, problems };
 }
 
-function checkReferences(file: FrontMatterFile, front: ItemFrontMatter, config: Config): Diagnostic[] {
+function checkReferences(file: FrontMatterFile, data: Record<string, unknown>, kind: ItemKind, config: Config): Diagnostic[] {
   const problems: Diagnostic[] = [];
-  const check = (value: string, path: (string | number)[], what: 'programme' | 'place') => {
+  const check = (value: unknown, path: (string | number)[], what: 'programme' | 'place') => {
+    // Wrong types and empty values are the schema's to report.
+    if (typeof value !== 'string' || value === '') return;
     const known = what === 'programme' ? config.programmes : config.places;
     if (known.some((k) => k.id === value)) return;
     const byName = known.find((k) => k.name.toLowerCase() === value.toLowerCase());
@@ -152,9 +177,13 @@ function checkReferences(file: FrontMatterFile, front: ItemFrontMatter, config: 
       ),
     );
   };
-  if ('programme' in front) check(front.programme, ['programme'], 'programme');
-  front.programmes?.forEach((p, i) => check(p, ['programmes', i], 'programme'));
-  front.places?.forEach((p, i) => check(p, ['places', i], 'place'));
+  if (kind === 'programme') check(data.programme, ['programme'], 'programme');
+  const each = (key: 'programmes' | 'places', what: 'programme' | 'place') => {
+    const list = data[key];
+    if (Array.isArray(list)) list.forEach((value, i) => check(value, [key, i], what));
+  };
+  each('programmes', 'programme');
+  each('places', 'place');
   return problems;
 }
 

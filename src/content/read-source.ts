@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { placeAt, sourceText, type SourceText } from '../diagnostics/source-text.js';
 
@@ -19,7 +19,7 @@ export async function readSource(path: string, displayPath = path): Promise<Read
     if (info.size > MAX_SOURCE_BYTES) {
       return {
         problem: diagnose(
-          empty,
+          sourceText(displayPath, await readHead(path)),
           { line: 1, column: 1 },
           'file-too-large',
           `File is ${formatKiB(info.size)}; a bulletin file may be at most ${formatKiB(MAX_SOURCE_BYTES)}.`,
@@ -75,6 +75,19 @@ function normalizeNewlines(text: string): string {
   return text.replace(/\r\n/g, '\n');
 }
 
+/** Rounded up to a tenth, so a file just over the limit never reads as "512 KiB; at most 512 KiB". */
 function formatKiB(bytes: number): string {
-  return `${Math.round(bytes / 1024)} KiB`;
+  return `${Math.ceil((bytes * 10) / 1024) / 10} KiB`;
+}
+
+/** The first lines of a file too large to read whole, so its report still shows where it starts. */
+async function readHead(path: string): Promise<string> {
+  const handle = await open(path, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(1024), 0, 1024, 0);
+    const text = normalizeNewlines(new TextDecoder('utf-8').decode(buffer.subarray(0, bytesRead)));
+    return text.split('\n').slice(0, 3).map((line) => line.slice(0, 120)).join('\n');
+  } finally {
+    await handle.close();
+  }
 }

@@ -16,11 +16,22 @@ export function isCalendarDate(text: string): boolean {
   return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }
 
+/** Why a text is not a date: its form, or (for 2018-02-30) the calendar. */
+function notADate(text: string): string {
+  const match = ISO_DATE.exec(text);
+  if (!match) return `"${text}" is not a date written YYYY-MM-DD.`;
+  const [y, m] = [Number(match[1]), Number(match[2])];
+  if (m < 1 || m > 12) return `"${text}" is not a real date: there is no month ${match[2]}.`;
+  const days = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  const month = new Intl.DateTimeFormat('en-GB', { month: 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, 1)));
+  return `"${text}" is not a real date: ${month} ${y} has ${days} days.`;
+}
+
 export const isoDate = z.string().superRefine((value, ctx) => {
   if (!isCalendarDate(value)) {
     ctx.addIssue({
       code: 'custom',
-      message: `"${value}" is not a date written YYYY-MM-DD.`,
+      message: notADate(value),
       params: { problem: 'invalid-value', hint: 'Write the date as YYYY-MM-DD, for example 2018-05-11, without quotes.' },
     });
   }
@@ -36,7 +47,7 @@ export const oneLine = z
       ctx.addIssue({
         code: 'custom',
         message: 'This text must be on one line, but it contains a line break.',
-        params: { problem: 'multiline-text', hint: 'Remove the line break (\\n or \\r in quotes, or a folded | or > block).' },
+        params: { problem: 'multiline-text', hint: 'Write it on one line: remove the line break (a \\n or \\r inside quotes, or a | or > block).' },
       });
     }
   });

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { ProblemCode } from '../diagnostics/codes.js';
-import { suggestion } from '../diagnostics/suggest.js';
+import { didYouMean, suggestion } from '../diagnostics/suggest.js';
 import type { FrontMatterFile } from './front-matter.js';
 import { placeOfPath, type YamlPath } from './yaml-place.js';
 
@@ -21,6 +21,17 @@ const keyHelp: Record<string, string> = {
   meetings: 'a list of meetings, each with at least a `title`',
   url: 'a full address, e.g. `url: https://example.org/report`',
   link: 'a full address, e.g. `link: https://example.org/agenda`',
+  subject: 'the email subject on one line, e.g. `subject: "Stroke: what happens next"`',
+  editor: 'a name on one line, e.g. `editor: Sam Jones`',
+  author: 'a name and role indented under it, e.g. `author:` then `  name: Robin Tuddenham` on the next line',
+  name: 'a name on one line, e.g. `name: Fatima Khan-Shah`',
+  role: 'a job title on one line, e.g. `role: Chief Executive`',
+  contact: 'a name and optional email and phone indented under it, e.g. `contact:` then `  name: Stroke programme team` on the next line',
+  phone: 'a phone number in quotes, e.g. `phone: "01924 123456"`',
+  links: 'a list of links, each `- text: ...` with `url: https://...` under it',
+  text: 'the words of the link on one line, e.g. `text: Read the report`',
+  location: 'a place on one line, e.g. `location: Wakefield`',
+  description: 'a sentence of text, in double quotes if it contains ":"',
 };
 
 export type Validated<T> = { value: T; problems: Diagnostic[] } | { value: undefined; problems: Diagnostic[] };
@@ -28,7 +39,19 @@ export type Validated<T> = { value: T; problems: Diagnostic[] } | { value: undef
 export function validateFrontMatter<S extends z.ZodType>(file: FrontMatterFile, schema: S): Validated<z.output<S>> {
   const result = schema.safeParse(file.data);
   if (result.success) return { value: result.data, problems: [] };
-  const problems = result.error.issues.flatMap((issue) => issueToDiagnostics(file, schema, issue));
+  // A misspelt key (`programe:`) is one mistake: its "did you mean" already names the missing key.
+  const misspelt = new Set<string>();
+  for (const issue of result.error.issues) {
+    if (issue.code !== 'unrecognized_keys') continue;
+    const known = keysAt(schema, issue.path as YamlPath);
+    for (const key of issue.keys) {
+      const guess = didYouMean(key, known);
+      if (guess) misspelt.add(JSON.stringify([...issue.path, guess]));
+    }
+  }
+  const problems = result.error.issues
+    .filter((issue) => !(issue.code === 'invalid_type' && valueAt(file.data, issue.path as YamlPath) === undefined && misspelt.has(JSON.stringify(issue.path))))
+    .flatMap((issue) => issueToDiagnostics(file, schema, issue));
   return { value: undefined, problems };
 }
 
@@ -49,7 +72,7 @@ function issueToDiagnostics(file: FrontMatterFile, schema: z.ZodType, issue: z.c
           placeOfPath(file, [...path, unknown], 'key'),
           'unknown-key',
           `Unknown key "${unknown}"${path.length ? ` in ${name}` : ''}.${suggestion(unknown, known)}`,
-          `Known keys here: ${known.join(', ')}.`,
+          known.length ? `Known keys here: ${known.join(', ')}.` : `Remove "${unknown}", or check its spelling and indentation.`,
         ),
       );
     }
@@ -70,8 +93,10 @@ function issueToDiagnostics(file: FrontMatterFile, schema: z.ZodType, issue: z.c
       return [
         at(
           'invalid-type',
-          `"${name}" should be ${describeType(issue.expected)}, but it is ${describeValue(value)}.`,
-          help ? `Write ${help}.` : issue.expected === 'string' ? 'Put the value in double quotes.' : undefined,
+          `${path.length ? `"${name}"` : 'The front matter'} should be ${describeType(issue.expected)}, but it is ${describeValue(value)}.`,
+          path.length === 0
+            ? 'Write one `key: value` per line between the "---" lines (no "-" in front of the keys).'
+            : help ? `Write ${help}.` : issue.expected === 'string' ? 'Put the value in double quotes.' : `Write ${describeType(issue.expected)} here.`,
         ),
       ];
     }
@@ -80,7 +105,7 @@ function issueToDiagnostics(file: FrontMatterFile, schema: z.ZodType, issue: z.c
         at(
           'invalid-value',
           `"${name}" must be one of ${issue.values.map(String).join(', ')}.${suggestion(String(valueAt(file.data, path)), issue.values.map(String))}`,
-          help ? `Write ${help}.` : undefined,
+          help ? `Write ${help}.` : `Write one of ${issue.values.map(String).join(', ')}.`,
         ),
       ];
     case 'too_small':
@@ -88,7 +113,7 @@ function issueToDiagnostics(file: FrontMatterFile, schema: z.ZodType, issue: z.c
         at(
           issue.origin === 'string' ? 'missing-key' : 'invalid-value',
           issue.origin === 'string' ? `"${name}" is empty.` : issue.origin === 'array' ? `"${name}" needs at least ${issue.minimum} entr${issue.minimum === 1 ? 'y' : 'ies'}.` : `"${name}" is too small.`,
-          help ? `Write ${help}.` : undefined,
+          help ? `Write ${help}.` : issue.origin === 'string' ? `Write a value for "${name}", or remove the key.` : issue.origin === 'array' ? `Add at least ${String(issue.minimum)} entr${issue.minimum === 1 ? 'y' : 'ies'} to "${name}".` : `Use a larger value for "${name}".`,
         ),
       ];
     case 'too_big':
@@ -96,7 +121,7 @@ function issueToDiagnostics(file: FrontMatterFile, schema: z.ZodType, issue: z.c
         at(
           'invalid-value',
           `"${name}" is too long: at most ${issue.maximum} ${issue.origin === 'string' ? 'characters' : 'entries'}.`,
-          key === 'summary' ? 'Mail apps show about 100 characters of the preheader; shorten it to one sentence.' : undefined,
+          key === 'summary' ? 'Mail apps show about 100 characters of the preheader; shorten it to one sentence.' : `Shorten "${name}".`,
         ),
       ];
     case 'invalid_format':
@@ -104,15 +129,15 @@ function issueToDiagnostics(file: FrontMatterFile, schema: z.ZodType, issue: z.c
         at(
           'invalid-value',
           `"${name}" is not ${describeFormat(issue.format, key)}: ${JSON.stringify(valueAt(file.data, path))}.`,
-          help ? `Write ${help}.` : undefined,
+          help ? `Write ${help}.` : `Write ${describeFormat(issue.format, key)}.`,
         ),
       ];
     case 'custom': {
       const params = (issue.params ?? {}) as { problem?: ProblemCode; hint?: string };
-      return [at(params.problem ?? 'invalid-value', `"${name}": ${issue.message}`, params.hint)];
+      return [at(params.problem ?? 'invalid-value', `"${name}": ${issue.message}`, params.hint ?? (help ? `Write ${help}.` : `Check the value of "${name}".`))];
     }
     default:
-      return [at('invalid-value', `"${name}": ${issue.message}`, help ? `Write ${help}.` : undefined)];
+      return [at('invalid-value', `"${name}": ${issue.message}`, help ? `Write ${help}.` : `Check the value of "${name}".`)];
   }
 }
 
@@ -176,7 +201,7 @@ function describeType(expected: string): string {
   return words[expected] ?? expected;
 }
 
-function describeValue(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object' && value !== null) return 'a set of keys';
   if (typeof value === 'string') return `the text ${JSON.stringify(value)}`;
