@@ -3,13 +3,26 @@ export function dayOf(date: string): Date {
   return new Date(`${date}T00:00:00Z`);
 }
 
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Building an Intl formatter costs far more than using one, so each is made once. */
+function formatter(locale: string, withYear: boolean): Intl.DateTimeFormat {
+  const key = `${locale}|${withYear}`;
+  let format = formatters.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, { weekday: 'long', day: 'numeric', month: 'long', ...(withYear ? { year: 'numeric' } : {}), timeZone: 'UTC' });
+    formatters.set(key, format);
+  }
+  return format;
+}
+
 /** "Friday 11 May 2018": Intl's en-GB adds a comma after the weekday that British style guides drop. */
 export function longDate(date: string, locale = 'en-GB'): string {
-  return withoutWeekdayComma(new Intl.DateTimeFormat(locale, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(dayOf(date)));
+  return withoutWeekdayComma(formatter(locale, true).format(dayOf(date)));
 }
 
 export function dayLabel(date: string, locale = 'en-GB'): string {
-  return withoutWeekdayComma(new Intl.DateTimeFormat(locale, { weekday: 'long', day: 'numeric', month: 'long', timeZone: 'UTC' }).format(dayOf(date)));
+  return withoutWeekdayComma(formatter(locale, false).format(dayOf(date)));
 }
 
 function withoutWeekdayComma(text: string): string {
