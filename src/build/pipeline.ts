@@ -1,24 +1,30 @@
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { archiveOf } from '../archive/from-rendered.js';
+import type { SiteReport } from '../archive/build-site.js';
 import { checkEmailSize } from '../checks/email-checks.js';
 import { checkIssue } from '../checks/issue-checks.js';
 import { checkSources } from '../checks/source-checks.js';
 import { loadConfig } from '../content/config.js';
+import { listIssueDates } from '../content/issues-dir.js';
 import { loadIssue } from '../content/load-issue.js';
 import type { Config } from '../content/model.js';
 import { diagnose, hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { sourceText } from '../diagnostics/source-text.js';
 import { compileEmail, type CompiledEmail } from '../render/email/compile.js';
 import { BUILTIN_TEMPLATES, loadEmailTemplates, TemplateError } from '../render/email/templates.js';
-import { renderIssueContent } from '../render/render-issue.js';
+import { renderIssueContent, type RenderedIssue } from '../render/render-issue.js';
 import { writeFilesAtomically } from './write-atomic.js';
 
 export interface PipelineOptions {
   /** The site folder: bulletin.config.*, bulletins/, templates/. */
   root: string;
+  /** The issues whose email is built (or checked). */
   dates: readonly string[];
   /** Write dist/email/DATE/email.{html,txt}; false for `check`. */
   write: boolean;
+  /** With `write`: also build the web archive of every issue into dist/site/. */
+  site?: boolean;
   outDir?: string;
   /** With `write`: warnings also keep an issue from being written. */
   strict?: boolean;
@@ -39,29 +45,65 @@ export interface IssueReport {
 export interface PipelineReport {
   configProblems: Diagnostic[];
   issues: IssueReport[];
+  /** The archive, when it was asked for and every issue was free of errors. */
+  site?: SiteReport;
+  /** Why the archive was not built, when it was asked for. */
+  siteSkipped?: string;
 }
 
-/** The whole job for a set of issues: load -> check -> render -> check -> write. */
+/**
+ * The whole job: load -> check -> render each issue once; then its email (compile -> check ->
+ * write) for the issues asked for, and the archive of all of them from the same rendering.
+ */
 export async function runPipeline(options: PipelineOptions): Promise<PipelineReport> {
   const root = resolve(options.root);
+  const outDir = resolve(options.outDir ?? join(root, 'dist'));
   const { config, path: configPath, problems: configProblems } = await loadConfig(root);
   if (!config) return { configProblems, issues: [] };
   const templatesDir = config.templates && configPath ? resolve(configPath, '..', config.templates) : resolveTemplates(root);
+  const withSite = Boolean(options.write && options.site);
+  const emailDates = new Set(options.dates);
+  const dates = [...new Set([...options.dates, ...(withSite ? await listIssueDates(root) : [])])].sort();
+
   const issues: IssueReport[] = [];
-  for (const date of options.dates) issues.push(await runIssue(root, date, config, templatesDir, options));
-  return { configProblems, issues };
+  const rendered: RenderedIssue[] = [];
+  for (const date of dates) {
+    const prepared = await prepareIssue(root, date, config);
+    if (prepared.rendered) rendered.push(prepared.rendered);
+    if (!emailDates.has(date)) {
+      if (hasErrors(prepared.problems)) issues.push({ date, problems: sortDiagnostics(prepared.problems) });
+      continue;
+    }
+    issues.push(await emailStage(prepared, config, templatesDir, outDir, options));
+  }
+
+  const report: PipelineReport = { configProblems, issues };
+  if (!withSite) return report;
+  const broken = issues.filter((i) => hasErrors(i.problems)).map((i) => i.date);
+  if (broken.length) return { ...report, siteSkipped: `the archive was not rebuilt because ${broken.join(', ')} ${broken.length === 1 ? 'has' : 'have'} errors; the previous dist/site is unchanged` };
+  const { buildSite } = await import('../archive/build-site.js');
+  return { ...report, site: await buildSite(archiveOf(config, rendered), templatesDir, join(outDir, 'site')) };
 }
 
-async function runIssue(root: string, date: string, config: Config, templatesDir: string, options: PipelineOptions): Promise<IssueReport> {
+interface PreparedIssue {
+  date: string;
+  problems: Diagnostic[];
+  rendered?: RenderedIssue;
+}
+
+async function prepareIssue(root: string, date: string, config: Config): Promise<PreparedIssue> {
   const loaded = await loadIssue(root, date, config);
   const problems = [...loaded.problems, ...checkSources(loaded.files)];
-  if (!loaded.issue || hasErrors(problems)) return { date, problems: sortDiagnostics(problems) };
+  if (!loaded.issue || hasErrors(problems)) return { date, problems };
+  problems.push(...checkIssue(loaded.issue, config));
+  return { date, problems, rendered: renderIssueContent(loaded.issue, config) };
+}
 
-  const issue = loaded.issue;
-  problems.push(...checkIssue(issue, config));
+async function emailStage(prepared: PreparedIssue, config: Config, templatesDir: string, outDir: string, options: PipelineOptions): Promise<IssueReport> {
+  const { date, problems, rendered } = prepared;
+  if (!rendered) return { date, problems: sortDiagnostics(problems) };
   let email: CompiledEmail;
   try {
-    const rendered = renderIssueContent(issue, config);
     email = await compileEmail(rendered, config, await loadEmailTemplates(templatesDir));
   } catch (error) {
     if (!(error instanceof TemplateError)) throw error;
@@ -70,11 +112,11 @@ async function runIssue(root: string, date: string, config: Config, templatesDir
   }
   const output = email.withPlaceholders();
   const htmlBytes = Buffer.byteLength(output.html);
-  problems.push(...checkEmailSize(issue, htmlBytes));
+  problems.push(...checkEmailSize(rendered.issue, htmlBytes));
   const report: IssueReport = { date, problems: sortDiagnostics(problems), email };
   if (!options.write || hasErrors(problems) || (options.strict && problems.length > 0)) return report;
 
-  const dir = join(resolve(options.outDir ?? join(root, 'dist')), 'email', date);
+  const dir = join(outDir, 'email', date);
   const html = join(dir, 'email.html');
   const text = join(dir, 'email.txt');
   await writeFilesAtomically([

@@ -7,6 +7,7 @@ import { registerAdd } from './commands/add.js';
 import { registerBuild } from './commands/build.js';
 import { registerCheck } from './commands/check.js';
 import { registerNew } from './commands/new.js';
+import { registerServe } from './commands/serve.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './exit.js';
 import { say } from './io.js';
 
@@ -33,7 +34,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   };
 
   const program = new Command('bulletin')
-    .description('Write, check and build a weekly bulletin as email.')
+    .description('Write, check and build a weekly bulletin as email and a web archive.')
     .version(version)
     .option('--root <dir>', 'the site folder (bulletin.config.yaml, bulletins/, templates/)', process.cwd())
     .showSuggestionAfterError()
@@ -42,7 +43,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   program.hook('preAction', () => {
     program.setOptionValue('root', resolve(program.opts<GlobalOptions>().root));
   });
-  for (const register of [registerNew, registerAdd, registerCheck, registerBuild]) {
+  for (const register of [registerNew, registerAdd, registerCheck, registerBuild, registerServe]) {
     register(program, run);
   }
   program.commands.forEach((command) => command.exitOverride());

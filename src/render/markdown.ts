@@ -87,3 +87,28 @@ function absolute(url: string, base: string): string {
     return url;
   }
 }
+
+/**
+ * The fragment with its headings moved down so the highest is `top` (h1 in an item under an h4
+ * becomes h5): a page's headings then stay in order, whatever level the writer started at.
+ */
+export function htmlWithHeadingsFrom(hast: HastRoot, top: number): string {
+  let highest = 7;
+  visit(hast, 'element', (node: Element) => {
+    const level = headingLevel(node);
+    if (level && level < highest) highest = level;
+  });
+  if (highest === 7 || highest >= top) return toHtml(hast);
+  const shift = top - highest;
+  const copy = structuredClone(hast);
+  visit(copy, 'element', (node: Element) => {
+    const level = headingLevel(node);
+    if (level) node.tagName = `h${Math.min(6, level + shift)}`;
+  });
+  return toHtml(copy);
+}
+
+function headingLevel(node: Element): number | undefined {
+  const match = /^h([1-6])$/.exec(node.tagName);
+  return match ? Number(match[1]) : undefined;
+}

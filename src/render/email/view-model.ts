@@ -49,7 +49,7 @@ export function emailViewModel(rendered: RenderedIssue, config: Config, slots: S
             label: t(day.label),
             meetings: day.meetings.map((m) => ({
               title: t(m.title),
-              time: m.start ? t(m.end ? `${m.start}–${m.end}` : m.start) : null,
+              time: maybe(emailMeetingTime(m) ?? undefined),
               location: maybe(m.location),
               description: maybe(m.description?.trim().replace(/\s+/g, ' ')),
               link: maybe(m.link),
@@ -85,6 +85,12 @@ export function emailViewModel(rendered: RenderedIssue, config: Config, slots: S
     meetings,
     recipient: recipientMarkers(),
   };
+}
+
+/** "10:00–12:30", "10:00", or null for a meeting with no time. */
+export function emailMeetingTime(meeting: Meeting): string | null {
+  if (!meeting.start) return null;
+  return meeting.end ? `${meeting.start}–${meeting.end}` : meeting.start;
 }
 
 export interface MeetingDay {

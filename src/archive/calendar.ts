@@ -1,0 +1,150 @@
+import { createEvents, type DateArray, type EventAttributes } from 'ics';
+import type { Config, Meeting } from '../content/model.js';
+import { addDays, dayOf } from '../render/dates.js';
+import { issueUrl, siteUrl } from '../render/urls.js';
+import type { Archive, ArchiveIssue, SiteFiles } from './model.js';
+
+const HOUR = 60 * 60 * 1000;
+const DAY = 24 * HOUR;
+
+/** The site-wide calendar of upcoming meetings, for subscribing. */
+export const CALENDAR_PATH = 'calendar.ics';
+
+/** Absolute URL of an issue's `meetings.ics`. */
+export function meetingCalendarUrl(config: Config, date: string): string {
+  return new URL('meetings.ics', issueUrl(config, date)).href;
+}
+
+/**
+ * `issues/DATE/meetings.ics` for every issue with a dated meeting, and `calendar.ics` with the
+ * upcoming ones. "Upcoming" means dated on or after the newest issue's date, not after today: the
+ * same content must build the same site whenever it is built.
+ */
+export function calendarFiles(archive: Archive): SiteFiles {
+  const { config } = archive;
+  const files: SiteFiles = new Map();
+  const newest = archive.issues.reduce((max, issue) => (issue.date > max ? issue.date : max), '');
+  const upcoming: Dated[] = [];
+  for (const issue of archive.issues) {
+    const dated = issue.meetings.filter((m): m is Meeting & { date: string } => m.date !== undefined).map((meeting) => ({ meeting, issue }));
+    if (dated.length === 0) continue;
+    files.set(`issues/${issue.date}/meetings.ics`, calendar(config, dated, `${config.site.name}: meetings, ${issue.date}`));
+    upcoming.push(...dated.filter(({ meeting }) => meeting.date >= newest));
+  }
+  files.set(CALENDAR_PATH, calendar(config, upcoming, config.site.name));
+  return files;
+}
+
+type Dated = { meeting: Meeting & { date: string }; issue: ArchiveIssue };
+
+function calendar(config: Config, dated: Dated[], calName: string): string {
+  const events = [...dated].sort((a, b) => sortKey(a.meeting).localeCompare(sortKey(b.meeting))).map((d) => event(config, d));
+  const { error, value } = createEvents(events, { calName, productId: `-//Bulletin//${config.site.name}//EN` });
+  if (error || value === null) throw new Error(`Could not write the calendar "${calName}": ${error?.message ?? 'no output'}`);
+  return value;
+}
+
+/** Within a day, all-day events ('' sorts first), then by start time. */
+function sortKey(meeting: Meeting): string {
+  return `${meeting.date ?? ''} ${meeting.start ?? ''}`;
+}
+
+function event(config: Config, { meeting, issue }: Dated): EventAttributes {
+  const common = {
+    uid: meetingUid(config, issue.date, meeting),
+    title: meeting.title,
+    description: meeting.description,
+    location: meeting.location,
+    url: webLink(meeting) ?? issue.url,
+    // ics stamps DTSTAMP with Date.now() unless given one (an untyped option); the issue date keeps builds identical.
+    timestamp: dayOf(issue.date).getTime(),
+  };
+  const times = meetingTimes(meeting, config.site.timezone);
+  if (times === 'all-day') return { ...common, start: dateArray(meeting.date), end: dateArray(addDays(meeting.date, 1)) };
+  return {
+    ...common,
+    start: times.start.getTime(),
+    startInputType: 'utc',
+    startOutputType: 'utc',
+    end: times.end.getTime(),
+    endInputType: 'utc',
+    endOutputType: 'utc',
+  };
+}
+
+/**
+ * Stable across builds and across edits of the meeting's title or time, so calendar apps update
+ * an event rather than duplicating it. Inserting a meeting above it in the same file does shift it.
+ */
+export function meetingUid(config: Config, date: string, meeting: Meeting): string {
+  const file = meeting.file.source.path.split(/[\\/]/).pop()!.replace(/\.md$/, '');
+  return `${date}-${encodeURIComponent(file)}-${meeting.index}@${new URL(config.site.baseUrl).host}`;
+}
+
+/** ics accepts only scheme:// URLs, so a mailto: link falls back to the issue page. */
+function webLink(meeting: Meeting): string | undefined {
+  return meeting.link && /^https?:\/\//i.test(meeting.link) ? meeting.link : undefined;
+}
+
+function meetingTimes(meeting: Meeting & { date: string }, timeZone: string): { start: Date; end: Date } | 'all-day' {
+  if (!meeting.start) return 'all-day';
+  const start = zonedTimeToUtc(meeting.date, meeting.start, timeZone);
+  const end = meeting.end ? zonedTimeToUtc(meeting.date, meeting.end, timeZone) : new Date(start.getTime() + HOUR);
+  return { start, end };
+}
+
+function dateArray(date: string): DateArray {
+  const [y, m, d] = date.split('-').map(Number);
+  return [y!, m!, d!];
+}
+
+/** An "add to Google Calendar" link, or undefined for a meeting with no date. */
+export function googleCalendarLink(meeting: Meeting, config: Config): string | undefined {
+  if (!meeting.date) return undefined;
+  const times = meetingTimes({ ...meeting, date: meeting.date }, config.site.timezone);
+  const dates =
+    times === 'all-day'
+      ? `${compact(meeting.date)}/${compact(addDays(meeting.date, 1))}`
+      : `${utcStamp(times.start)}/${utcStamp(times.end)}`;
+  const params = new URLSearchParams({ action: 'TEMPLATE', text: meeting.title, dates });
+  const details = [meeting.description, meeting.link].filter(Boolean).join('\n\n');
+  if (details) params.set('details', details);
+  if (meeting.location) params.set('location', meeting.location);
+  return `https://calendar.google.com/calendar/render?${params.toString()}`;
+}
+
+const compact = (date: string) => date.replace(/-/g, '');
+const utcStamp = (instant: Date) => instant.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The zone's offset from UTC at an instant, in ms (BST: +3 600 000). */
+function offsetAt(instant: number, timeZone: string): number {
+  let format = offsetFormats.get(timeZone);
+  if (!format) {
+    const numeric = 'numeric';
+    format = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: numeric, month: numeric, day: numeric, hour: numeric, minute: numeric, second: numeric });
+    offsetFormats.set(timeZone, format);
+  }
+  const part = (type: string) => Number(format.formatToParts(instant).find((p) => p.type === type)?.value);
+  const wall = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second'));
+  return wall - Math.floor(instant / 1000) * 1000;
+}
+
+/**
+ * The instant at which the wall clock in `timeZone` reads `date` `time` (YYYY-MM-DD, HH:MM).
+ * Like Temporal's "compatible" rule: a time skipped when clocks go forward moves forward by the
+ * gap (01:30 on 25 March 2018 in London is 02:30 BST), and a time that happens twice when clocks
+ * go back is the earlier one (01:30 BST on 28 October 2018).
+ */
+export function zonedTimeToUtc(date: string, time: string, timeZone: string): Date {
+  const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  const t = /^(\d{2}):(\d{2})$/.exec(time);
+  if (!d || !t) throw new RangeError(`Expected YYYY-MM-DD and HH:MM, got "${date}" "${time}".`);
+  const asUtc = Date.UTC(Number(d[1]), Number(d[2]) - 1, Number(d[3]), Number(t[1]), Number(t[2]));
+  // Offsets a day either side: no zone changes its offset twice within two days.
+  const before = offsetAt(asUtc - DAY, timeZone);
+  const after = offsetAt(asUtc + DAY, timeZone);
+  const valid = [...new Set([before, after])].map((offset) => asUtc - offset).filter((instant) => asUtc - offsetAt(instant, timeZone) === instant);
+  return new Date(valid.length > 0 ? Math.min(...valid) : asUtc - before);
+}

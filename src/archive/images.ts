@@ -1,0 +1,44 @@
+import { readFile } from 'node:fs/promises';
+import { relative, resolve, sep } from 'node:path';
+import type { Image } from 'mdast';
+import { visit } from 'unist-util-visit';
+import type { Archive, SiteFiles } from './model.js';
+
+/** Wide enough for a full-width image on any screen and in a 640px email at 2x. */
+export const MAX_IMAGE_WIDTH = 1200;
+
+/** A relative image reference (`![alt](board.jpg)`): a file beside the item, to publish with the issue. */
+export function isLocalImage(url: string): boolean {
+  return url !== '' && !/^[a-z][a-z0-9+.-]*:/i.test(url) && !url.startsWith('//') && !url.startsWith('/');
+}
+
+/**
+ * Copies every image an issue's Markdown references from beside its files into
+ * `issues/DATE/`, resized to at most 1200 px wide; the originals are only read. The email already
+ * points at these archive addresses (relative URLs resolve against the issue's page).
+ */
+export async function imageFiles(archive: Archive): Promise<SiteFiles> {
+  const files: SiteFiles = new Map();
+  const { default: sharp } = await import('sharp');
+  for (const issue of archive.issues) {
+    const bodies = [issue.rendered.lead, ...issue.rendered.items.map((i) => i.body)];
+    const dir = issue.rendered.issue.dir;
+    const wanted = new Set<string>();
+    for (const body of bodies) {
+      visit(body.mdast, 'image', (node: Image) => {
+        if (isLocalImage(node.url)) wanted.add(decodeURI(node.url.split(/[?#]/)[0]!));
+      });
+    }
+    for (const reference of wanted) {
+      const source = resolve(dir, reference);
+      // Checks refuse references outside the issue folder; this keeps the build safe regardless.
+      const inside = relative(resolve(dir), source);
+      if (inside.startsWith('..') || inside === '') continue;
+      const original = await readFile(source);
+      const resized = await sharp(original).rotate().resize({ width: MAX_IMAGE_WIDTH, withoutEnlargement: true }).toBuffer();
+      files.set(`issues/${issue.date}/${inside.split(sep).join('/')}`, new Uint8Array(resized));
+    }
+  }
+  return files;
+}
+

@@ -1,0 +1,125 @@
+import type { Config, Item, Meeting } from '../content/model.js';
+import { slug } from '../content/scaffold.js';
+import { longDate } from '../render/dates.js';
+import { emailMeetingTime, meetingDays } from '../render/email/view-model.js';
+import { htmlWithHeadingsFrom } from '../render/markdown.js';
+import { googleCalendarLink } from './calendar.js';
+import type { Archive, ArchiveIssue, SiteFiles } from './model.js';
+import { renderPage } from './page-context.js';
+import { hrefOf, issuePath, rootFrom, tagPath } from './paths.js';
+import type { SiteTemplates } from './site-templates.js';
+
+export const itemAnchor = (item: Item) => `item-${slug(item.title)}`;
+
+/** Every page of the site but the tag pages: index, one per issue, search, subscribe, 404. */
+export function pageFiles(archive: Archive, templates: SiteTemplates): SiteFiles {
+  const files: SiteFiles = new Map();
+  const { config, issues } = archive;
+  issues.forEach((issue, i) => {
+    files.set(issuePath(issue.date), issuePage(archive, templates, issue, issues[i + 1], issues[i - 1]));
+  });
+  files.set('index.html', indexPage(archive, templates));
+  const simple = (path: string, template: 'search' | 'subscribe', title: string, description: string, extra: object = {}) =>
+    files.set(path, renderPage(templates, config, { path, title, description, search: template === 'search' }, template, extra));
+  simple('search/index.html', 'search', 'Search', `Search every ${config.site.name} bulletin.`);
+  simple('subscribe/index.html', 'subscribe', 'Subscribe', `Get the ${config.site.name} bulletin by email.`, { replyTo: config.sender.replyTo ?? config.sender.from.email });
+  files.set('404.html', renderPage(templates, config, { path: '404.html', title: 'Page not found', description: 'There is no page at this address.', absoluteRoot: true }, '404', {}));
+  return files;
+}
+
+export function issuePage(archive: Archive, templates: SiteTemplates, issue: ArchiveIssue, previous?: ArchiveIssue, next?: ArchiveIssue): string {
+  const { config } = archive;
+  const path = issuePath(issue.date);
+  const root = rootFrom(path);
+  const { rendered } = issue;
+  const name = (list: { id: string; name: string }[], id: string) => list.find((x) => x.id === id)?.name ?? id;
+  const sections = config.sections
+    .filter((s) => s.kind !== 'meetings')
+    .map((section) => ({
+      kind: section.kind,
+      title: section.title,
+      items: rendered.items
+        .filter(({ item }) => item.kind === section.kind)
+        .map(({ item, body }) => ({
+          anchor: itemAnchor(item),
+          title: item.title,
+          html: htmlWithHeadingsFrom(body.hast, 5),
+          links: item.links,
+          contact: item.contact ?? null,
+          tags: [
+            ...[...new Set([...(item.programme ? [item.programme] : []), ...item.programmes])].map((id) => ({ name: name(config.programmes, id), href: `${root}${hrefOf(tagPath('programmes', id))}` })),
+            ...item.places.map((id) => ({ name: name(config.places, id), href: `${root}${hrefOf(tagPath('places', id))}` })),
+          ],
+        })),
+    }))
+    .filter((s) => s.items.length > 0);
+  const meetingTitle = config.sections.find((s) => s.kind === 'meetings')?.title ?? "What's happening next week?";
+  const neighbour = (other?: ArchiveIssue) => (other ? { href: `${root}${hrefOf(issuePath(other.date))}`, title: other.title, dateLabel: longDate(other.date, config.site.locale) } : null);
+  return renderPage(
+    templates,
+    config,
+    { path, title: issue.title, description: issue.summary, ogType: 'article', published: issue.date, indexed: true },
+    'issue',
+    {
+      issue: {
+        date: issue.date,
+        dateLabel: longDate(issue.date, config.site.locale),
+        title: issue.title,
+        author: issue.author ?? null,
+        leadHtml: htmlWithHeadingsFrom(rendered.lead.hast, 2),
+        sections,
+        meetings: issue.meetings.length
+          ? {
+              title: meetingTitle,
+              icsHref: issue.meetings.some((m) => m.date) ? 'meetings.ics' : null,
+              days: meetingDays(issue.meetings, config).map((day) => ({ label: day.label, meetings: day.meetings.map((m) => meetingView(m, config)) })),
+            }
+          : null,
+      },
+      previous: neighbour(previous),
+      next: neighbour(next),
+    },
+  );
+}
+
+function meetingView(meeting: Meeting, config: Config) {
+  return {
+    title: meeting.title,
+    time: emailMeetingTime(meeting),
+    location: meeting.location ?? null,
+    description: meeting.description?.trim().replace(/\s+/g, ' ') ?? null,
+    link: meeting.link ?? null,
+    calendarLink: meeting.date ? googleCalendarLink(meeting, config) : null,
+  };
+}
+
+function indexPage(archive: Archive, templates: SiteTemplates): string {
+  const { config, issues } = archive;
+  const locale = config.site.locale;
+  const summary = (issue: ArchiveIssue) => ({
+    date: issue.date,
+    dateLabel: longDate(issue.date, locale),
+    title: issue.title,
+    summary: issue.summary,
+    href: hrefOf(issuePath(issue.date)),
+  });
+  const years: { year: string; months: { month: string; issues: ReturnType<typeof summary>[] }[] }[] = [];
+  for (const issue of issues) {
+    const year = issue.date.slice(0, 4);
+    const month = new Intl.DateTimeFormat(locale, { month: 'long', timeZone: 'UTC' }).format(new Date(`${issue.date}T00:00:00Z`));
+    let y = years[years.length - 1];
+    if (y?.year !== year) years.push((y = { year, months: [] }));
+    let m = y.months[y.months.length - 1];
+    if (m?.month !== month) y.months.push((m = { month, issues: [] }));
+    m.issues.push(summary(issue));
+  }
+  const latest = issues[0];
+  return renderPage(
+    templates,
+    config,
+    { path: 'index.html', title: config.site.name, description: config.site.tagline ?? `Every ${config.site.name} bulletin.` },
+    'index',
+    { latest: latest ? summary(latest) : null, years },
+  );
+}
+

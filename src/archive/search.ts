@@ -1,0 +1,29 @@
+import type { Config } from '../content/model.js';
+import { siteUrl } from '../render/urls.js';
+import type { SiteFiles } from './model.js';
+
+/**
+ * The full-text index, made at build time so search works on any static host: pagefind indexes
+ * the issue pages (the only ones marked `data-pagefind-body`) from memory and writes its bundle,
+ * including the search UI, into `pagefind/` of the folder being built.
+ */
+export async function writeSearchIndex(config: Config, files: SiteFiles, siteDir: string): Promise<{ pages: number }> {
+  const pagefind = await import('pagefind');
+  const { index, errors } = await pagefind.createIndex({ forceLanguage: config.site.locale.split('-')[0] });
+  if (!index) throw new Error(`pagefind could not start: ${errors.join('; ')}`);
+  try {
+    const base = new URL(siteUrl(config)).pathname;
+    let pages = 0;
+    for (const [path, content] of files) {
+      if (!path.startsWith('issues/') || !path.endsWith('.html') || typeof content !== 'string') continue;
+      const added = await index.addHTMLFile({ url: `${base}${path.replace(/index\.html$/, '')}`, content });
+      if (added.errors.length) throw new Error(`pagefind could not index ${path}: ${added.errors.join('; ')}`);
+      pages++;
+    }
+    const written = await index.writeFiles({ outputPath: `${siteDir}/pagefind` });
+    if (written.errors.length) throw new Error(`pagefind could not write its index: ${written.errors.join('; ')}`);
+    return { pages };
+  } finally {
+    await pagefind.close();
+  }
+}

@@ -1,0 +1,62 @@
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import Handlebars from 'handlebars';
+import { TemplateError } from '../render/email/templates.js';
+
+export const PAGE_TEMPLATES = ['layout', 'index', 'issue', 'tag', 'tags', 'search', 'subscribe', '404'] as const;
+export type PageTemplate = (typeof PAGE_TEMPLATES)[number];
+
+export interface SiteTemplates {
+  dir: string;
+  render(template: PageTemplate, context: object): string;
+  /** Static files shipped with the templates (`templates/site/assets/`). */
+  assets: { name: string; content: Uint8Array }[];
+}
+
+const cache = new Map<string, Promise<SiteTemplates>>();
+
+/**
+ * The archive's page templates. Content reaches them as data, through one Handlebars pass, so it
+ * is never compiled; article HTML is already sanitized and goes in with `{{{ }}}`, everything else
+ * is escaped by `{{ }}`.
+ */
+export function loadSiteTemplates(templatesDir: string): Promise<SiteTemplates> {
+  let loaded = cache.get(templatesDir);
+  if (!loaded) {
+    loaded = compile(templatesDir);
+    cache.set(templatesDir, loaded);
+    loaded.catch(() => cache.delete(templatesDir));
+  }
+  return loaded;
+}
+
+async function compile(templatesDir: string): Promise<SiteTemplates> {
+  const dir = join(templatesDir, 'site');
+  const env = Handlebars.create();
+  const compiled = new Map<PageTemplate, HandlebarsTemplateDelegate>();
+  for (const name of PAGE_TEMPLATES) {
+    const file = join(dir, `${name}.hbs`);
+    let source: string;
+    try {
+      source = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new TemplateError(file, `cannot read the template (${(error as NodeJS.ErrnoException).code ?? String(error)}).`);
+    }
+    compiled.set(name, env.compile(source, { strict: false }));
+  }
+  const assetsDir = join(dir, 'assets');
+  const assets = await Promise.all(
+    (await readdir(assetsDir).catch(() => [] as string[])).map(async (name) => ({ name, content: new Uint8Array(await readFile(join(assetsDir, name))) })),
+  );
+  return {
+    dir,
+    assets,
+    render(template, context) {
+      try {
+        return compiled.get(template)!(context);
+      } catch (error) {
+        throw new TemplateError(join(dir, `${template}.hbs`), (error as Error).message.split('\n')[0] ?? String(error));
+      }
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import type { Item } from '../content/model.js';
+import { longDate } from '../render/dates.js';
+import type { Archive, SiteFiles } from './model.js';
+import { renderPage } from './page-context.js';
+import { itemAnchor } from './pages.js';
+import { hrefOf, issuePath, rootFrom, tagPath } from './paths.js';
+import type { SiteTemplates } from './site-templates.js';
+
+type TagKind = 'programmes' | 'places';
+
+const tagsOf = (item: Item, kind: TagKind): string[] =>
+  kind === 'places' ? item.places : [...new Set([...(item.programme ? [item.programme] : []), ...item.programmes])];
+
+/** A page per programme and per place that has items, listing them across every issue, and an index of each. */
+export function tagFiles(archive: Archive, templates: SiteTemplates): SiteFiles {
+  const files: SiteFiles = new Map();
+  for (const kind of ['programmes', 'places'] as const) {
+    const known = archive.config[kind];
+    const counts: { id: string; name: string; count: number }[] = [];
+    for (const tag of known) {
+      const path = tagPath(kind, tag.id);
+      const root = rootFrom(path);
+      const entries = archive.issues.flatMap((issue) =>
+        issue.rendered.items
+          .filter(({ item }) => tagsOf(item, kind).includes(tag.id))
+          .map(({ item, body }) => ({
+            title: item.title,
+            href: `${root}${hrefOf(issuePath(issue.date))}#${itemAnchor(item)}`,
+            date: issue.date,
+            dateLabel: longDate(issue.date, archive.config.site.locale),
+            issueTitle: issue.title,
+            excerpt: excerpt(body.text),
+          })),
+      );
+      if (entries.length === 0) continue;
+      counts.push({ id: tag.id, name: tag.name, count: entries.length });
+      const noun = entries.length === 1 ? 'item' : 'items';
+      files.set(
+        path,
+        renderPage(templates, archive.config, { path, title: tag.name, description: `${entries.length} ${noun} about ${tag.name} in the ${archive.config.site.name} bulletins.` }, 'tag', {
+          tag: { name: tag.name, count: entries.length, noun },
+          entries,
+        }),
+      );
+    }
+    const indexPath = `${kind}/index.html`;
+    const title = kind === 'programmes' ? 'Programmes' : 'Places';
+    files.set(
+      indexPath,
+      renderPage(templates, archive.config, { path: indexPath, title, description: `Bulletin items by ${kind === 'programmes' ? 'programme' : 'place'}.` }, 'tags', {
+        title,
+        intro: kind === 'programmes' ? 'Follow a programme of work through the bulletins.' : 'News from each of our places.',
+        tags: counts.map((c) => ({ name: c.name, count: c.count, noun: c.count === 1 ? 'item' : 'items', href: `${c.id}/` })),
+      }),
+    );
+  }
+  return files;
+}
+
+/** The first paragraph of an item's text, cut at a word near 220 characters. */
+export function excerpt(text: string, max = 220): string {
+  const first = (text.split(/\n\s*\n/)[0] ?? '').replace(/\s+/g, ' ').trim();
+  if (first.length <= max) return first;
+  return `${first.slice(0, first.lastIndexOf(' ', max)).replace(/[,;:.]$/, '')}…`;
+}
