@@ -40,8 +40,7 @@ type Rng = () => number;
 function mulberry32(seed: number): Rng {
   let a = seed >>> 0;
   return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
+    let t = (a = (a + 0x6d2b79f5) >>> 0);
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
@@ -64,11 +63,7 @@ const q = (text: string) => JSON.stringify(text); // a JSON string is a valid do
 const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 48) || 'item';
 
 /** A first-order word chain: which words follow which in the seed text. */
-interface Chain {
-  starts: string[];
-  next: Map<string, string[]>;
-  ends: Set<string>;
-}
+interface Chain { starts: string[]; next: Map<string, string[]>; ends: Set<string> }
 
 function seedText(): string {
   const candidates = [process.env.BULLETIN_SEEDS_DIR, join(packageRoot, '..', 'shared', 'seeds'), '/work/shared/seeds'];
@@ -85,10 +80,7 @@ function buildChain(text: string): Chain {
   const chain: Chain = { starts: [], next: new Map(), ends: new Set() };
   for (const sentence of text.split(/(?<=[.!?])\s+|\n\s*\n/)) {
     // Only plain words: no Markdown, HTML or YAML punctuation can leak into the generated text.
-    const words = sentence
-      .split(/\s+/)
-      .map((w) => w.replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, ''))
-      .filter((w) => /^[A-Za-z0-9][A-Za-z0-9'’-]*$/.test(w) && (w.length > 1 || /^[aAI0-9]$/.test(w)) && !PLACEHOLDER.test(w));
+    const words = sentence.split(/\s+/).map((w) => w.replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '')).filter((w) => /^[A-Za-z0-9][A-Za-z0-9'’-]*$/.test(w) && (w.length > 1 || /^[aAI0-9]$/.test(w)) && !PLACEHOLDER.test(w));
     if (words.length < 4) continue;
     if (/^[A-Z]/.test(words[0]!)) chain.starts.push(words[0]!);
     chain.ends.add(words[words.length - 1]!);
@@ -103,10 +95,7 @@ function buildChain(text: string): Chain {
 }
 
 class Writer {
-  constructor(
-    readonly rng: Rng,
-    readonly chain: Chain,
-  ) {}
+  constructor(readonly rng: Rng, readonly chain: Chain) {}
 
   words(min: number, max: number): string[] {
     const { rng, chain } = this;
@@ -121,9 +110,7 @@ class Writer {
     return out;
   }
 
-  phrase(min: number, max: number): string {
-    return cap(this.words(min, max).join(' '));
-  }
+  phrase = (min: number, max: number): string => cap(this.words(min, max).join(' '));
 
   sentence(decorate = true): string {
     const words = this.words(8, 26);
@@ -137,13 +124,8 @@ class Writer {
     return `${cap(words.join(' '))}.`;
   }
 
-  paragraph(min = 2, max = 5): string {
-    return Array.from({ length: int(this.rng, min, max) }, () => this.sentence()).join(' ');
-  }
-
-  list(): string {
-    return Array.from({ length: int(this.rng, 3, 5) }, () => `- ${this.phrase(3, 9)}`).join('\n');
-  }
+  paragraph = (): string => Array.from({ length: int(this.rng, 2, 5) }, () => this.sentence()).join(' ');
+  list = (): string => Array.from({ length: int(this.rng, 3, 5) }, () => `- ${this.phrase(3, 9)}`).join('\n');
 
   table(places: readonly string[]): string {
     const rows = sample(this.rng, places, int(this.rng, 2, 4)).map((p) => `| ${p} | ${int(this.rng, 1, 12)} | ${int(this.rng, 10, 400)} |`);
@@ -163,10 +145,7 @@ class Writer {
   }
 }
 
-interface Named {
-  id: string;
-  name: string;
-}
+interface Named { id: string; name: string }
 
 function issueFiles(date: string, index: number, w: Writer, config: { programmes: Named[]; places: Named[] }, itemsPerIssue: number): Map<string, string> {
   const { rng } = w;
@@ -214,11 +193,8 @@ function issueFiles(date: string, index: number, w: Writer, config: { programmes
       if (rng() < 0.3) front.push(`  phone: "01924 ${int(rng, 100000, 999999)}"`);
     }
     if (rng() < 0.15) {
-      front.push('links:');
-      for (let l = int(rng, 1, 2); l > 0; l--) {
-        const text = w.phrase(3, 7);
-        front.push(`  - text: ${q(text)}`, `    url: ${SITE}/${slug(title)}/${slug(text)}`);
-      }
+      const texts = Array.from({ length: int(rng, 1, 2) }, () => w.phrase(3, 7));
+      front.push('links:', ...texts.flatMap((text) => [`  - text: ${q(text)}`, `    url: ${SITE}/${slug(title)}/${slug(text)}`]));
     }
     const name = `${String(i + 1).padStart(2, '0')}-${slug(title)}.md`;
     files.set(name, `---\n${front.join('\n')}\n---\n${w.body(int(rng, 2, 5), placeNames, true)}\n`);
@@ -230,11 +206,9 @@ function issueFiles(date: string, index: number, w: Writer, config: { programmes
     const lines = [`  - title: ${q(title)}`];
     if (rng() < 0.85) {
       lines.push(`    date: ${addDays(date, int(rng, 1, 9))}`);
-      if (rng() < 0.6) {
-        const start = int(rng, 8, 16);
-        const minutes = pick(rng, ['00', '30']);
-        lines.push(`    start: "${String(start).padStart(2, '0')}:${minutes}"`, `    end: "${String(start + int(rng, 1, 3)).padStart(2, '0')}:${minutes}"`);
-      }
+      const [start, minutes] = [int(rng, 8, 16), pick(rng, ['00', '30'])];
+      const hhmm = (hour: number) => `"${String(hour).padStart(2, '0')}:${minutes}"`;
+      if (rng() < 0.6) lines.push(`    start: ${hhmm(start)}`, `    end: ${hhmm(start + int(rng, 1, 3))}`);
       if (rng() < 0.5) lines.push(`    location: ${q(pick(rng, placeNames))}`);
     }
     lines.push(`    description: ${q(w.sentence(false))}`);
@@ -282,17 +256,13 @@ export async function generateCorpus(targetDir: string, options: CorpusOptions =
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { issues: { type: 'string' }, items: { type: 'string' }, seed: { type: 'string' } } });
-  const number = (text: string | undefined, name: string) => {
-    if (text === undefined) return undefined;
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < (name === 'seed' ? 0 : 1)) throw new Error(`--${name} must be a ${name === 'seed' ? 'non-negative' : 'positive'} whole number`);
-    return n;
-  };
-  if (positionals.length !== 1) {
+  const number = (name: 'issues' | 'items' | 'seed') => (values[name] === undefined ? undefined : Number(values[name]));
+  const bad = (['issues', 'items', 'seed'] as const).filter((k) => values[k] !== undefined && !(Number.isInteger(number(k)) && number(k)! >= (k === 'seed' ? 0 : 1)));
+  if (positionals.length !== 1 || bad.length > 0) {
     console.error('usage: node lib/scripts/generate-corpus.js <dir> [--issues 520] [--items 10] [--seed 1]');
     process.exit(2);
   }
   const started = performance.now();
-  const result = await generateCorpus(positionals[0]!, { issues: number(values.issues, 'issues'), itemsPerIssue: number(values.items, 'items'), seed: number(values.seed, 'seed') });
+  const result = await generateCorpus(positionals[0]!, { issues: number('issues'), itemsPerIssue: number('items'), seed: number('seed') });
   console.log(`${result.issues} issues, ${result.files} files in ${resolve(positionals[0]!)} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
 }

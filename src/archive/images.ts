@@ -2,15 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import type { Image } from 'mdast';
 import { visit } from 'unist-util-visit';
+import { isLocalImage } from '../render/urls.js';
 import type { Archive, SiteFiles } from './model.js';
 
 /** Wide enough for a full-width image on any screen and in a 640px email at 2x. */
 export const MAX_IMAGE_WIDTH = 1200;
 
-/** A relative image reference (`![alt](board.jpg)`): a file beside the item, to publish with the issue. */
-export function isLocalImage(url: string): boolean {
-  return url !== '' && !/^[a-z][a-z0-9+.-]*:/i.test(url) && !url.startsWith('//') && !url.startsWith('/');
-}
 
 /**
  * Copies every image an issue's Markdown references from beside its files into

@@ -1,15 +1,18 @@
+import { existsSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 import type { Html, Image, Link, Root } from 'mdast';
 import { visit } from 'unist-util-visit';
 import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { placeAt } from '../diagnostics/source-text.js';
 import type { FrontMatterFile } from '../content/front-matter.js';
 import { parseMarkdown } from '../render/markdown.js';
+import { isLocalImage } from '../render/urls.js';
 
 /** Checks that read each file as written, valid or not, so they report alongside front-matter errors. */
 export function checkSources(files: readonly FrontMatterFile[]): Diagnostic[] {
   return files.flatMap((file) => {
     const tree = parseMarkdown(file.body);
-    return [...leftoverPlaceholders(file), ...unsafeHtml(file, tree), ...unsafeUrls(file, tree), ...missingAltText(file, tree)];
+    return [...leftoverPlaceholders(file), ...unsafeHtml(file, tree), ...unsafeUrls(file, tree), ...missingAltText(file, tree), ...missingImages(file, tree)];
   });
 }
 
@@ -62,6 +65,30 @@ function unsafeUrls(file: FrontMatterFile, tree: Root): Diagnostic[] {
       problems.push(
         diagnose(file.source, placeAt(file.source, bodyOffset(file, node.position?.start.offset ?? 0)), 'unsafe-url', `The link to "${url.slice(0, 40)}" is a script, not an address.`, 'Link to a web page (https://...) or an email address (mailto:...).'),
       );
+    }
+  });
+  return problems;
+}
+
+/** An image beside the item must exist, and stay inside the issue folder (it is published from there). */
+function missingImages(file: FrontMatterFile, tree: Root): Diagnostic[] {
+  const problems: Diagnostic[] = [];
+  const folder = dirname(resolve(file.source.path));
+  visit(tree, 'image', (node: Image) => {
+    if (!isLocalImage(node.url)) return;
+    const place = placeAt(file.source, bodyOffset(file, node.position?.start.offset ?? 0));
+    let reference = node.url.split(/[?#]/)[0]!;
+    try {
+      reference = decodeURI(reference);
+    } catch {
+      // keep it as written
+    }
+    const target = resolve(folder, reference);
+    const inside = relative(folder, target);
+    if (inside.startsWith('..') || inside === '') {
+      problems.push(diagnose(file.source, place, 'image-outside-issue', `The image "${node.url}" is outside the issue folder.`, 'Put the image beside the item file and refer to it by its name, e.g. ![Board meeting](board.jpg).'));
+    } else if (!existsSync(target)) {
+      problems.push(diagnose(file.source, place, 'image-missing', `The image "${node.url}" does not exist beside ${file.source.path.split('/').pop()}.`, `Copy the image into ${relative(process.cwd(), folder) || '.'}/, or correct its name (names are case-sensitive).`));
     }
   });
   return problems;

@@ -27,6 +27,8 @@ export const problemCodes = {
   'duplicate-title': 'error',
   'unsafe-html': 'error',
   'unsafe-url': 'error',
+  'image-missing': 'error',
+  'image-outside-issue': 'error',
   'config-invalid': 'error',
   // Rendering
   'template-error': 'error',

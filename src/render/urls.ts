@@ -12,3 +12,8 @@ export function issueUrl(config: Config, date: string): string {
 export function siteUrl(config: Config, path = ''): string {
   return new URL(path, base(config)).href;
 }
+
+/** A relative image reference (`![alt](board.jpg)`): a file beside the item, published with the issue. */
+export function isLocalImage(url: string): boolean {
+  return url !== '' && !/^[a-z][a-z0-9+.-]*:/i.test(url) && !url.startsWith('//') && !url.startsWith('/') && !url.startsWith('#');
+}

@@ -1,0 +1,176 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import { runPipeline } from '../src/build/pipeline.js';
+import { listIssueDates } from '../src/content/issues-dir.js';
+import { serveSite } from '../src/server/static-site.js';
+import { browserAvailable, launchBrowser } from './helpers/browser.js';
+import { repoRoot } from './helpers/cli.js';
+
+const axeSource = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
+const run = browserAvailable() ? describe : describe.skip;
+
+// The sample: three weekly issues; "Rosabeth" (Kanter) is only in the oldest issue's lead article.
+const OLDEST = '2018-05-11';
+const OLD_ONLY_WORD = 'Rosabeth';
+
+run('the web archive in real Chromium', () => {
+  let browser: Browser;
+  let server: Server;
+  let tmp: string;
+  let base: string;
+  let newest: string;
+  const contexts: BrowserContext[] = [];
+  const shots = join(tmpdir(), 'bulletin-screenshots');
+
+  /** A page in a fresh context that can reach only the local server: anything else is aborted. */
+  async function open(path: string, options: BrowserContextOptions = {}, status = 200): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
+    contexts.push(context);
+    await context.route('**/*', (route) => (new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort()));
+    const page = await context.newPage();
+    const response = await page.goto(base + path, { waitUntil: 'load' });
+    expect(response?.status()).toBe(status);
+    return page;
+  }
+
+  beforeAll(async () => {
+    const dates = await listIssueDates(repoRoot);
+    expect(dates.length).toBeGreaterThanOrEqual(3);
+    newest = dates[dates.length - 1]!;
+    // The chosen word really is only in the oldest issue, so a hit proves the search reaches back.
+    expect(readFileSync(join(repoRoot, 'bulletins', OLDEST, 'issue.md'), 'utf8')).toContain(OLD_ONLY_WORD);
+    tmp = mkdtempSync(join(tmpdir(), 'bulletin-archive-'));
+    const report = await runPipeline({ root: repoRoot, dates, write: true, site: true, outDir: tmp });
+    expect(report.siteSkipped).toBeUndefined();
+    expect(report.site).toBeDefined();
+    expect(report.site!.searchPages).toBe(dates.length);
+    server = await serveSite(join(tmp, 'site'), 0);
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await launchBrowser();
+    mkdirSync(shots, { recursive: true });
+  }, 180_000);
+
+  afterEach(async () => {
+    await Promise.all(contexts.splice(0).map((c) => c.close()));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('the index links to each issue, and following a link lands on that issue', async () => {
+    const page = await open('/');
+    await expect(page.locator('h1').textContent()).resolves.toMatch(/bulletins$/);
+    const link = page.locator(`main a[href="issues/${OLDEST}/"]`);
+    const title = (await link.first().textContent())!.trim();
+    expect(title).toBe('The giants are still learning to dance');
+    await link.first().click();
+    await page.waitForURL(`${base}/issues/${OLDEST}/`);
+    await expect(page.locator('h1').textContent()).resolves.toBe(title);
+    await expect(page.title()).resolves.toContain(title);
+  });
+
+  test('the header search box finds a word that only an older issue contains', async () => {
+    const page = await open(`/issues/${newest}/`);
+    expect(await page.locator('main').innerText()).not.toContain(OLD_ONLY_WORD);
+    await page.getByRole('searchbox', { name: 'Search the bulletins' }).fill(OLD_ONLY_WORD);
+    await page.getByRole('search').getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(`${base}/search/?q=${OLD_ONLY_WORD}`);
+    const result = page.locator('#search .pagefind-ui__result-link');
+    await result.first().waitFor({ timeout: 15_000 });
+    const hrefs = await result.evaluateAll((links) => links.map((a) => new URL((a as HTMLAnchorElement).href).pathname));
+    expect(hrefs).toEqual([`/issues/${OLDEST}/`]);
+    await expect(page.locator('#search').innerText()).resolves.toContain(OLD_ONLY_WORD);
+  });
+
+  test('a programme tag on an issue leads to the programme page, which spans several issues', async () => {
+    const page = await open(`/issues/${newest}/`);
+    await page.locator('ul.tags').getByRole('link', { name: 'Stroke', exact: true }).first().click();
+    await page.waitForURL(`${base}/programmes/stroke/`);
+    await expect(page.locator('h1').textContent()).resolves.toBe('Stroke');
+    const entries = page.locator('ul.tag-items > li');
+    const dates = await entries.locator('time').evaluateAll((times) => times.map((t) => t.getAttribute('datetime')));
+    expect(new Set(dates).size).toBeGreaterThanOrEqual(2);
+    expect(dates).toContain(OLDEST);
+    // Each entry links back into its issue, at the item.
+    const hrefs = await entries.locator('a').evaluateAll((links) => links.map((a) => new URL((a as HTMLAnchorElement).href).pathname + new URL((a as HTMLAnchorElement).href).hash));
+    for (const href of hrefs) expect(href).toMatch(/^\/issues\/\d{4}-\d{2}-\d{2}\/#item-/);
+    await page.locator('ul.tag-items a').last().click();
+    await page.waitForURL(/\/issues\/\d{4}-\d{2}-\d{2}\/#item-/);
+    const anchor = decodeURIComponent(new URL(page.url()).hash.slice(1));
+    await expect(page.locator(`[id="${anchor}"]`).textContent()).resolves.toMatch(/stroke/i);
+  });
+
+  test.each(['/', `/issues/${OLDEST}/`])('axe-core finds no violations at all on %s (every default rule, best practice included)', async (path) => {
+    const page = await open(path);
+    await page.addScriptTag({ content: axeSource });
+    const violations = await page.evaluate(async () => {
+      type Axe = { run: (ctx: Document) => Promise<{ violations: { id: string; help: string; nodes: { target: unknown }[] }[] }> };
+      const result = await (window as unknown as { axe: Axe }).axe.run(document);
+      return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')})`);
+    });
+    expect(violations).toEqual([]);
+  });
+
+  const layouts = [375, 1280].flatMap((width) => [
+    { width, name: 'index', path: '/' },
+    { width, name: 'issue', path: `/issues/${OLDEST}/` },
+  ]);
+  test.each(layouts)('$name at $width px wide: nothing overflows horizontally', async ({ width, name, path }) => {
+    const page = await open(path, { viewport: { width, height: 900 } });
+    const layout = await page.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      innerWidth: window.innerWidth,
+      // The widest element that sticks out past the right edge, to say what overflows.
+      culprit: [...document.querySelectorAll('body *')]
+        .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5)
+        .map((el) => `${el.tagName.toLowerCase()}.${el.className}`)[0],
+    }));
+    await page.screenshot({ path: join(shots, `archive-${name}-${width}.png`), fullPage: true });
+    expect(layout).toEqual({ scrollWidth: expect.any(Number), innerWidth: width, culprit: undefined });
+    expect(layout.scrollWidth).toBeLessThanOrEqual(layout.innerWidth);
+  });
+
+  test('the pages read without JavaScript: the issue text and its meetings are there', async () => {
+    const page = await open(`/issues/${OLDEST}/`, { javaScriptEnabled: false });
+    const main = page.locator('main');
+    await expect(main.locator('h1').isVisible()).resolves.toBe(true);
+    const text = await main.innerText();
+    expect(text).toContain('When Giants Learn To Dance');
+    expect(text).toContain('The stroke programme met on Wednesday');
+    const meetings = page.locator('section.meetings');
+    await expect(meetings.isVisible()).resolves.toBe(true);
+    const meetingText = await meetings.innerText();
+    for (const title of ['Clinical forum', 'Leadership group', 'Care Provider Alliance']) expect(meetingText).toContain(title);
+    // The index too.
+    const index = await open('/', { javaScriptEnabled: false });
+    expect(await index.locator('main').innerText()).toContain('The giants are still learning to dance');
+  });
+
+  const outlines = [
+    ['the index', '/'],
+    ['an issue', `/issues/${OLDEST}/`],
+    ['a programme', '/programmes/stroke/'],
+    ['the programmes index', '/programmes/'],
+    ['the 404 page', '/no-such-page/at/all'],
+  ] as const;
+  test.each(outlines)('%s has one h1 and heading levels that never skip', async (_name, path) => {
+    const notFound = path.startsWith('/no-such-page');
+    const page = await open(path, {}, notFound ? 404 : 200);
+    if (notFound) await expect(page.locator('h1').textContent()).resolves.toBe('Page not found');
+    const levels = await page.evaluate(() =>
+      [...document.querySelectorAll('h1, h2, h3, h4, h5, h6, [role="heading"]')].map((h) => Number(h.getAttribute('aria-level') ?? h.tagName.slice(1))),
+    );
+    expect(levels.filter((l) => l === 1)).toHaveLength(1);
+    expect(levels[0]).toBe(1);
+    const skips = levels.flatMap((level, i) => (i > 0 && level > levels[i - 1]! + 1 ? [`h${levels[i - 1]} -> h${level}`] : []));
+    expect(skips).toEqual([]);
+  });
+});
