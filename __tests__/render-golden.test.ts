@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { emailHtml, renderMarkdown } from '../src/render/markdown.js';
+import { renderMarkdown } from '../src/render/markdown.js';
 import { markdownToText } from '../src/render/plain-text.js';
 import { expectGolden } from './helpers/golden.js';
 
@@ -14,7 +14,7 @@ describe.each(cases)('render fixture %s', (name) => {
   const rendered = renderMarkdown(input, base);
 
   test('archive HTML matches expected.html', () => expectGolden(join(fixtures, name, 'expected.html'), `${rendered.html}\n`));
-  test('email HTML matches expected.email.html', () => expectGolden(join(fixtures, name, 'expected.email.html'), `${emailHtml(rendered.hast)}\n`));
+  test('email HTML matches expected.email.html', () => expectGolden(join(fixtures, name, 'expected.email.html'), `${rendered.emailHtml}\n`));
   test('plain text matches expected.txt', () => expectGolden(join(fixtures, name, 'expected.txt'), `${markdownToText(rendered.mdast, { baseUrl: base })}\n`));
 });
 

@@ -30,8 +30,14 @@ function within(inner: string, outer: string): boolean {
   return !(path === '..' || path.startsWith(`..${sep}`) || isAbsolute(path));
 }
 
+/** A plain walk: Node 20's `readdirSync(dir, { recursive: true })` is the newer, less-trodden path. */
 function countHtml(dir: string): number {
-  return (readdirSync(dir, { recursive: true }) as string[]).filter((name) => name.endsWith('.html')).length;
+  let count = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) count += countHtml(join(dir, entry.name));
+    else if (entry.isFile() && entry.name.endsWith('.html')) count++;
+  }
+  return count;
 }
 
 /**
@@ -52,7 +58,11 @@ export function timeEleventy(corpusDir: string, outDir: string): { ms: number; p
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (result.error) throw result.error;
   if (result.status !== 0) throw new Error(`Eleventy exited with ${result.status ?? result.signal}:\n${result.stderr}${result.stdout}`);
-  return { ms, pages: countHtml(out) };
+  const pages = countHtml(out);
+  // Eleventy prints "Wrote N files" even with --quiet: the count on disk must agree.
+  const wrote = /Wrote (\d+) files?/.exec(`${result.stdout}\n${result.stderr}`);
+  if (wrote && Number(wrote[1]) !== pages) throw new Error(`Eleventy reports ${wrote[1]} files written, but ${out} holds ${pages} HTML files`);
+  return { ms, pages };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
@@ -62,7 +72,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
     console.error('usage: node lib/scripts/eleventy-baseline.js <corpus> [--out DIR] [--runs 3]');
     process.exit(2);
   }
-  const scratch = values.out ? undefined : mkdtempSync(join(tmpdir(), 'bulletin-eleventy-'));
+  const scratch = values.out ? undefined : mkdtempSync(join(tmpdir(), 'eleventy-baseline-'));
   const out = values.out ?? join(scratch!, 'site');
   try {
     for (let run = 1; run <= runs; run++) {

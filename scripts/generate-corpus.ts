@@ -66,9 +66,11 @@ const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').re
 interface Chain { starts: string[]; next: Map<string, string[]>; ends: Set<string> }
 
 function seedText(): string {
-  const candidates = [process.env.BULLETIN_SEEDS_DIR, join(packageRoot, '..', 'shared', 'seeds'), '/work/shared/seeds'];
+  // BULLETIN_SEEDS_DIR, when set, is the only place looked at (set it to a missing folder for the fallback).
+  const env = process.env.BULLETIN_SEEDS_DIR;
+  const candidates = env ? [env] : [join(packageRoot, '..', 'shared', 'seeds'), '/work/shared/seeds'];
   for (const dir of candidates) {
-    if (!dir || !existsSync(dir)) continue;
+    if (!existsSync(dir)) continue;
     const names = readdirSync(dir).filter((n) => n.endsWith('.txt')).sort();
     const text = names.map((n) => readFileSync(join(dir, n), 'utf8')).join('\n');
     if (text.trim()) return text;

@@ -2,7 +2,6 @@ import type { Config, Item, Meeting } from '../content/model.js';
 import { slug } from '../content/scaffold.js';
 import { longDate } from '../render/dates.js';
 import { emailMeetingTime, meetingDays } from '../render/email/view-model.js';
-import { htmlWithHeadingsFrom } from '../render/markdown.js';
 import { googleCalendarLink } from './calendar.js';
 import type { Archive, ArchiveIssue, SiteFiles } from './model.js';
 import { renderPage } from './page-context.js';
@@ -43,7 +42,7 @@ export function issuePage(archive: Archive, templates: SiteTemplates, issue: Arc
         .map(({ item, body }) => ({
           anchor: itemAnchor(item),
           title: item.title,
-          html: htmlWithHeadingsFrom(body.hast, 5),
+          html: body.webHtml,
           links: item.links,
           contact: item.contact ?? null,
           tags: [
@@ -66,7 +65,7 @@ export function issuePage(archive: Archive, templates: SiteTemplates, issue: Arc
         dateLabel: longDate(issue.date, config.site.locale),
         title: issue.title,
         author: issue.author ?? null,
-        leadHtml: htmlWithHeadingsFrom(rendered.lead.hast, 2),
+        leadHtml: rendered.lead.webHtml,
         sections,
         meetings: issue.meetings.length
           ? {

@@ -5,13 +5,13 @@ import { visit } from 'unist-util-visit';
 import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { placeAt } from '../diagnostics/source-text.js';
 import type { FrontMatterFile } from '../content/front-matter.js';
-import { parseMarkdown } from '../render/markdown.js';
+import { parseBodyOf } from '../render/markdown.js';
 import { isLocalImage } from '../render/urls.js';
 
 /** Checks that read each file as written, valid or not, so they report alongside front-matter errors. */
 export function checkSources(files: readonly FrontMatterFile[]): Diagnostic[] {
   return files.flatMap((file) => {
-    const tree = parseMarkdown(file.body);
+    const tree = parseBodyOf(file, file.body);
     return [...leftoverPlaceholders(file), ...unsafeHtml(file, tree), ...unsafeUrls(file, tree), ...missingAltText(file, tree), ...missingImages(file, tree)];
   });
 }

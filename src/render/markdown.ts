@@ -14,36 +14,60 @@ const parser = unified().use(remarkParse).use(remarkGfm);
 /** GitHub's schema: no script, no event handlers, no javascript: URLs (task-list checkboxes stay). */
 const sanitizeSchema = defaultSchema;
 
-const toHast = unified()
-  .use(remarkRehype, { allowDangerousHtml: true })
-  .use(rehypeRaw)
-  .use(rehypeSanitize, sanitizeSchema);
+const toHastWithRaw = unified().use(remarkRehype, { allowDangerousHtml: true }).use(rehypeRaw).use(rehypeSanitize, sanitizeSchema);
+// rehype-raw re-parses the whole tree through parse5: most bodies have no raw HTML and skip it.
+const toHastPlain = unified().use(remarkRehype).use(rehypeSanitize, sanitizeSchema);
 
+/** One body in every HTML form the outputs need, made from one tree without copying it. */
 export interface RenderedMarkdown {
   mdast: MdastRoot;
-  hast: HastRoot;
-  /** Sanitized HTML with absolute URLs, for the web archive. */
+  /** Sanitized, absolute URLs, headings as written: feeds. */
   html: string;
+  /** The same with its headings moved down to start at `webHeadingTop`: the archive page. */
+  webHtml: string;
+  /** The same with inline styles and no form controls: the email. */
+  emailHtml: string;
 }
 
 export function parseMarkdown(markdown: string): MdastRoot {
   return parser.parse(markdown);
 }
 
+const parsedBodies = new WeakMap<object, MdastRoot>();
+
+/** Parses a file's body once, however many checks and renderers ask for its tree. */
+export function parseBodyOf(owner: object, markdown: string): MdastRoot {
+  let tree = parsedBodies.get(owner);
+  if (!tree) {
+    tree = parseMarkdown(markdown);
+    parsedBodies.set(owner, tree);
+  }
+  return tree;
+}
+
 /**
  * Markdown -> sanitized HTML. Relative links and images resolve against `baseUrl` (the issue's
  * archive address), because an email has no address of its own to resolve them against.
  */
-export function renderMarkdown(markdown: string, baseUrl: string): RenderedMarkdown {
-  const mdast = parseMarkdown(markdown);
-  const hast = toHast.runSync(structuredClone(mdast)) as HastRoot;
+export function renderMarkdown(source: string | MdastRoot, baseUrl: string, webHeadingTop = 1): RenderedMarkdown {
+  const mdast = typeof source === 'string' ? parseMarkdown(source) : source;
+  let hasRawHtml = false;
+  visit(mdast, 'html', () => {
+    hasRawHtml = true;
+  });
+  const hast = (hasRawHtml ? toHastWithRaw : toHastPlain).runSync(mdast) as HastRoot;
   visit(hast, 'element', (node: Element) => {
     for (const attribute of ['href', 'src'] as const) {
       const value = node.properties[attribute];
       if (typeof value === 'string' && value !== '' && !value.startsWith('#')) node.properties[attribute] = absolute(value, baseUrl);
     }
   });
-  return { mdast, hast, html: toHtml(hast) };
+  const html = toHtml(hast);
+  const undoMove = moveHeadings(hast, webHeadingTop);
+  const webHtml = undoMove ? toHtml(hast) : html;
+  undoMove?.();
+  // Last, because it changes the tree in place.
+  return { mdast, html, webHtml, emailHtml: emailHtml(hast) };
 }
 
 const emailStyles: Record<string, string> = {
@@ -65,9 +89,8 @@ const emailStyles: Record<string, string> = {
  * The same fragment for email: mail clients ignore most <style> blocks, so each element carries
  * its style inline. Content headings start at h2 (the email's own h1 is the issue title).
  */
-export function emailHtml(hast: HastRoot): string {
-  const copy = structuredClone(hast);
-  visit(copy, 'element', (node: Element, index, parent) => {
+function emailHtml(hast: HastRoot): string {
+  visit(hast, 'element', (node: Element, index, parent) => {
     if (node.tagName === 'input' && parent && index !== undefined) {
       // Mail clients drop form controls: a task-list checkbox becomes a ballot box character.
       parent.children[index] = { type: 'text', value: node.properties.checked ? '☑' : '☐' };
@@ -77,7 +100,7 @@ export function emailHtml(hast: HastRoot): string {
     const style = emailStyles[node.tagName];
     if (style) node.properties.style = style;
   });
-  return toHtml(copy);
+  return toHtml(hast);
 }
 
 function absolute(url: string, base: string): string {
@@ -89,23 +112,29 @@ function absolute(url: string, base: string): string {
 }
 
 /**
- * The fragment with its headings moved down so the highest is `top` (h1 in an item under an h4
- * becomes h5): a page's headings then stay in order, whatever level the writer started at.
+ * Moves headings so the highest is `top` (h1 in an item under an h4 becomes h5; an item that
+ * starts at ### under the page's h1 rises to h2), so a page's headings never skip a level. Returns how to undo it,
+ * or undefined when nothing had to move.
  */
-export function htmlWithHeadingsFrom(hast: HastRoot, top: number): string {
+function moveHeadings(hast: HastRoot, top: number): (() => void) | undefined {
   let highest = 7;
   visit(hast, 'element', (node: Element) => {
     const level = headingLevel(node);
     if (level && level < highest) highest = level;
   });
-  if (highest === 7 || highest >= top) return toHtml(hast);
+  if (highest === 7 || highest === top) return undefined;
   const shift = top - highest;
-  const copy = structuredClone(hast);
-  visit(copy, 'element', (node: Element) => {
+  const moved: [Element, string][] = [];
+  visit(hast, 'element', (node: Element) => {
     const level = headingLevel(node);
-    if (level) node.tagName = `h${Math.min(6, level + shift)}`;
+    if (level) {
+      moved.push([node, node.tagName]);
+      node.tagName = `h${Math.max(1, Math.min(6, level + shift))}`;
+    }
   });
-  return toHtml(copy);
+  return () => {
+    for (const [node, tagName] of moved) node.tagName = tagName;
+  };
 }
 
 function headingLevel(node: Element): number | undefined {

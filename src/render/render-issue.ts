@@ -1,18 +1,11 @@
 import type { Config, Issue, Item } from '../content/model.js';
-import { emailHtml, renderMarkdown } from './markdown.js';
-import type { Root as MdastRoot } from 'mdast';
-import type { Root as HastRoot } from 'hast';
+import type { MarkdownBody } from '../content/model.js';
+import { parseBodyOf, renderMarkdown, type RenderedMarkdown } from './markdown.js';
 import { markdownToText } from './plain-text.js';
 import { issueUrl } from './urls.js';
 
 /** One Markdown body in every form the outputs need, from a single parse. */
-export interface RenderedBody {
-  mdast: MdastRoot;
-  hast: HastRoot;
-  /** Sanitized, absolute URLs: for the web archive. */
-  html: string;
-  /** The same with inline styles: for the email. */
-  emailHtml: string;
+export interface RenderedBody extends RenderedMarkdown {
   text: string;
 }
 
@@ -26,14 +19,15 @@ export interface RenderedIssue {
 
 export function renderIssueContent(issue: Issue, config: Config): RenderedIssue {
   const url = issueUrl(config, issue.date);
-  const render = (markdown: string): RenderedBody => {
-    const rendered = renderMarkdown(markdown, url);
-    return { ...rendered, emailHtml: emailHtml(rendered.hast), text: markdownToText(rendered.mdast, { baseUrl: url }) };
+  // Web headings: the lead sits under the page's h1, items under their h4 titles.
+  const render = (body: MarkdownBody, webHeadingTop: number): RenderedBody => {
+    const rendered = renderMarkdown(parseBodyOf(body.file, body.markdown), url, webHeadingTop);
+    return { ...rendered, text: markdownToText(rendered.mdast, { baseUrl: url }) };
   };
   return {
     issue,
     url,
-    lead: render(issue.lead.markdown),
-    items: issue.items.map((item) => ({ item, body: render(item.body.markdown) })),
+    lead: render(issue.lead, 2),
+    items: issue.items.map((item) => ({ item, body: render(item.body, 5) })),
   };
 }
