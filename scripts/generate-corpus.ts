@@ -2,7 +2,8 @@
  * A synthetic archive for the speed benchmark: ten years of weekly issues (520 Fridays from
  * 2015-01-02), each with a lead article, ~9 items and next week's meetings, all passing
  * `bulletin check --strict`. Text is deterministic: a seeded PRNG (mulberry32) walks a word chain
- * built from /work/shared/seeds/*.txt (or a built-in text when that folder is absent).
+ * built from the seed texts in shared/seeds/*.txt beside the repo (or /work/shared/seeds, or
+ * $BULLETIN_SEEDS_DIR), read at run time; a built-in text stands in when none is found.
  *
  *   node lib/scripts/generate-corpus.js <dir> [--issues 520] [--items 10] [--seed 1]
  */
@@ -176,7 +177,7 @@ function issueFiles(date: string, index: number, w: Writer, config: { programmes
     if (programme) usedProgrammes.add(programme);
     let title = '';
     for (let attempt = 0; attempt < 20 && (!title || titles.has(title.toLowerCase())); attempt++) {
-      if (programme) title = attempt === 0 && rng() < 0.4 ? `${programme.name} programme` : `${programme.name}: ${w.phrase(2, 6).toLowerCase()}`;
+      if (programme) title = attempt === 0 && rng() < 0.4 ? `${programme.name} programme` : `${programme.name}: ${w.words(2, 6).join(' ')}`;
       else if (kind === 'network') title = `${w.phrase(1, 4)} ${pick(rng, NETWORK_WORDS)}`;
       else title = w.phrase(3, 8);
     }

@@ -77,7 +77,7 @@ function event(config: Config, { meeting, issue }: Dated): EventAttributes {
  * an event rather than duplicating it. Inserting a meeting above it in the same file does shift it.
  */
 export function meetingUid(config: Config, date: string, meeting: Meeting): string {
-  const file = meeting.file.source.path.split(/[\\/]/).pop()!.replace(/\.md$/, '');
+  const file = meeting.source.split(/[\\/]/).pop()!.replace(/\.md$/, '');
   return `${date}-${encodeURIComponent(file)}-${meeting.index}@${new URL(config.site.baseUrl).host}`;
 }
 

@@ -1,8 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
-import type { Image } from 'mdast';
-import { visit } from 'unist-util-visit';
-import { isLocalImage } from '../render/urls.js';
 import type { Archive, SiteFiles } from './model.js';
 
 /** Wide enough for a full-width image on any screen and in a 640px email at 2x. */
@@ -22,9 +19,7 @@ export async function imageFiles(archive: Archive): Promise<SiteFiles> {
     const dir = issue.rendered.issue.dir;
     const wanted = new Set<string>();
     for (const body of bodies) {
-      visit(body.mdast, 'image', (node: Image) => {
-        if (isLocalImage(node.url)) wanted.add(decodeURI(node.url.split(/[?#]/)[0]!));
-      });
+      for (const url of body.images) wanted.add(decodeURI(url.split(/[?#]/)[0]!));
     }
     for (const reference of wanted) {
       const source = resolve(dir, reference);

@@ -1,4 +1,4 @@
-import type { Config, Item, Meeting } from '../content/model.js';
+import type { Config, Meeting } from '../content/model.js';
 import { slug } from '../content/scaffold.js';
 import { longDate } from '../render/dates.js';
 import { emailMeetingTime, meetingDays } from '../render/email/view-model.js';
@@ -8,7 +8,7 @@ import { renderPage } from './page-context.js';
 import { hrefOf, issuePath, rootFrom, tagPath } from './paths.js';
 import type { SiteTemplates } from './site-templates.js';
 
-export const itemAnchor = (item: Item) => `item-${slug(item.title)}`;
+export const itemAnchor = (item: { title: string }) => `item-${slug(item.title)}`;
 
 /** Every page of the site but the tag pages: index, one per issue, search, subscribe, 404. */
 export function pageFiles(archive: Archive, templates: SiteTemplates): SiteFiles {

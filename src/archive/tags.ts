@@ -1,4 +1,4 @@
-import type { Item } from '../content/model.js';
+import type { ItemInfo } from '../render/render-issue.js';
 import { longDate } from '../render/dates.js';
 import type { Archive, SiteFiles } from './model.js';
 import { renderPage } from './page-context.js';
@@ -8,7 +8,7 @@ import type { SiteTemplates } from './site-templates.js';
 
 type TagKind = 'programmes' | 'places';
 
-const tagsOf = (item: Item, kind: TagKind): string[] =>
+const tagsOf = (item: ItemInfo, kind: TagKind): string[] =>
   kind === 'places' ? item.places : [...new Set([...(item.programme ? [item.programme] : []), ...item.programmes])];
 
 /** A page per programme and per place that has items, listing them across every issue, and an index of each. */

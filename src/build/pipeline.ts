@@ -112,7 +112,7 @@ async function emailStage(prepared: PreparedIssue, config: Config, templatesDir:
   }
   const output = email.withPlaceholders();
   const htmlBytes = Buffer.byteLength(output.html);
-  problems.push(...checkEmailSize(rendered.issue, htmlBytes));
+  problems.push(...checkEmailSize(rendered.issue.source, htmlBytes));
   const report: IssueReport = { date, problems: sortDiagnostics(problems), email };
   if (!options.write || hasErrors(problems) || (options.strict && problems.length > 0)) return report;
 

@@ -22,7 +22,7 @@ function meetingsOutsideNextWeek(issue: Issue): Diagnostic[] {
     item.meetings
       .filter((m) => m.date && (m.date < from || m.date > to))
       .map((m) =>
-        diagnose(m.file.source, placeOfPath(m.file, ['meetings', m.index, 'date']), 'meeting-outside-week', `"${m.title}" on ${m.date} is not next week (${longDate(from)} to ${longDate(to)}).`, 'Check the date, or move the meeting to the issue of its week.'),
+        diagnose(item.body.file.source, placeOfPath(item.body.file, ['meetings', m.index, 'date']), 'meeting-outside-week', `"${m.title}" on ${m.date} is not next week (${longDate(from)} to ${longDate(to)}).`, 'Check the date, or move the meeting to the issue of its week.'),
       ),
   );
 }

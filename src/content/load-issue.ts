@@ -153,7 +153,7 @@ function loadItem(name: string, file: FrontMatterFile, config: Config): { item?:
     ...(front.contact ? { contact: front.contact } : {}),
     links: front.links ?? [],
     body: { file, markdown: file.body },
-    meetings: 'meetings' in front ? front.meetings.map((m, index): Meeting => ({ ...m, file, index })) : [],
+    meetings: 'meetings' in front ? front.meetings.map((m, index): Meeting => ({ ...m, source: file.source.path, index })) : [],
   };
   return { item, problems };
 }

@@ -27,8 +27,8 @@ export interface Meeting {
   location?: string;
   description?: string;
   link?: string;
-  /** Where it was written, for problems and stable calendar ids. */
-  file: FrontMatterFile;
+  /** The file it was written in (as displayed), and its place in that file's list: stable calendar ids. */
+  source: string;
   index: number;
 }
 

@@ -1,33 +1,62 @@
-import type { Config, Issue, Item } from '../content/model.js';
-import type { MarkdownBody } from '../content/model.js';
-import { parseBodyOf, renderMarkdown, type RenderedMarkdown } from './markdown.js';
+import type { Root as MdastRoot, Image } from 'mdast';
+import { visit } from 'unist-util-visit';
+import type { Config, Issue, Item, MarkdownBody } from '../content/model.js';
+import { parseBodyOf, renderMarkdown } from './markdown.js';
 import { markdownToText } from './plain-text.js';
-import { issueUrl } from './urls.js';
+import { isLocalImage, issueUrl } from './urls.js';
 
-/** One Markdown body in every form the outputs need, from a single parse. */
-export interface RenderedBody extends RenderedMarkdown {
+/**
+ * One Markdown body in every form the outputs need, from a single parse. Plain data (strings
+ * only), so a rendered issue can be cached on disk and reused while its files are unchanged.
+ */
+export interface RenderedBody {
+  /** Sanitized, absolute URLs, headings as written: feeds. */
+  html: string;
+  /** The same with headings moved to fit under the page's own: the archive page. */
+  webHtml: string;
+  /** The same with inline styles: the email. */
+  emailHtml: string;
   text: string;
+  /** Images the body references from beside its file (relative paths, as written). */
+  images: string[];
 }
 
+/** The issue without its files and Markdown: what the outputs need to know about it. */
+export type IssueInfo = Omit<Issue, 'lead' | 'items'> & {
+  /** issue.md, as displayed in reports. */
+  source: string;
+};
+export type ItemInfo = Omit<Item, 'body'> & { source: string };
+
 export interface RenderedIssue {
-  issue: Issue;
+  issue: IssueInfo;
   /** The issue's page in the web archive ("view in browser"). */
   url: string;
   lead: RenderedBody;
-  items: { item: Item; body: RenderedBody }[];
+  items: { item: ItemInfo; body: RenderedBody }[];
 }
 
 export function renderIssueContent(issue: Issue, config: Config): RenderedIssue {
   const url = issueUrl(config, issue.date);
   // Web headings: the lead sits under the page's h1, items under their h4 titles.
   const render = (body: MarkdownBody, webHeadingTop: number): RenderedBody => {
-    const rendered = renderMarkdown(parseBodyOf(body.file, body.markdown), url, webHeadingTop);
-    return { ...rendered, text: markdownToText(rendered.mdast, { baseUrl: url }) };
+    const mdast = parseBodyOf(body.file, body.markdown);
+    const { html, webHtml, emailHtml } = renderMarkdown(mdast, url, webHeadingTop);
+    return { html, webHtml, emailHtml, text: markdownToText(mdast, { baseUrl: url }), images: localImages(mdast) };
   };
+  const { lead, items, ...info } = issue;
   return {
-    issue,
+    issue: { ...info, source: lead.file.source.path },
     url,
-    lead: render(issue.lead, 2),
-    items: issue.items.map((item) => ({ item, body: render(item.body, 5) })),
+    lead: render(lead, 2),
+    items: items.map(({ body, ...item }) => ({ item: { ...item, source: body.file.source.path }, body: render(body, 5) })),
   };
+}
+
+function localImages(mdast: MdastRoot): string[] {
+  const found = new Set<string>();
+  visit(mdast, 'image', (node: Image) => {
+    if (isLocalImage(node.url)) found.add(node.url);
+  });
+  return [...found];
 }
