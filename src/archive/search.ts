@@ -13,16 +13,14 @@ export async function writeSearchIndex(config: Config, files: SiteFiles, siteDir
   if (!index) throw new Error(`pagefind could not start: ${errors.join('; ')}`);
   try {
     const base = new URL(siteUrl(config)).pathname;
-    let pages = 0;
-    for (const [path, content] of files) {
-      if (!path.startsWith('issues/') || !path.endsWith('.html') || typeof content !== 'string') continue;
-      const added = await index.addHTMLFile({ url: `${base}${path.replace(/index\.html$/, '')}`, content });
-      if (added.errors.length) throw new Error(`pagefind could not index ${path}: ${added.errors.join('; ')}`);
-      pages++;
-    }
+    const pages = [...files].filter(([path, content]) => path.startsWith('issues/') && path.endsWith('.html') && typeof content === 'string');
+    // All at once: pagefind is a separate process, and one request at a time leaves it idle between them.
+    const added = await Promise.all(pages.map(([path, content]) => index.addHTMLFile({ url: `${base}${path.replace(/index\.html$/, '')}`, content: content as string })));
+    const failed = added.flatMap((a, i) => (a.errors.length ? [`${pages[i]![0]}: ${a.errors.join('; ')}`] : []));
+    if (failed.length) throw new Error(`pagefind could not index ${failed.join(', ')}`);
     const written = await index.writeFiles({ outputPath: `${siteDir}/pagefind` });
     if (written.errors.length) throw new Error(`pagefind could not write its index: ${written.errors.join('; ')}`);
-    return { pages };
+    return { pages: pages.length };
   } finally {
     await pagefind.close();
   }

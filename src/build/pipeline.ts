@@ -14,6 +14,7 @@ import { sourceText } from '../diagnostics/source-text.js';
 import { compileEmail, type CompiledEmail } from '../render/email/compile.js';
 import { BUILTIN_TEMPLATES, loadEmailTemplates, TemplateError } from '../render/email/templates.js';
 import { renderIssueContent, type RenderedIssue } from '../render/render-issue.js';
+import { codeVersion, RenderCache } from './render-cache.js';
 import { writeFilesAtomically } from './write-atomic.js';
 
 export interface PipelineOptions {
@@ -28,6 +29,8 @@ export interface PipelineOptions {
   outDir?: string;
   /** With `write`: warnings also keep an issue from being written. */
   strict?: boolean;
+  /** Reuse renderings of unchanged issues from `.bulletin/cache/` (default: true). */
+  cache?: boolean;
 }
 
 export interface OutputFile {
@@ -65,10 +68,11 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
   const emailDates = new Set(options.dates);
   const dates = [...new Set([...options.dates, ...(withSite ? await listIssueDates(root) : [])])].sort();
 
+  const cache = options.cache === false ? undefined : new RenderCache(root, [codeVersion(), process.cwd(), root, JSON.stringify(config)].join('\0'));
   const issues: IssueReport[] = [];
   const rendered: RenderedIssue[] = [];
   for (const date of dates) {
-    const prepared = await prepareIssue(root, date, config);
+    const prepared = await prepareIssue(root, date, config, cache);
     if (prepared.rendered) rendered.push(prepared.rendered);
     if (!emailDates.has(date)) {
       if (hasErrors(prepared.problems)) issues.push({ date, problems: sortDiagnostics(prepared.problems) });
@@ -91,12 +95,18 @@ interface PreparedIssue {
   rendered?: RenderedIssue;
 }
 
-async function prepareIssue(root: string, date: string, config: Config): Promise<PreparedIssue> {
+/** Load -> check -> render one issue, or take it from the cache when none of its files changed. */
+async function prepareIssue(root: string, date: string, config: Config, cache: RenderCache | undefined): Promise<PreparedIssue> {
+  const key = cache?.keyOf(join(root, 'bulletins', date));
+  const cached = key ? cache?.get(date, key) : undefined;
+  if (cached) return { date, problems: cached.problems, rendered: cached.rendered };
   const loaded = await loadIssue(root, date, config);
   const problems = [...loaded.problems, ...checkSources(loaded.files)];
   if (!loaded.issue || hasErrors(problems)) return { date, problems };
   problems.push(...checkIssue(loaded.issue, config));
-  return { date, problems, rendered: renderIssueContent(loaded.issue, config) };
+  const rendered = renderIssueContent(loaded.issue, config);
+  if (cache && key) cache.set(date, key, { rendered, problems });
+  return { date, problems, rendered };
 }
 
 async function emailStage(prepared: PreparedIssue, config: Config, templatesDir: string, outDir: string, options: PipelineOptions): Promise<IssueReport> {

