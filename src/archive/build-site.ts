@@ -4,7 +4,7 @@ import { imageFiles } from './images.js';
 import type { Archive, SiteFiles } from './model.js';
 import { pageFiles } from './pages.js';
 import { writeSearchIndex } from './search.js';
-import { loadSiteTemplates } from './site-templates.js';
+import { loadSiteTemplates, type SiteTemplates } from './site-templates.js';
 import { sitemapFile } from './sitemap.js';
 import { tagFiles } from './tags.js';
 import { writeSite } from './write-site.js';
@@ -16,22 +16,37 @@ export interface SiteReport {
   searchPages: number;
 }
 
-/** The static archive: pages -> tag pages -> feeds -> calendars -> images -> sitemap -> search index -> swap in. */
-export async function buildSite(archive: Archive, templatesDir: string, siteDir: string): Promise<SiteReport> {
-  const templates = await loadSiteTemplates(templatesDir);
+/**
+ * What a change touches, for an incremental rebuild: the issues whose pages, calendars and images
+ * are remade, and the tag pages (`programmes/stroke`) to remake. Index, feeds and sitemap always are.
+ */
+export interface Scope {
+  dates: ReadonlySet<string>;
+  tags: ReadonlySet<string>;
+}
+
+/** Every file of the site (or, with a scope, the files a change touches), in memory. */
+export async function generateSite(archive: Archive, templates: SiteTemplates, scope?: Scope): Promise<SiteFiles> {
   const files: SiteFiles = new Map([
-    ...pageFiles(archive, templates),
-    ...tagFiles(archive, templates),
+    ...pageFiles(archive, templates, scope?.dates),
+    ...tagFiles(archive, templates, scope?.tags),
     ...feedFiles(archive),
-    ...calendarFiles(archive),
-    ...(await imageFiles(archive)),
+    ...calendarFiles(archive, scope?.dates),
+    ...(await imageFiles(archive, scope?.dates)),
   ]);
-  for (const asset of templates.assets) files.set(`assets/${asset.name}`, asset.content);
+  if (!scope) for (const asset of templates.assets) files.set(`assets/${asset.name}`, asset.content);
+  return files;
+}
+
+/** The static archive: generate every file -> sitemap -> search index -> swap the folder in whole. */
+export async function buildSite(archive: Archive, templatesDir: string, siteDir: string): Promise<{ report: SiteReport; files: SiteFiles }> {
+  const templates = await loadSiteTemplates(templatesDir);
+  const files = await generateSite(archive, templates);
   files.set('sitemap.xml', sitemapFile(archive.config, files));
   let searchPages = 0;
   await writeSite(siteDir, files, async (staging) => {
     searchPages = (await writeSearchIndex(archive.config, files, staging)).pages;
   });
   const pages = [...files.keys()].filter((p) => p.endsWith('.html')).length;
-  return { dir: siteDir, files: files.size, pages, searchPages };
+  return { report: { dir: siteDir, files: files.size, pages, searchPages }, files };
 }

@@ -20,7 +20,8 @@ export function meetingCalendarUrl(config: Config, date: string): string {
  * upcoming ones. "Upcoming" means dated on or after the newest issue's date, not after today: the
  * same content must build the same site whenever it is built.
  */
-export function calendarFiles(archive: Archive): SiteFiles {
+/** With `only`, the per-issue calendars of just those issues (an incremental rebuild); calendar.ics always. */
+export function calendarFiles(archive: Archive, only?: ReadonlySet<string>): SiteFiles {
   const { config } = archive;
   const files: SiteFiles = new Map();
   const newest = archive.issues.reduce((max, issue) => (issue.date > max ? issue.date : max), '');
@@ -28,7 +29,7 @@ export function calendarFiles(archive: Archive): SiteFiles {
   for (const issue of archive.issues) {
     const dated = issue.meetings.filter((m): m is Meeting & { date: string } => m.date !== undefined).map((meeting) => ({ meeting, issue }));
     if (dated.length === 0) continue;
-    files.set(`issues/${issue.date}/meetings.ics`, calendar(config, dated, `${config.site.name}: meetings, ${issue.date}`));
+    if (!only || only.has(issue.date)) files.set(`issues/${issue.date}/meetings.ics`, calendar(config, dated, `${config.site.name}: meetings, ${issue.date}`));
     upcoming.push(...dated.filter(({ meeting }) => meeting.date >= newest));
   }
   files.set(CALENDAR_PATH, calendar(config, upcoming, config.site.name));

@@ -26,6 +26,9 @@ export function feedLinks(config: Config): FeedLink[] {
 }
 
 /** `feed.xml` (RSS 2.0), `atom.xml` (Atom 1.0) and `feed.json` (JSON Feed 1), newest issue first. */
+/** How many of the newest issues the feeds carry; the archive pages have the rest. */
+export const FEED_LIMIT = 50;
+
 export function feedFiles(archive: Archive): SiteFiles {
   const files: SiteFiles = new Map();
   files.set(FEED_PATHS.rss, build(archive, 'rss').rss2());
@@ -46,7 +49,8 @@ export function issueInstant(date: string): Date {
  */
 function build(archive: Archive, format: Format): Feed {
   const { config } = archive;
-  const issues = [...archive.issues].sort((a, b) => b.date.localeCompare(a.date));
+  // The newest issues only: feed readers poll the whole file, and ten years of full text is tens of MB.
+  const issues = [...archive.issues].sort((a, b) => b.date.localeCompare(a.date)).slice(0, FEED_LIMIT);
   const home = siteUrl(config);
   const feed = new Feed({
     title: config.site.name,

@@ -11,10 +11,11 @@ export const MAX_IMAGE_WIDTH = 1200;
  * `issues/DATE/`, resized to at most 1200 px wide; the originals are only read. The email already
  * points at these archive addresses (relative URLs resolve against the issue's page).
  */
-export async function imageFiles(archive: Archive): Promise<SiteFiles> {
+export async function imageFiles(archive: Archive, only?: ReadonlySet<string>): Promise<SiteFiles> {
   const files: SiteFiles = new Map();
   const { default: sharp } = await import('sharp');
   for (const issue of archive.issues) {
+    if (only && !only.has(issue.date)) continue;
     const bodies = [issue.rendered.lead, ...issue.rendered.items.map((i) => i.body)];
     const dir = issue.rendered.issue.dir;
     const wanted = new Set<string>();

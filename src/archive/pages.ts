@@ -10,14 +10,15 @@ import type { SiteTemplates } from './site-templates.js';
 
 export const itemAnchor = (item: { title: string }) => `item-${slug(item.title)}`;
 
-/** Every page of the site but the tag pages: index, one per issue, search, subscribe, 404. */
-export function pageFiles(archive: Archive, templates: SiteTemplates): SiteFiles {
+/** Every page of the site but the tag pages: index, one per issue, search, subscribe, 404. With `only`, just those issues' pages and the index. */
+export function pageFiles(archive: Archive, templates: SiteTemplates, only?: ReadonlySet<string>): SiteFiles {
   const files: SiteFiles = new Map();
   const { config, issues } = archive;
   issues.forEach((issue, i) => {
-    files.set(issuePath(issue.date), issuePage(archive, templates, issue, issues[i + 1], issues[i - 1]));
+    if (!only || only.has(issue.date)) files.set(issuePath(issue.date), issuePage(archive, templates, issue, issues[i + 1], issues[i - 1]));
   });
   files.set('index.html', indexPage(archive, templates));
+  if (only) return files;
   const simple = (path: string, template: 'search' | 'subscribe', title: string, description: string, extra: object = {}) =>
     files.set(path, renderPage(templates, config, { path, title, description, search: template === 'search' }, template, extra));
   simple('search/index.html', 'search', 'Search', `Search every ${config.site.name} bulletin.`);

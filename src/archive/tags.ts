@@ -8,32 +8,31 @@ import type { SiteTemplates } from './site-templates.js';
 
 type TagKind = 'programmes' | 'places';
 
-const tagsOf = (item: ItemInfo, kind: TagKind): string[] =>
+export const tagsOf = (item: ItemInfo, kind: TagKind): string[] =>
   kind === 'places' ? item.places : [...new Set([...(item.programme ? [item.programme] : []), ...item.programmes])];
 
 /** A page per programme and per place that has items, listing them across every issue, and an index of each. */
-export function tagFiles(archive: Archive, templates: SiteTemplates): SiteFiles {
+/** With `only`, just the pages of those tags (an incremental rebuild), and the two indexes. */
+export function tagFiles(archive: Archive, templates: SiteTemplates, only?: ReadonlySet<string>): SiteFiles {
   const files: SiteFiles = new Map();
   for (const kind of ['programmes', 'places'] as const) {
     const known = archive.config[kind];
     const counts: { id: string; name: string; count: number }[] = [];
     for (const tag of known) {
       const path = tagPath(kind, tag.id);
+      const tagged = archive.issues.flatMap((issue) => issue.rendered.items.filter(({ item }) => tagsOf(item, kind).includes(tag.id)).map((entry) => ({ issue, ...entry })));
+      if (tagged.length === 0) continue;
+      counts.push({ id: tag.id, name: tag.name, count: tagged.length });
+      if (only && !only.has(`${kind}/${tag.id}`)) continue;
       const root = rootFrom(path);
-      const entries = archive.issues.flatMap((issue) =>
-        issue.rendered.items
-          .filter(({ item }) => tagsOf(item, kind).includes(tag.id))
-          .map(({ item, body }) => ({
-            title: item.title,
-            href: `${root}${hrefOf(issuePath(issue.date))}#${itemAnchor(item)}`,
-            date: issue.date,
-            dateLabel: longDate(issue.date, archive.config.site.locale),
-            issueTitle: issue.title,
-            excerpt: excerpt(body.text),
-          })),
-      );
-      if (entries.length === 0) continue;
-      counts.push({ id: tag.id, name: tag.name, count: entries.length });
+      const entries = tagged.map(({ issue, item, body }) => ({
+        title: item.title,
+        href: `${root}${hrefOf(issuePath(issue.date))}#${itemAnchor(item)}`,
+        date: issue.date,
+        dateLabel: longDate(issue.date, archive.config.site.locale),
+        issueTitle: issue.title,
+        excerpt: excerpt(body.text),
+      }));
       const noun = entries.length === 1 ? 'item' : 'items';
       files.set(
         path,

@@ -63,12 +63,12 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
   const outDir = resolve(options.outDir ?? join(root, 'dist'));
   const { config, path: configPath, problems: configProblems } = await loadConfig(root);
   if (!config) return { configProblems, issues: [] };
-  const templatesDir = config.templates && configPath ? resolve(configPath, '..', config.templates) : resolveTemplates(root);
+  const templatesDir = templatesFor(root, config, configPath);
   const withSite = Boolean(options.write && options.site);
   const emailDates = new Set(options.dates);
   const dates = [...new Set([...options.dates, ...(withSite ? await listIssueDates(root) : [])])].sort();
 
-  const cache = options.cache === false ? undefined : new RenderCache(root, [codeVersion(), process.cwd(), root, JSON.stringify(config)].join('\0'));
+  const cache = options.cache === false ? undefined : renderCacheFor(root, config);
   const issues: IssueReport[] = [];
   const rendered: RenderedIssue[] = [];
   for (const date of dates) {
@@ -86,17 +86,17 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
   const broken = issues.filter((i) => hasErrors(i.problems)).map((i) => i.date);
   if (broken.length) return { ...report, siteSkipped: `the archive was not rebuilt because ${broken.join(', ')} ${broken.length === 1 ? 'has' : 'have'} errors; the previous dist/site is unchanged` };
   const { buildSite } = await import('../archive/build-site.js');
-  return { ...report, site: await buildSite(archiveOf(config, rendered), templatesDir, join(outDir, 'site')) };
+  return { ...report, site: (await buildSite(archiveOf(config, rendered), templatesDir, join(outDir, 'site'))).report };
 }
 
-interface PreparedIssue {
+export interface PreparedIssue {
   date: string;
   problems: Diagnostic[];
   rendered?: RenderedIssue;
 }
 
 /** Load -> check -> render one issue, or take it from the cache when none of its files changed. */
-async function prepareIssue(root: string, date: string, config: Config, cache: RenderCache | undefined): Promise<PreparedIssue> {
+export async function prepareIssue(root: string, date: string, config: Config, cache: RenderCache | undefined): Promise<PreparedIssue> {
   const key = cache?.keyOf(join(root, 'bulletins', date));
   const cached = key ? cache?.get(date, key) : undefined;
   if (cached) return { date, problems: cached.problems, rendered: cached.rendered };
@@ -136,7 +136,12 @@ async function emailStage(prepared: PreparedIssue, config: Config, templatesDir:
   return { ...report, outputs: { html: { path: html, bytes: htmlBytes }, text: { path: text, bytes: Buffer.byteLength(output.text) } } };
 }
 
-/** A site's own `templates/` when it has an email layout, else the built-in templates. */
-function resolveTemplates(root: string): string {
+/** The config's `templates:`, else a site's own `templates/` when it has an email layout, else the built-in ones. */
+export function templatesFor(root: string, config: Config, configPath: string | undefined): string {
+  if (config.templates && configPath) return resolve(configPath, '..', config.templates);
   return existsSync(join(root, 'templates', 'email', 'email.mjml.hbs')) ? join(root, 'templates') : BUILTIN_TEMPLATES;
+}
+
+export function renderCacheFor(root: string, config: Config): RenderCache {
+  return new RenderCache(root, [codeVersion(), process.cwd(), root, JSON.stringify(config)].join('\0'));
 }

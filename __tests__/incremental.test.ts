@@ -1,0 +1,71 @@
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ArchiveSession } from '../src/build/archive-session.js';
+import { runPipeline } from '../src/build/pipeline.js';
+import { repoRoot } from './helpers/cli.js';
+import { tempSite } from './helpers/site.js';
+
+/** Every file of a built site but the search bundle, by path. */
+function siteContents(dir: string): Map<string, string> {
+  const files = (readdirSync(dir, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
+    .filter((p) => !p.startsWith('pagefind/'));
+  return new Map(files.sort().map((p) => [p, readFileSync(join(dir, p), 'latin1')]));
+}
+
+test('an edited item rewrites only what depends on it, and the result equals a full build', async () => {
+  const site = tempSite();
+  try {
+    cpSync(join(repoRoot, 'bulletins'), join(site.root, 'bulletins'), { recursive: true });
+    const { session, problems } = await ArchiveSession.open(site.root);
+    expect(problems.filter((p) => p.severity === 'error')).toEqual([]);
+    const item = join(site.root, 'bulletins', '2018-05-18', '03-stroke-programme.md');
+    const before = readFileSync(item, 'utf8');
+    writeFileSync(item, before.replace(/^title: .*$/m, 'title: Stroke programme update').replace(/^kind: programme$/m, 'kind: programme\nplaces: [kirklees]'));
+
+    const update = await session!.changed(['2018-05-18']);
+    expect(update.problems.filter((p) => p.severity === 'error')).toEqual([]);
+    expect(update.written).toContain('issues/2018-05-18/index.html');
+    expect(update.written).toContain('places/kirklees/index.html');
+    expect(update.written).toContain('programmes/stroke/index.html');
+    expect(update.written).toContain('feed.xml');
+    for (const untouched of ['issues/2018-05-11/index.html', 'issues/2018-05-25/index.html', 'index.html', 'programmes/cancer/index.html', 'assets/site.css']) {
+      expect(update.written).not.toContain(untouched);
+    }
+    expect(readFileSync(join(site.root, 'dist', 'site', 'issues', '2018-05-18', 'index.html'), 'utf8')).toContain('Stroke programme update');
+
+    const full = join(site.root, 'full');
+    const rebuilt = await runPipeline({ root: site.root, dates: [], write: true, site: true, outDir: full, cache: false });
+    expect(rebuilt.site).toBeDefined();
+    const incremental = siteContents(join(site.root, 'dist', 'site'));
+    const scratch = siteContents(join(full, 'site'));
+    expect([...incremental.keys()]).toEqual([...scratch.keys()]);
+    for (const [path, content] of scratch) expect([path, incremental.get(path) === content]).toEqual([path, true]);
+  } finally {
+    site.remove();
+  }
+}, 120_000);
+
+test('an edit with errors is reported and leaves the site as it was; a deleted issue is removed', async () => {
+  const site = tempSite();
+  try {
+    cpSync(join(repoRoot, 'bulletins'), join(site.root, 'bulletins'), { recursive: true });
+    const { session } = await ArchiveSession.open(site.root);
+    const siteDir = join(site.root, 'dist', 'site');
+    const before = siteContents(siteDir);
+    site.write('2018-05-18', '03-stroke-programme.md', '---\nkind: programme\ntitle: "Stroke\n---\nText\n');
+    const broken = await session!.changed(['2018-05-18']);
+    expect(broken.written).toEqual([]);
+    expect(broken.problems[0]).toMatchObject({ code: 'yaml-syntax', line: 3, column: 8 });
+    expect(siteContents(siteDir)).toEqual(before);
+
+    rmSync(join(site.root, 'bulletins', '2018-05-25'), { recursive: true });
+    const removed = await session!.changed(['2018-05-25']);
+    expect(removed.problems).toEqual([]);
+    expect(removed.removed).toContain('issues/2018-05-25/index.html');
+    expect(readFileSync(join(siteDir, 'index.html'), 'utf8')).not.toContain('2018-05-25');
+  } finally {
+    site.remove();
+  }
+}, 120_000);
