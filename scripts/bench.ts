@@ -3,6 +3,8 @@
  *  1. Per-recipient fill (the cheap Handlebars pass) against running the whole layout and MJML per
  *     recipient, as a ratio. Target: at least 500x, and under 20 µs per recipient.
  *  2. A cold `bulletin build` of one issue in a fresh process. Target: median under 1.5 s.
+ *  3. The archive of 520 issues against Eleventy, warm, and one edit incremental (bench-archive.ts).
+ * `npm run bench -- --quick` skips 3.
  * Shared, noisy machines: every figure is a median of several runs.
  */
 import { spawnSync } from 'node:child_process';
@@ -15,14 +17,10 @@ import { compileEmail, type Recipient } from '../src/render/email/compile.js';
 import { BUILTIN_TEMPLATES, loadEmailTemplates } from '../src/render/email/templates.js';
 import { renderIssueContent } from '../src/render/render-issue.js';
 import { packageRoot } from '../src/package-root.js';
+import { benchArchive, median } from './bench-archive.js';
 
 const DATE = '2018-05-11';
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 function recipient(i: number): Recipient {
   return {
@@ -78,7 +76,7 @@ function benchColdBuild(): number[] {
   try {
     for (let run = 0; run < 7; run++) {
       const start = process.hrtime.bigint();
-      const result = spawnSync(process.execPath, [cli, 'build', DATE, '--out', out], { cwd: packageRoot, encoding: 'utf8' });
+      const result = spawnSync(process.execPath, [cli, 'build', DATE, '--no-site', '--out', out], { cwd: packageRoot, encoding: 'utf8' });
       times.push(Number(process.hrtime.bigint() - start) / 1e6);
       if (result.status !== 0) throw new Error(`bulletin build failed: ${result.stderr}`);
     }
@@ -97,11 +95,31 @@ async function main(): Promise<void> {
     ['  fill + materialize bytes (µs/recipient)', fill.fillFlatUs.toFixed(2), '', true],
     ['layout + MJML per recipient (median µs)', fill.mjmlUs.toFixed(0), '', true],
     ['ratio MJML-per-recipient / fill', `${ratio.toFixed(0)}x`, '>= 500x', ratio >= 500],
-    ['cold `bulletin build` one issue (median ms)', median(cold).toFixed(0), '< 1500', median(cold) < 1500],
+    ['cold `bulletin build --no-site` one issue (ms)', median(cold).toFixed(0), '< 1500', median(cold) < 1500],
   ] as const;
   console.log(`Bulletin bench: issue ${DATE}, HTML ${(fill.bytes / 1024).toFixed(1)} KB per message, node ${process.version}`);
   for (const [name, value, target, ok] of rows) console.log(`${name.padEnd(46)} ${value.padStart(9)}  ${target.padEnd(8)} ${target ? (ok ? 'ok' : 'MISSED') : ''}`);
   console.log(`cold build runs (ms): ${cold.map((t) => t.toFixed(0)).join(', ')}`);
+  if (process.argv.includes('--quick')) return;
+
+  const archive = await benchArchive();
+  const eleventy = median(archive.eleventyMs);
+  const coldArchive = median(archive.coldMs);
+  const warm = median(archive.warmMs);
+  const incremental = median(archive.incrementalMs);
+  console.log(`\nArchive: ${archive.issues} issues, ${archive.files} Markdown files, against Eleventy on the same files (medians of ${archive.coldMs.length})`);
+  const archiveRows = [
+    ['Eleventy build (ms)', eleventy.toFixed(0), '', true],
+    ['bulletin build, cold, no cache (ms)', coldArchive.toFixed(0), '', true],
+    ['  per issue (ms)', (coldArchive / archive.issues).toFixed(1), '', true],
+    ['  ratio to Eleventy (lower is faster)', `${(coldArchive / eleventy).toFixed(2)}x`, '<= 1.00x', coldArchive <= eleventy],
+    ['bulletin build, render cache warm (ms)', warm.toFixed(0), '', true],
+    ['  ratio to Eleventy (lower is faster)', `${(warm / eleventy).toFixed(2)}x`, '<= 1.00x', warm <= eleventy],
+    ['one edit, incremental (median ms)', incremental.toFixed(0), '< 300', incremental < 300],
+    ['  then search re-index (ms)', archive.reindexMs.toFixed(0), '', true],
+  ] as const;
+  for (const [name, value, target, ok] of archiveRows) console.log(`${name.padEnd(46)} ${value.padStart(9)}  ${target.padEnd(8)} ${target ? (ok ? 'ok' : 'MISSED') : ''}`);
+  console.log(`runs (ms): eleventy ${archive.eleventyMs.map((t) => t.toFixed(0)).join(', ')}; cold ${archive.coldMs.map((t) => t.toFixed(0)).join(', ')}; warm ${archive.warmMs.map((t) => t.toFixed(0)).join(', ')}; incremental ${archive.incrementalMs.map((t) => t.toFixed(0)).join(', ')}`);
 }
 
 await main();
