@@ -3,7 +3,7 @@ import { feedFiles } from './feeds.js';
 import { imageFiles } from './images.js';
 import type { Archive, SiteFiles } from './model.js';
 import { pageFiles } from './pages.js';
-import { writeSearchIndex } from './search.js';
+import { startSearchIndex, type SearchIndexing } from './search.js';
 import { loadSiteTemplates, type SiteTemplates } from './site-templates.js';
 import { sitemapFile } from './sitemap.js';
 import { tagFiles } from './tags.js';
@@ -25,10 +25,15 @@ export interface Scope {
   tags: ReadonlySet<string>;
 }
 
-/** Every file of the site (or, with a scope, the files a change touches), in memory. */
-export async function generateSite(archive: Archive, templates: SiteTemplates, scope?: Scope): Promise<SiteFiles> {
+/**
+ * Every file of the site (or, with a scope, the files a change touches), in memory. `pagesReady`
+ * sees the issue pages first, so the search index can be under way while the rest is made.
+ */
+export async function generateSite(archive: Archive, templates: SiteTemplates, scope?: Scope, pagesReady?: (pages: SiteFiles) => void): Promise<SiteFiles> {
+  const pages = pageFiles(archive, templates, scope?.dates);
+  pagesReady?.(pages);
   const files: SiteFiles = new Map([
-    ...pageFiles(archive, templates, scope?.dates),
+    ...pages,
     ...tagFiles(archive, templates, scope?.tags),
     ...feedFiles(archive),
     ...calendarFiles(archive, scope?.dates),
@@ -38,14 +43,18 @@ export async function generateSite(archive: Archive, templates: SiteTemplates, s
   return files;
 }
 
-/** The static archive: generate every file -> sitemap -> search index -> swap the folder in whole. */
+/** The static archive: issue pages (search indexing starts) -> the other files -> sitemap -> write, add the index -> swap the folder in whole. */
 export async function buildSite(archive: Archive, templatesDir: string, siteDir: string): Promise<{ report: SiteReport; files: SiteFiles }> {
   const templates = await loadSiteTemplates(templatesDir);
-  const files = await generateSite(archive, templates);
+  let search: Promise<SearchIndexing> | undefined;
+  const files = await generateSite(archive, templates, undefined, (pages) => {
+    search = startSearchIndex(archive.config, pages, siteDir);
+    search.catch(() => undefined); // reported below
+  });
   files.set('sitemap.xml', sitemapFile(archive.config, files));
   let searchPages = 0;
   await writeSite(siteDir, files, async (staging) => {
-    searchPages = (await writeSearchIndex(archive.config, files, staging)).pages;
+    searchPages = (await (await search!).writeTo(staging)).pages;
   });
   const pages = [...files.keys()].filter((p) => p.endsWith('.html')).length;
   return { report: { dir: siteDir, files: files.size, pages, searchPages }, files };

@@ -1,21 +1,27 @@
 import type { Config } from '../content/model.js';
 import type { RenderedIssue } from '../render/render-issue.js';
-import type { Archive } from './model.js';
+import type { Archive, ArchiveIssue } from './model.js';
 
 /** The archive of a site: every rendered issue, newest first. */
 export function archiveOf(config: Config, rendered: readonly RenderedIssue[]): Archive {
   const issues = [...rendered]
     .sort((a, b) => b.issue.date.localeCompare(a.issue.date))
-    .map((r) => ({
-      date: r.issue.date,
-      title: r.issue.title,
-      summary: r.issue.summary,
-      ...(r.issue.author ? { author: r.issue.author } : {}),
-      url: r.url,
-      html: [r.lead.html, ...r.items.filter((i) => i.item.kind !== 'meetings').map((i) => `<h2>${escapeHtml(i.item.title)}</h2>\n${i.body.html}`)].join('\n'),
-      meetings: r.items.flatMap((i) => i.item.meetings),
-      rendered: r,
-    }));
+    .map((r): ArchiveIssue => {
+      let html: string | undefined;
+      return {
+        date: r.issue.date,
+        title: r.issue.title,
+        summary: r.issue.summary,
+        ...(r.issue.author ? { author: r.issue.author } : {}),
+        url: r.url,
+        // Only the feeds' newest issues need the whole text: joined on first use, not for all 520.
+        get html() {
+          return (html ??= [r.lead.html, ...r.items.filter((i) => i.item.kind !== 'meetings').map((i) => `<h2>${escapeHtml(i.item.title)}</h2>\n${i.body.html}`)].join('\n'));
+        },
+        meetings: r.items.flatMap((i) => i.item.meetings),
+        rendered: r,
+      };
+    });
   return { config, issues };
 }
 

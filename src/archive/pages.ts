@@ -103,10 +103,11 @@ function indexPage(archive: Archive, templates: SiteTemplates): string {
     summary: issue.summary,
     href: hrefOf(issuePath(issue.date)),
   });
+  const monthName = new Intl.DateTimeFormat(locale, { month: 'long', timeZone: 'UTC' });
   const years: { year: string; months: { month: string; issues: ReturnType<typeof summary>[] }[] }[] = [];
   for (const issue of issues) {
     const year = issue.date.slice(0, 4);
-    const month = new Intl.DateTimeFormat(locale, { month: 'long', timeZone: 'UTC' }).format(new Date(`${issue.date}T00:00:00Z`));
+    const month = monthName.format(new Date(`${issue.date}T00:00:00Z`));
     let y = years[years.length - 1];
     if (y?.year !== year) years.push((y = { year, months: [] }));
     let m = y.months[y.months.length - 1];

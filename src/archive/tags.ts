@@ -1,6 +1,6 @@
-import type { ItemInfo } from '../render/render-issue.js';
+import type { ItemInfo, RenderedBody } from '../render/render-issue.js';
 import { longDate } from '../render/dates.js';
-import type { Archive, SiteFiles } from './model.js';
+import type { Archive, ArchiveIssue, SiteFiles } from './model.js';
 import { renderPage } from './page-context.js';
 import { itemAnchor } from './pages.js';
 import { hrefOf, issuePath, rootFrom, tagPath } from './paths.js';
@@ -12,15 +12,31 @@ export const tagsOf = (item: ItemInfo, kind: TagKind): string[] =>
   kind === 'places' ? item.places : [...new Set([...(item.programme ? [item.programme] : []), ...item.programmes])];
 
 /** A page per programme and per place that has items, listing them across every issue, and an index of each. */
-/** With `only`, just the pages of those tags (an incremental rebuild), and the two indexes. */
+/**
+ * A page per programme and per place that has items, listing them across every issue, and an
+ * index of each. With `only`, just the pages of those tags (an incremental rebuild), and the indexes.
+ */
 export function tagFiles(archive: Archive, templates: SiteTemplates, only?: ReadonlySet<string>): SiteFiles {
   const files: SiteFiles = new Map();
+  // One pass over every item, newest issue first, rather than one per tag.
+  const byTag = new Map<string, { issue: ArchiveIssue; item: ItemInfo; body: RenderedBody }[]>();
+  for (const issue of archive.issues) {
+    for (const { item, body } of issue.rendered.items) {
+      for (const kind of ['programmes', 'places'] as const) {
+        for (const id of tagsOf(item, kind)) {
+          const key = `${kind}/${id}`;
+          let list = byTag.get(key);
+          if (!list) byTag.set(key, (list = []));
+          list.push({ issue, item, body });
+        }
+      }
+    }
+  }
   for (const kind of ['programmes', 'places'] as const) {
-    const known = archive.config[kind];
     const counts: { id: string; name: string; count: number }[] = [];
-    for (const tag of known) {
+    for (const tag of archive.config[kind]) {
       const path = tagPath(kind, tag.id);
-      const tagged = archive.issues.flatMap((issue) => issue.rendered.items.filter(({ item }) => tagsOf(item, kind).includes(tag.id)).map((entry) => ({ issue, ...entry })));
+      const tagged = byTag.get(`${kind}/${tag.id}`) ?? [];
       if (tagged.length === 0) continue;
       counts.push({ id: tag.id, name: tag.name, count: tagged.length });
       if (only && !only.has(`${kind}/${tag.id}`)) continue;
