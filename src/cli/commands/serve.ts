@@ -1,8 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, watch } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { formatDiagnostic } from '../../diagnostics/format.js';
 import { serveSite } from '../../server/static-site.js';
-import { EXIT_OK, UsageError } from '../exit.js';
+import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
 import { say, shortPath } from '../io.js';
 import type { GlobalOptions } from '../main.js';
 
@@ -13,23 +14,74 @@ export function registerServe(program: Command, run: (action: () => Promise<numb
     .option('--port <n>', 'port to listen on (0 picks a free one)', '8080')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--out <dir>', 'the build folder', 'dist')
-    .action((options: { port: string; host: string; out: string }) =>
+    .option('--watch', 'build the archive, then rebuild what each change to bulletins/ touches')
+    .action((options: { port: string; host: string; out: string; watch?: boolean }) =>
       run(async () => {
         const { root } = program.opts<GlobalOptions>();
         const port = Number(options.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not "${options.port}".`);
-        const siteDir = join(resolve(root, options.out), 'site');
+        const outDir = resolve(root, options.out);
+        const siteDir = join(outDir, 'site');
+        const stopWatching = options.watch ? await watchArchive(root, outDir) : undefined;
+        if (options.watch && !stopWatching) return EXIT_FAILED;
         if (!existsSync(join(siteDir, 'index.html'))) throw new UsageError(`There is no built archive in ${shortPath(siteDir)}/. Run \`bulletin build\` first.`);
         const server = await serveSite(siteDir, port, options.host);
         const address = server.address();
         const actualPort = typeof address === 'object' && address ? address.port : port;
         say(`Serving the archive from ${shortPath(siteDir)}/ at http://${options.host === '0.0.0.0' ? 'localhost' : options.host}:${actualPort}/ (Ctrl-C stops)`);
         await new Promise<void>((done) => {
-          const stop = () => server.close(() => done());
+          const stop = () => {
+            stopWatching?.();
+            server.close(() => done());
+          };
           process.once('SIGINT', stop);
           process.once('SIGTERM', stop);
         });
         return EXIT_OK;
       }),
     );
+}
+
+/** Builds the archive in a session and keeps it current; returns how to stop, or undefined on errors. */
+async function watchArchive(root: string, outDir: string): Promise<(() => void) | undefined> {
+  const { ArchiveSession } = await import('../../build/archive-session.js');
+  const { session, problems } = await ArchiveSession.open(root, outDir);
+  for (const problem of problems) say(`${formatDiagnostic(problem)}\n`);
+  if (!session) return undefined;
+  say(`Built the archive: ${session.report.pages} pages. Watching ${shortPath(join(root, 'bulletins'))}/ for changes.`);
+  const pending = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  let reindexTimer: NodeJS.Timeout | undefined;
+  let busy = Promise.resolve();
+  const flush = () => {
+    const dates = [...pending];
+    pending.clear();
+    busy = busy.then(async () => {
+      const started = performance.now();
+      const update = await session.changed(dates);
+      for (const problem of update.problems) say(`${formatDiagnostic(problem)}\n`);
+      if (update.problems.some((p) => p.severity === 'error')) {
+        say(`${dates.join(', ')}: not rebuilt until the errors above are fixed; the site shows the last good version.`);
+        return;
+      }
+      say(`${dates.join(', ')}: rewrote ${update.written.length + update.removed.length} files in ${Math.round(performance.now() - started)} ms`);
+      clearTimeout(reindexTimer);
+      // Search lags the pages by a moment: re-indexing every page takes seconds.
+      reindexTimer = setTimeout(() => {
+        busy = busy.then(() => session.reindex().then((n) => say(`search index: ${n} pages`)));
+      }, 1500);
+    });
+  };
+  const watcher = watch(join(root, 'bulletins'), { recursive: true }, (_event, name) => {
+    const date = /^(\d{4}-\d{2}-\d{2})/.exec(String(name ?? ''))?.[1];
+    if (!date) return;
+    pending.add(date);
+    clearTimeout(timer);
+    timer = setTimeout(flush, 80);
+  });
+  return () => {
+    watcher.close();
+    clearTimeout(timer);
+    clearTimeout(reindexTimer);
+  };
 }
