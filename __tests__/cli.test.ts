@@ -1,4 +1,5 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bulletin, repoRoot } from './helpers/cli.js';
@@ -91,3 +92,16 @@ test('a build with errors writes nothing and keeps the previous output', () => {
   expect(readFileSync(html, 'utf8')).toBe(before);
   expect(existsSync(`${html}.tmp`)).toBe(false);
 });
+
+test('a build split across worker threads writes the same archive as one built in one thread', () => {
+  cpSync(join(repoRoot, 'bulletins'), join(site, 'bulletins'), { recursive: true });
+  const env = (from: string) => ({ ...process.env, BULLETIN_PARALLEL_FROM: from });
+  const parallel = spawnSync(process.execPath, [join(repoRoot, 'lib/src/cli/main.js'), 'build', '--no-cache', '--out', 'parallel'], { cwd: site, env: env('2'), encoding: 'utf8' });
+  const serial = spawnSync(process.execPath, [join(repoRoot, 'lib/src/cli/main.js'), 'build', '--no-cache', '--out', 'serial'], { cwd: site, env: env('100000'), encoding: 'utf8' });
+  expect([parallel.status, serial.status]).toEqual([0, 0]);
+  const list = (dir: string) => (readdirSync(join(site, dir, 'site'), { recursive: true }) as string[]).filter((p) => !p.startsWith('pagefind')).sort();
+  expect(list('parallel')).toEqual(list('serial'));
+  for (const path of list('serial').filter((p) => p.endsWith('.html') || p.endsWith('.xml') || p.endsWith('.ics'))) {
+    expect([path, readFileSync(join(site, 'parallel', 'site', path), 'utf8') === readFileSync(join(site, 'serial', 'site', path), 'utf8')]).toEqual([path, true]);
+  }
+}, 120_000);

@@ -8,7 +8,9 @@ import { listIssueDates } from '../content/issues-dir.js';
 import type { Config } from '../content/model.js';
 import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { RenderedIssue } from '../render/render-issue.js';
-import { prepareIssue, renderCacheFor, templatesFor } from './pipeline.js';
+import { templatesFor } from './pipeline.js';
+import { prepareIssues } from './prepare-pool.js';
+import { prepareIssue, renderCacheFor } from './prepare.js';
 import type { RenderCache } from './render-cache.js';
 
 export interface SessionUpdate {
@@ -40,10 +42,9 @@ export class ArchiveSession {
     if (!config) return { problems };
     const cache = renderCacheFor(root, config);
     const rendered = new Map<string, RenderedIssue>();
-    for (const date of await listIssueDates(root)) {
-      const prepared = await prepareIssue(root, date, config, cache);
+    for (const prepared of await prepareIssues(root, await listIssueDates(root), config, cache)) {
       problems.push(...prepared.problems);
-      if (prepared.rendered) rendered.set(date, prepared.rendered);
+      if (prepared.rendered) rendered.set(prepared.date, prepared.rendered);
     }
     if (hasErrors(problems)) return { problems };
     const templatesDir = templatesFor(root, config, configPath);

@@ -3,18 +3,16 @@ import { join, relative, resolve } from 'node:path';
 import { archiveOf } from '../archive/from-rendered.js';
 import type { SiteReport } from '../archive/build-site.js';
 import { checkEmailSize } from '../checks/email-checks.js';
-import { checkIssue } from '../checks/issue-checks.js';
-import { checkSources } from '../checks/source-checks.js';
 import { loadConfig } from '../content/config.js';
 import { listIssueDates } from '../content/issues-dir.js';
-import { loadIssue } from '../content/load-issue.js';
 import type { Config } from '../content/model.js';
 import { diagnose, hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { sourceText } from '../diagnostics/source-text.js';
 import { compileEmail, type CompiledEmail } from '../render/email/compile.js';
 import { BUILTIN_TEMPLATES, loadEmailTemplates, TemplateError } from '../render/email/templates.js';
-import { renderIssueContent, type RenderedIssue } from '../render/render-issue.js';
-import { codeVersion, RenderCache } from './render-cache.js';
+import type { RenderedIssue } from '../render/render-issue.js';
+import { prepareIssues } from './prepare-pool.js';
+import { renderCacheFor, type PreparedIssue } from './prepare.js';
 import { writeFilesAtomically } from './write-atomic.js';
 
 export interface PipelineOptions {
@@ -71,11 +69,10 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
   const cache = options.cache === false ? undefined : renderCacheFor(root, config);
   const issues: IssueReport[] = [];
   const rendered: RenderedIssue[] = [];
-  for (const date of dates) {
-    const prepared = await prepareIssue(root, date, config, cache);
+  for (const prepared of await prepareIssues(root, dates, config, cache)) {
     if (prepared.rendered) rendered.push(prepared.rendered);
-    if (!emailDates.has(date)) {
-      if (hasErrors(prepared.problems)) issues.push({ date, problems: sortDiagnostics(prepared.problems) });
+    if (!emailDates.has(prepared.date)) {
+      if (hasErrors(prepared.problems)) issues.push({ date: prepared.date, problems: sortDiagnostics(prepared.problems) });
       continue;
     }
     issues.push(await emailStage(prepared, config, templatesDir, outDir, options));
@@ -87,26 +84,6 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
   if (broken.length) return { ...report, siteSkipped: `the archive was not rebuilt because ${broken.join(', ')} ${broken.length === 1 ? 'has' : 'have'} errors; the previous dist/site is unchanged` };
   const { buildSite } = await import('../archive/build-site.js');
   return { ...report, site: (await buildSite(archiveOf(config, rendered), templatesDir, join(outDir, 'site'))).report };
-}
-
-export interface PreparedIssue {
-  date: string;
-  problems: Diagnostic[];
-  rendered?: RenderedIssue;
-}
-
-/** Load -> check -> render one issue, or take it from the cache when none of its files changed. */
-export async function prepareIssue(root: string, date: string, config: Config, cache: RenderCache | undefined): Promise<PreparedIssue> {
-  const key = cache?.keyOf(join(root, 'bulletins', date));
-  const cached = key ? cache?.get(date, key) : undefined;
-  if (cached) return { date, problems: cached.problems, rendered: cached.rendered };
-  const loaded = await loadIssue(root, date, config);
-  const problems = [...loaded.problems, ...checkSources(loaded.files)];
-  if (!loaded.issue || hasErrors(problems)) return { date, problems };
-  problems.push(...checkIssue(loaded.issue, config));
-  const rendered = renderIssueContent(loaded.issue, config);
-  if (cache && key) cache.set(date, key, { rendered, problems });
-  return { date, problems, rendered };
 }
 
 async function emailStage(prepared: PreparedIssue, config: Config, templatesDir: string, outDir: string, options: PipelineOptions): Promise<IssueReport> {
@@ -142,6 +119,3 @@ export function templatesFor(root: string, config: Config, configPath: string | 
   return existsSync(join(root, 'templates', 'email', 'email.mjml.hbs')) ? join(root, 'templates') : BUILTIN_TEMPLATES;
 }
 
-export function renderCacheFor(root: string, config: Config): RenderCache {
-  return new RenderCache(root, [codeVersion(), process.cwd(), root, JSON.stringify(config)].join('\0'));
-}

@@ -1,0 +1,45 @@
+import { join } from 'node:path';
+import { checkIssue } from '../checks/issue-checks.js';
+import { checkSources } from '../checks/source-checks.js';
+import { loadIssue } from '../content/load-issue.js';
+import type { Config } from '../content/model.js';
+import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { renderIssueContent, type RenderedIssue } from '../render/render-issue.js';
+import { codeVersion, RenderCache } from './render-cache.js';
+
+/** One issue after load -> check -> render: plain data, so it can cross a worker boundary or sit in the cache. */
+export interface PreparedIssue {
+  date: string;
+  problems: Diagnostic[];
+  /** Present when the issue has no errors. */
+  rendered?: RenderedIssue;
+}
+
+export function renderCacheFor(root: string, config: Config): RenderCache {
+  return new RenderCache(root, [codeVersion(), process.cwd(), root, JSON.stringify(config)].join('\0'));
+}
+
+/** The cached preparation of an issue whose files are unchanged, and the key it is (or will be) stored under. */
+export function fromCache(root: string, date: string, cache: RenderCache | undefined): { key?: string; prepared?: PreparedIssue } {
+  if (!cache) return {};
+  const key = cache.keyOf(join(root, 'bulletins', date));
+  const cached = cache.get(date, key);
+  return { key, ...(cached ? { prepared: { date, problems: cached.problems, rendered: cached.rendered } } : {}) };
+}
+
+/** Load -> check -> render one issue, storing the result under `key` when it has no errors. */
+export async function prepareFresh(root: string, date: string, config: Config, cache?: RenderCache, key?: string): Promise<PreparedIssue> {
+  const loaded = await loadIssue(root, date, config);
+  const problems = [...loaded.problems, ...checkSources(loaded.files)];
+  if (!loaded.issue || hasErrors(problems)) return { date, problems };
+  problems.push(...checkIssue(loaded.issue, config));
+  const rendered = renderIssueContent(loaded.issue, config);
+  if (cache && key) cache.set(date, key, { rendered, problems });
+  return { date, problems, rendered };
+}
+
+/** One issue, from the cache when none of its files changed. */
+export async function prepareIssue(root: string, date: string, config: Config, cache: RenderCache | undefined): Promise<PreparedIssue> {
+  const { key, prepared } = fromCache(root, date, cache);
+  return prepared ?? prepareFresh(root, date, config, cache, key);
+}
