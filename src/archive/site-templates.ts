@@ -2,6 +2,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { TemplateError } from '../render/email/templates.js';
+import { memoizeAsync } from '../render/memo.js';
 
 export const PAGE_TEMPLATES = ['layout', 'index', 'issue', 'tag', 'tags', 'search', 'subscribe', '404'] as const;
 export type PageTemplate = (typeof PAGE_TEMPLATES)[number];
@@ -13,22 +14,12 @@ export interface SiteTemplates {
   assets: { name: string; content: Uint8Array }[];
 }
 
-const cache = new Map<string, Promise<SiteTemplates>>();
-
 /**
  * The archive's page templates. Content reaches them as data, through one Handlebars pass, so it
  * is never compiled; article HTML is already sanitized and goes in with `{{{ }}}`, everything else
  * is escaped by `{{ }}`.
  */
-export function loadSiteTemplates(templatesDir: string): Promise<SiteTemplates> {
-  let loaded = cache.get(templatesDir);
-  if (!loaded) {
-    loaded = compile(templatesDir);
-    cache.set(templatesDir, loaded);
-    loaded.catch(() => cache.delete(templatesDir));
-  }
-  return loaded;
-}
+export const loadSiteTemplates: (templatesDir: string) => Promise<SiteTemplates> = memoizeAsync(compile);
 
 async function compile(templatesDir: string): Promise<SiteTemplates> {
   const dir = join(templatesDir, 'site');

@@ -2,6 +2,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import Handlebars from 'handlebars';
 import { packageRoot } from '../../package-root.js';
+import { memoizeAsync } from '../memo.js';
 import { Slot } from './slots.js';
 
 /** The templates shipped with Bulletin, used when a site has no `templates:` of its own. */
@@ -22,18 +23,8 @@ export class TemplateError extends Error {
   }
 }
 
-const cache = new Map<string, Promise<EmailTemplates>>();
-
 /** Loads and compiles the email templates of a folder once per process. */
-export function loadEmailTemplates(dir: string): Promise<EmailTemplates> {
-  let loaded = cache.get(dir);
-  if (!loaded) {
-    loaded = compileTemplates(dir);
-    cache.set(dir, loaded);
-    loaded.catch(() => cache.delete(dir));
-  }
-  return loaded;
-}
+export const loadEmailTemplates: (dir: string) => Promise<EmailTemplates> = memoizeAsync(compileTemplates);
 
 async function compileTemplates(dir: string): Promise<EmailTemplates> {
   // An isolated environment: helpers and partials of one site never leak into another's.
