@@ -26,7 +26,7 @@ const page = (path: string) => load(readFileSync(join(site, path), 'utf8'));
 const htmlPages = () =>
   (readdirSync(site, { recursive: true }) as string[]).filter((p) => p.endsWith('.html') && !p.startsWith('pagefind'));
 
-test.each(['index.html', 'issues/2018-05-11/index.html', 'programmes/stroke/index.html', 'sitemap.xml'])('%s matches its golden file', (path) => {
+test.each(['index.html', 'issues/2018-05-11/index.html', 'issues/2018-05-18/index.html', 'issues/2018-05-25/index.html', 'programmes/stroke/index.html', 'places/index.html', 'sitemap.xml'])('%s matches its golden file', (path) => {
   expectGolden(join(fixtures, path.replace(/\//g, '__')), readFileSync(join(site, path), 'utf8'));
 });
 

@@ -42,6 +42,11 @@ test('content that looks like Handlebars or MJML is printed as text, never run',
     expect(text).toContain('Templates {{recipient.email}} and {{#each slots}}x{{/each}}');
     expect(text).toContain('Body of the network item with {{slots}}.');
     expect(text).not.toContain('reader@example.org, {{> footer}}');
+    // In the built email.html only the template's own placeholders are written with braces.
+    const built = report.email!.withPlaceholders().html;
+    expect(built).not.toMatch(/\{\{(#each|> footer|lookup|slots)/);
+    expect(built).toContain('&#123;&#123;recipient.email}} and &#123;&#123;#each slots}}');
+    expect(built.match(/\{\{recipient\.unsubscribeUrl\}\}/g)).toHaveLength(1);
   } finally {
     site.remove();
   }

@@ -69,3 +69,27 @@ test('an edit with errors is reported and leaves the site as it was; a deleted i
     site.remove();
   }
 }, 120_000);
+
+test('removing the last item of a tag, or every meeting, removes their pages and calendar', async () => {
+  const site = tempSite();
+  try {
+    cpSync(join(repoRoot, 'bulletins'), join(site.root, 'bulletins'), { recursive: true });
+    const { session } = await ArchiveSession.open(site.root);
+    const siteDir = join(site.root, 'dist', 'site');
+    const cancer = readdirSync(join(site.root, 'bulletins', '2018-05-25')).find((n) => readFileSync(join(site.root, 'bulletins', '2018-05-25', n), 'utf8').includes('cancer'));
+    expect(cancer).toBeDefined();
+    const before = siteContents(siteDir);
+    expect(before.has('programmes/cancer/index.html')).toBe(true);
+    rmSync(join(site.root, 'bulletins', '2018-05-25', cancer!));
+    rmSync(join(site.root, 'bulletins', '2018-05-25', 'meetings.md'));
+    const update = await session!.changed(['2018-05-25']);
+    expect(update.problems.filter((p) => p.severity === 'error')).toEqual([]);
+    expect(update.removed).toEqual(expect.arrayContaining(['programmes/cancer/index.html', 'issues/2018-05-25/meetings.ics']));
+    const after = siteContents(siteDir);
+    expect(after.has('programmes/cancer/index.html')).toBe(false);
+    expect(after.has('issues/2018-05-25/meetings.ics')).toBe(false);
+    expect(after.get('sitemap.xml')).not.toContain('programmes/cancer/');
+  } finally {
+    site.remove();
+  }
+}, 120_000);

@@ -75,11 +75,14 @@ function event(config: Config, { meeting, issue }: Dated): EventAttributes {
 
 /**
  * Stable across builds and across edits of the meeting's title or time, so calendar apps update
- * an event rather than duplicating it. Inserting a meeting above it in the same file does shift it.
+ * an event rather than duplicating it. A meeting's own `id:` is kept whatever moves around it;
+ * without one, inserting a meeting above it in the same file shifts it (the README says so).
  */
 export function meetingUid(config: Config, date: string, meeting: Meeting): string {
+  const host = new URL(config.site.baseUrl).host;
+  if (meeting.id) return `${date}-${meeting.id}@${host}`;
   const file = meeting.source.split(/[\\/]/).pop()!.replace(/\.md$/, '');
-  return `${date}-${encodeURIComponent(file)}-${meeting.index}@${new URL(config.site.baseUrl).host}`;
+  return `${date}-${encodeURIComponent(file)}-${meeting.index}@${host}`;
 }
 
 /** ics accepts only scheme:// URLs, so a mailto: link falls back to the issue page. */

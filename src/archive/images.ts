@@ -20,15 +20,26 @@ export async function imageFiles(archive: Archive, only?: ReadonlySet<string>): 
     const dir = issue.rendered.issue.dir;
     const wanted = new Set<string>();
     for (const body of bodies) {
-      for (const url of body.images) wanted.add(decodeURI(url.split(/[?#]/)[0]!));
+      for (const url of body.images) {
+        const path = url.split(/[?#]/)[0]!;
+        try {
+          wanted.add(decodeURI(path));
+        } catch {
+          wanted.add(path);
+        }
+      }
     }
     for (const reference of wanted) {
       const source = resolve(dir, reference);
       // Checks refuse references outside the issue folder; this keeps the build safe regardless.
       const inside = relative(resolve(dir), source);
       if (inside.startsWith('..') || inside === '') continue;
-      const original = await readFile(source);
-      const resized = await sharp(original).rotate().resize({ width: MAX_IMAGE_WIDTH, withoutEnlargement: true }).toBuffer();
+      let resized: Buffer;
+      try {
+        resized = await sharp(await readFile(source)).rotate().resize({ width: MAX_IMAGE_WIDTH, withoutEnlargement: true }).toBuffer();
+      } catch (error) {
+        throw new Error(`cannot publish the image ${relative(process.cwd(), source)}: ${(error as Error).message}`);
+      }
       files.set(`issues/${issue.date}/${inside.split(sep).join('/')}`, new Uint8Array(resized));
     }
   }

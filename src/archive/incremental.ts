@@ -27,7 +27,7 @@ export class IncrementalSite {
   async update(next: Archive, changed: readonly string[]): Promise<{ written: string[]; removed: string[] }> {
     const scope = scopeOf(this.archive, next, changed);
     const fresh = await generateSite(next, this.templates, scope);
-    const removed = this.removedPaths(next, scope);
+    const removed = this.stalePaths(scope, fresh);
     for (const path of removed) this.files.delete(path);
     const written: { path: string; content: string | Uint8Array }[] = [];
     for (const [path, content] of fresh) {
@@ -50,10 +50,14 @@ export class IncrementalSite {
     return (await writeSearchIndex(this.archive.config, this.files, this.siteDir)).pages;
   }
 
-  private removedPaths(next: Archive, scope: Scope): string[] {
-    const remaining = new Set(next.issues.map((i) => i.date));
-    const gone = [...scope.dates].filter((date) => !remaining.has(date));
-    return [...this.files.keys()].filter((path) => gone.some((date) => path.startsWith(`issues/${date}/`)));
+  /**
+   * Files the scope owned that the new build no longer makes: a deleted issue's folder, a
+   * calendar whose meetings went, an image no longer referenced, a tag page whose last item left.
+   */
+  private stalePaths(scope: Scope, fresh: SiteFiles): string[] {
+    const owned = (path: string) =>
+      [...scope.dates].some((date) => path.startsWith(`issues/${date}/`)) || [...scope.tags].some((tag) => path === `${tag}/index.html`);
+    return [...this.files.keys()].filter((path) => owned(path) && !fresh.has(path));
   }
 }
 

@@ -3,12 +3,31 @@ import { slug } from '../content/scaffold.js';
 import { longDate } from '../render/dates.js';
 import { emailMeetingTime, meetingDays } from '../render/email/view-model.js';
 import { googleCalendarLink } from './calendar.js';
+import type { ItemInfo } from '../render/render-issue.js';
 import type { Archive, ArchiveIssue, SiteFiles } from './model.js';
 import { renderPage } from './page-context.js';
 import { hrefOf, issuePath, rootFrom, tagPath } from './paths.js';
 import type { SiteTemplates } from './site-templates.js';
 
-export const itemAnchor = (item: { title: string }) => `item-${slug(item.title)}`;
+const anchors = new WeakMap<ArchiveIssue, Map<ItemInfo, string>>();
+
+/** `item-stroke-programme`: unique within the issue page, even for titles that slug alike. */
+export function itemAnchor(issue: ArchiveIssue, item: ItemInfo): string {
+  let byItem = anchors.get(issue);
+  if (!byItem) {
+    byItem = new Map();
+    const used = new Set<string>();
+    for (const { item: each } of issue.rendered.items) {
+      const base = `item-${slug(each.title)}`;
+      let anchor = base;
+      for (let n = 2; used.has(anchor); n++) anchor = `${base}-${n}`;
+      used.add(anchor);
+      byItem.set(each, anchor);
+    }
+    anchors.set(issue, byItem);
+  }
+  return byItem.get(item) ?? `item-${slug(item.title)}`;
+}
 
 /** Every page of the site but the tag pages: index, one per issue, search, subscribe, 404. With `only`, just those issues' pages and the index. */
 export function pageFiles(archive: Archive, templates: SiteTemplates, only?: ReadonlySet<string>): SiteFiles {
@@ -41,7 +60,7 @@ export function issuePage(archive: Archive, templates: SiteTemplates, issue: Arc
       items: rendered.items
         .filter(({ item }) => item.kind === section.kind)
         .map(({ item, body }) => ({
-          anchor: itemAnchor(item),
+          anchor: itemAnchor(issue, item),
           title: item.title,
           html: body.webHtml,
           links: item.links,

@@ -43,7 +43,7 @@ export function tagFiles(archive: Archive, templates: SiteTemplates, only?: Read
       const root = rootFrom(path);
       const entries = tagged.map(({ issue, item, body }) => ({
         title: item.title,
-        href: `${root}${hrefOf(issuePath(issue.date))}#${itemAnchor(item)}`,
+        href: `${root}${hrefOf(issuePath(issue.date))}#${itemAnchor(issue, item)}`,
         date: issue.date,
         dateLabel: longDate(issue.date, archive.config.site.locale),
         issueTitle: issue.title,

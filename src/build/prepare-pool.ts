@@ -28,21 +28,30 @@ export async function prepareIssues(root: string, dates: readonly string[], conf
   misses.forEach((job, i) => shares[i % threads]!.push(job));
   const parallel = threads > 1 && misses.length >= PARALLEL_FROM && existsSync(workerFile);
   const own = parallel ? shares[0]! : misses;
-  const workers = parallel ? shares.slice(1).map((jobs) => runWorker(workerFile, { root, jobs, cache: Boolean(cache) }, results)) : [];
-  for (const { date, key } of own) {
-    results.set(date, await prepareFresh(root, date, config, cache, key));
-    // Let worker messages in between issues, rather than all at the end.
-    await new Promise((resolve) => setImmediate(resolve));
+  const started = parallel ? shares.slice(1).map((jobs) => startWorker(workerFile, { root, config, jobs, cache: Boolean(cache) }, results)) : [];
+  // Handled at once, so a worker failing while this thread still parses is not an unhandled rejection.
+  const finished = Promise.all(started.map((w) => w.done));
+  finished.catch(() => undefined);
+  try {
+    for (const { date, key } of own) {
+      results.set(date, await prepareFresh(root, date, config, cache, key));
+      // Let worker messages in between issues, rather than all at the end.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await finished;
+  } catch (error) {
+    await Promise.all(started.map((w) => w.worker.terminate()));
+    throw error;
   }
-  await Promise.all(workers);
   return dates.map((date) => results.get(date)!);
 }
 
-function runWorker(file: string, data: object, results: Map<string, PreparedIssue>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(file, { workerData: data });
+function startWorker(file: string, data: object, results: Map<string, PreparedIssue>): { worker: Worker; done: Promise<void> } {
+  const worker = new Worker(file, { workerData: data });
+  const done = new Promise<void>((resolve, reject) => {
     worker.on('message', (prepared: PreparedIssue) => results.set(prepared.date, prepared));
     worker.once('error', reject);
     worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`a build worker stopped with exit code ${code}`))));
   });
+  return { worker, done };
 }

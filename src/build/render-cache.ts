@@ -1,9 +1,12 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { RenderedIssue } from '../render/render-issue.js';
+import { packageRoot } from '../package-root.js';
+
+const OUTPUT_LIBRARIES = ['unified', 'remark-parse', 'remark-gfm', 'remark-rehype', 'rehype-raw', 'rehype-sanitize', 'hast-util-sanitize', 'hast-util-to-html', 'gray-matter', 'yaml', 'zod'];
 
 /** What a cached issue holds: its rendering, and the warnings found on the way (no errors). */
 export interface CachedIssue {
@@ -26,20 +29,10 @@ export class RenderCache {
 
   keyOf(issueDir: string): string {
     const hash = createHash('sha256').update(this.salt);
-    let names: string[];
     try {
-      names = readdirSync(issueDir).sort();
+      hashTree(hash, issueDir, '');
     } catch {
       return 'missing';
-    }
-    for (const name of names) {
-      const path = join(issueDir, name);
-      // Markdown by content; images beside it only by presence, size and time (checks look for them).
-      if (name.endsWith('.md')) hash.update(`\0${name}\0`).update(readFileSync(path));
-      else {
-        const info = statSync(path);
-        hash.update(`\0${name}\0${info.size}\0${info.mtimeMs}`);
-      }
     }
     return hash.digest('hex');
   }
@@ -69,9 +62,24 @@ export class RenderCache {
   }
 }
 
+/** Markdown by content; anything else (images, which checks look for) by name, size and time, at any depth. */
+function hashTree(hash: Hash, dir: string, prefix: string): void {
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    const info = statSync(path);
+    if (info.isDirectory()) hashTree(hash, path, `${prefix}${name}/`);
+    else if (name.endsWith('.md')) hash.update(`\0${prefix}${name}\0`).update(readFileSync(path));
+    else hash.update(`\0${prefix}${name}\0${info.size}\0${info.mtimeMs}`);
+  }
+}
+
 let codeFingerprint: string | undefined;
 
-/** A hash of Bulletin's own code (whatever runs: lib/ or the TypeScript sources under test). */
+/**
+ * A hash of Bulletin's own code (whatever runs: lib/ or the TypeScript sources under test) and of
+ * the installed versions of the libraries that shape the output, so an upgrade (a sanitizer fix,
+ * say) is a miss too.
+ */
 export function codeVersion(): string {
   if (codeFingerprint) return codeFingerprint;
   const hash = createHash('sha256');
@@ -84,6 +92,13 @@ export function codeVersion(): string {
     }
   };
   walk(top);
+  for (const name of OUTPUT_LIBRARIES) {
+    try {
+      hash.update(`${name}@${(JSON.parse(readFileSync(join(packageRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version}`);
+    } catch {
+      hash.update(`${name}@?`);
+    }
+  }
   codeFingerprint = hash.digest('hex');
   return codeFingerprint;
 }

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, realpathSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { Html, Image, Link, Root } from 'mdast';
 import { visit } from 'unist-util-visit';
@@ -84,11 +84,16 @@ function missingImages(file: FrontMatterFile, tree: Root): Diagnostic[] {
       // keep it as written
     }
     const target = resolve(folder, reference);
-    const inside = relative(folder, target);
-    if (inside.startsWith('..') || inside === '') {
+    const outside = (path: string, base: string) => relative(base, path).startsWith('..') || relative(base, path) === '';
+    if (outside(target, folder)) {
       problems.push(diagnose(file.source, place, 'image-outside-issue', `The image "${node.url}" is outside the issue folder.`, 'Put the image beside the item file and refer to it by its name, e.g. ![Board meeting](board.jpg).'));
     } else if (!existsSync(target)) {
       problems.push(diagnose(file.source, place, 'image-missing', `The image "${node.url}" does not exist beside ${file.source.path.split('/').pop()}.`, `Copy the image into ${relative(process.cwd(), folder) || '.'}/, or correct its name (names are case-sensitive).`));
+    } else if (outside(realpathSync(target), realpathSync(folder))) {
+      // A symbolic link out of the folder would publish whatever it points at.
+      problems.push(diagnose(file.source, place, 'image-outside-issue', `The image "${node.url}" is a link to a file outside the issue folder.`, 'Copy the image itself into the issue folder.'));
+    } else if (!looksLikeImage(target)) {
+      problems.push(diagnose(file.source, place, 'image-unsupported', `"${node.url}" is not a JPEG, PNG, GIF, WebP, AVIF or SVG image.`, 'Export it as JPEG or PNG; link to documents with [text](https://...) instead.'));
     }
   });
   return problems;
@@ -114,4 +119,27 @@ function missingAltText(file: FrontMatterFile, tree: Root): Diagnostic[] {
 /** Body offsets from remark -> offsets in the whole file. */
 function bodyOffset(file: FrontMatterFile, offsetInBody: number): number {
   return (file.source.lineStarts[file.bodyLine - 1] ?? 0) + offsetInBody;
+}
+
+/** The first bytes of the formats sharp reads here; a PDF or a text file under an image name is a mistake. */
+function looksLikeImage(path: string): boolean {
+  const head = Buffer.alloc(32);
+  const fd = openSync(path, 'r');
+  let length: number;
+  try {
+    length = readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const bytes = head.subarray(0, length);
+  const ascii = bytes.toString('latin1');
+  return (
+    bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) ||
+    (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) ||
+    ascii.startsWith('GIF87a') ||
+    ascii.startsWith('GIF89a') ||
+    (ascii.startsWith('RIFF') && ascii.slice(8, 12) === 'WEBP') ||
+    /^....ftyp(avif|avis|heic|mif1)/s.test(ascii) ||
+    /^\s*(<\?xml|<svg)/i.test(ascii)
+  );
 }

@@ -9,7 +9,7 @@ import { registerCheck } from './commands/check.js';
 import { registerNew } from './commands/new.js';
 import { registerServe } from './commands/serve.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './exit.js';
-import { say } from './io.js';
+import { printJson, say } from './io.js';
 
 export interface GlobalOptions {
   root: string;
@@ -19,16 +19,22 @@ const { version } = JSON.parse(readFileSync(join(packageRoot, 'package.json'), '
 
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode = EXIT_OK;
+  // With --json, scripts get one JSON document on stdout even when the command never ran.
+  const wantsJson = argv.includes('--json');
+  const fail = (code: number, message: string) => {
+    if (wantsJson) printJson({ ok: false, exitCode: code, error: message });
+    return code;
+  };
   const run = async (action: () => Promise<number>) => {
     try {
       exitCode = await action();
     } catch (error) {
       if (error instanceof UsageError) {
         say(`bulletin: ${error.message}`);
-        exitCode = EXIT_USAGE;
+        exitCode = fail(EXIT_USAGE, error.message);
       } else {
         say(`bulletin: ${(error as Error).stack ?? String(error)}`);
-        exitCode = EXIT_FAILED;
+        exitCode = fail(EXIT_FAILED, (error as Error).message);
       }
     }
   };
@@ -52,8 +58,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
-      const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
-      return ok ? EXIT_OK : EXIT_USAGE;
+      // `--help` and `--version` succeed; help shown because no command was given is bad usage.
+      if (['commander.helpDisplayed', 'commander.version'].includes(error.code)) return EXIT_OK;
+      return fail(EXIT_USAGE, error.message.replace(/^error: /, ''));
     }
     throw error;
   }

@@ -19,6 +19,8 @@ export interface Link {
 }
 
 export interface Meeting {
+  /** The writer's own stable id, for calendar UIDs that survive reordering. */
+  id?: string;
   title: string;
   /** YYYY-MM-DD; absent for "sometime next week". */
   date?: string;

@@ -85,6 +85,8 @@ const link = z.strictObject({ text: oneLine, url: webUrl });
 
 export const meetingSchema = z
   .strictObject({
+    /** Optional, for a calendar id that survives reordering the list. */
+    id: id.optional(),
     title: oneLine,
     date: isoDate.optional(),
     start: time.optional(),
@@ -163,8 +165,12 @@ export const configSchema = z.strictObject({
     name: oneLine,
     tagline: oneLine.optional(),
     baseUrl: webUrl,
-    timezone: oneLine.default('Europe/London'),
-    locale: oneLine.default('en-GB'),
+    timezone: oneLine.default('Europe/London').superRefine((zone, ctx) => {
+      if (!validIntl({ timeZone: zone })) ctx.addIssue({ code: 'custom', message: `"${zone}" is not a time zone.`, params: { problem: 'config-invalid', hint: 'Use an IANA time zone name, e.g. Europe/London.' } });
+    }),
+    locale: oneLine.default('en-GB').superRefine((locale, ctx) => {
+      if (!validIntl({ locale })) ctx.addIssue({ code: 'custom', message: `"${locale}" is not a locale.`, params: { problem: 'config-invalid', hint: 'Use a BCP 47 language tag, e.g. en-GB.' } });
+    }),
   }),
   sender: z.strictObject({
     from: z.strictObject({ name: oneLine, email }),
@@ -189,3 +195,12 @@ export const configSchema = z.strictObject({
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+function validIntl({ locale, timeZone }: { locale?: string; timeZone?: string }): boolean {
+  try {
+    new Intl.DateTimeFormat(locale, timeZone ? { timeZone } : {});
+    return locale === undefined || Intl.DateTimeFormat.supportedLocalesOf([locale]).length > 0;
+  } catch {
+    return false;
+  }
+}

@@ -29,6 +29,7 @@ export const problemCodes = {
   'unsafe-url': 'error',
   'image-missing': 'error',
   'image-outside-issue': 'error',
+  'image-unsupported': 'error',
   'config-invalid': 'error',
   // Rendering
   'template-error': 'error',

@@ -14,9 +14,10 @@ const parser = unified().use(remarkParse).use(remarkGfm);
 /** GitHub's schema: no script, no event handlers, no javascript: URLs (task-list checkboxes stay). */
 const sanitizeSchema = defaultSchema;
 
-const toHastWithRaw = unified().use(remarkRehype, { allowDangerousHtml: true }).use(rehypeRaw).use(rehypeSanitize, sanitizeSchema);
+// rehype-sanitize adds the `user-content-` prefix to ids; remark-rehype must not add it too.
+const toHastWithRaw = unified().use(remarkRehype, { allowDangerousHtml: true, clobberPrefix: '' }).use(rehypeRaw).use(rehypeSanitize, sanitizeSchema);
 // rehype-raw re-parses the whole tree through parse5: most bodies have no raw HTML and skip it.
-const toHastPlain = unified().use(remarkRehype).use(rehypeSanitize, sanitizeSchema);
+const toHastPlain = unified().use(remarkRehype, { clobberPrefix: '' }).use(rehypeSanitize, sanitizeSchema);
 
 /** One body in every HTML form the outputs need, made from one tree without copying it. */
 export interface RenderedMarkdown {

@@ -36,10 +36,16 @@ export function staticSiteHandler(siteDir: string) {
       return;
     }
     let path: string;
+    const rawPath = new URL(request.url ?? '/', 'http://localhost').pathname;
     try {
-      path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+      path = decodeURIComponent(rawPath);
     } catch {
       response.writeHead(400).end();
+      return;
+    }
+    // An encoded slash or a leading "//" has no file behind it, and would make an open redirect below.
+    if (rawPath.startsWith('//') || /%2f|%5c/i.test(rawPath)) {
+      await send(response, join(root, '404.html'), 404, request.method === 'HEAD');
       return;
     }
     const file = normalize(join(root, path));
@@ -53,7 +59,8 @@ export function staticSiteHandler(siteDir: string) {
       return;
     }
     if (found.endsWith(`${sep}index.html`) && !path.endsWith('/') && !file.endsWith('index.html')) {
-      response.writeHead(301, { location: `${path}/` }).end();
+      // The path as requested (still encoded), so the Location stays on this site.
+      response.writeHead(301, { location: `${rawPath}/` }).end();
       return;
     }
     await send(response, found, 200, request.method === 'HEAD');
@@ -78,7 +85,12 @@ async function send(response: ServerResponse, file: string, status: number, head
     const info = await stat(file);
     response.writeHead(status, { 'content-type': type, 'content-length': info.size, 'cache-control': cache, 'x-content-type-options': 'nosniff' });
     if (headOnly) response.end();
-    else createReadStream(file).pipe(response);
+    else {
+      const stream = createReadStream(file);
+      // A file removed between stat and read (a rebuild swapping the site) ends the response, not the server.
+      stream.once('error', () => response.destroy());
+      stream.pipe(response);
+    }
   } catch {
     response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found\n');
   }

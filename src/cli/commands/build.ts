@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { EXIT_FAILED, EXIT_OK } from '../exit.js';
 import { kb, printJson, say, shortPath } from '../io.js';
@@ -12,7 +13,7 @@ export function registerBuild(program: Command, run: (action: () => Promise<numb
     .argument('[dates...]', 'issue dates (YYYY-MM-DD); default: the latest issue')
     .option('--all', 'build every issue')
     .option('--strict', 'treat warnings as errors')
-    .option('--out <dir>', 'output folder', 'dist')
+    .option('--out <dir>', 'output folder, relative to the site folder', 'dist')
     .option('--no-site', 'build only the email, not the web archive')
     .option('--no-cache', 'parse and render every issue afresh, ignoring .bulletin/cache/')
     .option('--json', 'print one JSON document on stdout (paths and byte sizes)')
@@ -22,7 +23,7 @@ export function registerBuild(program: Command, run: (action: () => Promise<numb
         const { root } = program.opts<GlobalOptions>();
         const selected = await selectDates(root, dates, options.all);
         const { runPipeline } = await import('../../build/pipeline.js');
-        const report = await runPipeline({ root, dates: selected, write: true, site: options.site, outDir: options.out, strict: options.strict ?? false, cache: options.cache });
+        const report = await runPipeline({ root, dates: selected, write: true, site: options.site, outDir: resolve(root, options.out), strict: options.strict ?? false, cache: options.cache });
         const outcome = reportProblems(report, options.strict ?? false);
         for (const issue of report.issues) {
           if (issue.outputs) {

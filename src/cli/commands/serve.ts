@@ -24,7 +24,10 @@ export function registerServe(program: Command, run: (action: () => Promise<numb
         const siteDir = join(outDir, 'site');
         const stopWatching = options.watch ? await watchArchive(root, outDir) : undefined;
         if (options.watch && !stopWatching) return EXIT_FAILED;
-        if (!existsSync(join(siteDir, 'index.html'))) throw new UsageError(`There is no built archive in ${shortPath(siteDir)}/. Run \`bulletin build\` first.`);
+        if (!existsSync(join(siteDir, 'index.html'))) {
+          say(`There is no built archive in ${shortPath(siteDir)}/. Run \`bulletin build\` first, or \`bulletin serve --watch\`.`);
+          return EXIT_FAILED;
+        }
         const server = await serveSite(siteDir, port, options.host);
         const address = server.address();
         const actualPort = typeof address === 'object' && address ? address.port : port;
@@ -57,20 +60,28 @@ async function watchArchive(root: string, outDir: string): Promise<(() => void) 
     const dates = [...pending];
     pending.clear();
     busy = busy.then(async () => {
-      const started = performance.now();
-      const update = await session.changed(dates);
-      for (const problem of update.problems) say(`${formatDiagnostic(problem)}\n`);
-      if (update.problems.some((p) => p.severity === 'error')) {
-        say(`${dates.join(', ')}: not rebuilt until the errors above are fixed; the site shows the last good version.`);
-        return;
+      try {
+        await rebuild(dates);
+      } catch (error) {
+        // An unexpected failure (an unreadable image, a full disk) is reported; the last good site stays up.
+        say(`${dates.join(', ')}: the rebuild failed: ${(error as Error).message}`);
       }
-      say(`${dates.join(', ')}: rewrote ${update.written.length + update.removed.length} files in ${Math.round(performance.now() - started)} ms`);
-      clearTimeout(reindexTimer);
-      // Search lags the pages by a moment: re-indexing every page takes seconds.
-      reindexTimer = setTimeout(() => {
-        busy = busy.then(() => session.reindex().then((n) => say(`search index: ${n} pages`)));
-      }, 1500);
     });
+  };
+  const rebuild = async (dates: string[]) => {
+    const started = performance.now();
+    const update = await session.changed(dates);
+    for (const problem of update.problems) say(`${formatDiagnostic(problem)}\n`);
+    if (update.problems.some((p) => p.severity === 'error')) {
+      say(`${dates.join(', ')}: not rebuilt until the errors above are fixed; the site shows the last good version.`);
+      return;
+    }
+    say(`${dates.join(', ')}: rewrote ${update.written.length + update.removed.length} files in ${Math.round(performance.now() - started)} ms`);
+    clearTimeout(reindexTimer);
+    // Search lags the pages by a moment: re-indexing every page takes seconds.
+    reindexTimer = setTimeout(() => {
+      busy = busy.then(() => session.reindex().then((n) => say(`search index: ${n} pages`), (error: Error) => say(`search index: not updated: ${error.message}`)));
+    }, 1500);
   };
   const watcher = watch(join(root, 'bulletins'), { recursive: true }, (_event, name) => {
     const date = /^(\d{4}-\d{2}-\d{2})/.exec(String(name ?? ''))?.[1];

@@ -27,12 +27,12 @@ export class SlotTable {
 
   /** Plain text content: HTML-escaped in the HTML part, as written in the text part. */
   text(value: string): Slot {
-    return this.put(this.mode === 'html' ? Handlebars.escapeExpression(value) : value);
+    return this.put(this.mode === 'html' ? bracesAsEntities(Handlebars.escapeExpression(value)) : value);
   }
 
   /** Content with a sanitized-HTML form and a plain-text form. */
   rich(html: string, text: string): Slot {
-    return this.put(this.mode === 'html' ? html : text);
+    return this.put(this.mode === 'html' ? bracesAsEntities(html) : text);
   }
 
   get count(): number {
@@ -44,6 +44,14 @@ export class SlotTable {
     this.values[name] = value;
     return new Slot(`{{{slots.${name}}}}`);
   }
+}
+
+/**
+ * In HTML, content's `{` is written `&#123;` (the same character to every reader), so the built
+ * email.html never holds a `{{` that came from content: only the template's own placeholders.
+ */
+function bracesAsEntities(html: string): string {
+  return html.includes('{') ? html.replace(/\{/g, '&#123;') : html;
 }
 
 /** The fields a dispatcher fills per recipient. */
