@@ -3,7 +3,7 @@
  * generate-corpus.ts), built by Bulletin and by Eleventy from the same Markdown in the same run.
  *  - cold: `bulletin build --no-cache` in a fresh process (parse, render, pages, feeds, calendars,
  *    search index), against Eleventy's one-page-per-file build. Target: no slower than Eleventy.
- *  - warm: the same build with the render cache (only changed issues are parsed).
+ *  - warm: the same build again, nothing changed: the render cache and the search index are reused.
  *  - incremental: one item edited in a running ArchiveSession. Target: under 300 ms.
  */
 import { spawnSync } from 'node:child_process';
@@ -51,7 +51,9 @@ export async function benchArchive(runs = 3): Promise<ArchiveBench> {
     // Interleaved, so a burst of load on the shared machine hits both sides alike.
     for (let run = 0; run < runs; run++) {
       eleventyMs.push(timeEleventy(corpus, join(work, 'eleventy')).ms);
+      // Cold: no render cache and no previous site (whose search index would be reused).
       rmSync(join(corpus, '.bulletin'), { recursive: true, force: true });
+      rmSync(join(corpus, 'dist'), { recursive: true, force: true });
       coldMs.push(timeBuild(corpus, ['--no-cache']));
     }
     timeBuild(corpus, []); // fills the cache
