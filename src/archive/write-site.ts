@@ -1,4 +1,4 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { SiteFiles } from './model.js';
 
@@ -10,7 +10,10 @@ export async function writeSite(target: string, files: SiteFiles, fill?: (stagin
   const parent = dirname(target);
   const staging = join(parent, `.site-staging-${process.pid}`);
   const old = join(parent, `.site-old-${process.pid}`);
-  await rm(staging, { recursive: true, force: true });
+  // Leftovers of a build that was killed mid-way (one build at a time writes a given dist/).
+  for (const entry of await readdir(parent).catch(() => [] as string[])) {
+    if (/^\.site-(staging|old)-\d+$/.test(entry)) await rm(join(parent, entry), { recursive: true, force: true });
+  }
   try {
     const dirs = new Set([...files.keys()].map((path) => dirname(join(staging, path))));
     for (const dir of [...dirs].sort()) await mkdir(dir, { recursive: true });
@@ -31,6 +34,12 @@ export async function writeSite(target: string, files: SiteFiles, fill?: (stagin
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  await rename(staging, target);
+  try {
+    await rename(staging, target);
+  } catch (error) {
+    if (hadOld) await rename(old, target);
+    await rm(staging, { recursive: true, force: true });
+    throw error;
+  }
   if (hadOld) await rm(old, { recursive: true, force: true });
 }

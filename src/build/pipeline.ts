@@ -72,7 +72,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
   for (const prepared of await prepareIssues(root, dates, config, cache)) {
     if (prepared.rendered) rendered.push(prepared.rendered);
     if (!emailDates.has(prepared.date)) {
-      if (hasErrors(prepared.problems)) issues.push({ date: prepared.date, problems: sortDiagnostics(prepared.problems) });
+      if (hasErrors(prepared.problems) || (options.strict && prepared.problems.length > 0)) issues.push({ date: prepared.date, problems: sortDiagnostics(prepared.problems) });
       continue;
     }
     issues.push(await emailStage(prepared, config, templatesDir, outDir, options));
@@ -80,8 +80,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
 
   const report: PipelineReport = { configProblems, issues };
   if (!withSite) return report;
-  const broken = issues.filter((i) => hasErrors(i.problems)).map((i) => i.date);
-  if (broken.length) return { ...report, siteSkipped: `the archive was not rebuilt because ${broken.join(', ')} ${broken.length === 1 ? 'has' : 'have'} errors; the previous dist/site is unchanged` };
+  // With --strict a warning stops an issue's email, so it stops the archive too.
+  const broken = issues.filter((i) => hasErrors(i.problems) || (options.strict && i.problems.length > 0)).map((i) => i.date);
+  if (broken.length) return { ...report, siteSkipped: `the archive was not rebuilt because ${broken.join(', ')} ${broken.length === 1 ? 'has' : 'have'} ${options.strict ? 'problems (--strict)' : 'errors'}; the previous dist/site is unchanged` };
   const { buildSite } = await import('../archive/build-site.js');
   try {
     return { ...report, site: (await buildSite(archiveOf(config, rendered), templatesDir, join(outDir, 'site'))).report };
