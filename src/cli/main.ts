@@ -8,6 +8,7 @@ import { registerBuild } from './commands/build.js';
 import { registerCheck } from './commands/check.js';
 import { registerNew } from './commands/new.js';
 import { registerServe } from './commands/serve.js';
+import { registerSubscribers } from './commands/subscribers.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './exit.js';
 import { printJson, say } from './io.js';
 
@@ -49,10 +50,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   program.hook('preAction', () => {
     program.setOptionValue('root', resolve(program.opts<GlobalOptions>().root));
   });
-  for (const register of [registerNew, registerAdd, registerCheck, registerBuild, registerServe]) {
+  for (const register of [registerNew, registerAdd, registerCheck, registerBuild, registerServe, registerSubscribers]) {
     register(program, run);
   }
-  program.commands.forEach((command) => command.exitOverride());
+  const everyCommand = (commands: readonly Command[]): Command[] => commands.flatMap((c) => [c, ...everyCommand(c.commands)]);
+  everyCommand(program.commands).forEach((command) => command.exitOverride());
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -190,6 +190,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   places: z.array(named).default([]),
   programmes: z.array(named).default([]),
+  /** The subscriber database: a SQLite file path (relative to the site folder) or `sqlite:PATH`; default `.bulletin/bulletin.db`. */
+  database: oneLine.optional(),
   /** Where templates live, relative to the config file; the built-in ones are used when absent. */
   templates: oneLine.optional(),
 });

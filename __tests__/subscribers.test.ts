@@ -1,0 +1,153 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { normalizeAddress } from '../src/subscribers/address.js';
+import { parseSubscriberCsv } from '../src/subscribers/csv.js';
+import { MIGRATIONS } from '../src/subscribers/migrations.js';
+import { SqliteSubscriberStore } from '../src/subscribers/sqlite-store.js';
+import type { SubscriberRecord } from '../src/subscribers/store.js';
+import { bulletin } from './helpers/cli.js';
+import { tempSite } from './helpers/site.js';
+
+let dir: string;
+beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'bulletin-subscribers-'))));
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const all = async (records: AsyncIterable<SubscriberRecord>) => {
+  const out: SubscriberRecord[] = [];
+  for await (const r of records) out.push(r);
+  return out;
+};
+
+test.each([
+  ['  Jane.Doe@Example.ORG ', 'jane.doe@example.org'],
+  ['jane+news@example.org', 'jane+news@example.org'],
+  ['user@bücher.example', 'user@xn--bcher-kva.example'],
+  ['user@example.org.', 'user@example.org'],
+])('normalizes %j to %s', (input, expected) => {
+  expect(normalizeAddress(input)).toEqual({ ok: true, address: expected });
+});
+
+test.each([
+  ['jane@example.org\r\nBcc: victim@example.org', 'line break'],
+  ['"attacker@evil.example x"@internal.example', 'quotes'],
+  ['Jane <jane@example.org>', 'name'],
+  ['a@b@example.org', 'exactly one @'],
+  ['jane@[127.0.0.1]', 'quotes, brackets'],
+  ['jane@192.168.0.1', 'no IP'],
+  ['jane(comment)@example.org', 'brackets'],
+  ['jane@example', 'domain name'],
+  ['jane..doe@example.org', 'characters before the @'],
+  ['a@example.org,b@example.org', 'list'],
+  ['', 'empty'],
+])('refuses %j', (input, reason) => {
+  const result = normalizeAddress(input);
+  expect(result.ok).toBe(false);
+  expect(!result.ok && result.reason).toContain(reason);
+});
+
+test('a CSV with bad rows reports every one with its line, and duplicates and case variants merge', () => {
+  const parsed = parseSubscriberCsv(
+    'Email,Name,Organisation\njane@example.org,Jane,NHS\nnot-an-address,Bad,\nJANE@example.org ,Jane Doe,NHS Leeds\n\n"x@y.org\nz",Broken,\nbob@example.org,,Council\n',
+  );
+  expect(parsed.problems).toEqual([
+    { line: 3, message: '"not-an-address" must have exactly one @ with a name before it' },
+    { line: 6, message: '"x@y.org\\nz" contains a line break or control character' },
+  ]);
+  expect(parsed.duplicates).toBe(1);
+  expect(parsed.rows).toEqual([
+    { email: 'jane@example.org', name: 'Jane Doe', attributes: { organisation: 'NHS Leeds' } },
+    { email: 'bob@example.org', attributes: { organisation: 'Council' } },
+  ]);
+  expect(parseSubscriberCsv('name,address\nJane,jane@example.org\n').problems[0]).toMatchObject({ line: 1, message: expect.stringContaining('no "email" column') });
+  expect(parseSubscriberCsv('email,name\n"unclosed,Jane\n').problems[0]!.message).toMatch(/not valid CSV/);
+});
+
+test('the SQLite store migrates on open, imports all-or-nothing and never resubscribes', async () => {
+  const path = join(dir, 'nested', 'bulletin.db');
+  const store = new SqliteSubscriberStore(path);
+  expect(store.schemaVersion).toBe(MIGRATIONS.length);
+  const first = await store.importSubscribers('weekly', [{ email: 'a@example.org', name: 'A' }, { email: 'b@example.org' }], { source: 'import:one.csv', at: '2018-05-01T09:00:00.000Z' });
+  expect(first).toEqual({ added: 2, updated: 0, unchanged: 0, keptOut: 0 });
+  expect(await store.importSubscribers('weekly', [{ email: 'a@example.org', name: 'A' }, { email: 'b@example.org' }], { source: 'import:one.csv' })).toEqual({ added: 0, updated: 0, unchanged: 2, keptOut: 0 });
+
+  expect(await store.setStatus('b@example.org', 'weekly', 'unsubscribed', { source: 'one-click', at: '2018-05-02T10:00:00.000Z' })).toBe(true);
+  expect(await store.importSubscribers('weekly', [{ email: 'b@example.org', name: 'B' }, { email: 'c@example.org' }], { source: 'import:two.csv' })).toEqual({ added: 1, updated: 0, unchanged: 0, keptOut: 1 });
+  expect((await store.addSubscriber('weekly', { email: 'b@example.org' }, 'subscribed', { source: 'cli' })).status).toBe('unsubscribed');
+
+  await store.suppress('c@example.org', 'bounced', { source: 'smtp-bounce' });
+  expect(await store.isSuppressed('c@example.org')).toBe(true);
+  expect(await store.importSubscribers('leaders', [{ email: 'c@example.org' }], { source: 'import:three.csv' })).toEqual({ added: 0, updated: 0, unchanged: 0, keptOut: 1 });
+
+  const rows = await all(store.subscribers('weekly'));
+  expect(rows.map((r) => [r.email, r.status, r.statusSource])).toEqual([
+    ['a@example.org', 'subscribed', 'import:one.csv'],
+    ['b@example.org', 'unsubscribed', 'one-click'],
+    ['c@example.org', 'bounced', 'smtp-bounce'],
+  ]);
+  expect(rows[1]!.statusAt).toBe('2018-05-02T10:00:00.000Z');
+  expect(await store.counts()).toEqual([
+    { list: 'leaders', status: 'bounced', count: 1 },
+    { list: 'weekly', status: 'bounced', count: 1 },
+    { list: 'weekly', status: 'subscribed', count: 1 },
+    { list: 'weekly', status: 'unsubscribed', count: 1 },
+  ]);
+  await store.close();
+
+  // A real file, reopened: the data and the schema version survive, and WAL with synchronous=FULL is set.
+  const reopened = new SqliteSubscriberStore(path);
+  expect(reopened.schemaVersion).toBe(MIGRATIONS.length);
+  expect((await all(reopened.subscribers())).length).toBe(4);
+  await reopened.close();
+  const raw = new Database(path, { readonly: true });
+  expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+  const log = raw.prepare('SELECT status, source FROM consent_log ORDER BY id').all();
+  expect(log).toContainEqual({ status: 'unsubscribed', source: 'one-click' });
+  raw.close();
+});
+
+test('an import that fails midway leaves nothing behind', async () => {
+  const store = new SqliteSubscriberStore(join(dir, 'b.db'));
+  const rows = [{ email: 'a@example.org' }, { email: 'b@example.org', attributes: { bad: 1n as unknown as string } }];
+  await expect(store.importSubscribers('weekly', rows, { source: 'import:x.csv' })).rejects.toThrow();
+  expect(await store.counts()).toEqual([]);
+  await store.close();
+});
+
+test('a database from a newer Bulletin is refused rather than damaged', () => {
+  const path = join(dir, 'future.db');
+  const raw = new Database(path);
+  raw.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+  raw.close();
+  expect(() => new SqliteSubscriberStore(path)).toThrow(/newer than this Bulletin knows/);
+});
+
+test('bulletin subscribers import, add, remove, list and export from the command line', () => {
+  const site = tempSite();
+  try {
+    const csv = join(site.root, 'members.csv');
+    writeFileSync(csv, 'email,name\nA@Example.org,Ann\nbroken,\nb@example.org,Bo\n');
+    const bad = bulletin(['subscribers', 'import', csv, '--list', 'weekly', '--json'], site.root);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('members.csv:3: "broken" must have exactly one @');
+    expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false });
+    expect(JSON.parse(bulletin(['subscribers', 'list', '--json'], site.root).stdout).lists[0].counts.subscribed).toBe(0);
+
+    writeFileSync(csv, 'email,name\nA@Example.org,Ann\nb@example.org,Bo\n');
+    expect(JSON.parse(bulletin(['subscribers', 'import', csv, '--list', 'weekly', '--json'], site.root).stdout)).toMatchObject({ ok: true, added: 2 });
+    expect(bulletin(['subscribers', 'import', csv, '--list', 'weekyl'], site.root)).toMatchObject({ status: 2, stderr: expect.stringContaining('Did you mean "weekly"?') });
+    expect(bulletin(['subscribers', 'add', 'c@example.org', '--list', 'weekly', '--name', 'Cy'], site.root).status).toBe(0);
+    expect(bulletin(['subscribers', 'add', 'bad address', '--list', 'weekly'], site.root).status).toBe(1);
+    expect(bulletin(['subscribers', 'remove', 'a@example.org', '--list', 'weekly'], site.root).status).toBe(0);
+    expect(bulletin(['subscribers', 'import', csv, '--list', 'weekly'], site.root).stderr).toContain('1 left unsubscribed');
+    const counts = JSON.parse(bulletin(['subscribers', 'list', '--json'], site.root).stdout).lists[0].counts;
+    expect(counts).toMatchObject({ subscribed: 2, unsubscribed: 1 });
+    const exported = bulletin(['subscribers', 'export', '--list', 'weekly'], site.root).stdout.trim().split('\n');
+    expect(exported[0]).toBe('email,name,list,status,consent_at,consent_source');
+    expect(exported.slice(1).map((l) => l.split(',').slice(0, 4).join(','))).toEqual(['a@example.org,Ann,weekly,unsubscribed', 'b@example.org,Bo,weekly,subscribed', 'c@example.org,Cy,weekly,subscribed']);
+    expect(exported[1]).toMatch(/,cli$/);
+  } finally {
+    site.remove();
+  }
+}, 60_000);

@@ -1,0 +1,36 @@
+import { domainToASCII } from 'node:url';
+
+export type AddressResult = { ok: true; address: string } | { ok: false; reason: string };
+
+// dot-atom local part (RFC 5322 without quoted strings or comments): letters, digits and
+// !#$%&'*+/=?^_`{|}~- in dot-separated runs.
+const LOCAL_PART = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
+const DOMAIN_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+
+/**
+ * One subscriber address, normalized: trimmed, lower-cased, the domain in ASCII (IDN to
+ * punycode). Written by hand because the forms to refuse are policy, not syntax: quoted local
+ * parts, comments, display names, several @ and IP-literal domains are all valid RFC 5322 and are
+ * exactly what nodemailer's address-parsing advisories turned into mail to the wrong domain; a
+ * newsletter list needs none of them. CR, LF and other control characters are refused outright.
+ */
+export function normalizeAddress(input: string): AddressResult {
+  if (/[\u0000-\u001f\u007f\u0085\u2028\u2029]/.test(input)) return { ok: false, reason: 'contains a line break or control character' };
+  const trimmed = input.trim();
+  if (trimmed === '') return { ok: false, reason: 'is empty' };
+  if (trimmed.length > 254) return { ok: false, reason: 'is longer than 254 characters' };
+  if (/[<>"(),;:\\\s[\]]/.test(trimmed)) return { ok: false, reason: 'has a name, quotes, brackets, spaces or a list in it; give the bare address, like name@example.org' };
+  const at = trimmed.lastIndexOf('@');
+  if (at < 1 || trimmed.indexOf('@') !== at) return { ok: false, reason: 'must have exactly one @ with a name before it' };
+  const local = trimmed.slice(0, at).toLowerCase();
+  const rawDomain = trimmed.slice(at + 1);
+  if (local.length > 64) return { ok: false, reason: 'has more than 64 characters before the @' };
+  if (!LOCAL_PART.test(local)) return { ok: false, reason: 'has characters before the @ that a mail address cannot have' };
+  const domain = domainToASCII(rawDomain.toLowerCase().replace(/\.$/, ''));
+  if (domain === '') return { ok: false, reason: 'has an invalid domain after the @' };
+  const labels = domain.split('.');
+  if (labels.length < 2 || !labels.every((l) => DOMAIN_LABEL.test(l)) || /^\d+$/.test(labels[labels.length - 1]!)) {
+    return { ok: false, reason: 'needs a domain name like example.org after the @ (no IP addresses)' };
+  }
+  return { ok: true, address: `${local}@${domain}` };
+}

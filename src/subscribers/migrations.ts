@@ -1,0 +1,37 @@
+/**
+ * The schema, one numbered step at a time. A database records the steps it has had
+ * (`PRAGMA user_version`); opening it runs the missing ones in order, each in a transaction.
+ * Never edit a released step: add the next one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE subscribers (
+     id INTEGER PRIMARY KEY,
+     email TEXT NOT NULL UNIQUE,
+     name TEXT,
+     attributes TEXT NOT NULL DEFAULT '{}',
+     created_at TEXT NOT NULL
+   );
+   CREATE TABLE memberships (
+     subscriber_id INTEGER NOT NULL REFERENCES subscribers(id),
+     list_id TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('pending','subscribed','unsubscribed','bounced','complained')),
+     status_at TEXT NOT NULL,
+     status_source TEXT NOT NULL,
+     PRIMARY KEY (subscriber_id, list_id)
+   );
+   CREATE INDEX memberships_by_list ON memberships(list_id, status);
+   CREATE TABLE consent_log (
+     id INTEGER PRIMARY KEY,
+     subscriber_id INTEGER NOT NULL REFERENCES subscribers(id),
+     list_id TEXT,
+     status TEXT NOT NULL,
+     at TEXT NOT NULL,
+     source TEXT NOT NULL
+   );
+   CREATE TABLE suppressions (
+     email TEXT PRIMARY KEY,
+     reason TEXT NOT NULL,
+     at TEXT NOT NULL,
+     source TEXT NOT NULL
+   );`,
+];

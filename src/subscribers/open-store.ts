@@ -1,0 +1,14 @@
+import { isAbsolute, join, resolve } from 'node:path';
+import type { Config } from '../content/model.js';
+import { SqliteSubscriberStore } from './sqlite-store.js';
+import type { SubscriberStore } from './store.js';
+
+export const DEFAULT_DATABASE = join('.bulletin', 'bulletin.db');
+
+/** The one place that picks the store implementation: `BULLETIN_DATABASE`, else the config's `database`, else SQLite under .bulletin/. */
+export function openSubscriberStore(root: string, config: Config): SubscriberStore {
+  const setting = process.env.BULLETIN_DATABASE ?? config.database ?? DEFAULT_DATABASE;
+  if (/^postgres(ql)?:/i.test(setting)) throw new Error('PostgreSQL is not supported yet; use a SQLite file path (see README).');
+  const path = setting.replace(/^sqlite:(\/\/)?/i, '');
+  return new SqliteSubscriberStore(path === ':memory:' || isAbsolute(path) ? path : resolve(root, path));
+}

@@ -1,0 +1,158 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from './migrations.js';
+import type { ConsentSource, ImportOutcome, ListStatus, NewSubscriber, StatusCount, SubscriberRecord, SubscriberStore } from './store.js';
+
+/** Statuses an import or a CLI add must never overwrite: the person said no, or the address is dead. */
+const KEPT_OUT: readonly ListStatus[] = ['unsubscribed', 'bounced', 'complained'];
+
+interface Row {
+  id: number;
+  name: string | null;
+  attributes: string;
+  status: ListStatus | null;
+}
+
+/**
+ * The embedded store: one SQLite file (WAL, synchronous=FULL, so a committed change survives a
+ * crash or power loss), migrated on open.
+ */
+export class SqliteSubscriberStore implements SubscriberStore {
+  private readonly db: Database.Database;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    migrate(this.db);
+  }
+
+  get schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
+  async importSubscribers(list: string, rows: readonly NewSubscriber[], consent: ConsentSource): Promise<ImportOutcome> {
+    const at = consent.at ?? new Date().toISOString();
+    const outcome: ImportOutcome = { added: 0, updated: 0, unchanged: 0, keptOut: 0 };
+    this.db.transaction(() => {
+      for (const row of rows) {
+        const result = this.upsert(list, row, 'subscribed', consent.source, at);
+        outcome[result]++;
+      }
+    })();
+    return outcome;
+  }
+
+  async addSubscriber(list: string, subscriber: NewSubscriber, status: ListStatus, consent: ConsentSource): Promise<{ created: boolean; status: ListStatus }> {
+    const at = consent.at ?? new Date().toISOString();
+    return this.db.transaction(() => {
+      const result = this.upsert(list, subscriber, status, consent.source, at);
+      const current = this.membership(subscriber.email, list)!;
+      return { created: result === 'added', status: current };
+    })();
+  }
+
+  async setStatus(email: string, list: string, status: ListStatus, consent: ConsentSource): Promise<boolean> {
+    const at = consent.at ?? new Date().toISOString();
+    return this.db.transaction(() => {
+      const row = this.db.prepare('SELECT s.id FROM subscribers s JOIN memberships m ON m.subscriber_id = s.id WHERE s.email = ? AND m.list_id = ?').get(email, list) as { id: number } | undefined;
+      if (!row) return false;
+      this.db.prepare('UPDATE memberships SET status = ?, status_at = ?, status_source = ? WHERE subscriber_id = ? AND list_id = ?').run(status, at, consent.source, row.id, list);
+      this.log(row.id, list, status, at, consent.source);
+      return true;
+    })();
+  }
+
+  async suppress(email: string, reason: 'bounced' | 'complained' | 'unsubscribed', consent: ConsentSource): Promise<void> {
+    const at = consent.at ?? new Date().toISOString();
+    this.db.transaction(() => {
+      this.db.prepare('INSERT INTO suppressions (email, reason, at, source) VALUES (?, ?, ?, ?) ON CONFLICT(email) DO UPDATE SET reason = excluded.reason, at = excluded.at, source = excluded.source').run(email, reason, at, consent.source);
+      const row = this.db.prepare('SELECT id FROM subscribers WHERE email = ?').get(email) as { id: number } | undefined;
+      if (!row) return;
+      this.db.prepare('UPDATE memberships SET status = ?, status_at = ?, status_source = ? WHERE subscriber_id = ?').run(reason, at, consent.source, row.id);
+      this.log(row.id, null, reason, at, consent.source);
+    })();
+  }
+
+  async isSuppressed(email: string): Promise<boolean> {
+    return this.db.prepare('SELECT 1 FROM suppressions WHERE email = ?').get(email) !== undefined;
+  }
+
+  async counts(): Promise<StatusCount[]> {
+    return this.db.prepare('SELECT list_id AS list, status, COUNT(*) AS count FROM memberships GROUP BY list_id, status ORDER BY list_id, status').all() as StatusCount[];
+  }
+
+  async *subscribers(list?: string): AsyncIterable<SubscriberRecord> {
+    const query = this.db.prepare(
+      `SELECT s.email, s.name, s.attributes, m.list_id AS list, m.status, m.status_at AS statusAt, m.status_source AS statusSource
+         FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id
+        ${list ? 'WHERE m.list_id = ?' : ''} ORDER BY m.list_id, s.email`,
+    );
+    for (const row of (list ? query.iterate(list) : query.iterate()) as Iterable<Omit<SubscriberRecord, 'attributes'> & { attributes: string }>) {
+      yield { ...row, attributes: JSON.parse(row.attributes) as Record<string, string> };
+    }
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  private membership(email: string, list: string): ListStatus | undefined {
+    const row = this.db.prepare('SELECT m.status FROM subscribers s JOIN memberships m ON m.subscriber_id = s.id WHERE s.email = ? AND m.list_id = ?').get(email, list) as { status: ListStatus } | undefined;
+    return row?.status;
+  }
+
+  /** Inside a transaction: adds the address or updates its name and attributes; never lifts a "no". */
+  private upsert(list: string, subscriber: NewSubscriber, status: ListStatus, source: string, at: string): keyof ImportOutcome {
+    const existing = this.db
+      .prepare('SELECT s.id, s.name, s.attributes, m.status FROM subscribers s LEFT JOIN memberships m ON m.subscriber_id = s.id AND m.list_id = ? WHERE s.email = ?')
+      .get(list, subscriber.email) as Row | undefined;
+    const attributes = JSON.stringify(subscriber.attributes ?? {});
+    const suppressed = this.db.prepare('SELECT reason FROM suppressions WHERE email = ?').get(subscriber.email) as { reason: ListStatus } | undefined;
+    const initial = suppressed ? suppressed.reason : status;
+    if (!existing) {
+      const id = Number(this.db.prepare('INSERT INTO subscribers (email, name, attributes, created_at) VALUES (?, ?, ?, ?)').run(subscriber.email, subscriber.name ?? null, attributes, at).lastInsertRowid);
+      this.db.prepare('INSERT INTO memberships (subscriber_id, list_id, status, status_at, status_source) VALUES (?, ?, ?, ?, ?)').run(id, list, initial, at, source);
+      this.log(id, list, initial, at, source);
+      return suppressed ? 'keptOut' : 'added';
+    }
+    let changed = false;
+    if ((subscriber.name ?? existing.name) !== existing.name || (subscriber.attributes && attributes !== existing.attributes)) {
+      this.db.prepare('UPDATE subscribers SET name = ?, attributes = ? WHERE id = ?').run(subscriber.name ?? existing.name, subscriber.attributes ? attributes : existing.attributes, existing.id);
+      changed = true;
+    }
+    if (existing.status === null) {
+      this.db.prepare('INSERT INTO memberships (subscriber_id, list_id, status, status_at, status_source) VALUES (?, ?, ?, ?, ?)').run(existing.id, list, initial, at, source);
+      this.log(existing.id, list, initial, at, source);
+      return suppressed ? 'keptOut' : 'added';
+    }
+    if (KEPT_OUT.includes(existing.status)) return 'keptOut';
+    if (existing.status !== status && !(existing.status === 'subscribed' && status === 'pending')) {
+      this.db.prepare('UPDATE memberships SET status = ?, status_at = ?, status_source = ? WHERE subscriber_id = ? AND list_id = ?').run(status, at, source, existing.id, list);
+      this.log(existing.id, list, status, at, source);
+      changed = true;
+    }
+    return changed ? 'updated' : 'unchanged';
+  }
+
+  private log(subscriberId: number, list: string | null, status: string, at: string, source: string): void {
+    this.db.prepare('INSERT INTO consent_log (subscriber_id, list_id, status, at, source) VALUES (?, ?, ?, ?, ?)').run(subscriberId, list, status, at, source);
+  }
+}
+
+function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length) {
+    throw new Error(`This database is at schema version ${version}, newer than this Bulletin knows (${MIGRATIONS.length}); upgrade Bulletin.`);
+  }
+  for (let step = version; step < MIGRATIONS.length; step++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[step]!);
+      db.pragma(`user_version = ${step + 1}`);
+    })();
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * The subscriber store as its consumers (the CLI now, dispatch and the subscription service
+ * next) need it. Every method is async, so a PostgreSQL implementation fits behind the same
+ * interface; SQLite (sqlite-store.ts) is the embedded default.
+ */
+export const LIST_STATUSES = ['pending', 'subscribed', 'unsubscribed', 'bounced', 'complained'] as const;
+export type ListStatus = (typeof LIST_STATUSES)[number];
+
+/** How and where a change came about, recorded with its time in the consent log. */
+export interface ConsentSource {
+  /** e.g. `import:members.csv`, `cli`, `form`, `one-click`, `smtp-bounce`. */
+  source: string;
+  /** ISO 8601; defaults to now. */
+  at?: string;
+}
+
+export interface NewSubscriber {
+  /** Normalized (address.ts). */
+  email: string;
+  name?: string;
+  attributes?: Record<string, string>;
+}
+
+export interface SubscriberRecord {
+  email: string;
+  name: string | null;
+  attributes: Record<string, string>;
+  list: string;
+  status: ListStatus;
+  /** When and how the current status was given. */
+  statusAt: string;
+  statusSource: string;
+}
+
+export interface ImportOutcome {
+  added: number;
+  updated: number;
+  unchanged: number;
+  /** Addresses that had unsubscribed (or bounced, or complained) and were left so. */
+  keptOut: number;
+}
+
+export interface StatusCount {
+  list: string;
+  status: ListStatus;
+  count: number;
+}
+
+export interface SubscriberStore {
+  /** Adds or updates every row in one transaction: all of them, or none. Never resubscribes. */
+  importSubscribers(list: string, rows: readonly NewSubscriber[], consent: ConsentSource): Promise<ImportOutcome>;
+  /** Adds one address to a list with a status (subscribed from the CLI, pending from a form). */
+  addSubscriber(list: string, subscriber: NewSubscriber, status: ListStatus, consent: ConsentSource): Promise<{ created: boolean; status: ListStatus }>;
+  /** Changes one address's status on a list; false if it is not on the list. */
+  setStatus(email: string, list: string, status: ListStatus, consent: ConsentSource): Promise<boolean>;
+  /** Never mail this address again, on any list (a hard bounce, a complaint, "remove me everywhere"). */
+  suppress(email: string, reason: 'bounced' | 'complained' | 'unsubscribed', consent: ConsentSource): Promise<void>;
+  isSuppressed(email: string): Promise<boolean>;
+  counts(): Promise<StatusCount[]>;
+  /** Streams, so 100,000 subscribers never sit in memory at once. */
+  subscribers(list?: string): AsyncIterable<SubscriberRecord>;
+  close(): Promise<void>;
+}
