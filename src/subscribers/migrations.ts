@@ -34,4 +34,18 @@ export const MIGRATIONS: readonly string[] = [
      at TEXT NOT NULL,
      source TEXT NOT NULL
    );`,
+  // 2: the send ledger (src/dispatch): one row per issue, list and subscriber.
+  `CREATE TABLE deliveries (
+     issue TEXT NOT NULL,
+     list_id TEXT NOT NULL,
+     email TEXT NOT NULL,
+     name TEXT,
+     state TEXT NOT NULL CHECK (state IN ('pending','sending','sent','failed','unknown','skipped')),
+     attempts INTEGER NOT NULL DEFAULT 0,
+     detail TEXT,
+     not_before TEXT,
+     updated_at TEXT NOT NULL,
+     PRIMARY KEY (issue, list_id, email)
+   );
+   CREATE INDEX deliveries_by_state ON deliveries(issue, list_id, state);`,
 ];

@@ -21,14 +21,8 @@ interface Row {
 export class SqliteSubscriberStore implements SubscriberStore {
   private readonly db: Database.Database;
 
-  constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    migrate(this.db);
+  constructor(readonly path: string) {
+    this.db = openDatabase(path);
   }
 
   get schemaVersion(): number {
@@ -80,6 +74,21 @@ export class SqliteSubscriberStore implements SubscriberStore {
 
   async isSuppressed(email: string): Promise<boolean> {
     return this.db.prepare('SELECT 1 FROM suppressions WHERE email = ?').get(email) !== undefined;
+  }
+
+  async isSendable(email: string, list: string): Promise<boolean> {
+    return (
+      this.db
+        .prepare("SELECT 1 FROM subscribers s JOIN memberships m ON m.subscriber_id = s.id WHERE s.email = ? AND m.list_id = ? AND m.status = 'subscribed' AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email = s.email)")
+        .get(email, list) !== undefined
+    );
+  }
+
+  async *recipients(list: string): AsyncIterable<{ email: string; name: string | null }> {
+    const query = this.db.prepare(
+      "SELECT s.email, s.name FROM subscribers s JOIN memberships m ON m.subscriber_id = s.id WHERE m.list_id = ? AND m.status = 'subscribed' AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email = s.email) ORDER BY s.email",
+    );
+    for (const row of query.iterate(list) as Iterable<{ email: string; name: string | null }>) yield row;
   }
 
   async counts(): Promise<StatusCount[]> {
@@ -144,7 +153,20 @@ export class SqliteSubscriberStore implements SubscriberStore {
   }
 }
 
-function migrate(db: Database.Database): void {
+/** A connection with the durability settings every user of the file needs, migrated. */
+export function openDatabase(path: string): Database.Database {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+/** Brings a database up to the current schema; shared with the send ledger, which lives in the same file. */
+export function migrate(db: Database.Database): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > MIGRATIONS.length) {
     throw new Error(`This database is at schema version ${version}, newer than this Bulletin knows (${MIGRATIONS.length}); upgrade Bulletin.`);

@@ -56,6 +56,10 @@ export interface SubscriberStore {
   /** Never mail this address again, on any list (a hard bounce, a complaint, "remove me everywhere"). */
   suppress(email: string, reason: 'bounced' | 'complained' | 'unsubscribed', consent: ConsentSource): Promise<void>;
   isSuppressed(email: string): Promise<boolean>;
+  /** Whether a message may go to this address on this list now: subscribed there and not suppressed. */
+  isSendable(email: string, list: string): Promise<boolean>;
+  /** Everyone a send to the list goes to: subscribed there and not suppressed; streamed. */
+  recipients(list: string): AsyncIterable<{ email: string; name: string | null }>;
   counts(): Promise<StatusCount[]>;
   /** Streams, so 100,000 subscribers never sit in memory at once. */
   subscribers(list?: string): AsyncIterable<SubscriberRecord>;

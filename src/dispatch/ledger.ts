@@ -1,0 +1,123 @@
+import type Database from 'better-sqlite3';
+import { openDatabase } from '../subscribers/sqlite-store.js';
+
+export const DELIVERY_STATES = ['pending', 'sending', 'sent', 'failed', 'unknown', 'skipped'] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
+export interface Delivery {
+  email: string;
+  name: string | null;
+  attempts: number;
+}
+
+/**
+ * The send ledger as dispatch needs it: one row per (issue, list, subscriber), moved
+ * pending -> sending -> sent | failed | unknown and committed around each SMTP transaction, so
+ * a resumed send knows exactly who has the message. (listmonk's complaint: a checkpoint that
+ * advances when a batch is fetched, not when it is sent, skips or repeats people.)
+ */
+export interface SendLedger {
+  /** Adds a pending row for each recipient not yet in the ledger of this send. */
+  enqueue(issue: string, list: string, recipients: AsyncIterable<{ email: string; name: string | null }>): Promise<number>;
+  /** Rows left in `sending` by a process that died: their outcome is unknown, and they are not resent by themselves. */
+  markInterrupted(issue: string, list: string): Promise<number>;
+  /** Takes the next pending rows and marks them `sending`, committed before any is sent. */
+  claim(issue: string, list: string, limit: number): Promise<Delivery[]>;
+  finish(issue: string, list: string, email: string, state: Exclude<DeliveryState, 'pending' | 'sending'>, detail?: string): Promise<void>;
+  /** Puts a row back to pending after a transient failure, not to be claimed before `notBefore`. */
+  retryLater(issue: string, list: string, email: string, detail: string, notBefore: Date): Promise<void>;
+  /** When the next pending row may be claimed, or undefined if none is pending. */
+  nextPendingAt(issue: string, list: string): Promise<Date | undefined>;
+  /** Deliberately resends messages whose outcome was unknown. */
+  requeueUnknown(issue: string, list: string): Promise<number>;
+  counts(issue: string, list?: string): Promise<Record<string, Record<DeliveryState, number>>>;
+  rows(issue: string, list: string, state?: DeliveryState): Promise<{ email: string; state: DeliveryState; attempts: number; detail: string | null }[]>;
+  close(): Promise<void>;
+}
+
+export class SqliteSendLedger implements SendLedger {
+  private readonly db: Database.Database;
+
+  constructor(path: string) {
+    this.db = openDatabase(path);
+  }
+
+  async enqueue(issue: string, list: string, recipients: AsyncIterable<{ email: string; name: string | null }>): Promise<number> {
+    const insert = this.db.prepare("INSERT OR IGNORE INTO deliveries (issue, list_id, email, name, state, updated_at) VALUES (?, ?, ?, ?, 'pending', ?)");
+    const now = new Date().toISOString();
+    let added = 0;
+    let batch: { email: string; name: string | null }[] = [];
+    const flush = this.db.transaction((rows: { email: string; name: string | null }[]) => {
+      for (const row of rows) added += insert.run(issue, list, row.email, row.name, now).changes;
+    });
+    for await (const recipient of recipients) {
+      batch.push(recipient);
+      if (batch.length === 1000) {
+        flush(batch);
+        batch = [];
+      }
+    }
+    flush(batch);
+    return added;
+  }
+
+  async markInterrupted(issue: string, list: string): Promise<number> {
+    return this.db
+      .prepare("UPDATE deliveries SET state = 'unknown', detail = 'the sending process stopped during this message', updated_at = ? WHERE issue = ? AND list_id = ? AND state = 'sending'")
+      .run(new Date().toISOString(), issue, list).changes;
+  }
+
+  async claim(issue: string, list: string, limit: number): Promise<Delivery[]> {
+    return this.db.transaction(() => {
+      const rows = this.db
+        .prepare("SELECT email, name, attempts FROM deliveries WHERE issue = ? AND list_id = ? AND state = 'pending' AND (not_before IS NULL OR not_before <= ?) ORDER BY email LIMIT ?")
+        .all(issue, list, new Date().toISOString(), limit) as Delivery[];
+      const mark = this.db.prepare("UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated_at = ? WHERE issue = ? AND list_id = ? AND email = ?");
+      const now = new Date().toISOString();
+      for (const row of rows) mark.run(now, issue, list, row.email);
+      return rows.map((r) => ({ ...r, attempts: r.attempts + 1 }));
+    })();
+  }
+
+  async finish(issue: string, list: string, email: string, state: Exclude<DeliveryState, 'pending' | 'sending'>, detail?: string): Promise<void> {
+    this.db.prepare('UPDATE deliveries SET state = ?, detail = ?, updated_at = ? WHERE issue = ? AND list_id = ? AND email = ?').run(state, detail ?? null, new Date().toISOString(), issue, list, email);
+  }
+
+  async retryLater(issue: string, list: string, email: string, detail: string, notBefore: Date): Promise<void> {
+    this.db
+      .prepare("UPDATE deliveries SET state = 'pending', detail = ?, not_before = ?, updated_at = ? WHERE issue = ? AND list_id = ? AND email = ?")
+      .run(detail, notBefore.toISOString(), new Date().toISOString(), issue, list, email);
+  }
+
+  async nextPendingAt(issue: string, list: string): Promise<Date | undefined> {
+    const row = this.db.prepare("SELECT MIN(COALESCE(not_before, '')) AS at, COUNT(*) AS n FROM deliveries WHERE issue = ? AND list_id = ? AND state = 'pending'").get(issue, list) as { at: string | null; n: number };
+    if (row.n === 0) return undefined;
+    return row.at ? new Date(row.at) : new Date(0);
+  }
+
+  async requeueUnknown(issue: string, list: string): Promise<number> {
+    return this.db.prepare("UPDATE deliveries SET state = 'pending', updated_at = ? WHERE issue = ? AND list_id = ? AND state = 'unknown'").run(new Date().toISOString(), issue, list).changes;
+  }
+
+  async counts(issue: string, list?: string): Promise<Record<string, Record<DeliveryState, number>>> {
+    const rows = this.db
+      .prepare(`SELECT list_id AS list, state, COUNT(*) AS count FROM deliveries WHERE issue = ? ${list ? 'AND list_id = ?' : ''} GROUP BY list_id, state`)
+      .all(...(list ? [issue, list] : [issue])) as { list: string; state: DeliveryState; count: number }[];
+    const result: Record<string, Record<DeliveryState, number>> = {};
+    for (const row of rows) {
+      result[row.list] ??= Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0])) as Record<DeliveryState, number>;
+      result[row.list]![row.state] = row.count;
+    }
+    return result;
+  }
+
+  async rows(issue: string, list: string, state?: DeliveryState) {
+    return this.db
+      .prepare(`SELECT email, state, attempts, detail FROM deliveries WHERE issue = ? AND list_id = ? ${state ? 'AND state = ?' : ''} ORDER BY email`)
+      .all(...(state ? [issue, list, state] : [issue, list])) as { email: string; state: DeliveryState; attempts: number; detail: string | null }[];
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

@@ -1,0 +1,60 @@
+import { createHash } from 'node:crypto';
+import type Mail from 'nodemailer/lib/mailer/index.js';
+import type { Config } from '../content/model.js';
+import type { CompiledEmail } from '../render/email/compile.js';
+import { siteUrl } from '../render/urls.js';
+import { signToken } from './tokens.js';
+
+export interface Addressee {
+  email: string;
+  name?: string | null;
+}
+
+/** The same (issue, list, address) always gets the same Message-ID: a resent message is recognisably the same. */
+export function messageIdFor(config: Config, date: string, list: string, email: string): string {
+  const host = new URL(config.site.baseUrl).host;
+  return `<${createHash('sha256').update(`${date}\0${list}\0${email}`).digest('hex').slice(0, 32)}.${date}.${list}@${host}>`;
+}
+
+export function unsubscribeUrl(config: Config, secret: string, list: string, email: string, now = Date.now()): string {
+  const token = signToken(secret, { purpose: 'unsubscribe', email, list, issuedAt: Math.floor(now / 1000) });
+  return siteUrl(config, `unsubscribe?token=${token}`);
+}
+
+export function preferencesUrl(config: Config, secret: string, list: string, email: string, now = Date.now()): string {
+  const token = signToken(secret, { purpose: 'preferences', email, list, issuedAt: Math.floor(now / 1000) });
+  return siteUrl(config, `preferences?token=${token}`);
+}
+
+/**
+ * One subscriber's message: the issue filled for them (the cheap per-recipient pass), with the
+ * headers mailbox providers require of bulk mail: List-Id, List-Unsubscribe with its one-click
+ * POST (RFC 8058), one Message-ID, Date and Subject, and a real text/plain alternative.
+ */
+export function buildMessage(email: CompiledEmail, config: Config, list: string, to: Addressee, secret: string, now = new Date()): Mail.Options {
+  const listConfig = config.lists.find((l) => l.id === list);
+  const unsubscribe = unsubscribeUrl(config, secret, list, to.email, now.getTime());
+  const filled = email.fill({
+    email: to.email,
+    ...(to.name ? { name: to.name } : {}),
+    unsubscribeUrl: unsubscribe,
+    preferencesUrl: preferencesUrl(config, secret, list, to.email, now.getTime()),
+    viewOnlineUrl: email.url,
+  });
+  const host = new URL(config.site.baseUrl).host;
+  return {
+    from: { name: config.sender.from.name, address: config.sender.from.email },
+    ...(config.sender.replyTo ? { replyTo: config.sender.replyTo } : {}),
+    to: to.name ? { name: to.name, address: to.email } : to.email,
+    subject: email.subject,
+    html: filled.html,
+    text: filled.text,
+    messageId: messageIdFor(config, email.date, list, to.email),
+    date: now,
+    headers: {
+      'List-Id': `${listConfig?.name ?? list} <${list}.${host}>`,
+      'List-Unsubscribe': `<${unsubscribe}>`,
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    },
+  };
+}

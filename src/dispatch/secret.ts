@@ -1,0 +1,32 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface Secrets {
+  current: string;
+  /** The current secret first, then BULLETIN_SECRET_PREVIOUS (for verifying links made before a rotation). */
+  all: string[];
+  generated: boolean;
+}
+
+/**
+ * The key for signed links: BULLETIN_SECRET. Without it, in production, nothing may start; in
+ * development a random one is made once and kept in `.bulletin/secret` (with a warning), so links
+ * in mail already sent keep working across restarts.
+ */
+export function loadSecrets(root: string, env: NodeJS.ProcessEnv = process.env): Secrets {
+  const previous = env.BULLETIN_SECRET_PREVIOUS ? [env.BULLETIN_SECRET_PREVIOUS] : [];
+  if (env.BULLETIN_SECRET) return { current: env.BULLETIN_SECRET, all: [env.BULLETIN_SECRET, ...previous], generated: false };
+  if (env.NODE_ENV === 'production') throw new Error('BULLETIN_SECRET is not set; in production Bulletin will not sign links with a made-up key.');
+  const file = join(root, '.bulletin', 'secret');
+  try {
+    const kept = readFileSync(file, 'utf8').trim();
+    if (kept) return { current: kept, all: [kept, ...previous], generated: true };
+  } catch {
+    // make one below
+  }
+  const made = randomBytes(32).toString('base64url');
+  mkdirSync(join(root, '.bulletin'), { recursive: true });
+  writeFileSync(file, `${made}\n`, { mode: 0o600 });
+  return { current: made, all: [made, ...previous], generated: true };
+}

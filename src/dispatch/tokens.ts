@@ -1,0 +1,53 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+export type TokenPurpose = 'unsubscribe' | 'confirm' | 'preferences';
+
+export interface TokenPayload {
+  purpose: TokenPurpose;
+  email: string;
+  list: string;
+  /** Seconds since the epoch. */
+  issuedAt: number;
+}
+
+/**
+ * A signed token for links in mail: the payload in the clear (base64url JSON) and an HMAC-SHA256
+ * over it. Hand-written because it is a dozen lines over node:crypto, and a JWT library would add
+ * algorithm negotiation we must then turn off.
+ */
+export function signToken(secret: string, payload: TokenPayload): string {
+  const body = Buffer.from(JSON.stringify([payload.purpose, payload.email, payload.list, payload.issuedAt])).toString('base64url');
+  return `${body}.${mac(secret, body)}`;
+}
+
+export type VerifyResult = { ok: true; payload: TokenPayload } | { ok: false; reason: 'malformed' | 'forged' | 'wrong-purpose' | 'expired' };
+
+/**
+ * Checks a token against the current secret and any previous ones (a key rotation keeps old links
+ * working), in constant time, for the purpose it was made for and within its age.
+ */
+export function verifyToken(secrets: readonly string[], token: string, purpose: TokenPurpose, maxAgeSeconds: number, now = Date.now() / 1000): VerifyResult {
+  const [body, signature, extra] = token.split('.');
+  if (!body || !signature || extra !== undefined) return { ok: false, reason: 'malformed' };
+  const given = Buffer.from(signature, 'base64url');
+  const valid = secrets.some((secret) => {
+    const expected = Buffer.from(mac(secret, body), 'base64url');
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  });
+  if (!valid) return { ok: false, reason: 'forged' };
+  let fields: unknown;
+  try {
+    fields = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+  } catch {
+    return { ok: false, reason: 'malformed' };
+  }
+  if (!Array.isArray(fields) || fields.length !== 4) return { ok: false, reason: 'malformed' };
+  const [tokenPurpose, email, list, issuedAt] = fields as [TokenPurpose, string, string, number];
+  if (tokenPurpose !== purpose) return { ok: false, reason: 'wrong-purpose' };
+  if (typeof issuedAt !== 'number' || now - issuedAt > maxAgeSeconds || issuedAt - now > 300) return { ok: false, reason: 'expired' };
+  return { ok: true, payload: { purpose: tokenPurpose, email, list, issuedAt } };
+}
+
+function mac(secret: string, body: string): string {
+  return createHmac('sha256', secret).update(body).digest('base64url');
+}

@@ -1,0 +1,74 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import type Mail from 'nodemailer/lib/mailer/index.js';
+
+/** What the send loop needs of a way to deliver mail. Owned here, by its consumer. */
+export interface Transport {
+  readonly name: string;
+  send(message: Mail.Options): Promise<{ response: string }>;
+  close(): Promise<void>;
+}
+
+export interface SmtpOptions {
+  /** smtp:// or smtps:// with credentials. */
+  url: string;
+  connections: number;
+  /** Messages per connection before it is recycled. */
+  messagesPerConnection?: number;
+  /** DKIM signing; List-Unsubscribe and List-Unsubscribe-Post are always among the signed headers. */
+  dkim?: { domainName: string; keySelector: string; privateKey: string };
+}
+
+/** nodemailer's pooled SMTP transport. */
+export function smtpTransport(options: SmtpOptions): Transport {
+  const transport = nodemailer.createTransport({
+    url: options.url,
+    pool: true,
+    maxConnections: options.connections,
+    maxMessages: options.messagesPerConnection ?? 100,
+    ...(options.dkim
+      ? {
+          dkim: {
+            ...options.dkim,
+            // nodemailer's default list leaves out List-Unsubscribe-Post; Gmail wants both signed.
+            headerFieldNames: 'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:Content-Transfer-Encoding:List-Id:List-Unsubscribe:List-Unsubscribe-Post',
+          },
+        }
+      : {}),
+  } as Parameters<typeof nodemailer.createTransport>[0]);
+  return {
+    name: `smtp ${new URL(options.url).host}`,
+    async send(message) {
+      const info = (await transport.sendMail(message)) as { response?: string };
+      return { response: info.response ?? '' };
+    },
+    async close() {
+      transport.close();
+    },
+  };
+}
+
+/**
+ * The embedded default when no SMTP_URL is set: each message as an .eml file under
+ * `.bulletin/outbox/ISSUE/LIST/`, exactly the bytes SMTP would have carried.
+ */
+export function outboxTransport(dir: string, issue: string, list: string): Transport {
+  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  const folder = join(dir, issue, list);
+  return {
+    name: `outbox ${folder}`,
+    async send(message) {
+      const info = (await composer.sendMail(message)) as { message: Buffer };
+      const to = typeof message.to === 'string' ? message.to : (message.to as { address: string }).address;
+      await mkdir(folder, { recursive: true });
+      const file = join(folder, `${to.replace(/[^a-z0-9@._+-]/gi, '_')}.eml`);
+      await writeFile(`${file}.tmp`, info.message);
+      await rename(`${file}.tmp`, file);
+      return { response: `250 written to ${file}` };
+    },
+    async close() {
+      composer.close();
+    },
+  };
+}
