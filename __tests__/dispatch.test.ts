@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load } from 'cheerio';
@@ -12,8 +12,8 @@ import { verifyToken } from '../src/dispatch/tokens.js';
 import { outboxTransport, smtpTransport } from '../src/dispatch/transports.js';
 import type { CompiledEmail } from '../src/render/email/compile.js';
 import { SqliteSubscriberStore } from '../src/subscribers/sqlite-store.js';
-import { repoRoot } from './helpers/cli.js';
-import { buildInMemory } from './helpers/site.js';
+import { bulletin, repoRoot } from './helpers/cli.js';
+import { buildInMemory, tempSite } from './helpers/site.js';
 import { startSmtpServer } from './helpers/smtp.js';
 
 const SECRET = 'test-secret';
@@ -161,3 +161,28 @@ function buildToken(now: number): string {
   const headers = buildMessage(email, config, 'weekly', { email: 'a@example.org' }, 'old', new Date(now * 1000)).headers as Record<string, string>;
   return new URL(headers['List-Unsubscribe']!.slice(1, -1)).searchParams.get('token')!;
 }
+
+test('bulletin send and status from the command line, into the outbox', () => {
+  const site = tempSite();
+  try {
+    cpSync(join(repoRoot, 'bulletins', '2018-05-11'), join(site.root, 'bulletins', '2018-05-11'), { recursive: true });
+    writeFileSync(join(site.root, 'members.csv'), 'email,name\nann@example.org,Ann\nbob@example.org,\n');
+    expect(bulletin(['subscribers', 'import', 'members.csv', '--list', 'weekly'], site.root).status).toBe(0);
+    const env = { BULLETIN_SECRET: 'cli-secret', SMTP_URL: '' };
+    const old = bulletin(['send', '2018-05-11', '--list', 'weekly'], site.root, env);
+    expect(old).toMatchObject({ status: 1, stderr: expect.stringContaining('--force') });
+    const dry = JSON.parse(bulletin(['send', '2018-05-11', '--list', 'weekly', '--dry-run', '--force', '--json'], site.root, env).stdout);
+    expect(dry).toMatchObject({ ok: true, recipients: 2, sample: ['ann@example.org', 'bob@example.org'] });
+    const sent = bulletin(['send', '2018-05-11', '--list', 'weekly', '--force', '--json'], site.root, env);
+    expect(sent.status).toBe(0);
+    expect(JSON.parse(sent.stdout).counts).toMatchObject({ sent: 2, pending: 0 });
+    expect(readdirSync(join(site.root, '.bulletin', 'outbox', '2018-05-11', 'weekly')).sort()).toEqual(['ann@example.org.eml', 'bob@example.org.eml']);
+    expect(JSON.parse(bulletin(['send', '2018-05-11', '--list', 'weekly', '--force', '--json'], site.root, env).stdout).counts.sent).toBe(2);
+    expect(JSON.parse(bulletin(['status', '2018-05-11', '--json'], site.root, env).stdout).lists.weekly).toMatchObject({ sent: 2, failed: 0, unknown: 0 });
+    const test = bulletin(['send', '2018-05-11', '--list', 'weekly', '--to', 'Editor@Example.org'], site.root, env);
+    expect(test).toMatchObject({ status: 0, stderr: expect.stringContaining('Test message sent to editor@example.org') });
+    expect(readFileSync(join(site.root, '.bulletin', 'outbox', '2018-05-11', 'weekly', 'editor@example.org.eml'), 'utf8')).toContain('Subject: [Test] The giants are still learning to dance');
+  } finally {
+    site.remove();
+  }
+}, 60_000);

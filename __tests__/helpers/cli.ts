@@ -12,7 +12,7 @@ export interface CliResult {
 }
 
 /** Runs the compiled `bulletin` command as a user would (npm install builds lib/ via `prepare`). */
-export function bulletin(args: string[], cwd = repoRoot): CliResult {
-  const result = spawnSync(process.execPath, [cliEntry, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+export function bulletin(args: string[], cwd = repoRoot, env: Record<string, string> = {}): CliResult {
+  const result = spawnSync(process.execPath, [cliEntry, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env } });
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }

@@ -7,6 +7,7 @@ import { registerAdd } from './commands/add.js';
 import { registerBuild } from './commands/build.js';
 import { registerCheck } from './commands/check.js';
 import { registerNew } from './commands/new.js';
+import { registerSend } from './commands/send.js';
 import { registerServe } from './commands/serve.js';
 import { registerSubscribers } from './commands/subscribers.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './exit.js';
@@ -50,7 +51,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   program.hook('preAction', () => {
     program.setOptionValue('root', resolve(program.opts<GlobalOptions>().root));
   });
-  for (const register of [registerNew, registerAdd, registerCheck, registerBuild, registerServe, registerSubscribers]) {
+  for (const register of [registerNew, registerAdd, registerCheck, registerBuild, registerServe, registerSubscribers, registerSend]) {
     register(program, run);
   }
   const everyCommand = (commands: readonly Command[]): Command[] => commands.flatMap((c) => [c, ...everyCommand(c.commands)]);

@@ -190,6 +190,16 @@ export const configSchema = z.strictObject({
     .prefault({}),
   places: z.array(named).default([]),
   programmes: z.array(named).default([]),
+  /** Sending: messages per second, parallel SMTP connections, and how old an issue may be to send without --force. */
+  dispatch: z
+    .strictObject({
+      rate: z.number().positive().default(10),
+      concurrency: z.number().int().min(1).max(50).default(4),
+      maxAgeDays: z.number().int().min(0).default(14),
+      retries: z.number().int().min(0).max(10).default(3),
+      pauseAfterFailures: z.number().int().min(1).default(25),
+    })
+    .prefault({}),
   /** The subscriber database: a SQLite file path (relative to the site folder) or `sqlite:PATH`; default `.bulletin/bulletin.db`. */
   database: oneLine.optional(),
   /** Where templates live, relative to the config file; the built-in ones are used when absent. */

@@ -1,0 +1,172 @@
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { formatDiagnostic } from '../../diagnostics/format.js';
+import { addDays } from '../../render/dates.js';
+import { normalizeAddress } from '../../subscribers/address.js';
+import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
+import { printJson, say } from '../io.js';
+import { assertDate, todayIso } from '../select-dates.js';
+import type { GlobalOptions } from '../main.js';
+
+type Run = (action: () => Promise<number>) => Promise<void>;
+
+export function registerSend(program: Command, run: Run): void {
+  program
+    .command('send')
+    .description('send an issue to a subscriber list (resumable: run it again to continue)')
+    .argument('<date>', 'the issue (YYYY-MM-DD)')
+    .requiredOption('--list <id>', 'the list to send to')
+    .option('--dry-run', 'say who would get it; send nothing')
+    .option('--to <address>', 'send one test message to this address (no ledger, no list)')
+    .option('--rate <n>', 'messages per second at most (default from config)')
+    .option('--concurrency <n>', 'parallel SMTP connections (default from config)')
+    .option('--resend-unknown', 'also resend messages whose outcome is unknown (the connection broke mid-message)')
+    .option('--force', 'send even though the issue is older than dispatch.maxAgeDays')
+    .option('--json', 'print one JSON document on stdout')
+    .addHelpText('after', '\nWithout SMTP_URL, messages go to .bulletin/outbox/ as .eml files. Ctrl-C stops claiming new messages and lets those in flight finish.')
+    .action((date: string, options: { list: string; dryRun?: boolean; to?: string; rate?: string; concurrency?: string; resendUnknown?: boolean; force?: boolean; json?: boolean }) =>
+      run(async () => {
+        const { root } = program.opts<GlobalOptions>();
+        assertDate(date);
+        const number = (value: string | undefined, name: string) => {
+          if (value === undefined) return undefined;
+          const n = Number(value);
+          if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a positive number, not "${value}".`);
+          return n;
+        };
+        const rate = number(options.rate, 'rate');
+        const concurrency = number(options.concurrency, 'concurrency');
+        const { runPipeline } = await import('../../build/pipeline.js');
+        const report = await runPipeline({ root, dates: [date], write: false });
+        const issue = report.issues[0];
+        const problems = [...report.configProblems, ...(issue?.problems ?? [])];
+        const errors = problems.filter((p) => p.severity === 'error');
+        if (errors.length || !issue?.email) {
+          for (const problem of errors) say(`${formatDiagnostic(problem)}\n`);
+          say(`${date} was not sent: fix the errors above first.`);
+          if (options.json) printJson({ ok: false, reason: 'errors', problems: errors.length });
+          return EXIT_FAILED;
+        }
+        const { loadConfig } = await import('../../content/config.js');
+        const config = (await loadConfig(root)).config!;
+        if (!config.lists.some((l) => l.id === options.list)) throw new UsageError(`Unknown list "${options.list}". The lists are: ${config.lists.map((l) => l.id).join(', ')}.`);
+        if (!options.force && !options.to && addDays(date, config.dispatch.maxAgeDays) < todayIso()) {
+          say(`${date} is more than ${config.dispatch.maxAgeDays} days old; sending an old issue is usually a mistake. Add --force if it is not.`);
+          if (options.json) printJson({ ok: false, reason: 'too-old' });
+          return EXIT_FAILED;
+        }
+        const { loadSecrets } = await import('../../dispatch/secret.js');
+        const secrets = loadSecrets(root);
+        if (secrets.generated) say('warning: BULLETIN_SECRET is not set; links are signed with a development key kept in .bulletin/secret.');
+        const { buildMessage } = await import('../../dispatch/message.js');
+        const { smtpTransport, outboxTransport } = await import('../../dispatch/transports.js');
+        const connections = concurrency ?? config.dispatch.concurrency;
+        const transport = process.env.SMTP_URL
+          ? smtpTransport({ url: process.env.SMTP_URL, connections })
+          : outboxTransport(join(root, '.bulletin', 'outbox'), date, options.list);
+        const email = issue.email;
+        try {
+          if (options.to) {
+            const address = normalizeAddress(options.to);
+            if (!address.ok) throw new UsageError(`--to "${options.to}" ${address.reason}.`);
+            const message = buildMessage(email, config, options.list, { email: address.address }, secrets.current);
+            const { response } = await transport.send({ ...message, subject: `[Test] ${message.subject as string}` });
+            say(`Test message sent to ${address.address} through ${transport.name}: ${response}`);
+            if (options.json) printJson({ ok: true, test: address.address, response });
+            return EXIT_OK;
+          }
+          const { openSubscriberStore } = await import('../../subscribers/open-store.js');
+          const store = openSubscriberStore(root, config);
+          try {
+            if (options.dryRun) {
+              let count = 0;
+              const sample: string[] = [];
+              for await (const r of store.recipients(options.list)) if (count++ < 20) sample.push(r.email);
+              say(`${date} to ${options.list}: ${count} recipient${count === 1 ? '' : 's'} would get "${email.subject}" through ${transport.name}.${sample.length ? `\n  ${sample.join('\n  ')}${count > 20 ? '\n  ...' : ''}` : ''}`);
+              if (options.json) printJson({ ok: true, dryRun: true, recipients: count, sample });
+              return EXIT_OK;
+            }
+            const { SqliteSendLedger } = await import('../../dispatch/ledger.js');
+            const { runSend } = await import('../../dispatch/send.js');
+            const ledger = new SqliteSendLedger((store as { path?: string }).path ?? join(root, '.bulletin', 'bulletin.db'));
+            const abort = new AbortController();
+            const stop = () => {
+              say('\nStopping: no new messages; waiting for those in flight.');
+              abort.abort();
+            };
+            process.once('SIGINT', stop);
+            process.once('SIGTERM', stop);
+            let done = 0;
+            const started = Date.now();
+            try {
+              const summary = await runSend(
+                { issue: date, list: options.list, message: (to) => buildMessage(email, config, options.list, to, secrets.current) },
+                store,
+                ledger,
+                transport,
+                {
+                  concurrency: connections,
+                  rate: rate ?? config.dispatch.rate,
+                  maxAttempts: config.dispatch.retries + 1,
+                  retryBaseMs: 1000,
+                  pauseAfterFailures: config.dispatch.pauseAfterFailures,
+                  resendUnknown: Boolean(options.resendUnknown),
+                  signal: abort.signal,
+                  onProgress(event) {
+                    if (event.state === 'retry') return;
+                    done++;
+                    if (done % 100 === 0 && process.stderr.isTTY) process.stderr.write(`\r${done} done, ${(done / ((Date.now() - started) / 1000)).toFixed(1)}/s`);
+                    if (event.state === 'failed' || event.state === 'unknown') say(`${event.email}: ${event.state}: ${event.detail ?? ''}`);
+                  },
+                },
+              );
+              const c = summary.counts;
+              say(`\n${date} to ${options.list}: ${c.sent} sent, ${c.failed} failed, ${c.unknown} unknown, ${c.skipped} skipped, ${c.pending} pending.`);
+              if (summary.interrupted) say(`${summary.interrupted} message(s) were being sent when an earlier run stopped: outcome unknown, not resent (use --resend-unknown deliberately).`);
+              if (summary.stopped) say(summary.stopped);
+              if (options.json) printJson({ ok: !summary.stopped && c.pending === 0, ...summary });
+              return !summary.stopped && c.pending === 0 && c.failed === 0 && c.unknown === 0 ? EXIT_OK : EXIT_FAILED;
+            } finally {
+              process.off('SIGINT', stop);
+              process.off('SIGTERM', stop);
+              await ledger.close();
+            }
+          } finally {
+            await store.close();
+          }
+        } finally {
+          await transport.close();
+        }
+      }),
+    );
+
+  program
+    .command('status')
+    .description('the send ledger of an issue: sent, failed, pending, unknown')
+    .argument('<date>', 'the issue (YYYY-MM-DD)')
+    .option('--list <id>', 'only this list')
+    .option('--json', 'print one JSON document on stdout')
+    .action((date: string, options: { list?: string; json?: boolean }) =>
+      run(async () => {
+        const { root } = program.opts<GlobalOptions>();
+        assertDate(date);
+        const { loadConfig } = await import('../../content/config.js');
+        const { config } = await loadConfig(root);
+        if (!config) throw new UsageError('The config does not load; run `bulletin check` to see why.');
+        const { openSubscriberStore } = await import('../../subscribers/open-store.js');
+        const store = openSubscriberStore(root, config);
+        const { SqliteSendLedger } = await import('../../dispatch/ledger.js');
+        const ledger = new SqliteSendLedger((store as { path?: string }).path ?? join(root, '.bulletin', 'bulletin.db'));
+        try {
+          const counts = await ledger.counts(date, options.list);
+          for (const [list, c] of Object.entries(counts)) say(`${date} ${list}: ${Object.entries(c).map(([s, n]) => `${n} ${s}`).join(', ')}`);
+          if (Object.keys(counts).length === 0) say(`${date}: nothing has been sent${options.list ? ` to ${options.list}` : ''}.`);
+          if (options.json) printJson({ ok: true, date, lists: counts });
+          return EXIT_OK;
+        } finally {
+          await ledger.close();
+          await store.close();
+        }
+      }),
+    );
+}
