@@ -186,3 +186,42 @@ test('bulletin send and status from the command line, into the outbox', () => {
     site.remove();
   }
 }, 60_000);
+
+test('a server that closes every few messages, or stops answering, loses nobody and repeats nobody', async () => {
+  const closing = await startSmtpServer({ closeEvery: 2 });
+  const addresses = Array.from({ length: 9 }, (_, i) => `r${i}@example.org`);
+  const first = await setUp(addresses);
+  const transport = smtpTransport({ url: closing.url, connections: 1 });
+  try {
+    const summary = await runSend(first.job, first.store, first.ledger, transport, { ...settings, concurrency: 1 });
+    const rows = await first.ledger.rows('2018-05-11', 'weekly');
+    // Every address is either delivered once, or recorded with its reason (a connection closed under it).
+    for (const row of rows) {
+      if (row.state === 'sent') expect(closing.deliveredTo(row.email)).toBe(1);
+      else expect(closing.deliveredTo(row.email)).toBeLessThanOrEqual(1);
+      expect(['sent', 'unknown']).toContain(row.state);
+      if (row.state === 'unknown') expect(row.detail).toMatch(/closed|ECONN/i);
+    }
+    expect(summary.counts.sent).toBeGreaterThanOrEqual(5);
+    expect(summary.counts.pending).toBe(0);
+  } finally {
+    await transport.close();
+    await closing.close();
+    await first.close();
+  }
+  rmSync(join(dir, 'bulletin.db'), { force: true });
+
+  const silent = await startSmtpServer({ hangAfterData: (to) => to.includes('r3@example.org') });
+  const second = await setUp(addresses);
+  const patient = smtpTransport({ url: silent.url, connections: 1, timeoutMs: 300 });
+  try {
+    const summary = await runSend(second.job, second.store, second.ledger, patient, { ...settings, concurrency: 1 });
+    expect(summary.counts).toMatchObject({ sent: 8, unknown: 1, pending: 0 });
+    expect((await second.ledger.rows('2018-05-11', 'weekly', 'unknown')).map((r) => r.email)).toEqual(['r3@example.org']);
+    for (const address of addresses) expect(silent.deliveredTo(address)).toBe(1);
+  } finally {
+    await patient.close();
+    await silent.close();
+    await second.close();
+  }
+}, 60_000);

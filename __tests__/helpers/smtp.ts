@@ -11,6 +11,10 @@ export interface FakeRules {
   rcpt?(address: string, attempt: number): number | undefined;
   /** After the message data arrives: drop the connection without a reply. */
   dropAfterData?(to: string[], attempt: number): boolean;
+  /** After the message data arrives: never answer (a server that stopped responding). */
+  hangAfterData?(to: string[], attempt: number): boolean;
+  /** Close each connection after it has carried this many messages (answered first). */
+  closeEvery?: number;
 }
 
 /** A real SMTP server in this process, on 127.0.0.1 and a free port, with faults on demand. */
@@ -18,6 +22,12 @@ export async function startSmtpServer(rules: FakeRules = {}) {
   const received: Received[] = [];
   const rcptAttempts = new Map<string, number>();
   const dataAttempts = new Map<string, number>();
+  const perConnection = new Map<string, number>();
+  const socketOf = (session: SMTPServerSession) => {
+    const connections = (server as unknown as { connections: Set<{ session: SMTPServerSession; _socket: { destroy(): void } }> }).connections;
+    for (const connection of connections) if (connection.session === session) return connection._socket;
+    return undefined;
+  };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -41,10 +51,19 @@ export async function startSmtpServer(rules: FakeRules = {}) {
         const attempt = (dataAttempts.get(key) ?? 0) + 1;
         dataAttempts.set(key, attempt);
         received.push({ to, raw: Buffer.concat(chunks) });
+        if (rules.hangAfterData?.(to, attempt)) return;
+        if (rules.closeEvery) {
+          const count = (perConnection.get(session.id) ?? 0) + 1;
+          perConnection.set(session.id, count);
+          if (count % rules.closeEvery === 0) {
+            callback();
+            setImmediate(() => socketOf(session)?.destroy());
+            return;
+          }
+        }
         if (rules.dropAfterData?.(to, attempt)) {
           // The message is here, but the client never hears so: its outcome is unknown to it.
-          const connections = (server as unknown as { connections: Set<{ session: SMTPServerSession; _socket: { destroy(): void } }> }).connections;
-          for (const connection of connections) if (connection.session === session) connection._socket.destroy();
+          socketOf(session)?.destroy();
           return;
         }
         callback();

@@ -16,6 +16,8 @@ export interface SmtpOptions {
   connections: number;
   /** Messages per connection before it is recycled. */
   messagesPerConnection?: number;
+  /** How long a silent server is waited for, per step (default 60 s; nodemailer's own is 10 minutes). */
+  timeoutMs?: number;
   /** DKIM signing; List-Unsubscribe and List-Unsubscribe-Post are always among the signed headers. */
   dkim?: { domainName: string; keySelector: string; privateKey: string };
 }
@@ -27,6 +29,9 @@ export function smtpTransport(options: SmtpOptions): Transport {
     pool: true,
     maxConnections: options.connections,
     maxMessages: options.messagesPerConnection ?? 100,
+    connectionTimeout: options.timeoutMs ?? 60_000,
+    greetingTimeout: options.timeoutMs ?? 60_000,
+    socketTimeout: options.timeoutMs ?? 60_000,
     ...(options.dkim
       ? {
           dkim: {
