@@ -4,7 +4,8 @@
  *     recipient, as a ratio. Target: at least 500x, and under 20 µs per recipient.
  *  2. A cold `bulletin build` of one issue in a fresh process. Target: median under 1.5 s.
  *  3. The archive of 520 issues against Eleventy, warm, and one edit incremental (bench-archive.ts).
- * `npm run bench -- --quick` skips 3.
+ * `npm run bench -- --quick` skips 3 and 4; `-- --dispatch` skips 3.
+ *  4. Sending 20,000 messages against raw nodemailer (bench-dispatch.ts).
  * Shared, noisy machines: every figure is a median of several runs.
  */
 import { spawnSync } from 'node:child_process';
@@ -18,6 +19,7 @@ import { BUILTIN_TEMPLATES, loadEmailTemplates } from '../src/render/email/templ
 import { renderIssueContent } from '../src/render/render-issue.js';
 import { packageRoot } from '../src/package-root.js';
 import { benchArchive, median } from './bench-archive.js';
+import { benchDispatch } from './bench-dispatch.js';
 
 const DATE = '2018-05-11';
 
@@ -101,6 +103,15 @@ async function main(): Promise<void> {
   for (const [name, value, target, ok] of rows) console.log(`${name.padEnd(46)} ${value.padStart(9)}  ${target.padEnd(8)} ${target ? (ok ? 'ok' : 'MISSED') : ''}`);
   console.log(`cold build runs (ms): ${cold.map((t) => t.toFixed(0)).join(', ')}`);
   if (process.argv.includes('--quick')) return;
+
+  const dispatch = await benchDispatch();
+  const ratio2 = dispatch.oursPerSecond / dispatch.rawPerSecond;
+  console.log(`\nDispatch: ${dispatch.messages} messages to a loopback SMTP server, ${dispatch.storeSubscribers} subscribers in the store`);
+  console.log(`${'raw nodemailer, same pool (msgs/s)'.padEnd(46)} ${dispatch.rawPerSecond.toFixed(0).padStart(9)}`);
+  console.log(`${'bulletin send (msgs/s)'.padEnd(46)} ${dispatch.oursPerSecond.toFixed(0).padStart(9)}`);
+  console.log(`${'  ratio to raw nodemailer'.padEnd(46)} ${ratio2.toFixed(2).padStart(9)}  >= 0.80   ${ratio2 >= 0.8 ? 'ok' : 'MISSED'}`);
+  console.log(`${'  peak RSS during the send (MB)'.padEnd(46)} ${dispatch.peakRssMb.toFixed(0).padStart(9)}  < 250    ${dispatch.peakRssMb < 250 ? 'ok' : 'MISSED'}`);
+  if (process.argv.includes('--dispatch')) return;
 
   const archive = await benchArchive();
   const eleventy = median(archive.eleventyMs);
