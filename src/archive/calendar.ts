@@ -1,7 +1,7 @@
 import { createEvents, type DateArray, type EventAttributes } from 'ics';
 import type { Config, Meeting } from '../content/model.js';
 import { addDays, dayOf } from '../render/dates.js';
-import { issueUrl, siteUrl } from '../render/urls.js';
+import { issueUrl } from '../render/urls.js';
 import type { Archive, ArchiveIssue, SiteFiles } from './model.js';
 
 const HOUR = 60 * 60 * 1000;

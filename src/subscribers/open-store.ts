@@ -1,14 +1,25 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Config } from '../content/model.js';
+import { SqliteSendLedger, type SendLedger } from '../dispatch/ledger.js';
 import { SqliteSubscriberStore } from './sqlite-store.js';
 import type { SubscriberStore } from './store.js';
 
 export const DEFAULT_DATABASE = join('.bulletin', 'bulletin.db');
 
-/** The one place that picks the store implementation: `BULLETIN_DATABASE`, else the config's `database`, else SQLite under .bulletin/. */
-export function openSubscriberStore(root: string, config: Config): SubscriberStore {
+/** Where the database is: `BULLETIN_DATABASE`, else the config's `database`, else SQLite under .bulletin/. */
+export function databasePath(root: string, config: Config): string {
   const setting = process.env.BULLETIN_DATABASE ?? config.database ?? DEFAULT_DATABASE;
   if (/^postgres(ql)?:/i.test(setting)) throw new Error('PostgreSQL is not supported yet; use a SQLite file path (see README).');
   const path = setting.replace(/^sqlite:(\/\/)?/i, '');
-  return new SqliteSubscriberStore(path === ':memory:' || isAbsolute(path) ? path : resolve(root, path));
+  return path === ':memory:' || isAbsolute(path) ? path : resolve(root, path);
+}
+
+/** The one place that picks the store implementation. */
+export function openSubscriberStore(root: string, config: Config): SubscriberStore {
+  return new SqliteSubscriberStore(databasePath(root, config));
+}
+
+/** The send ledger, in the same database as the subscribers. */
+export function openSendLedger(root: string, config: Config): SendLedger {
+  return new SqliteSendLedger(databasePath(root, config));
 }

@@ -86,9 +86,9 @@ export function registerSend(program: Command, run: Run): void {
               if (options.json) printJson({ ok: true, dryRun: true, recipients: count, sample });
               return EXIT_OK;
             }
-            const { SqliteSendLedger } = await import('../../dispatch/ledger.js');
+            const { openSendLedger } = await import('../../subscribers/open-store.js');
             const { runSend } = await import('../../dispatch/send.js');
-            const ledger = new SqliteSendLedger((store as { path?: string }).path ?? join(root, '.bulletin', 'bulletin.db'));
+            const ledger = openSendLedger(root, config);
             const abort = new AbortController();
             const stop = () => {
               say('\nStopping: no new messages; waiting for those in flight.');
@@ -153,10 +153,9 @@ export function registerSend(program: Command, run: Run): void {
         const { loadConfig } = await import('../../content/config.js');
         const { config } = await loadConfig(root);
         if (!config) throw new UsageError('The config does not load; run `bulletin check` to see why.');
-        const { openSubscriberStore } = await import('../../subscribers/open-store.js');
+        const { openSubscriberStore, openSendLedger } = await import('../../subscribers/open-store.js');
         const store = openSubscriberStore(root, config);
-        const { SqliteSendLedger } = await import('../../dispatch/ledger.js');
-        const ledger = new SqliteSendLedger((store as { path?: string }).path ?? join(root, '.bulletin', 'bulletin.db'));
+        const ledger = openSendLedger(root, config);
         try {
           const counts = await ledger.counts(date, options.list);
           for (const [list, c] of Object.entries(counts)) say(`${date} ${list}: ${Object.entries(c).map(([s, n]) => `${n} ${s}`).join(', ')}`);
