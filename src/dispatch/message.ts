@@ -49,6 +49,9 @@ export function buildMessage(email: CompiledEmail, config: Config, list: string,
     subject: email.subject,
     html: filled.html,
     text: filled.text,
+    // Said, not detected: nodemailer would otherwise scan each 100 KB body to choose, per message.
+    // Quoted-printable keeps mostly-Latin text readable and small.
+    textEncoding: 'quoted-printable',
     messageId: messageIdFor(config, email.date, list, to.email),
     date: now,
     headers: {

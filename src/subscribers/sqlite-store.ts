@@ -20,9 +20,11 @@ interface Row {
  */
 export class SqliteSubscriberStore implements SubscriberStore {
   private readonly db: Database.Database;
+  private readonly sql: (text: string) => Database.Statement;
 
   constructor(readonly path: string) {
     this.db = openDatabase(path);
+    this.sql = statementCache(this.db);
   }
 
   get schemaVersion(): number {
@@ -53,9 +55,9 @@ export class SqliteSubscriberStore implements SubscriberStore {
   async setStatus(email: string, list: string, status: ListStatus, consent: ConsentSource): Promise<boolean> {
     const at = consent.at ?? new Date().toISOString();
     return this.db.transaction(() => {
-      const row = this.db.prepare('SELECT s.id FROM subscribers s JOIN memberships m ON m.subscriber_id = s.id WHERE s.email = ? AND m.list_id = ?').get(email, list) as { id: number } | undefined;
+      const row = this.sql('SELECT s.id FROM subscribers s JOIN memberships m ON m.subscriber_id = s.id WHERE s.email = ? AND m.list_id = ?').get(email, list) as { id: number } | undefined;
       if (!row) return false;
-      this.db.prepare('UPDATE memberships SET status = ?, status_at = ?, status_source = ? WHERE subscriber_id = ? AND list_id = ?').run(status, at, consent.source, row.id, list);
+      this.sql('UPDATE memberships SET status = ?, status_at = ?, status_source = ? WHERE subscriber_id = ? AND list_id = ?').run(status, at, consent.source, row.id, list);
       this.log(row.id, list, status, at, consent.source);
       return true;
     })();
@@ -64,22 +66,21 @@ export class SqliteSubscriberStore implements SubscriberStore {
   async suppress(email: string, reason: 'bounced' | 'complained' | 'unsubscribed', consent: ConsentSource): Promise<void> {
     const at = consent.at ?? new Date().toISOString();
     this.db.transaction(() => {
-      this.db.prepare('INSERT INTO suppressions (email, reason, at, source) VALUES (?, ?, ?, ?) ON CONFLICT(email) DO UPDATE SET reason = excluded.reason, at = excluded.at, source = excluded.source').run(email, reason, at, consent.source);
-      const row = this.db.prepare('SELECT id FROM subscribers WHERE email = ?').get(email) as { id: number } | undefined;
+      this.sql('INSERT INTO suppressions (email, reason, at, source) VALUES (?, ?, ?, ?) ON CONFLICT(email) DO UPDATE SET reason = excluded.reason, at = excluded.at, source = excluded.source').run(email, reason, at, consent.source);
+      const row = this.sql('SELECT id FROM subscribers WHERE email = ?').get(email) as { id: number } | undefined;
       if (!row) return;
-      this.db.prepare('UPDATE memberships SET status = ?, status_at = ?, status_source = ? WHERE subscriber_id = ?').run(reason, at, consent.source, row.id);
+      this.sql('UPDATE memberships SET status = ?, status_at = ?, status_source = ? WHERE subscriber_id = ?').run(reason, at, consent.source, row.id);
       this.log(row.id, null, reason, at, consent.source);
     })();
   }
 
   async isSuppressed(email: string): Promise<boolean> {
-    return this.db.prepare('SELECT 1 FROM suppressions WHERE email = ?').get(email) !== undefined;
+    return this.sql('SELECT 1 FROM suppressions WHERE email = ?').get(email) !== undefined;
   }
 
   async isSendable(email: string, list: string): Promise<boolean> {
     return (
-      this.db
-        .prepare("SELECT 1 FROM subscribers s JOIN memberships m ON m.subscriber_id = s.id WHERE s.email = ? AND m.list_id = ? AND m.status = 'subscribed' AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email = s.email)")
+      this.sql("SELECT 1 FROM subscribers s JOIN memberships m ON m.subscriber_id = s.id WHERE s.email = ? AND m.list_id = ? AND m.status = 'subscribed' AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email = s.email)")
         .get(email, list) !== undefined
     );
   }
@@ -92,7 +93,7 @@ export class SqliteSubscriberStore implements SubscriberStore {
   }
 
   async counts(): Promise<StatusCount[]> {
-    return this.db.prepare('SELECT list_id AS list, status, COUNT(*) AS count FROM memberships GROUP BY list_id, status ORDER BY list_id, status').all() as StatusCount[];
+    return this.sql('SELECT list_id AS list, status, COUNT(*) AS count FROM memberships GROUP BY list_id, status ORDER BY list_id, status').all() as StatusCount[];
   }
 
   async *subscribers(list?: string): AsyncIterable<SubscriberRecord> {
@@ -111,7 +112,7 @@ export class SqliteSubscriberStore implements SubscriberStore {
   }
 
   private membership(email: string, list: string): ListStatus | undefined {
-    const row = this.db.prepare('SELECT m.status FROM subscribers s JOIN memberships m ON m.subscriber_id = s.id WHERE s.email = ? AND m.list_id = ?').get(email, list) as { status: ListStatus } | undefined;
+    const row = this.sql('SELECT m.status FROM subscribers s JOIN memberships m ON m.subscriber_id = s.id WHERE s.email = ? AND m.list_id = ?').get(email, list) as { status: ListStatus } | undefined;
     return row?.status;
   }
 
@@ -121,27 +122,27 @@ export class SqliteSubscriberStore implements SubscriberStore {
       .prepare('SELECT s.id, s.name, s.attributes, m.status FROM subscribers s LEFT JOIN memberships m ON m.subscriber_id = s.id AND m.list_id = ? WHERE s.email = ?')
       .get(list, subscriber.email) as Row | undefined;
     const attributes = JSON.stringify(subscriber.attributes ?? {});
-    const suppressed = this.db.prepare('SELECT reason FROM suppressions WHERE email = ?').get(subscriber.email) as { reason: ListStatus } | undefined;
+    const suppressed = this.sql('SELECT reason FROM suppressions WHERE email = ?').get(subscriber.email) as { reason: ListStatus } | undefined;
     const initial = suppressed ? suppressed.reason : status;
     if (!existing) {
-      const id = Number(this.db.prepare('INSERT INTO subscribers (email, name, attributes, created_at) VALUES (?, ?, ?, ?)').run(subscriber.email, subscriber.name ?? null, attributes, at).lastInsertRowid);
-      this.db.prepare('INSERT INTO memberships (subscriber_id, list_id, status, status_at, status_source) VALUES (?, ?, ?, ?, ?)').run(id, list, initial, at, source);
+      const id = Number(this.sql('INSERT INTO subscribers (email, name, attributes, created_at) VALUES (?, ?, ?, ?)').run(subscriber.email, subscriber.name ?? null, attributes, at).lastInsertRowid);
+      this.sql('INSERT INTO memberships (subscriber_id, list_id, status, status_at, status_source) VALUES (?, ?, ?, ?, ?)').run(id, list, initial, at, source);
       this.log(id, list, initial, at, source);
       return suppressed ? 'keptOut' : 'added';
     }
     let changed = false;
     if ((subscriber.name ?? existing.name) !== existing.name || (subscriber.attributes && attributes !== existing.attributes)) {
-      this.db.prepare('UPDATE subscribers SET name = ?, attributes = ? WHERE id = ?').run(subscriber.name ?? existing.name, subscriber.attributes ? attributes : existing.attributes, existing.id);
+      this.sql('UPDATE subscribers SET name = ?, attributes = ? WHERE id = ?').run(subscriber.name ?? existing.name, subscriber.attributes ? attributes : existing.attributes, existing.id);
       changed = true;
     }
     if (existing.status === null) {
-      this.db.prepare('INSERT INTO memberships (subscriber_id, list_id, status, status_at, status_source) VALUES (?, ?, ?, ?, ?)').run(existing.id, list, initial, at, source);
+      this.sql('INSERT INTO memberships (subscriber_id, list_id, status, status_at, status_source) VALUES (?, ?, ?, ?, ?)').run(existing.id, list, initial, at, source);
       this.log(existing.id, list, initial, at, source);
       return suppressed ? 'keptOut' : 'added';
     }
     if (KEPT_OUT.includes(existing.status)) return 'keptOut';
     if (existing.status !== status && !(existing.status === 'subscribed' && status === 'pending')) {
-      this.db.prepare('UPDATE memberships SET status = ?, status_at = ?, status_source = ? WHERE subscriber_id = ? AND list_id = ?').run(status, at, source, existing.id, list);
+      this.sql('UPDATE memberships SET status = ?, status_at = ?, status_source = ? WHERE subscriber_id = ? AND list_id = ?').run(status, at, source, existing.id, list);
       this.log(existing.id, list, status, at, source);
       changed = true;
     }
@@ -149,7 +150,7 @@ export class SqliteSubscriberStore implements SubscriberStore {
   }
 
   private log(subscriberId: number, list: string | null, status: string, at: string, source: string): void {
-    this.db.prepare('INSERT INTO consent_log (subscriber_id, list_id, status, at, source) VALUES (?, ?, ?, ?, ?)').run(subscriberId, list, status, at, source);
+    this.sql('INSERT INTO consent_log (subscriber_id, list_id, status, at, source) VALUES (?, ?, ?, ?, ?)').run(subscriberId, list, status, at, source);
   }
 }
 
@@ -163,6 +164,16 @@ export function openDatabase(path: string): Database.Database {
   db.pragma('busy_timeout = 5000');
   migrate(db);
   return db;
+}
+
+/** Prepares each SQL text once per connection: preparing costs more than running these queries. */
+export function statementCache(db: Database.Database): (text: string) => Database.Statement {
+  const statements = new Map<string, Database.Statement>();
+  return (text) => {
+    let statement = statements.get(text);
+    if (!statement) statements.set(text, (statement = db.prepare(text)));
+    return statement;
+  };
 }
 
 /** Brings a database up to the current schema; shared with the send ledger, which lives in the same file. */

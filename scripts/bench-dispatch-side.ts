@@ -1,0 +1,98 @@
+/**
+ * One side of the dispatch bench, in a process of its own: `raw` sends one pre-rendered message
+ * through nodemailer's pool as fast as it goes; `ours` runs a real `runSend` (ledger, per-recipient
+ * fill and signed links, suppression checks) over the store. Reports throughput, CPU time and
+ * RSS, sampled while sending, to the parent.
+ */
+import nodemailer from 'nodemailer';
+import { runPipeline } from '../src/build/pipeline.js';
+import { loadConfig } from '../src/content/config.js';
+import { SqliteSendLedger } from '../src/dispatch/ledger.js';
+import { buildMessage } from '../src/dispatch/message.js';
+import { runSend } from '../src/dispatch/send.js';
+import { smtpTransport } from '../src/dispatch/transports.js';
+import { packageRoot } from '../src/package-root.js';
+import { SqliteSubscriberStore } from '../src/subscribers/sqlite-store.js';
+
+export interface SideRequest {
+  side: 'raw' | 'ours';
+  url: string;
+  messages: number;
+  connections: number;
+  database: string;
+}
+
+export interface SideReport {
+  perSecond: number;
+  /** CPU time of this process per message, in ms (user + system). */
+  cpuMsPerMessage: number;
+  /** RSS when the send started, at its peak, and when it ended, in MB. */
+  rssStartMb: number;
+  rssPeakMb: number;
+  rssEndMb: number;
+  /** The process's own high-water mark, building the email included (getrusage). */
+  maxRssMb: number;
+}
+
+async function main(request: SideRequest): Promise<SideReport> {
+  const config = (await loadConfig(packageRoot)).config!;
+  const email = (await runPipeline({ root: packageRoot, dates: ['2018-05-11'], write: false })).issues[0]!.email!;
+  const pool = { url: request.url, pool: true, maxConnections: request.connections, maxMessages: 100 };
+  global.gc?.();
+  const rssStart = process.memoryUsage().rss;
+  let peak = rssStart;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  const cpu = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  if (request.side === 'raw') {
+    const raw = nodemailer.createTransport(pool as Parameters<typeof nodemailer.createTransport>[0]);
+    const prepared = buildMessage(email, config, 'weekly', { email: 'reader0@example.org' }, 'bench');
+    let next = 0;
+    // Twice as many senders as connections, as the send loop has: the pool's queue is never empty.
+    await Promise.all(
+      Array.from({ length: request.connections * 2 }, async () => {
+        while (next < request.messages) {
+          next++;
+          await raw.sendMail(prepared);
+        }
+      }),
+    );
+    raw.close();
+  } else {
+    const store = new SqliteSubscriberStore(request.database);
+    const ledger = new SqliteSendLedger(request.database);
+    const transport = smtpTransport({ url: request.url, connections: request.connections });
+    const summary = await runSend(
+      { issue: '2018-05-11', list: 'weekly', message: (to) => buildMessage(email, config, 'weekly', to, 'bench') },
+      store,
+      ledger,
+      transport,
+      { concurrency: request.connections * 2, rate: 1e9, maxAttempts: 3, retryBaseMs: 100, pauseAfterFailures: 50 },
+    );
+    await transport.close();
+    await ledger.close();
+    await store.close();
+    if (summary.counts.sent !== request.messages) throw new Error(`bench send incomplete: ${JSON.stringify(summary)}`);
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const used = process.cpuUsage(cpu);
+  clearInterval(sampler);
+  const mb = (bytes: number) => bytes / 1024 / 1024;
+  return {
+    perSecond: request.messages / seconds,
+    cpuMsPerMessage: (used.user + used.system) / 1000 / request.messages,
+    rssStartMb: mb(rssStart),
+    rssPeakMb: mb(Math.max(peak, process.memoryUsage().rss)),
+    rssEndMb: mb(process.memoryUsage().rss),
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+  };
+}
+
+const request = JSON.parse(process.argv[2] ?? '{}') as SideRequest;
+main(request).then(
+  (report) => process.send!(report, () => process.exit(0)),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
