@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteSendLedger } from '../src/dispatch/ledger.js';
-import { repoRoot } from './helpers/cli.js';
+import { repoRoot, spawnBulletin } from './helpers/cli.js';
 import { tempSite } from './helpers/site.js';
 import { startSmtpServer } from './helpers/smtp.js';
 
@@ -48,13 +48,13 @@ test('a send killed with SIGKILL at random points and resumed reaches everyone, 
     const ledger = new SqliteSendLedger(join(site.root, '.bulletin', 'bulletin.db'));
     // A run that is not killed finishes what is pending; unknown outcomes stay unknown.
     // Not spawnSync: the SMTP server runs in this process, and a blocked event loop would starve it.
-    const finish = await runChild(args, site.root, env);
+    const finish = await spawnBulletin(args.slice(1), site.root, env).done;
     const unknown = new Set((await ledger.rows('2018-05-11', 'weekly', 'unknown')).map((r) => r.email));
     expect(finish.status === 0 || unknown.size > 0).toBe(true);
     const pendingAfterResume = await ledger.rows('2018-05-11', 'weekly', 'pending');
     expect(pendingAfterResume).toEqual([]);
     // Then the unknown ones are resent on purpose.
-    const resend = await runChild([...args, '--resend-unknown'], site.root, env);
+    const resend = await spawnBulletin([...args.slice(1), '--resend-unknown'], site.root, env).done;
     expect(resend.status).toBe(0);
     const counts = (await ledger.counts('2018-05-11', 'weekly')).weekly!;
     await ledger.close();
@@ -72,10 +72,3 @@ test('a send killed with SIGKILL at random points and resumed reaches everyone, 
     site.remove();
   }
 }, 180_000);
-
-function runChild(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ status: number | null }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd, env, stdio: 'ignore' });
-    child.once('exit', (status) => resolve({ status }));
-  });
-}

@@ -13,6 +13,8 @@ export interface FakeRules {
   dropAfterData?(to: string[], attempt: number): boolean;
   /** After the message data arrives: never answer (a server that stopped responding). */
   hangAfterData?(to: string[], attempt: number): boolean;
+  /** Answer each message this many milliseconds late (a slow server, to catch a send mid-way). */
+  delayMs?: number;
   /** Close each connection after it has carried this many messages (answered first). */
   closeEvery?: number;
 }
@@ -66,7 +68,8 @@ export async function startSmtpServer(rules: FakeRules = {}) {
           socketOf(session)?.destroy();
           return;
         }
-        callback();
+        if (rules.delayMs) setTimeout(() => callback(), rules.delayMs);
+        else callback();
       });
     },
   });

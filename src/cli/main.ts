@@ -10,6 +10,7 @@ import { registerNew } from './commands/new.js';
 import { registerSend } from './commands/send.js';
 import { registerServe } from './commands/serve.js';
 import { registerSubscribers } from './commands/subscribers.js';
+import { SetupError } from '../diagnostics/setup-error.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './exit.js';
 import { printJson, say } from './io.js';
 
@@ -34,6 +35,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (error instanceof UsageError) {
         say(`bulletin: ${error.message}`);
         exitCode = fail(EXIT_USAGE, error.message);
+      } else if (error instanceof SetupError) {
+        say(`bulletin: ${error.message}`);
+        exitCode = fail(EXIT_FAILED, error.message);
       } else {
         say(`bulletin: ${(error as Error).stack ?? String(error)}`);
         exitCode = fail(EXIT_FAILED, (error as Error).message);

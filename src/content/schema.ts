@@ -198,6 +198,17 @@ export const configSchema = z.strictObject({
       maxAgeDays: z.number().int().min(0).default(14),
       retries: z.number().int().min(0).max(10).default(3),
       pauseAfterFailures: z.number().int().min(1).default(25),
+      /** A provider's cap: at most `messages` in any sliding window of `hours`, counting earlier sends. */
+      window: z.strictObject({ messages: z.number().int().min(1), hours: z.number().positive() }).optional(),
+      /** DKIM signing; the key itself stays out of the config (a file, or the DKIM_PRIVATE_KEY variable). */
+      dkim: z
+        .strictObject({
+          domain: oneLine,
+          selector: oneLine,
+          /** A PEM file, relative to the site folder; DKIM_PRIVATE_KEY (the PEM itself) wins when set. */
+          privateKeyFile: oneLine.optional(),
+        })
+        .optional(),
     })
     .prefault({}),
   /** The subscriber database: a SQLite file path (relative to the site folder) or `sqlite:PATH`; default `.bulletin/bulletin.db`. */

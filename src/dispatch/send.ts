@@ -103,14 +103,29 @@ export async function runSend(job: SendJob, store: SubscriberStore, ledger: Send
     }
   };
 
+  /**
+   * Waits for the next slot of the rate and the window cap. A long wait is taken a second at a
+   * time, looking each time whether anything is still to send: a worker must not sit out an hour
+   * of window cap only to find the list finished. False when there is nothing left or the send
+   * was stopped. (Pacing before the claim, not after it, keeps a crash during a long wait from
+   * leaving a claimed but unsent message in doubt.)
+   */
+  const waitForSlot = async (): Promise<boolean> => {
+    const until = Date.now() + pacer.reserve();
+    if (until - Date.now() > 1000) settings.onWait?.(new Date(until));
+    for (let left = until - Date.now(); left > 0; left = until - Date.now()) {
+      if (!(await ledger.nextPendingAt(issue, list))) return false;
+      if (!(await pause(Math.min(left, 1000), signal))) return false;
+    }
+    return !signal?.aborted;
+  };
+
   const worker = async () => {
     let recorded: Promise<void> = Promise.resolve();
     try {
       for (;;) {
         if (stopped || signal?.aborted) break;
-        const wait = pacer.reserve();
-        if (wait > 1000) settings.onWait?.(new Date(Date.now() + wait));
-        if (!(await pause(wait, signal))) break;
+        if (!(await waitForSlot())) break;
         const [, claimed] = await Promise.all([recorded, ledger.claim(issue, list, 1)]);
         const delivery = claimed[0];
         if (!delivery) {

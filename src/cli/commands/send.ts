@@ -10,6 +10,16 @@ import type { GlobalOptions } from '../main.js';
 
 type Run = (action: () => Promise<number>) => Promise<void>;
 
+/** `2000/24h`, `500/1h`, `100/30m`, `10/60s` -> a sliding-window cap. */
+export function parseWindow(text: string): { messages: number; ms: number } {
+  const match = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$/i.exec(text);
+  const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+  const messages = Number(match?.[1]);
+  const ms = Number(match?.[2]) * unit[(match?.[3] ?? 's').toLowerCase() as keyof typeof unit];
+  if (!match || messages < 1 || !(ms > 0)) throw new UsageError(`--window "${text}" is not a cap; write messages/duration, e.g. 2000/24h or 500/1h.`);
+  return { messages, ms };
+}
+
 export function registerSend(program: Command, run: Run): void {
   program
     .command('send')
@@ -20,11 +30,12 @@ export function registerSend(program: Command, run: Run): void {
     .option('--to <address>', 'send one test message to this address (no ledger, no list)')
     .option('--rate <n>', 'messages per second at most (default from config)')
     .option('--concurrency <n>', 'parallel SMTP connections (default from config)')
+    .option('--window <cap>', 'at most N messages in any sliding window, as N/DURATION, e.g. 2000/24h or 500/1h (default from config)')
     .option('--resend-unknown', 'also resend messages whose outcome is unknown (the connection broke mid-message)')
     .option('--force', 'send even though the issue is older than dispatch.maxAgeDays')
     .option('--json', 'print one JSON document on stdout')
     .addHelpText('after', '\nWithout SMTP_URL, messages go to .bulletin/outbox/ as .eml files. Ctrl-C stops claiming new messages and lets those in flight finish.')
-    .action((date: string, options: { list: string; dryRun?: boolean; to?: string; rate?: string; concurrency?: string; resendUnknown?: boolean; force?: boolean; json?: boolean }) =>
+    .action((date: string, options: { list: string; dryRun?: boolean; to?: string; rate?: string; concurrency?: string; window?: string; resendUnknown?: boolean; force?: boolean; json?: boolean }) =>
       run(async () => {
         const { root } = program.opts<GlobalOptions>();
         assertDate(date);
@@ -36,6 +47,7 @@ export function registerSend(program: Command, run: Run): void {
         };
         const rate = number(options.rate, 'rate');
         const concurrency = number(options.concurrency, 'concurrency');
+        const windowFlag = options.window === undefined ? undefined : parseWindow(options.window);
         const { runPipeline } = await import('../../build/pipeline.js');
         const report = await runPipeline({ root, dates: [date], write: false });
         const issue = report.issues[0];
@@ -58,11 +70,14 @@ export function registerSend(program: Command, run: Run): void {
         const { loadSecrets } = await import('../../dispatch/secret.js');
         const secrets = loadSecrets(root);
         if (secrets.generated) say('warning: BULLETIN_SECRET is not set; links are signed with a development key kept in .bulletin/secret.');
+        const window = windowFlag ?? (config.dispatch.window ? { messages: config.dispatch.window.messages, ms: config.dispatch.window.hours * 3_600_000 } : undefined);
+        const { loadDkimKey } = await import('../../dispatch/dkim.js');
+        const dkim = loadDkimKey(root, config);
         const { buildMessage } = await import('../../dispatch/message.js');
         const { smtpTransport, outboxTransport } = await import('../../dispatch/transports.js');
         const connections = concurrency ?? config.dispatch.concurrency;
         const transport = process.env.SMTP_URL
-          ? smtpTransport({ url: process.env.SMTP_URL, connections })
+          ? smtpTransport({ url: process.env.SMTP_URL, connections, ...(dkim ? { dkim } : {}) })
           : outboxTransport(join(root, '.bulletin', 'outbox'), date, options.list);
         const email = issue.email;
         try {
@@ -86,51 +101,8 @@ export function registerSend(program: Command, run: Run): void {
               if (options.json) printJson({ ok: true, dryRun: true, recipients: count, sample });
               return EXIT_OK;
             }
-            const { openSendLedger } = await import('../../subscribers/open-store.js');
-            const { runSend } = await import('../../dispatch/send.js');
-            const ledger = openSendLedger(root, config);
-            const abort = new AbortController();
-            const stop = () => {
-              say('\nStopping: no new messages; waiting for those in flight.');
-              abort.abort();
-            };
-            process.once('SIGINT', stop);
-            process.once('SIGTERM', stop);
-            let done = 0;
-            const started = Date.now();
-            try {
-              const summary = await runSend(
-                { issue: date, list: options.list, message: (to) => buildMessage(email, config, options.list, to, secrets.current) },
-                store,
-                ledger,
-                transport,
-                {
-                  concurrency: connections,
-                  rate: rate ?? config.dispatch.rate,
-                  maxAttempts: config.dispatch.retries + 1,
-                  retryBaseMs: 1000,
-                  pauseAfterFailures: config.dispatch.pauseAfterFailures,
-                  resendUnknown: Boolean(options.resendUnknown),
-                  signal: abort.signal,
-                  onProgress(event) {
-                    if (event.state === 'retry') return;
-                    done++;
-                    if (done % 100 === 0 && process.stderr.isTTY) process.stderr.write(`\r${done} done, ${(done / ((Date.now() - started) / 1000)).toFixed(1)}/s`);
-                    if (event.state === 'failed' || event.state === 'unknown') say(`${event.email}: ${event.state}: ${event.detail ?? ''}`);
-                  },
-                },
-              );
-              const c = summary.counts;
-              say(`\n${date} to ${options.list}: ${c.sent} sent, ${c.failed} failed, ${c.unknown} unknown, ${c.skipped} skipped, ${c.pending} pending.`);
-              if (summary.interrupted) say(`${summary.interrupted} message(s) were being sent when an earlier run stopped: outcome unknown, not resent (use --resend-unknown deliberately).`);
-              if (summary.stopped) say(summary.stopped);
-              if (options.json) printJson({ ok: !summary.stopped && c.pending === 0, ...summary });
-              return !summary.stopped && c.pending === 0 && c.failed === 0 && c.unknown === 0 ? EXIT_OK : EXIT_FAILED;
-            } finally {
-              process.off('SIGINT', stop);
-              process.off('SIGTERM', stop);
-              await ledger.close();
-            }
+            const { sendToList } = await import('../send-to-list.js');
+            return await sendToList({ root, config, date, list: options.list, email, secret: secrets.current, store, transport, rate, window, connections, resendUnknown: Boolean(options.resendUnknown), json: Boolean(options.json) });
           } finally {
             await store.close();
           }
