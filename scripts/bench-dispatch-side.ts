@@ -5,13 +5,14 @@
  * RSS, sampled while sending, to the parent.
  */
 import nodemailer from 'nodemailer';
-import { runPipeline } from '../src/build/pipeline.js';
+import { buildEmailForSend } from '../src/build/email-for-send.js';
 import { loadConfig } from '../src/content/config.js';
 import { SqliteSendLedger } from '../src/dispatch/ledger.js';
 import { buildMessage } from '../src/dispatch/message.js';
 import { runSend } from '../src/dispatch/send.js';
 import { smtpTransport } from '../src/dispatch/transports.js';
 import { packageRoot } from '../src/package-root.js';
+import { hydrateEmail } from '../src/render/email/compile.js';
 import { SqliteSubscriberStore } from '../src/subscribers/sqlite-store.js';
 
 export interface SideRequest {
@@ -36,7 +37,8 @@ export interface SideReport {
 
 async function main(request: SideRequest): Promise<SideReport> {
   const config = (await loadConfig(packageRoot)).config!;
-  const email = (await runPipeline({ root: packageRoot, dates: ['2018-05-11'], write: false })).issues[0]!.email!;
+  // As `bulletin send` does it: the email is laid out in a worker thread that then ends.
+  const email = hydrateEmail((await buildEmailForSend(packageRoot, '2018-05-11')).layout!);
   const pool = { url: request.url, pool: true, maxConnections: request.connections, maxMessages: 100 };
   global.gc?.();
   const rssStart = process.memoryUsage().rss;

@@ -37,7 +37,9 @@ export async function sendToList(job: ListSend): Promise<number> {
   const stop = () => {
     if (abort.signal.aborted) {
       say('\nStopped at once. Messages that were in flight will show as unknown; run the send again to see them.');
-      process.exit(130);
+      // Outcomes already known but still waiting for their group commit are written first.
+      void ledger.close().finally(() => process.exit(130));
+      return;
     }
     say('\nStopping: no new messages; waiting for those in flight (Ctrl-C again to leave at once).');
     abort.abort();

@@ -58,7 +58,7 @@ export class SqliteSendLedger implements SendLedger {
    */
   constructor(
     path: string,
-    private readonly commitWindowMs = 4,
+    private readonly commitWindowMs = 8,
   ) {
     this.db = openDatabase(path);
     this.statement = statementCache(this.db);

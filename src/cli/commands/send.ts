@@ -48,12 +48,11 @@ export function registerSend(program: Command, run: Run): void {
         const rate = number(options.rate, 'rate');
         const concurrency = number(options.concurrency, 'concurrency');
         const windowFlag = options.window === undefined ? undefined : parseWindow(options.window);
-        const { runPipeline } = await import('../../build/pipeline.js');
-        const report = await runPipeline({ root, dates: [date], write: false });
-        const issue = report.issues[0];
-        const problems = [...report.configProblems, ...(issue?.problems ?? [])];
+        const { buildEmailForSend } = await import('../../build/email-for-send.js');
+        const built = await buildEmailForSend(root, date);
+        const problems = built.problems;
         const errors = problems.filter((p) => p.severity === 'error');
-        if (errors.length || !issue?.email) {
+        if (errors.length || !built.layout) {
           for (const problem of errors) say(`${formatDiagnostic(problem)}\n`);
           say(`${date} was not sent: fix the errors above first.`);
           if (options.json) printJson({ ok: false, reason: 'errors', problems: errors.length });
@@ -79,7 +78,8 @@ export function registerSend(program: Command, run: Run): void {
         const transport = process.env.SMTP_URL
           ? smtpTransport({ url: process.env.SMTP_URL, connections, ...(dkim ? { dkim } : {}) })
           : outboxTransport(join(root, '.bulletin', 'outbox'), date, options.list);
-        const email = issue.email;
+        const { hydrateEmail } = await import('../../render/email/compile.js');
+        const email = hydrateEmail(built.layout);
         try {
           if (options.to) {
             const address = normalizeAddress(options.to);

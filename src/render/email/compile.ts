@@ -26,6 +26,8 @@ export interface CompiledEmail {
   preheader: string;
   /** The issue's page in the web archive. */
   url: string;
+  /** The same email as plain data, to send to another thread. */
+  layout: EmailLayout;
   fill(recipient: Recipient): FilledEmail;
   fillHtml(recipient: Recipient): string;
   /** The email with each recipient field left as a readable `{{recipient.x}}` placeholder. */
@@ -42,27 +44,57 @@ function distinctMarkers(text: string): string {
   return [...new Set(text.match(MARKER) ?? [])].sort().join('\n');
 }
 
-export async function compileEmail(rendered: RenderedIssue, config: Config, templates: EmailTemplates): Promise<CompiledEmail> {
+/**
+ * The result of the expensive pass, as plain data: the laid-out HTML and text with `{{...}}`
+ * markers, and the slot values. It crosses a worker boundary (`bulletin send` lays out in a
+ * worker so MJML's memory is gone before thousands of messages are filled) and becomes a
+ * `CompiledEmail` again with `hydrateEmail`.
+ */
+export interface EmailLayout {
+  date: string;
+  subject: string;
+  preheader: string;
+  url: string;
+  html: { layout: string; slots: Record<string, string> };
+  text: { layout: string; slots: Record<string, string> };
+}
+
+export async function layOutEmail(rendered: RenderedIssue, config: Config, templates: EmailTemplates): Promise<EmailLayout> {
   const htmlSlots = new SlotTable('html');
   const mjmlSource = templates.html(emailViewModel(rendered, config, htmlSlots));
   const htmlLayout = await runMjml(mjmlSource, templates.dir);
-  const htmlFill = fillEnv.compile(htmlLayout, fillOptions);
-
   const textSlots = new SlotTable('text');
   const textLayout = templates.text(emailViewModel(rendered, config, textSlots)).replace(/\n{3,}/g, '\n\n\n').trim() + '\n';
-  const textFill = fillEnv.compile(textLayout, { ...fillOptions, noEscape: true });
-
-  const defaults = { preferencesUrl: rendered.url, viewOnlineUrl: rendered.url };
-  const fields = (recipient: Recipient) => ({ ...defaults, name: '', ...dropUndefined(recipient) });
-  const fillHtml = (recipient: Recipient) => htmlFill({ slots: htmlSlots.values, recipient: fields(recipient) });
-  const fillText = (recipient: Recipient) => textFill({ slots: textSlots.values, recipient: fields(recipient) });
-  const placeholders = Object.fromEntries(recipientFields.map((f) => [f, `{{recipient.${f}}}`])) as Record<RecipientField, string>;
-
   return {
     date: rendered.issue.date,
     subject: rendered.issue.subject,
     preheader: rendered.issue.summary,
     url: rendered.url,
+    html: { layout: htmlLayout, slots: htmlSlots.values },
+    text: { layout: textLayout, slots: textSlots.values },
+  };
+}
+
+export async function compileEmail(rendered: RenderedIssue, config: Config, templates: EmailTemplates): Promise<CompiledEmail> {
+  return hydrateEmail(await layOutEmail(rendered, config, templates));
+}
+
+/** Compiles the per-recipient pass of a laid-out email (cheap: Handlebars over the final HTML). */
+export function hydrateEmail(layout: EmailLayout): CompiledEmail {
+  const htmlFill = fillEnv.compile(layout.html.layout, fillOptions);
+  const textFill = fillEnv.compile(layout.text.layout, { ...fillOptions, noEscape: true });
+  const defaults = { preferencesUrl: layout.url, viewOnlineUrl: layout.url };
+  const fields = (recipient: Recipient) => ({ ...defaults, name: '', ...dropUndefined(recipient) });
+  const fillHtml = (recipient: Recipient) => htmlFill({ slots: layout.html.slots, recipient: fields(recipient) });
+  const fillText = (recipient: Recipient) => textFill({ slots: layout.text.slots, recipient: fields(recipient) });
+  const placeholders = Object.fromEntries(recipientFields.map((f) => [f, `{{recipient.${f}}}`])) as Record<RecipientField, string>;
+
+  return {
+    date: layout.date,
+    subject: layout.subject,
+    preheader: layout.preheader,
+    url: layout.url,
+    layout,
     fill: (recipient) => ({ html: fillHtml(recipient), text: fillText(recipient) }),
     fillHtml,
     withPlaceholders: () => ({
