@@ -1,3 +1,4 @@
+import { subscribeFormView } from './subscribe-form.js';
 import type { Config, Meeting } from '../content/model.js';
 import { slug } from '../content/scaffold.js';
 import { longDate } from '../render/dates.js';
@@ -41,7 +42,8 @@ export function pageFiles(archive: Archive, templates: SiteTemplates, only?: Rea
   const simple = (path: string, template: 'search' | 'subscribe', title: string, description: string, extra: object = {}) =>
     files.set(path, renderPage(templates, config, { path, title, description, search: template === 'search' }, template, extra));
   simple('search/index.html', 'search', 'Search', `Search every ${config.site.name} bulletin.`);
-  simple('subscribe/index.html', 'subscribe', 'Subscribe', `Get the ${config.site.name} bulletin by email.`, { replyTo: config.sender.replyTo ?? config.sender.from.email });
+  // The form posts to the subscription service (`bulletin serve`), which answers at /subscribe.
+  simple('subscribe/index.html', 'subscribe', 'Subscribe', `Get the ${config.site.name} bulletin by email.`, { form: subscribeFormView(config, `${rootFrom('subscribe/index.html')}subscribe`) });
   files.set('404.html', renderPage(templates, config, { path: '404.html', title: 'Page not found', description: 'There is no page at this address.', absoluteRoot: true }, '404', {}));
   return files;
 }

@@ -4,7 +4,7 @@ import Handlebars from 'handlebars';
 import { TemplateError } from '../render/email/templates.js';
 import { memoizeAsync } from '../render/memo.js';
 
-export const PAGE_TEMPLATES = ['layout', 'index', 'issue', 'tag', 'tags', 'search', 'subscribe', '404'] as const;
+export const PAGE_TEMPLATES = ['layout', 'index', 'issue', 'tag', 'tags', 'search', 'subscribe', '404', 'notice', 'confirm', 'unsubscribe', 'preferences'] as const;
 export type PageTemplate = (typeof PAGE_TEMPLATES)[number];
 
 export interface SiteTemplates {
@@ -34,6 +34,10 @@ async function compile(templatesDir: string): Promise<SiteTemplates> {
       throw new TemplateError(file, `cannot read the template (${(error as NodeJS.ErrnoException).code ?? String(error)}).`);
     }
     compiled.set(name, env.compile(source, { strict: false }));
+  }
+  const partialsDir = join(dir, 'partials');
+  for (const name of await readdir(partialsDir).catch(() => [] as string[])) {
+    if (name.endsWith('.hbs')) env.registerPartial(name.slice(0, -4), await readFile(join(partialsDir, name), 'utf8'));
   }
   const assetsDir = join(dir, 'assets');
   const assets = await Promise.all(

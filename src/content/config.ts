@@ -46,6 +46,9 @@ export async function loadConfig(root: string): Promise<LoadedConfig> {
   const problems: Diagnostic[] = validated.problems.map((p) => (p.code === 'unknown-key' ? p : { ...p, code: 'config-invalid' }));
   if (!validated.value) return { config: undefined, path, problems };
   problems.push(...duplicateIds(file, validated.value));
+  const baseUrl = baseUrlOverride(source);
+  if ('problem' in baseUrl) problems.push(baseUrl.problem);
+  else if (baseUrl.url) validated.value.site.baseUrl = baseUrl.url;
   return { config: problems.length ? undefined : validated.value, path, problems };
 }
 
@@ -76,4 +79,20 @@ function duplicateIds(file: FrontMatterFile, config: Config): Diagnostic[] {
     });
   }
   return problems;
+}
+
+/**
+ * BULLETIN_BASE_URL replaces `site.baseUrl` for one run: a local preview (`npm start`) whose
+ * links, in the archive and in the mail it sends, lead back to this machine.
+ */
+function baseUrlOverride(source: Parameters<typeof diagnose>[0]): { url?: string } | { problem: Diagnostic } {
+  const value = process.env.BULLETIN_BASE_URL;
+  if (!value) return {};
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return { url: url.href };
+  } catch {
+    // reported below
+  }
+  return { problem: diagnose(source, { line: 1, column: 1 }, 'config-invalid', `BULLETIN_BASE_URL "${value}" is not an http or https address.`, 'Set it like http://127.0.0.1:8080/, or unset it to use site.baseUrl.') };
 }

@@ -177,7 +177,8 @@ export const configSchema = z.strictObject({
     replyTo: email.optional(),
     postalAddress: oneLine,
   }),
-  lists: z.array(z.strictObject({ id, name: oneLine, description: oneLine.optional() })).min(1),
+  /** `public: false` keeps a list off the subscribe form (its people are added by the comms team). */
+  lists: z.array(z.strictObject({ id, name: oneLine, description: oneLine.optional(), public: z.boolean().default(true) })).min(1),
   sections: z.array(z.strictObject({ kind: z.enum(itemKinds), title: oneLine })).min(1),
   labels: z
     .strictObject({
@@ -209,6 +210,27 @@ export const configSchema = z.strictObject({
           privateKeyFile: oneLine.optional(),
         })
         .optional(),
+    })
+    .prefault({}),
+  /** The subscription service of `bulletin serve`: how long links live, and how hard it pushes back. */
+  service: z
+    .strictObject({
+      /** Days a confirmation link works. */
+      confirmDays: z.number().positive().default(7),
+      /** Days unsubscribe and preferences links in sent mail keep working (RFC 8058 readers expect weeks). */
+      linkDays: z.number().min(60).default(365),
+      limits: z
+        .strictObject({
+          /** Subscribe forms a client address may post per hour. */
+          subscribePerAddressPerHour: z.number().int().min(1).default(20),
+          /** Confirmation emails one email address may be sent per day. */
+          confirmationsPerEmailPerDay: z.number().int().min(1).default(3),
+          /** Requests with a bad or expired link a client address may make per hour (valid one-click unsubscribes are never limited). */
+          badLinksPerAddressPerHour: z.number().int().min(1).default(30),
+        })
+        .prefault({}),
+      /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
+      trustProxy: z.boolean().default(false),
     })
     .prefault({}),
   /** The subscriber database: a SQLite file path (relative to the site folder) or `sqlite:PATH`; default `.bulletin/bulletin.db`. */

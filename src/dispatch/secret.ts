@@ -1,3 +1,4 @@
+import { SetupError } from '../diagnostics/setup-error.js';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +18,7 @@ export interface Secrets {
 export function loadSecrets(root: string, env: NodeJS.ProcessEnv = process.env): Secrets {
   const previous = env.BULLETIN_SECRET_PREVIOUS ? [env.BULLETIN_SECRET_PREVIOUS] : [];
   if (env.BULLETIN_SECRET) return { current: env.BULLETIN_SECRET, all: [env.BULLETIN_SECRET, ...previous], generated: false };
-  if (env.NODE_ENV === 'production') throw new Error('BULLETIN_SECRET is not set; in production Bulletin will not sign links with a made-up key.');
+  if (env.NODE_ENV === 'production') throw new SetupError('BULLETIN_SECRET is not set; in production Bulletin will not sign links with a made-up key. Set it to a long random value (e.g. `openssl rand -base64 32`), and keep it: links in mail already sent are signed with it.');
   const file = join(root, '.bulletin', 'secret');
   try {
     const kept = readFileSync(file, 'utf8').trim();

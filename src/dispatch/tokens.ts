@@ -8,6 +8,8 @@ export interface TokenPayload {
   list: string;
   /** Seconds since the epoch. */
   issuedAt: number;
+  /** Binds a single-use link to its row (a confirmation). */
+  nonce?: string;
 }
 
 /**
@@ -16,7 +18,8 @@ export interface TokenPayload {
  * algorithm negotiation we must then turn off.
  */
 export function signToken(secret: string, payload: TokenPayload): string {
-  const body = Buffer.from(JSON.stringify([payload.purpose, payload.email, payload.list, payload.issuedAt])).toString('base64url');
+  const fields = [payload.purpose, payload.email, payload.list, payload.issuedAt, ...(payload.nonce ? [payload.nonce] : [])];
+  const body = Buffer.from(JSON.stringify(fields)).toString('base64url');
   return `${body}.${mac(secret, body)}`;
 }
 
@@ -41,11 +44,12 @@ export function verifyToken(secrets: readonly string[], token: string, purpose: 
   } catch {
     return { ok: false, reason: 'malformed' };
   }
-  if (!Array.isArray(fields) || fields.length !== 4) return { ok: false, reason: 'malformed' };
-  const [tokenPurpose, email, list, issuedAt] = fields as [TokenPurpose, string, string, number];
+  if (!Array.isArray(fields) || (fields.length !== 4 && fields.length !== 5)) return { ok: false, reason: 'malformed' };
+  const [tokenPurpose, email, list, issuedAt, nonce] = fields as [TokenPurpose, string, string, number, string | undefined];
+  if (typeof email !== 'string' || typeof list !== 'string' || (nonce !== undefined && typeof nonce !== 'string')) return { ok: false, reason: 'malformed' };
   if (tokenPurpose !== purpose) return { ok: false, reason: 'wrong-purpose' };
   if (typeof issuedAt !== 'number' || now - issuedAt > maxAgeSeconds || issuedAt - now > 300) return { ok: false, reason: 'expired' };
-  return { ok: true, payload: { purpose: tokenPurpose, email, list, issuedAt } };
+  return { ok: true, payload: { purpose: tokenPurpose, email, list, issuedAt, ...(nonce ? { nonce } : {}) } };
 }
 
 function mac(secret: string, body: string): string {

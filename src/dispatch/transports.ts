@@ -59,15 +59,28 @@ export function smtpTransport(options: SmtpOptions): Transport {
  * `.bulletin/outbox/ISSUE/LIST/`, exactly the bytes SMTP would have carried.
  */
 export function outboxTransport(dir: string, issue: string, list: string): Transport {
+  return folderTransport(join(dir, issue, list), (to) => `${safeName(to)}.eml`);
+}
+
+/** Mail the subscription service sends (confirmations), under `.bulletin/outbox/service/`, oldest first by name. */
+export function serviceOutboxTransport(dir: string): Transport {
+  let sequence = 0;
+  return folderTransport(join(dir, 'service'), (to) => `${new Date().toISOString().replace(/[:.]/g, '-')}-${String(sequence++).padStart(4, '0')}-${safeName(to)}.eml`);
+}
+
+function safeName(address: string): string {
+  return address.replace(/[^a-z0-9@._+-]/gi, '_');
+}
+
+function folderTransport(folder: string, fileName: (to: string) => string): Transport {
   const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
-  const folder = join(dir, issue, list);
   return {
     name: `outbox ${folder}`,
     async send(message) {
       const info = (await composer.sendMail(message)) as { message: Buffer };
       const to = typeof message.to === 'string' ? message.to : (message.to as { address: string }).address;
       await mkdir(folder, { recursive: true });
-      const file = join(folder, `${to.replace(/[^a-z0-9@._+-]/gi, '_')}.eml`);
+      const file = join(folder, fileName(to));
       await writeFile(`${file}.tmp`, info.message);
       await rename(`${file}.tmp`, file);
       return { response: `250 written to ${file}` };

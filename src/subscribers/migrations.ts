@@ -52,4 +52,13 @@ export const MIGRATIONS: readonly string[] = [
   // pending row of a send at each claim (which made a 20,000-message send quadratic).
   `CREATE INDEX deliveries_pending ON deliveries(issue, list_id, state, email);
    DROP INDEX deliveries_by_state;`,
+  // 4: double opt-in. One row per confirmation email: the token carries the nonce, the row the
+  // lists asked for; `used_at` makes each link single-use.
+  `CREATE TABLE confirmations (
+     nonce TEXT PRIMARY KEY,
+     email TEXT NOT NULL,
+     lists TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     used_at TEXT
+   );`,
 ];

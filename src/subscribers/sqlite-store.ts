@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -90,6 +91,41 @@ export class SqliteSubscriberStore implements SubscriberStore {
       "SELECT s.email, s.name FROM subscribers s JOIN memberships m ON m.subscriber_id = s.id WHERE m.list_id = ? AND m.status = 'subscribed' AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email = s.email) ORDER BY s.email",
     );
     for (const row of query.iterate(list) as Iterable<{ email: string; name: string | null }>) yield row;
+  }
+
+  async requestSubscription(subscriber: NewSubscriber, lists: readonly string[], consent: ConsentSource): Promise<{ nonce: string; alreadySubscribed: boolean }> {
+    const at = consent.at ?? new Date().toISOString();
+    const nonce = randomBytes(16).toString('base64url');
+    return this.db.transaction(() => {
+      for (const list of lists) this.upsert(list, subscriber, 'pending', consent.source, at);
+      this.sql('INSERT INTO confirmations (nonce, email, lists, created_at) VALUES (?, ?, ?, ?)').run(nonce, subscriber.email, JSON.stringify(lists), at);
+      const alreadySubscribed = lists.every((list) => this.membership(subscriber.email, list) === 'subscribed') && !this.sql('SELECT 1 FROM suppressions WHERE email = ?').get(subscriber.email);
+      return { nonce, alreadySubscribed };
+    })();
+  }
+
+  async confirmSubscription(nonce: string, email: string, consent: ConsentSource): Promise<{ outcome: 'confirmed'; lists: string[] } | { outcome: 'used' | 'unknown' }> {
+    const at = consent.at ?? new Date().toISOString();
+    return this.db.transaction(() => {
+      const row = this.sql('SELECT email, lists, used_at FROM confirmations WHERE nonce = ?').get(nonce) as { email: string; lists: string; used_at: string | null } | undefined;
+      if (!row || row.email !== email) return { outcome: 'unknown' as const };
+      if (row.used_at) return { outcome: 'used' as const };
+      this.sql('UPDATE confirmations SET used_at = ? WHERE nonce = ?').run(at, nonce);
+      // Confirming from the mailbox is the clearest consent there is: it lifts an earlier "no".
+      this.sql('DELETE FROM suppressions WHERE email = ?').run(email);
+      const lists = JSON.parse(row.lists) as string[];
+      for (const list of lists) {
+        if (this.membership(email, list) === 'subscribed') continue;
+        const id = (this.sql('SELECT id FROM subscribers WHERE email = ?').get(email) as { id: number }).id;
+        this.sql('UPDATE memberships SET status = ?, status_at = ?, status_source = ? WHERE subscriber_id = ? AND list_id = ?').run('subscribed', at, consent.source, id, list);
+        this.log(id, list, 'subscribed', at, consent.source);
+      }
+      return { outcome: 'confirmed' as const, lists };
+    })();
+  }
+
+  async memberships(email: string): Promise<{ list: string; status: ListStatus }[]> {
+    return this.sql('SELECT m.list_id AS list, m.status FROM subscribers s JOIN memberships m ON m.subscriber_id = s.id WHERE s.email = ? ORDER BY m.list_id').all(email) as { list: string; status: ListStatus }[];
   }
 
   async counts(): Promise<StatusCount[]> {

@@ -60,6 +60,15 @@ export interface SubscriberStore {
   isSendable(email: string, list: string): Promise<boolean>;
   /** Everyone a send to the list goes to: subscribed there and not suppressed; streamed. */
   recipients(list: string): AsyncIterable<{ email: string; name: string | null }>;
+  /**
+   * A subscribe form was sent: the address becomes pending on each list it is new to (a "no" or
+   * a subscription already there stays as it is), and a single-use confirmation is recorded.
+   */
+  requestSubscription(subscriber: NewSubscriber, lists: readonly string[], consent: ConsentSource): Promise<{ nonce: string; alreadySubscribed: boolean }>;
+  /** Spends a confirmation: the address is subscribed to the lists it asked for (double opt-in), lifting an earlier "no". */
+  confirmSubscription(nonce: string, email: string, consent: ConsentSource): Promise<{ outcome: 'confirmed'; lists: string[] } | { outcome: 'used' | 'unknown' }>;
+  /** Every list the address is on, with its status. */
+  memberships(email: string): Promise<{ list: string; status: ListStatus }[]>;
   counts(): Promise<StatusCount[]>;
   /** Streams, so 100,000 subscribers never sit in memory at once. */
   subscribers(list?: string): AsyncIterable<SubscriberRecord>;

@@ -2,7 +2,6 @@ import { existsSync, watch } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { formatDiagnostic } from '../../diagnostics/format.js';
-import { serveSite } from '../../server/static-site.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
 import { say, shortPath } from '../io.js';
 import type { GlobalOptions } from '../main.js';
@@ -10,7 +9,7 @@ import type { GlobalOptions } from '../main.js';
 export function registerServe(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
   program
     .command('serve')
-    .description('serve the built web archive (dist/site/) on this machine')
+    .description('serve the web archive (dist/site/) and the subscription pages: subscribe, confirm, unsubscribe, preferences')
     .option('--port <n>', 'port to listen on (0 picks a free one)', '8080')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--out <dir>', 'the build folder', 'dist')
@@ -28,14 +27,39 @@ export function registerServe(program: Command, run: (action: () => Promise<numb
           say(`There is no built archive in ${shortPath(siteDir)}/. Run \`bulletin build\` first, or \`bulletin serve --watch\`.`);
           return EXIT_FAILED;
         }
-        const server = await serveSite(siteDir, port, options.host);
-        const address = server.address();
-        const actualPort = typeof address === 'object' && address ? address.port : port;
-        say(`Serving the archive from ${shortPath(siteDir)}/ at http://${options.host === '0.0.0.0' ? 'localhost' : options.host}:${actualPort}/ (Ctrl-C stops)`);
+        const { loadConfig } = await import('../../content/config.js');
+        const loaded = await loadConfig(root);
+        if (!loaded.config) {
+          for (const problem of loaded.problems) say(`${formatDiagnostic(problem)}\n`);
+          return EXIT_FAILED;
+        }
+        const config = loaded.config;
+        const { loadSecrets } = await import('../../dispatch/secret.js');
+        const secrets = loadSecrets(root);
+        if (secrets.generated) say('warning: BULLETIN_SECRET is not set; links are signed with a development key kept in .bulletin/secret. Set BULLETIN_SECRET in production.');
+        const { smtpTransport, serviceOutboxTransport } = await import('../../dispatch/transports.js');
+        const mailer = process.env.SMTP_URL ? smtpTransport({ url: process.env.SMTP_URL, connections: 1 }) : serviceOutboxTransport(join(root, '.bulletin', 'outbox'));
+        const { openSubscriberStore } = await import('../../subscribers/open-store.js');
+        const { templatesFor } = await import('../../build/pipeline.js');
+        const { createService } = await import('../../service/app.js');
+        const store = openSubscriberStore(root, config);
+        const app = await createService({ config, siteDir, templatesDir: templatesFor(root, config, loaded.path), store, secrets, mailer });
+        const address = await app.listen({ port, host: options.host });
+        const origin = address.replace('0.0.0.0', 'localhost').replace(/\/$/, '');
+        say(`Serving at ${origin}/ (Ctrl-C stops)`);
+        say(`  the archive        ${origin}/`);
+        say(`  subscribe          ${origin}/subscribe`);
+        say(`  health             ${origin}/healthz`);
+        say(`  confirmation mail  ${mailer.name}`);
+        if (config.site.baseUrl.replace(/\/$/, '') !== origin) say(`  links in mail lead to ${config.site.baseUrl} (site.baseUrl; BULLETIN_BASE_URL overrides it)`);
         await new Promise<void>((done) => {
           const stop = () => {
+            say('Stopping: finishing the requests in flight.');
             stopWatching?.();
-            server.close(() => done());
+            void app
+              .close()
+              .then(() => Promise.all([store.close(), mailer.close()]))
+              .finally(() => done());
           };
           process.once('SIGINT', stop);
           process.once('SIGTERM', stop);

@@ -1,0 +1,23 @@
+import type { Config } from '../content/model.js';
+
+export interface SubscribeFormView {
+  action: string;
+  values: { email?: string; name?: string };
+  errors: { form?: string; email?: string; lists?: string };
+  lists: { id: string; name: string; description?: string; checked: boolean }[];
+}
+
+/**
+ * The subscribe form as the templates see it: on the archive's subscribe page (posting to the
+ * service) and on the service's own pages (with the values and errors of a rejected post).
+ * Only public lists are offered; with one, it comes ticked.
+ */
+export function subscribeFormView(config: Config, action: string, chosen: readonly string[] = [], values: SubscribeFormView['values'] = {}, errors: SubscribeFormView['errors'] = {}): SubscribeFormView {
+  const lists = config.lists.filter((l) => l.public);
+  return {
+    action,
+    values,
+    errors,
+    lists: lists.map((l) => ({ id: l.id, name: l.name, ...(l.description ? { description: l.description } : {}), checked: lists.length === 1 || chosen.includes(l.id) })),
+  };
+}

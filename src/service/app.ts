@@ -1,0 +1,115 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Writable } from 'node:stream';
+import formBody from '@fastify/formbody';
+import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { loadSiteTemplates } from '../archive/site-templates.js';
+import type { Config } from '../content/model.js';
+import type { Secrets } from '../dispatch/secret.js';
+import type { Transport } from '../dispatch/transports.js';
+import type { SubscriberStore } from '../subscribers/store.js';
+import type { ServiceContext } from './context.js';
+import { linkRoutes } from './link-routes.js';
+import { Pages } from './render.js';
+import { addSecurityHeaders, logSerializers } from './security.js';
+import { subscribeRoutes, tooMany } from './subscribe-routes.js';
+
+export interface ServiceOptions {
+  config: Config;
+  /** The built archive (dist/site/), served as it is. */
+  siteDir: string;
+  /** The site's templates folder (pipeline.ts `templatesFor`). */
+  templatesDir: string;
+  store: SubscriberStore;
+  secrets: Secrets;
+  mailer: Transport;
+  /** Where the JSON log lines go (default stdout); `false` for none. */
+  log?: Writable | false;
+  now?: () => number;
+}
+
+const HOUR = 3_600_000;
+
+/**
+ * `bulletin serve`: the archive, and the subscription pages over the same store the sender
+ * uses. The order a request meets things: security headers, rate limits, body parsing (forms,
+ * or multipart for one-click unsubscribes; 16 KB at most), the route, and for everything else
+ * the static archive.
+ */
+export async function createService(options: ServiceOptions): Promise<FastifyInstance> {
+  const { config } = options;
+  const app = Fastify({
+    // Our serializers leave out stack traces on purpose, which fastify's types do not foresee.
+    logger: (options.log === false ? false : { level: 'info', serializers: logSerializers, ...(options.log ? { stream: options.log } : {}) }) as FastifyServerOptions['logger'],
+    bodyLimit: 16 * 1024,
+    trustProxy: config.service.trustProxy,
+    // On close: stop accepting, let requests in flight finish, drop idle keep-alive connections.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+  app.addHook('onRequest', addSecurityHeaders);
+  await app.register(rateLimit, { global: false });
+  await app.register(formBody, { bodyLimit: 16 * 1024 });
+  await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { files: 0, fields: 20, fieldSize: 4096, parts: 20 } });
+
+  const templates = await loadSiteTemplates(options.templatesDir);
+  const pages = new Pages(templates, config);
+  const badLinks = app.createRateLimit({ max: config.service.limits.badLinksPerAddressPerHour, timeWindow: HOUR });
+  const context: ServiceContext = {
+    app,
+    config,
+    store: options.store,
+    secrets: options.secrets,
+    mailer: options.mailer,
+    pages,
+    now: options.now ?? Date.now,
+    async badLink(request, reply) {
+      const limit = await badLinks(request);
+      if (limit.isAllowed || !limit.isExceeded) return true;
+      tooMany(context, reply, limit.ttlInSeconds);
+      return false;
+    },
+  };
+
+  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+    if (status === 429) return tooMany(context, reply, Number(reply.getHeader('retry-after')) || 60);
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    const title = status === 413 ? 'That was too much to send' : status >= 500 ? 'Something went wrong' : 'That did not work';
+    const detail = status >= 500 ? 'Nothing was changed. Please try again in a minute.' : status === 413 ? 'The form was larger than this site accepts.' : 'The request was not in a form this site understands.';
+    return pages.notice(reply, status, { title, paragraphs: [detail], next: { href: '/', text: 'Back to the bulletins' } });
+  });
+
+  app.get('/healthz', async (_request, reply) => {
+    try {
+      await options.store.isSuppressed('healthz@example.invalid');
+      return reply.header('cache-control', 'no-store').send({ status: 'ok' });
+    } catch {
+      return reply.code(503).header('cache-control', 'no-store').send({ status: 'unavailable', reason: 'the subscriber store does not answer' });
+    }
+  });
+
+  subscribeRoutes(context);
+  linkRoutes(context);
+
+  await app.register(fastifyStatic, {
+    root: options.siteDir,
+    prefix: '/',
+    index: ['index.html'],
+    redirect: true,
+    cacheControl: false,
+    serveDotFiles: false,
+    setHeaders(response, path) {
+      // Pages change with every build: always revalidate (ETag). Other files may be kept a while.
+      response.header('cache-control', path.endsWith('.html') ? 'no-cache' : 'public, max-age=3600');
+    },
+  });
+  app.setNotFoundHandler(async (_request, reply) => {
+    const page = await readFile(join(options.siteDir, '404.html'), 'utf8').catch(() => '<!doctype html><title>Not found</title><h1>Not found</h1>');
+    return reply.code(404).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-cache').send(page);
+  });
+  return app;
+}

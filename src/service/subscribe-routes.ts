@@ -1,0 +1,112 @@
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { subscribeFormView } from '../archive/subscribe-form.js';
+import { normalizeAddress } from '../subscribers/address.js';
+import { tokenFrom, type ServiceContext } from './context.js';
+import { alreadySubscribedMessage, confirmationMessage } from './mail.js';
+import { listNames } from './render.js';
+
+const HOUR = 3_600_000;
+
+/** A value the browser sends once or several times (checkboxes) as a list. */
+const many = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
+
+const subscribeBody = z.strictObject({
+  email: z.string().max(320).default(''),
+  name: z.string().max(200).optional(),
+  lists: many.pipe(z.array(z.string().max(64)).max(20)).optional(),
+  /** A field people never see: a bot that fills it in is told "check your inbox" and nothing happens. */
+  website: z.string().max(200).optional(),
+});
+
+const confirmBody = z.strictObject({ token: z.string().max(2000) });
+
+/** Subscribe (double opt-in) and confirm. */
+export function subscribeRoutes(context: ServiceContext): void {
+  const { app, config, store, pages } = context;
+  const limits = config.service.limits;
+  const perEmail = app.createRateLimit({ max: limits.confirmationsPerEmailPerDay, timeWindow: 24 * HOUR, keyGenerator: (request) => `email:${(request as { subscriberEmail?: string }).subscriberEmail}` });
+
+  const form = (reply: FastifyReply, status: number, chosen: string[] = [], values = {}, errors = {}) =>
+    pages.send(reply, status, 'subscribe', 'Subscribe', { form: subscribeFormView(config, '/subscribe', chosen, values, errors) });
+
+  app.get('/subscribe', (_request, reply) => form(reply, 200));
+
+  app.post('/subscribe', { config: { rateLimit: { max: limits.subscribePerAddressPerHour, timeWindow: HOUR } } }, async (request, reply) => {
+    const parsed = subscribeBody.safeParse(request.body ?? {});
+    if (!parsed.success) return form(reply, 400, [], {}, { form: 'The form was not sent as expected. Please fill it in again.' });
+    const { email: rawEmail, name: rawName, lists: asked = [], website } = parsed.data;
+    const name = rawName?.replace(/\s+/g, ' ').trim() || undefined;
+    const values = { email: rawEmail, ...(name ? { name } : {}) };
+    const publicLists = config.lists.filter((l) => l.public).map((l) => l.id);
+    const lists = asked.length === 0 && publicLists.length === 1 ? publicLists : [...new Set(asked)];
+    const address = normalizeAddress(rawEmail);
+    const errors: { email?: string; lists?: string } = {};
+    if (!address.ok) errors.email = rawEmail.trim() === '' ? 'Enter your email address.' : `This email address ${address.reason}. Enter it like name@example.org.`;
+    if (lists.length === 0) errors.lists = 'Choose at least one list.';
+    else if (lists.some((id) => !publicLists.includes(id))) errors.lists = 'Choose from the lists shown.';
+    if (errors.email || errors.lists) return form(reply, 400, lists, values, errors);
+    if (website) return checkYourInbox(context, reply);
+    const email = (address as { address: string }).address;
+    (request as { subscriberEmail?: string }).subscriberEmail = email;
+    const allowed = await perEmail(request);
+    if (!allowed.isAllowed && allowed.isExceeded) return tooMany(context, reply, allowed.ttlInSeconds);
+
+    const { nonce, alreadySubscribed } = await store.requestSubscription({ email, ...(name ? { name } : {}) }, lists, { source: 'form', at: new Date(context.now()).toISOString() });
+    const message = alreadySubscribed ? alreadySubscribedMessage(config, context.secrets.current, email, lists[0]!, context.now()) : confirmationMessage(config, context.secrets.current, email, nonce, context.now());
+    // Not awaited: the answer must not take longer for one kind of address than another.
+    context.mailer.send(message).then(
+      () => request.log.info({ event: alreadySubscribed ? 'already-subscribed-sent' : 'confirmation-sent' }, 'subscription email sent'),
+      (error: Error) => request.log.error({ event: 'confirmation-failed', err: error }, 'the subscription email could not be sent'),
+    );
+    return checkYourInbox(context, reply);
+  });
+
+  app.get('/confirm', async (request, reply) => {
+    const token = (request.query as { token?: unknown }).token;
+    const payload = await tokenFrom(context, request, reply, token, 'confirm');
+    if (!payload) return reply;
+    return pages.send(reply, 200, 'confirm', 'Confirm your subscription', { email: payload.email, token, action: '/confirm' });
+  });
+
+  app.post('/confirm', async (request, reply) => {
+    const body = confirmBody.safeParse(request.body ?? {});
+    const payload = await tokenFrom(context, request, reply, body.success ? body.data.token : undefined, 'confirm');
+    if (!payload) return reply;
+    const result = await store.confirmSubscription(payload.nonce ?? '', payload.email, { source: 'double-opt-in', at: new Date(context.now()).toISOString() });
+    if (result.outcome === 'confirmed') {
+      request.log.info({ event: 'confirmed', lists: result.lists }, 'subscription confirmed');
+      return pages.notice(reply, 200, {
+        title: 'You are subscribed',
+        paragraphs: [`${payload.email} will get ${listNames(result.lists.map((id) => pages.listName(id)))} from the next issue.`, 'Every bulletin has a link at the bottom to change your lists or leave.'],
+        next: { href: '/', text: 'Read the latest bulletins' },
+      });
+    }
+    if (!(await context.badLink(request, reply))) return reply;
+    return pages.notice(reply, result.outcome === 'used' ? 410 : 400, {
+      title: result.outcome === 'used' ? 'This link has already been used' : 'This link does not work',
+      paragraphs: [result.outcome === 'used' ? 'Each confirmation link works once. If you pressed the button before, you are subscribed.' : 'Subscribe again to get a fresh confirmation email.'],
+      next: { href: '/subscribe', text: 'Go to the subscribe page' },
+    });
+  });
+}
+
+function checkYourInbox(context: ServiceContext, reply: FastifyReply): FastifyReply {
+  return context.pages.notice(reply, 200, {
+    title: 'Check your inbox',
+    paragraphs: [
+      'We have sent an email to the address you gave. Open the link in it to confirm: nothing is sent to you until you do.',
+      'If it has not arrived in a few minutes, look in your spam folder.',
+    ],
+    next: { href: '/', text: 'Back to the bulletins' },
+  });
+}
+
+export function tooMany(context: ServiceContext, reply: FastifyReply, retryAfterSeconds: number): FastifyReply {
+  reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterSeconds))));
+  return context.pages.notice(reply, 429, {
+    title: 'Too many tries',
+    paragraphs: [`Please wait ${Math.max(1, Math.ceil(retryAfterSeconds / 60))} minute(s) and try again.`],
+  });
+}
+
