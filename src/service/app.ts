@@ -104,7 +104,7 @@ export async function createService(options: ServiceOptions): Promise<FastifyIns
     serveDotFiles: false,
     setHeaders(response, path) {
       // Pages change with every build: always revalidate (ETag). Other files may be kept a while.
-      response.header('cache-control', path.endsWith('.html') ? 'no-cache' : 'public, max-age=3600');
+      response.setHeader('cache-control', path.endsWith('.html') ? 'no-cache' : 'public, max-age=3600');
     },
   });
   app.setNotFoundHandler(async (_request, reply) => {

@@ -1,0 +1,123 @@
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { simpleParser } from 'mailparser';
+import { runPipeline, templatesFor } from '../../src/build/pipeline.js';
+import { loadConfig } from '../../src/content/config.js';
+import type { Config } from '../../src/content/model.js';
+import { serviceOutboxTransport } from '../../src/dispatch/transports.js';
+import { createService } from '../../src/service/app.js';
+import { SqliteSubscriberStore } from '../../src/subscribers/sqlite-store.js';
+import { repoRoot } from './cli.js';
+
+export const SECRET = 'service-test-secret';
+export const PREVIOUS_SECRET = 'service-test-secret-before-rotation';
+
+export interface TestService {
+  origin: string;
+  root: string;
+  config: Config;
+  store: SqliteSubscriberStore;
+  app: FastifyInstance;
+  /** Every JSON log line the service wrote. */
+  logs: string[];
+  /** The service's mail, oldest first, parsed. */
+  mail(): Promise<{ to: string; subject: string; text: string; html: string; headers: Map<string, unknown> }[]>;
+  /** The first http(s) link in the text part of the newest mail to `to`. */
+  linkIn(to: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+let built: { dir: string } | undefined;
+
+/** The sample archive, built once per test file into a temp folder. */
+async function archive(): Promise<string> {
+  if (!built) {
+    const dir = mkdtempSync(join(tmpdir(), 'bulletin-service-site-'));
+    const dates = readdirSync(join(repoRoot, 'bulletins')).filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d));
+    const report = await runPipeline({ root: repoRoot, dates, write: true, site: true, outDir: dir, cache: false });
+    if (!report.site) throw new Error('the sample archive did not build');
+    built = { dir };
+  }
+  return join(built.dir, 'site');
+}
+
+/**
+ * The real service on 127.0.0.1 and a free port, over a fresh SQLite file, with the outbox for
+ * its mail and the sample archive; links in mail lead back to it.
+ */
+export async function startService(adjust: (config: Config) => void = () => undefined, now?: () => number): Promise<TestService> {
+  const root = mkdtempSync(join(tmpdir(), 'bulletin-service-'));
+  cpSync(join(repoRoot, 'bulletin.config.yaml'), join(root, 'bulletin.config.yaml'));
+  const loaded = await loadConfig(root);
+  const config = loaded.config!;
+  adjust(config);
+  const store = new SqliteSubscriberStore(join(root, '.bulletin', 'bulletin.db'));
+  const logs: string[] = [];
+  const log = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs.push(...chunk.toString().split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const outbox = join(root, '.bulletin', 'outbox');
+  const app = await createService({
+    config,
+    siteDir: await archive(),
+    templatesDir: templatesFor(repoRoot, config, loaded.path),
+    store,
+    secrets: { current: SECRET, all: [SECRET, PREVIOUS_SECRET], generated: false },
+    mailer: serviceOutboxTransport(outbox),
+    log,
+    ...(now ? { now } : {}),
+  });
+  const origin = (await app.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
+  config.site.baseUrl = `${origin}/`;
+  const mail = async () => {
+    const folder = join(outbox, 'service');
+    let names: string[] = [];
+    try {
+      names = readdirSync(folder).filter((n) => n.endsWith('.eml')).sort();
+    } catch {
+      return [];
+    }
+    return Promise.all(
+      names.map(async (name) => {
+        const parsed = await simpleParser(readFileSync(join(folder, name)));
+        return { to: (parsed.to as { text: string }).text, subject: parsed.subject ?? '', text: parsed.text ?? '', html: String(parsed.html), headers: parsed.headers };
+      }),
+    );
+  };
+  return {
+    origin,
+    root,
+    config,
+    store,
+    app,
+    logs,
+    mail,
+    async linkIn(to) {
+      // The mail is sent after the page answers: wait for it a moment.
+      for (let i = 0; i < 100; i++) {
+        const found = (await mail()).filter((m) => m.to === to).at(-1);
+        const link = found?.text.match(/https?:\/\/\S+/)?.[0];
+        if (link) return link;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      throw new Error(`no mail with a link to ${to}`);
+    },
+    async close() {
+      await app.close();
+      await store.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Removes the archive built for this test file. */
+export function removeArchive(): void {
+  if (built) rmSync(built.dir, { recursive: true, force: true });
+  built = undefined;
+}

@@ -1,0 +1,267 @@
+import { connect } from 'node:net';
+import { signToken, type TokenPayload } from '../src/dispatch/tokens.js';
+import { PREVIOUS_SECRET, removeArchive, SECRET, startService, type TestService } from './helpers/service.js';
+
+const DAY = 86_400;
+let service: TestService;
+
+afterEach(async () => service?.close());
+afterAll(() => removeArchive());
+
+const form = (fields: Record<string, string | string[]>) => {
+  const body = new URLSearchParams();
+  for (const [key, value] of Object.entries(fields)) for (const v of [value].flat()) body.append(key, v);
+  return body;
+};
+const post = (path: string, body: URLSearchParams | FormData | string, headers: Record<string, string> = {}) =>
+  fetch(`${service.origin}${path}`, { method: 'POST', body, headers, redirect: 'manual' });
+const get = (path: string, headers: Record<string, string> = {}) => fetch(`${service.origin}${path}`, { headers, redirect: 'manual' });
+const token = (payload: Omit<TokenPayload, 'issuedAt'> & { issuedAt?: number }, secret = SECRET) =>
+  signToken(secret, { issuedAt: Math.floor(Date.now() / 1000), ...payload });
+const statusOf = async (email: string, list = 'weekly') => (await service.store.memberships(email)).find((m) => m.list === list)?.status;
+
+/** An HTTP request written byte for byte, as a mail provider's one-click POST arrives. */
+function rawRequest(text: string): Promise<string> {
+  const { port } = new URL(service.origin);
+  return new Promise((resolve, reject) => {
+    // Written, not ended: the server answers and then closes (Connection: close).
+    const socket = connect(Number(port), '127.0.0.1', () => socket.write(text));
+    let answer = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => (answer += chunk));
+    socket.on('end', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
+describe('subscribe', () => {
+  test('answers the same page for a new, pending, subscribed and unsubscribed address, and mails each owner what applies', async () => {
+    service = await startService();
+    await service.store.addSubscriber('weekly', { email: 'sub@example.org' }, 'subscribed', { source: 'test' });
+    await service.store.addSubscriber('weekly', { email: 'gone@example.org' }, 'subscribed', { source: 'test' });
+    await service.store.setStatus('gone@example.org', 'weekly', 'unsubscribed', { source: 'test' });
+    await post('/subscribe', form({ email: 'pending@example.org', lists: 'weekly' }));
+
+    const answers: { status: number; body: string }[] = [];
+    for (const email of ['new@example.org', 'pending@example.org', 'sub@example.org', 'gone@example.org']) {
+      const response = await post('/subscribe', form({ email, name: 'A Reader', lists: 'weekly' }));
+      answers.push({ status: response.status, body: await response.text() });
+    }
+    expect(answers.every((a) => a.status === 200 && a.body === answers[0]!.body)).toBe(true);
+    expect(answers[0]!.body).toContain('<h1>Check your inbox</h1>');
+
+    // Nobody is subscribed by the form alone; a "no" stays a no until confirmed.
+    expect(await statusOf('new@example.org')).toBe('pending');
+    expect(await statusOf('gone@example.org')).toBe('unsubscribed');
+    await service.linkIn('gone@example.org');
+    const mail = await service.mail();
+    const subjects = (to: string) => mail.filter((m) => m.to === to).map((m) => m.subject);
+    expect(subjects('new@example.org')).toEqual(['Confirm your subscription to the West Yorkshire and Harrogate Health and Care Partnership bulletin']);
+    expect(subjects('sub@example.org')).toEqual(['You already get the West Yorkshire and Harrogate Health and Care Partnership bulletin']);
+    expect(subjects('gone@example.org')[0]).toMatch(/^Confirm your subscription/);
+    expect(mail.find((m) => m.to === 'new@example.org')!.headers.get('auto-submitted')).toBe('auto-generated');
+  });
+
+  test('rejects bad input with the form and a message, and a filled trap field quietly does nothing', async () => {
+    service = await startService();
+    const bad = await post('/subscribe', form({ email: 'not an address', lists: 'weekly' }));
+    expect(bad.status).toBe(400);
+    const page = await bad.text();
+    expect(page).toMatch(/aria-invalid="true" aria-describedby="subscribe-email-error"/);
+    expect(page).toContain('value="not an address"');
+    expect((await post('/subscribe', form({ email: 'ann@example.org', lists: 'leaders' }))).status).toBe(400);
+    expect((await post('/subscribe', form({ email: 'ann@example.org', lists: 'weekly', extra: 'x' }))).status).toBe(400);
+    expect((await post('/subscribe', form({ email: 'a\r\nBcc: x@example.org', lists: 'weekly' }))).status).toBe(400);
+    // With one public list, not ticking it still means that list.
+    expect((await post('/subscribe', form({ email: 'one@example.org' }))).status).toBe(200);
+    expect(await statusOf('one@example.org')).toBe('pending');
+
+    const trapped = await post('/subscribe', form({ email: 'bot@example.org', lists: 'weekly', website: 'http://spam.example' }));
+    expect(trapped.status).toBe(200);
+    expect(await trapped.text()).toContain('Check your inbox');
+    expect(await service.store.memberships('bot@example.org')).toEqual([]);
+  });
+});
+
+describe('confirm', () => {
+  test('the link shows a button; only the POST confirms, once; bad tokens are refused', async () => {
+    service = await startService();
+    await post('/subscribe', form({ email: 'ann@example.org', lists: 'weekly' }));
+    const link = new URL(await service.linkIn('ann@example.org'));
+    const confirmToken = link.searchParams.get('token')!;
+    const shown = await get(`${link.pathname}${link.search}`);
+    expect(shown.status).toBe(200);
+    expect(await shown.text()).toContain('<button type="submit">Confirm my subscription</button>');
+    expect(await statusOf('ann@example.org')).toBe('pending');
+
+    const confirmed = await post('/confirm', form({ token: confirmToken }));
+    expect(confirmed.status).toBe(200);
+    expect(await confirmed.text()).toContain('You are subscribed');
+    expect(await statusOf('ann@example.org')).toBe('subscribed');
+    expect((await post('/confirm', form({ token: confirmToken }))).status).toBe(410);
+
+    const nonce = JSON.parse(Buffer.from(confirmToken.split('.')[0]!, 'base64url').toString())[4] as string;
+    const refused = {
+      forged: `${confirmToken.slice(0, -4)}AAAA`,
+      expired: token({ purpose: 'confirm', email: 'ann@example.org', list: '*', nonce, issuedAt: Math.floor(Date.now() / 1000) - 8 * DAY }),
+      wrongPurpose: token({ purpose: 'unsubscribe', email: 'ann@example.org', list: 'weekly' }),
+      otherAddress: token({ purpose: 'confirm', email: 'eve@example.org', list: '*', nonce }),
+      garbage: 'x'.repeat(50),
+    };
+    for (const [name, bad] of Object.entries(refused)) {
+      const response = await post('/confirm', form({ token: bad }));
+      expect([name, response.status]).toEqual([name, 400]);
+    }
+    expect(await (await post('/confirm', form({ token: refused.expired }))).text()).toContain('This link has expired');
+  });
+});
+
+describe('one-click unsubscribe (RFC 8058)', () => {
+  const unsubscribeToken = (over: Partial<TokenPayload> = {}, secret = SECRET) => token({ purpose: 'unsubscribe', email: 'ann@example.org', list: 'weekly', ...over }, secret);
+
+  beforeEach(async () => {
+    service = await startService();
+    await service.store.addSubscriber('weekly', { email: 'ann@example.org' }, 'subscribed', { source: 'test' });
+  });
+
+  test('a provider POST, form-urlencoded, answers 200 and unsubscribes; repeating it changes nothing', async () => {
+    const path = `/unsubscribe?token=${unsubscribeToken()}`;
+    const request = (body: string) =>
+      `POST ${path} HTTP/1.1\r\nHost: bulletin.example\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`;
+    const first = await rawRequest(request('List-Unsubscribe=One-Click'));
+    expect(first).toMatch(/^HTTP\/1\.1 200 /);
+    expect(first).not.toMatch(/set-cookie/i);
+    expect(await statusOf('ann@example.org')).toBe('unsubscribed');
+    expect((await rawRequest(request('List-Unsubscribe=One-Click'))).startsWith('HTTP/1.1 200 ')).toBe(true);
+    expect(await statusOf('ann@example.org')).toBe('unsubscribed');
+  });
+
+  test('a provider POST, multipart/form-data, works the same', async () => {
+    const boundary = '----bulletin7MA4YWxkTrZu0gW';
+    const body = `--${boundary}\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--${boundary}--\r\n`;
+    const answer = await rawRequest(
+      `POST /unsubscribe?token=${unsubscribeToken()} HTTP/1.1\r\nHost: bulletin.example\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(await statusOf('ann@example.org')).toBe('unsubscribed');
+  });
+
+  test('opening the link never unsubscribes; a link signed with the previous key still works', async () => {
+    const page = await get(`/unsubscribe?token=${unsubscribeToken()}`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<button type="submit">Unsubscribe</button>');
+    expect(await statusOf('ann@example.org')).toBe('subscribed');
+    const rotated = await post(`/unsubscribe?token=${unsubscribeToken({}, PREVIOUS_SECRET)}`, form({ 'List-Unsubscribe': 'One-Click' }));
+    expect(rotated.status).toBe(200);
+    expect(await statusOf('ann@example.org')).toBe('unsubscribed');
+  });
+
+  test('forged, expired, wrong-purpose and wrong-list tokens, and a POST without One-Click, change nothing', async () => {
+    const refused = {
+      forged: unsubscribeToken({}, 'another-secret'),
+      expired: unsubscribeToken({ issuedAt: Math.floor(Date.now() / 1000) - 366 * DAY }),
+      wrongPurpose: token({ purpose: 'confirm', email: 'ann@example.org', list: 'weekly' }),
+      wrongList: unsubscribeToken({ list: 'no-such-list' }),
+      truncated: unsubscribeToken().slice(0, 30),
+    };
+    for (const [name, bad] of Object.entries(refused)) {
+      const response = await post(`/unsubscribe?token=${bad}`, form({ 'List-Unsubscribe': 'One-Click' }));
+      expect([name, response.status]).toEqual([name, 400]);
+    }
+    // Sixty days on, a link in an old bulletin still works.
+    const old = unsubscribeToken({ issuedAt: Math.floor(Date.now() / 1000) - 61 * DAY });
+    expect((await post(`/unsubscribe?token=${old}`, form({ other: 'x' }))).status).toBe(400);
+    expect(await statusOf('ann@example.org')).toBe('subscribed');
+    expect((await post(`/unsubscribe?token=${old}`, form({ 'List-Unsubscribe': 'One-Click' }))).status).toBe(200);
+    expect(await statusOf('ann@example.org')).toBe('unsubscribed');
+  });
+});
+
+test('preferences: choose lists or leave all, from the signed link', async () => {
+  service = await startService();
+  await service.store.addSubscriber('weekly', { email: 'ann@example.org' }, 'subscribed', { source: 'test' });
+  await service.store.addSubscriber('leaders', { email: 'ann@example.org' }, 'subscribed', { source: 'test' });
+  const path = `/preferences?token=${token({ purpose: 'preferences', email: 'ann@example.org', list: 'weekly' })}`;
+  const page = await (await get(path)).text();
+  expect(page).toMatch(/id="preferences-list-weekly" name="lists" value="weekly" checked/);
+  // A private list shows only to people on it.
+  expect(page).toContain('System leaders');
+
+  const saved = await post(path, form({ lists: 'leaders', action: 'save' }));
+  expect(saved.status).toBe(200);
+  expect(await saved.text()).toContain('Saved.');
+  expect(await statusOf('ann@example.org', 'weekly')).toBe('unsubscribed');
+  expect(await statusOf('ann@example.org', 'leaders')).toBe('subscribed');
+  expect((await post(path, form({ lists: 'weekly', action: 'save' }))).status).toBe(200);
+  expect(await statusOf('ann@example.org', 'weekly')).toBe('subscribed');
+  expect((await post(path, form({ action: 'leave-all' }))).status).toBe(200);
+  expect(await service.store.memberships('ann@example.org')).toEqual([
+    { list: 'leaders', status: 'unsubscribed' },
+    { list: 'weekly', status: 'unsubscribed' },
+  ]);
+  expect((await post(path, form({ lists: 'made-up', action: 'save' }))).status).toBe(400);
+});
+
+describe('rate limits', () => {
+  test('per client address and per email address, with Retry-After', async () => {
+    service = await startService((config) => {
+      config.service.limits.subscribePerAddressPerHour = 4;
+      config.service.limits.confirmationsPerEmailPerDay = 2;
+    });
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await post('/subscribe', form({ email: 'same@example.org', lists: 'weekly' }))).status);
+    expect(statuses).toEqual([200, 200, 429]);
+    const limited = await post('/subscribe', form({ email: 'other@example.org', lists: 'weekly' }));
+    expect(limited.status).toBe(200);
+    const overIp = await post('/subscribe', form({ email: 'third@example.org', lists: 'weekly' }));
+    expect(overIp.status).toBe(429);
+    expect(Number(overIp.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await overIp.text()).toContain('Too many tries');
+  });
+
+  test('bad links are limited per client address; valid one-click unsubscribes never are', async () => {
+    service = await startService((config) => (config.service.limits.badLinksPerAddressPerHour = 3));
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await get(`/unsubscribe?token=bad${i}`)).status);
+    expect(statuses).toEqual([400, 400, 400, 429, 429]);
+    for (let i = 0; i < 10; i++) {
+      const email = `r${i}@example.org`;
+      await service.store.addSubscriber('weekly', { email }, 'subscribed', { source: 'test' });
+      expect((await post(`/unsubscribe?token=${token({ purpose: 'unsubscribe', email, list: 'weekly' })}`, form({ 'List-Unsubscribe': 'One-Click' }))).status).toBe(200);
+    }
+  });
+});
+
+test('security headers, caching, body limits, health, and logs without tokens or addresses', async () => {
+  service = await startService();
+  for (const path of ['/subscribe', '/', '/assets/site.css', '/no-such-page', '/healthz']) {
+    const response = await get(path);
+    expect([path, response.headers.get('referrer-policy')]).toEqual([path, 'no-referrer']);
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+  }
+  expect((await get('/no-such-page')).status).toBe(404);
+  const index = await get('/');
+  expect(index.headers.get('cache-control')).toBe('no-cache');
+  // fetch() marks a conditional request no-cache (as the Fetch standard says): ask as a browser revalidating does.
+  const revalidated = await rawRequest(`GET / HTTP/1.1\r\nHost: x\r\nIf-None-Match: ${index.headers.get('etag')}\r\nConnection: close\r\n\r\n`);
+  expect(revalidated).toMatch(/^HTTP\/1\.1 304 /);
+  expect((await get('/assets/site.css')).headers.get('cache-control')).toBe('public, max-age=3600');
+  expect((await get('/issues')).headers.get('location')).toBe('/issues/');
+  expect((await get('//evil.example/')).headers.get('location')).toBeNull();
+  expect(await (await get('/healthz')).json()).toEqual({ status: 'ok' });
+
+  const big = await post('/subscribe', form({ email: 'ann@example.org', name: 'x'.repeat(20_000) }));
+  expect(big.status).toBe(413);
+  expect(await big.text()).not.toMatch(/\n\s+at /);
+
+  const secretLink = token({ purpose: 'unsubscribe', email: 'ann@example.org', list: 'weekly' });
+  await get(`/unsubscribe?token=${secretLink}`);
+  await post('/subscribe', form({ email: 'logged@example.org', lists: 'weekly' }));
+  await service.linkIn('logged@example.org');
+  const log = service.logs.join('\n');
+  expect(log).toContain('"url":"/unsubscribe?token=[redacted]"');
+  expect(log).not.toContain(secretLink.split('.')[1]);
+  expect(log).not.toContain('logged@example.org');
+  expect(log).not.toMatch(/"stack"/);
+  for (const line of service.logs) expect(() => JSON.parse(line)).not.toThrow();
+});
