@@ -127,8 +127,10 @@ describe('the progress line', () => {
       progress.record('sent');
     }
     progress.finish();
-    expect(writes.length).toBe(4);
+    // The start, one line per ten seconds of thirty, and the final state.
+    expect(writes.length).toBe(5);
     expect(writes.every((w) => w.endsWith('\n') && !w.includes('\r'))).toBe(true);
+    expect(writes.at(-1)).toContain('300 of 10,000');
   });
 
   test('durations read naturally', () => {

@@ -20,6 +20,7 @@ import { renderIssueContent } from '../src/render/render-issue.js';
 import { packageRoot } from '../src/package-root.js';
 import { benchArchive, median } from './bench-archive.js';
 import { benchDispatch, CONNECTIONS } from './bench-dispatch.js';
+import { benchService } from './bench-service.js';
 
 const DATE = '2018-05-11';
 
@@ -103,22 +104,13 @@ async function main(): Promise<void> {
   for (const [name, value, target, ok] of rows) console.log(`${name.padEnd(46)} ${value.padStart(9)}  ${target.padEnd(8)} ${target ? (ok ? 'ok' : 'MISSED') : ''}`);
   console.log(`cold build runs (ms): ${cold.map((t) => t.toFixed(0)).join(', ')}`);
   if (process.argv.includes('--quick')) return;
+  // `-- --dispatch`, `-- --service` or `-- --archive` runs that part alone (after the quick one).
+  const only = ['--dispatch', '--service', '--archive'].find((flag) => process.argv.includes(flag));
+  const runs = (part: string) => !only || only === `--${part}`;
 
-  const dispatch = await benchDispatch();
-  console.log(`\nDispatch: ${dispatch.messages} messages to a loopback SMTP server, ${dispatch.storeSubscribers} subscribers in the store, ${CONNECTIONS} connections; each side in its own process, alternating`);
-  console.log(`${'round'.padEnd(8)}${'raw msgs/s'.padStart(12)}${'ours msgs/s'.padStart(13)}${'ratio'.padStart(8)}${'raw CPU ms/msg'.padStart(16)}${'ours CPU ms/msg'.padStart(17)}${'ours RSS start/peak/end MB'.padStart(28)}`);
-  dispatch.rounds.forEach(({ raw, ours }, i) => {
-    const rss = `${ours.rssStartMb.toFixed(0)}/${ours.rssPeakMb.toFixed(0)}/${ours.rssEndMb.toFixed(0)}`;
-    console.log(`${String(i + 1).padEnd(8)}${raw.perSecond.toFixed(0).padStart(12)}${ours.perSecond.toFixed(0).padStart(13)}${(ours.perSecond / raw.perSecond).toFixed(2).padStart(8)}${raw.cpuMsPerMessage.toFixed(2).padStart(16)}${ours.cpuMsPerMessage.toFixed(2).padStart(17)}${rss.padStart(28)}`);
-  });
-  const ratio2 = median(dispatch.rounds.map(({ raw, ours }) => ours.perSecond / raw.perSecond));
-  const cpuRatio = median(dispatch.rounds.map(({ raw, ours }) => raw.cpuMsPerMessage / ours.cpuMsPerMessage));
-  const peakRss = Math.max(...dispatch.rounds.map(({ ours }) => ours.rssPeakMb));
-  console.log(`${'throughput ratio to raw nodemailer (median)'.padEnd(46)} ${ratio2.toFixed(2).padStart(9)}  >= 0.80   ${ratio2 >= 0.8 ? 'ok' : 'MISSED'}`);
-  console.log(`${'  CPU-per-message ratio, raw / ours (median)'.padEnd(46)} ${cpuRatio.toFixed(2).padStart(9)}`);
-  console.log(`${'peak RSS while sending (MB)'.padEnd(46)} ${peakRss.toFixed(0).padStart(9)}  < 250    ${peakRss < 250 ? 'ok' : 'MISSED'}`);
-  console.log(`${'  whole process, building the email too (MB)'.padEnd(46)} ${Math.max(...dispatch.rounds.map(({ ours }) => ours.maxRssMb)).toFixed(0).padStart(9)}`);
-  if (process.argv.includes('--dispatch')) return;
+  if (runs('dispatch')) await dispatchPart();
+  if (runs('service')) await servicePart();
+  if (!runs('archive')) return;
 
   const archive = await benchArchive();
   const eleventy = median(archive.eleventyMs);
@@ -138,6 +130,32 @@ async function main(): Promise<void> {
   ] as const;
   for (const [name, value, target, ok] of archiveRows) console.log(`${name.padEnd(46)} ${value.padStart(9)}  ${target.padEnd(8)} ${target ? (ok ? 'ok' : 'MISSED') : ''}`);
   console.log(`runs (ms): eleventy ${archive.eleventyMs.map((t) => t.toFixed(0)).join(', ')}; cold ${archive.coldMs.map((t) => t.toFixed(0)).join(', ')}; warm ${archive.warmMs.map((t) => t.toFixed(0)).join(', ')}; incremental ${archive.incrementalMs.map((t) => t.toFixed(0)).join(', ')}`);
+}
+
+async function dispatchPart(): Promise<void> {
+  const dispatch = await benchDispatch();
+  console.log(`\nDispatch: ${dispatch.messages} messages to a loopback SMTP server, ${dispatch.storeSubscribers} subscribers in the store, ${CONNECTIONS} connections; each side in its own process, alternating`);
+  console.log(`${'round'.padEnd(8)}${'raw msgs/s'.padStart(12)}${'ours msgs/s'.padStart(13)}${'ratio'.padStart(8)}${'raw CPU ms/msg'.padStart(16)}${'ours CPU ms/msg'.padStart(17)}${'ours RSS start/peak/end MB'.padStart(28)}`);
+  dispatch.rounds.forEach(({ raw, ours }, i) => {
+    const rss = `${ours.rssStartMb.toFixed(0)}/${ours.rssPeakMb.toFixed(0)}/${ours.rssEndMb.toFixed(0)}`;
+    console.log(`${String(i + 1).padEnd(8)}${raw.perSecond.toFixed(0).padStart(12)}${ours.perSecond.toFixed(0).padStart(13)}${(ours.perSecond / raw.perSecond).toFixed(2).padStart(8)}${raw.cpuMsPerMessage.toFixed(2).padStart(16)}${ours.cpuMsPerMessage.toFixed(2).padStart(17)}${rss.padStart(28)}`);
+  });
+  const ratio2 = median(dispatch.rounds.map(({ raw, ours }) => ours.perSecond / raw.perSecond));
+  const cpuRatio = median(dispatch.rounds.map(({ raw, ours }) => raw.cpuMsPerMessage / ours.cpuMsPerMessage));
+  const peakRss = Math.max(...dispatch.rounds.map(({ ours }) => ours.rssPeakMb));
+  console.log(`${'throughput ratio to raw nodemailer (median)'.padEnd(46)} ${ratio2.toFixed(2).padStart(9)}  >= 0.80   ${ratio2 >= 0.8 ? 'ok' : 'MISSED'}`);
+  console.log(`${'  CPU-per-message ratio, raw / ours (median)'.padEnd(46)} ${cpuRatio.toFixed(2).padStart(9)}`);
+  console.log(`${'peak RSS while sending (MB)'.padEnd(46)} ${peakRss.toFixed(0).padStart(9)}  < 250    ${peakRss < 250 ? 'ok' : 'MISSED'}`);
+  console.log(`${'  whole process, building the email too (MB)'.padEnd(46)} ${Math.max(...dispatch.rounds.map(({ ours }) => ours.maxRssMb)).toFixed(0).padStart(9)}`);
+}
+
+async function servicePart(): Promise<void> {
+  const service = await benchService();
+  console.log('\nService: `bulletin serve` in its own process, autocannon from this one over loopback, 500 requests/s for 10 s, 20 connections');
+  for (const endpoint of service) {
+    const ok = endpoint.p99Ms < 50 && endpoint.serverErrors === 0 && endpoint.errors === 0;
+    console.log(`${endpoint.name.padEnd(46)} ${endpoint.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${endpoint.p50Ms} ms  p99 ${endpoint.p99Ms} ms (< 50)  5xx ${endpoint.serverErrors}  other non-2xx ${endpoint.non2xx - endpoint.serverErrors}  errors ${endpoint.errors}  ${ok ? 'ok' : 'MISSED'}`);
+  }
 }
 
 await main();

@@ -51,9 +51,10 @@ export class SendProgress {
     this.draw(true);
   }
 
-  /** Ends the line so what follows starts on a fresh one. */
+  /** The final state, on a line of its own (on a terminal, over the progress line). */
   finish(): void {
-    if (this.out.isTTY && this.drawn) this.out.write(`\r\x1b[K${this.line()}\n`);
+    if (!this.drawn) return;
+    this.out.write(this.out.isTTY ? `\r\x1b[K${this.line()}\n` : `${this.line()}\n`);
   }
 
   get done(): number {

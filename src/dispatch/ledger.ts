@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { GroupCommit } from '../subscribers/group-commit.js';
 import { openDatabase, statementCache } from '../subscribers/sqlite-store.js';
 
 export const DELIVERY_STATES = ['pending', 'sending', 'sent', 'failed', 'unknown', 'skipped'] as const;
@@ -40,55 +41,27 @@ export interface SendLedger {
 /**
  * The SQLite ledger. Every state change still commits before the step it guards (`sending` before
  * the message is handed to SMTP, the outcome after the reply), but the changes of all messages in
- * flight are group-committed: they queue up during one turn of the event loop and go to disk in
- * one transaction, one fsync (synchronous=FULL) for the lot. A caller's promise resolves only
- * once its change is durable, so crash safety is exactly that of one commit per change, at a
- * fraction of the fsyncs. (Hand-written: no library batches better-sqlite3 writes this way.)
+ * flight are group-committed (group-commit.ts): one fsync for many, each durable before its
+ * caller goes on.
  */
 export class SqliteSendLedger implements SendLedger {
   private readonly db: Database.Database;
   private readonly statement: (text: string) => Database.Statement;
-  private queue: { change: () => unknown; resolve(value: unknown): void; reject(error: unknown): void }[] = [];
-  private flushScheduled = false;
+  private readonly committer: GroupCommit;
 
   /**
    * @param commitWindowMs how long a change may wait for others to share its commit. A few
    * milliseconds gather the replies of all connections at no cost in throughput: the send is
    * bound by composing messages, and the workers waiting meanwhile are not the bottleneck.
    */
-  constructor(
-    path: string,
-    private readonly commitWindowMs = 8,
-  ) {
+  constructor(path: string, commitWindowMs = 8) {
     this.db = openDatabase(path);
     this.statement = statementCache(this.db);
+    this.committer = new GroupCommit(this.db, commitWindowMs);
   }
 
-  /** Queues a change for the next group commit; resolves with its result once it is on disk. */
   private commit<T>(change: () => T): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({ change, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setTimeout(() => this.flush(), this.commitWindowMs);
-      }
-    });
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    const batch = this.queue;
-    this.queue = [];
-    if (batch.length === 0) return;
-    let results: unknown[];
-    try {
-      results = this.db.transaction(() => batch.map((entry) => entry.change()))();
-    } catch (error) {
-      // Nothing of the batch was committed; every caller hears so and stops before its next step.
-      for (const entry of batch) entry.reject(error);
-      return;
-    }
-    batch.forEach((entry, i) => entry.resolve(results[i]));
+    return this.committer.run(change);
   }
 
   async enqueue(issue: string, list: string, recipients: AsyncIterable<{ email: string; name: string | null }>): Promise<number> {
@@ -184,7 +157,7 @@ export class SqliteSendLedger implements SendLedger {
   }
 
   async close(): Promise<void> {
-    this.flush();
+    this.committer.flush();
     this.db.close();
   }
 }

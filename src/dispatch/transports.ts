@@ -74,12 +74,13 @@ function safeName(address: string): string {
 
 function folderTransport(folder: string, fileName: (to: string) => string): Transport {
   const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  let made: Promise<unknown> | undefined;
   return {
     name: `outbox ${folder}`,
     async send(message) {
       const info = (await composer.sendMail(message)) as { message: Buffer };
       const to = typeof message.to === 'string' ? message.to : (message.to as { address: string }).address;
-      await mkdir(folder, { recursive: true });
+      await (made ??= mkdir(folder, { recursive: true }));
       const file = join(folder, fileName(to));
       await writeFile(`${file}.tmp`, info.message);
       await rename(`${file}.tmp`, file);

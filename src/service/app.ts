@@ -5,7 +5,7 @@ import formBody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { loadSiteTemplates } from '../archive/site-templates.js';
 import type { Config } from '../content/model.js';
 import type { Secrets } from '../dispatch/secret.js';
@@ -49,6 +49,12 @@ export async function createService(options: ServiceOptions): Promise<FastifyIns
     // On close: stop accepting, let requests in flight finish, drop idle keep-alive connections.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // One line per request (below), not fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    request.log.info({ req: request, res: reply, ms: Math.round(reply.elapsedTime) }, 'request');
+    done();
   });
   app.addHook('onRequest', addSecurityHeaders);
   await app.register(rateLimit, { global: false });

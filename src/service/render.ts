@@ -26,6 +26,16 @@ export class Pages {
     return this.send(reply, status, 'notice', notice.title, { notice });
   }
 
+  private readonly fixed = new Map<string, string>();
+
+  /** A notice that never varies (no address, no token in it): rendered once, then reused. */
+  fixedNotice(reply: FastifyReply, status: number, notice: Notice): FastifyReply {
+    const key = JSON.stringify(notice);
+    let html = this.fixed.get(key);
+    if (!html) this.fixed.set(key, (html = renderPage(this.templates, this.config, { path: 'notice/', title: notice.title, description: notice.title, absoluteRoot: true }, 'notice', { notice })));
+    return reply.code(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
+  }
+
   listName(id: string): string {
     return this.config.lists.find((l) => l.id === id)?.name ?? id;
   }

@@ -92,7 +92,7 @@ export function subscribeRoutes(context: ServiceContext): void {
 }
 
 function checkYourInbox(context: ServiceContext, reply: FastifyReply): FastifyReply {
-  return context.pages.notice(reply, 200, {
+  return context.pages.fixedNotice(reply, 200, {
     title: 'Check your inbox',
     paragraphs: [
       'We have sent an email to the address you gave. Open the link in it to confirm: nothing is sent to you until you do.',

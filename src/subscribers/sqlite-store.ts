@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { GroupCommit } from './group-commit.js';
 import { MIGRATIONS } from './migrations.js';
 import type { ConsentSource, ImportOutcome, ListStatus, NewSubscriber, StatusCount, SubscriberRecord, SubscriberStore } from './store.js';
 
@@ -22,10 +23,13 @@ interface Row {
 export class SqliteSubscriberStore implements SubscriberStore {
   private readonly db: Database.Database;
   private readonly sql: (text: string) => Database.Statement;
+  /** Single changes (a form, a one-click unsubscribe) share commits with others arriving at once. */
+  private readonly committer: GroupCommit;
 
   constructor(readonly path: string) {
     this.db = openDatabase(path);
     this.sql = statementCache(this.db);
+    this.committer = new GroupCommit(this.db);
   }
 
   get schemaVersion(): number {
@@ -46,33 +50,33 @@ export class SqliteSubscriberStore implements SubscriberStore {
 
   async addSubscriber(list: string, subscriber: NewSubscriber, status: ListStatus, consent: ConsentSource): Promise<{ created: boolean; status: ListStatus }> {
     const at = consent.at ?? new Date().toISOString();
-    return this.db.transaction(() => {
+    return this.committer.run(() => {
       const result = this.upsert(list, subscriber, status, consent.source, at);
       const current = this.membership(subscriber.email, list)!;
       return { created: result === 'added', status: current };
-    })();
+    });
   }
 
   async setStatus(email: string, list: string, status: ListStatus, consent: ConsentSource): Promise<boolean> {
     const at = consent.at ?? new Date().toISOString();
-    return this.db.transaction(() => {
+    return this.committer.run(() => {
       const row = this.sql('SELECT s.id FROM subscribers s JOIN memberships m ON m.subscriber_id = s.id WHERE s.email = ? AND m.list_id = ?').get(email, list) as { id: number } | undefined;
       if (!row) return false;
       this.sql('UPDATE memberships SET status = ?, status_at = ?, status_source = ? WHERE subscriber_id = ? AND list_id = ?').run(status, at, consent.source, row.id, list);
       this.log(row.id, list, status, at, consent.source);
       return true;
-    })();
+    });
   }
 
   async suppress(email: string, reason: 'bounced' | 'complained' | 'unsubscribed', consent: ConsentSource): Promise<void> {
     const at = consent.at ?? new Date().toISOString();
-    this.db.transaction(() => {
+    return this.committer.run(() => {
       this.sql('INSERT INTO suppressions (email, reason, at, source) VALUES (?, ?, ?, ?) ON CONFLICT(email) DO UPDATE SET reason = excluded.reason, at = excluded.at, source = excluded.source').run(email, reason, at, consent.source);
       const row = this.sql('SELECT id FROM subscribers WHERE email = ?').get(email) as { id: number } | undefined;
       if (!row) return;
       this.sql('UPDATE memberships SET status = ?, status_at = ?, status_source = ? WHERE subscriber_id = ?').run(reason, at, consent.source, row.id);
       this.log(row.id, null, reason, at, consent.source);
-    })();
+    });
   }
 
   async isSuppressed(email: string): Promise<boolean> {
@@ -96,17 +100,17 @@ export class SqliteSubscriberStore implements SubscriberStore {
   async requestSubscription(subscriber: NewSubscriber, lists: readonly string[], consent: ConsentSource): Promise<{ nonce: string; alreadySubscribed: boolean }> {
     const at = consent.at ?? new Date().toISOString();
     const nonce = randomBytes(16).toString('base64url');
-    return this.db.transaction(() => {
+    return this.committer.run(() => {
       for (const list of lists) this.upsert(list, subscriber, 'pending', consent.source, at);
       this.sql('INSERT INTO confirmations (nonce, email, lists, created_at) VALUES (?, ?, ?, ?)').run(nonce, subscriber.email, JSON.stringify(lists), at);
       const alreadySubscribed = lists.every((list) => this.membership(subscriber.email, list) === 'subscribed') && !this.sql('SELECT 1 FROM suppressions WHERE email = ?').get(subscriber.email);
       return { nonce, alreadySubscribed };
-    })();
+    });
   }
 
   async confirmSubscription(nonce: string, email: string, consent: ConsentSource): Promise<{ outcome: 'confirmed'; lists: string[] } | { outcome: 'used' | 'unknown' }> {
     const at = consent.at ?? new Date().toISOString();
-    return this.db.transaction(() => {
+    return this.committer.run(() => {
       const row = this.sql('SELECT email, lists, used_at FROM confirmations WHERE nonce = ?').get(nonce) as { email: string; lists: string; used_at: string | null } | undefined;
       if (!row || row.email !== email) return { outcome: 'unknown' as const };
       if (row.used_at) return { outcome: 'used' as const };
@@ -121,7 +125,7 @@ export class SqliteSubscriberStore implements SubscriberStore {
         this.log(id, list, 'subscribed', at, consent.source);
       }
       return { outcome: 'confirmed' as const, lists };
-    })();
+    });
   }
 
   async memberships(email: string): Promise<{ list: string; status: ListStatus }[]> {
@@ -144,6 +148,7 @@ export class SqliteSubscriberStore implements SubscriberStore {
   }
 
   async close(): Promise<void> {
+    this.committer.flush();
     this.db.close();
   }
 
