@@ -14,22 +14,23 @@ test('serve prints its URLs, answers, refuses production without a secret, and s
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain('BULLETIN_SECRET is not set; in production Bulletin will not sign links with a made-up key');
     expect(refused.stderr).not.toMatch(/\n\s+at /);
+    const noSmtp = await spawnBulletin(['serve', '--port', '0'], site.root, { NODE_ENV: 'production', BULLETIN_SECRET: 'set', SMTP_URL: '' }).done;
+    expect(noSmtp.status).toBe(1);
+    expect(noSmtp.stderr).toContain('SMTP_URL is not set; in production the subscription service would only write confirmation emails');
 
     const server = spawnBulletin(['serve', '--port', '0'], site.root, { BULLETIN_SECRET: 'serve-test', BULLETIN_BASE_URL: '' });
     const origin = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('serve did not start')), 20_000);
-      server.child.stderr!.on('data', () => undefined);
-      const poll = setInterval(async () => {
-        const said = (await Promise.race([server.done, Promise.resolve(undefined)]))?.stderr;
-        if (said !== undefined) reject(new Error(`serve stopped: ${said}`));
-      }, 200);
+      void server.done.then((result) => {
+        clearTimeout(timer);
+        reject(new Error(`serve stopped: ${result.stderr}`));
+      });
       let text = '';
       server.child.stderr!.on('data', (chunk: Buffer) => {
         text += chunk.toString();
         const match = /Serving at (http:\/\/127\.0\.0\.1:\d+)\//.exec(text);
         if (match) {
           clearTimeout(timer);
-          clearInterval(poll);
           resolve(match[1]!);
         }
       });

@@ -49,7 +49,7 @@ export async function benchService(): Promise<EndpointBench[]> {
 
     const server = spawn(process.execPath, [join(packageRoot, 'lib', 'src', 'cli', 'main.js'), 'serve', '--port', '0'], {
       cwd: root,
-      env: { ...process.env, BULLETIN_SECRET: SECRET, BULLETIN_BASE_URL: 'http://127.0.0.1/', NODE_ENV: 'production' },
+      env: { ...process.env, BULLETIN_SECRET: SECRET, BULLETIN_BASE_URL: 'http://127.0.0.1/' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     try {

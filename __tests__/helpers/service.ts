@@ -7,7 +7,7 @@ import { simpleParser } from 'mailparser';
 import { runPipeline, templatesFor } from '../../src/build/pipeline.js';
 import { loadConfig } from '../../src/content/config.js';
 import type { Config } from '../../src/content/model.js';
-import { serviceOutboxTransport } from '../../src/dispatch/transports.js';
+import { serviceOutboxTransport, type Transport } from '../../src/dispatch/transports.js';
 import { createService } from '../../src/service/app.js';
 import { SqliteSubscriberStore } from '../../src/subscribers/sqlite-store.js';
 import { repoRoot } from './cli.js';
@@ -48,7 +48,7 @@ async function archive(): Promise<string> {
  * The real service on 127.0.0.1 and a free port, over a fresh SQLite file, with the outbox for
  * its mail and the sample archive; links in mail lead back to it.
  */
-export async function startService(adjust: (config: Config) => void = () => undefined, now?: () => number): Promise<TestService> {
+export async function startService(adjust: (config: Config) => void = () => undefined, options: { now?: () => number; mailer?: Transport } = {}): Promise<TestService> {
   const root = mkdtempSync(join(tmpdir(), 'bulletin-service-'));
   cpSync(join(repoRoot, 'bulletin.config.yaml'), join(root, 'bulletin.config.yaml'));
   const loaded = await loadConfig(root);
@@ -69,9 +69,9 @@ export async function startService(adjust: (config: Config) => void = () => unde
     templatesDir: templatesFor(repoRoot, config, loaded.path),
     store,
     secrets: { current: SECRET, all: [SECRET, PREVIOUS_SECRET], generated: false },
-    mailer: serviceOutboxTransport(outbox),
+    mailer: options.mailer ?? serviceOutboxTransport(outbox),
     log,
-    ...(now ? { now } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
   const origin = (await app.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
   config.site.baseUrl = `${origin}/`;

@@ -229,8 +229,12 @@ export const configSchema = z.strictObject({
           badLinksPerAddressPerHour: z.number().int().min(1).default(30),
         })
         .prefault({}),
-      /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
-      trustProxy: z.boolean().default(false),
+      /**
+       * Behind reverse proxies: how to find the client's address in X-Forwarded-For. The number
+       * of proxies in front (1 for one nginx), or their addresses/CIDRs; never `true` on the open
+       * internet, where anyone can write that header.
+       */
+      trustProxy: z.union([z.literal(false), z.number().int().min(1), z.string(), z.array(z.string())]).default(false),
     })
     .prefault({}),
   /** The subscriber database: a SQLite file path (relative to the site folder) or `sqlite:PATH`; default `.bulletin/bulletin.db`. */

@@ -32,6 +32,7 @@ export interface ServiceOptions {
 }
 
 const HOUR = 3_600_000;
+const BODY_LIMIT = 16 * 1024;
 
 /**
  * `bulletin serve`: the archive, and the subscription pages over the same store the sender
@@ -44,8 +45,11 @@ export async function createService(options: ServiceOptions): Promise<FastifyIns
   const app = Fastify({
     // Our serializers leave out stack traces on purpose, which fastify's types do not foresee.
     logger: (options.log === false ? false : { level: 'info', serializers: logSerializers, ...(options.log ? { stream: options.log } : {}) }) as FastifyServerOptions['logger'],
-    bodyLimit: 16 * 1024,
-    trustProxy: config.service.trustProxy,
+    bodyLimit: BODY_LIMIT,
+    // A client that trickles its request must not hold a connection (or a shutdown) for ever.
+    requestTimeout: 30_000,
+    connectionTimeout: 30_000,
+    trustProxy: trustProxyOf(config.service.trustProxy),
     // On close: stop accepting, let requests in flight finish, drop idle keep-alive connections.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
@@ -57,8 +61,14 @@ export async function createService(options: ServiceOptions): Promise<FastifyIns
     done();
   });
   app.addHook('onRequest', addSecurityHeaders);
+  // Multipart bodies are read by their own parser, past fastify's bodyLimit: refuse large ones up front.
+  app.addHook('onRequest', (request, _reply, done) => {
+    const length = Number(request.headers['content-length'] ?? 0);
+    if (length > BODY_LIMIT) done(Object.assign(new Error('request body too large'), { statusCode: 413 }));
+    else done();
+  });
   await app.register(rateLimit, { global: false });
-  await app.register(formBody, { bodyLimit: 16 * 1024 });
+  await app.register(formBody, { bodyLimit: BODY_LIMIT });
   await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { files: 0, fields: 20, fieldSize: 4096, parts: 20 } });
 
   const templates = await loadSiteTemplates(options.templatesDir);
@@ -118,4 +128,9 @@ export async function createService(options: ServiceOptions): Promise<FastifyIns
     return reply.code(404).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-cache').send(page);
   });
   return app;
+}
+
+/** A count of proxies becomes "trust that many hops"; addresses and CIDRs go to fastify as they are. */
+function trustProxyOf(setting: Config['service']['trustProxy']): boolean | string | string[] | ((address: string, hop: number) => boolean) {
+  return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
 }

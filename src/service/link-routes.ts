@@ -5,8 +5,12 @@ import { tokenFrom, type ServiceContext } from './context.js';
 
 const many = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
 
-/** RFC 8058: the one-click POST carries exactly this; our own page's button adds `via=page`. */
-const unsubscribeBody = z.strictObject({ 'List-Unsubscribe': z.literal('One-Click'), via: z.literal('page').optional() });
+/**
+ * RFC 8058: the one-click POST carries `List-Unsubscribe=One-Click`; our own page's button adds
+ * `via=page`. Other fields a provider may add are ignored, not refused: an unsubscribe must not
+ * fail over a detail.
+ */
+const unsubscribeBody = z.object({ 'List-Unsubscribe': z.literal('One-Click'), via: z.string().max(20).optional() });
 
 const preferencesBody = z.strictObject({
   lists: many.pipe(z.array(z.string().max(64)).max(20)).optional(),
@@ -42,17 +46,17 @@ export function linkRoutes(context: ServiceContext): void {
     if (!body.success) {
       return pages.notice(reply, 400, { title: 'Nothing was changed', paragraphs: ['An unsubscribe request must say List-Unsubscribe=One-Click. Open the link from the email and press the button.'] });
     }
-    const source = body.data.via === 'page' ? 'unsubscribe-page' : 'one-click';
-    const current = (await store.memberships(payload.email)).find((m) => m.list === payload.list);
-    // Idempotent: a second POST (providers retry) changes nothing and records nothing.
-    if (current?.status === 'subscribed' || current?.status === 'pending') {
-      await store.setStatus(payload.email, payload.list, 'unsubscribed', { source, at: at() });
+    const byPage = body.data.via === 'page';
+    const source = byPage ? 'unsubscribe-page' : 'one-click';
+    // Idempotent, in one step: a second POST (providers retry) changes nothing and records nothing.
+    if (await store.setStatus(payload.email, payload.list, 'unsubscribed', { source, at: at() }, ['subscribed', 'pending'])) {
       request.log.info({ event: 'unsubscribed', list: payload.list, source }, 'unsubscribed');
     }
     return pages.notice(reply, 200, {
       title: 'You are unsubscribed',
       paragraphs: [`${payload.email} will not get ${pages.listName(payload.list)} any more.`],
-      next: { href: preferencesHref(payload), text: 'Choose which lists you get' },
+      // A preferences link only for the person at the page, never in a provider's one-click answer.
+      ...(byPage ? { next: { href: preferencesHref(payload), text: 'Choose which lists you get' } } : {}),
     });
   });
 

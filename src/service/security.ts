@@ -25,6 +25,11 @@ export function redactUrl(url: string): string {
   return url.replace(/([?&](?:token|t)=)[^&#]*/gi, '$1[redacted]');
 }
 
+/** Text fit for a log line: tokens and email addresses replaced. */
+export function redactText(text: string): string {
+  return redactUrl(text).replace(/[^\s<>()"',;:@]+@[^\s<>()"',;:]+/g, '[address]');
+}
+
 /**
  * What the structured log keeps of a request, a reply and an error: never a token, a body (it
  * holds addresses) or a stack trace.
@@ -38,7 +43,7 @@ export const logSerializers = {
   res: (reply: { statusCode: number }) => ({ statusCode: reply.statusCode }),
   err: (error: Error & { code?: string; statusCode?: number }) => ({
     type: error.name,
-    message: redactUrl(error.message),
+    message: redactText(error.message),
     ...(error.code ? { code: error.code } : {}),
     ...(error.statusCode ? { statusCode: error.statusCode } : {}),
   }),

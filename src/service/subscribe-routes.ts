@@ -25,7 +25,6 @@ const confirmBody = z.strictObject({ token: z.string().max(2000) });
 export function subscribeRoutes(context: ServiceContext): void {
   const { app, config, store, pages } = context;
   const limits = config.service.limits;
-  const perEmail = app.createRateLimit({ max: limits.confirmationsPerEmailPerDay, timeWindow: 24 * HOUR, keyGenerator: (request) => `email:${(request as { subscriberEmail?: string }).subscriberEmail}` });
 
   const form = (reply: FastifyReply, status: number, chosen: string[] = [], values = {}, errors = {}) =>
     pages.send(reply, status, 'subscribe', 'Subscribe', { form: subscribeFormView(config, '/subscribe', chosen, values, errors) });
@@ -48,16 +47,17 @@ export function subscribeRoutes(context: ServiceContext): void {
     if (errors.email || errors.lists) return form(reply, 400, lists, values, errors);
     if (website) return checkYourInbox(context, reply);
     const email = (address as { address: string }).address;
-    (request as { subscriberEmail?: string }).subscriberEmail = email;
-    const allowed = await perEmail(request);
-    if (!allowed.isAllowed && allowed.isExceeded) return tooMany(context, reply, allowed.ttlInSeconds);
+    // Counted in the store, not in memory: a restart or a flood of other addresses must not reset it.
+    if ((await store.confirmationsSince(email, new Date(context.now() - 24 * HOUR))) >= limits.confirmationsPerEmailPerDay) return tooMany(context, reply, 3600);
 
     const { nonce, alreadySubscribed } = await store.requestSubscription({ email, ...(name ? { name } : {}) }, lists, { source: 'form', at: new Date(context.now()).toISOString() });
     const message = alreadySubscribed ? alreadySubscribedMessage(config, context.secrets.current, email, lists[0]!, context.now()) : confirmationMessage(config, context.secrets.current, email, nonce, context.now());
     // Not awaited: the answer must not take longer for one kind of address than another.
     context.mailer.send(message).then(
       () => request.log.info({ event: alreadySubscribed ? 'already-subscribed-sent' : 'confirmation-sent' }, 'subscription email sent'),
-      (error: Error) => request.log.error({ event: 'confirmation-failed', err: error }, 'the subscription email could not be sent'),
+      // The code only: a server's reply often quotes the address.
+      (error: Error & { code?: string; responseCode?: number }) =>
+        request.log.error({ event: 'confirmation-failed', code: error.code, responseCode: error.responseCode }, 'the subscription email could not be sent'),
     );
     return checkYourInbox(context, reply);
   });

@@ -33,18 +33,26 @@ export class GroupCommit {
     this.scheduled = false;
     const batch = this.queue;
     this.queue = [];
-    if (batch.length === 0 || !this.db.open) return;
+    if (batch.length === 0) return;
+    if (!this.db.open) {
+      for (const entry of batch) entry.reject(new Error('the database was closed before this change was written'));
+      return;
+    }
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     try {
-      this.db.transaction(() => {
-        for (const entry of batch) {
-          try {
-            outcomes.push({ ok: true, value: this.db.transaction(entry.change)() });
-          } catch (error) {
-            outcomes.push({ ok: false, error });
+      // IMMEDIATE: take the write lock first (waiting busy_timeout for another process), since a
+      // deferred transaction that reads and then writes fails at once with SQLITE_BUSY.
+      this.db
+        .transaction(() => {
+          for (const entry of batch) {
+            try {
+              outcomes.push({ ok: true, value: this.db.transaction(entry.change)() });
+            } catch (error) {
+              outcomes.push({ ok: false, error });
+            }
           }
-        }
-      })();
+        })
+        .immediate();
     } catch (error) {
       // The commit itself failed (disk full, I/O error): nothing of the batch is on disk.
       for (const entry of batch) entry.reject(error);

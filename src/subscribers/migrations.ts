@@ -54,11 +54,14 @@ export const MIGRATIONS: readonly string[] = [
    DROP INDEX deliveries_by_state;`,
   // 4: double opt-in. One row per confirmation email: the token carries the nonce, the row the
   // lists asked for; `used_at` makes each link single-use.
+  // The name given on the form waits here too: it is applied only when the mailbox's owner confirms.
   `CREATE TABLE confirmations (
      nonce TEXT PRIMARY KEY,
      email TEXT NOT NULL,
+     name TEXT,
      lists TEXT NOT NULL,
      created_at TEXT NOT NULL,
      used_at TEXT
-   );`,
+   );
+   CREATE INDEX confirmations_by_email ON confirmations(email, created_at);`,
 ];

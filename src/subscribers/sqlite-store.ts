@@ -39,12 +39,13 @@ export class SqliteSubscriberStore implements SubscriberStore {
   async importSubscribers(list: string, rows: readonly NewSubscriber[], consent: ConsentSource): Promise<ImportOutcome> {
     const at = consent.at ?? new Date().toISOString();
     const outcome: ImportOutcome = { added: 0, updated: 0, unchanged: 0, keptOut: 0 };
+    // IMMEDIATE: each row is read before it is written (see group-commit.ts).
     this.db.transaction(() => {
       for (const row of rows) {
         const result = this.upsert(list, row, 'subscribed', consent.source, at);
         outcome[result]++;
       }
-    })();
+    }).immediate();
     return outcome;
   }
 
@@ -57,11 +58,11 @@ export class SqliteSubscriberStore implements SubscriberStore {
     });
   }
 
-  async setStatus(email: string, list: string, status: ListStatus, consent: ConsentSource): Promise<boolean> {
+  async setStatus(email: string, list: string, status: ListStatus, consent: ConsentSource, onlyFrom?: readonly ListStatus[]): Promise<boolean> {
     const at = consent.at ?? new Date().toISOString();
     return this.committer.run(() => {
-      const row = this.sql('SELECT s.id FROM subscribers s JOIN memberships m ON m.subscriber_id = s.id WHERE s.email = ? AND m.list_id = ?').get(email, list) as { id: number } | undefined;
-      if (!row) return false;
+      const row = this.sql('SELECT s.id, m.status FROM subscribers s JOIN memberships m ON m.subscriber_id = s.id WHERE s.email = ? AND m.list_id = ?').get(email, list) as { id: number; status: ListStatus } | undefined;
+      if (!row || (onlyFrom && !onlyFrom.includes(row.status))) return false;
       this.sql('UPDATE memberships SET status = ?, status_at = ?, status_source = ? WHERE subscriber_id = ? AND list_id = ?').run(status, at, consent.source, row.id, list);
       this.log(row.id, list, status, at, consent.source);
       return true;
@@ -101,8 +102,10 @@ export class SqliteSubscriberStore implements SubscriberStore {
     const at = consent.at ?? new Date().toISOString();
     const nonce = randomBytes(16).toString('base64url');
     return this.committer.run(() => {
-      for (const list of lists) this.upsert(list, subscriber, 'pending', consent.source, at);
-      this.sql('INSERT INTO confirmations (nonce, email, lists, created_at) VALUES (?, ?, ?, ?)').run(nonce, subscriber.email, JSON.stringify(lists), at);
+      // Only the address: a name typed on a public form must not rename someone already here
+      // (every bulletin greets them by it); it waits for the confirmation.
+      for (const list of lists) this.upsert(list, { email: subscriber.email }, 'pending', consent.source, at);
+      this.sql('INSERT INTO confirmations (nonce, email, name, lists, created_at) VALUES (?, ?, ?, ?, ?)').run(nonce, subscriber.email, subscriber.name ?? null, JSON.stringify(lists), at);
       const alreadySubscribed = lists.every((list) => this.membership(subscriber.email, list) === 'subscribed') && !this.sql('SELECT 1 FROM suppressions WHERE email = ?').get(subscriber.email);
       return { nonce, alreadySubscribed };
     });
@@ -111,21 +114,26 @@ export class SqliteSubscriberStore implements SubscriberStore {
   async confirmSubscription(nonce: string, email: string, consent: ConsentSource): Promise<{ outcome: 'confirmed'; lists: string[] } | { outcome: 'used' | 'unknown' }> {
     const at = consent.at ?? new Date().toISOString();
     return this.committer.run(() => {
-      const row = this.sql('SELECT email, lists, used_at FROM confirmations WHERE nonce = ?').get(nonce) as { email: string; lists: string; used_at: string | null } | undefined;
+      const row = this.sql('SELECT email, name, lists, used_at FROM confirmations WHERE nonce = ?').get(nonce) as { email: string; name: string | null; lists: string; used_at: string | null } | undefined;
       if (!row || row.email !== email) return { outcome: 'unknown' as const };
       if (row.used_at) return { outcome: 'used' as const };
       this.sql('UPDATE confirmations SET used_at = ? WHERE nonce = ?').run(at, nonce);
-      // Confirming from the mailbox is the clearest consent there is: it lifts an earlier "no".
-      this.sql('DELETE FROM suppressions WHERE email = ?').run(email);
+      const id = (this.sql('SELECT id FROM subscribers WHERE email = ?').get(email) as { id: number }).id;
+      if (row.name) this.sql('UPDATE subscribers SET name = ? WHERE id = ?').run(row.name, id);
+      // Confirming from the mailbox is the clearest consent there is: it lifts an earlier "no", on the record.
+      if (this.sql('DELETE FROM suppressions WHERE email = ?').run(email).changes > 0) this.log(id, null, 'suppression-lifted', at, consent.source);
       const lists = JSON.parse(row.lists) as string[];
       for (const list of lists) {
         if (this.membership(email, list) === 'subscribed') continue;
-        const id = (this.sql('SELECT id FROM subscribers WHERE email = ?').get(email) as { id: number }).id;
         this.sql('UPDATE memberships SET status = ?, status_at = ?, status_source = ? WHERE subscriber_id = ? AND list_id = ?').run('subscribed', at, consent.source, id, list);
         this.log(id, list, 'subscribed', at, consent.source);
       }
       return { outcome: 'confirmed' as const, lists };
     });
+  }
+
+  async confirmationsSince(email: string, since: Date): Promise<number> {
+    return (this.sql('SELECT COUNT(*) AS n FROM confirmations WHERE email = ? AND created_at >= ?').get(email, since.toISOString()) as { n: number }).n;
   }
 
   async memberships(email: string): Promise<{ list: string; status: ListStatus }[]> {

@@ -51,8 +51,11 @@ export interface SubscriberStore {
   importSubscribers(list: string, rows: readonly NewSubscriber[], consent: ConsentSource): Promise<ImportOutcome>;
   /** Adds one address to a list with a status (subscribed from the CLI, pending from a form). */
   addSubscriber(list: string, subscriber: NewSubscriber, status: ListStatus, consent: ConsentSource): Promise<{ created: boolean; status: ListStatus }>;
-  /** Changes one address's status on a list; false if it is not on the list. */
-  setStatus(email: string, list: string, status: ListStatus, consent: ConsentSource): Promise<boolean>;
+  /**
+   * Changes one address's status on a list; false if it is not on the list, or (with `onlyFrom`)
+   * if its status is not one of those, checked and changed in one step.
+   */
+  setStatus(email: string, list: string, status: ListStatus, consent: ConsentSource, onlyFrom?: readonly ListStatus[]): Promise<boolean>;
   /** Never mail this address again, on any list (a hard bounce, a complaint, "remove me everywhere"). */
   suppress(email: string, reason: 'bounced' | 'complained' | 'unsubscribed', consent: ConsentSource): Promise<void>;
   isSuppressed(email: string): Promise<boolean>;
@@ -65,6 +68,8 @@ export interface SubscriberStore {
    * a subscription already there stays as it is), and a single-use confirmation is recorded.
    */
   requestSubscription(subscriber: NewSubscriber, lists: readonly string[], consent: ConsentSource): Promise<{ nonce: string; alreadySubscribed: boolean }>;
+  /** How many confirmations were made for the address since `since` (a limit that survives restarts). */
+  confirmationsSince(email: string, since: Date): Promise<number>;
   /** Spends a confirmation: the address is subscribed to the lists it asked for (double opt-in), lifting an earlier "no". */
   confirmSubscription(nonce: string, email: string, consent: ConsentSource): Promise<{ outcome: 'confirmed'; lists: string[] } | { outcome: 'used' | 'unknown' }>;
   /** Every list the address is on, with its status. */

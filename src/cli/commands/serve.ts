@@ -38,6 +38,10 @@ export function registerServe(program: Command, run: (action: () => Promise<numb
         const secrets = loadSecrets(root);
         if (secrets.generated) say('warning: BULLETIN_SECRET is not set; links are signed with a development key kept in .bulletin/secret. Set BULLETIN_SECRET in production.');
         const { smtpTransport, serviceOutboxTransport } = await import('../../dispatch/transports.js');
+        if (process.env.NODE_ENV === 'production' && !process.env.SMTP_URL) {
+          const { SetupError } = await import('../../diagnostics/setup-error.js');
+          throw new SetupError('SMTP_URL is not set; in production the subscription service would only write confirmation emails to .bulletin/outbox/, and nobody could confirm. Set SMTP_URL (smtp:// or smtps:// with credentials).');
+        }
         const mailer = process.env.SMTP_URL ? smtpTransport({ url: process.env.SMTP_URL, connections: 1 }) : serviceOutboxTransport(join(root, '.bulletin', 'outbox'));
         const { openSubscriberStore } = await import('../../subscribers/open-store.js');
         const { templatesFor } = await import('../../build/pipeline.js');
@@ -53,16 +57,24 @@ export function registerServe(program: Command, run: (action: () => Promise<numb
         say(`  confirmation mail  ${mailer.name}`);
         if (config.site.baseUrl.replace(/\/$/, '') !== origin) say(`  links in mail lead to ${config.site.baseUrl} (site.baseUrl; BULLETIN_BASE_URL overrides it)`);
         await new Promise<void>((done) => {
-          const stop = () => {
+          const stop = async () => {
             say('Stopping: finishing the requests in flight.');
             stopWatching?.();
-            void app
-              .close()
-              .then(() => Promise.all([store.close(), mailer.close()]))
-              .finally(() => done());
+            // Ten seconds for requests in flight, then the rest of the connections are cut.
+            const deadline = setTimeout(() => app.server.closeAllConnections(), 10_000);
+            try {
+              await app.close();
+            } catch (error) {
+              say(`bulletin: while stopping: ${(error as Error).message}`);
+            } finally {
+              clearTimeout(deadline);
+              await mailer.close();
+              await store.close();
+              done();
+            }
           };
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
+          process.once('SIGINT', () => void stop());
+          process.once('SIGTERM', () => void stop());
         });
         return EXIT_OK;
       }),
