@@ -52,11 +52,12 @@ export function linkRoutes(context: ServiceContext): void {
     if (await store.setStatus(payload.email, payload.list, 'unsubscribed', { source, at: at() }, ['subscribed', 'pending'])) {
       request.log.info({ event: 'unsubscribed', list: payload.list, source }, 'unsubscribed');
     }
+    // A mail provider's POST gets a fixed page: no address echoed, no preferences link minted.
+    if (!byPage) return pages.fixedNotice(reply, 200, { title: 'You are unsubscribed', paragraphs: ['You will not get this list any more.'] });
     return pages.notice(reply, 200, {
       title: 'You are unsubscribed',
       paragraphs: [`${payload.email} will not get ${pages.listName(payload.list)} any more.`],
-      // A preferences link only for the person at the page, never in a provider's one-click answer.
-      ...(byPage ? { next: { href: preferencesHref(payload), text: 'Choose which lists you get' } } : {}),
+      next: { href: preferencesHref(payload), text: 'Choose which lists you get' },
     });
   });
 
