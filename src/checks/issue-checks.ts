@@ -4,7 +4,7 @@ import { placeOfPath } from '../content/yaml-place.js';
 import { addDays, longDate, weekday } from '../render/dates.js';
 
 export function checkIssue(issue: Issue, config: Config): Diagnostic[] {
-  return [...meetingsOutsideNextWeek(issue), ...emptySections(issue, config), ...emptyItems(issue)];
+  return [...meetingsOutsideNextWeek(issue), ...emptySections(issue, config), ...emptyItems(issue), ...subjectTooLong(issue)];
 }
 
 /**
@@ -41,4 +41,15 @@ function emptyItems(issue: Issue): Diagnostic[] {
     .map((item) =>
       diagnose(item.body.file.source, placeOfPath(item.body.file, ['title']), 'empty-item', `"${item.title}" has a title but no text.`, 'Write the item below its front matter, or delete the file.'),
     );
+}
+
+/** What a phone's inbox shows of a subject before cutting it off, roughly (iOS Mail and Gmail show 35 to 45). */
+export const SUBJECT_FITS = 45;
+
+function subjectTooLong(issue: Issue): Diagnostic[] {
+  if (issue.subject.length <= SUBJECT_FITS) return [];
+  const key = issue.lead.file.data && typeof issue.lead.file.data === 'object' && 'subject' in issue.lead.file.data ? 'subject' : 'title';
+  return [
+    diagnose(issue.lead.file.source, placeOfPath(issue.lead.file, [key]), 'subject-too-long', `The subject is ${issue.subject.length} characters; a phone shows about the first ${SUBJECT_FITS}: "${issue.subject.slice(0, SUBJECT_FITS)}…".`, `Put the point in the first ${SUBJECT_FITS} characters, or set a shorter \`subject:\` in issue.md.`),
+  ];
 }

@@ -7,12 +7,13 @@ import { placeAt } from '../diagnostics/source-text.js';
 import type { FrontMatterFile } from '../content/front-matter.js';
 import { parseBodyOf } from '../render/markdown.js';
 import { isLocalImage } from '../render/urls.js';
+import { checkWriting } from './writing-checks.js';
 
 /** Checks that read each file as written, valid or not, so they report alongside front-matter errors. */
 export function checkSources(files: readonly FrontMatterFile[]): Diagnostic[] {
   return files.flatMap((file) => {
     const tree = parseBodyOf(file, file.body);
-    return [...leftoverPlaceholders(file), ...unsafeHtml(file, tree), ...unsafeUrls(file, tree), ...missingAltText(file, tree), ...missingImages(file, tree)];
+    return [...leftoverPlaceholders(file), ...unsafeHtml(file, tree), ...unsafeUrls(file, tree), ...missingAltText(file, tree), ...missingImages(file, tree), ...checkWriting(file, tree)];
   });
 }
 
@@ -117,7 +118,7 @@ function missingAltText(file: FrontMatterFile, tree: Root): Diagnostic[] {
 }
 
 /** Body offsets from remark -> offsets in the whole file. */
-function bodyOffset(file: FrontMatterFile, offsetInBody: number): number {
+export function bodyOffset(file: FrontMatterFile, offsetInBody: number): number {
   return (file.source.lineStarts[file.bodyLine - 1] ?? 0) + offsetInBody;
 }
 

@@ -34,12 +34,16 @@ export const problemCodes = {
   // Rendering
   'template-error': 'error',
   'email-too-large': 'error',
+  'mailto-invalid': 'error',
   // Pre-send warnings
   'meeting-outside-week': 'warning',
   'empty-section': 'warning',
   'empty-item': 'warning',
   'image-alt-missing': 'warning',
   'placeholder-left': 'warning',
+  'link-text-vague': 'warning',
+  'heading-order': 'warning',
+  'subject-too-long': 'warning',
 } as const satisfies Record<string, Severity>;
 
 export type Severity = 'error' | 'warning';
