@@ -25,3 +25,11 @@ export async function buildInMemory(root: string, date: string) {
   if (!issue) throw new Error(`no report for ${date}: ${JSON.stringify(report.configProblems)}`);
   return issue;
 }
+
+/**
+ * The seed week as printed says "here" for three of its links. The sample keeps its words, so
+ * `check` warns about them: these, and nothing else.
+ */
+export const SEED_WARNINGS = ['bulletins/2018-05-11/02-carers.md:10:58 link-text-vague', 'bulletins/2018-05-11/02-carers.md:21:32 link-text-vague', 'bulletins/2018-05-11/issue.md:27:235 link-text-vague'];
+
+export const placeOf = (p: { file: string; line: number; column: number; code: string }) => `${p.file}:${p.line}:${p.column} ${p.code}`;
