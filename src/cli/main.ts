@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { packageRoot } from '../package-root.js';
 import { registerAdd } from './commands/add.js';
+import { registerApprove } from './commands/approve.js';
 import { registerBuild } from './commands/build.js';
 import { registerCheck } from './commands/check.js';
 import { registerNew } from './commands/new.js';
@@ -55,7 +56,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   program.hook('preAction', () => {
     program.setOptionValue('root', resolve(program.opts<GlobalOptions>().root));
   });
-  for (const register of [registerNew, registerAdd, registerCheck, registerBuild, registerServe, registerSubscribers, registerSend]) {
+  for (const register of [registerNew, registerAdd, registerCheck, registerBuild, registerServe, registerSubscribers, registerApprove, registerSend]) {
     register(program, run);
   }
   const everyCommand = (commands: readonly Command[]): Command[] => commands.flatMap((c) => [c, ...everyCommand(c.commands)]);

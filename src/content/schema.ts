@@ -212,6 +212,8 @@ export const configSchema = z.strictObject({
         .optional(),
     })
     .prefault({}),
+  /** Whether an issue must be approved (`bulletin approve`) before `bulletin send`, and by someone other than its editor. */
+  approval: z.strictObject({ required: z.boolean().default(false), twoPeople: z.boolean().default(false) }).prefault({}),
   /** The subscription service of `bulletin serve`: how long links live, and how hard it pushes back. */
   service: z
     .strictObject({

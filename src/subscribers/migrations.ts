@@ -64,4 +64,12 @@ export const MIGRATIONS: readonly string[] = [
      used_at TEXT
    );
    CREATE INDEX confirmations_by_email ON confirmations(email, created_at);`,
+  // 5: approvals (src/approval): who approved which build of an issue, by its hash.
+  `CREATE TABLE approvals (
+     issue TEXT NOT NULL,
+     hash TEXT NOT NULL,
+     approver TEXT NOT NULL,
+     approved_at TEXT NOT NULL,
+     PRIMARY KEY (issue, hash, approver)
+   );`,
 ];

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import type { Config } from '../../content/model.js';
+import type { EmailLayout } from '../../render/email/compile.js';
 import { formatDiagnostic } from '../../diagnostics/format.js';
 import { addDays } from '../../render/dates.js';
 import { normalizeAddress } from '../../subscribers/address.js';
@@ -9,6 +11,21 @@ import { assertDate, todayIso } from '../select-dates.js';
 import type { GlobalOptions } from '../main.js';
 
 type Run = (action: () => Promise<number>) => Promise<void>;
+
+/** With `approval.required`: is the build about to go out the one that was approved? */
+async function checkApproval(root: string, config: Config, date: string, layout: EmailLayout): Promise<{ ok: true } | { ok: false; reason: string }> {
+  if (!config.approval.required) return { ok: true };
+  const { approvalVerdict, issueHash, SqliteApprovals } = await import('../../approval/approvals.js');
+  const { databasePath } = await import('../../subscribers/open-store.js');
+  const approvals = new SqliteApprovals(databasePath(root, config));
+  try {
+    const verdict = approvalVerdict(approvals.of(date), issueHash(layout), date);
+    if (verdict.ok) say(`Approved by ${verdict.by.approver} (${verdict.by.approvedAt.slice(0, 16).replace('T', ' ')} UTC).`);
+    return verdict.ok ? { ok: true } : verdict;
+  } finally {
+    approvals.close();
+  }
+}
 
 /** `2000/24h`, `500/1h`, `100/30m`, `10/60s` -> a sliding-window cap. */
 export function parseWindow(text: string): { messages: number; ms: number } {
@@ -90,10 +107,17 @@ export function registerSend(program: Command, run: Run): void {
             if (options.json) printJson({ ok: true, test: address.address, response });
             return EXIT_OK;
           }
+          const approval = await checkApproval(root, config, date, built.layout);
+          if (!approval.ok && !options.dryRun) {
+            say(`${date} was not sent: ${approval.reason}`);
+            if (options.json) printJson({ ok: false, reason: 'not-approved' });
+            return EXIT_FAILED;
+          }
           const { openSubscriberStore } = await import('../../subscribers/open-store.js');
           const store = openSubscriberStore(root, config);
           try {
             if (options.dryRun) {
+              if (!approval.ok) say(`Note: a real send would stop here. ${approval.reason}`);
               let count = 0;
               const sample: string[] = [];
               for await (const r of store.recipients(options.list)) if (count++ < 20) sample.push(r.email);
