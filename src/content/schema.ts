@@ -214,6 +214,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** Whether an issue must be approved (`bulletin approve`) before `bulletin send`, and by someone other than its editor. */
   approval: z.strictObject({ required: z.boolean().default(false), twoPeople: z.boolean().default(false) }).prefault({}),
+  /** Scheduled sends: one whose time passed more than this long ago (the server was down) is reported, not sent. */
+  schedule: z.strictObject({ missedAfterMinutes: z.number().positive().default(60) }).prefault({}),
   /** The subscription service of `bulletin serve`: how long links live, and how hard it pushes back. */
   service: z
     .strictObject({

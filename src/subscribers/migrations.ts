@@ -72,4 +72,14 @@ export const MIGRATIONS: readonly string[] = [
      approved_at TEXT NOT NULL,
      PRIMARY KEY (issue, hash, approver)
    );`,
+  // 6: scheduled sends (src/schedule), run by `bulletin serve`.
+  `CREATE TABLE schedules (
+     issue TEXT NOT NULL,
+     list_id TEXT NOT NULL,
+     at TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('scheduled','running','done','missed','failed','cancelled')),
+     detail TEXT,
+     updated_at TEXT NOT NULL,
+     PRIMARY KEY (issue, list_id)
+   );`,
 ];

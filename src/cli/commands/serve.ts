@@ -1,6 +1,8 @@
 import { existsSync, watch } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { Config } from '../../content/model.js';
+import type { SubscriberStore } from '../../subscribers/store.js';
 import { formatDiagnostic } from '../../diagnostics/format.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
 import { say, shortPath } from '../io.js';
@@ -48,18 +50,14 @@ export function registerServe(program: Command, run: (action: () => Promise<numb
         const { createService } = await import('../../service/app.js');
         const store = openSubscriberStore(root, config);
         const app = await createService({ config, siteDir, templatesDir: templatesFor(root, config, loaded.path), store, secrets, mailer });
+        const stopScheduler = await startScheduler(root, config, store, secrets.current);
         const address = await app.listen({ port, host: options.host });
         const origin = address.replace('0.0.0.0', 'localhost').replace(/\/$/, '');
-        say(`Serving at ${origin}/ (Ctrl-C stops)`);
-        say(`  the archive        ${origin}/`);
-        say(`  subscribe          ${origin}/subscribe`);
-        say(`  health             ${origin}/healthz`);
-        say(`  confirmation mail  ${mailer.name}`);
-        if (config.site.baseUrl.replace(/\/$/, '') !== origin) say(`  links in mail lead to ${config.site.baseUrl} (site.baseUrl; BULLETIN_BASE_URL overrides it)`);
         await new Promise<void>((done) => {
           const stop = async () => {
             say('Stopping: finishing the requests in flight.');
             stopWatching?.();
+            await stopScheduler();
             // Ten seconds for requests in flight, then the rest of the connections are cut.
             const deadline = setTimeout(() => app.server.closeAllConnections(), 10_000);
             try {
@@ -75,6 +73,13 @@ export function registerServe(program: Command, run: (action: () => Promise<numb
           };
           process.once('SIGINT', () => void stop());
           process.once('SIGTERM', () => void stop());
+          // Said once the signals are ours: a script waiting for this line may stop us at once.
+          say(`Serving at ${origin}/ (Ctrl-C stops)`);
+          say(`  the archive        ${origin}/`);
+          say(`  subscribe          ${origin}/subscribe`);
+          say(`  health             ${origin}/healthz`);
+          say(`  confirmation mail  ${mailer.name}`);
+          if (config.site.baseUrl.replace(/\/$/, '') !== origin) say(`  links in mail lead to ${config.site.baseUrl} (site.baseUrl; BULLETIN_BASE_URL overrides it)`);
         });
         return EXIT_OK;
       }),
@@ -130,5 +135,46 @@ async function watchArchive(root: string, outDir: string): Promise<(() => void) 
     watcher.close();
     clearTimeout(timer);
     clearTimeout(reindexTimer);
+  };
+}
+
+/**
+ * Runs scheduled sends while the server is up: every 30 seconds (BULLETIN_SCHEDULER_MS), the due
+ * ones, one at a time. Returns how to stop: no new send starts, and one in progress finishes its
+ * messages in flight (the rest resume on the next start, through the ledger).
+ */
+async function startScheduler(root: string, config: Config, store: SubscriberStore, secret: string): Promise<() => Promise<void>> {
+  const { SqliteSchedules } = await import('../../schedule/schedules.js');
+  const { runDueSends } = await import('../../schedule/run-due.js');
+  const { databasePath } = await import('../../subscribers/open-store.js');
+  const { smtpTransport, outboxTransport } = await import('../../dispatch/transports.js');
+  const database = databasePath(root, config);
+  const schedules = new SqliteSchedules(database);
+  const abort = new AbortController();
+  let running: Promise<void> = Promise.resolve();
+  const tick = () => {
+    running = running.then(() =>
+      runDueSends({
+        root,
+        config,
+        database,
+        store,
+        schedules,
+        secret,
+        transportFor: (issue, list) => (process.env.SMTP_URL ? smtpTransport({ url: process.env.SMTP_URL, connections: config.dispatch.concurrency }) : outboxTransport(join(root, '.bulletin', 'outbox'), issue, list)),
+        report: (line) => say(line),
+        signal: abort.signal,
+      }).catch((error: Error) => say(`schedule: ${error.message}`)),
+    );
+  };
+  const waiting = schedules.all().filter((s) => s.state === 'scheduled' || s.state === 'running');
+  if (waiting.length) say(`  scheduled sends     ${waiting.map((s) => `${s.issue} to ${s.list} at ${s.at.slice(0, 16).replace('T', ' ')} UTC`).join('; ')}`);
+  tick();
+  const timer = setInterval(tick, Number(process.env.BULLETIN_SCHEDULER_MS) || 30_000);
+  return async () => {
+    clearInterval(timer);
+    abort.abort();
+    await running;
+    schedules.close();
   };
 }

@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+import { formatDiagnostic } from '../../diagnostics/format.js';
+import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
+import { printJson, say } from '../io.js';
+import { assertDate } from '../select-dates.js';
+import type { GlobalOptions } from '../main.js';
+
+type Run = (action: () => Promise<number>) => Promise<void>;
+
+export function registerSchedule(program: Command, run: Run): void {
+  program
+    .command('schedule')
+    .description('queue a send for `bulletin serve` to run at a time (in the site time zone); or --cancel it')
+    .argument('<date>', 'the issue (YYYY-MM-DD)')
+    .requiredOption('--list <id>', 'the list to send to')
+    .option('--at <when>', 'when, as "YYYY-MM-DD HH:MM" in site.timezone')
+    .option('--cancel', 'cancel the scheduled send')
+    .option('--json', 'print one JSON document on stdout')
+    .action((date: string, options: { list: string; at?: string; cancel?: boolean; json?: boolean }) =>
+      run(async () => {
+        const { root } = program.opts<GlobalOptions>();
+        assertDate(date);
+        const { loadConfig } = await import('../../content/config.js');
+        const config = (await loadConfig(root)).config;
+        if (!config) throw new UsageError('The config does not load; run `bulletin check` to see why.');
+        if (!config.lists.some((l) => l.id === options.list)) throw new UsageError(`Unknown list "${options.list}". The lists are: ${config.lists.map((l) => l.id).join(', ')}.`);
+        const { SqliteSchedules } = await import('../../schedule/schedules.js');
+        const { databasePath } = await import('../../subscribers/open-store.js');
+        const schedules = new SqliteSchedules(databasePath(root, config));
+        try {
+          if (options.cancel) {
+            const current = schedules.get(date, options.list);
+            if (!current || current.state !== 'scheduled') {
+              say(`${date} to ${options.list}: nothing scheduled to cancel${current ? ` (it is ${current.state})` : ''}.`);
+              return EXIT_FAILED;
+            }
+            schedules.mark(date, options.list, 'cancelled');
+            say(`${date} to ${options.list}: cancelled.`);
+            if (options.json) printJson({ ok: true, cancelled: true });
+            return EXIT_OK;
+          }
+          const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2})$/.exec(options.at?.trim() ?? '');
+          if (!match) throw new UsageError(`--at needs a time like "2026-11-27 09:00" (in ${config.site.timezone}).`);
+          const { zonedTimeToUtc } = await import('../../archive/calendar.js');
+          const at = zonedTimeToUtc(match[1]!, match[2]!, config.site.timezone);
+          if (Number.isNaN(at.getTime())) throw new UsageError(`--at "${options.at}" is not a real time.`);
+          const { buildEmailForSend } = await import('../../build/email-for-send.js');
+          const errors = (await buildEmailForSend(root, date)).problems.filter((p) => p.severity === 'error');
+          if (errors.length) {
+            for (const problem of errors) say(`${formatDiagnostic(problem)}\n`);
+            say(`${date} was not scheduled: fix the errors above first.`);
+            return EXIT_FAILED;
+          }
+          const put = schedules.put(date, options.list, at);
+          if (!put.ok) {
+            say(`${date} to ${options.list} is already ${put.state}; it is not scheduled again.`);
+            return EXIT_FAILED;
+          }
+          say(`${date} to ${options.list}: scheduled for ${match[1]} ${match[2]} ${config.site.timezone} (${at.toISOString().slice(0, 16).replace('T', ' ')} UTC). \`bulletin serve\` sends it then${config.approval.required ? ', if it is approved as it stands' : ''}.`);
+          if (options.json) printJson({ ok: true, date, list: options.list, at: at.toISOString() });
+          return EXIT_OK;
+        } finally {
+          schedules.close();
+        }
+      }),
+    );
+}

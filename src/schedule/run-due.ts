@@ -1,0 +1,88 @@
+import { issueHash, SqliteApprovals, approvalVerdict } from '../approval/approvals.js';
+import { buildEmailForSend } from '../build/email-for-send.js';
+import type { Config } from '../content/model.js';
+import { SqliteSendLedger } from '../dispatch/ledger.js';
+import { buildMessage } from '../dispatch/message.js';
+import { runSend } from '../dispatch/send.js';
+import type { Transport } from '../dispatch/transports.js';
+import { hydrateEmail } from '../render/email/compile.js';
+import type { SubscriberStore } from '../subscribers/store.js';
+import type { SqliteSchedules } from './schedules.js';
+
+export interface DueSendsContext {
+  root: string;
+  config: Config;
+  database: string;
+  store: SubscriberStore;
+  schedules: SqliteSchedules;
+  secret: string;
+  transportFor(issue: string, list: string): Transport;
+  /** One line per event, for the operator. */
+  report(line: string): void;
+  now?: () => Date;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs the scheduled sends whose time has come, one after another, each exactly as
+ * `bulletin send` would (checks, approval, the ledger). One whose time passed more than
+ * `schedule.missedAfterMinutes` ago is reported as missed instead: a Friday bulletin arriving on
+ * Monday because the server was down is worse than a person deciding what to do.
+ */
+export async function runDueSends(context: DueSendsContext): Promise<void> {
+  const now = (context.now ?? (() => new Date()))();
+  for (const due of context.schedules.due(now)) {
+    if (context.signal?.aborted) return;
+    const late = now.getTime() - Date.parse(due.at);
+    if (due.state === 'scheduled' && late > context.config.schedule.missedAfterMinutes * 60_000) {
+      const detail = `its time (${due.at.slice(0, 16).replace('T', ' ')} UTC) passed ${Math.round(late / 60_000)} minutes ago, more than schedule.missedAfterMinutes; not sent. Send it by hand with \`bulletin send ${due.issue} --list ${due.list}\`, or schedule it again.`;
+      context.schedules.mark(due.issue, due.list, 'missed', detail);
+      context.report(`schedule: ${due.issue} to ${due.list} missed: ${detail}`);
+      continue;
+    }
+    context.schedules.mark(due.issue, due.list, 'running');
+    context.report(`schedule: sending ${due.issue} to ${due.list}`);
+    const outcome = await sendOne(context, due.issue, due.list).catch((error: Error) => ({ state: 'failed' as const, detail: error.message }));
+    // Stopped by a shutdown: left `running`, so the next start resumes it through the ledger.
+    if (outcome.state === 'running') return;
+    context.schedules.mark(due.issue, due.list, outcome.state, outcome.detail);
+    context.report(`schedule: ${due.issue} to ${due.list} ${outcome.state}: ${outcome.detail}`);
+  }
+}
+
+async function sendOne(context: DueSendsContext, issue: string, list: string): Promise<{ state: 'done' | 'failed' | 'running'; detail: string }> {
+  const { config } = context;
+  const built = await buildEmailForSend(context.root, issue);
+  const errors = built.problems.filter((p) => p.severity === 'error');
+  if (errors.length || !built.layout) return { state: 'failed', detail: `${errors.length} error(s) in the issue; run \`bulletin check ${issue}\`` };
+  if (config.approval.required) {
+    const approvals = new SqliteApprovals(context.database);
+    try {
+      const verdict = approvalVerdict(approvals.of(issue), issueHash(built.layout), issue);
+      if (!verdict.ok) return { state: 'failed', detail: verdict.reason };
+    } finally {
+      approvals.close();
+    }
+  }
+  const email = hydrateEmail(built.layout);
+  const ledger = new SqliteSendLedger(context.database);
+  const transport = context.transportFor(issue, list);
+  try {
+    const summary = await runSend({ issue, list, message: (to) => buildMessage(email, config, list, to, context.secret) }, context.store, ledger, transport, {
+      concurrency: config.dispatch.concurrency,
+      rate: config.dispatch.rate,
+      ...(config.dispatch.window ? { window: { messages: config.dispatch.window.messages, ms: config.dispatch.window.hours * 3_600_000 } } : {}),
+      maxAttempts: config.dispatch.retries + 1,
+      retryBaseMs: 1000,
+      pauseAfterFailures: config.dispatch.pauseAfterFailures,
+      ...(context.signal ? { signal: context.signal } : {}),
+    });
+    const c = summary.counts;
+    const detail = `${c.sent} sent, ${c.failed} failed, ${c.unknown} unknown, ${c.skipped} skipped, ${c.pending} pending${summary.stopped ? ` (${summary.stopped})` : ''}`;
+    if (context.signal?.aborted) return { state: 'running', detail };
+    return { state: summary.stopped || c.pending > 0 ? 'failed' : 'done', detail };
+  } finally {
+    await transport.close();
+    await ledger.close();
+  }
+}
