@@ -52,3 +52,13 @@ export function approvalVerdict(approvals: readonly Approval[], hash: string, da
   if (!earlier) return { ok: false, reason: `${date} has not been approved. Ask an approver to check it and run \`bulletin approve ${date} --by NAME\`.` };
   return { ok: false, reason: `${date} has changed since ${earlier.approver} approved it (${earlier.approvedAt.slice(0, 16).replace('T', ' ')} UTC). Ask for approval again: \`bulletin approve ${date} --by NAME\`.` };
 }
+
+/** The verdict on a build about to be sent, read from the database at `path`. */
+export function approvalOfBuild(path: string, date: string, layout: EmailLayout): ReturnType<typeof approvalVerdict> {
+  const approvals = new SqliteApprovals(path);
+  try {
+    return approvalVerdict(approvals.of(date), issueHash(layout), date);
+  } finally {
+    approvals.close();
+  }
+}

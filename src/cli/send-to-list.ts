@@ -3,7 +3,7 @@ import { openSendLedger } from '../subscribers/open-store.js';
 import type { SubscriberStore } from '../subscribers/store.js';
 import type { CompiledEmail } from '../render/email/compile.js';
 import { buildMessage } from '../dispatch/message.js';
-import { runSend } from '../dispatch/send.js';
+import { runSend, settingsFromConfig } from '../dispatch/send.js';
 import type { Transport } from '../dispatch/transports.js';
 import { EXIT_FAILED, EXIT_OK } from './exit.js';
 import { printJson, say } from './io.js';
@@ -18,6 +18,7 @@ export interface ListSend {
   secret: string;
   store: SubscriberStore;
   transport: Transport;
+  /** From flags; the config's settings otherwise. */
   rate: number | undefined;
   window: { messages: number; ms: number } | undefined;
   connections: number;
@@ -54,12 +55,10 @@ export async function sendToList(job: ListSend): Promise<number> {
       ledger,
       job.transport,
       {
+        ...settingsFromConfig(config.dispatch),
         concurrency: job.connections,
-        rate: job.rate ?? config.dispatch.rate,
+        ...(job.rate ? { rate: job.rate } : {}),
         ...(job.window ? { window: job.window } : {}),
-        maxAttempts: config.dispatch.retries + 1,
-        retryBaseMs: 1000,
-        pauseAfterFailures: config.dispatch.pauseAfterFailures,
         resendUnknown: job.resendUnknown,
         signal: abort.signal,
         onStart({ toSend, counts }) {

@@ -1,4 +1,5 @@
 import type Mail from 'nodemailer/lib/mailer/index.js';
+import type { Config } from '../content/model.js';
 import type { SubscriberStore } from '../subscribers/store.js';
 import { classify, describe } from './classify.js';
 import type { Delivery, DeliveryState, SendLedger } from './ledger.js';
@@ -41,6 +42,18 @@ export interface SendSummary {
   stopped?: string;
   /** Rows found left `sending` by an earlier run: unknown outcome, not resent. */
   interrupted: number;
+}
+
+/** The pacing and retry settings `dispatch:` in the config asks for; a caller's flags go on top. */
+export function settingsFromConfig(dispatch: Config['dispatch']): Pick<SendSettings, 'concurrency' | 'rate' | 'window' | 'maxAttempts' | 'retryBaseMs' | 'pauseAfterFailures'> {
+  return {
+    concurrency: dispatch.concurrency,
+    rate: dispatch.rate,
+    ...(dispatch.window ? { window: { messages: dispatch.window.messages, ms: dispatch.window.hours * 3_600_000 } } : {}),
+    maxAttempts: dispatch.retries + 1,
+    retryBaseMs: 1000,
+    pauseAfterFailures: dispatch.pauseAfterFailures,
+  };
 }
 
 const EMPTY_COUNTS: Record<DeliveryState, number> = { pending: 0, sending: 0, sent: 0, failed: 0, unknown: 0, skipped: 0 };

@@ -2,6 +2,8 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
+import type { Config } from '../content/model.js';
+import { loadDkimKey } from './dkim.js';
 
 /** What the send loop needs of a way to deliver mail. Owned here, by its consumer. */
 export interface Transport {
@@ -52,6 +54,17 @@ export function smtpTransport(options: SmtpOptions): Transport {
       transport.close();
     },
   };
+}
+
+/**
+ * How an issue goes out, for `bulletin send` and for scheduled sends alike: through SMTP_URL,
+ * DKIM-signed when `dispatch.dkim` is set (the key is checked here, before the first message), or
+ * into the outbox.
+ */
+export function issueTransport(root: string, config: Config, issue: string, list: string, connections = config.dispatch.concurrency, env: NodeJS.ProcessEnv = process.env): Transport {
+  const dkim = loadDkimKey(root, config, env);
+  if (!env.SMTP_URL) return outboxTransport(join(root, '.bulletin', 'outbox'), issue, list);
+  return smtpTransport({ url: env.SMTP_URL, connections, ...(dkim ? { dkim } : {}) });
 }
 
 /**

@@ -1,9 +1,9 @@
-import { issueHash, SqliteApprovals, approvalVerdict } from '../approval/approvals.js';
+import { approvalOfBuild } from '../approval/approvals.js';
 import { buildEmailForSend } from '../build/email-for-send.js';
 import type { Config } from '../content/model.js';
 import { SqliteSendLedger } from '../dispatch/ledger.js';
 import { buildMessage } from '../dispatch/message.js';
-import { runSend } from '../dispatch/send.js';
+import { runSend, settingsFromConfig } from '../dispatch/send.js';
 import type { Transport } from '../dispatch/transports.js';
 import { hydrateEmail } from '../render/email/compile.js';
 import type { SubscriberStore } from '../subscribers/store.js';
@@ -56,25 +56,15 @@ async function sendOne(context: DueSendsContext, issue: string, list: string): P
   const errors = built.problems.filter((p) => p.severity === 'error');
   if (errors.length || !built.layout) return { state: 'failed', detail: `${errors.length} error(s) in the issue; run \`bulletin check ${issue}\`` };
   if (config.approval.required) {
-    const approvals = new SqliteApprovals(context.database);
-    try {
-      const verdict = approvalVerdict(approvals.of(issue), issueHash(built.layout), issue);
-      if (!verdict.ok) return { state: 'failed', detail: verdict.reason };
-    } finally {
-      approvals.close();
-    }
+    const verdict = approvalOfBuild(context.database, issue, built.layout);
+    if (!verdict.ok) return { state: 'failed', detail: verdict.reason };
   }
   const email = hydrateEmail(built.layout);
   const ledger = new SqliteSendLedger(context.database);
   const transport = context.transportFor(issue, list);
   try {
     const summary = await runSend({ issue, list, message: (to) => buildMessage(email, config, list, to, context.secret) }, context.store, ledger, transport, {
-      concurrency: config.dispatch.concurrency,
-      rate: config.dispatch.rate,
-      ...(config.dispatch.window ? { window: { messages: config.dispatch.window.messages, ms: config.dispatch.window.hours * 3_600_000 } } : {}),
-      maxAttempts: config.dispatch.retries + 1,
-      retryBaseMs: 1000,
-      pauseAfterFailures: config.dispatch.pauseAfterFailures,
+      ...settingsFromConfig(config.dispatch),
       ...(context.signal ? { signal: context.signal } : {}),
     });
     const c = summary.counts;

@@ -1,5 +1,6 @@
 import type {} from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { Config } from '../content/model.js';
 import type { Secrets } from '../dispatch/secret.js';
 import { verifyToken, type TokenPayload, type TokenPurpose } from '../dispatch/tokens.js';
@@ -22,6 +23,12 @@ export interface ServiceContext {
 }
 
 const DAY = 86_400;
+
+/** Checkbox values: a form sends one as a string and several as an array; up to 20 list ids. */
+export const listIds = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : [v]))
+  .pipe(z.array(z.string().max(64)).max(20));
 
 /**
  * The token of a link, checked for its purpose, age and signature (current or previous key, in

@@ -1,9 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { signToken, type TokenPayload } from '../dispatch/tokens.js';
-import { tokenFrom, type ServiceContext } from './context.js';
+import { listIds, tokenFrom, type ServiceContext } from './context.js';
 
-const many = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
 
 /**
  * RFC 8058: the one-click POST carries `List-Unsubscribe=One-Click`; our own page's button adds
@@ -13,7 +12,7 @@ const many = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.
 const unsubscribeBody = z.object({ 'List-Unsubscribe': z.literal('One-Click'), via: z.string().max(20).optional() });
 
 const preferencesBody = z.strictObject({
-  lists: many.pipe(z.array(z.string().max(64)).max(20)).optional(),
+  lists: listIds.optional(),
   action: z.enum(['save', 'leave-all']).default('save'),
 });
 

@@ -2,19 +2,17 @@ import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { subscribeFormView } from '../archive/subscribe-form.js';
 import { normalizeAddress } from '../subscribers/address.js';
-import { tokenFrom, type ServiceContext } from './context.js';
+import { listIds, tokenFrom, type ServiceContext } from './context.js';
 import { alreadySubscribedMessage, confirmationMessage } from './mail.js';
 import { listNames } from './render.js';
 
 const HOUR = 3_600_000;
 
-/** A value the browser sends once or several times (checkboxes) as a list. */
-const many = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
 
 const subscribeBody = z.strictObject({
   email: z.string().max(320).default(''),
   name: z.string().max(200).optional(),
-  lists: many.pipe(z.array(z.string().max(64)).max(20)).optional(),
+  lists: listIds.optional(),
   /** A field people never see: a bot that fills it in is told "check your inbox" and nothing happens. */
   website: z.string().max(200).optional(),
 });

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../../content/model.js';
 import type { EmailLayout } from '../../render/email/compile.js';
@@ -15,16 +14,11 @@ type Run = (action: () => Promise<number>) => Promise<void>;
 /** With `approval.required`: is the build about to go out the one that was approved? */
 async function checkApproval(root: string, config: Config, date: string, layout: EmailLayout): Promise<{ ok: true } | { ok: false; reason: string }> {
   if (!config.approval.required) return { ok: true };
-  const { approvalVerdict, issueHash, SqliteApprovals } = await import('../../approval/approvals.js');
+  const { approvalOfBuild } = await import('../../approval/approvals.js');
   const { databasePath } = await import('../../subscribers/open-store.js');
-  const approvals = new SqliteApprovals(databasePath(root, config));
-  try {
-    const verdict = approvalVerdict(approvals.of(date), issueHash(layout), date);
-    if (verdict.ok) say(`Approved by ${verdict.by.approver} (${verdict.by.approvedAt.slice(0, 16).replace('T', ' ')} UTC).`);
-    return verdict.ok ? { ok: true } : verdict;
-  } finally {
-    approvals.close();
-  }
+  const verdict = approvalOfBuild(databasePath(root, config), date, layout);
+  if (verdict.ok) say(`Approved by ${verdict.by.approver} (${verdict.by.approvedAt.slice(0, 16).replace('T', ' ')} UTC).`);
+  return verdict.ok ? { ok: true } : verdict;
 }
 
 /** `2000/24h`, `500/1h`, `100/30m`, `10/60s` -> a sliding-window cap. */
@@ -64,7 +58,7 @@ export function registerSend(program: Command, run: Run): void {
         };
         const rate = number(options.rate, 'rate');
         const concurrency = number(options.concurrency, 'concurrency');
-        const windowFlag = options.window === undefined ? undefined : parseWindow(options.window);
+        const window = options.window === undefined ? undefined : parseWindow(options.window);
         const { buildEmailForSend } = await import('../../build/email-for-send.js');
         const built = await buildEmailForSend(root, date);
         const problems = built.problems;
@@ -86,15 +80,10 @@ export function registerSend(program: Command, run: Run): void {
         const { loadSecrets } = await import('../../dispatch/secret.js');
         const secrets = loadSecrets(root);
         if (secrets.generated) say('warning: BULLETIN_SECRET is not set; links are signed with a development key kept in .bulletin/secret.');
-        const window = windowFlag ?? (config.dispatch.window ? { messages: config.dispatch.window.messages, ms: config.dispatch.window.hours * 3_600_000 } : undefined);
-        const { loadDkimKey } = await import('../../dispatch/dkim.js');
-        const dkim = loadDkimKey(root, config);
         const { buildMessage } = await import('../../dispatch/message.js');
-        const { smtpTransport, outboxTransport } = await import('../../dispatch/transports.js');
+        const { issueTransport } = await import('../../dispatch/transports.js');
         const connections = concurrency ?? config.dispatch.concurrency;
-        const transport = process.env.SMTP_URL
-          ? smtpTransport({ url: process.env.SMTP_URL, connections, ...(dkim ? { dkim } : {}) })
-          : outboxTransport(join(root, '.bulletin', 'outbox'), date, options.list);
+        const transport = issueTransport(root, config, date, options.list, connections);
         const { hydrateEmail } = await import('../../render/email/compile.js');
         const email = hydrateEmail(built.layout);
         try {

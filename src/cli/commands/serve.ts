@@ -147,7 +147,7 @@ async function startScheduler(root: string, config: Config, store: SubscriberSto
   const { SqliteSchedules } = await import('../../schedule/schedules.js');
   const { runDueSends } = await import('../../schedule/run-due.js');
   const { databasePath } = await import('../../subscribers/open-store.js');
-  const { smtpTransport, outboxTransport } = await import('../../dispatch/transports.js');
+  const { issueTransport } = await import('../../dispatch/transports.js');
   const database = databasePath(root, config);
   const schedules = new SqliteSchedules(database);
   const abort = new AbortController();
@@ -161,7 +161,7 @@ async function startScheduler(root: string, config: Config, store: SubscriberSto
         store,
         schedules,
         secret,
-        transportFor: (issue, list) => (process.env.SMTP_URL ? smtpTransport({ url: process.env.SMTP_URL, connections: config.dispatch.concurrency }) : outboxTransport(join(root, '.bulletin', 'outbox'), issue, list)),
+        transportFor: (issue, list) => issueTransport(root, config, issue, list),
         report: (line) => say(line),
         signal: abort.signal,
       }).catch((error: Error) => say(`schedule: ${error.message}`)),
