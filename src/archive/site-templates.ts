@@ -2,7 +2,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { TemplateError } from '../render/email/templates.js';
-import { memoizeAsync } from '../render/memo.js';
+import { memoizeAsync, type MemoizedAsync } from '../render/memo.js';
 
 export const PAGE_TEMPLATES = ['layout', 'index', 'issue', 'tag', 'tags', 'search', 'subscribe', '404', 'notice', 'confirm', 'unsubscribe', 'preferences'] as const;
 export type PageTemplate = (typeof PAGE_TEMPLATES)[number];
@@ -19,7 +19,7 @@ export interface SiteTemplates {
  * is never compiled; article HTML is already sanitized and goes in with `{{{ }}}`, everything else
  * is escaped by `{{ }}`.
  */
-export const loadSiteTemplates: (templatesDir: string) => Promise<SiteTemplates> = memoizeAsync(compile);
+export const loadSiteTemplates: MemoizedAsync<SiteTemplates> = memoizeAsync(compile);
 
 async function compile(templatesDir: string): Promise<SiteTemplates> {
   const dir = join(templatesDir, 'site');

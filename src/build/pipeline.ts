@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { archiveOf } from '../archive/from-rendered.js';
 import type { SiteReport } from '../archive/build-site.js';
-import { checkEmailSize, LARGEST_RECIPIENT } from '../checks/email-checks.js';
+import type { LinkTarget } from '../checks/link-targets.js';
+import { checkEmailParts, checkEmailSize, LARGEST_RECIPIENT } from '../checks/email-checks.js';
 import { loadConfig } from '../content/config.js';
 import { listIssueDates } from '../content/issues-dir.js';
 import type { Config } from '../content/model.js';
@@ -41,6 +42,8 @@ export interface IssueReport {
   problems: Diagnostic[];
   email?: CompiledEmail;
   outputs?: { html: OutputFile; text: OutputFile };
+  /** Every web address in the issue, for the network link check (`check`, `send`). */
+  links?: LinkTarget[];
 }
 
 export interface PipelineReport {
@@ -75,7 +78,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
       if (hasErrors(prepared.problems) || (options.strict && prepared.problems.length > 0)) issues.push({ date: prepared.date, problems: sortDiagnostics(prepared.problems) });
       continue;
     }
-    issues.push(await emailStage(prepared, config, templatesDir, outDir, options));
+    issues.push({ ...(await emailStage(prepared, config, templatesDir, outDir, options)), links: prepared.links });
   }
 
   const report: PipelineReport = { configProblems, issues };
@@ -94,18 +97,12 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
 async function emailStage(prepared: PreparedIssue, config: Config, templatesDir: string, outDir: string, options: PipelineOptions): Promise<IssueReport> {
   const { date, problems, rendered } = prepared;
   if (!rendered) return { date, problems: sortDiagnostics(problems) };
-  let email: CompiledEmail;
-  try {
-    email = await compileEmail(rendered, config, await loadEmailTemplates(templatesDir));
-  } catch (error) {
-    if (!(error instanceof TemplateError)) throw error;
-    problems.push(diagnose(sourceText(relative(process.cwd(), error.file), ''), { line: 1, column: 1 }, 'template-error', error.message, 'Fix the template; content is not at fault.'));
-    return { date, problems: sortDiagnostics(problems) };
-  }
+  const built = await checkedEmail(rendered, config, templatesDir);
+  problems.push(...built.problems);
+  const email = built.email;
+  if (!email) return { date, problems: sortDiagnostics(problems) };
   const output = email.withPlaceholders();
   const htmlBytes = Buffer.byteLength(output.html);
-  // Sized as a subscriber receives it: long signed links fill the placeholders (see checks/email-checks.ts).
-  problems.push(...checkEmailSize(rendered.issue.source, Buffer.byteLength(email.fillHtml(LARGEST_RECIPIENT))));
   const report: IssueReport = { date, problems: sortDiagnostics(problems), email };
   if (!options.write || hasErrors(problems) || (options.strict && problems.length > 0)) return report;
 
@@ -117,6 +114,28 @@ async function emailStage(prepared: PreparedIssue, config: Config, templatesDir:
     { path: text, content: output.text },
   ]);
   return { ...report, outputs: { html: { path: html, bytes: htmlBytes }, text: { path: text, bytes: Buffer.byteLength(output.text) } } };
+}
+
+/**
+ * The email of a rendered issue and the pre-send checks of it: its size as Gmail counts it, its
+ * text part and unsubscribe links. A mistake in a template is a problem reported, not a crash.
+ */
+export async function checkedEmail(rendered: RenderedIssue, config: Config, templatesDir: string): Promise<{ email?: CompiledEmail; problems: Diagnostic[] }> {
+  let email: CompiledEmail;
+  try {
+    email = await compileEmail(rendered, config, await loadEmailTemplates(templatesDir));
+  } catch (error) {
+    if (!(error instanceof TemplateError)) throw error;
+    return { problems: [diagnose(sourceText(relative(process.cwd(), error.file), ''), { line: 1, column: 1 }, 'template-error', error.message, 'Fix the template; content is not at fault.')] };
+  }
+  return {
+    email,
+    problems: [
+      // Sized as a subscriber receives it: long signed links fill the placeholders (see checks/email-checks.ts).
+      ...checkEmailSize(rendered.issue.source, Buffer.byteLength(email.fillHtml(LARGEST_RECIPIENT))),
+      ...checkEmailParts(relative(process.cwd(), templatesDir) || '.', email.fill),
+    ],
+  };
 }
 
 /** The config's `templates:`, else a site's own `templates/` when it has an email layout, else the built-in ones. */

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { checkIssue } from '../checks/issue-checks.js';
+import { collectLinkTargets, type LinkTarget } from '../checks/link-targets.js';
 import { checkSources } from '../checks/source-checks.js';
 import { loadIssue } from '../content/load-issue.js';
 import type { Config } from '../content/model.js';
@@ -13,6 +14,8 @@ export interface PreparedIssue {
   problems: Diagnostic[];
   /** Present when the issue has no errors. */
   rendered?: RenderedIssue;
+  /** Every web address in the issue and where it is written, for the network link check. */
+  links: LinkTarget[];
 }
 
 export function renderCacheFor(root: string, config: Config): RenderCache {
@@ -24,18 +27,19 @@ export function fromCache(root: string, date: string, cache: RenderCache | undef
   if (!cache) return {};
   const key = cache.keyOf(join(root, 'bulletins', date));
   const cached = cache.get(date, key);
-  return { key, ...(cached ? { prepared: { date, problems: cached.problems, rendered: cached.rendered } } : {}) };
+  return { key, ...(cached ? { prepared: { date, problems: cached.problems, rendered: cached.rendered, links: cached.links } } : {}) };
 }
 
 /** Load -> check -> render one issue, storing the result under `key` when it has no errors. */
 export async function prepareFresh(root: string, date: string, config: Config, cache?: RenderCache, key?: string): Promise<PreparedIssue> {
   const loaded = await loadIssue(root, date, config);
   const problems = [...loaded.problems, ...checkSources(loaded.files)];
-  if (!loaded.issue || hasErrors(problems)) return { date, problems };
+  const links = collectLinkTargets(loaded.files, loaded.issue);
+  if (!loaded.issue || hasErrors(problems)) return { date, problems, links };
   problems.push(...checkIssue(loaded.issue, config));
   const rendered = renderIssueContent(loaded.issue, config);
-  if (cache && key) cache.set(date, key, { rendered, problems });
-  return { date, problems, rendered };
+  if (cache && key) cache.set(date, key, { rendered, problems, links });
+  return { date, problems, rendered, links };
 }
 
 /** One issue, from the cache when none of its files changed. */

@@ -2,6 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { LinkTarget } from '../checks/link-targets.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { RenderedIssue } from '../render/render-issue.js';
 import { packageRoot } from '../package-root.js';
@@ -12,6 +13,7 @@ const OUTPUT_LIBRARIES = ['unified', 'remark-parse', 'remark-gfm', 'remark-rehyp
 export interface CachedIssue {
   rendered: RenderedIssue;
   problems: Diagnostic[];
+  links: LinkTarget[];
 }
 
 /**
@@ -40,7 +42,7 @@ export class RenderCache {
   get(date: string, key: string): CachedIssue | undefined {
     try {
       const stored = JSON.parse(readFileSync(this.file(date), 'utf8')) as { key: string } & CachedIssue;
-      return stored.key === key ? { rendered: stored.rendered, problems: stored.problems } : undefined;
+      return stored.key === key && Array.isArray(stored.links) ? { rendered: stored.rendered, problems: stored.problems, links: stored.links } : undefined;
     } catch {
       return undefined;
     }

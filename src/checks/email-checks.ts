@@ -24,3 +24,32 @@ export function checkEmailSize(issueFile: string, htmlBytes: number): Diagnostic
     diagnose(sourceText(issueFile, ''), { line: 1, column: 1 }, 'email-too-large', `The email's HTML is ${(htmlBytes / 1024).toFixed(1)} KB per subscriber; Gmail clips anything over 102 KB (Bulletin keeps 5% in hand), hiding the end of the bulletin and its unsubscribe link.`, 'Shorten the longest items, or move them to the web and link to them.'),
   ];
 }
+
+/** A recipient whose unsubscribe link can be found again in what the templates made of it. */
+const PROBE = { ...LARGEST_RECIPIENT, unsubscribeUrl: 'https://unsubscribe.probe.invalid/u/PROBE-7f3a' };
+
+/** The fewest characters of plain text a bulletin can have and still be one (a title, a link, a footer). */
+const MIN_TEXT_CHARS = 200;
+
+/**
+ * What a custom template can lose that the law and the mailbox providers need: a plain-text part
+ * with the bulletin in it, and the unsubscribe link in both parts (CAN-SPAM, GDPR, and Gmail's
+ * bulk-sender rules). `templateDir`: the email templates folder, as displayed.
+ */
+export function checkEmailParts(templateDir: string, fill: (recipient: typeof PROBE) => { html: string; text: string }): Diagnostic[] {
+  const { html, text } = fill(PROBE);
+  const problems: Diagnostic[] = [];
+  const at = (name: string) => sourceText(`${templateDir}/email/${name}`, '');
+  const visibleText = text.replace(/\s+/g, ' ').trim();
+  if (visibleText.length < MIN_TEXT_CHARS) {
+    problems.push(diagnose(at('email.txt.hbs'), { line: 1, column: 1 }, 'text-part-empty', `The plain-text part has only ${visibleText.length} characters; subscribers whose mail app shows text, and spam filters, would see an empty bulletin.`, 'Restore the items loop in email.txt.hbs (compare with the built-in templates/email/email.txt.hbs).'));
+  }
+  const unsubscribeHref = new RegExp(`href\\s*=\\s*["']${PROBE.unsubscribeUrl.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}["']`);
+  if (!unsubscribeHref.test(html)) {
+    problems.push(diagnose(at('email.mjml.hbs'), { line: 1, column: 1 }, 'unsubscribe-missing', 'The HTML email has no unsubscribe link; the law and Gmail\'s bulk-sender rules require one in every bulletin.', 'Link to {{recipient.unsubscribeUrl}} in the footer of email.mjml.hbs, e.g. <a href="{{recipient.unsubscribeUrl}}">Unsubscribe</a>.'));
+  }
+  if (!text.includes(PROBE.unsubscribeUrl)) {
+    problems.push(diagnose(at('email.txt.hbs'), { line: 1, column: 1 }, 'unsubscribe-missing', 'The plain-text part has no unsubscribe link.', 'Add "Unsubscribe: {{recipient.unsubscribeUrl}}" to the end of email.txt.hbs.'));
+  }
+  return problems;
+}

@@ -8,6 +8,7 @@ import { registerApprove } from './commands/approve.js';
 import { registerBuild } from './commands/build.js';
 import { registerCheck } from './commands/check.js';
 import { registerNew } from './commands/new.js';
+import { registerPreview } from './commands/preview.js';
 import { registerSchedule } from './commands/schedule.js';
 import { registerSend } from './commands/send.js';
 import { registerServe } from './commands/serve.js';
@@ -57,7 +58,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   program.hook('preAction', () => {
     program.setOptionValue('root', resolve(program.opts<GlobalOptions>().root));
   });
-  for (const register of [registerNew, registerAdd, registerCheck, registerBuild, registerServe, registerSubscribers, registerApprove, registerSend, registerSchedule]) {
+  for (const register of [registerNew, registerAdd, registerCheck, registerPreview, registerBuild, registerServe, registerSubscribers, registerApprove, registerSend, registerSchedule]) {
     register(program, run);
   }
   const everyCommand = (commands: readonly Command[]): Command[] => commands.flatMap((c) => [c, ...everyCommand(c.commands)]);

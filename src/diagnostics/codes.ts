@@ -33,8 +33,12 @@ export const problemCodes = {
   'config-invalid': 'error',
   // Rendering
   'template-error': 'error',
+  'build-failed': 'error',
   'email-too-large': 'error',
   'mailto-invalid': 'error',
+  'link-broken': 'error',
+  'text-part-empty': 'error',
+  'unsubscribe-missing': 'error',
   // Pre-send warnings
   'meeting-outside-week': 'warning',
   'empty-section': 'warning',
@@ -44,6 +48,7 @@ export const problemCodes = {
   'link-text-vague': 'warning',
   'heading-order': 'warning',
   'subject-too-long': 'warning',
+  'link-unverified': 'warning',
 } as const satisfies Record<string, Severity>;
 
 export type Severity = 'error' | 'warning';

@@ -3,7 +3,6 @@ import type { Config } from '../../content/model.js';
 import type { EmailLayout } from '../../render/email/compile.js';
 import { formatDiagnostic } from '../../diagnostics/format.js';
 import { addDays } from '../../render/dates.js';
-import { normalizeAddress } from '../../subscribers/address.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
 import { printJson, say } from '../io.js';
 import { assertDate, todayIso } from '../select-dates.js';
@@ -80,7 +79,6 @@ export function registerSend(program: Command, run: Run): void {
         const { loadSecrets } = await import('../../dispatch/secret.js');
         const secrets = loadSecrets(root);
         if (secrets.generated) say('warning: BULLETIN_SECRET is not set; links are signed with a development key kept in .bulletin/secret.');
-        const { buildMessage } = await import('../../dispatch/message.js');
         const { issueTransport } = await import('../../dispatch/transports.js');
         const connections = concurrency ?? config.dispatch.concurrency;
         const transport = issueTransport(root, config, date, options.list, connections);
@@ -88,12 +86,11 @@ export function registerSend(program: Command, run: Run): void {
         const email = hydrateEmail(built.layout);
         try {
           if (options.to) {
-            const address = normalizeAddress(options.to);
-            if (!address.ok) throw new UsageError(`--to "${options.to}" ${address.reason}.`);
-            const message = buildMessage(email, config, options.list, { email: address.address }, secrets.current);
-            const { response } = await transport.send({ ...message, subject: `[Test] ${message.subject as string}` });
-            say(`Test message sent to ${address.address} through ${transport.name}: ${response}`);
-            if (options.json) printJson({ ok: true, test: address.address, response });
+            const { sendTestMessage } = await import('../../dispatch/test-message.js');
+            const sent = await sendTestMessage(transport, email, config, options.list, options.to, secrets.current);
+            if (!sent.ok) throw new UsageError(`--to ${sent.reason}.`);
+            say(`Test message sent to ${sent.address} through ${transport.name}: ${sent.response}`);
+            if (options.json) printJson({ ok: true, test: sent.address, response: sent.response });
             return EXIT_OK;
           }
           const approval = await checkApproval(root, config, date, built.layout);

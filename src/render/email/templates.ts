@@ -2,7 +2,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import Handlebars from 'handlebars';
 import { packageRoot } from '../../package-root.js';
-import { memoizeAsync } from '../memo.js';
+import { memoizeAsync, type MemoizedAsync } from '../memo.js';
 import { Slot } from './slots.js';
 
 /** The templates shipped with Bulletin, used when a site has no `templates:` of its own. */
@@ -24,7 +24,7 @@ export class TemplateError extends Error {
 }
 
 /** Loads and compiles the email templates of a folder once per process. */
-export const loadEmailTemplates: (dir: string) => Promise<EmailTemplates> = memoizeAsync(compileTemplates);
+export const loadEmailTemplates: MemoizedAsync<EmailTemplates> = memoizeAsync(compileTemplates);
 
 async function compileTemplates(dir: string): Promise<EmailTemplates> {
   // An isolated environment: helpers and partials of one site never leak into another's.

@@ -1,0 +1,58 @@
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { EXIT_OK, UsageError } from '../exit.js';
+import { say, shortPath } from '../io.js';
+import { linksOffline } from '../../checks/link-policy.js';
+import { selectDates } from '../select-dates.js';
+import type { GlobalOptions } from '../main.js';
+
+export function registerPreview(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
+  program
+    .command('preview')
+    .description('a live page of one issue as subscribers will see it (desktop, phone, plain text, archive), with its problems, updated as you save')
+    .argument('[date]', 'the issue (YYYY-MM-DD); default: the latest')
+    .option('--port <n>', 'port to listen on (0 picks a free one)', '4000')
+    .option('--host <address>', 'address to listen on (the preview is for this machine)', '127.0.0.1')
+    .option('--offline', 'do not check links over the network')
+    .addHelpText('after', '\n"Send test" in the page sends through SMTP_URL, or into .bulletin/outbox/ without it.')
+    .action((date: string | undefined, options: { port: string; host: string; offline?: boolean }) =>
+      run(async () => {
+        const { root } = program.opts<GlobalOptions>();
+        const port = Number(options.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not "${options.port}".`);
+        const [issue] = await selectDates(root, date ? [date] : [], false);
+        if (!issue) throw new UsageError('There is no issue to preview; start one with `bulletin new`.');
+        const offline = Boolean(options.offline) || linksOffline();
+        const { PreviewSession } = await import('../../preview/session.js');
+        const { createPreviewServer } = await import('../../preview/server.js');
+        const { watchIssue } = await import('../../preview/watch.js');
+        const { sendTestFor, linkChecksFor } = await import('../../preview/actions.js');
+
+        const session = new PreviewSession({ root, date: issue, ...(offline ? {} : { slowChecks: linkChecksFor(root) }) });
+        const app = await createPreviewServer({ session, host: options.host, sendTest: sendTestFor(root, issue) });
+        const origin = (await app.listen({ port, host: options.host })).replace(/\/$/, '');
+        // The first build waits for the address: the email's links and images point at this server.
+        session.siteUrl = `${origin}/site/`;
+        await session.rebuild();
+        const shown = session.shown;
+        const ownTemplates = shown?.templatesDir && resolve(shown.templatesDir).startsWith(resolve(root)) ? shown.templatesDir : undefined;
+        const stopWatching = watchIssue({ root, issueDir: join(root, 'bulletins', issue), ...(ownTemplates ? { templatesDir: ownTemplates } : {}) }, (templates) => void session.rebuild(templates));
+
+        await new Promise<void>((done) => {
+          const stop = async () => {
+            stopWatching();
+            await app.close();
+            done();
+          };
+          process.once('SIGINT', () => void stop());
+          process.once('SIGTERM', () => void stop());
+          const state = session.latest;
+          say(`Previewing ${issue} at ${origin}/ (Ctrl-C stops)`);
+          say(`  watching  ${shortPath(join(root, 'bulletins', issue))}/${ownTemplates ? ` and ${shortPath(ownTemplates)}/` : ''}`);
+          say(`  links     ${offline ? 'not checked (--offline)' : 'checked over the network after each save'}`);
+          if (state) say(`  now       ${state.problems.filter((p) => p.severity === 'error').length} errors, ${state.problems.filter((p) => p.severity === 'warning').length} warnings`);
+        });
+        return EXIT_OK;
+      }),
+    );
+}

@@ -1,0 +1,147 @@
+import { join, relative } from 'node:path';
+import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { sourceText } from '../diagnostics/source-text.js';
+import { GMAIL_CLIP_BYTES } from '../checks/email-checks.js';
+import { loadSiteTemplates } from '../archive/site-templates.js';
+import { loadEmailTemplates } from '../render/email/templates.js';
+import { buildPreview, type PreviewBuild } from './build-preview.js';
+
+/** What the studio page is sent after every build: small, plain, and enough to draw everything but the frames. */
+export interface PreviewState {
+  version: number;
+  date: string;
+  builtAt: string;
+  ms: number;
+  subject?: string;
+  preheader?: string;
+  htmlBytes?: number;
+  clipBytes: number;
+  problems: Diagnostic[];
+  files: PreviewBuild['files'];
+  /** True while the frames show an earlier build, because this one has errors. */
+  stale: boolean;
+  links: { state: 'offline' | 'checking' | 'checked'; checked?: number; fromCache?: number };
+  lists: { id: string; name: string }[];
+}
+
+export interface SessionOptions {
+  root: string;
+  date: string;
+  /** Checks that take longer than a build (the links, over the network): run after it, merged when done. */
+  slowChecks?: (build: PreviewBuild) => Promise<{ problems: Diagnostic[]; checked: number; fromCache: number }>;
+}
+
+/**
+ * The issue being previewed: rebuilt on every change, one build at a time (a change during a
+ * build schedules one more, never two at once), with the last build free of errors kept for the
+ * frames, so a half-typed YAML line shows an overlay over the last good email rather than a blank.
+ */
+export class PreviewSession {
+  private current?: PreviewBuild;
+  private lastGood?: PreviewBuild;
+  private state?: PreviewState;
+  private version = 0;
+  private building?: Promise<void>;
+  private again = false;
+  private readonly listeners = new Set<(state: PreviewState) => void>();
+
+  /** The preview's own `/site/` address, once it listens: the email's links and images point there. */
+  siteUrl = 'http://127.0.0.1/site/';
+
+  constructor(private readonly options: SessionOptions) {}
+
+  get latest(): PreviewState | undefined {
+    return this.state;
+  }
+
+  /** The build the frames show: the latest without errors, or else the latest. */
+  get shown(): PreviewBuild | undefined {
+    return this.lastGood ?? this.current;
+  }
+
+  onState(listener: (state: PreviewState) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Rebuilds now, or right after the build under way; resolves when the files as they are now are shown. */
+  rebuild(templatesChanged = false): Promise<void> {
+    if (templatesChanged) {
+      loadEmailTemplates.forget();
+      loadSiteTemplates.forget();
+    }
+    if (this.building) {
+      this.again = true;
+      return this.building;
+    }
+    this.building = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.buildOnce();
+        } while (this.again);
+      } finally {
+        this.building = undefined;
+      }
+    })();
+    return this.building;
+  }
+
+  private async buildOnce(): Promise<void> {
+    const { root, date } = this.options;
+    const siteUrl = this.siteUrl;
+    let build: PreviewBuild;
+    try {
+      build = await buildPreview(root, date, siteUrl);
+    } catch (error) {
+      // A bug, not a content problem: say so on the page rather than leave it silent.
+      const problem = diagnose(sourceText(relative(process.cwd(), join(root, 'bulletins', date, 'issue.md')), ''), { line: 1, column: 1 }, 'build-failed', `The preview could not build: ${(error as Error).message}`, 'This is a bug in Bulletin, not in the bulletin; please report it with the files that cause it.');
+      build = { date, problems: [problem], files: [], issueDir: join(root, 'bulletins', date), links: [], ms: 0 };
+    }
+    this.current = build;
+    const clean = build.email && !build.problems.some((p) => p.severity === 'error');
+    if (clean) this.lastGood = build;
+    const version = ++this.version;
+    this.publish(this.stateOf(build, version, clean ? 'checking' : 'offline'));
+    const slow = this.options.slowChecks;
+    if (!slow) return this.publish({ ...this.state!, links: { state: 'offline' } });
+    void slow(build).then(
+      (found) => {
+        if (this.version !== version) return; // a newer build has its own check under way
+        this.publish({ ...this.state!, problems: [...this.state!.problems, ...found.problems], files: countProblems(this.state!.files, found.problems), links: { state: 'checked', checked: found.checked, fromCache: found.fromCache } });
+      },
+      () => undefined,
+    );
+  }
+
+  private stateOf(build: PreviewBuild, version: number, links: 'checking' | 'offline'): PreviewState {
+    const shown = this.shown;
+    return {
+      version,
+      date: build.date,
+      builtAt: new Date().toISOString(),
+      ms: build.ms,
+      ...(build.subject ? { subject: build.subject } : {}),
+      ...(build.preheader ? { preheader: build.preheader } : {}),
+      ...(build.htmlBytes ? { htmlBytes: build.htmlBytes } : {}),
+      clipBytes: GMAIL_CLIP_BYTES,
+      problems: build.problems,
+      files: build.files,
+      stale: shown !== build,
+      links: { state: this.options.slowChecks ? links : 'offline' },
+      lists: (build.config ?? shown?.config)?.lists.map((l) => ({ id: l.id, name: l.name })) ?? [],
+    };
+  }
+
+  private publish(state: PreviewState): void {
+    this.state = state;
+    for (const listener of this.listeners) listener(state);
+  }
+}
+
+function countProblems(files: PreviewState['files'], added: readonly Diagnostic[]): PreviewState['files'] {
+  return files.map((f) => {
+    const own = added.filter((p) => p.file === f.file);
+    return { ...f, errors: f.errors + own.filter((p) => p.severity === 'error').length, warnings: f.warnings + own.filter((p) => p.severity === 'warning').length };
+  });
+}

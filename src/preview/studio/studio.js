@@ -1,0 +1,207 @@
+// The studio page: draws each build the server sends over /events, and reloads the view when the
+// email changed. Plain browser JavaScript, no build step: it is served as written.
+'use strict';
+
+const $ = (id) => document.getElementById(id);
+let state = null;
+let token = '';
+let view = 'desktop';
+let shownVersion = -1;
+let overlayHiddenFor = -1;
+
+const views = {
+  desktop: { src: '/email.html', title: 'The email at desktop width' },
+  phone: { src: '/email.html', title: 'The email at phone width, 375 pixels' },
+  text: { src: '/email.txt', title: 'The plain-text part' },
+  archive: { src: () => `/site/issues/${state.date}/`, title: 'The issue page in the web archive' },
+};
+
+function element(tag, attributes, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attributes || {})) {
+    if (value !== undefined && value !== null) node.setAttribute(key, value);
+  }
+  for (const child of children) if (child !== null && child !== undefined) node.append(child);
+  return node;
+}
+
+function place(p) {
+  return `${p.file}:${p.line}:${p.column}`;
+}
+
+function problemItem(p) {
+  return element(
+    'li',
+    { class: p.severity, 'data-code': p.code },
+    element('p', null, element('span', { class: 'severity' }, p.severity), ' ', element('span', { class: 'where' }, place(p))),
+    element('p', { class: 'message' }, p.message),
+    p.hint ? element('p', { class: 'hint' }, p.hint) : null,
+    p.frame ? element('pre', { class: 'frame' }, p.frame) : null,
+  );
+}
+
+function counts(file) {
+  if (file.errors) return element('span', { class: 'count errors' }, `${file.errors} error${file.errors === 1 ? '' : 's'}`);
+  if (file.warnings) return element('span', { class: 'count warnings' }, `${file.warnings} warning${file.warnings === 1 ? '' : 's'}`);
+  return element('span', { class: 'count clean' }, '✓');
+}
+
+function kb(bytes) {
+  return `${(bytes / 1024).toFixed(1)} KB`;
+}
+
+function draw(next) {
+  state = next;
+  token = next.token;
+  document.body.dataset.version = String(next.version);
+  const errors = next.problems.filter((p) => p.severity === 'error');
+  const warnings = next.problems.length - errors.length;
+  document.title = `${errors.length ? `✖ ${errors.length} · ` : ''}${next.date} · Bulletin preview`;
+  $('title').textContent = `Bulletin preview: ${next.date}`;
+  $('status').textContent = `Built in ${next.ms} ms at ${new Date(next.builtAt).toLocaleTimeString()}${next.stale ? ' · showing the last version without errors' : ''}`;
+  $('subject').textContent = next.subject || '(not yet)';
+  const size = $('size');
+  size.textContent = next.htmlBytes ? `Email ${kb(next.htmlBytes)} of Gmail's ${kb(next.clipBytes)} before it clips` : '';
+  size.classList.toggle('over', Boolean(next.htmlBytes && next.htmlBytes > next.clipBytes * 0.95));
+
+  $('files').replaceChildren(...next.files.map((f) => element('li', null, element('span', null, element('span', { class: 'where' }, f.file.split('/').pop()), element('br'), element('span', { class: 'file-kind' }, `${f.kind ? `${f.kind}: ` : ''}${f.title}`)), counts(f))));
+  $('problem-count').textContent = `(${errors.length} error${errors.length === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'})`;
+  $('problems').replaceChildren(...next.problems.map(problemItem));
+  const links = next.links;
+  $('links').textContent = links.state === 'offline' ? 'Links are not checked over the network (--offline).' : links.state === 'checking' ? 'Checking links…' : `Links checked: ${links.checked} address${links.checked === 1 ? '' : 'es'}${links.fromCache ? ` (${links.fromCache} from the last hour's checks)` : ''}.`;
+
+  const select = $('test-list');
+  const chosen = select.value;
+  select.replaceChildren(...next.lists.map((l) => element('option', { value: l.id }, l.name)));
+  if (chosen) select.value = chosen;
+
+  drawOverlay(errors, next.version);
+  if (!next.stale && next.version !== shownVersion) showView();
+}
+
+function drawOverlay(errors, version) {
+  const overlay = $('overlay');
+  if (errors.length === 0 || overlayHiddenFor === version) {
+    overlay.hidden = true;
+    return;
+  }
+  $('overlay-title').textContent = `The bulletin has ${errors.length} error${errors.length === 1 ? '' : 's'}`;
+  $('overlay-errors').replaceChildren(...errors.map(problemItem));
+  overlay.hidden = false;
+}
+
+/** Reloads the current view, keeping the reader's place in it. */
+async function showView() {
+  const version = state.version;
+  const chosen = views[view];
+  const panel = $('panel');
+  panel.className = `panel view-${view}`;
+  panel.setAttribute('aria-labelledby', `tab-${view}`);
+  const frame = $('frame');
+  const text = $('text');
+  if (view === 'text') {
+    frame.hidden = true;
+    text.hidden = false;
+    const answer = await fetch(`${chosen.src}?v=${version}`);
+    text.textContent = await answer.text();
+    markShown(version);
+    return;
+  }
+  text.hidden = true;
+  frame.hidden = false;
+  frame.title = chosen.title;
+  let scrollY = 0;
+  try {
+    scrollY = frame.contentWindow ? frame.contentWindow.scrollY : 0;
+  } catch {
+    // another origin (a link followed inside the frame): start at the top
+  }
+  frame.onload = () => {
+    try {
+      frame.contentWindow.scrollTo(0, scrollY);
+    } catch {
+      // as above
+    }
+    markShown(version);
+  };
+  const src = typeof chosen.src === 'function' ? chosen.src() : chosen.src;
+  frame.src = `${src}${src.includes('?') ? '&' : '?'}v=${version}`;
+}
+
+function markShown(version) {
+  shownVersion = version;
+  document.body.dataset.shownVersion = String(version);
+}
+
+function selectTab(button) {
+  for (const tab of document.querySelectorAll('[role="tab"]')) {
+    const selected = tab === button;
+    tab.setAttribute('aria-selected', String(selected));
+    tab.tabIndex = selected ? 0 : -1;
+  }
+  view = button.dataset.view;
+  shownVersion = -1;
+  if (state) showView();
+}
+
+function wireTabs() {
+  const tabs = [...document.querySelectorAll('[role="tab"]')];
+  for (const tab of tabs) {
+    tab.addEventListener('click', () => selectTab(tab));
+    tab.addEventListener('keydown', (event) => {
+      const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+      if (!step) return;
+      const next = tabs[(tabs.indexOf(tab) + step + tabs.length) % tabs.length];
+      next.focus();
+      selectTab(next);
+    });
+  }
+}
+
+function wireSendTest() {
+  const form = $('send-test');
+  const result = $('send-result');
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const to = $('test-to').value.trim();
+    result.classList.remove('failed');
+    if (!to) {
+      result.textContent = 'Type the address to send the test to.';
+      result.classList.add('failed');
+      $('test-to').focus();
+      return;
+    }
+    result.textContent = `Sending to ${to}…`;
+    try {
+      const answer = await fetch('/send-test', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-preview-token': token },
+        body: JSON.stringify({ to, list: $('test-list').value }),
+      });
+      const body = await answer.json();
+      result.textContent = body.ok ? `Sent to ${body.address}: ${body.response}` : body.reason;
+      result.classList.toggle('failed', !body.ok);
+    } catch {
+      result.textContent = 'The preview did not answer; is `bulletin preview` still running?';
+      result.classList.add('failed');
+    }
+  });
+}
+
+function connect() {
+  const events = new EventSource('/events');
+  events.addEventListener('build', (event) => draw(JSON.parse(event.data)));
+  events.addEventListener('error', () => {
+    $('status').textContent = 'Disconnected: is `bulletin preview` still running? Retrying…';
+  });
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  wireTabs();
+  wireSendTest();
+  $('overlay-hide').addEventListener('click', () => {
+    overlayHiddenFor = state ? state.version : -1;
+    $('overlay').hidden = true;
+  });
+  connect();
+});
