@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { LinkTarget } from '../checks/link-targets.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { EmailLayout } from '../render/email/compile.js';
 
@@ -9,6 +10,8 @@ export interface EmailForSend {
   problems: Diagnostic[];
   /** Present when the issue has no errors. */
   layout?: EmailLayout;
+  /** Every web address in the issue, for the network link check before sending. */
+  links: LinkTarget[];
 }
 
 /**
@@ -36,5 +39,5 @@ export async function buildHere(root: string, date: string): Promise<EmailForSen
   const report = await runPipeline({ root, dates: [date], write: false });
   const issue = report.issues[0];
   const email = issue?.email;
-  return { problems: [...report.configProblems, ...(issue?.problems ?? [])], ...(email ? { layout: email.layout } : {}) };
+  return { problems: [...report.configProblems, ...(issue?.problems ?? [])], links: issue?.links ?? [], ...(email ? { layout: email.layout } : {}) };
 }

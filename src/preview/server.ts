@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { extname, join, relative, resolve, sep } from 'node:path';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { packageRoot } from '../package-root.js';
 import { SECURITY_HEADERS } from '../service/security.js';
@@ -73,6 +73,8 @@ export async function createPreviewServer(options: PreviewServerOptions): Promis
   app.get('/', (_request, reply) => studioFile(reply, 'studio.html'));
   app.get('/studio.js', (_request, reply) => studioFile(reply, 'studio.js'));
   app.get('/studio.css', (_request, reply) => studioFile(reply, 'studio.css'));
+  // Browsers ask for one whatever the page says; an empty answer keeps a 404 out of the console.
+  app.get('/favicon.ico', (_request, reply) => reply.code(204).send());
 
   app.get('/state', (_request, reply) => {
     const state = session.latest;
@@ -125,8 +127,12 @@ export async function createPreviewServer(options: PreviewServerOptions): Promis
   });
 
   const sendTestBody = z.object({ to: z.string().trim().min(1).max(320), list: z.string().min(1).max(100) });
-  app.post('/send-test', async (request, reply) => {
-    if (request.headers['x-preview-token'] !== token) return reply.code(403).send({ ok: false, reason: 'This action only works from the preview page itself.' });
+  // Checked before the body is read, so a cross-site form post is refused whatever it claims to be.
+  const fromStudio = (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    if (request.headers['x-preview-token'] === token) return done();
+    void reply.code(403).send({ ok: false, reason: 'This action only works from the preview page itself.' });
+  };
+  app.post('/send-test', { onRequest: fromStudio }, async (request, reply) => {
     const body = sendTestBody.safeParse(request.body);
     if (!body.success) return reply.code(400).send({ ok: false, reason: 'Give an email address to send the test to.' });
     try {

@@ -99,12 +99,11 @@ export class PreviewSession {
       build = { date, problems: [problem], files: [], issueDir: join(root, 'bulletins', date), links: [], ms: 0 };
     }
     this.current = build;
-    const clean = build.email && !build.problems.some((p) => p.severity === 'error');
-    if (clean) this.lastGood = build;
+    if (build.email && !build.problems.some((p) => p.severity === 'error')) this.lastGood = build;
     const version = ++this.version;
-    this.publish(this.stateOf(build, version, clean ? 'checking' : 'offline'));
+    this.publish(this.stateOf(build, version));
     const slow = this.options.slowChecks;
-    if (!slow) return this.publish({ ...this.state!, links: { state: 'offline' } });
+    if (!slow) return;
     void slow(build).then(
       (found) => {
         if (this.version !== version) return; // a newer build has its own check under way
@@ -114,21 +113,22 @@ export class PreviewSession {
     );
   }
 
-  private stateOf(build: PreviewBuild, version: number, links: 'checking' | 'offline'): PreviewState {
+  private stateOf(build: PreviewBuild, version: number): PreviewState {
     const shown = this.shown;
     return {
       version,
       date: build.date,
       builtAt: new Date().toISOString(),
       ms: build.ms,
-      ...(build.subject ? { subject: build.subject } : {}),
+      // While a file is broken its title is unknown: the last good build still knows it.
+      ...(build.subject ?? shown?.subject ? { subject: (build.subject ?? shown?.subject)! } : {}),
       ...(build.preheader ? { preheader: build.preheader } : {}),
       ...(build.htmlBytes ? { htmlBytes: build.htmlBytes } : {}),
       clipBytes: GMAIL_CLIP_BYTES,
       problems: build.problems,
-      files: build.files,
+      files: build.files.map((f) => (f.kind ? f : { ...f, ...titleFrom(shown?.files, f.file) })),
       stale: shown !== build,
-      links: { state: this.options.slowChecks ? links : 'offline' },
+      links: { state: this.options.slowChecks ? 'checking' : 'offline' },
       lists: (build.config ?? shown?.config)?.lists.map((l) => ({ id: l.id, name: l.name })) ?? [],
     };
   }
@@ -144,4 +144,9 @@ function countProblems(files: PreviewState['files'], added: readonly Diagnostic[
     const own = added.filter((p) => p.file === f.file);
     return { ...f, errors: f.errors + own.filter((p) => p.severity === 'error').length, warnings: f.warnings + own.filter((p) => p.severity === 'warning').length };
   });
+}
+
+function titleFrom(files: PreviewState['files'] | undefined, file: string): { title?: string; kind?: string } {
+  const known = files?.find((f) => f.file === file && f.kind);
+  return known ? { title: known.title, kind: known.kind } : {};
 }

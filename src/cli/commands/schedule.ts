@@ -3,6 +3,7 @@ import { formatDiagnostic } from '../../diagnostics/format.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
 import { printJson, say } from '../io.js';
 import { assertDate } from '../select-dates.js';
+import { checkLinksOf } from '../link-check.js';
 import type { GlobalOptions } from '../main.js';
 
 type Run = (action: () => Promise<number>) => Promise<void>;
@@ -15,8 +16,9 @@ export function registerSchedule(program: Command, run: Run): void {
     .requiredOption('--list <id>', 'the list to send to')
     .option('--at <when>', 'when, as "YYYY-MM-DD HH:MM" in site.timezone')
     .option('--cancel', 'cancel the scheduled send')
+    .option('--offline', 'do not check links over the network first (also BULLETIN_OFFLINE=1)')
     .option('--json', 'print one JSON document on stdout')
-    .action((date: string, options: { list: string; at?: string; cancel?: boolean; json?: boolean }) =>
+    .action((date: string, options: { list: string; at?: string; cancel?: boolean; offline?: boolean; json?: boolean }) =>
       run(async () => {
         const { root } = program.opts<GlobalOptions>();
         assertDate(date);
@@ -45,7 +47,9 @@ export function registerSchedule(program: Command, run: Run): void {
           const at = zonedTimeToUtc(match[1]!, match[2]!, config.site.timezone);
           if (Number.isNaN(at.getTime())) throw new UsageError(`--at "${options.at}" is not a real time.`);
           const { buildEmailForSend } = await import('../../build/email-for-send.js');
-          const errors = (await buildEmailForSend(root, date)).problems.filter((p) => p.severity === 'error');
+          const built = await buildEmailForSend(root, date);
+          const linkProblems = built.layout ? await checkLinksOf(root, built.links, options.offline) : [];
+          const errors = [...built.problems, ...linkProblems].filter((p) => p.severity === 'error');
           if (errors.length) {
             for (const problem of errors) say(`${formatDiagnostic(problem)}\n`);
             say(`${date} was not scheduled: fix the errors above first.`);

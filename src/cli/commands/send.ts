@@ -6,6 +6,7 @@ import { addDays } from '../../render/dates.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
 import { printJson, say } from '../io.js';
 import { assertDate, todayIso } from '../select-dates.js';
+import { checkLinksOf } from '../link-check.js';
 import type { GlobalOptions } from '../main.js';
 
 type Run = (action: () => Promise<number>) => Promise<void>;
@@ -43,9 +44,10 @@ export function registerSend(program: Command, run: Run): void {
     .option('--window <cap>', 'at most N messages in any sliding window, as N/DURATION, e.g. 2000/24h or 500/1h (default from config)')
     .option('--resend-unknown', 'also resend messages whose outcome is unknown (the connection broke mid-message)')
     .option('--force', 'send even though the issue is older than dispatch.maxAgeDays')
+    .option('--offline', 'do not check links over the network first (also BULLETIN_OFFLINE=1)')
     .option('--json', 'print one JSON document on stdout')
     .addHelpText('after', '\nWithout SMTP_URL, messages go to .bulletin/outbox/ as .eml files. Ctrl-C stops claiming new messages and lets those in flight finish.')
-    .action((date: string, options: { list: string; dryRun?: boolean; to?: string; rate?: string; concurrency?: string; window?: string; resendUnknown?: boolean; force?: boolean; json?: boolean }) =>
+    .action((date: string, options: { list: string; dryRun?: boolean; to?: string; rate?: string; concurrency?: string; window?: string; resendUnknown?: boolean; force?: boolean; offline?: boolean; json?: boolean }) =>
       run(async () => {
         const { root } = program.opts<GlobalOptions>();
         assertDate(date);
@@ -60,7 +62,9 @@ export function registerSend(program: Command, run: Run): void {
         const window = options.window === undefined ? undefined : parseWindow(options.window);
         const { buildEmailForSend } = await import('../../build/email-for-send.js');
         const built = await buildEmailForSend(root, date);
-        const problems = built.problems;
+        // A test message goes out whatever its links do: seeing the email is how a writer finds out.
+        const linkProblems = options.to || !built.layout ? [] : await checkLinksOf(root, built.links, options.offline);
+        const problems = [...built.problems, ...linkProblems];
         const errors = problems.filter((p) => p.severity === 'error');
         if (errors.length || !built.layout) {
           for (const problem of errors) say(`${formatDiagnostic(problem)}\n`);
@@ -68,6 +72,7 @@ export function registerSend(program: Command, run: Run): void {
           if (options.json) printJson({ ok: false, reason: 'errors', problems: errors.length });
           return EXIT_FAILED;
         }
+        for (const warning of linkProblems) say(`${formatDiagnostic(warning)}\n`);
         const { loadConfig } = await import('../../content/config.js');
         const config = (await loadConfig(root)).config!;
         if (!config.lists.some((l) => l.id === options.list)) throw new UsageError(`Unknown list "${options.list}". The lists are: ${config.lists.map((l) => l.id).join(', ')}.`);

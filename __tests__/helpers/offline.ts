@@ -1,0 +1,5 @@
+/**
+ * Tests reach 127.0.0.1 only. Every command that would check links over the network (`check`,
+ * `send`, `schedule`, `preview`) is offline unless a test turns it on against its own local server.
+ */
+process.env.BULLETIN_OFFLINE ??= '1';

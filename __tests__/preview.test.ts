@@ -1,0 +1,139 @@
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { repoRoot } from './helpers/cli.js';
+import { buildEvents, startPreview, type BuildState, type RunningPreview } from './helpers/preview.js';
+import { tempSite } from './helpers/site.js';
+
+/**
+ * `bulletin preview` over HTTP, as the studio page uses it: the state after every save, the
+ * email and the archive page it frames, the overlay's errors with their places, and "send test".
+ */
+const DATE = '2018-05-25';
+let site: ReturnType<typeof tempSite>;
+let preview: RunningPreview;
+let itemFile: string;
+let original: string;
+
+beforeAll(async () => {
+  site = tempSite();
+  cpSync(join(repoRoot, 'bulletins', DATE), join(site.root, 'bulletins', DATE), { recursive: true });
+  itemFile = join(site.root, 'bulletins', DATE, '03-carers-week.md');
+  original = readFileSync(itemFile, 'utf8');
+  // A photo beside the item: the preview serves it from the folder, unresized.
+  writeFileSync(join(site.root, 'bulletins', DATE, 'carers.png'), await sharp({ create: { width: 40, height: 20, channels: 3, background: '#005eb8' } }).png().toBuffer());
+  writeFileSync(itemFile, original.replace('Carers Week takes place', '![Carers at a Leeds event](carers.png)\n\nCarers Week takes place'));
+  preview = await startPreview(site.root, [DATE], { BULLETIN_SECRET: 'preview-test' });
+}, 60_000);
+
+afterAll(async () => {
+  await preview?.stop();
+  site?.remove();
+});
+
+const state = async (): Promise<BuildState> => (await (await fetch(`${preview.origin}/state`)).json()) as BuildState;
+
+test('the studio page, its state, the email in both parts and the archive page are served, under a strict CSP', async () => {
+  const page = await fetch(`${preview.origin}/`);
+  expect(page.status).toBe(200);
+  expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+  expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+  expect(await page.text()).toContain('<script src="/studio.js"');
+
+  const now = await state();
+  expect(now.subject).toBe('Rising to the place-based health challenge');
+  expect(now.problems).toEqual([]);
+  expect(now.files.map((f) => f.file.split('/').pop())).toEqual(['issue.md', '01-care-provider-alliance.md', '02-stroke-programme.md', '03-carers-week.md', '04-cancer-alliance.md', '05-atrial-fibrillation.md', '06-gdpr.md', 'meetings.md']);
+  expect(now.links.state).toBe('offline');
+
+  const email = await fetch(`${preview.origin}/email.html`);
+  expect(email.headers.get('content-security-policy')).toMatch(/default-src 'none'; style-src 'unsafe-inline'/);
+  const html = await email.text();
+  expect(html).toContain('Hello Sam Reader');
+  expect(html).toContain('href="/about/unsubscribe"');
+  // Links and images in the email point at the preview's own copy of the archive.
+  expect(html).toContain(`src="${preview.origin}/site/issues/${DATE}/carers.png"`);
+  const image = await fetch(`${preview.origin}/site/issues/${DATE}/carers.png`);
+  expect(image.status).toBe(200);
+  expect(image.headers.get('content-type')).toBe('image/png');
+  expect((await fetch(`${preview.origin}/site/issues/${DATE}/../../bulletin.config.yaml`)).status).toBe(404);
+
+  const text = await (await fetch(`${preview.origin}/email.txt`)).text();
+  expect(text).toContain('Carers Week');
+  expect(text).toContain('https://(your unsubscribe link)');
+  const archive = await fetch(`${preview.origin}/site/issues/${DATE}/`);
+  expect(archive.status).toBe(200);
+  expect(archive.headers.get('content-security-policy')).toContain("frame-ancestors 'self'");
+  expect(await archive.text()).toContain('<h1');
+  expect((await fetch(`${preview.origin}/site/assets/site.css`)).status).toBe(200);
+});
+
+test('a page on another site cannot reach the preview: wrong Host is refused, send-test needs the page token', async () => {
+  // fetch will not set Host; a DNS-rebound page's requests carry the attacker's name in it.
+  const { port } = new URL(preview.origin);
+  const rebound = await new Promise<number>((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path: '/state', headers: { host: `attacker.example:${port}` } }, (answer) => {
+      answer.resume();
+      resolve(answer.statusCode!);
+    })
+      .on('error', reject)
+      .end();
+  });
+  expect(rebound).toBe(421);
+  const forged = await fetch(`${preview.origin}/send-test`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ to: 'x@example.org', list: 'weekly' }) });
+  expect(forged.status).toBe(403);
+  const simpleForm = await fetch(`${preview.origin}/send-test`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'to=x%40example.org&list=weekly' });
+  expect(simpleForm.status).toBe(403);
+});
+
+test('send test: one message through the configured transport (the outbox here), marked [Test]; a bad address is refused', async () => {
+  const { token } = await state();
+  const post = (body: object) => fetch(`${preview.origin}/send-test`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-preview-token': token }, body: JSON.stringify(body) });
+  const bad = await post({ to: 'not-an-address', list: 'weekly' });
+  expect(bad.status).toBe(400);
+  expect(((await bad.json()) as { reason: string }).reason).toMatch(/not-an-address/);
+  const unknownList = await post({ to: 'editor@example.org', list: 'nope' });
+  expect(((await unknownList.json()) as { reason: string }).reason).toBe('There is no list "nope".');
+
+  const sent = await post({ to: 'Editor@Example.org', list: 'weekly' });
+  const body = (await sent.json()) as { ok: boolean; address: string; response: string };
+  expect(body).toMatchObject({ ok: true, address: 'editor@example.org' });
+  expect(body.response).toContain('outbox');
+  const folder = join(site.root, '.bulletin', 'outbox', DATE, 'weekly');
+  const [file] = readdirSync(folder);
+  const eml = readFileSync(join(folder, file!), 'utf8');
+  expect(eml).toMatch(/^Subject: \[Test\] Rising to the place-based health challenge/m);
+  // The test is the email as subscribers get it: real archive links and a real signed unsubscribe link.
+  expect(eml).toMatch(/^List-Unsubscribe:\s+<https:\/\/bulletin\.wyhpartnership\.example\/unsubscribe\?token=/m);
+  expect(eml).not.toContain(preview.origin);
+}, 30_000);
+
+test('saving a file rebuilds; broken YAML is reported at its line over the last good email; fixing it clears it', async () => {
+  const events = await buildEvents(preview.origin);
+  try {
+    const first = await events.next();
+    writeFileSync(itemFile, original.replace('title: Carers Week', 'title: Carers Week 2018'));
+    const edited = await events.next((s) => s.version > first.version);
+    expect(edited.files.find((f) => f.file.endsWith('03-carers-week.md'))?.title).toBe('Carers Week 2018');
+    expect(await (await fetch(`${preview.origin}/email.txt`)).text()).toContain('Carers Week 2018');
+
+    // An unclosed quote on line 3.
+    writeFileSync(itemFile, original.replace('title: Carers Week', 'title: "Carers Week'));
+    const broken = await events.next((s) => s.problems.some((p) => p.severity === 'error'));
+    const error = broken.problems.find((p) => p.severity === 'error')!;
+    expect(error).toMatchObject({ code: 'yaml-syntax', file: expect.stringMatching(/03-carers-week\.md$/), line: 3 });
+    expect(error.frame).toContain('title: "Carers Week');
+    expect(broken.stale).toBe(true);
+    expect(broken.files.find((f) => f.file.endsWith('03-carers-week.md'))).toMatchObject({ errors: 1 });
+    // The frames keep the last good email.
+    expect(await (await fetch(`${preview.origin}/email.txt`)).text()).toContain('Carers Week 2018');
+
+    writeFileSync(itemFile, original);
+    const fixed = await events.next((s) => s.version > broken.version && !s.problems.some((p) => p.severity === 'error'));
+    expect(fixed.stale).toBe(false);
+    expect(await (await fetch(`${preview.origin}/email.txt`)).text()).not.toContain('Carers Week 2018');
+  } finally {
+    events.close();
+  }
+}, 60_000);
