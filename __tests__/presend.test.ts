@@ -1,0 +1,167 @@
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { bulletin, repoRoot, spawnBulletin } from './helpers/cli.js';
+import { buildEvents, startPreview } from './helpers/preview.js';
+import { buildInMemory, placeOf, tempSite } from './helpers/site.js';
+
+/**
+ * The pre-send checks that need the built email or the network: a text part and unsubscribe
+ * links that a custom template can lose, and links that do not answer. Each with a case that
+ * passes and one that fails; the network is a local server, never the internet.
+ */
+const DATE = '2018-05-25';
+const ONLINE = { BULLETIN_OFFLINE: '' };
+
+function siteWithIssue() {
+  const site = tempSite();
+  cpSync(join(repoRoot, 'bulletins', DATE), join(site.root, 'bulletins', DATE), { recursive: true });
+  return site;
+}
+
+/** A site with its own copy of the built-in templates, one file edited. */
+function withTemplate(root: string, name: string, edit: (text: string) => string): void {
+  cpSync(join(repoRoot, 'templates'), join(root, 'templates'), { recursive: true });
+  const file = join(root, 'templates', 'email', name);
+  writeFileSync(file, edit(readFileSync(file, 'utf8')));
+}
+
+describe('the built email: a text part and unsubscribe links', () => {
+  test('the built-in templates pass', async () => {
+    const site = siteWithIssue();
+    try {
+      const report = await buildInMemory(site.root, DATE);
+      expect(report.problems.filter((p) => ['text-part-empty', 'unsubscribe-missing'].includes(p.code))).toEqual([]);
+    } finally {
+      site.remove();
+    }
+  });
+
+  test('a footer without the unsubscribe link is an error that names the template', async () => {
+    const site = siteWithIssue();
+    try {
+      cpSync(join(repoRoot, 'templates'), join(site.root, 'templates'), { recursive: true });
+      const footer = join(site.root, 'templates', 'email', 'partials', 'footer.hbs');
+      writeFileSync(footer, readFileSync(footer, 'utf8').replace('<a href="{{recipient.unsubscribeUrl}}" style="color:#4c6272;">{{labels.unsubscribe}}</a> · ', ''));
+      const report = await buildInMemory(site.root, DATE);
+      const problem = report.problems.find((p) => p.code === 'unsubscribe-missing');
+      expect(problem).toMatchObject({ severity: 'error', file: expect.stringMatching(/templates\/email\/email\.mjml\.hbs$/) });
+      expect(problem!.hint).toContain('{{recipient.unsubscribeUrl}}');
+      // The text part still has it: one problem, not two.
+      expect(report.problems.filter((p) => p.code === 'unsubscribe-missing')).toHaveLength(1);
+      expect(bulletin(['build', DATE], site.root).status).toBe(1);
+    } finally {
+      site.remove();
+    }
+  });
+
+  test('a text template that lost its items, and its unsubscribe line, is two errors', async () => {
+    const site = siteWithIssue();
+    try {
+      withTemplate(site.root, 'email.txt.hbs', () => 'The bulletin\n');
+      const report = await buildInMemory(site.root, DATE);
+      const codes = report.problems.filter((p) => p.file.endsWith('email.txt.hbs')).map((p) => p.code);
+      expect(codes.sort()).toEqual(['text-part-empty', 'unsubscribe-missing']);
+    } finally {
+      site.remove();
+    }
+  });
+});
+
+describe('links over the network, from the command line', () => {
+  let server: Server;
+  let origin: string;
+  const asked: string[] = [];
+
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      asked.push(`${request.method} ${request.url}`);
+      response.writeHead(request.url === '/gone' ? 404 : 200, { 'content-type': 'text/html' }).end('<p>ok</p>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  /** The sample issue with every web address pointed at the local server (nothing else may be asked), and two more links: one of them gone. */
+  function siteWithLocalLinks() {
+    const site = siteWithIssue();
+    const folder = join(site.root, 'bulletins', DATE);
+    for (const name of readdirSync(folder)) {
+      writeFileSync(join(folder, name), readFileSync(join(folder, name), 'utf8').replace(/https?:\/\/[^\s)>"']+/g, `${origin}/page`));
+    }
+    const item = join(folder, '03-carers-week.md');
+    writeFileSync(item, readFileSync(item, 'utf8').replace('If your organisation', `${ADDED(origin)}\n\nIf your organisation`));
+    return site;
+  }
+  const ADDED = (at: string) => `Read [the Carers Week guide](${at}/guide) and [last year's report](${at}/gone).`;
+
+  test('check asks each address once, reports the broken one at its place as an error, and remembers answers', async () => {
+    const site = siteWithLocalLinks();
+    try {
+      asked.length = 0;
+      const first = await spawnBulletin(['check', DATE, '--json'], site.root, ONLINE).done;
+      expect(first.status).toBe(1);
+      const report = JSON.parse(first.stdout) as { issues: { problems: { file: string; line: number; column: number; code: string; severity: string; message: string }[] }[] };
+      const linkProblems = report.issues[0]!.problems.filter((p) => p.code.startsWith('link-'));
+      expect(linkProblems.map(placeOf)).toEqual([`bulletins/${DATE}/03-carers-week.md:14:${ADDED(origin).indexOf('[last') + 1} link-broken`]);
+      expect(linkProblems[0]!.message).toContain(`${origin}/gone`);
+      expect(asked.sort()).toEqual(['GET /gone', 'HEAD /gone', 'HEAD /guide', 'HEAD /page']);
+      expect(first.stderr).toContain('Checked 3 web addresses');
+
+      asked.length = 0;
+      const second = await spawnBulletin(['check', DATE], site.root, ONLINE).done;
+      expect(second.status).toBe(1);
+      expect(asked).not.toContain('HEAD /guide');
+      expect(second.stderr).toMatch(/from the last check/);
+
+      asked.length = 0;
+      const offline = await spawnBulletin(['check', DATE, '--offline'], site.root, ONLINE).done;
+      expect(offline.status).toBe(0);
+      expect(asked).toEqual([]);
+      expect(offline.stderr).toContain('Links were not checked over the network (--offline).');
+    } finally {
+      site.remove();
+    }
+  }, 60_000);
+
+  test('send refuses an issue with a broken link, sends nothing, and goes with the link fixed', async () => {
+    const site = siteWithLocalLinks();
+    try {
+      expect(bulletin(['subscribers', 'add', 'ann@example.org', '--list', 'weekly'], site.root).status).toBe(0);
+      const outbox = join(site.root, '.bulletin', 'outbox', DATE, 'weekly');
+      const refused = await spawnBulletin(['send', DATE, '--list', 'weekly', '--force'], site.root, ONLINE).done;
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toContain('link-broken');
+      expect(refused.stderr).toContain(`${DATE} was not sent: fix the errors above first.`);
+      expect(existsSync(outbox)).toBe(false);
+
+      const item = join(site.root, 'bulletins', DATE, '03-carers-week.md');
+      writeFileSync(item, readFileSync(item, 'utf8').replace(`${origin}/gone`, `${origin}/report`));
+      const sent = await spawnBulletin(['send', DATE, '--list', 'weekly', '--force'], site.root, ONLINE).done;
+      expect(sent.status).toBe(0);
+      expect(readdirSync(outbox)).toEqual(['ann@example.org.eml']);
+    } finally {
+      site.remove();
+    }
+  }, 60_000);
+
+  test('the preview checks links after each build and adds what it finds to the page', async () => {
+    const site = siteWithLocalLinks();
+    const preview = await startPreview(site.root, [DATE], ONLINE);
+    const events = await buildEvents(preview.origin);
+    try {
+      const checked = await events.next((s) => s.links.state === 'checked');
+      expect(checked.links.checked).toBe(3);
+      expect(checked.problems.filter((p) => p.code.startsWith('link-')).map(placeOf)).toEqual([`bulletins/${DATE}/03-carers-week.md:14:${ADDED(origin).indexOf('[last') + 1} link-broken`]);
+      expect(checked.files.find((f) => f.file.endsWith('03-carers-week.md'))).toMatchObject({ errors: 1 });
+      expect(preview.output()).toContain('checked over the network after each save');
+    } finally {
+      events.close();
+      await preview.stop();
+      site.remove();
+    }
+  }, 60_000);
+});
