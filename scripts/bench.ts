@@ -6,6 +6,8 @@
  *  3. The archive of 520 issues against Eleventy, warm, and one edit incremental (bench-archive.ts).
  * `npm run bench -- --quick` skips 3 and 4; `-- --dispatch` skips 3.
  *  4. Sending 20,000 messages against raw nodemailer (bench-dispatch.ts).
+ *  5. The subscription service under load (bench-service.ts); `-- --service` alone.
+ *  6. A save in `bulletin preview` until Chromium shows it (bench-preview.ts); `-- --preview` alone.
  * Shared, noisy machines: every figure is a median of several runs.
  */
 import { spawnSync } from 'node:child_process';
@@ -21,6 +23,7 @@ import { packageRoot } from '../src/package-root.js';
 import { benchArchive, median } from './bench-archive.js';
 import { benchDispatch, CONNECTIONS } from './bench-dispatch.js';
 import { benchService } from './bench-service.js';
+import { benchPreview, printPreviewBench } from './bench-preview.js';
 
 const DATE = '2018-05-11';
 
@@ -104,12 +107,16 @@ async function main(): Promise<void> {
   for (const [name, value, target, ok] of rows) console.log(`${name.padEnd(46)} ${value.padStart(9)}  ${target.padEnd(8)} ${target ? (ok ? 'ok' : 'MISSED') : ''}`);
   console.log(`cold build runs (ms): ${cold.map((t) => t.toFixed(0)).join(', ')}`);
   if (process.argv.includes('--quick')) return;
-  // `-- --dispatch`, `-- --service` or `-- --archive` runs that part alone (after the quick one).
-  const only = ['--dispatch', '--service', '--archive'].find((flag) => process.argv.includes(flag));
+  // `-- --dispatch`, `-- --service`, `-- --archive` or `-- --preview` runs that part alone (after the quick one).
+  const only = ['--dispatch', '--service', '--archive', '--preview'].find((flag) => process.argv.includes(flag));
   const runs = (part: string) => !only || only === `--${part}`;
 
   if (runs('dispatch')) await dispatchPart();
   if (runs('service')) await servicePart();
+  if (runs('preview')) {
+    const preview = await benchPreview();
+    if (preview) printPreviewBench(preview);
+  }
   if (!runs('archive')) return;
 
   const archive = await benchArchive();

@@ -13,9 +13,10 @@ export function registerPreview(program: Command, run: (action: () => Promise<nu
     .argument('[date]', 'the issue (YYYY-MM-DD); default: the latest')
     .option('--port <n>', 'port to listen on (0 picks a free one)', '4000')
     .option('--host <address>', 'address to listen on (the preview is for this machine)', '127.0.0.1')
-    .option('--offline', 'do not check links over the network')
+    .option('--offline', 'do not check links over the network (also BULLETIN_OFFLINE=1)')
+    .option('--open', 'open the page in the default browser')
     .addHelpText('after', '\n"Send test" in the page sends through SMTP_URL, or into .bulletin/outbox/ without it.')
-    .action((date: string | undefined, options: { port: string; host: string; offline?: boolean }) =>
+    .action((date: string | undefined, options: { port: string; host: string; offline?: boolean; open?: boolean }) =>
       run(async () => {
         const { root } = program.opts<GlobalOptions>();
         const port = Number(options.port);
@@ -51,6 +52,10 @@ export function registerPreview(program: Command, run: (action: () => Promise<nu
           say(`  watching  ${shortPath(join(root, 'bulletins', issue))}/${ownTemplates ? ` and ${shortPath(ownTemplates)}/` : ''}`);
           say(`  links     ${offline ? 'not checked (--offline)' : 'checked over the network after each save'}`);
           if (state) say(`  now       ${state.problems.filter((p) => p.severity === 'error').length} errors, ${state.problems.filter((p) => p.severity === 'warning').length} warnings`);
+          if (options.open) {
+            // `open` knows each platform's way (xdg-open, open, start, WSL); without a desktop it only says so.
+            void import('open').then(({ default: open }) => open(`${origin}/`)).catch((error: Error) => say(`  (could not open a browser: ${error.message}; open ${origin}/ by hand)`));
+          }
         });
         return EXIT_OK;
       }),

@@ -1,0 +1,96 @@
+/**
+ * The preview half of `npm run bench`: how long a save takes to show. `bulletin preview` runs in a
+ * process of its own, the studio page in Debian's Chromium; each round rewrites an item's title on
+ * disk and times (a) until the page's event stream carries the new build, (b) until the email frame
+ * shows the new title. Side by side, what the writer would do without the preview: a cold
+ * `bulletin build DATE --no-site`. Target: (b) under 300 ms, median.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { packageRoot } from '../src/package-root.js';
+import { median } from './bench-archive.js';
+
+const DATE = '2018-05-25';
+const ROUNDS = 15;
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export interface PreviewBench {
+  rounds: number;
+  eventMs: number[];
+  shownMs: number[];
+  coldBuildMs: number[];
+}
+
+export async function benchPreview(): Promise<PreviewBench | undefined> {
+  if (!existsSync(CHROMIUM)) {
+    console.log(`\nPreview: skipped, no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
+    return undefined;
+  }
+  const root = mkdtempSync(join(tmpdir(), 'bulletin-bench-preview-'));
+  const cli = join(packageRoot, 'lib', 'src', 'cli', 'main.js');
+  cpSync(join(packageRoot, 'bulletin.config.yaml'), join(root, 'bulletin.config.yaml'));
+  cpSync(join(packageRoot, 'bulletins', DATE), join(root, 'bulletins', DATE), { recursive: true });
+  const item = join(root, 'bulletins', DATE, '03-carers-week.md');
+  const original = readFileSync(item, 'utf8');
+  const child = spawn(process.execPath, [cli, '--root', root, 'preview', DATE, '--port', '0', '--offline'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+  try {
+    const origin = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      child.stderr!.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        const match = /at (http:\/\/127\.0\.0\.1:\d+)\//.exec(text);
+        if (match) resolve(match[1]!);
+      });
+      child.once('exit', () => reject(new Error(`preview stopped: ${text}`)));
+    });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`${origin}/`);
+    await page.waitForSelector('body[data-shown-version]');
+    // The page stamps each build it receives; the frame's heading is what a person sees.
+    await page.evaluate(() => {
+      const source = new EventSource('/events');
+      source.addEventListener('build', () => ((window as unknown as { lastEventAt: number }).lastEventAt = performance.now() + performance.timeOrigin));
+    });
+    const eventMs: number[] = [];
+    const shownMs: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const title = `Carers Week round ${round}`;
+      const saved = Date.now();
+      writeFileSync(item, original.replace('title: Carers Week', `title: ${title}`));
+      await page.frameLocator('#frame').getByRole('heading', { name: title, exact: true }).waitFor({ timeout: 10_000 });
+      shownMs.push(Date.now() - saved);
+      eventMs.push((await page.evaluate(() => (window as unknown as { lastEventAt: number }).lastEventAt)) - saved);
+      await page.waitForTimeout(150);
+    }
+    const coldBuildMs: number[] = [];
+    for (let run = 0; run < 5; run++) {
+      const started = performance.now();
+      spawnSync(process.execPath, [cli, '--root', root, 'build', DATE, '--no-site'], { stdio: 'ignore' });
+      coldBuildMs.push(performance.now() - started);
+    }
+    return { rounds: ROUNDS, eventMs, shownMs, coldBuildMs };
+  } finally {
+    await browser.close();
+    child.kill('SIGTERM');
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+export function printPreviewBench(bench: PreviewBench): void {
+  const shown = median(bench.shownMs);
+  const event = median(bench.eventMs);
+  const cold = median(bench.coldBuildMs);
+  console.log(`\nPreview: a title edited on disk ${bench.rounds} times, the studio open in Chromium (medians)`);
+  const rows = [
+    ['save -> build event in the page (ms)', event.toFixed(0), '', true],
+    ['save -> new title shown in the email (ms)', shown.toFixed(0), '< 300', shown < 300],
+    ['cold `bulletin build DATE --no-site` (ms)', cold.toFixed(0), '', true],
+    ['  ratio preview update / cold build', `${(shown / cold).toFixed(2)}x`, '', true],
+  ] as const;
+  for (const [name, value, target, ok] of rows) console.log(`${name.padEnd(46)} ${value.padStart(9)}  ${target.padEnd(8)} ${target ? (ok ? 'ok' : 'MISSED') : ''}`);
+  console.log(`runs (ms): shown ${bench.shownMs.map((t) => t.toFixed(0)).join(', ')}; event ${bench.eventMs.map((t) => t.toFixed(0)).join(', ')}; cold build ${bench.coldBuildMs.map((t) => t.toFixed(0)).join(', ')}`);
+}
