@@ -56,6 +56,22 @@ describe('the built email: a text part and unsubscribe links', () => {
     }
   });
 
+  test('an email over Gmail\'s clip is an error on issue.md; the sample, at about half of it, is not', async () => {
+    const site = siteWithIssue();
+    try {
+      const sample = await buildInMemory(site.root, DATE);
+      expect(sample.problems.filter((p) => p.code === 'email-too-large')).toEqual([]);
+      const paragraph = 'The partnership board discussed the winter plan, the stroke programme and the workforce strategy at length. '.repeat(8);
+      site.write(DATE, '07-long-report.md', `---\nkind: news\ntitle: The whole board report\n---\n${Array.from({ length: 120 }, () => paragraph).join('\n\n')}\n`);
+      const large = await buildInMemory(site.root, DATE);
+      const problem = large.problems.find((p) => p.code === 'email-too-large');
+      expect(problem).toMatchObject({ severity: 'error', file: expect.stringMatching(new RegExp(`bulletins/${DATE}/issue\.md$`)), line: 1, column: 1 });
+      expect(problem!.message).toMatch(/^The email's HTML is \d+\.\d KB per subscriber; Gmail clips anything over 102 KB/);
+    } finally {
+      site.remove();
+    }
+  });
+
   test('a text template that lost its items, and its unsubscribe line, is two errors', async () => {
     const site = siteWithIssue();
     try {
