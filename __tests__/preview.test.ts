@@ -2,7 +2,7 @@ import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { repoRoot } from './helpers/cli.js';
+import { bulletin, repoRoot } from './helpers/cli.js';
 import { buildEvents, startPreview, type BuildState, type RunningPreview } from './helpers/preview.js';
 import { tempSite } from './helpers/site.js';
 
@@ -24,7 +24,7 @@ beforeAll(async () => {
   // A photo beside the item: the preview serves it from the folder, unresized.
   writeFileSync(join(site.root, 'bulletins', DATE, 'carers.png'), await sharp({ create: { width: 40, height: 20, channels: 3, background: '#005eb8' } }).png().toBuffer());
   writeFileSync(itemFile, original.replace('Carers Week takes place', '![Carers at a Leeds event](carers.png)\n\nCarers Week takes place'));
-  preview = await startPreview(site.root, [DATE], { BULLETIN_SECRET: 'preview-test' });
+  preview = await startPreview(site.root, [DATE], { BULLETIN_SECRET: 'preview-test', BULLETIN_PREVIEW_POLL_MS: '200' });
 }, 60_000);
 
 afterAll(async () => {
@@ -133,6 +133,27 @@ test('saving a file rebuilds; broken YAML is reported at its line over the last 
     const fixed = await events.next((s) => s.version > broken.version && !s.problems.some((p) => p.severity === 'error'));
     expect(fixed.stale).toBe(false);
     expect(await (await fetch(`${preview.origin}/email.txt`)).text()).not.toContain('Carers Week 2018');
+  } finally {
+    events.close();
+  }
+}, 60_000);
+
+test('approval and schedule, made in another terminal, show on the page; an edit after approval shows as a change', async () => {
+  const events = await buildEvents(preview.origin);
+  try {
+    const before = await events.next((s) => s.release !== undefined);
+    expect(before.release!.approval).toMatchObject({ ok: false, required: false });
+    expect(before.release!.schedules).toEqual([]);
+
+    expect(bulletin(['approve', DATE, '--by', 'Ann Approver'], site.root).status).toBe(0);
+    expect(bulletin(['schedule', DATE, '--list', 'weekly', '--at', '2030-01-04 09:00'], site.root).status).toBe(0);
+    const approved = await events.next((s) => s.release?.approval.ok === true && s.release.schedules.length === 1);
+    expect(approved.release!.approval.text).toMatch(/^Approved by Ann Approver \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\), as it stands now\.$/);
+    expect(approved.release!.schedules).toEqual([{ list: 'weekly', at: '2030-01-04T09:00:00.000Z', state: 'scheduled', detail: null }]);
+
+    writeFileSync(itemFile, original.replace('Carers Week takes place', 'Carers Week, for the first time, takes place'));
+    const changed = await events.next((s) => s.version > approved.version && s.release?.approval.ok === false);
+    expect(changed.release!.approval.text).toContain('has changed since Ann Approver approved it');
   } finally {
     events.close();
   }

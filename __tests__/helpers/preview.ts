@@ -46,6 +46,7 @@ export interface BuildState {
   problems: { code: string; severity: string; file: string; line: number; column: number; message: string; frame?: string }[];
   files: { file: string; title: string; errors: number; warnings: number }[];
   links: { state: string; checked?: number };
+  release?: { approval: { ok: boolean; required: boolean; text: string }; schedules: { list: string; at: string; state: string; detail: string | null }[] };
 }
 
 /** The studio's event stream, read as the page reads it: one build state per event. */

@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import { checkLinks } from '../checks/link-checker.js';
 import { linkCacheFile } from '../checks/link-policy.js';
 import { hasErrors } from '../diagnostics/diagnostic.js';
+import type { EmailLayout } from '../render/email/compile.js';
 import type { PreviewBuild } from './build-preview.js';
 
 /**
@@ -33,4 +35,57 @@ export function sendTestFor(root: string, date: string) {
 /** The network link check after each build, through the site's link cache: only new addresses are fetched. */
 export function linkChecksFor(root: string) {
   return (build: PreviewBuild) => checkLinks(build.links, { cacheFile: linkCacheFile(root) });
+}
+
+/** Where the issue stands on its way out: approval (when the config asks for it) and scheduled sends. */
+export interface ReleaseStatus {
+  approval: { required: boolean; ok: boolean; text: string };
+  schedules: { list: string; at: string; state: string; detail: string | null }[];
+  timezone: string;
+}
+
+/**
+ * The release status. Approval is of the email as subscribers will read it, so `afterBuild` builds
+ * it again with the site's real addresses (the preview's own point at this server); it runs after
+ * the page is drawn, like the link check. `refresh` asks the database again about the same build
+ * (an approval or a schedule made in another terminal). Neither creates the database.
+ */
+export function releaseStatusFor(root: string, date: string): { afterBuild(): Promise<ReleaseStatus | undefined>; refresh(): Promise<ReleaseStatus | undefined> } {
+  let layout: EmailLayout | undefined;
+  const status = async (rebuild: boolean): Promise<ReleaseStatus | undefined> => {
+    const { loadConfig } = await import('../content/config.js');
+    const config = (await loadConfig(root)).config;
+    if (!config) return undefined;
+    const { databasePath } = await import('../subscribers/open-store.js');
+    const database = databasePath(root, config);
+    const exists = database !== ':memory:' && existsSync(database);
+    const schedules = exists ? await schedulesOf(database, date) : [];
+    const required = config.approval.required;
+    const of = (ok: boolean, text: string): ReleaseStatus => ({ approval: { required, ok, text }, schedules, timezone: config.site.timezone });
+    if (rebuild || !layout) {
+      const { runPipeline } = await import('../build/pipeline.js');
+      layout = (await runPipeline({ root, dates: [date], write: false })).issues[0]?.email?.layout;
+    }
+    if (!layout) return of(false, 'The issue has errors; approval waits until it builds.');
+    if (!exists) return of(false, notApproved(date, required));
+    const { approvalOfBuild } = await import('../approval/approvals.js');
+    const verdict = approvalOfBuild(database, date, layout);
+    if (verdict.ok) return of(true, `Approved by ${verdict.by.approver} (${verdict.by.approvedAt.slice(0, 16).replace('T', ' ')} UTC), as it stands now.`);
+    return of(false, `${verdict.reason}${required ? '' : ' (This site does not require approval.)'}`);
+  };
+  return { afterBuild: () => status(true), refresh: () => status(false) };
+}
+
+function notApproved(date: string, required: boolean): string {
+  return required ? `Not approved yet; sending needs it: \`bulletin approve ${date} --by NAME\`.` : 'Not approved (this site does not require approval).';
+}
+
+async function schedulesOf(database: string, date: string): Promise<ReleaseStatus['schedules']> {
+  const { SqliteSchedules } = await import('../schedule/schedules.js');
+  const schedules = new SqliteSchedules(database);
+  try {
+    return schedules.all().filter((s) => s.issue === date).map(({ list, at, state, detail }) => ({ list, at, state, detail }));
+  } finally {
+    schedules.close();
+  }
 }

@@ -4,6 +4,7 @@ import { sourceText } from '../diagnostics/source-text.js';
 import { GMAIL_CLIP_BYTES } from '../checks/email-checks.js';
 import { loadSiteTemplates } from '../archive/site-templates.js';
 import { loadEmailTemplates } from '../render/email/templates.js';
+import type { ReleaseStatus } from './actions.js';
 import { buildPreview, type PreviewBuild } from './build-preview.js';
 
 /** What the studio page is sent after every build: small, plain, and enough to draw everything but the frames. */
@@ -22,6 +23,8 @@ export interface PreviewState {
   stale: boolean;
   links: { state: 'offline' | 'checking' | 'checked'; checked?: number; fromCache?: number };
   lists: { id: string; name: string }[];
+  /** Approval and scheduled sends, once known (after the build, from the database). */
+  release?: ReleaseStatus;
 }
 
 export interface SessionOptions {
@@ -29,6 +32,9 @@ export interface SessionOptions {
   date: string;
   /** Checks that take longer than a build (the links, over the network): run after it, merged when done. */
   slowChecks?: (build: PreviewBuild) => Promise<{ problems: Diagnostic[]; checked: number; fromCache: number }>;
+  /** Where the issue stands on its way out: after each build, and again every `releasePollMs` (another terminal may approve or schedule it). */
+  release?: { afterBuild(): Promise<ReleaseStatus | undefined>; refresh(): Promise<ReleaseStatus | undefined> };
+  releasePollMs?: number;
 }
 
 /**
@@ -102,6 +108,8 @@ export class PreviewSession {
     if (build.email && !build.problems.some((p) => p.severity === 'error')) this.lastGood = build;
     const version = ++this.version;
     this.publish(this.stateOf(build, version));
+    const release = this.options.release;
+    if (release) void release.afterBuild().then((status) => this.mergeRelease(version, status), () => undefined);
     const slow = this.options.slowChecks;
     if (!slow) return;
     void slow(build).then(
@@ -111,6 +119,24 @@ export class PreviewSession {
       },
       () => undefined,
     );
+  }
+
+  /** Starts asking the database now and then; returns how to stop. */
+  pollRelease(): () => void {
+    const release = this.options.release;
+    if (!release) return () => undefined;
+    const timer = setInterval(() => {
+      const version = this.version;
+      void release.refresh().then((status) => this.mergeRelease(version, status), () => undefined);
+    }, this.options.releasePollMs ?? 5000);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  private mergeRelease(version: number, status: ReleaseStatus | undefined): void {
+    if (this.version !== version || !this.state || !status) return;
+    if (JSON.stringify(status) === JSON.stringify(this.state.release)) return;
+    this.publish({ ...this.state, release: status });
   }
 
   private stateOf(build: PreviewBuild, version: number): PreviewState {
@@ -130,6 +156,7 @@ export class PreviewSession {
       stale: shown !== build,
       links: { state: this.options.slowChecks ? 'checking' : 'offline' },
       lists: (build.config ?? shown?.config)?.lists.map((l) => ({ id: l.id, name: l.name })) ?? [],
+      ...(this.state?.release ? { release: this.state.release } : {}),
     };
   }
 

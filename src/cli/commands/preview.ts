@@ -27,9 +27,9 @@ export function registerPreview(program: Command, run: (action: () => Promise<nu
         const { PreviewSession } = await import('../../preview/session.js');
         const { createPreviewServer } = await import('../../preview/server.js');
         const { watchIssue } = await import('../../preview/watch.js');
-        const { sendTestFor, linkChecksFor } = await import('../../preview/actions.js');
+        const { sendTestFor, linkChecksFor, releaseStatusFor } = await import('../../preview/actions.js');
 
-        const session = new PreviewSession({ root, date: issue, ...(offline ? {} : { slowChecks: linkChecksFor(root) }) });
+        const session = new PreviewSession({ root, date: issue, release: releaseStatusFor(root, issue), releasePollMs: Number(process.env.BULLETIN_PREVIEW_POLL_MS) || 5000, ...(offline ? {} : { slowChecks: linkChecksFor(root) }) });
         const app = await createPreviewServer({ session, host: options.host, sendTest: sendTestFor(root, issue) });
         const origin = (await app.listen({ port, host: options.host })).replace(/\/$/, '');
         // The first build waits for the address: the email's links and images point at this server.
@@ -37,11 +37,13 @@ export function registerPreview(program: Command, run: (action: () => Promise<nu
         await session.rebuild();
         const shown = session.shown;
         const ownTemplates = shown?.templatesDir && resolve(shown.templatesDir).startsWith(resolve(root)) ? shown.templatesDir : undefined;
+        const stopPolling = session.pollRelease();
         const stopWatching = watchIssue({ root, issueDir: join(root, 'bulletins', issue), ...(ownTemplates ? { templatesDir: ownTemplates } : {}) }, (templates) => void session.rebuild(templates));
 
         await new Promise<void>((done) => {
           const stop = async () => {
             stopWatching();
+            stopPolling();
             await app.close();
             done();
           };

@@ -75,8 +75,26 @@ function draw(next) {
   select.replaceChildren(...next.lists.map((l) => element('option', { value: l.id }, l.name)));
   if (chosen) select.value = chosen;
 
+  drawRelease(next.release, next.date);
   drawOverlay(errors, next.version);
   if (!next.stale && next.version !== shownVersion) showView();
+}
+
+function drawRelease(release, date) {
+  const approval = $('approval');
+  if (!release) {
+    approval.textContent = 'Looking…';
+    $('schedules').replaceChildren();
+    return;
+  }
+  approval.textContent = release.approval.text;
+  approval.className = `approval ${release.approval.ok ? 'ok' : release.approval.required ? 'needed' : ''}`;
+  const when = new Intl.DateTimeFormat('en-GB', { timeZone: release.timezone, dateStyle: 'medium', timeStyle: 'short' });
+  const rows = release.schedules.map((s) =>
+    element('li', { class: `schedule ${s.state}` }, `${s.list}: ${s.state} for ${when.format(new Date(s.at))} (${release.timezone})`, s.detail ? element('span', { class: 'hint' }, ` ${s.detail}`) : null),
+  );
+  if (rows.length === 0) rows.push(element('li', { class: 'hint' }, `Not scheduled. To send it later: bulletin schedule ${date} --list ID --at "YYYY-MM-DD HH:MM"`));
+  $('schedules').replaceChildren(...rows);
 }
 
 function drawOverlay(errors, version) {
