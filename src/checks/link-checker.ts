@@ -1,9 +1,8 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { STATUS_CODES } from 'node:http';
-import { dirname } from 'node:path';
-import { z } from 'zod';
 import { problemCodes, type ProblemCode } from '../diagnostics/codes.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { isFresh, readCache, saveCache, type Cache } from './link-cache.js';
+import { ask, isSuccess, probe, scheduler, unreachable, type Outcome } from './link-fetch.js';
 import type { LinkTarget } from './link-targets.js';
 
 export interface LinkCheckOptions {
@@ -13,12 +12,18 @@ export interface LinkCheckOptions {
   concurrency?: number;
   /** Requests in flight at once to one host: a bulletin often links one site many times, and that site owes us nothing. */
   perHost?: number;
-  /** Per request (HEAD, then GET): until the answer's headers arrive. */
+  /** Per request (HEAD, then GET): until the answer's headers arrive. A HEAD with no answer is not asked again. */
   timeoutMs?: number;
   /** How long an address that answered stays checked. */
   ttlMs?: number;
-  /** How long a failure stays checked; see `freshFor`. */
+  /** How long a failure stays checked; see `freshFor` in link-cache.ts. */
   failureTtlMs?: number;
+  /**
+   * Stops the check: no request starts after it, requests in flight are dropped, and `checkLinks`
+   * resolves (never rejects) with what was found so far and `aborted: true`. Dropped requests are
+   * not judged and not cached.
+   */
+  signal?: AbortSignal;
   fetch?: typeof fetch;
   userAgent?: string;
   now?: () => number;
@@ -31,6 +36,8 @@ export interface LinkCheckResult {
   checked: number;
   /** Of those, how many came from the cache. */
   fromCache: number;
+  /** The signal stopped the check before every address had an outcome: `problems` covers only those that had. */
+  aborted: boolean;
 }
 
 const DEFAULTS = {
@@ -42,50 +49,73 @@ const DEFAULTS = {
   userAgent: 'Bulletin-link-check/0.1 (+https://github.com/; checks the links of an email newsletter before it is sent)',
 };
 
-/** What an address did when asked: facts, not verdicts, so cached outcomes stay right if the rules change. */
-const outcomeSchema = z.discriminatedUnion('result', [
-  z.object({ result: z.literal('answered'), status: z.number().int(), contentType: z.string().optional() }),
-  z.object({ result: z.literal('timeout') }),
-  z.object({ result: z.literal('failed'), code: z.string() }),
-]);
-type Outcome = z.infer<typeof outcomeSchema>;
-
-const cacheSchema = z.object({ version: z.literal(1), entries: z.record(z.string(), z.object({ outcome: outcomeSchema, checkedAt: z.number() })) });
-type CacheEntry = { outcome: Outcome; checkedAt: number };
+type Settings = typeof DEFAULTS & { fetch: typeof fetch; now: () => number; cacheFile?: string; signal?: AbortSignal };
+type Schedule = ReturnType<typeof scheduler>;
 
 /**
  * Fetches each distinct address of `targets` once (HEAD, then GET when HEAD is refused or fails)
  * and reports every place whose address is broken or could not be verified.
  */
 export async function checkLinks(targets: readonly LinkTarget[], options: LinkCheckOptions = {}): Promise<LinkCheckResult> {
-  const settings = { ...DEFAULTS, ...definedOnly(options), fetch: options.fetch ?? globalThis.fetch, now: options.now ?? Date.now };
+  const settings: Settings = { ...DEFAULTS, ...definedOnly(options), fetch: options.fetch ?? globalThis.fetch, now: options.now ?? Date.now };
   const keys = [...new Set(targets.map((t) => fetchKey(t.url)).filter((k) => k !== undefined))];
-  const cache = settings.cacheFile ? await readCache(settings.cacheFile) : new Map<string, CacheEntry>();
+  const cache: Cache = settings.cacheFile ? await readCache(settings.cacheFile) : new Map();
   const outcomes = new Map<string, Outcome>();
   const live: string[] = [];
   for (const key of keys) {
     const entry = cache.get(key);
-    if (entry && settings.now() - entry.checkedAt < freshFor(entry.outcome, settings)) outcomes.set(key, entry.outcome);
+    if (entry && isFresh(entry, settings.now(), settings)) outcomes.set(key, entry.outcome);
     else live.push(key);
   }
 
   const schedule = scheduler(settings.concurrency, settings.perHost);
-  await Promise.all(
-    live.map(async (key) => {
-      const outcome = await schedule(key, () => probe(key, settings));
-      outcomes.set(key, outcome);
-      cache.set(key, { outcome, checkedAt: settings.now() });
-    }),
-  );
-  if (settings.cacheFile && live.length > 0) await writeCache(settings.cacheFile, cache, settings);
+  const learned = await fetchAll(live, schedule, settings);
+  for (const [key, { outcome }] of learned) outcomes.set(key, outcome);
+  if (settings.cacheFile && learned.size > 0) await saveCache(settings.cacheFile, learned, settings, settings.now);
 
-  // "No such host" for every address at once says more about this computer's connection than about the links.
-  const offline = live.length > 0 && live.every((key) => outcomes.get(key)?.result !== 'answered');
+  const offline = await seemsOffline([...learned.values()].map((e) => e.outcome), answeredRecently(keys, cache, settings), schedule, settings);
   const problems = targets.flatMap((t) => {
     const outcome = outcomes.get(fetchKey(t.url) ?? '');
     return outcome ? verdict(t, outcome, { offline, timeoutMs: settings.timeoutMs }) : [];
   });
-  return { problems, checked: keys.length, fromCache: keys.length - live.length };
+  return { problems, checked: outcomes.size, fromCache: keys.length - live.length, aborted: outcomes.size < keys.length };
+}
+
+/** What the network said about each address; an address whose request was aborted is left out, so it is neither judged nor cached. */
+async function fetchAll(live: readonly string[], schedule: Schedule, settings: Settings): Promise<Cache> {
+  const learned: Cache = new Map();
+  await Promise.all(
+    live.map(async (key) => {
+      const outcome = await schedule(key, () => probe(key, settings));
+      if (outcome) learned.set(key, { outcome, checkedAt: settings.now() });
+    }),
+  );
+  return learned;
+}
+
+/**
+ * "No such host" for every address at once says more about this computer's connection than about
+ * the links. But when the only addresses asked are new ones (the rest came from the cache), one
+ * misspelled host would look the same; so an address that answered recently is asked again (HEAD),
+ * and only if it is silent too is the computer taken to be offline.
+ */
+async function seemsOffline(fetched: readonly Outcome[], witness: string | undefined, schedule: Schedule, settings: Settings): Promise<boolean> {
+  if (fetched.length === 0 || !fetched.every(unreachable)) return false;
+  if (witness === undefined) return true;
+  const answer = await schedule(witness, () => ask(witness, 'HEAD', settings));
+  // Aborted: not knowing, say the milder thing (a warning, not a broken link).
+  return answer === undefined || unreachable(answer);
+}
+
+/** An address that answered within its time to live, this bulletin's own first, then any other in the cache. */
+function answeredRecently(keys: readonly string[], cache: Cache, settings: Settings): string | undefined {
+  const now = settings.now();
+  const answered = (url: string) => {
+    const entry = cache.get(url);
+    // The cache is a file anyone can edit: only a real web address is asked.
+    return entry !== undefined && isSuccess(entry.outcome) && isFresh(entry, now, settings) && fetchKey(url) === url;
+  };
+  return keys.find(answered) ?? [...cache.keys()].find(answered);
 }
 
 function definedOnly<T extends object>(options: T): Partial<T> {
@@ -104,130 +134,6 @@ function fetchKey(url: string): string | undefined {
   }
 }
 
-// ---- Fetching
-
-type Settings = typeof DEFAULTS & { fetch: typeof fetch };
-
-/** Failures about the host rather than the request: asking again with GET cannot change them. */
-const HOST_FAILURE = /^(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|CERT_|ERR_TLS_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT|UNABLE_TO_)/;
-
-/**
- * HEAD is cheap for both sides, but many servers refuse it (405, 403, 501) or answer it wrongly,
- * so anything but success is asked again with GET, whose answer is final.
- */
-async function probe(url: string, settings: Settings): Promise<Outcome> {
-  const head = await ask(url, 'HEAD', settings);
-  if (isSuccess(head) || (head.result === 'failed' && HOST_FAILURE.test(head.code))) return head;
-  return ask(url, 'GET', settings);
-}
-
-async function ask(url: string, method: 'HEAD' | 'GET', settings: Settings): Promise<Outcome> {
-  try {
-    const response = await settings.fetch(url, {
-      method,
-      // The final answer is what a subscriber gets; undici gives up after 20 hops (reported as a loop).
-      redirect: 'follow',
-      signal: AbortSignal.timeout(settings.timeoutMs),
-      headers: { 'user-agent': settings.userAgent, accept: 'text/html,application/xhtml+xml,image/*;q=0.9,*/*;q=0.8' },
-    });
-    // Only the status and type matter: stop a GET before it downloads a whole PDF or video.
-    await response.body?.cancel().catch(() => undefined);
-    const contentType = response.headers.get('content-type') ?? undefined;
-    return { result: 'answered', status: response.status, ...(contentType ? { contentType } : {}) };
-  } catch (error) {
-    return failure(error);
-  }
-}
-
-function isSuccess(outcome: Outcome): boolean {
-  return outcome.result === 'answered' && outcome.status >= 200 && outcome.status < 400;
-}
-
-/** undici reports "fetch failed" and puts the reason (a system error code) in `cause`, sometimes a level or an AggregateError down. */
-function failure(error: unknown): Outcome {
-  // By name, not instanceof: undici's DOMException may come from another realm (a test VM, a worker).
-  const name = (error as { name?: unknown } | null)?.name;
-  if (name === 'TimeoutError' || name === 'AbortError') return { result: 'timeout' };
-  for (let reason: unknown = error, depth = 0; reason && depth < 4; depth++) {
-    const { code, cause, errors, message } = reason as { code?: unknown; cause?: unknown; errors?: unknown[]; message?: unknown };
-    if (typeof code === 'string' && code !== '') return { result: 'failed', code };
-    if (typeof message === 'string' && /redirect count exceeded/i.test(message)) return { result: 'failed', code: 'TOO_MANY_REDIRECTS' };
-    reason = cause ?? errors?.[0];
-  }
-  return { result: 'failed', code: 'UNKNOWN' };
-}
-
-/**
- * At most `concurrency` requests at once, and `perHost` to any one host. Written out rather than
- * p-limit because p-limit has no per-host cap, and two of these counters are a dozen lines.
- */
-function scheduler(concurrency: number, perHost: number): <T>(url: string, task: () => Promise<T>) => Promise<T> {
-  const all = limiter(concurrency);
-  const hosts = new Map<string, ReturnType<typeof limiter>>();
-  return (url, task) => {
-    const host = new URL(url).host;
-    const forHost = hosts.get(host) ?? limiter(perHost);
-    hosts.set(host, forHost);
-    // The host's slot first: a request waiting for a busy host must not hold one of the shared slots.
-    return forHost(() => all(task));
-  };
-}
-
-function limiter(max: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async (task) => {
-    if (active < Math.max(1, max)) active++;
-    else await new Promise<void>((resolve) => waiting.push(resolve));
-    try {
-      return await task();
-    } finally {
-      // Hand the slot straight to the next waiter, so none can be overtaken by a newcomer.
-      const next = waiting.shift();
-      if (next) next();
-      else active--;
-    }
-  };
-}
-
-// ---- Cache
-
-/**
- * An answer stays true for a day. A failure is kept only minutes: long enough that checking again
- * straight away does not wait out every timeout or hit a struggling server again, short enough
- * that a site back up is seen soon. Connection failures (no such host, refused, bad certificate)
- * are not kept at all: they are quick to find again and often about this computer's own network.
- */
-function freshFor(outcome: Outcome, settings: Pick<Settings, 'ttlMs' | 'failureTtlMs'>): number {
-  if (isSuccess(outcome)) return settings.ttlMs;
-  return outcome.result === 'failed' ? 0 : settings.failureTtlMs;
-}
-
-/** A missing, unreadable or corrupt cache is an empty one: it only ever saves time. */
-async function readCache(file: string): Promise<Map<string, CacheEntry>> {
-  try {
-    const parsed = cacheSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
-    return new Map(parsed.success ? Object.entries(parsed.data.entries) : []);
-  } catch {
-    return new Map();
-  }
-}
-
-/** Written whole to a temporary file and renamed over the old one, so a reader never sees half a file. */
-async function writeCache(file: string, cache: Map<string, CacheEntry>, settings: Settings & { now: () => number }): Promise<void> {
-  const now = settings.now();
-  const entries = Object.fromEntries([...cache].filter(([, e]) => now - e.checkedAt < freshFor(e.outcome, settings)));
-  const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  try {
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(temporary, `${JSON.stringify({ version: 1, entries }, null, 1)}\n`);
-    await rename(temporary, file);
-  } catch {
-    // An unwritable cache costs the next run time, not correctness.
-    await rm(temporary, { force: true }).catch(() => undefined);
-  }
-}
-
 // ---- Verdicts
 
 function verdict(target: LinkTarget, outcome: Outcome, context: { offline: boolean; timeoutMs: number }): Diagnostic[] {
@@ -239,10 +145,11 @@ function verdict(target: LinkTarget, outcome: Outcome, context: { offline: boole
     report(target, 'link-unverified', `${what} could not be verified: ${reason}.`, hint),
   ];
 
-  if (outcome.result === 'timeout') return unverified(`no answer within ${context.timeoutMs / 1000} s`, 'Open it in a browser; the site may be slow or down. Check again later.');
+  if (outcome.result === 'timeout') return unverified(`no answer within ${context.timeoutMs / 1000} s`, context.offline ? OFFLINE_HINT : 'Open it in a browser; the site may be slow or down. Check again later.');
   if (outcome.result === 'failed') {
+    // Offline, a missing host proves nothing: the one failure that is an error becomes a warning like the rest.
+    if (context.offline) return unverified(connectionFailure(outcome.code), OFFLINE_HINT);
     if (outcome.code !== 'ENOTFOUND') return unverified(connectionFailure(outcome.code));
-    if (context.offline) return unverified('its host name could not be looked up, and no other address answered either', 'Check the internet connection of this computer, then check again.');
     return [report(target, 'link-broken', `${what} names the host ${hostOf(target.url)}, which does not exist.`, 'Correct the spelling of the address (the part after https://), or remove it.')];
   }
   const { status } = outcome;
@@ -269,9 +176,15 @@ function statusHint(status: number): string {
   return 'Open it in a browser: if it works there, this can be ignored; if not, correct or remove it.';
 }
 
+/** The same words on every warning of an offline run, so a long list reads as one cause. */
+const OFFLINE_HINT = 'This computer seems to be offline; check the connection, or run with --offline (BULLETIN_OFFLINE=1) to skip the network check.';
+
 function connectionFailure(code: string): string {
   if (code === 'ECONNREFUSED') return 'the server refused the connection';
+  if (code === 'ENOTFOUND') return 'its host name could not be looked up';
   if (code === 'EAI_AGAIN') return 'its host name could not be looked up just now';
+  if (code === 'ENETUNREACH' || code === 'ENETDOWN') return `this computer's network could not reach it (${code})`;
+  if (code === 'EHOSTUNREACH') return 'its server could not be reached';
   if (code === 'TOO_MANY_REDIRECTS') return 'it redirects in a loop';
   if (/^(CERT_|ERR_TLS_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_)/.test(code)) return `its security certificate is not valid (${code})`;
   if (code === 'ECONNRESET' || code.startsWith('UND_ERR_SOCKET')) return 'the connection was dropped';

@@ -1,5 +1,6 @@
-import { watch, type FSWatcher } from 'node:fs';
-import { basename, join } from 'node:path';
+import { statSync } from 'node:fs';
+import { basename } from 'node:path';
+import chokidar, { type FSWatcher } from 'chokidar';
 import { CONFIG_NAMES } from '../content/config.js';
 
 export interface WatchTargets {
@@ -12,34 +13,78 @@ export interface WatchTargets {
 /**
  * Calls `changed` once per burst of changes (an editor's save is often three events: write,
  * rename, attributes), a few milliseconds after the last, saying whether a template was among them.
+ * chokidar rather than `fs.watch`: Node 20's recursive watch on Linux loses a file an editor
+ * replaces by rename, and a folder deleted and restored (a git checkout) is never watched again.
+ * Resolves once the watchers are armed, so a save right after is never missed.
  */
-export function watchIssue(targets: WatchTargets, changed: (templates: boolean) => void, quietMs = 15): () => void {
+export async function watchIssue(targets: WatchTargets, changed: (templates: boolean) => void, quietMs = 15): Promise<() => Promise<void>> {
   let timer: NodeJS.Timeout | undefined;
+  let recheck: NodeJS.Timeout | undefined;
   let templates = false;
-  const touch = (isTemplate: boolean) => {
-    templates ||= isTemplate;
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      const wasTemplate = templates;
-      templates = false;
-      changed(wasTemplate);
-    }, quietMs);
+  const burst = new Set<string>();
+  const fire = () => {
+    const wasTemplate = templates;
+    templates = false;
+    const paths = [...burst];
+    burst.clear();
+    const seen = fingerprint(paths);
+    changed(wasTemplate);
+    // chokidar drops a second change to one file within 50 ms (a format-on-save rewrite, say):
+    // look again once that window has passed, and rebuild if the file moved on since.
+    clearTimeout(recheck);
+    recheck = setTimeout(() => {
+      if (fingerprint(paths) !== seen) {
+        for (const path of paths) burst.add(path);
+        templates ||= wasTemplate;
+        fire();
+      }
+    }, CHOKIDAR_THROTTLE_MS + 10);
   };
-  const watchers: FSWatcher[] = [];
-  const add = (path: string, recursive: boolean, accept: (name: string) => boolean, isTemplate: boolean) => {
-    try {
-      watchers.push(watch(path, { recursive }, (_event, name) => (name === null || accept(String(name)) ? touch(isTemplate) : undefined)));
-    } catch {
-      // A folder that does not exist yet (no templates of its own): nothing there to change.
-    }
+  const touch = (path: string) => {
+    templates ||= Boolean(targets.templatesDir && path.startsWith(targets.templatesDir));
+    burst.add(path);
+    clearTimeout(timer);
+    timer = setTimeout(fire, quietMs);
   };
   // Editors write swap and backup files beside the real one; those are not edits to the bulletin.
-  const isContent = (name: string) => !/(^|\/)\.|~$|\.sw.$|\.tmp$/.test(name);
-  add(targets.issueDir, false, isContent, false);
-  add(targets.root, false, (name) => CONFIG_NAMES.includes(basename(name)), false);
-  if (targets.templatesDir) add(join(targets.templatesDir), true, isContent, true);
-  return () => {
+  const scratch = (path: string) => /^\.|~$|\.sw.$|\.tmp$/.test(basename(path));
+  const watchers = [
+    watch(targets.issueDir, (path) => path !== targets.issueDir && scratch(path)),
+    // The config files one by one would be simpler, but chokidar then misses the first events in the issue folder.
+    watch(targets.root, (path) => path !== targets.root && !CONFIG_NAMES.includes(basename(path)), 0),
+    ...(targets.templatesDir ? [watch(targets.templatesDir, (path) => path !== targets.templatesDir && scratch(path))] : []),
+  ];
+  for (const watcher of watchers) {
+    watcher.on('all', (_event, path) => touch(path));
+    // A watcher that fails (too many watched files) must not end the preview; a rebuild by hand still works.
+    watcher.on('error', () => undefined);
+  }
+  await Promise.all(watchers.map((watcher) => new Promise<void>((resolve) => watcher.once('ready', () => resolve()))));
+  return async () => {
     clearTimeout(timer);
-    for (const watcher of watchers) watcher.close();
+    clearTimeout(recheck);
+    await Promise.all(watchers.map((watcher) => watcher.close()));
   };
+}
+
+function watch(path: string, ignored: (path: string) => boolean, depth?: number): FSWatcher {
+  // An atomic save is a change, reported at once (chokidar's default waits 100 ms to pair unlink and add).
+  return chokidar.watch(path, { ignoreInitial: true, ignored, atomic: false, ...(depth === undefined ? {} : { depth }) });
+}
+
+/** chokidar's per-file window for `change` events (its index.js); later ones inside it are dropped. */
+const CHOKIDAR_THROTTLE_MS = 50;
+
+/** Size and modification time of each path: enough to tell a file was written again. */
+function fingerprint(paths: readonly string[]): string {
+  return paths
+    .map((path) => {
+      try {
+        const stat = statSync(path);
+        return `${path}:${stat.size}:${stat.mtimeMs}`;
+      } catch {
+        return `${path}:gone`;
+      }
+    })
+    .join('\n');
 }

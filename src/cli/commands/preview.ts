@@ -38,11 +38,11 @@ export function registerPreview(program: Command, run: (action: () => Promise<nu
         const shown = session.shown;
         const ownTemplates = shown?.templatesDir && resolve(shown.templatesDir).startsWith(resolve(root)) ? shown.templatesDir : undefined;
         const stopPolling = session.pollRelease();
-        const stopWatching = watchIssue({ root, issueDir: join(root, 'bulletins', issue), ...(ownTemplates ? { templatesDir: ownTemplates } : {}) }, (templates) => void session.rebuild(templates));
+        const stopWatching = await watchIssue({ root, issueDir: join(root, 'bulletins', issue), ...(ownTemplates ? { templatesDir: ownTemplates } : {}) }, (templates) => void session.rebuild(templates));
 
         await new Promise<void>((done) => {
           const stop = async () => {
-            stopWatching();
+            await stopWatching();
             stopPolling();
             await app.close();
             done();

@@ -1,0 +1,85 @@
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { watchIssue } from '../src/preview/watch.js';
+
+/** The preview's file watching, against the ways editors and tools really save. */
+describe('watchIssue', () => {
+  let root: string;
+  let issueDir: string;
+  let templatesDir: string;
+  let calls: boolean[];
+  let waiting: ((templates: boolean) => void) | undefined;
+  let stop: () => Promise<void>;
+
+  /** The next call of the watcher's callback: whether it was a template. */
+  const nextChange = (act: () => void) =>
+    new Promise<boolean>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no change seen; calls so far: ${JSON.stringify(calls)}`)), 5000);
+      waiting = (templates) => {
+        clearTimeout(timer);
+        resolve(templates);
+      };
+      act();
+    });
+
+  /** Write beside, then rename over: how vim, VS Code and most editors save. */
+  const atomicSave = (file: string, text: string) => {
+    writeFileSync(`${file}.saving`, text);
+    renameSync(`${file}.saving`, file);
+  };
+
+  beforeEach(async () => {
+    root = mkdtempSync(join(tmpdir(), 'bulletin-watch-'));
+    issueDir = join(root, 'bulletins', '2018-05-25');
+    templatesDir = join(root, 'templates');
+    mkdirSync(issueDir, { recursive: true });
+    mkdirSync(join(templatesDir, 'email', 'partials'), { recursive: true });
+    writeFileSync(join(issueDir, 'issue.md'), 'one');
+    writeFileSync(join(templatesDir, 'email', 'partials', 'footer.hbs'), 'one');
+    writeFileSync(join(root, 'bulletin.config.yaml'), 'one');
+    calls = [];
+    stop = await watchIssue({ root, issueDir, templatesDir }, (templates) => {
+      calls.push(templates);
+      waiting?.(templates);
+    });
+  });
+
+  afterEach(async () => {
+    await stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  test('a template saved by rename, again and again, is seen each time and said to be a template', async () => {
+    const footer = join(templatesDir, 'email', 'partials', 'footer.hbs');
+    for (const text of ['two', 'three', 'four']) await expect(nextChange(() => atomicSave(footer, text))).resolves.toBe(true);
+    await expect(nextChange(() => writeFileSync(footer, 'in place'))).resolves.toBe(true);
+  });
+
+  test('items written in place or by rename, a new item, and the config are seen; not templates', async () => {
+    await expect(nextChange(() => writeFileSync(join(issueDir, 'issue.md'), 'two'))).resolves.toBe(false);
+    await expect(nextChange(() => atomicSave(join(issueDir, 'issue.md'), 'three'))).resolves.toBe(false);
+    await expect(nextChange(() => writeFileSync(join(issueDir, '01-new.md'), 'new'))).resolves.toBe(false);
+    await expect(nextChange(() => writeFileSync(join(root, 'bulletin.config.yaml'), 'two'))).resolves.toBe(false);
+  });
+
+  test('an issue folder deleted and restored (a git checkout) is still watched', async () => {
+    await nextChange(() => rmSync(issueDir, { recursive: true, force: true }));
+    await nextChange(() => {
+      mkdirSync(issueDir, { recursive: true });
+      writeFileSync(join(issueDir, 'issue.md'), 'back');
+    });
+    await expect(nextChange(() => writeFileSync(join(issueDir, 'issue.md'), 'edited after'))).resolves.toBe(false);
+  });
+
+  test('one save is one call, and editor swap files are not edits', async () => {
+    await nextChange(() => {
+      writeFileSync(join(issueDir, 'issue.md'), 'a');
+      writeFileSync(join(issueDir, 'issue.md'), 'ab');
+    });
+    writeFileSync(join(issueDir, '.issue.md.swp'), 'swap');
+    writeFileSync(join(issueDir, 'issue.md~'), 'backup');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(calls).toEqual([false]);
+  });
+});
