@@ -1,7 +1,10 @@
 /**
  * The network link check: which addresses are collected, and how each answer is judged. Every
- * request goes to servers of this test on 127.0.0.1; the one check about a host that does not
- * exist uses a fake fetch, so no name is ever looked up.
+ * request goes to servers of this test on 127.0.0.1; checks about hosts that do not exist, a
+ * network that is down, or saves racing each other use a fake fetch, so no name is ever looked up.
+ *
+ * Timing: an address expected to answer gets 3 s (a loaded machine must not turn it into a
+ * timeout); only the address that never answers gets a short timeout. Waits are on events.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -20,7 +23,11 @@ const servers: Server[] = [];
 /** Every request the servers saw, in order, with the port that saw it. */
 const seen: { method: string; path: string; port: number; userAgent: string }[] = [];
 let inFlight = { all: 0, max: 0, byPort: new Map<number, { now: number; max: number }>() };
-let streamClosedEarly: boolean | undefined;
+/** Settles when the never-ending /stream response is closed, with whether it was cut short. */
+let streamClosed: Promise<boolean>;
+let closeStream: (early: boolean) => void;
+/** Called when a request for /hang arrives. */
+let hangArrived: (() => void) | undefined;
 let base: string;
 let otherBase: string;
 let refusedBase: string;
@@ -42,7 +49,7 @@ function route(req: IncomingMessage, res: ServerResponse, port: number): void {
   else if (name === '/error') send(500);
   else if (name === '/forbidden') send(403);
   else if (name === '/picture.png') send(200, 'image/png');
-  else if (name === '/hang') return; // never answers; closed in afterAll
+  else if (name === '/hang') hangArrived?.(); // never answers; the client gives up, or afterAll closes it
   else if (name === '/stream') stream(req, res);
   else if (name === '/slow') slow(res, port);
   else send(404);
@@ -58,7 +65,7 @@ function stream(req: IncomingMessage, res: ServerResponse): void {
   const timer = setInterval(() => res.write(Buffer.alloc(16 * 1024)), 5);
   res.on('close', () => {
     clearInterval(timer);
-    streamClosedEarly = !res.writableFinished;
+    closeStream(!res.writableFinished);
   });
 }
 
@@ -87,7 +94,9 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'bulletin-links-'));
   base = await listen();
   otherBase = await listen();
-  // A port that was just closed: connecting to it is refused.
+  // A port that was just closed (close's callback: no longer listening): connecting to it is
+  // refused. Another process could take the port meanwhile; the tests using it would then fail on
+  // an unexpected answer, never pass on one.
   const closed = createServer();
   await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
   refusedBase = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
@@ -105,7 +114,8 @@ afterAll(async () => {
 beforeEach(() => {
   seen.length = 0;
   inFlight = { all: 0, max: 0, byPort: new Map() };
-  streamClosedEarly = undefined;
+  streamClosed = new Promise((resolve) => (closeStream = resolve));
+  hangArrived = undefined;
 });
 
 /** 1-based line and column of the first `needle` in `text`. */
@@ -128,6 +138,7 @@ function itemText(body: string): string {
 
 const brief = (targets: readonly LinkTarget[]) => targets.map(({ url, kind, line, column }) => ({ url, kind, line, column }));
 const requestsFor = (path: string) => seen.filter((s) => s.path === path).map((s) => s.method);
+const link = (url: string): LinkTarget => ({ url, kind: 'link', file: 'l.md', line: 1, column: 1 });
 
 describe('collectLinkTargets', () => {
   const body = [
@@ -203,7 +214,7 @@ describe('collectLinkTargets', () => {
 });
 
 describe('checkLinks against a local server', () => {
-  const options = { timeoutMs: 300 };
+  const options = { timeoutMs: 3000 };
 
   test('addresses that answer, after HEAD is refused or a redirect, are fine', async () => {
     const text = itemText(`[a](${base}/ok) [b](${base}/no-head) [c](${base}/moved) ![d](${base}/picture.png) [e](${base}/stream)`);
@@ -218,9 +229,9 @@ describe('checkLinks against a local server', () => {
 
   test('a GET stops reading after the headers', async () => {
     const started = Date.now();
-    await checkLinks([{ url: `${base}/stream`, kind: 'link', file: 'f.md', line: 1, column: 1 }], options);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(streamClosedEarly).toBe(true);
+    await checkLinks([link(`${base}/stream`)], options);
+    // The body never ends: it closes only if the checker cancels it (or afterAll does, long after).
+    expect(await streamClosed).toBe(true);
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
@@ -236,21 +247,25 @@ describe('checkLinks against a local server', () => {
     expect(problems[0]!.frame).toContain('[the old page]');
   });
 
-  test('errors, refusals, silence and a page used as an image are warnings: not verified', async () => {
-    const text = itemText(
-      [`[e](${base}/error)`, `[f](${base}/forbidden)`, `[h](${base}/hang)`, `[r](${refusedBase}/ok)`, `![page](${base}/ok)`, `![png](${base}/picture.png)`, `[page](${base}/ok)`].join('\n'),
-    );
+  test('errors, refusals and a page used as an image are warnings: not verified', async () => {
+    const text = itemText([`[e](${base}/error)`, `[f](${base}/forbidden)`, `[r](${refusedBase}/ok)`, `![page](${base}/ok)`, `![png](${base}/picture.png)`, `[page](${base}/ok)`].join('\n'));
     const file = markdownFile('unverified.md', text);
     const { problems } = await checkLinks(collectLinkTargets([file]), options);
     expect(problems.map(({ code, severity, line, message }) => ({ code, severity, line, message }))).toEqual([
       { code: 'link-unverified', severity: 'warning', line: 5, message: `The link to ${base}/error could not be verified: it answered 500 Internal Server Error.` },
       { code: 'link-unverified', severity: 'warning', line: 6, message: `The link to ${base}/forbidden could not be verified: it answered 403 Forbidden.` },
-      { code: 'link-unverified', severity: 'warning', line: 7, message: `The link to ${base}/hang could not be verified: no answer within 0.3 s.` },
-      { code: 'link-unverified', severity: 'warning', line: 8, message: `The link to ${refusedBase}/ok could not be verified: the server refused the connection.` },
-      { code: 'link-unverified', severity: 'warning', line: 9, message: `The image at ${base}/ok is not an image: it is served as text/html.` },
+      { code: 'link-unverified', severity: 'warning', line: 7, message: `The link to ${refusedBase}/ok could not be verified: the server refused the connection.` },
+      { code: 'link-unverified', severity: 'warning', line: 8, message: `The image at ${base}/ok is not an image: it is served as text/html.` },
     ]);
     expect(problems.every((p) => p.hint && p.frame && p.column === 1)).toBe(true);
     expect(requestsFor('/error')).toEqual(['HEAD', 'GET']);
+  });
+
+  test('silence is a warning, and is not asked again with GET: the wait is one timeout, as the message says', async () => {
+    // Alone: a short timeout is only for the address that must not answer.
+    const { problems } = await checkLinks([link(`${base}/hang`)], { timeoutMs: 300 });
+    expect(problems.map((p) => [p.code, p.severity, p.message])).toEqual([['link-unverified', 'warning', `The link to ${base}/hang could not be verified: no answer within 0.3 s.`]]);
+    expect(requestsFor('/hang')).toEqual(['HEAD']);
   });
 
   test('each distinct address is fetched once, and each place reported', async () => {
@@ -327,29 +342,158 @@ describe('checkLinks against a local server', () => {
   });
 });
 
-describe('a host that does not exist (fake fetch: nothing is looked up)', () => {
-  const dnsFailure = (host: string) => new TypeError('fetch failed', { cause: Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND', hostname: host }) });
-  const fakeFetch: typeof fetch = async (input, init) => {
-    const url = new URL(String(input));
-    expect(init?.signal).toBeInstanceOf(AbortSignal);
-    if (url.hostname === 'answers.invalid') return new Response(null, { status: 200 });
-    throw dnsFailure(url.hostname);
-  };
-  const link = (url: string): LinkTarget => ({ url, kind: 'link', file: 'dns.md', line: 3, column: 7 });
+describe('stopping a check', () => {
+  const entriesOf = (file: string) => Object.keys(JSON.parse(readFileSync(file, 'utf8')).entries);
+
+  test('an abort drops the request in flight, starts no other, and resolves with what was found', async () => {
+    const cacheFile = join(work, 'aborted.json');
+    const controller = new AbortController();
+    let abortedAt = 0;
+    // 100 ms after /hang is asked (not after the start: /ok must be done by then, however slow the machine).
+    hangArrived = () =>
+      setTimeout(() => {
+        abortedAt = Date.now();
+        controller.abort();
+      }, 100);
+    // One request at a time: /ok, then /hang, then /missing, which must never be asked.
+    const result = await checkLinks([link(`${base}/ok`), link(`${base}/hang`), link(`${base}/missing`)], { cacheFile, concurrency: 1, timeoutMs: 10_000, signal: controller.signal });
+    expect(abortedAt).toBeGreaterThan(0);
+    expect(Date.now() - abortedAt).toBeLessThan(1000);
+    expect(result).toEqual({ problems: [], checked: 1, fromCache: 0, aborted: true });
+    expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual(['HEAD /ok', 'HEAD /hang']);
+    // The dropped request is not taken for a timeout, and not remembered as one.
+    expect(entriesOf(cacheFile)).toEqual([`${base}/ok`]);
+  });
+
+  test('a signal aborted already asks no one, and still reports what the cache knows', async () => {
+    const cacheFile = join(work, 'aborted-before.json');
+    await checkLinks([link(`${base}/missing`)], { timeoutMs: 3000, cacheFile });
+    seen.length = 0;
+    const result = await checkLinks([link(`${base}/missing`), link(`${base}/ok`)], { cacheFile, signal: AbortSignal.abort() });
+    expect(seen).toEqual([]);
+    expect(result).toMatchObject({ checked: 1, fromCache: 1, aborted: true });
+    expect(result.problems.map((p) => p.code)).toEqual(['link-broken']);
+  });
+
+  test('a check that finishes is not aborted', async () => {
+    const result = await checkLinks([link(`${base}/ok`)], { timeoutMs: 3000, signal: new AbortController().signal });
+    expect(result).toEqual({ problems: [], checked: 1, fromCache: 0, aborted: false });
+  });
+});
+
+describe('checks sharing a cache file (fake fetch)', () => {
+  const answered = (status: number, checkedAt: number) => ({ outcome: { result: 'answered', status }, checkedAt });
+  const entriesOf = (file: string) => JSON.parse(readFileSync(file, 'utf8')).entries as Record<string, unknown>;
+
+  test('two checks at once, on different addresses, both keep what they learned', async () => {
+    const cacheFile = join(work, 'shared', 'links.json');
+    // Every request waits until both checks have asked something, so both have read the (missing) file before either saves.
+    const asked = new Set<string>();
+    let bothAsked!: () => void;
+    const together = new Promise<void>((resolve) => (bothAsked = resolve));
+    const fetchTogether: typeof fetch = async (input) => {
+      asked.add(new URL(String(input)).hostname.split('-')[0]!);
+      if (asked.size === 2) bothAsked();
+      await together;
+      return new Response(null, { status: 200 });
+    };
+    const urls = (run: string) => [1, 2, 3].map((n) => `https://${run}-${n}.invalid/`);
+    await Promise.all(['first', 'second'].map((run) => checkLinks(urls(run).map(link), { cacheFile, fetch: fetchTogether })));
+    expect(Object.keys(entriesOf(cacheFile)).sort()).toEqual([...urls('first'), ...urls('second')].sort());
+  });
+
+  test('what another process saved during a check is kept, and per address the newer outcome wins', async () => {
+    const cacheFile = join(work, 'other-process.json');
+    const clock = 5_000_000;
+    const theirs = { 'https://elsewhere.invalid/': answered(200, clock - 1), 'https://later.invalid/': answered(204, clock + 1), 'https://older.invalid/': answered(204, clock - 1) };
+    // While this check waits for its answers, another process saves the file.
+    const meanwhile: typeof fetch = async () => {
+      writeFileSync(cacheFile, JSON.stringify({ version: 1, entries: theirs }));
+      return new Response(null, { status: 200 });
+    };
+    await checkLinks(['https://mine.invalid/', 'https://later.invalid/', 'https://older.invalid/'].map(link), { cacheFile, fetch: meanwhile, now: () => clock });
+    expect(entriesOf(cacheFile)).toEqual({
+      'https://elsewhere.invalid/': answered(200, clock - 1),
+      'https://later.invalid/': answered(204, clock + 1),
+      'https://older.invalid/': answered(200, clock),
+      'https://mine.invalid/': answered(200, clock),
+    });
+  });
+});
+
+describe('a host that does not exist, or no network (fake fetch: nothing is looked up)', () => {
+  const OFFLINE_HINT = 'This computer seems to be offline; check the connection, or run with --offline (BULLETIN_OFFLINE=1) to skip the network check.';
+  /** What each fake fetch was asked, as `METHOD url`. */
+  let asked: string[] = [];
+  const systemFailure = (code: string, host: string) => new TypeError('fetch failed', { cause: Object.assign(new Error(`getaddrinfo ${code} ${host}`), { code, hostname: host }) });
+  /** A network where only `answering` hosts answer (200); every other request fails with the code its host name starts with, else `otherwise`. */
+  const network =
+    (answering: readonly string[], otherwise = 'ENOTFOUND'): typeof fetch =>
+    async (input, init) => {
+      const url = new URL(String(input));
+      expect(init?.signal).toBeInstanceOf(AbortSignal);
+      asked.push(`${init?.method} ${url.href}`);
+      if (answering.includes(url.hostname)) return new Response(null, { status: 200 });
+      const code = /^(e[a-z_]+)\./i.exec(url.hostname)?.[1]?.toUpperCase() ?? otherwise;
+      throw systemFailure(code, url.hostname);
+    };
+  const dnsLink = (url: string): LinkTarget => ({ url, kind: 'link', file: 'dns.md', line: 3, column: 7 });
+  const typoBroken = { code: 'link-broken', severity: 'error', file: 'dns.md', line: 3, column: 7, message: 'The link to https://no-such-host.invalid/page names the host no-such-host.invalid, which does not exist.', hint: expect.any(String) };
+  const brief = (problems: { code: string; severity: string; message: string; hint?: string }[]) => problems.map((p) => [p.code, p.severity, p.message, p.hint]);
+
+  beforeEach(() => {
+    asked = [];
+  });
 
   test('is a broken link when other addresses answer', async () => {
-    const { problems } = await checkLinks([link('https://answers.invalid/'), link('https://no-such-host.invalid/page')], { fetch: fakeFetch });
-    expect(problems).toEqual([
-      { code: 'link-broken', severity: 'error', file: 'dns.md', line: 3, column: 7, message: 'The link to https://no-such-host.invalid/page names the host no-such-host.invalid, which does not exist.', hint: expect.any(String) },
-    ]);
+    const { problems } = await checkLinks([dnsLink('https://answers.invalid/'), dnsLink('https://no-such-host.invalid/page')], { fetch: network(['answers.invalid']) });
+    expect(problems).toEqual([typoBroken]);
   });
 
   test('is only a warning when nothing answers: this computer may be offline', async () => {
-    const { problems } = await checkLinks([link('https://no-such-host.invalid/page'), link('https://other.invalid/')], { fetch: fakeFetch });
-    expect(problems.map((p) => [p.code, p.severity])).toEqual([
-      ['link-unverified', 'warning'],
-      ['link-unverified', 'warning'],
+    const { problems } = await checkLinks([dnsLink('https://no-such-host.invalid/page'), dnsLink('https://other.invalid/')], { fetch: network([]) });
+    expect(brief(problems)).toEqual([
+      ['link-unverified', 'warning', 'The link to https://no-such-host.invalid/page could not be verified: its host name could not be looked up.', OFFLINE_HINT],
+      ['link-unverified', 'warning', 'The link to https://other.invalid/ could not be verified: its host name could not be looked up.', OFFLINE_HINT],
     ]);
-    expect(problems[0]!.hint).toMatch(/internet connection/);
+  });
+
+  describe('when the addresses that answer come from the cache', () => {
+    const targets = () => [dnsLink('https://answers.invalid/'), dnsLink('https://no-such-host.invalid/page')];
+    let cacheFile: string;
+
+    beforeEach(async () => {
+      cacheFile = join(work, `dns-${Math.random().toString(36).slice(2)}.json`);
+      await checkLinks([dnsLink('https://answers.invalid/')], { cacheFile, fetch: network(['answers.invalid']) });
+      asked = [];
+    });
+
+    test('is still a broken link when a cached address answers again', async () => {
+      const result = await checkLinks(targets(), { cacheFile, fetch: network(['answers.invalid']) });
+      expect(result.problems).toEqual([typoBroken]);
+      expect(result.fromCache).toBe(1);
+      // The new address, then one HEAD to an address that answered before, to tell a typo from no network.
+      expect(asked).toEqual(['HEAD https://no-such-host.invalid/page', 'HEAD https://answers.invalid/']);
+    });
+
+    test('is a warning when the cached address is silent too: offline', async () => {
+      const { problems } = await checkLinks(targets(), { cacheFile, fetch: network([]) });
+      expect(brief(problems)).toEqual([['link-unverified', 'warning', 'The link to https://no-such-host.invalid/page could not be verified: its host name could not be looked up.', OFFLINE_HINT]]);
+      expect(asked).toEqual(['HEAD https://no-such-host.invalid/page', 'HEAD https://answers.invalid/']);
+    });
+  });
+
+  test('a name server or network that is down is a warning, never an error, and not asked again with GET', async () => {
+    const urls = ['https://eai_again.invalid/', 'https://enetunreach.invalid/', 'https://enetdown.invalid/'];
+    const online = await checkLinks([dnsLink('https://answers.invalid/'), ...urls.map(dnsLink)], { fetch: network(['answers.invalid']) });
+    expect(brief(online.problems)).toEqual([
+      ['link-unverified', 'warning', 'The link to https://eai_again.invalid/ could not be verified: its host name could not be looked up just now.', expect.not.stringContaining('offline')],
+      ['link-unverified', 'warning', "The link to https://enetunreach.invalid/ could not be verified: this computer's network could not reach it (ENETUNREACH).", expect.not.stringContaining('offline')],
+      ['link-unverified', 'warning', "The link to https://enetdown.invalid/ could not be verified: this computer's network could not reach it (ENETDOWN).", expect.not.stringContaining('offline')],
+    ]);
+    expect(asked.filter((a) => a.startsWith('GET'))).toEqual([]);
+
+    const offline = await checkLinks(urls.map(dnsLink), { fetch: network([]) });
+    expect(offline.problems.map((p) => [p.severity, p.hint])).toEqual(urls.map(() => ['warning', OFFLINE_HINT]));
   });
 });

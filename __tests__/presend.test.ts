@@ -2,6 +2,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'no
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { isExcluded } from '../src/checks/link-policy.js';
 import { bulletin, repoRoot, spawnBulletin } from './helpers/cli.js';
 import { buildEvents, startPreview } from './helpers/preview.js';
 import { buildInMemory, placeOf, tempSite } from './helpers/site.js';
@@ -142,6 +143,29 @@ describe('links over the network, from the command line', () => {
       site.remove();
     }
   }, 60_000);
+
+  test('linkCheck.exclude keeps addresses from being asked: by prefix, host, or every host under a domain', async () => {
+    expect(isExcluded('https://intranet.example.org/a', ['intranet.example.org'])).toBe(true);
+    expect(isExcluded('https://www.intranet.example.org/a', ['intranet.example.org'])).toBe(false);
+    expect(isExcluded('https://a.b.example.org/x', ['*.example.org'])).toBe(true);
+    expect(isExcluded('https://example.org/x', ['*.example.org'])).toBe(true);
+    expect(isExcluded('https://notexample.org/x', ['*.example.org'])).toBe(false);
+    expect(isExcluded('https://example.org/members/1', ['https://example.org/members/'])).toBe(true);
+    expect(isExcluded('https://example.org/public', ['https://example.org/members/'])).toBe(false);
+
+    const site = siteWithLocalLinks();
+    try {
+      const config = join(site.root, 'bulletin.config.yaml');
+      writeFileSync(config, readFileSync(config, 'utf8').replace('linkCheck:\n  exclude:\n', `linkCheck:\n  exclude:\n    - "${origin}/gone"\n`));
+      asked.length = 0;
+      const checked = await spawnBulletin(['check', DATE], site.root, ONLINE).done;
+      expect(checked.stderr).toContain('1 excluded by linkCheck.exclude');
+      expect(checked.status).toBe(0);
+      expect(asked.filter((a) => a.endsWith('/gone'))).toEqual([]);
+    } finally {
+      site.remove();
+    }
+  }, 30_000);
 
   test('send refuses an issue with a broken link, sends nothing, and goes with the link fixed', async () => {
     const site = siteWithLocalLinks();

@@ -1,5 +1,5 @@
 import type { LinkTarget } from '../checks/link-targets.js';
-import { linkCacheFile, linksOffline } from '../checks/link-policy.js';
+import { checkSiteLinks, linksOffline } from '../checks/link-policy.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { say } from './io.js';
 
@@ -10,15 +10,18 @@ import { say } from './io.js';
  */
 export async function checkLinksOf(root: string, targets: readonly LinkTarget[], offline: boolean | undefined): Promise<Diagnostic[]> {
   if (offline || linksOffline()) {
-    say('Links were not checked over the network (--offline).');
+    say(`Links were not checked over the network (${offline ? '--offline' : 'BULLETIN_OFFLINE is set'}).`);
     return [];
   }
-  const distinct = new Set(targets.map((t) => t.url)).size;
-  if (distinct === 0) return [];
-  const { checkLinks } = await import('../checks/link-checker.js');
+  if (targets.length === 0) return [];
+  const { loadConfig } = await import('../content/config.js');
+  const { config } = await loadConfig(root);
+  if (!config) return [];
   const started = performance.now();
-  const result = await checkLinks(targets, { cacheFile: linkCacheFile(root) });
+  const result = await checkSiteLinks(root, config, targets);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  say(`Checked ${result.checked} web address${result.checked === 1 ? '' : 'es'} in ${seconds} s${result.fromCache ? ` (${result.fromCache} from the last check)` : ''}: ${result.problems.length ? `${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}` : 'all answer'}.`);
+  const found = result.problems.length ? `${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}` : 'all answer';
+  const skipped = result.excluded ? `; ${result.excluded} excluded by linkCheck.exclude` : '';
+  say(`Checked ${result.checked} web address${result.checked === 1 ? '' : 'es'} in ${seconds} s${result.fromCache ? ` (${result.fromCache} from the last check)` : ''}${skipped}: ${found}.`);
   return result.problems;
 }

@@ -214,6 +214,22 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** Whether an issue must be approved (`bulletin approve`) before `bulletin send`, and by someone other than its editor. */
   approval: z.strictObject({ required: z.boolean().default(false), twoPeople: z.boolean().default(false) }).prefault({}),
+  /** The network link check of `check`, `preview`, `send` and `schedule`. */
+  linkCheck: z
+    .strictObject({
+      /**
+       * Addresses never asked for: a host (`intranet.example.org`), every host under a domain
+       * (`*.example.org`), or the start of an address (`https://example.org/members/`). For links
+       * that only work inside a network, or sites that refuse robots.
+       */
+      exclude: z.array(oneLine).default([]),
+      /** Seconds to wait for an answer's headers. */
+      timeoutSeconds: z.number().positive().max(120).default(10),
+      /** Requests in flight at once, and to any one host. */
+      concurrency: z.number().int().min(1).max(64).default(8),
+      perHost: z.number().int().min(1).max(16).default(2),
+    })
+    .prefault({}),
   /** Scheduled sends: one whose time passed more than this long ago (the server was down) is reported, not sent. */
   schedule: z.strictObject({ missedAfterMinutes: z.number().positive().default(60) }).prefault({}),
   /** The subscription service of `bulletin serve`: how long links live, and how hard it pushes back. */

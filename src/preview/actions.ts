@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
-import { checkLinks } from '../checks/link-checker.js';
-import { linkCacheFile } from '../checks/link-policy.js';
+import { checkSiteLinks } from '../checks/link-policy.js';
 import { hasErrors } from '../diagnostics/diagnostic.js';
 import type { EmailLayout } from '../render/email/compile.js';
 import type { PreviewBuild } from './build-preview.js';
@@ -32,9 +31,9 @@ export function sendTestFor(root: string, date: string) {
   };
 }
 
-/** The network link check after each build, through the site's link cache: only new addresses are fetched. */
+/** The network link check after each build, with the site's exclusions and cache: only new addresses are fetched. */
 export function linkChecksFor(root: string) {
-  return (build: PreviewBuild) => checkLinks(build.links, { cacheFile: linkCacheFile(root) });
+  return (build: PreviewBuild, signal: AbortSignal) => (build.config ? checkSiteLinks(root, build.config, build.links, signal) : Promise.resolve({ problems: [], checked: 0, fromCache: 0, excluded: 0 }));
 }
 
 /** Where the issue stands on its way out: approval (when the config asks for it) and scheduled sends. */

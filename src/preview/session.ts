@@ -21,7 +21,7 @@ export interface PreviewState {
   files: PreviewBuild['files'];
   /** True while the frames show an earlier build, because this one has errors. */
   stale: boolean;
-  links: { state: 'offline' | 'checking' | 'checked'; checked?: number; fromCache?: number };
+  links: { state: 'offline' | 'checking' | 'checked' | 'failed'; checked?: number; fromCache?: number; excluded?: number; reason?: string };
   lists: { id: string; name: string }[];
   /** Approval and scheduled sends, once known (after the build, from the database). */
   release?: ReleaseStatus;
@@ -31,7 +31,7 @@ export interface SessionOptions {
   root: string;
   date: string;
   /** Checks that take longer than a build (the links, over the network): run after it, merged when done. */
-  slowChecks?: (build: PreviewBuild) => Promise<{ problems: Diagnostic[]; checked: number; fromCache: number }>;
+  slowChecks?: (build: PreviewBuild, signal: AbortSignal) => Promise<{ problems: Diagnostic[]; checked: number; fromCache: number; excluded?: number }>;
   /** Where the issue stands on its way out: after each build, and again every `releasePollMs` (another terminal may approve or schedule it). */
   release?: { afterBuild(): Promise<ReleaseStatus | undefined>; refresh(): Promise<ReleaseStatus | undefined> };
   releasePollMs?: number;
@@ -48,6 +48,7 @@ export class PreviewSession {
   private state?: PreviewState;
   private version = 0;
   private building?: Promise<void>;
+  private linkCheck?: AbortController;
   private again = false;
   private readonly listeners = new Set<(state: PreviewState) => void>();
 
@@ -112,13 +113,27 @@ export class PreviewSession {
     if (release) void release.afterBuild().then((status) => this.mergeRelease(version, status), () => undefined);
     const slow = this.options.slowChecks;
     if (!slow) return;
-    void slow(build).then(
+    // One check at a time: a save starts a new one and stops the one it made stale, so a burst of
+    // saves never multiplies the requests to a site (or keeps a Ctrl-C waiting on a slow one).
+    this.linkCheck?.abort();
+    const controller = new AbortController();
+    this.linkCheck = controller;
+    void slow(build, controller.signal).then(
       (found) => {
-        if (this.version !== version) return; // a newer build has its own check under way
-        this.publish({ ...this.state!, problems: [...this.state!.problems, ...found.problems], files: countProblems(this.state!.files, found.problems), links: { state: 'checked', checked: found.checked, fromCache: found.fromCache } });
+        if (this.version !== version || controller.signal.aborted) return;
+        const links = { state: 'checked' as const, checked: found.checked, fromCache: found.fromCache, ...(found.excluded ? { excluded: found.excluded } : {}) };
+        this.publish({ ...this.state!, problems: [...this.state!.problems, ...found.problems], files: countProblems(this.state!.files, found.problems), links });
       },
-      () => undefined,
+      (error: Error) => {
+        if (this.version !== version || controller.signal.aborted) return;
+        this.publish({ ...this.state!, links: { state: 'failed', reason: error.message } });
+      },
     );
+  }
+
+  /** Stops the link check under way, if any: the preview is closing. */
+  stop(): void {
+    this.linkCheck?.abort();
   }
 
   /** Starts asking the database now and then; returns how to stop. */

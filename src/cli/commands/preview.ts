@@ -44,6 +44,7 @@ export function registerPreview(program: Command, run: (action: () => Promise<nu
           const stop = async () => {
             await stopWatching();
             stopPolling();
+            session.stop();
             await app.close();
             done();
           };

@@ -67,8 +67,7 @@ function draw(next) {
   $('files').replaceChildren(...next.files.map((f) => element('li', null, element('span', null, element('span', { class: 'where' }, f.file.split('/').pop()), element('br'), element('span', { class: 'file-kind' }, `${f.kind ? `${f.kind}: ` : ''}${f.title}`)), counts(f))));
   $('problem-count').textContent = `(${errors.length} error${errors.length === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'})`;
   $('problems').replaceChildren(...next.problems.map(problemItem));
-  const links = next.links;
-  $('links').textContent = links.state === 'offline' ? 'Links are not checked over the network (--offline).' : links.state === 'checking' ? 'Checking links…' : `Links checked: ${links.checked} address${links.checked === 1 ? '' : 'es'}${links.fromCache ? ` (${links.fromCache} from the last hour's checks)` : ''}.`;
+  $('links').textContent = linksLine(next.links);
 
   const select = $('test-list');
   const chosen = select.value;
@@ -78,6 +77,15 @@ function draw(next) {
   drawRelease(next.release, next.date);
   drawOverlay(errors, next.version);
   if (!next.stale && next.version !== shownVersion) showView();
+}
+
+function linksLine(links) {
+  if (links.state === 'offline') return 'Links are not checked over the network (offline).';
+  if (links.state === 'checking') return 'Checking links…';
+  if (links.state === 'failed') return `The link check did not finish: ${links.reason}`;
+  const cached = links.fromCache ? ` (${links.fromCache} answered earlier today)` : '';
+  const excluded = links.excluded ? `; ${links.excluded} excluded by linkCheck.exclude` : '';
+  return `Links checked: ${links.checked} address${links.checked === 1 ? '' : 'es'}${cached}${excluded}.`;
 }
 
 function drawRelease(release, date) {
