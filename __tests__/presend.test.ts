@@ -1,4 +1,4 @@
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -73,6 +73,20 @@ describe('the built email: a text part and unsubscribe links', () => {
     }
   });
 
+  test('a text template whose items lost their titles is an error naming what it leaves out', async () => {
+    const site = siteWithIssue();
+    try {
+      withTemplate(site.root, 'email.txt.hbs', (text) => text.replace('## {{title}}\n', ''));
+      const report = await buildInMemory(site.root, DATE);
+      const problem = report.problems.find((p) => p.code === 'text-part-incomplete');
+      expect(problem).toMatchObject({ severity: 'error', file: expect.stringMatching(/templates\/email\/email\.txt\.hbs$/) });
+      // Titles the text still says elsewhere (in a paragraph, the contents list) count as present.
+      expect(problem!.message).toBe('The plain-text part leaves out 2 items the HTML has: "Detecting atrial fibrillation to prevent stroke", "General data protection regulation".');
+    } finally {
+      site.remove();
+    }
+  });
+
   test('a text template that lost its items, and its unsubscribe line, is two errors', async () => {
     const site = siteWithIssue();
     try {
@@ -90,11 +104,13 @@ describe('links over the network, from the command line', () => {
   let server: Server;
   let origin: string;
   const asked: string[] = [];
+  let soonGone = false;
 
   beforeAll(async () => {
     server = createServer((request, response) => {
       asked.push(`${request.method} ${request.url}`);
-      response.writeHead(request.url === '/gone' ? 404 : 200, { 'content-type': 'text/html' }).end('<p>ok</p>');
+      const missing = request.url === '/gone' || (request.url === '/soon-gone' && soonGone);
+      response.writeHead(missing ? 404 : 200, { 'content-type': 'text/html' }).end('<p>ok</p>');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -204,4 +220,49 @@ describe('links over the network, from the command line', () => {
       site.remove();
     }
   }, 60_000);
+
+  test('a scheduled send checks its links again when it runs, and fails, sending nothing, on one gone since', async () => {
+    const site = siteWithIssue();
+    try {
+      const folder = join(site.root, 'bulletins', DATE);
+      for (const name of readdirSync(folder)) writeFileSync(join(folder, name), readFileSync(join(folder, name), 'utf8').replace(/https?:\/\/[^\s)>"']+/g, `${origin}/soon-gone`));
+      expect(bulletin(['build', '--all'], site.root).status).toBe(0);
+      expect(bulletin(['subscribers', 'add', 'ann@example.org', '--list', 'weekly'], site.root).status).toBe(0);
+      soonGone = false;
+      const scheduled = await spawnBulletin(['schedule', DATE, '--list', 'weekly', '--at', londonTime(1)], site.root, ONLINE).done;
+      expect(scheduled.status).toBe(0);
+      // Days later: the page has gone, and the cached answer has expired.
+      soonGone = true;
+      rmSync(join(site.root, '.bulletin', 'cache', 'links.json'));
+      const server = spawnBulletin(['serve', '--port', '0'], site.root, { ...ONLINE, BULLETIN_SECRET: 'schedule-test', BULLETIN_SCHEDULER_MS: '100' });
+      let said = '';
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no schedule outcome: ${said}`)), 30_000);
+        server.child.stderr!.on('data', (chunk: Buffer) => {
+          said += chunk.toString();
+          if (/weekly (failed|done)/.test(said)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      server.child.kill('SIGTERM');
+      await server.done;
+      expect(said).toMatch(/schedule: 2018-05-25 to weekly failed: \d+ broken link\(s\), e\.g\. bulletins\/2018-05-25\/\S+:\d+:\d+: The link to/);
+      expect(existsSync(join(site.root, '.bulletin', 'outbox', DATE))).toBe(false);
+    } finally {
+      soonGone = false;
+      site.remove();
+    }
+  }, 60_000);
 });
+
+/** "YYYY-MM-DD HH:MM" in the site's time zone, `minutesAgo` before now. */
+function londonTime(minutesAgo: number): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+      .formatToParts(new Date(Date.now() - minutesAgo * 60_000))
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+}

@@ -36,7 +36,7 @@ export async function benchPreview(): Promise<PreviewBench | undefined> {
   const item = join(root, 'bulletins', DATE, '03-carers-week.md');
   const original = readFileSync(item, 'utf8');
   const child = spawn(process.execPath, [cli, '--root', root, 'preview', DATE, '--port', '0', '--offline'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'] });
   try {
     const origin = await new Promise<string>((resolve, reject) => {
       let text = '';

@@ -133,7 +133,7 @@ export async function checkedEmail(rendered: RenderedIssue, config: Config, temp
     problems: [
       // Sized as a subscriber receives it: long signed links fill the placeholders (see checks/email-checks.ts).
       ...checkEmailSize(rendered.issue.source, Buffer.byteLength(email.fillHtml(LARGEST_RECIPIENT))),
-      ...checkEmailParts(relative(process.cwd(), templatesDir) || '.', email.fill),
+      ...checkEmailParts(relative(process.cwd(), templatesDir) || '.', email.fill, [rendered.issue.title, ...rendered.items.filter(({ item }) => item.kind !== 'meetings').map(({ item }) => item.title)]),
     ],
   };
 }

@@ -36,13 +36,16 @@ const MIN_TEXT_CHARS = 200;
  * with the bulletin in it, and the unsubscribe link in both parts (CAN-SPAM, GDPR, and Gmail's
  * bulk-sender rules). `templateDir`: the email templates folder, as displayed.
  */
-export function checkEmailParts(templateDir: string, fill: (recipient: typeof PROBE) => { html: string; text: string }): Diagnostic[] {
+export function checkEmailParts(templateDir: string, fill: (recipient: typeof PROBE) => { html: string; text: string }, titles: readonly string[] = []): Diagnostic[] {
   const { html, text } = fill(PROBE);
   const problems: Diagnostic[] = [];
   const at = (name: string) => sourceText(`${templateDir}/email/${name}`, '');
   const visibleText = text.replace(/\s+/g, ' ').trim();
+  const missing = titles.filter((title) => !visibleText.includes(title.replace(/\s+/g, ' ').trim()));
   if (visibleText.length < MIN_TEXT_CHARS) {
     problems.push(diagnose(at('email.txt.hbs'), { line: 1, column: 1 }, 'text-part-empty', `The plain-text part has only ${visibleText.length} characters; subscribers whose mail app shows text, and spam filters, would see an empty bulletin.`, 'Restore the items loop in email.txt.hbs (compare with the built-in templates/email/email.txt.hbs).'));
+  } else if (missing.length) {
+    problems.push(diagnose(at('email.txt.hbs'), { line: 1, column: 1 }, 'text-part-incomplete', `The plain-text part leaves out ${missing.length === 1 ? 'an item' : `${missing.length} items`} the HTML has: ${missing.map((t) => `"${t}"`).join(', ')}.`, 'Check the loops and section names in email.txt.hbs (compare with the built-in templates/email/email.txt.hbs).'));
   }
   const unsubscribeHref = new RegExp(`href\\s*=\\s*["']${PROBE.unsubscribeUrl.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}["']`);
   if (!unsubscribeHref.test(html)) {

@@ -53,8 +53,9 @@ type Settings = typeof DEFAULTS & { fetch: typeof fetch; now: () => number; cach
 type Schedule = ReturnType<typeof scheduler>;
 
 /**
- * Fetches each distinct address of `targets` once (HEAD, then GET when HEAD is refused or fails)
- * and reports every place whose address is broken or could not be verified.
+ * Fetches each distinct address of `targets` once (HEAD, then GET when HEAD is refused or errs;
+ * no answer at all is final) and reports every place whose address is broken or could not be
+ * verified. With `signal`, resolves early (never rejects) with `aborted: true`; see the option.
  */
 export async function checkLinks(targets: readonly LinkTarget[], options: LinkCheckOptions = {}): Promise<LinkCheckResult> {
   const settings: Settings = { ...DEFAULTS, ...definedOnly(options), fetch: options.fetch ?? globalThis.fetch, now: options.now ?? Date.now };

@@ -38,6 +38,7 @@ export const problemCodes = {
   'mailto-invalid': 'error',
   'link-broken': 'error',
   'text-part-empty': 'error',
+  'text-part-incomplete': 'error',
   'unsubscribe-missing': 'error',
   // Pre-send warnings
   'meeting-outside-week': 'warning',

@@ -115,7 +115,8 @@ export async function createPreviewServer(options: PreviewServerOptions): Promis
   });
 
   app.get('/site/*', async (request, reply) => {
-    const path = decodeURIComponent((request.params as { '*': string })['*'] ?? '').replace(/^\/+/, '');
+    // Fastify has decoded the path once already; decoding again would turn %252e into a dot.
+    const path = ((request.params as { '*': string })['*'] ?? '').replace(/^\/+/, '');
     const shown = session.shown;
     const file = shown?.site?.get(path) ?? shown?.site?.get(path === '' || path.endsWith('/') ? `${path}index.html` : `${path}/index.html`);
     // The archive page frames only inside the studio.
@@ -134,7 +135,7 @@ export async function createPreviewServer(options: PreviewServerOptions): Promis
   };
   app.post('/send-test', { onRequest: fromStudio }, async (request, reply) => {
     const body = sendTestBody.safeParse(request.body);
-    if (!body.success) return reply.code(400).send({ ok: false, reason: 'Give an email address to send the test to.' });
+    if (!body.success) return reply.code(400).send({ ok: false, reason: 'Give an email address to send the test to, and the list whose subscribers it should look like.' });
     try {
       const sent = await options.sendTest(body.data.to, body.data.list);
       return reply.code(sent.ok ? 200 : 400).send(sent);

@@ -1,5 +1,6 @@
 import { approvalOfBuild } from '../approval/approvals.js';
 import { buildEmailForSend } from '../build/email-for-send.js';
+import { checkSiteLinks, linksOffline } from '../checks/link-policy.js';
 import type { Config } from '../content/model.js';
 import { SqliteSendLedger } from '../dispatch/ledger.js';
 import { buildMessage } from '../dispatch/message.js';
@@ -55,6 +56,11 @@ async function sendOne(context: DueSendsContext, issue: string, list: string): P
   const built = await buildEmailForSend(context.root, issue);
   const errors = built.problems.filter((p) => p.severity === 'error');
   if (errors.length || !built.layout) return { state: 'failed', detail: `${errors.length} error(s) in the issue; run \`bulletin check ${issue}\`` };
+  // Links were checked when it was scheduled; a page can vanish in the days between.
+  if (!linksOffline()) {
+    const broken = (await checkSiteLinks(context.root, config, built.links, context.signal)).problems.filter((p) => p.severity === 'error');
+    if (broken.length) return { state: 'failed', detail: `${broken.length} broken link(s), e.g. ${broken[0]!.file}:${broken[0]!.line}:${broken[0]!.column}: ${broken[0]!.message} Run \`bulletin check ${issue}\`, fix them, and schedule it again.` };
+  }
   if (config.approval.required) {
     const verdict = approvalOfBuild(context.database, issue, built.layout);
     if (!verdict.ok) return { state: 'failed', detail: verdict.reason };

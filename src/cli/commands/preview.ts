@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { EXIT_OK, UsageError } from '../exit.js';
 import { say, shortPath } from '../io.js';
@@ -21,6 +21,8 @@ export function registerPreview(program: Command, run: (action: () => Promise<nu
         const { root } = program.opts<GlobalOptions>();
         const port = Number(options.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not "${options.port}".`);
+        // "Send test" goes out through the site's SMTP server with no login in front: this machine only.
+        if (!isLoopback(options.host)) throw new UsageError(`--host ${options.host} would let other machines use the preview, and its "send test" sends mail through your SMTP server; the preview listens on this machine only (127.0.0.1, ::1 or localhost).`);
         const [issue] = await selectDates(root, date ? [date] : [], false);
         if (!issue) throw new UsageError('There is no issue to preview; start one with `bulletin new`.');
         const offline = Boolean(options.offline) || linksOffline();
@@ -36,7 +38,7 @@ export function registerPreview(program: Command, run: (action: () => Promise<nu
         session.siteUrl = `${origin}/site/`;
         await session.rebuild();
         const shown = session.shown;
-        const ownTemplates = shown?.templatesDir && resolve(shown.templatesDir).startsWith(resolve(root)) ? shown.templatesDir : undefined;
+        const ownTemplates = shown?.templatesDir && !relative(resolve(root), resolve(shown.templatesDir)).startsWith('..') ? shown.templatesDir : undefined;
         const stopPolling = session.pollRelease();
         const stopWatching = await watchIssue({ root, issueDir: join(root, 'bulletins', issue), ...(ownTemplates ? { templatesDir: ownTemplates } : {}) }, (templates) => void session.rebuild(templates));
 
@@ -63,4 +65,8 @@ export function registerPreview(program: Command, run: (action: () => Promise<nu
         return EXIT_OK;
       }),
     );
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }

@@ -75,7 +75,7 @@ function draw(next) {
   if (chosen) select.value = chosen;
 
   drawRelease(next.release, next.date);
-  drawOverlay(errors, next.version);
+  drawOverlay(errors, next.version, next.stale);
   if (!next.stale && next.version !== shownVersion) showView();
 }
 
@@ -105,13 +105,16 @@ function drawRelease(release, date) {
   $('schedules').replaceChildren(...rows);
 }
 
-function drawOverlay(errors, version) {
+function drawOverlay(errors, version, stale) {
   const overlay = $('overlay');
   if (errors.length === 0 || overlayHiddenFor === version) {
     overlay.hidden = true;
     return;
   }
   $('overlay-title').textContent = `The bulletin has ${errors.length} error${errors.length === 1 ? '' : 's'}`;
+  $('overlay-note').textContent = stale
+    ? 'The preview shows the last version without errors. Fix these and save; this box goes away by itself.'
+    : 'The preview shows this version, but it cannot be sent until these are fixed. Fix them and save; this box goes away by itself.';
   $('overlay-errors').replaceChildren(...errors.map(problemItem));
   overlay.hidden = false;
 }
