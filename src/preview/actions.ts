@@ -41,6 +41,8 @@ export interface ReleaseStatus {
   approval: { required: boolean; ok: boolean; text: string };
   schedules: { list: string; at: string; state: string; detail: string | null }[];
   timezone: string;
+  /** The verdict of an earlier build, shown while this one's is worked out. */
+  checking?: boolean;
 }
 
 /**

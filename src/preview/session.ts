@@ -49,6 +49,8 @@ export class PreviewSession {
   private version = 0;
   private building?: Promise<void>;
   private linkCheck?: AbortController;
+  private releaseRunning?: Promise<void>;
+  private releaseAgain = false;
   private again = false;
   private readonly listeners = new Set<(state: PreviewState) => void>();
 
@@ -109,8 +111,7 @@ export class PreviewSession {
     if (build.email && !build.problems.some((p) => p.severity === 'error')) this.lastGood = build;
     const version = ++this.version;
     this.publish(this.stateOf(build, version));
-    const release = this.options.release;
-    if (release) void release.afterBuild().then((status) => this.mergeRelease(version, status), () => undefined);
+    this.checkRelease();
     const slow = this.options.slowChecks;
     if (!slow) return;
     // One check at a time: a save starts a new one and stops the one it made stale, so a burst of
@@ -136,11 +137,37 @@ export class PreviewSession {
     this.linkCheck?.abort();
   }
 
+  /**
+   * Approval after a build needs the email built again with the real addresses: one such build at
+   * a time, and after a burst of saves only one more, for the latest.
+   */
+  private checkRelease(): void {
+    const release = this.options.release;
+    if (!release) return;
+    if (this.releaseRunning) {
+      this.releaseAgain = true;
+      return;
+    }
+    const version = this.version;
+    this.releaseRunning = release
+      .afterBuild()
+      .then((status) => this.mergeRelease(version, status), () => undefined)
+      .finally(() => {
+        this.releaseRunning = undefined;
+        if (this.releaseAgain) {
+          this.releaseAgain = false;
+          this.checkRelease();
+        }
+      });
+  }
+
   /** Starts asking the database now and then; returns how to stop. */
   pollRelease(): () => void {
     const release = this.options.release;
     if (!release) return () => undefined;
     const timer = setInterval(() => {
+      // While a build's verdict is being worked out, the cached email is an older one's.
+      if (this.releaseRunning) return;
       const version = this.version;
       void release.refresh().then((status) => this.mergeRelease(version, status), () => undefined);
     }, this.options.releasePollMs ?? 5000);
@@ -171,7 +198,8 @@ export class PreviewSession {
       stale: shown !== build,
       links: { state: this.options.slowChecks ? 'checking' : 'offline' },
       lists: (build.config ?? shown?.config)?.lists.map((l) => ({ id: l.id, name: l.name })) ?? [],
-      ...(this.state?.release ? { release: this.state.release } : {}),
+      // Until it is judged again, the last verdict shows, marked as being checked.
+      ...(this.state?.release ? { release: { ...this.state.release, checking: true } } : {}),
     };
   }
 

@@ -95,7 +95,7 @@ function drawRelease(release, date) {
     $('schedules').replaceChildren();
     return;
   }
-  approval.textContent = release.approval.text;
+  approval.textContent = release.checking ? `${release.approval.text} (checking again after your save…)` : release.approval.text;
   approval.className = `approval ${release.approval.ok ? 'ok' : release.approval.required ? 'needed' : ''}`;
   const when = new Intl.DateTimeFormat('en-GB', { timeZone: release.timezone, dateStyle: 'medium', timeStyle: 'short' });
   const rows = release.schedules.map((s) =>
