@@ -7,6 +7,9 @@ import { loadEmailTemplates } from '../render/email/templates.js';
 import type { ReleaseStatus } from './actions.js';
 import { buildPreview, type PreviewBuild } from './build-preview.js';
 
+/** How long after a build its approval is judged: after the page has fetched what changed, and once per burst of saves. */
+const RELEASE_DELAY_MS = 400;
+
 /** What the studio page is sent after every build: small, plain, and enough to draw everything but the frames. */
 export interface PreviewState {
   version: number;
@@ -51,6 +54,7 @@ export class PreviewSession {
   private linkCheck?: AbortController;
   private releaseRunning?: Promise<void>;
   private releaseAgain = false;
+  private releaseTimer?: NodeJS.Timeout;
   private again = false;
   private readonly listeners = new Set<(state: PreviewState) => void>();
 
@@ -111,7 +115,10 @@ export class PreviewSession {
     if (build.email && !build.problems.some((p) => p.severity === 'error')) this.lastGood = build;
     const version = ++this.version;
     this.publish(this.stateOf(build, version));
-    this.checkRelease();
+    // Not at once: its build would hold up the page fetching the email it was just told about.
+    clearTimeout(this.releaseTimer);
+    this.releaseTimer = setTimeout(() => this.checkRelease(), RELEASE_DELAY_MS);
+    this.releaseTimer.unref();
     const slow = this.options.slowChecks;
     if (!slow) return;
     // One check at a time: a save starts a new one and stops the one it made stale, so a burst of
@@ -135,6 +142,7 @@ export class PreviewSession {
   /** Stops the link check under way, if any: the preview is closing. */
   stop(): void {
     this.linkCheck?.abort();
+    clearTimeout(this.releaseTimer);
   }
 
   /**
