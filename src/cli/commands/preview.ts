@@ -55,7 +55,7 @@ export function registerPreview(program: Command, run: (action: () => Promise<nu
           const state = session.latest;
           say(`Previewing ${issue} at ${origin}/ (Ctrl-C stops)`);
           say(`  watching  ${shortPath(join(root, 'bulletins', issue))}/${ownTemplates ? ` and ${shortPath(ownTemplates)}/` : ''}`);
-          say(`  links     ${offline ? 'not checked (--offline)' : 'checked over the network after each save'}`);
+          say(`  links     ${offline ? `not checked (${options.offline ? '--offline' : 'BULLETIN_OFFLINE is set'})` : 'checked over the network after each save'}`);
           if (state) say(`  now       ${state.problems.filter((p) => p.severity === 'error').length} errors, ${state.problems.filter((p) => p.severity === 'warning').length} warnings`);
           if (options.open) {
             // `open` knows each platform's way (xdg-open, open, start, WSL); without a desktop it only says so.
