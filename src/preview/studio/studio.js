@@ -8,6 +8,7 @@ let token = '';
 let view = 'desktop';
 let shownVersion = -1;
 let overlayHiddenFor = -1;
+let onlyFile = null;
 
 const views = {
   desktop: { src: '/email.html', title: 'The email at desktop width' },
@@ -36,7 +37,8 @@ function problemItem(p) {
     element('p', null, element('span', { class: 'severity' }, p.severity), ' ', element('span', { class: 'where' }, place(p))),
     element('p', { class: 'message' }, p.message),
     p.hint ? element('p', { class: 'hint' }, p.hint) : null,
-    p.frame ? element('pre', { class: 'frame' }, p.frame) : null,
+    // Focusable: a wide frame scrolls sideways, and keyboard users must reach it.
+    p.frame ? element('pre', { class: 'frame', tabindex: '0', 'aria-label': `Source around ${place(p)}` }, p.frame) : null,
   );
 }
 
@@ -44,6 +46,29 @@ function counts(file) {
   if (file.errors) return element('span', { class: 'count errors' }, `${file.errors} error${file.errors === 1 ? '' : 's'}`);
   if (file.warnings) return element('span', { class: 'count warnings' }, `${file.warnings} warning${file.warnings === 1 ? '' : 's'}`);
   return element('span', { class: 'count clean' }, '✓');
+}
+
+/** A file of the issue: pressing it shows only its problems, pressing it again all of them. */
+function fileItem(f) {
+  const name = f.file.split('/').pop();
+  const button = element(
+    'button',
+    { type: 'button', class: 'file', 'aria-pressed': String(onlyFile === f.file), title: `Show only the problems in ${name}` },
+    element('span', null, element('span', { class: 'where' }, name), element('br'), element('span', { class: 'file-kind' }, `${f.kind ? `${f.kind}: ` : ''}${f.title}`)),
+    counts(f),
+  );
+  button.addEventListener('click', () => {
+    onlyFile = onlyFile === f.file ? null : f.file;
+    for (const other of document.querySelectorAll('#files .file')) other.setAttribute('aria-pressed', String(other === button && onlyFile !== null));
+    drawProblems();
+  });
+  return element('li', null, button);
+}
+
+function drawProblems() {
+  const shown = onlyFile ? state.problems.filter((p) => p.file === onlyFile) : state.problems;
+  $('problems-filter').textContent = onlyFile ? `Showing ${onlyFile.split('/').pop()} only; press it again for all.` : '';
+  $('problems').replaceChildren(...(shown.length ? shown.map(problemItem) : onlyFile ? [element('li', { class: 'clean' }, 'No problems in this file.')] : []));
 }
 
 function kb(bytes) {
@@ -64,9 +89,10 @@ function draw(next) {
   size.textContent = next.htmlBytes ? `Email ${kb(next.htmlBytes)} of Gmail's ${kb(next.clipBytes)} before it clips` : '';
   size.classList.toggle('over', Boolean(next.htmlBytes && next.htmlBytes > next.clipBytes * 0.95));
 
-  $('files').replaceChildren(...next.files.map((f) => element('li', null, element('span', null, element('span', { class: 'where' }, f.file.split('/').pop()), element('br'), element('span', { class: 'file-kind' }, `${f.kind ? `${f.kind}: ` : ''}${f.title}`)), counts(f))));
+  if (onlyFile && !next.files.some((f) => f.file === onlyFile)) onlyFile = null;
+  $('files').replaceChildren(...next.files.map(fileItem));
   $('problem-count').textContent = `(${errors.length} error${errors.length === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'})`;
-  $('problems').replaceChildren(...next.problems.map(problemItem));
+  drawProblems();
   $('links').textContent = linksLine(next.links);
 
   const select = $('test-list');
