@@ -1,5 +1,6 @@
-import { cpSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SqliteSchedules } from '../src/schedule/schedules.js';
 import { bulletin, repoRoot, spawnBulletin } from './helpers/cli.js';
 import { tempSite } from './helpers/site.js';
 
@@ -46,8 +47,17 @@ test('serve sends a scheduled issue when its time comes, reports one long past, 
     const due = bulletin(['schedule', DATE, '--list', 'weekly', '--at', londonTime(2)], site.root);
     expect(due.status).toBe(0);
     expect(due.stderr).toMatch(/scheduled for .* Europe\/London \(.* UTC\)/);
-    expect(bulletin(['schedule', DATE, '--list', 'leaders', '--at', londonTime(180)], site.root).status).toBe(0);
+    // Three hours ago is refused from the command line (it could only be missed)...
+    const late = bulletin(['schedule', DATE, '--list', 'leaders', '--at', londonTime(180)], site.root);
+    expect(late.status).toBe(2);
+    expect(late.stderr).toMatch(/was 1(79|80|81) minutes ago; a send that late would only be reported as missed\. To send it now: `bulletin send 2018-05-11 --list leaders`/);
+    // ...so a send scheduled yesterday for three hours ago, with the server down since, is written as it would be.
+    const schedules = new SqliteSchedules(join(site.root, '.bulletin', 'bulletin.db'));
+    schedules.put(DATE, 'leaders', new Date(Date.now() - 180 * 60_000));
+    schedules.close();
     expect(bulletin(['schedule', DATE, '--list', 'weekly', '--at', 'tomorrow'], site.root).status).toBe(2);
+    expect(bulletin(['schedule', DATE, '--list', 'weekly', '--at', '2030-01-04 25:00'], site.root).stderr).toContain('is not a time Bulletin can read; write the day and a 24-hour time');
+    expect(bulletin(['schedule', DATE, '--list', 'weekly', '--at', '2030-02-30 09:00'], site.root).status).toBe(2);
 
     const first = await serveUntil(site.root, /weekly done[\s\S]*|leaders missed[\s\S]*weekly done/);
     expect(first).toMatch(/schedule: 2018-05-11 to leaders missed: its time .* passed 18\d minutes ago/);
@@ -67,6 +77,49 @@ test('serve sends a scheduled issue when its time comes, reports one long past, 
     // A send scheduled ahead can be cancelled.
     expect(bulletin(['schedule', DATE, '--list', 'leaders', '--at', londonTime(-600)], site.root).status).toBe(0);
     expect(bulletin(['schedule', DATE, '--list', 'leaders', '--cancel'], site.root).status).toBe(0);
+  } finally {
+    site.remove();
+  }
+}, 120_000);
+
+test('a due send that is not approved waits, says so once, and goes out when approved within its window', async () => {
+  const site = tempSite();
+  try {
+    cpSync(join(repoRoot, 'bulletins', DATE), join(site.root, 'bulletins', DATE), { recursive: true });
+    const config = join(site.root, 'bulletin.config.yaml');
+    writeFileSync(config, `${readFileSync(config, 'utf8')}\napproval:\n  required: true\n`);
+    expect(bulletin(['build', '--all'], site.root).status).toBe(0);
+    expect(bulletin(['subscribers', 'add', 'ann@example.org', '--list', 'weekly'], site.root).status).toBe(0);
+    const scheduled = bulletin(['schedule', DATE, '--list', 'weekly', '--at', londonTime(1)], site.root);
+    expect(scheduled.stderr).toContain('sends it as soon as it runs (that time has come), once it is approved as it stands');
+
+    const server = spawnBulletin(['serve', '--port', '0'], site.root, { BULLETIN_SECRET: 'schedule-test', BULLETIN_SCHEDULER_MS: '100' });
+    let said = '';
+    const until = (pattern: RegExp) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`serve never said ${pattern}: ${said}`)), 60_000);
+        const look = () => {
+          if (!pattern.test(said)) return;
+          clearTimeout(timer);
+          resolve();
+        };
+        server.child.stderr!.on('data', (chunk: Buffer) => {
+          said += chunk.toString();
+          look();
+        });
+        look();
+      });
+    await until(/weekly is due but waits: 2018-05-11 has not been approved/);
+    // A few more ticks: the wait is said once, and nothing is sent.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(said.match(/is due but waits/g)).toHaveLength(1);
+    expect(existsSync(join(site.root, '.bulletin', 'outbox', DATE))).toBe(false);
+
+    expect(bulletin(['approve', DATE, '--by', 'Ann Approver'], site.root).status).toBe(0);
+    await until(/schedule: 2018-05-11 to weekly done: 1 sent/);
+    server.child.kill('SIGTERM');
+    await server.done;
+    expect(readdirSync(join(site.root, '.bulletin', 'outbox', DATE, 'weekly'))).toEqual(['ann@example.org.eml']);
   } finally {
     site.remove();
   }

@@ -24,6 +24,8 @@ export interface PreviewState {
   files: PreviewBuild['files'];
   /** True while the frames show an earlier build, because this one has errors. */
   stale: boolean;
+  /** Whether there is an email to show at all (none until the issue first builds without errors). */
+  hasEmail: boolean;
   links: { state: 'offline' | 'checking' | 'checked' | 'failed'; checked?: number; fromCache?: number; excluded?: number; reason?: string };
   lists: { id: string; name: string }[];
   /** Approval and scheduled sends, once known (after the build, from the database). */
@@ -199,7 +201,9 @@ export class PreviewSession {
       // While a file is broken its title is unknown: the last good build still knows it.
       ...(build.subject ?? shown?.subject ? { subject: (build.subject ?? shown?.subject)! } : {}),
       ...(build.preheader ? { preheader: build.preheader } : {}),
-      ...(build.htmlBytes ? { htmlBytes: build.htmlBytes } : {}),
+      // While a file is broken, the email shown (and sized) is the last good one.
+      ...((build.htmlBytes ?? shown?.htmlBytes) ? { htmlBytes: (build.htmlBytes ?? shown?.htmlBytes)! } : {}),
+      hasEmail: Boolean(shown?.email),
       clipBytes: GMAIL_CLIP_BYTES,
       problems: build.problems,
       files: build.files.map((f) => (f.kind ? f : { ...f, ...titleFrom(shown?.files, f.file) })),

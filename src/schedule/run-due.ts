@@ -36,14 +36,19 @@ export async function runDueSends(context: DueSendsContext): Promise<void> {
     if (context.signal?.aborted) return;
     const late = now.getTime() - Date.parse(due.at);
     if (due.state === 'scheduled' && late > context.config.schedule.missedAfterMinutes * 60_000) {
-      const detail = `its time (${due.at.slice(0, 16).replace('T', ' ')} UTC) passed ${Math.round(late / 60_000)} minutes ago, more than schedule.missedAfterMinutes; not sent. Send it by hand with \`bulletin send ${due.issue} --list ${due.list}\`, or schedule it again.`;
+      const waited = due.detail ? ` It was waiting: ${due.detail}` : '';
+      const detail = `its time (${due.at.slice(0, 16).replace('T', ' ')} UTC) passed ${Math.round(late / 60_000)} minutes ago, more than schedule.missedAfterMinutes; not sent.${waited} Send it by hand with \`bulletin send ${due.issue} --list ${due.list}\`, or schedule it again.`;
       context.schedules.mark(due.issue, due.list, 'missed', detail);
       context.report(`schedule: ${due.issue} to ${due.list} missed: ${detail}`);
       continue;
     }
-    context.schedules.mark(due.issue, due.list, 'running');
-    context.report(`schedule: sending ${due.issue} to ${due.list}`);
-    const outcome = await sendOne(context, due.issue, due.list).catch((error: Error) => ({ state: 'failed' as const, detail: error.message }));
+    const outcome = await sendOne(context, due.issue, due.list, due.state === 'running').catch((error: Error) => ({ state: 'failed' as const, detail: error.message }));
+    if (outcome.state === 'waiting') {
+      // Said once, not every tick; it goes out when fixed or approved, within missedAfterMinutes.
+      if (outcome.detail !== due.detail) context.report(`schedule: ${due.issue} to ${due.list} is due but waits: ${outcome.detail}`);
+      context.schedules.mark(due.issue, due.list, 'scheduled', outcome.detail);
+      continue;
+    }
     // Stopped by a shutdown: left `running`, so the next start resumes it through the ledger.
     if (outcome.state === 'running') return;
     context.schedules.mark(due.issue, due.list, outcome.state, outcome.detail);
@@ -51,20 +56,28 @@ export async function runDueSends(context: DueSendsContext): Promise<void> {
   }
 }
 
-async function sendOne(context: DueSendsContext, issue: string, list: string): Promise<{ state: 'done' | 'failed' | 'running'; detail: string }> {
+/**
+ * Checks, then sends. A send that cannot go yet (errors, a broken link, no approval) is `waiting`:
+ * it stays scheduled and goes out once fixed, or is reported missed when its window closes.
+ * One cut short by a restart (`resuming`) is finished whatever the checks say now: part of the
+ * list already has it, and the rest must get the same email.
+ */
+async function sendOne(context: DueSendsContext, issue: string, list: string, resuming: boolean): Promise<{ state: 'done' | 'failed' | 'running' | 'waiting'; detail: string }> {
   const { config } = context;
   const built = await buildEmailForSend(context.root, issue);
   const errors = built.problems.filter((p) => p.severity === 'error');
-  if (errors.length || !built.layout) return { state: 'failed', detail: `${errors.length} error(s) in the issue; run \`bulletin check ${issue}\`` };
+  if (errors.length || !built.layout) return { state: 'waiting', detail: `${errors.length} error(s) in the issue; run \`bulletin check ${issue}\`` };
   // Links were checked when it was scheduled; a page can vanish in the days between.
-  if (!linksOffline()) {
+  if (!linksOffline() && !resuming) {
     const broken = (await checkSiteLinks(context.root, config, built.links, context.signal)).problems.filter((p) => p.severity === 'error');
-    if (broken.length) return { state: 'failed', detail: `${broken.length} broken link(s), e.g. ${broken[0]!.file}:${broken[0]!.line}:${broken[0]!.column}: ${broken[0]!.message} Run \`bulletin check ${issue}\`, fix them, and schedule it again.` };
+    if (broken.length) return { state: 'waiting', detail: `${broken.length} broken link(s), e.g. ${broken[0]!.file}:${broken[0]!.line}:${broken[0]!.column}: ${broken[0]!.message} Run \`bulletin check ${issue}\` and fix them.` };
   }
   if (config.approval.required) {
     const verdict = approvalOfBuild(context.database, issue, built.layout);
-    if (!verdict.ok) return { state: 'failed', detail: verdict.reason };
+    if (!verdict.ok) return { state: 'waiting', detail: verdict.reason };
   }
+  context.schedules.mark(issue, list, 'running');
+  context.report(`schedule: sending ${issue} to ${list}`);
   const email = hydrateEmail(built.layout);
   const ledger = new SqliteSendLedger(context.database);
   const transport = context.transportFor(issue, list);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { EXIT_OK, UsageError } from '../exit.js';
@@ -25,6 +26,7 @@ export function registerPreview(program: Command, run: (action: () => Promise<nu
         if (!isLoopback(options.host)) throw new UsageError(`--host ${options.host} would let other machines use the preview, and its "send test" sends mail through your SMTP server; the preview listens on this machine only (127.0.0.1, ::1 or localhost).`);
         const [issue] = await selectDates(root, date ? [date] : [], false);
         if (!issue) throw new UsageError('There is no issue to preview; start one with `bulletin new`.');
+        if (!existsSync(join(root, 'bulletins', issue))) throw new UsageError(`There is no issue ${issue} (no folder bulletins/${issue}/). Start it with \`bulletin new --date ${issue}\`, or give the date of an issue that exists.`);
         const offline = Boolean(options.offline) || linksOffline();
         const { PreviewSession } = await import('../../preview/session.js');
         const { createPreviewServer } = await import('../../preview/server.js');
@@ -56,7 +58,7 @@ export function registerPreview(program: Command, run: (action: () => Promise<nu
           say(`Previewing ${issue} at ${origin}/ (Ctrl-C stops)`);
           say(`  watching  ${shortPath(join(root, 'bulletins', issue))}/${ownTemplates ? ` and ${shortPath(ownTemplates)}/` : ''}`);
           say(`  links     ${offline ? `not checked (${options.offline ? '--offline' : 'BULLETIN_OFFLINE is set'})` : 'checked over the network after each save'}`);
-          if (state) say(`  now       ${state.problems.filter((p) => p.severity === 'error').length} errors, ${state.problems.filter((p) => p.severity === 'warning').length} warnings`);
+          if (state) say(`  now       ${count(state.problems.filter((p) => p.severity === 'error').length, 'error')}, ${count(state.problems.filter((p) => p.severity === 'warning').length, 'warning')}`);
           if (options.open) {
             // `open` knows each platform's way (xdg-open, open, start, WSL); without a desktop it only says so.
             void import('open').then(({ default: open }) => open(`${origin}/`)).catch((error: Error) => say(`  (could not open a browser: ${error.message}; open ${origin}/ by hand)`));
@@ -69,4 +71,8 @@ export function registerPreview(program: Command, run: (action: () => Promise<nu
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
+import { isCalendarDate } from '../../content/schema.js';
 import { formatDiagnostic } from '../../diagnostics/format.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
 import { printJson, say } from '../io.js';
@@ -41,11 +44,15 @@ export function registerSchedule(program: Command, run: Run): void {
             if (options.json) printJson({ ok: true, cancelled: true });
             return EXIT_OK;
           }
-          const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2})$/.exec(options.at?.trim() ?? '');
-          if (!match) throw new UsageError(`--at needs a time like "2026-11-27 09:00" (in ${config.site.timezone}).`);
+          const match = /^(\d{4}-\d{2}-\d{2})[ T]([01]\d|2[0-3]):([0-5]\d)$/.exec(options.at?.trim() ?? '');
+          if (!match || !isCalendarDate(match[1]!)) throw new UsageError(`--at "${options.at ?? ''}" is not a time Bulletin can read; write the day and a 24-hour time, like "2026-11-27 09:00" (in ${config.site.timezone}).`);
           const { zonedTimeToUtc } = await import('../../archive/calendar.js');
-          const at = zonedTimeToUtc(match[1]!, match[2]!, config.site.timezone);
+          const at = zonedTimeToUtc(match[1]!, `${match[2]}:${match[3]}`, config.site.timezone);
           if (Number.isNaN(at.getTime())) throw new UsageError(`--at "${options.at}" is not a real time.`);
+          const minutesAgo = Math.round((Date.now() - at.getTime()) / 60_000);
+          if (minutesAgo > config.schedule.missedAfterMinutes) {
+            throw new UsageError(`--at "${options.at}" was ${minutesAgo} minutes ago; a send that late would only be reported as missed. To send it now: \`bulletin send ${date} --list ${options.list}\`; or give a later time.`);
+          }
           const { buildEmailForSend } = await import('../../build/email-for-send.js');
           const built = await buildEmailForSend(root, date);
           const linkProblems = built.layout ? await checkLinksOf(root, built.links, options.offline) : [];
@@ -55,12 +62,16 @@ export function registerSchedule(program: Command, run: Run): void {
             say(`${date} was not scheduled: fix the errors above first.`);
             return EXIT_FAILED;
           }
+          const before = schedules.get(date, options.list);
           const put = schedules.put(date, options.list, at);
           if (!put.ok) {
             say(`${date} to ${options.list} is already ${put.state}; it is not scheduled again.`);
             return EXIT_FAILED;
           }
-          say(`${date} to ${options.list}: scheduled for ${match[1]} ${match[2]} ${config.site.timezone} (${at.toISOString().slice(0, 16).replace('T', ' ')} UTC). \`bulletin serve\` sends it then${config.approval.required ? ', if it is approved as it stands' : ''}.`);
+          const when = `${match[1]} ${match[2]}:${match[3]} ${config.site.timezone} (${at.toISOString().slice(0, 16).replace('T', ' ')} UTC)`;
+          const moved = before?.state === 'scheduled' ? ` (moved from ${before.at.slice(0, 16).replace('T', ' ')} UTC)` : '';
+          say(`${date} to ${options.list}: scheduled for ${when}${moved}. \`bulletin serve\` sends it ${minutesAgo >= 0 ? 'as soon as it runs (that time has come)' : 'then'}${config.approval.required ? ', once it is approved as it stands' : ''}.`);
+          if (!existsSync(join(root, 'dist', 'site', 'index.html'))) say('Note: `bulletin serve` runs scheduled sends, and it serves the archive, so it needs one: run `bulletin build` before starting it.');
           if (options.json) printJson({ ok: true, date, list: options.list, at: at.toISOString() });
           return EXIT_OK;
         } finally {

@@ -147,7 +147,13 @@ export function registerSend(program: Command, run: Run): void {
           const counts = await ledger.counts(date, options.list);
           for (const [list, c] of Object.entries(counts)) say(`${date} ${list}: ${Object.entries(c).map(([s, n]) => `${n} ${s}`).join(', ')}`);
           if (Object.keys(counts).length === 0) say(`${date}: nothing has been sent${options.list ? ` to ${options.list}` : ''}.`);
-          if (options.json) printJson({ ok: true, date, lists: counts });
+          const { SqliteSchedules } = await import('../../schedule/schedules.js');
+          const { databasePath } = await import('../../subscribers/open-store.js');
+          const schedules = new SqliteSchedules(databasePath(root, config));
+          const planned = schedules.all().filter((s) => s.issue === date && (!options.list || s.list === options.list));
+          schedules.close();
+          for (const s of planned) say(`${date} ${s.list}: schedule ${s.state} for ${s.at.slice(0, 16).replace('T', ' ')} UTC${s.detail ? ` (${s.detail})` : ''}`);
+          if (options.json) printJson({ ok: true, date, lists: counts, schedules: planned });
           return EXIT_OK;
         } finally {
           await ledger.close();

@@ -102,7 +102,8 @@ function draw(next) {
 
   drawRelease(next.release, next.date);
   drawOverlay(errors, next.version, next.stale);
-  if (!next.stale && next.version !== shownVersion) showView();
+  // A page opened while a file is broken still shows the last good email, once.
+  if (next.hasEmail && (shownVersion === -1 || (!next.stale && next.version !== shownVersion))) showView();
 }
 
 function linksLine(links) {
@@ -124,9 +125,13 @@ function drawRelease(release, date) {
   approval.textContent = release.checking ? `${release.approval.text} (checking again after your save…)` : release.approval.text;
   approval.className = `approval ${release.approval.ok ? 'ok' : release.approval.required ? 'needed' : ''}`;
   const when = new Intl.DateTimeFormat('en-GB', { timeZone: release.timezone, dateStyle: 'medium', timeStyle: 'short' });
-  const rows = release.schedules.map((s) =>
-    element('li', { class: `schedule ${s.state}` }, `${s.list}: ${s.state} for ${when.format(new Date(s.at))} (${release.timezone})`, s.detail ? element('span', { class: 'hint' }, ` ${s.detail}`) : null),
-  );
+  const rows = release.schedules.map((s) => {
+    const at = `${when.format(new Date(s.at))} (${release.timezone})`;
+    const line = s.state === 'scheduled' ? `${s.list}: scheduled for ${at}` : `${s.list}: ${s.state} (it was due ${at})`;
+    // Said before the time comes, not only after: an unapproved issue will wait, not go.
+    const warning = s.state === 'scheduled' && release.approval.required && !release.approval.ok && !s.detail ? ' It will wait, unsent, until the issue is approved as it stands.' : '';
+    return element('li', { class: `schedule ${s.state}` }, line, s.detail || warning ? element('span', { class: 'hint' }, ` ${s.detail ? `Waiting: ${s.detail}` : warning}`) : null);
+  });
   if (rows.length === 0) rows.push(element('li', { class: 'hint' }, `Not scheduled. To send it later: bulletin schedule ${date} --list ID --at "YYYY-MM-DD HH:MM"`));
   $('schedules').replaceChildren(...rows);
 }
