@@ -60,6 +60,16 @@ test('new scaffolds an issue that checks clean of errors, and refuses to overwri
   expect(again.status).toBe(1);
   expect(again.stderr).toMatch(/already exists; nothing was changed/);
   expect(readFileSync(join(site, 'bulletins', '2018-06-01', 'issue.md'), 'utf8')).toBe(before);
+
+  // A folder of items that lost its issue.md: the check says how to get one, and new writes just that.
+  rmSync(join(site, 'bulletins', '2018-06-01', 'issue.md'));
+  const missing = JSON.parse(bulletin(['check', '2018-06-01', '--json'], site).stdout);
+  expect(missing.issues[0].problems.find((p: { code: string }) => p.code === 'issue-missing').hint).toBe('Add issue.md with the title, date and summary: `bulletin new --date 2018-06-01` writes one beside the items.');
+  const meetings = readFileSync(join(site, 'bulletins', '2018-06-01', 'meetings.md'), 'utf8');
+  const restored = bulletin(['new', '--date', '2018-06-01'], site);
+  expect(restored.status).toBe(0);
+  expect(restored.stderr).toMatch(/Created bulletins\/2018-06-01\/issue\.md\./);
+  expect(readFileSync(join(site, 'bulletins', '2018-06-01', 'meetings.md'), 'utf8')).toBe(meetings);
 });
 
 test('new defaults to the coming Friday', () => {

@@ -181,7 +181,14 @@ test('bulletin send and status from the command line, into the outbox', () => {
     expect(JSON.parse(bulletin(['status', '2018-05-11', '--json'], site.root, env).stdout).lists.weekly).toMatchObject({ sent: 2, failed: 0, unknown: 0 });
     const test = bulletin(['send', '2018-05-11', '--list', 'weekly', '--to', 'Editor@Example.org'], site.root, env);
     expect(test).toMatchObject({ status: 0, stderr: expect.stringContaining('Test message sent to editor@example.org') });
-    expect(readFileSync(join(site.root, '.bulletin', 'outbox', '2018-05-11', 'weekly', 'editor@example.org.eml'), 'utf8')).toContain('Subject: [Test] The giants are still learning to dance');
+    // Tests go apart from the list's messages, each kept.
+    const tests = join(site.root, '.bulletin', 'outbox', '2018-05-11', 'tests');
+    const [testFile] = readdirSync(tests);
+    expect(testFile).toMatch(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z-editor@example\.org\.eml$/);
+    expect(readFileSync(join(tests, testFile!), 'utf8')).toContain('Subject: [Test] The giants are still learning to dance');
+    expect(bulletin(['send', '2018-05-11', '--list', 'weekly', '--to', 'editor@example.org'], site.root, env).status).toBe(0);
+    expect(readdirSync(tests)).toHaveLength(2);
+    expect(readdirSync(join(site.root, '.bulletin', 'outbox', '2018-05-11', 'weekly')).sort()).toEqual(['ann@example.org.eml', 'bob@example.org.eml']);
   } finally {
     site.remove();
   }

@@ -39,7 +39,7 @@ export async function loadIssue(root: string, date: string, config: Config): Pro
   try {
     names = (await readdir(dir)).filter((n) => n.endsWith('.md') && !n.startsWith('.')).sort();
   } catch {
-    problems.push(diagnose(sourceText(display(''), ''), { line: 1, column: 1 }, 'issue-missing', `There is no issue folder ${display('')}.`, 'Create it with `bulletin new --date YYYY-MM-DD`.'));
+    problems.push(diagnose(sourceText(display(''), ''), { line: 1, column: 1 }, 'issue-missing', `There is no issue folder ${display('')}.`, `Create it with \`bulletin new --date ${date}\`.`));
     return { issue: undefined, files: [], problems };
   }
 
@@ -60,7 +60,7 @@ export async function loadIssue(root: string, date: string, config: Config): Pro
 
   if (!names.includes(ISSUE_FILE)) {
     problems.push(
-      diagnose(sourceText(display(ISSUE_FILE), ''), { line: 1, column: 1 }, 'issue-missing', `The issue has no ${ISSUE_FILE}.`, 'Add issue.md with the title, date and summary (`bulletin new` writes one).'),
+      diagnose(sourceText(display(ISSUE_FILE), ''), { line: 1, column: 1 }, 'issue-missing', `The issue has no ${ISSUE_FILE}.`, `Add issue.md with the title, date and summary: \`bulletin new --date ${date}\` writes one beside the items.`),
     );
   }
 

@@ -36,6 +36,8 @@ export const problemCodes = {
   'build-failed': 'error',
   'email-too-large': 'error',
   'mailto-invalid': 'error',
+  'mailto-missing': 'error',
+  'link-syntax': 'error',
   'link-broken': 'error',
   'text-part-empty': 'error',
   'text-part-incomplete': 'error',

@@ -75,6 +75,17 @@ export function outboxTransport(dir: string, issue: string, list: string): Trans
   return folderTransport(join(dir, issue, list), (to) => `${safeName(to)}.eml`);
 }
 
+/**
+ * A test message's way out (`send --to`, the preview's "Send test"): SMTP as for the issue, or
+ * `.bulletin/outbox/ISSUE/tests/`, each under its own time, apart from the list's real messages
+ * and never overwriting an earlier test.
+ */
+export function testTransport(root: string, config: Config, issue: string, env: NodeJS.ProcessEnv = process.env): Transport {
+  if (env.SMTP_URL) return issueTransport(root, config, issue, 'tests', 1, env);
+  loadDkimKey(root, config, env);
+  return folderTransport(join(root, '.bulletin', 'outbox', issue, 'tests'), (to) => `${new Date().toISOString().replace(/[:.]/g, '-')}-${safeName(to)}.eml`);
+}
+
 /** Mail the subscription service sends (confirmations), under `.bulletin/outbox/service/`, oldest first by name. */
 export function serviceOutboxTransport(dir: string): Transport {
   let sequence = 0;

@@ -18,10 +18,10 @@ export function sendTestFor(root: string, date: string) {
     const { loadConfig } = await import('../content/config.js');
     const config = (await loadConfig(root)).config!;
     if (!config.lists.some((l) => l.id === list)) return { ok: false, reason: `There is no list "${list}".` };
-    const { issueTransport } = await import('../dispatch/transports.js');
+    const { testTransport } = await import('../dispatch/transports.js');
     const { loadSecrets } = await import('../dispatch/secret.js');
     const { sendTestMessage } = await import('../dispatch/test-message.js');
-    const transport = issueTransport(root, config, date, list, 1);
+    const transport = testTransport(root, config, date);
     try {
       const sent = await sendTestMessage(transport, issue.email, config, list, to, loadSecrets(root).current);
       return sent.ok ? { ...sent, response: `${sent.response} (${transport.name})` } : sent;

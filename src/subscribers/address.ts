@@ -30,7 +30,7 @@ export function normalizeAddress(input: string): AddressResult {
   if (domain === '') return { ok: false, reason: 'has an invalid domain after the @' };
   const labels = domain.split('.');
   if (labels.length < 2 || !labels.every((l) => DOMAIN_LABEL.test(l)) || /^\d+$/.test(labels[labels.length - 1]!)) {
-    return { ok: false, reason: 'needs a domain name like example.org after the @ (no IP addresses)' };
+    return { ok: false, reason: 'needs a whole domain name after the @, like example.org' };
   }
   return { ok: true, address: `${local}@${domain}` };
 }

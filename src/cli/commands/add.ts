@@ -50,7 +50,7 @@ export function registerAdd(program: Command, run: (action: () => Promise<number
           await writeFile(path, itemSkeleton(kind as ItemKind, title.trim(), date, options.programme), { flag: 'wx' });
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-          say(`${shortPath(path)} already exists; nothing was changed.`);
+          say(`${shortPath(path)} already exists; nothing was changed. Edit it to add to it${kind === 'meetings' ? ' (each meeting is one entry under `meetings:`)' : ', or give the new item another title'}.`);
           if (options.json) printJson({ ok: false, path, reason: 'exists' });
           return EXIT_FAILED;
         }

@@ -27,7 +27,11 @@ export function registerCheck(program: Command, run: (action: () => Promise<numb
         const report = await runPipeline({ root, dates: selected, write: false, cache: options.cache });
         await addLinkProblems(root, report.issues, options.offline);
         const outcome = reportProblems(report, options.strict ?? false);
-        for (const issue of report.issues) say(`${issue.date}: ${formatSummary(issue.problems)}`);
+        for (const issue of report.issues) {
+          say(`${issue.date}: ${formatSummary(issue.problems)}`);
+          // So that fixing everything listed is not followed by a surprise.
+          if (!issue.email && issue.problems.some((p) => p.severity === 'error')) say(`${issue.date}: the checks of the whole issue (meetings in next week, empty sections, the subject, the email's size, parts and unsubscribe link) run once these errors are fixed.`);
+        }
         if (options.json) {
           printJson(reportJson(report, outcome));
         }

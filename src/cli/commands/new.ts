@@ -18,19 +18,24 @@ export function registerNew(program: Command, run: (action: () => Promise<number
         const { root } = program.opts<GlobalOptions>();
         const date = options.date ? assertDate(options.date) : comingFriday(todayIso());
         const dir = join(root, 'bulletins', date);
-        try {
-          await mkdir(join(root, 'bulletins'), { recursive: true });
-          await mkdir(dir); // not recursive: fails if the issue exists, so nothing is overwritten
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-          say(`${shortPath(dir)} already exists; nothing was changed. Add items with \`bulletin add <kind> <title> --issue ${date}\`.`);
+        await mkdir(dir, { recursive: true });
+        // A folder that already has items but lost (or never had) issue.md gets the missing files; nothing is ever overwritten.
+        const written: string[] = [];
+        for (const [name, text] of [['issue.md', issueSkeleton(date)], ['meetings.md', meetingsSkeleton(date)]] as const) {
+          try {
+            await writeFile(join(dir, name), text, { flag: 'wx' });
+            written.push(join(dir, name));
+          } catch (error) {
+            if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+          }
+        }
+        if (!written.some((f) => f.endsWith('issue.md'))) {
+          say(`${shortPath(dir)}/issue.md already exists; nothing was changed${written.length ? ' but the missing meetings.md' : ''}. Add items with \`bulletin add <kind> <title> --issue ${date}\`.`);
           if (options.json) printJson({ ok: false, date, dir, reason: 'exists' });
           return EXIT_FAILED;
         }
-        const files = [join(dir, 'issue.md'), join(dir, 'meetings.md')];
-        await writeFile(files[0]!, issueSkeleton(date), { flag: 'wx' });
-        await writeFile(files[1]!, meetingsSkeleton(date), { flag: 'wx' });
-        say(`Created ${shortPath(dir)}/ with issue.md and meetings.md. Replace each TK, then run \`bulletin check ${date}\`.`);
+        const files = written;
+        say(`Created ${written.map((f) => shortPath(f)).join(' and ')}. Replace each TK, then run \`bulletin check ${date}\`.`);
         if (options.json) printJson({ ok: true, date, dir, files });
         return EXIT_OK;
       }),

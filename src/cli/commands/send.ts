@@ -84,9 +84,9 @@ export function registerSend(program: Command, run: Run): void {
         const { loadSecrets } = await import('../../dispatch/secret.js');
         const secrets = loadSecrets(root);
         if (secrets.generated) say('warning: BULLETIN_SECRET is not set; links are signed with a development key kept in .bulletin/secret.');
-        const { issueTransport } = await import('../../dispatch/transports.js');
+        const { issueTransport, testTransport } = await import('../../dispatch/transports.js');
         const connections = concurrency ?? config.dispatch.concurrency;
-        const transport = issueTransport(root, config, date, options.list, connections);
+        const transport = options.to ? testTransport(root, config, date) : issueTransport(root, config, date, options.list, connections);
         const { hydrateEmail } = await import('../../render/email/compile.js');
         const email = hydrateEmail(built.layout);
         try {

@@ -92,6 +92,7 @@ function draw(next) {
   if (onlyFile && !next.files.some((f) => f.file === onlyFile)) onlyFile = null;
   $('files').replaceChildren(...next.files.map(fileItem));
   $('problem-count').textContent = `(${errors.length} error${errors.length === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'})`;
+  $('later-checks').hidden = !next.stale;
   drawProblems();
   $('links').textContent = linksLine(next.links);
 
