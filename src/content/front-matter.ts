@@ -186,6 +186,21 @@ function explainError(doc: Document, yaml: string, error: YAMLError): Partial<Ya
       hint: `Put the whole value in double quotes, e.g. \`${example}\`.`,
     };
   }
+  if (error.code === 'TAB_AS_INDENT') {
+    return { message: 'this line is indented with a tab', hint: 'Indent with spaces only (two per level); a tab cannot be read as indentation.' };
+  }
+  if (error.code === 'BAD_INDENT' && /same column/.test(error.message)) {
+    // The parser points at the line's start; the writer needs the key that is out of line.
+    const indent = /^[ \t]*/.exec(yaml.slice(start))?.[0].length ?? 0;
+    return {
+      offset: start + indent,
+      message: 'this key does not line up with the keys above it',
+      hint: 'Start it in the same column as the other keys of its block (count the spaces), or indent it under the key it belongs to.',
+    };
+  }
+  if (error.code === 'MISSING_CHAR' && /without - indicator/.test(error.message)) {
+    return { message: 'this line is indented like an entry of the list above it, but has no "- " in front', hint: 'Start each new entry of a list with "- " (for a meeting: "- title: ..."), and line its other keys up under the first.' };
+  }
   return {};
 }
 
