@@ -24,6 +24,17 @@ test('check on the sample passes with exit 0 and a JSON document on stdout', () 
   expect(report.issues[0].problems.map(placeOf)).toEqual(SEED_WARNINGS);
 });
 
+test('run from inside an issue folder, a command finds its site above it; --root is taken as given', () => {
+  const inside = bulletin(['check', '--json'], join(site, 'bulletins', '2018-05-11'));
+  expect(inside.status).toBe(0);
+  const report = JSON.parse(inside.stdout);
+  expect(report.issues[0].date).toBe('2018-05-11');
+  // Places are relative to where the writer stands.
+  expect(report.issues[0].problems.map(placeOf)).toEqual(SEED_WARNINGS.map((w) => w.replace('bulletins/2018-05-11/', '')));
+  const given = bulletin(['--root', join(site, 'bulletins'), 'check'], site);
+  expect(given.status).not.toBe(0);
+});
+
 test('build writes email.html and email.txt and reports their sizes', () => {
   const result = bulletin(['build', '--json'], site);
   expect(result.status).toBe(0);

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { CONFIG_NAMES } from '../content/config-names.js';
 import { Command, CommanderError } from 'commander';
 import { packageRoot } from '../package-root.js';
 import { registerAdd } from './commands/add.js';
@@ -16,6 +17,14 @@ import { registerSubscribers } from './commands/subscribers.js';
 import { SetupError } from '../diagnostics/setup-error.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './exit.js';
 import { printJson, say } from './io.js';
+
+/** The nearest folder at or above `dir` with a Bulletin config, else `dir` itself (where `new` starts a site). */
+function siteAbove(dir: string): string {
+  for (let at = dir; ; at = dirname(at)) {
+    if (CONFIG_NAMES.some((name) => existsSync(join(at, name)))) return at;
+    if (dirname(at) === at) return dir;
+  }
+}
 
 export interface GlobalOptions {
   root: string;
@@ -56,7 +65,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
   program.hook('preAction', () => {
-    program.setOptionValue('root', resolve(program.opts<GlobalOptions>().root));
+    const given = resolve(program.opts<GlobalOptions>().root);
+    // Like git: run from inside bulletins/2026-11-27/, a command finds the site it belongs to.
+    program.setOptionValue('root', program.getOptionValueSource('root') === 'default' ? siteAbove(given) : given);
   });
   for (const register of [registerNew, registerAdd, registerCheck, registerPreview, registerBuild, registerServe, registerSubscribers, registerApprove, registerSend, registerSchedule]) {
     register(program, run);

@@ -6,10 +6,11 @@ import { placeAt, sourceText } from '../diagnostics/source-text.js';
 import type { FrontMatterFile } from './front-matter.js';
 import { readSource } from './read-source.js';
 import { configSchema, type Config } from './schema.js';
+import { CONFIG_NAMES } from './config-names.js';
 import { validateFrontMatter } from './validate.js';
 import { placeOfPath } from './yaml-place.js';
 
-export const CONFIG_NAMES = ['bulletin.config.yaml', 'bulletin.config.yml', 'bulletin.config.json'];
+export { CONFIG_NAMES };
 
 export interface LoadedConfig {
   config: Config | undefined;
