@@ -104,7 +104,9 @@ export const meetingSchema = z
         params: { problem: 'invalid-value', hint: 'Add `start: "HH:MM"`, or remove `end`.' },
       });
     }
-    if (meeting.start && meeting.end && meeting.end <= meeting.start) {
+    // Compared only when both are times: a start of "6pm" is reported once, as not a time.
+    const isTime = (value: unknown) => typeof value === 'string' && /^([01]\d|2[0-3]):[0-5]\d$/.test(value);
+    if (isTime(meeting.start) && isTime(meeting.end) && meeting.end! <= meeting.start!) {
       ctx.addIssue({
         code: 'custom',
         path: ['end'],

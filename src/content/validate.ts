@@ -141,11 +141,19 @@ function issueToDiagnostics(file: FrontMatterFile, schema: z.ZodType, issue: z.c
   }
 }
 
-/** `meetings[2].date`: how a person would name the place in the YAML. */
+/**
+ * How a person would name a place in the YAML: `date of meeting 3` for `meetings[2].date`,
+ * counting from 1 as the writer does (the file:line:column says exactly where).
+ */
 export function keyName(path: YamlPath): string {
-  return path
-    .map((segment, i) => (typeof segment === 'number' ? `[${segment}]` : `${i ? '.' : ''}${String(segment)}`))
-    .join('') || 'front matter';
+  if (path.length === 0) return 'front matter';
+  const at = path.findIndex((segment) => typeof segment === 'number');
+  if (at <= 0) return path.map(String).join('.');
+  const before = path.slice(0, at - 1).map(String);
+  const entry = `${String(path[at - 1]).replace(/s$/, '')} ${Number(path[at]) + 1}`;
+  const owner = before.length ? `${before.join('.')}: ${entry}` : entry;
+  const rest = path.slice(at + 1);
+  return rest.length ? `${keyName(rest)} of ${owner}` : owner;
 }
 
 function valueAt(data: unknown, path: YamlPath): unknown {
