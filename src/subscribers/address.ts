@@ -30,7 +30,8 @@ export function normalizeAddress(input: string): AddressResult {
   if (domain === '') return { ok: false, reason: 'has an invalid domain after the @' };
   const labels = domain.split('.');
   if (labels.length < 2 || !labels.every((l) => DOMAIN_LABEL.test(l)) || /^\d+$/.test(labels[labels.length - 1]!)) {
-    return { ok: false, reason: 'needs a whole domain name after the @, like example.org' };
+    const numeric = /^\d+$/.test(labels[labels.length - 1]!);
+    return { ok: false, reason: numeric ? 'has an IP address after the @ (no IP addresses); give a domain name like example.org' : 'needs a whole domain name after the @, like example.org' };
   }
   return { ok: true, address: `${local}@${domain}` };
 }
