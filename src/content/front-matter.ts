@@ -1,5 +1,5 @@
 import matter from 'gray-matter';
-import { parseDocument, visit, type Document, type YAMLError } from 'yaml';
+import { isSeq, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { placeAt, type SourceText } from '../diagnostics/source-text.js';
 
@@ -138,6 +138,7 @@ function explainYamlErrors(doc: Document, yaml: string): YamlProblem[] {
   const byStart = new Map<number, YAMLError[]>();
   for (const error of doc.errors) byStart.set(error.pos[0], [...(byStart.get(error.pos[0]) ?? []), error]);
   const problems: YamlProblem[] = [];
+  const reportedOwners = new Set<object>();
   for (const [start, errors] of byStart) {
     const overIndented = errors.find((e) => e.code === 'MULTILINE_IMPLICIT_KEY' && yaml.slice(e.pos[0], e.pos[1]).includes('\n'));
     if (overIndented) {
@@ -151,9 +152,39 @@ function explainYamlErrors(doc: Document, yaml: string): YamlProblem[] {
       continue;
     }
     const error = errors[0]!;
+    if (error.code === 'DUPLICATE_KEY') {
+      const owner = duplicateOwner(doc, start);
+      // A list entry that lost its "- " repeats every key of the entry above: one mistake, said once.
+      if (owner && reportedOwners.has(owner.map)) continue;
+      if (owner) reportedOwners.add(owner.map);
+      if (owner?.inList) {
+        const key = /^[^:\n]*/.exec(yaml.slice(start))?.[0].trim() ?? '';
+        problems.push({
+          offset: start,
+          message: `the key "${key}" appears twice in one entry of the list; if a new entry starts here, it has lost its "- "`,
+          hint: `Start each entry with "- ", lined up with the "- " of the entries above (e.g. "  - ${key}: ..."), and its other keys under the first.`,
+        });
+        continue;
+      }
+    }
     problems.push({ offset: start, message: firstLine(error.message), hint: yamlHint(error.code), ...explainError(doc, yaml, error) });
   }
   return problems.sort((a, b) => a.offset - b.offset);
+}
+
+/** The mapping a duplicated key is in, and whether that mapping is an entry of a list. */
+function duplicateOwner(doc: Document, keyStart: number): { map: object; inList: boolean } | undefined {
+  let found: { map: object; inList: boolean } | undefined;
+  visit(doc, {
+    Pair(_, pair, path) {
+      const key = pair.key as { range?: [number, number, number] } | null;
+      if (found || key?.range?.[0] !== keyStart) return;
+      const map = path[path.length - 1];
+      const parent = path[path.length - 2];
+      if (map && typeof map === 'object') found = { map, inList: isSeq(parent) };
+    },
+  });
+  return found;
 }
 
 function explainError(doc: Document, yaml: string, error: YAMLError): Partial<YamlProblem> {
