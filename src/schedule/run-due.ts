@@ -1,4 +1,4 @@
-import { approvalOfBuild } from '../approval/approvals.js';
+import { approvalOfBuild, issueHash } from '../approval/approvals.js';
 import { buildEmailForSend } from '../build/email-for-send.js';
 import { checkSiteLinks, linksOffline } from '../checks/link-policy.js';
 import type { Config } from '../content/model.js';
@@ -37,46 +37,67 @@ export async function runDueSends(context: DueSendsContext): Promise<void> {
     const late = now.getTime() - Date.parse(due.at);
     if (due.state === 'scheduled' && late > context.config.schedule.missedAfterMinutes * 60_000) {
       const waited = due.detail ? ` It was waiting: ${due.detail}` : '';
-      const detail = `its time (${due.at.slice(0, 16).replace('T', ' ')} UTC) passed ${Math.round(late / 60_000)} minutes ago, more than schedule.missedAfterMinutes; not sent.${waited} Send it by hand with \`bulletin send ${due.issue} --list ${due.list}\`, or schedule it again.`;
+      const detail = `its time (${due.at.slice(0, 16).replace('T', ' ')} UTC) passed ${Math.round(late / 60_000)} minutes ago, more than schedule.missedAfterMinutes; not sent.${waited.replace(/([^.])$/, '$1.')} Send it by hand with \`bulletin send ${due.issue} --list ${due.list}\`, or schedule it again.`;
       context.schedules.mark(due.issue, due.list, 'missed', detail);
       context.report(`schedule: ${due.issue} to ${due.list} missed: ${detail}`);
       continue;
     }
-    const outcome = await sendOne(context, due.issue, due.list, due.state === 'running').catch((error: Error) => ({ state: 'failed' as const, detail: error.message }));
+    const resuming = due.state === 'running';
+    const outcome = await sendOne(context, due.issue, due.list, resuming ? due.detail : undefined).catch((error: Error) => ({ state: 'failed' as const, detail: error.message }));
+    // Stopped by a shutdown before or while sending: left as it was, for the next start.
+    if (outcome.state === 'stopped') return;
+    if (outcome.state === 'waiting' && resuming) {
+      // Part of the list already has it: never back to `scheduled` (it would be called missed, "not sent").
+      const detail = `stopped part way and cannot resume: ${outcome.detail}. Check it, then finish with \`bulletin send ${due.issue} --list ${due.list}\` (nobody who has it gets it twice).`;
+      context.schedules.mark(due.issue, due.list, 'failed', detail);
+      context.report(`schedule: ${due.issue} to ${due.list} failed: ${detail}`);
+      continue;
+    }
     if (outcome.state === 'waiting') {
       // Said once, not every tick; it goes out when fixed or approved, within missedAfterMinutes.
       if (outcome.detail !== due.detail) context.report(`schedule: ${due.issue} to ${due.list} is due but waits: ${outcome.detail}`);
       context.schedules.mark(due.issue, due.list, 'scheduled', outcome.detail);
       continue;
     }
-    // Stopped by a shutdown: left `running`, so the next start resumes it through the ledger.
-    if (outcome.state === 'running') return;
     context.schedules.mark(due.issue, due.list, outcome.state, outcome.detail);
     context.report(`schedule: ${due.issue} to ${due.list} ${outcome.state}: ${outcome.detail}`);
   }
 }
 
+type Outcome = { state: 'done' | 'failed' | 'waiting' | 'stopped'; detail: string };
+
+/** What a `running` schedule's detail holds: the hash of the email it started sending. */
+const EMAIL_MARK = /^email ([0-9a-f]{16,})$/;
+
 /**
  * Checks, then sends. A send that cannot go yet (errors, a broken link, no approval) is `waiting`:
- * it stays scheduled and goes out once fixed, or is reported missed when its window closes.
- * One cut short by a restart (`resuming`) is finished whatever the checks say now: part of the
- * list already has it, and the rest must get the same email.
+ * it stays scheduled and goes out once fixed, or is reported missed when its window closes. One
+ * cut short by a restart (`resumingFrom`: the detail it was marked `running` with) goes on only
+ * with the same email: part of the list already has it, and the rest must get what they got.
  */
-async function sendOne(context: DueSendsContext, issue: string, list: string, resuming: boolean): Promise<{ state: 'done' | 'failed' | 'running' | 'waiting'; detail: string }> {
+async function sendOne(context: DueSendsContext, issue: string, list: string, resumingFrom: string | null | undefined): Promise<Outcome> {
   const { config } = context;
+  const resuming = resumingFrom !== undefined;
   const built = await buildEmailForSend(context.root, issue);
   const errors = built.problems.filter((p) => p.severity === 'error');
   if (errors.length || !built.layout) return { state: 'waiting', detail: `${errors.length} error(s) in the issue; run \`bulletin check ${issue}\`` };
-  // Links were checked when it was scheduled; a page can vanish in the days between.
+  const hash = issueHash(built.layout);
+  const started = EMAIL_MARK.exec(resumingFrom ?? '')?.[1];
+  if (resuming && started && started !== hash) return { state: 'waiting', detail: 'the issue has changed since this send started, so the rest of the list would get a different email' };
+  // Links were checked when it was scheduled; a page can vanish in the days between. (A send
+  // cut short went through this check before it started.)
   if (!linksOffline() && !resuming) {
-    const broken = (await checkSiteLinks(context.root, config, built.links, context.signal)).problems.filter((p) => p.severity === 'error');
-    if (broken.length) return { state: 'waiting', detail: `${broken.length} broken link(s), e.g. ${broken[0]!.file}:${broken[0]!.line}:${broken[0]!.column}: ${broken[0]!.message} Run \`bulletin check ${issue}\` and fix them.` };
+    const checked = await checkSiteLinks(context.root, config, built.links, context.signal);
+    if (checked.aborted || context.signal?.aborted) return { state: 'stopped', detail: 'stopped before sending' };
+    const broken = checked.problems.filter((p) => p.severity === 'error');
+    if (broken.length) return { state: 'waiting', detail: `${broken.length} broken link(s), e.g. ${broken[0]!.file}:${broken[0]!.line}:${broken[0]!.column}: ${broken[0]!.message} Run \`bulletin check ${issue}\` and fix them` };
   }
   if (config.approval.required) {
     const verdict = approvalOfBuild(context.database, issue, built.layout);
-    if (!verdict.ok) return { state: 'waiting', detail: verdict.reason };
+    if (!verdict.ok) return { state: 'waiting', detail: verdict.reason.replace(/\.$/, '') };
   }
-  context.schedules.mark(issue, list, 'running');
+  if (context.signal?.aborted) return { state: 'stopped', detail: 'stopped before sending' };
+  context.schedules.mark(issue, list, 'running', `email ${hash}`);
   context.report(`schedule: sending ${issue} to ${list}`);
   const email = hydrateEmail(built.layout);
   const ledger = new SqliteSendLedger(context.database);
@@ -88,7 +109,7 @@ async function sendOne(context: DueSendsContext, issue: string, list: string, re
     });
     const c = summary.counts;
     const detail = `${c.sent} sent, ${c.failed} failed, ${c.unknown} unknown, ${c.skipped} skipped, ${c.pending} pending${summary.stopped ? ` (${summary.stopped})` : ''}`;
-    if (context.signal?.aborted) return { state: 'running', detail };
+    if (context.signal?.aborted) return { state: 'stopped', detail };
     return { state: summary.stopped || c.pending > 0 ? 'failed' : 'done', detail };
   } finally {
     await transport.close();

@@ -152,7 +152,11 @@ export function registerSend(program: Command, run: Run): void {
           const schedules = new SqliteSchedules(databasePath(root, config));
           const planned = schedules.all().filter((s) => s.issue === date && (!options.list || s.list === options.list));
           schedules.close();
-          for (const s of planned) say(`${date} ${s.list}: schedule ${s.state} for ${s.at.slice(0, 16).replace('T', ' ')} UTC${s.detail ? ` (${s.detail})` : ''}`);
+          for (const s of planned) {
+            const when = `${s.at.slice(0, 16).replace('T', ' ')} UTC`;
+            const detail = s.detail && s.state !== 'running' ? `: ${s.detail}` : '';
+            say(`${date} ${s.list}: ${s.state === 'scheduled' ? `scheduled for ${when}${s.detail ? `, waiting${detail}` : ''}` : `scheduled send ${s.state === 'running' ? 'under way' : s.state} (it was due ${when})${detail}`}`);
+          }
           if (options.json) printJson({ ok: true, date, lists: counts, schedules: planned });
           return EXIT_OK;
         } finally {

@@ -131,7 +131,8 @@ function drawRelease(release, date) {
     const line = s.state === 'scheduled' ? `${s.list}: scheduled for ${at}` : `${s.list}: ${s.state} (it was due ${at})`;
     // Said before the time comes, not only after: an unapproved issue will wait, not go.
     const warning = s.state === 'scheduled' && release.approval.required && !release.approval.ok && !s.detail ? ' It will wait, unsent, until the issue is approved as it stands.' : '';
-    return element('li', { class: `schedule ${s.state}` }, line, s.detail || warning ? element('span', { class: 'hint' }, ` ${s.detail ? `Waiting: ${s.detail}` : warning}`) : null);
+    const detail = s.state === 'scheduled' && s.detail ? ` Waiting: ${s.detail}` : s.state === 'running' ? ' Sending now.' : s.detail ? ` ${s.detail}` : warning;
+    return element('li', { class: `schedule ${s.state}` }, line, detail ? element('span', { class: 'hint' }, detail) : null);
   });
   if (rows.length === 0) rows.push(element('li', { class: 'hint' }, `Not scheduled. To send it later: bulletin schedule ${date} --list ID --at "YYYY-MM-DD HH:MM"`));
   $('schedules').replaceChildren(...rows);
