@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bulletin, repoRoot } from './helpers/cli.js';
@@ -31,8 +31,20 @@ test('run from inside an issue folder, a command finds its site above it; --root
   expect(report.issues[0].date).toBe('2018-05-11');
   // Places are relative to where the writer stands.
   expect(report.issues[0].problems.map(placeOf)).toEqual(SEED_WARNINGS.map((w) => w.replace('bulletins/2018-05-11/', '')));
+  expect(inside.stderr).toContain('(the site in ../.., issue 2018-05-11)');
+  // Standing in an issue folder, that issue is the default, not the latest.
+  cpSync(join(repoRoot, 'bulletins', '2018-05-25'), join(site, 'bulletins', '2018-05-25'), { recursive: true });
+  expect(JSON.parse(bulletin(['check', '--json'], join(site, 'bulletins', '2018-05-11')).stdout).issues[0].date).toBe('2018-05-11');
+  expect(bulletin(['add', 'news', 'Added here'], join(site, 'bulletins', '2018-05-11')).status).toBe(0);
+  expect(readdirSync(join(site, 'bulletins', '2018-05-11'))).toContain('07-added-here.md');
   const given = bulletin(['--root', join(site, 'bulletins'), 'check'], site);
   expect(given.status).not.toBe(0);
+  // A folder merely below a site is not in it: a new site started there stays there.
+  const fresh = join(site, 'elsewhere');
+  mkdirSync(fresh);
+  expect(bulletin(['new', '--date', '2018-06-01'], fresh).status).toBe(0);
+  expect(existsSync(join(fresh, 'bulletins', '2018-06-01', 'issue.md'))).toBe(true);
+  expect(existsSync(join(site, 'bulletins', '2018-06-01'))).toBe(false);
 });
 
 test('build writes email.html and email.txt and reports their sizes', () => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { CONFIG_NAMES } from '../content/config-names.js';
 import { Command, CommanderError } from 'commander';
 import { packageRoot } from '../package-root.js';
@@ -17,13 +17,27 @@ import { registerSubscribers } from './commands/subscribers.js';
 import { SetupError } from '../diagnostics/setup-error.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './exit.js';
 import { printJson, say } from './io.js';
+import { standInIssue } from './select-dates.js';
 
-/** The nearest folder at or above `dir` with a Bulletin config, else `dir` itself (where `new` starts a site). */
-function siteAbove(dir: string): string {
+/**
+ * The site a folder belongs to: itself, or one above it when the folder is inside that site's
+ * `bulletins/` or `templates/` (never any folder that happens to sit below a site: a new site
+ * started in one must not be written into the site above). Inside `bulletins/DATE/`, that issue.
+ */
+function siteAbove(dir: string): { root: string; issue?: string } {
   for (let at = dir; ; at = dirname(at)) {
-    if (CONFIG_NAMES.some((name) => existsSync(join(at, name)))) return at;
-    if (dirname(at) === at) return dir;
+    if (CONFIG_NAMES.some((name) => existsSync(join(at, name)))) {
+      const [top, second] = relative(at, dir).split(sep);
+      if (at === dir) return { root: dir };
+      if (top !== 'bulletins' && top !== 'templates') return { root: dir };
+      return { root: at, ...(top === 'bulletins' && second && isIssueDate(second) ? { issue: second } : {}) };
+    }
+    if (dirname(at) === at) return { root: dir };
   }
+}
+
+function isIssueDate(name: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}$/.test(name);
 }
 
 export interface GlobalOptions {
@@ -66,8 +80,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
   program.hook('preAction', () => {
     const given = resolve(program.opts<GlobalOptions>().root);
-    // Like git: run from inside bulletins/2026-11-27/, a command finds the site it belongs to.
-    program.setOptionValue('root', program.getOptionValueSource('root') === 'default' ? siteAbove(given) : given);
+    if (program.getOptionValueSource('root') !== 'default') return void program.setOptionValue('root', given);
+    // Like git: run from inside bulletins/2026-11-27/, a command finds the site it belongs to, and that issue.
+    const found = siteAbove(given);
+    program.setOptionValue('root', found.root);
+    standInIssue(found.issue);
+    if (found.root !== given) say(`(the site in ${relative(given, found.root)}${found.issue ? `, issue ${found.issue}` : ''})`);
   });
   for (const register of [registerNew, registerAdd, registerCheck, registerPreview, registerBuild, registerServe, registerSubscribers, registerApprove, registerSend, registerSchedule]) {
     register(program, run);

@@ -3,14 +3,27 @@ import { isCalendarDate } from '../content/schema.js';
 import { addDays, weekday } from '../render/dates.js';
 import { UsageError } from './exit.js';
 
-/** The dates a command works on: those named, every issue with --all, else the latest issue. */
+/** The issue folder the command was run in (`bulletins/2026-11-27/`), if any: the default issue there. */
+let standingIn: string | undefined;
+
+export function standInIssue(date: string | undefined): void {
+  standingIn = date;
+}
+
+/** The issue a command means when none is named: the one whose folder it runs in, else the latest. */
+export async function defaultIssue(root: string): Promise<string | undefined> {
+  return standingIn ?? (await listIssueDates(root)).pop();
+}
+
+/** The dates a command works on: those named, every issue with --all, else the default issue. */
 export async function selectDates(root: string, dates: readonly string[], all: boolean | undefined): Promise<string[]> {
   if (all && dates.length) throw new UsageError('Give issue dates or --all, not both.');
   for (const date of dates) assertDate(date);
   if (dates.length) return [...new Set(dates)];
   const existing = await listIssueDates(root);
   if (existing.length === 0) throw new UsageError('There are no issues in bulletins/ yet. Start one with `bulletin new`.');
-  return all ? existing : [existing[existing.length - 1]!];
+  if (all) return existing;
+  return [standingIn ?? existing[existing.length - 1]!];
 }
 
 export function assertDate(date: string): string {

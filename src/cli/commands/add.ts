@@ -2,13 +2,12 @@ import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../content/config.js';
-import { listIssueDates } from '../../content/issues-dir.js';
 import { itemSkeleton, slug } from '../../content/scaffold.js';
 import { itemKinds, type ItemKind } from '../../content/schema.js';
 import { suggestion } from '../../diagnostics/suggest.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
 import { printJson, say, shortPath } from '../io.js';
-import { assertDate } from '../select-dates.js';
+import { assertDate, defaultIssue } from '../select-dates.js';
 import type { GlobalOptions } from '../main.js';
 
 export function registerAdd(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
@@ -17,7 +16,7 @@ export function registerAdd(program: Command, run: (action: () => Promise<number
     .description('add an item file to an issue, with a valid skeleton for its kind')
     .argument('<kind>', `the kind of item: ${itemKinds.join(', ')}`)
     .argument('<title>', 'the item title, on one line')
-    .option('--issue <YYYY-MM-DD>', 'the issue to add to (default: the latest issue)')
+    .option('--issue <YYYY-MM-DD>', 'the issue to add to (default: the one whose folder you are in, else the latest)')
     .option('--programme <id>', 'for kind programme: the programme id from the config')
     .option('--json', 'print one JSON document on stdout')
     .action((kind: string, title: string, options: { issue?: string; programme?: string; json?: boolean }) =>
@@ -25,7 +24,7 @@ export function registerAdd(program: Command, run: (action: () => Promise<number
         const { root } = program.opts<GlobalOptions>();
         if (!(itemKinds as readonly string[]).includes(kind)) throw new UsageError(`Unknown kind "${kind}".${suggestion(kind, itemKinds)} The kinds are ${itemKinds.join(', ')}.`);
         if (/[\r\n]/.test(title) || title.trim() === '') throw new UsageError('The title must be one non-empty line.');
-        const date = options.issue ? assertDate(options.issue) : (await listIssueDates(root)).pop();
+        const date = options.issue ? assertDate(options.issue) : await defaultIssue(root);
         if (!date) throw new UsageError('There is no issue to add to. Start one with `bulletin new`.');
         const dir = join(root, 'bulletins', date);
         let existing: string[];
