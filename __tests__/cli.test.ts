@@ -93,6 +93,12 @@ test('new scaffolds an issue that checks clean of errors, and refuses to overwri
   expect(restored.status).toBe(0);
   expect(restored.stderr).toMatch(/Created bulletins\/2018-06-01\/issue\.md\./);
   expect(readFileSync(join(site, 'bulletins', '2018-06-01', 'meetings.md'), 'utf8')).toBe(meetings);
+  // Only issue.md: a meetings.md the writer removed stays removed.
+  rmSync(join(site, 'bulletins', '2018-06-01', 'issue.md'));
+  rmSync(join(site, 'bulletins', '2018-06-01', 'meetings.md'));
+  expect(bulletin(['add', 'news', 'Kept', '--issue', '2018-06-01'], site).status).toBe(0);
+  expect(bulletin(['new', '--date', '2018-06-01'], site).status).toBe(0);
+  expect(readdirSync(join(site, 'bulletins', '2018-06-01')).sort()).toEqual(['01-kept.md', 'issue.md']);
 });
 
 test('new defaults to the coming Friday', () => {

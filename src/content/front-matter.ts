@@ -154,10 +154,11 @@ function explainYamlErrors(doc: Document, yaml: string): YamlProblem[] {
     const error = errors[0]!;
     if (error.code === 'DUPLICATE_KEY') {
       const owner = duplicateOwner(doc, start);
-      // A list entry that lost its "- " repeats every key of the entry above: one mistake, said once.
-      if (owner && reportedOwners.has(owner.map)) continue;
-      if (owner) reportedOwners.add(owner.map);
+      // A list entry that lost its "- " repeats every key of the entry above: one mistake, said
+      // once. Elsewhere each repeated key is its own mistake, and each is reported.
+      if (owner?.inList && reportedOwners.has(owner.map)) continue;
       if (owner?.inList) {
+        reportedOwners.add(owner.map);
         const key = /^[^:\n]*/.exec(yaml.slice(start))?.[0].trim() ?? '';
         problems.push({
           offset: start,

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { issueSkeleton, meetingsSkeleton } from '../../content/scaffold.js';
@@ -19,18 +19,21 @@ export function registerNew(program: Command, run: (action: () => Promise<number
         const date = options.date ? assertDate(options.date) : comingFriday(todayIso());
         const dir = join(root, 'bulletins', date);
         await mkdir(dir, { recursive: true });
-        // A folder that already has items but lost (or never had) issue.md gets the missing files; nothing is ever overwritten.
+        // Into a folder that has items but lost (or never had) its issue.md, only issue.md: a
+        // meetings.md the writer deleted, or meetings kept under another name, stay as they are.
+        const hadItems = (await readdir(dir)).some((name) => name.endsWith('.md'));
+        const wanted = hadItems ? [['issue.md', issueSkeleton(date)]] : [['issue.md', issueSkeleton(date)], ['meetings.md', meetingsSkeleton(date)]];
         const written: string[] = [];
-        for (const [name, text] of [['issue.md', issueSkeleton(date)], ['meetings.md', meetingsSkeleton(date)]] as const) {
+        for (const [name, text] of wanted) {
           try {
-            await writeFile(join(dir, name), text, { flag: 'wx' });
-            written.push(join(dir, name));
+            await writeFile(join(dir, name!), text!, { flag: 'wx' });
+            written.push(join(dir, name!));
           } catch (error) {
             if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
           }
         }
-        if (!written.some((f) => f.endsWith('issue.md'))) {
-          say(`${shortPath(dir)}/issue.md already exists; nothing was changed${written.length ? ' but the missing meetings.md' : ''}. Add items with \`bulletin add <kind> <title> --issue ${date}\`.`);
+        if (written.length === 0) {
+          say(`${shortPath(dir)}/issue.md already exists; nothing was changed. Add items with \`bulletin add <kind> <title> --issue ${date}\`.`);
           if (options.json) printJson({ ok: false, date, dir, reason: 'exists' });
           return EXIT_FAILED;
         }
