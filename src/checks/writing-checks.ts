@@ -4,6 +4,7 @@ import { visit } from 'unist-util-visit';
 import type { FrontMatterFile } from '../content/front-matter.js';
 import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { placeAt } from '../diagnostics/source-text.js';
+import { decodeHTML } from 'entities';
 import { normalizeAddress } from '../subscribers/address.js';
 import { bodyOffset } from './source-checks.js';
 
@@ -63,7 +64,8 @@ function mailtoInHtml(file: FrontMatterFile, tree: Root): Diagnostic[] {
   const problems: Diagnostic[] = [];
   visit(tree, 'html', (node: Html) => {
     for (const match of node.value.matchAll(/href\s*=\s*(["'])(mailto:[^"']*)\1/gi)) {
-      const why = mailtoRefusal(match[2]!);
+      // An attribute may spell characters as entities (&#64; for @): the mail app reads them decoded.
+      const why = mailtoRefusal(decodeHTML(match[2]!));
       const place = placeAt(file.source, bodyOffset(file, (node.position?.start.offset ?? 0) + match.index));
       if (why) problems.push(diagnose(file.source, place, 'mailto-invalid', `The email link ${why}: ${match[2]}`, 'Write it as <a href="mailto:name@example.org">, with the whole address.'));
     }
@@ -90,30 +92,47 @@ function mailtoRefusal(url: string): string | undefined {
 function addressWithoutMailto(file: FrontMatterFile, tree: Root): Diagnostic[] {
   const problems: Diagnostic[] = [];
   visit(tree, 'link', (node: Link) => {
-    if (!/^[^\s/:?#@]+@[^\s/:?#@]+\.[a-z]{2,}$/i.test(node.url)) return;
+    const address = /^[^\s/:?#@]+@[^\s/:?#@]+\.([a-z]{2,})$/i.exec(node.url);
+    // `logo@2x.png` is a file beside the item, not an address.
+    if (!address || FILE_EXTENSIONS.has(address[1]!.toLowerCase())) return;
     problems.push(diagnose(file.source, at(file, node), 'mailto-missing', `The link to "${node.url}" is an email address without "mailto:", so it would open a web page that does not exist.`, `Write it as [${toString(node) || node.url}](mailto:${node.url}).`));
   });
   return problems;
 }
 
+/** Endings of files an item may link to, which an address's top-level domain never is in practice. */
+const FILE_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'gif', 'webp', 'avif', 'svg', 'pdf', 'doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx', 'odt', 'csv', 'txt', 'htm', 'html', 'md', 'zip', 'mp3', 'mp4']);
+
 /**
  * `[Sue](mailto:sue smith@example.org)`: a space in the address (or a missing bracket) leaves the
- * Markdown as it was typed, brackets and all, in the email. Found in the text that was left.
+ * Markdown as it was typed, brackets and all, in the email. Found in the source of the text that
+ * was left (not its decoded value, so positions hold and an escaped `\]` is left alone).
  */
 function linksThatDidNotParse(file: FrontMatterFile, tree: Root): Diagnostic[] {
   const problems: Diagnostic[] = [];
-  const report = (node: Text, index: number, shown: string) =>
+  const report = (offset: number) => {
+    // What the reader would see: from "](" to the ")" that was meant to close it, on that line.
+    const text = file.source.text;
+    const lineEnd = text.indexOf('\n', offset) < 0 ? text.length : text.indexOf('\n', offset);
+    const close = text.indexOf(')', offset);
+    const shown = text.slice(offset, close >= 0 && close < lineEnd ? close + 1 : lineEnd);
     problems.push(
-      diagnose(file.source, placeAt(file.source, bodyOffset(file, (node.position?.start.offset ?? 0) + index)), 'link-syntax', `This link did not come out as a link: "${shown.slice(0, 60)}" would show as typed, brackets and all.`, 'An address cannot contain spaces, and needs its closing ")": write [text](https://example.org/page) or [name](mailto:name@example.org).'),
+      diagnose(file.source, placeAt(file.source, offset), 'link-syntax', `This link did not come out as a link: "${shown.slice(0, 80)}" would show as typed, brackets and all.`, 'An address cannot contain spaces: write %20 for one (mailto:a@example.org?subject=Hi%20there), or put the address in <...>; and close it with ")".'),
     );
+  };
   visit(tree, 'text', (node: Text, index, parent) => {
-    const found = [...node.value.matchAll(/\]\(\s*(?:mailto:|https?:\/\/)[^)\n]*(?:\)|$)/gim)];
-    for (const match of found) report(node, match.index, match[0]);
+    const start = node.position?.start.offset;
+    const end = node.position?.end.offset;
+    if (start === undefined || end === undefined) return;
+    const from = bodyOffset(file, start);
+    const written = file.source.text.slice(from, bodyOffset(file, end));
+    const found = [...written.matchAll(/(?<!\\)\]\(\s*(?:mailto:|https?:\/\/)[^)\n]*(?:\)|$)/gim)];
+    for (const match of found) report(from + match.index);
     // GFM turns a bare address into a link of its own, so `](https://x/a b)` arrives as text
     // ending in "](", that link, and the rest.
     const next = index === undefined ? undefined : parent?.children[index + 1];
-    const opening = /\]\(\s*$/.exec(node.value);
-    if (!found.length && opening && next?.type === 'link') report(node, opening.index, `${opening[0]}${next.url}`);
+    const opening = /(?<!\\)\]\(\s*$/.exec(written);
+    if (!found.length && opening && next?.type === 'link') report(from + opening.index);
   });
   return problems;
 }
