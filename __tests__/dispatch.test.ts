@@ -182,9 +182,9 @@ test('bulletin send and status from the command line, into the outbox', () => {
     const test = bulletin(['send', '2018-05-11', '--list', 'weekly', '--to', 'Editor@Example.org'], site.root, env);
     expect(test).toMatchObject({ status: 0, stderr: expect.stringContaining('Test message sent to editor@example.org') });
     // Tests go apart from the list's messages, each kept.
-    const tests = join(site.root, '.bulletin', 'outbox', '2018-05-11', 'tests');
+    const tests = join(site.root, '.bulletin', 'outbox', '2018-05-11', '_tests');
     const [testFile] = readdirSync(tests);
-    expect(testFile).toMatch(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z-editor@example\.org\.eml$/);
+    expect(testFile).toMatch(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z-\d+-0-editor@example\.org\.eml$/);
     expect(readFileSync(join(tests, testFile!), 'utf8')).toContain('Subject: [Test] The giants are still learning to dance');
     expect(bulletin(['send', '2018-05-11', '--list', 'weekly', '--to', 'editor@example.org'], site.root, env).status).toBe(0);
     expect(readdirSync(tests)).toHaveLength(2);

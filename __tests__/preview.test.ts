@@ -109,7 +109,7 @@ test('send test: one message through the configured transport (the outbox here),
   const body = (await sent.json()) as { ok: boolean; address: string; response: string };
   expect(body).toMatchObject({ ok: true, address: 'editor@example.org' });
   expect(body.response).toContain('outbox');
-  const folder = join(site.root, '.bulletin', 'outbox', DATE, 'tests');
+  const folder = join(site.root, '.bulletin', 'outbox', DATE, '_tests');
   const [file] = readdirSync(folder);
   const eml = readFileSync(join(folder, file!), 'utf8');
   expect(eml).toMatch(/^Subject: \[Test\] Rising to the place-based health challenge/m);

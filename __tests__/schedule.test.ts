@@ -58,6 +58,8 @@ test('serve sends a scheduled issue when its time comes, reports one long past, 
     expect(bulletin(['schedule', DATE, '--list', 'weekly', '--at', 'tomorrow'], site.root).status).toBe(2);
     expect(bulletin(['schedule', DATE, '--list', 'weekly', '--at', '2030-01-04 25:00'], site.root).stderr).toContain('is not a time Bulletin can read; write the day and a 24-hour time');
     expect(bulletin(['schedule', DATE, '--list', 'weekly', '--at', '2030-02-30 09:00'], site.root).status).toBe(2);
+    // 01:30 on the last Sunday of March never happens in London.
+    expect(bulletin(['schedule', DATE, '--list', 'weekly', '--at', '2030-03-31 01:30'], site.root).stderr).toContain('does not exist in Europe/London: the clocks go forward then');
 
     const first = await serveUntil(site.root, /weekly done[\s\S]*|leaders missed[\s\S]*weekly done/);
     expect(first).toMatch(/schedule: 2018-05-11 to leaders missed: its time .* passed 18\d minutes ago/);

@@ -75,15 +75,19 @@ export function outboxTransport(dir: string, issue: string, list: string): Trans
   return folderTransport(join(dir, issue, list), (to) => `${safeName(to)}.eml`);
 }
 
+/** Beside the lists' folders, under a name no list id can have (ids are lower-case letters, digits and hyphens). */
+export const TEST_FOLDER = '_tests';
+
 /**
  * A test message's way out (`send --to`, the preview's "Send test"): SMTP as for the issue, or
- * `.bulletin/outbox/ISSUE/tests/`, each under its own time, apart from the list's real messages
+ * `.bulletin/outbox/ISSUE/_tests/`, each under its own time, apart from the list's real messages
  * and never overwriting an earlier test.
  */
 export function testTransport(root: string, config: Config, issue: string, env: NodeJS.ProcessEnv = process.env): Transport {
-  if (env.SMTP_URL) return issueTransport(root, config, issue, 'tests', 1, env);
+  if (env.SMTP_URL) return issueTransport(root, config, issue, TEST_FOLDER, 1, env);
   loadDkimKey(root, config, env);
-  return folderTransport(join(root, '.bulletin', 'outbox', issue, 'tests'), (to) => `${new Date().toISOString().replace(/[:.]/g, '-')}-${safeName(to)}.eml`);
+  let sequence = 0;
+  return folderTransport(join(root, '.bulletin', 'outbox', issue, TEST_FOLDER), (to) => `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}-${sequence++}-${safeName(to)}.eml`);
 }
 
 /** Mail the subscription service sends (confirmations), under `.bulletin/outbox/service/`, oldest first by name. */
