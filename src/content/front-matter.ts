@@ -170,7 +170,40 @@ function explainYamlErrors(doc: Document, yaml: string): YamlProblem[] {
     }
     problems.push({ offset: start, message: firstLine(error.message), hint: yamlHint(error.code), ...explainError(doc, yaml, error) });
   }
-  return problems.sort((a, b) => a.offset - b.offset);
+  return withoutFollowOns(problems.sort((a, b) => a.offset - b.offset), yaml);
+}
+
+const LOST_DASH = 'this line starts a new entry of the list above, but has lost its "- "';
+
+/** A key in the same column as the "- " of an entry above it, in the same block: its dash was deleted. */
+function entryLostItsDash(yaml: string, lineStart: number, column: number): boolean {
+  const above = yaml.slice(0, lineStart).split('\n').reverse();
+  for (const line of above) {
+    if (line.trim() === '') continue;
+    const indent = /^ */.exec(line)![0].length;
+    if (indent < column) return false;
+    if (indent === column && line.slice(indent).startsWith('- ')) return true;
+  }
+  return false;
+}
+
+/**
+ * After a lost "- ", the parser is lost for the rest of that list: every later line it reports
+ * there is the same mistake. Keep the first; later problems in the list go until it is fixed.
+ */
+function withoutFollowOns(problems: YamlProblem[], yaml: string): YamlProblem[] {
+  const lost = problems.find((p) => p.message === LOST_DASH);
+  if (!lost) return problems;
+  const column = lost.offset - (yaml.lastIndexOf('\n', lost.offset - 1) + 1);
+  let end = yaml.length;
+  for (let at = yaml.indexOf('\n', lost.offset); at >= 0 && at < yaml.length; at = yaml.indexOf('\n', at + 1)) {
+    const line = yaml.slice(at + 1, yaml.indexOf('\n', at + 1) < 0 ? undefined : yaml.indexOf('\n', at + 1));
+    if (line.trim() !== '' && /^ */.exec(line)![0].length < column) {
+      end = at + 1;
+      break;
+    }
+  }
+  return problems.filter((p) => p === lost || p.offset < lost.offset || p.offset >= end);
 }
 
 /** The mapping a duplicated key is in, and whether that mapping is an entry of a list. */
@@ -224,6 +257,13 @@ function explainError(doc: Document, yaml: string, error: YAMLError): Partial<Ya
   if (error.code === 'BAD_INDENT' && /same column/.test(error.message)) {
     // The parser points at the line's start; the writer needs the key that is out of line.
     const indent = /^[ \t]*/.exec(yaml.slice(start))?.[0].length ?? 0;
+    if (entryLostItsDash(yaml, start, indent)) {
+      return {
+        offset: start + indent,
+        message: LOST_DASH,
+        hint: 'Put "- " back in front of its first key, in the column of the "- " of the entries above (e.g. "  - title: ..."), with its other keys under that first key.',
+      };
+    }
     return {
       offset: start + indent,
       message: 'this key does not line up with the keys above it',
