@@ -58,6 +58,8 @@ export function validateFrontMatter<S extends z.ZodType>(file: FrontMatterFile, 
 function issueToDiagnostics(file: FrontMatterFile, schema: z.ZodType, issue: z.core.$ZodIssue): Diagnostic[] {
   const path = issue.path as YamlPath;
   const name = keyName(path);
+  // At the start of a sentence: "Meeting 2 should be...".
+  const Name = name.charAt(0).toUpperCase() + name.slice(1);
   const key = String(path[path.length - 1] ?? '');
   const help = keyHelp[key];
   const at = (code: ProblemCode, message: string, hint?: string, where: 'key' | 'value' = 'value') =>
@@ -85,15 +87,15 @@ function issueToDiagnostics(file: FrontMatterFile, schema: z.ZodType, issue: z.c
             file.source,
             placeOfPath(file, value === null ? path : parent, value === null ? 'key' : 'value'),
             'missing-key',
-            value === null ? `"${name}" has no value.` : `Missing "${name}".`,
-            help ? `Add ${help}.` : `Add a value for "${name}".`,
+            value === null ? `${name} has no value.` : `Missing ${name}.`,
+            help ? `Add ${help}.` : `Add a value for ${name}.`,
           ),
         ];
       }
       return [
         at(
           'invalid-type',
-          `${path.length ? `"${name}"` : 'The front matter'} should be ${describeType(issue.expected)}, but it is ${describeValue(value)}.`,
+          `${path.length ? `${Name}` : 'The front matter'} should be ${describeType(issue.expected)}, but it is ${describeValue(value)}.`,
           path.length === 0
             ? 'Write one `key: value` per line between the "---" lines (no "-" in front of the keys).'
             : help ? `Write ${help}.` : issue.expected === 'string' ? 'Put the value in double quotes.' : `Write ${describeType(issue.expected)} here.`,
@@ -104,7 +106,7 @@ function issueToDiagnostics(file: FrontMatterFile, schema: z.ZodType, issue: z.c
       return [
         at(
           'invalid-value',
-          `"${name}" must be one of ${issue.values.map(String).join(', ')}.${suggestion(String(valueAt(file.data, path)), issue.values.map(String))}`,
+          `${Name} must be one of ${issue.values.map(String).join(', ')}.${suggestion(String(valueAt(file.data, path)), issue.values.map(String))}`,
           help ? `Write ${help}.` : `Write one of ${issue.values.map(String).join(', ')}.`,
         ),
       ];
@@ -112,48 +114,51 @@ function issueToDiagnostics(file: FrontMatterFile, schema: z.ZodType, issue: z.c
       return [
         at(
           issue.origin === 'string' ? 'missing-key' : 'invalid-value',
-          issue.origin === 'string' ? `"${name}" is empty.` : issue.origin === 'array' ? `"${name}" needs at least ${issue.minimum} entr${issue.minimum === 1 ? 'y' : 'ies'}.` : `"${name}" is too small.`,
-          help ? `Write ${help}.` : issue.origin === 'string' ? `Write a value for "${name}", or remove the key.` : issue.origin === 'array' ? `Add at least ${String(issue.minimum)} entr${issue.minimum === 1 ? 'y' : 'ies'} to "${name}".` : `Use a larger value for "${name}".`,
+          issue.origin === 'string' ? `${Name} is empty.` : issue.origin === 'array' ? `${Name} needs at least ${issue.minimum} entr${issue.minimum === 1 ? 'y' : 'ies'}.` : `${Name} is too small.`,
+          help ? `Write ${help}.` : issue.origin === 'string' ? `Write a value for ${name}, or remove the key.` : issue.origin === 'array' ? `Add at least ${String(issue.minimum)} entr${issue.minimum === 1 ? 'y' : 'ies'} to ${name}.` : `Use a larger value for ${name}.`,
         ),
       ];
     case 'too_big':
       return [
         at(
           'invalid-value',
-          `"${name}" is too long: at most ${issue.maximum} ${issue.origin === 'string' ? 'characters' : 'entries'}.`,
-          key === 'summary' ? 'Mail apps show about 100 characters of the preheader; shorten it to one sentence.' : `Shorten "${name}".`,
+          `${Name} is too long: at most ${issue.maximum} ${issue.origin === 'string' ? 'characters' : 'entries'}.`,
+          key === 'summary' ? 'Mail apps show about 100 characters of the preheader; shorten it to one sentence.' : `Shorten ${name}.`,
         ),
       ];
     case 'invalid_format':
       return [
         at(
           'invalid-value',
-          `"${name}" is not ${describeFormat(issue.format, key)}: ${JSON.stringify(valueAt(file.data, path))}.`,
+          `${Name} is not ${describeFormat(issue.format, key)}: ${JSON.stringify(valueAt(file.data, path))}.`,
           help ? `Write ${help}.` : `Write ${describeFormat(issue.format, key)}.`,
         ),
       ];
     case 'custom': {
       const params = (issue.params ?? {}) as { problem?: ProblemCode; hint?: string };
-      return [at(params.problem ?? 'invalid-value', `"${name}": ${issue.message}`, params.hint ?? (help ? `Write ${help}.` : `Check the value of "${name}".`))];
+      return [at(params.problem ?? 'invalid-value', `${Name}: ${issue.message}`, params.hint ?? (help ? `Write ${help}.` : `Check the value of ${name}.`))];
     }
     default:
-      return [at('invalid-value', `"${name}": ${issue.message}`, help ? `Write ${help}.` : `Check the value of "${name}".`)];
+      return [at('invalid-value', `${Name}: ${issue.message}`, help ? `Write ${help}.` : `Check the value of ${name}.`)];
   }
 }
 
+/** The lists whose entries a writer names by what they are: "meeting 3", "link 1". */
+const ENTRY_NAMES: Record<string, string> = { meetings: 'meeting', links: 'link', lists: 'list', sections: 'section', places: 'place', programmes: 'programme' };
+
 /**
- * How a person would name a place in the YAML: `date of meeting 3` for `meetings[2].date`,
- * counting from 1 as the writer does (the file:line:column says exactly where).
+ * How a person would name a place in the YAML, keys in quotes: `"date" of meeting 3` for
+ * `meetings[2].date`, counting from 1 as the writer does (the file:line:column says exactly where).
  */
 export function keyName(path: YamlPath): string {
-  if (path.length === 0) return 'front matter';
+  if (path.length === 0) return 'the front matter';
   const at = path.findIndex((segment) => typeof segment === 'number');
-  if (at <= 0) return path.map(String).join('.');
-  const before = path.slice(0, at - 1).map(String);
-  const entry = `${String(path[at - 1]).replace(/s$/, '')} ${Number(path[at]) + 1}`;
-  const owner = before.length ? `${before.join('.')}: ${entry}` : entry;
+  if (at < 0) return `"${path.map(String).join('.')}"`;
+  const list = path.slice(0, at).map(String).join('.');
+  const entryName = ENTRY_NAMES[String(path[at - 1])];
+  const entry = entryName ? `${entryName} ${Number(path[at]) + 1}` : `entry ${Number(path[at]) + 1}${list ? ` of "${list}"` : ''}`;
   const rest = path.slice(at + 1);
-  return rest.length ? `${keyName(rest)} of ${owner}` : owner;
+  return rest.length ? `${keyName(rest)} of ${entry}` : entry;
 }
 
 function valueAt(data: unknown, path: YamlPath): unknown {
