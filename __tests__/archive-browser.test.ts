@@ -1,5 +1,4 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
@@ -11,10 +10,9 @@ import { serviceOutboxTransport } from '../src/dispatch/transports.js';
 import { createService } from '../src/service/app.js';
 import { SqliteSubscriberStore } from '../src/subscribers/sqlite-store.js';
 import { templatesFor } from '../src/build/pipeline.js';
-import { browserAvailable, launchBrowser } from './helpers/browser.js';
+import { axeViolations, browserAvailable, launchBrowser } from './helpers/browser.js';
 import { repoRoot } from './helpers/cli.js';
 
-const axeSource = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
 const run = browserAvailable() ? describe : describe.skip;
 
 // The sample: three weekly issues; "Rosabeth" (Kanter) is only in the oldest issue's lead article.
@@ -145,14 +143,7 @@ run('the web archive in real Chromium', () => {
   test.each(axePages)('axe-core finds no violations at all on %s', async (path, status) => {
     const page = await open(path, {}, status);
     if (path.startsWith('/search/')) await page.locator('#search .pagefind-ui__result-link').first().waitFor({ timeout: 15_000 });
-    // Evaluated, not added as a script tag: the CSP (rightly) refuses inline scripts.
-    await page.evaluate(axeSource);
-    const violations = await page.evaluate(async () => {
-      type Axe = { run: (ctx: Document) => Promise<{ violations: { id: string; help: string; nodes: { target: unknown }[] }[] }> };
-      const result = await (window as unknown as { axe: Axe }).axe.run(document);
-      return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')})`);
-    });
-    expect(violations).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
   });
 
   const layouts = [375, 1280].flatMap((width) => [

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { isExcluded } from '../src/checks/link-policy.js';
 import { bulletin, repoRoot, spawnBulletin } from './helpers/cli.js';
 import { buildEvents, startPreview } from './helpers/preview.js';
+import { londonTime, startServe } from './helpers/serve.js';
 import { buildInMemory, placeOf, tempSite } from './helpers/site.js';
 
 /**
@@ -234,20 +235,10 @@ describe('links over the network, from the command line', () => {
       // Days later: the page has gone, and the cached answer has expired.
       soonGone = true;
       rmSync(join(site.root, '.bulletin', 'cache', 'links.json'));
-      const server = spawnBulletin(['serve', '--port', '0'], site.root, { ...ONLINE, BULLETIN_SECRET: 'schedule-test', BULLETIN_SCHEDULER_MS: '100' });
-      let said = '';
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no schedule outcome: ${said}`)), 30_000);
-        server.child.stderr!.on('data', (chunk: Buffer) => {
-          said += chunk.toString();
-          if (/weekly (failed|done|is due but waits)/.test(said)) {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-      });
-      server.child.kill('SIGTERM');
-      await server.done;
+      const server = startServe(site.root, ONLINE);
+      await server.until(/weekly (failed|done|is due but waits)/, 30_000);
+      await server.stop();
+      const said = server.said();
       expect(said).toMatch(/schedule: 2018-05-25 to weekly is due but waits: \d+ broken link\(s\), e\.g\. bulletins\/2018-05-25\/\S+:\d+:\d+: The link to/);
       expect(existsSync(join(site.root, '.bulletin', 'outbox', DATE))).toBe(false);
     } finally {
@@ -256,13 +247,3 @@ describe('links over the network, from the command line', () => {
     }
   }, 60_000);
 });
-
-/** "YYYY-MM-DD HH:MM" in the site's time zone, `minutesAgo` before now. */
-function londonTime(minutesAgo: number): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
-      .formatToParts(new Date(Date.now() - minutesAgo * 60_000))
-      .map((p) => [p.type, p.value]),
-  );
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
-}

@@ -1,14 +1,12 @@
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { browserAvailable, launchBrowser } from './helpers/browser.js';
+import { axeViolations, browserAvailable, launchBrowser, onlyFrom } from './helpers/browser.js';
 import { repoRoot } from './helpers/cli.js';
 import { startPreview, type RunningPreview } from './helpers/preview.js';
 import { tempSite } from './helpers/site.js';
 
-const axeSource = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
 const run = browserAvailable() ? describe : describe.skip;
 const DATE = '2018-05-25';
 
@@ -33,12 +31,7 @@ run('bulletin preview in real Chromium', () => {
     browser = await launchBrowser();
     mkdirSync(shots, { recursive: true });
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    await context.route('**/*', (route) => {
-      const url = route.request().url();
-      if (url.startsWith(`${preview.origin}/`)) return route.continue();
-      foreignRequests.push(url);
-      return route.abort();
-    });
+    await onlyFrom(context, preview.origin, foreignRequests);
     page = await context.newPage();
     page.on('console', (message) => {
       if (message.type() === 'error') consoleErrors.push(message.text());
@@ -57,13 +50,7 @@ run('bulletin preview in real Chromium', () => {
   const email = () => page.frameLocator('#frame');
   /** Every rule axe enables by default, on the studio page as it is drawn now. */
   async function expectNoAxeViolations(): Promise<void> {
-    if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
-    const violations = await page.evaluate(async () => {
-      type Axe = { run: (ctx: Document) => Promise<{ violations: { id: string; help: string; nodes: { target: unknown }[] }[] }> };
-      const result = await (window as unknown as { axe: Axe }).axe.run(document);
-      return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')})`);
-    });
-    expect(violations).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
   }
   /** Waits until the page has drawn a build newer than `after` and shown it. */
   const nextShown = async (after: number) => {

@@ -1,37 +1,17 @@
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteSchedules } from '../src/schedule/schedules.js';
-import { bulletin, repoRoot, spawnBulletin } from './helpers/cli.js';
+import { bulletin, repoRoot } from './helpers/cli.js';
+import { londonTime, startServe } from './helpers/serve.js';
 import { tempSite } from './helpers/site.js';
 
 const DATE = '2018-05-11';
 
-/** "YYYY-MM-DD HH:MM" in the site's time zone, `minutesAgo` before now. */
-function londonTime(minutesAgo: number): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
-      .formatToParts(new Date(Date.now() - minutesAgo * 60_000))
-      .map((p) => [p.type, p.value]),
-  );
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
-}
-
 /** Runs `bulletin serve` until its stderr says `until`, then stops it with SIGTERM. */
 async function serveUntil(root: string, until: RegExp): Promise<string> {
-  const server = spawnBulletin(['serve', '--port', '0'], root, { BULLETIN_SECRET: 'schedule-test', BULLETIN_SCHEDULER_MS: '100' });
-  let said = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve never said ${until}: ${said}`)), 60_000);
-    server.child.stderr!.on('data', (chunk: Buffer) => {
-      said += chunk.toString();
-      if (until.test(said)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  server.child.kill('SIGTERM');
-  const result = await server.done;
+  const server = startServe(root);
+  await server.until(until);
+  const result = await server.stop();
   expect(result.status).toBe(0);
   return result.stderr;
 }
@@ -95,32 +75,16 @@ test('a due send that is not approved waits, says so once, and goes out when app
     const scheduled = bulletin(['schedule', DATE, '--list', 'weekly', '--at', londonTime(1)], site.root);
     expect(scheduled.stderr).toContain('sends it as soon as it runs (that time has come), once it is approved as it stands');
 
-    const server = spawnBulletin(['serve', '--port', '0'], site.root, { BULLETIN_SECRET: 'schedule-test', BULLETIN_SCHEDULER_MS: '100' });
-    let said = '';
-    const until = (pattern: RegExp) =>
-      new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`serve never said ${pattern}: ${said}`)), 60_000);
-        const look = () => {
-          if (!pattern.test(said)) return;
-          clearTimeout(timer);
-          resolve();
-        };
-        server.child.stderr!.on('data', (chunk: Buffer) => {
-          said += chunk.toString();
-          look();
-        });
-        look();
-      });
-    await until(/weekly is due but waits: 2018-05-11 has not been approved/);
+    const server = startServe(site.root);
+    await server.until(/weekly is due but waits: 2018-05-11 has not been approved/);
     // A few more ticks: the wait is said once, and nothing is sent.
     await new Promise((resolve) => setTimeout(resolve, 600));
-    expect(said.match(/is due but waits/g)).toHaveLength(1);
+    expect(server.said().match(/is due but waits/g)).toHaveLength(1);
     expect(existsSync(join(site.root, '.bulletin', 'outbox', DATE))).toBe(false);
 
     expect(bulletin(['approve', DATE, '--by', 'Ann Approver'], site.root).status).toBe(0);
-    await until(/schedule: 2018-05-11 to weekly done: 1 sent/);
-    server.child.kill('SIGTERM');
-    await server.done;
+    await server.until(/schedule: 2018-05-11 to weekly done: 1 sent/);
+    await server.stop();
     expect(readdirSync(join(site.root, '.bulletin', 'outbox', DATE, 'weekly'))).toEqual(['ann@example.org.eml']);
   } finally {
     site.remove();

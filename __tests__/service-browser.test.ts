@@ -1,5 +1,4 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -8,12 +7,11 @@ import { SqliteSendLedger } from '../src/dispatch/ledger.js';
 import { buildMessage } from '../src/dispatch/message.js';
 import { runSend } from '../src/dispatch/send.js';
 import { outboxTransport } from '../src/dispatch/transports.js';
-import { browserAvailable, launchBrowser } from './helpers/browser.js';
+import { axeViolations, browserAvailable, launchBrowser, onlyFrom } from './helpers/browser.js';
 import { repoRoot } from './helpers/cli.js';
 import { removeArchive, SECRET, startService, type TestService } from './helpers/service.js';
 import { buildInMemory } from './helpers/site.js';
 
-const axeSource = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
 const run = browserAvailable() ? describe : describe.skip;
 
 const READER = 'reader@example.org';
@@ -34,12 +32,7 @@ run('the subscription service in real Chromium', () => {
     mkdirSync(shots, { recursive: true });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     // Everything a page asks for must come from the service itself: record and refuse the rest.
-    await context.route('**/*', (route) => {
-      const url = route.request().url();
-      if (url.startsWith(`${service.origin}/`)) return route.continue();
-      foreignRequests.push(url);
-      return route.abort();
-    });
+    await onlyFrom(context, service.origin, foreignRequests);
     page = await context.newPage();
     // CSP violations, failed loads and script errors all surface as console errors in Chromium.
     page.on('console', (message) => {
@@ -55,19 +48,9 @@ run('the subscription service in real Chromium', () => {
     removeArchive();
   });
 
-  /**
-   * Every rule axe enables by default, as the archive's own browser test runs it. Injected by
-   * evaluation, not addScriptTag: the service's CSP refuses inline scripts, and must stay on so
-   * that a real violation would show.
-   */
+  /** Every rule axe enables by default, as the archive's own browser test runs it. */
   async function expectNoAxeViolations(): Promise<void> {
-    await page.evaluate(axeSource);
-    const violations = await page.evaluate(async () => {
-      type Axe = { run: (ctx: Document) => Promise<{ violations: { id: string; help: string; nodes: { target: unknown }[] }[] }> };
-      const result = await (window as unknown as { axe: Axe }).axe.run(document);
-      return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')})`);
-    });
-    expect(violations).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
   }
 
   /** The page is the one we expect (by its h1), passes axe, and is kept as a screenshot. */
