@@ -142,6 +142,17 @@ function offsetAt(instant: number, timeZone: string): number {
  * go back is the earlier one (01:30 BST on 28 October 2018).
  */
 export function zonedTimeToUtc(date: string, time: string, timeZone: string): Date {
+  const { asUtc, before, valid } = instantsOf(date, time, timeZone);
+  return new Date(valid.length > 0 ? Math.min(...valid) : asUtc - before);
+}
+
+/** Whether a clock in `timeZone` ever shows `date` `time`: not one the clocks skip going forward. */
+export function wallTimeExists(date: string, time: string, timeZone: string): boolean {
+  return instantsOf(date, time, timeZone).valid.length > 0;
+}
+
+/** The instants at which a clock in `timeZone` shows `date` `time`: none, one, or two (clocks going back). */
+function instantsOf(date: string, time: string, timeZone: string): { asUtc: number; before: number; valid: number[] } {
   const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
   const t = /^(\d{2}):(\d{2})$/.exec(time);
   if (!d || !t) throw new RangeError(`Expected YYYY-MM-DD and HH:MM, got "${date}" "${time}".`);
@@ -150,5 +161,5 @@ export function zonedTimeToUtc(date: string, time: string, timeZone: string): Da
   const before = offsetAt(asUtc - DAY, timeZone);
   const after = offsetAt(asUtc + DAY, timeZone);
   const valid = [...new Set([before, after])].map((offset) => asUtc - offset).filter((instant) => asUtc - offsetAt(instant, timeZone) === instant);
-  return new Date(valid.length > 0 ? Math.min(...valid) : asUtc - before);
+  return { asUtc, before, valid };
 }

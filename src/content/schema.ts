@@ -105,7 +105,7 @@ export const meetingSchema = z
       });
     }
     // Compared only when both are times: a start of "6pm" is reported once, as not a time.
-    const isTime = (value: unknown) => typeof value === 'string' && /^([01]\d|2[0-3]):[0-5]\d$/.test(value);
+    const isTime = (value: unknown) => time.safeParse(value).success;
     if (isTime(meeting.start) && isTime(meeting.end) && meeting.end! <= meeting.start!) {
       ctx.addIssue({
         code: 'custom',

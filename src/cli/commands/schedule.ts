@@ -46,10 +46,10 @@ export function registerSchedule(program: Command, run: Run): void {
           }
           const match = /^(\d{4}-\d{2}-\d{2})[ T]([01]\d|2[0-3]):([0-5]\d)$/.exec(options.at?.trim() ?? '');
           if (!match || !isCalendarDate(match[1]!)) throw new UsageError(`--at "${options.at ?? ''}" is not a time Bulletin can read; write the day and a 24-hour time, like "2026-11-27 09:00" (in ${config.site.timezone}).`);
-          const { zonedTimeToUtc } = await import('../../archive/calendar.js');
+          const { wallTimeExists, zonedTimeToUtc } = await import('../../archive/calendar.js');
           const at = zonedTimeToUtc(match[1]!, `${match[2]}:${match[3]}`, config.site.timezone);
           if (Number.isNaN(at.getTime())) throw new UsageError(`--at "${options.at}" is not a real time.`);
-          if (wallClock(at, config.site.timezone) !== `${match[1]} ${match[2]}:${match[3]}`) {
+          if (!wallTimeExists(match[1]!, `${match[2]}:${match[3]}`, config.site.timezone)) {
             throw new UsageError(`--at "${options.at}" does not exist in ${config.site.timezone}: the clocks go forward then. Give a time an hour later.`);
           }
           const minutesAgo = Math.round((Date.now() - at.getTime()) / 60_000);
@@ -82,14 +82,4 @@ export function registerSchedule(program: Command, run: Run): void {
         }
       }),
     );
-}
-
-/** `at` as a clock in `timeZone` shows it, "YYYY-MM-DD HH:MM": a time the clocks skip does not come back the same. */
-function wallClock(at: Date, timeZone: string): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
-      .formatToParts(at)
-      .map((p) => [p.type, p.value]),
-  );
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
 }
