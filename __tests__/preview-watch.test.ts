@@ -43,6 +43,10 @@ describe('watchIssue', () => {
       calls.push(templates);
       waiting?.(templates);
     });
+    // A loaded machine can deliver the set-up writes' events after the watcher is ready: let them
+    // land before a test acts, so each test sees only the change it makes.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    calls = [];
   });
 
   afterEach(async () => {
