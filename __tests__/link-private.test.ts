@@ -16,7 +16,9 @@ import { isPublicAddress } from '../src/checks/link-address.js';
 import { checkLinks } from '../src/checks/link-checker.js';
 import { guardedFetch, type Resolve } from '../src/checks/link-connect.js';
 import type { LinkTarget } from '../src/checks/link-targets.js';
-import { repoRoot, spawnBulletin } from './helpers/cli.js';
+import { bulletin, repoRoot, spawnBulletin } from './helpers/cli.js';
+import { buildEvents, startPreview } from './helpers/preview.js';
+import { londonTime, startServe } from './helpers/serve.js';
 import { placeOf, tempSite } from './helpers/site.js';
 
 const DATE = '2018-05-25';
@@ -58,33 +60,33 @@ beforeEach(() => {
 const link = (url: string): LinkTarget => ({ url, kind: 'link', file: 'l.md', line: 1, column: 1 });
 const brief = (problems: { code: string; severity: string; message: string }[]) => problems.map((p) => [p.code, p.severity, p.message]);
 
-describe('bulletin check, with the default config', () => {
-  /** Each spelling of 127.0.0.1 an attacker might try, with the address it is reported as. */
-  const spellings = () => [
-    { name: 'dotted', url: `http://127.0.0.1:${port}/dotted`, address: '127.0.0.1' },
-    { name: 'decimal', url: `http://2130706433:${port}/decimal`, address: '127.0.0.1' },
-    { name: 'hex', url: `http://0x7f000001:${port}/hex`, address: '127.0.0.1' },
-    { name: 'short', url: `http://127.1:${port}/short`, address: '127.0.0.1' },
-    { name: 'octal', url: `http://0177.0.0.1:${port}/octal`, address: '127.0.0.1' },
-    { name: 'mapped', url: `http://[::ffff:127.0.0.1]:${port}/mapped`, address: '::ffff:7f00:1' },
-    { name: 'zero', url: `http://0.0.0.0:${port}/zero`, address: '0.0.0.0' },
-    { name: 'localhost', url: `http://localhost:${port}/localhost`, address: '127.0.0.1 or ::1' },
-  ];
+/** Each spelling of 127.0.0.1 an attacker might try, with the address it is reported as. */
+const spellings = () => [
+  { name: 'dotted', url: `http://127.0.0.1:${port}/dotted`, address: '127.0.0.1' },
+  { name: 'decimal', url: `http://2130706433:${port}/decimal`, address: '127.0.0.1' },
+  { name: 'hex', url: `http://0x7f000001:${port}/hex`, address: '127.0.0.1' },
+  { name: 'short', url: `http://127.1:${port}/short`, address: '127.0.0.1' },
+  { name: 'octal', url: `http://0177.0.0.1:${port}/octal`, address: '127.0.0.1' },
+  { name: 'mapped', url: `http://[::ffff:127.0.0.1]:${port}/mapped`, address: '::ffff:7f00:1' },
+  { name: 'zero', url: `http://0.0.0.0:${port}/zero`, address: '0.0.0.0' },
+  { name: 'localhost', url: `http://localhost:${port}/localhost`, address: '127.0.0.1 or ::1' },
+];
 
-  /** The sample issue with every web address pointed at the listener, and one line per spelling. */
-  function siteLinkingInside() {
-    const site = tempSite();
-    const folder = join(site.root, 'bulletins', DATE);
-    cpSync(join(repoRoot, 'bulletins', DATE), folder, { recursive: true });
-    for (const name of readdirSync(folder)) {
-      writeFileSync(join(folder, name), readFileSync(join(folder, name), 'utf8').replace(/https?:\/\/[^\s)>"']+/g, `http://127.0.0.1:${port}/page`));
-    }
-    const added = spellings().map((s) => `See [the ${s.name} page](${s.url}).`).join('\n\n');
-    const item = join(folder, '03-carers-week.md');
-    writeFileSync(item, readFileSync(item, 'utf8').replace('If your organisation', `${added}\n\nIf your organisation`));
-    return { site, item };
+/** The sample issue with every web address pointed at the listener, and one line per spelling. */
+function siteLinkingInside() {
+  const site = tempSite();
+  const folder = join(site.root, 'bulletins', DATE);
+  cpSync(join(repoRoot, 'bulletins', DATE), folder, { recursive: true });
+  for (const name of readdirSync(folder)) {
+    writeFileSync(join(folder, name), readFileSync(join(folder, name), 'utf8').replace(/https?:\/\/[^\s)>"']+/g, `http://127.0.0.1:${port}/page`));
   }
+  const added = spellings().map((s) => `See [the ${s.name} page](${s.url}).`).join('\n\n');
+  const item = join(folder, '03-carers-week.md');
+  writeFileSync(item, readFileSync(item, 'utf8').replace('If your organisation', `${added}\n\nIf your organisation`));
+  return { site, item };
+}
 
+describe('bulletin check, with the default config', () => {
   test('asks nothing of 127.0.0.1 in any spelling: each is a warning, "not checked: private address", at its place', async () => {
     const { site, item } = siteLinkingInside();
     try {
@@ -118,6 +120,42 @@ describe('bulletin check, with the default config', () => {
       const allowed = await spawnBulletin(['check', DATE, '--json'], site.root, ONLINE).done;
       expect(allowed.status).toBe(0);
       expect([...new Set(seen)].sort()).toEqual([...spellings().map((s) => `HEAD /${s.name}`), 'HEAD /page'].sort());
+    } finally {
+      site.remove();
+    }
+  }, 60_000);
+});
+
+describe('the preview and the server before a scheduled send, with the default config', () => {
+  test('the preview asks nothing of 127.0.0.1, and shows each link as not checked', async () => {
+    const { site } = siteLinkingInside();
+    const preview = await startPreview(site.root, [DATE], ONLINE);
+    const events = await buildEvents(preview.origin);
+    try {
+      const checked = await events.next((state) => state.links.state === 'checked');
+      const linkProblems = checked.problems.filter((p) => p.code.startsWith('link-'));
+      expect(linkProblems.length).toBeGreaterThanOrEqual(spellings().length);
+      expect(linkProblems.every((p) => p.code === 'link-private')).toBe(true);
+      expect(seen).toEqual([]);
+    } finally {
+      events.close();
+      await preview.stop();
+      site.remove();
+    }
+  }, 60_000);
+
+  test('bulletin serve asks nothing of 127.0.0.1 before a scheduled send, and sends: the warnings do not hold it', async () => {
+    const { site } = siteLinkingInside();
+    try {
+      expect(bulletin(['build', '--all'], site.root).status).toBe(0);
+      expect(bulletin(['subscribers', 'add', 'ann@example.org', '--list', 'weekly'], site.root).status).toBe(0);
+      const scheduled = await spawnBulletin(['schedule', DATE, '--list', 'weekly', '--at', londonTime(1)], site.root, ONLINE).done;
+      expect(scheduled.status).toBe(0);
+      const server = startServe(site.root, ONLINE);
+      await server.until(/weekly (failed|done|is due but waits)/, 30_000);
+      await server.stop();
+      expect(server.said()).toMatch(/schedule: 2018-05-25 to weekly done/);
+      expect(seen).toEqual([]);
     } finally {
       site.remove();
     }
