@@ -93,6 +93,8 @@ describe('bulletin check, with the default config', () => {
       const first = await spawnBulletin(['check', DATE, '--json'], site.root, ONLINE).done;
       expect(seen).toEqual([]);
       expect(first.status).toBe(0);
+      // The summary does not claim a check that was not made.
+      expect(first.stderr).toMatch(/Checked 0 web addresses in [\d.]+ s; 9 not asked \(private addresses\): \d+ problems\./);
       const report = JSON.parse(first.stdout) as { issues: { problems: { file: string; line: number; column: number; code: string; severity: string; message: string; hint: string }[] }[] };
       const problems = report.issues[0]!.problems.filter((p) => p.code.startsWith('link-'));
       expect(problems.every((p) => p.code === 'link-private' && p.severity === 'warning')).toBe(true);

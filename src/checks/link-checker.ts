@@ -42,6 +42,8 @@ export interface LinkCheckResult {
   problems: Diagnostic[];
   /** Distinct addresses with an outcome this run, from the network or the cache. */
   checked: number;
+  /** Distinct addresses not asked because they are private (each reported as `link-private`); not among `checked`. */
+  notAsked: number;
   /** Of those, how many came from the cache. */
   fromCache: number;
   /** The signal stopped the check before every address had an outcome: `problems` covers only those that had. */
@@ -88,7 +90,8 @@ export async function checkLinks(targets: readonly LinkTarget[], options: LinkCh
     const outcome = outcomes.get(fetchKey(t.url) ?? '');
     return outcome ? verdict(t, outcome, { offline, timeoutMs: settings.timeoutMs }) : [];
   });
-  return { problems, checked: outcomes.size, fromCache: keys.length - live.length, aborted: outcomes.size < keys.length };
+  const notAsked = [...outcomes.values()].filter((outcome) => outcome.result === 'private').length;
+  return { problems, checked: outcomes.size - notAsked, notAsked, fromCache: keys.length - live.length, aborted: outcomes.size < keys.length };
 }
 
 /** What the network said about each address; an address whose request was aborted is left out, so it is neither judged nor cached. */
