@@ -362,7 +362,7 @@ describe('stopping a check', () => {
     const result = await checkLinks([link(`${base}/ok`), link(`${base}/hang`), link(`${base}/missing`)], { ...LOCAL, cacheFile, concurrency: 1, timeoutMs: 10_000, signal: controller.signal });
     expect(abortedAt).toBeGreaterThan(0);
     expect(Date.now() - abortedAt).toBeLessThan(1000);
-    expect(result).toEqual({ problems: [], checked: 1, fromCache: 0, aborted: true });
+    expect(result).toEqual({ problems: [], checked: 1, notAsked: 0, fromCache: 0, aborted: true });
     expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual(['HEAD /ok', 'HEAD /hang']);
     // The dropped request is not taken for a timeout, and not remembered as one.
     expect(entriesOf(cacheFile)).toEqual([`${base}/ok`]);
@@ -380,7 +380,7 @@ describe('stopping a check', () => {
 
   test('a check that finishes is not aborted', async () => {
     const result = await checkLinks([link(`${base}/ok`)], { ...LOCAL, timeoutMs: 3000, signal: new AbortController().signal });
-    expect(result).toEqual({ problems: [], checked: 1, fromCache: 0, aborted: false });
+    expect(result).toEqual({ problems: [], checked: 1, notAsked: 0, fromCache: 0, aborted: false });
   });
 });
 

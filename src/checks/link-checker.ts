@@ -91,7 +91,13 @@ export async function checkLinks(targets: readonly LinkTarget[], options: LinkCh
     return outcome ? verdict(t, outcome, { offline, timeoutMs: settings.timeoutMs }) : [];
   });
   const notAsked = [...outcomes.values()].filter((outcome) => outcome.result === 'private').length;
-  return { problems, checked: outcomes.size - notAsked, notAsked, fromCache: keys.length - live.length, aborted: outcomes.size < keys.length };
+  return {
+    problems,
+    checked: outcomes.size - notAsked,
+    notAsked,
+    fromCache: keys.length - live.length,
+    aborted: outcomes.size < keys.length,
+  };
 }
 
 /** What the network said about each address; an address whose request was aborted is left out, so it is neither judged nor cached. */
@@ -112,7 +118,12 @@ async function fetchAll(live: readonly string[], schedule: Schedule, settings: S
  * misspelled host would look the same; so an address that answered recently is asked again (HEAD),
  * and only if it is silent too is the computer taken to be offline.
  */
-async function seemsOffline(outcomes: readonly Outcome[], witness: string | undefined, schedule: Schedule, settings: Settings): Promise<boolean> {
+async function seemsOffline(
+  outcomes: readonly Outcome[],
+  witness: string | undefined,
+  schedule: Schedule,
+  settings: Settings,
+): Promise<boolean> {
   // An address not asked for (a private one) says nothing about the network.
   const fetched = outcomes.filter((outcome) => outcome.result !== 'private');
   if (fetched.length === 0 || !fetched.every(unreachable)) return false;
@@ -160,7 +171,10 @@ function verdict(target: LinkTarget, outcome: Outcome, context: { offline: boole
     report(target, 'link-unverified', `${what} could not be verified: ${reason}.`, hint),
   ];
 
-  if (outcome.result === 'private') return [report(target, 'link-private', `${what} was not checked: private address (${privateWhere(outcome)}).`, PRIVATE_HINT)];
+  if (outcome.result === 'private') {
+    const message = `${what} was not checked: private address (${privateWhere(outcome)}).`;
+    return [report(target, 'link-private', message, PRIVATE_HINT)];
+  }
   if (outcome.result === 'timeout') return unverified(`no answer within ${context.timeoutMs / 1000} s`, context.offline ? OFFLINE_HINT : 'Open it in a browser; the site may be slow or down. Check again later.');
   if (outcome.result === 'failed') {
     // Offline, a missing host proves nothing: the one failure that is an error becomes a warning like the rest.
@@ -198,9 +212,9 @@ function privateWhere(outcome: { address: string; redirectedTo?: string }): stri
 
 /** Why intranet links are not asked for, and how to have them checked when they are meant. */
 const PRIVATE_HINT =
-  'Addresses of this computer or a private network are not fetched, so that content cannot make Bulletin reach inside ' +
-  'the network it runs in. A link meant for readers inside your network can stay (this is only a warning); to have ' +
-  'such links checked, set linkCheck.allowPrivateAddresses: true in bulletin.config.yaml.';
+  'Addresses of this computer or a private network are not fetched, so that content cannot make Bulletin ' +
+  'reach inside the network it runs in. A link meant for readers inside your network can stay (this is only ' +
+  'a warning); to have such links checked, set linkCheck.allowPrivateAddresses: true in bulletin.config.yaml.';
 
 /** The same words on every warning of an offline run, so a long list reads as one cause. */
 const OFFLINE_HINT = 'This computer seems to be offline; check the connection, or run with --offline (BULLETIN_OFFLINE=1) to skip the network check.';

@@ -74,8 +74,11 @@ export function guardedFetch(policy: AddressPolicy = {}): LinkFetch {
 function judgedLookup(resolve: Resolve, allows: (address: string) => boolean): LookupFunction {
   return (hostname, options, callback) => {
     const judged = resolve(hostname).then((answers) => {
-      const wanted = options.family === 4 || options.family === 6 ? answers.filter((a) => a.family === options.family) : answers;
-      if (wanted.length === 0) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname });
+      const family = options.family === 4 || options.family === 6 ? options.family : undefined;
+      const wanted = family ? answers.filter((answer) => answer.family === family) : answers;
+      if (wanted.length === 0) {
+        throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname });
+      }
       const refused = answers.find((answer) => !allows(answer.address));
       if (refused) throw new PrivateAddressError(refused.address);
       return wanted;

@@ -52,7 +52,9 @@ export async function probe(url: string, asking: Asking): Promise<Outcome | unde
 
 /** Silence is final too: a GET would wait out the whole timeout again, for a server that did not answer at all. */
 function isFinal(head: Outcome): boolean {
-  return isSuccess(head) || head.result === 'timeout' || head.result === 'private' || (head.result === 'failed' && HOST_FAILURE.test(head.code));
+  if (head.result === 'failed') return HOST_FAILURE.test(head.code);
+  // A private address is one for GET too: each request is judged the same way.
+  return isSuccess(head) || head.result === 'timeout' || head.result === 'private';
 }
 
 /** Redirects followed before giving up, as browsers and undici do (reported as a loop). */
@@ -114,7 +116,7 @@ function redirectTarget(from: string, response: LinkResponse): string | null | u
   return next.href;
 }
 
-/** The refusal of the guarded fetch, thrown by it or, for a host name, by the connection's lookup (inside undici's error). */
+/** The guarded fetch's refusal: thrown by it, or for a host name by the connection's lookup, inside undici's error. */
 function privateAddress(error: unknown): PrivateAddressError | undefined {
   for (let reason: unknown = error, depth = 0; reason && depth < 4; depth++) {
     if (reason instanceof PrivateAddressError) return reason;

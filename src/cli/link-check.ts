@@ -24,6 +24,7 @@ export async function checkLinksOf(root: string, targets: readonly LinkTarget[],
   const excluded = result.excluded ? `; ${result.excluded} excluded by linkCheck.exclude` : '';
   const notAsked = result.notAsked ? `; ${result.notAsked} not asked (private addresses)` : '';
   const cached = result.fromCache ? ` (${result.fromCache} from the last check)` : '';
-  say(`Checked ${result.checked} web address${result.checked === 1 ? '' : 'es'} in ${seconds} s${cached}${excluded}${notAsked}: ${found}.`);
+  const addresses = `${result.checked} web address${result.checked === 1 ? '' : 'es'}`;
+  say(`Checked ${addresses} in ${seconds} s${cached}${excluded}${notAsked}: ${found}.`);
   return result.problems;
 }
