@@ -213,8 +213,11 @@ describe('collectLinkTargets', () => {
   });
 });
 
+/** The servers of this test are on 127.0.0.1: a private address, asked for only when the site says so. */
+const LOCAL = { allowPrivateAddresses: true };
+
 describe('checkLinks against a local server', () => {
-  const options = { timeoutMs: 3000 };
+  const options = { ...LOCAL, timeoutMs: 3000 };
 
   test('addresses that answer, after HEAD is refused or a redirect, are fine', async () => {
     const text = itemText(`[a](${base}/ok) [b](${base}/no-head) [c](${base}/moved) ![d](${base}/picture.png) [e](${base}/stream)`);
@@ -263,7 +266,7 @@ describe('checkLinks against a local server', () => {
 
   test('silence is a warning, and is not asked again with GET: the wait is one timeout, as the message says', async () => {
     // Alone: a short timeout is only for the address that must not answer.
-    const { problems } = await checkLinks([link(`${base}/hang`)], { timeoutMs: 300 });
+    const { problems } = await checkLinks([link(`${base}/hang`)], { ...LOCAL, timeoutMs: 300 });
     expect(problems.map((p) => [p.code, p.severity, p.message])).toEqual([['link-unverified', 'warning', `The link to ${base}/hang could not be verified: no answer within 0.3 s.`]]);
     expect(requestsFor('/hang')).toEqual(['HEAD']);
   });
@@ -281,14 +284,14 @@ describe('checkLinks against a local server', () => {
     Array.from({ length: count }, (_, i): LinkTarget => ({ url: `${at}/slow?n=${i}`, kind: 'link', file: 'slow.md', line: 1, column: 1 }));
 
   test('never more requests in flight than the overall cap', async () => {
-    const result = await checkLinks([...slowTargets(10, base), ...slowTargets(10, otherBase)], { concurrency: 3, perHost: 3, timeoutMs: 5000 });
+    const result = await checkLinks([...slowTargets(10, base), ...slowTargets(10, otherBase)], { ...LOCAL, concurrency: 3, perHost: 3, timeoutMs: 5000 });
     expect(result.problems).toEqual([]);
     expect(seen).toHaveLength(20);
     expect(inFlight.max).toBe(3);
   });
 
   test('never more requests to one host than its cap, while other hosts proceed', async () => {
-    await checkLinks([...slowTargets(10, base), ...slowTargets(10, otherBase)], { concurrency: 8, perHost: 2, timeoutMs: 5000 });
+    await checkLinks([...slowTargets(10, base), ...slowTargets(10, otherBase)], { ...LOCAL, concurrency: 8, perHost: 2, timeoutMs: 5000 });
     expect([...inFlight.byPort.values()].map((p) => p.max)).toEqual([2, 2]);
     expect(inFlight.max).toBe(4);
   });
@@ -356,10 +359,10 @@ describe('stopping a check', () => {
         controller.abort();
       }, 100);
     // One request at a time: /ok, then /hang, then /missing, which must never be asked.
-    const result = await checkLinks([link(`${base}/ok`), link(`${base}/hang`), link(`${base}/missing`)], { cacheFile, concurrency: 1, timeoutMs: 10_000, signal: controller.signal });
+    const result = await checkLinks([link(`${base}/ok`), link(`${base}/hang`), link(`${base}/missing`)], { ...LOCAL, cacheFile, concurrency: 1, timeoutMs: 10_000, signal: controller.signal });
     expect(abortedAt).toBeGreaterThan(0);
     expect(Date.now() - abortedAt).toBeLessThan(1000);
-    expect(result).toEqual({ problems: [], checked: 1, fromCache: 0, aborted: true });
+    expect(result).toEqual({ problems: [], checked: 1, notAsked: 0, fromCache: 0, aborted: true });
     expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual(['HEAD /ok', 'HEAD /hang']);
     // The dropped request is not taken for a timeout, and not remembered as one.
     expect(entriesOf(cacheFile)).toEqual([`${base}/ok`]);
@@ -367,17 +370,17 @@ describe('stopping a check', () => {
 
   test('a signal aborted already asks no one, and still reports what the cache knows', async () => {
     const cacheFile = join(work, 'aborted-before.json');
-    await checkLinks([link(`${base}/missing`)], { timeoutMs: 3000, cacheFile });
+    await checkLinks([link(`${base}/missing`)], { ...LOCAL, timeoutMs: 3000, cacheFile });
     seen.length = 0;
-    const result = await checkLinks([link(`${base}/missing`), link(`${base}/ok`)], { cacheFile, signal: AbortSignal.abort() });
+    const result = await checkLinks([link(`${base}/missing`), link(`${base}/ok`)], { ...LOCAL, cacheFile, signal: AbortSignal.abort() });
     expect(seen).toEqual([]);
     expect(result).toMatchObject({ checked: 1, fromCache: 1, aborted: true });
     expect(result.problems.map((p) => p.code)).toEqual(['link-broken']);
   });
 
   test('a check that finishes is not aborted', async () => {
-    const result = await checkLinks([link(`${base}/ok`)], { timeoutMs: 3000, signal: new AbortController().signal });
-    expect(result).toEqual({ problems: [], checked: 1, fromCache: 0, aborted: false });
+    const result = await checkLinks([link(`${base}/ok`)], { ...LOCAL, timeoutMs: 3000, signal: new AbortController().signal });
+    expect(result).toEqual({ problems: [], checked: 1, notAsked: 0, fromCache: 0, aborted: false });
   });
 });
 

@@ -119,9 +119,17 @@ describe('links over the network, from the command line', () => {
 
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
+  /** The local server is on 127.0.0.1, a private address: a site asks it only when it says so. */
+  function siteAskingLocally() {
+    const site = siteWithIssue();
+    const config = join(site.root, 'bulletin.config.yaml');
+    writeFileSync(config, readFileSync(config, 'utf8').replace('linkCheck:\n', 'linkCheck:\n  allowPrivateAddresses: true\n'));
+    return site;
+  }
+
   /** The sample issue with every web address pointed at the local server (nothing else may be asked), and two more links: one of them gone. */
   function siteWithLocalLinks() {
-    const site = siteWithIssue();
+    const site = siteAskingLocally();
     const folder = join(site.root, 'bulletins', DATE);
     for (const name of readdirSync(folder)) {
       writeFileSync(join(folder, name), readFileSync(join(folder, name), 'utf8').replace(/https?:\/\/[^\s)>"']+/g, `${origin}/page`));
@@ -173,7 +181,7 @@ describe('links over the network, from the command line', () => {
     const site = siteWithLocalLinks();
     try {
       const config = join(site.root, 'bulletin.config.yaml');
-      writeFileSync(config, readFileSync(config, 'utf8').replace('linkCheck:\n  exclude:\n', `linkCheck:\n  exclude:\n    - "${origin}/gone"\n`));
+      writeFileSync(config, readFileSync(config, 'utf8').replace('  exclude:\n', `  exclude:\n    - "${origin}/gone"\n`));
       asked.length = 0;
       const checked = await spawnBulletin(['check', DATE], site.root, ONLINE).done;
       expect(checked.stderr).toContain('1 excluded by linkCheck.exclude');
@@ -223,7 +231,7 @@ describe('links over the network, from the command line', () => {
   }, 60_000);
 
   test('a scheduled send checks its links again when it runs, and waits, sending nothing, on one gone since', async () => {
-    const site = siteWithIssue();
+    const site = siteAskingLocally();
     try {
       const folder = join(site.root, 'bulletins', DATE);
       for (const name of readdirSync(folder)) writeFileSync(join(folder, name), readFileSync(join(folder, name), 'utf8').replace(/https?:\/\/[^\s)>"']+/g, `${origin}/soon-gone`));

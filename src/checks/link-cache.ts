@@ -17,10 +17,11 @@ const cacheSchema = z.object({ version: z.literal(1), entries: z.record(z.string
  * straight away does not wait out every timeout or hit a struggling server again, short enough
  * that a site back up is seen soon. Connection failures (no such host, refused, bad certificate)
  * are not kept at all: they are quick to find again and often about this computer's own network.
+ * Nor is a private address: nothing was asked, and the next check must judge the address again.
  */
 function freshFor(outcome: Outcome, freshness: Freshness): number {
   if (isSuccess(outcome)) return freshness.ttlMs;
-  return outcome.result === 'failed' ? 0 : freshness.failureTtlMs;
+  return outcome.result === 'failed' || outcome.result === 'private' ? 0 : freshness.failureTtlMs;
 }
 
 export function isFresh(entry: CacheEntry, now: number, freshness: Freshness): boolean {

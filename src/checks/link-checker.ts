@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import { problemCodes, type ProblemCode } from '../diagnostics/codes.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { isFresh, readCache, saveCache, type Cache } from './link-cache.js';
+import { guardedFetch, type LinkFetch } from './link-connect.js';
 import { ask, isSuccess, probe, scheduler, unreachable, type Outcome } from './link-fetch.js';
 import type { LinkTarget } from './link-targets.js';
 
@@ -24,7 +25,14 @@ export interface LinkCheckOptions {
    * not judged and not cached.
    */
   signal?: AbortSignal;
-  fetch?: typeof fetch;
+  /**
+   * Whether links to this computer, private networks and other non-public addresses are asked
+   * for. Off by default: they are reported as not checked, so content cannot make the checker
+   * reach inside the network it runs in.
+   */
+  allowPrivateAddresses?: boolean;
+  /** One request, no redirect followed; `guardedFetch` (which decides by address) unless a test gives its own. */
+  fetch?: LinkFetch;
   userAgent?: string;
   now?: () => number;
 }
@@ -34,6 +42,8 @@ export interface LinkCheckResult {
   problems: Diagnostic[];
   /** Distinct addresses with an outcome this run, from the network or the cache. */
   checked: number;
+  /** Distinct addresses not asked because they are private (each reported as `link-private`); not among `checked`. */
+  notAsked: number;
   /** Of those, how many came from the cache. */
   fromCache: number;
   /** The signal stopped the check before every address had an outcome: `problems` covers only those that had. */
@@ -49,7 +59,7 @@ const DEFAULTS = {
   userAgent: 'Bulletin-link-check/0.1 (+https://github.com/; checks the links of an email newsletter before it is sent)',
 };
 
-type Settings = typeof DEFAULTS & { fetch: typeof fetch; now: () => number; cacheFile?: string; signal?: AbortSignal };
+type Settings = typeof DEFAULTS & { fetch: LinkFetch; now: () => number; cacheFile?: string; signal?: AbortSignal };
 type Schedule = ReturnType<typeof scheduler>;
 
 /**
@@ -58,7 +68,8 @@ type Schedule = ReturnType<typeof scheduler>;
  * verified. With `signal`, resolves early (never rejects) with `aborted: true`; see the option.
  */
 export async function checkLinks(targets: readonly LinkTarget[], options: LinkCheckOptions = {}): Promise<LinkCheckResult> {
-  const settings: Settings = { ...DEFAULTS, ...definedOnly(options), fetch: options.fetch ?? globalThis.fetch, now: options.now ?? Date.now };
+  const fetch = options.fetch ?? guardedFetch(options.allowPrivateAddresses ? { allows: () => true } : {});
+  const settings: Settings = { ...DEFAULTS, ...definedOnly(options), fetch, now: options.now ?? Date.now };
   const keys = [...new Set(targets.map((t) => fetchKey(t.url)).filter((k) => k !== undefined))];
   const cache: Cache = settings.cacheFile ? await readCache(settings.cacheFile) : new Map();
   const outcomes = new Map<string, Outcome>();
@@ -79,7 +90,14 @@ export async function checkLinks(targets: readonly LinkTarget[], options: LinkCh
     const outcome = outcomes.get(fetchKey(t.url) ?? '');
     return outcome ? verdict(t, outcome, { offline, timeoutMs: settings.timeoutMs }) : [];
   });
-  return { problems, checked: outcomes.size, fromCache: keys.length - live.length, aborted: outcomes.size < keys.length };
+  const notAsked = [...outcomes.values()].filter((outcome) => outcome.result === 'private').length;
+  return {
+    problems,
+    checked: outcomes.size - notAsked,
+    notAsked,
+    fromCache: keys.length - live.length,
+    aborted: outcomes.size < keys.length,
+  };
 }
 
 /** What the network said about each address; an address whose request was aborted is left out, so it is neither judged nor cached. */
@@ -100,7 +118,14 @@ async function fetchAll(live: readonly string[], schedule: Schedule, settings: S
  * misspelled host would look the same; so an address that answered recently is asked again (HEAD),
  * and only if it is silent too is the computer taken to be offline.
  */
-async function seemsOffline(fetched: readonly Outcome[], witness: string | undefined, schedule: Schedule, settings: Settings): Promise<boolean> {
+async function seemsOffline(
+  outcomes: readonly Outcome[],
+  witness: string | undefined,
+  schedule: Schedule,
+  settings: Settings,
+): Promise<boolean> {
+  // An address not asked for (a private one) says nothing about the network.
+  const fetched = outcomes.filter((outcome) => outcome.result !== 'private');
   if (fetched.length === 0 || !fetched.every(unreachable)) return false;
   if (witness === undefined) return true;
   const answer = await schedule(witness, () => ask(witness, 'HEAD', settings));
@@ -146,6 +171,10 @@ function verdict(target: LinkTarget, outcome: Outcome, context: { offline: boole
     report(target, 'link-unverified', `${what} could not be verified: ${reason}.`, hint),
   ];
 
+  if (outcome.result === 'private') {
+    const message = `${what} was not checked: private address (${privateWhere(outcome)}).`;
+    return [report(target, 'link-private', message, PRIVATE_HINT)];
+  }
   if (outcome.result === 'timeout') return unverified(`no answer within ${context.timeoutMs / 1000} s`, context.offline ? OFFLINE_HINT : 'Open it in a browser; the site may be slow or down. Check again later.');
   if (outcome.result === 'failed') {
     // Offline, a missing host proves nothing: the one failure that is an error becomes a warning like the rest.
@@ -177,6 +206,16 @@ function statusHint(status: number): string {
   return 'Open it in a browser: if it works there, this can be ignored; if not, correct or remove it.';
 }
 
+function privateWhere(outcome: { address: string; redirectedTo?: string }): string {
+  return outcome.redirectedTo ? `it redirects to ${outcome.redirectedTo}, at ${outcome.address}` : outcome.address;
+}
+
+/** Why intranet links are not asked for, and how to have them checked when they are meant. */
+const PRIVATE_HINT =
+  'Addresses of this computer or a private network are not fetched, so that content cannot make Bulletin ' +
+  'reach inside the network it runs in. A link meant for readers inside your network can stay (this is only ' +
+  'a warning); to have such links checked, set linkCheck.allowPrivateAddresses: true in bulletin.config.yaml.';
+
 /** The same words on every warning of an offline run, so a long list reads as one cause. */
 const OFFLINE_HINT = 'This computer seems to be offline; check the connection, or run with --offline (BULLETIN_OFFLINE=1) to skip the network check.';
 
@@ -187,6 +226,7 @@ function connectionFailure(code: string): string {
   if (code === 'ENETUNREACH' || code === 'ENETDOWN') return `this computer's network could not reach it (${code})`;
   if (code === 'EHOSTUNREACH') return 'its server could not be reached';
   if (code === 'TOO_MANY_REDIRECTS') return 'it redirects in a loop';
+  if (code === 'REDIRECT_NOT_WEB') return 'it redirects to an address that is not a web page';
   if (/^(CERT_|ERR_TLS_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_)/.test(code)) return `its security certificate is not valid (${code})`;
   if (code === 'ECONNRESET' || code.startsWith('UND_ERR_SOCKET')) return 'the connection was dropped';
   return `the connection failed (${code})`;

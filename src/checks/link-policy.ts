@@ -40,6 +40,7 @@ export async function checkSiteLinks(root: string, config: Config, targets: read
     timeoutMs: config.linkCheck.timeoutSeconds * 1000,
     concurrency: config.linkCheck.concurrency,
     perHost: config.linkCheck.perHost,
+    allowPrivateAddresses: config.linkCheck.allowPrivateAddresses,
     ...(signal ? { signal } : {}),
   });
   return { ...result, excluded: new Set(targets.map((t) => t.url)).size - new Set(asked.map((t) => t.url)).size };

@@ -21,7 +21,10 @@ export async function checkLinksOf(root: string, targets: readonly LinkTarget[],
   const result = await checkSiteLinks(root, config, targets);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const found = result.problems.length ? `${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}` : 'all answer';
-  const skipped = result.excluded ? `; ${result.excluded} excluded by linkCheck.exclude` : '';
-  say(`Checked ${result.checked} web address${result.checked === 1 ? '' : 'es'} in ${seconds} s${result.fromCache ? ` (${result.fromCache} from the last check)` : ''}${skipped}: ${found}.`);
+  const excluded = result.excluded ? `; ${result.excluded} excluded by linkCheck.exclude` : '';
+  const notAsked = result.notAsked ? `; ${result.notAsked} not asked (private addresses)` : '';
+  const cached = result.fromCache ? ` (${result.fromCache} from the last check)` : '';
+  const addresses = `${result.checked} web address${result.checked === 1 ? '' : 'es'}`;
+  say(`Checked ${addresses} in ${seconds} s${cached}${excluded}${notAsked}: ${found}.`);
   return result.problems;
 }

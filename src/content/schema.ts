@@ -230,6 +230,13 @@ export const configSchema = z.strictObject({
       /** Requests in flight at once, and to any one host. */
       concurrency: z.number().int().min(1).max(64).default(8),
       perHost: z.number().int().min(1).max(16).default(2),
+      /**
+       * Whether links to this computer, a private network or another non-public address (127.0.0.1,
+       * 10.x, 192.168.x, 169.254.x, fc00::/7...) are asked for. Off: they are reported as not
+       * checked, so that content cannot make the checker (in `check`, the preview, or the server
+       * before a scheduled send) reach inside the network it runs in.
+       */
+      allowPrivateAddresses: z.boolean().default(false),
     })
     .prefault({}),
   /** Scheduled sends: one whose time passed more than this long ago (the server was down) is reported, not sent. */

@@ -52,6 +52,7 @@ export const problemCodes = {
   'heading-order': 'warning',
   'subject-too-long': 'warning',
   'link-unverified': 'warning',
+  'link-private': 'warning',
 } as const satisfies Record<string, Severity>;
 
 export type Severity = 'error' | 'warning';

@@ -33,7 +33,9 @@ export function sendTestFor(root: string, date: string) {
 
 /** The network link check after each build, with the site's exclusions and cache: only new addresses are fetched. */
 export function linkChecksFor(root: string) {
-  return (build: PreviewBuild, signal: AbortSignal) => (build.config ? checkSiteLinks(root, build.config, build.links, signal) : Promise.resolve({ problems: [], checked: 0, fromCache: 0, excluded: 0 }));
+  const nothing = { problems: [], checked: 0, notAsked: 0, fromCache: 0, excluded: 0 };
+  return (build: PreviewBuild, signal: AbortSignal) =>
+    build.config ? checkSiteLinks(root, build.config, build.links, signal) : Promise.resolve(nothing);
 }
 
 /** Where the issue stands on its way out: approval (when the config asks for it) and scheduled sends. */
