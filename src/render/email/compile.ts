@@ -124,7 +124,7 @@ async function runMjml(source: string, templatesDir: string): Promise<string> {
   // MJML may repeat a marker (the title becomes an aria-label too) but must not lose or alter one.
   const markersAfter = distinctMarkers(result.html);
   if (markersAfter !== markersBefore) {
-    throw new TemplateError(`${templatesDir}/email/email.mjml.hbs`, `MJML altered the content markers; keep {{...}} inside mj-text, mj-title, mj-preview or plain attributes.`);
+    throw new TemplateError(`${templatesDir}/email/email.mjml.hbs`, `MJML altered the content markers; keep {{...}} inside mj-text, mj-title, mj-raw or plain attributes.`);
   }
   return result.html;
 }
