@@ -35,6 +35,7 @@ beforeAll(async () => {
       '* In a list: ![A chart in a list](chart.png)',
       '![A small logo](logo.png)',
       '![A photo taken sideways](sideways.jpg)',
+      '![A photo with a long header](long-header.jpg)',
       '',
     ].join('\n\n'),
   );
@@ -43,6 +44,10 @@ beforeAll(async () => {
   writeFileSync(join(folder, 'logo.png'), await sharp({ create: { width: 300, height: 200, channels: 3, background: '#005eb8' } }).png().toBuffer());
   // Stored 1600x1200 with EXIF orientation 6 (turned a quarter): published upright, 1200x1600.
   writeFileSync(join(folder, 'sideways.jpg'), await jpeg(1600, 1200, 6));
+  // 120 KB of application segments before the frame header, as a camera's EXIF thumbnail can be.
+  const plain = await jpeg(1000, 500);
+  const segment = Buffer.concat([Buffer.from([0xff, 0xef, 0xff, 0xff]), Buffer.alloc(0xfffd, 0x20)]);
+  writeFileSync(join(folder, 'long-header.jpg'), Buffer.concat([plain.subarray(0, 2), segment, segment, plain.subarray(2)]));
   const report = await runPipeline({ root: site.root, dates: [DATE], write: true, site: true });
   expect(report.issues[0]!.problems.filter((p) => p.severity === 'error')).toEqual([]);
   emailHtml = report.issues[0]!.email!.fill({ email: 'jane@example.org', unsubscribeUrl: 'https://bulletin.wyhpartnership.example/u/1' }).html;
@@ -72,10 +77,11 @@ test('an image in a list fits the list’s narrower column; a small one is never
   expect(sizeOf(email, 'logo.png')).toMatchObject({ width: '300', height: '200' });
   // Published upright at 1200x1600.
   expect(sizeOf(email, 'sideways.jpg')).toMatchObject({ width: '592', height: '789' });
+  expect(sizeOf(email, 'long-header.jpg')).toMatchObject({ width: '592', height: '296' });
 });
 
 test('the archive page gives each image the published copy’s real size', async () => {
-  for (const name of ['board.jpg', 'chart.png', 'logo.png', 'sideways.jpg']) {
+  for (const name of ['board.jpg', 'chart.png', 'logo.png', 'sideways.jpg', 'long-header.jpg']) {
     const published = await sharp(readFileSync(join(site.root, 'dist', 'site', 'issues', DATE, name))).metadata();
     expect([name, sizeOf(page, name)]).toEqual([name, expect.objectContaining({ width: String(published.width), height: String(published.height) })]);
   }
@@ -115,7 +121,7 @@ run('in Chromium at 640 px', () => {
     }));
     await tab.close();
     expect(layout.scrollWidth).toBeLessThanOrEqual(640);
-    expect(layout.images.length).toBe(4);
+    expect(layout.images.length).toBe(5);
     for (const image of layout.images) expect(image).toMatchObject({ loaded: true, overflow: expect.any(Number) });
     expect(layout.images.filter((image) => image.overflow > 0.5)).toEqual([]);
     expect(Math.round(layout.images.find((image) => image.src === 'board.jpg')!.width)).toBe(592);

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { imageSize } from 'image-size';
 
@@ -25,8 +25,9 @@ export type ImageSizes = ReadonlyMap<string, ImageSize>;
  * orientation, then at most MAX_IMAGE_WIDTH wide, never enlarged.
  */
 export function publishedSize(natural: ImageSize & { orientation?: number }): ImageSize {
-  const turned = (natural.orientation ?? 1) >= 5;
-  const upright = turned ? { width: natural.height, height: natural.width } : { width: natural.width, height: natural.height };
+  // EXIF orientations 5 to 8 are a quarter turn: the picture stands the other way round.
+  const { width, height } = natural;
+  const upright = (natural.orientation ?? 1) >= 5 ? { width: height, height: width } : { width, height };
   return fitWidth(upright, MAX_IMAGE_WIDTH);
 }
 
@@ -36,8 +37,8 @@ export function fitWidth(size: ImageSize, width: number): ImageSize {
   return { width, height: Math.max(1, Math.round((size.height * width) / size.width)) };
 }
 
-/** Enough of the file for any header image-size reads (a JPEG's EXIF block can be long). */
-const HEADER_BYTES = 512 * 1024;
+/** Most images state their size in the first kilobytes; a JPEG with a long EXIF block may not. */
+const HEAD_BYTES = 64 * 1024;
 
 /**
  * The published size of an image beside an issue's files, or undefined when it cannot be read
@@ -48,18 +49,21 @@ export function measureLocalImage(issueDir: string, reference: string): ImageSiz
   // The checks refuse references outside the issue folder; this never reads one regardless.
   const inside = relative(resolve(issueDir), file);
   if (inside === '' || inside.startsWith('..')) return undefined;
-  let head: Uint8Array;
   try {
-    head = readHead(file);
+    const head = readHead(file, HEAD_BYTES);
+    return sizeOf(head) ?? (head.length === HEAD_BYTES ? sizeOf(readFileSync(file)) : undefined);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== undefined) return undefined;
     throw error;
   }
+}
+
+function sizeOf(bytes: Uint8Array): ImageSize | undefined {
   let size: ReturnType<typeof imageSize>;
   try {
-    size = imageSize(head);
+    size = imageSize(bytes);
   } catch (error) {
-    // image-size throws a plain Error or TypeError for what it cannot parse (empty, corrupt, unknown).
+    // image-size throws a plain Error or TypeError for what it cannot parse (cut short, corrupt, unknown).
     if (error instanceof Error) return undefined;
     throw error;
   }
@@ -77,11 +81,11 @@ function decodedPath(reference: string): string {
   }
 }
 
-function readHead(file: string): Uint8Array {
+function readHead(file: string, bytes: number): Uint8Array {
   const fd = openSync(file, 'r');
   try {
-    const buffer = Buffer.alloc(HEADER_BYTES);
-    return buffer.subarray(0, readSync(fd, buffer, 0, HEADER_BYTES, 0));
+    const buffer = Buffer.alloc(bytes);
+    return buffer.subarray(0, readSync(fd, buffer, 0, bytes, 0));
   } finally {
     closeSync(fd);
   }

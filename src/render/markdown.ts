@@ -51,7 +51,12 @@ export function parseBodyOf(owner: object, markdown: string): MdastRoot {
  * Markdown -> sanitized HTML. Relative links and images resolve against `baseUrl` (the issue's
  * archive address), because an email has no address of its own to resolve them against.
  */
-export function renderMarkdown(source: string | MdastRoot, baseUrl: string, webHeadingTop = 1, imageSizes: ImageSizes = new Map()): RenderedMarkdown {
+export function renderMarkdown(
+  source: string | MdastRoot,
+  baseUrl: string,
+  webHeadingTop = 1,
+  imageSizes: ImageSizes = new Map(),
+): RenderedMarkdown {
   const mdast = typeof source === 'string' ? parseMarkdown(source) : source;
   let hasRawHtml = false;
   visit(mdast, 'html', () => {

@@ -43,7 +43,8 @@ export function renderIssueContent(issue: Issue, config: Config): RenderedIssue 
   const render = (body: MarkdownBody, webHeadingTop: number): RenderedBody => {
     const mdast = parseBodyOf(body.file, body.markdown);
     const images = localImages(mdast);
-    const { html, webHtml, emailHtml } = renderMarkdown(mdast, url, webHeadingTop, measureImages(issue.dir, images, url));
+    const sizes = measureImages(issue.dir, images, url);
+    const { html, webHtml, emailHtml } = renderMarkdown(mdast, url, webHeadingTop, sizes);
     return { html, webHtml, emailHtml, text: markdownToText(mdast, { baseUrl: url }), images };
   };
   const { lead, items, ...info } = issue;

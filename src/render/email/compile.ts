@@ -88,7 +88,8 @@ export function hydrateEmail(layout: EmailLayout): CompiledEmail {
   const fields = (recipient: Recipient) => ({ ...defaults, name: '', ...dropUndefined(recipient) });
   const fillHtml = (recipient: Recipient) => htmlFill({ slots: layout.html.slots, recipient: fields(recipient) });
   // Wrapped after the fill: a recipient's address or name can take a line over the width.
-  const fillText = (recipient: Recipient) => wrapLongLines(textFill({ slots: layout.text.slots, recipient: fields(recipient) }));
+  const fillText = (recipient: Recipient) =>
+    wrapLongLines(textFill({ slots: layout.text.slots, recipient: fields(recipient) }));
   const placeholders = Object.fromEntries(recipientFields.map((f) => [f, `{{recipient.${f}}}`])) as Record<RecipientField, string>;
 
   return {

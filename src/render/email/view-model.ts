@@ -65,7 +65,12 @@ export function emailViewModel(rendered: RenderedIssue, config: Config, slots: S
 
   const fromName = config.sender.from.name;
   return {
-    site: { name: t(config.site.name), tagline: maybe(config.site.tagline), url: t(config.site.baseUrl), locale: t(config.site.locale) },
+    site: {
+      name: t(config.site.name),
+      tagline: maybe(config.site.tagline),
+      url: t(config.site.baseUrl),
+      locale: t(config.site.locale),
+    },
     sender: { name: t(fromName), email: t(config.sender.from.email), postalAddress: t(config.sender.postalAddress) },
     labels: {
       thisWeek: heading(config.labels.thisWeek),
