@@ -2,6 +2,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'cheerio';
 import type { CompiledEmail } from '../src/render/email/compile.js';
+import { parseMarkdown } from '../src/render/markdown.js';
+import { markdownToText } from '../src/render/plain-text.js';
 import { repoRoot } from './helpers/cli.js';
 import { buildInMemory } from './helpers/site.js';
 
@@ -80,4 +82,31 @@ describe.each(SAMPLE_ISSUES)('the text part of %s', (date) => {
       expect(footer).toMatch(/Unsubscribe:\s+\S/);
     }
   });
+});
+
+test('a table too wide for the text part is written row by row, each cell under its heading', () => {
+  const markdown = [
+    '| Group | Day | Place | What it will discuss |',
+    '| --- | --- | --- | --- |',
+    '| Clinical forum | Tuesday 15 May | Wakefield | Urgent and emergency care; innovation and improvement |',
+    '| Leadership group | Thursday 17 May | Leeds | The More in Common movement |',
+  ].join('\n');
+  const text = markdownToText(parseMarkdown(markdown));
+  expect(overlong(text)).toEqual([]);
+  expect(text).toBe(
+    [
+      'Group: Clinical forum',
+      'Day: Tuesday 15 May',
+      'Place: Wakefield',
+      'What it will discuss: Urgent and emergency care; innovation and',
+      'improvement',
+      '',
+      'Group: Leadership group',
+      'Day: Thursday 17 May',
+      'Place: Leeds',
+      'What it will discuss: The More in Common movement',
+    ].join('\n'),
+  );
+  // A table that fits keeps its columns.
+  expect(markdownToText(parseMarkdown('| A | B |\n| - | - |\n| 1 | 2 |'))).toBe('A | B\n--+--\n1 | 2');
 });

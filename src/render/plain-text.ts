@@ -50,7 +50,7 @@ function block(node: RootContent, width: number): string {
     case 'thematicBreak':
       return '-'.repeat(Math.min(20, width));
     case 'table':
-      return table(node);
+      return table(node, width);
     case 'html':
       return stripTags(node.value);
     case 'definition':
@@ -92,14 +92,17 @@ function phrase(node: Nodes): string {
   }
 }
 
-function table(node: Table): string {
+function table(node: Table, width: number): string {
   const rows = node.children.map((row) => row.children.map((cell) => inline(cell.children).trim()));
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' | ').trimEnd();
   const [head, ...rest] = rows;
   if (!head) return '';
-  return [line(head), widths.map((w) => '-'.repeat(w)).join('-+-'), ...rest.map(line)].join('\n');
+  const lines = [line(head), widths.map((w) => '-'.repeat(w)).join('-+-'), ...rest.map(line)];
+  if (lines.every((text) => [...text].length <= width)) return lines.join('\n');
+  // Too wide to line up within the width: each row on its own, every cell after its heading.
+  return rest.map((row) => row.map((cell, i) => wrap(`${head[i] ?? ''}: ${cell}`, width)).join('\n')).join('\n\n');
 }
 
 /** Greedy word wrap; a word longer than the line (a URL) stays whole rather than being broken. */
