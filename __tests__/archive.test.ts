@@ -36,6 +36,8 @@ test('every page has one h1, a canonical URL, Open Graph and Twitter tags, and t
   for (const path of pages) {
     const $ = page(path);
     expect([path, $('h1').length]).toEqual([path, 1]);
+    // The whole of site.locale, as the email says it: en-GB is spelt and hyphenated as in Britain.
+    expect([path, $('html').attr('lang')]).toEqual([path, 'en-GB']);
     expect($('link[rel=canonical]').attr('href')).toMatch(/^https:\/\/bulletin\.wyhpartnership\.example\//);
     for (const property of ['og:title', 'og:description', 'og:url', 'og:type', 'og:site_name']) expect($(`meta[property="${property}"]`).attr('content')).toBeTruthy();
     expect($('meta[name="twitter:card"]').attr('content')).toBe('summary');

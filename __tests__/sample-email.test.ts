@@ -96,8 +96,8 @@ test('the HTML is under Gmail’s clipping size and has no placeholders left onc
 test('the text part reads like the original, with link URLs and the unsubscribe URL', () => {
   expect(text).toContain('The giants are still learning to dance\n======================================');
   expect(text).toContain('What else has been happening this week?');
-  expect(text).toContain('Tuesday 15 May\n* Joint Committee of the Nine Clinical Commissioning Groups: Development session.');
-  expect(text).toContain('Also next week\n* Care Provider Alliance');
+  expect(text).toContain('Tuesday 15 May\n--------------\n* Joint Committee of the Nine Clinical Commissioning Groups: Development\n  session.');
+  expect(text).toContain('Also next week\n--------------\n* Care Provider Alliance');
   expect(text.replace(/\s+/g, ' ')).toContain('You can read their report here (https://www.kingsfund.org.uk/');
   expect(text).toContain('* Children and young people carers\n* Acute care');
   expect(text).toContain(`Unsubscribe: ${recipient.unsubscribeUrl}`);

@@ -1,15 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
+import { MAX_IMAGE_WIDTH } from '../render/image-sizes.js';
 import type { Archive, SiteFiles } from './model.js';
-
-/** Wide enough for a full-width image on any screen and in a 640px email at 2x. */
-export const MAX_IMAGE_WIDTH = 1200;
-
 
 /**
  * Copies every image an issue's Markdown references from beside its files into
  * `issues/DATE/`, resized to at most 1200 px wide; the originals are only read. The email already
- * points at these archive addresses (relative URLs resolve against the issue's page).
+ * points at these archive addresses (relative URLs resolve against the issue's page), and every
+ * rendered <img> already carries this copy's size (render/image-sizes.ts, publishedSize).
  */
 export async function imageFiles(archive: Archive, only?: ReadonlySet<string>): Promise<SiteFiles> {
   const files: SiteFiles = new Map();

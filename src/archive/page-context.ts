@@ -25,7 +25,7 @@ export function renderPage(templates: SiteTemplates, config: Config, meta: PageM
     site: { name: config.site.name, tagline: config.site.tagline },
     sender: { name: config.sender.from.name, postalAddress: config.sender.postalAddress },
     labels: config.labels,
-    lang: config.site.locale.split('-')[0],
+    lang: config.site.locale,
     ogLocale: config.site.locale.replace('-', '_'),
     feeds: feedLinks(config),
   };

@@ -7,7 +7,10 @@ import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { RenderedIssue } from '../render/render-issue.js';
 import { packageRoot } from '../package-root.js';
 
-const OUTPUT_LIBRARIES = ['unified', 'remark-parse', 'remark-gfm', 'remark-rehype', 'rehype-raw', 'rehype-sanitize', 'hast-util-sanitize', 'hast-util-to-html', 'gray-matter', 'yaml', 'zod'];
+const OUTPUT_LIBRARIES = [
+  ...['unified', 'remark-parse', 'remark-gfm', 'remark-rehype', 'rehype-raw', 'rehype-sanitize', 'hast-util-sanitize'],
+  ...['hast-util-to-html', 'gray-matter', 'yaml', 'zod', 'image-size'],
+];
 
 /** What a cached issue holds: its rendering, and the warnings found on the way (no errors). */
 export interface CachedIssue {

@@ -8,6 +8,7 @@ import remarkParse from 'remark-parse';
 import remarkRehype from 'remark-rehype';
 import { unified } from 'unified';
 import { visit } from 'unist-util-visit';
+import { EMAIL_CONTENT_WIDTH, fitWidth, type ImageSizes } from './image-sizes.js';
 
 const parser = unified().use(remarkParse).use(remarkGfm);
 
@@ -50,7 +51,12 @@ export function parseBodyOf(owner: object, markdown: string): MdastRoot {
  * Markdown -> sanitized HTML. Relative links and images resolve against `baseUrl` (the issue's
  * archive address), because an email has no address of its own to resolve them against.
  */
-export function renderMarkdown(source: string | MdastRoot, baseUrl: string, webHeadingTop = 1): RenderedMarkdown {
+export function renderMarkdown(
+  source: string | MdastRoot,
+  baseUrl: string,
+  webHeadingTop = 1,
+  imageSizes: ImageSizes = new Map(),
+): RenderedMarkdown {
   const mdast = typeof source === 'string' ? parseMarkdown(source) : source;
   let hasRawHtml = false;
   visit(mdast, 'html', () => {
@@ -62,17 +68,21 @@ export function renderMarkdown(source: string | MdastRoot, baseUrl: string, webH
       const value = node.properties[attribute];
       if (typeof value === 'string' && value !== '' && !value.startsWith('#')) node.properties[attribute] = absolute(value, baseUrl);
     }
+    // The published copy's size, so the page keeps the image's place before it loads.
+    const size = node.tagName === 'img' ? imageSizes.get(String(node.properties.src)) : undefined;
+    if (size) Object.assign(node.properties, size);
   });
   const html = toHtml(hast);
   const undoMove = moveHeadings(hast, webHeadingTop);
   const webHtml = undoMove ? toHtml(hast) : html;
   undoMove?.();
   // Last, because it changes the tree in place.
-  return { mdast, html, webHtml, emailHtml: emailHtml(hast) };
+  return { mdast, html, webHtml, emailHtml: emailHtml(hast, imageSizes) };
 }
 
 const emailStyles: Record<string, string> = {
-  img: 'max-width:100%;height:auto;border:0;',
+  // display:block: no gap under the image in the mail apps that draw it inline on a text baseline.
+  img: 'display:block;max-width:100%;height:auto;border:0;',
   table: 'border-collapse:collapse;width:100%;margin:0 0 16px;',
   th: 'border:1px solid #c8ccd4;padding:6px 8px;text-align:left;background:#f2f4f7;',
   td: 'border:1px solid #c8ccd4;padding:6px 8px;vertical-align:top;',
@@ -90,7 +100,8 @@ const emailStyles: Record<string, string> = {
  * The same fragment for email: mail clients ignore most <style> blocks, so each element carries
  * its style inline. Content headings start at h2 (the email's own h1 is the issue title).
  */
-function emailHtml(hast: HastRoot): string {
+function emailHtml(hast: HastRoot, imageSizes: ImageSizes): string {
+  sizeEmailImages(hast, imageSizes, EMAIL_CONTENT_WIDTH);
   visit(hast, 'element', (node: Element, index, parent) => {
     if (node.tagName === 'input' && parent && index !== undefined) {
       // Mail clients drop form controls: a task-list checkbox becomes a ballot box character.
@@ -102,6 +113,27 @@ function emailHtml(hast: HastRoot): string {
     if (style) node.properties.style = style;
   });
   return toHtml(hast);
+}
+
+/** How much each block narrows the column an image inside it has (its style above). */
+const indentOf: Record<string, number> = { ul: 22, ol: 22, blockquote: 16 };
+
+/**
+ * Width and height attributes for every image whose size is known, scaled to the column it sits
+ * in: Outlook for Windows ignores max-width and would draw a 1200 px image at 1200 px.
+ */
+function sizeEmailImages(node: HastRoot | Element, imageSizes: ImageSizes, column: number): void {
+  for (const child of node.children) {
+    if (child.type !== 'element') continue;
+    if (child.tagName === 'img') {
+      const known = imageSizes.get(String(child.properties.src));
+      const written = { width: Number(child.properties.width), height: Number(child.properties.height) };
+      const size = known ?? (written.width > 0 && written.height > 0 ? written : undefined);
+      if (size) Object.assign(child.properties, fitWidth(size, column));
+      else if (written.width > column) child.properties.width = column;
+    }
+    sizeEmailImages(child, imageSizes, column - (indentOf[child.tagName] ?? 0));
+  }
 }
 
 function absolute(url: string, base: string): string {

@@ -30,11 +30,8 @@ function blocks(nodes: readonly RootContent[], width: number): string[] {
 
 function block(node: RootContent, width: number): string {
   switch (node.type) {
-    case 'heading': {
-      const text = inline(node.children);
-      if (node.depth <= 2) return `${text}\n${(node.depth === 1 ? '=' : '-').repeat(Math.min(text.length, width))}`;
-      return text;
-    }
+    case 'heading':
+      return underline(wrap(inline(node.children), width), node.depth === 1 ? '=' : '-');
     case 'paragraph':
       return wrap(inline(node.children), width);
     case 'list':
@@ -53,7 +50,7 @@ function block(node: RootContent, width: number): string {
     case 'thematicBreak':
       return '-'.repeat(Math.min(20, width));
     case 'table':
-      return table(node);
+      return table(node, width);
     case 'html':
       return stripTags(node.value);
     case 'definition':
@@ -95,14 +92,17 @@ function phrase(node: Nodes): string {
   }
 }
 
-function table(node: Table): string {
+function table(node: Table, width: number): string {
   const rows = node.children.map((row) => row.children.map((cell) => inline(cell.children).trim()));
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' | ').trimEnd();
   const [head, ...rest] = rows;
   if (!head) return '';
-  return [line(head), widths.map((w) => '-'.repeat(w)).join('-+-'), ...rest.map(line)].join('\n');
+  const lines = [line(head), widths.map((w) => '-'.repeat(w)).join('-+-'), ...rest.map(line)];
+  if (lines.every((text) => [...text].length <= width)) return lines.join('\n');
+  // Too wide to line up within the width: each row on its own, every cell after its heading.
+  return rest.map((row) => row.map((cell, i) => wrap(`${head[i] ?? ''}: ${cell}`, width)).join('\n')).join('\n\n');
 }
 
 /** Greedy word wrap; a word longer than the line (a URL) stays whole rather than being broken. */
@@ -121,6 +121,46 @@ export function wrap(text: string, width: number): string {
       }
       if (current) lines.push(current);
       return lines.join('\n');
+    })
+    .join('\n');
+}
+
+/**
+ * Every heading of the text part is written one way: its line(s), then a line of `=` (the top
+ * level) or `-` as long as its longest line.
+ */
+export function underline(heading: string, char: '=' | '-'): string {
+  return `${heading}\n${ruleUnder(heading, char)}`;
+}
+
+export function ruleUnder(heading: string, char: '=' | '-'): string {
+  return char.repeat(Math.max(...heading.split('\n').map((line) => [...line].length)));
+}
+
+/** The text part's line length (RFC 5322 2.1.1: no more than 78 characters). */
+export const TEXT_WIDTH = 78;
+
+const INDENT_AND_MARKER = /^((?:> ?)*)( *(?:(?:[*-]|\d+\.) )?)/;
+const LONGER_THAN_WIDTH = new RegExp(`[^\\n]{${TEXT_WIDTH + 1}}`, 'u');
+
+/**
+ * Wraps each line longer than the text width, continuing under its indent, list marker or quote,
+ * and leaves the others alone. Run on the finished text, after the per-recipient fill, because
+ * an address or a name filled into a line can take it over the width.
+ */
+export function wrapLongLines(text: string, width = TEXT_WIDTH): string {
+  if (!LONGER_THAN_WIDTH.test(text)) return text;
+  return text
+    .split('\n')
+    .map((line) => {
+      if ([...line].length <= width) return line;
+      const [prefix = '', quote = '', marker = ''] = INDENT_AND_MARKER.exec(line) ?? [];
+      const hanging = quote + ' '.repeat(marker.length);
+      const wrapped = wrap(line.slice(prefix.length), Math.max(20, width - [...prefix].length));
+      return wrapped
+        .split('\n')
+        .map((part, i) => (i === 0 ? prefix : hanging) + part)
+        .join('\n');
     })
     .join('\n');
 }

@@ -1,6 +1,7 @@
 import type { Root as MdastRoot, Image } from 'mdast';
 import { visit } from 'unist-util-visit';
 import type { Config, Issue, Item, MarkdownBody } from '../content/model.js';
+import { measureLocalImage, type ImageSize } from './image-sizes.js';
 import { parseBodyOf, renderMarkdown } from './markdown.js';
 import { markdownToText } from './plain-text.js';
 import { isLocalImage, issueUrl } from './urls.js';
@@ -41,8 +42,10 @@ export function renderIssueContent(issue: Issue, config: Config): RenderedIssue 
   // Web headings: the lead sits under the page's h1, items under their h4 titles.
   const render = (body: MarkdownBody, webHeadingTop: number): RenderedBody => {
     const mdast = parseBodyOf(body.file, body.markdown);
-    const { html, webHtml, emailHtml } = renderMarkdown(mdast, url, webHeadingTop);
-    return { html, webHtml, emailHtml, text: markdownToText(mdast, { baseUrl: url }), images: localImages(mdast) };
+    const images = localImages(mdast);
+    const sizes = measureImages(issue.dir, images, url);
+    const { html, webHtml, emailHtml } = renderMarkdown(mdast, url, webHeadingTop, sizes);
+    return { html, webHtml, emailHtml, text: markdownToText(mdast, { baseUrl: url }), images };
   };
   const { lead, items, ...info } = issue;
   return {
@@ -51,6 +54,16 @@ export function renderIssueContent(issue: Issue, config: Config): RenderedIssue 
     lead: render(lead, 2),
     items: items.map(({ body, ...item }) => ({ item: { ...item, source: body.file.source.path }, body: render(body, 5) })),
   };
+}
+
+/** The published size of each image beside the issue, by the absolute URL its `src` becomes. */
+function measureImages(issueDir: string, references: readonly string[], url: string): Map<string, ImageSize> {
+  const sizes = new Map<string, ImageSize>();
+  for (const reference of references) {
+    const size = measureLocalImage(issueDir, reference);
+    if (size) sizes.set(new URL(reference, url).href, size);
+  }
+  return sizes;
 }
 
 function localImages(mdast: MdastRoot): string[] {

@@ -1,5 +1,6 @@
 import Handlebars from 'handlebars';
 import type { Config } from '../../content/model.js';
+import { wrapLongLines } from '../plain-text.js';
 import type { RenderedIssue } from '../render-issue.js';
 import { recipientFields, SlotTable, type RecipientField } from './slots.js';
 import { TemplateError, type EmailTemplates } from './templates.js';
@@ -86,7 +87,9 @@ export function hydrateEmail(layout: EmailLayout): CompiledEmail {
   const defaults = { preferencesUrl: layout.url, viewOnlineUrl: layout.url };
   const fields = (recipient: Recipient) => ({ ...defaults, name: '', ...dropUndefined(recipient) });
   const fillHtml = (recipient: Recipient) => htmlFill({ slots: layout.html.slots, recipient: fields(recipient) });
-  const fillText = (recipient: Recipient) => textFill({ slots: layout.text.slots, recipient: fields(recipient) });
+  // Wrapped after the fill: a recipient's address or name can take a line over the width.
+  const fillText = (recipient: Recipient) =>
+    wrapLongLines(textFill({ slots: layout.text.slots, recipient: fields(recipient) }));
   const placeholders = Object.fromEntries(recipientFields.map((f) => [f, `{{recipient.${f}}}`])) as Record<RecipientField, string>;
 
   return {
@@ -124,7 +127,7 @@ async function runMjml(source: string, templatesDir: string): Promise<string> {
   // MJML may repeat a marker (the title becomes an aria-label too) but must not lose or alter one.
   const markersAfter = distinctMarkers(result.html);
   if (markersAfter !== markersBefore) {
-    throw new TemplateError(`${templatesDir}/email/email.mjml.hbs`, `MJML altered the content markers; keep {{...}} inside mj-text, mj-title, mj-preview or plain attributes.`);
+    throw new TemplateError(`${templatesDir}/email/email.mjml.hbs`, `MJML altered the content markers; keep {{...}} inside mj-text, mj-title, mj-raw or plain attributes.`);
   }
   return result.html;
 }

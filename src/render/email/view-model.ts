@@ -1,5 +1,6 @@
 import type { Config, Meeting } from '../../content/model.js';
 import { dayLabel, longDate } from '../dates.js';
+import { ruleUnder, TEXT_WIDTH, wrap } from '../plain-text.js';
 import type { RenderedIssue } from '../render-issue.js';
 import { recipientMarkers, type Slot, type SlotTable } from './slots.js';
 
@@ -11,19 +12,23 @@ import { recipientMarkers, type Slot, type SlotTable } from './slots.js';
 export function emailViewModel(rendered: RenderedIssue, config: Config, slots: SlotTable) {
   const t = (value: string) => slots.text(value);
   const maybe = (value: string | undefined) => (value === undefined || value === '' ? null : t(value));
-  const rule = (value: string, char = '-') => t(char.repeat(Math.min(value.length, 72)));
+  // The text part's headings wrap at its width and are underlined (plain-text.ts): `=` at the top
+  // level, `-` below. The HTML part's headings stay as written.
+  const heading = (value: string) => t(slots.mode === 'text' ? wrap(value, TEXT_WIDTH) : value);
+  const rule = (value: string, char: '=' | '-' = '-') => t(ruleUnder(wrap(value, TEXT_WIDTH), char));
   const { issue } = rendered;
   const name = (list: { id: string; name: string }[], id: string) => list.find((x) => x.id === id)?.name ?? id;
 
   const thisWeek = config.sections
     .filter((section) => section.kind !== 'meetings')
     .map((section) => ({
-      title: t(section.title),
+      title: heading(section.title),
       rule: rule(section.title),
       items: rendered.items
         .filter(({ item }) => item.kind === section.kind)
         .map(({ item, body }) => ({
-          title: t(item.title),
+          title: heading(item.title),
+          rule: rule(item.title),
           html: slots.rich(body.emailHtml, body.text),
           links: item.links.map((l) => ({ text: t(l.text), url: t(l.url) })),
           contact: item.contact
@@ -43,10 +48,11 @@ export function emailViewModel(rendered: RenderedIssue, config: Config, slots: S
     allMeetings.length === 0
       ? null
       : {
-          title: t(meetingSection?.title ?? "What's happening next week?"),
-          rule: rule(meetingSection?.title ?? "What's happening next week?"),
+          title: heading(meetingSection?.title ?? "What's happening next week?"),
+          rule: rule(meetingSection?.title ?? "What's happening next week?", '='),
           days: meetingDays(allMeetings, config).map((day) => ({
-            label: t(day.label),
+            label: heading(day.label),
+            rule: rule(day.label),
             meetings: day.meetings.map((m) => ({
               title: t(m.title),
               time: maybe(emailMeetingTime(m) ?? undefined),
@@ -59,17 +65,22 @@ export function emailViewModel(rendered: RenderedIssue, config: Config, slots: S
 
   const fromName = config.sender.from.name;
   return {
-    site: { name: t(config.site.name), tagline: maybe(config.site.tagline), url: t(config.site.baseUrl) },
+    site: {
+      name: t(config.site.name),
+      tagline: maybe(config.site.tagline),
+      url: t(config.site.baseUrl),
+      locale: t(config.site.locale),
+    },
     sender: { name: t(fromName), email: t(config.sender.from.email), postalAddress: t(config.sender.postalAddress) },
     labels: {
-      thisWeek: t(config.labels.thisWeek),
-      thisWeekRule: rule(config.labels.thisWeek),
+      thisWeek: heading(config.labels.thisWeek),
+      thisWeekRule: rule(config.labels.thisWeek, '='),
       viewOnline: t(config.labels.viewOnline),
       unsubscribe: t(config.labels.unsubscribe),
       preferences: t(config.labels.preferences),
     },
     issue: {
-      title: t(issue.title),
+      title: heading(issue.title),
       rule: rule(issue.title, '='),
       subject: t(issue.subject),
       summary: t(issue.summary),

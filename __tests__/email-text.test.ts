@@ -1,0 +1,112 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { load } from 'cheerio';
+import type { CompiledEmail } from '../src/render/email/compile.js';
+import { parseMarkdown } from '../src/render/markdown.js';
+import { markdownToText } from '../src/render/plain-text.js';
+import { repoRoot } from './helpers/cli.js';
+import { buildInMemory } from './helpers/site.js';
+
+const SAMPLE_ISSUES = readdirSync(join(repoRoot, 'bulletins')).filter((name) => /^\d{4}-\d\d-\d\d$/.test(name));
+const WIDTH = 78;
+
+// Long on purpose: the footer's sentence and the greeting must still wrap once these are filled in.
+const longRecipient = {
+  email: 'alexandra.montgomery-fitzwilliam.long-address@community-services.example.org',
+  name: 'Dr Alexandra Catherine Montgomery-Fitzwilliam of the Partnership Board',
+  unsubscribeUrl: 'https://bulletin.wyhpartnership.example/unsubscribe?token=' + 'x'.repeat(120),
+  preferencesUrl: 'https://bulletin.wyhpartnership.example/preferences?token=' + 'y'.repeat(120),
+};
+
+const emails = new Map<string, CompiledEmail>();
+beforeAll(async () => {
+  for (const date of SAMPLE_ISSUES) emails.set(date, (await buildInMemory(repoRoot, date)).email!);
+}, 60_000);
+
+const characters = (line: string) => [...line].length;
+const isUrl = (token: string) => /[a-z][a-z0-9+.-]*:\/\/\S/i.test(token) || /^<?\S+@\S+\.\S+>?$/.test(token);
+
+/** Lines over the width, unless all that overflows is one URL after the line's indent or marker. */
+function overlong(text: string): string[] {
+  return text.split('\n').filter((line) => {
+    if (characters(line) <= WIDTH) return false;
+    const tokens = line.replace(/^(?:> ?)*\s*(?:[*-]|\d+\.)?\s*/, '').split(' ');
+    return !(tokens.length === 1 && isUrl(tokens[0]!));
+  });
+}
+
+function bothTexts(date: string): [string, string][] {
+  const email = emails.get(date)!;
+  return [
+    ['email.txt', email.withPlaceholders().text],
+    ['filled for a long recipient', email.fill(longRecipient).text],
+  ];
+}
+
+describe.each(SAMPLE_ISSUES)('the text part of %s', (date) => {
+  test(`every line is at most ${WIDTH} characters unless what overflows is a URL`, () => {
+    for (const [which, text] of bothTexts(date)) expect({ which, overlong: overlong(text) }).toEqual({ which, overlong: [] });
+  });
+
+  test('every heading of the HTML is written one way in the text: its line, then an underline as long', () => {
+    const email = emails.get(date)!;
+    const filled = email.fill(longRecipient);
+    const $ = load(filled.html);
+    const lines = filled.text.split('\n');
+    const headings = $('h1, h2, h3, h4, h5, h6')
+      .map((_, el) => $(el).text().trim())
+      .get();
+    expect(headings.length).toBeGreaterThan(5);
+    // A heading longer than the width wraps; its underline is as long as its longest line.
+    const written = headings.map((heading) => {
+      for (let at = 0; at < lines.length; at++) {
+        for (let end = at + 1; end <= Math.min(lines.length, at + 3); end++) {
+          if (lines.slice(at, end).join(' ') !== heading) continue;
+          const longest = Math.max(...lines.slice(at, end).map(characters));
+          return { heading, underline: lines[end], longest };
+        }
+      }
+      return { heading, underline: 'heading not found as a line', longest: 0 };
+    });
+    expect(written.every((w) => w.longest <= WIDTH)).toBe(true);
+    expect(written).toEqual(written.map(({ heading, longest }) => ({ heading, longest, underline: expect.stringMatching(new RegExp(`^(={${longest}}|-{${longest}})$`)) })));
+    expect(lines.filter((line) => /^#{1,6} /.test(line))).toEqual([]);
+  });
+
+  test('the footer starts after a signature separator line, exactly "-- "', () => {
+    for (const [which, text] of bothTexts(date)) {
+      const lines = text.split('\n');
+      expect({ which, separators: lines.filter((line) => /^--\s*$/.test(line)) }).toEqual({ which, separators: ['-- '] });
+      const footer = lines.slice(lines.indexOf('-- ') + 1).join('\n');
+      expect(footer).toContain('You are receiving this email at');
+      expect(footer).toMatch(/Unsubscribe:\s+\S/);
+    }
+  });
+});
+
+test('a table too wide for the text part is written row by row, each cell under its heading', () => {
+  const markdown = [
+    '| Group | Day | Place | What it will discuss |',
+    '| --- | --- | --- | --- |',
+    '| Clinical forum | Tuesday 15 May | Wakefield | Urgent and emergency care; innovation and improvement |',
+    '| Leadership group | Thursday 17 May | Leeds | The More in Common movement |',
+  ].join('\n');
+  const text = markdownToText(parseMarkdown(markdown));
+  expect(overlong(text)).toEqual([]);
+  expect(text).toBe(
+    [
+      'Group: Clinical forum',
+      'Day: Tuesday 15 May',
+      'Place: Wakefield',
+      'What it will discuss: Urgent and emergency care; innovation and',
+      'improvement',
+      '',
+      'Group: Leadership group',
+      'Day: Thursday 17 May',
+      'Place: Leeds',
+      'What it will discuss: The More in Common movement',
+    ].join('\n'),
+  );
+  // A table that fits keeps its columns.
+  expect(markdownToText(parseMarkdown('| A | B |\n| - | - |\n| 1 | 2 |'))).toBe('A | B\n--+--\n1 | 2');
+});
