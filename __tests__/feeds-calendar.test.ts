@@ -90,8 +90,8 @@ describe('feeds', () => {
     for (const path of ['feed.xml', 'atom.xml']) expect(XMLValidator.validate(text(files, path))).toBe(true);
     const rss = xml.parse(text(files, 'feed.xml')).rss.channel.item[0];
     const atom = xml.parse(text(files, 'atom.xml')).feed.entry[0];
-    expect([rss.title, rss.description, rss['content:encoded']]).toEqual(['Q&A: <b> is not bold', 'Fish &amp; chips', '<p>a ]]&gt; b ]]&gt; c</p>']);
-    expect(atom.title['#text']).toBe('Q&amp;A: &lt;b&gt; is not bold');
+    expect([rss.title, rss.description, rss['content:encoded']]).toEqual(['Q&A: <b> is not bold', 'Fish &amp; chips', '<p>a ]]> b ]]> c</p>']);
+    expect([atom.title['@_type'], atom.title['#text']]).toEqual(['text', 'Q&A: <b> is not bold']);
     expect(JSON.parse(text(files, 'feed.json')).items[0].title).toBe('Q&A: <b> is not bold');
   });
 

@@ -34,7 +34,7 @@ function problem(file: FrontMatterFile, path: YamlPath, char: string, kind: 'con
     kind === 'surrogate'
       ? 'Remove the "\\u" escape, or write the character itself (an emoji can be typed or pasted as it is).'
       : 'Remove it: in double quotes, delete the escape ("\\r", "\\x07", "\\u0000"); otherwise retype the text. For several lines, use a | block.';
-  return diagnose(file.source, placeOfPath(file, path), 'control-character', `${Name} contains ${what}, which readers cannot see and calendars and feeds would break on.`, hint);
+  return diagnose(file.source, placeOfPath(file, path), 'control-character', `${Name} contains ${what}, which no reader can see, and calendars and feeds cannot carry as written.`, hint);
 }
 
 const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
