@@ -57,8 +57,8 @@ export function rss2(channel: FeedChannel): string {
     element('copyright', line(channel.copyright)),
     element('atom:link', undefined, { href: channel.selfUrl.rss, rel: 'self', type: 'application/rss+xml' }),
   ];
-  const root = parent('rss', [parent('channel', [...head, ...items])], { version: '2.0', 'xmlns:dc': NS.dc, 'xmlns:content': NS.content, 'xmlns:atom': NS.atom });
-  return xmlDocument(root);
+  const namespaces = { 'xmlns:dc': NS.dc, 'xmlns:content': NS.content, 'xmlns:atom': NS.atom };
+  return xmlDocument(parent('rss', [parent('channel', [...head, ...items])], { version: '2.0', ...namespaces }));
 }
 
 /** Atom 1.0. Title and summary are `type="text"`: what the reader shows is exactly what was written. */
@@ -90,7 +90,7 @@ export function atom1(channel: FeedChannel): string {
   return xmlDocument(parent('feed', [...head, ...entries], { xmlns: NS.atom }));
 }
 
-/** Feeds show titles on one line; checks refuse line breaks and control characters, this keeps the XML sound regardless. */
+/** Titles on one line: checks refuse line breaks and control characters; this keeps the XML sound regardless. */
 const line = oneLineText;
 
 function escapeHtml(text: string): string {

@@ -65,7 +65,8 @@ function feedChannel(archive: Archive): FeedChannel {
 
 function entry(issue: ArchiveIssue): FeedEntry {
   const date = issueInstant(issue.date);
-  return { title: issue.title, url: issue.url, date, summary: issue.summary, html: issue.html, ...(issue.author ? { author: issue.author.name } : {}) };
+  const author = issue.author ? { author: issue.author.name } : {};
+  return { title: issue.title, url: issue.url, date, summary: issue.summary, html: issue.html, ...author };
 }
 
 function jsonFeed(config: Config, channel: FeedChannel): string {
@@ -82,7 +83,15 @@ function jsonFeed(config: Config, channel: FeedChannel): string {
     feedLinks: { json: siteUrl(config, FEED_PATHS.json) },
   });
   for (const e of channel.entries) {
-    const item: Item = { title: e.title, id: e.url, link: e.url, date: e.date, published: e.date, description: e.summary, content: e.html };
+    const item: Item = {
+      title: e.title,
+      id: e.url,
+      link: e.url,
+      date: e.date,
+      published: e.date,
+      description: e.summary,
+      content: e.html,
+    };
     if (e.author) item.author = [{ name: e.author }];
     feed.addItem(item);
   }

@@ -31,9 +31,15 @@ export interface XmlElement {
   children?: XmlElement[];
 }
 
-export const element = (name: string, text?: string, attributes?: XmlElement['attributes']): XmlElement => ({ name, ...(text === undefined ? {} : { text }), ...(attributes ? { attributes } : {}) });
+type Attributes = XmlElement['attributes'];
 
-export const parent = (name: string, children: XmlElement[], attributes?: XmlElement['attributes']): XmlElement => ({ name, children, ...(attributes ? { attributes } : {}) });
+export function element(name: string, text?: string, attributes?: Attributes): XmlElement {
+  return { name, ...(text === undefined ? {} : { text }), ...(attributes ? { attributes } : {}) };
+}
+
+export function parent(name: string, children: XmlElement[], attributes?: Attributes): XmlElement {
+  return { name, children, ...(attributes ? { attributes } : {}) };
+}
 
 /** A whole document, indented four spaces a level, as the feeds were before. */
 export function xmlDocument(root: XmlElement): string {
@@ -47,7 +53,10 @@ function write(node: XmlElement, depth: number): string {
     .map(([key, value]) => ` ${key}="${xmlAttribute(value)}"`)
     .join('');
   const open = `${pad}<${node.name}${attributes}`;
-  if (node.children?.length) return `${open}>\n${node.children.map((child) => write(child, depth + 1)).join('\n')}\n${pad}</${node.name}>`;
+  if (node.children?.length) {
+    const children = node.children.map((child) => write(child, depth + 1)).join('\n');
+    return `${open}>\n${children}\n${pad}</${node.name}>`;
+  }
   if (node.text === undefined) return `${open}/>`;
   return `${open}>${xmlText(node.text)}</${node.name}>`;
 }

@@ -4,7 +4,17 @@ import type { FrontMatterFile } from './front-matter.js';
 import { keyName } from './validate.js';
 import { placeOfPath, type YamlPath } from './yaml-place.js';
 
-const NAMED: Record<string, string> = { '\r': 'a carriage return', '\u0000': 'a null character', '\u001b': 'an escape character' };
+const NAMED: Record<string, string> = {
+  '\r': 'a carriage return',
+  '\u0000': 'a null character',
+  '\u001b': 'an escape character',
+};
+const HINTS = {
+  control:
+    'Remove it: in double quotes, delete the escape ("\\r", "\\x07", "\\u0000"); otherwise retype the text. ' +
+    'For several lines, use a | block.',
+  surrogate: 'Remove the "\\u" escape, or write the character itself (an emoji can be typed or pasted as it is).',
+};
 
 /**
  * Every front-matter string holding a character no reader can see and some output reads as
@@ -29,12 +39,10 @@ export function controlCharacterProblems(file: FrontMatterFile): Diagnostic[] {
 
 function problem(file: FrontMatterFile, path: YamlPath, char: string, kind: 'control' | 'surrogate'): Diagnostic {
   const Name = capitalise(keyName(path));
-  const what = kind === 'surrogate' ? `half of a character (${codePointName(char)})` : `${NAMED[char] ?? 'a control character'} (${codePointName(char)})`;
-  const hint =
-    kind === 'surrogate'
-      ? 'Remove the "\\u" escape, or write the character itself (an emoji can be typed or pasted as it is).'
-      : 'Remove it: in double quotes, delete the escape ("\\r", "\\x07", "\\u0000"); otherwise retype the text. For several lines, use a | block.';
-  return diagnose(file.source, placeOfPath(file, path), 'control-character', `${Name} contains ${what}, which no reader can see, and calendars and feeds cannot carry as written.`, hint);
+  const described = kind === 'surrogate' ? 'half of a character' : (NAMED[char] ?? 'a control character');
+  const what = `${described} (${codePointName(char)})`;
+  const message = `${Name} contains ${what}, which no reader can see, and calendars and feeds cannot carry as written.`;
+  return diagnose(file.source, placeOfPath(file, path), 'control-character', message, HINTS[kind]);
 }
 
 const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);

@@ -91,7 +91,9 @@ export async function loadIssue(root: string, date: string, config: Config): Pro
   problems.push(...duplicateTitles(items));
   const reported = withoutRepeatedLineBreaks(problems);
 
-  if (!head || !front?.value || reported.some((p) => p.severity === 'error')) return { issue: undefined, files: bodies, problems: reported };
+  if (!head || !front?.value || reported.some((p) => p.severity === 'error')) {
+    return { issue: undefined, files: bodies, problems: reported };
+  }
   const value = front.value;
   return {
     issue: {
