@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import ical, { type CalendarResponse, type VEvent } from 'node-ical';
 import { parse as parseYaml } from 'yaml';
-import { calendarFiles, googleCalendarLink, meetingCalendarUrl, zonedTimeToUtc } from '../src/archive/calendar.js';
+import { calendarFiles, googleCalendarLink, meetingCalendarUrl, meetingUid, zonedTimeToUtc } from '../src/archive/calendar.js';
 import { feedFiles, feedLinks } from '../src/archive/feeds.js';
 import type { Archive } from '../src/archive/model.js';
 import { listIssueDates } from '../src/content/issues-dir.js';
@@ -90,8 +90,8 @@ describe('feeds', () => {
     for (const path of ['feed.xml', 'atom.xml']) expect(XMLValidator.validate(text(files, path))).toBe(true);
     const rss = xml.parse(text(files, 'feed.xml')).rss.channel.item[0];
     const atom = xml.parse(text(files, 'atom.xml')).feed.entry[0];
-    expect([rss.title, rss.description, rss['content:encoded']]).toEqual(['Q&A: <b> is not bold', 'Fish &amp; chips', '<p>a ]]&gt; b ]]&gt; c</p>']);
-    expect(atom.title['#text']).toBe('Q&amp;A: &lt;b&gt; is not bold');
+    expect([rss.title, rss.description, rss['content:encoded']]).toEqual(['Q&A: <b> is not bold', 'Fish &amp; chips', '<p>a ]]> b ]]> c</p>']);
+    expect([atom.title['@_type'], atom.title['#text']]).toEqual(['text', 'Q&A: <b> is not bold']);
     expect(JSON.parse(text(files, 'feed.json')).items[0].title).toBe('Q&A: <b> is not bold');
   });
 
@@ -167,6 +167,34 @@ describe('calendars', () => {
     for (const event of parsed) {
       const day = event.datetype === 'date' ? localDay(event.start) : event.start.toISOString().slice(0, 10);
       expect(day >= newest).toBe(true);
+    }
+  });
+
+  test('a carriage return or other control character in any text or link cannot add events or properties', () => {
+    const injected = '\rEND:VEVENT\rBEGIN:VEVENT\rUID:evil@attacker.example\rSUMMARY:Injected\rDTSTART:20180516T100000Z\r';
+    const hostile = {
+      title: `Forum\rATTACH:https://evil.example/title\u0000\u001b\u0085`,
+      location: `Leeds\r\nX-LOCATION-INJECTED:1`,
+      description: `Line one\r\nLine two${injected}\u0007end`,
+      link: 'https://www.example.org/a\rATTACH:https://evil.example/link?q=\u0001x',
+    };
+    const [issue, ...rest] = archive.issues;
+    const meetings = issue!.meetings.filter((m) => m.date).slice(0, 1).map((m) => ({ ...m, ...hostile }));
+    const site: Archive = { config: { ...archive.config, site: { ...archive.config.site, name: 'Site\rX-WR-INJECTED:1' } }, issues: [{ ...issue!, meetings }, ...rest.map((i) => ({ ...i, meetings: [] }))] };
+    for (const [path, source] of calendarFiles(site)) {
+      const ics = source as string;
+      // Every line ends CRLF; no CR or other control character stands anywhere else.
+      expect([path, /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/.test(ics.replace(/\r\n/g, ''))]).toEqual([path, false]);
+      const unfolded = ics.replace(/\r\n[ \t]/g, '');
+      expect(unfolded).not.toMatch(/^(ATTACH|X-LOCATION-INJECTED|X-WR-INJECTED|UID:evil)/m);
+      const parsed = events(ics);
+      expect(parsed.map((e) => e.uid)).toEqual([meetingUid(site.config, issue!.date, meetings[0]!)]);
+      const event = parsed[0]!;
+      expect(summary(event)).toBe('Forum ATTACH:https://evil.example/title');
+      expect(event.location).toBe('Leeds X-LOCATION-INJECTED:1');
+      expect(event.description).toBe(`Line one\nLine two${injected.replace(/\r/g, '\n')}end`);
+      expect(event.url).toBe('https://www.example.org/aATTACH:https://evil.example/link?q=%01x');
+      expect(Object.keys(event).filter((k) => /attach|injected/i.test(k))).toEqual([]);
     }
   });
 

@@ -1,4 +1,4 @@
-import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -84,6 +84,30 @@ test('the studio page, its state, the email in both parts and the archive page a
   expect(archive.headers.get('content-security-policy')).toContain("frame-ancestors 'self'");
   expect(await archive.text()).toContain('<h1');
   expect((await fetch(`${preview.origin}/site/assets/site.css`)).status).toBe(200);
+});
+
+test('a symbolic link in the issue folder to a file outside it is not served; a real image beside it is', async () => {
+  const folder = join(site.root, 'bulletins', DATE);
+  writeFileSync(join(site.root, 'outside.png'), 'SECRET: not for the web');
+  symlinkSync(join(site.root, 'outside.png'), join(folder, 'leak.png'));
+  symlinkSync(join(site.root, 'bulletin.config.yaml'), join(folder, 'config.svg'));
+  mkdirSync(join(site.root, 'elsewhere'), { recursive: true });
+  writeFileSync(join(site.root, 'elsewhere', 'photo.png'), 'SECRET: nor this');
+  symlinkSync(join(site.root, 'elsewhere'), join(folder, 'linked-folder'));
+  // A link to a folder above is a loop, too, for anything that walks the folder following links.
+  symlinkSync(site.root, join(folder, 'up'));
+  try {
+    for (const path of ['leak.png', 'config.svg', 'linked-folder/photo.png', 'up/outside.png']) {
+      const answer = await fetch(`${preview.origin}/site/issues/${DATE}/${path}`);
+      const body = await answer.text();
+      expect([path, answer.status]).toEqual([path, 404]);
+      expect(body).not.toContain('SECRET');
+      expect(body).not.toContain('baseUrl');
+    }
+    expect((await fetch(`${preview.origin}/site/issues/${DATE}/carers.png`)).status).toBe(200);
+  } finally {
+    for (const link of ['leak.png', 'config.svg', 'linked-folder', 'up']) rmSync(join(folder, link));
+  }
 });
 
 test('a page on another site cannot reach the preview: wrong Host is refused, send-test needs the page token', async () => {

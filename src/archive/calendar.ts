@@ -1,4 +1,5 @@
 import { createEvents, type DateArray, type EventAttributes } from 'ics';
+import { multiLineText, oneLineText } from '../content/control-characters.js';
 import type { Config, Meeting } from '../content/model.js';
 import { addDays, dayOf } from '../render/dates.js';
 import { issueUrl } from '../render/urls.js';
@@ -40,7 +41,8 @@ type Dated = { meeting: Meeting & { date: string }; issue: ArchiveIssue };
 
 function calendar(config: Config, dated: Dated[], calName: string): string {
   const events = [...dated].sort((a, b) => sortKey(a.meeting).localeCompare(sortKey(b.meeting))).map((d) => event(config, d));
-  const { error, value } = createEvents(events, { calName, productId: `-//Bulletin//${config.site.name}//EN` });
+  const productId = `-//Bulletin//${oneLineText(config.site.name)}//EN`;
+  const { error, value } = createEvents(events, { calName: oneLineText(calName), productId });
   if (error || value === null) throw new Error(`Could not write the calendar "${calName}": ${error?.message ?? 'no output'}`);
   return value;
 }
@@ -53,9 +55,11 @@ function sortKey(meeting: Meeting): string {
 function event(config: Config, { meeting, issue }: Dated): EventAttributes {
   const common = {
     uid: meetingUid(config, issue.date, meeting),
-    title: meeting.title,
-    description: meeting.description,
-    location: meeting.location,
+    // ics escapes LF, but not a bare CR, which ends an iCalendar line: the text could then add
+    // properties and whole events. Checks refuse control characters; the writer is safe regardless.
+    title: oneLineText(meeting.title),
+    description: meeting.description === undefined ? undefined : multiLineText(meeting.description),
+    location: meeting.location === undefined ? undefined : oneLineText(meeting.location),
     url: webLink(meeting) ?? issue.url,
     // ics stamps DTSTAMP with Date.now() unless given one (an untyped option); the issue date keeps builds identical.
     timestamp: dayOf(issue.date).getTime(),
@@ -85,9 +89,18 @@ export function meetingUid(config: Config, date: string, meeting: Meeting): stri
   return `${date}-${encodeURIComponent(file)}-${meeting.index}@${host}`;
 }
 
-/** ics accepts only scheme:// URLs, so a mailto: link falls back to the issue page. */
+/**
+ * ics accepts only scheme:// URLs, so a mailto: link falls back to the issue page. The URL as a
+ * browser reads it: the WHATWG parser drops tabs and line breaks and percent-encodes controls.
+ */
 function webLink(meeting: Meeting): string | undefined {
-  return meeting.link && /^https?:\/\//i.test(meeting.link) ? meeting.link : undefined;
+  if (!meeting.link || !/^https?:\/\//i.test(meeting.link)) return undefined;
+  try {
+    return new URL(meeting.link).href;
+  } catch (error) {
+    if (error instanceof TypeError) return undefined; // not a URL: checks report it
+    throw error;
+  }
 }
 
 function meetingTimes(meeting: Meeting & { date: string }, timeZone: string): { start: Date; end: Date } | 'all-day' {

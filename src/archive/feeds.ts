@@ -2,12 +2,11 @@ import { Feed, type Item } from 'feed';
 import type { Config } from '../content/model.js';
 import { dayOf } from '../render/dates.js';
 import { siteUrl } from '../render/urls.js';
+import { atom1, rss2, type FeedChannel, type FeedEntry } from './feed-xml.js';
 import type { Archive, ArchiveIssue, SiteFiles } from './model.js';
 
 /** Paths of the feeds under `dist/site/`. */
 export const FEED_PATHS = { rss: 'feed.xml', atom: 'atom.xml', json: 'feed.json' } as const;
-
-type Format = keyof typeof FEED_PATHS;
 
 export interface FeedLink {
   type: string;
@@ -25,15 +24,20 @@ export function feedLinks(config: Config): FeedLink[] {
   ];
 }
 
-/** `feed.xml` (RSS 2.0), `atom.xml` (Atom 1.0) and `feed.json` (JSON Feed 1), newest issue first. */
 /** How many of the newest issues the feeds carry; the archive pages have the rest. */
 export const FEED_LIMIT = 50;
 
+/**
+ * `feed.xml` (RSS 2.0), `atom.xml` (Atom 1.0) and `feed.json` (JSON Feed 1), newest issue first.
+ * The XML is written here (see xml.ts for why); JSON.stringify cannot be broken out of, so the
+ * `feed` package writes the JSON Feed.
+ */
 export function feedFiles(archive: Archive): SiteFiles {
   const files: SiteFiles = new Map();
-  files.set(FEED_PATHS.rss, build(archive, 'rss').rss2());
-  files.set(FEED_PATHS.atom, build(archive, 'atom').atom1());
-  files.set(FEED_PATHS.json, build(archive, 'json').json1() + '\n');
+  const channel = feedChannel(archive);
+  files.set(FEED_PATHS.rss, rss2(channel));
+  files.set(FEED_PATHS.atom, atom1(channel));
+  files.set(FEED_PATHS.json, jsonFeed(archive.config, channel) + '\n');
   return files;
 }
 
@@ -42,65 +46,54 @@ export function issueInstant(date: string): Date {
   return dayOf(date);
 }
 
-/**
- * One Feed per format, because the formats disagree on what a field holds: Atom's title and
- * RSS's description are HTML (so plain text must be escaped there), and RSS's <author> must be an
- * email address, so the author goes in <dc:creator> instead.
- */
-function build(archive: Archive, format: Format): Feed {
+function feedChannel(archive: Archive): FeedChannel {
   const { config } = archive;
   // The newest issues only: feed readers poll the whole file, and ten years of full text is tens of MB.
   const issues = [...archive.issues].sort((a, b) => b.date.localeCompare(a.date)).slice(0, FEED_LIMIT);
-  const home = siteUrl(config);
-  const feed = new Feed({
+  return {
     title: config.site.name,
-    description: config.site.tagline,
-    id: home,
-    link: home,
+    ...(config.site.tagline ? { description: config.site.tagline } : {}),
+    home: siteUrl(config),
     language: config.site.locale,
-    // The feed package falls back to `new Date()`; with no issues, the epoch keeps builds repeatable.
+    // With no issues, the epoch keeps builds repeatable.
     updated: issues[0] ? issueInstant(issues[0].date) : new Date(0),
-    generator: 'Bulletin',
     copyright: `© ${config.site.name}`,
-    // Atom requires an author on the feed when an entry has none.
-    author: { name: config.site.name, link: home },
-    feedLinks: {
-      rss: siteUrl(config, FEED_PATHS.rss),
-      atom: siteUrl(config, FEED_PATHS.atom),
-      json: siteUrl(config, FEED_PATHS.json),
-    },
-  });
-  for (const issue of issues) feed.addItem(item(issue, format));
-  return feed;
-}
-
-function item(issue: ArchiveIssue, format: Format): Item {
-  const date = issueInstant(issue.date);
-  const item: Item = {
-    title: format === 'atom' ? escapeHtml(issue.title) : issue.title,
-    id: issue.url,
-    link: issue.url,
-    date,
-    published: date,
-    description: format === 'json' ? issue.summary : escapeHtml(issue.summary),
-    content: format === 'json' ? issue.html : safeForCdata(issue.html),
+    selfUrl: { rss: siteUrl(config, FEED_PATHS.rss), atom: siteUrl(config, FEED_PATHS.atom) },
+    entries: issues.map(entry),
   };
-  if (issue.author) {
-    // The feed package declares the dc namespace only when an item has content.
-    if (format !== 'rss') item.author = [{ name: issue.author.name }];
-    else if (item.content) item.extensions = [{ name: 'dc:creator', objects: { _text: issue.author.name } }];
+}
+
+function entry(issue: ArchiveIssue): FeedEntry {
+  const date = issueInstant(issue.date);
+  const author = issue.author ? { author: issue.author.name } : {};
+  return { title: issue.title, url: issue.url, date, summary: issue.summary, html: issue.html, ...author };
+}
+
+function jsonFeed(config: Config, channel: FeedChannel): string {
+  const feed = new Feed({
+    title: channel.title,
+    description: channel.description,
+    id: channel.home,
+    link: channel.home,
+    language: channel.language,
+    updated: channel.updated,
+    generator: 'Bulletin',
+    copyright: channel.copyright,
+    author: { name: channel.title, link: channel.home },
+    feedLinks: { json: siteUrl(config, FEED_PATHS.json) },
+  });
+  for (const e of channel.entries) {
+    const item: Item = {
+      title: e.title,
+      id: e.url,
+      link: e.url,
+      date: e.date,
+      published: e.date,
+      description: e.summary,
+      content: e.html,
+    };
+    if (e.author) item.author = [{ name: e.author }];
+    feed.addItem(item);
   }
-  return item;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
-/**
- * xml-js splits only the first "]]>" of a CDATA section; any later one would end it early. In HTML
- * "&gt;" reads the same as ">", in text and attributes alike.
- */
-function safeForCdata(html: string): string {
-  return html.replace(/]]>/g, ']]&gt;');
+  return feed.json1();
 }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
+import { isInside, reallyInside } from '../content/inside-folder.js';
 import { MAX_IMAGE_WIDTH } from '../render/image-sizes.js';
 import type { Archive, SiteFiles } from './model.js';
 
@@ -29,11 +30,12 @@ export async function imageFiles(archive: Archive, only?: ReadonlySet<string>): 
     }
     for (const reference of wanted) {
       const source = resolve(dir, reference);
-      // Checks refuse references outside the issue folder; this keeps the build safe regardless.
+      // Checks refuse references outside the issue folder (links followed); this keeps the build safe regardless.
+      if (!isInside(source, dir)) continue;
       const inside = relative(resolve(dir), source);
-      if (inside.startsWith('..') || inside === '') continue;
       let resized: Buffer;
       try {
+        if (!(await reallyInside(source, dir))) continue;
         resized = await sharp(await readFile(source)).rotate().resize({ width: MAX_IMAGE_WIDTH, withoutEnlargement: true }).toBuffer();
       } catch (error) {
         throw new Error(`cannot publish the image ${relative(process.cwd(), source)}: ${(error as Error).message}`);

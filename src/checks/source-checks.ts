@@ -1,10 +1,11 @@
-import { closeSync, existsSync, openSync, readSync, realpathSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { Html, Image, Link, Root } from 'mdast';
 import { visit } from 'unist-util-visit';
 import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { placeAt } from '../diagnostics/source-text.js';
 import type { FrontMatterFile } from '../content/front-matter.js';
+import { isInside, reallyInsideSync } from '../content/inside-folder.js';
 import { parseBodyOf } from '../render/markdown.js';
 import { isLocalImage } from '../render/urls.js';
 import { checkWriting } from './writing-checks.js';
@@ -85,12 +86,11 @@ function missingImages(file: FrontMatterFile, tree: Root): Diagnostic[] {
       // keep it as written
     }
     const target = resolve(folder, reference);
-    const outside = (path: string, base: string) => relative(base, path).startsWith('..') || relative(base, path) === '';
-    if (outside(target, folder)) {
+    if (!isInside(target, folder)) {
       problems.push(diagnose(file.source, place, 'image-outside-issue', `The image "${node.url}" is outside the issue folder.`, 'Put the image beside the item file and refer to it by its name, e.g. ![Board meeting](board.jpg).'));
     } else if (!existsSync(target)) {
       problems.push(diagnose(file.source, place, 'image-missing', `The image "${node.url}" does not exist beside ${file.source.path.split('/').pop()}.`, `Copy the image into ${relative(process.cwd(), folder) || '.'}/, or correct its name (names are case-sensitive).`));
-    } else if (outside(realpathSync(target), realpathSync(folder))) {
+    } else if (!reallyInsideSync(target, folder)) {
       // A symbolic link out of the folder would publish whatever it points at.
       problems.push(diagnose(file.source, place, 'image-outside-issue', `The image "${node.url}" is a link to a file outside the issue folder.`, 'Copy the image itself into the issue folder.'));
     } else if (!looksLikeImage(target)) {

@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { sourceText } from '../diagnostics/source-text.js';
 import { didYouMean, suggestion } from '../diagnostics/suggest.js';
+import { controlCharacterProblems, withoutRepeatedLineBreaks } from './control-check.js';
 import { splitFrontMatter, type FrontMatterFile } from './front-matter.js';
 import type { Issue, Item, Meeting } from './model.js';
 import { readSource } from './read-source.js';
@@ -54,7 +55,10 @@ export async function loadIssue(root: string, date: string, config: Config): Pro
     }
     const split = splitFrontMatter(read.source);
     problems.push(...split.problems);
-    if (split.problems.length === 0) files.set(name, split.file);
+    if (split.problems.length === 0) {
+      files.set(name, split.file);
+      problems.push(...controlCharacterProblems(split.file));
+    }
     if (split.problems.every((p) => p.code === 'yaml-syntax')) bodies.push(split.file);
   }
 
@@ -85,8 +89,11 @@ export async function loadIssue(root: string, date: string, config: Config): Pro
     if (loaded.item) items.push(loaded.item);
   }
   problems.push(...duplicateTitles(items));
+  const reported = withoutRepeatedLineBreaks(problems);
 
-  if (!head || !front?.value || problems.some((p) => p.severity === 'error')) return { issue: undefined, files: bodies, problems };
+  if (!head || !front?.value || reported.some((p) => p.severity === 'error')) {
+    return { issue: undefined, files: bodies, problems: reported };
+  }
   const value = front.value;
   return {
     issue: {
@@ -101,7 +108,7 @@ export async function loadIssue(root: string, date: string, config: Config): Pro
       items: sortItems(items, config),
     },
     files: bodies,
-    problems,
+    problems: reported,
   };
 }
 

@@ -20,6 +20,7 @@ export const problemCodes = {
   'unknown-programme': 'error',
   'unknown-place': 'error',
   'multiline-text': 'error',
+  'control-character': 'error',
   // Issue structure
   'issue-missing': 'error',
   'folder-name': 'error',

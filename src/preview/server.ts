@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { extname, join, relative, resolve, sep } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { isInside, reallyInside } from '../content/inside-folder.js';
 import { packageRoot } from '../package-root.js';
 import { SECURITY_HEADERS } from '../service/security.js';
 import type { PreviewSession, PreviewState } from './session.js';
@@ -155,16 +156,20 @@ async function studioFile(reply: FastifyReply, name: string): Promise<FastifyRep
   return reply.type(CONTENT_TYPES[extname(name)]!).send(await readFile(join(STUDIO_DIR, name)));
 }
 
-/** `issues/DATE/photo.jpg` -> the image beside the issue's Markdown (the build would resize it; the preview shows it as is). */
+/**
+ * `issues/DATE/photo.jpg` -> the image beside the issue's Markdown (the build would resize it; the
+ * preview shows it as is). The same rule as `check`: the file, links followed, is in the folder.
+ */
 async function issueImage(issueDir: string, date: string, path: string): Promise<Buffer | undefined> {
   const prefix = `issues/${date}/`;
   if (!path.startsWith(prefix) || !IMAGE_EXTENSIONS.has(extname(path).toLowerCase())) return undefined;
   const target = resolve(issueDir, path.slice(prefix.length));
-  const inside = relative(resolve(issueDir), target);
-  if (inside.startsWith('..') || inside.includes(`..${sep}`)) return undefined;
+  if (!isInside(target, issueDir)) return undefined;
   try {
-    return await readFile(target);
-  } catch {
-    return undefined;
+    return (await reallyInside(target, issueDir)) ? await readFile(target) : undefined;
+  } catch (error) {
+    // No such file, or a folder named like an image: not in this preview either way.
+    if (['ENOENT', 'EISDIR', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined;
+    throw error;
   }
 }

@@ -69,7 +69,9 @@ export async function watchIssue(targets: WatchTargets, changed: (templates: boo
 
 function watch(path: string, ignored: (path: string) => boolean, depth?: number): FSWatcher {
   // An atomic save is a change, reported at once (chokidar's default waits 100 ms to pair unlink and add).
-  return chokidar.watch(path, { ignoreInitial: true, ignored, atomic: false, ...(depth === undefined ? {} : { depth }) });
+  // Links are not followed: nothing is published through one, and a link to a folder above is a loop.
+  const options = { ignoreInitial: true, ignored, atomic: false, followSymlinks: false };
+  return chokidar.watch(path, { ...options, ...(depth === undefined ? {} : { depth }) });
 }
 
 /** chokidar's per-file window for `change` events (its index.js); later ones inside it are dropped. */

@@ -48,13 +48,13 @@ export function parseSubscriberCsv(text: string): ParsedImport {
     // csv-parse counts the line a record ends on; a quoted field may span lines, so step back.
     const inner = rawText.replace(/^\n+/, '').replace(/\r?\n$/, '');
     const line = info.lines - (inner.match(/\n/g)?.length ?? 0);
-    const raw = record.email ?? '';
+    const raw = unescapeFormula(record.email ?? '');
     const address = normalizeAddress(raw);
     if (!address.ok) {
       problems.push({ line, message: `"${raw.replace(/[\r\n]/g, '\\n').slice(0, 80)}" ${address.reason}` });
       continue;
     }
-    const name = record.name?.trim();
+    const name = unescapeFormula(record.name ?? '').trim();
     if (name && /[\r\n\u0000-\u001f]/.test(name)) {
       problems.push({ line, message: 'the name has a line break or control character' });
       continue;
@@ -66,6 +66,20 @@ export function parseSubscriberCsv(text: string): ParsedImport {
   return { rows: [...seen.values()], problems, duplicates };
 }
 
+/**
+ * The first characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection"),
+ * as csv-stringify's `escape_formulas` lists them, fullwidth forms included.
+ */
+const FORMULA_START = /^'[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
+
+/**
+ * Undoes the export's escaping, so importing an exported file keeps every name as it was. Only an
+ * apostrophe before a formula character is dropped: a name written 'Ohana by hand stays as written.
+ */
+function unescapeFormula(cell: string): string {
+  return FORMULA_START.test(cell) ? cell.slice(1) : cell;
+}
+
 function parseHeader(text: string): string[] {
   const first = (parse(text, { bom: true, to_line: 1, skip_empty_lines: true }) as string[][])[0] ?? [];
   return first.map((h) => h.trim().toLowerCase());
@@ -73,9 +87,14 @@ function parseHeader(text: string): string[] {
 
 export const EXPORT_COLUMNS = ['email', 'name', 'list', 'status', 'consent_at', 'consent_source'] as const;
 
-/** Writes subscribers as CSV, streaming: a list of 100,000 never sits in memory as text. */
+/**
+ * Writes subscribers as CSV, streaming: a list of 100,000 never sits in memory as text.
+ * The file is for people, opened in a spreadsheet, and names come from the public form: a cell
+ * starting with = + - @ tab or CR gets a leading apostrophe (`escape_formulas`), which spreadsheets
+ * hide and read as "this is text", so `=HYPERLINK(...)` is shown, never run. Import removes it.
+ */
 export async function writeSubscriberCsv(records: AsyncIterable<SubscriberRecord>, out: Writable): Promise<number> {
-  const csv = stringify({ header: true, columns: [...EXPORT_COLUMNS] });
+  const csv = stringify({ header: true, columns: [...EXPORT_COLUMNS], escape_formulas: true });
   csv.pipe(out, { end: false });
   let count = 0;
   for await (const r of records) {
