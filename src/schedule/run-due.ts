@@ -105,6 +105,7 @@ async function sendOne(context: DueSendsContext, issue: string, list: string, re
   const email = hydrateEmail(built.layout);
   const ledger = new SqliteSendLedger(context.database);
   const transport = context.transportFor(issue, list);
+  for (const warning of transport.warnings ?? []) context.report(`schedule: ${warning}`);
   try {
     const summary = await runSend({ issue, list, message: (to) => buildMessage(email, config, list, to, context.secret) }, context.store, ledger, transport, {
       ...settingsFromConfig(config.dispatch),

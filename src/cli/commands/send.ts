@@ -96,6 +96,7 @@ export function registerSend(program: Command, run: Run): void {
         const { issueTransport, testTransport } = await import('../../dispatch/transports.js');
         const connections = concurrency ?? config.dispatch.concurrency;
         const transport = options.to ? testTransport(root, config, date) : issueTransport(root, config, date, options.list, connections);
+        for (const warning of transport.warnings ?? []) say(warning);
         const { hydrateEmail } = await import('../../render/email/compile.js');
         const email = hydrateEmail(built.layout);
         try {
