@@ -1,8 +1,9 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { Config } from '../content/model.js';
+import { makePrivateDir, PRIVATE_FILE } from '../private-files.js';
 import { loadDkimKey, type DkimKey } from './dkim.js';
 
 /** What the send loop needs of a way to deliver mail. Owned here, by its consumer. */
@@ -109,16 +110,18 @@ function safeName(address: string): string {
 function folderTransport(folder: string, fileName: (to: string) => string, dkim?: DkimKey): Transport {
   // CRLF: the file is what a receiver would get, so a DKIM verifier can check it byte for byte.
   const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows', ...(dkim ? { dkim: dkimOptions(dkim) } : {}) });
-  let made: Promise<unknown> | undefined;
+  let made = false;
   return {
     name: `outbox ${folder}`,
     warnings: dkim?.warnings ?? [],
     async send(message) {
       const info = (await composer.sendMail(message)) as { message: Buffer };
       const to = typeof message.to === 'string' ? message.to : (message.to as { address: string }).address;
-      await (made ??= mkdir(folder, { recursive: true }));
+      // Owner-only: each message holds a working unsubscribe link for its reader.
+      if (!made) makePrivateDir(folder);
+      made = true;
       const file = join(folder, fileName(to));
-      await writeFile(`${file}.tmp`, info.message);
+      await writeFile(`${file}.tmp`, info.message, PRIVATE_FILE);
       await rename(`${file}.tmp`, file);
       return { response: `250 written to ${file}` };
     },
