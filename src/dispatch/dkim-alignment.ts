@@ -16,12 +16,20 @@ export function assertDkimAligned(config: Config, domain: string): void {
   const fromDomain = config.sender.from.email.split('@').pop()!.toLowerCase();
   const fromOrg = organisationalDomain(fromDomain);
   const signingOrg = organisationalDomain(signing);
-  const fix = `Sign with d=${fromDomain}${fromOrg && fromOrg !== fromDomain ? ` (or ${fromOrg})` : ''}, the domain of sender.from.email, and publish the key there`;
+  const orParent = fromOrg && fromOrg !== fromDomain ? ` (or ${fromOrg})` : '';
+  const fix = `Sign with d=${fromDomain}${orParent}, the domain of sender.from.email, and publish the key there`;
   if (!signingOrg) {
-    throw new SetupError(`dispatch.dkim.domain "${domain}" is a public suffix (as com or co.uk are), not a domain anyone can sign for, so DMARC would fail for sender.from.email ${config.sender.from.email}. ${fix}.`);
+    throw new SetupError(
+      `dispatch.dkim.domain "${domain}" is a public suffix (as com or co.uk are), not a domain anyone can sign for, ` +
+        `so DMARC would fail for sender.from.email ${config.sender.from.email}. ${fix}.`,
+    );
   }
   if (signingOrg !== fromOrg) {
-    throw new SetupError(`dispatch.dkim.domain "${domain}" does not align with the domain of sender.from.email (${config.sender.from.email}): DMARC would fail, and receivers that enforce it would reject the mail or file it as spam. ${fix}, or send from an address at ${signing}.`);
+    throw new SetupError(
+      `dispatch.dkim.domain "${domain}" does not align with the domain of sender.from.email ` +
+        `(${config.sender.from.email}): DMARC would fail, and receivers that enforce it would reject the mail ` +
+        `or file it as spam. ${fix}, or send from an address at ${signing}.`,
+    );
   }
 }
 

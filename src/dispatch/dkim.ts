@@ -52,12 +52,21 @@ export function loadDkimKey(root: string, config: Config, env: NodeJS.ProcessEnv
   }
   const warnings: string[] = [];
   const bits = key.asymmetricKeyDetails?.modulusLength;
-  const makeOne = `Make a ${RECOMMENDED_RSA_BITS}-bit key (openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:${RECOMMENDED_RSA_BITS}) and publish its public half at ${dkim.selector}._domainkey.${dkim.domain}`;
+  const makeOne =
+    `Make a ${RECOMMENDED_RSA_BITS}-bit key (openssl genpkey -algorithm RSA -pkeyopt ` +
+    `rsa_keygen_bits:${RECOMMENDED_RSA_BITS}) and publish its public half at ` +
+    `${dkim.selector}._domainkey.${dkim.domain}`;
   if (key.asymmetricKeyType === 'rsa' && bits !== undefined && bits < MINIMUM_RSA_BITS) {
-    throw new SetupError(`The DKIM key from ${from} is ${bits} bits; receivers ignore signatures made with RSA keys under ${MINIMUM_RSA_BITS} bits (RFC 8301), so every message would count as unsigned. ${makeOne}.`);
+    throw new SetupError(
+      `The DKIM key from ${from} is ${bits} bits; receivers ignore signatures made with RSA keys under ` +
+        `${MINIMUM_RSA_BITS} bits (RFC 8301), so every message would count as unsigned. ${makeOne}.`,
+    );
   }
   if (key.asymmetricKeyType === 'rsa' && bits !== undefined && bits < RECOMMENDED_RSA_BITS) {
-    warnings.push(`warning: the DKIM key from ${from} is ${bits} bits; ${RECOMMENDED_RSA_BITS} is what receivers now expect, and shorter keys are being phased out. ${makeOne} when you next rotate.`);
+    warnings.push(
+      `warning: the DKIM key from ${from} is ${bits} bits; ${RECOMMENDED_RSA_BITS} is what receivers now expect, ` +
+        `and shorter keys are being phased out. ${makeOne} when you next rotate.`,
+    );
   }
   return { domainName: dkim.domain, keySelector: dkim.selector, privateKey: pem, warnings };
 }

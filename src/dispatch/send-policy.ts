@@ -11,16 +11,22 @@ export interface SendRefusal {
  * What blocks a send to a whole list but not a `--to` test: the same rules for `send`, `schedule`
  * and a scheduled send at its time. `problems` are the issue's own (warnings included).
  */
-export function listSendRefusals(config: Config, problems: readonly Diagnostic[], env: NodeJS.ProcessEnv = process.env): SendRefusal[] {
+export function listSendRefusals(
+  config: Config,
+  problems: readonly Diagnostic[],
+  env: NodeJS.ProcessEnv = process.env,
+): SendRefusal[] {
   return [placeholdersLeft(problems), insecureBaseUrl(config, env)].filter((r): r is SendRefusal => r !== undefined);
 }
 
 /** One line for a report that has no room for code frames (a scheduled send's detail, the preview). */
 export function describeRefusals(refusals: readonly SendRefusal[]): string {
-  return refusals
-    .map((r) => (r.problems.length ? `${r.reason.replace(/\.$/, '')}: ${r.problems.map((p) => `${p.file}:${p.line}:${p.column}`).join(', ')}` : r.reason.replace(/\.$/, '')))
-    .join('; ');
+  const places = (problems: readonly Diagnostic[]) => problems.map((p) => `${p.file}:${p.line}:${p.column}`).join(', ');
+  return refusals.map((r) => (r.problems.length ? `${r.reason}: ${places(r.problems)}` : r.reason)).join('; ');
 }
+
+const PLACEHOLDER_HINT =
+  'Write the missing text in its place before sending to a list; `send --to ADDRESS` sends a test as it is.';
 
 /**
  * A TK is a warning while drafting, so `check` and the preview stay usable; an issue still holding
@@ -32,7 +38,7 @@ function placeholdersLeft(problems: readonly Diagnostic[]): SendRefusal | undefi
   if (!left.length) return undefined;
   return {
     reason: `${left.length} placeholder${left.length === 1 ? ' is' : 's are'} still in the issue`,
-    problems: left.map((p) => ({ ...p, severity: 'error', hint: 'Write the missing text in its place before sending to a list; `send --to ADDRESS` sends a test as it is.' })),
+    problems: left.map((p) => ({ ...p, severity: 'error', hint: PLACEHOLDER_HINT })),
   };
 }
 
@@ -47,7 +53,9 @@ function insecureBaseUrl(config: Config, env: NodeJS.ProcessEnv): SendRefusal | 
   // The same precedence as the config loader: a non-empty BULLETIN_BASE_URL wins.
   const setting = env.BULLETIN_BASE_URL ? 'BULLETIN_BASE_URL' : 'site.baseUrl';
   return {
-    reason: `${setting} is ${url.href}, so the unsubscribe link would be http: and Gmail and Yahoo drop one-click unsubscribe for it. Set ${setting} to the https:// address of the site`,
+    reason:
+      `${setting} is ${url.href}, so the unsubscribe link would be http: and Gmail and Yahoo drop one-click ` +
+      `unsubscribe for it. Set ${setting} to the https:// address of the site`,
     problems: [],
   };
 }

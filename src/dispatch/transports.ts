@@ -33,7 +33,10 @@ function dkimOptions(key: DkimKey) {
     domainName: key.domainName,
     keySelector: key.keySelector,
     privateKey: key.privateKey,
-    headerFieldNames: 'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:Content-Transfer-Encoding:List-Id:List-Unsubscribe:List-Unsubscribe-Post',
+    headerFieldNames: [
+      'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:Content-Transfer-Encoding',
+      'List-Id:List-Unsubscribe:List-Unsubscribe-Post',
+    ].join(':'),
   };
 }
 
@@ -93,7 +96,8 @@ export function testTransport(root: string, config: Config, issue: string, env: 
   if (env.SMTP_URL) return issueTransport(root, config, issue, TEST_FOLDER, 1, env);
   const dkim = loadDkimKey(root, config, env);
   let sequence = 0;
-  const name = (to: string) => `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}-${sequence++}-${safeName(to)}.eml`;
+  const name = (to: string) =>
+    `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}-${sequence++}-${safeName(to)}.eml`;
   return folderTransport(join(root, '.bulletin', 'outbox', issue, TEST_FOLDER), name, dkim);
 }
 
@@ -109,7 +113,12 @@ function safeName(address: string): string {
 
 function folderTransport(folder: string, fileName: (to: string) => string, dkim?: DkimKey): Transport {
   // CRLF: the file is what a receiver would get, so a DKIM verifier can check it byte for byte.
-  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows', ...(dkim ? { dkim: dkimOptions(dkim) } : {}) });
+  const composer = nodemailer.createTransport({
+    streamTransport: true,
+    buffer: true,
+    newline: 'windows',
+    ...(dkim ? { dkim: dkimOptions(dkim) } : {}),
+  });
   let made = false;
   return {
     name: `outbox ${folder}`,
