@@ -1,11 +1,12 @@
 import { createHash, type Hash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LinkTarget } from '../checks/link-targets.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { RenderedIssue } from '../render/render-issue.js';
 import { packageRoot } from '../package-root.js';
+import { makePrivateDir, PRIVATE_FILE } from '../private-files.js';
 
 const OUTPUT_LIBRARIES = [
   ...['unified', 'remark-parse', 'remark-gfm', 'remark-rehype', 'rehype-raw', 'rehype-sanitize', 'hast-util-sanitize'],
@@ -53,9 +54,9 @@ export class RenderCache {
 
   set(date: string, key: string, value: CachedIssue): void {
     try {
-      mkdirSync(this.dir, { recursive: true });
+      makePrivateDir(this.dir);
       const temporary = `${this.file(date)}.${process.pid}.tmp`;
-      writeFileSync(temporary, JSON.stringify({ key, ...value }));
+      writeFileSync(temporary, JSON.stringify({ key, ...value }), PRIVATE_FILE);
       renameSync(temporary, this.file(date));
     } catch {
       // A cache that cannot be written only costs time on the next build.

@@ -1,6 +1,7 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { makePrivateDir, PRIVATE_FILE } from '../private-files.js';
 import { isSuccess, outcomeSchema, type Outcome } from './link-fetch.js';
 
 export type CacheEntry = { outcome: Outcome; checkedAt: number };
@@ -61,11 +62,11 @@ export function saveCache(file: string, learned: Cache, freshness: Freshness, no
 async function writeMerged(file: string, learned: Cache, freshness: Freshness, now: () => number): Promise<void> {
   const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
-    await mkdir(dirname(file), { recursive: true });
+    makePrivateDir(dirname(file));
     const merged = newest(await readCache(file), learned);
     const at = now();
     const entries = Object.fromEntries([...merged].filter(([, entry]) => isFresh(entry, at, freshness)));
-    await writeFile(temporary, `${JSON.stringify({ version: 1, entries }, null, 1)}\n`);
+    await writeFile(temporary, `${JSON.stringify({ version: 1, entries }, null, 1)}\n`, PRIVATE_FILE);
     await rename(temporary, file);
   } catch {
     // An unwritable cache costs the next run time, not correctness.

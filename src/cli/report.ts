@@ -1,6 +1,7 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { formatDiagnostic, formatSummary } from '../diagnostics/format.js';
 import type { IssueReport, PipelineReport } from '../build/pipeline.js';
+import type { SendRefusal } from '../dispatch/send-policy.js';
 import { say } from './io.js';
 
 export interface Outcome {
@@ -34,3 +35,9 @@ export function problemsJson(problems: readonly Diagnostic[]) {
 }
 
 export { formatSummary };
+
+/** Why a send to a list may not go: each place in content with its code frame, then each reason. */
+export function sayRefusals(refusals: readonly SendRefusal[]): void {
+  for (const problem of refusals.flatMap((r) => r.problems)) say(`${formatDiagnostic(problem)}\n`);
+  for (const refusal of refusals) say(`${refusal.reason}.`);
+}

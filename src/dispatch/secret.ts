@@ -1,7 +1,8 @@
 import { SetupError } from '../diagnostics/setup-error.js';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { makePrivateDir, PRIVATE_FILE, tighten } from '../private-files.js';
 
 export interface Secrets {
   current: string;
@@ -22,12 +23,16 @@ export function loadSecrets(root: string, env: NodeJS.ProcessEnv = process.env):
   const file = join(root, '.bulletin', 'secret');
   try {
     const kept = readFileSync(file, 'utf8').trim();
-    if (kept) return { current: kept, all: [kept, ...previous], generated: true };
+    if (kept) {
+      // Kept by an older version, perhaps readable by all: it signs every unsubscribe link.
+      tighten(file);
+      return { current: kept, all: [kept, ...previous], generated: true };
+    }
   } catch {
     // make one below
   }
   const made = randomBytes(32).toString('base64url');
-  mkdirSync(join(root, '.bulletin'), { recursive: true });
-  writeFileSync(file, `${made}\n`, { mode: 0o600 });
+  makePrivateDir(join(root, '.bulletin'));
+  writeFileSync(file, `${made}\n`, PRIVATE_FILE);
   return { current: made, all: [made, ...previous], generated: true };
 }

@@ -1,13 +1,16 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { Config } from '../content/model.js';
-import { loadDkimKey } from './dkim.js';
+import { makePrivateDir, PRIVATE_FILE } from '../private-files.js';
+import { loadDkimKey, type DkimKey } from './dkim.js';
 
 /** What the send loop needs of a way to deliver mail. Owned here, by its consumer. */
 export interface Transport {
   readonly name: string;
+  /** What the operator should hear before the first message (a DKIM key shorter than advised). */
+  readonly warnings?: readonly string[];
   send(message: Mail.Options): Promise<{ response: string }>;
   close(): Promise<void>;
 }
@@ -21,7 +24,20 @@ export interface SmtpOptions {
   /** How long a silent server is waited for, per step (default 60 s; nodemailer's own is 10 minutes). */
   timeoutMs?: number;
   /** DKIM signing; List-Unsubscribe and List-Unsubscribe-Post are always among the signed headers. */
-  dkim?: { domainName: string; keySelector: string; privateKey: string };
+  dkim?: DkimKey;
+}
+
+/** nodemailer's DKIM options; its default header list leaves out List-Unsubscribe-Post, and Gmail wants both signed. */
+function dkimOptions(key: DkimKey) {
+  return {
+    domainName: key.domainName,
+    keySelector: key.keySelector,
+    privateKey: key.privateKey,
+    headerFieldNames: [
+      'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:Content-Transfer-Encoding',
+      'List-Id:List-Unsubscribe:List-Unsubscribe-Post',
+    ].join(':'),
+  };
 }
 
 /** nodemailer's pooled SMTP transport. */
@@ -34,18 +50,11 @@ export function smtpTransport(options: SmtpOptions): Transport {
     connectionTimeout: options.timeoutMs ?? 60_000,
     greetingTimeout: options.timeoutMs ?? 60_000,
     socketTimeout: options.timeoutMs ?? 60_000,
-    ...(options.dkim
-      ? {
-          dkim: {
-            ...options.dkim,
-            // nodemailer's default list leaves out List-Unsubscribe-Post; Gmail wants both signed.
-            headerFieldNames: 'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:Content-Transfer-Encoding:List-Id:List-Unsubscribe:List-Unsubscribe-Post',
-          },
-        }
-      : {}),
+    ...(options.dkim ? { dkim: dkimOptions(options.dkim) } : {}),
   } as Parameters<typeof nodemailer.createTransport>[0]);
   return {
     name: `smtp ${new URL(options.url).host}`,
+    warnings: options.dkim?.warnings ?? [],
     async send(message) {
       const info = (await transport.sendMail(message)) as { response?: string };
       return { response: info.response ?? '' };
@@ -63,16 +72,16 @@ export function smtpTransport(options: SmtpOptions): Transport {
  */
 export function issueTransport(root: string, config: Config, issue: string, list: string, connections = config.dispatch.concurrency, env: NodeJS.ProcessEnv = process.env): Transport {
   const dkim = loadDkimKey(root, config, env);
-  if (!env.SMTP_URL) return outboxTransport(join(root, '.bulletin', 'outbox'), issue, list);
+  if (!env.SMTP_URL) return outboxTransport(join(root, '.bulletin', 'outbox'), issue, list, dkim);
   return smtpTransport({ url: env.SMTP_URL, connections, ...(dkim ? { dkim } : {}) });
 }
 
 /**
  * The embedded default when no SMTP_URL is set: each message as an .eml file under
- * `.bulletin/outbox/ISSUE/LIST/`, exactly the bytes SMTP would have carried.
+ * `.bulletin/outbox/ISSUE/LIST/`, exactly the bytes SMTP would have carried (signed, in CRLF).
  */
-export function outboxTransport(dir: string, issue: string, list: string): Transport {
-  return folderTransport(join(dir, issue, list), (to) => `${safeName(to)}.eml`);
+export function outboxTransport(dir: string, issue: string, list: string, dkim?: DkimKey): Transport {
+  return folderTransport(join(dir, issue, list), (to) => `${safeName(to)}.eml`, dkim);
 }
 
 /** Beside the lists' folders, under a name no list id can have (ids are lower-case letters, digits and hyphens). */
@@ -85,9 +94,11 @@ export const TEST_FOLDER = '_tests';
  */
 export function testTransport(root: string, config: Config, issue: string, env: NodeJS.ProcessEnv = process.env): Transport {
   if (env.SMTP_URL) return issueTransport(root, config, issue, TEST_FOLDER, 1, env);
-  loadDkimKey(root, config, env);
+  const dkim = loadDkimKey(root, config, env);
   let sequence = 0;
-  return folderTransport(join(root, '.bulletin', 'outbox', issue, TEST_FOLDER), (to) => `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}-${sequence++}-${safeName(to)}.eml`);
+  const name = (to: string) =>
+    `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}-${sequence++}-${safeName(to)}.eml`;
+  return folderTransport(join(root, '.bulletin', 'outbox', issue, TEST_FOLDER), name, dkim);
 }
 
 /** Mail the subscription service sends (confirmations), under `.bulletin/outbox/service/`, oldest first by name. */
@@ -100,17 +111,26 @@ function safeName(address: string): string {
   return address.replace(/[^a-z0-9@._+-]/gi, '_');
 }
 
-function folderTransport(folder: string, fileName: (to: string) => string): Transport {
-  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
-  let made: Promise<unknown> | undefined;
+function folderTransport(folder: string, fileName: (to: string) => string, dkim?: DkimKey): Transport {
+  // CRLF: the file is what a receiver would get, so a DKIM verifier can check it byte for byte.
+  const composer = nodemailer.createTransport({
+    streamTransport: true,
+    buffer: true,
+    newline: 'windows',
+    ...(dkim ? { dkim: dkimOptions(dkim) } : {}),
+  });
+  let made = false;
   return {
     name: `outbox ${folder}`,
+    warnings: dkim?.warnings ?? [],
     async send(message) {
       const info = (await composer.sendMail(message)) as { message: Buffer };
       const to = typeof message.to === 'string' ? message.to : (message.to as { address: string }).address;
-      await (made ??= mkdir(folder, { recursive: true }));
+      // Owner-only: each message holds a working unsubscribe link for its reader.
+      if (!made) makePrivateDir(folder);
+      made = true;
       const file = join(folder, fileName(to));
-      await writeFile(`${file}.tmp`, info.message);
+      await writeFile(`${file}.tmp`, info.message, PRIVATE_FILE);
       await rename(`${file}.tmp`, file);
       return { response: `250 written to ${file}` };
     },

@@ -87,6 +87,10 @@ export async function createPreviewServer(options: PreviewServerOptions): Promis
     reply.hijack();
     reply.raw.writeHead(200, { ...Object.fromEntries(Object.entries(reply.getHeaders()).map(([k, v]) => [k, String(v)])), 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
     const send = (state: PreviewState) => reply.raw.write(`event: build\ndata: ${JSON.stringify(withToken(state, token))}\n\n`);
+    // Reconnect within a second of a drop. On every (re)connection the latest state goes first, in
+    // the same turn as the subscription, so no build falls between them; the page compares it with
+    // what it shows and catches up (see studio.js).
+    reply.raw.write('retry: 1000\n\n');
     if (session.latest) send(session.latest);
     const stop = session.onState(send);
     // A comment line now and then keeps proxies and the browser from calling the stream dead.

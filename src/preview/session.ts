@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join, relative } from 'node:path';
 import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { sourceText } from '../diagnostics/source-text.js';
@@ -12,6 +13,11 @@ const RELEASE_DELAY_MS = 400;
 
 /** What the studio page is sent after every build: small, plain, and enough to draw everything but the frames. */
 export interface PreviewState {
+  /**
+   * This preview process: versions count from 1 in each, so a page that reconnects to a restarted
+   * preview tells its builds from the old one's by this, not by the number.
+   */
+  run: string;
   version: number;
   date: string;
   builtAt: string;
@@ -59,6 +65,7 @@ export class PreviewSession {
   private releaseTimer?: NodeJS.Timeout;
   private again = false;
   private readonly listeners = new Set<(state: PreviewState) => void>();
+  private readonly run = randomBytes(6).toString('base64url');
 
   /** The preview's own `/site/` address, once it listens: the email's links and images point there. */
   siteUrl = 'http://127.0.0.1/site/';
@@ -194,6 +201,7 @@ export class PreviewSession {
   private stateOf(build: PreviewBuild, version: number): PreviewState {
     const shown = this.shown;
     return {
+      run: this.run,
       version,
       date: build.date,
       builtAt: new Date().toISOString(),

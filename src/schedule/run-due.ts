@@ -5,6 +5,7 @@ import type { Config } from '../content/model.js';
 import { SqliteSendLedger } from '../dispatch/ledger.js';
 import { buildMessage } from '../dispatch/message.js';
 import { runSend, settingsFromConfig } from '../dispatch/send.js';
+import { describeRefusals, listSendRefusals } from '../dispatch/send-policy.js';
 import type { Transport } from '../dispatch/transports.js';
 import { hydrateEmail } from '../render/email/compile.js';
 import type { SubscriberStore } from '../subscribers/store.js';
@@ -81,6 +82,8 @@ async function sendOne(context: DueSendsContext, issue: string, list: string, re
   const built = await buildEmailForSend(context.root, issue);
   const errors = built.problems.filter((p) => p.severity === 'error');
   if (errors.length || !built.layout) return { state: 'waiting', detail: `${errors.length} error(s) in the issue; run \`bulletin check ${issue}\`` };
+  const refusals = listSendRefusals(config, built.problems);
+  if (refusals.length) return { state: 'waiting', detail: describeRefusals(refusals) };
   const hash = issueHash(built.layout);
   const started = EMAIL_MARK.exec(resumingFrom ?? '')?.[1];
   if (resuming && started && started !== hash) return { state: 'waiting', detail: 'the issue has changed since this send started, so the rest of the list would get a different email' };
@@ -102,6 +105,7 @@ async function sendOne(context: DueSendsContext, issue: string, list: string, re
   const email = hydrateEmail(built.layout);
   const ledger = new SqliteSendLedger(context.database);
   const transport = context.transportFor(issue, list);
+  for (const warning of transport.warnings ?? []) context.report(`schedule: ${warning}`);
   try {
     const summary = await runSend({ issue, list, message: (to) => buildMessage(email, config, list, to, context.secret) }, context.store, ledger, transport, {
       ...settingsFromConfig(config.dispatch),

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { preparePrivateDatabase } from '../private-files.js';
 import { GroupCommit } from './group-commit.js';
 import { MIGRATIONS } from './migrations.js';
 import type { ConsentSource, ImportOutcome, ListStatus, NewSubscriber, StatusCount, SubscriberRecord, SubscriberStore } from './store.js';
@@ -205,7 +204,7 @@ export class SqliteSubscriberStore implements SubscriberStore {
 
 /** A connection with the durability settings every user of the file needs, migrated. */
 export function openDatabase(path: string): Database.Database {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') preparePrivateDatabase(path);
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');

@@ -7,6 +7,7 @@ import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
 import { printJson, say } from '../io.js';
 import { assertDate } from '../select-dates.js';
 import { checkLinksOf } from '../link-check.js';
+import { sayRefusals } from '../report.js';
 import type { GlobalOptions } from '../main.js';
 
 type Run = (action: () => Promise<number>) => Promise<void>;
@@ -63,6 +64,13 @@ export function registerSchedule(program: Command, run: Run): void {
           if (errors.length) {
             for (const problem of errors) say(`${formatDiagnostic(problem)}\n`);
             say(`${date} was not scheduled: fix the errors above first.`);
+            return EXIT_FAILED;
+          }
+          const { listSendRefusals } = await import('../../dispatch/send-policy.js');
+          const refusals = listSendRefusals(config, built.problems);
+          if (refusals.length) {
+            sayRefusals(refusals);
+            say(`${date} was not scheduled: a scheduled send goes to the whole list.`);
             return EXIT_FAILED;
           }
           const before = schedules.get(date, options.list);

@@ -7,6 +7,7 @@ import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
 import { printJson, say } from '../io.js';
 import { assertDate, todayIso } from '../select-dates.js';
 import { checkLinksOf } from '../link-check.js';
+import { sayRefusals } from '../report.js';
 import type { GlobalOptions } from '../main.js';
 
 type Run = (action: () => Promise<number>) => Promise<void>;
@@ -81,12 +82,21 @@ export function registerSend(program: Command, run: Run): void {
           if (options.json) printJson({ ok: false, reason: 'too-old' });
           return EXIT_FAILED;
         }
+        const { listSendRefusals } = await import('../../dispatch/send-policy.js');
+        const refusals = options.to ? [] : listSendRefusals(config, built.problems);
+        if (refusals.length && !options.dryRun) {
+          sayRefusals(refusals);
+          say(`${date} was not sent to ${options.list}. (A test with --to ADDRESS still goes.)`);
+          if (options.json) printJson({ ok: false, reason: 'refused', refusals: refusals.map((r) => r.reason) });
+          return EXIT_FAILED;
+        }
         const { loadSecrets } = await import('../../dispatch/secret.js');
         const secrets = loadSecrets(root);
         if (secrets.generated) say('warning: BULLETIN_SECRET is not set; links are signed with a development key kept in .bulletin/secret.');
         const { issueTransport, testTransport } = await import('../../dispatch/transports.js');
         const connections = concurrency ?? config.dispatch.concurrency;
         const transport = options.to ? testTransport(root, config, date) : issueTransport(root, config, date, options.list, connections);
+        for (const warning of transport.warnings ?? []) say(warning);
         const { hydrateEmail } = await import('../../render/email/compile.js');
         const email = hydrateEmail(built.layout);
         try {
@@ -109,6 +119,7 @@ export function registerSend(program: Command, run: Run): void {
           try {
             if (options.dryRun) {
               if (!approval.ok) say(`Note: a real send would stop here. ${approval.reason}`);
+              for (const refusal of refusals) say(`Note: a real send would stop here. ${refusal.reason}.`);
               let count = 0;
               const sample: string[] = [];
               for await (const r of store.recipients(options.list)) if (count++ < 20) sample.push(r.email);

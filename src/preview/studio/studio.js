@@ -6,7 +6,9 @@ const $ = (id) => document.getElementById(id);
 let state = null;
 let token = '';
 let view = 'desktop';
-let shownVersion = -1;
+// Builds are told apart by the preview run and its version (`run:version`): a restarted preview
+// counts from 1 again. `requested` is the build the view was last asked to show.
+let requested = null;
 let overlayHiddenFor = -1;
 let onlyFile = null;
 
@@ -103,8 +105,23 @@ function draw(next) {
 
   drawRelease(next.release, next.date);
   drawOverlay(errors, next.version, next.stale);
-  // A page opened while a file is broken still shows the last good email, once.
-  if (next.hasEmail && (shownVersion === -1 || (!next.stale && next.version !== shownVersion))) showView();
+  if (needsShowing(next)) showView();
+}
+
+function buildOf(s) {
+  return `${s.run}:${s.version}`;
+}
+
+/**
+ * Whether the view is behind the latest build: nothing asked for yet (a page opened while a file is
+ * broken still shows the last good email, once), another preview run (reconnected after a
+ * restart: its email may differ whatever its number), or a newer build without errors.
+ */
+function needsShowing(next) {
+  if (!next.hasEmail) return false;
+  if (requested === null) return true;
+  if (next.run !== requested.split(':')[0]) return true;
+  return !next.stale && buildOf(next) !== requested;
 }
 
 function linksLine(links) {
@@ -155,6 +172,8 @@ function drawOverlay(errors, version, stale) {
 /** Reloads the current view, keeping the reader's place in it. */
 async function showView() {
   const version = state.version;
+  const build = buildOf(state);
+  requested = build;
   const chosen = views[view];
   const panel = $('panel');
   panel.className = `panel view-${view}`;
@@ -165,8 +184,11 @@ async function showView() {
     frame.hidden = true;
     text.hidden = false;
     const answer = await fetch(`${chosen.src}?v=${version}`);
-    text.textContent = await answer.text();
-    markShown(version);
+    const body = await answer.text();
+    // An answer overtaken by a later request (two saves close together) must not land last.
+    if (requested !== build) return;
+    text.textContent = body;
+    markShown(build, version);
     return;
   }
   text.hidden = true;
@@ -184,15 +206,16 @@ async function showView() {
     } catch {
       // as above
     }
-    markShown(version);
+    markShown(build, version);
   };
   const src = typeof chosen.src === 'function' ? chosen.src() : chosen.src;
   frame.src = `${src}${src.includes('?') ? '&' : '?'}v=${version}`;
 }
 
-function markShown(version) {
-  shownVersion = version;
+function markShown(build, version) {
   document.body.dataset.shownVersion = String(version);
+  // A build that arrived while this one loaded, and was not asked for then, is shown now.
+  if (state && needsShowing(state)) showView();
 }
 
 function selectTab(button) {
@@ -202,7 +225,7 @@ function selectTab(button) {
     tab.tabIndex = selected ? 0 : -1;
   }
   view = button.dataset.view;
-  shownVersion = -1;
+  requested = null;
   if (state) showView();
 }
 
