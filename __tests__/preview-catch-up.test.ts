@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { browserAvailable, launchBrowser, onlyFrom } from './helpers/browser.js';
-import { repoRoot } from './helpers/cli.js';
+import { repoRoot, spawnBulletin } from './helpers/cli.js';
 import { startPreview, type RunningPreview } from './helpers/preview.js';
 import { tempSite } from './helpers/site.js';
 
@@ -95,3 +95,47 @@ run('bulletin preview catches up with an edit saved while the page opens', () =>
     }
   }, 120_000);
 });
+
+/**
+ * The preview answers on its port before its file watcher is ready: a save made then (a writer
+ * quick off the mark, or a script that polls the port) must still reach the page.
+ */
+describe('bulletin preview catches up with a save made before it watches', () => {
+  test('an edit saved as soon as the port answers is shown once the preview is ready', async () => {
+    const site = tempSite();
+    cpSync(join(repoRoot, 'bulletins', DATE), join(site.root, 'bulletins', DATE), { recursive: true });
+    const port = await freePort();
+    const origin = `http://127.0.0.1:${port}`;
+    const itemFile = join(site.root, 'bulletins', DATE, '03-carers-week.md');
+    const running = spawnBulletin(['preview', DATE, '--port', String(port)], site.root);
+    try {
+      await waitFor(() => fetch(`${origin}/`).then((response) => response.ok, () => false), 30_000);
+      const edited = readFileSync(itemFile, 'utf8').replace(/^title: .*$/m, 'title: Carers Week, saved at once');
+      writeFileSync(itemFile, edited);
+      const shows = () =>
+        fetch(`${origin}/email.txt`).then(async (response) => (await response.text()).includes('saved at once'), () => false);
+      await waitFor(shows, 10_000);
+    } finally {
+      running.child.kill('SIGTERM');
+      await running.done;
+      site.remove();
+    }
+  }, 60_000);
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`not so within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

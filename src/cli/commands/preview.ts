@@ -43,6 +43,9 @@ export function registerPreview(program: Command, run: (action: () => Promise<nu
         const ownTemplates = shown?.templatesDir && !relative(resolve(root), resolve(shown.templatesDir)).startsWith('..') ? shown.templatesDir : undefined;
         const stopPolling = session.pollRelease();
         const stopWatching = await watchIssue({ root, issueDir: join(root, 'bulletins', issue), ...(ownTemplates ? { templatesDir: ownTemplates } : {}) }, (templates) => void session.rebuild(templates));
+        // The port answers before the watcher is ready, so a save in between (a writer quick off the
+        // mark, a script polling the port) reached no one: build once more now that saves are seen.
+        void session.rebuild(true);
 
         await new Promise<void>((done) => {
           const stop = async () => {
