@@ -1,7 +1,11 @@
 import { cpSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { bulletin, repoRoot, spawnBulletin } from './helpers/cli.js';
 import { tempSite } from './helpers/site.js';
+
+/** A key as long as production asks for (32 bytes or more). */
+const LONG_SECRET = 'serve-cli-test-secret-of-forty-eight-characters!';
 
 /** `bulletin serve` as an operator runs it: the URLs it prints, production rules, a clean stop. */
 test('serve prints its URLs, answers, refuses production without a secret, and stops cleanly on SIGTERM', async () => {
@@ -14,7 +18,7 @@ test('serve prints its URLs, answers, refuses production without a secret, and s
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain('BULLETIN_SECRET is not set; in production Bulletin will not sign links with a made-up key');
     expect(refused.stderr).not.toMatch(/\n\s+at /);
-    const noSmtp = await spawnBulletin(['serve', '--port', '0'], site.root, { NODE_ENV: 'production', BULLETIN_SECRET: 'set', SMTP_URL: '' }).done;
+    const noSmtp = await spawnBulletin(['serve', '--port', '0'], site.root, { NODE_ENV: 'production', BULLETIN_SECRET: LONG_SECRET, SMTP_URL: '' }).done;
     expect(noSmtp.status).toBe(1);
     expect(noSmtp.stderr).toContain('SMTP_URL is not set; in production the subscription service would only write confirmation emails');
 
@@ -52,3 +56,52 @@ test('serve prints its URLs, answers, refuses production without a secret, and s
     site.remove();
   }
 }, 90_000);
+
+describe('serve and send refuse what would fail later', () => {
+  const site = tempSite();
+  beforeAll(() => {
+    cpSync(join(repoRoot, 'bulletins'), join(site.root, 'bulletins'), { recursive: true });
+    expect(bulletin(['build', '--all'], site.root).status).toBe(0);
+  });
+  afterAll(() => site.remove());
+
+  test('a port already in use: exit 1 at once with one line naming the port, no hang', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as AddressInfo;
+    try {
+      const started = Date.now();
+      const server = spawnBulletin(['serve', '--port', String(port)], site.root, { BULLETIN_SECRET: LONG_SECRET });
+      const timer = setTimeout(() => server.child.kill('SIGKILL'), 15_000);
+      const result = await server.done;
+      clearTimeout(timer);
+      expect(result.status).toBe(1);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(result.stderr).toContain(`bulletin: port ${port} on 127.0.0.1 is already in use`);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  }, 30_000);
+
+  test('a BULLETIN_SECRET shorter than 32 bytes is refused in production by serve and send, saying how to make one', async () => {
+    const short = 'only-twenty-one-chars';
+    const serving = spawnBulletin(['serve', '--port', '0'], site.root, { NODE_ENV: 'production', BULLETIN_SECRET: short, SMTP_URL: 'smtp://127.0.0.1:9' });
+    // Before the fix it served for ever: stop it, so the test fails instead of hanging.
+    const timer = setTimeout(() => serving.child.kill('SIGKILL'), 15_000);
+    const served = await serving.done;
+    clearTimeout(timer);
+    const sent = bulletin(['send', '2018-05-25', '--list', 'weekly', '--force', '--dry-run'], site.root, { NODE_ENV: 'production', BULLETIN_SECRET: short });
+    for (const result of [served, sent]) {
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain('BULLETIN_SECRET is 21 bytes long; in production it must be at least 32');
+      expect(result.stderr).toContain('openssl rand -base64 48');
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    const previous = bulletin(['send', '2018-05-25', '--list', 'weekly', '--force', '--dry-run'], site.root, { NODE_ENV: 'production', BULLETIN_SECRET: LONG_SECRET, BULLETIN_SECRET_PREVIOUS: 'short' });
+    expect(previous.status).toBe(1);
+    expect(previous.stderr).toContain('BULLETIN_SECRET_PREVIOUS is 5 bytes long');
+    // Outside production a short key still works (tests and a first try on a laptop).
+    expect(bulletin(['send', '2018-05-25', '--list', 'weekly', '--force', '--dry-run'], site.root, { BULLETIN_SECRET: short }).status).toBe(0);
+  }, 60_000);
+});
