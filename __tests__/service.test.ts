@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { smtpTransport } from '../src/dispatch/transports.js';
@@ -170,6 +171,32 @@ describe('one-click unsubscribe (RFC 8058)', () => {
     expect(await statusOf('ann@example.org')).toBe('unsubscribed');
   });
 
+  test('a token spelled any other way than canonical base64url is refused, though it decodes to the same bytes', async () => {
+    // A signature with '-' or '_' in it, so the standard-alphabet spelling differs.
+    let good = unsubscribeToken();
+    for (let back = 1; !/[-_]/.test(good.split('.')[1]!); back++) good = unsubscribeToken({ issuedAt: Math.floor(Date.now() / 1000) - back });
+    const [body, signature] = good.split('.') as [string, string];
+    // 32 bytes of HMAC in 43 characters: the last one carries 2 bits nobody reads.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(signature.at(-1)!);
+    const otherTail = `${signature.slice(0, -1)}${alphabet[last ^ 1]}`;
+    const variants = {
+      padded: `${body}.${signature}=`,
+      paddedBody: `${body}=.${signature}`,
+      standardAlphabet: `${body}.${signature.replace(/-/g, '+').replace(/_/g, '/')}`,
+      trailingBits: `${body}.${otherTail}`,
+      skippedCharacter: `${body}.${signature.slice(0, 10)}!${signature.slice(10)}`,
+      space: `${body}.${signature.slice(0, 10)} ${signature.slice(10)}`,
+    };
+    for (const [name, bad] of Object.entries(variants)) {
+      expect(Buffer.from(bad.split('.')[1]!, 'base64url')).toEqual(Buffer.from(signature, 'base64url'));
+      const response = await post(`/unsubscribe?token=${encodeURIComponent(bad)}`, form({ 'List-Unsubscribe': 'One-Click' }));
+      expect([name, response.status]).toEqual([name, 400]);
+    }
+    expect(await statusOf('ann@example.org')).toBe('subscribed');
+    expect((await post(`/unsubscribe?token=${good}`, form({ 'List-Unsubscribe': 'One-Click' }))).status).toBe(200);
+  });
+
   test('forged, expired, wrong-purpose and wrong-list tokens, and a POST without One-Click, change nothing', async () => {
     const refused = {
       forged: unsubscribeToken({}, 'another-secret'),
@@ -281,6 +308,55 @@ test('security headers, caching, body limits, health, and logs without tokens or
   expect(log).not.toMatch(/"stack"/);
   for (const line of service.logs) expect(() => JSON.parse(line)).not.toThrow();
 });
+
+/** A body sent in chunks with no Content-Length, as a client that wants to get past a length check would. */
+function chunkedPost(path: string, contentType: string, chunks: Iterable<Buffer>): Promise<number> {
+  const { port } = new URL(service.origin);
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': contentType, 'transfer-encoding': 'chunked' } }, (response) => {
+      response.resume();
+      resolve(response.statusCode!);
+    });
+    // The server may answer and close before everything is written: that is the point.
+    request.on('error', (error: NodeJS.ErrnoException) => (['EPIPE', 'ECONNRESET'].includes(error.code ?? '') ? undefined : reject(error)));
+    const write = (iterator: Iterator<Buffer>) => {
+      for (let next = iterator.next(); !next.done; next = iterator.next()) {
+        if (request.destroyed) return;
+        if (!request.write(next.value)) return void request.once('drain', () => write(iterator));
+      }
+      request.end();
+    };
+    write(chunks[Symbol.iterator]());
+  });
+}
+
+function* megabytes(head: string, total: number, tail = ''): Generator<Buffer> {
+  yield Buffer.from(head);
+  const block = Buffer.alloc(64 * 1024, 'a');
+  for (let sent = 0; sent < total; sent += block.length) yield block;
+  yield Buffer.from(tail);
+}
+
+test('the 16 KB cap counts the bytes read: 5 MB sent chunked, multipart or urlencoded, is refused, and the server stays up', async () => {
+  service = await startService();
+  await service.store.addSubscriber('weekly', { email: 'ann@example.org' }, 'subscribed', { source: 'test' });
+  const boundary = '----bulletinChunked';
+  const oneClick = `/unsubscribe?token=${token({ purpose: 'unsubscribe', email: 'ann@example.org', list: 'weekly' })}`;
+  const multipartHead = `--${boundary}\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--${boundary}\r\nContent-Disposition: form-data; name="padding"\r\n\r\n`;
+  const multipartTail = `\r\n--${boundary}--\r\n`;
+  const FIVE_MB = 5 * 1024 * 1024;
+  expect(await chunkedPost(oneClick, `multipart/form-data; boundary=${boundary}`, megabytes(multipartHead, FIVE_MB, multipartTail))).toBe(413);
+  expect(await chunkedPost('/subscribe', 'application/x-www-form-urlencoded', megabytes('lists=weekly&email=big%40example.org&name=', FIVE_MB))).toBe(413);
+  // Many small parts, each under the per-field limit, add up all the same.
+  const manyParts = Array.from({ length: 400 }, (_, i) => `--${boundary}\r\nContent-Disposition: form-data; name="f${i}"\r\n\r\n${'b'.repeat(100)}\r\n`).join('');
+  expect(await chunkedPost(oneClick, `multipart/form-data; boundary=${boundary}`, [Buffer.from(multipartHead + 'x' + multipartTail.slice(0, 2)), Buffer.from(manyParts), Buffer.from(`--${boundary}--\r\n`)])).toBe(413);
+  expect(await statusOf('ann@example.org')).toBe('subscribed');
+  expect(await service.store.memberships('big@example.org')).toEqual([]);
+  expect(await (await get('/healthz')).json()).toEqual({ status: 'ok' });
+  // A small chunked one-click still works.
+  expect(await chunkedPost(oneClick, `multipart/form-data; boundary=${boundary}`, [Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click${multipartTail}`)])).toBe(200);
+  expect(await statusOf('ann@example.org')).toBe('unsubscribed');
+}, 60_000);
 
 test('a mail server refusing the confirmation is logged by its code, never with the address', async () => {
   const smtp = await startSmtpServer({ rcpt: () => 550 });

@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import formBody from '@fastify/formbody';
-import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -11,6 +10,7 @@ import type { Config } from '../content/model.js';
 import type { Secrets } from '../dispatch/secret.js';
 import type { Transport } from '../dispatch/transports.js';
 import type { SubscriberStore } from '../subscribers/store.js';
+import { BODY_LIMIT, limitBodies } from './body-limit.js';
 import type { ServiceContext } from './context.js';
 import { linkRoutes } from './link-routes.js';
 import { Pages } from './render.js';
@@ -32,7 +32,6 @@ export interface ServiceOptions {
 }
 
 const HOUR = 3_600_000;
-const BODY_LIMIT = 16 * 1024;
 
 /**
  * `bulletin serve`: the archive, and the subscription pages over the same store the sender
@@ -61,15 +60,9 @@ export async function createService(options: ServiceOptions): Promise<FastifyIns
     done();
   });
   app.addHook('onRequest', addSecurityHeaders);
-  // Multipart bodies are read by their own parser, past fastify's bodyLimit: refuse large ones up front.
-  app.addHook('onRequest', (request, _reply, done) => {
-    const length = Number(request.headers['content-length'] ?? 0);
-    if (length > BODY_LIMIT) done(Object.assign(new Error('request body too large'), { statusCode: 413 }));
-    else done();
-  });
+  limitBodies(app);
   await app.register(rateLimit, { global: false });
   await app.register(formBody, { bodyLimit: BODY_LIMIT });
-  await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { files: 0, fields: 20, fieldSize: 4096, parts: 20 } });
 
   const templates = await loadSiteTemplates(options.templatesDir);
   const pages = new Pages(templates, config);
