@@ -218,6 +218,46 @@ describe('one-click unsubscribe (RFC 8058)', () => {
   });
 });
 
+describe('cross-site form posts', () => {
+  test('subscribe, confirm and preferences refuse another site\'s Origin or Sec-Fetch-Site with a 403 page; one-click keeps working', async () => {
+    service = await startService();
+    await service.store.addSubscriber('weekly', { email: 'ann@example.org' }, 'subscribed', { source: 'test' });
+    const preferences = `/preferences?token=${token({ purpose: 'preferences', email: 'ann@example.org', list: 'weekly' })}`;
+    const crossSite: Record<string, string>[] = [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'null' }, { origin: `${service.origin}.evil.example` }];
+    for (const headers of crossSite) {
+      const subscribed = await post('/subscribe', form({ email: 'target@example.org', lists: 'weekly' }), headers);
+      expect([headers, subscribed.status]).toEqual([headers, 403]);
+      const page = await subscribed.text();
+      expect(page).toContain('<h1>This form was sent from another site</h1>');
+      expect((await post('/confirm', form({ token: 'anything' }), headers)).status).toBe(403);
+      expect((await post(preferences, form({ action: 'leave-all' }), headers)).status).toBe(403);
+    }
+    expect(await service.store.memberships('target@example.org')).toEqual([]);
+    expect(await statusOf('ann@example.org')).toBe('subscribed');
+
+    // The site's own pages, a navigation typed in, and clients that say nothing are let through.
+    for (const headers of [{ origin: service.origin }, { 'sec-fetch-site': 'same-origin', origin: service.origin }, { 'sec-fetch-site': 'none' }, {}] as Record<string, string>[]) {
+      const email = `ok${Object.values(headers).join('').replace(/\W/g, '')}@example.org`;
+      expect([headers, (await post('/subscribe', form({ email, lists: 'weekly' }), headers)).status]).toEqual([headers, 200]);
+    }
+    expect((await post(preferences, form({ lists: 'weekly', action: 'save' }), { origin: service.origin, 'sec-fetch-site': 'same-origin' })).status).toBe(200);
+    // A mail provider's one-click POST has no Origin; even a browser's cross-site one carries the signed link.
+    const oneClick = `/unsubscribe?token=${token({ purpose: 'unsubscribe', email: 'ann@example.org', list: 'weekly' })}`;
+    expect((await post(oneClick, form({ 'List-Unsubscribe': 'One-Click' }))).status).toBe(200);
+    expect(await statusOf('ann@example.org')).toBe('unsubscribed');
+  });
+
+  test('behind a proxy, the Origin is compared with the public base URL and the forwarded host', async () => {
+    service = await startService((config) => (config.service.trustProxy = 1));
+    service.config.site.baseUrl = 'https://bulletin.example.org/';
+    const ok = await post('/subscribe', form({ email: 'a@example.org', lists: 'weekly' }), { origin: 'https://bulletin.example.org', 'x-forwarded-proto': 'https' });
+    expect(ok.status).toBe(200);
+    const forwarded = await post('/subscribe', form({ email: 'b@example.org', lists: 'weekly' }), { origin: 'https://www.example.org', 'x-forwarded-host': 'www.example.org', 'x-forwarded-proto': 'https' });
+    expect(forwarded.status).toBe(200);
+    expect((await post('/subscribe', form({ email: 'c@example.org', lists: 'weekly' }), { origin: 'https://evil.example', 'x-forwarded-proto': 'https' })).status).toBe(403);
+  });
+});
+
 test('preferences: choose lists or leave all, from the signed link', async () => {
   service = await startService();
   await service.store.addSubscriber('weekly', { email: 'ann@example.org' }, 'subscribed', { source: 'test' });
@@ -258,6 +298,20 @@ describe('rate limits', () => {
     expect(overIp.status).toBe(429);
     expect(Number(overIp.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(await overIp.text()).toContain('Too many tries');
+  });
+
+  test('the confirmation cap counts a mailbox, whatever its +tags and case: no mail bombing through victim+1@, victim+2@', async () => {
+    service = await startService((config) => (config.service.limits.confirmationsPerEmailPerDay = 2));
+    const statuses: number[] = [];
+    for (const email of ['victim@example.org', 'Victim+1@example.org', 'VICTIM+2@Example.org', 'victim+news@example.org']) {
+      statuses.push((await post('/subscribe', form({ email, lists: 'weekly' }))).status);
+    }
+    expect(statuses).toEqual([200, 200, 429, 429]);
+    // Another mailbox, and one that only shares a prefix, keep their own counts.
+    expect((await post('/subscribe', form({ email: 'victim2@example.org', lists: 'weekly' }))).status).toBe(200);
+    expect((await post('/subscribe', form({ email: 'victim@example.net', lists: 'weekly' }))).status).toBe(200);
+    await service.linkIn('victim@example.net');
+    expect((await service.mail()).filter((m) => /^victim(\+|@)/.test(m.to) && m.to.endsWith('@example.org'))).toHaveLength(2);
   });
 
   test('bad links are limited per client address; valid one-click unsubscribes never are', async () => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { mailboxOf } from './address.js';
 import { GroupCommit } from './group-commit.js';
 import { MIGRATIONS } from './migrations.js';
 import type { ConsentSource, ImportOutcome, ListStatus, NewSubscriber, StatusCount, SubscriberRecord, SubscriberStore } from './store.js';
@@ -133,7 +134,14 @@ export class SqliteSubscriberStore implements SubscriberStore {
   }
 
   async confirmationsSince(email: string, since: Date): Promise<number> {
-    return (this.sql('SELECT COUNT(*) AS n FROM confirmations WHERE email = ? AND created_at >= ?').get(email, since.toISOString()) as { n: number }).n;
+    const mailbox = mailboxOf(email);
+    const at = mailbox.lastIndexOf('@');
+    const local = mailbox.slice(0, at);
+    // The mailbox itself, and every local+tag at the same domain: a range over the email index
+    // ('+' then ',' is the next character), then the domain checked exactly.
+    const query = `SELECT COUNT(*) AS n FROM confirmations
+                    WHERE (email = ? OR (email >= ? AND email < ? AND substr(email, instr(email, '@')) = ?)) AND created_at >= ?`;
+    return (this.sql(query).get(mailbox, `${local}+`, `${local},`, mailbox.slice(at), since.toISOString()) as { n: number }).n;
   }
 
   async memberships(email: string): Promise<{ list: string; status: ListStatus }[]> {

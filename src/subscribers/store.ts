@@ -68,7 +68,10 @@ export interface SubscriberStore {
    * a subscription already there stays as it is), and a single-use confirmation is recorded.
    */
   requestSubscription(subscriber: NewSubscriber, lists: readonly string[], consent: ConsentSource): Promise<{ nonce: string; alreadySubscribed: boolean }>;
-  /** How many confirmations were made for the address since `since` (a limit that survives restarts). */
+  /**
+   * How many confirmations were made since `since` for the address's mailbox: the address and any
+   * +tag of it (address.ts `mailboxOf`), so a limit per person survives restarts and +tags.
+   */
   confirmationsSince(email: string, since: Date): Promise<number>;
   /** Spends a confirmation: the address is subscribed to the lists it asked for (double opt-in), lifting an earlier "no". */
   confirmSubscription(nonce: string, email: string, consent: ConsentSource): Promise<{ outcome: 'confirmed'; lists: string[] } | { outcome: 'used' | 'unknown' }>;
