@@ -223,7 +223,7 @@ describe('cross-site form posts', () => {
     service = await startService();
     await service.store.addSubscriber('weekly', { email: 'ann@example.org' }, 'subscribed', { source: 'test' });
     const preferences = `/preferences?token=${token({ purpose: 'preferences', email: 'ann@example.org', list: 'weekly' })}`;
-    const crossSite: Record<string, string>[] = [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'null' }, { origin: `${service.origin}.evil.example` }];
+    const crossSite: Record<string, string>[] = [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'null', 'sec-fetch-site': 'cross-site' }, { origin: `${service.origin}.evil.example` }];
     for (const headers of crossSite) {
       const subscribed = await post('/subscribe', form({ email: 'target@example.org', lists: 'weekly' }), headers);
       expect([headers, subscribed.status]).toEqual([headers, 403]);
@@ -236,7 +236,7 @@ describe('cross-site form posts', () => {
     expect(await statusOf('ann@example.org')).toBe('subscribed');
 
     // The site's own pages, a navigation typed in, and clients that say nothing are let through.
-    for (const headers of [{ origin: service.origin }, { 'sec-fetch-site': 'same-origin', origin: service.origin }, { 'sec-fetch-site': 'none' }, {}] as Record<string, string>[]) {
+    for (const headers of [{ origin: service.origin }, { 'sec-fetch-site': 'same-origin', origin: service.origin }, { 'sec-fetch-site': 'none' }, { origin: 'null', 'sec-fetch-site': 'same-origin' }, {}] as Record<string, string>[]) {
       const email = `ok${Object.values(headers).join('').replace(/\W/g, '')}@example.org`;
       expect([headers, (await post('/subscribe', form({ email, lists: 'weekly' }), headers)).status]).toEqual([headers, 200]);
     }

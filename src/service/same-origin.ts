@@ -11,10 +11,13 @@ const OWN_FETCH_SITES = new Set(['same-origin', 'none']);
  * provider) are not browsers carrying someone's visit, and pass.
  */
 export function isCrossSite(context: ServiceContext, request: FastifyRequest): boolean {
+  // A browser that sends Sec-Fetch-Site (no page can forge it) is believed: its Origin is "null"
+  // on our own forms, since every page says Referrer-Policy: no-referrer.
   const fetchSite = request.headers['sec-fetch-site'];
-  if (typeof fetchSite === 'string' && !OWN_FETCH_SITES.has(fetchSite)) return true;
+  if (typeof fetchSite === 'string') return !OWN_FETCH_SITES.has(fetchSite);
   const origin = request.headers.origin;
-  if (origin === undefined) return false;
+  // Older browsers: "null" is what they may send for our own no-referrer pages too.
+  if (origin === undefined || origin === 'null') return false;
   // The public address (site.baseUrl, or BULLETIN_BASE_URL), and the one this request was made to
   // (its Host, or behind a trusted proxy X-Forwarded-Host and -Proto).
   const own = new Set([new URL(context.config.site.baseUrl).origin, `${request.protocol}://${request.host}`]);
