@@ -2,7 +2,9 @@ import { cpSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { bulletin, repoRoot, spawnBulletin } from './helpers/cli.js';
+import { startServe } from './helpers/serve.js';
 import { tempSite } from './helpers/site.js';
+import { startSmtpServer } from './helpers/smtp.js';
 
 /** A key as long as production asks for (32 bytes or more). */
 const LONG_SECRET = 'serve-cli-test-secret-of-forty-eight-characters!';
@@ -105,3 +107,45 @@ describe('serve and send refuse what would fail later', () => {
     expect(bulletin(['send', '2018-05-25', '--list', 'weekly', '--force', '--dry-run'], site.root, { BULLETIN_SECRET: short }).status).toBe(0);
   }, 60_000);
 });
+
+test('confirmation mail queued when the server is killed (-9) goes out after the restart', async () => {
+  const site = tempSite();
+  const smtp = await startSmtpServer();
+  try {
+    cpSync(join(repoRoot, 'bulletins'), join(site.root, 'bulletins'), { recursive: true });
+    expect(bulletin(['build', '--all'], site.root).status).toBe(0);
+    const env = { BULLETIN_SECRET: LONG_SECRET, SMTP_URL: smtp.url };
+    // The first server holds its mail for a minute: long enough to be killed with it unsent.
+    const first = startServe(site.root, { ...env, BULLETIN_SERVICE_MAIL_DELAY_MS: '60000' });
+    await first.until(/Serving at http:\/\/127\.0\.0\.1:\d+\//);
+    const origin = /Serving at (http:\/\/127\.0\.0\.1:\d+)\//.exec(first.said())![1]!;
+    const answer = await fetch(`${origin}/subscribe`, { method: 'POST', body: new URLSearchParams({ email: 'kept@example.org', lists: 'weekly' }) });
+    expect(answer.status).toBe(200);
+    expect(await answer.text()).toContain('Check your inbox');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(smtp.deliveredTo('kept@example.org')).toBe(0);
+    const killed = await first.kill('SIGKILL');
+    expect(killed.status).toBe(128);
+
+    const second = startServe(site.root, env);
+    try {
+      await second.until(/Serving at/);
+      for (let i = 0; i < 200 && smtp.deliveredTo('kept@example.org') === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(smtp.deliveredTo('kept@example.org')).toBe(1);
+      const mail = await smtp.parse(smtp.received.find((r) => r.to.includes('kept@example.org'))!);
+      expect(mail.subject).toMatch(/^Confirm your subscription/);
+      expect(mail.text).toMatch(/\/confirm\?token=[\w-]+\.[\w-]+/);
+    } finally {
+      expect((await second.stop()).status).toBe(0);
+    }
+    // Sent once: a third start has nothing left to send.
+    const third = startServe(site.root, env);
+    await third.until(/Serving at/);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await third.stop();
+    expect(smtp.deliveredTo('kept@example.org')).toBe(1);
+  } finally {
+    await smtp.close();
+    site.remove();
+  }
+}, 120_000);

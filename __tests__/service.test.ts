@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { smtpTransport } from '../src/dispatch/transports.js';
@@ -420,7 +421,8 @@ test('a mail server refusing the confirmation is logged by its code, never with 
     expect((await post('/subscribe', form({ email: 'refused@example.org', lists: 'weekly' }))).status).toBe(200);
     for (let i = 0; i < 100 && !service.logs.some((l) => l.includes('confirmation-failed')); i++) await new Promise((r) => setTimeout(r, 20));
     const failure = service.logs.find((l) => l.includes('confirmation-failed'));
-    expect(JSON.parse(failure!)).toMatchObject({ event: 'confirmation-failed', responseCode: 550 });
+    // A 5xx is final: given up at the first attempt, not retried.
+    expect(JSON.parse(failure!)).toMatchObject({ event: 'confirmation-failed', responseCode: 550, attempts: 1 });
     expect(service.logs.join('\n')).not.toContain('refused@example.org');
   } finally {
     await mailer.close();
@@ -438,9 +440,94 @@ test('a one-click unsubscribe waits for another process holding the write lock, 
     ['-e', `const db = new (require('better-sqlite3'))(${JSON.stringify(database)}); db.exec('BEGIN IMMEDIATE'); process.stdout.write('locked'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 400); db.exec('COMMIT');`],
     { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] },
   );
+  // Listened for now: the holder may be gone before the unsubscribe's answer comes back.
+  const exited = new Promise((resolve) => holder.once('exit', resolve));
   await new Promise((resolve) => holder.stdout!.once('data', resolve));
   const answer = await post(`/unsubscribe?token=${token({ purpose: 'unsubscribe', email: 'ann@example.org', list: 'weekly' })}`, form({ 'List-Unsubscribe': 'One-Click' }));
   expect(answer.status).toBe(200);
   expect(await statusOf('ann@example.org')).toBe('unsubscribed');
-  await new Promise((resolve) => holder.once('exit', resolve));
+  await exited;
+});
+
+describe('the service\'s mail queue', () => {
+  const until = async (check: () => boolean, what: string) => {
+    for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    if (!check()) throw new Error(`never: ${what}`);
+  };
+
+  test('a mail server that says "try later" gets the confirmation again, with backoff, until it takes it', async () => {
+    const smtp = await startSmtpServer({ rcpt: (_address, attempt) => (attempt <= 2 ? 451 : undefined) });
+    const mailer = smtpTransport({ url: smtp.url, connections: 1 });
+    try {
+      service = await startService(undefined, { mailer });
+      expect((await post('/subscribe', form({ email: 'later@example.org', lists: 'weekly' }))).status).toBe(200);
+      await until(() => service.logs.some((l) => l.includes('"confirmation-sent"')), 'the mail was sent and recorded so');
+      const retries = service.logs.map((l) => JSON.parse(l) as { event?: string; attempts?: number; retryAt?: string }).filter((l) => l.event === 'service-mail-retry');
+      expect(retries.map((r) => r.attempts)).toEqual([1, 2]);
+      expect(smtp.deliveredTo('later@example.org')).toBe(1);
+      const row = new Database(join(service.root, '.bulletin', 'bulletin.db'), { readonly: true }).prepare('SELECT attempts, sent_at, last_error FROM service_mail').get() as { attempts: number; sent_at: string | null };
+      expect(row).toMatchObject({ attempts: 3, last_error: null });
+      expect(row.sent_at).not.toBeNull();
+    } finally {
+      await service.close();
+      await mailer.close();
+      await smtp.close();
+    }
+  });
+
+  test('gives up after the last attempt with a log line that names no address', async () => {
+    const smtp = await startSmtpServer({ rcpt: () => 421 });
+    const mailer = smtpTransport({ url: smtp.url, connections: 1 });
+    try {
+      service = await startService(undefined, { mailer, mailSender: { maxAttempts: 3 } });
+      expect((await post('/subscribe', form({ email: 'never@example.org', lists: 'weekly' }))).status).toBe(200);
+      await until(() => service.logs.some((l) => l.includes('confirmation-failed')), 'gave up');
+      expect(JSON.parse(service.logs.find((l) => l.includes('confirmation-failed'))!)).toMatchObject({ attempts: 3, responseCode: 421 });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(smtp.received).toHaveLength(0);
+      expect(service.logs.join('\n')).not.toContain('never@example.org');
+    } finally {
+      await service.close();
+      await mailer.close();
+      await smtp.close();
+    }
+  });
+
+  test('at start, sign-ups left unconfirmed past confirmDays are purged; the consent log keeps them', async () => {
+    const DAY_MS = DAY * 1000;
+    const daysAgo = (days: number) => new Date(Date.now() - days * DAY_MS).toISOString();
+    service = await startService(undefined, {
+      async seed(store) {
+        await store.requestSubscription({ email: 'stale@example.org', name: 'Stale Name' }, ['weekly'], { source: 'form', at: daysAgo(10) });
+        await store.requestSubscription({ email: 'fresh@example.org' }, ['weekly'], { source: 'form', at: daysAgo(2) });
+        // Asked long ago, and again yesterday: the fresh link must still work.
+        await store.requestSubscription({ email: 'again@example.org' }, ['weekly'], { source: 'form', at: daysAgo(10) });
+        await store.requestSubscription({ email: 'again@example.org' }, ['weekly'], { source: 'form', at: daysAgo(1) });
+        const { nonce } = await store.requestSubscription({ email: 'kept@example.org' }, ['weekly'], { source: 'form', at: daysAgo(10) });
+        await store.confirmSubscription(nonce, 'kept@example.org', { source: 'double-opt-in', at: daysAgo(9) });
+      },
+    });
+    await (async () => {
+      for (let i = 0; i < 100 && !service.logs.some((l) => l.includes('"purged"')); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    })();
+    expect(JSON.parse(service.logs.find((l) => l.includes('"purged"'))!)).toMatchObject({ memberships: 1, confirmations: 2 });
+    expect(await service.store.memberships('stale@example.org')).toEqual([]);
+    expect(await statusOf('fresh@example.org')).toBe('pending');
+    expect(await statusOf('again@example.org')).toBe('pending');
+    expect(await statusOf('kept@example.org')).toBe('subscribed');
+    const db = new Database(join(service.root, '.bulletin', 'bulletin.db'), { readonly: true });
+    try {
+      expect(db.prepare("SELECT COUNT(*) AS n FROM confirmations WHERE email = 'stale@example.org'").get()).toEqual({ n: 0 });
+      expect(db.prepare("SELECT name FROM confirmations WHERE email = 'kept@example.org'").all()).toHaveLength(1);
+      const log = db.prepare("SELECT c.status, c.source FROM consent_log c JOIN subscribers s ON s.id = c.subscriber_id WHERE s.email = 'stale@example.org' ORDER BY c.id").all();
+      expect(log).toEqual([{ status: 'pending', source: 'form' }, { status: 'pending-expired', source: 'purge-unconfirmed' }]);
+    } finally {
+      db.close();
+    }
+    // A fresh sign-up from the purged address works as any new one.
+    expect((await post('/subscribe', form({ email: 'stale@example.org', lists: 'weekly' }))).status).toBe(200);
+    const link = new URL(await service.linkIn('stale@example.org'));
+    expect((await post('/confirm', form({ token: link.searchParams.get('token')! }))).status).toBe(200);
+    expect(await statusOf('stale@example.org')).toBe('subscribed');
+  });
 });

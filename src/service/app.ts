@@ -13,6 +13,9 @@ import type { SubscriberStore } from '../subscribers/store.js';
 import { BODY_LIMIT, limitBodies } from './body-limit.js';
 import type { ServiceContext } from './context.js';
 import { linkRoutes } from './link-routes.js';
+import type { ServiceMailQueue } from './mail-queue.js';
+import { DEFAULT_MAIL_SENDER, startMailSender, type MailSender, type MailSenderSettings } from './mail-sender.js';
+import { purgeUnconfirmed } from './purge.js';
 import { Pages } from './render.js';
 import { addSecurityHeaders, logSerializers } from './security.js';
 import { subscribeRoutes, tooMany } from './subscribe-routes.js';
@@ -26,6 +29,10 @@ export interface ServiceOptions {
   store: SubscriberStore;
   secrets: Secrets;
   mailer: Transport;
+  /** Where the service's mail waits, durably, until `mailer` has taken it. */
+  mailQueue: ServiceMailQueue;
+  /** Retries and pacing of that mail (mail-sender.ts); the defaults suit production. */
+  mailSender?: Partial<MailSenderSettings>;
   /** Where the JSON log lines go (default stdout); `false` for none. */
   log?: Writable | false;
   now?: () => number;
@@ -67,14 +74,19 @@ export async function createService(options: ServiceOptions): Promise<FastifyIns
   const templates = await loadSiteTemplates(options.templatesDir);
   const pages = new Pages(templates, config);
   const badLinks = app.createRateLimit({ max: config.service.limits.badLinksPerAddressPerHour, timeWindow: HOUR });
+  const now = options.now ?? Date.now;
+  const sender = serviceMail(app, options, now);
   const context: ServiceContext = {
     app,
     config,
     store: options.store,
     secrets: options.secrets,
-    mailer: options.mailer,
+    async queueMail(kind, message) {
+      await options.mailQueue.enqueue({ kind, recipient: String(message.to), message }, new Date(now()));
+      sender.wake();
+    },
     pages,
-    now: options.now ?? Date.now,
+    now,
     async badLink(request, reply) {
       const limit = await badLinks(request);
       if (limit.isAllowed || !limit.isExceeded) return true;
@@ -121,6 +133,32 @@ export async function createService(options: ServiceOptions): Promise<FastifyIns
     return reply.code(404).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-cache').send(page);
   });
   return app;
+}
+
+/**
+ * The service's own mail goes out from the queue once the server is listening, and stops with it
+ * (mail in the queue then waits for the next start). Unconfirmed sign-ups are purged then too,
+ * and every hour while it runs.
+ */
+function serviceMail(app: FastifyInstance, options: ServiceOptions, now: () => number): { wake(): void } {
+  let sender: MailSender | undefined;
+  let purgeTimer: NodeJS.Timeout | undefined;
+  const purge = () =>
+    purgeUnconfirmed(options.store, options.mailQueue, options.config, now).then(
+      (purged) => purged.memberships + purged.confirmations + purged.mail > 0 && app.log.info({ event: 'purged', ...purged }, 'unconfirmed sign-ups and old service mail purged'),
+      (error: Error) => app.log.error({ event: 'purge-failed', err: error }, 'the purge of unconfirmed sign-ups failed'),
+    );
+  app.addHook('onReady', async () => {
+    await purge();
+    purgeTimer = setInterval(() => void purge(), HOUR);
+    purgeTimer.unref();
+    sender = startMailSender(options.mailQueue, options.mailer, app.log, { ...DEFAULT_MAIL_SENDER, ...options.mailSender }, now);
+  });
+  app.addHook('onClose', async () => {
+    clearInterval(purgeTimer);
+    await sender?.stop();
+  });
+  return { wake: () => sender?.wake() };
 }
 
 /** A count of proxies becomes "trust that many hops"; addresses and CIDRs go to fastify as they are. */

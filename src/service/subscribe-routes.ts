@@ -52,13 +52,9 @@ export function subscribeRoutes(context: ServiceContext): void {
 
     const { nonce, alreadySubscribed } = await store.requestSubscription({ email, ...(name ? { name } : {}) }, lists, { source: 'form', at: new Date(context.now()).toISOString() });
     const message = alreadySubscribed ? alreadySubscribedMessage(config, context.secrets.current, email, lists[0]!, context.now()) : confirmationMessage(config, context.secrets.current, email, nonce, context.now());
-    // Not awaited: the answer must not take longer for one kind of address than another.
-    context.mailer.send(message).then(
-      () => request.log.info({ event: alreadySubscribed ? 'already-subscribed-sent' : 'confirmation-sent' }, 'subscription email sent'),
-      // The code only: a server's reply often quotes the address.
-      (error: Error & { code?: string; responseCode?: number }) =>
-        request.log.error({ event: 'confirmation-failed', code: error.code, responseCode: error.responseCode }, 'the subscription email could not be sent'),
-    );
+    // Queued, not sent: the page may say "we have sent" only once the mail cannot be lost, and
+    // queueing takes the same time whichever kind of mail it is (the answer gives nothing away).
+    await context.queueMail(alreadySubscribed ? 'already-subscribed' : 'confirmation', message);
     return checkYourInbox(context, reply);
   });
 

@@ -144,6 +144,25 @@ export class SqliteSubscriberStore implements SubscriberStore {
     return (this.sql(query).get(mailbox, `${local}+`, `${local},`, mailbox.slice(at), since.toISOString()) as { n: number }).n;
   }
 
+  async purgeUnconfirmed(before: Date, consent: ConsentSource): Promise<{ memberships: number; confirmations: number }> {
+    const at = consent.at ?? new Date().toISOString();
+    const cutoff = before.toISOString();
+    return this.committer.run(() => {
+      const stale = this.sql(
+        `SELECT m.subscriber_id AS id, m.list_id AS list FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id
+          WHERE m.status = 'pending' AND m.status_at < ?
+            AND NOT EXISTS (SELECT 1 FROM confirmations c WHERE c.email = s.email AND c.used_at IS NULL AND c.created_at >= ?)`,
+      ).all(cutoff, cutoff) as { id: number; list: string }[];
+      const remove = this.sql('DELETE FROM memberships WHERE subscriber_id = ? AND list_id = ?');
+      for (const row of stale) {
+        remove.run(row.id, row.list);
+        this.log(row.id, row.list, 'pending-expired', at, consent.source);
+      }
+      const confirmations = this.sql('DELETE FROM confirmations WHERE used_at IS NULL AND created_at < ?').run(cutoff).changes;
+      return { memberships: stale.length, confirmations };
+    });
+  }
+
   async memberships(email: string): Promise<{ list: string; status: ListStatus }[]> {
     return this.sql('SELECT m.list_id AS list, m.status FROM subscribers s JOIN memberships m ON m.subscriber_id = s.id WHERE s.email = ? ORDER BY m.list_id').all(email) as { list: string; status: ListStatus }[];
   }

@@ -50,13 +50,22 @@ export function registerServe(program: Command, run: (action: () => Promise<numb
         const { openSubscriberStore } = await import('../../subscribers/open-store.js');
         const { templatesFor } = await import('../../build/pipeline.js');
         const { createService } = await import('../../service/app.js');
+        const { SqliteServiceMailQueue } = await import('../../service/sqlite-mail-queue.js');
+        const { databasePath } = await import('../../subscribers/open-store.js');
         const store = openSubscriberStore(root, config);
-        const app = await createService({ config, siteDir, templatesDir: templatesFor(root, config, loaded.path), store, secrets, mailer });
+        const mailQueue = new SqliteServiceMailQueue(databasePath(root, config));
+        // Only for tests that stop the server between the answer and the send.
+        const delayMs = Number(process.env.BULLETIN_SERVICE_MAIL_DELAY_MS) || 0;
+        const app = await createService({ config, siteDir, templatesDir: templatesFor(root, config, loaded.path), store, secrets, mailer, mailQueue, mailSender: { delayMs } });
+        const closeAll = async () => {
+          await mailer.close();
+          await mailQueue.close();
+          await store.close();
+        };
         const address = await listenOrExplain(app, port, options.host, async () => {
           stopWatching?.();
           await app.close();
-          await mailer.close();
-          await store.close();
+          await closeAll();
         });
         const stopScheduler = await startScheduler(root, config, store, secrets.current);
         const origin = address.replace('0.0.0.0', 'localhost').replace(/\/$/, '');
@@ -73,8 +82,7 @@ export function registerServe(program: Command, run: (action: () => Promise<numb
               say(`bulletin: while stopping: ${(error as Error).message}`);
             } finally {
               clearTimeout(deadline);
-              await mailer.close();
-              await store.close();
+              await closeAll();
               done();
             }
           };
