@@ -25,7 +25,8 @@ export function loadSecrets(root: string, env: NodeJS.ProcessEnv = process.env):
     for (const name of ['BULLETIN_SECRET', 'BULLETIN_SECRET_PREVIOUS'] as const) {
       const bytes = Buffer.byteLength(env[name] ?? '');
       if (bytes > 0 && bytes < MIN_SECRET_BYTES) {
-        throw new SetupError(`${name} is ${bytes} bytes long; in production it must be at least ${MIN_SECRET_BYTES}. Make one with \`openssl rand -base64 48\`.`);
+        const how = 'Make one with `openssl rand -base64 48`, and keep it: links in mail already sent are signed with it.';
+        throw new SetupError(`${name} is ${bytes} bytes long; in production it must be at least ${MIN_SECRET_BYTES}. ${how}`);
       }
     }
   }

@@ -143,16 +143,21 @@ export async function createService(options: ServiceOptions): Promise<FastifyIns
 function serviceMail(app: FastifyInstance, options: ServiceOptions, now: () => number): { wake(): void } {
   let sender: MailSender | undefined;
   let purgeTimer: NodeJS.Timeout | undefined;
-  const purge = () =>
-    purgeUnconfirmed(options.store, options.mailQueue, options.config, now).then(
-      (purged) => purged.memberships + purged.confirmations + purged.mail > 0 && app.log.info({ event: 'purged', ...purged }, 'unconfirmed sign-ups and old service mail purged'),
-      (error: Error) => app.log.error({ event: 'purge-failed', err: error }, 'the purge of unconfirmed sign-ups failed'),
-    );
+  const purge = async () => {
+    try {
+      const purged = await purgeUnconfirmed(options.store, options.mailQueue, options.config, now);
+      if (purged.memberships + purged.confirmations + purged.mail === 0) return;
+      app.log.info({ event: 'purged', ...purged }, 'unconfirmed sign-ups and old service mail purged');
+    } catch (error) {
+      app.log.error({ event: 'purge-failed', err: error as Error }, 'the purge of unconfirmed sign-ups failed');
+    }
+  };
   app.addHook('onReady', async () => {
     await purge();
     purgeTimer = setInterval(() => void purge(), HOUR);
     purgeTimer.unref();
-    sender = startMailSender(options.mailQueue, options.mailer, app.log, { ...DEFAULT_MAIL_SENDER, ...options.mailSender }, now);
+    const settings = { ...DEFAULT_MAIL_SENDER, ...options.mailSender };
+    sender = startMailSender(options.mailQueue, options.mailer, app.log, settings, now);
   });
   app.addHook('onClose', async () => {
     clearInterval(purgeTimer);

@@ -45,7 +45,8 @@ export function limitBodies(app: FastifyInstance): void {
     const fields: Record<string, string | string[]> = {};
     let parser: BusboyInstance;
     try {
-      parser = new Busboy({ headers: request.headers as BusboyHeaders, limits: { files: 0, fields: 20, fieldSize: 4096, parts: 20 } });
+      const limits = { files: 0, fields: 20, fieldSize: 4096, parts: 20 };
+      parser = new Busboy({ headers: request.headers as BusboyHeaders, limits });
     } catch (error) {
       // No boundary, or not multipart after all: a bad request, not a server fault.
       return done(Object.assign(error as Error, { statusCode: 400 }));

@@ -16,7 +16,12 @@ export interface MailSenderSettings {
   delayMs: number;
 }
 
-export const DEFAULT_MAIL_SENDER: MailSenderSettings = { maxAttempts: 8, retryBaseMs: 30_000, pollMs: 5_000, delayMs: 0 };
+export const DEFAULT_MAIL_SENDER: MailSenderSettings = {
+  maxAttempts: 8,
+  retryBaseMs: 30_000,
+  pollMs: 5_000,
+  delayMs: 0,
+};
 
 /** How long a claimed mail is left to its sender before another may try it (a sender that died). */
 const LEASE_MS = 2 * 60_000;
@@ -31,7 +36,13 @@ export interface MailSender {
 }
 
 /** Sends the queued service mail through `transport`, one at a time, retrying with backoff. */
-export function startMailSender(queue: ServiceMailQueue, transport: Transport, log: FastifyBaseLogger, settings: MailSenderSettings, now: () => number): MailSender {
+export function startMailSender(
+  queue: ServiceMailQueue,
+  transport: Transport,
+  log: FastifyBaseLogger,
+  settings: MailSenderSettings,
+  now: () => number,
+): MailSender {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
@@ -48,11 +59,15 @@ export function startMailSender(queue: ServiceMailQueue, transport: Transport, l
       const detail = [error.responseCode, error.code].filter(Boolean).join(' ') || error.name;
       const permanent = (error.responseCode ?? 0) >= 500;
       const retry = !permanent && mail.attempts < settings.maxAttempts;
-      const retryAt = retry ? new Date(now() + Math.min(HOUR, settings.retryBaseMs * 2 ** (mail.attempts - 1))) : undefined;
+      const backoffMs = Math.min(HOUR, settings.retryBaseMs * 2 ** (mail.attempts - 1));
+      const retryAt = retry ? new Date(now() + backoffMs) : undefined;
       await queue.markFailed(mail.id, detail, retryAt, new Date(now()));
       const fields = { kind: mail.kind, attempts: mail.attempts, code: error.code, responseCode: error.responseCode };
-      if (retry) log.warn({ event: 'service-mail-retry', ...fields, retryAt: retryAt!.toISOString() }, 'the subscription email will be tried again');
-      else log.error({ event: 'confirmation-failed', ...fields }, 'the subscription email could not be sent; gave up');
+      if (retryAt) {
+        log.warn({ event: 'service-mail-retry', ...fields, retryAt: retryAt.toISOString() }, 'the subscription email will be tried again');
+      } else {
+        log.error({ event: 'confirmation-failed', ...fields }, 'the subscription email could not be sent; gave up');
+      }
     }
   };
 
@@ -76,7 +91,9 @@ export function startMailSender(queue: ServiceMailQueue, transport: Transport, l
     }
     clearTimeout(timer);
     running = tick()
-      .catch((error: Error) => log.error({ event: 'service-mail-loop-failed', err: error }, 'the mail queue could not be read'))
+      .catch((error: Error) => {
+        log.error({ event: 'service-mail-loop-failed', err: error }, 'the mail queue could not be read');
+      })
       .finally(() => {
         running = undefined;
         if (!stopped) timer = setTimeout(run, settings.pollMs);

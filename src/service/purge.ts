@@ -9,9 +9,15 @@ const DAY = 86_400_000;
  * (`service.confirmDays`): the pending memberships and unused confirmations, and the service mail
  * sent before then. Never less than a day, so the per-mailbox daily cap still sees its rows.
  */
-export async function purgeUnconfirmed(store: SubscriberStore, queue: ServiceMailQueue, config: Config, now: () => number): Promise<{ memberships: number; confirmations: number; mail: number }> {
+export async function purgeUnconfirmed(
+  store: SubscriberStore,
+  queue: ServiceMailQueue,
+  config: Config,
+  now: () => number,
+): Promise<{ memberships: number; confirmations: number; mail: number }> {
   const before = new Date(now() - Math.max(config.service.confirmDays, 1) * DAY);
-  const signUps = await store.purgeUnconfirmed(before, { source: 'purge-unconfirmed', at: new Date(now()).toISOString() });
+  const consent = { source: 'purge-unconfirmed', at: new Date(now()).toISOString() };
+  const signUps = await store.purgeUnconfirmed(before, consent);
   const mail = await queue.purge(before);
   return { ...signUps, mail };
 }

@@ -28,7 +28,8 @@ export function isCrossSite(context: ServiceContext, request: FastifyRequest): b
 export function refuseCrossSite(context: ServiceContext) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     if (!isCrossSite(context, request)) return;
-    request.log.info({ event: 'cross-site-refused', url: request.routeOptions.url }, 'a form post from another site was refused');
+    const event = { event: 'cross-site-refused', url: request.routeOptions.url };
+    request.log.info(event, 'a form post from another site was refused');
     return context.pages.notice(reply, 403, {
       title: 'This form was sent from another site',
       paragraphs: ['Nothing was changed. To subscribe or change your lists, use the forms on this site.'],

@@ -28,7 +28,8 @@ export class SqliteServiceMailQueue implements ServiceMailQueue {
   async enqueue(mail: { kind: ServiceMailKind; recipient: string; message: Mail.Options }, at: Date): Promise<void> {
     const when = at.toISOString();
     await this.committer.run(() =>
-      this.sql('INSERT INTO service_mail (kind, recipient, message, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)').run(mail.kind, mail.recipient, JSON.stringify(mail.message), when, when),
+      this.sql('INSERT INTO service_mail (kind, recipient, message, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(mail.kind, mail.recipient, JSON.stringify(mail.message), when, when),
     );
   }
 
@@ -38,28 +39,37 @@ export class SqliteServiceMailQueue implements ServiceMailQueue {
     const due = 'FROM service_mail WHERE sent_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= ?';
     if (!this.sql(`SELECT 1 ${due} LIMIT 1`).get(dueBy.toISOString())) return [];
     return this.committer.run(() => {
-      const rows = this.sql(`SELECT id, kind, recipient, message, attempts ${due} ORDER BY next_attempt_at, id LIMIT ?`).all(dueBy.toISOString(), limit) as Row[];
+      const rows = this.sql(`SELECT id, kind, recipient, message, attempts ${due} ORDER BY next_attempt_at, id LIMIT ?`)
+        .all(dueBy.toISOString(), limit) as Row[];
       const lease = this.sql('UPDATE service_mail SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?');
       for (const row of rows) lease.run(leaseUntil.toISOString(), row.id);
-      return rows.map((row) => ({ id: row.id, kind: row.kind, recipient: row.recipient, message: JSON.parse(row.message) as Mail.Options, attempts: row.attempts + 1 }));
+      return rows.map((row) => ({
+        id: row.id,
+        kind: row.kind,
+        recipient: row.recipient,
+        message: JSON.parse(row.message) as Mail.Options,
+        attempts: row.attempts + 1,
+      }));
     });
   }
 
   async markSent(id: number, at: Date): Promise<void> {
-    await this.committer.run(() => this.sql('UPDATE service_mail SET sent_at = ?, last_error = NULL WHERE id = ?').run(at.toISOString(), id));
+    const sent = 'UPDATE service_mail SET sent_at = ?, last_error = NULL WHERE id = ?';
+    await this.committer.run(() => this.sql(sent).run(at.toISOString(), id));
   }
 
   async markFailed(id: number, error: string, retryAt: Date | undefined, at: Date): Promise<void> {
+    const retry = 'UPDATE service_mail SET last_error = ?, next_attempt_at = ? WHERE id = ?';
+    const giveUp = 'UPDATE service_mail SET last_error = ?, gave_up_at = ? WHERE id = ?';
     await this.committer.run(() =>
-      retryAt
-        ? this.sql('UPDATE service_mail SET last_error = ?, next_attempt_at = ? WHERE id = ?').run(error, retryAt.toISOString(), id)
-        : this.sql('UPDATE service_mail SET last_error = ?, gave_up_at = ? WHERE id = ?').run(error, at.toISOString(), id),
+      retryAt ? this.sql(retry).run(error, retryAt.toISOString(), id) : this.sql(giveUp).run(error, at.toISOString(), id),
     );
   }
 
   async purge(before: Date): Promise<number> {
     const cutoff = before.toISOString();
-    return this.committer.run(() => this.sql('DELETE FROM service_mail WHERE sent_at < ? OR gave_up_at < ?').run(cutoff, cutoff).changes);
+    const old = 'DELETE FROM service_mail WHERE sent_at < ? OR gave_up_at < ?';
+    return this.committer.run(() => this.sql(old).run(cutoff, cutoff).changes);
   }
 
   async close(): Promise<void> {

@@ -56,7 +56,8 @@ export function registerServe(program: Command, run: (action: () => Promise<numb
         const mailQueue = new SqliteServiceMailQueue(databasePath(root, config));
         // Only for tests that stop the server between the answer and the send.
         const delayMs = Number(process.env.BULLETIN_SERVICE_MAIL_DELAY_MS) || 0;
-        const app = await createService({ config, siteDir, templatesDir: templatesFor(root, config, loaded.path), store, secrets, mailer, mailQueue, mailSender: { delayMs } });
+        const templatesDir = templatesFor(root, config, loaded.path);
+        const app = await createService({ config, siteDir, templatesDir, store, secrets, mailer, mailQueue, mailSender: { delayMs } });
         const closeAll = async () => {
           await mailer.close();
           await mailQueue.close();
@@ -105,16 +106,24 @@ export function registerServe(program: Command, run: (action: () => Promise<numb
  * Listens, or closes what was opened and says in one line why not: a port in use is a mistake
  * of setup, not a crash (and the open store and timers would otherwise keep the process alive).
  */
-async function listenOrExplain(app: FastifyInstance, port: number, host: string, cleanUp: () => Promise<void>): Promise<string> {
+async function listenOrExplain(
+  app: FastifyInstance,
+  port: number,
+  host: string,
+  cleanUp: () => Promise<void>,
+): Promise<string> {
   try {
     return await app.listen({ port, host });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     await cleanUp();
     const { SetupError } = await import('../../diagnostics/setup-error.js');
-    if (code === 'EADDRINUSE') throw new SetupError(`port ${port} on ${host} is already in use (another \`bulletin serve\`?); stop that program or pick another port with --port.`);
-    if (code === 'EACCES') throw new SetupError(`port ${port} on ${host} needs privileges this user does not have; pick a port above 1023 with --port.`);
-    if (code === 'EADDRNOTAVAIL') throw new SetupError(`${host} is not an address of this machine; pick one with --host (127.0.0.1 or 0.0.0.0).`);
+    const where = `port ${port} on ${host}`;
+    if (code === 'EADDRINUSE') {
+      throw new SetupError(`${where} is already in use (another \`bulletin serve\`?); stop that program or pick another port with --port.`);
+    }
+    if (code === 'EACCES') throw new SetupError(`${where} needs privileges this user does not have; pick a port above 1023 with --port.`);
+    if (code === 'EADDRNOTAVAIL') throw new SetupError(`${host} is not an address of this machine; pick one with --host (such as 127.0.0.1).`);
     throw error;
   }
 }
