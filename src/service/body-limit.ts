@@ -36,7 +36,9 @@ export function limitBodies(app: FastifyInstance): void {
     const length = Number(request.headers['content-length'] ?? 0);
     done(length > BODY_LIMIT ? tooLarge() : undefined);
   });
-  app.addHook('preParsing', (_request, _reply, payload, done) => {
+  app.addHook('preParsing', (request, _reply, payload, done) => {
+    // Fastify reads no body for these.
+    if (request.method === 'GET' || request.method === 'HEAD') return done(null, payload);
     const counted = new ByteCap(BODY_LIMIT);
     payload.on('error', (error) => counted.destroy(error));
     done(null, payload.pipe(counted));
