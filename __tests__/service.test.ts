@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import { smtpTransport } from '../src/dispatch/transports.js';
 import { startSmtpServer } from './helpers/smtp.js';
 import { signToken, type TokenPayload } from '../src/dispatch/tokens.js';
+import { SqliteServiceMailQueue } from '../src/service/sqlite-mail-queue.js';
 import { PREVIOUS_SECRET, removeArchive, SECRET, startService, type TestService } from './helpers/service.js';
 
 const DAY = 86_400;
@@ -486,6 +487,38 @@ describe('the service\'s mail queue', () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(smtp.received).toHaveLength(0);
       expect(service.logs.join('\n')).not.toContain('never@example.org');
+    } finally {
+      await service.close();
+      await mailer.close();
+      await smtp.close();
+    }
+  });
+
+  test('stopping mid-queue finishes the mail in hand and leaves the rest due at once for the next start', async () => {
+    const smtp = await startSmtpServer({ delayMs: 600 });
+    const mailer = smtpTransport({ url: smtp.url, connections: 1 });
+    try {
+      service = await startService(undefined, {
+        mailer,
+        async seed(_store, database) {
+          // Queued by an earlier run that stopped before sending them.
+          const queue = new SqliteServiceMailQueue(database);
+          for (const to of ['one@example.org', 'two@example.org', 'three@example.org']) {
+            await queue.enqueue({ kind: 'confirmation', recipient: to, message: { from: 'a@example.org', to, subject: 'Confirm', text: 'x' } }, new Date());
+          }
+          await queue.close();
+        },
+      });
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      await service.app.close();
+      const db = new Database(join(service.root, '.bulletin', 'bulletin.db'), { readonly: true });
+      const rows = db.prepare('SELECT recipient, attempts, sent_at IS NOT NULL AS sent, next_attempt_at <= ? AS due FROM service_mail ORDER BY id').all(new Date().toISOString());
+      db.close();
+      expect(rows).toEqual([
+        { recipient: 'one@example.org', attempts: 1, sent: 1, due: 0 },
+        { recipient: 'two@example.org', attempts: 0, sent: 0, due: 1 },
+        { recipient: 'three@example.org', attempts: 0, sent: 0, due: 1 },
+      ]);
     } finally {
       await service.close();
       await mailer.close();

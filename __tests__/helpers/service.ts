@@ -55,7 +55,7 @@ export interface StartOptions {
   mailer?: Transport;
   mailSender?: Partial<MailSenderSettings>;
   /** Runs on the store before the service starts (as rows left by an earlier run). */
-  seed?: (store: SqliteSubscriberStore) => Promise<void>;
+  seed?: (store: SqliteSubscriberStore, database: string) => Promise<void>;
 }
 
 export async function startService(adjust: (config: Config) => void = () => undefined, options: StartOptions = {}): Promise<TestService> {
@@ -66,7 +66,7 @@ export async function startService(adjust: (config: Config) => void = () => unde
   adjust(config);
   const store = new SqliteSubscriberStore(join(root, '.bulletin', 'bulletin.db'));
   const mailQueue = new SqliteServiceMailQueue(join(root, '.bulletin', 'bulletin.db'));
-  await options.seed?.(store);
+  await options.seed?.(store, join(root, '.bulletin', 'bulletin.db'));
   const logs: string[] = [];
   const log = new Writable({
     write(chunk: Buffer, _encoding, done) {

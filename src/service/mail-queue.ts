@@ -28,6 +28,8 @@ export interface ServiceMailQueue {
    */
   claimDue(dueBy: Date, leaseUntil: Date, limit: number): Promise<QueuedMail[]>;
   markSent(id: number, at: Date): Promise<void>;
+  /** Claimed mail not tried after all (the server is stopping): due again at once, the attempt not counted. */
+  release(ids: readonly number[], at: Date): Promise<void>;
   /** A failed attempt: tried again at `retryAt`, or given up for good when it is undefined. */
   markFailed(id: number, error: string, retryAt: Date | undefined, at: Date): Promise<void>;
   /** Deletes mail sent or given up before `before`: it holds an address and a working link. */

@@ -75,8 +75,12 @@ export function startMailSender(
     do {
       again = false;
       const due = await queue.claimDue(new Date(now() - settings.delayMs), new Date(now() + LEASE_MS), BATCH);
-      for (const mail of due) {
-        if (stopped) break;
+      for (const [i, mail] of due.entries()) {
+        if (stopped) {
+          // Left for the next start, at once rather than after the lease.
+          await queue.release(due.slice(i).map((m) => m.id), new Date(now()));
+          break;
+        }
         await sendOne(mail);
       }
       if (due.length === BATCH) again = true;

@@ -58,6 +58,13 @@ export class SqliteServiceMailQueue implements ServiceMailQueue {
     await this.committer.run(() => this.sql(sent).run(at.toISOString(), id));
   }
 
+  async release(ids: readonly number[], at: Date): Promise<void> {
+    const back = 'UPDATE service_mail SET attempts = attempts - 1, next_attempt_at = ? WHERE id = ? AND sent_at IS NULL';
+    await this.committer.run(() => {
+      for (const id of ids) this.sql(back).run(at.toISOString(), id);
+    });
+  }
+
   async markFailed(id: number, error: string, retryAt: Date | undefined, at: Date): Promise<void> {
     const retry = 'UPDATE service_mail SET last_error = ?, next_attempt_at = ? WHERE id = ?';
     const giveUp = 'UPDATE service_mail SET last_error = ?, gave_up_at = ? WHERE id = ?';
