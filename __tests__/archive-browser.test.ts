@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../src/content/config.js';
 import { serviceOutboxTransport } from '../src/dispatch/transports.js';
 import { createService } from '../src/service/app.js';
+import { SqliteServiceMailQueue } from '../src/service/sqlite-mail-queue.js';
 import { SqliteSubscriberStore } from '../src/subscribers/sqlite-store.js';
 import { templatesFor } from '../src/build/pipeline.js';
 import { axeViolations, browserAvailable, launchBrowser } from './helpers/browser.js';
@@ -24,6 +25,7 @@ run('the web archive in real Chromium', () => {
   // The archive as `bulletin serve` serves it: with its Content-Security-Policy, which the search must live with.
   let server: FastifyInstance | undefined;
   let store: SqliteSubscriberStore | undefined;
+  let queue: SqliteServiceMailQueue | undefined;
   const consoleErrors: string[] = [];
   let tmp: string;
   let base: string;
@@ -72,6 +74,7 @@ run('the web archive in real Chromium', () => {
       store,
       secrets: { current: 'archive-test', all: ['archive-test'], generated: false },
       mailer: serviceOutboxTransport(join(tmp, 'outbox')),
+      mailQueue: (queue = new SqliteServiceMailQueue(join(tmp, 'bulletin.db'))),
       log: false,
     });
     base = (await server.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
@@ -91,6 +94,7 @@ run('the web archive in real Chromium', () => {
     await browser?.close();
     await server?.close();
     await store?.close();
+    await queue?.close();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 

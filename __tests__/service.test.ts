@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { smtpTransport } from '../src/dispatch/transports.js';
 import { startSmtpServer } from './helpers/smtp.js';
 import { signToken, type TokenPayload } from '../src/dispatch/tokens.js';
+import { SqliteServiceMailQueue } from '../src/service/sqlite-mail-queue.js';
 import { PREVIOUS_SECRET, removeArchive, SECRET, startService, type TestService } from './helpers/service.js';
 
 const DAY = 86_400;
@@ -170,6 +173,32 @@ describe('one-click unsubscribe (RFC 8058)', () => {
     expect(await statusOf('ann@example.org')).toBe('unsubscribed');
   });
 
+  test('a token spelled any other way than canonical base64url is refused, though it decodes to the same bytes', async () => {
+    // A signature with '-' or '_' in it, so the standard-alphabet spelling differs.
+    let good = unsubscribeToken();
+    for (let back = 1; !/[-_]/.test(good.split('.')[1]!); back++) good = unsubscribeToken({ issuedAt: Math.floor(Date.now() / 1000) - back });
+    const [body, signature] = good.split('.') as [string, string];
+    // 32 bytes of HMAC in 43 characters: the last one carries 2 bits nobody reads.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(signature.at(-1)!);
+    const otherTail = `${signature.slice(0, -1)}${alphabet[last ^ 1]}`;
+    const variants = {
+      padded: `${body}.${signature}=`,
+      paddedBody: `${body}=.${signature}`,
+      standardAlphabet: `${body}.${signature.replace(/-/g, '+').replace(/_/g, '/')}`,
+      trailingBits: `${body}.${otherTail}`,
+      skippedCharacter: `${body}.${signature.slice(0, 10)}!${signature.slice(10)}`,
+      space: `${body}.${signature.slice(0, 10)} ${signature.slice(10)}`,
+    };
+    for (const [name, bad] of Object.entries(variants)) {
+      expect(Buffer.from(bad.split('.')[1]!, 'base64url')).toEqual(Buffer.from(signature, 'base64url'));
+      const response = await post(`/unsubscribe?token=${encodeURIComponent(bad)}`, form({ 'List-Unsubscribe': 'One-Click' }));
+      expect([name, response.status]).toEqual([name, 400]);
+    }
+    expect(await statusOf('ann@example.org')).toBe('subscribed');
+    expect((await post(`/unsubscribe?token=${good}`, form({ 'List-Unsubscribe': 'One-Click' }))).status).toBe(200);
+  });
+
   test('forged, expired, wrong-purpose and wrong-list tokens, and a POST without One-Click, change nothing', async () => {
     const refused = {
       forged: unsubscribeToken({}, 'another-secret'),
@@ -188,6 +217,46 @@ describe('one-click unsubscribe (RFC 8058)', () => {
     expect(await statusOf('ann@example.org')).toBe('subscribed');
     expect((await post(`/unsubscribe?token=${old}`, form({ 'List-Unsubscribe': 'One-Click' }))).status).toBe(200);
     expect(await statusOf('ann@example.org')).toBe('unsubscribed');
+  });
+});
+
+describe('cross-site form posts', () => {
+  test('subscribe, confirm and preferences refuse another site\'s Origin or Sec-Fetch-Site with a 403 page; one-click keeps working', async () => {
+    service = await startService();
+    await service.store.addSubscriber('weekly', { email: 'ann@example.org' }, 'subscribed', { source: 'test' });
+    const preferences = `/preferences?token=${token({ purpose: 'preferences', email: 'ann@example.org', list: 'weekly' })}`;
+    const crossSite: Record<string, string>[] = [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'null', 'sec-fetch-site': 'cross-site' }, { origin: `${service.origin}.evil.example` }];
+    for (const headers of crossSite) {
+      const subscribed = await post('/subscribe', form({ email: 'target@example.org', lists: 'weekly' }), headers);
+      expect([headers, subscribed.status]).toEqual([headers, 403]);
+      const page = await subscribed.text();
+      expect(page).toContain('<h1>This form was sent from another site</h1>');
+      expect((await post('/confirm', form({ token: 'anything' }), headers)).status).toBe(403);
+      expect((await post(preferences, form({ action: 'leave-all' }), headers)).status).toBe(403);
+    }
+    expect(await service.store.memberships('target@example.org')).toEqual([]);
+    expect(await statusOf('ann@example.org')).toBe('subscribed');
+
+    // The site's own pages, a navigation typed in, and clients that say nothing are let through.
+    for (const headers of [{ origin: service.origin }, { 'sec-fetch-site': 'same-origin', origin: service.origin }, { 'sec-fetch-site': 'none' }, { origin: 'null', 'sec-fetch-site': 'same-origin' }, {}] as Record<string, string>[]) {
+      const email = `ok${Object.values(headers).join('').replace(/\W/g, '')}@example.org`;
+      expect([headers, (await post('/subscribe', form({ email, lists: 'weekly' }), headers)).status]).toEqual([headers, 200]);
+    }
+    expect((await post(preferences, form({ lists: 'weekly', action: 'save' }), { origin: service.origin, 'sec-fetch-site': 'same-origin' })).status).toBe(200);
+    // A mail provider's one-click POST has no Origin; even a browser's cross-site one carries the signed link.
+    const oneClick = `/unsubscribe?token=${token({ purpose: 'unsubscribe', email: 'ann@example.org', list: 'weekly' })}`;
+    expect((await post(oneClick, form({ 'List-Unsubscribe': 'One-Click' }))).status).toBe(200);
+    expect(await statusOf('ann@example.org')).toBe('unsubscribed');
+  });
+
+  test('behind a proxy, the Origin is compared with the public base URL and the forwarded host', async () => {
+    service = await startService((config) => (config.service.trustProxy = 1));
+    service.config.site.baseUrl = 'https://bulletin.example.org/';
+    const ok = await post('/subscribe', form({ email: 'a@example.org', lists: 'weekly' }), { origin: 'https://bulletin.example.org', 'x-forwarded-proto': 'https' });
+    expect(ok.status).toBe(200);
+    const forwarded = await post('/subscribe', form({ email: 'b@example.org', lists: 'weekly' }), { origin: 'https://www.example.org', 'x-forwarded-host': 'www.example.org', 'x-forwarded-proto': 'https' });
+    expect(forwarded.status).toBe(200);
+    expect((await post('/subscribe', form({ email: 'c@example.org', lists: 'weekly' }), { origin: 'https://evil.example', 'x-forwarded-proto': 'https' })).status).toBe(403);
   });
 });
 
@@ -231,6 +300,20 @@ describe('rate limits', () => {
     expect(overIp.status).toBe(429);
     expect(Number(overIp.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(await overIp.text()).toContain('Too many tries');
+  });
+
+  test('the confirmation cap counts a mailbox, whatever its +tags and case: no mail bombing through victim+1@, victim+2@', async () => {
+    service = await startService((config) => (config.service.limits.confirmationsPerEmailPerDay = 2));
+    const statuses: number[] = [];
+    for (const email of ['victim@example.org', 'Victim+1@example.org', 'VICTIM+2@Example.org', 'victim+news@example.org']) {
+      statuses.push((await post('/subscribe', form({ email, lists: 'weekly' }))).status);
+    }
+    expect(statuses).toEqual([200, 200, 429, 429]);
+    // Another mailbox, and one that only shares a prefix, keep their own counts.
+    expect((await post('/subscribe', form({ email: 'victim2@example.org', lists: 'weekly' }))).status).toBe(200);
+    expect((await post('/subscribe', form({ email: 'victim@example.net', lists: 'weekly' }))).status).toBe(200);
+    await service.linkIn('victim@example.net');
+    expect((await service.mail()).filter((m) => /^victim(\+|@)/.test(m.to) && m.to.endsWith('@example.org'))).toHaveLength(2);
   });
 
   test('bad links are limited per client address; valid one-click unsubscribes never are', async () => {
@@ -282,6 +365,55 @@ test('security headers, caching, body limits, health, and logs without tokens or
   for (const line of service.logs) expect(() => JSON.parse(line)).not.toThrow();
 });
 
+/** A body sent in chunks with no Content-Length, as a client that wants to get past a length check would. */
+function chunkedPost(path: string, contentType: string, chunks: Iterable<Buffer>): Promise<number> {
+  const { port } = new URL(service.origin);
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': contentType, 'transfer-encoding': 'chunked' } }, (response) => {
+      response.resume();
+      resolve(response.statusCode!);
+    });
+    // The server may answer and close before everything is written: that is the point.
+    request.on('error', (error: NodeJS.ErrnoException) => (['EPIPE', 'ECONNRESET'].includes(error.code ?? '') ? undefined : reject(error)));
+    const write = (iterator: Iterator<Buffer>) => {
+      for (let next = iterator.next(); !next.done; next = iterator.next()) {
+        if (request.destroyed) return;
+        if (!request.write(next.value)) return void request.once('drain', () => write(iterator));
+      }
+      request.end();
+    };
+    write(chunks[Symbol.iterator]());
+  });
+}
+
+function* megabytes(head: string, total: number, tail = ''): Generator<Buffer> {
+  yield Buffer.from(head);
+  const block = Buffer.alloc(64 * 1024, 'a');
+  for (let sent = 0; sent < total; sent += block.length) yield block;
+  yield Buffer.from(tail);
+}
+
+test('the 16 KB cap counts the bytes read: 5 MB sent chunked, multipart or urlencoded, is refused, and the server stays up', async () => {
+  service = await startService();
+  await service.store.addSubscriber('weekly', { email: 'ann@example.org' }, 'subscribed', { source: 'test' });
+  const boundary = '----bulletinChunked';
+  const oneClick = `/unsubscribe?token=${token({ purpose: 'unsubscribe', email: 'ann@example.org', list: 'weekly' })}`;
+  const multipartHead = `--${boundary}\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--${boundary}\r\nContent-Disposition: form-data; name="padding"\r\n\r\n`;
+  const multipartTail = `\r\n--${boundary}--\r\n`;
+  const FIVE_MB = 5 * 1024 * 1024;
+  expect(await chunkedPost(oneClick, `multipart/form-data; boundary=${boundary}`, megabytes(multipartHead, FIVE_MB, multipartTail))).toBe(413);
+  expect(await chunkedPost('/subscribe', 'application/x-www-form-urlencoded', megabytes('lists=weekly&email=big%40example.org&name=', FIVE_MB))).toBe(413);
+  // Many small parts, each under the per-field limit, add up all the same.
+  const manyParts = Array.from({ length: 400 }, (_, i) => `--${boundary}\r\nContent-Disposition: form-data; name="f${i}"\r\n\r\n${'b'.repeat(100)}\r\n`).join('');
+  expect(await chunkedPost(oneClick, `multipart/form-data; boundary=${boundary}`, [Buffer.from(multipartHead + 'x' + multipartTail.slice(0, 2)), Buffer.from(manyParts), Buffer.from(`--${boundary}--\r\n`)])).toBe(413);
+  expect(await statusOf('ann@example.org')).toBe('subscribed');
+  expect(await service.store.memberships('big@example.org')).toEqual([]);
+  expect(await (await get('/healthz')).json()).toEqual({ status: 'ok' });
+  // A small chunked one-click still works.
+  expect(await chunkedPost(oneClick, `multipart/form-data; boundary=${boundary}`, [Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click${multipartTail}`)])).toBe(200);
+  expect(await statusOf('ann@example.org')).toBe('unsubscribed');
+}, 60_000);
+
 test('a mail server refusing the confirmation is logged by its code, never with the address', async () => {
   const smtp = await startSmtpServer({ rcpt: () => 550 });
   const mailer = smtpTransport({ url: smtp.url, connections: 1 });
@@ -290,7 +422,8 @@ test('a mail server refusing the confirmation is logged by its code, never with 
     expect((await post('/subscribe', form({ email: 'refused@example.org', lists: 'weekly' }))).status).toBe(200);
     for (let i = 0; i < 100 && !service.logs.some((l) => l.includes('confirmation-failed')); i++) await new Promise((r) => setTimeout(r, 20));
     const failure = service.logs.find((l) => l.includes('confirmation-failed'));
-    expect(JSON.parse(failure!)).toMatchObject({ event: 'confirmation-failed', responseCode: 550 });
+    // A 5xx is final: given up at the first attempt, not retried.
+    expect(JSON.parse(failure!)).toMatchObject({ event: 'confirmation-failed', responseCode: 550, attempts: 1 });
     expect(service.logs.join('\n')).not.toContain('refused@example.org');
   } finally {
     await mailer.close();
@@ -308,9 +441,126 @@ test('a one-click unsubscribe waits for another process holding the write lock, 
     ['-e', `const db = new (require('better-sqlite3'))(${JSON.stringify(database)}); db.exec('BEGIN IMMEDIATE'); process.stdout.write('locked'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 400); db.exec('COMMIT');`],
     { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] },
   );
+  // Listened for now: the holder may be gone before the unsubscribe's answer comes back.
+  const exited = new Promise((resolve) => holder.once('exit', resolve));
   await new Promise((resolve) => holder.stdout!.once('data', resolve));
   const answer = await post(`/unsubscribe?token=${token({ purpose: 'unsubscribe', email: 'ann@example.org', list: 'weekly' })}`, form({ 'List-Unsubscribe': 'One-Click' }));
   expect(answer.status).toBe(200);
   expect(await statusOf('ann@example.org')).toBe('unsubscribed');
-  await new Promise((resolve) => holder.once('exit', resolve));
+  await exited;
+});
+
+describe('the service\'s mail queue', () => {
+  const until = async (check: () => boolean, what: string) => {
+    for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    if (!check()) throw new Error(`never: ${what}`);
+  };
+
+  test('a mail server that says "try later" gets the confirmation again, with backoff, until it takes it', async () => {
+    const smtp = await startSmtpServer({ rcpt: (_address, attempt) => (attempt <= 2 ? 451 : undefined) });
+    const mailer = smtpTransport({ url: smtp.url, connections: 1 });
+    try {
+      service = await startService(undefined, { mailer });
+      expect((await post('/subscribe', form({ email: 'later@example.org', lists: 'weekly' }))).status).toBe(200);
+      await until(() => service.logs.some((l) => l.includes('"confirmation-sent"')), 'the mail was sent and recorded so');
+      const retries = service.logs.map((l) => JSON.parse(l) as { event?: string; attempts?: number; retryAt?: string }).filter((l) => l.event === 'service-mail-retry');
+      expect(retries.map((r) => r.attempts)).toEqual([1, 2]);
+      expect(smtp.deliveredTo('later@example.org')).toBe(1);
+      const row = new Database(join(service.root, '.bulletin', 'bulletin.db'), { readonly: true }).prepare('SELECT attempts, sent_at, last_error FROM service_mail').get() as { attempts: number; sent_at: string | null };
+      expect(row).toMatchObject({ attempts: 3, last_error: null });
+      expect(row.sent_at).not.toBeNull();
+    } finally {
+      await service.close();
+      await mailer.close();
+      await smtp.close();
+    }
+  });
+
+  test('gives up after the last attempt with a log line that names no address', async () => {
+    const smtp = await startSmtpServer({ rcpt: () => 421 });
+    const mailer = smtpTransport({ url: smtp.url, connections: 1 });
+    try {
+      service = await startService(undefined, { mailer, mailSender: { maxAttempts: 3 } });
+      expect((await post('/subscribe', form({ email: 'never@example.org', lists: 'weekly' }))).status).toBe(200);
+      await until(() => service.logs.some((l) => l.includes('confirmation-failed')), 'gave up');
+      expect(JSON.parse(service.logs.find((l) => l.includes('confirmation-failed'))!)).toMatchObject({ attempts: 3, responseCode: 421 });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(smtp.received).toHaveLength(0);
+      expect(service.logs.join('\n')).not.toContain('never@example.org');
+    } finally {
+      await service.close();
+      await mailer.close();
+      await smtp.close();
+    }
+  });
+
+  test('stopping mid-queue finishes the mail in hand and leaves the rest due at once for the next start', async () => {
+    const smtp = await startSmtpServer({ delayMs: 600 });
+    const mailer = smtpTransport({ url: smtp.url, connections: 1 });
+    try {
+      service = await startService(undefined, {
+        mailer,
+        async seed(_store, database) {
+          // Queued by an earlier run that stopped before sending them.
+          const queue = new SqliteServiceMailQueue(database);
+          for (const to of ['one@example.org', 'two@example.org', 'three@example.org']) {
+            await queue.enqueue({ kind: 'confirmation', recipient: to, message: { from: 'a@example.org', to, subject: 'Confirm', text: 'x' } }, new Date());
+          }
+          await queue.close();
+        },
+      });
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      await service.app.close();
+      const db = new Database(join(service.root, '.bulletin', 'bulletin.db'), { readonly: true });
+      const rows = db.prepare('SELECT recipient, attempts, sent_at IS NOT NULL AS sent, next_attempt_at <= ? AS due FROM service_mail ORDER BY id').all(new Date().toISOString());
+      db.close();
+      expect(rows).toEqual([
+        { recipient: 'one@example.org', attempts: 1, sent: 1, due: 0 },
+        { recipient: 'two@example.org', attempts: 0, sent: 0, due: 1 },
+        { recipient: 'three@example.org', attempts: 0, sent: 0, due: 1 },
+      ]);
+    } finally {
+      await service.close();
+      await mailer.close();
+      await smtp.close();
+    }
+  });
+
+  test('at start, sign-ups left unconfirmed past confirmDays are purged; the consent log keeps them', async () => {
+    const DAY_MS = DAY * 1000;
+    const daysAgo = (days: number) => new Date(Date.now() - days * DAY_MS).toISOString();
+    service = await startService(undefined, {
+      async seed(store) {
+        await store.requestSubscription({ email: 'stale@example.org', name: 'Stale Name' }, ['weekly'], { source: 'form', at: daysAgo(10) });
+        await store.requestSubscription({ email: 'fresh@example.org' }, ['weekly'], { source: 'form', at: daysAgo(2) });
+        // Asked long ago, and again yesterday: the fresh link must still work.
+        await store.requestSubscription({ email: 'again@example.org' }, ['weekly'], { source: 'form', at: daysAgo(10) });
+        await store.requestSubscription({ email: 'again@example.org' }, ['weekly'], { source: 'form', at: daysAgo(1) });
+        const { nonce } = await store.requestSubscription({ email: 'kept@example.org' }, ['weekly'], { source: 'form', at: daysAgo(10) });
+        await store.confirmSubscription(nonce, 'kept@example.org', { source: 'double-opt-in', at: daysAgo(9) });
+      },
+    });
+    await (async () => {
+      for (let i = 0; i < 100 && !service.logs.some((l) => l.includes('"purged"')); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    })();
+    expect(JSON.parse(service.logs.find((l) => l.includes('"purged"'))!)).toMatchObject({ memberships: 1, confirmations: 2 });
+    expect(await service.store.memberships('stale@example.org')).toEqual([]);
+    expect(await statusOf('fresh@example.org')).toBe('pending');
+    expect(await statusOf('again@example.org')).toBe('pending');
+    expect(await statusOf('kept@example.org')).toBe('subscribed');
+    const db = new Database(join(service.root, '.bulletin', 'bulletin.db'), { readonly: true });
+    try {
+      expect(db.prepare("SELECT COUNT(*) AS n FROM confirmations WHERE email = 'stale@example.org'").get()).toEqual({ n: 0 });
+      expect(db.prepare("SELECT name FROM confirmations WHERE email = 'kept@example.org'").all()).toHaveLength(1);
+      const log = db.prepare("SELECT c.status, c.source FROM consent_log c JOIN subscribers s ON s.id = c.subscriber_id WHERE s.email = 'stale@example.org' ORDER BY c.id").all();
+      expect(log).toEqual([{ status: 'pending', source: 'form' }, { status: 'pending-expired', source: 'purge-unconfirmed' }]);
+    } finally {
+      db.close();
+    }
+    // A fresh sign-up from the purged address works as any new one.
+    expect((await post('/subscribe', form({ email: 'stale@example.org', lists: 'weekly' }))).status).toBe(200);
+    const link = new URL(await service.linkIn('stale@example.org'));
+    expect((await post('/confirm', form({ token: link.searchParams.get('token')! }))).status).toBe(200);
+    expect(await statusOf('stale@example.org')).toBe('subscribed');
+  });
 });

@@ -16,6 +16,8 @@ export interface RunningServe {
   /** Resolves once stderr matches `pattern` (already, or later). */
   until(pattern: RegExp, timeoutMs?: number): Promise<void>;
   stop(): Promise<CliResult>;
+  /** Ends it with `signal` (SIGKILL: no chance to finish anything). */
+  kill(signal: NodeJS.Signals): Promise<CliResult>;
 }
 
 /** `bulletin serve` in its own process with the scheduler ticking every 100 ms, as a scheduled send sees it. */
@@ -46,6 +48,10 @@ export function startServe(root: string, env: Record<string, string> = {}): Runn
       }),
     stop: () => {
       server.child.kill('SIGTERM');
+      return server.done;
+    },
+    kill: (signal) => {
+      server.child.kill(signal);
       return server.done;
     },
   };

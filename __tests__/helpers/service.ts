@@ -9,6 +9,8 @@ import { loadConfig } from '../../src/content/config.js';
 import type { Config } from '../../src/content/model.js';
 import { serviceOutboxTransport, type Transport } from '../../src/dispatch/transports.js';
 import { createService } from '../../src/service/app.js';
+import type { MailSenderSettings } from '../../src/service/mail-sender.js';
+import { SqliteServiceMailQueue } from '../../src/service/sqlite-mail-queue.js';
 import { SqliteSubscriberStore } from '../../src/subscribers/sqlite-store.js';
 import { repoRoot } from './cli.js';
 
@@ -48,13 +50,23 @@ async function archive(): Promise<string> {
  * The real service on 127.0.0.1 and a free port, over a fresh SQLite file, with the outbox for
  * its mail and the sample archive; links in mail lead back to it.
  */
-export async function startService(adjust: (config: Config) => void = () => undefined, options: { now?: () => number; mailer?: Transport } = {}): Promise<TestService> {
+export interface StartOptions {
+  now?: () => number;
+  mailer?: Transport;
+  mailSender?: Partial<MailSenderSettings>;
+  /** Runs on the store before the service starts (as rows left by an earlier run). */
+  seed?: (store: SqliteSubscriberStore, database: string) => Promise<void>;
+}
+
+export async function startService(adjust: (config: Config) => void = () => undefined, options: StartOptions = {}): Promise<TestService> {
   const root = mkdtempSync(join(tmpdir(), 'bulletin-service-'));
   cpSync(join(repoRoot, 'bulletin.config.yaml'), join(root, 'bulletin.config.yaml'));
   const loaded = await loadConfig(root);
   const config = loaded.config!;
   adjust(config);
   const store = new SqliteSubscriberStore(join(root, '.bulletin', 'bulletin.db'));
+  const mailQueue = new SqliteServiceMailQueue(join(root, '.bulletin', 'bulletin.db'));
+  await options.seed?.(store, join(root, '.bulletin', 'bulletin.db'));
   const logs: string[] = [];
   const log = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -70,6 +82,9 @@ export async function startService(adjust: (config: Config) => void = () => unde
     store,
     secrets: { current: SECRET, all: [SECRET, PREVIOUS_SECRET], generated: false },
     mailer: options.mailer ?? serviceOutboxTransport(outbox),
+    mailQueue,
+    // Retries a test can wait for.
+    mailSender: { retryBaseMs: 50, pollMs: 50, ...options.mailSender },
     log,
     ...(options.now ? { now: options.now } : {}),
   });
@@ -110,6 +125,7 @@ export async function startService(adjust: (config: Config) => void = () => unde
     },
     async close() {
       await app.close();
+      await mailQueue.close();
       await store.close();
       rmSync(root, { recursive: true, force: true });
     },

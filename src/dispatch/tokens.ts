@@ -32,7 +32,8 @@ export type VerifyResult = { ok: true; payload: TokenPayload } | { ok: false; re
 export function verifyToken(secrets: readonly string[], token: string, purpose: TokenPurpose, maxAgeSeconds: number, now = Date.now() / 1000): VerifyResult {
   const [body, signature, extra] = token.split('.');
   if (!body || !signature || extra !== undefined) return { ok: false, reason: 'malformed' };
-  const given = Buffer.from(signature, 'base64url');
+  const given = strictBase64url(signature);
+  if (!given || !strictBase64url(body)) return { ok: false, reason: 'malformed' };
   const valid = secrets.some((secret) => {
     const expected = Buffer.from(mac(secret, body), 'base64url');
     return expected.length === given.length && timingSafeEqual(expected, given);
@@ -50,6 +51,17 @@ export function verifyToken(secrets: readonly string[], token: string, purpose: 
   if (tokenPurpose !== purpose) return { ok: false, reason: 'wrong-purpose' };
   if (typeof issuedAt !== 'number' || now - issuedAt > maxAgeSeconds || issuedAt - now > 300) return { ok: false, reason: 'expired' };
   return { ok: true, payload: { purpose: tokenPurpose, email, list, issuedAt, ...(nonce ? { nonce } : {}) } };
+}
+
+/**
+ * The bytes of canonical base64url, or undefined: Buffer.from(.., 'base64url') skips characters
+ * it does not know, takes '=', '+' and '/', and ignores the spare bits of the last character, so
+ * many spellings would decode to the same signature. Only the one spelling we write is accepted.
+ */
+function strictBase64url(text: string): Buffer | undefined {
+  if (!/^[A-Za-z0-9_-]+$/.test(text)) return undefined;
+  const bytes = Buffer.from(text, 'base64url');
+  return bytes.toString('base64url') === text ? bytes : undefined;
 }
 
 function mac(secret: string, body: string): string {

@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import formBody from '@fastify/formbody';
-import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -11,8 +10,12 @@ import type { Config } from '../content/model.js';
 import type { Secrets } from '../dispatch/secret.js';
 import type { Transport } from '../dispatch/transports.js';
 import type { SubscriberStore } from '../subscribers/store.js';
+import { BODY_LIMIT, limitBodies } from './body-limit.js';
 import type { ServiceContext } from './context.js';
 import { linkRoutes } from './link-routes.js';
+import type { ServiceMailQueue } from './mail-queue.js';
+import { DEFAULT_MAIL_SENDER, startMailSender, type MailSender, type MailSenderSettings } from './mail-sender.js';
+import { purgeUnconfirmed } from './purge.js';
 import { Pages } from './render.js';
 import { addSecurityHeaders, logSerializers } from './security.js';
 import { subscribeRoutes, tooMany } from './subscribe-routes.js';
@@ -26,13 +29,16 @@ export interface ServiceOptions {
   store: SubscriberStore;
   secrets: Secrets;
   mailer: Transport;
+  /** Where the service's mail waits, durably, until `mailer` has taken it. */
+  mailQueue: ServiceMailQueue;
+  /** Retries and pacing of that mail (mail-sender.ts); the defaults suit production. */
+  mailSender?: Partial<MailSenderSettings>;
   /** Where the JSON log lines go (default stdout); `false` for none. */
   log?: Writable | false;
   now?: () => number;
 }
 
 const HOUR = 3_600_000;
-const BODY_LIMIT = 16 * 1024;
 
 /**
  * `bulletin serve`: the archive, and the subscription pages over the same store the sender
@@ -61,27 +67,26 @@ export async function createService(options: ServiceOptions): Promise<FastifyIns
     done();
   });
   app.addHook('onRequest', addSecurityHeaders);
-  // Multipart bodies are read by their own parser, past fastify's bodyLimit: refuse large ones up front.
-  app.addHook('onRequest', (request, _reply, done) => {
-    const length = Number(request.headers['content-length'] ?? 0);
-    if (length > BODY_LIMIT) done(Object.assign(new Error('request body too large'), { statusCode: 413 }));
-    else done();
-  });
+  limitBodies(app);
   await app.register(rateLimit, { global: false });
   await app.register(formBody, { bodyLimit: BODY_LIMIT });
-  await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { files: 0, fields: 20, fieldSize: 4096, parts: 20 } });
 
   const templates = await loadSiteTemplates(options.templatesDir);
   const pages = new Pages(templates, config);
   const badLinks = app.createRateLimit({ max: config.service.limits.badLinksPerAddressPerHour, timeWindow: HOUR });
+  const now = options.now ?? Date.now;
+  const sender = serviceMail(app, options, now);
   const context: ServiceContext = {
     app,
     config,
     store: options.store,
     secrets: options.secrets,
-    mailer: options.mailer,
+    async queueMail(kind, message) {
+      await options.mailQueue.enqueue({ kind, recipient: String(message.to), message }, new Date(now()));
+      sender.wake();
+    },
     pages,
-    now: options.now ?? Date.now,
+    now,
     async badLink(request, reply) {
       const limit = await badLinks(request);
       if (limit.isAllowed || !limit.isExceeded) return true;
@@ -128,6 +133,37 @@ export async function createService(options: ServiceOptions): Promise<FastifyIns
     return reply.code(404).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-cache').send(page);
   });
   return app;
+}
+
+/**
+ * The service's own mail goes out from the queue once the server is listening, and stops with it
+ * (mail in the queue then waits for the next start). Unconfirmed sign-ups are purged then too,
+ * and every hour while it runs.
+ */
+function serviceMail(app: FastifyInstance, options: ServiceOptions, now: () => number): { wake(): void } {
+  let sender: MailSender | undefined;
+  let purgeTimer: NodeJS.Timeout | undefined;
+  const purge = async () => {
+    try {
+      const purged = await purgeUnconfirmed(options.store, options.mailQueue, options.config, now);
+      if (purged.memberships + purged.confirmations + purged.mail === 0) return;
+      app.log.info({ event: 'purged', ...purged }, 'unconfirmed sign-ups and old service mail purged');
+    } catch (error) {
+      app.log.error({ event: 'purge-failed', err: error as Error }, 'the purge of unconfirmed sign-ups failed');
+    }
+  };
+  app.addHook('onReady', async () => {
+    await purge();
+    purgeTimer = setInterval(() => void purge(), HOUR);
+    purgeTimer.unref();
+    const settings = { ...DEFAULT_MAIL_SENDER, ...options.mailSender };
+    sender = startMailSender(options.mailQueue, options.mailer, app.log, settings, now);
+  });
+  app.addHook('onClose', async () => {
+    clearInterval(purgeTimer);
+    await sender?.stop();
+  });
+  return { wake: () => sender?.wake() };
 }
 
 /** A count of proxies becomes "trust that many hops"; addresses and CIDRs go to fastify as they are. */

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { signToken, type TokenPayload } from '../dispatch/tokens.js';
 import { listIds, tokenFrom, type ServiceContext } from './context.js';
+import { refuseCrossSite } from './same-origin.js';
 
 
 /**
@@ -74,7 +75,7 @@ export function linkRoutes(context: ServiceContext): void {
     return pages.send(reply, 200, 'preferences', 'Your subscription', { email: payload.email, lists: await choices(payload.email), action: `/preferences?token=${encodeURIComponent(String(token))}` });
   });
 
-  app.post('/preferences', async (request, reply) => {
+  app.post('/preferences', { preHandler: refuseCrossSite(context) }, async (request, reply) => {
     const token = queryToken(request);
     const payload = await tokenFrom(context, request, reply, token, 'preferences');
     if (!payload) return reply;

@@ -5,6 +5,7 @@ import { normalizeAddress } from '../subscribers/address.js';
 import { listIds, tokenFrom, type ServiceContext } from './context.js';
 import { alreadySubscribedMessage, confirmationMessage } from './mail.js';
 import { listNames } from './render.js';
+import { refuseCrossSite } from './same-origin.js';
 
 const HOUR = 3_600_000;
 
@@ -29,7 +30,8 @@ export function subscribeRoutes(context: ServiceContext): void {
 
   app.get('/subscribe', (_request, reply) => form(reply, 200));
 
-  app.post('/subscribe', { config: { rateLimit: { max: limits.subscribePerAddressPerHour, timeWindow: HOUR } } }, async (request, reply) => {
+  const sameSite = refuseCrossSite(context);
+  app.post('/subscribe', { preHandler: sameSite, config: { rateLimit: { max: limits.subscribePerAddressPerHour, timeWindow: HOUR } } }, async (request, reply) => {
     const parsed = subscribeBody.safeParse(request.body ?? {});
     if (!parsed.success) return form(reply, 400, [], {}, { form: 'The form was not sent as expected. Please fill it in again.' });
     const { email: rawEmail, name: rawName, lists: asked = [], website } = parsed.data;
@@ -50,13 +52,9 @@ export function subscribeRoutes(context: ServiceContext): void {
 
     const { nonce, alreadySubscribed } = await store.requestSubscription({ email, ...(name ? { name } : {}) }, lists, { source: 'form', at: new Date(context.now()).toISOString() });
     const message = alreadySubscribed ? alreadySubscribedMessage(config, context.secrets.current, email, lists[0]!, context.now()) : confirmationMessage(config, context.secrets.current, email, nonce, context.now());
-    // Not awaited: the answer must not take longer for one kind of address than another.
-    context.mailer.send(message).then(
-      () => request.log.info({ event: alreadySubscribed ? 'already-subscribed-sent' : 'confirmation-sent' }, 'subscription email sent'),
-      // The code only: a server's reply often quotes the address.
-      (error: Error & { code?: string; responseCode?: number }) =>
-        request.log.error({ event: 'confirmation-failed', code: error.code, responseCode: error.responseCode }, 'the subscription email could not be sent'),
-    );
+    // Queued, not sent: the page may say "we have sent" only once the mail cannot be lost, and
+    // queueing takes the same time whichever kind of mail it is (the answer gives nothing away).
+    await context.queueMail(alreadySubscribed ? 'already-subscribed' : 'confirmation', message);
     return checkYourInbox(context, reply);
   });
 
@@ -67,7 +65,7 @@ export function subscribeRoutes(context: ServiceContext): void {
     return pages.send(reply, 200, 'confirm', 'Confirm your subscription', { email: payload.email, token, action: '/confirm' });
   });
 
-  app.post('/confirm', async (request, reply) => {
+  app.post('/confirm', { preHandler: sameSite }, async (request, reply) => {
     const body = confirmBody.safeParse(request.body ?? {});
     const payload = await tokenFrom(context, request, reply, body.success ? body.data.token : undefined, 'confirm');
     if (!payload) return reply;

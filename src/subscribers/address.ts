@@ -35,3 +35,15 @@ export function normalizeAddress(input: string): AddressResult {
   }
   return { ok: true, address: `${local}@${domain}` };
 }
+
+/**
+ * The mailbox a normalized address delivers to, for counting mail sent to it: the +tag removed
+ * (victim+1@ and victim+2@ reach the same person). Dots in Gmail local parts are left alone: that
+ * is one provider's rule, and guessing it for others would merge real, different people.
+ */
+export function mailboxOf(address: string): string {
+  const at = address.lastIndexOf('@');
+  const local = address.slice(0, at);
+  const plus = local.indexOf('+');
+  return plus > 0 ? `${local.slice(0, plus)}${address.slice(at)}` : address;
+}

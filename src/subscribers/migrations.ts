@@ -82,4 +82,19 @@ export const MIGRATIONS: readonly string[] = [
      updated_at TEXT NOT NULL,
      PRIMARY KEY (issue, list_id)
    );`,
+  // 7: the subscription service's own mail (src/service/mail-queue.ts), queued in the same commit
+  // order as the answer that promised it, and sent from here with retries, across restarts.
+  `CREATE TABLE service_mail (
+     id INTEGER PRIMARY KEY,
+     kind TEXT NOT NULL,
+     recipient TEXT NOT NULL,
+     message TEXT NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at TEXT NOT NULL,
+     last_error TEXT,
+     created_at TEXT NOT NULL,
+     sent_at TEXT,
+     gave_up_at TEXT
+   );
+   CREATE INDEX service_mail_due ON service_mail(next_attempt_at) WHERE sent_at IS NULL AND gave_up_at IS NULL;`,
 ];

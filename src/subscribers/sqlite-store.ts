@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
+import { mailboxOf } from './address.js';
 import { preparePrivateDatabase } from '../private-files.js';
 import { GroupCommit } from './group-commit.js';
 import { MIGRATIONS } from './migrations.js';
@@ -132,7 +133,33 @@ export class SqliteSubscriberStore implements SubscriberStore {
   }
 
   async confirmationsSince(email: string, since: Date): Promise<number> {
-    return (this.sql('SELECT COUNT(*) AS n FROM confirmations WHERE email = ? AND created_at >= ?').get(email, since.toISOString()) as { n: number }).n;
+    const mailbox = mailboxOf(email);
+    const at = mailbox.lastIndexOf('@');
+    const local = mailbox.slice(0, at);
+    // The mailbox itself, and every local+tag at the same domain: a range over the email index
+    // ('+' then ',' is the next character), then the domain checked exactly.
+    const query = `SELECT COUNT(*) AS n FROM confirmations
+                    WHERE (email = ? OR (email >= ? AND email < ? AND substr(email, instr(email, '@')) = ?)) AND created_at >= ?`;
+    return (this.sql(query).get(mailbox, `${local}+`, `${local},`, mailbox.slice(at), since.toISOString()) as { n: number }).n;
+  }
+
+  async purgeUnconfirmed(before: Date, consent: ConsentSource): Promise<{ memberships: number; confirmations: number }> {
+    const at = consent.at ?? new Date().toISOString();
+    const cutoff = before.toISOString();
+    return this.committer.run(() => {
+      const stale = this.sql(
+        `SELECT m.subscriber_id AS id, m.list_id AS list FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id
+          WHERE m.status = 'pending' AND m.status_at < ?
+            AND NOT EXISTS (SELECT 1 FROM confirmations c WHERE c.email = s.email AND c.used_at IS NULL AND c.created_at >= ?)`,
+      ).all(cutoff, cutoff) as { id: number; list: string }[];
+      const remove = this.sql('DELETE FROM memberships WHERE subscriber_id = ? AND list_id = ?');
+      for (const row of stale) {
+        remove.run(row.id, row.list);
+        this.log(row.id, row.list, 'pending-expired', at, consent.source);
+      }
+      const confirmations = this.sql('DELETE FROM confirmations WHERE used_at IS NULL AND created_at < ?').run(cutoff).changes;
+      return { memberships: stale.length, confirmations };
+    });
   }
 
   async memberships(email: string): Promise<{ list: string; status: ListStatus }[]> {

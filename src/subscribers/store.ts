@@ -68,10 +68,19 @@ export interface SubscriberStore {
    * a subscription already there stays as it is), and a single-use confirmation is recorded.
    */
   requestSubscription(subscriber: NewSubscriber, lists: readonly string[], consent: ConsentSource): Promise<{ nonce: string; alreadySubscribed: boolean }>;
-  /** How many confirmations were made for the address since `since` (a limit that survives restarts). */
+  /**
+   * How many confirmations were made since `since` for the address's mailbox: the address and any
+   * +tag of it (address.ts `mailboxOf`), so a limit per person survives restarts and +tags.
+   */
   confirmationsSince(email: string, since: Date): Promise<number>;
   /** Spends a confirmation: the address is subscribed to the lists it asked for (double opt-in), lifting an earlier "no". */
   confirmSubscription(nonce: string, email: string, consent: ConsentSource): Promise<{ outcome: 'confirmed'; lists: string[] } | { outcome: 'used' | 'unknown' }>;
+  /**
+   * Data minimisation: sign-ups still pending from before `before`, with no confirmation link of
+   * theirs still working, are removed from their lists, and unused confirmations older than that
+   * (they hold the name typed on the form) deleted. The consent log keeps every step, and says so.
+   */
+  purgeUnconfirmed(before: Date, consent: ConsentSource): Promise<{ memberships: number; confirmations: number }>;
   /** Every list the address is on, with its status. */
   memberships(email: string): Promise<{ list: string; status: ListStatus }[]>;
   counts(): Promise<StatusCount[]>;

@@ -52,6 +52,9 @@ export function registerSend(program: Command, run: Run): void {
       run(async () => {
         const { root } = program.opts<GlobalOptions>();
         assertDate(date);
+        // First: a key production refuses should stop the command before any work is done.
+        const { loadSecrets } = await import('../../dispatch/secret.js');
+        const secrets = loadSecrets(root);
         const number = (value: string | undefined, name: string) => {
           if (value === undefined) return undefined;
           const n = Number(value);
@@ -90,8 +93,6 @@ export function registerSend(program: Command, run: Run): void {
           if (options.json) printJson({ ok: false, reason: 'refused', refusals: refusals.map((r) => r.reason) });
           return EXIT_FAILED;
         }
-        const { loadSecrets } = await import('../../dispatch/secret.js');
-        const secrets = loadSecrets(root);
         if (secrets.generated) say('warning: BULLETIN_SECRET is not set; links are signed with a development key kept in .bulletin/secret.');
         const { issueTransport, testTransport } = await import('../../dispatch/transports.js');
         const connections = concurrency ?? config.dispatch.concurrency;
@@ -148,6 +149,9 @@ export function registerSend(program: Command, run: Run): void {
       run(async () => {
         const { root } = program.opts<GlobalOptions>();
         assertDate(date);
+        // First: a key production refuses should stop the command before any work is done.
+        const { loadSecrets } = await import('../../dispatch/secret.js');
+        const secrets = loadSecrets(root);
         const { loadConfig } = await import('../../content/config.js');
         const { config } = await loadConfig(root);
         if (!config) throw new UsageError('The config does not load; run `bulletin check` to see why.');

@@ -1,6 +1,7 @@
 import { existsSync, watch } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../content/model.js';
 import type { SubscriberStore } from '../../subscribers/store.js';
 import { formatDiagnostic } from '../../diagnostics/format.js';
@@ -21,6 +22,9 @@ export function registerServe(program: Command, run: (action: () => Promise<numb
         const { root } = program.opts<GlobalOptions>();
         const port = Number(options.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not "${options.port}".`);
+        // First: a key production refuses should stop the command before any work is done.
+        const { loadSecrets } = await import('../../dispatch/secret.js');
+        const secrets = loadSecrets(root);
         const outDir = resolve(root, options.out);
         const siteDir = join(outDir, 'site');
         const stopWatching = options.watch ? await watchArchive(root, outDir) : undefined;
@@ -36,8 +40,6 @@ export function registerServe(program: Command, run: (action: () => Promise<numb
           return EXIT_FAILED;
         }
         const config = loaded.config;
-        const { loadSecrets } = await import('../../dispatch/secret.js');
-        const secrets = loadSecrets(root);
         if (secrets.generated) say('warning: BULLETIN_SECRET is not set; links are signed with a development key kept in .bulletin/secret. Set BULLETIN_SECRET in production.');
         const { smtpTransport, serviceOutboxTransport } = await import('../../dispatch/transports.js');
         if (process.env.NODE_ENV === 'production' && !process.env.SMTP_URL) {
@@ -48,10 +50,25 @@ export function registerServe(program: Command, run: (action: () => Promise<numb
         const { openSubscriberStore } = await import('../../subscribers/open-store.js');
         const { templatesFor } = await import('../../build/pipeline.js');
         const { createService } = await import('../../service/app.js');
+        const { SqliteServiceMailQueue } = await import('../../service/sqlite-mail-queue.js');
+        const { databasePath } = await import('../../subscribers/open-store.js');
         const store = openSubscriberStore(root, config);
-        const app = await createService({ config, siteDir, templatesDir: templatesFor(root, config, loaded.path), store, secrets, mailer });
+        const mailQueue = new SqliteServiceMailQueue(databasePath(root, config));
+        // Only for tests that stop the server between the answer and the send.
+        const delayMs = Number(process.env.BULLETIN_SERVICE_MAIL_DELAY_MS) || 0;
+        const templatesDir = templatesFor(root, config, loaded.path);
+        const app = await createService({ config, siteDir, templatesDir, store, secrets, mailer, mailQueue, mailSender: { delayMs } });
+        const closeAll = async () => {
+          await mailer.close();
+          await mailQueue.close();
+          await store.close();
+        };
+        const address = await listenOrExplain(app, port, options.host, async () => {
+          stopWatching?.();
+          await app.close();
+          await closeAll();
+        });
         const stopScheduler = await startScheduler(root, config, store, secrets.current);
-        const address = await app.listen({ port, host: options.host });
         const origin = address.replace('0.0.0.0', 'localhost').replace(/\/$/, '');
         await new Promise<void>((done) => {
           const stop = async () => {
@@ -66,8 +83,7 @@ export function registerServe(program: Command, run: (action: () => Promise<numb
               say(`bulletin: while stopping: ${(error as Error).message}`);
             } finally {
               clearTimeout(deadline);
-              await mailer.close();
-              await store.close();
+              await closeAll();
               done();
             }
           };
@@ -84,6 +100,32 @@ export function registerServe(program: Command, run: (action: () => Promise<numb
         return EXIT_OK;
       }),
     );
+}
+
+/**
+ * Listens, or closes what was opened and says in one line why not: a port in use is a mistake
+ * of setup, not a crash (and the open store and timers would otherwise keep the process alive).
+ */
+async function listenOrExplain(
+  app: FastifyInstance,
+  port: number,
+  host: string,
+  cleanUp: () => Promise<void>,
+): Promise<string> {
+  try {
+    return await app.listen({ port, host });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    await cleanUp();
+    const { SetupError } = await import('../../diagnostics/setup-error.js');
+    const where = `port ${port} on ${host}`;
+    if (code === 'EADDRINUSE') {
+      throw new SetupError(`${where} is already in use (another \`bulletin serve\`?); stop that program or pick another port with --port.`);
+    }
+    if (code === 'EACCES') throw new SetupError(`${where} needs privileges this user does not have; pick a port above 1023 with --port.`);
+    if (code === 'EADDRNOTAVAIL') throw new SetupError(`${host} is not an address of this machine; pick one with --host (such as 127.0.0.1).`);
+    throw error;
+  }
 }
 
 /** Builds the archive in a session and keeps it current; returns how to stop, or undefined on errors. */
