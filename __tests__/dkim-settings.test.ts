@@ -109,6 +109,59 @@ describe('DKIM settings are checked before anything is signed', () => {
     }
   }, 120_000);
 
+  test('a d= or selector that is not a valid DNS name is refused with its own message, before anything is sent', () => {
+    const { pem } = rsaKey(2048);
+    const malformed = [
+      ['domain', '.wyhpartnership.example.'],
+      ['domain', 'wyhpartnership.example..'],
+      ['domain', 'wyhpartnership.example/x'],
+      ['domain', '-mail.wyhpartnership.example'],
+      ['domain', 'mail_out.wyhpartnership.example'],
+      ['domain', `${'a'.repeat(64)}.wyhpartnership.example`],
+      ['domain', `${'abcdefghi.'.repeat(25)}wyhpartnership.example`],
+      ['selector', 'bulletin/2026'],
+      ['selector', 'bulletin..2026'],
+      ['selector', '_bulletin'],
+    ];
+    for (const [setting, value] of malformed) {
+      const site = siteSigningAs(setting === 'domain' ? `"${value}"` : 'wyhpartnership.example');
+      try {
+        const config = join(site.root, 'bulletin.config.yaml');
+        if (setting === 'selector') {
+          writeFileSync(config, readFileSync(config, 'utf8').replace(`selector: ${SELECTOR}`, `selector: "${value}"`));
+        }
+        const result = send(site.root, pem);
+        expect([value, result.status]).toEqual([value, 1]);
+        expect(result.stderr).toContain(`dispatch.dkim.${setting} "${value}"`);
+        expect(result.stderr).toMatch(/not a valid DNS name/);
+        expect(result.stderr).not.toMatch(/public suffix/);
+        expect(() => readdirSync(outbox(site.root))).toThrow();
+      } finally {
+        site.remove();
+      }
+    }
+  }, 120_000);
+
+  test('d= is signed in its normal form: no trailing dot, lower case, punycode for a Unicode name', () => {
+    const { pem } = rsaKey(2048);
+    const accepted = [
+      ['WyhPartnership.Example.', 'bulletin@wyhpartnership.example', 'wyhpartnership.example'],
+      ['bücher.example', 'bulletin@news.xn--bcher-kva.example', 'xn--bcher-kva.example'],
+    ];
+    for (const [domain, from, signed] of accepted) {
+      const site = siteSigningAs(`"${domain}"`, from);
+      try {
+        const result = send(site.root, pem);
+        expect([domain, result.status]).toEqual([domain, 0]);
+        expect(result.stderr).not.toMatch(/dispatch\.dkim/);
+        const eml = readFileSync(join(outbox(site.root), 'ann@example.org.eml'), 'latin1');
+        expect(eml).toContain(`d=${signed};`);
+      } finally {
+        site.remove();
+      }
+    }
+  }, 120_000);
+
   test('outbox .eml files are signed, in CRLF, and verify with two independent verifiers', async () => {
     const site = siteSigningAs('wyhpartnership.example');
     const { pem, txt } = rsaKey(2048);

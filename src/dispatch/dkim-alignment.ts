@@ -1,6 +1,8 @@
+import { domainToASCII } from 'node:url';
 import { getDomain } from 'tldts';
 import type { Config } from '../content/model.js';
 import { SetupError } from '../diagnostics/setup-error.js';
+import { dkimSigningDomain } from './dkim-names.js';
 
 /**
  * DMARC passes on DKIM only when the signing domain (d=) aligns with the From domain. Bulletin
@@ -10,10 +12,11 @@ import { SetupError } from '../diagnostics/setup-error.js';
  * real domain: d=co.uk would "contain" every From under it, but nobody can publish a key there, and
  * no receiver would count it. A d= that fails this would sign every message and still fail DMARC,
  * which at p=quarantine or p=reject sends the whole list to spam or back.
+ * Returns the d= to sign with: lower case, punycode, no trailing dot (both sides are compared so).
  */
-export function assertDkimAligned(config: Config, domain: string): void {
-  const signing = domain.trim().toLowerCase().replace(/\.$/, '');
-  const fromDomain = config.sender.from.email.split('@').pop()!.toLowerCase();
+export function assertDkimAligned(config: Config, domain: string): string {
+  const signing = dkimSigningDomain(domain);
+  const fromDomain = domainToASCII(config.sender.from.email.split('@').pop()!).toLowerCase();
   const fromOrg = organisationalDomain(fromDomain);
   const signingOrg = organisationalDomain(signing);
   const orParent = fromOrg && fromOrg !== fromDomain ? ` (or ${fromOrg})` : '';
@@ -31,6 +34,7 @@ export function assertDkimAligned(config: Config, domain: string): void {
         `or file it as spam. ${fix}, or send from an address at ${signing}.`,
     );
   }
+  return signing;
 }
 
 /** The registrable domain (private suffixes such as github.io count, as DMARC's list does); null for a bare suffix. */

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { Config } from '../content/model.js';
 import { SetupError } from '../diagnostics/setup-error.js';
 import { assertDkimAligned } from './dkim-alignment.js';
+import { dkimSelector } from './dkim-names.js';
 
 export interface DkimKey {
   domainName: string;
@@ -30,7 +31,8 @@ export function loadDkimKey(root: string, config: Config, env: NodeJS.ProcessEnv
     if (env.DKIM_PRIVATE_KEY) throw new SetupError('DKIM_PRIVATE_KEY is set but bulletin.config.yaml has no dispatch.dkim (domain and selector); add them, or unset the variable.');
     return undefined;
   }
-  assertDkimAligned(config, dkim.domain);
+  const domainName = assertDkimAligned(config, dkim.domain);
+  const keySelector = dkimSelector(dkim.selector, domainName);
   let pem = env.DKIM_PRIVATE_KEY?.replace(/\\n/g, '\n');
   let from = 'DKIM_PRIVATE_KEY';
   if (!pem) {
@@ -40,7 +42,7 @@ export function loadDkimKey(root: string, config: Config, env: NodeJS.ProcessEnv
     try {
       pem = readFileSync(file, 'utf8');
     } catch (error) {
-      throw new SetupError(`Cannot read the DKIM key ${file} (dispatch.dkim.privateKeyFile): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}. Point it at the PEM private key for selector "${dkim.selector}".`);
+      throw new SetupError(`Cannot read the DKIM key ${file} (dispatch.dkim.privateKeyFile): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}. Point it at the PEM private key for selector "${keySelector}".`);
     }
   }
   let key: KeyObject;
@@ -55,7 +57,7 @@ export function loadDkimKey(root: string, config: Config, env: NodeJS.ProcessEnv
   const makeOne =
     `Make a ${RECOMMENDED_RSA_BITS}-bit key (openssl genpkey -algorithm RSA -pkeyopt ` +
     `rsa_keygen_bits:${RECOMMENDED_RSA_BITS}) and publish its public half at ` +
-    `${dkim.selector}._domainkey.${dkim.domain}`;
+    `${keySelector}._domainkey.${domainName}`;
   if (key.asymmetricKeyType === 'rsa' && bits !== undefined && bits < MINIMUM_RSA_BITS) {
     throw new SetupError(
       `The DKIM key from ${from} is ${bits} bits; receivers ignore signatures made with RSA keys under ` +
@@ -68,5 +70,5 @@ export function loadDkimKey(root: string, config: Config, env: NodeJS.ProcessEnv
         `and shorter keys are being phased out. ${makeOne} when you next rotate.`,
     );
   }
-  return { domainName: dkim.domain, keySelector: dkim.selector, privateKey: pem, warnings };
+  return { domainName, keySelector, privateKey: pem, warnings };
 }
