@@ -1,4 +1,5 @@
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -44,6 +45,20 @@ function rawStatus(path: string, host?: string): Promise<number> {
       .end();
   });
 }
+
+/** Swaps race.png between a real file and a link to outside with atomic renames, for as long as it runs. */
+const SWAPPER = `
+const { renameSync, symlinkSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
+const [folder, outside] = process.argv.slice(1);
+const target = join(folder, 'race.png');
+for (const stop = Date.now() + 20000; Date.now() < stop; ) {
+  writeFileSync(join(folder, '.race-file'), 'inside');
+  renameSync(join(folder, '.race-file'), target);
+  symlinkSync(outside, join(folder, '.race-link'));
+  renameSync(join(folder, '.race-link'), target);
+}
+`;
 
 const state = async (): Promise<BuildState> => (await (await fetch(`${preview.origin}/state`)).json()) as BuildState;
 
@@ -109,6 +124,32 @@ test('a symbolic link in the issue folder to a file outside it is not served; a 
     for (const link of ['leak.png', 'config.svg', 'linked-folder', 'up']) rmSync(join(folder, link));
   }
 });
+
+test('a file swapped with a link to outside, again and again, never serves the outside file', async () => {
+  const folder = join(site.root, 'bulletins', DATE);
+  writeFileSync(join(site.root, 'outside-race.png'), 'SECRET: raced out');
+  // The swapper runs in its own process, so its renames interleave with the server's reads.
+  const swapper = spawn(process.execPath, ['-e', SWAPPER, folder, join(site.root, 'outside-race.png')], { stdio: 'ignore' });
+  const until = Date.now() + 6_000;
+  let served = 0;
+  let leaked = 0;
+  const fetcher = async () => {
+    while (Date.now() < until) {
+      const answer = await fetch(`${preview.origin}/site/issues/${DATE}/race.png`);
+      const body = await answer.text();
+      if (answer.status === 200) served += 1;
+      if (body.includes('SECRET')) leaked += 1;
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: 6 }, fetcher));
+  } finally {
+    swapper.kill('SIGTERM');
+    await new Promise((resolve) => swapper.once('exit', resolve));
+    rmSync(join(folder, 'race.png'), { force: true });
+  }
+  expect({ leaked, servedSome: served > 0 }).toEqual({ leaked: 0, servedSome: true });
+}, 30_000);
 
 test('a page on another site cannot reach the preview: wrong Host is refused, send-test needs the page token', async () => {
   // A DNS-rebound page's requests carry the attacker's name in Host.

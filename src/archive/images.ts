@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
-import { isInside, reallyInside } from '../content/inside-folder.js';
+import { isInside, readFileInside } from '../content/inside-folder.js';
 import { MAX_IMAGE_WIDTH } from '../render/image-sizes.js';
 import type { Archive, SiteFiles } from './model.js';
 
@@ -35,8 +34,9 @@ export async function imageFiles(archive: Archive, only?: ReadonlySet<string>): 
       const inside = relative(resolve(dir), source);
       let resized: Buffer;
       try {
-        if (!(await reallyInside(source, dir))) continue;
-        resized = await sharp(await readFile(source)).rotate().resize({ width: MAX_IMAGE_WIDTH, withoutEnlargement: true }).toBuffer();
+        const original = await readFileInside(source, dir);
+        if (!original) continue;
+        resized = await sharp(original).rotate().resize({ width: MAX_IMAGE_WIDTH, withoutEnlargement: true }).toBuffer();
       } catch (error) {
         throw new Error(`cannot publish the image ${relative(process.cwd(), source)}: ${(error as Error).message}`);
       }

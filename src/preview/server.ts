@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { isInside, reallyInside } from '../content/inside-folder.js';
+import { isInside, readFileInside } from '../content/inside-folder.js';
 import { packageRoot } from '../package-root.js';
 import { SECURITY_HEADERS } from '../service/security.js';
 import type { PreviewSession, PreviewState } from './session.js';
@@ -170,7 +170,7 @@ async function issueImage(issueDir: string, date: string, path: string): Promise
   const target = resolve(issueDir, path.slice(prefix.length));
   if (!isInside(target, issueDir)) return undefined;
   try {
-    return (await reallyInside(target, issueDir)) ? await readFile(target) : undefined;
+    return await readFileInside(target, issueDir);
   } catch (error) {
     // No such file, or a folder named like an image: not in this preview either way.
     if (['ENOENT', 'EISDIR', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined;
