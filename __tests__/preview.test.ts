@@ -129,7 +129,8 @@ test('a file swapped with a link to outside, again and again, never serves the o
   const folder = join(site.root, 'bulletins', DATE);
   writeFileSync(join(site.root, 'outside-race.png'), 'SECRET: raced out');
   // The swapper runs in its own process, so its renames interleave with the server's reads.
-  const swapper = spawn(process.execPath, ['-e', SWAPPER, folder, join(site.root, 'outside-race.png')], { stdio: 'ignore' });
+  const outside = join(site.root, 'outside-race.png');
+  const swapper = spawn(process.execPath, ['-e', SWAPPER, folder, outside], { stdio: 'ignore' });
   const until = Date.now() + 6_000;
   let served = 0;
   let leaked = 0;

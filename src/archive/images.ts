@@ -36,7 +36,10 @@ export async function imageFiles(archive: Archive, only?: ReadonlySet<string>): 
       try {
         const original = await readFileInside(source, dir);
         if (!original) continue;
-        resized = await sharp(original).rotate().resize({ width: MAX_IMAGE_WIDTH, withoutEnlargement: true }).toBuffer();
+        resized = await sharp(original)
+          .rotate()
+          .resize({ width: MAX_IMAGE_WIDTH, withoutEnlargement: true })
+          .toBuffer();
       } catch (error) {
         throw new Error(`cannot publish the image ${relative(process.cwd(), source)}: ${(error as Error).message}`);
       }

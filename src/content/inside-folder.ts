@@ -50,7 +50,8 @@ async function openedPath(handle: FileHandle): Promise<string | undefined> {
   try {
     return await readlink(`/proc/self/fd/${handle.fd}`);
   } catch (error) {
-    if (['ENOENT', 'ENOTDIR', 'EINVAL', 'EACCES'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined;
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    if (['ENOENT', 'ENOTDIR', 'EINVAL', 'EACCES'].includes(code)) return undefined;
     throw error;
   }
 }
