@@ -536,7 +536,8 @@ describe('the service\'s mail queue', () => {
         // Asked long ago, and again yesterday: the fresh link must still work.
         await store.requestSubscription({ email: 'again@example.org' }, ['weekly'], { source: 'form', at: daysAgo(10) });
         await store.requestSubscription({ email: 'again@example.org' }, ['weekly'], { source: 'form', at: daysAgo(1) });
-        const { nonce } = await store.requestSubscription({ email: 'kept@example.org' }, ['weekly'], { source: 'form', at: daysAgo(10) });
+        const kept = await store.requestSubscription({ email: 'kept@example.org' }, ['weekly'], { source: 'form', at: daysAgo(10) });
+        const nonce = kept.capped ? '' : kept.nonce;
         await store.confirmSubscription(nonce, 'kept@example.org', { source: 'double-opt-in', at: daysAgo(9) });
       },
     });
@@ -562,5 +563,58 @@ describe('the service\'s mail queue', () => {
     const link = new URL(await service.linkIn('stale@example.org'));
     expect((await post('/confirm', form({ token: link.searchParams.get('token')! }))).status).toBe(200);
     expect(await statusOf('stale@example.org')).toBe('subscribed');
+  });
+});
+
+/** Opens one socket per body, writes every request's headers, then every body at once. */
+async function simultaneousPosts(path: string, bodies: string[]): Promise<number[]> {
+  const { port, host } = new URL(service.origin);
+  const sockets = await Promise.all(
+    bodies.map(
+      (body) =>
+        new Promise<{ socket: ReturnType<typeof connect>; body: string }>((resolve, reject) => {
+          const socket = connect(Number(port), '127.0.0.1', () => resolve({ socket, body }));
+          socket.on('error', reject);
+        }),
+    ),
+  );
+  const answers = sockets.map(
+    ({ socket }) =>
+      new Promise<number>((resolve, reject) => {
+        let text = '';
+        socket.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        socket.on('end', () => resolve(Number(text.match(/^HTTP\/1\.1 (\d{3})/)?.[1] ?? 0)));
+        socket.on('error', reject);
+      }),
+  );
+  for (const { socket, body } of sockets) {
+    const head = [
+      `POST ${path} HTTP/1.1`,
+      `Host: ${host}`,
+      'Content-Type: application/x-www-form-urlencoded',
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      'Connection: close',
+    ];
+    socket.write(`${head.join('\r\n')}\r\n\r\n`);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  for (const { socket, body } of sockets) socket.write(body);
+  return Promise.all(answers);
+}
+
+describe('confirmation cap under load', () => {
+  test('20 sign-ups for one mailbox arriving at once queue only as many mails as the cap allows', async () => {
+    service = await startService();
+    const cap = service.config.service.limits.confirmationsPerEmailPerDay;
+    const bodies = Array.from({ length: 20 }, (_, i) => form({ email: `victim+${i}@example.org`, lists: 'weekly' }));
+    const statuses = await simultaneousPosts('/subscribe', bodies.map(String));
+    expect(statuses.filter((s) => s === 200)).toHaveLength(cap);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(20 - cap);
+    const db = new Database(join(service.root, '.bulletin', 'bulletin.db'), { readonly: true });
+    const queued = db.prepare("SELECT COUNT(*) AS n FROM service_mail WHERE recipient LIKE 'victim%'").get() as { n: number };
+    const confirmations = db.prepare("SELECT COUNT(*) AS n FROM confirmations WHERE email LIKE 'victim%'").get() as { n: number };
+    db.close();
+    expect(queued.n).toBe(cap);
+    expect(confirmations.n).toBe(cap);
   });
 });
