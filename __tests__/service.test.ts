@@ -618,3 +618,25 @@ describe('confirmation cap under load', () => {
     expect(confirmations.n).toBe(cap);
   });
 });
+
+describe('confirmation cap for Gmail', () => {
+  test('dots and googlemail.com reach one Gmail inbox: they share its cap; other domains keep their dots', async () => {
+    service = await startService();
+    const cap = service.config.service.limits.confirmationsPerEmailPerDay;
+    const spellings = [
+      'victim@gmail.com', 'v.ictim@gmail.com', 'vi.ctim@gmail.com',
+      'victim@googlemail.com', 'Vic.Tim+news@GoogleMail.com', 'v.i.c.t.i.m@gmail.com',
+    ];
+    const statuses: number[] = [];
+    for (const email of spellings) statuses.push((await post('/subscribe', form({ email, lists: 'weekly' }))).status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(cap);
+    expect((await post('/subscribe', form({ email: 'v.ictim@example.org', lists: 'weekly' }))).status).toBe(200);
+    expect((await post('/subscribe', form({ email: 'victim@example.org', lists: 'weekly' }))).status).toBe(200);
+    const db = new Database(join(service.root, '.bulletin', 'bulletin.db'), { readonly: true });
+    const queued = db.prepare("SELECT recipient FROM service_mail WHERE recipient LIKE '%mail.com'").all() as { recipient: string }[];
+    db.close();
+    expect(queued).toHaveLength(cap);
+    // Stored as typed (lower-cased), not rewritten to the merged mailbox.
+    expect(queued.map((q) => q.recipient)).toEqual(spellings.slice(0, cap));
+  });
+});
