@@ -1,12 +1,16 @@
 import { spawn } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
+import Fastify from 'fastify';
 import { smtpTransport } from '../src/dispatch/transports.js';
 import { startSmtpServer } from './helpers/smtp.js';
 import { signToken, type TokenPayload } from '../src/dispatch/tokens.js';
 import { SqliteServiceMailQueue } from '../src/service/sqlite-mail-queue.js';
+import { DEFAULT_MAIL_SENDER, startMailSender } from '../src/service/mail-sender.js';
 import { PREVIOUS_SECRET, removeArchive, SECRET, startService, type TestService } from './helpers/service.js';
 
 const DAY = 86_400;
@@ -638,5 +642,44 @@ describe('confirmation cap for Gmail', () => {
     expect(queued).toHaveLength(cap);
     // Stored as typed (lower-cased), not rewritten to the merged mailbox.
     expect(queued.map((q) => q.recipient)).toEqual(spellings.slice(0, cap));
+  });
+});
+
+describe('two senders on one database', () => {
+  // 12 mails answered 150 ms late take far longer than one 600 ms lease; a 1 s answer outlasts a
+  // 400 ms lease on its own, so the sender must renew it while it waits.
+  test.each([
+    { relayMs: 150, leaseMs: 600, count: 12 },
+    { relayMs: 1000, leaseMs: 400, count: 1 },
+  ])('a relay answering in $relayMs ms, leases of $leaseMs ms: each recipient gets exactly one mail', async ({ relayMs, leaseMs, count }) => {
+    const dir = mkdtempSync(join(tmpdir(), 'bulletin-two-senders-'));
+    const database = join(dir, 'bulletin.db');
+    const smtp = await startSmtpServer({ delayMs: relayMs });
+    const queues = [new SqliteServiceMailQueue(database), new SqliteServiceMailQueue(database)];
+    const mailers = queues.map(() => smtpTransport({ url: smtp.url, connections: 1 }));
+    const recipients = Array.from({ length: count }, (_, i) => `reader${i}@example.org`);
+    for (const to of recipients) {
+      const message = { from: 'news@example.org', to, subject: 'Confirm', text: 'x' };
+      await queues[0]!.enqueue({ kind: 'confirmation', recipient: to, message }, new Date());
+    }
+    const log = Fastify({ logger: false }).log;
+    const settings = { ...DEFAULT_MAIL_SENDER, pollMs: 20, retryBaseMs: 50, leaseMs };
+    const senders = queues.map((queue, i) => startMailSender(queue, mailers[i]!, log, settings, Date.now));
+    const check = new Database(database, { readonly: true });
+    const unsent = () => (check.prepare('SELECT COUNT(*) AS n FROM service_mail WHERE sent_at IS NULL').get() as { n: number }).n;
+    try {
+      for (let waited = 0; unsent() > 0 && waited < 20_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      // A moment more: a sender still holding a stale claim would send it now.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(unsent()).toBe(0);
+      expect(recipients.map((to) => [to, smtp.deliveredTo(to)])).toEqual(recipients.map((to) => [to, 1]));
+    } finally {
+      await Promise.all(senders.map((sender) => sender.stop()));
+      check.close();
+      await Promise.all(mailers.map((mailer) => mailer.close()));
+      await Promise.all(queues.map((queue) => queue.close()));
+      await smtp.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
