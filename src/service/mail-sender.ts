@@ -55,8 +55,8 @@ export function startMailSender(
   const holdLease = (mail: QueuedMail): (() => void) => {
     const renew = () => {
       queue.renew(mail, new Date(now() + settings.leaseMs)).then(
-        (held) => held || log.warn({ event: 'service-mail-lease-lost', kind: mail.kind }, 'another sender took this email over'),
-        (error: Error) => log.warn({ event: 'service-mail-lease-renew-failed', err: error }, 'the lease could not be renewed'),
+        (held) => held || log.warn({ event: 'service-mail-lease-lost', kind: mail.kind }, 'another sender took it over'),
+        (error: Error) => log.warn({ event: 'service-mail-lease-renew-failed', err: error }, 'lease not renewed'),
       );
     };
     const heartbeat = setInterval(renew, Math.max(10, Math.floor(settings.leaseMs / 3)));
@@ -71,7 +71,8 @@ export function startMailSender(
       stopRenewing();
       const held = await queue.markSent(mail, new Date(now()));
       log.info({ event: `${mail.kind}-sent`, attempts: mail.attempts }, 'subscription email sent');
-      if (!held) log.warn({ event: 'service-mail-lease-lost', kind: mail.kind }, 'sent after its lease ran out; it may go out twice');
+      const lost = { event: 'service-mail-lease-lost', kind: mail.kind };
+      if (!held) log.warn(lost, 'sent after its lease ran out; it may have gone out twice');
     } catch (caught) {
       stopRenewing();
       // The code only, in the log and the row: a server's reply often quotes the address.

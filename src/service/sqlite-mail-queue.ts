@@ -60,7 +60,8 @@ export class SqliteServiceMailQueue implements ServiceMailQueue {
 
   async markSent(claim: MailClaim, at: Date): Promise<boolean> {
     const held = 'SELECT 1 FROM service_mail WHERE id = ? AND lease_token = ?';
-    const sent = 'UPDATE service_mail SET sent_at = ?, last_error = NULL, lease_token = NULL WHERE id = ? AND sent_at IS NULL';
+    const sent = `UPDATE service_mail SET sent_at = ?, last_error = NULL, lease_token = NULL
+                   WHERE id = ? AND sent_at IS NULL`;
     return this.committer.run(() => {
       const stillHeld = this.sql(held).get(claim.id, claim.lease) !== undefined;
       this.sql(sent).run(at.toISOString(), claim.id);

@@ -110,7 +110,12 @@ export class SqliteSubscriberStore implements SubscriberStore {
     for (const row of query.iterate(list) as Iterable<{ email: string; name: string | null }>) yield row;
   }
 
-  async requestSubscription(subscriber: NewSubscriber, lists: readonly string[], consent: ConsentSource, cap?: ConfirmationCap): Promise<SubscriptionRequest> {
+  async requestSubscription(
+    subscriber: NewSubscriber,
+    lists: readonly string[],
+    consent: ConsentSource,
+    cap?: ConfirmationCap,
+  ): Promise<SubscriptionRequest> {
     const at = consent.at ?? new Date().toISOString();
     const nonce = randomBytes(16).toString('base64url');
     return this.committer.run((): SubscriptionRequest => {

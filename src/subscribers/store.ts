@@ -78,7 +78,12 @@ export interface SubscriberStore {
    * confirmations since `since`: counted and recorded in the same change, so requests arriving
    * together cannot all pass the count before any of them is written.
    */
-  requestSubscription(subscriber: NewSubscriber, lists: readonly string[], consent: ConsentSource, cap?: ConfirmationCap): Promise<SubscriptionRequest>;
+  requestSubscription(
+    subscriber: NewSubscriber,
+    lists: readonly string[],
+    consent: ConsentSource,
+    cap?: ConfirmationCap,
+  ): Promise<SubscriptionRequest>;
   /**
    * How many confirmations were made since `since` for the address's mailbox: the address and any
    * +tag of it (address.ts `mailboxOf`), so a limit per person survives restarts and +tags.
