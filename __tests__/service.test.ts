@@ -1,12 +1,16 @@
 import { spawn } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
+import Fastify from 'fastify';
 import { smtpTransport } from '../src/dispatch/transports.js';
 import { startSmtpServer } from './helpers/smtp.js';
 import { signToken, type TokenPayload } from '../src/dispatch/tokens.js';
 import { SqliteServiceMailQueue } from '../src/service/sqlite-mail-queue.js';
+import { DEFAULT_MAIL_SENDER, startMailSender } from '../src/service/mail-sender.js';
 import { PREVIOUS_SECRET, removeArchive, SECRET, startService, type TestService } from './helpers/service.js';
 
 const DAY = 86_400;
@@ -536,7 +540,8 @@ describe('the service\'s mail queue', () => {
         // Asked long ago, and again yesterday: the fresh link must still work.
         await store.requestSubscription({ email: 'again@example.org' }, ['weekly'], { source: 'form', at: daysAgo(10) });
         await store.requestSubscription({ email: 'again@example.org' }, ['weekly'], { source: 'form', at: daysAgo(1) });
-        const { nonce } = await store.requestSubscription({ email: 'kept@example.org' }, ['weekly'], { source: 'form', at: daysAgo(10) });
+        const kept = await store.requestSubscription({ email: 'kept@example.org' }, ['weekly'], { source: 'form', at: daysAgo(10) });
+        const nonce = kept.capped ? '' : kept.nonce;
         await store.confirmSubscription(nonce, 'kept@example.org', { source: 'double-opt-in', at: daysAgo(9) });
       },
     });
@@ -562,5 +567,119 @@ describe('the service\'s mail queue', () => {
     const link = new URL(await service.linkIn('stale@example.org'));
     expect((await post('/confirm', form({ token: link.searchParams.get('token')! }))).status).toBe(200);
     expect(await statusOf('stale@example.org')).toBe('subscribed');
+  });
+});
+
+/** Opens one socket per body, writes every request's headers, then every body at once. */
+async function simultaneousPosts(path: string, bodies: string[]): Promise<number[]> {
+  const { port, host } = new URL(service.origin);
+  const sockets = await Promise.all(
+    bodies.map(
+      (body) =>
+        new Promise<{ socket: ReturnType<typeof connect>; body: string }>((resolve, reject) => {
+          const socket = connect(Number(port), '127.0.0.1', () => resolve({ socket, body }));
+          socket.on('error', reject);
+        }),
+    ),
+  );
+  const answers = sockets.map(
+    ({ socket }) =>
+      new Promise<number>((resolve, reject) => {
+        let text = '';
+        socket.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        socket.on('end', () => resolve(Number(text.match(/^HTTP\/1\.1 (\d{3})/)?.[1] ?? 0)));
+        socket.on('error', reject);
+      }),
+  );
+  for (const { socket, body } of sockets) {
+    const head = [
+      `POST ${path} HTTP/1.1`,
+      `Host: ${host}`,
+      'Content-Type: application/x-www-form-urlencoded',
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      'Connection: close',
+    ];
+    socket.write(`${head.join('\r\n')}\r\n\r\n`);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  for (const { socket, body } of sockets) socket.write(body);
+  return Promise.all(answers);
+}
+
+describe('confirmation cap under load', () => {
+  test('20 sign-ups for one mailbox arriving at once queue only as many mails as the cap allows', async () => {
+    service = await startService();
+    const cap = service.config.service.limits.confirmationsPerEmailPerDay;
+    const bodies = Array.from({ length: 20 }, (_, i) => form({ email: `victim+${i}@example.org`, lists: 'weekly' }));
+    const statuses = await simultaneousPosts('/subscribe', bodies.map(String));
+    expect(statuses.filter((s) => s === 200)).toHaveLength(cap);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(20 - cap);
+    const db = new Database(join(service.root, '.bulletin', 'bulletin.db'), { readonly: true });
+    const queued = db.prepare("SELECT COUNT(*) AS n FROM service_mail WHERE recipient LIKE 'victim%'").get() as { n: number };
+    const confirmations = db.prepare("SELECT COUNT(*) AS n FROM confirmations WHERE email LIKE 'victim%'").get() as { n: number };
+    db.close();
+    expect(queued.n).toBe(cap);
+    expect(confirmations.n).toBe(cap);
+  });
+});
+
+describe('confirmation cap for Gmail', () => {
+  test('dots and googlemail.com reach one Gmail inbox: they share its cap; other domains keep their dots', async () => {
+    service = await startService();
+    const cap = service.config.service.limits.confirmationsPerEmailPerDay;
+    const spellings = [
+      'victim@gmail.com', 'v.ictim@gmail.com', 'vi.ctim@gmail.com',
+      'victim@googlemail.com', 'Vic.Tim+news@GoogleMail.com', 'v.i.c.t.i.m@gmail.com',
+    ];
+    const statuses: number[] = [];
+    for (const email of spellings) statuses.push((await post('/subscribe', form({ email, lists: 'weekly' }))).status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(cap);
+    expect((await post('/subscribe', form({ email: 'v.ictim@example.org', lists: 'weekly' }))).status).toBe(200);
+    expect((await post('/subscribe', form({ email: 'victim@example.org', lists: 'weekly' }))).status).toBe(200);
+    const db = new Database(join(service.root, '.bulletin', 'bulletin.db'), { readonly: true });
+    const queued = db.prepare("SELECT recipient FROM service_mail WHERE recipient LIKE '%mail.com'").all() as { recipient: string }[];
+    db.close();
+    expect(queued).toHaveLength(cap);
+    // Stored as typed (lower-cased), not rewritten to the merged mailbox.
+    expect(queued.map((q) => q.recipient)).toEqual(spellings.slice(0, cap));
+  });
+});
+
+describe('two senders on one database', () => {
+  // 12 mails answered 150 ms late take far longer than one 600 ms lease; a 1 s answer outlasts a
+  // 400 ms lease on its own, so the sender must renew it while it waits.
+  test.each([
+    { relayMs: 150, leaseMs: 600, count: 12 },
+    { relayMs: 1000, leaseMs: 400, count: 1 },
+  ])('a relay answering in $relayMs ms, leases of $leaseMs ms: each recipient gets exactly one mail', async ({ relayMs, leaseMs, count }) => {
+    const dir = mkdtempSync(join(tmpdir(), 'bulletin-two-senders-'));
+    const database = join(dir, 'bulletin.db');
+    const smtp = await startSmtpServer({ delayMs: relayMs });
+    const queues = [new SqliteServiceMailQueue(database), new SqliteServiceMailQueue(database)];
+    const mailers = queues.map(() => smtpTransport({ url: smtp.url, connections: 1 }));
+    const recipients = Array.from({ length: count }, (_, i) => `reader${i}@example.org`);
+    for (const to of recipients) {
+      const message = { from: 'news@example.org', to, subject: 'Confirm', text: 'x' };
+      await queues[0]!.enqueue({ kind: 'confirmation', recipient: to, message }, new Date());
+    }
+    const log = Fastify({ logger: false }).log;
+    const settings = { ...DEFAULT_MAIL_SENDER, pollMs: 20, retryBaseMs: 50, leaseMs };
+    const senders = queues.map((queue, i) => startMailSender(queue, mailers[i]!, log, settings, Date.now));
+    const check = new Database(database, { readonly: true });
+    const unsent = () => (check.prepare('SELECT COUNT(*) AS n FROM service_mail WHERE sent_at IS NULL').get() as { n: number }).n;
+    try {
+      for (let waited = 0; unsent() > 0 && waited < 20_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      // A moment more: a sender still holding a stale claim would send it now.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(unsent()).toBe(0);
+      expect(recipients.map((to) => [to, smtp.deliveredTo(to)])).toEqual(recipients.map((to) => [to, 1]));
+    } finally {
+      await Promise.all(senders.map((sender) => sender.stop()));
+      check.close();
+      await Promise.all(mailers.map((mailer) => mailer.close()));
+      await Promise.all(queues.map((queue) => queue.close()));
+      await smtp.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { parse } from 'csv-parse/sync';
-import { normalizeAddress } from '../src/subscribers/address.js';
+import { mailboxOf, normalizeAddress } from '../src/subscribers/address.js';
 import { parseSubscriberCsv } from '../src/subscribers/csv.js';
 import { MIGRATIONS } from '../src/subscribers/migrations.js';
 import { SqliteSubscriberStore } from '../src/subscribers/sqlite-store.js';
@@ -190,3 +190,22 @@ test('export neutralises spreadsheet formulas (OWASP CSV injection), and importi
     site.remove();
   }
 }, 60_000);
+
+test('the confirmation count in SQL agrees with mailboxOf for +tags, Gmail dots and googlemail.com', async () => {
+  const store = new SqliteSubscriberStore(join(dir, 'count.db'));
+  const typed = [
+    'victim@gmail.com', 'v.ictim@gmail.com', 'victim+x@googlemail.com', 'vic.tim@googlemail.com',
+    'victim@example.org', 'v.ictim@example.org', 'victim+a@example.org', 'victim2@gmail.com', 'wictim@gmail.com',
+  ];
+  for (const email of typed) await store.requestSubscription({ email }, ['weekly'], { source: 'test' });
+  const since = new Date(Date.now() - 60_000);
+  for (const email of typed) {
+    const expected = typed.filter((other) => mailboxOf(other) === mailboxOf(email)).length;
+    expect([email, await store.confirmationsSince(email, since)]).toEqual([email, expected]);
+  }
+  expect(mailboxOf('v.ic.tim+news@googlemail.com')).toBe('victim@gmail.com');
+  expect(mailboxOf('v.ictim@example.org')).toBe('v.ictim@example.org');
+  // Stored as typed: the merge is for counting only.
+  expect((await store.memberships('v.ictim@gmail.com')).map((m) => m.status)).toEqual(['pending']);
+  await store.close();
+});

@@ -14,6 +14,11 @@ export interface MailSenderSettings {
    * the server between the answer and the send). 0 in normal use.
    */
   delayMs: number;
+  /**
+   * How long a claimed mail is left to its sender before another sender (a second `serve` on the
+   * same database) may take it: longer than one send takes, or the mail may go out twice.
+   */
+  leaseMs: number;
 }
 
 export const DEFAULT_MAIL_SENDER: MailSenderSettings = {
@@ -21,11 +26,9 @@ export const DEFAULT_MAIL_SENDER: MailSenderSettings = {
   retryBaseMs: 30_000,
   pollMs: 5_000,
   delayMs: 0,
+  leaseMs: 2 * 60_000,
 };
 
-/** How long a claimed mail is left to its sender before another may try it (a sender that died). */
-const LEASE_MS = 2 * 60_000;
-const BATCH = 20;
 const HOUR = 3_600_000;
 
 export interface MailSender {
@@ -48,12 +51,30 @@ export function startMailSender(
   let running: Promise<void> | undefined;
   let again = false;
 
+  /** Keeps the claim alive while a slow relay takes its time, so no other sender takes the mail. */
+  const holdLease = (mail: QueuedMail): (() => void) => {
+    const renew = () => {
+      queue.renew(mail, new Date(now() + settings.leaseMs)).then(
+        (held) => held || log.warn({ event: 'service-mail-lease-lost', kind: mail.kind }, 'another sender took it over'),
+        (error: Error) => log.warn({ event: 'service-mail-lease-renew-failed', err: error }, 'lease not renewed'),
+      );
+    };
+    const heartbeat = setInterval(renew, Math.max(10, Math.floor(settings.leaseMs / 3)));
+    heartbeat.unref();
+    return () => clearInterval(heartbeat);
+  };
+
   const sendOne = async (mail: QueuedMail) => {
+    const stopRenewing = holdLease(mail);
     try {
       await transport.send(mail.message);
-      await queue.markSent(mail.id, new Date(now()));
+      stopRenewing();
+      const held = await queue.markSent(mail, new Date(now()));
       log.info({ event: `${mail.kind}-sent`, attempts: mail.attempts }, 'subscription email sent');
+      const lost = { event: 'service-mail-lease-lost', kind: mail.kind };
+      if (!held) log.warn(lost, 'sent after its lease ran out; it may have gone out twice');
     } catch (caught) {
+      stopRenewing();
       // The code only, in the log and the row: a server's reply often quotes the address.
       const error = caught as Error & { code?: string; responseCode?: number };
       const detail = [error.responseCode, error.code].filter(Boolean).join(' ') || error.name;
@@ -61,7 +82,8 @@ export function startMailSender(
       const retry = !permanent && mail.attempts < settings.maxAttempts;
       const backoffMs = Math.min(HOUR, settings.retryBaseMs * 2 ** (mail.attempts - 1));
       const retryAt = retry ? new Date(now() + backoffMs) : undefined;
-      await queue.markFailed(mail.id, detail, retryAt, new Date(now()));
+      // Not recorded if another sender holds the mail now: its attempt is the one that counts.
+      if (!(await queue.markFailed(mail, detail, retryAt, new Date(now())))) return;
       const fields = { kind: mail.kind, attempts: mail.attempts, code: error.code, responseCode: error.responseCode };
       if (retryAt) {
         log.warn({ event: 'service-mail-retry', ...fields, retryAt: retryAt.toISOString() }, 'the subscription email will be tried again');
@@ -71,19 +93,19 @@ export function startMailSender(
     }
   };
 
+  /** One mail claimed at a time, right before it is sent: a lease never covers mail still waiting its turn. */
+  const sendDue = async () => {
+    while (!stopped) {
+      const mail = await queue.claimNext(new Date(now() - settings.delayMs), new Date(now() + settings.leaseMs));
+      if (!mail) return;
+      await sendOne(mail);
+    }
+  };
+
   const tick = async () => {
     do {
       again = false;
-      const due = await queue.claimDue(new Date(now() - settings.delayMs), new Date(now() + LEASE_MS), BATCH);
-      for (const [i, mail] of due.entries()) {
-        if (stopped) {
-          // Left for the next start, at once rather than after the lease.
-          await queue.release(due.slice(i).map((m) => m.id), new Date(now()));
-          break;
-        }
-        await sendOne(mail);
-      }
-      if (due.length === BATCH) again = true;
+      await sendDue();
     } while (again && !stopped);
   };
 

@@ -47,10 +47,13 @@ export function subscribeRoutes(context: ServiceContext): void {
     if (errors.email || errors.lists) return form(reply, 400, lists, values, errors);
     if (website) return checkYourInbox(context, reply);
     const email = (address as { address: string }).address;
-    // Counted in the store, not in memory: a restart or a flood of other addresses must not reset it.
-    if ((await store.confirmationsSince(email, new Date(context.now() - 24 * HOUR))) >= limits.confirmationsPerEmailPerDay) return tooMany(context, reply, 3600);
-
-    const { nonce, alreadySubscribed } = await store.requestSubscription({ email, ...(name ? { name } : {}) }, lists, { source: 'form', at: new Date(context.now()).toISOString() });
+    // Counted in the store, not in memory: a restart or a flood of other addresses must not reset
+    // it; and in the same change as the confirmation, so requests arriving at once cannot all pass.
+    const cap = { max: limits.confirmationsPerEmailPerDay, since: new Date(context.now() - 24 * HOUR) };
+    const consent = { source: 'form', at: new Date(context.now()).toISOString() };
+    const requested = await store.requestSubscription({ email, ...(name ? { name } : {}) }, lists, consent, cap);
+    if (requested.capped) return tooMany(context, reply, 3600);
+    const { nonce, alreadySubscribed } = requested;
     const message = alreadySubscribed ? alreadySubscribedMessage(config, context.secrets.current, email, lists[0]!, context.now()) : confirmationMessage(config, context.secrets.current, email, nonce, context.now());
     // Queued, not sent: the page may say "we have sent" only once the mail cannot be lost, and
     // queueing takes the same time whichever kind of mail it is (the answer gives nothing away).

@@ -36,14 +36,26 @@ export function normalizeAddress(input: string): AddressResult {
   return { ok: true, address: `${local}@${domain}` };
 }
 
+/** Domains whose mail all lands in Gmail, which ignores dots in the local part. */
+const GMAIL_DOMAINS = new Set(['gmail.com', 'googlemail.com']);
+
 /**
- * The mailbox a normalized address delivers to, for counting mail sent to it: the +tag removed
- * (victim+1@ and victim+2@ reach the same person). Dots in Gmail local parts are left alone: that
- * is one provider's rule, and guessing it for others would merge real, different people.
+ * The mailbox a normalized address delivers to, for counting mail sent to it (never for storing
+ * or sending): the +tag removed (victim+1@ and victim+2@ reach the same person); for Gmail, dots
+ * dropped and googlemail.com read as gmail.com, which is how Gmail itself delivers. Dots are kept
+ * at other domains: that rule is Gmail's, and guessing it elsewhere would merge different people.
  */
 export function mailboxOf(address: string): string {
   const at = address.lastIndexOf('@');
+  const domain = address.slice(at + 1);
   const local = address.slice(0, at);
   const plus = local.indexOf('+');
-  return plus > 0 ? `${local.slice(0, plus)}${address.slice(at)}` : address;
+  const untagged = plus > 0 ? local.slice(0, plus) : local;
+  if (GMAIL_DOMAINS.has(domain)) return `${untagged.replace(/\./g, '')}@gmail.com`;
+  return `${untagged}@${domain}`;
+}
+
+/** Whether `mailboxOf` merges more than +tags for this address's domain. */
+export function mergesDots(address: string): boolean {
+  return GMAIL_DOMAINS.has(address.slice(address.lastIndexOf('@') + 1));
 }

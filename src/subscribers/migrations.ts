@@ -97,4 +97,7 @@ export const MIGRATIONS: readonly string[] = [
      gave_up_at TEXT
    );
    CREATE INDEX service_mail_due ON service_mail(next_attempt_at) WHERE sent_at IS NULL AND gave_up_at IS NULL;`,
+  // 8: who holds a claimed service mail (a fresh token per claim), so a sender whose lease ran out
+  // and was taken over by another cannot record a failure over the new holder's attempt.
+  `ALTER TABLE service_mail ADD COLUMN lease_token TEXT;`,
 ];

@@ -1,10 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { mailboxOf } from './address.js';
+import { mailboxOf, mergesDots } from './address.js';
 import { preparePrivateDatabase } from '../private-files.js';
 import { GroupCommit } from './group-commit.js';
 import { MIGRATIONS } from './migrations.js';
-import type { ConsentSource, ImportOutcome, ListStatus, NewSubscriber, StatusCount, SubscriberRecord, SubscriberStore } from './store.js';
+import type {
+  ConfirmationCap,
+  ConsentSource,
+  ImportOutcome,
+  ListStatus,
+  NewSubscriber,
+  StatusCount,
+  SubscriberRecord,
+  SubscriberStore,
+  SubscriptionRequest,
+} from './store.js';
 
 /** Statuses an import or a CLI add must never overwrite: the person said no, or the address is dead. */
 const KEPT_OUT: readonly ListStatus[] = ['unsubscribed', 'bounced', 'complained'];
@@ -30,6 +40,8 @@ export class SqliteSubscriberStore implements SubscriberStore {
     this.db = openDatabase(path);
     this.sql = statementCache(this.db);
     this.committer = new GroupCommit(this.db);
+    // The same function in SQL as in JS, so the count can never disagree with address.ts.
+    this.db.function('mailbox_of', { deterministic: true }, (email: unknown) => mailboxOf(String(email)));
   }
 
   get schemaVersion(): number {
@@ -98,16 +110,24 @@ export class SqliteSubscriberStore implements SubscriberStore {
     for (const row of query.iterate(list) as Iterable<{ email: string; name: string | null }>) yield row;
   }
 
-  async requestSubscription(subscriber: NewSubscriber, lists: readonly string[], consent: ConsentSource): Promise<{ nonce: string; alreadySubscribed: boolean }> {
+  async requestSubscription(
+    subscriber: NewSubscriber,
+    lists: readonly string[],
+    consent: ConsentSource,
+    cap?: ConfirmationCap,
+  ): Promise<SubscriptionRequest> {
     const at = consent.at ?? new Date().toISOString();
     const nonce = randomBytes(16).toString('base64url');
-    return this.committer.run(() => {
+    return this.committer.run((): SubscriptionRequest => {
+      // Counted inside the change: the group commit runs its changes one after another, so each
+      // sees the confirmations of those before it, even when none of them is on disk yet.
+      if (cap && this.countConfirmations(subscriber.email, cap.since) >= cap.max) return { capped: true };
       // Only the address: a name typed on a public form must not rename someone already here
       // (every bulletin greets them by it); it waits for the confirmation.
       for (const list of lists) this.upsert(list, { email: subscriber.email }, 'pending', consent.source, at);
       this.sql('INSERT INTO confirmations (nonce, email, name, lists, created_at) VALUES (?, ?, ?, ?, ?)').run(nonce, subscriber.email, subscriber.name ?? null, JSON.stringify(lists), at);
       const alreadySubscribed = lists.every((list) => this.membership(subscriber.email, list) === 'subscribed') && !this.sql('SELECT 1 FROM suppressions WHERE email = ?').get(subscriber.email);
-      return { nonce, alreadySubscribed };
+      return { capped: false, nonce, alreadySubscribed };
     });
   }
 
@@ -133,7 +153,20 @@ export class SqliteSubscriberStore implements SubscriberStore {
   }
 
   async confirmationsSince(email: string, since: Date): Promise<number> {
+    return this.countConfirmations(email, since);
+  }
+
+  private countConfirmations(email: string, since: Date): number {
     const mailbox = mailboxOf(email);
+    if (mergesDots(email)) {
+      // Every spelling starts with the mailbox's first character (a local part never starts with
+      // a dot or a +): a range over the email index, then each row's mailbox compared.
+      const first = mailbox.charCodeAt(0);
+      const query = `SELECT COUNT(*) AS n FROM confirmations
+                      WHERE email >= ? AND email < ? AND created_at >= ? AND mailbox_of(email) = ?`;
+      const range = [String.fromCharCode(first), String.fromCharCode(first + 1)];
+      return (this.sql(query).get(...range, since.toISOString(), mailbox) as { n: number }).n;
+    }
     const at = mailbox.lastIndexOf('@');
     const local = mailbox.slice(0, at);
     // The mailbox itself, and every local+tag at the same domain: a range over the email index

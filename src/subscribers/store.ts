@@ -46,6 +46,14 @@ export interface StatusCount {
   count: number;
 }
 
+/** At most `max` confirmations per mailbox since `since`. */
+export interface ConfirmationCap {
+  max: number;
+  since: Date;
+}
+
+export type SubscriptionRequest = { capped: false; nonce: string; alreadySubscribed: boolean } | { capped: true };
+
 export interface SubscriberStore {
   /** Adds or updates every row in one transaction: all of them, or none. Never resubscribes. */
   importSubscribers(list: string, rows: readonly NewSubscriber[], consent: ConsentSource): Promise<ImportOutcome>;
@@ -66,8 +74,16 @@ export interface SubscriberStore {
   /**
    * A subscribe form was sent: the address becomes pending on each list it is new to (a "no" or
    * a subscription already there stays as it is), and a single-use confirmation is recorded.
+   * With a `cap`, nothing is recorded (`capped`) when the address's mailbox already had `max`
+   * confirmations since `since`: counted and recorded in the same change, so requests arriving
+   * together cannot all pass the count before any of them is written.
    */
-  requestSubscription(subscriber: NewSubscriber, lists: readonly string[], consent: ConsentSource): Promise<{ nonce: string; alreadySubscribed: boolean }>;
+  requestSubscription(
+    subscriber: NewSubscriber,
+    lists: readonly string[],
+    consent: ConsentSource,
+    cap?: ConfirmationCap,
+  ): Promise<SubscriptionRequest>;
   /**
    * How many confirmations were made since `since` for the address's mailbox: the address and any
    * +tag of it (address.ts `mailboxOf`), so a limit per person survives restarts and +tags.
