@@ -67,6 +67,7 @@ run('the web archive in real Chromium', () => {
     expect(report.site!.searchPages).toBe(dates.length);
     const loaded = await loadConfig(repoRoot);
     store = new SqliteSubscriberStore(join(tmp, 'bulletin.db'));
+    queue = new SqliteServiceMailQueue(join(tmp, 'bulletin.db'));
     server = await createService({
       config: loaded.config!,
       siteDir: join(tmp, 'site'),
@@ -74,7 +75,7 @@ run('the web archive in real Chromium', () => {
       store,
       secrets: { current: 'archive-test', all: ['archive-test'], generated: false },
       mailer: serviceOutboxTransport(join(tmp, 'outbox')),
-      mailQueue: (queue = new SqliteServiceMailQueue(join(tmp, 'bulletin.db'))),
+      mailQueue: queue,
       log: false,
     });
     base = (await server.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');

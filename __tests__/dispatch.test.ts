@@ -36,7 +36,11 @@ async function setUp(addresses: string[]) {
   await store.importSubscribers('weekly', addresses.map((a, i) => ({ email: a, ...(i === 0 ? { name: 'Ann Example' } : {}) })), { source: 'test' });
   const ledger = new SqliteSendLedger(db);
   const job = { issue: '2018-05-11', list: 'weekly', message: (to: { email: string; name: string | null }) => buildMessage(email, config, 'weekly', to, SECRET) };
-  return { store, ledger, job, close: async () => (await store.close(), await ledger.close()) };
+  return { store, ledger, job, close: async () => {
+      await store.close();
+      await ledger.close();
+    },
+  };
 }
 
 test('each subscriber gets one multipart message with the bulk-mail headers', async () => {

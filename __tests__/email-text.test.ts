@@ -14,8 +14,8 @@ const WIDTH = 78;
 const longRecipient = {
   email: 'alexandra.montgomery-fitzwilliam.long-address@community-services.example.org',
   name: 'Dr Alexandra Catherine Montgomery-Fitzwilliam of the Partnership Board',
-  unsubscribeUrl: 'https://bulletin.wyhpartnership.example/unsubscribe?token=' + 'x'.repeat(120),
-  preferencesUrl: 'https://bulletin.wyhpartnership.example/preferences?token=' + 'y'.repeat(120),
+  unsubscribeUrl: `https://bulletin.wyhpartnership.example/unsubscribe?token=${'x'.repeat(120)}`,
+  preferencesUrl: `https://bulletin.wyhpartnership.example/preferences?token=${'y'.repeat(120)}`,
 };
 
 const emails = new Map<string, CompiledEmail>();

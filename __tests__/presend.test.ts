@@ -67,7 +67,7 @@ describe('the built email: a text part and unsubscribe links', () => {
       site.write(DATE, '07-long-report.md', `---\nkind: news\ntitle: The whole board report\n---\n${Array.from({ length: 120 }, () => paragraph).join('\n\n')}\n`);
       const large = await buildInMemory(site.root, DATE);
       const problem = large.problems.find((p) => p.code === 'email-too-large');
-      expect(problem).toMatchObject({ severity: 'error', file: expect.stringMatching(new RegExp(`bulletins/${DATE}/issue\.md$`)), line: 1, column: 1 });
+      expect(problem).toMatchObject({ severity: 'error', file: expect.stringMatching(new RegExp(`bulletins/${DATE}/issue.md$`)), line: 1, column: 1 });
       expect(problem!.message).toMatch(/^The email's HTML is \d+\.\d KB per subscriber; Gmail clips anything over 102 KB/);
     } finally {
       site.remove();

@@ -409,7 +409,7 @@ test('the 16 KB cap counts the bytes read: 5 MB sent chunked, multipart or urlen
   expect(await chunkedPost('/subscribe', 'application/x-www-form-urlencoded', megabytes('lists=weekly&email=big%40example.org&name=', FIVE_MB))).toBe(413);
   // Many small parts, each under the per-field limit, add up all the same.
   const manyParts = Array.from({ length: 400 }, (_, i) => `--${boundary}\r\nContent-Disposition: form-data; name="f${i}"\r\n\r\n${'b'.repeat(100)}\r\n`).join('');
-  expect(await chunkedPost(oneClick, `multipart/form-data; boundary=${boundary}`, [Buffer.from(multipartHead + 'x' + multipartTail.slice(0, 2)), Buffer.from(manyParts), Buffer.from(`--${boundary}--\r\n`)])).toBe(413);
+  expect(await chunkedPost(oneClick, `multipart/form-data; boundary=${boundary}`, [Buffer.from(`${multipartHead}x${multipartTail.slice(0, 2)}`), Buffer.from(manyParts), Buffer.from(`--${boundary}--\r\n`)])).toBe(413);
   expect(await statusOf('ann@example.org')).toBe('subscribed');
   expect(await service.store.memberships('big@example.org')).toEqual([]);
   expect(await (await get('/healthz')).json()).toEqual({ status: 'ok' });

@@ -67,7 +67,7 @@ export async function benchArchive(runs = 3): Promise<ArchiveBench> {
       const dir = join(corpus, 'bulletins', date);
       const item = join(dir, 'meetings.md');
       const text = readFileSync(item, 'utf8');
-      writeFileSync(item, text.replace(/^  - title: /m, `  - title: Edit ${i} of `));
+      writeFileSync(item, text.replace(/^ {2}- title: /m, `  - title: Edit ${i} of `));
       const start = process.hrtime.bigint();
       const update = await session.changed([date]);
       incrementalMs.push(Number(process.hrtime.bigint() - start) / 1e6);

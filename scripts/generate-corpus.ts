@@ -41,7 +41,8 @@ type Rng = () => number;
 function mulberry32(seed: number): Rng {
   let a = seed >>> 0;
   return () => {
-    let t = (a = (a + 0x6d2b79f5) >>> 0);
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
@@ -184,7 +185,10 @@ function issueFiles(date: string, index: number, w: Writer, config: { programmes
     if (titles.has(title.toLowerCase())) title = `${title} (${i + 1})`;
     titles.add(title.toLowerCase());
     const front = [`kind: ${kind}`, `title: ${q(title)}`];
-    if (rng() < 0.5) front.push(`order: ${(order[kind] = (order[kind] ?? 0) + 1)}`);
+    if (rng() < 0.5) {
+      order[kind] = (order[kind] ?? 0) + 1;
+      front.push(`order: ${order[kind]}`);
+    }
     if (programme) front.push(`programme: ${programme.id}`);
     const tags = sample(rng, config.programmes, int(rng, 1, 2)).filter((p) => p !== programme);
     if (kind !== 'programme' && stroke && rng() < 0.15 && !tags.includes(stroke)) tags.push(stroke);

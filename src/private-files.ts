@@ -44,5 +44,7 @@ function bulletinFoldersTo(dir: string): string[] {
   const at = parts.lastIndexOf('.bulletin');
   if (at < 0) return [];
   const top = parts.slice(0, at + 1).join(sep) || sep;
-  return parts.slice(at + 1).reduce((folders, part) => [...folders, join(folders.at(-1)!, part)], [top]);
+  const folders = [top];
+  for (const part of parts.slice(at + 1)) folders.push(join(folders.at(-1)!, part));
+  return folders;
 }

@@ -25,6 +25,7 @@ export function meetingCalendarUrl(config: Config, date: string): string {
 export function calendarFiles(archive: Archive, only?: ReadonlySet<string>): SiteFiles {
   const { config } = archive;
   const files: SiteFiles = new Map();
+  // biome-ignore lint/complexity/useMathMinMax: the dates are strings, which Math.max would turn into NaN
   const newest = archive.issues.reduce((max, issue) => (issue.date > max ? issue.date : max), '');
   const upcoming: Dated[] = [];
   for (const issue of archive.issues) {

@@ -37,7 +37,7 @@ export function feedFiles(archive: Archive): SiteFiles {
   const channel = feedChannel(archive);
   files.set(FEED_PATHS.rss, rss2(channel));
   files.set(FEED_PATHS.atom, atom1(channel));
-  files.set(FEED_PATHS.json, jsonFeed(archive.config, channel) + '\n');
+  files.set(FEED_PATHS.json, `${jsonFeed(archive.config, channel)}\n`);
   return files;
 }
 

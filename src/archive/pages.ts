@@ -130,9 +130,15 @@ function indexPage(archive: Archive, templates: SiteTemplates): string {
     const year = issue.date.slice(0, 4);
     const month = monthName.format(new Date(`${issue.date}T00:00:00Z`));
     let y = years[years.length - 1];
-    if (y?.year !== year) years.push((y = { year, months: [] }));
+    if (y?.year !== year) {
+      y = { year, months: [] };
+      years.push(y);
+    }
     let m = y.months[y.months.length - 1];
-    if (m?.month !== month) y.months.push((m = { month, issues: [] }));
+    if (m?.month !== month) {
+      m = { month, issues: [] };
+      y.months.push(m);
+    }
     m.issues.push(summary(issue));
   }
   const latest = issues[0];

@@ -26,7 +26,10 @@ export function tagFiles(archive: Archive, templates: SiteTemplates, only?: Read
         for (const id of tagsOf(item, kind)) {
           const key = `${kind}/${id}`;
           let list = byTag.get(key);
-          if (!list) byTag.set(key, (list = []));
+          if (!list) {
+            list = [];
+            byTag.set(key, list);
+          }
           list.push({ issue, item, body });
         }
       }

@@ -25,7 +25,7 @@ export async function prepareIssues(root: string, dates: readonly string[], conf
   const workerFile = fileURLToPath(new URL('./prepare-worker.js', import.meta.url));
   const threads = Math.min(availableParallelism(), 8);
   const shares: { date: string; key?: string }[][] = Array.from({ length: threads }, () => []);
-  misses.forEach((job, i) => shares[i % threads]!.push(job));
+  for (const [i, job] of misses.entries()) shares[i % threads]!.push(job);
   const parallel = threads > 1 && misses.length >= PARALLEL_FROM && existsSync(workerFile);
   const own = parallel ? shares[0]! : misses;
   const started = parallel ? shares.slice(1).map((jobs) => startWorker(workerFile, { root, config, jobs, cache: Boolean(cache) }, results)) : [];

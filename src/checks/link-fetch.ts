@@ -132,7 +132,7 @@ function failure(error: unknown): Outcome {
   const name = (error as { name?: unknown } | null)?.name;
   if (name === 'TimeoutError' || name === 'AbortError') return { result: 'timeout' };
   for (let reason: unknown = error, depth = 0; reason && depth < 4; depth++) {
-    const { code, cause, errors, message } = reason as { code?: unknown; cause?: unknown; errors?: unknown[]; message?: unknown };
+    const { code, cause, errors } = reason as { code?: unknown; cause?: unknown; errors?: unknown[] };
     if (typeof code === 'string' && code !== '') return { result: 'failed', code };
     reason = cause ?? errors?.[0];
   }

@@ -1,5 +1,5 @@
 import type { Heading, Html, Link, Root, Text } from 'mdast';
-import { toString } from 'mdast-util-to-string';
+import { toString as textOf } from 'mdast-util-to-string';
 import { visit } from 'unist-util-visit';
 import type { FrontMatterFile } from '../content/front-matter.js';
 import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
@@ -23,7 +23,7 @@ function at(file: FrontMatterFile, node: { position?: { start: { offset?: number
 function vagueLinkText(file: FrontMatterFile, tree: Root): Diagnostic[] {
   const problems: Diagnostic[] = [];
   visit(tree, 'link', (node: Link) => {
-    const text = toString(node).replace(/[.!:…\s]+$/u, '').replace(/\s+/g, ' ').trim();
+    const text = textOf(node).replace(/[.!:…\s]+$/u, '').replace(/\s+/g, ' ').trim();
     if (!VAGUE.test(text)) return;
     problems.push(
       diagnose(file.source, at(file, node), 'link-text-vague', `The link text "${text}" says nothing about where it goes.`, 'Name the destination in the link, e.g. [the stroke programme report](https://...) instead of [click here](https://...).'),
@@ -41,9 +41,9 @@ function headingOrder(file: FrontMatterFile, tree: Root): Diagnostic[] {
   let previous = 2;
   visit(tree, 'heading', (node: Heading) => {
     if (node.depth < 3) {
-      problems.push(diagnose(file.source, at(file, node), 'heading-order', `A level-${node.depth} heading ("${toString(node)}") inside an item competes with the bulletin's own headings.`, 'Use ### for a heading inside an item (and #### below it).'));
+      problems.push(diagnose(file.source, at(file, node), 'heading-order', `A level-${node.depth} heading ("${textOf(node)}") inside an item competes with the bulletin's own headings.`, 'Use ### for a heading inside an item (and #### below it).'));
     } else if (node.depth > previous + 1) {
-      problems.push(diagnose(file.source, at(file, node), 'heading-order', `The heading "${toString(node)}" jumps from level ${previous} to ${node.depth}.`, `Make it level ${previous + 1} (${'#'.repeat(previous + 1)}), so no level is skipped.`));
+      problems.push(diagnose(file.source, at(file, node), 'heading-order', `The heading "${textOf(node)}" jumps from level ${previous} to ${node.depth}.`, `Make it level ${previous + 1} (${'#'.repeat(previous + 1)}), so no level is skipped.`));
     }
     previous = Math.max(node.depth, 2);
   });
@@ -95,7 +95,7 @@ function addressWithoutMailto(file: FrontMatterFile, tree: Root): Diagnostic[] {
     const address = /^[^\s/:?#@]+@[^\s/:?#@]+\.([a-z]{2,})$/i.exec(node.url);
     // `logo@2x.png` is a file beside the item, not an address.
     if (!address || FILE_EXTENSIONS.has(address[1]!.toLowerCase())) return;
-    problems.push(diagnose(file.source, at(file, node), 'mailto-missing', `The link to "${node.url}" is an email address without "mailto:", so it would open a web page that does not exist.`, `Write it as [${toString(node) || node.url}](mailto:${node.url}).`));
+    problems.push(diagnose(file.source, at(file, node), 'mailto-missing', `The link to "${node.url}" is an email address without "mailto:", so it would open a web page that does not exist.`, `Write it as [${textOf(node) || node.url}](mailto:${node.url}).`));
   });
   return problems;
 }

@@ -91,7 +91,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     register(program, run);
   }
   const everyCommand = (commands: readonly Command[]): Command[] => commands.flatMap((c) => [c, ...everyCommand(c.commands)]);
-  everyCommand(program.commands).forEach((command) => command.exitOverride());
+  for (const command of everyCommand(program.commands)) command.exitOverride();
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -6,6 +6,7 @@
  */
 
 /** C0 controls except tab and line feed (CR included), DEL, and the C1 controls. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this pattern's job
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 const CONTROLS = new RegExp(CONTROL.source, 'g');
 /** Half of a UTF-16 pair without its other half: not a character, so no encoding can write it. */

@@ -28,7 +28,7 @@ export function controlCharacterProblems(file: FrontMatterFile): Diagnostic[] {
       const found = firstForbiddenCharacter(value);
       if (found) problems.push(problem(file, path, found.char, found.kind));
     } else if (Array.isArray(value)) {
-      value.forEach((entry, index) => visit(entry, [...path, index]));
+      for (const [index, entry] of value.entries()) visit(entry, [...path, index]);
     } else if (typeof value === 'object' && value !== null) {
       for (const [key, entry] of Object.entries(value)) visit(entry, [...path, key]);
     }

@@ -187,7 +187,7 @@ function checkReferences(file: FrontMatterFile, data: Record<string, unknown>, k
   if (kind === 'programme') check(data.programme, ['programme'], 'programme');
   const each = (key: 'programmes' | 'places', what: 'programme' | 'place') => {
     const list = data[key];
-    if (Array.isArray(list)) list.forEach((value, i) => check(value, [key, i], what));
+    if (Array.isArray(list)) for (const [i, value] of list.entries()) check(value, [key, i], what);
   };
   each('programmes', 'programme');
   each('places', 'place');

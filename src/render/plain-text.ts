@@ -95,7 +95,9 @@ function phrase(node: Nodes): string {
 function table(node: Table, width: number): string {
   const rows = node.children.map((row) => row.children.map((cell) => inline(cell.children).trim()));
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  for (const row of rows) {
+    for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, cell.length);
+  }
   const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' | ').trimEnd();
   const [head, ...rest] = rows;
   if (!head) return '';

@@ -20,8 +20,8 @@ class ByteCap extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.receivedEncodedLength += chunk.length;
-    if (this.receivedEncodedLength > this.limit) return done(tooLarge());
-    done(null, chunk);
+    if (this.receivedEncodedLength > this.limit) done(tooLarge());
+    else done(null, chunk);
   }
 }
 

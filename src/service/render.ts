@@ -32,7 +32,10 @@ export class Pages {
   fixedNotice(reply: FastifyReply, status: number, notice: Notice): FastifyReply {
     const key = JSON.stringify(notice);
     let html = this.fixed.get(key);
-    if (!html) this.fixed.set(key, (html = renderPage(this.templates, this.config, { path: 'notice/', title: notice.title, description: notice.title, absoluteRoot: true }, 'notice', { notice })));
+    if (!html) {
+      html = renderPage(this.templates, this.config, { path: 'notice/', title: notice.title, description: notice.title, absoluteRoot: true }, 'notice', { notice });
+      this.fixed.set(key, html);
+    }
     return reply.code(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
   }
 

@@ -279,7 +279,10 @@ export function statementCache(db: Database.Database): (text: string) => Databas
   const statements = new Map<string, Database.Statement>();
   return (text) => {
     let statement = statements.get(text);
-    if (!statement) statements.set(text, (statement = db.prepare(text)));
+    if (!statement) {
+      statement = db.prepare(text);
+      statements.set(text, statement);
+    }
     return statement;
   };
 }

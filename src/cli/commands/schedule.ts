@@ -36,7 +36,7 @@ export function registerSchedule(program: Command, run: Run): void {
         try {
           if (options.cancel) {
             const current = schedules.get(date, options.list);
-            if (!current || current.state !== 'scheduled') {
+            if (current?.state !== 'scheduled') {
               say(`${date} to ${options.list}: nothing scheduled to cancel${current ? ` (it is ${current.state})` : ''}.`);
               return EXIT_FAILED;
             }

@@ -151,7 +151,7 @@ export function registerSend(program: Command, run: Run): void {
         assertDate(date);
         // First: a key production refuses should stop the command before any work is done.
         const { loadSecrets } = await import('../../dispatch/secret.js');
-        const secrets = loadSecrets(root);
+        loadSecrets(root);
         const { loadConfig } = await import('../../content/config.js');
         const { config } = await loadConfig(root);
         if (!config) throw new UsageError('The config does not load; run `bulletin check` to see why.');

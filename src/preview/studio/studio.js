@@ -212,7 +212,7 @@ async function showView() {
   frame.src = `${src}${src.includes('?') ? '&' : '?'}v=${version}`;
 }
 
-function markShown(build, version) {
+function markShown(_build, version) {
   document.body.dataset.shownVersion = String(version);
   // A build that arrived while this one loaded, and was not asked for then, is shown now.
   if (state && needsShowing(state)) showView();

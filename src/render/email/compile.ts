@@ -65,7 +65,7 @@ export async function layOutEmail(rendered: RenderedIssue, config: Config, templ
   const mjmlSource = templates.html(emailViewModel(rendered, config, htmlSlots));
   const htmlLayout = await runMjml(mjmlSource, templates.dir);
   const textSlots = new SlotTable('text');
-  const textLayout = templates.text(emailViewModel(rendered, config, textSlots)).replace(/\n{3,}/g, '\n\n\n').trim() + '\n';
+  const textLayout = `${templates.text(emailViewModel(rendered, config, textSlots)).replace(/\n{3,}/g, '\n\n\n').trim()}\n`;
   return {
     date: rendered.issue.date,
     subject: rendered.issue.subject,
