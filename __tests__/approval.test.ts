@@ -9,9 +9,15 @@ const DATE = '2018-05-11';
 function siteNeedingApproval() {
   const site = tempSite();
   cpSync(join(repoRoot, 'bulletins', DATE), join(site.root, 'bulletins', DATE), { recursive: true });
-  appendFileSync(join(site.root, 'bulletin.config.yaml'), '\napproval:\n  required: true\n  twoPeople: true\n');
+  appendFileSync(
+    join(site.root, 'bulletin.config.yaml'),
+    '\napproval:\n  required: true\n  twoPeople: true\n',
+  );
   const issue = join(site.root, 'bulletins', DATE, 'issue.md');
-  writeFileSync(issue, readFileSync(issue, 'utf8').replace(/^date: .*$/m, (line) => `${line}\neditor: Sam Jones`));
+  writeFileSync(
+    issue,
+    readFileSync(issue, 'utf8').replace(/^date: .*$/m, (line) => `${line}\neditor: Sam Jones`),
+  );
   expect(bulletin(['subscribers', 'add', 'ann@example.org', '--list', 'weekly'], site.root).status).toBe(0);
   return { site, issue };
 }
@@ -22,7 +28,9 @@ test('send refuses an issue nobody approved, or one changed since; the editor ca
     const send = () => bulletin(['send', DATE, '--list', 'weekly', '--force'], site.root);
     const unapproved = send();
     expect(unapproved.status).toBe(1);
-    expect(unapproved.stderr).toContain(`${DATE} was not sent: ${DATE} has not been approved. Ask an approver to check it and run \`bulletin approve ${DATE} --by NAME\`.`);
+    expect(unapproved.stderr).toContain(
+      `${DATE} was not sent: ${DATE} has not been approved. Ask an approver to check it and run \`bulletin approve ${DATE} --by NAME\`.`,
+    );
     // A dry run still says who would get it, and that the real thing would stop.
     const dry = bulletin(['send', DATE, '--list', 'weekly', '--force', '--dry-run'], site.root);
     expect(dry.status).toBe(0);
@@ -30,17 +38,26 @@ test('send refuses an issue nobody approved, or one changed since; the editor ca
 
     const own = bulletin(['approve', DATE, '--by', 'sam jones'], site.root);
     expect(own.status).toBe(1);
-    expect(own.stderr).toContain("sam jones is this issue's editor; approval.twoPeople asks for someone else to approve it.");
+    expect(own.stderr).toContain(
+      "sam jones is this issue's editor; approval.twoPeople asks for someone else to approve it.",
+    );
 
     const approved = bulletin(['approve', DATE, '--by', 'Priya Shah', '--json'], site.root);
     expect(approved.status).toBe(0);
     expect(JSON.parse(approved.stdout)).toMatchObject({ ok: true, date: DATE, approver: 'Priya Shah' });
 
     // A later edit, however small, is not what was approved.
-    writeFileSync(issue, readFileSync(issue, 'utf8').replace('A one', 'One').replace(/\n$/, '\nA late addition.\n'));
+    writeFileSync(
+      issue,
+      readFileSync(issue, 'utf8').replace('A one', 'One').replace(/\n$/, '\nA late addition.\n'),
+    );
     const changed = send();
     expect(changed.status).toBe(1);
-    expect(changed.stderr).toMatch(new RegExp(`${DATE} has changed since Priya Shah approved it \\(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\)`));
+    expect(changed.stderr).toMatch(
+      new RegExp(
+        `${DATE} has changed since Priya Shah approved it \\(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\)`,
+      ),
+    );
 
     // Approved again (a new process: the approval is in the database, not in memory), it goes.
     expect(bulletin(['approve', DATE, '--by', 'Priya Shah'], site.root).status).toBe(0);

@@ -119,7 +119,9 @@ run('the web archive in real Chromium', () => {
     await page.waitForURL(`${base}/search/?q=${OLD_ONLY_WORD}`);
     const result = page.locator('#search .pagefind-ui__result-link');
     await result.first().waitFor({ timeout: 15_000 });
-    const hrefs = await result.evaluateAll((links) => links.map((a) => new URL((a as HTMLAnchorElement).href).pathname));
+    const hrefs = await result.evaluateAll((links) =>
+      links.map((a) => new URL((a as HTMLAnchorElement).href).pathname),
+    );
     expect([...new Set(hrefs)]).toEqual([`/issues/${OLDEST}/`]);
     await expect(page.locator('#search').innerText()).resolves.toContain(OLD_ONLY_WORD);
   });
@@ -130,11 +132,20 @@ run('the web archive in real Chromium', () => {
     await page.waitForURL(`${base}/programmes/stroke/`);
     await expect(page.locator('h1').textContent()).resolves.toBe('Stroke');
     const entries = page.locator('ul.tag-items > li');
-    const dates = await entries.locator('time').evaluateAll((times) => times.map((t) => t.getAttribute('datetime')));
+    const dates = await entries
+      .locator('time')
+      .evaluateAll((times) => times.map((t) => t.getAttribute('datetime')));
     expect(new Set(dates).size).toBeGreaterThanOrEqual(2);
     expect(dates).toContain(OLDEST);
     // Each entry links back into its issue, at the item.
-    const hrefs = await entries.locator('a').evaluateAll((links) => links.map((a) => new URL((a as HTMLAnchorElement).href).pathname + new URL((a as HTMLAnchorElement).href).hash));
+    const hrefs = await entries
+      .locator('a')
+      .evaluateAll((links) =>
+        links.map(
+          (a) =>
+            new URL((a as HTMLAnchorElement).href).pathname + new URL((a as HTMLAnchorElement).href).hash,
+        ),
+      );
     for (const href of hrefs) expect(href).toMatch(/^\/issues\/\d{4}-\d{2}-\d{2}\/#item-/);
     await page.locator('ul.tag-items a').last().click();
     await page.waitForURL(/\/issues\/\d{4}-\d{2}-\d{2}\/#item-/);
@@ -144,10 +155,17 @@ run('the web archive in real Chromium', () => {
 
   // Every rule axe enables by default: WCAG 2.x A and AA and best practice (landmarks, heading order,
   // unique landmarks, ...). AAA and experimental rules are off, as in axe itself.
-  const axePages = [['/', 200], [`/issues/${OLDEST}/`, 200], ['/programmes/stroke/', 200], ['/no-such-page/', 404], [`/search/?q=stroke`, 200]] as const;
+  const axePages = [
+    ['/', 200],
+    [`/issues/${OLDEST}/`, 200],
+    ['/programmes/stroke/', 200],
+    ['/no-such-page/', 404],
+    [`/search/?q=stroke`, 200],
+  ] as const;
   test.each(axePages)('axe-core finds no violations at all on %s', async (path, status) => {
     const page = await open(path, {}, status);
-    if (path.startsWith('/search/')) await page.locator('#search .pagefind-ui__result-link').first().waitFor({ timeout: 15_000 });
+    if (path.startsWith('/search/'))
+      await page.locator('#search .pagefind-ui__result-link').first().waitFor({ timeout: 15_000 });
     expect(await axeViolations(page)).toEqual([]);
   });
 
@@ -155,20 +173,23 @@ run('the web archive in real Chromium', () => {
     { width, name: 'index', path: '/' },
     { width, name: 'issue', path: `/issues/${OLDEST}/` },
   ]);
-  test.each(layouts)('$name at $width px wide: nothing overflows horizontally', async ({ width, name, path }) => {
-    const page = await open(path, { viewport: { width, height: 900 } });
-    const layout = await page.evaluate(() => ({
-      scrollWidth: document.documentElement.scrollWidth,
-      innerWidth: window.innerWidth,
-      // The first element that sticks out past the right edge, to say what overflows.
-      culprit: [...document.querySelectorAll('body *')]
-        .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5)
-        .map((el) => `${el.tagName.toLowerCase()}.${el.className}`)[0],
-    }));
-    await page.screenshot({ path: join(shots, `archive-${name}-${width}.png`), fullPage: true });
-    expect(layout).toEqual({ scrollWidth: expect.any(Number), innerWidth: width, culprit: undefined });
-    expect(layout.scrollWidth).toBeLessThanOrEqual(layout.innerWidth);
-  });
+  test.each(layouts)(
+    '$name at $width px wide: nothing overflows horizontally',
+    async ({ width, name, path }) => {
+      const page = await open(path, { viewport: { width, height: 900 } });
+      const layout = await page.evaluate(() => ({
+        scrollWidth: document.documentElement.scrollWidth,
+        innerWidth: window.innerWidth,
+        // The first element that sticks out past the right edge, to say what overflows.
+        culprit: [...document.querySelectorAll('body *')]
+          .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5)
+          .map((el) => `${el.tagName.toLowerCase()}.${el.className}`)[0],
+      }));
+      await page.screenshot({ path: join(shots, `archive-${name}-${width}.png`), fullPage: true });
+      expect(layout).toEqual({ scrollWidth: expect.any(Number), innerWidth: width, culprit: undefined });
+      expect(layout.scrollWidth).toBeLessThanOrEqual(layout.innerWidth);
+    },
+  );
 
   test('the pages read without JavaScript: the issue text and its meetings are there', async () => {
     const page = await open(`/issues/${OLDEST}/`, { javaScriptEnabled: false });
@@ -180,7 +201,8 @@ run('the web archive in real Chromium', () => {
     const meetings = page.locator('section.meetings');
     await expect(meetings.isVisible()).resolves.toBe(true);
     const meetingText = await meetings.innerText();
-    for (const title of ['Clinical forum', 'Leadership group', 'Care Provider Alliance']) expect(meetingText).toContain(title);
+    for (const title of ['Clinical forum', 'Leadership group', 'Care Provider Alliance'])
+      expect(meetingText).toContain(title);
     // The index too; and the search page, which needs JavaScript, says so and points to the lists.
     const index = await open('/', { javaScriptEnabled: false });
     expect(await index.locator('main').innerText()).toContain('The giants are still learning to dance');
@@ -200,11 +222,15 @@ run('the web archive in real Chromium', () => {
     const page = await open(path, {}, notFound ? 404 : 200);
     if (notFound) await expect(page.locator('h1').textContent()).resolves.toBe('Page not found');
     const levels = await page.evaluate(() =>
-      [...document.querySelectorAll('h1, h2, h3, h4, h5, h6, [role="heading"]')].map((h) => Number(h.getAttribute('aria-level') ?? h.tagName.slice(1))),
+      [...document.querySelectorAll('h1, h2, h3, h4, h5, h6, [role="heading"]')].map((h) =>
+        Number(h.getAttribute('aria-level') ?? h.tagName.slice(1)),
+      ),
     );
     expect(levels.filter((l) => l === 1)).toHaveLength(1);
     expect(levels[0]).toBe(1);
-    const skips = levels.flatMap((level, i) => (i > 0 && level > levels[i - 1]! + 1 ? [`h${levels[i - 1]} -> h${level}`] : []));
+    const skips = levels.flatMap((level, i) =>
+      i > 0 && level > levels[i - 1]! + 1 ? [`h${levels[i - 1]} -> h${level}`] : [],
+    );
     expect(skips).toEqual([]);
   });
 });

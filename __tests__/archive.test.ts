@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load } from 'cheerio';
@@ -16,7 +25,13 @@ let site: string;
 
 beforeAll(async () => {
   out = mkdtempSync(join(tmpdir(), 'bulletin-archive-'));
-  const report = await runPipeline({ root: repoRoot, dates: await listIssueDates(repoRoot), write: true, site: true, outDir: out });
+  const report = await runPipeline({
+    root: repoRoot,
+    dates: await listIssueDates(repoRoot),
+    write: true,
+    site: true,
+    outDir: out,
+  });
   expect(report.siteSkipped).toBeUndefined();
   site = join(out, 'site');
 }, 60_000);
@@ -24,9 +39,19 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 const page = (path: string) => load(readFileSync(join(site, path), 'utf8'));
 const htmlPages = () =>
-  (readdirSync(site, { recursive: true }) as string[]).filter((p) => p.endsWith('.html') && !p.startsWith('pagefind'));
+  (readdirSync(site, { recursive: true }) as string[]).filter(
+    (p) => p.endsWith('.html') && !p.startsWith('pagefind'),
+  );
 
-test.each(['index.html', 'issues/2018-05-11/index.html', 'issues/2018-05-18/index.html', 'issues/2018-05-25/index.html', 'programmes/stroke/index.html', 'places/index.html', 'sitemap.xml'])('%s matches its golden file', (path) => {
+test.each([
+  'index.html',
+  'issues/2018-05-11/index.html',
+  'issues/2018-05-18/index.html',
+  'issues/2018-05-25/index.html',
+  'programmes/stroke/index.html',
+  'places/index.html',
+  'sitemap.xml',
+])('%s matches its golden file', (path) => {
   expectGolden(join(fixtures, path.replace(/\//g, '__')), readFileSync(join(site, path), 'utf8'));
 });
 
@@ -39,9 +64,14 @@ test('every page has one h1, a canonical URL, Open Graph and Twitter tags, and t
     // The whole of site.locale, as the email says it: en-GB is spelt and hyphenated as in Britain.
     expect([path, $('html').attr('lang')]).toEqual([path, 'en-GB']);
     expect($('link[rel=canonical]').attr('href')).toMatch(/^https:\/\/bulletin\.wyhpartnership\.example\//);
-    for (const property of ['og:title', 'og:description', 'og:url', 'og:type', 'og:site_name']) expect($(`meta[property="${property}"]`).attr('content')).toBeTruthy();
+    for (const property of ['og:title', 'og:description', 'og:url', 'og:type', 'og:site_name'])
+      expect($(`meta[property="${property}"]`).attr('content')).toBeTruthy();
     expect($('meta[name="twitter:card"]').attr('content')).toBe('summary');
-    expect($('link[rel=alternate]').map((_, l) => $(l).attr('type')).get()).toEqual(['application/rss+xml', 'application/atom+xml', 'application/feed+json']);
+    expect(
+      $('link[rel=alternate]')
+        .map((_, l) => $(l).attr('type'))
+        .get(),
+    ).toEqual(['application/rss+xml', 'application/atom+xml', 'application/feed+json']);
     expect($('main').length).toBe(1);
     expect($('script:not([src])').length).toBe(0);
   }
@@ -51,7 +81,11 @@ test('the index lists the latest issue first, then every issue by year and month
   const $ = page('index.html');
   expect($('.latest h2 a').attr('href')).toBe('issues/2018-05-25/');
   expect($('#year-2018').length).toBe(1);
-  expect($('.issue-list a').map((_, a) => $(a).attr('href')).get()).toEqual(['issues/2018-05-25/', 'issues/2018-05-18/', 'issues/2018-05-11/']);
+  expect(
+    $('.issue-list a')
+      .map((_, a) => $(a).attr('href'))
+      .get(),
+  ).toEqual(['issues/2018-05-25/', 'issues/2018-05-18/', 'issues/2018-05-11/']);
 });
 
 test('an issue page has the lead with its author, sections, meetings by day with calendar links, and neighbours', () => {
@@ -62,7 +96,9 @@ test('an issue page has the lead with its author, sections, meetings by day with
   expect($('a[rel=prev]').attr('href')).toBe('../../issues/2018-05-11/');
   expect($('a[rel=next]').attr('href')).toBe('../../issues/2018-05-25/');
   expect($('.meetings h3').length).toBeGreaterThan(0);
-  expect($('a.add-to-calendar').first().attr('href')).toMatch(/^https:\/\/calendar\.google\.com\/calendar\/render\?action=TEMPLATE/);
+  expect($('a.add-to-calendar').first().attr('href')).toMatch(
+    /^https:\/\/calendar\.google\.com\/calendar\/render\?action=TEMPLATE/,
+  );
   expect($('a[href="meetings.ics"]').length).toBe(1);
   expect(existsSync(join(site, 'issues/2018-05-18/meetings.ics'))).toBe(true);
   expect($('a[href="../../subscribe/"]').length).toBeGreaterThan(0);
@@ -73,7 +109,9 @@ test('an issue page has the lead with its author, sections, meetings by day with
 
 test('the stroke programme page follows the programme across every issue, newest first', () => {
   const $ = page('programmes/stroke/index.html');
-  const dates = $('.tag-items time').map((_, t) => $(t).attr('datetime')).get();
+  const dates = $('.tag-items time')
+    .map((_, t) => $(t).attr('datetime'))
+    .get();
   expect(new Set(dates)).toEqual(new Set(['2018-05-25', '2018-05-18', '2018-05-11']));
   expect([...dates].sort().reverse()).toEqual(dates);
   const href = $('.tag-items a').first().attr('href')!;
@@ -86,10 +124,16 @@ test('the stroke programme page follows the programme across every issue, newest
 test('sitemap lists every page but the 404, and the 404 page links home by absolute path', () => {
   const sitemap = readFileSync(join(site, 'sitemap.xml'), 'utf8');
   for (const path of htmlPages().filter((p) => p !== '404.html')) {
-    expect(sitemap).toContain(`<loc>https://bulletin.wyhpartnership.example/${path.replace(/index\.html$/, '')}</loc>`);
+    expect(sitemap).toContain(
+      `<loc>https://bulletin.wyhpartnership.example/${path.replace(/index\.html$/, '')}</loc>`,
+    );
   }
   expect(sitemap).not.toContain('404');
-  expect(page('404.html')('a').filter((_, a) => page('404.html')(a).text() === 'the list of all bulletins').attr('href')).toBe('/');
+  expect(
+    page('404.html')('a')
+      .filter((_, a) => page('404.html')(a).text() === 'the list of all bulletins')
+      .attr('href'),
+  ).toBe('/');
 });
 
 test('the search index covers the issue pages only', () => {
@@ -107,14 +151,24 @@ test('a broken item fails the build naming the file and leaves the previous site
     const index = join(copy.root, 'dist', 'site', 'index.html');
     const before = readFileSync(index, 'utf8');
     const files = (readdirSync(join(copy.root, 'dist', 'site'), { recursive: true }) as string[]).sort();
-    copy.write('2018-05-18', '03-stroke-programme.md', '---\nkind: programme\ntitle: Stroke\nprogramme: [stroke\n---\nText\n');
+    copy.write(
+      '2018-05-18',
+      '03-stroke-programme.md',
+      '---\nkind: programme\ntitle: Stroke\nprogramme: [stroke\n---\nText\n',
+    );
     const second = await runPipeline({ root: copy.root, dates: ['2018-05-25'], write: true, site: true });
     expect(second.site).toBeUndefined();
     expect(second.siteSkipped).toMatch(/2018-05-18 has errors; the previous dist\/site is unchanged/);
     const broken = second.issues.find((i) => i.date === '2018-05-18')!;
-    expect(broken.problems[0]).toMatchObject({ file: expect.stringMatching(/bulletins\/2018-05-18\/03-stroke-programme\.md$/), line: 4, code: 'yaml-syntax' });
+    expect(broken.problems[0]).toMatchObject({
+      file: expect.stringMatching(/bulletins\/2018-05-18\/03-stroke-programme\.md$/),
+      line: 4,
+      code: 'yaml-syntax',
+    });
     expect(readFileSync(index, 'utf8')).toBe(before);
-    expect((readdirSync(join(copy.root, 'dist', 'site'), { recursive: true }) as string[]).sort()).toEqual(files);
+    expect((readdirSync(join(copy.root, 'dist', 'site'), { recursive: true }) as string[]).sort()).toEqual(
+      files,
+    );
     expect(readdirSync(join(copy.root, 'dist')).sort()).toEqual(['email', 'site']);
   } finally {
     copy.remove();
@@ -124,24 +178,41 @@ test('a broken item fails the build naming the file and leaves the previous site
 test('an image beside an item is published resized, the original untouched, and the email uses its archive URL', async () => {
   const copy = tempSite();
   try {
-    const wide = await sharp({ create: { width: 2400, height: 1200, channels: 3, background: '#336699' } }).jpeg().toBuffer();
+    const wide = await sharp({ create: { width: 2400, height: 1200, channels: 3, background: '#336699' } })
+      .jpeg()
+      .toBuffer();
     const issue = '---\ntitle: Images\ndate: 2018-05-11\nsummary: A week with a picture.\n---\nLead.\n';
     copy.write('2018-05-11', 'issue.md', issue);
     copy.write('2018-05-11', 'board.jpg', '');
     writeFileSync(join(copy.root, 'bulletins', '2018-05-11', 'board.jpg'), wide);
-    copy.write('2018-05-11', '01-board.md', '---\nkind: news\ntitle: Board\n---\n![Partnership board meeting](board.jpg)\n');
-    const hash = () => createHash('sha256').update(readFileSync(join(copy.root, 'bulletins', '2018-05-11', 'board.jpg'))).digest('hex');
+    copy.write(
+      '2018-05-11',
+      '01-board.md',
+      '---\nkind: news\ntitle: Board\n---\n![Partnership board meeting](board.jpg)\n',
+    );
+    const hash = () =>
+      createHash('sha256')
+        .update(readFileSync(join(copy.root, 'bulletins', '2018-05-11', 'board.jpg')))
+        .digest('hex');
     const original = hash();
     const report = await runPipeline({ root: copy.root, dates: ['2018-05-11'], write: true, site: true });
     expect(report.site).toBeDefined();
-    const published = await sharp(readFileSync(join(copy.root, 'dist', 'site', 'issues', '2018-05-11', 'board.jpg'))).metadata();
+    const published = await sharp(
+      readFileSync(join(copy.root, 'dist', 'site', 'issues', '2018-05-11', 'board.jpg')),
+    ).metadata();
     expect(published.width).toBe(1200);
     expect(hash()).toBe(original);
     expect(statSync(join(copy.root, 'bulletins', '2018-05-11', 'board.jpg')).size).toBe(wide.length);
     const email = readFileSync(join(copy.root, 'dist', 'email', '2018-05-11', 'email.html'), 'utf8');
-    expect(email).toContain('src="https://bulletin.wyhpartnership.example/issues/2018-05-11/board.jpg" alt="Partnership board meeting"');
+    expect(email).toContain(
+      'src="https://bulletin.wyhpartnership.example/issues/2018-05-11/board.jpg" alt="Partnership board meeting"',
+    );
 
-    copy.write('2018-05-11', '02-missing.md', '---\nkind: network\ntitle: Missing\n---\nSee below.\n\n![A chart](chart.png) and ![Secret](../../bulletin.config.yaml)\n');
+    copy.write(
+      '2018-05-11',
+      '02-missing.md',
+      '---\nkind: network\ntitle: Missing\n---\nSee below.\n\n![A chart](chart.png) and ![Secret](../../bulletin.config.yaml)\n',
+    );
     const checked = await runPipeline({ root: copy.root, dates: ['2018-05-11'], write: false });
     expect(checked.issues[0]!.problems.map((p) => [p.code, p.line, p.column, p.message])).toEqual([
       ['image-missing', 7, 1, 'The image "chart.png" does not exist beside 02-missing.md.'],

@@ -12,7 +12,17 @@
  * `UPDATE_GOLDEN=1` rewrites expected.json from the actual output. Every position in a regenerated
  * file must then be checked by hand against the fixture: a wrong position is a bug in src/.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,7 +76,8 @@ function generate(spec: Generated): Buffer {
   const line = Buffer.from(spec.padLine, 'utf8');
   const bytes = Buffer.alloc(size);
   head.copy(bytes);
-  for (let at = head.length; at < size; at += line.length) line.copy(bytes, at, 0, Math.min(line.length, size - at));
+  for (let at = head.length; at < size; at += line.length)
+    line.copy(bytes, at, 0, Math.min(line.length, size - at));
   return bytes;
 }
 
@@ -83,7 +94,8 @@ function layOut(caseName: string): { site: string; folder: string } {
     if (name === 'expected.json' || name === 'case.json') continue;
     let bytes = readFileSync(join(caseDir, name));
     const transform = options.transform?.[name];
-    if (transform?.newline === 'crlf') bytes = Buffer.from(bytes.toString('utf8').replace(/\n/g, '\r\n'), 'utf8');
+    if (transform?.newline === 'crlf')
+      bytes = Buffer.from(bytes.toString('utf8').replace(/\n/g, '\r\n'), 'utf8');
     if (transform?.bom) bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), bytes]);
     writeFileSync(join(issueDir, name), bytes);
   }
@@ -148,10 +160,16 @@ test.each(cases)('%s', async (caseName) => {
 
   // Every problem says how to fix it, and shows where, when there is a file to show.
   for (const d of problems) {
-    expect({ where: `${d.file}:${d.line}:${d.column}`, hint: d.hint?.trim() || undefined }).toEqual({ where: expect.any(String), hint: expect.any(String) });
+    expect({ where: `${d.file}:${d.line}:${d.column}`, hint: d.hint?.trim() || undefined }).toEqual({
+      where: expect.any(String),
+      hint: expect.any(String),
+    });
     const path = resolve(process.cwd(), d.file);
     if (existsSync(path) && statSync(path).size > 0) {
-      expect({ where: `${d.file}:${d.line}:${d.column}`, frame: d.frame }).toEqual({ where: expect.any(String), frame: expect.stringMatching(/^>/m) });
+      expect({ where: `${d.file}:${d.line}:${d.column}`, frame: d.frame }).toEqual({
+        where: expect.any(String),
+        frame: expect.stringMatching(/^>/m),
+      });
     }
   }
 
@@ -162,10 +180,17 @@ test.each(cases)('%s', async (caseName) => {
     expect(report.issues[0]!.outputs).toBeUndefined();
   } else {
     // Warnings alone still build (exit 0) ...
-    for (const name of ['email.html', 'email.txt']) expect(existsSync(join(dist, 'email', folder, name))).toBe(true);
+    for (const name of ['email.html', 'email.txt'])
+      expect(existsSync(join(dist, 'email', folder, name))).toBe(true);
     // ... unless --strict, which writes nothing.
     const strictOut = join(site, 'strict-dist');
-    const strict = await runPipeline({ root: site, dates: [folder], write: true, strict: true, outDir: strictOut });
+    const strict = await runPipeline({
+      root: site,
+      dates: [folder],
+      write: true,
+      strict: true,
+      outDir: strictOut,
+    });
     expect(strict.issues[0]!.problems.length).toBe(problems.length);
     expect(existsSync(strictOut)).toBe(false);
   }

@@ -10,7 +10,9 @@ let site: string;
 beforeEach(() => {
   site = mkdtempSync(join(tmpdir(), 'bulletin-cli-'));
   cpSync(join(repoRoot, 'bulletin.config.yaml'), join(site, 'bulletin.config.yaml'));
-  cpSync(join(repoRoot, 'bulletins', '2018-05-11'), join(site, 'bulletins', '2018-05-11'), { recursive: true });
+  cpSync(join(repoRoot, 'bulletins', '2018-05-11'), join(site, 'bulletins', '2018-05-11'), {
+    recursive: true,
+  });
 });
 
 afterEach(() => rmSync(site, { recursive: true, force: true }));
@@ -30,11 +32,17 @@ test('run from inside an issue folder, a command finds its site above it; --root
   const report = JSON.parse(inside.stdout);
   expect(report.issues[0].date).toBe('2018-05-11');
   // Places are relative to where the writer stands.
-  expect(report.issues[0].problems.map(placeOf)).toEqual(SEED_WARNINGS.map((w) => w.replace('bulletins/2018-05-11/', '')));
+  expect(report.issues[0].problems.map(placeOf)).toEqual(
+    SEED_WARNINGS.map((w) => w.replace('bulletins/2018-05-11/', '')),
+  );
   expect(inside.stderr).toContain('(the site in ../.., issue 2018-05-11)');
   // Standing in an issue folder, that issue is the default, not the latest.
-  cpSync(join(repoRoot, 'bulletins', '2018-05-25'), join(site, 'bulletins', '2018-05-25'), { recursive: true });
-  expect(JSON.parse(bulletin(['check', '--json'], join(site, 'bulletins', '2018-05-11')).stdout).issues[0].date).toBe('2018-05-11');
+  cpSync(join(repoRoot, 'bulletins', '2018-05-25'), join(site, 'bulletins', '2018-05-25'), {
+    recursive: true,
+  });
+  expect(
+    JSON.parse(bulletin(['check', '--json'], join(site, 'bulletins', '2018-05-11')).stdout).issues[0].date,
+  ).toBe('2018-05-11');
   expect(bulletin(['add', 'news', 'Added here'], join(site, 'bulletins', '2018-05-11')).status).toBe(0);
   expect(readdirSync(join(site, 'bulletins', '2018-05-11'))).toContain('07-added-here.md');
   const given = bulletin(['--root', join(site, 'bulletins'), 'check'], site);
@@ -53,15 +61,23 @@ test('build writes email.html and email.txt and reports their sizes', () => {
   const report = JSON.parse(result.stdout);
   const html = join(site, 'dist', 'email', '2018-05-11', 'email.html');
   expect(report.issues[0].html).toEqual({ path: html, bytes: readFileSync(html).length });
-  expect(report.issues[0].text.bytes).toBe(readFileSync(join(site, 'dist', 'email', '2018-05-11', 'email.txt')).length);
+  expect(report.issues[0].text.bytes).toBe(
+    readFileSync(join(site, 'dist', 'email', '2018-05-11', 'email.txt')).length,
+  );
   expect(result.stderr).toMatch(/2018-05-11: built dist\/email\/2018-05-11\/email.html/);
 });
 
 test('bad usage exits 2; --help exits 0', () => {
   expect(bulletin(['check', '11-05-2018'], site).status).toBe(2);
   expect(bulletin(['frobnicate'], site).status).toBe(2);
-  expect(bulletin(['add', 'netwrok', 'A title'], site)).toMatchObject({ status: 2, stderr: expect.stringContaining('Did you mean "network"?') });
-  expect(bulletin(['add', 'programme', 'Stroke news'], site)).toMatchObject({ status: 2, stderr: expect.stringContaining('--programme') });
+  expect(bulletin(['add', 'netwrok', 'A title'], site)).toMatchObject({
+    status: 2,
+    stderr: expect.stringContaining('Did you mean "network"?'),
+  });
+  expect(bulletin(['add', 'programme', 'Stroke news'], site)).toMatchObject({
+    status: 2,
+    stderr: expect.stringContaining('--programme'),
+  });
   for (const command of [[], ['new'], ['add'], ['check'], ['build']]) {
     const help = bulletin([...command, '--help'], site);
     expect(help.status).toBe(0);
@@ -87,7 +103,9 @@ test('new scaffolds an issue that checks clean of errors, and refuses to overwri
   // A folder of items that lost its issue.md: the check says how to get one, and new writes just that.
   rmSync(join(site, 'bulletins', '2018-06-01', 'issue.md'));
   const missing = JSON.parse(bulletin(['check', '2018-06-01', '--json'], site).stdout);
-  expect(missing.issues[0].problems.find((p: { code: string }) => p.code === 'issue-missing').hint).toBe('Add issue.md with the title, date and summary: `bulletin new --date 2018-06-01` writes one beside the items.');
+  expect(missing.issues[0].problems.find((p: { code: string }) => p.code === 'issue-missing').hint).toBe(
+    'Add issue.md with the title, date and summary: `bulletin new --date 2018-06-01` writes one beside the items.',
+  );
   const meetings = readFileSync(join(site, 'bulletins', '2018-06-01', 'meetings.md'), 'utf8');
   const restored = bulletin(['new', '--date', '2018-06-01'], site);
   expect(restored.status).toBe(0);
@@ -119,7 +137,9 @@ test('add writes a valid skeleton for each kind', () => {
   const check = JSON.parse(bulletin(['check', '2018-05-11', '--json'], site).stdout);
   expect(check.errors).toBe(0);
   // The skeletons add nothing but their "TODO" placeholders to the seed's own warnings.
-  expect(check.issues[0].problems.filter((p: { code: string }) => p.code !== 'placeholder-left').map(placeOf)).toEqual(SEED_WARNINGS);
+  expect(
+    check.issues[0].problems.filter((p: { code: string }) => p.code !== 'placeholder-left').map(placeOf),
+  ).toEqual(SEED_WARNINGS);
   expect(add(['network', 'Digital network: May update']).status).toBe(1);
 });
 
@@ -127,10 +147,15 @@ test('a build with errors writes nothing and keeps the previous output', () => {
   expect(bulletin(['build', '2018-05-11'], site).status).toBe(0);
   const html = join(site, 'dist', 'email', '2018-05-11', 'email.html');
   const before = readFileSync(html, 'utf8');
-  cpSync(join(site, 'bulletins', '2018-05-11', '04-maternity.md'), join(site, 'bulletins', '2018-05-11', '09-copy.md'));
+  cpSync(
+    join(site, 'bulletins', '2018-05-11', '04-maternity.md'),
+    join(site, 'bulletins', '2018-05-11', '09-copy.md'),
+  );
   const result = bulletin(['build', '2018-05-11'], site);
   expect(result.status).toBe(1);
-  expect(result.stderr).toMatch(/bulletins\/2018-05-11\/09-copy.md:3:8 {2}error {2}The title "Maternity" is also used by 04-maternity.md/);
+  expect(result.stderr).toMatch(
+    /bulletins\/2018-05-11\/09-copy.md:3:8 {2}error {2}The title "Maternity" is also used by 04-maternity.md/,
+  );
   expect(readFileSync(html, 'utf8')).toBe(before);
   expect(existsSync(`${html}.tmp`)).toBe(false);
 });
@@ -138,12 +163,29 @@ test('a build with errors writes nothing and keeps the previous output', () => {
 test('a build split across worker threads writes the same archive as one built in one thread', () => {
   cpSync(join(repoRoot, 'bulletins'), join(site, 'bulletins'), { recursive: true });
   const env = (from: string) => ({ ...process.env, BULLETIN_PARALLEL_FROM: from });
-  const parallel = spawnSync(process.execPath, [join(repoRoot, 'lib/src/cli/main.js'), 'build', '--no-cache', '--out', 'parallel'], { cwd: site, env: env('2'), encoding: 'utf8' });
-  const serial = spawnSync(process.execPath, [join(repoRoot, 'lib/src/cli/main.js'), 'build', '--no-cache', '--out', 'serial'], { cwd: site, env: env('100000'), encoding: 'utf8' });
+  const parallel = spawnSync(
+    process.execPath,
+    [join(repoRoot, 'lib/src/cli/main.js'), 'build', '--no-cache', '--out', 'parallel'],
+    { cwd: site, env: env('2'), encoding: 'utf8' },
+  );
+  const serial = spawnSync(
+    process.execPath,
+    [join(repoRoot, 'lib/src/cli/main.js'), 'build', '--no-cache', '--out', 'serial'],
+    { cwd: site, env: env('100000'), encoding: 'utf8' },
+  );
   expect([parallel.status, serial.status]).toEqual([0, 0]);
-  const list = (dir: string) => (readdirSync(join(site, dir, 'site'), { recursive: true }) as string[]).filter((p) => !p.startsWith('pagefind')).sort();
+  const list = (dir: string) =>
+    (readdirSync(join(site, dir, 'site'), { recursive: true }) as string[])
+      .filter((p) => !p.startsWith('pagefind'))
+      .sort();
   expect(list('parallel')).toEqual(list('serial'));
-  for (const path of list('serial').filter((p) => p.endsWith('.html') || p.endsWith('.xml') || p.endsWith('.ics'))) {
-    expect([path, readFileSync(join(site, 'parallel', 'site', path), 'utf8') === readFileSync(join(site, 'serial', 'site', path), 'utf8')]).toEqual([path, true]);
+  for (const path of list('serial').filter(
+    (p) => p.endsWith('.html') || p.endsWith('.xml') || p.endsWith('.ics'),
+  )) {
+    expect([
+      path,
+      readFileSync(join(site, 'parallel', 'site', path), 'utf8') ===
+        readFileSync(join(site, 'serial', 'site', path), 'utf8'),
+    ]).toEqual([path, true]);
   }
 }, 120_000);

@@ -57,7 +57,11 @@ test('Ctrl-C stops claiming, lets the messages in flight finish, and leaves a le
     const resumed = await spawnBulletin(args, site.root, env).done;
     expect(resumed.status).toBe(0);
     expect(resumed.stderr).toContain(`${counts.sent} already done by an earlier run`);
-    expect((await ledger.counts(ISSUE, 'weekly')).weekly).toMatchObject({ sent: rows.length, pending: 0, sending: 0 });
+    expect((await ledger.counts(ISSUE, 'weekly')).weekly).toMatchObject({
+      sent: rows.length,
+      pending: 0,
+      sending: 0,
+    });
     await ledger.close();
     for (const address of rows) expect([address, server.deliveredTo(address)]).toEqual([address, 1]);
   } finally {
@@ -75,7 +79,10 @@ describe('DKIM', () => {
     const config = join(root, 'bulletin.config.yaml');
     // The real config has no dispatch block; a second call replaces the first one's.
     const text = readFileSync(config, 'utf8').replace(/\ndispatch:\n[\s\S]*$/, '\n');
-    writeFileSync(config, `${text}\ndispatch:\n  dkim:\n    domain: wyhpartnership.example\n    selector: bulletin2026\n${keyFile ? `    privateKeyFile: ${keyFile}\n` : ''}`);
+    writeFileSync(
+      config,
+      `${text}\ndispatch:\n  dkim:\n    domain: wyhpartnership.example\n    selector: bulletin2026\n${keyFile ? `    privateKeyFile: ${keyFile}\n` : ''}`,
+    );
   }
 
   test('signs every message, List-Unsubscribe and List-Unsubscribe-Post included, and the signature verifies', async () => {
@@ -85,7 +92,10 @@ describe('DKIM', () => {
       configureDkim(site.root, 'keys/dkim.pem');
       mkdirSync(join(site.root, 'keys'));
       writeFileSync(join(site.root, 'keys', 'dkim.pem'), pem);
-      const sent = await spawnBulletin(['send', ISSUE, '--list', 'weekly', '--force'], site.root, { SMTP_URL: server.url, BULLETIN_SECRET: 'dkim' }).done;
+      const sent = await spawnBulletin(['send', ISSUE, '--list', 'weekly', '--force'], site.root, {
+        SMTP_URL: server.url,
+        BULLETIN_SECRET: 'dkim',
+      }).done;
       expect(sent.status).toBe(0);
       expect(server.received).toHaveLength(rows.length);
       for (const message of server.received) {
@@ -99,7 +109,17 @@ describe('DKIM', () => {
         expect(result.status.result).toBe('pass');
         expect(result.signingDomain).toBe('wyhpartnership.example');
         const signed = (result.signingHeaders.keys as string).toLowerCase().split(': ');
-        expect(signed).toEqual(expect.arrayContaining(['from', 'subject', 'date', 'message-id', 'list-id', 'list-unsubscribe', 'list-unsubscribe-post']));
+        expect(signed).toEqual(
+          expect.arrayContaining([
+            'from',
+            'subject',
+            'date',
+            'message-id',
+            'list-id',
+            'list-unsubscribe',
+            'list-unsubscribe-post',
+          ]),
+        );
       }
     } finally {
       await server.close();
@@ -117,7 +137,9 @@ describe('DKIM', () => {
 
       const noKey = await spawnBulletin(args, site.root, env).done;
       expect(noKey.status).toBe(1);
-      expect(noKey.stderr).toContain('dispatch.dkim is configured but there is no key: set dispatch.dkim.privateKeyFile');
+      expect(noKey.stderr).toContain(
+        'dispatch.dkim is configured but there is no key: set dispatch.dkim.privateKeyFile',
+      );
       expect(noKey.stderr).not.toMatch(/\n\s+at /);
 
       const badKey = await spawnBulletin(args, site.root, { ...env, DKIM_PRIVATE_KEY: 'not a key' }).done;
@@ -127,14 +149,21 @@ describe('DKIM', () => {
       configureDkim(site.root, 'missing.pem');
       const missing = await spawnBulletin(args, site.root, env).done;
       expect(missing.status).toBe(1);
-      expect(missing.stderr).toMatch(/Cannot read the DKIM key .*missing\.pem \(dispatch\.dkim\.privateKeyFile\): ENOENT/);
+      expect(missing.stderr).toMatch(
+        /Cannot read the DKIM key .*missing\.pem \(dispatch\.dkim\.privateKeyFile\): ENOENT/,
+      );
       expect(server.received).toHaveLength(0);
 
       // A variable with escaped newlines, as hosts often pass a PEM.
-      const fromEnv = await spawnBulletin(args, site.root, { ...env, DKIM_PRIVATE_KEY: pem.replace(/\n/g, '\\n') }).done;
+      const fromEnv = await spawnBulletin(args, site.root, {
+        ...env,
+        DKIM_PRIVATE_KEY: pem.replace(/\n/g, '\\n'),
+      }).done;
       expect(fromEnv.status).toBe(0);
       expect(server.received).toHaveLength(2);
-      const signature = (await server.parse(server.received[0]!)).headerLines.find((h) => h.key === 'dkim-signature');
+      const signature = (await server.parse(server.received[0]!)).headerLines.find(
+        (h) => h.key === 'dkim-signature',
+      );
       expect(signature?.line.replace(/\s+/g, ' ')).toMatch(/ d=wyhpartnership\.example; .* s=bulletin2026;/);
     } finally {
       await server.close();
@@ -151,11 +180,23 @@ test('the sliding-window cap counts earlier sends and holds the next message, an
   const store = new SqliteSubscriberStore(database);
   const ledger = new SqliteSendLedger(database);
   const transport = smtpTransport({ url: server.url, connections: 1 });
-  const job = { issue: ISSUE, list: 'weekly', message: (to: { email: string; name: string | null }) => buildMessage(email, config, 'weekly', to, 'window') };
+  const job = {
+    issue: ISSUE,
+    list: 'weekly',
+    message: (to: { email: string; name: string | null }) =>
+      buildMessage(email, config, 'weekly', to, 'window'),
+  };
   const window = { messages: 2, ms: 3_600_000 };
   try {
     const started = Date.now();
-    const first = await runSend(job, store, ledger, transport, { concurrency: 1, rate: 1000, window, maxAttempts: 1, retryBaseMs: 10, pauseAfterFailures: 5 });
+    const first = await runSend(job, store, ledger, transport, {
+      concurrency: 1,
+      rate: 1000,
+      window,
+      maxAttempts: 1,
+      retryBaseMs: 10,
+      pauseAfterFailures: 5,
+    });
     expect(first.counts.sent).toBe(2);
 
     // A third subscriber joins; the cap (2 an hour) is used up, so the send holds, about an hour.

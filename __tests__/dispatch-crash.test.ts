@@ -18,13 +18,33 @@ test('a send killed with SIGKILL at random points and resumed reaches everyone, 
   const site = tempSite();
   const server = await startSmtpServer();
   try {
-    cpSync(join(repoRoot, 'bulletins', '2018-05-11'), join(site.root, 'bulletins', '2018-05-11'), { recursive: true });
-    const rows = Array.from({ length: SUBSCRIBERS }, (_, i) => `reader${String(i).padStart(4, '0')}@example.org`);
+    cpSync(join(repoRoot, 'bulletins', '2018-05-11'), join(site.root, 'bulletins', '2018-05-11'), {
+      recursive: true,
+    });
+    const rows = Array.from(
+      { length: SUBSCRIBERS },
+      (_, i) => `reader${String(i).padStart(4, '0')}@example.org`,
+    );
     writeFileSync(join(site.root, 'all.csv'), `email\n${rows.join('\n')}\n`);
-    const imported = spawnSync(process.execPath, [cli, 'subscribers', 'import', 'all.csv', '--list', 'weekly'], { cwd: site.root, encoding: 'utf8' });
+    const imported = spawnSync(
+      process.execPath,
+      [cli, 'subscribers', 'import', 'all.csv', '--list', 'weekly'],
+      { cwd: site.root, encoding: 'utf8' },
+    );
     expect(imported.status).toBe(0);
     const env = { ...process.env, SMTP_URL: server.url, BULLETIN_SECRET: 'crash-test' };
-    const args = [cli, 'send', '2018-05-11', '--list', 'weekly', '--force', '--rate', '100000', '--concurrency', '4'];
+    const args = [
+      cli,
+      'send',
+      '2018-05-11',
+      '--list',
+      'weekly',
+      '--force',
+      '--rate',
+      '100000',
+      '--concurrency',
+      '4',
+    ];
 
     const kills: number[] = [];
     for (let run = 0; run < 4; run++) {
@@ -61,12 +81,15 @@ test('a send killed with SIGKILL at random points and resumed reaches everyone, 
     expect(counts).toMatchObject({ sent: SUBSCRIBERS, pending: 0, sending: 0, unknown: 0, failed: 0 });
 
     const received = new Map<string, number>();
-    for (const message of server.received) for (const to of message.to) received.set(to, (received.get(to) ?? 0) + 1);
+    for (const message of server.received)
+      for (const to of message.to) received.set(to, (received.get(to) ?? 0) + 1);
     const missing = rows.filter((r) => !received.has(r));
     const duplicated = [...received].filter(([, n]) => n > 1).map(([address]) => address);
     expect(missing).toEqual([]);
     for (const address of duplicated) expect([address, unknown.has(address)]).toEqual([address, true]);
-    console.log(`crash test: messages per killed run ${kills.join(', ')}; ${unknown.size} unknown outcomes resent, ${duplicated.length} of them had arrived before`);
+    console.log(
+      `crash test: messages per killed run ${kills.join(', ')}; ${unknown.size} unknown outcomes resent, ${duplicated.length} of them had arrived before`,
+    );
   } finally {
     await server.close();
     site.remove();

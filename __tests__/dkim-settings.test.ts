@@ -23,14 +23,20 @@ function siteSigningAs(domain: string, from = 'bulletin@wyhpartnership.example')
   const site = tempSite();
   cpSync(join(repoRoot, 'bulletins', ISSUE), join(site.root, 'bulletins', ISSUE), { recursive: true });
   const config = join(site.root, 'bulletin.config.yaml');
-  const text = readFileSync(config, 'utf8').replace('email: bulletin@wyhpartnership.example', `email: ${from}`);
+  const text = readFileSync(config, 'utf8').replace(
+    'email: bulletin@wyhpartnership.example',
+    `email: ${from}`,
+  );
   writeFileSync(config, `${text}\ndispatch:\n  dkim:\n    domain: ${domain}\n    selector: ${SELECTOR}\n`);
   expect(bulletin(['subscribers', 'add', 'ann@example.org', '--list', 'weekly'], site.root).status).toBe(0);
   return site;
 }
 
 const send = (root: string, pem: string, extra: string[] = []) =>
-  bulletin(['send', ISSUE, '--list', 'weekly', '--force', ...extra], root, { DKIM_PRIVATE_KEY: pem, BULLETIN_SECRET: 'dkim-settings' });
+  bulletin(['send', ISSUE, '--list', 'weekly', '--force', ...extra], root, {
+    DKIM_PRIVATE_KEY: pem,
+    BULLETIN_SECRET: 'dkim-settings',
+  });
 
 const outbox = (root: string) => join(root, '.bulletin', 'outbox', ISSUE, 'weekly');
 
@@ -39,8 +45,11 @@ function pythonWithDkim(): string | undefined {
   for (const python of ['python3', '/usr/bin/python3']) {
     if (spawnSync(python, ['-c', 'import dkim'], { encoding: 'utf8' }).status === 0) return python;
   }
-  if (process.env.CI) throw new Error('CI is set but python3 cannot import dkim: .ci/run must apt-get install python3-dkim.');
-  console.warn('\n*** SKIPPING THE dkimpy CHECK: python3 cannot import dkim. Install it with: apt-get install -y python3-dkim ***\n');
+  if (process.env.CI)
+    throw new Error('CI is set but python3 cannot import dkim: .ci/run must apt-get install python3-dkim.');
+  console.warn(
+    '\n*** SKIPPING THE dkimpy CHECK: python3 cannot import dkim. Install it with: apt-get install -y python3-dkim ***\n',
+  );
   return undefined;
 }
 
@@ -53,7 +62,10 @@ function dkimpyVerifies(python: string, message: Buffer, domain: string, txt: st
     '    return txt if query.rstrip(b".") == name else None',
     'print("pass" if dkim.verify(sys.stdin.buffer.read(), dnsfunc=dns) else "fail")',
   ].join('\n');
-  const result = spawnSync(python, ['-c', script, `${SELECTOR}._domainkey.${domain}`, txt], { input: message, encoding: 'utf8' });
+  const result = spawnSync(python, ['-c', script, `${SELECTOR}._domainkey.${domain}`, txt], {
+    input: message,
+    encoding: 'utf8',
+  });
   return `${result.stdout.trim()}${result.stderr.trim() ? ` (${result.stderr.trim()})` : ''}`;
 }
 
@@ -99,7 +111,10 @@ describe('DKIM settings are checked before anything is signed', () => {
       }
     }
     // Relaxed alignment: the same organisational domain, either way round.
-    for (const [domain, from] of [['wyhpartnership.example', 'bulletin@news.wyhpartnership.example'], ['mail.wyhpartnership.example', 'bulletin@wyhpartnership.example']]) {
+    for (const [domain, from] of [
+      ['wyhpartnership.example', 'bulletin@news.wyhpartnership.example'],
+      ['mail.wyhpartnership.example', 'bulletin@wyhpartnership.example'],
+    ]) {
       const site = siteSigningAs(domain!, from);
       try {
         expect([domain, send(site.root, pem).status]).toEqual([domain, 0]);
@@ -128,7 +143,10 @@ describe('DKIM settings are checked before anything is signed', () => {
       try {
         const config = join(site.root, 'bulletin.config.yaml');
         if (setting === 'selector') {
-          writeFileSync(config, readFileSync(config, 'utf8').replace(`selector: ${SELECTOR}`, `selector: "${value}"`));
+          writeFileSync(
+            config,
+            readFileSync(config, 'utf8').replace(`selector: ${SELECTOR}`, `selector: "${value}"`),
+          );
         }
         const result = send(site.root, pem);
         expect([value, result.status]).toEqual([value, 1]);
@@ -167,9 +185,16 @@ describe('DKIM settings are checked before anything is signed', () => {
     const { pem, txt } = rsaKey(2048);
     try {
       expect(send(site.root, pem).status).toBe(0);
-      expect(bulletin(['send', ISSUE, '--list', 'weekly', '--to', 'editor@example.org'], site.root, { DKIM_PRIVATE_KEY: pem }).status).toBe(0);
+      expect(
+        bulletin(['send', ISSUE, '--list', 'weekly', '--to', 'editor@example.org'], site.root, {
+          DKIM_PRIVATE_KEY: pem,
+        }).status,
+      ).toBe(0);
       const tests = join(site.root, '.bulletin', 'outbox', ISSUE, '_tests');
-      const files = [join(outbox(site.root), 'ann@example.org.eml'), ...readdirSync(tests).map((f) => join(tests, f))];
+      const files = [
+        join(outbox(site.root), 'ann@example.org.eml'),
+        ...readdirSync(tests).map((f) => join(tests, f)),
+      ];
       expect(files).toHaveLength(2);
       const python = pythonWithDkim();
       for (const file of files) {
@@ -184,7 +209,9 @@ describe('DKIM settings are checked before anything is signed', () => {
         };
         const { results } = await dkimVerify(message, { resolver });
         expect(results.map((r) => r.status.result)).toEqual(['pass']);
-        expect(results[0]!.signingHeaders.keys.toLowerCase().split(': ')).toEqual(expect.arrayContaining(['list-unsubscribe', 'list-unsubscribe-post']));
+        expect(results[0]!.signingHeaders.keys.toLowerCase().split(': ')).toEqual(
+          expect.arrayContaining(['list-unsubscribe', 'list-unsubscribe-post']),
+        );
         if (python) expect(dkimpyVerifies(python, message, 'wyhpartnership.example', txt)).toBe('pass');
       }
     } finally {

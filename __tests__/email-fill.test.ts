@@ -28,11 +28,17 @@ test('content that looks like Handlebars or MJML is printed as text, never run',
     site.write('2018-05-11', '01-network.md', item);
     const report = await buildInMemory(site.root, '2018-05-11');
     expect(report.problems.filter((p) => p.severity === 'error')).toEqual([]);
-    const { html, text } = report.email!.fill({ email: 'reader@example.org', name: 'Reader', unsubscribeUrl: 'https://u.example/x' });
+    const { html, text } = report.email!.fill({
+      email: 'reader@example.org',
+      name: 'Reader',
+      unsubscribeUrl: 'https://u.example/x',
+    });
     const $ = load(html);
     expect($('h1').text()).toBe('Templates {{recipient.email}} and {{#each slots}}x{{/each}}');
     expect($('title').text()).toBe('Templates {{recipient.email}} and {{#each slots}}x{{/each}}');
-    expect($('body').text()).toContain('Content that looks like a template: {{recipient.unsubscribeUrl}}, {{> footer}}');
+    expect($('body').text()).toContain(
+      'Content that looks like a template: {{recipient.unsubscribeUrl}}, {{> footer}}',
+    );
     expect($('body').text()).toContain('{{#if true}}yes{{/if}}');
     expect($('body').text()).toContain('Summary with {{{slots.s0}}} and </mj-preview> inside');
     expect($('h4').text()).toBe("<b>Bold</b> {{lookup . 'constructor'}}");
@@ -57,7 +63,11 @@ test('recipient fields are escaped in the HTML and verbatim in the text', async 
   try {
     site.write('2018-05-11', 'issue.md', issue());
     const email = (await buildInMemory(site.root, '2018-05-11')).email!;
-    const nasty = { email: 'a@example.org', name: '<script>alert(1)</script> & "Co"', unsubscribeUrl: 'https://u.example/x?a=1&b="2"' };
+    const nasty = {
+      email: 'a@example.org',
+      name: '<script>alert(1)</script> & "Co"',
+      unsubscribeUrl: 'https://u.example/x?a=1&b="2"',
+    };
     const { html, text } = email.fill(nasty);
     expect(html).not.toContain('<script>alert(1)</script>');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;Co&quot;');
@@ -77,7 +87,11 @@ test('each fill is independent: no recipient leaks into the next message', async
   try {
     site.write('2018-05-11', 'issue.md', issue());
     const email = (await buildInMemory(site.root, '2018-05-11')).email!;
-    const first = email.fillHtml({ email: 'first@example.org', name: 'First', unsubscribeUrl: 'https://u.example/1' });
+    const first = email.fillHtml({
+      email: 'first@example.org',
+      name: 'First',
+      unsubscribeUrl: 'https://u.example/1',
+    });
     const second = email.fillHtml({ email: 'second@example.org', unsubscribeUrl: 'https://u.example/2' });
     expect(first).toContain('first@example.org');
     expect(second).not.toMatch(/first@example.org|First|u\.example\/1/);

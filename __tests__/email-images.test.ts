@@ -26,7 +26,11 @@ const jpeg = (width: number, height: number, orientation?: number) => {
 
 beforeAll(async () => {
   const folder = join(site.root, 'bulletins', DATE);
-  site.write(DATE, 'issue.md', `---\ntitle: Images\ndate: ${DATE}\nsummary: A week with pictures.\n---\nLead.\n\n![Board meeting](board.jpg)\n`);
+  site.write(
+    DATE,
+    'issue.md',
+    `---\ntitle: Images\ndate: ${DATE}\nsummary: A week with pictures.\n---\nLead.\n\n![Board meeting](board.jpg)\n`,
+  );
   site.write(
     DATE,
     '01-pictures.md',
@@ -40,17 +44,33 @@ beforeAll(async () => {
     ].join('\n\n'),
   );
   writeFileSync(join(folder, 'board.jpg'), await jpeg(1200, 800));
-  writeFileSync(join(folder, 'chart.png'), await sharp({ create: { width: 2400, height: 1200, channels: 3, background: '#ffffff' } }).png().toBuffer());
-  writeFileSync(join(folder, 'logo.png'), await sharp({ create: { width: 300, height: 200, channels: 3, background: '#005eb8' } }).png().toBuffer());
+  writeFileSync(
+    join(folder, 'chart.png'),
+    await sharp({ create: { width: 2400, height: 1200, channels: 3, background: '#ffffff' } })
+      .png()
+      .toBuffer(),
+  );
+  writeFileSync(
+    join(folder, 'logo.png'),
+    await sharp({ create: { width: 300, height: 200, channels: 3, background: '#005eb8' } })
+      .png()
+      .toBuffer(),
+  );
   // Stored 1600x1200 with EXIF orientation 6 (turned a quarter): published upright, 1200x1600.
   writeFileSync(join(folder, 'sideways.jpg'), await jpeg(1600, 1200, 6));
   // 120 KB of application segments before the frame header, as a camera's EXIF thumbnail can be.
   const plain = await jpeg(1000, 500);
   const segment = Buffer.concat([Buffer.from([0xff, 0xef, 0xff, 0xff]), Buffer.alloc(0xfffd, 0x20)]);
-  writeFileSync(join(folder, 'long-header.jpg'), Buffer.concat([plain.subarray(0, 2), segment, segment, plain.subarray(2)]));
+  writeFileSync(
+    join(folder, 'long-header.jpg'),
+    Buffer.concat([plain.subarray(0, 2), segment, segment, plain.subarray(2)]),
+  );
   const report = await runPipeline({ root: site.root, dates: [DATE], write: true, site: true });
   expect(report.issues[0]!.problems.filter((p) => p.severity === 'error')).toEqual([]);
-  emailHtml = report.issues[0]!.email!.fill({ email: 'jane@example.org', unsubscribeUrl: 'https://bulletin.wyhpartnership.example/u/1' }).html;
+  emailHtml = report.issues[0]!.email!.fill({
+    email: 'jane@example.org',
+    unsubscribeUrl: 'https://bulletin.wyhpartnership.example/u/1',
+  }).html;
   email = load(emailHtml);
   page = load(readFileSync(join(site.root, 'dist', 'site', 'issues', DATE, 'index.html'), 'utf8'));
 }, 60_000);
@@ -82,8 +102,13 @@ test('an image in a list fits the list’s narrower column; a small one is never
 
 test('the archive page gives each image the published copy’s real size', async () => {
   for (const name of ['board.jpg', 'chart.png', 'logo.png', 'sideways.jpg', 'long-header.jpg']) {
-    const published = await sharp(readFileSync(join(site.root, 'dist', 'site', 'issues', DATE, name))).metadata();
-    expect([name, sizeOf(page, name)]).toEqual([name, expect.objectContaining({ width: String(published.width), height: String(published.height) })]);
+    const published = await sharp(
+      readFileSync(join(site.root, 'dist', 'site', 'issues', DATE, name)),
+    ).metadata();
+    expect([name, sizeOf(page, name)]).toEqual([
+      name,
+      expect.objectContaining({ width: String(published.width), height: String(published.height) }),
+    ]);
   }
 });
 
@@ -105,7 +130,9 @@ run('in Chromium at 640 px', () => {
     await tab.route('**/*', (route) => {
       const url = route.request().url();
       if (!url.startsWith(BASE)) return route.abort();
-      return route.fulfill({ body: readFileSync(join(site.root, 'dist', 'site', 'issues', DATE, url.slice(BASE.length))) });
+      return route.fulfill({
+        body: readFileSync(join(site.root, 'dist', 'site', 'issues', DATE, url.slice(BASE.length))),
+      });
     });
     const html = ignoreMaxWidth ? emailHtml.replace(/max-width:\s*100%\s*;?/g, '') : emailHtml;
     if (ignoreMaxWidth) expect(html).not.toMatch(/img[^>]+max-width/);
@@ -116,13 +143,19 @@ run('in Chromium at 640 px', () => {
         const box = img.getBoundingClientRect();
         // The column is the list item it sits in, or the text block inside MJML's padded cell.
         const column = (img.closest('li') ?? img.closest('td > div'))!.getBoundingClientRect();
-        return { src: img.src.split('/').pop(), loaded: img.naturalWidth > 0, width: box.width, overflow: box.right - column.right };
+        return {
+          src: img.src.split('/').pop(),
+          loaded: img.naturalWidth > 0,
+          width: box.width,
+          overflow: box.right - column.right,
+        };
       }),
     }));
     await tab.close();
     expect(layout.scrollWidth).toBeLessThanOrEqual(640);
     expect(layout.images.length).toBe(5);
-    for (const image of layout.images) expect(image).toMatchObject({ loaded: true, overflow: expect.any(Number) });
+    for (const image of layout.images)
+      expect(image).toMatchObject({ loaded: true, overflow: expect.any(Number) });
     expect(layout.images.filter((image) => image.overflow > 0.5)).toEqual([]);
     expect(Math.round(layout.images.find((image) => image.src === 'board.jpg')!.width)).toBe(592);
   });

@@ -7,7 +7,9 @@ import { markdownToText } from '../src/render/plain-text.js';
 import { repoRoot } from './helpers/cli.js';
 import { buildInMemory } from './helpers/site.js';
 
-const SAMPLE_ISSUES = readdirSync(join(repoRoot, 'bulletins')).filter((name) => /^\d{4}-\d\d-\d\d$/.test(name));
+const SAMPLE_ISSUES = readdirSync(join(repoRoot, 'bulletins')).filter((name) =>
+  /^\d{4}-\d\d-\d\d$/.test(name),
+);
 const WIDTH = 78;
 
 // Long on purpose: the footer's sentence and the greeting must still wrap once these are filled in.
@@ -45,7 +47,8 @@ function bothTexts(date: string): [string, string][] {
 
 describe.each(SAMPLE_ISSUES)('the text part of %s', (date) => {
   test(`every line is at most ${WIDTH} characters unless what overflows is a URL`, () => {
-    for (const [which, text] of bothTexts(date)) expect({ which, overlong: overlong(text) }).toEqual({ which, overlong: [] });
+    for (const [which, text] of bothTexts(date))
+      expect({ which, overlong: overlong(text) }).toEqual({ which, overlong: [] });
   });
 
   test('every heading of the HTML is written one way in the text: its line, then an underline as long', () => {
@@ -69,14 +72,23 @@ describe.each(SAMPLE_ISSUES)('the text part of %s', (date) => {
       return { heading, underline: 'heading not found as a line', longest: 0 };
     });
     expect(written.every((w) => w.longest <= WIDTH)).toBe(true);
-    expect(written).toEqual(written.map(({ heading, longest }) => ({ heading, longest, underline: expect.stringMatching(new RegExp(`^(={${longest}}|-{${longest}})$`)) })));
+    expect(written).toEqual(
+      written.map(({ heading, longest }) => ({
+        heading,
+        longest,
+        underline: expect.stringMatching(new RegExp(`^(={${longest}}|-{${longest}})$`)),
+      })),
+    );
     expect(lines.filter((line) => /^#{1,6} /.test(line))).toEqual([]);
   });
 
   test('the footer starts after a signature separator line, exactly "-- "', () => {
     for (const [which, text] of bothTexts(date)) {
       const lines = text.split('\n');
-      expect({ which, separators: lines.filter((line) => /^--\s*$/.test(line)) }).toEqual({ which, separators: ['-- '] });
+      expect({ which, separators: lines.filter((line) => /^--\s*$/.test(line)) }).toEqual({
+        which,
+        separators: ['-- '],
+      });
       const footer = lines.slice(lines.indexOf('-- ') + 1).join('\n');
       expect(footer).toContain('You are receiving this email at');
       expect(footer).toMatch(/Unsubscribe:\s+\S/);

@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import ical, { type CalendarResponse, type VEvent } from 'node-ical';
 import { parse as parseYaml } from 'yaml';
-import { calendarFiles, googleCalendarLink, meetingCalendarUrl, meetingUid, zonedTimeToUtc } from '../src/archive/calendar.js';
+import {
+  calendarFiles,
+  googleCalendarLink,
+  meetingCalendarUrl,
+  meetingUid,
+  zonedTimeToUtc,
+} from '../src/archive/calendar.js';
 import { feedFiles, feedLinks } from '../src/archive/feeds.js';
 import type { Archive } from '../src/archive/model.js';
 import { listIssueDates } from '../src/content/issues-dir.js';
@@ -29,7 +35,11 @@ const text = (files: Map<string, string | Uint8Array>, path: string): string => 
   return value;
 };
 const repeated = ['rss.channel.item', 'rss.channel.atom:link', 'feed.entry', 'feed.link', 'feed.entry.link'];
-const xml = new XMLParser({ ignoreAttributes: false, parseTagValue: false, isArray: (_name, path) => repeated.includes(String(path)) });
+const xml = new XMLParser({
+  ignoreAttributes: false,
+  parseTagValue: false,
+  isArray: (_name, path) => repeated.includes(String(path)),
+});
 const midnightUtc = (date: string) => new Date(`${date}T00:00:00Z`).getTime();
 
 describe('feeds', () => {
@@ -43,7 +53,9 @@ describe('feeds', () => {
     expect(channel.copyright).toContain(SITE);
     expect(Date.parse(channel.lastBuildDate)).toBe(midnightUtc(newest));
     expect(channel['atom:link'][0]['@_href']).toBe(`${BASE}/feed.xml`);
-    expect(channel.item.map((i: { link: unknown }) => i.link)).toEqual(dates.map((d) => `${BASE}/issues/${d}/`));
+    expect(channel.item.map((i: { link: unknown }) => i.link)).toEqual(
+      dates.map((d) => `${BASE}/issues/${d}/`),
+    );
     for (const [n, item] of channel.item.entries()) {
       expect(item.guid['#text']).toBe(`${BASE}/issues/${dates[n]}/`);
       expect(Date.parse(item.pubDate)).toBe(midnightUtc(dates[n]!));
@@ -60,7 +72,9 @@ describe('feeds', () => {
     const feed = xml.parse(source).feed;
     expect(feed.id).toBe(`${BASE}/`);
     expect(Date.parse(feed.updated)).toBe(midnightUtc(newest));
-    expect(feed.link.find((l: Record<string, string>) => l['@_rel'] === 'self')['@_href']).toBe(`${BASE}/atom.xml`);
+    expect(feed.link.find((l: Record<string, string>) => l['@_rel'] === 'self')['@_href']).toBe(
+      `${BASE}/atom.xml`,
+    );
     expect(feed.entry.map((e: { id: string }) => e.id)).toEqual(dates.map((d) => `${BASE}/issues/${d}/`));
     for (const [n, entry] of feed.entry.entries()) {
       expect(entry.link[0]['@_href']).toBe(`${BASE}/issues/${dates[n]}/`);
@@ -85,12 +99,21 @@ describe('feeds', () => {
   });
 
   test('plain text stays text where a format reads HTML, and "]]>" cannot end a CDATA section', () => {
-    const odd = { ...archive.issues[0]!, title: 'Q&A: <b> is not bold', summary: 'Fish & chips', html: '<p>a ]]> b ]]> c</p>' };
+    const odd = {
+      ...archive.issues[0]!,
+      title: 'Q&A: <b> is not bold',
+      summary: 'Fish & chips',
+      html: '<p>a ]]> b ]]> c</p>',
+    };
     const files = feedFiles({ ...archive, issues: [odd] });
     for (const path of ['feed.xml', 'atom.xml']) expect(XMLValidator.validate(text(files, path))).toBe(true);
     const rss = xml.parse(text(files, 'feed.xml')).rss.channel.item[0];
     const atom = xml.parse(text(files, 'atom.xml')).feed.entry[0];
-    expect([rss.title, rss.description, rss['content:encoded']]).toEqual(['Q&A: <b> is not bold', 'Fish &amp; chips', '<p>a ]]> b ]]> c</p>']);
+    expect([rss.title, rss.description, rss['content:encoded']]).toEqual([
+      'Q&A: <b> is not bold',
+      'Fish &amp; chips',
+      '<p>a ]]> b ]]> c</p>',
+    ]);
     expect([atom.title['@_type'], atom.title['#text']]).toEqual(['text', 'Q&A: <b> is not bold']);
     expect(JSON.parse(text(files, 'feed.json')).items[0].title).toBe('Q&A: <b> is not bold');
   });
@@ -98,20 +121,29 @@ describe('feeds', () => {
   test('the same content builds byte-identical feeds, and feedLinks point at them', () => {
     expect(feedFiles(archive)).toEqual(feedFiles(archive));
     const links = feedLinks(archive.config);
-    expect(links.map((l) => l.type)).toEqual(['application/rss+xml', 'application/atom+xml', 'application/feed+json']);
+    expect(links.map((l) => l.type)).toEqual([
+      'application/rss+xml',
+      'application/atom+xml',
+      'application/feed+json',
+    ]);
     expect(links.map((l) => l.href)).toEqual([`${BASE}/feed.xml`, `${BASE}/atom.xml`, `${BASE}/feed.json`]);
   });
 });
 
 const events = (source: string): VEvent[] =>
-  Object.values(ical.sync.parseICS(source) as CalendarResponse).filter((c): c is VEvent => c?.type === 'VEVENT');
+  Object.values(ical.sync.parseICS(source) as CalendarResponse).filter(
+    (c): c is VEvent => c?.type === 'VEVENT',
+  );
 const summary = (e: VEvent) => (typeof e.summary === 'string' ? e.summary : e.summary.val);
 /** node-ical gives an all-day date as local midnight. */
-const localDay = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+const localDay = (d: Date) =>
+  `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 
 describe('calendars', () => {
   test('2018-05-11 has exactly the dated meetings of its meetings.md, all day, and not the undated one', () => {
-    const written = parseYaml(readFileSync(join(repoRoot, 'bulletins/2018-05-11/meetings.md'), 'utf8').split(/^---$/m)[1]!);
+    const written = parseYaml(
+      readFileSync(join(repoRoot, 'bulletins/2018-05-11/meetings.md'), 'utf8').split(/^---$/m)[1]!,
+    );
     const dated = (written.meetings as { title: string; date?: string }[]).filter((m) => m.date);
     const source = text(calendarFiles(archive), 'issues/2018-05-11/meetings.ics');
     const parsed = events(source);
@@ -128,7 +160,8 @@ describe('calendars', () => {
 
   test('timed meetings are in UTC: BST is UTC+1 in May; no end means one hour', () => {
     const files = calendarFiles(archive);
-    const byTitle = (path: string, title: string) => events(text(files, path)).find((e) => summary(e) === title)!;
+    const byTitle = (path: string, title: string) =>
+      events(text(files, path)).find((e) => summary(e) === title)!;
     const oversight = byTitle('issues/2018-05-18/meetings.ics', 'System oversight and assurance group');
     expect(oversight.datetype).toBe('date-time');
     expect(oversight.start.toISOString()).toBe('2018-05-22T08:30:00.000Z');
@@ -137,22 +170,33 @@ describe('calendars', () => {
     const primary = byTitle('issues/2018-05-25/meetings.ics', 'Primary and community care programme board');
     expect(primary.start.toISOString()).toBe('2018-05-31T09:00:00.000Z');
     expect(primary.end!.toISOString()).toBe('2018-05-31T10:00:00.000Z');
-    expect(byTitle('issues/2018-05-25/meetings.ics', 'Stroke programme session').url).toBe('https://www.wyhpartnership.example/stroke');
+    expect(byTitle('issues/2018-05-25/meetings.ics', 'Stroke programme session').url).toBe(
+      'https://www.wyhpartnership.example/stroke',
+    );
   });
 
   test('UIDs are unique, identical across builds, and survive edits to title and time', () => {
-    const uids = (a: Archive) => [...calendarFiles(a)].filter(([p]) => p.startsWith('issues/')).flatMap(([, s]) => events(s as string).map((e) => e.uid));
+    const uids = (a: Archive) =>
+      [...calendarFiles(a)]
+        .filter(([p]) => p.startsWith('issues/'))
+        .flatMap(([, s]) => events(s as string).map((e) => e.uid));
     const first = uids(archive);
     expect(new Set(first).size).toBe(first.length);
     expect(first).toContain('2018-05-11-meetings-0@bulletin.wyhpartnership.example');
     expect(calendarFiles(archive)).toEqual(calendarFiles(archive));
     // ics would stamp the build time; the issue date is stamped instead, so builds never differ.
-    expect(new Set(text(calendarFiles(archive), 'issues/2018-05-11/meetings.ics').match(/^DTSTAMP:.*$/gm))).toEqual(new Set(['DTSTAMP:20180511T000000Z']));
+    expect(
+      new Set(text(calendarFiles(archive), 'issues/2018-05-11/meetings.ics').match(/^DTSTAMP:.*$/gm)),
+    ).toEqual(new Set(['DTSTAMP:20180511T000000Z']));
     const edited: Archive = {
       ...archive,
       issues: archive.issues.map((issue) => ({
         ...issue,
-        meetings: issue.meetings.map((m) => ({ ...m, title: `${m.title} (moved)`, ...(m.start ? { start: '08:00', end: '08:45' } : {}) })),
+        meetings: issue.meetings.map((m) => ({
+          ...m,
+          title: `${m.title} (moved)`,
+          ...(m.start ? { start: '08:00', end: '08:45' } : {}),
+        })),
       })),
     };
     expect(uids(edited)).toEqual(first);
@@ -171,7 +215,8 @@ describe('calendars', () => {
   });
 
   test('a carriage return or other control character in any text or link cannot add events or properties', () => {
-    const injected = '\rEND:VEVENT\rBEGIN:VEVENT\rUID:evil@attacker.example\rSUMMARY:Injected\rDTSTART:20180516T100000Z\r';
+    const injected =
+      '\rEND:VEVENT\rBEGIN:VEVENT\rUID:evil@attacker.example\rSUMMARY:Injected\rDTSTART:20180516T100000Z\r';
     const hostile = {
       title: `Forum\rATTACH:https://evil.example/title\u0000\u001b\u0085`,
       location: `Leeds\r\nX-LOCATION-INJECTED:1`,
@@ -179,13 +224,22 @@ describe('calendars', () => {
       link: 'https://www.example.org/a\rATTACH:https://evil.example/link?q=\u0001x',
     };
     const [issue, ...rest] = archive.issues;
-    const meetings = issue!.meetings.filter((m) => m.date).slice(0, 1).map((m) => ({ ...m, ...hostile }));
-    const site: Archive = { config: { ...archive.config, site: { ...archive.config.site, name: 'Site\rX-WR-INJECTED:1' } }, issues: [{ ...issue!, meetings }, ...rest.map((i) => ({ ...i, meetings: [] }))] };
+    const meetings = issue!.meetings
+      .filter((m) => m.date)
+      .slice(0, 1)
+      .map((m) => ({ ...m, ...hostile }));
+    const site: Archive = {
+      config: { ...archive.config, site: { ...archive.config.site, name: 'Site\rX-WR-INJECTED:1' } },
+      issues: [{ ...issue!, meetings }, ...rest.map((i) => ({ ...i, meetings: [] }))],
+    };
     for (const [path, source] of calendarFiles(site)) {
       const ics = source as string;
       // Every line ends CRLF; no CR or other control character stands anywhere else.
       // biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for control characters left in the calendar
-      expect([path, /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/.test(ics.replace(/\r\n/g, ''))]).toEqual([path, false]);
+      expect([path, /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/.test(ics.replace(/\r\n/g, ''))]).toEqual([
+        path,
+        false,
+      ]);
       const unfolded = ics.replace(/\r\n[ \t]/g, '');
       expect(unfolded).not.toMatch(/^(ATTACH|X-LOCATION-INJECTED|X-WR-INJECTED|UID:evil)/m);
       const parsed = events(ics);
@@ -201,7 +255,8 @@ describe('calendars', () => {
 
   test('"add to Google Calendar" links use the same UTC times', () => {
     const meetings = archive.issues.flatMap((i) => i.meetings);
-    const link = (title: string) => new URL(googleCalendarLink(meetings.find((m) => m.title === title)!, archive.config)!);
+    const link = (title: string) =>
+      new URL(googleCalendarLink(meetings.find((m) => m.title === title)!, archive.config)!);
     const timed = link('System oversight and assurance group');
     expect(timed.origin + timed.pathname).toBe('https://calendar.google.com/calendar/render');
     expect(timed.searchParams.get('action')).toBe('TEMPLATE');
@@ -213,7 +268,8 @@ describe('calendars', () => {
 });
 
 test('zonedTimeToUtc follows Europe/London across both 2018 clock changes', () => {
-  const utc = (date: string, time: string, zone = 'Europe/London') => zonedTimeToUtc(date, time, zone).toISOString().slice(0, 16);
+  const utc = (date: string, time: string, zone = 'Europe/London') =>
+    zonedTimeToUtc(date, time, zone).toISOString().slice(0, 16);
   expect(utc('2018-03-24', '12:00')).toBe('2018-03-24T12:00'); // GMT
   expect(utc('2018-03-25', '00:30')).toBe('2018-03-25T00:30');
   expect(utc('2018-03-25', '01:30')).toBe('2018-03-25T01:30'); // skipped: read as 02:30 BST

@@ -35,13 +35,23 @@ test('.bulletin/ is 0700 and everything in it 0600: database (with -wal/-shm), o
   try {
     cpSync(join(repoRoot, 'bulletins', SEED), join(site.root, 'bulletins', SEED), { recursive: true });
     const page = `http://127.0.0.1:${(pages.address() as AddressInfo).port}/report`;
-    site.write(SEED, '09-files.md', `---\nkind: news\ntitle: Files at rest\n---\nRead [the files report](${page}).\n`);
+    site.write(
+      SEED,
+      '09-files.md',
+      `---\nkind: news\ntitle: Files at rest\n---\nRead [the files report](${page}).\n`,
+    );
     expect(bulletin(['subscribers', 'add', 'ann@example.org', '--list', 'weekly'], site.root).status).toBe(0);
     expect(bulletin(['build', '--all'], site.root).status).toBe(0);
     const checked = bulletin(['check', SEED], site.root, { BULLETIN_OFFLINE: '' });
     expect(checked.stderr).toMatch(/Checked \d+ web address/);
-    expect(bulletin(['send', SEED, '--list', 'weekly', '--force'], site.root, { BULLETIN_SECRET: '' }).status).toBe(0);
-    expect(bulletin(['send', SEED, '--list', 'weekly', '--to', 'editor@example.org'], site.root, { BULLETIN_SECRET: '' }).status).toBe(0);
+    expect(
+      bulletin(['send', SEED, '--list', 'weekly', '--force'], site.root, { BULLETIN_SECRET: '' }).status,
+    ).toBe(0);
+    expect(
+      bulletin(['send', SEED, '--list', 'weekly', '--to', 'editor@example.org'], site.root, {
+        BULLETIN_SECRET: '',
+      }).status,
+    ).toBe(0);
 
     const server = startServe(site.root, { BULLETIN_SECRET: '' });
     let open: string[];
@@ -49,9 +59,19 @@ test('.bulletin/ is 0700 and everything in it 0600: database (with -wal/-shm), o
       await server.until(/Serving at/);
       // The store is open: SQLite's -wal and -shm exist now, made by SQLite itself.
       open = tooOpen(site.root);
-      const names = modesUnder(join(site.root, '.bulletin'), join(site.root, '.bulletin')).map((l) => l.split(' ')[0]);
+      const names = modesUnder(join(site.root, '.bulletin'), join(site.root, '.bulletin')).map(
+        (l) => l.split(' ')[0],
+      );
       expect(names).toEqual(
-        expect.arrayContaining(['bulletin.db', 'bulletin.db-wal', 'bulletin.db-shm', 'secret', 'cache/links.json', `cache/render/${SEED}.json`, `outbox/${SEED}/weekly/ann@example.org.eml`]),
+        expect.arrayContaining([
+          'bulletin.db',
+          'bulletin.db-wal',
+          'bulletin.db-shm',
+          'secret',
+          'cache/links.json',
+          `cache/render/${SEED}.json`,
+          `outbox/${SEED}/weekly/ann@example.org.eml`,
+        ]),
       );
       expect(names.some((n) => n!.startsWith(`outbox/${SEED}/_tests/`))).toBe(true);
     } finally {
@@ -75,10 +95,19 @@ test('a .bulletin/ made by an older version is tightened when a command opens it
     expect(bulletin(['subscribers', 'add', 'ann@example.org', '--list', 'weekly'], site.root).status).toBe(0);
     const dir = join(site.root, '.bulletin');
     writeFileSync(join(dir, 'secret'), 'an-old-secret\n', { mode: 0o644 });
-    for (const [path, mode] of [['', 0o755], ['bulletin.db', 0o644], ['secret', 0o644]] as const) chmodSync(join(dir, path), mode);
+    for (const [path, mode] of [
+      ['', 0o755],
+      ['bulletin.db', 0o644],
+      ['secret', 0o644],
+    ] as const)
+      chmodSync(join(dir, path), mode);
 
     expect(bulletin(['subscribers', 'list'], site.root).status).toBe(0);
-    expect(bulletin(['send', SEED, '--list', 'weekly', '--to', 'editor@example.org'], site.root, { BULLETIN_SECRET: '' }).status).toBe(0);
+    expect(
+      bulletin(['send', SEED, '--list', 'weekly', '--to', 'editor@example.org'], site.root, {
+        BULLETIN_SECRET: '',
+      }).status,
+    ).toBe(0);
     expect(tooOpen(site.root)).toEqual([]);
   } finally {
     site.remove();

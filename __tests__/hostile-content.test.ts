@@ -23,7 +23,12 @@ const ITEM_TITLE = `Item ${BREAKOUT} </title><script>alert(3)</script> ]]>`;
 
 /** XML 1.0's Char production: what a conforming parser accepts (lone surrogates are no characters). */
 const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
-const xml = new XMLParser({ ignoreAttributes: false, parseTagValue: false, trimValues: false, isArray: (name) => ['item', 'entry', 'link', 'script'].includes(name) });
+const xml = new XMLParser({
+  ignoreAttributes: false,
+  parseTagValue: false,
+  trimValues: false,
+  isArray: (name) => ['item', 'entry', 'link', 'script'].includes(name),
+});
 
 /** Every element name anywhere in a parsed document, to count links and scripts. */
 function elementNames(node: unknown, names: string[] = []): string[] {
@@ -42,9 +47,16 @@ describe('a site whose issue, item and author hold hostile strings, built throug
   const site = tempSite();
   let out: string;
   beforeAll(() => {
-    const front = stringify({ title: TITLE, date: DATE, summary: SUMMARY, author: { name: AUTHOR, role: 'Chief Executive' } }, { lineWidth: 0 });
+    const front = stringify(
+      { title: TITLE, date: DATE, summary: SUMMARY, author: { name: AUTHOR, role: 'Chief Executive' } },
+      { lineWidth: 0 },
+    );
     site.write(DATE, 'issue.md', `---\n${front}---\nThe lead article.\n`);
-    site.write(DATE, '01-news.md', `---\n${stringify({ kind: 'news', title: ITEM_TITLE }, { lineWidth: 0 })}---\nThe item.\n`);
+    site.write(
+      DATE,
+      '01-news.md',
+      `---\n${stringify({ kind: 'news', title: ITEM_TITLE }, { lineWidth: 0 })}---\nThe item.\n`,
+    );
     const built = bulletin(['build', DATE], site.root);
     expect([built.status, built.stderr]).toEqual([0, expect.any(String)]);
     out = join(site.root, 'dist', 'site');
@@ -79,11 +91,14 @@ describe('a site whose issue, item and author hold hostile strings, built throug
     const feed = xml.parse(source).feed;
     expect(feed.entry).toHaveLength(1);
     const entry = feed.entry[0];
-    const shown = (element: { '#text'?: string; '@_type'?: string }) => (element['@_type'] === 'html' ? decodeHTML(element['#text'] ?? '') : element['#text']);
+    const shown = (element: { '#text'?: string; '@_type'?: string }) =>
+      element['@_type'] === 'html' ? decodeHTML(element['#text'] ?? '') : element['#text'];
     expect(shown(entry.title)).toBe(TITLE);
     expect(shown(entry.summary)).toBe(SUMMARY);
     expect(entry.author.name).toBe(AUTHOR);
-    expect(entry.link.map((l: Record<string, string>) => l['@_href'])).toEqual([`https://bulletin.wyhpartnership.example/issues/${DATE}/`]);
+    expect(entry.link.map((l: Record<string, string>) => l['@_href'])).toEqual([
+      `https://bulletin.wyhpartnership.example/issues/${DATE}/`,
+    ]);
     expect(elementNames(xml.parse(source))).not.toContain('script');
     const content = load(entry.content['#text']);
     expect(content('h2').text()).toBe(ITEM_TITLE);
@@ -100,7 +115,13 @@ describe('a site whose issue, item and author hold hostile strings, built throug
 
 test('characters XML cannot carry (which check refuses) are dropped, never written: the feeds stay well-formed', async () => {
   const archive = await archiveFromSite();
-  const odd = { ...archive.issues[0]!, title: 'A\u0001B\rC\u0085D\uD800E\uFFFEF 😀', summary: 'S\u0000T', author: { name: 'N\u001bM' }, html: '<p>x\u0002y</p>' };
+  const odd = {
+    ...archive.issues[0]!,
+    title: 'A\u0001B\rC\u0085D\uD800E\uFFFEF 😀',
+    summary: 'S\u0000T',
+    author: { name: 'N\u001bM' },
+    html: '<p>x\u0002y</p>',
+  };
   const files = feedFiles({ ...archive, issues: [odd] });
   for (const path of ['feed.xml', 'atom.xml']) {
     const source = files.get(path) as string;
@@ -111,7 +132,10 @@ test('characters XML cannot carry (which check refuses) are dropped, never writt
   expect(rss.title).toBe('AB CD\uFFFDEF 😀');
   expect(rss['dc:creator']).toBe('NM');
   // JSON can carry every one of them, so it carries them as written.
-  expect(JSON.parse(files.get('feed.json') as string).items[0]).toMatchObject({ title: odd.title, summary: odd.summary });
+  expect(JSON.parse(files.get('feed.json') as string).items[0]).toMatchObject({
+    title: odd.title,
+    summary: odd.summary,
+  });
 });
 
 test('bulletin check: a bare CR in a meeting (a YAML "\\r") is an error at its file:line:column; build writes no calendar', () => {
@@ -137,8 +161,16 @@ test('bulletin check: a bare CR in a meeting (a YAML "\\r") is an error at its f
     );
     const checked = bulletin(['check', DATE, '--json'], site.root);
     expect(checked.status).toBe(1);
-    const problems = JSON.parse(checked.stdout).issues[0].problems as { code: string; file: string; line: number; column: number; message: string }[];
-    expect(problems.map((p) => `${p.file}:${p.line}:${p.column} ${p.code}`)).toEqual([`bulletins/${DATE}/meetings.md:7:18 control-character`]);
+    const problems = JSON.parse(checked.stdout).issues[0].problems as {
+      code: string;
+      file: string;
+      line: number;
+      column: number;
+      message: string;
+    }[];
+    expect(problems.map((p) => `${p.file}:${p.line}:${p.column} ${p.code}`)).toEqual([
+      `bulletins/${DATE}/meetings.md:7:18 control-character`,
+    ]);
     expect(problems[0]!.message).toContain('carriage return (U+000D)');
     expect(bulletin(['check', DATE], site.root).stderr).toContain(`bulletins/${DATE}/meetings.md:7:18`);
     expect(bulletin(['build', DATE], site.root).status).toBe(1);

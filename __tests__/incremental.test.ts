@@ -22,7 +22,12 @@ test('an edited item rewrites only what depends on it, and the result equals a f
     expect(problems.filter((p) => p.severity === 'error')).toEqual([]);
     const item = join(site.root, 'bulletins', '2018-05-18', '03-stroke-programme.md');
     const before = readFileSync(item, 'utf8');
-    writeFileSync(item, before.replace(/^title: .*$/m, 'title: Stroke programme update').replace(/^kind: programme$/m, 'kind: programme\nplaces: [kirklees]'));
+    writeFileSync(
+      item,
+      before
+        .replace(/^title: .*$/m, 'title: Stroke programme update')
+        .replace(/^kind: programme$/m, 'kind: programme\nplaces: [kirklees]'),
+    );
 
     const update = await session!.changed(['2018-05-18']);
     expect(update.problems.filter((p) => p.severity === 'error')).toEqual([]);
@@ -30,18 +35,34 @@ test('an edited item rewrites only what depends on it, and the result equals a f
     expect(update.written).toContain('places/kirklees/index.html');
     expect(update.written).toContain('programmes/stroke/index.html');
     expect(update.written).toContain('feed.xml');
-    for (const untouched of ['issues/2018-05-11/index.html', 'issues/2018-05-25/index.html', 'index.html', 'programmes/cancer/index.html', 'assets/site.css']) {
+    for (const untouched of [
+      'issues/2018-05-11/index.html',
+      'issues/2018-05-25/index.html',
+      'index.html',
+      'programmes/cancer/index.html',
+      'assets/site.css',
+    ]) {
       expect(update.written).not.toContain(untouched);
     }
-    expect(readFileSync(join(site.root, 'dist', 'site', 'issues', '2018-05-18', 'index.html'), 'utf8')).toContain('Stroke programme update');
+    expect(
+      readFileSync(join(site.root, 'dist', 'site', 'issues', '2018-05-18', 'index.html'), 'utf8'),
+    ).toContain('Stroke programme update');
 
     const full = join(site.root, 'full');
-    const rebuilt = await runPipeline({ root: site.root, dates: [], write: true, site: true, outDir: full, cache: false });
+    const rebuilt = await runPipeline({
+      root: site.root,
+      dates: [],
+      write: true,
+      site: true,
+      outDir: full,
+      cache: false,
+    });
     expect(rebuilt.site).toBeDefined();
     const incremental = siteContents(join(site.root, 'dist', 'site'));
     const scratch = siteContents(join(full, 'site'));
     expect([...incremental.keys()]).toEqual([...scratch.keys()]);
-    for (const [path, content] of scratch) expect([path, incremental.get(path) === content]).toEqual([path, true]);
+    for (const [path, content] of scratch)
+      expect([path, incremental.get(path) === content]).toEqual([path, true]);
   } finally {
     site.remove();
   }
@@ -76,7 +97,9 @@ test('removing the last item of a tag, or every meeting, removes their pages and
     cpSync(join(repoRoot, 'bulletins'), join(site.root, 'bulletins'), { recursive: true });
     const { session } = await ArchiveSession.open(site.root);
     const siteDir = join(site.root, 'dist', 'site');
-    const cancer = readdirSync(join(site.root, 'bulletins', '2018-05-25')).find((n) => readFileSync(join(site.root, 'bulletins', '2018-05-25', n), 'utf8').includes('cancer'));
+    const cancer = readdirSync(join(site.root, 'bulletins', '2018-05-25')).find((n) =>
+      readFileSync(join(site.root, 'bulletins', '2018-05-25', n), 'utf8').includes('cancer'),
+    );
     expect(cancer).toBeDefined();
     const before = siteContents(siteDir);
     expect(before.has('programmes/cancer/index.html')).toBe(true);
@@ -84,7 +107,9 @@ test('removing the last item of a tag, or every meeting, removes their pages and
     rmSync(join(site.root, 'bulletins', '2018-05-25', 'meetings.md'));
     const update = await session!.changed(['2018-05-25']);
     expect(update.problems.filter((p) => p.severity === 'error')).toEqual([]);
-    expect(update.removed).toEqual(expect.arrayContaining(['programmes/cancer/index.html', 'issues/2018-05-25/meetings.ics']));
+    expect(update.removed).toEqual(
+      expect.arrayContaining(['programmes/cancer/index.html', 'issues/2018-05-25/meetings.ics']),
+    );
     const after = siteContents(siteDir);
     expect(after.has('programmes/cancer/index.html')).toBe(false);
     expect(after.has('issues/2018-05-25/meetings.ics')).toBe(false);

@@ -6,7 +6,15 @@
  * Timing: an address expected to answer gets 3 s (a loaded machine must not turn it into a
  * timeout); only the address that never answers gets a short timeout. Waits are on events.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -49,7 +57,8 @@ function route(req: IncomingMessage, res: ServerResponse, port: number): void {
   else if (name === '/error') send(500);
   else if (name === '/forbidden') send(403);
   else if (name === '/picture.png') send(200, 'image/png');
-  else if (name === '/hang') hangArrived?.(); // never answers; the client gives up, or afterAll closes it
+  else if (name === '/hang')
+    hangArrived?.(); // never answers; the client gives up, or afterAll closes it
   else if (name === '/stream') stream(req, res);
   else if (name === '/slow') slow(res, port);
   else send(404);
@@ -136,7 +145,8 @@ function itemText(body: string): string {
   return `---\nkind: news\ntitle: Links\n---\n${body}\n`;
 }
 
-const brief = (targets: readonly LinkTarget[]) => targets.map(({ url, kind, line, column }) => ({ url, kind, line, column }));
+const brief = (targets: readonly LinkTarget[]) =>
+  targets.map(({ url, kind, line, column }) => ({ url, kind, line, column }));
 const requestsFor = (path: string) => seen.filter((s) => s.path === path).map((s) => s.method);
 const link = (url: string): LinkTarget => ({ url, kind: 'link', file: 'l.md', line: 1, column: 1 });
 
@@ -164,9 +174,11 @@ describe('collectLinkTargets', () => {
   test('finds links, images, used definitions, raw HTML and front-matter links where they are written', async () => {
     const dir = join(work, 'site', 'bulletins', '2024-05-10');
     mkdirSync(dir, { recursive: true });
-    const issueText = '---\ntitle: Week\ndate: 2024-05-10\nsummary: A week.\n---\nSee [the plan](https://example.org/plan).\n';
+    const issueText =
+      '---\ntitle: Week\ndate: 2024-05-10\nsummary: A week.\n---\nSee [the plan](https://example.org/plan).\n';
     const newsText = `---\nkind: news\ntitle: Links\nlinks:\n  - text: Email us\n    url: mailto:us@example.org\n  - text: The report\n    url: https://example.org/fm-report\n---\n${body}\n`;
-    const meetingsText = '---\nkind: meetings\ntitle: Meetings\nmeetings:\n  - title: No link\n  - title: Board\n    link: https://example.org/board\n---\n';
+    const meetingsText =
+      '---\nkind: meetings\ntitle: Meetings\nmeetings:\n  - title: No link\n  - title: Board\n    link: https://example.org/board\n---\n';
     writeFileSync(join(dir, 'issue.md'), issueText);
     writeFileSync(join(dir, '01-news.md'), newsText);
     writeFileSync(join(dir, '02-meetings.md'), meetingsText);
@@ -174,7 +186,10 @@ describe('collectLinkTargets', () => {
       site: { name: 'Site', baseUrl: 'https://bulletin.example.org' },
       sender: { from: { name: 'Comms', email: 'comms@example.org' }, postalAddress: '1 Street' },
       lists: [{ id: 'weekly', name: 'Weekly' }],
-      sections: [{ kind: 'news', title: 'News' }, { kind: 'meetings', title: 'Meetings' }],
+      sections: [
+        { kind: 'news', title: 'News' },
+        { kind: 'meetings', title: 'Meetings' },
+      ],
     });
     const loaded = await loadIssue(join(work, 'site'), '2024-05-10', config);
     expect(loaded.problems.filter((p) => p.severity === 'error')).toEqual([]);
@@ -197,7 +212,11 @@ describe('collectLinkTargets', () => {
       { url: 'https://example.org/unquoted', kind: 'link', ...at(newsText, 'https://example.org/unquoted') },
       // Files in name order: issue.md comes after the items.
       { url: 'https://example.org/plan', kind: 'link', ...at(issueText, '[the plan]') },
-      { url: 'https://example.org/fm-report', kind: 'link', ...at(newsText, 'https://example.org/fm-report') },
+      {
+        url: 'https://example.org/fm-report',
+        kind: 'link',
+        ...at(newsText, 'https://example.org/fm-report'),
+      },
       { url: 'https://example.org/board', kind: 'link', ...at(meetingsText, 'https://example.org/board') },
     ]);
     expect(targets.every((t) => t.frame?.includes('>'))).toBe(true);
@@ -207,7 +226,18 @@ describe('collectLinkTargets', () => {
   test('leaves out what cannot be fetched or never reaches subscribers', () => {
     const targets = collectLinkTargets([markdownFile('skipped.md', itemText(body))]);
     const urls = targets.map((t) => t.url).join(' ');
-    for (const absent of ['mailto:', '#top', '/events', 'chart.png"', 'local', 'ftp:', 'unused', 'not-this', '"#x"']) expect(urls).not.toContain(absent);
+    for (const absent of [
+      'mailto:',
+      '#top',
+      '/events',
+      'chart.png"',
+      'local',
+      'ftp:',
+      'unused',
+      'not-this',
+      '"#x"',
+    ])
+      expect(urls).not.toContain(absent);
     // Without the loaded issue there is no front matter to read.
     expect(targets.some((t) => t.url.includes('fm-report'))).toBe(false);
   });
@@ -220,7 +250,9 @@ describe('checkLinks against a local server', () => {
   const options = { ...LOCAL, timeoutMs: 3000 };
 
   test('addresses that answer, after HEAD is refused or a redirect, are fine', async () => {
-    const text = itemText(`[a](${base}/ok) [b](${base}/no-head) [c](${base}/moved) ![d](${base}/picture.png) [e](${base}/stream)`);
+    const text = itemText(
+      `[a](${base}/ok) [b](${base}/no-head) [c](${base}/moved) ![d](${base}/picture.png) [e](${base}/stream)`,
+    );
     const result = await checkLinks(collectLinkTargets([markdownFile('fine.md', text)]), options);
     expect(result.problems).toEqual([]);
     expect(result).toMatchObject({ checked: 5, fromCache: 0 });
@@ -239,26 +271,75 @@ describe('checkLinks against a local server', () => {
   });
 
   test('404, 410 and a redirect to a missing page are broken links: errors at their places', async () => {
-    const text = itemText(`Read [the old page](${base}/missing).\n\nAnd ![gone](${base}/gone), [moved](${base}/moved-to-missing), [fine](${base}/ok).`);
+    const text = itemText(
+      `Read [the old page](${base}/missing).\n\nAnd ![gone](${base}/gone), [moved](${base}/moved-to-missing), [fine](${base}/ok).`,
+    );
     const file = markdownFile('broken.md', text);
     const { problems } = await checkLinks(collectLinkTargets([file]), options);
     expect(problems).toEqual([
-      expect.objectContaining({ code: 'link-broken', severity: 'error', file: file.source.path, ...placeOf(text, '[the old page]'), message: `The link to ${base}/missing answered 404 Not Found.`, hint: 'Correct the address, or remove the link; subscribers would land on an error page.' }),
-      expect.objectContaining({ code: 'link-broken', severity: 'error', ...placeOf(text, '![gone]'), message: `The image at ${base}/gone answered 410 Gone.`, hint: expect.stringContaining('broken image') }),
-      expect.objectContaining({ code: 'link-broken', severity: 'error', ...placeOf(text, '[moved]'), message: `The link to ${base}/moved-to-missing answered 404 Not Found.` }),
+      expect.objectContaining({
+        code: 'link-broken',
+        severity: 'error',
+        file: file.source.path,
+        ...placeOf(text, '[the old page]'),
+        message: `The link to ${base}/missing answered 404 Not Found.`,
+        hint: 'Correct the address, or remove the link; subscribers would land on an error page.',
+      }),
+      expect.objectContaining({
+        code: 'link-broken',
+        severity: 'error',
+        ...placeOf(text, '![gone]'),
+        message: `The image at ${base}/gone answered 410 Gone.`,
+        hint: expect.stringContaining('broken image'),
+      }),
+      expect.objectContaining({
+        code: 'link-broken',
+        severity: 'error',
+        ...placeOf(text, '[moved]'),
+        message: `The link to ${base}/moved-to-missing answered 404 Not Found.`,
+      }),
     ]);
     expect(problems[0]!.frame).toContain('[the old page]');
   });
 
   test('errors, refusals and a page used as an image are warnings: not verified', async () => {
-    const text = itemText([`[e](${base}/error)`, `[f](${base}/forbidden)`, `[r](${refusedBase}/ok)`, `![page](${base}/ok)`, `![png](${base}/picture.png)`, `[page](${base}/ok)`].join('\n'));
+    const text = itemText(
+      [
+        `[e](${base}/error)`,
+        `[f](${base}/forbidden)`,
+        `[r](${refusedBase}/ok)`,
+        `![page](${base}/ok)`,
+        `![png](${base}/picture.png)`,
+        `[page](${base}/ok)`,
+      ].join('\n'),
+    );
     const file = markdownFile('unverified.md', text);
     const { problems } = await checkLinks(collectLinkTargets([file]), options);
     expect(problems.map(({ code, severity, line, message }) => ({ code, severity, line, message }))).toEqual([
-      { code: 'link-unverified', severity: 'warning', line: 5, message: `The link to ${base}/error could not be verified: it answered 500 Internal Server Error.` },
-      { code: 'link-unverified', severity: 'warning', line: 6, message: `The link to ${base}/forbidden could not be verified: it answered 403 Forbidden.` },
-      { code: 'link-unverified', severity: 'warning', line: 7, message: `The link to ${refusedBase}/ok could not be verified: the server refused the connection.` },
-      { code: 'link-unverified', severity: 'warning', line: 8, message: `The image at ${base}/ok is not an image: it is served as text/html.` },
+      {
+        code: 'link-unverified',
+        severity: 'warning',
+        line: 5,
+        message: `The link to ${base}/error could not be verified: it answered 500 Internal Server Error.`,
+      },
+      {
+        code: 'link-unverified',
+        severity: 'warning',
+        line: 6,
+        message: `The link to ${base}/forbidden could not be verified: it answered 403 Forbidden.`,
+      },
+      {
+        code: 'link-unverified',
+        severity: 'warning',
+        line: 7,
+        message: `The link to ${refusedBase}/ok could not be verified: the server refused the connection.`,
+      },
+      {
+        code: 'link-unverified',
+        severity: 'warning',
+        line: 8,
+        message: `The image at ${base}/ok is not an image: it is served as text/html.`,
+      },
     ]);
     expect(problems.every((p) => p.hint && p.frame && p.column === 1)).toBe(true);
     expect(requestsFor('/error')).toEqual(['HEAD', 'GET']);
@@ -267,37 +348,72 @@ describe('checkLinks against a local server', () => {
   test('silence is a warning, and is not asked again with GET: the wait is one timeout, as the message says', async () => {
     // Alone: a short timeout is only for the address that must not answer.
     const { problems } = await checkLinks([link(`${base}/hang`)], { ...LOCAL, timeoutMs: 300 });
-    expect(problems.map((p) => [p.code, p.severity, p.message])).toEqual([['link-unverified', 'warning', `The link to ${base}/hang could not be verified: no answer within 0.3 s.`]]);
+    expect(problems.map((p) => [p.code, p.severity, p.message])).toEqual([
+      [
+        'link-unverified',
+        'warning',
+        `The link to ${base}/hang could not be verified: no answer within 0.3 s.`,
+      ],
+    ]);
     expect(requestsFor('/hang')).toEqual(['HEAD']);
   });
 
   test('each distinct address is fetched once, and each place reported', async () => {
-    const text = itemText(`[a](${base}/missing) [b](${base}/missing#part) [c](${base}/missing)\n\n[d](${base}/ok) [e](${base}/ok)`);
-    const { problems, checked } = await checkLinks(collectLinkTargets([markdownFile('repeated.md', text)]), options);
-    expect(problems.map((p) => p.column)).toEqual([placeOf(text, '[a]').column, placeOf(text, '[b]').column, placeOf(text, '[c]').column]);
+    const text = itemText(
+      `[a](${base}/missing) [b](${base}/missing#part) [c](${base}/missing)\n\n[d](${base}/ok) [e](${base}/ok)`,
+    );
+    const { problems, checked } = await checkLinks(
+      collectLinkTargets([markdownFile('repeated.md', text)]),
+      options,
+    );
+    expect(problems.map((p) => p.column)).toEqual([
+      placeOf(text, '[a]').column,
+      placeOf(text, '[b]').column,
+      placeOf(text, '[c]').column,
+    ]);
     expect(checked).toBe(2);
     expect(requestsFor('/missing')).toEqual(['HEAD', 'GET']);
     expect(requestsFor('/ok')).toEqual(['HEAD']);
   });
 
   const slowTargets = (count: number, at: string) =>
-    Array.from({ length: count }, (_, i): LinkTarget => ({ url: `${at}/slow?n=${i}`, kind: 'link', file: 'slow.md', line: 1, column: 1 }));
+    Array.from(
+      { length: count },
+      (_, i): LinkTarget => ({ url: `${at}/slow?n=${i}`, kind: 'link', file: 'slow.md', line: 1, column: 1 }),
+    );
 
   test('never more requests in flight than the overall cap', async () => {
-    const result = await checkLinks([...slowTargets(10, base), ...slowTargets(10, otherBase)], { ...LOCAL, concurrency: 3, perHost: 3, timeoutMs: 5000 });
+    const result = await checkLinks([...slowTargets(10, base), ...slowTargets(10, otherBase)], {
+      ...LOCAL,
+      concurrency: 3,
+      perHost: 3,
+      timeoutMs: 5000,
+    });
     expect(result.problems).toEqual([]);
     expect(seen).toHaveLength(20);
     expect(inFlight.max).toBe(3);
   });
 
   test('never more requests to one host than its cap, while other hosts proceed', async () => {
-    await checkLinks([...slowTargets(10, base), ...slowTargets(10, otherBase)], { ...LOCAL, concurrency: 8, perHost: 2, timeoutMs: 5000 });
+    await checkLinks([...slowTargets(10, base), ...slowTargets(10, otherBase)], {
+      ...LOCAL,
+      concurrency: 8,
+      perHost: 2,
+      timeoutMs: 5000,
+    });
     expect([...inFlight.byPort.values()].map((p) => p.max)).toEqual([2, 2]);
     expect(inFlight.max).toBe(4);
   });
 
   describe('the cache', () => {
-    const targets = (): LinkTarget[] => [`${base}/ok`, `${base}/no-head`, `${base}/missing`, `${refusedBase}/ok`].map((url) => ({ url, kind: 'link', file: 'c.md', line: 1, column: 1 }));
+    const targets = (): LinkTarget[] =>
+      [`${base}/ok`, `${base}/no-head`, `${base}/missing`, `${refusedBase}/ok`].map((url) => ({
+        url,
+        kind: 'link',
+        file: 'c.md',
+        line: 1,
+        column: 1,
+      }));
     let clock = 1_000_000;
     const now = () => clock;
 
@@ -333,7 +449,11 @@ describe('checkLinks against a local server', () => {
       const result = await checkLinks(targets(), { ...options, cacheFile });
       expect(result.fromCache).toBe(0);
       expect(requestsFor('/ok')).toEqual(['HEAD']);
-      expect(JSON.parse(readFileSync(cacheFile, 'utf8')).entries[`${base}/ok`].outcome).toEqual({ result: 'answered', status: 200, contentType: 'text/html; charset=utf-8' });
+      expect(JSON.parse(readFileSync(cacheFile, 'utf8')).entries[`${base}/ok`].outcome).toEqual({
+        result: 'answered',
+        status: 200,
+        contentType: 'text/html; charset=utf-8',
+      });
     });
 
     test('an unwritable cache costs time, not the check', async () => {
@@ -359,7 +479,13 @@ describe('stopping a check', () => {
         controller.abort();
       }, 100);
     // One request at a time: /ok, then /hang, then /missing, which must never be asked.
-    const result = await checkLinks([link(`${base}/ok`), link(`${base}/hang`), link(`${base}/missing`)], { ...LOCAL, cacheFile, concurrency: 1, timeoutMs: 10_000, signal: controller.signal });
+    const result = await checkLinks([link(`${base}/ok`), link(`${base}/hang`), link(`${base}/missing`)], {
+      ...LOCAL,
+      cacheFile,
+      concurrency: 1,
+      timeoutMs: 10_000,
+      signal: controller.signal,
+    });
     expect(abortedAt).toBeGreaterThan(0);
     expect(Date.now() - abortedAt).toBeLessThan(1000);
     expect(result).toEqual({ problems: [], checked: 1, notAsked: 0, fromCache: 0, aborted: true });
@@ -372,21 +498,33 @@ describe('stopping a check', () => {
     const cacheFile = join(work, 'aborted-before.json');
     await checkLinks([link(`${base}/missing`)], { ...LOCAL, timeoutMs: 3000, cacheFile });
     seen.length = 0;
-    const result = await checkLinks([link(`${base}/missing`), link(`${base}/ok`)], { ...LOCAL, cacheFile, signal: AbortSignal.abort() });
+    const result = await checkLinks([link(`${base}/missing`), link(`${base}/ok`)], {
+      ...LOCAL,
+      cacheFile,
+      signal: AbortSignal.abort(),
+    });
     expect(seen).toEqual([]);
     expect(result).toMatchObject({ checked: 1, fromCache: 1, aborted: true });
     expect(result.problems.map((p) => p.code)).toEqual(['link-broken']);
   });
 
   test('a check that finishes is not aborted', async () => {
-    const result = await checkLinks([link(`${base}/ok`)], { ...LOCAL, timeoutMs: 3000, signal: new AbortController().signal });
+    const result = await checkLinks([link(`${base}/ok`)], {
+      ...LOCAL,
+      timeoutMs: 3000,
+      signal: new AbortController().signal,
+    });
     expect(result).toEqual({ problems: [], checked: 1, notAsked: 0, fromCache: 0, aborted: false });
   });
 });
 
 describe('checks sharing a cache file (fake fetch)', () => {
-  const answered = (status: number, checkedAt: number) => ({ outcome: { result: 'answered', status }, checkedAt });
-  const entriesOf = (file: string) => JSON.parse(readFileSync(file, 'utf8')).entries as Record<string, unknown>;
+  const answered = (status: number, checkedAt: number) => ({
+    outcome: { result: 'answered', status },
+    checkedAt,
+  });
+  const entriesOf = (file: string) =>
+    JSON.parse(readFileSync(file, 'utf8')).entries as Record<string, unknown>;
 
   test('two checks at once, on different addresses, both keep what they learned', async () => {
     const cacheFile = join(work, 'shared', 'links.json');
@@ -401,20 +539,29 @@ describe('checks sharing a cache file (fake fetch)', () => {
       return new Response(null, { status: 200 });
     };
     const urls = (run: string) => [1, 2, 3].map((n) => `https://${run}-${n}.invalid/`);
-    await Promise.all(['first', 'second'].map((run) => checkLinks(urls(run).map(link), { cacheFile, fetch: fetchTogether })));
+    await Promise.all(
+      ['first', 'second'].map((run) => checkLinks(urls(run).map(link), { cacheFile, fetch: fetchTogether })),
+    );
     expect(Object.keys(entriesOf(cacheFile)).sort()).toEqual([...urls('first'), ...urls('second')].sort());
   });
 
   test('what another process saved during a check is kept, and per address the newer outcome wins', async () => {
     const cacheFile = join(work, 'other-process.json');
     const clock = 5_000_000;
-    const theirs = { 'https://elsewhere.invalid/': answered(200, clock - 1), 'https://later.invalid/': answered(204, clock + 1), 'https://older.invalid/': answered(204, clock - 1) };
+    const theirs = {
+      'https://elsewhere.invalid/': answered(200, clock - 1),
+      'https://later.invalid/': answered(204, clock + 1),
+      'https://older.invalid/': answered(204, clock - 1),
+    };
     // While this check waits for its answers, another process saves the file.
     const meanwhile: typeof fetch = async () => {
       writeFileSync(cacheFile, JSON.stringify({ version: 1, entries: theirs }));
       return new Response(null, { status: 200 });
     };
-    await checkLinks(['https://mine.invalid/', 'https://later.invalid/', 'https://older.invalid/'].map(link), { cacheFile, fetch: meanwhile, now: () => clock });
+    await checkLinks(
+      ['https://mine.invalid/', 'https://later.invalid/', 'https://older.invalid/'].map(link),
+      { cacheFile, fetch: meanwhile, now: () => clock },
+    );
     expect(entriesOf(cacheFile)).toEqual({
       'https://elsewhere.invalid/': answered(200, clock - 1),
       'https://later.invalid/': answered(204, clock + 1),
@@ -425,10 +572,14 @@ describe('checks sharing a cache file (fake fetch)', () => {
 });
 
 describe('a host that does not exist, or no network (fake fetch: nothing is looked up)', () => {
-  const OFFLINE_HINT = 'This computer seems to be offline; check the connection, or run with --offline (BULLETIN_OFFLINE=1) to skip the network check.';
+  const OFFLINE_HINT =
+    'This computer seems to be offline; check the connection, or run with --offline (BULLETIN_OFFLINE=1) to skip the network check.';
   /** What each fake fetch was asked, as `METHOD url`. */
   let asked: string[] = [];
-  const systemFailure = (code: string, host: string) => new TypeError('fetch failed', { cause: Object.assign(new Error(`getaddrinfo ${code} ${host}`), { code, hostname: host }) });
+  const systemFailure = (code: string, host: string) =>
+    new TypeError('fetch failed', {
+      cause: Object.assign(new Error(`getaddrinfo ${code} ${host}`), { code, hostname: host }),
+    });
   /** A network where only `answering` hosts answer (200); every other request fails with the code its host name starts with, else `otherwise`. */
   const network =
     (answering: readonly string[], otherwise = 'ENOTFOUND'): typeof fetch =>
@@ -441,23 +592,49 @@ describe('a host that does not exist, or no network (fake fetch: nothing is look
       throw systemFailure(code, url.hostname);
     };
   const dnsLink = (url: string): LinkTarget => ({ url, kind: 'link', file: 'dns.md', line: 3, column: 7 });
-  const typoBroken = { code: 'link-broken', severity: 'error', file: 'dns.md', line: 3, column: 7, message: 'The link to https://no-such-host.invalid/page names the host no-such-host.invalid, which does not exist.', hint: expect.any(String) };
-  const brief = (problems: { code: string; severity: string; message: string; hint?: string }[]) => problems.map((p) => [p.code, p.severity, p.message, p.hint]);
+  const typoBroken = {
+    code: 'link-broken',
+    severity: 'error',
+    file: 'dns.md',
+    line: 3,
+    column: 7,
+    message:
+      'The link to https://no-such-host.invalid/page names the host no-such-host.invalid, which does not exist.',
+    hint: expect.any(String),
+  };
+  const brief = (problems: { code: string; severity: string; message: string; hint?: string }[]) =>
+    problems.map((p) => [p.code, p.severity, p.message, p.hint]);
 
   beforeEach(() => {
     asked = [];
   });
 
   test('is a broken link when other addresses answer', async () => {
-    const { problems } = await checkLinks([dnsLink('https://answers.invalid/'), dnsLink('https://no-such-host.invalid/page')], { fetch: network(['answers.invalid']) });
+    const { problems } = await checkLinks(
+      [dnsLink('https://answers.invalid/'), dnsLink('https://no-such-host.invalid/page')],
+      { fetch: network(['answers.invalid']) },
+    );
     expect(problems).toEqual([typoBroken]);
   });
 
   test('is only a warning when nothing answers: this computer may be offline', async () => {
-    const { problems } = await checkLinks([dnsLink('https://no-such-host.invalid/page'), dnsLink('https://other.invalid/')], { fetch: network([]) });
+    const { problems } = await checkLinks(
+      [dnsLink('https://no-such-host.invalid/page'), dnsLink('https://other.invalid/')],
+      { fetch: network([]) },
+    );
     expect(brief(problems)).toEqual([
-      ['link-unverified', 'warning', 'The link to https://no-such-host.invalid/page could not be verified: its host name could not be looked up.', OFFLINE_HINT],
-      ['link-unverified', 'warning', 'The link to https://other.invalid/ could not be verified: its host name could not be looked up.', OFFLINE_HINT],
+      [
+        'link-unverified',
+        'warning',
+        'The link to https://no-such-host.invalid/page could not be verified: its host name could not be looked up.',
+        OFFLINE_HINT,
+      ],
+      [
+        'link-unverified',
+        'warning',
+        'The link to https://other.invalid/ could not be verified: its host name could not be looked up.',
+        OFFLINE_HINT,
+      ],
     ]);
   });
 
@@ -467,7 +644,10 @@ describe('a host that does not exist, or no network (fake fetch: nothing is look
 
     beforeEach(async () => {
       cacheFile = join(work, `dns-${Math.random().toString(36).slice(2)}.json`);
-      await checkLinks([dnsLink('https://answers.invalid/')], { cacheFile, fetch: network(['answers.invalid']) });
+      await checkLinks([dnsLink('https://answers.invalid/')], {
+        cacheFile,
+        fetch: network(['answers.invalid']),
+      });
       asked = [];
     });
 
@@ -481,22 +661,48 @@ describe('a host that does not exist, or no network (fake fetch: nothing is look
 
     test('is a warning when the cached address is silent too: offline', async () => {
       const { problems } = await checkLinks(targets(), { cacheFile, fetch: network([]) });
-      expect(brief(problems)).toEqual([['link-unverified', 'warning', 'The link to https://no-such-host.invalid/page could not be verified: its host name could not be looked up.', OFFLINE_HINT]]);
+      expect(brief(problems)).toEqual([
+        [
+          'link-unverified',
+          'warning',
+          'The link to https://no-such-host.invalid/page could not be verified: its host name could not be looked up.',
+          OFFLINE_HINT,
+        ],
+      ]);
       expect(asked).toEqual(['HEAD https://no-such-host.invalid/page', 'HEAD https://answers.invalid/']);
     });
   });
 
   test('a name server or network that is down is a warning, never an error, and not asked again with GET', async () => {
     const urls = ['https://eai_again.invalid/', 'https://enetunreach.invalid/', 'https://enetdown.invalid/'];
-    const online = await checkLinks([dnsLink('https://answers.invalid/'), ...urls.map(dnsLink)], { fetch: network(['answers.invalid']) });
+    const online = await checkLinks([dnsLink('https://answers.invalid/'), ...urls.map(dnsLink)], {
+      fetch: network(['answers.invalid']),
+    });
     expect(brief(online.problems)).toEqual([
-      ['link-unverified', 'warning', 'The link to https://eai_again.invalid/ could not be verified: its host name could not be looked up just now.', expect.not.stringContaining('offline')],
-      ['link-unverified', 'warning', "The link to https://enetunreach.invalid/ could not be verified: this computer's network could not reach it (ENETUNREACH).", expect.not.stringContaining('offline')],
-      ['link-unverified', 'warning', "The link to https://enetdown.invalid/ could not be verified: this computer's network could not reach it (ENETDOWN).", expect.not.stringContaining('offline')],
+      [
+        'link-unverified',
+        'warning',
+        'The link to https://eai_again.invalid/ could not be verified: its host name could not be looked up just now.',
+        expect.not.stringContaining('offline'),
+      ],
+      [
+        'link-unverified',
+        'warning',
+        "The link to https://enetunreach.invalid/ could not be verified: this computer's network could not reach it (ENETUNREACH).",
+        expect.not.stringContaining('offline'),
+      ],
+      [
+        'link-unverified',
+        'warning',
+        "The link to https://enetdown.invalid/ could not be verified: this computer's network could not reach it (ENETDOWN).",
+        expect.not.stringContaining('offline'),
+      ],
     ]);
     expect(asked.filter((a) => a.startsWith('GET'))).toEqual([]);
 
     const offline = await checkLinks(urls.map(dnsLink), { fetch: network([]) });
-    expect(offline.problems.map((p) => [p.severity, p.hint])).toEqual(urls.map(() => ['warning', OFFLINE_HINT]));
+    expect(offline.problems.map((p) => [p.severity, p.hint])).toEqual(
+      urls.map(() => ['warning', OFFLINE_HINT]),
+    );
   });
 });

@@ -58,7 +58,8 @@ beforeEach(() => {
 });
 
 const link = (url: string): LinkTarget => ({ url, kind: 'link', file: 'l.md', line: 1, column: 1 });
-const brief = (problems: { code: string; severity: string; message: string }[]) => problems.map((p) => [p.code, p.severity, p.message]);
+const brief = (problems: { code: string; severity: string; message: string }[]) =>
+  problems.map((p) => [p.code, p.severity, p.message]);
 
 /** Each spelling of 127.0.0.1 an attacker might try, with the address it is reported as. */
 const spellings = () => [
@@ -78,11 +79,22 @@ function siteLinkingInside() {
   const folder = join(site.root, 'bulletins', DATE);
   cpSync(join(repoRoot, 'bulletins', DATE), folder, { recursive: true });
   for (const name of readdirSync(folder)) {
-    writeFileSync(join(folder, name), readFileSync(join(folder, name), 'utf8').replace(/https?:\/\/[^\s)>"']+/g, `http://127.0.0.1:${port}/page`));
+    writeFileSync(
+      join(folder, name),
+      readFileSync(join(folder, name), 'utf8').replace(
+        /https?:\/\/[^\s)>"']+/g,
+        `http://127.0.0.1:${port}/page`,
+      ),
+    );
   }
-  const added = spellings().map((s) => `See [the ${s.name} page](${s.url}).`).join('\n\n');
+  const added = spellings()
+    .map((s) => `See [the ${s.name} page](${s.url}).`)
+    .join('\n\n');
   const item = join(folder, '03-carers-week.md');
-  writeFileSync(item, readFileSync(item, 'utf8').replace('If your organisation', `${added}\n\nIf your organisation`));
+  writeFileSync(
+    item,
+    readFileSync(item, 'utf8').replace('If your organisation', `${added}\n\nIf your organisation`),
+  );
   return { site, item };
 }
 
@@ -94,8 +106,22 @@ describe('bulletin check, with the default config', () => {
       expect(seen).toEqual([]);
       expect(first.status).toBe(0);
       // The summary does not claim a check that was not made.
-      expect(first.stderr).toMatch(/Checked 0 web addresses in [\d.]+ s; 9 not asked \(private addresses\): \d+ problems\./);
-      const report = JSON.parse(first.stdout) as { issues: { problems: { file: string; line: number; column: number; code: string; severity: string; message: string; hint: string }[] }[] };
+      expect(first.stderr).toMatch(
+        /Checked 0 web addresses in [\d.]+ s; 9 not asked \(private addresses\): \d+ problems\./,
+      );
+      const report = JSON.parse(first.stdout) as {
+        issues: {
+          problems: {
+            file: string;
+            line: number;
+            column: number;
+            code: string;
+            severity: string;
+            message: string;
+            hint: string;
+          }[];
+        }[];
+      };
       const problems = report.issues[0]!.problems.filter((p) => p.code.startsWith('link-'));
       expect(problems.every((p) => p.code === 'link-private' && p.severity === 'warning')).toBe(true);
       const text = readFileSync(item, 'utf8');
@@ -104,7 +130,8 @@ describe('bulletin check, with the default config', () => {
         const before = text.slice(0, text.indexOf(written)).split('\n');
         const place = `bulletins/${DATE}/03-carers-week.md:${before.length}:${before.at(-1)!.length + 1} link-private`;
         const problem = problems.find((p) => placeOf(p) === place);
-        const said = (address: string) => `The link to ${spelling.url} was not checked: private address (${address}).`;
+        const said = (address: string) =>
+          `The link to ${spelling.url} was not checked: private address (${address}).`;
         expect(spelling.address.split(' or ').map(said)).toContain(problem?.message);
         expect(problem!.hint).toContain('linkCheck.allowPrivateAddresses: true');
       }
@@ -114,14 +141,22 @@ describe('bulletin check, with the default config', () => {
       expect(seen).toEqual([]);
       expect(second.stderr).not.toMatch(/from the last check/);
       const cacheFile = join(site.root, '.bulletin', 'cache', 'links.json');
-      if (existsSync(cacheFile)) expect(Object.keys((JSON.parse(readFileSync(cacheFile, 'utf8')) as { entries: object }).entries)).toEqual([]);
+      if (existsSync(cacheFile))
+        expect(
+          Object.keys((JSON.parse(readFileSync(cacheFile, 'utf8')) as { entries: object }).entries),
+        ).toEqual([]);
 
       // The explicit opt-in: intranet links are checked like any other.
       const config = join(site.root, 'bulletin.config.yaml');
-      writeFileSync(config, readFileSync(config, 'utf8').replace('linkCheck:\n', 'linkCheck:\n  allowPrivateAddresses: true\n'));
+      writeFileSync(
+        config,
+        readFileSync(config, 'utf8').replace('linkCheck:\n', 'linkCheck:\n  allowPrivateAddresses: true\n'),
+      );
       const allowed = await spawnBulletin(['check', DATE, '--json'], site.root, ONLINE).done;
       expect(allowed.status).toBe(0);
-      expect([...new Set(seen)].sort()).toEqual([...spellings().map((s) => `HEAD /${s.name}`), 'HEAD /page'].sort());
+      expect([...new Set(seen)].sort()).toEqual(
+        [...spellings().map((s) => `HEAD /${s.name}`), 'HEAD /page'].sort(),
+      );
     } finally {
       site.remove();
     }
@@ -150,8 +185,14 @@ describe('the preview and the server before a scheduled send, with the default c
     const { site } = siteLinkingInside();
     try {
       expect(bulletin(['build', '--all'], site.root).status).toBe(0);
-      expect(bulletin(['subscribers', 'add', 'ann@example.org', '--list', 'weekly'], site.root).status).toBe(0);
-      const scheduled = await spawnBulletin(['schedule', DATE, '--list', 'weekly', '--at', londonTime(1)], site.root, ONLINE).done;
+      expect(bulletin(['subscribers', 'add', 'ann@example.org', '--list', 'weekly'], site.root).status).toBe(
+        0,
+      );
+      const scheduled = await spawnBulletin(
+        ['schedule', DATE, '--list', 'weekly', '--at', londonTime(1)],
+        site.root,
+        ONLINE,
+      ).done;
       expect(scheduled.status).toBe(0);
       const server = startServe(site.root, ONLINE);
       await server.until(/weekly (failed|done|is due but waits)/, 30_000);
@@ -173,7 +214,8 @@ describe('the guarded fetch: every hop and every connection decided by the addre
     const resolve = async (hostname: string) => {
       calls.push(hostname);
       const answers = names[hostname];
-      if (!answers) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname });
+      if (!answers)
+        throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname });
       const answer = answers[Math.min(calls.filter((c) => c === hostname).length, answers.length) - 1]!;
       return answer.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
     };
@@ -183,12 +225,26 @@ describe('the guarded fetch: every hop and every connection decided by the addre
 
   test('a redirect hop to a private address is refused, and the hop never reaches the listener', async () => {
     const resolve = resolver({ 'public.test': [['127.0.0.1']], 'inside.test': [['::ffff:127.0.0.1']] });
-    const links = ['/to-mapped', '/to-zero', '/to-inside'].map((path) => link(`http://public.test:${port}${path}`));
+    const links = ['/to-mapped', '/to-zero', '/to-inside'].map((path) =>
+      link(`http://public.test:${port}${path}`),
+    );
     const { problems } = await checkLinks(links, options(resolve));
     expect(brief(problems)).toEqual([
-      ['link-private', 'warning', `The link to http://public.test:${port}/to-mapped was not checked: private address (it redirects to http://[::ffff:7f00:1]:${port}/secret, at ::ffff:7f00:1).`],
-      ['link-private', 'warning', `The link to http://public.test:${port}/to-zero was not checked: private address (it redirects to http://0.0.0.0:${port}/secret, at 0.0.0.0).`],
-      ['link-private', 'warning', `The link to http://public.test:${port}/to-inside was not checked: private address (it redirects to http://inside.test:${port}/secret, at ::ffff:127.0.0.1).`],
+      [
+        'link-private',
+        'warning',
+        `The link to http://public.test:${port}/to-mapped was not checked: private address (it redirects to http://[::ffff:7f00:1]:${port}/secret, at ::ffff:7f00:1).`,
+      ],
+      [
+        'link-private',
+        'warning',
+        `The link to http://public.test:${port}/to-zero was not checked: private address (it redirects to http://0.0.0.0:${port}/secret, at 0.0.0.0).`,
+      ],
+      [
+        'link-private',
+        'warning',
+        `The link to http://public.test:${port}/to-inside was not checked: private address (it redirects to http://inside.test:${port}/secret, at ::ffff:127.0.0.1).`,
+      ],
     ]);
     // Each first hop once (HEAD; a refusal is final, so no GET), and no hop to /secret.
     expect(seen.sort()).toEqual(['HEAD /to-inside', 'HEAD /to-mapped', 'HEAD /to-zero']);
@@ -210,7 +266,13 @@ describe('the guarded fetch: every hop and every connection decided by the addre
     // asked again, got the private answer, and was never made.
     expect(seen).toEqual(['HEAD /no-head']);
     expect(resolve.calls).toEqual(['rebind.test', 'rebind.test']);
-    expect(brief(problems)).toEqual([['link-private', 'warning', `The link to http://rebind.test:${port}/no-head was not checked: private address (::ffff:127.0.0.1).`]]);
+    expect(brief(problems)).toEqual([
+      [
+        'link-private',
+        'warning',
+        `The link to http://rebind.test:${port}/no-head was not checked: private address (::ffff:127.0.0.1).`,
+      ],
+    ]);
   });
 
   test('rebinding: a name looked up once per connection, so an answer that changes later is never used unchecked', async () => {
@@ -225,21 +287,45 @@ describe('the guarded fetch: every hop and every connection decided by the addre
     const resolve = resolver({ 'mixed.test': [['127.0.0.1', '::ffff:127.0.0.1']] });
     const { problems } = await checkLinks([link(`http://mixed.test:${port}/ok`)], options(resolve));
     expect(seen).toEqual([]);
-    expect(brief(problems)).toEqual([['link-private', 'warning', `The link to http://mixed.test:${port}/ok was not checked: private address (::ffff:127.0.0.1).`]]);
+    expect(brief(problems)).toEqual([
+      [
+        'link-private',
+        'warning',
+        `The link to http://mixed.test:${port}/ok was not checked: private address (::ffff:127.0.0.1).`,
+      ],
+    ]);
   });
 
   test('redirects are followed by hand, up to a limit: a loop is reported as one', async () => {
-    const { problems } = await checkLinks([link(`http://127.0.0.1:${port}/loop`)], { allowPrivateAddresses: true, timeoutMs: 3000 });
-    expect(brief(problems)).toEqual([['link-unverified', 'warning', `The link to http://127.0.0.1:${port}/loop could not be verified: it redirects in a loop.`]]);
+    const { problems } = await checkLinks([link(`http://127.0.0.1:${port}/loop`)], {
+      allowPrivateAddresses: true,
+      timeoutMs: 3000,
+    });
+    expect(brief(problems)).toEqual([
+      [
+        'link-unverified',
+        'warning',
+        `The link to http://127.0.0.1:${port}/loop could not be verified: it redirects in a loop.`,
+      ],
+    ]);
     // The first request and 20 redirects, with HEAD and then (a loop is no answer) with GET.
     expect(seen).toEqual([...Array(21).fill('HEAD /loop'), ...Array(21).fill('GET /loop')]);
   });
 
   test('with the default policy, 127.0.0.1 is not asked; with allowPrivateAddresses it is', async () => {
     const refused = await checkLinks([link(`http://127.0.0.1:${port}/ok`)], { timeoutMs: 3000 });
-    expect(brief(refused.problems)).toEqual([['link-private', 'warning', `The link to http://127.0.0.1:${port}/ok was not checked: private address (127.0.0.1).`]]);
+    expect(brief(refused.problems)).toEqual([
+      [
+        'link-private',
+        'warning',
+        `The link to http://127.0.0.1:${port}/ok was not checked: private address (127.0.0.1).`,
+      ],
+    ]);
     expect(seen).toEqual([]);
-    const allowed = await checkLinks([link(`http://127.0.0.1:${port}/ok`)], { allowPrivateAddresses: true, timeoutMs: 3000 });
+    const allowed = await checkLinks([link(`http://127.0.0.1:${port}/ok`)], {
+      allowPrivateAddresses: true,
+      timeoutMs: 3000,
+    });
     expect(allowed.problems).toEqual([]);
     expect(seen).toEqual(['HEAD /ok']);
   });
@@ -258,12 +344,49 @@ describe('which addresses are public', () => {
   ])('%s is public', (address) => expect(isPublicAddress(address)).toBe(true));
 
   test.each([
-    '127.0.0.1', '127.255.255.254', '0.0.0.0', '0.1.2.3', '10.0.0.1', '172.16.0.1', '172.31.255.255', '192.168.1.1',
-    '169.254.169.254', '100.64.0.1', '100.127.255.255', '192.0.0.1', '192.0.2.1', '198.18.0.1', '198.19.255.255',
-    '198.51.100.1', '203.0.113.1', '224.0.0.1', '239.255.255.250', '240.0.0.1', '255.255.255.255',
-    '::', '::1', '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:10.0.0.1', '::ffff:169.254.169.254', '::127.0.0.1',
-    'fc00::1', 'fd12:3456::1', 'fe80::1', 'fe80::1%eth0', 'fec0::1', 'ff02::1', '2001:db8::1', '2001::1',
-    '64:ff9b::7f00:1', '64:ff9b::a00:1', '64:ff9b:1::a00:1', '2002:7f00:1::1', '2002:a9fe:a9fe::1', '100::1',
-    'not an address', '',
+    '127.0.0.1',
+    '127.255.255.254',
+    '0.0.0.0',
+    '0.1.2.3',
+    '10.0.0.1',
+    '172.16.0.1',
+    '172.31.255.255',
+    '192.168.1.1',
+    '169.254.169.254',
+    '100.64.0.1',
+    '100.127.255.255',
+    '192.0.0.1',
+    '192.0.2.1',
+    '198.18.0.1',
+    '198.19.255.255',
+    '198.51.100.1',
+    '203.0.113.1',
+    '224.0.0.1',
+    '239.255.255.250',
+    '240.0.0.1',
+    '255.255.255.255',
+    '::',
+    '::1',
+    '::ffff:127.0.0.1',
+    '::ffff:7f00:1',
+    '::ffff:10.0.0.1',
+    '::ffff:169.254.169.254',
+    '::127.0.0.1',
+    'fc00::1',
+    'fd12:3456::1',
+    'fe80::1',
+    'fe80::1%eth0',
+    'fec0::1',
+    'ff02::1',
+    '2001:db8::1',
+    '2001::1',
+    '64:ff9b::7f00:1',
+    '64:ff9b::a00:1',
+    '64:ff9b:1::a00:1',
+    '2002:7f00:1::1',
+    '2002:a9fe:a9fe::1',
+    '100::1',
+    'not an address',
+    '',
   ])('%s is not public', (address) => expect(isPublicAddress(address)).toBe(false));
 });

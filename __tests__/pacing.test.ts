@@ -61,9 +61,12 @@ describe('--window', () => {
     expect(parseWindow('5000/1d')).toEqual({ messages: 5000, ms: 86_400_000 });
   });
 
-  test.each(['2000', '2000/', '/24h', '0/1h', '2000/24', '2000/0h', 'lots/1h', '20/1w'])('refuses %p with an example of the form', (text) => {
-    expect(() => parseWindow(text)).toThrow(/e\.g\. 2000\/24h/);
-  });
+  test.each(['2000', '2000/', '/24h', '0/1h', '2000/24', '2000/0h', 'lots/1h', '20/1w'])(
+    'refuses %p with an example of the form',
+    (text) => {
+      expect(() => parseWindow(text)).toThrow(/e\.g\. 2000\/24h/);
+    },
+  );
 });
 
 describe('the progress line', () => {
@@ -85,7 +88,9 @@ describe('the progress line', () => {
     progress.record('unknown');
     progress.record('retry');
     // 202 done of 1,000 at about 20 a second: 798 left, about 40 s.
-    expect(progress.line()).toBe('[####................]  20%  202 of 1,000 · 1 failed · 1 unknown · 1 retries · 20.2/s · ETA 40s');
+    expect(progress.line()).toBe(
+      '[####................]  20%  202 of 1,000 · 1 failed · 1 unknown · 1 retries · 20.2/s · ETA 40s',
+    );
   });
 
   test('says when it is holding for the window cap, and done at the end', () => {
@@ -98,7 +103,9 @@ describe('the progress line', () => {
     expect(progress.line()).toContain('holding for the window cap until 10:30 UTC');
     time.advance(1000);
     progress.record('skipped');
-    expect(progress.line()).toMatch(/^\[#{20}\] 100% {2}2 of 2 · 0 failed · 0 unknown · 1 skipped · .* · done$/);
+    expect(progress.line()).toMatch(
+      /^\[#{20}\] 100% {2}2 of 2 · 0 failed · 0 unknown · 1 skipped · .* · done$/,
+    );
   });
 
   test('redraws in place on a terminal, at most four times a second', () => {

@@ -34,7 +34,9 @@ describe('the built email: a text part and unsubscribe links', () => {
     const site = siteWithIssue();
     try {
       const report = await buildInMemory(site.root, DATE);
-      expect(report.problems.filter((p) => ['text-part-empty', 'unsubscribe-missing'].includes(p.code))).toEqual([]);
+      expect(
+        report.problems.filter((p) => ['text-part-empty', 'unsubscribe-missing'].includes(p.code)),
+      ).toEqual([]);
     } finally {
       site.remove();
     }
@@ -45,10 +47,19 @@ describe('the built email: a text part and unsubscribe links', () => {
     try {
       cpSync(join(repoRoot, 'templates'), join(site.root, 'templates'), { recursive: true });
       const footer = join(site.root, 'templates', 'email', 'partials', 'footer.hbs');
-      writeFileSync(footer, readFileSync(footer, 'utf8').replace('<a href="{{recipient.unsubscribeUrl}}" style="color:#4c6272;">{{labels.unsubscribe}}</a> · ', ''));
+      writeFileSync(
+        footer,
+        readFileSync(footer, 'utf8').replace(
+          '<a href="{{recipient.unsubscribeUrl}}" style="color:#4c6272;">{{labels.unsubscribe}}</a> · ',
+          '',
+        ),
+      );
       const report = await buildInMemory(site.root, DATE);
       const problem = report.problems.find((p) => p.code === 'unsubscribe-missing');
-      expect(problem).toMatchObject({ severity: 'error', file: expect.stringMatching(/templates\/email\/email\.mjml\.hbs$/) });
+      expect(problem).toMatchObject({
+        severity: 'error',
+        file: expect.stringMatching(/templates\/email\/email\.mjml\.hbs$/),
+      });
       expect(problem!.hint).toContain('{{recipient.unsubscribeUrl}}');
       // The text part still has it: one problem, not two.
       expect(report.problems.filter((p) => p.code === 'unsubscribe-missing')).toHaveLength(1);
@@ -58,17 +69,31 @@ describe('the built email: a text part and unsubscribe links', () => {
     }
   });
 
-  test('an email over Gmail\'s clip is an error on issue.md; the sample, at about half of it, is not', async () => {
+  test("an email over Gmail's clip is an error on issue.md; the sample, at about half of it, is not", async () => {
     const site = siteWithIssue();
     try {
       const sample = await buildInMemory(site.root, DATE);
       expect(sample.problems.filter((p) => p.code === 'email-too-large')).toEqual([]);
-      const paragraph = 'The partnership board discussed the winter plan, the stroke programme and the workforce strategy at length. '.repeat(8);
-      site.write(DATE, '07-long-report.md', `---\nkind: news\ntitle: The whole board report\n---\n${Array.from({ length: 120 }, () => paragraph).join('\n\n')}\n`);
+      const paragraph =
+        'The partnership board discussed the winter plan, the stroke programme and the workforce strategy at length. '.repeat(
+          8,
+        );
+      site.write(
+        DATE,
+        '07-long-report.md',
+        `---\nkind: news\ntitle: The whole board report\n---\n${Array.from({ length: 120 }, () => paragraph).join('\n\n')}\n`,
+      );
       const large = await buildInMemory(site.root, DATE);
       const problem = large.problems.find((p) => p.code === 'email-too-large');
-      expect(problem).toMatchObject({ severity: 'error', file: expect.stringMatching(new RegExp(`bulletins/${DATE}/issue.md$`)), line: 1, column: 1 });
-      expect(problem!.message).toMatch(/^The email's HTML is \d+\.\d KB per subscriber; Gmail clips anything over 102 KB/);
+      expect(problem).toMatchObject({
+        severity: 'error',
+        file: expect.stringMatching(new RegExp(`bulletins/${DATE}/issue.md$`)),
+        line: 1,
+        column: 1,
+      });
+      expect(problem!.message).toMatch(
+        /^The email's HTML is \d+\.\d KB per subscriber; Gmail clips anything over 102 KB/,
+      );
     } finally {
       site.remove();
     }
@@ -77,12 +102,19 @@ describe('the built email: a text part and unsubscribe links', () => {
   test('a text template whose items lost their titles is an error naming what it leaves out', async () => {
     const site = siteWithIssue();
     try {
-      withTemplate(site.root, 'email.txt.hbs', (text) => text.replace('{{#each items}}\n\n{{title}}\n{{rule}}\n', '{{#each items}}\n\n'));
+      withTemplate(site.root, 'email.txt.hbs', (text) =>
+        text.replace('{{#each items}}\n\n{{title}}\n{{rule}}\n', '{{#each items}}\n\n'),
+      );
       const report = await buildInMemory(site.root, DATE);
       const problem = report.problems.find((p) => p.code === 'text-part-incomplete');
-      expect(problem).toMatchObject({ severity: 'error', file: expect.stringMatching(/templates\/email\/email\.txt\.hbs$/) });
+      expect(problem).toMatchObject({
+        severity: 'error',
+        file: expect.stringMatching(/templates\/email\/email\.txt\.hbs$/),
+      });
       // Titles the text still says elsewhere (in a paragraph, the contents list) count as present.
-      expect(problem!.message).toBe('The plain-text part leaves out 2 items the HTML has: "Detecting atrial fibrillation to prevent stroke", "General data protection regulation".');
+      expect(problem!.message).toBe(
+        'The plain-text part leaves out 2 items the HTML has: "Detecting atrial fibrillation to prevent stroke", "General data protection regulation".',
+      );
     } finally {
       site.remove();
     }
@@ -123,7 +155,10 @@ describe('links over the network, from the command line', () => {
   function siteAskingLocally() {
     const site = siteWithIssue();
     const config = join(site.root, 'bulletin.config.yaml');
-    writeFileSync(config, readFileSync(config, 'utf8').replace('linkCheck:\n', 'linkCheck:\n  allowPrivateAddresses: true\n'));
+    writeFileSync(
+      config,
+      readFileSync(config, 'utf8').replace('linkCheck:\n', 'linkCheck:\n  allowPrivateAddresses: true\n'),
+    );
     return site;
   }
 
@@ -132,13 +167,20 @@ describe('links over the network, from the command line', () => {
     const site = siteAskingLocally();
     const folder = join(site.root, 'bulletins', DATE);
     for (const name of readdirSync(folder)) {
-      writeFileSync(join(folder, name), readFileSync(join(folder, name), 'utf8').replace(/https?:\/\/[^\s)>"']+/g, `${origin}/page`));
+      writeFileSync(
+        join(folder, name),
+        readFileSync(join(folder, name), 'utf8').replace(/https?:\/\/[^\s)>"']+/g, `${origin}/page`),
+      );
     }
     const item = join(folder, '03-carers-week.md');
-    writeFileSync(item, readFileSync(item, 'utf8').replace('If your organisation', `${ADDED(origin)}\n\nIf your organisation`));
+    writeFileSync(
+      item,
+      readFileSync(item, 'utf8').replace('If your organisation', `${ADDED(origin)}\n\nIf your organisation`),
+    );
     return site;
   }
-  const ADDED = (at: string) => `Read [the Carers Week guide](${at}/guide) and [last year's report](${at}/gone).`;
+  const ADDED = (at: string) =>
+    `Read [the Carers Week guide](${at}/guide) and [last year's report](${at}/gone).`;
 
   test('check asks each address once, reports the broken one at its place as an error, and remembers answers', async () => {
     const site = siteWithLocalLinks();
@@ -146,9 +188,22 @@ describe('links over the network, from the command line', () => {
       asked.length = 0;
       const first = await spawnBulletin(['check', DATE, '--json'], site.root, ONLINE).done;
       expect(first.status).toBe(1);
-      const report = JSON.parse(first.stdout) as { issues: { problems: { file: string; line: number; column: number; code: string; severity: string; message: string }[] }[] };
+      const report = JSON.parse(first.stdout) as {
+        issues: {
+          problems: {
+            file: string;
+            line: number;
+            column: number;
+            code: string;
+            severity: string;
+            message: string;
+          }[];
+        }[];
+      };
       const linkProblems = report.issues[0]!.problems.filter((p) => p.code.startsWith('link-'));
-      expect(linkProblems.map(placeOf)).toEqual([`bulletins/${DATE}/03-carers-week.md:14:${ADDED(origin).indexOf('[last') + 1} link-broken`]);
+      expect(linkProblems.map(placeOf)).toEqual([
+        `bulletins/${DATE}/03-carers-week.md:14:${ADDED(origin).indexOf('[last') + 1} link-broken`,
+      ]);
       expect(linkProblems[0]!.message).toContain(`${origin}/gone`);
       expect(asked.sort()).toEqual(['GET /gone', 'HEAD /gone', 'HEAD /guide', 'HEAD /page']);
       expect(first.stderr).toContain('Checked 3 web addresses');
@@ -181,7 +236,10 @@ describe('links over the network, from the command line', () => {
     const site = siteWithLocalLinks();
     try {
       const config = join(site.root, 'bulletin.config.yaml');
-      writeFileSync(config, readFileSync(config, 'utf8').replace('  exclude:\n', `  exclude:\n    - "${origin}/gone"\n`));
+      writeFileSync(
+        config,
+        readFileSync(config, 'utf8').replace('  exclude:\n', `  exclude:\n    - "${origin}/gone"\n`),
+      );
       asked.length = 0;
       const checked = await spawnBulletin(['check', DATE], site.root, ONLINE).done;
       expect(checked.stderr).toContain('1 excluded by linkCheck.exclude');
@@ -195,9 +253,12 @@ describe('links over the network, from the command line', () => {
   test('send refuses an issue with a broken link, sends nothing, and goes with the link fixed', async () => {
     const site = siteWithLocalLinks();
     try {
-      expect(bulletin(['subscribers', 'add', 'ann@example.org', '--list', 'weekly'], site.root).status).toBe(0);
+      expect(bulletin(['subscribers', 'add', 'ann@example.org', '--list', 'weekly'], site.root).status).toBe(
+        0,
+      );
       const outbox = join(site.root, '.bulletin', 'outbox', DATE, 'weekly');
-      const refused = await spawnBulletin(['send', DATE, '--list', 'weekly', '--force'], site.root, ONLINE).done;
+      const refused = await spawnBulletin(['send', DATE, '--list', 'weekly', '--force'], site.root, ONLINE)
+        .done;
       expect(refused.status).toBe(1);
       expect(refused.stderr).toContain('link-broken');
       expect(refused.stderr).toContain(`${DATE} was not sent: fix the errors above first.`);
@@ -220,7 +281,9 @@ describe('links over the network, from the command line', () => {
     try {
       const checked = await events.next((s) => s.links.state === 'checked');
       expect(checked.links.checked).toBe(3);
-      expect(checked.problems.filter((p) => p.code.startsWith('link-')).map(placeOf)).toEqual([`bulletins/${DATE}/03-carers-week.md:14:${ADDED(origin).indexOf('[last') + 1} link-broken`]);
+      expect(checked.problems.filter((p) => p.code.startsWith('link-')).map(placeOf)).toEqual([
+        `bulletins/${DATE}/03-carers-week.md:14:${ADDED(origin).indexOf('[last') + 1} link-broken`,
+      ]);
       expect(checked.files.find((f) => f.file.endsWith('03-carers-week.md'))).toMatchObject({ errors: 1 });
       expect(preview.output()).toContain('checked over the network after each save');
     } finally {
@@ -234,11 +297,21 @@ describe('links over the network, from the command line', () => {
     const site = siteAskingLocally();
     try {
       const folder = join(site.root, 'bulletins', DATE);
-      for (const name of readdirSync(folder)) writeFileSync(join(folder, name), readFileSync(join(folder, name), 'utf8').replace(/https?:\/\/[^\s)>"']+/g, `${origin}/soon-gone`));
+      for (const name of readdirSync(folder))
+        writeFileSync(
+          join(folder, name),
+          readFileSync(join(folder, name), 'utf8').replace(/https?:\/\/[^\s)>"']+/g, `${origin}/soon-gone`),
+        );
       expect(bulletin(['build', '--all'], site.root).status).toBe(0);
-      expect(bulletin(['subscribers', 'add', 'ann@example.org', '--list', 'weekly'], site.root).status).toBe(0);
+      expect(bulletin(['subscribers', 'add', 'ann@example.org', '--list', 'weekly'], site.root).status).toBe(
+        0,
+      );
       soonGone = false;
-      const scheduled = await spawnBulletin(['schedule', DATE, '--list', 'weekly', '--at', londonTime(1)], site.root, ONLINE).done;
+      const scheduled = await spawnBulletin(
+        ['schedule', DATE, '--list', 'weekly', '--at', londonTime(1)],
+        site.root,
+        ONLINE,
+      ).done;
       expect(scheduled.status).toBe(0);
       // Days later: the page has gone, and the cached answer has expired.
       soonGone = true;
@@ -247,7 +320,9 @@ describe('links over the network, from the command line', () => {
       await server.until(/weekly (failed|done|is due but waits)/, 30_000);
       await server.stop();
       const said = server.said();
-      expect(said).toMatch(/schedule: 2018-05-25 to weekly is due but waits: \d+ broken link\(s\), e\.g\. bulletins\/2018-05-25\/\S+:\d+:\d+: The link to/);
+      expect(said).toMatch(
+        /schedule: 2018-05-25 to weekly is due but waits: \d+ broken link\(s\), e\.g\. bulletins\/2018-05-25\/\S+:\d+:\d+: The link to/,
+      );
       expect(existsSync(join(site.root, '.bulletin', 'outbox', DATE))).toBe(false);
     } finally {
       soonGone = false;

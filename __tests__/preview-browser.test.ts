@@ -63,7 +63,9 @@ run('bulletin preview in real Chromium', () => {
     const before = await version();
     const saved = Date.now();
     writeFileSync(itemFile, original.replace('title: Carers Week', 'title: Carers Week, 11 to 17 June'));
-    await email().getByRole('heading', { name: 'Carers Week, 11 to 17 June', exact: true }).waitFor({ timeout: 10_000 });
+    await email()
+      .getByRole('heading', { name: 'Carers Week, 11 to 17 June', exact: true })
+      .waitFor({ timeout: 10_000 });
     // Recorded, not asserted: the target (300 ms) is measured by `npm run bench -- --preview`.
     console.log(`preview: a save appeared in the email frame after ${Date.now() - saved} ms`);
     expect(await version()).toBeGreaterThan(before);
@@ -80,7 +82,9 @@ run('bulletin preview in real Chromium', () => {
     expect(await overlay.locator('pre.frame').first().textContent()).toContain('> 3 | title: "Carers Week');
     expect(await page.title()).toMatch(/^✖ 1 · 2018-05-25/);
     // The last good email stays underneath.
-    await expect(email().getByRole('heading', { name: 'Carers Week, 11 to 17 June', exact: true }).isVisible()).resolves.toBe(true);
+    await expect(
+      email().getByRole('heading', { name: 'Carers Week, 11 to 17 June', exact: true }).isVisible(),
+    ).resolves.toBe(true);
     await page.screenshot({ path: join(shots, 'preview-overlay.png') });
     await expectNoAxeViolations();
 
@@ -94,35 +98,52 @@ run('bulletin preview in real Chromium', () => {
   test('the four views: desktop, a 375 px phone, the plain text, the archive page', async () => {
     await page.getByRole('tab', { name: 'Email: phone (375 px)' }).click();
     await page.waitForFunction(() => document.getElementById('panel')!.className.includes('view-phone'));
-    const width = await page.locator('#frame').evaluate((frame) => (frame as HTMLIFrameElement).contentWindow!.innerWidth);
+    const width = await page
+      .locator('#frame')
+      .evaluate((frame) => (frame as HTMLIFrameElement).contentWindow!.innerWidth);
     expect(width).toBe(375);
     await page.screenshot({ path: join(shots, 'preview-phone.png') });
 
     await page.getByRole('tab', { name: 'Plain text' }).click();
-    await page.waitForFunction(() => !document.getElementById('text')!.hidden && document.getElementById('text')!.textContent!.includes('Carers Week'));
+    await page.waitForFunction(
+      () =>
+        !document.getElementById('text')!.hidden &&
+        document.getElementById('text')!.textContent!.includes('Carers Week'),
+    );
 
     await page.getByRole('tab', { name: 'Archive page' }).click();
     await email().locator('h1').waitFor();
-    expect(await page.locator('#frame').getAttribute('src')).toMatch(new RegExp(`^/site/issues/${DATE}/\\?v=\\d+$`));
+    expect(await page.locator('#frame').getAttribute('src')).toMatch(
+      new RegExp(`^/site/issues/${DATE}/\\?v=\\d+$`),
+    );
 
     // Arrow keys move between tabs, as a tab list should.
     await page.getByRole('tab', { name: 'Archive page' }).focus();
     await page.keyboard.press('ArrowRight');
-    expect(await page.getByRole('tab', { name: 'Email: desktop' }).getAttribute('aria-selected')).toBe('true');
+    expect(await page.getByRole('tab', { name: 'Email: desktop' }).getAttribute('aria-selected')).toBe(
+      'true',
+    );
   }, 30_000);
 
   test('pressing a file shows only its problems', async () => {
     const before = await version();
-    writeFileSync(itemFile, original.replace('Carers Week takes place', 'TODO: dates. Carers Week takes place'));
+    writeFileSync(
+      itemFile,
+      original.replace('Carers Week takes place', 'TODO: dates. Carers Week takes place'),
+    );
     await nextShown(before);
     await page.locator('#problems li[data-code="placeholder-left"]').waitFor();
     const carers = page.locator('#files .file', { hasText: '03-carers-week.md' });
     await expect(carers.textContent()).resolves.toContain('1 warning');
     await page.locator('#files .file', { hasText: '06-gdpr.md' }).click();
-    await expect(page.locator('#problems li').allTextContents()).resolves.toEqual(['No problems in this file.']);
+    await expect(page.locator('#problems li').allTextContents()).resolves.toEqual([
+      'No problems in this file.',
+    ]);
     await carers.click();
     expect(await carers.getAttribute('aria-pressed')).toBe('true');
-    await expect(page.locator('#problems li .where').allTextContents()).resolves.toEqual([expect.stringMatching(/03-carers-week\.md:10:1$/)]);
+    await expect(page.locator('#problems li .where').allTextContents()).resolves.toEqual([
+      expect.stringMatching(/03-carers-week\.md:10:1$/),
+    ]);
     await carers.click();
     expect(await carers.getAttribute('aria-pressed')).toBe('false');
     writeFileSync(itemFile, original);
@@ -132,7 +153,9 @@ run('bulletin preview in real Chromium', () => {
   test('send test from the page; the studio passes axe; nothing loads from anywhere else', async () => {
     await page.getByLabel('Send this issue to').fill('editor@example.org');
     await page.getByRole('button', { name: 'Send test' }).click();
-    await page.locator('#send-result', { hasText: 'Sent to editor@example.org' }).waitFor({ timeout: 20_000 });
+    await page
+      .locator('#send-result', { hasText: 'Sent to editor@example.org' })
+      .waitFor({ timeout: 20_000 });
 
     await expectNoAxeViolations();
     await page.screenshot({ path: join(shots, 'preview.png') });

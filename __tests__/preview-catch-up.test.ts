@@ -45,15 +45,23 @@ run('bulletin preview catches up with an edit saved while the page opens', () =>
       try {
         const title = `Carers Week, round ${round}`;
         // The save lands while the page loads its script, its first state or the email, or just after.
-        await page.goto(`${preview.origin}/`, { waitUntil: (['commit', 'domcontentloaded', 'load'] as const)[round % 3] });
+        await page.goto(`${preview.origin}/`, {
+          waitUntil: (['commit', 'domcontentloaded', 'load'] as const)[round % 3],
+        });
         await new Promise((resolve) => setTimeout(resolve, (round * 37) % 400));
         writeFileSync(itemFile, original.replace('title: Carers Week', `title: ${title}`));
         const shown = await page
           .frameLocator('#frame')
           .getByRole('heading', { name: title, exact: true })
           .waitFor({ timeout: 10_000 })
-          .then(() => true, () => false);
-        if (!shown) missed.push(`round ${round}: page at version ${await page.evaluate(() => document.body.dataset.version)}, showing ${await page.evaluate(() => document.body.dataset.shownVersion)}`);
+          .then(
+            () => true,
+            () => false,
+          );
+        if (!shown)
+          missed.push(
+            `round ${round}: page at version ${await page.evaluate(() => document.body.dataset.version)}, showing ${await page.evaluate(() => document.body.dataset.shownVersion)}`,
+          );
         else await expect(page.locator('#files').textContent()).resolves.toContain(title);
         expect(refused).toEqual([]);
       } finally {
@@ -85,9 +93,14 @@ run('bulletin preview catches up with an edit saved while the page opens', () =>
       writeFileSync(itemFile, original.replace(/^title: .*$/m, 'title: Carers Week, saved while stopped'));
       restarted = await startPreview(site.root, [DATE, '--port', String(port)]);
       // The page reconnects and draws the new build's state (its file list)...
-      await page.locator('#files', { hasText: 'Carers Week, saved while stopped' }).waitFor({ timeout: 20_000 });
+      await page
+        .locator('#files', { hasText: 'Carers Week, saved while stopped' })
+        .waitFor({ timeout: 20_000 });
       // ...and must show its email too, though the new preview numbers its builds from 1 again.
-      await page.frameLocator('#frame').getByRole('heading', { name: 'Carers Week, saved while stopped', exact: true }).waitFor({ timeout: 5_000 });
+      await page
+        .frameLocator('#frame')
+        .getByRole('heading', { name: 'Carers Week, saved while stopped', exact: true })
+        .waitFor({ timeout: 5_000 });
     } finally {
       await context.close();
       await restarted.stop();
@@ -109,11 +122,24 @@ describe('bulletin preview catches up with a save made before it watches', () =>
     const itemFile = join(site.root, 'bulletins', DATE, '03-carers-week.md');
     const running = spawnBulletin(['preview', DATE, '--port', String(port)], site.root);
     try {
-      await waitFor(() => fetch(`${origin}/`).then((response) => response.ok, () => false), 30_000);
-      const edited = readFileSync(itemFile, 'utf8').replace(/^title: .*$/m, 'title: Carers Week, saved at once');
+      await waitFor(
+        () =>
+          fetch(`${origin}/`).then(
+            (response) => response.ok,
+            () => false,
+          ),
+        30_000,
+      );
+      const edited = readFileSync(itemFile, 'utf8').replace(
+        /^title: .*$/m,
+        'title: Carers Week, saved at once',
+      );
       writeFileSync(itemFile, edited);
       const shows = () =>
-        fetch(`${origin}/email.txt`).then(async (response) => (await response.text()).includes('saved at once'), () => false);
+        fetch(`${origin}/email.txt`).then(
+          async (response) => (await response.text()).includes('saved at once'),
+          () => false,
+        );
       await waitFor(shows, 10_000);
     } finally {
       running.child.kill('SIGTERM');

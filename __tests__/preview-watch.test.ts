@@ -15,7 +15,10 @@ describe('watchIssue', () => {
   /** The next call of the watcher's callback: whether it was a template. */
   const nextChange = (act: () => void) =>
     new Promise<boolean>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no change seen; calls so far: ${JSON.stringify(calls)}`)), 5000);
+      const timer = setTimeout(
+        () => reject(new Error(`no change seen; calls so far: ${JSON.stringify(calls)}`)),
+        5000,
+      );
       waiting = (templates) => {
         clearTimeout(timer);
         resolve(templates);
@@ -56,7 +59,8 @@ describe('watchIssue', () => {
 
   test('a template saved by rename, again and again, is seen each time and said to be a template', async () => {
     const footer = join(templatesDir, 'email', 'partials', 'footer.hbs');
-    for (const text of ['two', 'three', 'four']) await expect(nextChange(() => atomicSave(footer, text))).resolves.toBe(true);
+    for (const text of ['two', 'three', 'four'])
+      await expect(nextChange(() => atomicSave(footer, text))).resolves.toBe(true);
     await expect(nextChange(() => writeFileSync(footer, 'in place'))).resolves.toBe(true);
   });
 
@@ -64,7 +68,9 @@ describe('watchIssue', () => {
     await expect(nextChange(() => writeFileSync(join(issueDir, 'issue.md'), 'two'))).resolves.toBe(false);
     await expect(nextChange(() => atomicSave(join(issueDir, 'issue.md'), 'three'))).resolves.toBe(false);
     await expect(nextChange(() => writeFileSync(join(issueDir, '01-new.md'), 'new'))).resolves.toBe(false);
-    await expect(nextChange(() => writeFileSync(join(root, 'bulletin.config.yaml'), 'two'))).resolves.toBe(false);
+    await expect(nextChange(() => writeFileSync(join(root, 'bulletin.config.yaml'), 'two'))).resolves.toBe(
+      false,
+    );
   });
 
   test('an issue folder deleted and restored (a git checkout) is still watched', async () => {
@@ -73,7 +79,9 @@ describe('watchIssue', () => {
       mkdirSync(issueDir, { recursive: true });
       writeFileSync(join(issueDir, 'issue.md'), 'back');
     });
-    await expect(nextChange(() => writeFileSync(join(issueDir, 'issue.md'), 'edited after'))).resolves.toBe(false);
+    await expect(nextChange(() => writeFileSync(join(issueDir, 'issue.md'), 'edited after'))).resolves.toBe(
+      false,
+    );
   });
 
   test('one save is one call, and editor swap files are not edits', async () => {

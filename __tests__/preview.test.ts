@@ -23,9 +23,23 @@ beforeAll(async () => {
   itemFile = join(site.root, 'bulletins', DATE, '03-carers-week.md');
   original = readFileSync(itemFile, 'utf8');
   // A photo beside the item: the preview serves it from the folder, unresized.
-  writeFileSync(join(site.root, 'bulletins', DATE, 'carers.png'), await sharp({ create: { width: 40, height: 20, channels: 3, background: '#005eb8' } }).png().toBuffer());
-  writeFileSync(itemFile, original.replace('Carers Week takes place', '![Carers at a Leeds event](carers.png)\n\nCarers Week takes place'));
-  preview = await startPreview(site.root, [DATE], { BULLETIN_SECRET: 'preview-test', BULLETIN_PREVIEW_POLL_MS: '200' });
+  writeFileSync(
+    join(site.root, 'bulletins', DATE, 'carers.png'),
+    await sharp({ create: { width: 40, height: 20, channels: 3, background: '#005eb8' } })
+      .png()
+      .toBuffer(),
+  );
+  writeFileSync(
+    itemFile,
+    original.replace(
+      'Carers Week takes place',
+      '![Carers at a Leeds event](carers.png)\n\nCarers Week takes place',
+    ),
+  );
+  preview = await startPreview(site.root, [DATE], {
+    BULLETIN_SECRET: 'preview-test',
+    BULLETIN_PREVIEW_POLL_MS: '200',
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -60,7 +74,8 @@ for (const stop = Date.now() + 20000; Date.now() < stop; ) {
 }
 `;
 
-const state = async (): Promise<BuildState> => (await (await fetch(`${preview.origin}/state`)).json()) as BuildState;
+const state = async (): Promise<BuildState> =>
+  (await (await fetch(`${preview.origin}/state`)).json()) as BuildState;
 
 test('the studio page, its state, the email in both parts and the archive page are served, under a strict CSP', async () => {
   const page = await fetch(`${preview.origin}/`);
@@ -72,11 +87,22 @@ test('the studio page, its state, the email in both parts and the archive page a
   const now = await state();
   expect(now.subject).toBe('Rising to the place-based health challenge');
   expect(now.problems).toEqual([]);
-  expect(now.files.map((f) => f.file.split('/').pop())).toEqual(['issue.md', '01-care-provider-alliance.md', '02-stroke-programme.md', '03-carers-week.md', '04-cancer-alliance.md', '05-atrial-fibrillation.md', '06-gdpr.md', 'meetings.md']);
+  expect(now.files.map((f) => f.file.split('/').pop())).toEqual([
+    'issue.md',
+    '01-care-provider-alliance.md',
+    '02-stroke-programme.md',
+    '03-carers-week.md',
+    '04-cancer-alliance.md',
+    '05-atrial-fibrillation.md',
+    '06-gdpr.md',
+    'meetings.md',
+  ]);
   expect(now.links.state).toBe('offline');
 
   const email = await fetch(`${preview.origin}/email.html`);
-  expect(email.headers.get('content-security-policy')).toMatch(/default-src 'none'; style-src 'unsafe-inline'/);
+  expect(email.headers.get('content-security-policy')).toMatch(
+    /default-src 'none'; style-src 'unsafe-inline'/,
+  );
   const html = await email.text();
   expect(html).toContain('Hello Sam Reader');
   expect(html).toContain('href="/about/unsubscribe"');
@@ -87,7 +113,12 @@ test('the studio page, its state, the email in both parts and the archive page a
   expect(image.headers.get('content-type')).toBe('image/png');
   // Raw requests, as fetch would tidy the dots away: nothing outside the issue folder is served.
   writeFileSync(join(site.root, 'secret.png'), 'not for the web');
-  for (const path of [`/site/issues/${DATE}/%2e%2e/%2e%2e/%2e%2e/secret.png`, `/site/issues/${DATE}/..%2f..%2f..%2fsecret.png`, `/site/issues/${DATE}/%252e%252e/secret.png`, `/site/issues/${DATE}/100%25.png`]) {
+  for (const path of [
+    `/site/issues/${DATE}/%2e%2e/%2e%2e/%2e%2e/secret.png`,
+    `/site/issues/${DATE}/..%2f..%2f..%2fsecret.png`,
+    `/site/issues/${DATE}/%252e%252e/secret.png`,
+    `/site/issues/${DATE}/100%25.png`,
+  ]) {
     expect([path, await rawStatus(path)]).toEqual([path, 404]);
   }
 
@@ -156,15 +187,28 @@ test('a page on another site cannot reach the preview: wrong Host is refused, se
   // A DNS-rebound page's requests carry the attacker's name in Host.
   const rebound = await rawStatus('/state', `attacker.example:${new URL(preview.origin).port}`);
   expect(rebound).toBe(421);
-  const forged = await fetch(`${preview.origin}/send-test`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ to: 'x@example.org', list: 'weekly' }) });
+  const forged = await fetch(`${preview.origin}/send-test`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ to: 'x@example.org', list: 'weekly' }),
+  });
   expect(forged.status).toBe(403);
-  const simpleForm = await fetch(`${preview.origin}/send-test`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'to=x%40example.org&list=weekly' });
+  const simpleForm = await fetch(`${preview.origin}/send-test`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'to=x%40example.org&list=weekly',
+  });
   expect(simpleForm.status).toBe(403);
 });
 
 test('send test: one message through the configured transport (the outbox here), marked [Test]; a bad address is refused', async () => {
   const { token } = await state();
-  const post = (body: object) => fetch(`${preview.origin}/send-test`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-preview-token': token }, body: JSON.stringify(body) });
+  const post = (body: object) =>
+    fetch(`${preview.origin}/send-test`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-preview-token': token },
+      body: JSON.stringify(body),
+    });
   const bad = await post({ to: 'not-an-address', list: 'weekly' });
   expect(bad.status).toBe(400);
   expect(((await bad.json()) as { reason: string }).reason).toMatch(/not-an-address/);
@@ -180,7 +224,9 @@ test('send test: one message through the configured transport (the outbox here),
   const eml = readFileSync(join(folder, file!), 'utf8');
   expect(eml).toMatch(/^Subject: \[Test\] Rising to the place-based health challenge/m);
   // The test is the email as subscribers get it: real archive links and a real signed unsubscribe link.
-  expect(eml).toMatch(/^List-Unsubscribe:\s+<https:\/\/bulletin\.wyhpartnership\.example\/unsubscribe\?token=/m);
+  expect(eml).toMatch(
+    /^List-Unsubscribe:\s+<https:\/\/bulletin\.wyhpartnership\.example\/unsubscribe\?token=/m,
+  );
   expect(eml).not.toContain(preview.origin);
 }, 30_000);
 
@@ -197,7 +243,11 @@ test('saving a file rebuilds; broken YAML is reported at its line over the last 
     writeFileSync(itemFile, original.replace('title: Carers Week', 'title: "Carers Week'));
     const broken = await events.next((s) => s.problems.some((p) => p.severity === 'error'));
     const error = broken.problems.find((p) => p.severity === 'error')!;
-    expect(error).toMatchObject({ code: 'yaml-syntax', file: expect.stringMatching(/03-carers-week\.md$/), line: 3 });
+    expect(error).toMatchObject({
+      code: 'yaml-syntax',
+      file: expect.stringMatching(/03-carers-week\.md$/),
+      line: 3,
+    });
     expect(error.frame).toContain('title: "Carers Week');
     expect(broken.stale).toBe(true);
     expect(broken.files.find((f) => f.file.endsWith('03-carers-week.md'))).toMatchObject({ errors: 1 });
@@ -205,7 +255,9 @@ test('saving a file rebuilds; broken YAML is reported at its line over the last 
     expect(await (await fetch(`${preview.origin}/email.txt`)).text()).toContain('Carers Week 2018');
 
     writeFileSync(itemFile, original);
-    const fixed = await events.next((s) => s.version > broken.version && !s.problems.some((p) => p.severity === 'error'));
+    const fixed = await events.next(
+      (s) => s.version > broken.version && !s.problems.some((p) => p.severity === 'error'),
+    );
     expect(fixed.stale).toBe(false);
     expect(await (await fetch(`${preview.origin}/email.txt`)).text()).not.toContain('Carers Week 2018');
   } finally {
@@ -221,13 +273,26 @@ test('approval and schedule, made in another terminal, show on the page; an edit
     expect(before.release!.schedules).toEqual([]);
 
     expect(bulletin(['approve', DATE, '--by', 'Ann Approver'], site.root).status).toBe(0);
-    expect(bulletin(['schedule', DATE, '--list', 'weekly', '--at', '2030-01-04 09:00'], site.root).status).toBe(0);
-    const approved = await events.next((s) => s.release?.approval.ok === true && s.release.schedules.length === 1);
-    expect(approved.release!.approval.text).toMatch(/^Approved by Ann Approver \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\), as it stands now\.$/);
-    expect(approved.release!.schedules).toEqual([{ list: 'weekly', at: '2030-01-04T09:00:00.000Z', state: 'scheduled', detail: null }]);
+    expect(
+      bulletin(['schedule', DATE, '--list', 'weekly', '--at', '2030-01-04 09:00'], site.root).status,
+    ).toBe(0);
+    const approved = await events.next(
+      (s) => s.release?.approval.ok === true && s.release.schedules.length === 1,
+    );
+    expect(approved.release!.approval.text).toMatch(
+      /^Approved by Ann Approver \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\), as it stands now\.$/,
+    );
+    expect(approved.release!.schedules).toEqual([
+      { list: 'weekly', at: '2030-01-04T09:00:00.000Z', state: 'scheduled', detail: null },
+    ]);
 
-    writeFileSync(itemFile, original.replace('Carers Week takes place', 'Carers Week, for the first time, takes place'));
-    const changed = await events.next((s) => s.version > approved.version && s.release?.approval.ok === false);
+    writeFileSync(
+      itemFile,
+      original.replace('Carers Week takes place', 'Carers Week, for the first time, takes place'),
+    );
+    const changed = await events.next(
+      (s) => s.version > approved.version && s.release?.approval.ok === false,
+    );
     expect(changed.release!.approval.text).toContain('has changed since Ann Approver approved it');
   } finally {
     events.close();

@@ -13,9 +13,15 @@ describe.each(cases)('render fixture %s', (name) => {
   const input = readFileSync(join(fixtures, name, 'input.md'), 'utf8');
   const rendered = renderMarkdown(input, base);
 
-  test('archive HTML matches expected.html', () => expectGolden(join(fixtures, name, 'expected.html'), `${rendered.html}\n`));
-  test('email HTML matches expected.email.html', () => expectGolden(join(fixtures, name, 'expected.email.html'), `${rendered.emailHtml}\n`));
-  test('plain text matches expected.txt', () => expectGolden(join(fixtures, name, 'expected.txt'), `${markdownToText(rendered.mdast, { baseUrl: base })}\n`));
+  test('archive HTML matches expected.html', () =>
+    expectGolden(join(fixtures, name, 'expected.html'), `${rendered.html}\n`));
+  test('email HTML matches expected.email.html', () =>
+    expectGolden(join(fixtures, name, 'expected.email.html'), `${rendered.emailHtml}\n`));
+  test('plain text matches expected.txt', () =>
+    expectGolden(
+      join(fixtures, name, 'expected.txt'),
+      `${markdownToText(rendered.mdast, { baseUrl: base })}\n`,
+    ));
 });
 
 test('sanitizing removes scripts, handlers, iframes and javascript: URLs but keeps the text', () => {
@@ -33,12 +39,16 @@ test('relative links and images become absolute archive URLs', () => {
 });
 
 test('plain text keeps link targets, list structure and headings', () => {
-  const text = markdownToText(renderMarkdown(readFileSync(join(fixtures, 'lists-and-links', 'input.md'), 'utf8'), base).mdast, { baseUrl: base });
+  const text = markdownToText(
+    renderMarkdown(readFileSync(join(fixtures, 'lists-and-links', 'input.md'), 'utf8'), base).mdast,
+    { baseUrl: base },
+  );
   const flowed = text.replace(/\s+/g, ' ');
   expect(flowed).toContain('the report (https://www.kingsfund.org.uk/publications/housing-and-health)');
   expect(text).toContain('* Acute care\n  1. Hospitals\n  2. Ambulance service');
   expect(text).toContain('comms@wyhpartnership.example');
   expect(text).not.toContain('mailto:');
   expect(flowed).toContain('relative one (https://bulletin.example.org/issues/2018-05-04/)');
-  for (const line of text.split('\n')) if (!line.includes('http')) expect(line.length).toBeLessThanOrEqual(72);
+  for (const line of text.split('\n'))
+    if (!line.includes('http')) expect(line.length).toBeLessThanOrEqual(72);
 });

@@ -25,7 +25,10 @@ beforeAll(async () => {
   text = filled.text;
 });
 
-const texts = (selector: string) => $(selector).map((_, el) => $(el).text().trim()).get();
+const texts = (selector: string) =>
+  $(selector)
+    .map((_, el) => $(el).text().trim())
+    .get();
 
 test('subject, title and preheader come from issue.md', () => {
   expect(email.subject).toBe('The giants are still learning to dance');
@@ -43,7 +46,10 @@ test('the lead article keeps its text and is signed by its author', () => {
 });
 
 test('"What else has been happening this week?" is grouped by section, in config order', () => {
-  expect(texts('h2')).toEqual(['What else has been happening this week?', 'What’s happening next week?'.replace('’', "'")]);
+  expect(texts('h2')).toEqual([
+    'What else has been happening this week?',
+    'What’s happening next week?'.replace('’', "'"),
+  ]);
   expect(texts('h3').slice(0, 3)).toEqual(['Network updates', 'Programme news', 'Other news']);
   expect(texts('h4')).toEqual([
     'Communication and engagement network',
@@ -61,7 +67,13 @@ test('next week’s meetings are grouped by day, undated ones last', () => {
   expect(texts('h3').slice(3)).toEqual(['Tuesday 15 May', 'Thursday 17 May', 'Also next week']);
   const dayLists = $('h3')
     .slice(3)
-    .map((_, h) => [$(h).next('ul').find('li').map((__, li) => $(li).find('strong').text()).get()])
+    .map((_, h) => [
+      $(h)
+        .next('ul')
+        .find('li')
+        .map((__, li) => $(li).find('strong').text())
+        .get(),
+    ])
     .get() as unknown as string[][];
   expect(dayLists).toEqual([
     ['Joint Committee of the Nine Clinical Commissioning Groups', 'Clinical forum', 'Leadership group'],
@@ -71,7 +83,9 @@ test('next week’s meetings are grouped by day, undated ones last', () => {
 });
 
 test('every link is absolute and every image has alt text', () => {
-  const hrefs = $('a[href]').map((_, a) => $(a).attr('href')).get();
+  const hrefs = $('a[href]')
+    .map((_, a) => $(a).attr('href'))
+    .get();
   expect(hrefs.length).toBeGreaterThan(5);
   for (const href of hrefs) expect(href).toMatch(/^(https:\/\/|mailto:)/);
   $('img').each((_, img) => expect($(img).attr('alt')?.trim()).toBeTruthy());
@@ -80,7 +94,9 @@ test('every link is absolute and every image has alt text', () => {
 test('the footer carries the recipient’s unsubscribe link, view-online link and the sender’s address', () => {
   expect($(`a[href="${recipient.unsubscribeUrl}"]`).text()).toBe('Unsubscribe');
   expect($(`a[href="${recipient.preferencesUrl}"]`).length).toBe(1);
-  expect($('a[href="https://bulletin.wyhpartnership.example/issues/2018-05-11/"]').first().text()).toBe('View this bulletin in your browser');
+  expect($('a[href="https://bulletin.wyhpartnership.example/issues/2018-05-11/"]').first().text()).toBe(
+    'View this bulletin in your browser',
+  );
   expect($('body').text()).toContain('White Rose House, West Parade, Wakefield WF1 1LT');
   expect($('body').text()).toContain('Hello Jane Doe,');
   expect($('body').text()).toContain('at jane.doe@example.org');
@@ -96,14 +112,21 @@ test('the HTML is under Gmail’s clipping size and has no placeholders left onc
 test('the text part reads like the original, with link URLs and the unsubscribe URL', () => {
   expect(text).toContain('The giants are still learning to dance\n======================================');
   expect(text).toContain('What else has been happening this week?');
-  expect(text).toContain('Tuesday 15 May\n--------------\n* Joint Committee of the Nine Clinical Commissioning Groups: Development\n  session.');
+  expect(text).toContain(
+    'Tuesday 15 May\n--------------\n* Joint Committee of the Nine Clinical Commissioning Groups: Development\n  session.',
+  );
   expect(text).toContain('Also next week\n--------------\n* Care Provider Alliance');
-  expect(text.replace(/\s+/g, ' ')).toContain('You can read their report here (https://www.kingsfund.org.uk/');
+  expect(text.replace(/\s+/g, ' ')).toContain(
+    'You can read their report here (https://www.kingsfund.org.uk/',
+  );
   expect(text).toContain('* Children and young people carers\n* Acute care');
   expect(text).toContain(`Unsubscribe: ${recipient.unsubscribeUrl}`);
   expect(text).not.toMatch(/<[a-z]+[\s>]|&amp;|\{\{/);
 });
 
 test('the built text part of the seed week matches its golden file', () => {
-  expectGolden(join(repoRoot, '__tests__', 'fixtures', 'email', '2018-05-11.txt'), email.withPlaceholders().text);
+  expectGolden(
+    join(repoRoot, '__tests__', 'fixtures', 'email', '2018-05-11.txt'),
+    email.withPlaceholders().text,
+  );
 });

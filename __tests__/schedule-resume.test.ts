@@ -34,7 +34,17 @@ async function runOnce(root: string, config: Config, signal?: AbortSignal) {
   const schedules = new SqliteSchedules(database);
   const lines: string[] = [];
   try {
-    await runDueSends({ root, config, database, store, schedules, secret: 'resume-test', transportFor: (issue, list) => outboxTransport(join(root, '.bulletin', 'outbox'), issue, list), report: (line) => lines.push(line), ...(signal ? { signal } : {}) });
+    await runDueSends({
+      root,
+      config,
+      database,
+      store,
+      schedules,
+      secret: 'resume-test',
+      transportFor: (issue, list) => outboxTransport(join(root, '.bulletin', 'outbox'), issue, list),
+      report: (line) => lines.push(line),
+      ...(signal ? { signal } : {}),
+    });
     return { lines, schedule: schedules.get(DATE, 'weekly')! };
   } finally {
     schedules.close();
@@ -59,14 +69,19 @@ test('a send cut short resumes with the same email, long after its time; with a 
     startedEarlier(database, 'f'.repeat(64));
     const changed = await runOnce(site.root, config);
     expect(changed.schedule.state).toBe('failed');
-    expect(changed.schedule.detail).toBe(`stopped part way and cannot resume: the issue has changed since this send started, so the rest of the list would get a different email. Check it, then finish with \`bulletin send ${DATE} --list weekly\` (nobody who has it gets it twice).`);
+    expect(changed.schedule.detail).toBe(
+      `stopped part way and cannot resume: the issue has changed since this send started, so the rest of the list would get a different email. Check it, then finish with \`bulletin send ${DATE} --list weekly\` (nobody who has it gets it twice).`,
+    );
     expect(existsSync(outbox)).toBe(false);
     // A failed send is not due again: the next tick leaves it alone (no "missed, not sent").
     expect((await runOnce(site.root, config)).schedule.state).toBe('failed');
 
     startedEarlier(database, issueHash(built.layout!));
     const resumed = await runOnce(site.root, config);
-    expect(resumed.schedule).toMatchObject({ state: 'done', detail: '1 sent, 0 failed, 0 unknown, 0 skipped, 0 pending' });
+    expect(resumed.schedule).toMatchObject({
+      state: 'done',
+      detail: '1 sent, 0 failed, 0 unknown, 0 skipped, 0 pending',
+    });
     expect(readdirSync(outbox)).toEqual(['ann@example.org.eml']);
   } finally {
     site.remove();
@@ -83,7 +98,11 @@ test('a shutdown during the link check before a send leaves it scheduled, unsent
   try {
     const origin = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`;
     const folder = join(site.root, 'bulletins', DATE);
-    for (const name of readdirSync(folder)) writeFileSync(join(folder, name), readFileSync(join(folder, name), 'utf8').replace(/https?:\/\/[^\s)>"']+/g, `${origin}/slow`));
+    for (const name of readdirSync(folder))
+      writeFileSync(
+        join(folder, name),
+        readFileSync(join(folder, name), 'utf8').replace(/https?:\/\/[^\s)>"']+/g, `${origin}/slow`),
+      );
     const schedules = new SqliteSchedules(database);
     schedules.put(DATE, 'weekly', new Date(Date.now() - 60_000));
     schedules.close();
@@ -91,7 +110,11 @@ test('a shutdown during the link check before a send leaves it scheduled, unsent
     process.env.BULLETIN_OFFLINE = '';
     const shutdown = new AbortController();
     // The hanging server is on 127.0.0.1, a private address: asked only when the site says so.
-    const running = runOnce(site.root, { ...config, linkCheck: { ...config.linkCheck, allowPrivateAddresses: true } }, shutdown.signal);
+    const running = runOnce(
+      site.root,
+      { ...config, linkCheck: { ...config.linkCheck, allowPrivateAddresses: true } },
+      shutdown.signal,
+    );
     await asked;
     shutdown.abort();
     const { schedule, lines } = await running;

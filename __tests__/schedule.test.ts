@@ -22,7 +22,9 @@ test('serve sends a scheduled issue when its time comes, reports one long past, 
     cpSync(join(repoRoot, 'bulletins', DATE), join(site.root, 'bulletins', DATE), { recursive: true });
     expect(bulletin(['build', '--all'], site.root).status).toBe(0);
     expect(bulletin(['subscribers', 'add', 'ann@example.org', '--list', 'weekly'], site.root).status).toBe(0);
-    expect(bulletin(['subscribers', 'add', 'lead@example.org', '--list', 'leaders'], site.root).status).toBe(0);
+    expect(bulletin(['subscribers', 'add', 'lead@example.org', '--list', 'leaders'], site.root).status).toBe(
+      0,
+    );
 
     const due = bulletin(['schedule', DATE, '--list', 'weekly', '--at', londonTime(2)], site.root);
     expect(due.status).toBe(0);
@@ -30,21 +32,33 @@ test('serve sends a scheduled issue when its time comes, reports one long past, 
     // Three hours ago is refused from the command line (it could only be missed)...
     const late = bulletin(['schedule', DATE, '--list', 'leaders', '--at', londonTime(180)], site.root);
     expect(late.status).toBe(2);
-    expect(late.stderr).toMatch(/was 1(79|80|81) minutes ago; a send that late would only be reported as missed\. To send it now: `bulletin send 2018-05-11 --list leaders`/);
+    expect(late.stderr).toMatch(
+      /was 1(79|80|81) minutes ago; a send that late would only be reported as missed\. To send it now: `bulletin send 2018-05-11 --list leaders`/,
+    );
     // ...so a send scheduled yesterday for three hours ago, with the server down since, is written as it would be.
     const schedules = new SqliteSchedules(join(site.root, '.bulletin', 'bulletin.db'));
     schedules.put(DATE, 'leaders', new Date(Date.now() - 180 * 60_000));
     schedules.close();
     expect(bulletin(['schedule', DATE, '--list', 'weekly', '--at', 'tomorrow'], site.root).status).toBe(2);
-    expect(bulletin(['schedule', DATE, '--list', 'weekly', '--at', '2030-01-04 25:00'], site.root).stderr).toContain('is not a time Bulletin can read; write the day and a 24-hour time');
-    expect(bulletin(['schedule', DATE, '--list', 'weekly', '--at', '2030-02-30 09:00'], site.root).status).toBe(2);
+    expect(
+      bulletin(['schedule', DATE, '--list', 'weekly', '--at', '2030-01-04 25:00'], site.root).stderr,
+    ).toContain('is not a time Bulletin can read; write the day and a 24-hour time');
+    expect(
+      bulletin(['schedule', DATE, '--list', 'weekly', '--at', '2030-02-30 09:00'], site.root).status,
+    ).toBe(2);
     // 01:30 on the last Sunday of March never happens in London.
-    expect(bulletin(['schedule', DATE, '--list', 'weekly', '--at', '2030-03-31 01:30'], site.root).stderr).toContain('does not exist in Europe/London: the clocks go forward then');
+    expect(
+      bulletin(['schedule', DATE, '--list', 'weekly', '--at', '2030-03-31 01:30'], site.root).stderr,
+    ).toContain('does not exist in Europe/London: the clocks go forward then');
 
     const first = await serveUntil(site.root, /weekly done[\s\S]*|leaders missed[\s\S]*weekly done/);
     expect(first).toMatch(/schedule: 2018-05-11 to leaders missed: its time .* passed 18\d minutes ago/);
-    expect(first).toContain('schedule: 2018-05-11 to weekly done: 1 sent, 0 failed, 0 unknown, 0 skipped, 0 pending');
-    expect(readdirSync(join(site.root, '.bulletin', 'outbox', DATE, 'weekly'))).toEqual(['ann@example.org.eml']);
+    expect(first).toContain(
+      'schedule: 2018-05-11 to weekly done: 1 sent, 0 failed, 0 unknown, 0 skipped, 0 pending',
+    );
+    expect(readdirSync(join(site.root, '.bulletin', 'outbox', DATE, 'weekly'))).toEqual([
+      'ann@example.org.eml',
+    ]);
     expect(() => readdirSync(join(site.root, '.bulletin', 'outbox', DATE, 'leaders'))).toThrow();
 
     // A restart sends nothing again, and a finished send cannot be scheduled anew.
@@ -57,7 +71,9 @@ test('serve sends a scheduled issue when its time comes, reports one long past, 
     expect(status.lists.weekly).toMatchObject({ sent: 1, pending: 0 });
 
     // A send scheduled ahead can be cancelled.
-    expect(bulletin(['schedule', DATE, '--list', 'leaders', '--at', londonTime(-600)], site.root).status).toBe(0);
+    expect(
+      bulletin(['schedule', DATE, '--list', 'leaders', '--at', londonTime(-600)], site.root).status,
+    ).toBe(0);
     expect(bulletin(['schedule', DATE, '--list', 'leaders', '--cancel'], site.root).status).toBe(0);
   } finally {
     site.remove();
@@ -73,7 +89,9 @@ test('a due send that is not approved waits, says so once, and goes out when app
     expect(bulletin(['build', '--all'], site.root).status).toBe(0);
     expect(bulletin(['subscribers', 'add', 'ann@example.org', '--list', 'weekly'], site.root).status).toBe(0);
     const scheduled = bulletin(['schedule', DATE, '--list', 'weekly', '--at', londonTime(1)], site.root);
-    expect(scheduled.stderr).toContain('sends it as soon as it runs (that time has come), once it is approved as it stands');
+    expect(scheduled.stderr).toContain(
+      'sends it as soon as it runs (that time has come), once it is approved as it stands',
+    );
 
     const server = startServe(site.root);
     await server.until(/weekly is due but waits: 2018-05-11 has not been approved/);
@@ -85,7 +103,9 @@ test('a due send that is not approved waits, says so once, and goes out when app
     expect(bulletin(['approve', DATE, '--by', 'Ann Approver'], site.root).status).toBe(0);
     await server.until(/schedule: 2018-05-11 to weekly done: 1 sent/);
     await server.stop();
-    expect(readdirSync(join(site.root, '.bulletin', 'outbox', DATE, 'weekly'))).toEqual(['ann@example.org.eml']);
+    expect(readdirSync(join(site.root, '.bulletin', 'outbox', DATE, 'weekly'))).toEqual([
+      'ann@example.org.eml',
+    ]);
   } finally {
     site.remove();
   }

@@ -20,15 +20,21 @@ describe('leftover placeholders', () => {
     try {
       const made = JSON.parse(bulletin(['new', '--json'], site.root).stdout) as { date: string };
       const date = made.date;
-      expect(bulletin(['subscribers', 'add', 'ann@example.org', '--list', 'weekly'], site.root).status).toBe(0);
+      expect(bulletin(['subscribers', 'add', 'ann@example.org', '--list', 'weekly'], site.root).status).toBe(
+        0,
+      );
 
       const check = bulletin(['check', date], site.root);
       expect(check.status).toBe(0);
-      expect(check.stderr).toContain(`bulletins/${date}/issue.md:2:8  warning  Leftover placeholder "TK".  [placeholder-left]`);
+      expect(check.stderr).toContain(
+        `bulletins/${date}/issue.md:2:8  warning  Leftover placeholder "TK".  [placeholder-left]`,
+      );
 
       const send = bulletin(['send', date, '--list', 'weekly'], site.root);
       expect(send.status).toBe(1);
-      expect(send.stderr).toContain(`bulletins/${date}/issue.md:2:8  error  Leftover placeholder "TK".  [placeholder-left]`);
+      expect(send.stderr).toContain(
+        `bulletins/${date}/issue.md:2:8  error  Leftover placeholder "TK".  [placeholder-left]`,
+      );
       expect(send.stderr).toContain(`bulletins/${date}/meetings.md:`);
       expect(send.stderr).toMatch(/placeholder/);
       expect(send.stderr).toContain('--to');
@@ -78,7 +84,9 @@ describe('an http base URL', () => {
       expect(send.stderr).toMatch(/site\.baseUrl is http:\/\/bulletin\.wyhpartnership\.example\/.*one-click/);
       expect(existsSync(join(site.root, '.bulletin', 'outbox', SEED, 'weekly'))).toBe(false);
 
-      const fromEnv = bulletin(['send', SEED, '--list', 'weekly', '--force'], site.root, { BULLETIN_BASE_URL: 'http://news.example.org/' });
+      const fromEnv = bulletin(['send', SEED, '--list', 'weekly', '--force'], site.root, {
+        BULLETIN_BASE_URL: 'http://news.example.org/',
+      });
       expect(fromEnv.status).toBe(1);
       expect(fromEnv.stderr).toMatch(/BULLETIN_BASE_URL is http:\/\/news\.example\.org\//);
       expect(fromEnv.stderr).not.toMatch(/site\.baseUrl is/);
@@ -88,10 +96,16 @@ describe('an http base URL', () => {
       expect(scheduled.stderr).toMatch(/site\.baseUrl is http:/);
 
       // A test to one address, and the Quick start's local server, still go.
-      expect(bulletin(['send', SEED, '--list', 'weekly', '--to', 'editor@example.org'], site.root).status).toBe(0);
-      const local = bulletin(['send', SEED, '--list', 'weekly', '--force'], site.root, { BULLETIN_BASE_URL: 'http://127.0.0.1:8080/' });
+      expect(
+        bulletin(['send', SEED, '--list', 'weekly', '--to', 'editor@example.org'], site.root).status,
+      ).toBe(0);
+      const local = bulletin(['send', SEED, '--list', 'weekly', '--force'], site.root, {
+        BULLETIN_BASE_URL: 'http://127.0.0.1:8080/',
+      });
       expect(local.status).toBe(0);
-      expect(readFileSync(join(site.root, '.bulletin', 'outbox', SEED, 'weekly', 'ann@example.org.eml'), 'utf8')).toMatch(/List-Unsubscribe:\s+<http:\/\/127\.0\.0\.1:8080\/unsubscribe\?token=/);
+      expect(
+        readFileSync(join(site.root, '.bulletin', 'outbox', SEED, 'weekly', 'ann@example.org.eml'), 'utf8'),
+      ).toMatch(/List-Unsubscribe:\s+<http:\/\/127\.0\.0\.1:8080\/unsubscribe\?token=/);
     } finally {
       site.remove();
     }

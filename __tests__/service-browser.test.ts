@@ -62,7 +62,10 @@ run('the subscription service in real Chromium', () => {
 
   /** Presses a submit button and waits for the page the form's POST answers with. */
   async function submit(button: string): Promise<void> {
-    const [response] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: button, exact: true }).click()]);
+    const [response] = await Promise.all([
+      page.waitForNavigation(),
+      page.getByRole('button', { name: button, exact: true }).click(),
+    ]);
     expect(response?.status()).toBe(200);
   }
 
@@ -71,7 +74,8 @@ run('the subscription service in real Chromium', () => {
     expect(response?.status()).toBe(200);
   }
 
-  const weeklyStatus = async () => (await service.store.memberships(READER)).find((m) => m.list === 'weekly')?.status;
+  const weeklyStatus = async () =>
+    (await service.store.memberships(READER)).find((m) => m.list === 'weekly')?.status;
 
   /** Sends the issue to the weekly list as `bulletin send` would, into the outbox; returns the reader's List-Unsubscribe URL. */
   async function sendIssueAndTakeUnsubscribeUrl(): Promise<string> {
@@ -80,9 +84,20 @@ run('the subscription service in real Chromium', () => {
     const outbox = join(service.root, '.bulletin', 'outbox');
     const transport = outboxTransport(outbox, ISSUE, 'weekly');
     // The service's config: its baseUrl is the test server, so the links in the mail lead back to it.
-    const job = { issue: ISSUE, list: 'weekly', message: (to: { email: string; name: string | null }) => buildMessage(email, service.config, 'weekly', to, SECRET) };
+    const job = {
+      issue: ISSUE,
+      list: 'weekly',
+      message: (to: { email: string; name: string | null }) =>
+        buildMessage(email, service.config, 'weekly', to, SECRET),
+    };
     try {
-      const summary = await runSend(job, service.store, ledger, transport, { concurrency: 1, rate: 1000, maxAttempts: 1, retryBaseMs: 10, pauseAfterFailures: 10 });
+      const summary = await runSend(job, service.store, ledger, transport, {
+        concurrency: 1,
+        rate: 1000,
+        maxAttempts: 1,
+        retryBaseMs: 10,
+        pauseAfterFailures: 10,
+      });
       expect(summary.counts).toMatchObject({ sent: 1, failed: 0, unknown: 0 });
     } finally {
       await transport.close();
@@ -93,7 +108,10 @@ run('the subscription service in real Chromium', () => {
     expect(files).toEqual([`${READER}.eml`]);
     const message = await simpleParser(readFileSync(join(folder, files[0]!)));
     expect((message.to as { text: string }).text).toContain(READER);
-    const header = message.headerLines.find((h) => h.key === 'list-unsubscribe')!.line.replace(/^[^:]+:\s*/, '').replace(/\s+/g, '');
+    const header = message.headerLines
+      .find((h) => h.key === 'list-unsubscribe')!
+      .line.replace(/^[^:]+:\s*/, '')
+      .replace(/\s+/g, '');
     return header.replace(/^<|>$/g, '');
   }
 
@@ -135,7 +153,10 @@ run('the subscription service in real Chromium', () => {
     expect(await weeklyStatus()).toBe('unsubscribed');
 
     // 5. The page offers the preferences, where the reader can take the list back.
-    await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Choose which lists you get', exact: true }).click()]);
+    await Promise.all([
+      page.waitForNavigation(),
+      page.getByRole('link', { name: 'Choose which lists you get', exact: true }).click(),
+    ]);
     await expectPage('Your subscription', 'preferences');
     const weeklyChoice = page.getByLabel('Weekly bulletin', { exact: true });
     expect(await weeklyChoice.isChecked()).toBe(false);

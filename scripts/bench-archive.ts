@@ -34,7 +34,10 @@ export function median(values: readonly number[]): number {
 function timeBuild(corpus: string, args: string[]): number {
   const cli = join(packageRoot, 'lib', 'src', 'cli', 'main.js');
   const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, [cli, '--root', corpus, 'build', ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(process.execPath, [cli, '--root', corpus, 'build', ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (result.status !== 0) throw new Error(`bulletin build failed:\n${result.stderr.slice(-2000)}`);
   return ms;
@@ -71,7 +74,8 @@ export async function benchArchive(runs = 3): Promise<ArchiveBench> {
       const start = process.hrtime.bigint();
       const update = await session.changed([date]);
       incrementalMs.push(Number(process.hrtime.bigint() - start) / 1e6);
-      if (update.written.length === 0) throw new Error(`the edit of ${date} changed nothing: ${JSON.stringify(update.problems[0])}`);
+      if (update.written.length === 0)
+        throw new Error(`the edit of ${date} changed nothing: ${JSON.stringify(update.problems[0])}`);
     }
     const start = process.hrtime.bigint();
     await session.reindex();

@@ -65,16 +65,27 @@ async function main(request: SideRequest): Promise<SideReport> {
     const ledger = new SqliteSendLedger(request.database);
     const transport = smtpTransport({ url: request.url, connections: request.connections });
     const summary = await runSend(
-      { issue: '2018-05-11', list: 'weekly', message: (to) => buildMessage(email, config, 'weekly', to, 'bench') },
+      {
+        issue: '2018-05-11',
+        list: 'weekly',
+        message: (to) => buildMessage(email, config, 'weekly', to, 'bench'),
+      },
       store,
       ledger,
       transport,
-      { concurrency: request.connections * 2, rate: 1e9, maxAttempts: 3, retryBaseMs: 100, pauseAfterFailures: 50 },
+      {
+        concurrency: request.connections * 2,
+        rate: 1e9,
+        maxAttempts: 3,
+        retryBaseMs: 100,
+        pauseAfterFailures: 50,
+      },
     );
     await transport.close();
     await ledger.close();
     await store.close();
-    if (summary.counts.sent !== request.messages) throw new Error(`bench send incomplete: ${JSON.stringify(summary)}`);
+    if (summary.counts.sent !== request.messages)
+      throw new Error(`bench send incomplete: ${JSON.stringify(summary)}`);
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const used = process.cpuUsage(cpu);

@@ -23,19 +23,33 @@ export interface DispatchBench {
 
 export const CONNECTIONS = 4;
 
-export async function benchDispatch(messages = 20_000, storeSubscribers = 100_000, rounds = 2): Promise<DispatchBench> {
+export async function benchDispatch(
+  messages = 20_000,
+  storeSubscribers = 100_000,
+  rounds = 2,
+): Promise<DispatchBench> {
   const work = mkdtempSync(join(tmpdir(), 'bulletin-bench-dispatch-'));
-  const sink = fork(join(packageRoot, 'lib', 'scripts', 'smtp-sink.js'), [], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const sink = fork(join(packageRoot, 'lib', 'scripts', 'smtp-sink.js'), [], {
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
   try {
-    const port = await new Promise<number>((resolve) => sink.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
-    const people = (from: number, count: number) => Array.from({ length: count }, (_, i) => ({ email: `reader${from + i}@example.org`, name: `Reader ${from + i}` }));
+    const port = await new Promise<number>((resolve) =>
+      sink.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))),
+    );
+    const people = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => ({
+        email: `reader${from + i}@example.org`,
+        name: `Reader ${from + i}`,
+      }));
     const results: DispatchBench['rounds'] = [];
     for (let round = 0; round < rounds; round++) {
       // A fresh store each round: the send list holds `messages` people, another list the rest.
       const database = join(work, `round${round}.db`);
       const store = new SqliteSubscriberStore(database);
       await store.importSubscribers('weekly', people(0, messages), { source: 'bench' });
-      await store.importSubscribers('leaders', people(messages, Math.max(0, storeSubscribers - messages)), { source: 'bench' });
+      await store.importSubscribers('leaders', people(messages, Math.max(0, storeSubscribers - messages)), {
+        source: 'bench',
+      });
       await store.close();
       const request = { url: `smtp://127.0.0.1:${port}`, messages, connections: CONNECTIONS, database };
       const raw = await runSide({ ...request, side: 'raw' });
@@ -51,10 +65,18 @@ export async function benchDispatch(messages = 20_000, storeSubscribers = 100_00
 
 function runSide(request: SideRequest): Promise<SideReport> {
   return new Promise((resolve, reject) => {
-    const child = fork(join(packageRoot, 'lib', 'scripts', 'bench-dispatch-side.js'), [JSON.stringify(request)], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(
+      join(packageRoot, 'lib', 'scripts', 'bench-dispatch-side.js'),
+      [JSON.stringify(request)],
+      { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+    );
     let report: SideReport | undefined;
     child.on('message', (message) => (report = message as SideReport));
     child.on('error', reject);
-    child.on('exit', (code) => (report ? resolve(report) : reject(new Error(`the ${request.side} bench process exited with ${code} and no report`))));
+    child.on('exit', (code) =>
+      report
+        ? resolve(report)
+        : reject(new Error(`the ${request.side} bench process exited with ${code} and no report`)),
+    );
   });
 }

@@ -35,8 +35,19 @@ export async function benchPreview(): Promise<PreviewBench | undefined> {
   cpSync(join(packageRoot, 'bulletins', DATE), join(root, 'bulletins', DATE), { recursive: true });
   const item = join(root, 'bulletins', DATE, '03-carers-week.md');
   const original = readFileSync(item, 'utf8');
-  const child = spawn(process.execPath, [cli, '--root', root, 'preview', DATE, '--port', '0', '--offline'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'] });
+  const child = spawn(process.execPath, [cli, '--root', root, 'preview', DATE, '--port', '0', '--offline'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+    ],
+  });
   try {
     const origin = await new Promise<string>((resolve, reject) => {
       let text = '';
@@ -53,7 +64,12 @@ export async function benchPreview(): Promise<PreviewBench | undefined> {
     // The page stamps each build it receives; the frame's heading is what a person sees.
     await page.evaluate(() => {
       const source = new EventSource('/events');
-      source.addEventListener('build', () => ((window as unknown as { lastEventAt: number }).lastEventAt = performance.now() + performance.timeOrigin));
+      source.addEventListener(
+        'build',
+        () =>
+          ((window as unknown as { lastEventAt: number }).lastEventAt =
+            performance.now() + performance.timeOrigin),
+      );
     });
     const eventMs: number[] = [];
     const shownMs: number[] = [];
@@ -61,9 +77,14 @@ export async function benchPreview(): Promise<PreviewBench | undefined> {
       const title = `Carers Week round ${round}`;
       const saved = Date.now();
       writeFileSync(item, original.replace('title: Carers Week', `title: ${title}`));
-      await page.frameLocator('#frame').getByRole('heading', { name: title, exact: true }).waitFor({ timeout: 10_000 });
+      await page
+        .frameLocator('#frame')
+        .getByRole('heading', { name: title, exact: true })
+        .waitFor({ timeout: 10_000 });
       shownMs.push(Date.now() - saved);
-      eventMs.push((await page.evaluate(() => (window as unknown as { lastEventAt: number }).lastEventAt)) - saved);
+      eventMs.push(
+        (await page.evaluate(() => (window as unknown as { lastEventAt: number }).lastEventAt)) - saved,
+      );
       await page.waitForTimeout(150);
     }
     const coldBuildMs: number[] = [];
@@ -84,13 +105,20 @@ export function printPreviewBench(bench: PreviewBench): void {
   const shown = median(bench.shownMs);
   const event = median(bench.eventMs);
   const cold = median(bench.coldBuildMs);
-  console.log(`\nPreview: a title edited on disk ${bench.rounds} times, the studio open in Chromium (medians)`);
+  console.log(
+    `\nPreview: a title edited on disk ${bench.rounds} times, the studio open in Chromium (medians)`,
+  );
   const rows = [
     ['save -> build event in the page (ms)', event.toFixed(0), '', true],
     ['save -> new title shown in the email (ms)', shown.toFixed(0), '< 300', shown < 300],
     ['cold `bulletin build DATE --no-site` (ms)', cold.toFixed(0), '', true],
     ['  ratio preview update / cold build', `${(shown / cold).toFixed(2)}x`, '', true],
   ] as const;
-  for (const [name, value, target, ok] of rows) console.log(`${name.padEnd(46)} ${value.padStart(9)}  ${target.padEnd(8)} ${target ? (ok ? 'ok' : 'MISSED') : ''}`);
-  console.log(`runs (ms): shown ${bench.shownMs.map((t) => t.toFixed(0)).join(', ')}; event ${bench.eventMs.map((t) => t.toFixed(0)).join(', ')}; cold build ${bench.coldBuildMs.map((t) => t.toFixed(0)).join(', ')}`);
+  for (const [name, value, target, ok] of rows)
+    console.log(
+      `${name.padEnd(46)} ${value.padStart(9)}  ${target.padEnd(8)} ${target ? (ok ? 'ok' : 'MISSED') : ''}`,
+    );
+  console.log(
+    `runs (ms): shown ${bench.shownMs.map((t) => t.toFixed(0)).join(', ')}; event ${bench.eventMs.map((t) => t.toFixed(0)).join(', ')}; cold build ${bench.coldBuildMs.map((t) => t.toFixed(0)).join(', ')}`,
+  );
 }

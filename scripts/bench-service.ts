@@ -45,13 +45,20 @@ export async function benchService(): Promise<EndpointBench[]> {
     await store.importSubscribers('weekly', people, { source: 'bench' });
     await store.close();
     const issuedAt = Math.floor(Date.now() / 1000);
-    const links = people.map((p) => `/unsubscribe?token=${signToken(SECRET, { purpose: 'unsubscribe', email: p.email, list: 'weekly', issuedAt })}`);
+    const links = people.map(
+      (p) =>
+        `/unsubscribe?token=${signToken(SECRET, { purpose: 'unsubscribe', email: p.email, list: 'weekly', issuedAt })}`,
+    );
 
-    const server = spawn(process.execPath, [join(packageRoot, 'lib', 'src', 'cli', 'main.js'), 'serve', '--port', '0'], {
-      cwd: root,
-      env: { ...process.env, BULLETIN_SECRET: SECRET, BULLETIN_BASE_URL: 'http://127.0.0.1/' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const server = spawn(
+      process.execPath,
+      [join(packageRoot, 'lib', 'src', 'cli', 'main.js'), 'serve', '--port', '0'],
+      {
+        cwd: root,
+        env: { ...process.env, BULLETIN_SECRET: SECRET, BULLETIN_BASE_URL: 'http://127.0.0.1/' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     try {
       const origin = await new Promise<string>((resolve, reject) => {
         let said = '';
@@ -65,12 +72,22 @@ export async function benchService(): Promise<EndpointBench[]> {
       let next = 0;
       const unsubscribe = await drive('one-click unsubscribe', origin, {
         method: 'POST',
-        setupRequest: (request: Record<string, unknown>) => ({ ...request, path: links[next++ % links.length], headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' }),
+        setupRequest: (request: Record<string, unknown>) => ({
+          ...request,
+          path: links[next++ % links.length],
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'List-Unsubscribe=One-Click',
+        }),
       });
       let person = 0;
       const subscribe = await drive('subscribe (new address each time)', origin, {
         method: 'POST',
-        setupRequest: (request: Record<string, unknown>) => ({ ...request, path: '/subscribe', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `email=new${person++}%40example.org&name=New+Reader&lists=weekly` }),
+        setupRequest: (request: Record<string, unknown>) => ({
+          ...request,
+          path: '/subscribe',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: `email=new${person++}%40example.org&name=New+Reader&lists=weekly`,
+        }),
       });
       return [unsubscribe, subscribe];
     } finally {
@@ -84,11 +101,32 @@ export async function benchService(): Promise<EndpointBench[]> {
 
 async function drive(name: string, origin: string, request: object): Promise<EndpointBench> {
   // Two seconds first, not measured: the server's code is compiled by then, as in a service that has been up a while.
-  await autocannon({ url: origin, connections: 20, overallRate: RATE, duration: 2, requests: [request] } as autocannon.Options);
-  const result = await autocannon({ url: origin, connections: 20, overallRate: RATE, duration: SECONDS, requests: [request] } as autocannon.Options);
-  const codes = (result as unknown as { statusCodeStats?: Record<string, { count: number }> }).statusCodeStats ?? {};
+  await autocannon({
+    url: origin,
+    connections: 20,
+    overallRate: RATE,
+    duration: 2,
+    requests: [request],
+  } as autocannon.Options);
+  const result = await autocannon({
+    url: origin,
+    connections: 20,
+    overallRate: RATE,
+    duration: SECONDS,
+    requests: [request],
+  } as autocannon.Options);
+  const codes =
+    (result as unknown as { statusCodeStats?: Record<string, { count: number }> }).statusCodeStats ?? {};
   const serverErrors = Object.entries(codes)
     .filter(([code]) => Number(code) >= 500)
     .reduce((sum, [, v]) => sum + Number(v.count), 0);
-  return { name, requestsPerSecond: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx, serverErrors };
+  return {
+    name,
+    requestsPerSecond: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    serverErrors,
+  };
 }

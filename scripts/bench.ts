@@ -27,7 +27,6 @@ import { benchPreview, printPreviewBench } from './bench-preview.js';
 
 const DATE = '2018-05-11';
 
-
 function recipient(i: number): Recipient {
   return {
     email: `subscriber${i}@example.org`,
@@ -72,7 +71,12 @@ async function benchFill(): Promise<{ fillUs: number; fillFlatUs: number; mjmlUs
     naive.push(Number(process.hrtime.bigint() - start) / 1000);
   }
   if (sink === 0) throw new Error('unreachable');
-  return { fillUs: median(fill), fillFlatUs: median(fillFlat), mjmlUs: median(naive), bytes: Buffer.byteLength(email.fillHtml(recipient(1))) };
+  return {
+    fillUs: median(fill),
+    fillFlatUs: median(fillFlat),
+    mjmlUs: median(naive),
+    bytes: Buffer.byteLength(email.fillHtml(recipient(1))),
+  };
 }
 
 function benchColdBuild(): number[] {
@@ -82,7 +86,10 @@ function benchColdBuild(): number[] {
   try {
     for (let run = 0; run < 7; run++) {
       const start = process.hrtime.bigint();
-      const result = spawnSync(process.execPath, [cli, 'build', DATE, '--no-site', '--out', out], { cwd: packageRoot, encoding: 'utf8' });
+      const result = spawnSync(process.execPath, [cli, 'build', DATE, '--no-site', '--out', out], {
+        cwd: packageRoot,
+        encoding: 'utf8',
+      });
       times.push(Number(process.hrtime.bigint() - start) / 1e6);
       if (result.status !== 0) throw new Error(`bulletin build failed: ${result.stderr}`);
     }
@@ -101,14 +108,26 @@ async function main(): Promise<void> {
     ['  fill + materialize bytes (µs/recipient)', fill.fillFlatUs.toFixed(2), '', true],
     ['layout + MJML per recipient (median µs)', fill.mjmlUs.toFixed(0), '', true],
     ['ratio MJML-per-recipient / fill', `${ratio.toFixed(0)}x`, '>= 500x', ratio >= 500],
-    ['cold `bulletin build --no-site` one issue (ms)', median(cold).toFixed(0), '< 1500', median(cold) < 1500],
+    [
+      'cold `bulletin build --no-site` one issue (ms)',
+      median(cold).toFixed(0),
+      '< 1500',
+      median(cold) < 1500,
+    ],
   ] as const;
-  console.log(`Bulletin bench: issue ${DATE}, HTML ${(fill.bytes / 1024).toFixed(1)} KB per message, node ${process.version}`);
-  for (const [name, value, target, ok] of rows) console.log(`${name.padEnd(46)} ${value.padStart(9)}  ${target.padEnd(8)} ${target ? (ok ? 'ok' : 'MISSED') : ''}`);
+  console.log(
+    `Bulletin bench: issue ${DATE}, HTML ${(fill.bytes / 1024).toFixed(1)} KB per message, node ${process.version}`,
+  );
+  for (const [name, value, target, ok] of rows)
+    console.log(
+      `${name.padEnd(46)} ${value.padStart(9)}  ${target.padEnd(8)} ${target ? (ok ? 'ok' : 'MISSED') : ''}`,
+    );
   console.log(`cold build runs (ms): ${cold.map((t) => t.toFixed(0)).join(', ')}`);
   if (process.argv.includes('--quick')) return;
   // `-- --dispatch`, `-- --service`, `-- --archive` or `-- --preview` runs that part alone (after the quick one).
-  const only = ['--dispatch', '--service', '--archive', '--preview'].find((flag) => process.argv.includes(flag));
+  const only = ['--dispatch', '--service', '--archive', '--preview'].find((flag) =>
+    process.argv.includes(flag),
+  );
   const runs = (part: string) => !only || only === `--${part}`;
 
   if (runs('dispatch')) await dispatchPart();
@@ -124,44 +143,83 @@ async function main(): Promise<void> {
   const coldArchive = median(archive.coldMs);
   const warm = median(archive.warmMs);
   const incremental = median(archive.incrementalMs);
-  console.log(`\nArchive: ${archive.issues} issues, ${archive.files} Markdown files, against Eleventy on the same files (medians of ${archive.coldMs.length})`);
+  console.log(
+    `\nArchive: ${archive.issues} issues, ${archive.files} Markdown files, against Eleventy on the same files (medians of ${archive.coldMs.length})`,
+  );
   const archiveRows = [
     ['Eleventy build (ms)', eleventy.toFixed(0), '', true],
     ['bulletin build, cold, no cache (ms)', coldArchive.toFixed(0), '', true],
     ['  per issue (ms)', (coldArchive / archive.issues).toFixed(1), '', true],
-    ['  ratio to Eleventy (lower is faster)', `${(coldArchive / eleventy).toFixed(2)}x`, '<= 1.00x', coldArchive <= eleventy],
+    [
+      '  ratio to Eleventy (lower is faster)',
+      `${(coldArchive / eleventy).toFixed(2)}x`,
+      '<= 1.00x',
+      coldArchive <= eleventy,
+    ],
     ['bulletin build, render cache warm (ms)', warm.toFixed(0), '', true],
-    ['  ratio to Eleventy (lower is faster)', `${(warm / eleventy).toFixed(2)}x`, '<= 1.00x', warm <= eleventy],
+    [
+      '  ratio to Eleventy (lower is faster)',
+      `${(warm / eleventy).toFixed(2)}x`,
+      '<= 1.00x',
+      warm <= eleventy,
+    ],
     ['one edit, incremental (median ms)', incremental.toFixed(0), '< 300', incremental < 300],
     ['  then search re-index (ms)', archive.reindexMs.toFixed(0), '', true],
   ] as const;
-  for (const [name, value, target, ok] of archiveRows) console.log(`${name.padEnd(46)} ${value.padStart(9)}  ${target.padEnd(8)} ${target ? (ok ? 'ok' : 'MISSED') : ''}`);
-  console.log(`runs (ms): eleventy ${archive.eleventyMs.map((t) => t.toFixed(0)).join(', ')}; cold ${archive.coldMs.map((t) => t.toFixed(0)).join(', ')}; warm ${archive.warmMs.map((t) => t.toFixed(0)).join(', ')}; incremental ${archive.incrementalMs.map((t) => t.toFixed(0)).join(', ')}`);
+  for (const [name, value, target, ok] of archiveRows)
+    console.log(
+      `${name.padEnd(46)} ${value.padStart(9)}  ${target.padEnd(8)} ${target ? (ok ? 'ok' : 'MISSED') : ''}`,
+    );
+  console.log(
+    `runs (ms): eleventy ${archive.eleventyMs.map((t) => t.toFixed(0)).join(', ')}; cold ${archive.coldMs.map((t) => t.toFixed(0)).join(', ')}; warm ${archive.warmMs.map((t) => t.toFixed(0)).join(', ')}; incremental ${archive.incrementalMs.map((t) => t.toFixed(0)).join(', ')}`,
+  );
 }
 
 async function dispatchPart(): Promise<void> {
   const dispatch = await benchDispatch();
-  console.log(`\nDispatch: ${dispatch.messages} messages to a loopback SMTP server, ${dispatch.storeSubscribers} subscribers in the store, ${CONNECTIONS} connections; each side in its own process, alternating`);
-  console.log(`${'round'.padEnd(8)}${'raw msgs/s'.padStart(12)}${'ours msgs/s'.padStart(13)}${'ratio'.padStart(8)}${'raw CPU ms/msg'.padStart(16)}${'ours CPU ms/msg'.padStart(17)}${'ours RSS start/peak/end MB'.padStart(28)}`);
+  console.log(
+    `\nDispatch: ${dispatch.messages} messages to a loopback SMTP server, ${dispatch.storeSubscribers} subscribers in the store, ${CONNECTIONS} connections; each side in its own process, alternating`,
+  );
+  console.log(
+    `${'round'.padEnd(8)}${'raw msgs/s'.padStart(12)}${'ours msgs/s'.padStart(13)}${'ratio'.padStart(8)}${'raw CPU ms/msg'.padStart(16)}${'ours CPU ms/msg'.padStart(17)}${'ours RSS start/peak/end MB'.padStart(28)}`,
+  );
   dispatch.rounds.forEach(({ raw, ours }, i) => {
     const rss = `${ours.rssStartMb.toFixed(0)}/${ours.rssPeakMb.toFixed(0)}/${ours.rssEndMb.toFixed(0)}`;
-    console.log(`${String(i + 1).padEnd(8)}${raw.perSecond.toFixed(0).padStart(12)}${ours.perSecond.toFixed(0).padStart(13)}${(ours.perSecond / raw.perSecond).toFixed(2).padStart(8)}${raw.cpuMsPerMessage.toFixed(2).padStart(16)}${ours.cpuMsPerMessage.toFixed(2).padStart(17)}${rss.padStart(28)}`);
+    console.log(
+      `${String(i + 1).padEnd(8)}${raw.perSecond.toFixed(0).padStart(12)}${ours.perSecond.toFixed(0).padStart(13)}${(ours.perSecond / raw.perSecond).toFixed(2).padStart(8)}${raw.cpuMsPerMessage.toFixed(2).padStart(16)}${ours.cpuMsPerMessage.toFixed(2).padStart(17)}${rss.padStart(28)}`,
+    );
   });
   const ratio2 = median(dispatch.rounds.map(({ raw, ours }) => ours.perSecond / raw.perSecond));
   const cpuRatio = median(dispatch.rounds.map(({ raw, ours }) => raw.cpuMsPerMessage / ours.cpuMsPerMessage));
   const peakRss = Math.max(...dispatch.rounds.map(({ ours }) => ours.rssPeakMb));
-  console.log(`${'throughput ratio to raw nodemailer (median)'.padEnd(46)} ${ratio2.toFixed(2).padStart(9)}  >= 0.80   ${ratio2 >= 0.8 ? 'ok' : 'MISSED'}`);
-  console.log(`${'  CPU-per-message ratio, raw / ours (median)'.padEnd(46)} ${cpuRatio.toFixed(2).padStart(9)}`);
-  console.log(`${'peak RSS while sending (MB)'.padEnd(46)} ${peakRss.toFixed(0).padStart(9)}  < 250    ${peakRss < 250 ? 'ok' : 'MISSED'}`);
-  console.log(`${'  whole process, building the email too (MB)'.padEnd(46)} ${Math.max(...dispatch.rounds.map(({ ours }) => ours.maxRssMb)).toFixed(0).padStart(9)}`);
+  console.log(
+    `${'throughput ratio to raw nodemailer (median)'.padEnd(46)} ${ratio2.toFixed(2).padStart(9)}  >= 0.80   ${ratio2 >= 0.8 ? 'ok' : 'MISSED'}`,
+  );
+  console.log(
+    `${'  CPU-per-message ratio, raw / ours (median)'.padEnd(46)} ${cpuRatio.toFixed(2).padStart(9)}`,
+  );
+  console.log(
+    `${'peak RSS while sending (MB)'.padEnd(46)} ${peakRss.toFixed(0).padStart(9)}  < 250    ${peakRss < 250 ? 'ok' : 'MISSED'}`,
+  );
+  console.log(
+    `${'  whole process, building the email too (MB)'.padEnd(46)} ${Math.max(
+      ...dispatch.rounds.map(({ ours }) => ours.maxRssMb),
+    )
+      .toFixed(0)
+      .padStart(9)}`,
+  );
 }
 
 async function servicePart(): Promise<void> {
   const service = await benchService();
-  console.log('\nService: `bulletin serve` in its own process, autocannon from this one over loopback, 500 requests/s for 10 s, 20 connections');
+  console.log(
+    '\nService: `bulletin serve` in its own process, autocannon from this one over loopback, 500 requests/s for 10 s, 20 connections',
+  );
   for (const endpoint of service) {
     const ok = endpoint.p99Ms < 50 && endpoint.serverErrors === 0 && endpoint.errors === 0;
-    console.log(`${endpoint.name.padEnd(46)} ${endpoint.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${endpoint.p50Ms} ms  p99 ${endpoint.p99Ms} ms (< 50)  5xx ${endpoint.serverErrors}  other non-2xx ${endpoint.non2xx - endpoint.serverErrors}  errors ${endpoint.errors}  ${ok ? 'ok' : 'MISSED'}`);
+    console.log(
+      `${endpoint.name.padEnd(46)} ${endpoint.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${endpoint.p50Ms} ms  p99 ${endpoint.p99Ms} ms (< 50)  5xx ${endpoint.serverErrors}  other non-2xx ${endpoint.non2xx - endpoint.serverErrors}  errors ${endpoint.errors}  ${ok ? 'ok' : 'MISSED'}`,
+    );
   }
 }
 

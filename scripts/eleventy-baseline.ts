@@ -18,7 +18,9 @@ export const ELEVENTY_CONFIG = 'scripts/eleventy/eleventy.config.mjs';
 /** Eleventy's command-line entry, from its package.json "bin" (cmd.cjs in 3.x). */
 export function eleventyCommand(): string {
   const dir = join(packageRoot, 'node_modules', '@11ty', 'eleventy');
-  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { bin?: string | Record<string, string> };
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+    bin?: string | Record<string, string>;
+  };
   const bin = typeof manifest.bin === 'string' ? manifest.bin : manifest.bin?.eleventy;
   if (!bin) throw new Error(`${dir}/package.json names no "eleventy" bin`);
   return join(dir, bin);
@@ -48,25 +50,46 @@ function countHtml(dir: string): number {
 export function timeEleventy(corpusDir: string, outDir: string): { ms: number; pages: number } {
   const input = resolve(corpusDir, 'bulletins');
   const out = resolve(outDir);
-  if (!existsSync(input)) throw new Error(`${input} does not exist: generate a corpus first (node lib/scripts/generate-corpus.js ${corpusDir})`);
-  if (within(packageRoot, out) || within(input, out)) throw new Error(`refusing to empty ${out}: it holds the repository or the corpus`);
+  if (!existsSync(input))
+    throw new Error(
+      `${input} does not exist: generate a corpus first (node lib/scripts/generate-corpus.js ${corpusDir})`,
+    );
+  if (within(packageRoot, out) || within(input, out))
+    throw new Error(`refusing to empty ${out}: it holds the repository or the corpus`);
   rmSync(out, { recursive: true, force: true });
 
-  const args = [eleventyCommand(), `--config=${ELEVENTY_CONFIG}`, `--input=${input}`, `--output=${out}`, '--quiet'];
+  const args = [
+    eleventyCommand(),
+    `--config=${ELEVENTY_CONFIG}`,
+    `--input=${input}`,
+    `--output=${out}`,
+    '--quiet',
+  ];
   const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, { cwd: packageRoot, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(process.execPath, args, {
+    cwd: packageRoot,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (result.error) throw result.error;
-  if (result.status !== 0) throw new Error(`Eleventy exited with ${result.status ?? result.signal}:\n${result.stderr}${result.stdout}`);
+  if (result.status !== 0)
+    throw new Error(
+      `Eleventy exited with ${result.status ?? result.signal}:\n${result.stderr}${result.stdout}`,
+    );
   const pages = countHtml(out);
   // Eleventy prints "Wrote N files" even with --quiet: the count on disk must agree.
   const wrote = /Wrote (\d+) files?/.exec(`${result.stdout}\n${result.stderr}`);
-  if (wrote && Number(wrote[1]) !== pages) throw new Error(`Eleventy reports ${wrote[1]} files written, but ${out} holds ${pages} HTML files`);
+  if (wrote && Number(wrote[1]) !== pages)
+    throw new Error(`Eleventy reports ${wrote[1]} files written, but ${out} holds ${pages} HTML files`);
   return { ms, pages };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { out: { type: 'string' }, runs: { type: 'string', default: '3' } } });
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { out: { type: 'string' }, runs: { type: 'string', default: '3' } },
+  });
   const runs = Number(values.runs);
   if (positionals.length !== 1 || !Number.isInteger(runs) || runs < 1) {
     console.error('usage: node lib/scripts/eleventy-baseline.js <corpus> [--out DIR] [--runs 3]');

@@ -11,7 +11,8 @@ export const packageRoot: string = (() => {
   for (;;) {
     if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'templates'))) return dir;
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('Bulletin cannot find its own package folder (package.json beside templates/).');
+    if (parent === dir)
+      throw new Error('Bulletin cannot find its own package folder (package.json beside templates/).');
     dir = parent;
   }
 })();

@@ -10,15 +10,29 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  */
 export function browserAvailable(): boolean {
   if (existsSync(CHROMIUM)) return true;
-  if (process.env.CI) throw new Error(`CI is set but there is no Chromium at ${CHROMIUM}: .ci/run must apt-get install chromium.`);
-  console.warn(`\n*** SKIPPING BROWSER TESTS: no Chromium at ${CHROMIUM}. Install it with: apt-get install -y chromium ***\n`);
+  if (process.env.CI)
+    throw new Error(
+      `CI is set but there is no Chromium at ${CHROMIUM}: .ci/run must apt-get install chromium.`,
+    );
+  console.warn(
+    `\n*** SKIPPING BROWSER TESTS: no Chromium at ${CHROMIUM}. Install it with: apt-get install -y chromium ***\n`,
+  );
   return false;
 }
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -32,9 +46,15 @@ const axeSource = (createRequire(import.meta.url)('axe-core') as { source: strin
 export async function axeViolations(page: Page): Promise<string[]> {
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
   return page.evaluate(async () => {
-    type Axe = { run: (ctx: Document) => Promise<{ violations: { id: string; help: string; nodes: { target: unknown }[] }[] }> };
+    type Axe = {
+      run: (
+        ctx: Document,
+      ) => Promise<{ violations: { id: string; help: string; nodes: { target: unknown }[] }[] }>;
+    };
     const result = await (window as unknown as { axe: Axe }).axe.run(document);
-    return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')})`);
+    return result.violations.map(
+      (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')})`,
+    );
   });
 }
 

@@ -10,7 +10,14 @@ const cliEntry = join(repoRoot, 'lib', 'src', 'cli', 'main.js');
  * link check, no real SMTP server, no signing key or public address of theirs. A test that wants
  * one of these passes it in `env`.
  */
-const HERMETIC = { NO_COLOR: '1', BULLETIN_OFFLINE: '1', SMTP_URL: '', DKIM_PRIVATE_KEY: '', BULLETIN_BASE_URL: '', NODE_ENV: '' };
+const HERMETIC = {
+  NO_COLOR: '1',
+  BULLETIN_OFFLINE: '1',
+  SMTP_URL: '',
+  DKIM_PRIVATE_KEY: '',
+  BULLETIN_BASE_URL: '',
+  NODE_ENV: '',
+};
 
 export interface CliResult {
   status: number;
@@ -20,7 +27,11 @@ export interface CliResult {
 
 /** Runs the compiled `bulletin` command as a user would (npm install builds lib/ via `prepare`). */
 export function bulletin(args: string[], cwd = repoRoot, env: Record<string, string> = {}): CliResult {
-  const result = spawnSync(process.execPath, [cliEntry, ...args], { cwd, encoding: 'utf8', env: { ...process.env, ...HERMETIC, ...env } });
+  const result = spawnSync(process.execPath, [cliEntry, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, ...HERMETIC, ...env },
+  });
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -28,12 +39,21 @@ export function bulletin(args: string[], cwd = repoRoot, env: Record<string, str
  * The same, without blocking: for a command that talks to a server in this process (spawnSync
  * would starve it) or that the test signals while it runs.
  */
-export function spawnBulletin(args: string[], cwd: string, env: Record<string, string> = {}): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [cliEntry, ...args], { cwd, env: { ...process.env, ...HERMETIC, ...env } });
+export function spawnBulletin(
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): { child: ChildProcess; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [cliEntry, ...args], {
+    cwd,
+    env: { ...process.env, ...HERMETIC, ...env },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const done = new Promise<CliResult>((resolve) => child.once('close', (code, signal) => resolve({ status: code ?? (signal ? 128 : -1), stdout, stderr })));
+  const done = new Promise<CliResult>((resolve) =>
+    child.once('close', (code, signal) => resolve({ status: code ?? (signal ? 128 : -1), stdout, stderr })),
+  );
   return { child, done };
 }

@@ -5,7 +5,10 @@ export const updatingGolden = Boolean(process.env.UPDATE_GOLDEN);
 
 export function expectGolden(path: string, actual: string): void {
   if (updatingGolden || !existsSync(path)) {
-    if (!updatingGolden) throw new Error(`Missing golden file ${path}; run \`npm run test:update\` to create it, then review it.`);
+    if (!updatingGolden)
+      throw new Error(
+        `Missing golden file ${path}; run \`npm run test:update\` to create it, then review it.`,
+      );
     writeFileSync(path, actual);
     return;
   }

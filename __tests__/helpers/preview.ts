@@ -8,7 +8,11 @@ export interface RunningPreview {
 }
 
 /** `bulletin preview` in its own process, as a writer starts it; resolves once it says where it is. */
-export async function startPreview(root: string, args: string[] = [], env: Record<string, string> = {}): Promise<RunningPreview> {
+export async function startPreview(
+  root: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<RunningPreview> {
   const running = spawnBulletin(['preview', '--port', '0', ...args], root, env);
   let text = '';
   running.child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -43,14 +47,30 @@ export interface BuildState {
   stale: boolean;
   token: string;
   subject?: string;
-  problems: { code: string; severity: string; file: string; line: number; column: number; message: string; frame?: string }[];
+  problems: {
+    code: string;
+    severity: string;
+    file: string;
+    line: number;
+    column: number;
+    message: string;
+    frame?: string;
+  }[];
   files: { file: string; title: string; errors: number; warnings: number }[];
   links: { state: string; checked?: number };
-  release?: { approval: { ok: boolean; required: boolean; text: string }; schedules: { list: string; at: string; state: string; detail: string | null }[] };
+  release?: {
+    approval: { ok: boolean; required: boolean; text: string };
+    schedules: { list: string; at: string; state: string; detail: string | null }[];
+  };
 }
 
 /** The studio's event stream, read as the page reads it: one build state per event. */
-export async function buildEvents(origin: string): Promise<{ next(predicate?: (s: BuildState) => boolean, timeoutMs?: number): Promise<BuildState>; close(): void }> {
+export async function buildEvents(
+  origin: string,
+): Promise<{
+  next(predicate?: (s: BuildState) => boolean, timeoutMs?: number): Promise<BuildState>;
+  close(): void;
+}> {
   const controller = new AbortController();
   const response = await fetch(`${origin}/events`, { signal: controller.signal });
   const reader = response.body!.getReader();
@@ -64,7 +84,8 @@ export async function buildEvents(origin: string): Promise<{ next(predicate?: (s
       if (end >= 0) {
         const event = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
-        if (event.startsWith('event: build\n')) queued.push(JSON.parse(event.slice(event.indexOf('data: ') + 6)) as BuildState);
+        if (event.startsWith('event: build\n'))
+          queued.push(JSON.parse(event.slice(event.indexOf('data: ') + 6)) as BuildState);
         continue;
       }
       const { value, done } = await reader.read();
@@ -75,7 +96,10 @@ export async function buildEvents(origin: string): Promise<{ next(predicate?: (s
   return {
     async next(predicate = () => true, timeoutMs = 15_000) {
       let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no matching build event in time')), timeoutMs)));
+      const timeout = new Promise<never>(
+        (_, reject) =>
+          (timer = setTimeout(() => reject(new Error('no matching build event in time')), timeoutMs)),
+      );
       try {
         return await Promise.race([
           (async () => {

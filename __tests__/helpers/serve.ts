@@ -3,7 +3,15 @@ import { spawnBulletin, type CliResult } from './cli.js';
 /** "YYYY-MM-DD HH:MM" in the site's time zone (Europe/London), `minutesAgo` before now. */
 export function londonTime(minutesAgo: number): string {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Europe/London',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    })
       .formatToParts(new Date(Date.now() - minutesAgo * 60_000))
       .map((p) => [p.type, p.value]),
   );
@@ -22,7 +30,11 @@ export interface RunningServe {
 
 /** `bulletin serve` in its own process with the scheduler ticking every 100 ms, as a scheduled send sees it. */
 export function startServe(root: string, env: Record<string, string> = {}): RunningServe {
-  const server = spawnBulletin(['serve', '--port', '0'], root, { BULLETIN_SECRET: 'schedule-test', BULLETIN_SCHEDULER_MS: '100', ...env });
+  const server = spawnBulletin(['serve', '--port', '0'], root, {
+    BULLETIN_SECRET: 'schedule-test',
+    BULLETIN_SCHEDULER_MS: '100',
+    ...env,
+  });
   let said = '';
   const waiting = new Set<() => void>();
   server.child.stderr!.on('data', (chunk: Buffer) => {

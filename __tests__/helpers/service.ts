@@ -26,7 +26,9 @@ export interface TestService {
   /** Every JSON log line the service wrote. */
   logs: string[];
   /** The service's mail, oldest first, parsed. */
-  mail(): Promise<{ to: string; subject: string; text: string; html: string; headers: Map<string, unknown> }[]>;
+  mail(): Promise<
+    { to: string; subject: string; text: string; html: string; headers: Map<string, unknown> }[]
+  >;
   /** The first http(s) link in the text part of the newest mail to `to`. */
   linkIn(to: string): Promise<string>;
   close(): Promise<void>;
@@ -39,7 +41,14 @@ async function archive(): Promise<string> {
   if (!built) {
     const dir = mkdtempSync(join(tmpdir(), 'bulletin-service-site-'));
     const dates = readdirSync(join(repoRoot, 'bulletins')).filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d));
-    const report = await runPipeline({ root: repoRoot, dates, write: true, site: true, outDir: dir, cache: false });
+    const report = await runPipeline({
+      root: repoRoot,
+      dates,
+      write: true,
+      site: true,
+      outDir: dir,
+      cache: false,
+    });
     if (!report.site) throw new Error('the sample archive did not build');
     built = { dir };
   }
@@ -58,7 +67,10 @@ export interface StartOptions {
   seed?: (store: SqliteSubscriberStore, database: string) => Promise<void>;
 }
 
-export async function startService(adjust: (config: Config) => void = () => undefined, options: StartOptions = {}): Promise<TestService> {
+export async function startService(
+  adjust: (config: Config) => void = () => undefined,
+  options: StartOptions = {},
+): Promise<TestService> {
   const root = mkdtempSync(join(tmpdir(), 'bulletin-service-'));
   cpSync(join(repoRoot, 'bulletin.config.yaml'), join(root, 'bulletin.config.yaml'));
   const loaded = await loadConfig(root);
@@ -94,14 +106,22 @@ export async function startService(adjust: (config: Config) => void = () => unde
     const folder = join(outbox, 'service');
     let names: string[] = [];
     try {
-      names = readdirSync(folder).filter((n) => n.endsWith('.eml')).sort();
+      names = readdirSync(folder)
+        .filter((n) => n.endsWith('.eml'))
+        .sort();
     } catch {
       return [];
     }
     return Promise.all(
       names.map(async (name) => {
         const parsed = await simpleParser(readFileSync(join(folder, name)));
-        return { to: (parsed.to as { text: string }).text, subject: parsed.subject ?? '', text: parsed.text ?? '', html: String(parsed.html), headers: parsed.headers };
+        return {
+          to: (parsed.to as { text: string }).text,
+          subject: parsed.subject ?? '',
+          text: parsed.text ?? '',
+          html: String(parsed.html),
+          headers: parsed.headers,
+        };
       }),
     );
   };

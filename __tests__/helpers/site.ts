@@ -5,7 +5,11 @@ import { runPipeline } from '../../src/build/pipeline.js';
 import { repoRoot } from './cli.js';
 
 /** A throwaway site folder with the real config, for tests that write content of their own. */
-export function tempSite(): { root: string; write(date: string, name: string, text: string): void; remove(): void } {
+export function tempSite(): {
+  root: string;
+  write(date: string, name: string, text: string): void;
+  remove(): void;
+} {
   const root = mkdtempSync(join(tmpdir(), 'bulletin-site-'));
   cpSync(join(repoRoot, 'bulletin.config.yaml'), join(root, 'bulletin.config.yaml'));
   return {
@@ -30,6 +34,11 @@ export async function buildInMemory(root: string, date: string) {
  * The seed week as printed says "here" for three of its links. The sample keeps its words, so
  * `check` warns about them: these, and nothing else.
  */
-export const SEED_WARNINGS = ['bulletins/2018-05-11/02-carers.md:10:58 link-text-vague', 'bulletins/2018-05-11/02-carers.md:21:32 link-text-vague', 'bulletins/2018-05-11/issue.md:27:235 link-text-vague'];
+export const SEED_WARNINGS = [
+  'bulletins/2018-05-11/02-carers.md:10:58 link-text-vague',
+  'bulletins/2018-05-11/02-carers.md:21:32 link-text-vague',
+  'bulletins/2018-05-11/issue.md:27:235 link-text-vague',
+];
 
-export const placeOf = (p: { file: string; line: number; column: number; code: string }) => `${p.file}:${p.line}:${p.column} ${p.code}`;
+export const placeOf = (p: { file: string; line: number; column: number; code: string }) =>
+  `${p.file}:${p.line}:${p.column} ${p.code}`;

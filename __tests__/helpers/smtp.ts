@@ -26,7 +26,9 @@ export async function startSmtpServer(rules: FakeRules = {}) {
   const dataAttempts = new Map<string, number>();
   const perConnection = new Map<string, number>();
   const socketOf = (session: SMTPServerSession) => {
-    const connections = (server as unknown as { connections: Set<{ session: SMTPServerSession; _socket: { destroy(): void } }> }).connections;
+    const connections = (
+      server as unknown as { connections: Set<{ session: SMTPServerSession; _socket: { destroy(): void } }> }
+    ).connections;
     for (const connection of connections) if (connection.session === session) return connection._socket;
     return undefined;
   };
@@ -39,7 +41,9 @@ export async function startSmtpServer(rules: FakeRules = {}) {
       rcptAttempts.set(address.address, attempt);
       const code = rules.rcpt?.(address.address, attempt);
       if (code) {
-        const error = Object.assign(new Error(code >= 500 ? 'No such user here' : 'Try again later'), { responseCode: code });
+        const error = Object.assign(new Error(code >= 500 ? 'No such user here' : 'Try again later'), {
+          responseCode: code,
+        });
         return callback(error);
       }
       callback();

@@ -15,7 +15,15 @@ export interface Approval {
  */
 export function issueHash(layout: EmailLayout): string {
   const hash = createHash('sha256');
-  for (const part of [layout.subject, layout.preheader, layout.html.layout, JSON.stringify(layout.html.slots), layout.text.layout, JSON.stringify(layout.text.slots)]) hash.update(part).update('\0');
+  for (const part of [
+    layout.subject,
+    layout.preheader,
+    layout.html.layout,
+    JSON.stringify(layout.html.slots),
+    layout.text.layout,
+    JSON.stringify(layout.text.slots),
+  ])
+    hash.update(part).update('\0');
   return hash.digest('hex');
 }
 
@@ -28,12 +36,18 @@ export class SqliteApprovals {
   }
 
   approve(issue: string, hash: string, approver: string, at = new Date()): void {
-    this.db.prepare('INSERT OR REPLACE INTO approvals (issue, hash, approver, approved_at) VALUES (?, ?, ?, ?)').run(issue, hash, approver, at.toISOString());
+    this.db
+      .prepare('INSERT OR REPLACE INTO approvals (issue, hash, approver, approved_at) VALUES (?, ?, ?, ?)')
+      .run(issue, hash, approver, at.toISOString());
   }
 
   /** Every approval of the issue, newest first, whatever build it was of. */
   of(issue: string): Approval[] {
-    return this.db.prepare('SELECT approver, approved_at AS approvedAt, hash FROM approvals WHERE issue = ? ORDER BY approved_at DESC').all(issue) as Approval[];
+    return this.db
+      .prepare(
+        'SELECT approver, approved_at AS approvedAt, hash FROM approvals WHERE issue = ? ORDER BY approved_at DESC',
+      )
+      .all(issue) as Approval[];
   }
 
   close(): void {
@@ -45,16 +59,31 @@ export class SqliteApprovals {
  * Whether the build about to be sent was approved. Says why not in words a comms officer acts on:
  * never approved, or approved before a change (by whom and when).
  */
-export function approvalVerdict(approvals: readonly Approval[], hash: string, date: string): { ok: true; by: Approval } | { ok: false; reason: string } {
+export function approvalVerdict(
+  approvals: readonly Approval[],
+  hash: string,
+  date: string,
+): { ok: true; by: Approval } | { ok: false; reason: string } {
   const current = approvals.find((a) => a.hash === hash);
   if (current) return { ok: true, by: current };
   const earlier = approvals[0];
-  if (!earlier) return { ok: false, reason: `${date} has not been approved. Ask an approver to check it and run \`bulletin approve ${date} --by NAME\`.` };
-  return { ok: false, reason: `${date} has changed since ${earlier.approver} approved it (${earlier.approvedAt.slice(0, 16).replace('T', ' ')} UTC). Ask for approval again: \`bulletin approve ${date} --by NAME\`.` };
+  if (!earlier)
+    return {
+      ok: false,
+      reason: `${date} has not been approved. Ask an approver to check it and run \`bulletin approve ${date} --by NAME\`.`,
+    };
+  return {
+    ok: false,
+    reason: `${date} has changed since ${earlier.approver} approved it (${earlier.approvedAt.slice(0, 16).replace('T', ' ')} UTC). Ask for approval again: \`bulletin approve ${date} --by NAME\`.`,
+  };
 }
 
 /** The verdict on a build about to be sent, read from the database at `path`. */
-export function approvalOfBuild(path: string, date: string, layout: EmailLayout): ReturnType<typeof approvalVerdict> {
+export function approvalOfBuild(
+  path: string,
+  date: string,
+  layout: EmailLayout,
+): ReturnType<typeof approvalVerdict> {
   const approvals = new SqliteApprovals(path);
   try {
     return approvalVerdict(approvals.of(date), issueHash(layout), date);

@@ -29,7 +29,12 @@ export interface Scope {
  * Every file of the site (or, with a scope, the files a change touches), in memory. `pagesReady`
  * sees the issue pages first, so the search index can be under way while the rest is made.
  */
-export async function generateSite(archive: Archive, templates: SiteTemplates, scope?: Scope, pagesReady?: (pages: SiteFiles) => void): Promise<SiteFiles> {
+export async function generateSite(
+  archive: Archive,
+  templates: SiteTemplates,
+  scope?: Scope,
+  pagesReady?: (pages: SiteFiles) => void,
+): Promise<SiteFiles> {
   const pages = pageFiles(archive, templates, scope?.dates);
   pagesReady?.(pages);
   const files: SiteFiles = new Map([
@@ -44,7 +49,11 @@ export async function generateSite(archive: Archive, templates: SiteTemplates, s
 }
 
 /** The static archive: issue pages (search indexing starts) -> the other files -> sitemap -> write, add the index -> swap the folder in whole. */
-export async function buildSite(archive: Archive, templatesDir: string, siteDir: string): Promise<{ report: SiteReport; files: SiteFiles }> {
+export async function buildSite(
+  archive: Archive,
+  templatesDir: string,
+  siteDir: string,
+): Promise<{ report: SiteReport; files: SiteFiles }> {
   const templates = await loadSiteTemplates(templatesDir);
   let search: Promise<SearchIndexing> | undefined;
   const files = await generateSite(archive, templates, undefined, (pages) => {

@@ -29,9 +29,15 @@ export function calendarFiles(archive: Archive, only?: ReadonlySet<string>): Sit
   const newest = archive.issues.reduce((max, issue) => (issue.date > max ? issue.date : max), '');
   const upcoming: Dated[] = [];
   for (const issue of archive.issues) {
-    const dated = issue.meetings.filter((m): m is Meeting & { date: string } => m.date !== undefined).map((meeting) => ({ meeting, issue }));
+    const dated = issue.meetings
+      .filter((m): m is Meeting & { date: string } => m.date !== undefined)
+      .map((meeting) => ({ meeting, issue }));
     if (dated.length === 0) continue;
-    if (!only || only.has(issue.date)) files.set(`issues/${issue.date}/meetings.ics`, calendar(config, dated, `${config.site.name}: meetings, ${issue.date}`));
+    if (!only || only.has(issue.date))
+      files.set(
+        `issues/${issue.date}/meetings.ics`,
+        calendar(config, dated, `${config.site.name}: meetings, ${issue.date}`),
+      );
     upcoming.push(...dated.filter(({ meeting }) => meeting.date >= newest));
   }
   files.set(CALENDAR_PATH, calendar(config, upcoming, config.site.name));
@@ -41,10 +47,13 @@ export function calendarFiles(archive: Archive, only?: ReadonlySet<string>): Sit
 type Dated = { meeting: Meeting & { date: string }; issue: ArchiveIssue };
 
 function calendar(config: Config, dated: Dated[], calName: string): string {
-  const events = [...dated].sort((a, b) => sortKey(a.meeting).localeCompare(sortKey(b.meeting))).map((d) => event(config, d));
+  const events = [...dated]
+    .sort((a, b) => sortKey(a.meeting).localeCompare(sortKey(b.meeting)))
+    .map((d) => event(config, d));
   const productId = `-//Bulletin//${oneLineText(config.site.name)}//EN`;
   const { error, value } = createEvents(events, { calName: oneLineText(calName), productId });
-  if (error || value === null) throw new Error(`Could not write the calendar "${calName}": ${error?.message ?? 'no output'}`);
+  if (error || value === null)
+    throw new Error(`Could not write the calendar "${calName}": ${error?.message ?? 'no output'}`);
   return value;
 }
 
@@ -66,7 +75,8 @@ function event(config: Config, { meeting, issue }: Dated): EventAttributes {
     timestamp: dayOf(issue.date).getTime(),
   };
   const times = meetingTimes(meeting, config.site.timezone);
-  if (times === 'all-day') return { ...common, start: dateArray(meeting.date), end: dateArray(addDays(meeting.date, 1)) };
+  if (times === 'all-day')
+    return { ...common, start: dateArray(meeting.date), end: dateArray(addDays(meeting.date, 1)) };
   return {
     ...common,
     start: times.start.getTime(),
@@ -104,10 +114,15 @@ function webLink(meeting: Meeting): string | undefined {
   }
 }
 
-function meetingTimes(meeting: Meeting & { date: string }, timeZone: string): { start: Date; end: Date } | 'all-day' {
+function meetingTimes(
+  meeting: Meeting & { date: string },
+  timeZone: string,
+): { start: Date; end: Date } | 'all-day' {
   if (!meeting.start) return 'all-day';
   const start = zonedTimeToUtc(meeting.date, meeting.start, timeZone);
-  const end = meeting.end ? zonedTimeToUtc(meeting.date, meeting.end, timeZone) : new Date(start.getTime() + HOUR);
+  const end = meeting.end
+    ? zonedTimeToUtc(meeting.date, meeting.end, timeZone)
+    : new Date(start.getTime() + HOUR);
   return { start, end };
 }
 
@@ -132,7 +147,11 @@ export function googleCalendarLink(meeting: Meeting, config: Config): string | u
 }
 
 const compact = (date: string) => date.replace(/-/g, '');
-const utcStamp = (instant: Date) => instant.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+const utcStamp = (instant: Date) =>
+  instant
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 
 const offsetFormats = new Map<string, Intl.DateTimeFormat>();
 
@@ -141,11 +160,27 @@ function offsetAt(instant: number, timeZone: string): number {
   let format = offsetFormats.get(timeZone);
   if (!format) {
     const numeric = 'numeric';
-    format = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: numeric, month: numeric, day: numeric, hour: numeric, minute: numeric, second: numeric });
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: numeric,
+      month: numeric,
+      day: numeric,
+      hour: numeric,
+      minute: numeric,
+      second: numeric,
+    });
     offsetFormats.set(timeZone, format);
   }
   const part = (type: string) => Number(format.formatToParts(instant).find((p) => p.type === type)?.value);
-  const wall = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second'));
+  const wall = Date.UTC(
+    part('year'),
+    part('month') - 1,
+    part('day'),
+    part('hour'),
+    part('minute'),
+    part('second'),
+  );
   return wall - Math.floor(instant / 1000) * 1000;
 }
 
@@ -166,7 +201,11 @@ export function wallTimeExists(date: string, time: string, timeZone: string): bo
 }
 
 /** The instants at which a clock in `timeZone` shows `date` `time`: none, one, or two (clocks going back). */
-function instantsOf(date: string, time: string, timeZone: string): { asUtc: number; before: number; valid: number[] } {
+function instantsOf(
+  date: string,
+  time: string,
+  timeZone: string,
+): { asUtc: number; before: number; valid: number[] } {
   const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
   const t = /^(\d{2}):(\d{2})$/.exec(time);
   if (!d || !t) throw new RangeError(`Expected YYYY-MM-DD and HH:MM, got "${date}" "${time}".`);
@@ -174,6 +213,8 @@ function instantsOf(date: string, time: string, timeZone: string): { asUtc: numb
   // Offsets a day either side: no zone changes its offset twice within two days.
   const before = offsetAt(asUtc - DAY, timeZone);
   const after = offsetAt(asUtc + DAY, timeZone);
-  const valid = [...new Set([before, after])].map((offset) => asUtc - offset).filter((instant) => asUtc - offsetAt(instant, timeZone) === instant);
+  const valid = [...new Set([before, after])]
+    .map((offset) => asUtc - offset)
+    .filter((instant) => asUtc - offsetAt(instant, timeZone) === instant);
   return { asUtc, before, valid };
 }

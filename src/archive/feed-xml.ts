@@ -58,7 +58,9 @@ export function rss2(channel: FeedChannel): string {
     element('atom:link', undefined, { href: channel.selfUrl.rss, rel: 'self', type: 'application/rss+xml' }),
   ];
   const namespaces = { 'xmlns:dc': NS.dc, 'xmlns:content': NS.content, 'xmlns:atom': NS.atom };
-  return xmlDocument(parent('rss', [parent('channel', [...head, ...items])], { version: '2.0', ...namespaces }));
+  return xmlDocument(
+    parent('rss', [parent('channel', [...head, ...items])], { version: '2.0', ...namespaces }),
+  );
 }
 
 /** Atom 1.0. Title and summary are `type="text"`: what the reader shows is exactly what was written. */

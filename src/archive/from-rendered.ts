@@ -16,7 +16,12 @@ export function archiveOf(config: Config, rendered: readonly RenderedIssue[]): A
         url: r.url,
         // Only the feeds' newest issues need the whole text: joined on first use, not for all 520.
         get html() {
-          html ??= [r.lead.html, ...r.items.filter((i) => i.item.kind !== 'meetings').map((i) => `<h2>${escapeHtml(i.item.title)}</h2>\n${i.body.html}`)].join('\n');
+          html ??= [
+            r.lead.html,
+            ...r.items
+              .filter((i) => i.item.kind !== 'meetings')
+              .map((i) => `<h2>${escapeHtml(i.item.title)}</h2>\n${i.body.html}`),
+          ].join('\n');
           return html;
         },
         meetings: r.items.flatMap((i) => i.item.meetings),

@@ -41,11 +41,12 @@ export async function imageFiles(archive: Archive, only?: ReadonlySet<string>): 
           .resize({ width: MAX_IMAGE_WIDTH, withoutEnlargement: true })
           .toBuffer();
       } catch (error) {
-        throw new Error(`cannot publish the image ${relative(process.cwd(), source)}: ${(error as Error).message}`);
+        throw new Error(
+          `cannot publish the image ${relative(process.cwd(), source)}: ${(error as Error).message}`,
+        );
       }
       files.set(`issues/${issue.date}/${inside.split(sep).join('/')}`, new Uint8Array(resized));
     }
   }
   return files;
 }
-

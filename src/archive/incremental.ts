@@ -39,7 +39,9 @@ export class IncrementalSite {
       this.files.set('sitemap.xml', sitemap);
       written.push({ path: 'sitemap.xml', content: sitemap });
     }
-    await writeFilesAtomically(written.map((f) => ({ path: join(this.siteDir, f.path), content: f.content })));
+    await writeFilesAtomically(
+      written.map((f) => ({ path: join(this.siteDir, f.path), content: f.content })),
+    );
     await Promise.all(removed.map((path) => rm(join(this.siteDir, path), { force: true })));
     this.archive = next;
     return { written: written.map((f) => f.path), removed };
@@ -56,7 +58,8 @@ export class IncrementalSite {
    */
   private stalePaths(scope: Scope, fresh: SiteFiles): string[] {
     const owned = (path: string) =>
-      [...scope.dates].some((date) => path.startsWith(`issues/${date}/`)) || [...scope.tags].some((tag) => path === `${tag}/index.html`);
+      [...scope.dates].some((date) => path.startsWith(`issues/${date}/`)) ||
+      [...scope.tags].some((tag) => path === `${tag}/index.html`);
     return [...this.files.keys()].filter((path) => owned(path) && !fresh.has(path));
   }
 }
@@ -68,7 +71,8 @@ function scopeOf(previous: Archive, next: Archive, changed: readonly string[]): 
     // Newest first: an issue's neighbours are the entries on either side of it.
     archive.issues.forEach((issue, i) => {
       if (!changed.includes(issue.date)) return;
-      for (const neighbour of [archive.issues[i - 1], issue, archive.issues[i + 1]]) if (neighbour) dates.add(neighbour.date);
+      for (const neighbour of [archive.issues[i - 1], issue, archive.issues[i + 1]])
+        if (neighbour) dates.add(neighbour.date);
       for (const tag of tagKeys(issue)) tags.add(tag);
     });
   }
@@ -77,7 +81,10 @@ function scopeOf(previous: Archive, next: Archive, changed: readonly string[]): 
 }
 
 function tagKeys(issue: ArchiveIssue): string[] {
-  return issue.rendered.items.flatMap(({ item }) => [...tagsOf(item, 'programmes').map((id) => `programmes/${id}`), ...tagsOf(item, 'places').map((id) => `places/${id}`)]);
+  return issue.rendered.items.flatMap(({ item }) => [
+    ...tagsOf(item, 'programmes').map((id) => `programmes/${id}`),
+    ...tagsOf(item, 'places').map((id) => `places/${id}`),
+  ]);
 }
 
 function sameContent(a: string | Uint8Array | undefined, b: string | Uint8Array): boolean {

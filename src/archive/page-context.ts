@@ -18,7 +18,13 @@ export interface PageMeta {
 }
 
 /** Renders a page body into the shared layout with its head: canonical URL, Open Graph, feeds. */
-export function renderPage(templates: SiteTemplates, config: Config, meta: PageMeta, template: Parameters<SiteTemplates['render']>[0], context: object): string {
+export function renderPage(
+  templates: SiteTemplates,
+  config: Config,
+  meta: PageMeta,
+  template: Parameters<SiteTemplates['render']>[0],
+  context: object,
+): string {
   const root = meta.absoluteRoot ? new URL(siteUrl(config)).pathname : rootFrom(meta.path);
   const shared = {
     root,

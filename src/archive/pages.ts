@@ -35,25 +35,64 @@ export function pageFiles(archive: Archive, templates: SiteTemplates, only?: Rea
   const files: SiteFiles = new Map();
   const { config, issues } = archive;
   issues.forEach((issue, i) => {
-    if (!only || only.has(issue.date)) files.set(issuePath(issue.date), issuePage(archive, templates, issue, issues[i + 1], issues[i - 1]));
+    if (!only || only.has(issue.date))
+      files.set(issuePath(issue.date), issuePage(archive, templates, issue, issues[i + 1], issues[i - 1]));
   });
   files.set('index.html', indexPage(archive, templates));
   if (only) return files;
-  const simple = (path: string, template: 'search' | 'subscribe', title: string, description: string, extra: object = {}) =>
-    files.set(path, renderPage(templates, config, { path, title, description, search: template === 'search' }, template, extra));
+  const simple = (
+    path: string,
+    template: 'search' | 'subscribe',
+    title: string,
+    description: string,
+    extra: object = {},
+  ) =>
+    files.set(
+      path,
+      renderPage(
+        templates,
+        config,
+        { path, title, description, search: template === 'search' },
+        template,
+        extra,
+      ),
+    );
   simple('search/index.html', 'search', 'Search', `Search every ${config.site.name} bulletin.`);
   // The form posts to the subscription service (`bulletin serve`), which answers at /subscribe.
-  simple('subscribe/index.html', 'subscribe', 'Subscribe', `Get the ${config.site.name} bulletin by email.`, { form: subscribeFormView(config, `${rootFrom('subscribe/index.html')}subscribe`) });
-  files.set('404.html', renderPage(templates, config, { path: '404.html', title: 'Page not found', description: 'There is no page at this address.', absoluteRoot: true }, '404', {}));
+  simple('subscribe/index.html', 'subscribe', 'Subscribe', `Get the ${config.site.name} bulletin by email.`, {
+    form: subscribeFormView(config, `${rootFrom('subscribe/index.html')}subscribe`),
+  });
+  files.set(
+    '404.html',
+    renderPage(
+      templates,
+      config,
+      {
+        path: '404.html',
+        title: 'Page not found',
+        description: 'There is no page at this address.',
+        absoluteRoot: true,
+      },
+      '404',
+      {},
+    ),
+  );
   return files;
 }
 
-export function issuePage(archive: Archive, templates: SiteTemplates, issue: ArchiveIssue, previous?: ArchiveIssue, next?: ArchiveIssue): string {
+export function issuePage(
+  archive: Archive,
+  templates: SiteTemplates,
+  issue: ArchiveIssue,
+  previous?: ArchiveIssue,
+  next?: ArchiveIssue,
+): string {
   const { config } = archive;
   const path = issuePath(issue.date);
   const root = rootFrom(path);
   const { rendered } = issue;
-  const name = (list: { id: string; name: string }[], id: string) => list.find((x) => x.id === id)?.name ?? id;
+  const name = (list: { id: string; name: string }[], id: string) =>
+    list.find((x) => x.id === id)?.name ?? id;
   const sections = config.sections
     .filter((s) => s.kind !== 'meetings')
     .map((section) => ({
@@ -68,18 +107,39 @@ export function issuePage(archive: Archive, templates: SiteTemplates, issue: Arc
           links: item.links,
           contact: item.contact ?? null,
           tags: [
-            ...[...new Set([...(item.programme ? [item.programme] : []), ...item.programmes])].map((id) => ({ name: name(config.programmes, id), href: `${root}${hrefOf(tagPath('programmes', id))}` })),
-            ...item.places.map((id) => ({ name: name(config.places, id), href: `${root}${hrefOf(tagPath('places', id))}` })),
+            ...[...new Set([...(item.programme ? [item.programme] : []), ...item.programmes])].map((id) => ({
+              name: name(config.programmes, id),
+              href: `${root}${hrefOf(tagPath('programmes', id))}`,
+            })),
+            ...item.places.map((id) => ({
+              name: name(config.places, id),
+              href: `${root}${hrefOf(tagPath('places', id))}`,
+            })),
           ],
         })),
     }))
     .filter((s) => s.items.length > 0);
-  const meetingTitle = config.sections.find((s) => s.kind === 'meetings')?.title ?? "What's happening next week?";
-  const neighbour = (other?: ArchiveIssue) => (other ? { href: `${root}${hrefOf(issuePath(other.date))}`, title: other.title, dateLabel: longDate(other.date, config.site.locale) } : null);
+  const meetingTitle =
+    config.sections.find((s) => s.kind === 'meetings')?.title ?? "What's happening next week?";
+  const neighbour = (other?: ArchiveIssue) =>
+    other
+      ? {
+          href: `${root}${hrefOf(issuePath(other.date))}`,
+          title: other.title,
+          dateLabel: longDate(other.date, config.site.locale),
+        }
+      : null;
   return renderPage(
     templates,
     config,
-    { path, title: issue.title, description: issue.summary, ogType: 'article', published: issue.date, indexed: true },
+    {
+      path,
+      title: issue.title,
+      description: issue.summary,
+      ogType: 'article',
+      published: issue.date,
+      indexed: true,
+    },
     'issue',
     {
       issue: {
@@ -93,7 +153,10 @@ export function issuePage(archive: Archive, templates: SiteTemplates, issue: Arc
           ? {
               title: meetingTitle,
               icsHref: issue.meetings.some((m) => m.date) ? 'meetings.ics' : null,
-              days: meetingDays(issue.meetings, config).map((day) => ({ label: day.label, meetings: day.meetings.map((m) => meetingView(m, config)) })),
+              days: meetingDays(issue.meetings, config).map((day) => ({
+                label: day.label,
+                meetings: day.meetings.map((m) => meetingView(m, config)),
+              })),
             }
           : null,
       },
@@ -145,9 +208,12 @@ function indexPage(archive: Archive, templates: SiteTemplates): string {
   return renderPage(
     templates,
     config,
-    { path: 'index.html', title: config.site.name, description: config.site.tagline ?? `Every ${config.site.name} bulletin.` },
+    {
+      path: 'index.html',
+      title: config.site.name,
+      description: config.site.tagline ?? `Every ${config.site.name} bulletin.`,
+    },
     'index',
     { latest: latest ? summary(latest) : null, years },
   );
 }
-

@@ -17,9 +17,15 @@ export interface SearchIndexing {
  * process, so indexing starts as soon as the pages exist and goes on while the rest of the site
  * is made and written; all pages are sent at once, as one at a time leaves it idle between them.
  */
-export async function startSearchIndex(config: Config, files: SiteFiles, previousSiteDir?: string): Promise<SearchIndexing> {
+export async function startSearchIndex(
+  config: Config,
+  files: SiteFiles,
+  previousSiteDir?: string,
+): Promise<SearchIndexing> {
   const base = new URL(siteUrl(config)).pathname;
-  const pages = [...files].filter(([path, content]) => path.startsWith('issues/') && path.endsWith('.html') && typeof content === 'string');
+  const pages = [...files].filter(
+    ([path, content]) => path.startsWith('issues/') && path.endsWith('.html') && typeof content === 'string',
+  );
   // Indexing takes seconds; when no indexed page changed since the last build, its bundle is reused.
   const fingerprint = searchFingerprint(config, base, pages as [string, string][]);
   if (previousSiteDir && readFingerprint(previousSiteDir) === fingerprint) {
@@ -33,16 +39,23 @@ export async function startSearchIndex(config: Config, files: SiteFiles, previou
   const pagefind = await import('pagefind');
   const { index, errors } = await pagefind.createIndex({ forceLanguage: config.site.locale.split('-')[0] });
   if (!index) throw new Error(`pagefind could not start: ${errors.join('; ')}`);
-  const adding = Promise.all(pages.map(([path, content]) => index.addHTMLFile({ url: `${base}${path.replace(/index\.html$/, '')}`, content: content as string })));
+  const adding = Promise.all(
+    pages.map(([path, content]) =>
+      index.addHTMLFile({ url: `${base}${path.replace(/index\.html$/, '')}`, content: content as string }),
+    ),
+  );
   adding.catch(() => undefined); // reported by writeTo
   return {
     async writeTo(siteDir) {
       try {
         const added = await adding;
-        const failed = added.flatMap((a, i) => (a.errors.length ? [`${pages[i]![0]}: ${a.errors.join('; ')}`] : []));
+        const failed = added.flatMap((a, i) =>
+          a.errors.length ? [`${pages[i]![0]}: ${a.errors.join('; ')}`] : [],
+        );
         if (failed.length) throw new Error(`pagefind could not index ${failed.join(', ')}`);
         const written = await index.writeFiles({ outputPath: `${siteDir}/pagefind` });
-        if (written.errors.length) throw new Error(`pagefind could not write its index: ${written.errors.join('; ')}`);
+        if (written.errors.length)
+          throw new Error(`pagefind could not write its index: ${written.errors.join('; ')}`);
         await writeFile(join(siteDir, 'pagefind', FINGERPRINT_FILE), fingerprint);
         return { pages: pages.length };
       } finally {
@@ -52,7 +65,11 @@ export async function startSearchIndex(config: Config, files: SiteFiles, previou
   };
 }
 
-export async function writeSearchIndex(config: Config, files: SiteFiles, siteDir: string): Promise<{ pages: number }> {
+export async function writeSearchIndex(
+  config: Config,
+  files: SiteFiles,
+  siteDir: string,
+): Promise<{ pages: number }> {
   return (await startSearchIndex(config, files)).writeTo(siteDir);
 }
 

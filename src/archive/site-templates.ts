@@ -4,7 +4,20 @@ import Handlebars from 'handlebars';
 import { TemplateError } from '../render/email/templates.js';
 import { memoizeAsync, type MemoizedAsync } from '../render/memo.js';
 
-export const PAGE_TEMPLATES = ['layout', 'index', 'issue', 'tag', 'tags', 'search', 'subscribe', '404', 'notice', 'confirm', 'unsubscribe', 'preferences'] as const;
+export const PAGE_TEMPLATES = [
+  'layout',
+  'index',
+  'issue',
+  'tag',
+  'tags',
+  'search',
+  'subscribe',
+  '404',
+  'notice',
+  'confirm',
+  'unsubscribe',
+  'preferences',
+] as const;
 export type PageTemplate = (typeof PAGE_TEMPLATES)[number];
 
 export interface SiteTemplates {
@@ -31,17 +44,24 @@ async function compile(templatesDir: string): Promise<SiteTemplates> {
     try {
       source = await readFile(file, 'utf8');
     } catch (error) {
-      throw new TemplateError(file, `cannot read the template (${(error as NodeJS.ErrnoException).code ?? String(error)}).`);
+      throw new TemplateError(
+        file,
+        `cannot read the template (${(error as NodeJS.ErrnoException).code ?? String(error)}).`,
+      );
     }
     compiled.set(name, env.compile(source, { strict: false }));
   }
   const partialsDir = join(dir, 'partials');
   for (const name of await readdir(partialsDir).catch(() => [] as string[])) {
-    if (name.endsWith('.hbs')) env.registerPartial(name.slice(0, -4), await readFile(join(partialsDir, name), 'utf8'));
+    if (name.endsWith('.hbs'))
+      env.registerPartial(name.slice(0, -4), await readFile(join(partialsDir, name), 'utf8'));
   }
   const assetsDir = join(dir, 'assets');
   const assets = await Promise.all(
-    (await readdir(assetsDir).catch(() => [] as string[])).map(async (name) => ({ name, content: new Uint8Array(await readFile(join(assetsDir, name))) })),
+    (await readdir(assetsDir).catch(() => [] as string[])).map(async (name) => ({
+      name,
+      content: new Uint8Array(await readFile(join(assetsDir, name))),
+    })),
   );
   return {
     dir,
@@ -50,7 +70,10 @@ async function compile(templatesDir: string): Promise<SiteTemplates> {
       try {
         return compiled.get(template)!(context);
       } catch (error) {
-        throw new TemplateError(join(dir, `${template}.hbs`), (error as Error).message.split('\n')[0] ?? String(error));
+        throw new TemplateError(
+          join(dir, `${template}.hbs`),
+          (error as Error).message.split('\n')[0] ?? String(error),
+        );
       }
     },
   };

@@ -12,12 +12,23 @@ export interface SubscribeFormView {
  * service) and on the service's own pages (with the values and errors of a rejected post).
  * Only public lists are offered; with one, it comes ticked.
  */
-export function subscribeFormView(config: Config, action: string, chosen: readonly string[] = [], values: SubscribeFormView['values'] = {}, errors: SubscribeFormView['errors'] = {}): SubscribeFormView {
+export function subscribeFormView(
+  config: Config,
+  action: string,
+  chosen: readonly string[] = [],
+  values: SubscribeFormView['values'] = {},
+  errors: SubscribeFormView['errors'] = {},
+): SubscribeFormView {
   const lists = config.lists.filter((l) => l.public);
   return {
     action,
     values,
     errors,
-    lists: lists.map((l) => ({ id: l.id, name: l.name, ...(l.description ? { description: l.description } : {}), checked: lists.length === 1 || chosen.includes(l.id) })),
+    lists: lists.map((l) => ({
+      id: l.id,
+      name: l.name,
+      ...(l.description ? { description: l.description } : {}),
+      checked: lists.length === 1 || chosen.includes(l.id),
+    })),
   };
 }

@@ -9,7 +9,9 @@ import type { SiteTemplates } from './site-templates.js';
 type TagKind = 'programmes' | 'places';
 
 export const tagsOf = (item: ItemInfo, kind: TagKind): string[] =>
-  kind === 'places' ? item.places : [...new Set([...(item.programme ? [item.programme] : []), ...item.programmes])];
+  kind === 'places'
+    ? item.places
+    : [...new Set([...(item.programme ? [item.programme] : []), ...item.programmes])];
 
 /** A page per programme and per place that has items, listing them across every issue, and an index of each. */
 /**
@@ -55,21 +57,49 @@ export function tagFiles(archive: Archive, templates: SiteTemplates, only?: Read
       const noun = entries.length === 1 ? 'item' : 'items';
       files.set(
         path,
-        renderPage(templates, archive.config, { path, title: tag.name, description: `${entries.length} ${noun} about ${tag.name} in the ${archive.config.site.name} bulletins.` }, 'tag', {
-          tag: { name: tag.name, count: entries.length, noun },
-          entries,
-        }),
+        renderPage(
+          templates,
+          archive.config,
+          {
+            path,
+            title: tag.name,
+            description: `${entries.length} ${noun} about ${tag.name} in the ${archive.config.site.name} bulletins.`,
+          },
+          'tag',
+          {
+            tag: { name: tag.name, count: entries.length, noun },
+            entries,
+          },
+        ),
       );
     }
     const indexPath = `${kind}/index.html`;
     const title = kind === 'programmes' ? 'Programmes' : 'Places';
     files.set(
       indexPath,
-      renderPage(templates, archive.config, { path: indexPath, title, description: `Bulletin items by ${kind === 'programmes' ? 'programme' : 'place'}.` }, 'tags', {
-        title,
-        intro: kind === 'programmes' ? 'Follow a programme of work through the bulletins.' : 'News from each of our places.',
-        tags: counts.map((c) => ({ name: c.name, count: c.count, noun: c.count === 1 ? 'item' : 'items', href: `${c.id}/` })),
-      }),
+      renderPage(
+        templates,
+        archive.config,
+        {
+          path: indexPath,
+          title,
+          description: `Bulletin items by ${kind === 'programmes' ? 'programme' : 'place'}.`,
+        },
+        'tags',
+        {
+          title,
+          intro:
+            kind === 'programmes'
+              ? 'Follow a programme of work through the bulletins.'
+              : 'News from each of our places.',
+          tags: counts.map((c) => ({
+            name: c.name,
+            count: c.count,
+            noun: c.count === 1 ? 'item' : 'items',
+            href: `${c.id}/`,
+          })),
+        },
+      ),
     );
   }
   return files;

@@ -36,7 +36,10 @@ export class ArchiveSession {
   ) {}
 
   /** Builds the whole archive; fails (with the problems) if any issue has errors. */
-  static async open(rootDir: string, outDir?: string): Promise<{ session?: ArchiveSession; problems: Diagnostic[] }> {
+  static async open(
+    rootDir: string,
+    outDir?: string,
+  ): Promise<{ session?: ArchiveSession; problems: Diagnostic[] }> {
     const root = resolve(rootDir);
     const { config, path: configPath, problems } = await loadConfig(root);
     if (!config) return { problems };

@@ -27,7 +27,9 @@ export async function buildEmailForSend(root: string, date: string): Promise<Ema
     return await new Promise<EmailForSend>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`the build worker stopped (exit ${code}) before it finished ${date}`)));
+      worker.once('exit', (code) =>
+        reject(new Error(`the build worker stopped (exit ${code}) before it finished ${date}`)),
+      );
     });
   } finally {
     await worker.terminate();
@@ -39,5 +41,9 @@ export async function buildHere(root: string, date: string): Promise<EmailForSen
   const report = await runPipeline({ root, dates: [date], write: false });
   const issue = report.issues[0];
   const email = issue?.email;
-  return { problems: [...report.configProblems, ...(issue?.problems ?? [])], links: issue?.links ?? [], ...(email ? { layout: email.layout } : {}) };
+  return {
+    problems: [...report.configProblems, ...(issue?.problems ?? [])],
+    links: issue?.links ?? [],
+    ...(email ? { layout: email.layout } : {}),
+  };
 }

@@ -75,26 +75,48 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
   for (const prepared of await prepareIssues(root, dates, config, cache)) {
     if (prepared.rendered) rendered.push(prepared.rendered);
     if (!emailDates.has(prepared.date)) {
-      if (hasErrors(prepared.problems) || (options.strict && prepared.problems.length > 0)) issues.push({ date: prepared.date, problems: sortDiagnostics(prepared.problems) });
+      if (hasErrors(prepared.problems) || (options.strict && prepared.problems.length > 0))
+        issues.push({ date: prepared.date, problems: sortDiagnostics(prepared.problems) });
       continue;
     }
-    issues.push({ ...(await emailStage(prepared, config, templatesDir, outDir, options)), links: prepared.links });
+    issues.push({
+      ...(await emailStage(prepared, config, templatesDir, outDir, options)),
+      links: prepared.links,
+    });
   }
 
   const report: PipelineReport = { configProblems, issues };
   if (!withSite) return report;
   // With --strict a warning stops an issue's email, so it stops the archive too.
-  const broken = issues.filter((i) => hasErrors(i.problems) || (options.strict && i.problems.length > 0)).map((i) => i.date);
-  if (broken.length) return { ...report, siteSkipped: `the archive was not rebuilt because ${broken.join(', ')} ${broken.length === 1 ? 'has' : 'have'} ${options.strict ? 'problems (--strict)' : 'errors'}; the previous dist/site is unchanged` };
+  const broken = issues
+    .filter((i) => hasErrors(i.problems) || (options.strict && i.problems.length > 0))
+    .map((i) => i.date);
+  if (broken.length)
+    return {
+      ...report,
+      siteSkipped: `the archive was not rebuilt because ${broken.join(', ')} ${broken.length === 1 ? 'has' : 'have'} ${options.strict ? 'problems (--strict)' : 'errors'}; the previous dist/site is unchanged`,
+    };
   const { buildSite } = await import('../archive/build-site.js');
   try {
-    return { ...report, site: (await buildSite(archiveOf(config, rendered), templatesDir, join(outDir, 'site'))).report };
+    return {
+      ...report,
+      site: (await buildSite(archiveOf(config, rendered), templatesDir, join(outDir, 'site'))).report,
+    };
   } catch (error) {
-    return { ...report, siteSkipped: `the archive was not rebuilt: ${(error as Error).message}; the previous dist/site is unchanged` };
+    return {
+      ...report,
+      siteSkipped: `the archive was not rebuilt: ${(error as Error).message}; the previous dist/site is unchanged`,
+    };
   }
 }
 
-async function emailStage(prepared: PreparedIssue, config: Config, templatesDir: string, outDir: string, options: PipelineOptions): Promise<IssueReport> {
+async function emailStage(
+  prepared: PreparedIssue,
+  config: Config,
+  templatesDir: string,
+  outDir: string,
+  options: PipelineOptions,
+): Promise<IssueReport> {
   const { date, problems, rendered } = prepared;
   if (!rendered) return { date, problems: sortDiagnostics(problems) };
   const built = await checkedEmail(rendered, config, templatesDir);
@@ -113,27 +135,50 @@ async function emailStage(prepared: PreparedIssue, config: Config, templatesDir:
     { path: html, content: output.html },
     { path: text, content: output.text },
   ]);
-  return { ...report, outputs: { html: { path: html, bytes: htmlBytes }, text: { path: text, bytes: Buffer.byteLength(output.text) } } };
+  return {
+    ...report,
+    outputs: {
+      html: { path: html, bytes: htmlBytes },
+      text: { path: text, bytes: Buffer.byteLength(output.text) },
+    },
+  };
 }
 
 /**
  * The email of a rendered issue and the pre-send checks of it: its size as Gmail counts it, its
  * text part and unsubscribe links. A mistake in a template is a problem reported, not a crash.
  */
-export async function checkedEmail(rendered: RenderedIssue, config: Config, templatesDir: string): Promise<{ email?: CompiledEmail; problems: Diagnostic[] }> {
+export async function checkedEmail(
+  rendered: RenderedIssue,
+  config: Config,
+  templatesDir: string,
+): Promise<{ email?: CompiledEmail; problems: Diagnostic[] }> {
   let email: CompiledEmail;
   try {
     email = await compileEmail(rendered, config, await loadEmailTemplates(templatesDir));
   } catch (error) {
     if (!(error instanceof TemplateError)) throw error;
-    return { problems: [diagnose(sourceText(relative(process.cwd(), error.file), ''), { line: 1, column: 1 }, 'template-error', error.message, 'Fix the template; content is not at fault.')] };
+    return {
+      problems: [
+        diagnose(
+          sourceText(relative(process.cwd(), error.file), ''),
+          { line: 1, column: 1 },
+          'template-error',
+          error.message,
+          'Fix the template; content is not at fault.',
+        ),
+      ],
+    };
   }
   return {
     email,
     problems: [
       // Sized as a subscriber receives it: long signed links fill the placeholders (see checks/email-checks.ts).
       ...checkEmailSize(rendered.issue.source, Buffer.byteLength(email.fillHtml(LARGEST_RECIPIENT))),
-      ...checkEmailParts(relative(process.cwd(), templatesDir) || '.', email.fill, [rendered.issue.title, ...rendered.items.filter(({ item }) => item.kind !== 'meetings').map(({ item }) => item.title)]),
+      ...checkEmailParts(relative(process.cwd(), templatesDir) || '.', email.fill, [
+        rendered.issue.title,
+        ...rendered.items.filter(({ item }) => item.kind !== 'meetings').map(({ item }) => item.title),
+      ]),
     ],
   };
 }
@@ -141,6 +186,7 @@ export async function checkedEmail(rendered: RenderedIssue, config: Config, temp
 /** The config's `templates:`, else a site's own `templates/` when it has an email layout, else the built-in ones. */
 export function templatesFor(root: string, config: Config, configPath: string | undefined): string {
   if (config.templates && configPath) return resolve(configPath, '..', config.templates);
-  return existsSync(join(root, 'templates', 'email', 'email.mjml.hbs')) ? join(root, 'templates') : BUILTIN_TEMPLATES;
+  return existsSync(join(root, 'templates', 'email', 'email.mjml.hbs'))
+    ? join(root, 'templates')
+    : BUILTIN_TEMPLATES;
 }
-

@@ -14,7 +14,12 @@ const PARALLEL_FROM = Number(process.env.BULLETIN_PARALLEL_FROM ?? 48);
  * worker threads (one per spare core), since parsing Markdown is most of a cold archive build.
  * Results come back in the order of `dates`. Workers run only from the compiled code (lib/).
  */
-export async function prepareIssues(root: string, dates: readonly string[], config: Config, cache: RenderCache | undefined): Promise<PreparedIssue[]> {
+export async function prepareIssues(
+  root: string,
+  dates: readonly string[],
+  config: Config,
+  cache: RenderCache | undefined,
+): Promise<PreparedIssue[]> {
   const results = new Map<string, PreparedIssue>();
   const misses: { date: string; key?: string }[] = [];
   for (const date of dates) {
@@ -28,7 +33,11 @@ export async function prepareIssues(root: string, dates: readonly string[], conf
   for (const [i, job] of misses.entries()) shares[i % threads]!.push(job);
   const parallel = threads > 1 && misses.length >= PARALLEL_FROM && existsSync(workerFile);
   const own = parallel ? shares[0]! : misses;
-  const started = parallel ? shares.slice(1).map((jobs) => startWorker(workerFile, { root, config, jobs, cache: Boolean(cache) }, results)) : [];
+  const started = parallel
+    ? shares
+        .slice(1)
+        .map((jobs) => startWorker(workerFile, { root, config, jobs, cache: Boolean(cache) }, results))
+    : [];
   // Handled at once, so a worker failing while this thread still parses is not an unhandled rejection.
   const finished = Promise.all(started.map((w) => w.done));
   finished.catch(() => undefined);
@@ -46,12 +55,18 @@ export async function prepareIssues(root: string, dates: readonly string[], conf
   return dates.map((date) => results.get(date)!);
 }
 
-function startWorker(file: string, data: object, results: Map<string, PreparedIssue>): { worker: Worker; done: Promise<void> } {
+function startWorker(
+  file: string,
+  data: object,
+  results: Map<string, PreparedIssue>,
+): { worker: Worker; done: Promise<void> } {
   const worker = new Worker(file, { workerData: data });
   const done = new Promise<void>((resolve, reject) => {
     worker.on('message', (prepared: PreparedIssue) => results.set(prepared.date, prepared));
     worker.once('error', reject);
-    worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`a build worker stopped with exit code ${code}`))));
+    worker.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`a build worker stopped with exit code ${code}`)),
+    );
   });
   return { worker, done };
 }

@@ -23,15 +23,30 @@ export function renderCacheFor(root: string, config: Config): RenderCache {
 }
 
 /** The cached preparation of an issue whose files are unchanged, and the key it is (or will be) stored under. */
-export function fromCache(root: string, date: string, cache: RenderCache | undefined): { key?: string; prepared?: PreparedIssue } {
+export function fromCache(
+  root: string,
+  date: string,
+  cache: RenderCache | undefined,
+): { key?: string; prepared?: PreparedIssue } {
   if (!cache) return {};
   const key = cache.keyOf(join(root, 'bulletins', date));
   const cached = cache.get(date, key);
-  return { key, ...(cached ? { prepared: { date, problems: cached.problems, rendered: cached.rendered, links: cached.links } } : {}) };
+  return {
+    key,
+    ...(cached
+      ? { prepared: { date, problems: cached.problems, rendered: cached.rendered, links: cached.links } }
+      : {}),
+  };
 }
 
 /** Load -> check -> render one issue, storing the result under `key` when it has no errors. */
-export async function prepareFresh(root: string, date: string, config: Config, cache?: RenderCache, key?: string): Promise<PreparedIssue> {
+export async function prepareFresh(
+  root: string,
+  date: string,
+  config: Config,
+  cache?: RenderCache,
+  key?: string,
+): Promise<PreparedIssue> {
   const loaded = await loadIssue(root, date, config);
   const problems = [...loaded.problems, ...checkSources(loaded.files)];
   const links = collectLinkTargets(loaded.files, loaded.issue);
@@ -43,7 +58,12 @@ export async function prepareFresh(root: string, date: string, config: Config, c
 }
 
 /** One issue, from the cache when none of its files changed. */
-export async function prepareIssue(root: string, date: string, config: Config, cache: RenderCache | undefined): Promise<PreparedIssue> {
+export async function prepareIssue(
+  root: string,
+  date: string,
+  config: Config,
+  cache: RenderCache | undefined,
+): Promise<PreparedIssue> {
   const { key, prepared } = fromCache(root, date, cache);
   return prepared ?? prepareFresh(root, date, config, cache, key);
 }

@@ -9,7 +9,15 @@ import { packageRoot } from '../package-root.js';
 import { makePrivateDir, PRIVATE_FILE } from '../private-files.js';
 
 const OUTPUT_LIBRARIES = [
-  ...['unified', 'remark-parse', 'remark-gfm', 'remark-rehype', 'rehype-raw', 'rehype-sanitize', 'hast-util-sanitize'],
+  ...[
+    'unified',
+    'remark-parse',
+    'remark-gfm',
+    'remark-rehype',
+    'rehype-raw',
+    'rehype-sanitize',
+    'hast-util-sanitize',
+  ],
   ...['hast-util-to-html', 'gray-matter', 'yaml', 'zod', 'image-size'],
 ];
 
@@ -29,7 +37,10 @@ export interface CachedIssue {
 export class RenderCache {
   private readonly dir: string;
 
-  constructor(root: string, private readonly salt: string) {
+  constructor(
+    root: string,
+    private readonly salt: string,
+  ) {
     this.dir = join(root, '.bulletin', 'cache', 'render');
   }
 
@@ -46,7 +57,9 @@ export class RenderCache {
   get(date: string, key: string): CachedIssue | undefined {
     try {
       const stored = JSON.parse(readFileSync(this.file(date), 'utf8')) as { key: string } & CachedIssue;
-      return stored.key === key && Array.isArray(stored.links) ? { rendered: stored.rendered, problems: stored.problems, links: stored.links } : undefined;
+      return stored.key === key && Array.isArray(stored.links)
+        ? { rendered: stored.rendered, problems: stored.problems, links: stored.links }
+        : undefined;
     } catch {
       return undefined;
     }
@@ -100,7 +113,9 @@ export function codeVersion(): string {
   walk(top);
   for (const name of OUTPUT_LIBRARIES) {
     try {
-      hash.update(`${name}@${(JSON.parse(readFileSync(join(packageRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version}`);
+      hash.update(
+        `${name}@${(JSON.parse(readFileSync(join(packageRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version}`,
+      );
     } catch {
       hash.update(`${name}@?`);
     }

@@ -6,7 +6,9 @@ import { dirname } from 'node:path';
  * per file, never a truncated file: each goes to a temporary name first and is renamed into place
  * only after every one of them was written.
  */
-export async function writeFilesAtomically(files: readonly { path: string; content: string | Uint8Array }[]): Promise<void> {
+export async function writeFilesAtomically(
+  files: readonly { path: string; content: string | Uint8Array }[],
+): Promise<void> {
   const temporary = files.map((f) => `${f.path}.${process.pid}.tmp`);
   try {
     for (const [i, file] of files.entries()) {

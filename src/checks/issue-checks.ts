@@ -4,7 +4,12 @@ import { placeOfPath } from '../content/yaml-place.js';
 import { addDays, longDate, weekday } from '../render/dates.js';
 
 export function checkIssue(issue: Issue, config: Config): Diagnostic[] {
-  return [...meetingsOutsideNextWeek(issue), ...emptySections(issue, config), ...emptyItems(issue), ...subjectTooLong(issue)];
+  return [
+    ...meetingsOutsideNextWeek(issue),
+    ...emptySections(issue, config),
+    ...emptyItems(issue),
+    ...subjectTooLong(issue),
+  ];
 }
 
 /**
@@ -22,7 +27,13 @@ function meetingsOutsideNextWeek(issue: Issue): Diagnostic[] {
     item.meetings
       .filter((m) => m.date && (m.date < from || m.date > to))
       .map((m) =>
-        diagnose(item.body.file.source, placeOfPath(item.body.file, ['meetings', m.index, 'date']), 'meeting-outside-week', `"${m.title}" on ${m.date} is not next week (${longDate(from)} to ${longDate(to)}).`, 'Check the date, or move the meeting to the issue of its week.'),
+        diagnose(
+          item.body.file.source,
+          placeOfPath(item.body.file, ['meetings', m.index, 'date']),
+          'meeting-outside-week',
+          `"${m.title}" on ${m.date} is not next week (${longDate(from)} to ${longDate(to)}).`,
+          'Check the date, or move the meeting to the issue of its week.',
+        ),
       ),
   );
 }
@@ -31,7 +42,13 @@ function emptySections(issue: Issue, config: Config): Diagnostic[] {
   return config.sections
     .filter((section) => !issue.items.some((item) => item.kind === section.kind))
     .map((section) =>
-      diagnose(issue.lead.file.source, { line: 1, column: 1 }, 'empty-section', `The section "${section.title}" has no items this week.`, `Add one with \`bulletin add ${section.kind} "Title"\`, or leave it: the email skips empty sections.`),
+      diagnose(
+        issue.lead.file.source,
+        { line: 1, column: 1 },
+        'empty-section',
+        `The section "${section.title}" has no items this week.`,
+        `Add one with \`bulletin add ${section.kind} "Title"\`, or leave it: the email skips empty sections.`,
+      ),
     );
 }
 
@@ -39,7 +56,13 @@ function emptyItems(issue: Issue): Diagnostic[] {
   return issue.items
     .filter((item) => item.kind !== 'meetings' && item.body.markdown.trim() === '' && item.links.length === 0)
     .map((item) =>
-      diagnose(item.body.file.source, placeOfPath(item.body.file, ['title']), 'empty-item', `"${item.title}" has a title but no text.`, 'Write the item below its front matter, or delete the file.'),
+      diagnose(
+        item.body.file.source,
+        placeOfPath(item.body.file, ['title']),
+        'empty-item',
+        `"${item.title}" has a title but no text.`,
+        'Write the item below its front matter, or delete the file.',
+      ),
     );
 }
 
@@ -48,8 +71,17 @@ export const SUBJECT_FITS = 45;
 
 function subjectTooLong(issue: Issue): Diagnostic[] {
   if (issue.subject.length <= SUBJECT_FITS) return [];
-  const key = issue.lead.file.data && typeof issue.lead.file.data === 'object' && 'subject' in issue.lead.file.data ? 'subject' : 'title';
+  const key =
+    issue.lead.file.data && typeof issue.lead.file.data === 'object' && 'subject' in issue.lead.file.data
+      ? 'subject'
+      : 'title';
   return [
-    diagnose(issue.lead.file.source, placeOfPath(issue.lead.file, [key]), 'subject-too-long', `The subject is ${issue.subject.length} characters; a phone shows about the first ${SUBJECT_FITS}: "${issue.subject.slice(0, SUBJECT_FITS)}…".`, `Put the point in the first ${SUBJECT_FITS} characters, or set a shorter \`subject:\` in issue.md.`),
+    diagnose(
+      issue.lead.file.source,
+      placeOfPath(issue.lead.file, [key]),
+      'subject-too-long',
+      `The subject is ${issue.subject.length} characters; a phone shows about the first ${SUBJECT_FITS}: "${issue.subject.slice(0, SUBJECT_FITS)}…".`,
+      `Put the point in the first ${SUBJECT_FITS} characters, or set a shorter \`subject:\` in issue.md.`,
+    ),
   ];
 }

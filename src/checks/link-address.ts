@@ -29,7 +29,8 @@ function embeddedIPv4(address: ipaddr.IPv6): ipaddr.IPv4 | undefined {
   const range = address.range();
   const bytes = address.toByteArray();
   // ::ffff:a.b.c.d, ::ffff:0:a.b.c.d (RFC 6145) and 64:ff9b::a.b.c.d (NAT64, RFC 6052): the last 32 bits.
-  if (range === 'ipv4Mapped' || range === 'rfc6145' || range === 'rfc6052') return new ipaddr.IPv4(bytes.slice(12, 16));
+  if (range === 'ipv4Mapped' || range === 'rfc6145' || range === 'rfc6052')
+    return new ipaddr.IPv4(bytes.slice(12, 16));
   // 2002:AABB:CCDD::/48 (6to4, RFC 3056): bits 16 to 48.
   if (range === '6to4') return new ipaddr.IPv4(bytes.slice(2, 6));
   return undefined;

@@ -11,7 +11,10 @@ export interface Freshness {
   failureTtlMs: number;
 }
 
-const cacheSchema = z.object({ version: z.literal(1), entries: z.record(z.string(), z.object({ outcome: outcomeSchema, checkedAt: z.number() })) });
+const cacheSchema = z.object({
+  version: z.literal(1),
+  entries: z.record(z.string(), z.object({ outcome: outcomeSchema, checkedAt: z.number() })),
+});
 
 /**
  * An answer stays true for a day. A failure is kept only minutes: long enough that checking again
@@ -48,7 +51,12 @@ const saving = new Map<string, Promise<void>>();
  * and for each address the newer outcome kept. Between processes there is no lock: two saves in
  * the same few milliseconds can still lose one's entries, which costs the next check a request.
  */
-export function saveCache(file: string, learned: Cache, freshness: Freshness, now: () => number): Promise<void> {
+export function saveCache(
+  file: string,
+  learned: Cache,
+  freshness: Freshness,
+  now: () => number,
+): Promise<void> {
   const key = resolve(file);
   const saved = (saving.get(key) ?? Promise.resolve()).then(() => writeMerged(file, learned, freshness, now));
   saving.set(key, saved);
@@ -59,7 +67,12 @@ export function saveCache(file: string, learned: Cache, freshness: Freshness, no
 }
 
 /** Written whole to a temporary file and renamed over the old one, so a reader never sees half a file. */
-async function writeMerged(file: string, learned: Cache, freshness: Freshness, now: () => number): Promise<void> {
+async function writeMerged(
+  file: string,
+  learned: Cache,
+  freshness: Freshness,
+  now: () => number,
+): Promise<void> {
   const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
     makePrivateDir(dirname(file));

@@ -56,10 +56,16 @@ const DEFAULTS = {
   timeoutMs: 10_000,
   ttlMs: 24 * 60 * 60 * 1000,
   failureTtlMs: 5 * 60 * 1000,
-  userAgent: 'Bulletin-link-check/0.1 (+https://github.com/; checks the links of an email newsletter before it is sent)',
+  userAgent:
+    'Bulletin-link-check/0.1 (+https://github.com/; checks the links of an email newsletter before it is sent)',
 };
 
-type Settings = typeof DEFAULTS & { fetch: LinkFetch; now: () => number; cacheFile?: string; signal?: AbortSignal };
+type Settings = typeof DEFAULTS & {
+  fetch: LinkFetch;
+  now: () => number;
+  cacheFile?: string;
+  signal?: AbortSignal;
+};
 type Schedule = ReturnType<typeof scheduler>;
 
 /**
@@ -67,7 +73,10 @@ type Schedule = ReturnType<typeof scheduler>;
  * no answer at all is final) and reports every place whose address is broken or could not be
  * verified. With `signal`, resolves early (never rejects) with `aborted: true`; see the option.
  */
-export async function checkLinks(targets: readonly LinkTarget[], options: LinkCheckOptions = {}): Promise<LinkCheckResult> {
+export async function checkLinks(
+  targets: readonly LinkTarget[],
+  options: LinkCheckOptions = {},
+): Promise<LinkCheckResult> {
   const fetch = options.fetch ?? guardedFetch(options.allowPrivateAddresses ? { allows: () => true } : {});
   const settings: Settings = { ...DEFAULTS, ...definedOnly(options), fetch, now: options.now ?? Date.now };
   const keys = [...new Set(targets.map((t) => fetchKey(t.url)).filter((k) => k !== undefined))];
@@ -83,9 +92,15 @@ export async function checkLinks(targets: readonly LinkTarget[], options: LinkCh
   const schedule = scheduler(settings.concurrency, settings.perHost);
   const learned = await fetchAll(live, schedule, settings);
   for (const [key, { outcome }] of learned) outcomes.set(key, outcome);
-  if (settings.cacheFile && learned.size > 0) await saveCache(settings.cacheFile, learned, settings, settings.now);
+  if (settings.cacheFile && learned.size > 0)
+    await saveCache(settings.cacheFile, learned, settings, settings.now);
 
-  const offline = await seemsOffline([...learned.values()].map((e) => e.outcome), answeredRecently(keys, cache, settings), schedule, settings);
+  const offline = await seemsOffline(
+    [...learned.values()].map((e) => e.outcome),
+    answeredRecently(keys, cache, settings),
+    schedule,
+    settings,
+  );
   const problems = targets.flatMap((t) => {
     const outcome = outcomes.get(fetchKey(t.url) ?? '');
     return outcome ? verdict(t, outcome, { offline, timeoutMs: settings.timeoutMs }) : [];
@@ -139,7 +154,12 @@ function answeredRecently(keys: readonly string[], cache: Cache, settings: Setti
   const answered = (url: string) => {
     const entry = cache.get(url);
     // The cache is a file anyone can edit: only a real web address is asked.
-    return entry !== undefined && isSuccess(entry.outcome) && isFresh(entry, now, settings) && fetchKey(url) === url;
+    return (
+      entry !== undefined &&
+      isSuccess(entry.outcome) &&
+      isFresh(entry, now, settings) &&
+      fetchKey(url) === url
+    );
   };
   return keys.find(answered) ?? [...cache.keys()].find(answered);
 }
@@ -162,37 +182,78 @@ function fetchKey(url: string): string | undefined {
 
 // ---- Verdicts
 
-function verdict(target: LinkTarget, outcome: Outcome, context: { offline: boolean; timeoutMs: number }): Diagnostic[] {
+function verdict(
+  target: LinkTarget,
+  outcome: Outcome,
+  context: { offline: boolean; timeoutMs: number },
+): Diagnostic[] {
   const what = target.kind === 'image' ? `The image at ${target.url}` : `The link to ${target.url}`;
   const broken = (message: string) => [
-    report(target, 'link-broken', message, target.kind === 'image' ? 'Correct the address, or remove the image; subscribers would see a broken image.' : 'Correct the address, or remove the link; subscribers would land on an error page.'),
+    report(
+      target,
+      'link-broken',
+      message,
+      target.kind === 'image'
+        ? 'Correct the address, or remove the image; subscribers would see a broken image.'
+        : 'Correct the address, or remove the link; subscribers would land on an error page.',
+    ),
   ];
-  const unverified = (reason: string, hint = 'Open it in a browser: if it works there, this can be ignored; if not, correct or remove it.') => [
-    report(target, 'link-unverified', `${what} could not be verified: ${reason}.`, hint),
-  ];
+  const unverified = (
+    reason: string,
+    hint = 'Open it in a browser: if it works there, this can be ignored; if not, correct or remove it.',
+  ) => [report(target, 'link-unverified', `${what} could not be verified: ${reason}.`, hint)];
 
   if (outcome.result === 'private') {
     const message = `${what} was not checked: private address (${privateWhere(outcome)}).`;
     return [report(target, 'link-private', message, PRIVATE_HINT)];
   }
-  if (outcome.result === 'timeout') return unverified(`no answer within ${context.timeoutMs / 1000} s`, context.offline ? OFFLINE_HINT : 'Open it in a browser; the site may be slow or down. Check again later.');
+  if (outcome.result === 'timeout')
+    return unverified(
+      `no answer within ${context.timeoutMs / 1000} s`,
+      context.offline
+        ? OFFLINE_HINT
+        : 'Open it in a browser; the site may be slow or down. Check again later.',
+    );
   if (outcome.result === 'failed') {
     // Offline, a missing host proves nothing: the one failure that is an error becomes a warning like the rest.
     if (context.offline) return unverified(connectionFailure(outcome.code), OFFLINE_HINT);
     if (outcome.code !== 'ENOTFOUND') return unverified(connectionFailure(outcome.code));
-    return [report(target, 'link-broken', `${what} names the host ${hostOf(target.url)}, which does not exist.`, 'Correct the spelling of the address (the part after https://), or remove it.')];
+    return [
+      report(
+        target,
+        'link-broken',
+        `${what} names the host ${hostOf(target.url)}, which does not exist.`,
+        'Correct the spelling of the address (the part after https://), or remove it.',
+      ),
+    ];
   }
   const { status } = outcome;
   if (status === 404 || status === 410) return broken(`${what} answered ${statusLine(status)}.`);
   if (!isSuccess(outcome)) return unverified(`it answered ${statusLine(status)}`, statusHint(status));
   if (target.kind === 'image' && outcome.contentType && !isImageType(outcome.contentType)) {
-    return [report(target, 'link-unverified', `${what} is not an image: it is served as ${outcome.contentType.split(';')[0]}.`, 'Use the address of the image file itself (open the image on its own and copy that address), not the page that shows it.')];
+    return [
+      report(
+        target,
+        'link-unverified',
+        `${what} is not an image: it is served as ${outcome.contentType.split(';')[0]}.`,
+        'Use the address of the image file itself (open the image on its own and copy that address), not the page that shows it.',
+      ),
+    ];
   }
   return [];
 }
 
 function report(target: LinkTarget, code: ProblemCode, message: string, hint: string): Diagnostic {
-  return { code, severity: problemCodes[code], file: target.file, line: target.line, column: target.column, message, hint, ...(target.frame ? { frame: target.frame } : {}) };
+  return {
+    code,
+    severity: problemCodes[code],
+    file: target.file,
+    line: target.line,
+    column: target.column,
+    message,
+    hint,
+    ...(target.frame ? { frame: target.frame } : {}),
+  };
 }
 
 function statusLine(status: number): string {
@@ -200,14 +261,17 @@ function statusLine(status: number): string {
 }
 
 function statusHint(status: number): string {
-  if (status === 401 || status === 403) return 'The site refused an automatic check; it may need a login, or turn robots away. Open it in a browser, logged out: subscribers see what you see there.';
+  if (status === 401 || status === 403)
+    return 'The site refused an automatic check; it may need a login, or turn robots away. Open it in a browser, logged out: subscribers see what you see there.';
   if (status === 429) return 'The site asked for fewer requests; check again later.';
   if (status >= 500) return 'The site had an error of its own; open it in a browser, or check again later.';
   return 'Open it in a browser: if it works there, this can be ignored; if not, correct or remove it.';
 }
 
 function privateWhere(outcome: { address: string; redirectedTo?: string }): string {
-  return outcome.redirectedTo ? `it redirects to ${outcome.redirectedTo}, at ${outcome.address}` : outcome.address;
+  return outcome.redirectedTo
+    ? `it redirects to ${outcome.redirectedTo}, at ${outcome.address}`
+    : outcome.address;
 }
 
 /** Why intranet links are not asked for, and how to have them checked when they are meant. */
@@ -217,17 +281,20 @@ const PRIVATE_HINT =
   'a warning); to have such links checked, set linkCheck.allowPrivateAddresses: true in bulletin.config.yaml.';
 
 /** The same words on every warning of an offline run, so a long list reads as one cause. */
-const OFFLINE_HINT = 'This computer seems to be offline; check the connection, or run with --offline (BULLETIN_OFFLINE=1) to skip the network check.';
+const OFFLINE_HINT =
+  'This computer seems to be offline; check the connection, or run with --offline (BULLETIN_OFFLINE=1) to skip the network check.';
 
 function connectionFailure(code: string): string {
   if (code === 'ECONNREFUSED') return 'the server refused the connection';
   if (code === 'ENOTFOUND') return 'its host name could not be looked up';
   if (code === 'EAI_AGAIN') return 'its host name could not be looked up just now';
-  if (code === 'ENETUNREACH' || code === 'ENETDOWN') return `this computer's network could not reach it (${code})`;
+  if (code === 'ENETUNREACH' || code === 'ENETDOWN')
+    return `this computer's network could not reach it (${code})`;
   if (code === 'EHOSTUNREACH') return 'its server could not be reached';
   if (code === 'TOO_MANY_REDIRECTS') return 'it redirects in a loop';
   if (code === 'REDIRECT_NOT_WEB') return 'it redirects to an address that is not a web page';
-  if (/^(CERT_|ERR_TLS_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_)/.test(code)) return `its security certificate is not valid (${code})`;
+  if (/^(CERT_|ERR_TLS_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_)/.test(code))
+    return `its security certificate is not valid (${code})`;
   if (code === 'ECONNRESET' || code.startsWith('UND_ERR_SOCKET')) return 'the connection was dropped';
   return `the connection failed (${code})`;
 }

@@ -84,7 +84,8 @@ function judgedLookup(resolve: Resolve, allows: (address: string) => boolean): L
       return wanted;
     });
     judged.then(
-      (answers) => (options.all ? callback(null, answers) : callback(null, answers[0]!.address, answers[0]!.family)),
+      (answers) =>
+        options.all ? callback(null, answers) : callback(null, answers[0]!.address, answers[0]!.family),
       (error: NodeJS.ErrnoException) => callback(error, ''),
     );
   };

@@ -23,13 +23,22 @@ export interface Asking {
 }
 
 /** Failures about the host rather than the request: asking again with GET cannot change them. */
-const HOST_FAILURE = /^(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENETDOWN|CERT_|ERR_TLS_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT|UNABLE_TO_)/;
+const HOST_FAILURE =
+  /^(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENETDOWN|CERT_|ERR_TLS_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT|UNABLE_TO_)/;
 
 /**
  * Failures where nothing at the other end was reached: what every address gives a computer with no
  * network (or no name server). A refusal or a bad certificate is not among them: something answered.
  */
-const NOTHING_REACHED = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'ENETDOWN', 'EHOSTUNREACH', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+const NOTHING_REACHED = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 export function unreachable(outcome: Outcome): boolean {
   return outcome.result === 'timeout' || (outcome.result === 'failed' && NOTHING_REACHED.has(outcome.code));
@@ -78,7 +87,10 @@ export async function ask(url: string, method: 'HEAD' | 'GET', asking: Asking): 
         method,
         redirect: 'manual',
         signal,
-        headers: { 'user-agent': asking.userAgent, accept: 'text/html,application/xhtml+xml,image/*;q=0.9,*/*;q=0.8' },
+        headers: {
+          'user-agent': asking.userAgent,
+          accept: 'text/html,application/xhtml+xml,image/*;q=0.9,*/*;q=0.8',
+        },
       });
       // Only the status and type matter: stop a GET before it downloads a whole PDF or video.
       await response.body?.cancel().catch(() => undefined);
@@ -95,7 +107,8 @@ export async function ask(url: string, method: 'HEAD' | 'GET', asking: Asking): 
     // Checked before the error: a dropped request says nothing about the address, and must not pass for a timeout.
     if (asking.signal?.aborted) return undefined;
     const refused = privateAddress(error);
-    if (refused) return { result: 'private', address: refused.address, ...(hop !== url ? { redirectedTo: hop } : {}) };
+    if (refused)
+      return { result: 'private', address: refused.address, ...(hop !== url ? { redirectedTo: hop } : {}) };
     return failure(error);
   }
 }
@@ -143,7 +156,10 @@ function failure(error: unknown): Outcome {
  * At most `concurrency` requests at once, and `perHost` to any one host. Written out rather than
  * p-limit because p-limit has no per-host cap, and two of these counters are a dozen lines.
  */
-export function scheduler(concurrency: number, perHost: number): <T>(url: string, task: () => Promise<T>) => Promise<T> {
+export function scheduler(
+  concurrency: number,
+  perHost: number,
+): <T>(url: string, task: () => Promise<T>) => Promise<T> {
   const all = limiter(concurrency);
   const hosts = new Map<string, ReturnType<typeof limiter>>();
   return (url, task) => {

@@ -33,7 +33,12 @@ export function isExcluded(url: string, exclude: readonly string[]): boolean {
 }
 
 /** The site's link check: its exclusions, limits and cache applied to `targets`. */
-export async function checkSiteLinks(root: string, config: Config, targets: readonly LinkTarget[], signal?: AbortSignal): Promise<LinkCheckResult & { excluded: number }> {
+export async function checkSiteLinks(
+  root: string,
+  config: Config,
+  targets: readonly LinkTarget[],
+  signal?: AbortSignal,
+): Promise<LinkCheckResult & { excluded: number }> {
   const asked = targets.filter((target) => !isExcluded(target.url, config.linkCheck.exclude));
   const result = await checkLinks(asked, {
     cacheFile: linkCacheFile(root),
@@ -43,5 +48,8 @@ export async function checkSiteLinks(root: string, config: Config, targets: read
     allowPrivateAddresses: config.linkCheck.allowPrivateAddresses,
     ...(signal ? { signal } : {}),
   });
-  return { ...result, excluded: new Set(targets.map((t) => t.url)).size - new Set(asked.map((t) => t.url)).size };
+  return {
+    ...result,
+    excluded: new Set(targets.map((t) => t.url)).size - new Set(asked.map((t) => t.url)).size,
+  };
 }

@@ -45,11 +45,25 @@ export function webAddress(written: string): string | undefined {
   }
 }
 
-function target(file: FrontMatterFile, place: Place, written: string, kind: LinkTarget['kind']): LinkTarget[] {
+function target(
+  file: FrontMatterFile,
+  place: Place,
+  written: string,
+  kind: LinkTarget['kind'],
+): LinkTarget[] {
   const url = webAddress(written);
   if (!url) return [];
   const frame = file.source.text.length > 0 ? codeFrameAt(file.source, place) : undefined;
-  return [{ url, kind, file: file.source.path, line: place.line, column: place.column, ...(frame ? { frame } : {}) }];
+  return [
+    {
+      url,
+      kind,
+      file: file.source.path,
+      line: place.line,
+      column: place.column,
+      ...(frame ? { frame } : {}),
+    },
+  ];
 }
 
 function bodyTargets(file: FrontMatterFile): LinkTarget[] {
@@ -68,7 +82,8 @@ function bodyTargets(file: FrontMatterFile): LinkTarget[] {
     if (use) targets.push(...target(file, at(start(node)), node.url, use));
   });
   visit(tree, 'html', (node: Html) => {
-    for (const { offset, url, kind } of htmlAddresses(node.value)) targets.push(...target(file, at(start(node) + offset), url, kind));
+    for (const { offset, url, kind } of htmlAddresses(node.value))
+      targets.push(...target(file, at(start(node) + offset), url, kind));
   });
   // Read top to bottom, as the writer will fix them.
   return targets.sort((a, b) => a.line - b.line || a.column - b.column);
@@ -107,8 +122,14 @@ function frontMatterTargets(issue: Issue): LinkTarget[] {
   return issue.items.flatMap((item) => {
     const file = item.body.file;
     return [
-      ...item.links.flatMap((link, i) => target(file, placeOfPath(file, ['links', i, 'url']), link.url, 'link')),
-      ...item.meetings.flatMap((meeting) => (meeting.link ? target(file, placeOfPath(file, ['meetings', meeting.index, 'link']), meeting.link, 'link') : [])),
+      ...item.links.flatMap((link, i) =>
+        target(file, placeOfPath(file, ['links', i, 'url']), link.url, 'link'),
+      ),
+      ...item.meetings.flatMap((meeting) =>
+        meeting.link
+          ? target(file, placeOfPath(file, ['meetings', meeting.index, 'link']), meeting.link, 'link')
+          : [],
+      ),
     ];
   });
 }

@@ -14,7 +14,14 @@ import { checkWriting } from './writing-checks.js';
 export function checkSources(files: readonly FrontMatterFile[]): Diagnostic[] {
   return files.flatMap((file) => {
     const tree = parseBodyOf(file, file.body);
-    return [...leftoverPlaceholders(file), ...unsafeHtml(file, tree), ...unsafeUrls(file, tree), ...missingAltText(file, tree), ...missingImages(file, tree), ...checkWriting(file, tree)];
+    return [
+      ...leftoverPlaceholders(file),
+      ...unsafeHtml(file, tree),
+      ...unsafeUrls(file, tree),
+      ...missingAltText(file, tree),
+      ...missingImages(file, tree),
+      ...checkWriting(file, tree),
+    ];
   });
 }
 
@@ -24,7 +31,13 @@ function leftoverPlaceholders(file: FrontMatterFile): Diagnostic[] {
   const problems: Diagnostic[] = [];
   for (const match of file.source.text.matchAll(PLACEHOLDER)) {
     problems.push(
-      diagnose(file.source, placeAt(file.source, match.index), 'placeholder-left', `Leftover placeholder "${match[0]}".`, 'Replace it with the missing text before sending.'),
+      diagnose(
+        file.source,
+        placeAt(file.source, match.index),
+        'placeholder-left',
+        `Leftover placeholder "${match[0]}".`,
+        'Replace it with the missing text before sending.',
+      ),
     );
   }
   return problems;
@@ -32,10 +45,16 @@ function leftoverPlaceholders(file: FrontMatterFile): Diagnostic[] {
 
 /** Each pattern's first group is what is reported, and where. */
 const DANGEROUS_HTML = [
-  { pattern: /(<\s*(?:script|iframe|object|embed|style|form|meta|link|base)\b)/di, what: (m: string) => tagName(m.replace(/[<\s]/g, '').toLowerCase()) },
+  {
+    pattern: /(<\s*(?:script|iframe|object|embed|style|form|meta|link|base)\b)/di,
+    what: (m: string) => tagName(m.replace(/[<\s]/g, '').toLowerCase()),
+  },
   { pattern: /\s(on[a-z]+)\s*=/di, what: (m: string) => `an event handler attribute (${m.toLowerCase()})` },
   // Only inside an attribute value: "Metadata: ..." in a table cell is text, not a URL.
-  { pattern: /=\s*["']?\s*((?:javascript|vbscript|data)\s*:)/di, what: (m: string) => `a ${m.replace(/\s/g, '').toLowerCase()} URL` },
+  {
+    pattern: /=\s*["']?\s*((?:javascript|vbscript|data)\s*:)/di,
+    what: (m: string) => `a ${m.replace(/\s/g, '').toLowerCase()} URL`,
+  },
 ];
 
 function tagName(tag: string): string {
@@ -52,7 +71,13 @@ function unsafeHtml(file: FrontMatterFile, tree: Root): Diagnostic[] {
       if (!match || !found) continue;
       const at = bodyOffset(file, node.position?.start.offset ?? 0) + found[0];
       problems.push(
-        diagnose(file.source, placeAt(file.source, at), 'unsafe-html', `Raw HTML with ${what(match[1]!)} is not allowed in bulletin content; it would be removed.`, 'Write it in Markdown instead (links: [text](https://...)); scripts, embeds and event handlers never reach subscribers.'),
+        diagnose(
+          file.source,
+          placeAt(file.source, at),
+          'unsafe-html',
+          `Raw HTML with ${what(match[1]!)} is not allowed in bulletin content; it would be removed.`,
+          'Write it in Markdown instead (links: [text](https://...)); scripts, embeds and event handlers never reach subscribers.',
+        ),
       );
     }
   });
@@ -65,7 +90,13 @@ function unsafeUrls(file: FrontMatterFile, tree: Root): Diagnostic[] {
     const url = (node as Link | Image).url.trim();
     if (/^(javascript|vbscript|data):/i.test(url)) {
       problems.push(
-        diagnose(file.source, placeAt(file.source, bodyOffset(file, node.position?.start.offset ?? 0)), 'unsafe-url', `The link to "${url.slice(0, 40)}" is a script, not an address.`, 'Link to a web page (https://...) or an email address (mailto:...).'),
+        diagnose(
+          file.source,
+          placeAt(file.source, bodyOffset(file, node.position?.start.offset ?? 0)),
+          'unsafe-url',
+          `The link to "${url.slice(0, 40)}" is a script, not an address.`,
+          'Link to a web page (https://...) or an email address (mailto:...).',
+        ),
       );
     }
   });
@@ -87,14 +118,46 @@ function missingImages(file: FrontMatterFile, tree: Root): Diagnostic[] {
     }
     const target = resolve(folder, reference);
     if (!isInside(target, folder)) {
-      problems.push(diagnose(file.source, place, 'image-outside-issue', `The image "${node.url}" is outside the issue folder.`, 'Put the image beside the item file and refer to it by its name, e.g. ![Board meeting](board.jpg).'));
+      problems.push(
+        diagnose(
+          file.source,
+          place,
+          'image-outside-issue',
+          `The image "${node.url}" is outside the issue folder.`,
+          'Put the image beside the item file and refer to it by its name, e.g. ![Board meeting](board.jpg).',
+        ),
+      );
     } else if (!existsSync(target)) {
-      problems.push(diagnose(file.source, place, 'image-missing', `The image "${node.url}" does not exist beside ${file.source.path.split('/').pop()}.`, `Copy the image into ${relative(process.cwd(), folder) || '.'}/, or correct its name (names are case-sensitive).`));
+      problems.push(
+        diagnose(
+          file.source,
+          place,
+          'image-missing',
+          `The image "${node.url}" does not exist beside ${file.source.path.split('/').pop()}.`,
+          `Copy the image into ${relative(process.cwd(), folder) || '.'}/, or correct its name (names are case-sensitive).`,
+        ),
+      );
     } else if (!reallyInsideSync(target, folder)) {
       // A symbolic link out of the folder would publish whatever it points at.
-      problems.push(diagnose(file.source, place, 'image-outside-issue', `The image "${node.url}" is a link to a file outside the issue folder.`, 'Copy the image itself into the issue folder.'));
+      problems.push(
+        diagnose(
+          file.source,
+          place,
+          'image-outside-issue',
+          `The image "${node.url}" is a link to a file outside the issue folder.`,
+          'Copy the image itself into the issue folder.',
+        ),
+      );
     } else if (!looksLikeImage(target)) {
-      problems.push(diagnose(file.source, place, 'image-unsupported', `"${node.url}" is not a JPEG, PNG, GIF, WebP, AVIF or SVG image.`, 'Export it as JPEG or PNG; link to documents with [text](https://...) instead.'));
+      problems.push(
+        diagnose(
+          file.source,
+          place,
+          'image-unsupported',
+          `"${node.url}" is not a JPEG, PNG, GIF, WebP, AVIF or SVG image.`,
+          'Export it as JPEG or PNG; link to documents with [text](https://...) instead.',
+        ),
+      );
     }
   });
   return problems;
@@ -104,14 +167,21 @@ function missingAltText(file: FrontMatterFile, tree: Root): Diagnostic[] {
   const problems: Diagnostic[] = [];
   const report = (offset: number) =>
     problems.push(
-      diagnose(file.source, placeAt(file.source, bodyOffset(file, offset)), 'image-alt-missing', 'Image has no alt text.', 'Describe the image in the brackets, e.g. ![Board members at the May meeting](board.jpg); screen readers and mail apps that block images show it.'),
+      diagnose(
+        file.source,
+        placeAt(file.source, bodyOffset(file, offset)),
+        'image-alt-missing',
+        'Image has no alt text.',
+        'Describe the image in the brackets, e.g. ![Board members at the May meeting](board.jpg); screen readers and mail apps that block images show it.',
+      ),
     );
   visit(tree, 'image', (node: Image) => {
     if (!node.alt?.trim()) report(node.position?.start.offset ?? 0);
   });
   visit(tree, 'html', (node: Html) => {
     for (const match of node.value.matchAll(/<img\b[^>]*>/gi)) {
-      if (!/\balt\s*=\s*("[^"]+"|'[^']+'|[^\s>"']+)/i.test(match[0])) report((node.position?.start.offset ?? 0) + match.index);
+      if (!/\balt\s*=\s*("[^"]+"|'[^']+'|[^\s>"']+)/i.test(match[0]))
+        report((node.position?.start.offset ?? 0) + match.index);
     }
   });
   return problems;

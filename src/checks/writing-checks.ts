@@ -9,11 +9,19 @@ import { normalizeAddress } from '../subscribers/address.js';
 import { bodyOffset } from './source-checks.js';
 
 /** Link text that says nothing when read out of context (a screen reader's list of links, a skim). */
-const VAGUE = /^(click here|here|click|read more|more|more info(rmation)?|find out more|this|this link|link|see here|go|website|details)$/i;
+const VAGUE =
+  /^(click here|here|click|read more|more|more info(rmation)?|find out more|this|this link|link|see here|go|website|details)$/i;
 
 /** Checks of how an item is written: link text, heading levels, email links. */
 export function checkWriting(file: FrontMatterFile, tree: Root): Diagnostic[] {
-  return [...vagueLinkText(file, tree), ...headingOrder(file, tree), ...mailtoAddresses(file, tree), ...mailtoInHtml(file, tree), ...addressWithoutMailto(file, tree), ...linksThatDidNotParse(file, tree)];
+  return [
+    ...vagueLinkText(file, tree),
+    ...headingOrder(file, tree),
+    ...mailtoAddresses(file, tree),
+    ...mailtoInHtml(file, tree),
+    ...addressWithoutMailto(file, tree),
+    ...linksThatDidNotParse(file, tree),
+  ];
 }
 
 function at(file: FrontMatterFile, node: { position?: { start: { offset?: number } } }) {
@@ -23,10 +31,19 @@ function at(file: FrontMatterFile, node: { position?: { start: { offset?: number
 function vagueLinkText(file: FrontMatterFile, tree: Root): Diagnostic[] {
   const problems: Diagnostic[] = [];
   visit(tree, 'link', (node: Link) => {
-    const text = textOf(node).replace(/[.!:…\s]+$/u, '').replace(/\s+/g, ' ').trim();
+    const text = textOf(node)
+      .replace(/[.!:…\s]+$/u, '')
+      .replace(/\s+/g, ' ')
+      .trim();
     if (!VAGUE.test(text)) return;
     problems.push(
-      diagnose(file.source, at(file, node), 'link-text-vague', `The link text "${text}" says nothing about where it goes.`, 'Name the destination in the link, e.g. [the stroke programme report](https://...) instead of [click here](https://...).'),
+      diagnose(
+        file.source,
+        at(file, node),
+        'link-text-vague',
+        `The link text "${text}" says nothing about where it goes.`,
+        'Name the destination in the link, e.g. [the stroke programme report](https://...) instead of [click here](https://...).',
+      ),
     );
   });
   return problems;
@@ -41,9 +58,25 @@ function headingOrder(file: FrontMatterFile, tree: Root): Diagnostic[] {
   let previous = 2;
   visit(tree, 'heading', (node: Heading) => {
     if (node.depth < 3) {
-      problems.push(diagnose(file.source, at(file, node), 'heading-order', `A level-${node.depth} heading ("${textOf(node)}") inside an item competes with the bulletin's own headings.`, 'Use ### for a heading inside an item (and #### below it).'));
+      problems.push(
+        diagnose(
+          file.source,
+          at(file, node),
+          'heading-order',
+          `A level-${node.depth} heading ("${textOf(node)}") inside an item competes with the bulletin's own headings.`,
+          'Use ### for a heading inside an item (and #### below it).',
+        ),
+      );
     } else if (node.depth > previous + 1) {
-      problems.push(diagnose(file.source, at(file, node), 'heading-order', `The heading "${textOf(node)}" jumps from level ${previous} to ${node.depth}.`, `Make it level ${previous + 1} (${'#'.repeat(previous + 1)}), so no level is skipped.`));
+      problems.push(
+        diagnose(
+          file.source,
+          at(file, node),
+          'heading-order',
+          `The heading "${textOf(node)}" jumps from level ${previous} to ${node.depth}.`,
+          `Make it level ${previous + 1} (${'#'.repeat(previous + 1)}), so no level is skipped.`,
+        ),
+      );
     }
     previous = Math.max(node.depth, 2);
   });
@@ -54,7 +87,16 @@ function mailtoAddresses(file: FrontMatterFile, tree: Root): Diagnostic[] {
   const problems: Diagnostic[] = [];
   visit(tree, 'link', (node: Link) => {
     const why = mailtoRefusal(node.url);
-    if (why) problems.push(diagnose(file.source, at(file, node), 'mailto-invalid', `The email link ${why}: ${node.url}`, 'Write it as [name@example.org](mailto:name@example.org), with the whole address.'));
+    if (why)
+      problems.push(
+        diagnose(
+          file.source,
+          at(file, node),
+          'mailto-invalid',
+          `The email link ${why}: ${node.url}`,
+          'Write it as [name@example.org](mailto:name@example.org), with the whole address.',
+        ),
+      );
   });
   return problems;
 }
@@ -67,7 +109,16 @@ function mailtoInHtml(file: FrontMatterFile, tree: Root): Diagnostic[] {
       // An attribute may spell characters as entities (&#64; for @): the mail app reads them decoded.
       const why = mailtoRefusal(decodeHTML(match[2]!));
       const place = placeAt(file.source, bodyOffset(file, (node.position?.start.offset ?? 0) + match.index));
-      if (why) problems.push(diagnose(file.source, place, 'mailto-invalid', `The email link ${why}: ${match[2]}`, 'Write it as <a href="mailto:name@example.org">, with the whole address.'));
+      if (why)
+        problems.push(
+          diagnose(
+            file.source,
+            place,
+            'mailto-invalid',
+            `The email link ${why}: ${match[2]}`,
+            'Write it as <a href="mailto:name@example.org">, with the whole address.',
+          ),
+        );
     }
   });
   return problems;
@@ -95,13 +146,45 @@ function addressWithoutMailto(file: FrontMatterFile, tree: Root): Diagnostic[] {
     const address = /^[^\s/:?#@]+@[^\s/:?#@]+\.([a-z]{2,})$/i.exec(node.url);
     // `logo@2x.png` is a file beside the item, not an address.
     if (!address || FILE_EXTENSIONS.has(address[1]!.toLowerCase())) return;
-    problems.push(diagnose(file.source, at(file, node), 'mailto-missing', `The link to "${node.url}" is an email address without "mailto:", so it would open a web page that does not exist.`, `Write it as [${textOf(node) || node.url}](mailto:${node.url}).`));
+    problems.push(
+      diagnose(
+        file.source,
+        at(file, node),
+        'mailto-missing',
+        `The link to "${node.url}" is an email address without "mailto:", so it would open a web page that does not exist.`,
+        `Write it as [${textOf(node) || node.url}](mailto:${node.url}).`,
+      ),
+    );
   });
   return problems;
 }
 
 /** Endings of files an item may link to, which an address's top-level domain never is in practice. */
-const FILE_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'gif', 'webp', 'avif', 'svg', 'pdf', 'doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx', 'odt', 'csv', 'txt', 'htm', 'html', 'md', 'zip', 'mp3', 'mp4']);
+const FILE_EXTENSIONS = new Set([
+  'png',
+  'jpg',
+  'jpeg',
+  'gif',
+  'webp',
+  'avif',
+  'svg',
+  'pdf',
+  'doc',
+  'docx',
+  'xls',
+  'xlsx',
+  'ppt',
+  'pptx',
+  'odt',
+  'csv',
+  'txt',
+  'htm',
+  'html',
+  'md',
+  'zip',
+  'mp3',
+  'mp4',
+]);
 
 /**
  * `[Sue](mailto:sue smith@example.org)`: a space in the address (or a missing bracket) leaves the
@@ -117,7 +200,13 @@ function linksThatDidNotParse(file: FrontMatterFile, tree: Root): Diagnostic[] {
     const close = text.indexOf(')', offset);
     const shown = text.slice(offset, close >= 0 && close < lineEnd ? close + 1 : lineEnd);
     problems.push(
-      diagnose(file.source, placeAt(file.source, offset), 'link-syntax', `This link did not come out as a link: "${shown.slice(0, 80)}" would show as typed, brackets and all.`, 'An address cannot contain spaces: write %20 for one (mailto:a@example.org?subject=Hi%20there), or put the address in <...>; and close it with ")".'),
+      diagnose(
+        file.source,
+        placeAt(file.source, offset),
+        'link-syntax',
+        `This link did not come out as a link: "${shown.slice(0, 80)}" would show as typed, brackets and all.`,
+        'An address cannot contain spaces: write %20 for one (mailto:a@example.org?subject=Hi%20there), or put the address in <...>; and close it with ")".',
+      ),
     );
   };
   visit(tree, 'text', (node: Text, index, parent) => {

@@ -8,7 +8,11 @@ import { say } from './io.js';
  * site's cache; nothing with `--offline` or BULLETIN_OFFLINE=1. Says what it did, so a quiet
  * result is never mistaken for a check that did not run.
  */
-export async function checkLinksOf(root: string, targets: readonly LinkTarget[], offline: boolean | undefined): Promise<Diagnostic[]> {
+export async function checkLinksOf(
+  root: string,
+  targets: readonly LinkTarget[],
+  offline: boolean | undefined,
+): Promise<Diagnostic[]> {
   if (offline || linksOffline()) {
     say(`Links were not checked over the network (${offline ? '--offline' : 'BULLETIN_OFFLINE is set'}).`);
     return [];
@@ -20,7 +24,9 @@ export async function checkLinksOf(root: string, targets: readonly LinkTarget[],
   const started = performance.now();
   const result = await checkSiteLinks(root, config, targets);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  const found = result.problems.length ? `${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}` : 'all answer';
+  const found = result.problems.length
+    ? `${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}`
+    : 'all answer';
   const excluded = result.excluded ? `; ${result.excluded} excluded by linkCheck.exclude` : '';
   const notAsked = result.notAsked ? `; ${result.notAsked} not asked (private addresses)` : '';
   const cached = result.fromCache ? ` (${result.fromCache} from the last check)` : '';

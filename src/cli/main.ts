@@ -44,7 +44,9 @@ export interface GlobalOptions {
   root: string;
 }
 
-const { version } = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as {
+  version: string;
+};
 
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode = EXIT_OK;
@@ -85,12 +87,25 @@ export async function main(argv: readonly string[]): Promise<number> {
     const found = siteAbove(given);
     program.setOptionValue('root', found.root);
     standInIssue(found.issue);
-    if (found.root !== given) say(`(the site in ${relative(given, found.root)}${found.issue ? `, issue ${found.issue}` : ''})`);
+    if (found.root !== given)
+      say(`(the site in ${relative(given, found.root)}${found.issue ? `, issue ${found.issue}` : ''})`);
   });
-  for (const register of [registerNew, registerAdd, registerCheck, registerPreview, registerBuild, registerServe, registerSubscribers, registerApprove, registerSend, registerSchedule]) {
+  for (const register of [
+    registerNew,
+    registerAdd,
+    registerCheck,
+    registerPreview,
+    registerBuild,
+    registerServe,
+    registerSubscribers,
+    registerApprove,
+    registerSend,
+    registerSchedule,
+  ]) {
     register(program, run);
   }
-  const everyCommand = (commands: readonly Command[]): Command[] => commands.flatMap((c) => [c, ...everyCommand(c.commands)]);
+  const everyCommand = (commands: readonly Command[]): Command[] =>
+    commands.flatMap((c) => [c, ...everyCommand(c.commands)]);
   for (const command of everyCommand(program.commands)) command.exitOverride();
 
   try {

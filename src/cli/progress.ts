@@ -41,7 +41,8 @@ export class SendProgress {
 
   record(state: 'sent' | 'failed' | 'unknown' | 'skipped' | 'retry' | 'pending' | 'sending'): void {
     if (state === 'retry') this.counts.retries++;
-    else if (state === 'sent' || state === 'failed' || state === 'unknown' || state === 'skipped') this.counts[state]++;
+    else if (state === 'sent' || state === 'failed' || state === 'unknown' || state === 'skipped')
+      this.counts[state]++;
     this.waitingUntil = undefined;
     this.draw(false);
   }
@@ -77,11 +78,16 @@ export class SendProgress {
     const bar = `[${'#'.repeat(Math.round(fraction * width)).padEnd(width, '.')}]`;
     const rate = this.rate();
     const left = Math.max(0, c.toSend - this.done);
-    const parts = [`${bar} ${`${Math.floor(fraction * 100)}%`.padStart(4)}  ${number(this.done)} of ${number(c.toSend)}`, `${number(c.failed)} failed`, `${number(c.unknown)} unknown`];
+    const parts = [
+      `${bar} ${`${Math.floor(fraction * 100)}%`.padStart(4)}  ${number(this.done)} of ${number(c.toSend)}`,
+      `${number(c.failed)} failed`,
+      `${number(c.unknown)} unknown`,
+    ];
     if (c.skipped) parts.push(`${number(c.skipped)} skipped`);
     if (c.retries) parts.push(`${number(c.retries)} retries`);
     parts.push(rate ? `${rate.toFixed(1)}/s` : '-/s');
-    if (this.waitingUntil) parts.push(`holding for the window cap until ${this.waitingUntil.toISOString().slice(11, 16)} UTC`);
+    if (this.waitingUntil)
+      parts.push(`holding for the window cap until ${this.waitingUntil.toISOString().slice(11, 16)} UTC`);
     else if (left === 0) parts.push('done');
     else parts.push(rate ? `ETA ${duration((left / rate) * 1000)}` : 'ETA -');
     return parts.join(' · ');

@@ -20,7 +20,11 @@ export function reportProblems(report: PipelineReport, strict: boolean): Outcome
 }
 
 /** The `--json` document of check and build: the outcome, then each issue with `extra` fields. */
-export function reportJson(report: PipelineReport, outcome: Outcome, extra: (issue: IssueReport) => object = () => ({})) {
+export function reportJson(
+  report: PipelineReport,
+  outcome: Outcome,
+  extra: (issue: IssueReport) => object = () => ({}),
+) {
   return {
     ok: outcome.ok,
     errors: outcome.errors,

@@ -16,18 +16,24 @@ export async function defaultIssue(root: string): Promise<string | undefined> {
 }
 
 /** The dates a command works on: those named, every issue with --all, else the default issue. */
-export async function selectDates(root: string, dates: readonly string[], all: boolean | undefined): Promise<string[]> {
+export async function selectDates(
+  root: string,
+  dates: readonly string[],
+  all: boolean | undefined,
+): Promise<string[]> {
   if (all && dates.length) throw new UsageError('Give issue dates or --all, not both.');
   for (const date of dates) assertDate(date);
   if (dates.length) return [...new Set(dates)];
   const existing = await listIssueDates(root);
-  if (existing.length === 0) throw new UsageError('There are no issues in bulletins/ yet. Start one with `bulletin new`.');
+  if (existing.length === 0)
+    throw new UsageError('There are no issues in bulletins/ yet. Start one with `bulletin new`.');
   if (all) return existing;
   return [standingIn ?? existing[existing.length - 1]!];
 }
 
 export function assertDate(date: string): string {
-  if (!isCalendarDate(date)) throw new UsageError(`"${date}" is not a date written YYYY-MM-DD, e.g. 2018-05-11.`);
+  if (!isCalendarDate(date))
+    throw new UsageError(`"${date}" is not a date written YYYY-MM-DD, e.g. 2018-05-11.`);
   return date;
 }
 

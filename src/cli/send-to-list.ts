@@ -37,7 +37,9 @@ export async function sendToList(job: ListSend): Promise<number> {
   const abort = new AbortController();
   const stop = () => {
     if (abort.signal.aborted) {
-      say('\nStopped at once. Messages that were in flight will show as unknown; run the send again to see them.');
+      say(
+        '\nStopped at once. Messages that were in flight will show as unknown; run the send again to see them.',
+      );
       // Outcomes already known but still waiting for their group commit are written first.
       void ledger.close().finally(() => process.exit(130));
       return;
@@ -63,7 +65,9 @@ export async function sendToList(job: ListSend): Promise<number> {
         signal: abort.signal,
         onStart({ toSend, counts }) {
           const already = counts.sent + counts.failed + counts.unknown + counts.skipped;
-          say(`Sending ${date} to ${list} through ${job.transport.name}: ${toSend} to send${already ? `, ${already} already done by an earlier run` : ''}.`);
+          say(
+            `Sending ${date} to ${list} through ${job.transport.name}: ${toSend} to send${already ? `, ${already} already done by an earlier run` : ''}.`,
+          );
           progress.start(toSend);
         },
         onProgress(event) {
@@ -80,8 +84,13 @@ export async function sendToList(job: ListSend): Promise<number> {
     );
     progress.finish();
     const c = summary.counts;
-    say(`${date} to ${list}: ${c.sent} sent, ${c.failed} failed, ${c.unknown} unknown, ${c.skipped} skipped, ${c.pending} pending.`);
-    if (summary.interrupted) say(`${summary.interrupted} message(s) were being sent when an earlier run stopped: outcome unknown, not resent (use --resend-unknown deliberately).`);
+    say(
+      `${date} to ${list}: ${c.sent} sent, ${c.failed} failed, ${c.unknown} unknown, ${c.skipped} skipped, ${c.pending} pending.`,
+    );
+    if (summary.interrupted)
+      say(
+        `${summary.interrupted} message(s) were being sent when an earlier run stopped: outcome unknown, not resent (use --resend-unknown deliberately).`,
+      );
     if (summary.stopped) say(summary.stopped);
     if (job.json) printJson({ ok: !summary.stopped && c.pending === 0, ...summary });
     return !summary.stopped && c.pending === 0 && c.failed === 0 && c.unknown === 0 ? EXIT_OK : EXIT_FAILED;

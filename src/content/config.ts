@@ -28,7 +28,13 @@ export async function loadConfig(root: string): Promise<LoadedConfig> {
       config: undefined,
       path: undefined,
       problems: [
-        diagnose(where, { line: 1, column: 1 }, 'config-invalid', `No bulletin.config.yaml or bulletin.config.json in ${root}.`, 'Run Bulletin from the folder that holds your site, or create the config (see the README).'),
+        diagnose(
+          where,
+          { line: 1, column: 1 },
+          'config-invalid',
+          `No bulletin.config.yaml or bulletin.config.json in ${root}.`,
+          'Run Bulletin from the folder that holds your site, or create the config (see the README).',
+        ),
       ],
     };
   }
@@ -38,13 +44,21 @@ export async function loadConfig(root: string): Promise<LoadedConfig> {
   const yaml = parseDocument(source.text, { uniqueKeys: true, prettyErrors: false });
   if (yaml.errors.length > 0) {
     const problems = yaml.errors.map((error) =>
-      diagnose(source, placeAt(source, error.pos[0]), 'yaml-syntax', `Syntax error: ${error.message.split('\n')[0]}`, 'Check quotes and indentation.'),
+      diagnose(
+        source,
+        placeAt(source, error.pos[0]),
+        'yaml-syntax',
+        `Syntax error: ${error.message.split('\n')[0]}`,
+        'Check quotes and indentation.',
+      ),
     );
     return { config: undefined, path, problems };
   }
   const file: FrontMatterFile = { source, yaml, yamlOffset: 0, data: yaml.toJS(), body: '', bodyLine: 1 };
   const validated = validateFrontMatter(file, configSchema);
-  const problems: Diagnostic[] = validated.problems.map((p) => (p.code === 'unknown-key' ? p : { ...p, code: 'config-invalid' }));
+  const problems: Diagnostic[] = validated.problems.map((p) =>
+    p.code === 'unknown-key' ? p : { ...p, code: 'config-invalid' },
+  );
   if (!validated.value) return { config: undefined, path, problems };
   problems.push(...duplicateIds(file, validated.value));
   const baseUrl = baseUrlOverride(source);
@@ -73,7 +87,13 @@ function duplicateIds(file: FrontMatterFile, config: Config): Diagnostic[] {
     config[key].forEach((entry, index) => {
       if (seen.has(entry.id)) {
         problems.push(
-          diagnose(file.source, placeOfPath(file, [key, index, 'id']), 'config-invalid', `Duplicate id "${entry.id}" in ${key}.`, 'Each id may appear once.'),
+          diagnose(
+            file.source,
+            placeOfPath(file, [key, index, 'id']),
+            'config-invalid',
+            `Duplicate id "${entry.id}" in ${key}.`,
+            'Each id may appear once.',
+          ),
         );
       }
       seen.add(entry.id);
@@ -95,5 +115,13 @@ function baseUrlOverride(source: Parameters<typeof diagnose>[0]): { url?: string
   } catch {
     // reported below
   }
-  return { problem: diagnose(source, { line: 1, column: 1 }, 'config-invalid', `BULLETIN_BASE_URL "${value}" is not an http or https address.`, 'Set it like http://127.0.0.1:8080/, or unset it to use site.baseUrl.') };
+  return {
+    problem: diagnose(
+      source,
+      { line: 1, column: 1 },
+      'config-invalid',
+      `BULLETIN_BASE_URL "${value}" is not an http or https address.`,
+      'Set it like http://127.0.0.1:8080/, or unset it to use site.baseUrl.',
+    ),
+  };
 }

@@ -14,10 +14,13 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
 
 /** The first character `check` refuses in a front-matter string, with its offset, or undefined. */
-export function firstForbiddenCharacter(text: string): { char: string; kind: 'control' | 'surrogate' } | undefined {
+export function firstForbiddenCharacter(
+  text: string,
+): { char: string; kind: 'control' | 'surrogate' } | undefined {
   const control = CONTROL.exec(text);
   const surrogate = LONE_SURROGATE.exec(text);
-  if (control && (!surrogate || control.index < surrogate.index)) return { char: control[0], kind: 'control' };
+  if (control && (!surrogate || control.index < surrogate.index))
+    return { char: control[0], kind: 'control' };
   if (surrogate) return { char: surrogate[0], kind: 'surrogate' };
   return undefined;
 }

@@ -13,7 +13,8 @@ const HINTS = {
   control:
     'Remove it: in double quotes, delete the escape ("\\r", "\\x07", "\\u0000"); otherwise retype the text. ' +
     'For several lines, use a | block.',
-  surrogate: 'Remove the "\\u" escape, or write the character itself (an emoji can be typed or pasted as it is).',
+  surrogate:
+    'Remove the "\\u" escape, or write the character itself (an emoji can be typed or pasted as it is).',
 };
 
 /**
@@ -37,7 +38,12 @@ export function controlCharacterProblems(file: FrontMatterFile): Diagnostic[] {
   return problems;
 }
 
-function problem(file: FrontMatterFile, path: YamlPath, char: string, kind: 'control' | 'surrogate'): Diagnostic {
+function problem(
+  file: FrontMatterFile,
+  path: YamlPath,
+  char: string,
+  kind: 'control' | 'surrogate',
+): Diagnostic {
   const Name = capitalise(keyName(path));
   const described = kind === 'surrogate' ? 'half of a character' : (NAMED[char] ?? 'a control character');
   const what = `${described} (${codePointName(char)})`;

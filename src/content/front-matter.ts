@@ -106,11 +106,25 @@ export function splitFrontMatter(source: SourceText): SplitResult {
   if (!closed || !/\n---[ \t]*(\n|$)/.test(text.slice(yamlOffset - 1))) {
     // The YAML then runs on into the Markdown, so its syntax errors would be about the body: only say this.
     problems.push(
-      diagnose(source, { line: 1, column: 1 }, 'frontmatter-missing', 'Front matter is not closed.', 'Add a line of just "---" after the last YAML key.'),
+      diagnose(
+        source,
+        { line: 1, column: 1 },
+        'frontmatter-missing',
+        'Front matter is not closed.',
+        'Add a line of just "---" after the last YAML key.',
+      ),
     );
   } else {
     for (const error of explainYamlErrors(yaml, rawYaml)) {
-      problems.push(diagnose(source, placeAt(source, yamlOffset + error.offset), 'yaml-syntax', `YAML syntax error: ${error.message}.`, error.hint));
+      problems.push(
+        diagnose(
+          source,
+          placeAt(source, yamlOffset + error.offset),
+          'yaml-syntax',
+          `YAML syntax error: ${error.message}.`,
+          error.hint,
+        ),
+      );
     }
   }
   const data = yaml.errors.length === 0 ? yaml.toJS({ maxAliasCount: 50 }) : undefined;
@@ -140,7 +154,9 @@ function explainYamlErrors(doc: Document, yaml: string): YamlProblem[] {
   const problems: YamlProblem[] = [];
   const reportedOwners = new Set<object>();
   for (const [start, errors] of byStart) {
-    const overIndented = errors.find((e) => e.code === 'MULTILINE_IMPLICIT_KEY' && yaml.slice(e.pos[0], e.pos[1]).includes('\n'));
+    const overIndented = errors.find(
+      (e) => e.code === 'MULTILINE_IMPLICIT_KEY' && yaml.slice(e.pos[0], e.pos[1]).includes('\n'),
+    );
     if (overIndented) {
       const lineStart = yaml.indexOf('\n', start) + 1;
       const indent = /^[ \t]*/.exec(yaml.slice(lineStart))?.[0].length ?? 0;
@@ -168,9 +184,17 @@ function explainYamlErrors(doc: Document, yaml: string): YamlProblem[] {
         continue;
       }
     }
-    problems.push({ offset: start, message: firstLine(error.message), hint: yamlHint(error.code), ...explainError(doc, yaml, error) });
+    problems.push({
+      offset: start,
+      message: firstLine(error.message),
+      hint: yamlHint(error.code),
+      ...explainError(doc, yaml, error),
+    });
   }
-  return withoutFollowOns(problems.sort((a, b) => a.offset - b.offset), yaml);
+  return withoutFollowOns(
+    problems.sort((a, b) => a.offset - b.offset),
+    yaml,
+  );
 }
 
 const LOST_DASH = 'this line starts a new entry of the list above, but has lost its "- "';
@@ -196,7 +220,11 @@ function withoutFollowOns(problems: YamlProblem[], yaml: string): YamlProblem[] 
   if (!lost) return problems;
   const column = lost.offset - (yaml.lastIndexOf('\n', lost.offset - 1) + 1);
   let end = yaml.length;
-  for (let at = yaml.indexOf('\n', lost.offset); at >= 0 && at < yaml.length; at = yaml.indexOf('\n', at + 1)) {
+  for (
+    let at = yaml.indexOf('\n', lost.offset);
+    at >= 0 && at < yaml.length;
+    at = yaml.indexOf('\n', at + 1)
+  ) {
     const line = yaml.slice(at + 1, yaml.indexOf('\n', at + 1) < 0 ? undefined : yaml.indexOf('\n', at + 1));
     if (line.trim() !== '' && /^ */.exec(line)![0].length < column) {
       end = at + 1;
@@ -228,7 +256,13 @@ function explainError(doc: Document, yaml: string, error: YAMLError): Partial<Ya
     let opening: number | undefined;
     visit(doc, {
       Scalar(_, node) {
-        if ((node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') && node.range && node.range[0] < start && start <= node.range[2]) opening = node.range[0];
+        if (
+          (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') &&
+          node.range &&
+          node.range[0] < start &&
+          start <= node.range[2]
+        )
+          opening = node.range[0];
       },
     });
     return {
@@ -239,20 +273,28 @@ function explainError(doc: Document, yaml: string, error: YAMLError): Partial<Ya
   }
   if (error.code === 'DUPLICATE_KEY') {
     const key = /^("[^"\n]*"|'[^'\n]*'|[^:\n]*)/.exec(yaml.slice(start))?.[0].trim() ?? '';
-    return { message: `the key ${key.startsWith('"') || key.startsWith("'") ? key : `"${key}"`} appears twice in the same mapping` };
+    return {
+      message: `the key ${key.startsWith('"') || key.startsWith("'") ? key : `"${key}"`} appears twice in the same mapping`,
+    };
   }
   if (error.code === 'BLOCK_AS_IMPLICIT_KEY') {
     const lineStart = yaml.lastIndexOf('\n', start - 1) + 1;
     const line = yaml.slice(lineStart, yaml.indexOf('\n', start) < 0 ? undefined : yaml.indexOf('\n', start));
     const pair = /^\s*(?:- )?([^\s:#][^:#]*?):[ \t]+(.*\S)\s*$/.exec(line);
-    const example = pair && !/^["']/.test(pair[2]!) ? `${pair[1]}: "${pair[2]!.replace(/["\\]/g, '\\$&')}"` : 'title: "Stroke: next steps"';
+    const example =
+      pair && !/^["']/.test(pair[2]!)
+        ? `${pair[1]}: "${pair[2]!.replace(/["\\]/g, '\\$&')}"`
+        : 'title: "Stroke: next steps"';
     return {
       message: 'this value contains ": ", which YAML reads as the start of another key',
       hint: `Put the whole value in double quotes, e.g. \`${example}\`.`,
     };
   }
   if (error.code === 'TAB_AS_INDENT') {
-    return { message: 'this line is indented with a tab', hint: 'Indent with spaces only (two per level); a tab cannot be read as indentation.' };
+    return {
+      message: 'this line is indented with a tab',
+      hint: 'Indent with spaces only (two per level); a tab cannot be read as indentation.',
+    };
   }
   if (error.code === 'BAD_INDENT' && /same column/.test(error.message)) {
     // The parser points at the line's start; the writer needs the key that is out of line.
@@ -271,7 +313,10 @@ function explainError(doc: Document, yaml: string, error: YAMLError): Partial<Ya
     };
   }
   if (error.code === 'MISSING_CHAR' && /without - indicator/.test(error.message)) {
-    return { message: 'this line is indented like an entry of the list above it, but has no "- " in front', hint: 'Start each new entry of a list with "- " (for a meeting: "- title: ..."), and line its other keys up under the first.' };
+    return {
+      message: 'this line is indented like an entry of the list above it, but has no "- " in front',
+      hint: 'Start each new entry of a list with "- " (for a meeting: "- title: ..."), and line its other keys up under the first.',
+    };
   }
   return {};
 }

@@ -7,7 +7,15 @@ import { controlCharacterProblems, withoutRepeatedLineBreaks } from './control-c
 import { splitFrontMatter, type FrontMatterFile } from './front-matter.js';
 import type { Issue, Item, Meeting } from './model.js';
 import { readSource } from './read-source.js';
-import { isCalendarDate, issueSchema, itemKinds, itemSchemas, type Config, type ItemFrontMatter, type ItemKind } from './schema.js';
+import {
+  isCalendarDate,
+  issueSchema,
+  itemKinds,
+  itemSchemas,
+  type Config,
+  type ItemFrontMatter,
+  type ItemKind,
+} from './schema.js';
 import { describeValue, validateFrontMatter } from './validate.js';
 import { placeOfPath } from './yaml-place.js';
 
@@ -32,7 +40,13 @@ export async function loadIssue(root: string, date: string, config: Config): Pro
 
   if (!isCalendarDate(date)) {
     problems.push(
-      diagnose(sourceText(display(ISSUE_FILE), ''), { line: 1, column: 1 }, 'folder-name', `Issue folder "${date}" is not named by a date.`, 'Name each issue folder by its publication date, YYYY-MM-DD.'),
+      diagnose(
+        sourceText(display(ISSUE_FILE), ''),
+        { line: 1, column: 1 },
+        'folder-name',
+        `Issue folder "${date}" is not named by a date.`,
+        'Name each issue folder by its publication date, YYYY-MM-DD.',
+      ),
     );
   }
 
@@ -40,7 +54,15 @@ export async function loadIssue(root: string, date: string, config: Config): Pro
   try {
     names = (await readdir(dir)).filter((n) => n.endsWith('.md') && !n.startsWith('.')).sort();
   } catch {
-    problems.push(diagnose(sourceText(display(''), ''), { line: 1, column: 1 }, 'issue-missing', `There is no issue folder ${display('')}.`, `Create it with \`bulletin new --date ${date}\`.`));
+    problems.push(
+      diagnose(
+        sourceText(display(''), ''),
+        { line: 1, column: 1 },
+        'issue-missing',
+        `There is no issue folder ${display('')}.`,
+        `Create it with \`bulletin new --date ${date}\`.`,
+      ),
+    );
     return { issue: undefined, files: [], problems };
   }
 
@@ -64,7 +86,13 @@ export async function loadIssue(root: string, date: string, config: Config): Pro
 
   if (!names.includes(ISSUE_FILE)) {
     problems.push(
-      diagnose(sourceText(display(ISSUE_FILE), ''), { line: 1, column: 1 }, 'issue-missing', `The issue has no ${ISSUE_FILE}.`, `Add issue.md with the title, date and summary: \`bulletin new --date ${date}\` writes one beside the items.`),
+      diagnose(
+        sourceText(display(ISSUE_FILE), ''),
+        { line: 1, column: 1 },
+        'issue-missing',
+        `The issue has no ${ISSUE_FILE}.`,
+        `Add issue.md with the title, date and summary: \`bulletin new --date ${date}\` writes one beside the items.`,
+      ),
     );
   }
 
@@ -76,7 +104,13 @@ export async function loadIssue(root: string, date: string, config: Config): Pro
     const written = isRecord(head.data) ? head.data.date : undefined;
     if (typeof written === 'string' && isCalendarDate(written) && written !== date) {
       problems.push(
-        diagnose(head.source, placeOfPath(head, ['date']), 'date-mismatch', `The issue date ${written} does not match its folder ${date}.`, `Change the date to ${date}, or rename the folder to ${written}.`),
+        diagnose(
+          head.source,
+          placeOfPath(head, ['date']),
+          'date-mismatch',
+          `The issue date ${written} does not match its folder ${date}.`,
+          `Change the date to ${date}, or rename the folder to ${written}.`,
+        ),
       );
     }
   }
@@ -116,7 +150,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function loadItem(name: string, file: FrontMatterFile, config: Config): { item?: Item; problems: Diagnostic[] } {
+function loadItem(
+  name: string,
+  file: FrontMatterFile,
+  config: Config,
+): { item?: Item; problems: Diagnostic[] } {
   if (!isRecord(file.data)) {
     return {
       problems: [
@@ -134,13 +172,27 @@ function loadItem(name: string, file: FrontMatterFile, config: Config): { item?:
   const kind = data.kind;
   if (kind === undefined || kind === null) {
     return {
-      problems: [diagnose(file.source, placeOfPath(file, ['kind']), 'missing-key', 'Missing "kind".', `Add \`kind:\` with one of ${itemKinds.join(', ')}.`)],
+      problems: [
+        diagnose(
+          file.source,
+          placeOfPath(file, ['kind']),
+          'missing-key',
+          'Missing "kind".',
+          `Add \`kind:\` with one of ${itemKinds.join(', ')}.`,
+        ),
+      ],
     };
   }
   if (typeof kind !== 'string' || !(itemKinds as readonly string[]).includes(kind)) {
     return {
       problems: [
-        diagnose(file.source, placeOfPath(file, ['kind']), 'unknown-kind', `Unknown kind "${String(kind)}".${suggestion(String(kind), itemKinds)}`, `The kinds are ${itemKinds.join(', ')}.`),
+        diagnose(
+          file.source,
+          placeOfPath(file, ['kind']),
+          'unknown-kind',
+          `Unknown kind "${String(kind)}".${suggestion(String(kind), itemKinds)}`,
+          `The kinds are ${itemKinds.join(', ')}.`,
+        ),
       ],
     };
   }
@@ -160,12 +212,20 @@ function loadItem(name: string, file: FrontMatterFile, config: Config): { item?:
     ...(front.contact ? { contact: front.contact } : {}),
     links: front.links ?? [],
     body: { file, markdown: file.body },
-    meetings: 'meetings' in front ? front.meetings.map((m, index): Meeting => ({ ...m, source: file.source.path, index })) : [],
+    meetings:
+      'meetings' in front
+        ? front.meetings.map((m, index): Meeting => ({ ...m, source: file.source.path, index }))
+        : [],
   };
   return { item, problems };
 }
 
-function checkReferences(file: FrontMatterFile, data: Record<string, unknown>, kind: ItemKind, config: Config): Diagnostic[] {
+function checkReferences(
+  file: FrontMatterFile,
+  data: Record<string, unknown>,
+  kind: ItemKind,
+  config: Config,
+): Diagnostic[] {
   const problems: Diagnostic[] = [];
   const check = (value: unknown, path: (string | number)[], what: 'programme' | 'place') => {
     // Wrong types and empty values are the schema's to report.
@@ -173,7 +233,12 @@ function checkReferences(file: FrontMatterFile, data: Record<string, unknown>, k
     const known = what === 'programme' ? config.programmes : config.places;
     if (known.some((k) => k.id === value)) return;
     const byName = known.find((k) => k.name.toLowerCase() === value.toLowerCase());
-    const guess = byName?.id ?? didYouMean(value, known.map((k) => k.id));
+    const guess =
+      byName?.id ??
+      didYouMean(
+        value,
+        known.map((k) => k.id),
+      );
     problems.push(
       diagnose(
         file.source,
@@ -202,7 +267,13 @@ function duplicateTitles(items: readonly Item[]): Diagnostic[] {
     const first = seen.get(key);
     if (first) {
       problems.push(
-        diagnose(item.body.file.source, placeOfPath(item.body.file, ['title']), 'duplicate-title', `The title "${item.title}" is also used by ${first.name}.`, 'Give each item of an issue its own title, or merge the two items.'),
+        diagnose(
+          item.body.file.source,
+          placeOfPath(item.body.file, ['title']),
+          'duplicate-title',
+          `The title "${item.title}" is also used by ${first.name}.`,
+          'Give each item of an issue its own title, or merge the two items.',
+        ),
       );
     } else seen.set(key, item);
   }
@@ -215,5 +286,7 @@ function sortItems(items: Item[], config: Config): Item[] {
     const i = config.sections.findIndex((s) => s.kind === kind);
     return i < 0 ? config.sections.length : i;
   };
-  return [...items].sort((a, b) => rank(a.kind) - rank(b.kind) || a.order - b.order || a.name.localeCompare(b.name));
+  return [...items].sort(
+    (a, b) => rank(a.kind) - rank(b.kind) || a.order - b.order || a.name.localeCompare(b.name),
+  );
 }

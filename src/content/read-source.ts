@@ -34,7 +34,13 @@ export async function readSource(path: string, displayPath = path): Promise<Read
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? String(error);
     return {
-      problem: diagnose(empty, { line: 1, column: 1 }, 'file-unreadable', `Cannot read the file (${reason}).`, 'Check that it exists and that you may read it.'),
+      problem: diagnose(
+        empty,
+        { line: 1, column: 1 },
+        'file-unreadable',
+        `Cannot read the file (${reason}).`,
+        'Check that it exists and that you may read it.',
+      ),
     };
   }
   return decodeSource(bytes, displayPath);
@@ -90,7 +96,11 @@ function readHead(path: string): string {
     const buffer = Buffer.alloc(1024);
     const bytesRead = readSync(fd, buffer, 0, 1024, 0);
     const text = normalizeNewlines(new TextDecoder('utf-8').decode(buffer.subarray(0, bytesRead)));
-    return text.split('\n').slice(0, 3).map((line) => line.slice(0, 120)).join('\n');
+    return text
+      .split('\n')
+      .slice(0, 3)
+      .map((line) => line.slice(0, 120))
+      .join('\n');
   } finally {
     closeSync(fd);
   }

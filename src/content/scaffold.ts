@@ -11,7 +11,16 @@ export function issueSkeleton(date: string): string {
 }
 
 export function meetingsSkeleton(date: string): string {
-  const meetings = [{ title: 'TK meeting', date: addDays(date, 4), start: '10:00', end: '11:00', location: 'TK', description: 'TK what it is for' }];
+  const meetings = [
+    {
+      title: 'TK meeting',
+      date: addDays(date, 4),
+      start: '10:00',
+      end: '11:00',
+      location: 'TK',
+      description: 'TK what it is for',
+    },
+  ];
   return `---\n${stringify({ kind: 'meetings', title: 'Next week’s meetings', meetings }, { lineWidth: 0 })}---\n`;
 }
 

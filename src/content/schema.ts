@@ -23,7 +23,9 @@ function notADate(text: string): string {
   const [y, m] = [Number(match[1]), Number(match[2])];
   if (m < 1 || m > 12) return `"${text}" is not a real date: there is no month ${match[2]}.`;
   const days = new Date(Date.UTC(y, m, 0)).getUTCDate();
-  const month = new Intl.DateTimeFormat('en-GB', { month: 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, 1)));
+  const month = new Intl.DateTimeFormat('en-GB', { month: 'long', timeZone: 'UTC' }).format(
+    new Date(Date.UTC(y, m - 1, 1)),
+  );
   return `"${text}" is not a real date: ${month} ${y} has ${days} days.`;
 }
 
@@ -32,7 +34,10 @@ export const isoDate = z.string().superRefine((value, ctx) => {
     ctx.addIssue({
       code: 'custom',
       message: notADate(value),
-      params: { problem: 'invalid-value', hint: 'Write the date as YYYY-MM-DD, for example 2018-05-11, without quotes.' },
+      params: {
+        problem: 'invalid-value',
+        hint: 'Write the date as YYYY-MM-DD, for example 2018-05-11, without quotes.',
+      },
     });
   }
 });
@@ -47,7 +52,10 @@ export const oneLine = z
       ctx.addIssue({
         code: 'custom',
         message: 'This text must be on one line, but it contains a line break.',
-        params: { problem: 'multiline-text', hint: 'Write it on one line: remove the line break (a \\n or \\r inside quotes, or a | or > block).' },
+        params: {
+          problem: 'multiline-text',
+          hint: 'Write it on one line: remove the line break (a \\n or \\r inside quotes, or a | or > block).',
+        },
       });
     }
   });
@@ -65,7 +73,10 @@ export const webUrl = z.string().superRefine((value, ctx) => {
     ctx.addIssue({
       code: 'custom',
       message: `"${value}" is not a web address.`,
-      params: { problem: 'unsafe-url', hint: 'Use a full address starting with https:// (or mailto: for email).' },
+      params: {
+        problem: 'unsafe-url',
+        hint: 'Use a full address starting with https:// (or mailto: for email).',
+      },
     });
   }
 });
@@ -168,10 +179,20 @@ export const configSchema = z.strictObject({
     tagline: oneLine.optional(),
     baseUrl: webUrl,
     timezone: oneLine.default('Europe/London').superRefine((zone, ctx) => {
-      if (!validIntl({ timeZone: zone })) ctx.addIssue({ code: 'custom', message: `"${zone}" is not a time zone.`, params: { problem: 'config-invalid', hint: 'Use an IANA time zone name, e.g. Europe/London.' } });
+      if (!validIntl({ timeZone: zone }))
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${zone}" is not a time zone.`,
+          params: { problem: 'config-invalid', hint: 'Use an IANA time zone name, e.g. Europe/London.' },
+        });
     }),
     locale: oneLine.default('en-GB').superRefine((locale, ctx) => {
-      if (!validIntl({ locale })) ctx.addIssue({ code: 'custom', message: `"${locale}" is not a locale.`, params: { problem: 'config-invalid', hint: 'Use a BCP 47 language tag, e.g. en-GB.' } });
+      if (!validIntl({ locale }))
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${locale}" is not a locale.`,
+          params: { problem: 'config-invalid', hint: 'Use a BCP 47 language tag, e.g. en-GB.' },
+        });
     }),
   }),
   sender: z.strictObject({
@@ -180,7 +201,16 @@ export const configSchema = z.strictObject({
     postalAddress: oneLine,
   }),
   /** `public: false` keeps a list off the subscribe form (its people are added by the comms team). */
-  lists: z.array(z.strictObject({ id, name: oneLine, description: oneLine.optional(), public: z.boolean().default(true) })).min(1),
+  lists: z
+    .array(
+      z.strictObject({
+        id,
+        name: oneLine,
+        description: oneLine.optional(),
+        public: z.boolean().default(true),
+      }),
+    )
+    .min(1),
   sections: z.array(z.strictObject({ kind: z.enum(itemKinds), title: oneLine })).min(1),
   labels: z
     .strictObject({
@@ -215,7 +245,9 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   /** Whether an issue must be approved (`bulletin approve`) before `bulletin send`, and by someone other than its editor. */
-  approval: z.strictObject({ required: z.boolean().default(false), twoPeople: z.boolean().default(false) }).prefault({}),
+  approval: z
+    .strictObject({ required: z.boolean().default(false), twoPeople: z.boolean().default(false) })
+    .prefault({}),
   /** The network link check of `check`, `preview`, `send` and `schedule`. */
   linkCheck: z
     .strictObject({
@@ -263,7 +295,9 @@ export const configSchema = z.strictObject({
        * of proxies in front (1 for one nginx), or their addresses/CIDRs; never `true` on the open
        * internet, where anyone can write that header.
        */
-      trustProxy: z.union([z.literal(false), z.number().int().min(1), z.string(), z.array(z.string())]).default(false),
+      trustProxy: z
+        .union([z.literal(false), z.number().int().min(1), z.string(), z.array(z.string())])
+        .default(false),
     })
     .prefault({}),
   /** The subscriber database: a SQLite file path (relative to the site folder) or `sqlite:PATH`; default `.bulletin/bulletin.db`. */

@@ -26,7 +26,8 @@ const keyHelp: Record<string, string> = {
   author: 'a name and role indented under it, e.g. `author:` then `  name: Robin Tuddenham` on the next line',
   name: 'a name on one line, e.g. `name: Fatima Khan-Shah`',
   role: 'a job title on one line, e.g. `role: Chief Executive`',
-  contact: 'a name and optional email and phone indented under it, e.g. `contact:` then `  name: Stroke programme team` on the next line',
+  contact:
+    'a name and optional email and phone indented under it, e.g. `contact:` then `  name: Stroke programme team` on the next line',
   phone: 'a phone number in quotes, e.g. `phone: "01924 123456"`',
   links: 'a list of links, each `- text: ...` with `url: https://...` under it',
   text: 'the words of the link on one line, e.g. `text: Read the report`',
@@ -34,9 +35,14 @@ const keyHelp: Record<string, string> = {
   description: 'a sentence of text, in double quotes if it contains ":"',
 };
 
-export type Validated<T> = { value: T; problems: Diagnostic[] } | { value: undefined; problems: Diagnostic[] };
+export type Validated<T> =
+  | { value: T; problems: Diagnostic[] }
+  | { value: undefined; problems: Diagnostic[] };
 
-export function validateFrontMatter<S extends z.ZodType>(file: FrontMatterFile, schema: S): Validated<z.output<S>> {
+export function validateFrontMatter<S extends z.ZodType>(
+  file: FrontMatterFile,
+  schema: S,
+): Validated<z.output<S>> {
   const result = schema.safeParse(file.data);
   if (result.success) return { value: result.data, problems: [] };
   // A misspelt key (`programe:`) is one mistake: its "did you mean" already names the missing key.
@@ -50,7 +56,14 @@ export function validateFrontMatter<S extends z.ZodType>(file: FrontMatterFile, 
     }
   }
   const problems = result.error.issues
-    .filter((issue) => !(issue.code === 'invalid_type' && valueAt(file.data, issue.path as YamlPath) === undefined && misspelt.has(JSON.stringify(issue.path))))
+    .filter(
+      (issue) =>
+        !(
+          issue.code === 'invalid_type' &&
+          valueAt(file.data, issue.path as YamlPath) === undefined &&
+          misspelt.has(JSON.stringify(issue.path))
+        ),
+    )
     .flatMap((issue) => issueToDiagnostics(file, schema, issue));
   return { value: undefined, problems };
 }
@@ -74,7 +87,9 @@ function issueToDiagnostics(file: FrontMatterFile, schema: z.ZodType, issue: z.c
           placeOfPath(file, [...path, unknown], 'key'),
           'unknown-key',
           `Unknown key "${unknown}"${path.length ? ` in ${name}` : ''}.${suggestion(unknown, known)}`,
-          known.length ? `Known keys here: ${known.join(', ')}.` : `Remove "${unknown}", or check its spelling and indentation.`,
+          known.length
+            ? `Known keys here: ${known.join(', ')}.`
+            : `Remove "${unknown}", or check its spelling and indentation.`,
         ),
       );
     }
@@ -98,7 +113,11 @@ function issueToDiagnostics(file: FrontMatterFile, schema: z.ZodType, issue: z.c
           `${path.length ? `${Name}` : 'The front matter'} should be ${describeType(issue.expected)}, but it is ${describeValue(value)}.`,
           path.length === 0
             ? 'Write one `key: value` per line between the "---" lines (no "-" in front of the keys).'
-            : help ? `Write ${help}.` : issue.expected === 'string' ? 'Put the value in double quotes.' : `Write ${describeType(issue.expected)} here.`,
+            : help
+              ? `Write ${help}.`
+              : issue.expected === 'string'
+                ? 'Put the value in double quotes.'
+                : `Write ${describeType(issue.expected)} here.`,
         ),
       ];
     }
@@ -114,8 +133,18 @@ function issueToDiagnostics(file: FrontMatterFile, schema: z.ZodType, issue: z.c
       return [
         at(
           issue.origin === 'string' ? 'missing-key' : 'invalid-value',
-          issue.origin === 'string' ? `${Name} is empty.` : issue.origin === 'array' ? `${Name} needs at least ${issue.minimum} entr${issue.minimum === 1 ? 'y' : 'ies'}.` : `${Name} is too small.`,
-          help ? `Write ${help}.` : issue.origin === 'string' ? `Write a value for ${name}, or remove the key.` : issue.origin === 'array' ? `Add at least ${String(issue.minimum)} entr${issue.minimum === 1 ? 'y' : 'ies'} to ${name}.` : `Use a larger value for ${name}.`,
+          issue.origin === 'string'
+            ? `${Name} is empty.`
+            : issue.origin === 'array'
+              ? `${Name} needs at least ${issue.minimum} entr${issue.minimum === 1 ? 'y' : 'ies'}.`
+              : `${Name} is too small.`,
+          help
+            ? `Write ${help}.`
+            : issue.origin === 'string'
+              ? `Write a value for ${name}, or remove the key.`
+              : issue.origin === 'array'
+                ? `Add at least ${String(issue.minimum)} entr${issue.minimum === 1 ? 'y' : 'ies'} to ${name}.`
+                : `Use a larger value for ${name}.`,
         ),
       ];
     case 'too_big':
@@ -123,7 +152,9 @@ function issueToDiagnostics(file: FrontMatterFile, schema: z.ZodType, issue: z.c
         at(
           'invalid-value',
           `${Name} is too long: at most ${issue.maximum} ${issue.origin === 'string' ? 'characters' : 'entries'}.`,
-          key === 'summary' ? 'Mail apps show about 100 characters of the preheader; shorten it to one sentence.' : `Shorten ${name}.`,
+          key === 'summary'
+            ? 'Mail apps show about 100 characters of the preheader; shorten it to one sentence.'
+            : `Shorten ${name}.`,
         ),
       ];
     case 'invalid_format':
@@ -136,15 +167,34 @@ function issueToDiagnostics(file: FrontMatterFile, schema: z.ZodType, issue: z.c
       ];
     case 'custom': {
       const params = (issue.params ?? {}) as { problem?: ProblemCode; hint?: string };
-      return [at(params.problem ?? 'invalid-value', `${Name}: ${issue.message}`, params.hint ?? (help ? `Write ${help}.` : `Check the value of ${name}.`))];
+      return [
+        at(
+          params.problem ?? 'invalid-value',
+          `${Name}: ${issue.message}`,
+          params.hint ?? (help ? `Write ${help}.` : `Check the value of ${name}.`),
+        ),
+      ];
     }
     default:
-      return [at('invalid-value', `${Name}: ${issue.message}`, help ? `Write ${help}.` : `Check the value of ${name}.`)];
+      return [
+        at(
+          'invalid-value',
+          `${Name}: ${issue.message}`,
+          help ? `Write ${help}.` : `Check the value of ${name}.`,
+        ),
+      ];
   }
 }
 
 /** The lists whose entries a writer names by what they are: "meeting 3", "link 1". */
-const ENTRY_NAMES: Record<string, string> = { meetings: 'meeting', links: 'link', lists: 'list', sections: 'section', places: 'place', programmes: 'programme' };
+const ENTRY_NAMES: Record<string, string> = {
+  meetings: 'meeting',
+  links: 'link',
+  lists: 'list',
+  sections: 'section',
+  places: 'place',
+  programmes: 'programme',
+};
 
 /**
  * How a person would name a place in the YAML, keys in quotes: `"date" of meeting 3` for
@@ -156,7 +206,9 @@ export function keyName(path: YamlPath): string {
   if (at < 0) return `"${path.map(String).join('.')}"`;
   const list = path.slice(0, at).map(String).join('.');
   const entryName = ENTRY_NAMES[String(path[at - 1])];
-  const entry = entryName ? `${entryName} ${Number(path[at]) + 1}` : `entry ${Number(path[at]) + 1}${list ? ` of "${list}"` : ''}`;
+  const entry = entryName
+    ? `${entryName} ${Number(path[at]) + 1}`
+    : `entry ${Number(path[at]) + 1}${list ? ` of "${list}"` : ''}`;
   const rest = path.slice(at + 1);
   return rest.length ? `${keyName(rest)} of ${entry}` : entry;
 }

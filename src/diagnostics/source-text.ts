@@ -28,5 +28,9 @@ export function placeAt(source: SourceText, offset: number): Place {
 }
 
 export function codeFrameAt(source: SourceText, place: Place): string {
-  return codeFrameColumns(source.text, { start: place }, { linesAbove: 1, linesBelow: 1, highlightCode: false });
+  return codeFrameColumns(
+    source.text,
+    { start: place },
+    { linesAbove: 1, linesBelow: 1, highlightCode: false },
+  );
 }

@@ -6,7 +6,10 @@ export function didYouMean(input: string, candidates: readonly string[]): string
   const lower = input.toLowerCase();
   const exactCase = candidates.find((c) => c.toLowerCase() === lower);
   if (exactCase) return exactCase;
-  const best = closest(lower, candidates.map((c) => c.toLowerCase()));
+  const best = closest(
+    lower,
+    candidates.map((c) => c.toLowerCase()),
+  );
   const match = candidates.find((c) => c.toLowerCase() === best);
   if (!match) return undefined;
   const allowed = Math.max(2, Math.floor(match.length / 3));

@@ -12,13 +12,17 @@ export function classify(error: unknown): Outcome {
   const e = error as { responseCode?: number; command?: string; code?: string; message?: string };
   if (typeof e.responseCode === 'number') return e.responseCode >= 500 ? 'permanent' : 'transient';
   const text = `${e.code ?? ''} ${e.message ?? ''}`;
-  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EDNS|greeting/i.test(text)) return 'transient';
-  if (/^DATA/i.test(e.command ?? '') || /closed unexpectedly|ETIMEDOUT|ECONNRESET|EPIPE|timeout/i.test(text)) return 'unknown';
+  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EDNS|greeting/i.test(text))
+    return 'transient';
+  if (/^DATA/i.test(e.command ?? '') || /closed unexpectedly|ETIMEDOUT|ECONNRESET|EPIPE|timeout/i.test(text))
+    return 'unknown';
   return 'transient';
 }
 
 /** One line for the ledger and the terminal: the server's reply if there was one, else the error. */
 export function describe(error: unknown): string {
   const e = error as { responseCode?: number; response?: string; code?: string; message?: string };
-  return (e.response ?? `${e.code ?? 'error'}: ${e.message ?? String(error)}`).replace(/\s+/g, ' ').slice(0, 300);
+  return (e.response ?? `${e.code ?? 'error'}: ${e.message ?? String(error)}`)
+    .replace(/\s+/g, ' ')
+    .slice(0, 300);
 }

@@ -25,10 +25,17 @@ const RECOMMENDED_RSA_BITS = 2048;
  * wrong key, one too short to count, or a domain DMARC would not accept fails the send at once
  * instead of mailing thousands of unsigned or badly signed messages.
  */
-export function loadDkimKey(root: string, config: Config, env: NodeJS.ProcessEnv = process.env): DkimKey | undefined {
+export function loadDkimKey(
+  root: string,
+  config: Config,
+  env: NodeJS.ProcessEnv = process.env,
+): DkimKey | undefined {
   const dkim = config.dispatch.dkim;
   if (!dkim) {
-    if (env.DKIM_PRIVATE_KEY) throw new SetupError('DKIM_PRIVATE_KEY is set but bulletin.config.yaml has no dispatch.dkim (domain and selector); add them, or unset the variable.');
+    if (env.DKIM_PRIVATE_KEY)
+      throw new SetupError(
+        'DKIM_PRIVATE_KEY is set but bulletin.config.yaml has no dispatch.dkim (domain and selector); add them, or unset the variable.',
+      );
     return undefined;
   }
   const domainName = assertDkimAligned(config, dkim.domain);
@@ -36,21 +43,29 @@ export function loadDkimKey(root: string, config: Config, env: NodeJS.ProcessEnv
   let pem = env.DKIM_PRIVATE_KEY?.replace(/\\n/g, '\n');
   let from = 'DKIM_PRIVATE_KEY';
   if (!pem) {
-    if (!dkim.privateKeyFile) throw new SetupError('dispatch.dkim is configured but there is no key: set dispatch.dkim.privateKeyFile to a PEM file, or DKIM_PRIVATE_KEY to the PEM itself.');
+    if (!dkim.privateKeyFile)
+      throw new SetupError(
+        'dispatch.dkim is configured but there is no key: set dispatch.dkim.privateKeyFile to a PEM file, or DKIM_PRIVATE_KEY to the PEM itself.',
+      );
     const file = resolve(root, dkim.privateKeyFile);
     from = file;
     try {
       pem = readFileSync(file, 'utf8');
     } catch (error) {
-      throw new SetupError(`Cannot read the DKIM key ${file} (dispatch.dkim.privateKeyFile): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}. Point it at the PEM private key for selector "${keySelector}".`);
+      throw new SetupError(
+        `Cannot read the DKIM key ${file} (dispatch.dkim.privateKeyFile): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}. Point it at the PEM private key for selector "${keySelector}".`,
+      );
     }
   }
   let key: KeyObject;
   try {
     key = createPrivateKey(pem);
-    if (key.asymmetricKeyType !== 'rsa' && key.asymmetricKeyType !== 'ed25519') throw new Error(`a ${key.asymmetricKeyType} key; DKIM signs with RSA or Ed25519`);
+    if (key.asymmetricKeyType !== 'rsa' && key.asymmetricKeyType !== 'ed25519')
+      throw new Error(`a ${key.asymmetricKeyType} key; DKIM signs with RSA or Ed25519`);
   } catch (error) {
-    throw new SetupError(`The DKIM key from ${from} is not a usable private key (${(error as Error).message}). It should be a PEM block starting "-----BEGIN PRIVATE KEY-----" or "-----BEGIN RSA PRIVATE KEY-----".`);
+    throw new SetupError(
+      `The DKIM key from ${from} is not a usable private key (${(error as Error).message}). It should be a PEM block starting "-----BEGIN PRIVATE KEY-----" or "-----BEGIN RSA PRIVATE KEY-----".`,
+    );
   }
   const warnings: string[] = [];
   const bits = key.asymmetricKeyDetails?.modulusLength;

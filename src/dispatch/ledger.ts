@@ -19,12 +19,22 @@ export interface Delivery {
  */
 export interface SendLedger {
   /** Adds a pending row for each recipient not yet in the ledger of this send. */
-  enqueue(issue: string, list: string, recipients: AsyncIterable<{ email: string; name: string | null }>): Promise<number>;
+  enqueue(
+    issue: string,
+    list: string,
+    recipients: AsyncIterable<{ email: string; name: string | null }>,
+  ): Promise<number>;
   /** Rows left in `sending` by a process that died: their outcome is unknown, and they are not resent by themselves. */
   markInterrupted(issue: string, list: string): Promise<number>;
   /** Takes the next pending rows and marks them `sending`, committed before any is sent. */
   claim(issue: string, list: string, limit: number): Promise<Delivery[]>;
-  finish(issue: string, list: string, email: string, state: Exclude<DeliveryState, 'pending' | 'sending'>, detail?: string): Promise<void>;
+  finish(
+    issue: string,
+    list: string,
+    email: string,
+    state: Exclude<DeliveryState, 'pending' | 'sending'>,
+    detail?: string,
+  ): Promise<void>;
   /** Puts a row back to pending after a transient failure, not to be claimed before `notBefore`. */
   retryLater(issue: string, list: string, email: string, detail: string, notBefore: Date): Promise<void>;
   /** When the next pending row may be claimed, or undefined if none is pending. */
@@ -34,7 +44,11 @@ export interface SendLedger {
   /** Deliberately resends messages whose outcome was unknown. */
   requeueUnknown(issue: string, list: string): Promise<number>;
   counts(issue: string, list?: string): Promise<Record<string, Record<DeliveryState, number>>>;
-  rows(issue: string, list: string, state?: DeliveryState): Promise<{ email: string; state: DeliveryState; attempts: number; detail: string | null }[]>;
+  rows(
+    issue: string,
+    list: string,
+    state?: DeliveryState,
+  ): Promise<{ email: string; state: DeliveryState; attempts: number; detail: string | null }[]>;
   close(): Promise<void>;
 }
 
@@ -64,8 +78,14 @@ export class SqliteSendLedger implements SendLedger {
     return this.committer.run(change);
   }
 
-  async enqueue(issue: string, list: string, recipients: AsyncIterable<{ email: string; name: string | null }>): Promise<number> {
-    const insert = this.statement("INSERT OR IGNORE INTO deliveries (issue, list_id, email, name, state, updated_at) VALUES (?, ?, ?, ?, 'pending', ?)");
+  async enqueue(
+    issue: string,
+    list: string,
+    recipients: AsyncIterable<{ email: string; name: string | null }>,
+  ): Promise<number> {
+    const insert = this.statement(
+      "INSERT OR IGNORE INTO deliveries (issue, list_id, email, name, state, updated_at) VALUES (?, ?, ?, ?, 'pending', ?)",
+    );
     const now = new Date().toISOString();
     let added = 0;
     let batch: { email: string; name: string | null }[] = [];
@@ -84,76 +104,94 @@ export class SqliteSendLedger implements SendLedger {
   }
 
   async markInterrupted(issue: string, list: string): Promise<number> {
-    return this.statement("UPDATE deliveries SET state = 'unknown', detail = 'the sending process stopped during this message', updated_at = ? WHERE issue = ? AND list_id = ? AND state = 'sending'").run(
-      new Date().toISOString(),
-      issue,
-      list,
-    ).changes;
+    return this.statement(
+      "UPDATE deliveries SET state = 'unknown', detail = 'the sending process stopped during this message', updated_at = ? WHERE issue = ? AND list_id = ? AND state = 'sending'",
+    ).run(new Date().toISOString(), issue, list).changes;
   }
 
   claim(issue: string, list: string, limit: number): Promise<Delivery[]> {
     return this.commit(() => {
       const now = new Date().toISOString();
-      const rows = this.statement("SELECT email, name, attempts FROM deliveries WHERE issue = ? AND list_id = ? AND state = 'pending' AND (not_before IS NULL OR not_before <= ?) ORDER BY email LIMIT ?").all(
-        issue,
-        list,
-        now,
-        limit,
-      ) as Delivery[];
+      const rows = this.statement(
+        "SELECT email, name, attempts FROM deliveries WHERE issue = ? AND list_id = ? AND state = 'pending' AND (not_before IS NULL OR not_before <= ?) ORDER BY email LIMIT ?",
+      ).all(issue, list, now, limit) as Delivery[];
       // The state guard keeps two processes sending the same issue from both taking a row.
-      const mark = this.statement("UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated_at = ? WHERE issue = ? AND list_id = ? AND email = ? AND state = 'pending'");
-      return rows.filter((row) => mark.run(now, issue, list, row.email).changes === 1).map((row) => ({ ...row, attempts: row.attempts + 1 }));
+      const mark = this.statement(
+        "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated_at = ? WHERE issue = ? AND list_id = ? AND email = ? AND state = 'pending'",
+      );
+      return rows
+        .filter((row) => mark.run(now, issue, list, row.email).changes === 1)
+        .map((row) => ({ ...row, attempts: row.attempts + 1 }));
     });
   }
 
-  finish(issue: string, list: string, email: string, state: Exclude<DeliveryState, 'pending' | 'sending'>, detail?: string): Promise<void> {
+  finish(
+    issue: string,
+    list: string,
+    email: string,
+    state: Exclude<DeliveryState, 'pending' | 'sending'>,
+    detail?: string,
+  ): Promise<void> {
     return this.commit(() => {
-      this.statement('UPDATE deliveries SET state = ?, detail = ?, updated_at = ? WHERE issue = ? AND list_id = ? AND email = ?').run(state, detail ?? null, new Date().toISOString(), issue, list, email);
+      this.statement(
+        'UPDATE deliveries SET state = ?, detail = ?, updated_at = ? WHERE issue = ? AND list_id = ? AND email = ?',
+      ).run(state, detail ?? null, new Date().toISOString(), issue, list, email);
     });
   }
 
   retryLater(issue: string, list: string, email: string, detail: string, notBefore: Date): Promise<void> {
     return this.commit(() => {
-      this.statement("UPDATE deliveries SET state = 'pending', detail = ?, not_before = ?, updated_at = ? WHERE issue = ? AND list_id = ? AND email = ?").run(
-        detail,
-        notBefore.toISOString(),
-        new Date().toISOString(),
-        issue,
-        list,
-        email,
-      );
+      this.statement(
+        "UPDATE deliveries SET state = 'pending', detail = ?, not_before = ?, updated_at = ? WHERE issue = ? AND list_id = ? AND email = ?",
+      ).run(detail, notBefore.toISOString(), new Date().toISOString(), issue, list, email);
     });
   }
 
   async nextPendingAt(issue: string, list: string): Promise<Date | undefined> {
-    const row = this.statement("SELECT MIN(COALESCE(not_before, '')) AS at, COUNT(*) AS n FROM deliveries WHERE issue = ? AND list_id = ? AND state = 'pending'").get(issue, list) as { at: string | null; n: number };
+    const row = this.statement(
+      "SELECT MIN(COALESCE(not_before, '')) AS at, COUNT(*) AS n FROM deliveries WHERE issue = ? AND list_id = ? AND state = 'pending'",
+    ).get(issue, list) as { at: string | null; n: number };
     if (row.n === 0) return undefined;
     return row.at ? new Date(row.at) : new Date(0);
   }
 
   async recentSends(since: Date): Promise<number[]> {
-    const rows = this.statement("SELECT updated_at AS at FROM deliveries WHERE state IN ('sent', 'unknown') AND updated_at >= ? ORDER BY updated_at").all(since.toISOString()) as { at: string }[];
+    const rows = this.statement(
+      "SELECT updated_at AS at FROM deliveries WHERE state IN ('sent', 'unknown') AND updated_at >= ? ORDER BY updated_at",
+    ).all(since.toISOString()) as { at: string }[];
     return rows.map((row) => Date.parse(row.at));
   }
 
   async requeueUnknown(issue: string, list: string): Promise<number> {
-    return this.statement("UPDATE deliveries SET state = 'pending', updated_at = ? WHERE issue = ? AND list_id = ? AND state = 'unknown'").run(new Date().toISOString(), issue, list).changes;
+    return this.statement(
+      "UPDATE deliveries SET state = 'pending', updated_at = ? WHERE issue = ? AND list_id = ? AND state = 'unknown'",
+    ).run(new Date().toISOString(), issue, list).changes;
   }
 
   async counts(issue: string, list?: string): Promise<Record<string, Record<DeliveryState, number>>> {
-    const rows = this.statement(`SELECT list_id AS list, state, COUNT(*) AS count FROM deliveries WHERE issue = ? ${list ? 'AND list_id = ?' : ''} GROUP BY list_id, state`)
-      .all(...(list ? [issue, list] : [issue])) as { list: string; state: DeliveryState; count: number }[];
+    const rows = this.statement(
+      `SELECT list_id AS list, state, COUNT(*) AS count FROM deliveries WHERE issue = ? ${list ? 'AND list_id = ?' : ''} GROUP BY list_id, state`,
+    ).all(...(list ? [issue, list] : [issue])) as { list: string; state: DeliveryState; count: number }[];
     const result: Record<string, Record<DeliveryState, number>> = {};
     for (const row of rows) {
-      result[row.list] ??= Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0])) as Record<DeliveryState, number>;
+      result[row.list] ??= Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0])) as Record<
+        DeliveryState,
+        number
+      >;
       result[row.list]![row.state] = row.count;
     }
     return result;
   }
 
   async rows(issue: string, list: string, state?: DeliveryState) {
-    return this.statement(`SELECT email, state, attempts, detail FROM deliveries WHERE issue = ? AND list_id = ? ${state ? 'AND state = ?' : ''} ORDER BY email`)
-      .all(...(state ? [issue, list, state] : [issue, list])) as { email: string; state: DeliveryState; attempts: number; detail: string | null }[];
+    return this.statement(
+      `SELECT email, state, attempts, detail FROM deliveries WHERE issue = ? AND list_id = ? ${state ? 'AND state = ?' : ''} ORDER BY email`,
+    ).all(...(state ? [issue, list, state] : [issue, list])) as {
+      email: string;
+      state: DeliveryState;
+      attempts: number;
+      detail: string | null;
+    }[];
   }
 
   async close(): Promise<void> {

@@ -16,12 +16,24 @@ export function messageIdFor(config: Config, date: string, list: string, email: 
   return `<${createHash('sha256').update(`${date}\0${list}\0${email}`).digest('hex').slice(0, 32)}.${date}.${list}@${host}>`;
 }
 
-export function unsubscribeUrl(config: Config, secret: string, list: string, email: string, now = Date.now()): string {
+export function unsubscribeUrl(
+  config: Config,
+  secret: string,
+  list: string,
+  email: string,
+  now = Date.now(),
+): string {
   const token = signToken(secret, { purpose: 'unsubscribe', email, list, issuedAt: Math.floor(now / 1000) });
   return siteUrl(config, `unsubscribe?token=${token}`);
 }
 
-export function preferencesUrl(config: Config, secret: string, list: string, email: string, now = Date.now()): string {
+export function preferencesUrl(
+  config: Config,
+  secret: string,
+  list: string,
+  email: string,
+  now = Date.now(),
+): string {
   const token = signToken(secret, { purpose: 'preferences', email, list, issuedAt: Math.floor(now / 1000) });
   return siteUrl(config, `preferences?token=${token}`);
 }
@@ -31,7 +43,14 @@ export function preferencesUrl(config: Config, secret: string, list: string, ema
  * headers mailbox providers require of bulk mail: List-Id, List-Unsubscribe with its one-click
  * POST (RFC 8058), one Message-ID, Date and Subject, and a real text/plain alternative.
  */
-export function buildMessage(email: CompiledEmail, config: Config, list: string, to: Addressee, secret: string, now = new Date()): Mail.Options {
+export function buildMessage(
+  email: CompiledEmail,
+  config: Config,
+  list: string,
+  to: Addressee,
+  secret: string,
+  now = new Date(),
+): Mail.Options {
   const listConfig = config.lists.find((l) => l.id === list);
   const unsubscribe = unsubscribeUrl(config, secret, list, to.email, now.getTime());
   const filled = email.fill({

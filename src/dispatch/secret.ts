@@ -26,13 +26,20 @@ export function loadSecrets(root: string, env: NodeJS.ProcessEnv = process.env):
     for (const name of ['BULLETIN_SECRET', 'BULLETIN_SECRET_PREVIOUS'] as const) {
       const bytes = Buffer.byteLength(env[name] ?? '');
       if (bytes > 0 && bytes < MIN_SECRET_BYTES) {
-        const how = 'Make one with `openssl rand -base64 48`, and keep it: links in mail already sent are signed with it.';
-        throw new SetupError(`${name} is ${bytes} bytes long; in production it must be at least ${MIN_SECRET_BYTES}. ${how}`);
+        const how =
+          'Make one with `openssl rand -base64 48`, and keep it: links in mail already sent are signed with it.';
+        throw new SetupError(
+          `${name} is ${bytes} bytes long; in production it must be at least ${MIN_SECRET_BYTES}. ${how}`,
+        );
       }
     }
   }
-  if (env.BULLETIN_SECRET) return { current: env.BULLETIN_SECRET, all: [env.BULLETIN_SECRET, ...previous], generated: false };
-  if (env.NODE_ENV === 'production') throw new SetupError('BULLETIN_SECRET is not set; in production Bulletin will not sign links with a made-up key. Set it to a long random value (e.g. `openssl rand -base64 48`), and keep it: links in mail already sent are signed with it.');
+  if (env.BULLETIN_SECRET)
+    return { current: env.BULLETIN_SECRET, all: [env.BULLETIN_SECRET, ...previous], generated: false };
+  if (env.NODE_ENV === 'production')
+    throw new SetupError(
+      'BULLETIN_SECRET is not set; in production Bulletin will not sign links with a made-up key. Set it to a long random value (e.g. `openssl rand -base64 48`), and keep it: links in mail already sent are signed with it.',
+    );
   const file = join(root, '.bulletin', 'secret');
   try {
     const kept = readFileSync(file, 'utf8').trim();

@@ -16,13 +16,18 @@ export function listSendRefusals(
   problems: readonly Diagnostic[],
   env: NodeJS.ProcessEnv = process.env,
 ): SendRefusal[] {
-  return [placeholdersLeft(problems), insecureBaseUrl(config, env)].filter((r): r is SendRefusal => r !== undefined);
+  return [placeholdersLeft(problems), insecureBaseUrl(config, env)].filter(
+    (r): r is SendRefusal => r !== undefined,
+  );
 }
 
 /** One line for a report that has no room for code frames (a scheduled send's detail, the preview). */
 export function describeRefusals(refusals: readonly SendRefusal[]): string {
-  const places = (problems: readonly Diagnostic[]) => problems.map((p) => `${p.file}:${p.line}:${p.column}`).join(', ');
-  return refusals.map((r) => (r.problems.length ? `${r.reason}: ${places(r.problems)}` : r.reason)).join('; ');
+  const places = (problems: readonly Diagnostic[]) =>
+    problems.map((p) => `${p.file}:${p.line}:${p.column}`).join(', ');
+  return refusals
+    .map((r) => (r.problems.length ? `${r.reason}: ${places(r.problems)}` : r.reason))
+    .join('; ');
 }
 
 const PLACEHOLDER_HINT =
@@ -62,5 +67,7 @@ function insecureBaseUrl(config: Config, env: NodeJS.ProcessEnv): SendRefusal | 
 
 function isLoopback(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+  return (
+    host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host)
+  );
 }

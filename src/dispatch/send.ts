@@ -45,18 +45,32 @@ export interface SendSummary {
 }
 
 /** The pacing and retry settings `dispatch:` in the config asks for; a caller's flags go on top. */
-export function settingsFromConfig(dispatch: Config['dispatch']): Pick<SendSettings, 'concurrency' | 'rate' | 'window' | 'maxAttempts' | 'retryBaseMs' | 'pauseAfterFailures'> {
+export function settingsFromConfig(
+  dispatch: Config['dispatch'],
+): Pick<
+  SendSettings,
+  'concurrency' | 'rate' | 'window' | 'maxAttempts' | 'retryBaseMs' | 'pauseAfterFailures'
+> {
   return {
     concurrency: dispatch.concurrency,
     rate: dispatch.rate,
-    ...(dispatch.window ? { window: { messages: dispatch.window.messages, ms: dispatch.window.hours * 3_600_000 } } : {}),
+    ...(dispatch.window
+      ? { window: { messages: dispatch.window.messages, ms: dispatch.window.hours * 3_600_000 } }
+      : {}),
     maxAttempts: dispatch.retries + 1,
     retryBaseMs: 1000,
     pauseAfterFailures: dispatch.pauseAfterFailures,
   };
 }
 
-const EMPTY_COUNTS: Record<DeliveryState, number> = { pending: 0, sending: 0, sent: 0, failed: 0, unknown: 0, skipped: 0 };
+const EMPTY_COUNTS: Record<DeliveryState, number> = {
+  pending: 0,
+  sending: 0,
+  sent: 0,
+  failed: 0,
+  unknown: 0,
+  skipped: 0,
+};
 
 /**
  * Sends one issue to one list, resumably. Each worker loops: wait for a slot (rate and window
@@ -65,7 +79,13 @@ const EMPTY_COUNTS: Record<DeliveryState, number> = { pending: 0, sending: 0, se
  * next go to disk in the same group commit, so the ledger costs about one fsync per message
  * batch, not two per message.
  */
-export async function runSend(job: SendJob, store: SubscriberStore, ledger: SendLedger, transport: Transport, settings: SendSettings): Promise<SendSummary> {
+export async function runSend(
+  job: SendJob,
+  store: SubscriberStore,
+  ledger: SendLedger,
+  transport: Transport,
+  settings: SendSettings,
+): Promise<SendSummary> {
   const { issue, list } = job;
   const interrupted = await ledger.markInterrupted(issue, list);
   if (settings.resendUnknown) await ledger.requeueUnknown(issue, list);
@@ -88,7 +108,15 @@ export async function runSend(job: SendJob, store: SubscriberStore, ledger: Send
     // An unsubscribe that arrived since the send began wins over the queue.
     if (!(await store.isSendable(delivery.email, list))) {
       settings.onProgress?.({ email: delivery.email, state: 'skipped' });
-      return { recorded: ledger.finish(issue, list, delivery.email, 'skipped', 'no longer subscribed when its turn came') };
+      return {
+        recorded: ledger.finish(
+          issue,
+          list,
+          delivery.email,
+          'skipped',
+          'no longer subscribed when its turn came',
+        ),
+      };
     }
     try {
       const { response } = await transport.send(job.message(delivery));
@@ -104,13 +132,16 @@ export async function runSend(job: SendJob, store: SubscriberStore, ledger: Send
       if (outcome === 'transient' && delivery.attempts < settings.maxAttempts) {
         const delay = settings.retryBaseMs * 2 ** (delivery.attempts - 1) * (0.5 + Math.random());
         settings.onProgress?.({ email: delivery.email, state: 'retry', detail });
-        return { recorded: ledger.retryLater(issue, list, delivery.email, detail, new Date(Date.now() + delay)) };
+        return {
+          recorded: ledger.retryLater(issue, list, delivery.email, detail, new Date(Date.now() + delay)),
+        };
       }
       if (outcome === 'unknown') {
         settings.onProgress?.({ email: delivery.email, state: 'unknown', detail });
         return { recorded: ledger.finish(issue, list, delivery.email, 'unknown', detail) };
       }
-      if (outcome === 'permanent') await store.setStatus(delivery.email, list, 'bounced', { source: `smtp: ${detail.slice(0, 120)}` });
+      if (outcome === 'permanent')
+        await store.setStatus(delivery.email, list, 'bounced', { source: `smtp: ${detail.slice(0, 120)}` });
       settings.onProgress?.({ email: delivery.email, state: 'failed', detail });
       return { recorded: ledger.finish(issue, list, delivery.email, 'failed', detail) };
     }

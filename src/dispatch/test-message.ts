@@ -11,7 +11,14 @@ export type TestSend = { ok: true; address: string; response: string } | { ok: f
  * `send --to` and the preview's "Send test" do. It carries a real unsubscribe link for `list`, so
  * the tester sees the footer exactly as subscribers will.
  */
-export async function sendTestMessage(transport: Transport, email: CompiledEmail, config: Config, list: string, to: string, secret: string): Promise<TestSend> {
+export async function sendTestMessage(
+  transport: Transport,
+  email: CompiledEmail,
+  config: Config,
+  list: string,
+  to: string,
+  secret: string,
+): Promise<TestSend> {
   const address = normalizeAddress(to);
   if (!address.ok) return { ok: false, reason: `"${to}" ${address.reason}` };
   const message = buildMessage(email, config, list, { email: address.address }, secret);

@@ -18,18 +18,32 @@ export interface TokenPayload {
  * algorithm negotiation we must then turn off.
  */
 export function signToken(secret: string, payload: TokenPayload): string {
-  const fields = [payload.purpose, payload.email, payload.list, payload.issuedAt, ...(payload.nonce ? [payload.nonce] : [])];
+  const fields = [
+    payload.purpose,
+    payload.email,
+    payload.list,
+    payload.issuedAt,
+    ...(payload.nonce ? [payload.nonce] : []),
+  ];
   const body = Buffer.from(JSON.stringify(fields)).toString('base64url');
   return `${body}.${mac(secret, body)}`;
 }
 
-export type VerifyResult = { ok: true; payload: TokenPayload } | { ok: false; reason: 'malformed' | 'forged' | 'wrong-purpose' | 'expired' };
+export type VerifyResult =
+  | { ok: true; payload: TokenPayload }
+  | { ok: false; reason: 'malformed' | 'forged' | 'wrong-purpose' | 'expired' };
 
 /**
  * Checks a token against the current secret and any previous ones (a key rotation keeps old links
  * working), in constant time, for the purpose it was made for and within its age.
  */
-export function verifyToken(secrets: readonly string[], token: string, purpose: TokenPurpose, maxAgeSeconds: number, now = Date.now() / 1000): VerifyResult {
+export function verifyToken(
+  secrets: readonly string[],
+  token: string,
+  purpose: TokenPurpose,
+  maxAgeSeconds: number,
+  now = Date.now() / 1000,
+): VerifyResult {
   const [body, signature, extra] = token.split('.');
   if (!body || !signature || extra !== undefined) return { ok: false, reason: 'malformed' };
   const given = strictBase64url(signature);
@@ -45,11 +59,24 @@ export function verifyToken(secrets: readonly string[], token: string, purpose: 
   } catch {
     return { ok: false, reason: 'malformed' };
   }
-  if (!Array.isArray(fields) || (fields.length !== 4 && fields.length !== 5)) return { ok: false, reason: 'malformed' };
-  const [tokenPurpose, email, list, issuedAt, nonce] = fields as [TokenPurpose, string, string, number, string | undefined];
-  if (typeof email !== 'string' || typeof list !== 'string' || (nonce !== undefined && typeof nonce !== 'string')) return { ok: false, reason: 'malformed' };
+  if (!Array.isArray(fields) || (fields.length !== 4 && fields.length !== 5))
+    return { ok: false, reason: 'malformed' };
+  const [tokenPurpose, email, list, issuedAt, nonce] = fields as [
+    TokenPurpose,
+    string,
+    string,
+    number,
+    string | undefined,
+  ];
+  if (
+    typeof email !== 'string' ||
+    typeof list !== 'string' ||
+    (nonce !== undefined && typeof nonce !== 'string')
+  )
+    return { ok: false, reason: 'malformed' };
   if (tokenPurpose !== purpose) return { ok: false, reason: 'wrong-purpose' };
-  if (typeof issuedAt !== 'number' || now - issuedAt > maxAgeSeconds || issuedAt - now > 300) return { ok: false, reason: 'expired' };
+  if (typeof issuedAt !== 'number' || now - issuedAt > maxAgeSeconds || issuedAt - now > 300)
+    return { ok: false, reason: 'expired' };
   return { ok: true, payload: { purpose: tokenPurpose, email, list, issuedAt, ...(nonce ? { nonce } : {}) } };
 }
 

@@ -70,7 +70,14 @@ export function smtpTransport(options: SmtpOptions): Transport {
  * DKIM-signed when `dispatch.dkim` is set (the key is checked here, before the first message), or
  * into the outbox.
  */
-export function issueTransport(root: string, config: Config, issue: string, list: string, connections = config.dispatch.concurrency, env: NodeJS.ProcessEnv = process.env): Transport {
+export function issueTransport(
+  root: string,
+  config: Config,
+  issue: string,
+  list: string,
+  connections = config.dispatch.concurrency,
+  env: NodeJS.ProcessEnv = process.env,
+): Transport {
   const dkim = loadDkimKey(root, config, env);
   if (!env.SMTP_URL) return outboxTransport(join(root, '.bulletin', 'outbox'), issue, list, dkim);
   return smtpTransport({ url: env.SMTP_URL, connections, ...(dkim ? { dkim } : {}) });
@@ -92,7 +99,12 @@ export const TEST_FOLDER = '_tests';
  * `.bulletin/outbox/ISSUE/_tests/`, each under its own time, apart from the list's real messages
  * and never overwriting an earlier test.
  */
-export function testTransport(root: string, config: Config, issue: string, env: NodeJS.ProcessEnv = process.env): Transport {
+export function testTransport(
+  root: string,
+  config: Config,
+  issue: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Transport {
   if (env.SMTP_URL) return issueTransport(root, config, issue, TEST_FOLDER, 1, env);
   const dkim = loadDkimKey(root, config, env);
   let sequence = 0;
@@ -104,7 +116,11 @@ export function testTransport(root: string, config: Config, issue: string, env: 
 /** Mail the subscription service sends (confirmations), under `.bulletin/outbox/service/`, oldest first by name. */
 export function serviceOutboxTransport(dir: string): Transport {
   let sequence = 0;
-  return folderTransport(join(dir, 'service'), (to) => `${new Date().toISOString().replace(/[:.]/g, '-')}-${String(sequence++).padStart(4, '0')}-${safeName(to)}.eml`);
+  return folderTransport(
+    join(dir, 'service'),
+    (to) =>
+      `${new Date().toISOString().replace(/[:.]/g, '-')}-${String(sequence++).padStart(4, '0')}-${safeName(to)}.eml`,
+  );
 }
 
 function safeName(address: string): string {

@@ -9,12 +9,16 @@ import type { PreviewBuild } from './build-preview.js';
  * preview's), to one address through the configured transport, as subscribers of `list` get it.
  */
 export function sendTestFor(root: string, date: string) {
-  return async (to: string, list: string): Promise<{ ok: true; address: string; response: string } | { ok: false; reason: string }> => {
+  return async (
+    to: string,
+    list: string,
+  ): Promise<{ ok: true; address: string; response: string } | { ok: false; reason: string }> => {
     const { runPipeline } = await import('../build/pipeline.js');
     const report = await runPipeline({ root, dates: [date], write: false });
     const issue = report.issues[0];
     const problems = [...report.configProblems, ...(issue?.problems ?? [])];
-    if (!issue?.email || hasErrors(problems)) return { ok: false, reason: 'The issue has errors; fix them first (they are listed on the left).' };
+    if (!issue?.email || hasErrors(problems))
+      return { ok: false, reason: 'The issue has errors; fix them first (they are listed on the left).' };
     const { loadConfig } = await import('../content/config.js');
     const config = (await loadConfig(root)).config!;
     if (!config.lists.some((l) => l.id === list)) return { ok: false, reason: `There is no list "${list}".` };
@@ -53,7 +57,10 @@ export interface ReleaseStatus {
  * the page is drawn, like the link check. `refresh` asks the database again about the same build
  * (an approval or a schedule made in another terminal). Neither creates the database.
  */
-export function releaseStatusFor(root: string, date: string): { afterBuild(): Promise<ReleaseStatus | undefined>; refresh(): Promise<ReleaseStatus | undefined> } {
+export function releaseStatusFor(
+  root: string,
+  date: string,
+): { afterBuild(): Promise<ReleaseStatus | undefined>; refresh(): Promise<ReleaseStatus | undefined> } {
   let layout: EmailLayout | undefined;
   const status = async (rebuild: boolean): Promise<ReleaseStatus | undefined> => {
     const { loadConfig } = await import('../content/config.js');
@@ -64,7 +71,11 @@ export function releaseStatusFor(root: string, date: string): { afterBuild(): Pr
     const exists = database !== ':memory:' && existsSync(database);
     const schedules = exists ? await schedulesOf(database, date) : [];
     const required = config.approval.required;
-    const of = (ok: boolean, text: string): ReleaseStatus => ({ approval: { required, ok, text }, schedules, timezone: config.site.timezone });
+    const of = (ok: boolean, text: string): ReleaseStatus => ({
+      approval: { required, ok, text },
+      schedules,
+      timezone: config.site.timezone,
+    });
     if (rebuild || !layout) {
       const { runPipeline } = await import('../build/pipeline.js');
       layout = (await runPipeline({ root, dates: [date], write: false })).issues[0]?.email?.layout;
@@ -73,21 +84,30 @@ export function releaseStatusFor(root: string, date: string): { afterBuild(): Pr
     if (!exists) return of(false, notApproved(date, required));
     const { approvalOfBuild } = await import('../approval/approvals.js');
     const verdict = approvalOfBuild(database, date, layout);
-    if (verdict.ok) return of(true, `Approved by ${verdict.by.approver} (${verdict.by.approvedAt.slice(0, 16).replace('T', ' ')} UTC), as it stands now.`);
+    if (verdict.ok)
+      return of(
+        true,
+        `Approved by ${verdict.by.approver} (${verdict.by.approvedAt.slice(0, 16).replace('T', ' ')} UTC), as it stands now.`,
+      );
     return of(false, `${verdict.reason}${required ? '' : ' (This site does not require approval.)'}`);
   };
   return { afterBuild: () => status(true), refresh: () => status(false) };
 }
 
 function notApproved(date: string, required: boolean): string {
-  return required ? `Not approved yet; sending needs it: \`bulletin approve ${date} --by NAME\`.` : 'Not approved (this site does not require approval).';
+  return required
+    ? `Not approved yet; sending needs it: \`bulletin approve ${date} --by NAME\`.`
+    : 'Not approved (this site does not require approval).';
 }
 
 async function schedulesOf(database: string, date: string): Promise<ReleaseStatus['schedules']> {
   const { SqliteSchedules } = await import('../schedule/schedules.js');
   const schedules = new SqliteSchedules(database);
   try {
-    return schedules.all().filter((s) => s.issue === date).map(({ list, at, state, detail }) => ({ list, at, state, detail }));
+    return schedules
+      .all()
+      .filter((s) => s.issue === date)
+      .map(({ list, at, state, detail }) => ({ list, at, state, detail }));
   } finally {
     schedules.close();
   }

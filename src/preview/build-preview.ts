@@ -50,8 +50,18 @@ export interface PreviewBuild {
 export async function buildPreview(root: string, date: string, siteUrl: string): Promise<PreviewBuild> {
   const started = performance.now();
   const issueDir = join(root, 'bulletins', date);
-  const done = (build: Omit<PreviewBuild, 'ms' | 'issueDir' | 'files' | 'links'> & { links?: LinkTarget[] }, titles = new Map<string, { title: string; kind: string }>()): Promise<PreviewBuild> =>
-    filesOf(issueDir, build.problems, titles).then((files) => ({ ...build, problems: sortDiagnostics(build.problems), files, issueDir, links: build.links ?? [], ms: Math.round(performance.now() - started) }));
+  const done = (
+    build: Omit<PreviewBuild, 'ms' | 'issueDir' | 'files' | 'links'> & { links?: LinkTarget[] },
+    titles = new Map<string, { title: string; kind: string }>(),
+  ): Promise<PreviewBuild> =>
+    filesOf(issueDir, build.problems, titles).then((files) => ({
+      ...build,
+      problems: sortDiagnostics(build.problems),
+      files,
+      issueDir,
+      links: build.links ?? [],
+      ms: Math.round(performance.now() - started),
+    }));
 
   const loaded = await loadConfig(root);
   if (!loaded.config) return done({ date, problems: loaded.problems });
@@ -62,7 +72,10 @@ export async function buildPreview(root: string, date: string, siteUrl: string):
   const rendered = prepared.rendered;
   if (!rendered) return done({ date, problems, config, templatesDir, links: prepared.links });
 
-  const titles = new Map([[rendered.issue.source, { title: rendered.issue.title, kind: 'lead article' }], ...rendered.items.map(({ item }) => [item.source, { title: item.title, kind: item.kind }] as const)]);
+  const titles = new Map([
+    [rendered.issue.source, { title: rendered.issue.title, kind: 'lead article' }],
+    ...rendered.items.map(({ item }) => [item.source, { title: item.title, kind: item.kind }] as const),
+  ]);
   const built = await checkedEmail(rendered, config, templatesDir);
   problems.push(...built.problems);
   const archive = archiveOf(config, [rendered]);
@@ -87,10 +100,16 @@ export async function buildPreview(root: string, date: string, siteUrl: string):
 }
 
 /** Every Markdown file of the folder, in order, with its problems counted: broken files are listed too. */
-async function filesOf(issueDir: string, problems: readonly Diagnostic[], titles: Map<string, { title: string; kind: string }>): Promise<PreviewFile[]> {
+async function filesOf(
+  issueDir: string,
+  problems: readonly Diagnostic[],
+  titles: Map<string, { title: string; kind: string }>,
+): Promise<PreviewFile[]> {
   let names: string[] = [];
   try {
-    names = (await readdir(issueDir)).filter((n) => n.endsWith('.md') && !n.startsWith('.')).sort((a, b) => (a === 'issue.md' ? -1 : b === 'issue.md' ? 1 : a.localeCompare(b)));
+    names = (await readdir(issueDir))
+      .filter((n) => n.endsWith('.md') && !n.startsWith('.'))
+      .sort((a, b) => (a === 'issue.md' ? -1 : b === 'issue.md' ? 1 : a.localeCompare(b)));
   } catch {
     // the missing folder is among the problems
   }
@@ -98,6 +117,12 @@ async function filesOf(issueDir: string, problems: readonly Diagnostic[], titles
     const file = relative(process.cwd(), join(issueDir, name)) || name;
     const own = problems.filter((p) => p.file === file);
     const known = titles.get(file);
-    return { file, title: known?.title ?? name, kind: known?.kind ?? '', errors: own.filter((p) => p.severity === 'error').length, warnings: own.filter((p) => p.severity === 'warning').length };
+    return {
+      file,
+      title: known?.title ?? name,
+      kind: known?.kind ?? '',
+      errors: own.filter((p) => p.severity === 'error').length,
+      warnings: own.filter((p) => p.severity === 'warning').length,
+    };
   });
 }

@@ -34,9 +34,11 @@ const CONTENT_TYPES: Record<string, string> = {
 const IMAGE_EXTENSIONS = new Set(['.svg', '.png', '.jpg', '.jpeg', '.gif', '.webp', '.avif']);
 
 /** The studio's own page: its script and styles only, framing only itself. */
-const STUDIO_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-src 'self'; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+const STUDIO_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-src 'self'; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 /** The email as a mail app shows it: inline styles and remote images, never a script. */
-const EMAIL_CSP = "default-src 'none'; style-src 'unsafe-inline' https:; img-src 'self' https: http: data:; font-src https: data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'";
+const EMAIL_CSP =
+  "default-src 'none'; style-src 'unsafe-inline' https:; img-src 'self' https: http: data:; font-src https: data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'";
 
 /** Someone reading the preview: fills the email's per-subscriber fields. */
 const PREVIEW_READER = { email: 'reader@example.org', name: 'Sam Reader' };
@@ -44,7 +46,10 @@ const PREVIEW_READER = { email: 'reader@example.org', name: 'Sam Reader' };
 export interface PreviewServerOptions {
   session: PreviewSession;
   /** Sends the issue, as subscribers of `list` would get it, to one address; resolves with what the server said. */
-  sendTest: (to: string, list: string) => Promise<{ ok: true; address: string; response: string } | { ok: false; reason: string }>;
+  sendTest: (
+    to: string,
+    list: string,
+  ) => Promise<{ ok: true; address: string; response: string } | { ok: false; reason: string }>;
   /** Where it listens, for the Host check (a page elsewhere must not reach this server by DNS rebinding). */
   host: string;
 }
@@ -59,15 +64,27 @@ export async function createPreviewServer(options: PreviewServerOptions): Promis
   const { session } = options;
   const token = randomBytes(18).toString('base64url');
   const app = Fastify({ logger: false, bodyLimit: 4096, forceCloseConnections: true });
-  const allowedHosts = new Set(['127.0.0.1', 'localhost', '[::1]', options.host.includes(':') ? `[${options.host}]` : options.host]);
+  const allowedHosts = new Set([
+    '127.0.0.1',
+    'localhost',
+    '[::1]',
+    options.host.includes(':') ? `[${options.host}]` : options.host,
+  ]);
 
   app.addHook('onRequest', (request, reply, done) => {
     const host = (request.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
     if (!allowedHosts.has(host)) {
-      void reply.code(421).type('text/plain').send(`This preview answers only to ${[...allowedHosts].join(', ')}.`);
+      void reply
+        .code(421)
+        .type('text/plain')
+        .send(`This preview answers only to ${[...allowedHosts].join(', ')}.`);
       return;
     }
-    reply.headers({ ...SECURITY_HEADERS, 'content-security-policy': STUDIO_CSP, 'cache-control': 'no-store' });
+    reply.headers({
+      ...SECURITY_HEADERS,
+      'content-security-policy': STUDIO_CSP,
+      'cache-control': 'no-store',
+    });
     done();
   });
 
@@ -85,8 +102,13 @@ export async function createPreviewServer(options: PreviewServerOptions): Promis
 
   app.get('/events', (request, reply) => {
     reply.hijack();
-    reply.raw.writeHead(200, { ...Object.fromEntries(Object.entries(reply.getHeaders()).map(([k, v]) => [k, String(v)])), 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
-    const send = (state: PreviewState) => reply.raw.write(`event: build\ndata: ${JSON.stringify(withToken(state, token))}\n\n`);
+    reply.raw.writeHead(200, {
+      ...Object.fromEntries(Object.entries(reply.getHeaders()).map(([k, v]) => [k, String(v)])),
+      'content-type': 'text/event-stream; charset=utf-8',
+      connection: 'keep-alive',
+    });
+    const send = (state: PreviewState) =>
+      reply.raw.write(`event: build\ndata: ${JSON.stringify(withToken(state, token))}\n\n`);
     // Reconnect within a second of a drop. On every (re)connection the latest state goes first, in
     // the same turn as the subscription, so no build falls between them; the page compares it with
     // what it shows and catches up (see studio.js).
@@ -103,33 +125,84 @@ export async function createPreviewServer(options: PreviewServerOptions): Promis
 
   app.get('/email.html', (_request, reply) => {
     const email = session.shown?.email;
-    if (!email) return reply.code(404).type('text/html; charset=utf-8').send('<p>No email yet: fix the errors listed beside.</p>');
-    const html = email.fill({ ...PREVIEW_READER, unsubscribeUrl: '/about/unsubscribe', preferencesUrl: '/about/preferences' }).html;
-    return reply.header('content-security-policy', EMAIL_CSP).header('x-frame-options', 'SAMEORIGIN').type('text/html; charset=utf-8').send(html);
+    if (!email)
+      return reply
+        .code(404)
+        .type('text/html; charset=utf-8')
+        .send('<p>No email yet: fix the errors listed beside.</p>');
+    const html = email.fill({
+      ...PREVIEW_READER,
+      unsubscribeUrl: '/about/unsubscribe',
+      preferencesUrl: '/about/preferences',
+    }).html;
+    return reply
+      .header('content-security-policy', EMAIL_CSP)
+      .header('x-frame-options', 'SAMEORIGIN')
+      .type('text/html; charset=utf-8')
+      .send(html);
   });
 
   app.get('/email.txt', (_request, reply) => {
     const email = session.shown?.email;
-    if (!email) return reply.code(404).type('text/plain; charset=utf-8').send('No email yet: fix the errors listed beside.');
-    return reply.type('text/plain; charset=utf-8').send(email.fill({ ...PREVIEW_READER, unsubscribeUrl: 'https://(your unsubscribe link)', preferencesUrl: 'https://(your preferences link)' }).text);
+    if (!email)
+      return reply
+        .code(404)
+        .type('text/plain; charset=utf-8')
+        .send('No email yet: fix the errors listed beside.');
+    return reply
+      .type('text/plain; charset=utf-8')
+      .send(
+        email.fill({
+          ...PREVIEW_READER,
+          unsubscribeUrl: 'https://(your unsubscribe link)',
+          preferencesUrl: 'https://(your preferences link)',
+        }).text,
+      );
   });
 
   app.get('/about/:link', (request, reply) => {
-    const what = (request.params as { link: string }).link === 'unsubscribe' ? 'unsubscribes the subscriber in one click' : "opens the subscriber's own preferences";
-    return reply.header('x-frame-options', 'SAMEORIGIN').header('content-security-policy', "default-src 'none'; frame-ancestors 'self'").type('text/html; charset=utf-8').send(`<!doctype html><title>Preview</title><p>In the email as sent, this link ${what}. Each subscriber's link is their own, signed.</p>`);
+    const what =
+      (request.params as { link: string }).link === 'unsubscribe'
+        ? 'unsubscribes the subscriber in one click'
+        : "opens the subscriber's own preferences";
+    return reply
+      .header('x-frame-options', 'SAMEORIGIN')
+      .header('content-security-policy', "default-src 'none'; frame-ancestors 'self'")
+      .type('text/html; charset=utf-8')
+      .send(
+        `<!doctype html><title>Preview</title><p>In the email as sent, this link ${what}. Each subscriber's link is their own, signed.</p>`,
+      );
   });
 
   app.get('/site/*', async (request, reply) => {
     // Fastify has decoded the path once already; decoding again would turn %252e into a dot.
     const path = ((request.params as { '*': string })['*'] ?? '').replace(/^\/+/, '');
     const shown = session.shown;
-    const file = shown?.site?.get(path) ?? shown?.site?.get(path === '' || path.endsWith('/') ? `${path}index.html` : `${path}/index.html`);
+    const file =
+      shown?.site?.get(path) ??
+      shown?.site?.get(path === '' || path.endsWith('/') ? `${path}index.html` : `${path}/index.html`);
     // The archive page frames only inside the studio.
-    void reply.header('x-frame-options', 'SAMEORIGIN').header('content-security-policy', SECURITY_HEADERS['content-security-policy']!.replace("frame-ancestors 'none'", "frame-ancestors 'self'"));
-    if (file !== undefined) return reply.type(CONTENT_TYPES[extname(path) || '.html'] ?? 'application/octet-stream').send(typeof file === 'string' ? file : Buffer.from(file));
+    void reply
+      .header('x-frame-options', 'SAMEORIGIN')
+      .header(
+        'content-security-policy',
+        SECURITY_HEADERS['content-security-policy']!.replace(
+          "frame-ancestors 'none'",
+          "frame-ancestors 'self'",
+        ),
+      );
+    if (file !== undefined)
+      return reply
+        .type(CONTENT_TYPES[extname(path) || '.html'] ?? 'application/octet-stream')
+        .send(typeof file === 'string' ? file : Buffer.from(file));
     const image = shown ? await issueImage(shown.issueDir, shown.date, path) : undefined;
     if (image) return reply.type(CONTENT_TYPES[extname(path).toLowerCase()]!).send(image);
-    return reply.code(404).type('text/plain; charset=utf-8').send(`Not in this preview: /site/${path}. The preview has the issue's own page; the rest of the archive is made by \`bulletin build\`.`);
+    return reply
+      .code(404)
+      .type('text/plain; charset=utf-8')
+      .send(
+        `Not in this preview: /site/${path}. The preview has the issue's own page; the rest of the archive is made by \`bulletin build\`.`,
+      );
   });
 
   const sendTestBody = z.object({ to: z.string().trim().min(1).max(320), list: z.string().min(1).max(100) });
@@ -140,12 +213,21 @@ export async function createPreviewServer(options: PreviewServerOptions): Promis
   };
   app.post('/send-test', { onRequest: fromStudio }, async (request, reply) => {
     const body = sendTestBody.safeParse(request.body);
-    if (!body.success) return reply.code(400).send({ ok: false, reason: 'Give an email address to send the test to, and the list whose subscribers it should look like.' });
+    if (!body.success)
+      return reply
+        .code(400)
+        .send({
+          ok: false,
+          reason:
+            'Give an email address to send the test to, and the list whose subscribers it should look like.',
+        });
     try {
       const sent = await options.sendTest(body.data.to, body.data.list);
       return reply.code(sent.ok ? 200 : 400).send(sent);
     } catch (error) {
-      return reply.code(502).send({ ok: false, reason: `The test was not sent: ${(error as Error).message}` });
+      return reply
+        .code(502)
+        .send({ ok: false, reason: `The test was not sent: ${(error as Error).message}` });
     }
   });
 
@@ -173,7 +255,8 @@ async function issueImage(issueDir: string, date: string, path: string): Promise
     return await readFileInside(target, issueDir);
   } catch (error) {
     // No such file, or a folder named like an image: not in this preview either way.
-    if (['ENOENT', 'EISDIR', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined;
+    if (['ENOENT', 'EISDIR', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? ''))
+      return undefined;
     throw error;
   }
 }

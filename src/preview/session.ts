@@ -32,7 +32,13 @@ export interface PreviewState {
   stale: boolean;
   /** Whether there is an email to show at all (none until the issue first builds without errors). */
   hasEmail: boolean;
-  links: { state: 'offline' | 'checking' | 'checked' | 'failed'; checked?: number; fromCache?: number; excluded?: number; reason?: string };
+  links: {
+    state: 'offline' | 'checking' | 'checked' | 'failed';
+    checked?: number;
+    fromCache?: number;
+    excluded?: number;
+    reason?: string;
+  };
   lists: { id: string; name: string }[];
   /** Approval and scheduled sends, once known (after the build, from the database). */
   release?: ReleaseStatus;
@@ -42,9 +48,15 @@ export interface SessionOptions {
   root: string;
   date: string;
   /** Checks that take longer than a build (the links, over the network): run after it, merged when done. */
-  slowChecks?: (build: PreviewBuild, signal: AbortSignal) => Promise<{ problems: Diagnostic[]; checked: number; fromCache: number; excluded?: number }>;
+  slowChecks?: (
+    build: PreviewBuild,
+    signal: AbortSignal,
+  ) => Promise<{ problems: Diagnostic[]; checked: number; fromCache: number; excluded?: number }>;
   /** Where the issue stands on its way out: after each build, and again every `releasePollMs` (another terminal may approve or schedule it). */
-  release?: { afterBuild(): Promise<ReleaseStatus | undefined>; refresh(): Promise<ReleaseStatus | undefined> };
+  release?: {
+    afterBuild(): Promise<ReleaseStatus | undefined>;
+    refresh(): Promise<ReleaseStatus | undefined>;
+  };
   releasePollMs?: number;
 }
 
@@ -117,8 +129,21 @@ export class PreviewSession {
       build = await buildPreview(root, date, siteUrl);
     } catch (error) {
       // A bug, not a content problem: say so on the page rather than leave it silent.
-      const problem = diagnose(sourceText(relative(process.cwd(), join(root, 'bulletins', date, 'issue.md')), ''), { line: 1, column: 1 }, 'build-failed', `The preview could not build: ${(error as Error).message}`, 'This is a bug in Bulletin, not in the bulletin; please report it with the files that cause it.');
-      build = { date, problems: [problem], files: [], issueDir: join(root, 'bulletins', date), links: [], ms: 0 };
+      const problem = diagnose(
+        sourceText(relative(process.cwd(), join(root, 'bulletins', date, 'issue.md')), ''),
+        { line: 1, column: 1 },
+        'build-failed',
+        `The preview could not build: ${(error as Error).message}`,
+        'This is a bug in Bulletin, not in the bulletin; please report it with the files that cause it.',
+      );
+      build = {
+        date,
+        problems: [problem],
+        files: [],
+        issueDir: join(root, 'bulletins', date),
+        links: [],
+        ms: 0,
+      };
     }
     this.current = build;
     if (build.email && !build.problems.some((p) => p.severity === 'error')) this.lastGood = build;
@@ -138,8 +163,18 @@ export class PreviewSession {
     void slow(build, controller.signal).then(
       (found) => {
         if (this.version !== version || controller.signal.aborted) return;
-        const links = { state: 'checked' as const, checked: found.checked, fromCache: found.fromCache, ...(found.excluded ? { excluded: found.excluded } : {}) };
-        this.publish({ ...this.state!, problems: [...this.state!.problems, ...found.problems], files: countProblems(this.state!.files, found.problems), links });
+        const links = {
+          state: 'checked' as const,
+          checked: found.checked,
+          fromCache: found.fromCache,
+          ...(found.excluded ? { excluded: found.excluded } : {}),
+        };
+        this.publish({
+          ...this.state!,
+          problems: [...this.state!.problems, ...found.problems],
+          files: countProblems(this.state!.files, found.problems),
+          links,
+        });
       },
       (error: Error) => {
         if (this.version !== version || controller.signal.aborted) return;
@@ -168,7 +203,10 @@ export class PreviewSession {
     const version = this.version;
     this.releaseRunning = release
       .afterBuild()
-      .then((status) => this.mergeRelease(version, status), () => undefined)
+      .then(
+        (status) => this.mergeRelease(version, status),
+        () => undefined,
+      )
       .finally(() => {
         this.releaseRunning = undefined;
         if (this.releaseAgain) {
@@ -186,7 +224,10 @@ export class PreviewSession {
       // While a build's verdict is being worked out, the cached email is an older one's.
       if (this.releaseRunning) return;
       const version = this.version;
-      void release.refresh().then((status) => this.mergeRelease(version, status), () => undefined);
+      void release.refresh().then(
+        (status) => this.mergeRelease(version, status),
+        () => undefined,
+      );
     }, this.options.releasePollMs ?? 5000);
     timer.unref();
     return () => clearInterval(timer);
@@ -207,7 +248,7 @@ export class PreviewSession {
       builtAt: new Date().toISOString(),
       ms: build.ms,
       // While a file is broken its title is unknown: the last good build still knows it.
-      ...(build.subject ?? shown?.subject ? { subject: (build.subject ?? shown?.subject)! } : {}),
+      ...((build.subject ?? shown?.subject) ? { subject: (build.subject ?? shown?.subject)! } : {}),
       ...(build.preheader ? { preheader: build.preheader } : {}),
       // While a file is broken, the email shown (and sized) is the last good one.
       ...((build.htmlBytes ?? shown?.htmlBytes) ? { htmlBytes: (build.htmlBytes ?? shown?.htmlBytes)! } : {}),
@@ -232,11 +273,18 @@ export class PreviewSession {
 function countProblems(files: PreviewState['files'], added: readonly Diagnostic[]): PreviewState['files'] {
   return files.map((f) => {
     const own = added.filter((p) => p.file === f.file);
-    return { ...f, errors: f.errors + own.filter((p) => p.severity === 'error').length, warnings: f.warnings + own.filter((p) => p.severity === 'warning').length };
+    return {
+      ...f,
+      errors: f.errors + own.filter((p) => p.severity === 'error').length,
+      warnings: f.warnings + own.filter((p) => p.severity === 'warning').length,
+    };
   });
 }
 
-function titleFrom(files: PreviewState['files'] | undefined, file: string): { title?: string; kind?: string } {
+function titleFrom(
+  files: PreviewState['files'] | undefined,
+  file: string,
+): { title?: string; kind?: string } {
   const known = files?.find((f) => f.file === file && f.kind);
   return known ? { title: known.title, kind: known.kind } : {};
 }

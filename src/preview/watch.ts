@@ -17,7 +17,11 @@ export interface WatchTargets {
  * replaces by rename, and a folder deleted and restored (a git checkout) is never watched again.
  * Resolves once the watchers are armed, so a save right after is never missed.
  */
-export async function watchIssue(targets: WatchTargets, changed: (templates: boolean) => void, quietMs = 15): Promise<() => Promise<void>> {
+export async function watchIssue(
+  targets: WatchTargets,
+  changed: (templates: boolean) => void,
+  quietMs = 15,
+): Promise<() => Promise<void>> {
   let timer: NodeJS.Timeout | undefined;
   let recheck: NodeJS.Timeout | undefined;
   let templates = false;
@@ -52,14 +56,18 @@ export async function watchIssue(targets: WatchTargets, changed: (templates: boo
     watch(targets.issueDir, (path) => path !== targets.issueDir && scratch(path)),
     // The config files one by one would be simpler, but chokidar then misses the first events in the issue folder.
     watch(targets.root, (path) => path !== targets.root && !CONFIG_NAMES.includes(basename(path)), 0),
-    ...(targets.templatesDir ? [watch(targets.templatesDir, (path) => path !== targets.templatesDir && scratch(path))] : []),
+    ...(targets.templatesDir
+      ? [watch(targets.templatesDir, (path) => path !== targets.templatesDir && scratch(path))]
+      : []),
   ];
   for (const watcher of watchers) {
     watcher.on('all', (_event, path) => touch(path));
     // A watcher that fails (too many watched files) must not end the preview; a rebuild by hand still works.
     watcher.on('error', () => undefined);
   }
-  await Promise.all(watchers.map((watcher) => new Promise<void>((resolve) => watcher.once('ready', () => resolve()))));
+  await Promise.all(
+    watchers.map((watcher) => new Promise<void>((resolve) => watcher.once('ready', () => resolve()))),
+  );
   return async () => {
     clearTimeout(timer);
     clearTimeout(recheck);

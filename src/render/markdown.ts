@@ -16,7 +16,10 @@ const parser = unified().use(remarkParse).use(remarkGfm);
 const sanitizeSchema = defaultSchema;
 
 // rehype-sanitize adds the `user-content-` prefix to ids; remark-rehype must not add it too.
-const toHastWithRaw = unified().use(remarkRehype, { allowDangerousHtml: true, clobberPrefix: '' }).use(rehypeRaw).use(rehypeSanitize, sanitizeSchema);
+const toHastWithRaw = unified()
+  .use(remarkRehype, { allowDangerousHtml: true, clobberPrefix: '' })
+  .use(rehypeRaw)
+  .use(rehypeSanitize, sanitizeSchema);
 // rehype-raw re-parses the whole tree through parse5: most bodies have no raw HTML and skip it.
 const toHastPlain = unified().use(remarkRehype, { clobberPrefix: '' }).use(rehypeSanitize, sanitizeSchema);
 
@@ -66,7 +69,8 @@ export function renderMarkdown(
   visit(hast, 'element', (node: Element) => {
     for (const attribute of ['href', 'src'] as const) {
       const value = node.properties[attribute];
-      if (typeof value === 'string' && value !== '' && !value.startsWith('#')) node.properties[attribute] = absolute(value, baseUrl);
+      if (typeof value === 'string' && value !== '' && !value.startsWith('#'))
+        node.properties[attribute] = absolute(value, baseUrl);
     }
     // The published copy's size, so the page keeps the image's place before it loads.
     const size = node.tagName === 'img' ? imageSizes.get(String(node.properties.src)) : undefined;

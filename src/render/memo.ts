@@ -18,5 +18,7 @@ export function memoizeAsync<T>(load: (key: string) => Promise<T>): MemoizedAsyn
     }
     return value;
   };
-  return Object.assign(memoized, { forget: (key?: string) => (key === undefined ? loaded.clear() : void loaded.delete(key)) });
+  return Object.assign(memoized, {
+    forget: (key?: string) => (key === undefined ? loaded.clear() : void loaded.delete(key)),
+  });
 }

@@ -7,7 +7,9 @@ import type { Nodes, Parents, PhrasingContent, Root, RootContent, Table } from '
  */
 export function markdownToText(root: Root, options: { baseUrl?: string; width?: number } = {}): string {
   baseUrl = options.baseUrl;
-  return blocks(root.children, options.width ?? 72).join('\n\n').trim();
+  return blocks(root.children, options.width ?? 72)
+    .join('\n\n')
+    .trim();
 }
 
 /** Set per call; the walk below is synchronous, so one module-level value is safe. */
@@ -39,7 +41,9 @@ function block(node: RootContent, width: number): string {
         .map((item, i) => {
           const marker = node.ordered ? `${(node.start ?? 1) + i}. ` : '* ';
           const check = item.checked === true ? '[x] ' : item.checked === false ? '[ ] ' : '';
-          const body = (item.spread ? blocks(item.children, width - marker.length).join('\n\n') : blocks(item.children, width - marker.length).join('\n'));
+          const body = item.spread
+            ? blocks(item.children, width - marker.length).join('\n\n')
+            : blocks(item.children, width - marker.length).join('\n');
           return prefixLines(check + body, marker, ' '.repeat(marker.length));
         })
         .join(node.spread ? '\n\n' : '\n');
@@ -57,7 +61,11 @@ function block(node: RootContent, width: number): string {
     case 'footnoteDefinition':
       return '';
     default:
-      return 'children' in node ? wrap(inline((node as Parents).children as PhrasingContent[]), width) : 'value' in node ? String(node.value) : '';
+      return 'children' in node
+        ? wrap(inline((node as Parents).children as PhrasingContent[]), width)
+        : 'value' in node
+          ? String(node.value)
+          : '';
   }
 }
 
@@ -88,7 +96,11 @@ function phrase(node: Nodes): string {
     case 'html':
       return stripTags(node.value);
     default:
-      return 'children' in node ? inline((node as Parents).children as Nodes[]) : 'value' in node ? String(node.value) : '';
+      return 'children' in node
+        ? inline((node as Parents).children as Nodes[])
+        : 'value' in node
+          ? String(node.value)
+          : '';
   }
 }
 
@@ -98,13 +110,19 @@ function table(node: Table, width: number): string {
   for (const row of rows) {
     for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, cell.length);
   }
-  const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' | ').trimEnd();
+  const line = (row: string[]) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join(' | ')
+      .trimEnd();
   const [head, ...rest] = rows;
   if (!head) return '';
   const lines = [line(head), widths.map((w) => '-'.repeat(w)).join('-+-'), ...rest.map(line)];
   if (lines.every((text) => [...text].length <= width)) return lines.join('\n');
   // Too wide to line up within the width: each row on its own, every cell after its heading.
-  return rest.map((row) => row.map((cell, i) => wrap(`${head[i] ?? ''}: ${cell}`, width)).join('\n')).join('\n\n');
+  return rest
+    .map((row) => row.map((cell, i) => wrap(`${head[i] ?? ''}: ${cell}`, width)).join('\n'))
+    .join('\n\n');
 }
 
 /** Greedy word wrap; a word longer than the line (a URL) stays whole rather than being broken. */

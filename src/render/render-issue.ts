@@ -52,7 +52,10 @@ export function renderIssueContent(issue: Issue, config: Config): RenderedIssue 
     issue: { ...info, source: lead.file.source.path },
     url,
     lead: render(lead, 2),
-    items: items.map(({ body, ...item }) => ({ item: { ...item, source: body.file.source.path }, body: render(body, 5) })),
+    items: items.map(({ body, ...item }) => ({
+      item: { ...item, source: body.file.source.path },
+      body: render(body, 5),
+    })),
   };
 }
 

@@ -15,5 +15,11 @@ export function siteUrl(config: Config, path = ''): string {
 
 /** A relative image reference (`![alt](board.jpg)`): a file beside the item, published with the issue. */
 export function isLocalImage(url: string): boolean {
-  return url !== '' && !/^[a-z][a-z0-9+.-]*:/i.test(url) && !url.startsWith('//') && !url.startsWith('/') && !url.startsWith('#');
+  return (
+    url !== '' &&
+    !/^[a-z][a-z0-9+.-]*:/i.test(url) &&
+    !url.startsWith('//') &&
+    !url.startsWith('/') &&
+    !url.startsWith('#')
+  );
 }

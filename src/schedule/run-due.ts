@@ -44,7 +44,9 @@ export async function runDueSends(context: DueSendsContext): Promise<void> {
       continue;
     }
     const resuming = due.state === 'running';
-    const outcome = await sendOne(context, due.issue, due.list, resuming ? due.detail : undefined).catch((error: Error) => ({ state: 'failed' as const, detail: error.message }));
+    const outcome = await sendOne(context, due.issue, due.list, resuming ? due.detail : undefined).catch(
+      (error: Error) => ({ state: 'failed' as const, detail: error.message }),
+    );
     // Stopped by a shutdown before or while sending: left as it was, for the next start.
     if (outcome.state === 'stopped') return;
     if (outcome.state === 'waiting' && resuming) {
@@ -56,7 +58,8 @@ export async function runDueSends(context: DueSendsContext): Promise<void> {
     }
     if (outcome.state === 'waiting') {
       // Said once, not every tick; it goes out when fixed or approved, within missedAfterMinutes.
-      if (outcome.detail !== due.detail) context.report(`schedule: ${due.issue} to ${due.list} is due but waits: ${outcome.detail}`);
+      if (outcome.detail !== due.detail)
+        context.report(`schedule: ${due.issue} to ${due.list} is due but waits: ${outcome.detail}`);
       context.schedules.mark(due.issue, due.list, 'scheduled', outcome.detail);
       continue;
     }
@@ -76,24 +79,43 @@ const EMAIL_MARK = /^email ([0-9a-f]{16,})$/;
  * cut short by a restart (`resumingFrom`: the detail it was marked `running` with) goes on only
  * with the same email: part of the list already has it, and the rest must get what they got.
  */
-async function sendOne(context: DueSendsContext, issue: string, list: string, resumingFrom: string | null | undefined): Promise<Outcome> {
+async function sendOne(
+  context: DueSendsContext,
+  issue: string,
+  list: string,
+  resumingFrom: string | null | undefined,
+): Promise<Outcome> {
   const { config } = context;
   const resuming = resumingFrom !== undefined;
   const built = await buildEmailForSend(context.root, issue);
   const errors = built.problems.filter((p) => p.severity === 'error');
-  if (errors.length || !built.layout) return { state: 'waiting', detail: `${errors.length} error(s) in the issue; run \`bulletin check ${issue}\`` };
+  if (errors.length || !built.layout)
+    return {
+      state: 'waiting',
+      detail: `${errors.length} error(s) in the issue; run \`bulletin check ${issue}\``,
+    };
   const refusals = listSendRefusals(config, built.problems);
   if (refusals.length) return { state: 'waiting', detail: describeRefusals(refusals) };
   const hash = issueHash(built.layout);
   const started = EMAIL_MARK.exec(resumingFrom ?? '')?.[1];
-  if (resuming && started && started !== hash) return { state: 'waiting', detail: 'the issue has changed since this send started, so the rest of the list would get a different email' };
+  if (resuming && started && started !== hash)
+    return {
+      state: 'waiting',
+      detail:
+        'the issue has changed since this send started, so the rest of the list would get a different email',
+    };
   // Links were checked when it was scheduled; a page can vanish in the days between. (A send
   // cut short went through this check before it started.)
   if (!linksOffline() && !resuming) {
     const checked = await checkSiteLinks(context.root, config, built.links, context.signal);
-    if (checked.aborted || context.signal?.aborted) return { state: 'stopped', detail: 'stopped before sending' };
+    if (checked.aborted || context.signal?.aborted)
+      return { state: 'stopped', detail: 'stopped before sending' };
     const broken = checked.problems.filter((p) => p.severity === 'error');
-    if (broken.length) return { state: 'waiting', detail: `${broken.length} broken link(s), e.g. ${broken[0]!.file}:${broken[0]!.line}:${broken[0]!.column}: ${broken[0]!.message} Run \`bulletin check ${issue}\` and fix them` };
+    if (broken.length)
+      return {
+        state: 'waiting',
+        detail: `${broken.length} broken link(s), e.g. ${broken[0]!.file}:${broken[0]!.line}:${broken[0]!.column}: ${broken[0]!.message} Run \`bulletin check ${issue}\` and fix them`,
+      };
   }
   if (config.approval.required) {
     const verdict = approvalOfBuild(context.database, issue, built.layout);
@@ -107,10 +129,16 @@ async function sendOne(context: DueSendsContext, issue: string, list: string, re
   const transport = context.transportFor(issue, list);
   for (const warning of transport.warnings ?? []) context.report(`schedule: ${warning}`);
   try {
-    const summary = await runSend({ issue, list, message: (to) => buildMessage(email, config, list, to, context.secret) }, context.store, ledger, transport, {
-      ...settingsFromConfig(config.dispatch),
-      ...(context.signal ? { signal: context.signal } : {}),
-    });
+    const summary = await runSend(
+      { issue, list, message: (to) => buildMessage(email, config, list, to, context.secret) },
+      context.store,
+      ledger,
+      transport,
+      {
+        ...settingsFromConfig(config.dispatch),
+        ...(context.signal ? { signal: context.signal } : {}),
+      },
+    );
     const c = summary.counts;
     const detail = `${c.sent} sent, ${c.failed} failed, ${c.unknown} unknown, ${c.skipped} skipped, ${c.pending} pending${summary.stopped ? ` (${summary.stopped})` : ''}`;
     if (context.signal?.aborted) return { state: 'stopped', detail };

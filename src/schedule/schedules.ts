@@ -23,19 +23,28 @@ export class SqliteSchedules {
   /** Schedules (or moves) a send; a finished one is not scheduled again. */
   put(issue: string, list: string, at: Date): { ok: true } | { ok: false; state: ScheduleState } {
     const existing = this.get(issue, list);
-    if (existing && (existing.state === 'done' || existing.state === 'running')) return { ok: false, state: existing.state };
+    if (existing && (existing.state === 'done' || existing.state === 'running'))
+      return { ok: false, state: existing.state };
     this.db
-      .prepare("INSERT INTO schedules (issue, list_id, at, state, detail, updated_at) VALUES (?, ?, ?, 'scheduled', NULL, ?) ON CONFLICT(issue, list_id) DO UPDATE SET at = excluded.at, state = 'scheduled', detail = NULL, updated_at = excluded.updated_at")
+      .prepare(
+        "INSERT INTO schedules (issue, list_id, at, state, detail, updated_at) VALUES (?, ?, ?, 'scheduled', NULL, ?) ON CONFLICT(issue, list_id) DO UPDATE SET at = excluded.at, state = 'scheduled', detail = NULL, updated_at = excluded.updated_at",
+      )
       .run(issue, list, at.toISOString(), new Date().toISOString());
     return { ok: true };
   }
 
   get(issue: string, list: string): Schedule | undefined {
-    return this.db.prepare('SELECT issue, list_id AS list, at, state, detail FROM schedules WHERE issue = ? AND list_id = ?').get(issue, list) as Schedule | undefined;
+    return this.db
+      .prepare(
+        'SELECT issue, list_id AS list, at, state, detail FROM schedules WHERE issue = ? AND list_id = ?',
+      )
+      .get(issue, list) as Schedule | undefined;
   }
 
   all(): Schedule[] {
-    return this.db.prepare('SELECT issue, list_id AS list, at, state, detail FROM schedules ORDER BY at').all() as Schedule[];
+    return this.db
+      .prepare('SELECT issue, list_id AS list, at, state, detail FROM schedules ORDER BY at')
+      .all() as Schedule[];
   }
 
   /**
@@ -43,11 +52,17 @@ export class SqliteSchedules {
    * the send ledger makes sure nobody gets it twice.
    */
   due(now: Date): Schedule[] {
-    return this.db.prepare("SELECT issue, list_id AS list, at, state, detail FROM schedules WHERE state IN ('scheduled', 'running') AND at <= ? ORDER BY at").all(now.toISOString()) as Schedule[];
+    return this.db
+      .prepare(
+        "SELECT issue, list_id AS list, at, state, detail FROM schedules WHERE state IN ('scheduled', 'running') AND at <= ? ORDER BY at",
+      )
+      .all(now.toISOString()) as Schedule[];
   }
 
   mark(issue: string, list: string, state: ScheduleState, detail?: string): void {
-    this.db.prepare('UPDATE schedules SET state = ?, detail = ?, updated_at = ? WHERE issue = ? AND list_id = ?').run(state, detail ?? null, new Date().toISOString(), issue, list);
+    this.db
+      .prepare('UPDATE schedules SET state = ?, detail = ?, updated_at = ? WHERE issue = ? AND list_id = ?')
+      .run(state, detail ?? null, new Date().toISOString(), issue, list);
   }
 
   close(): void {

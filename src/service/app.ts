@@ -14,7 +14,12 @@ import { BODY_LIMIT, limitBodies } from './body-limit.js';
 import type { ServiceContext } from './context.js';
 import { linkRoutes } from './link-routes.js';
 import type { ServiceMailQueue } from './mail-queue.js';
-import { DEFAULT_MAIL_SENDER, startMailSender, type MailSender, type MailSenderSettings } from './mail-sender.js';
+import {
+  DEFAULT_MAIL_SENDER,
+  startMailSender,
+  type MailSender,
+  type MailSenderSettings,
+} from './mail-sender.js';
 import { purgeUnconfirmed } from './purge.js';
 import { Pages } from './render.js';
 import { addSecurityHeaders, logSerializers } from './security.js';
@@ -50,7 +55,13 @@ export async function createService(options: ServiceOptions): Promise<FastifyIns
   const { config } = options;
   const app = Fastify({
     // Our serializers leave out stack traces on purpose, which fastify's types do not foresee.
-    logger: (options.log === false ? false : { level: 'info', serializers: logSerializers, ...(options.log ? { stream: options.log } : {}) }) as FastifyServerOptions['logger'],
+    logger: (options.log === false
+      ? false
+      : {
+          level: 'info',
+          serializers: logSerializers,
+          ...(options.log ? { stream: options.log } : {}),
+        }) as FastifyServerOptions['logger'],
     bodyLimit: BODY_LIMIT,
     // A client that trickles its request must not hold a connection (or a shutdown) for ever.
     requestTimeout: 30_000,
@@ -73,7 +84,10 @@ export async function createService(options: ServiceOptions): Promise<FastifyIns
 
   const templates = await loadSiteTemplates(options.templatesDir);
   const pages = new Pages(templates, config);
-  const badLinks = app.createRateLimit({ max: config.service.limits.badLinksPerAddressPerHour, timeWindow: HOUR });
+  const badLinks = app.createRateLimit({
+    max: config.service.limits.badLinksPerAddressPerHour,
+    timeWindow: HOUR,
+  });
   const now = options.now ?? Date.now;
   const sender = serviceMail(app, options, now);
   const context: ServiceContext = {
@@ -96,12 +110,27 @@ export async function createService(options: ServiceOptions): Promise<FastifyIns
   };
 
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
-    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+    const status =
+      error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     if (status === 429) return tooMany(context, reply, Number(reply.getHeader('retry-after')) || 60);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
-    const title = status === 413 ? 'That was too much to send' : status >= 500 ? 'Something went wrong' : 'That did not work';
-    const detail = status >= 500 ? 'Nothing was changed. Please try again in a minute.' : status === 413 ? 'The form was larger than this site accepts.' : 'The request was not in a form this site understands.';
-    return pages.notice(reply, status, { title, paragraphs: [detail], next: { href: '/', text: 'Back to the bulletins' } });
+    const title =
+      status === 413
+        ? 'That was too much to send'
+        : status >= 500
+          ? 'Something went wrong'
+          : 'That did not work';
+    const detail =
+      status >= 500
+        ? 'Nothing was changed. Please try again in a minute.'
+        : status === 413
+          ? 'The form was larger than this site accepts.'
+          : 'The request was not in a form this site understands.';
+    return pages.notice(reply, status, {
+      title,
+      paragraphs: [detail],
+      next: { href: '/', text: 'Back to the bulletins' },
+    });
   });
 
   app.get('/healthz', async (_request, reply) => {
@@ -109,7 +138,10 @@ export async function createService(options: ServiceOptions): Promise<FastifyIns
       await options.store.isSuppressed('healthz@example.invalid');
       return reply.header('cache-control', 'no-store').send({ status: 'ok' });
     } catch {
-      return reply.code(503).header('cache-control', 'no-store').send({ status: 'unavailable', reason: 'the subscriber store does not answer' });
+      return reply
+        .code(503)
+        .header('cache-control', 'no-store')
+        .send({ status: 'unavailable', reason: 'the subscriber store does not answer' });
     }
   });
 
@@ -129,8 +161,14 @@ export async function createService(options: ServiceOptions): Promise<FastifyIns
     },
   });
   app.setNotFoundHandler(async (_request, reply) => {
-    const page = await readFile(join(options.siteDir, '404.html'), 'utf8').catch(() => '<!doctype html><title>Not found</title><h1>Not found</h1>');
-    return reply.code(404).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-cache').send(page);
+    const page = await readFile(join(options.siteDir, '404.html'), 'utf8').catch(
+      () => '<!doctype html><title>Not found</title><h1>Not found</h1>',
+    );
+    return reply
+      .code(404)
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('cache-control', 'no-cache')
+      .send(page);
   });
   return app;
 }
@@ -149,7 +187,10 @@ function serviceMail(app: FastifyInstance, options: ServiceOptions, now: () => n
       if (purged.memberships + purged.confirmations + purged.mail === 0) return;
       app.log.info({ event: 'purged', ...purged }, 'unconfirmed sign-ups and old service mail purged');
     } catch (error) {
-      app.log.error({ event: 'purge-failed', err: error as Error }, 'the purge of unconfirmed sign-ups failed');
+      app.log.error(
+        { event: 'purge-failed', err: error as Error },
+        'the purge of unconfirmed sign-ups failed',
+      );
     }
   };
   app.addHook('onReady', async () => {
@@ -167,6 +208,8 @@ function serviceMail(app: FastifyInstance, options: ServiceOptions, now: () => n
 }
 
 /** A count of proxies becomes "trust that many hops"; addresses and CIDRs go to fastify as they are. */
-function trustProxyOf(setting: Config['service']['trustProxy']): boolean | string | string[] | ((address: string, hop: number) => boolean) {
+function trustProxyOf(
+  setting: Config['service']['trustProxy'],
+): boolean | string | string[] | ((address: string, hop: number) => boolean) {
   return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
 }

@@ -35,20 +35,37 @@ export const listIds = z
  * The token of a link, checked for its purpose, age and signature (current or previous key, in
  * constant time). A bad one answers a page that says what to do, and counts against the client.
  */
-export async function tokenFrom(context: ServiceContext, request: FastifyRequest, reply: FastifyReply, token: unknown, purpose: TokenPurpose): Promise<TokenPayload | undefined> {
+export async function tokenFrom(
+  context: ServiceContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  token: unknown,
+  purpose: TokenPurpose,
+): Promise<TokenPayload | undefined> {
   const days = purpose === 'confirm' ? context.config.service.confirmDays : context.config.service.linkDays;
-  const result = typeof token === 'string' && token.length <= 2000 ? verifyToken(context.secrets.all, token, purpose, days * DAY, context.now() / 1000) : ({ ok: false, reason: 'malformed' } as const);
-  if (result.ok && (purpose === 'confirm' || context.config.lists.some((l) => l.id === result.payload.list))) return result.payload;
+  const result =
+    typeof token === 'string' && token.length <= 2000
+      ? verifyToken(context.secrets.all, token, purpose, days * DAY, context.now() / 1000)
+      : ({ ok: false, reason: 'malformed' } as const);
+  if (result.ok && (purpose === 'confirm' || context.config.lists.some((l) => l.id === result.payload.list)))
+    return result.payload;
   if (!(await context.badLink(request, reply))) return undefined;
   const expired = !result.ok && result.reason === 'expired';
   context.pages.notice(reply, 400, {
     title: expired ? 'This link has expired' : 'This link does not work',
     paragraphs: [
-      expired ? 'Links in our emails stop working after a while, to keep your subscription safe.' : 'The link may have been cut short or changed when it was copied.',
-      purpose === 'confirm' ? 'Subscribe again to get a fresh confirmation email.' : 'Use the link in a more recent bulletin, or subscribe again from the subscribe page.',
+      expired
+        ? 'Links in our emails stop working after a while, to keep your subscription safe.'
+        : 'The link may have been cut short or changed when it was copied.',
+      purpose === 'confirm'
+        ? 'Subscribe again to get a fresh confirmation email.'
+        : 'Use the link in a more recent bulletin, or subscribe again from the subscribe page.',
     ],
     next: { href: '/subscribe', text: 'Go to the subscribe page' },
   });
-  request.log.info({ event: 'bad-link', purpose, reason: result.ok ? 'unknown-list' : result.reason }, 'a link was refused');
+  request.log.info(
+    { event: 'bad-link', purpose, reason: result.ok ? 'unknown-list' : result.reason },
+    'a link was refused',
+  );
   return undefined;
 }

@@ -4,13 +4,15 @@ import { signToken, type TokenPayload } from '../dispatch/tokens.js';
 import { listIds, tokenFrom, type ServiceContext } from './context.js';
 import { refuseCrossSite } from './same-origin.js';
 
-
 /**
  * RFC 8058: the one-click POST carries `List-Unsubscribe=One-Click`; our own page's button adds
  * `via=page`. Other fields a provider may add are ignored, not refused: an unsubscribe must not
  * fail over a detail.
  */
-const unsubscribeBody = z.object({ 'List-Unsubscribe': z.literal('One-Click'), via: z.string().max(20).optional() });
+const unsubscribeBody = z.object({
+  'List-Unsubscribe': z.literal('One-Click'),
+  via: z.string().max(20).optional(),
+});
 
 const preferencesBody = z.strictObject({
   lists: listIds.optional(),
@@ -44,16 +46,30 @@ export function linkRoutes(context: ServiceContext): void {
     if (!payload) return reply;
     const body = unsubscribeBody.safeParse(request.body ?? {});
     if (!body.success) {
-      return pages.notice(reply, 400, { title: 'Nothing was changed', paragraphs: ['An unsubscribe request must say List-Unsubscribe=One-Click. Open the link from the email and press the button.'] });
+      return pages.notice(reply, 400, {
+        title: 'Nothing was changed',
+        paragraphs: [
+          'An unsubscribe request must say List-Unsubscribe=One-Click. Open the link from the email and press the button.',
+        ],
+      });
     }
     const byPage = body.data.via === 'page';
     const source = byPage ? 'unsubscribe-page' : 'one-click';
     // Idempotent, in one step: a second POST (providers retry) changes nothing and records nothing.
-    if (await store.setStatus(payload.email, payload.list, 'unsubscribed', { source, at: at() }, ['subscribed', 'pending'])) {
+    if (
+      await store.setStatus(payload.email, payload.list, 'unsubscribed', { source, at: at() }, [
+        'subscribed',
+        'pending',
+      ])
+    ) {
       request.log.info({ event: 'unsubscribed', list: payload.list, source }, 'unsubscribed');
     }
     // A mail provider's POST gets a fixed page: no address echoed, no preferences link minted.
-    if (!byPage) return pages.fixedNotice(reply, 200, { title: 'You are unsubscribed', paragraphs: ['You will not get this list any more.'] });
+    if (!byPage)
+      return pages.fixedNotice(reply, 200, {
+        title: 'You are unsubscribed',
+        paragraphs: ['You will not get this list any more.'],
+      });
     return pages.notice(reply, 200, {
       title: 'You are unsubscribed',
       paragraphs: [`${payload.email} will not get ${pages.listName(payload.list)} any more.`],
@@ -65,14 +81,24 @@ export function linkRoutes(context: ServiceContext): void {
   const choices = async (email: string) => {
     const memberships = await store.memberships(email);
     const lists = config.lists.filter((l) => l.public || memberships.some((m) => m.list === l.id));
-    return lists.map((l) => ({ id: l.id, name: l.name, ...(l.description ? { description: l.description } : {}), checked: memberships.some((m) => m.list === l.id && m.status === 'subscribed'), status: memberships.find((m) => m.list === l.id)?.status }));
+    return lists.map((l) => ({
+      id: l.id,
+      name: l.name,
+      ...(l.description ? { description: l.description } : {}),
+      checked: memberships.some((m) => m.list === l.id && m.status === 'subscribed'),
+      status: memberships.find((m) => m.list === l.id)?.status,
+    }));
   };
 
   app.get('/preferences', async (request, reply) => {
     const token = queryToken(request);
     const payload = await tokenFrom(context, request, reply, token, 'preferences');
     if (!payload) return reply;
-    return pages.send(reply, 200, 'preferences', 'Your subscription', { email: payload.email, lists: await choices(payload.email), action: `/preferences?token=${encodeURIComponent(String(token))}` });
+    return pages.send(reply, 200, 'preferences', 'Your subscription', {
+      email: payload.email,
+      lists: await choices(payload.email),
+      action: `/preferences?token=${encodeURIComponent(String(token))}`,
+    });
   });
 
   app.post('/preferences', { preHandler: refuseCrossSite(context) }, async (request, reply) => {
@@ -83,7 +109,12 @@ export function linkRoutes(context: ServiceContext): void {
     const lists = await choices(payload.email);
     const wanted = new Set(body.success && body.data.action === 'save' ? (body.data.lists ?? []) : []);
     if (!body.success || [...wanted].some((id) => !lists.some((l) => l.id === id))) {
-      return pages.notice(reply, 400, { title: 'Nothing was changed', paragraphs: ['The form was not sent as expected. Open the link from the email again and choose from the lists shown.'] });
+      return pages.notice(reply, 400, {
+        title: 'Nothing was changed',
+        paragraphs: [
+          'The form was not sent as expected. Open the link from the email again and choose from the lists shown.',
+        ],
+      });
     }
     const consent = { source: 'preferences', at: at() };
     for (const list of lists) {
@@ -96,6 +127,11 @@ export function linkRoutes(context: ServiceContext): void {
       }
     }
     request.log.info({ event: 'preferences-saved', lists: [...wanted] }, 'preferences saved');
-    return pages.send(reply, 200, 'preferences', 'Your subscription', { email: payload.email, lists: await choices(payload.email), action: `/preferences?token=${encodeURIComponent(String(token))}`, saved: true });
+    return pages.send(reply, 200, 'preferences', 'Your subscription', {
+      email: payload.email,
+      lists: await choices(payload.email),
+      action: `/preferences?token=${encodeURIComponent(String(token))}`,
+      saved: true,
+    });
   });
 }

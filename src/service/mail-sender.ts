@@ -55,8 +55,11 @@ export function startMailSender(
   const holdLease = (mail: QueuedMail): (() => void) => {
     const renew = () => {
       queue.renew(mail, new Date(now() + settings.leaseMs)).then(
-        (held) => held || log.warn({ event: 'service-mail-lease-lost', kind: mail.kind }, 'another sender took it over'),
-        (error: Error) => log.warn({ event: 'service-mail-lease-renew-failed', err: error }, 'lease not renewed'),
+        (held) =>
+          held ||
+          log.warn({ event: 'service-mail-lease-lost', kind: mail.kind }, 'another sender took it over'),
+        (error: Error) =>
+          log.warn({ event: 'service-mail-lease-renew-failed', err: error }, 'lease not renewed'),
       );
     };
     const heartbeat = setInterval(renew, Math.max(10, Math.floor(settings.leaseMs / 3)));
@@ -84,11 +87,22 @@ export function startMailSender(
       const retryAt = retry ? new Date(now() + backoffMs) : undefined;
       // Not recorded if another sender holds the mail now: its attempt is the one that counts.
       if (!(await queue.markFailed(mail, detail, retryAt, new Date(now())))) return;
-      const fields = { kind: mail.kind, attempts: mail.attempts, code: error.code, responseCode: error.responseCode };
+      const fields = {
+        kind: mail.kind,
+        attempts: mail.attempts,
+        code: error.code,
+        responseCode: error.responseCode,
+      };
       if (retryAt) {
-        log.warn({ event: 'service-mail-retry', ...fields, retryAt: retryAt.toISOString() }, 'the subscription email will be tried again');
+        log.warn(
+          { event: 'service-mail-retry', ...fields, retryAt: retryAt.toISOString() },
+          'the subscription email will be tried again',
+        );
       } else {
-        log.error({ event: 'confirmation-failed', ...fields }, 'the subscription email could not be sent; gave up');
+        log.error(
+          { event: 'confirmation-failed', ...fields },
+          'the subscription email could not be sent; gave up',
+        );
       }
     }
   };
@@ -96,7 +110,10 @@ export function startMailSender(
   /** One mail claimed at a time, right before it is sent: a lease never covers mail still waiting its turn. */
   const sendDue = async () => {
     while (!stopped) {
-      const mail = await queue.claimNext(new Date(now() - settings.delayMs), new Date(now() + settings.leaseMs));
+      const mail = await queue.claimNext(
+        new Date(now() - settings.delayMs),
+        new Date(now() + settings.leaseMs),
+      );
       if (!mail) return;
       await sendOne(mail);
     }

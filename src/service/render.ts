@@ -16,10 +16,26 @@ export class Pages {
     private readonly config: Config,
   ) {}
 
-  send(reply: FastifyReply, status: number, template: PageTemplate, title: string, context: object): FastifyReply {
+  send(
+    reply: FastifyReply,
+    status: number,
+    template: PageTemplate,
+    title: string,
+    context: object,
+  ): FastifyReply {
     const path = `${template}/`;
-    const html = renderPage(this.templates, this.config, { path, title, description: title, absoluteRoot: true }, template, context);
-    return reply.code(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
+    const html = renderPage(
+      this.templates,
+      this.config,
+      { path, title, description: title, absoluteRoot: true },
+      template,
+      context,
+    );
+    return reply
+      .code(status)
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(html);
   }
 
   notice(reply: FastifyReply, status: number, notice: Notice): FastifyReply {
@@ -33,10 +49,20 @@ export class Pages {
     const key = JSON.stringify(notice);
     let html = this.fixed.get(key);
     if (!html) {
-      html = renderPage(this.templates, this.config, { path: 'notice/', title: notice.title, description: notice.title, absoluteRoot: true }, 'notice', { notice });
+      html = renderPage(
+        this.templates,
+        this.config,
+        { path: 'notice/', title: notice.title, description: notice.title, absoluteRoot: true },
+        'notice',
+        { notice },
+      );
       this.fixed.set(key, html);
     }
-    return reply.code(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
+    return reply
+      .code(status)
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(html);
   }
 
   listName(id: string): string {

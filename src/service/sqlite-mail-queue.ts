@@ -26,11 +26,15 @@ export class SqliteServiceMailQueue implements ServiceMailQueue {
     this.committer = new GroupCommit(this.db);
   }
 
-  async enqueue(mail: { kind: ServiceMailKind; recipient: string; message: Mail.Options }, at: Date): Promise<void> {
+  async enqueue(
+    mail: { kind: ServiceMailKind; recipient: string; message: Mail.Options },
+    at: Date,
+  ): Promise<void> {
     const when = at.toISOString();
     await this.committer.run(() =>
-      this.sql('INSERT INTO service_mail (kind, recipient, message, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)')
-        .run(mail.kind, mail.recipient, JSON.stringify(mail.message), when, when),
+      this.sql(
+        'INSERT INTO service_mail (kind, recipient, message, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?)',
+      ).run(mail.kind, mail.recipient, JSON.stringify(mail.message), when, when),
     );
   }
 
@@ -42,20 +46,31 @@ export class SqliteServiceMailQueue implements ServiceMailQueue {
     const lease = randomUUID();
     return this.committer.run(() => {
       // Read again inside the write transaction: another sender may have claimed it since.
-      const row = this.sql(`SELECT id, kind, recipient, message, attempts ${due} ORDER BY next_attempt_at, id LIMIT 1`)
-        .get(dueBy.toISOString()) as Row | undefined;
+      const row = this.sql(
+        `SELECT id, kind, recipient, message, attempts ${due} ORDER BY next_attempt_at, id LIMIT 1`,
+      ).get(dueBy.toISOString()) as Row | undefined;
       if (!row) return undefined;
-      this.sql('UPDATE service_mail SET attempts = attempts + 1, next_attempt_at = ?, lease_token = ? WHERE id = ?')
-        .run(leaseUntil.toISOString(), lease, row.id);
+      this.sql(
+        'UPDATE service_mail SET attempts = attempts + 1, next_attempt_at = ?, lease_token = ? WHERE id = ?',
+      ).run(leaseUntil.toISOString(), lease, row.id);
       const message = JSON.parse(row.message) as Mail.Options;
-      return { id: row.id, kind: row.kind, recipient: row.recipient, message, attempts: row.attempts + 1, lease };
+      return {
+        id: row.id,
+        kind: row.kind,
+        recipient: row.recipient,
+        message,
+        attempts: row.attempts + 1,
+        lease,
+      };
     });
   }
 
   async renew(claim: MailClaim, leaseUntil: Date): Promise<boolean> {
     const renew = `UPDATE service_mail SET next_attempt_at = ?
                     WHERE id = ? AND lease_token = ? AND sent_at IS NULL AND gave_up_at IS NULL`;
-    return this.committer.run(() => this.sql(renew).run(leaseUntil.toISOString(), claim.id, claim.lease).changes === 1);
+    return this.committer.run(
+      () => this.sql(renew).run(leaseUntil.toISOString(), claim.id, claim.lease).changes === 1,
+    );
   }
 
   async markSent(claim: MailClaim, at: Date): Promise<boolean> {

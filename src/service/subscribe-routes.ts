@@ -9,7 +9,6 @@ import { refuseCrossSite } from './same-origin.js';
 
 const HOUR = 3_600_000;
 
-
 const subscribeBody = z.strictObject({
   email: z.string().max(320).default(''),
   name: z.string().max(200).optional(),
@@ -26,65 +25,112 @@ export function subscribeRoutes(context: ServiceContext): void {
   const limits = config.service.limits;
 
   const form = (reply: FastifyReply, status: number, chosen: string[] = [], values = {}, errors = {}) =>
-    pages.send(reply, status, 'subscribe', 'Subscribe', { form: subscribeFormView(config, '/subscribe', chosen, values, errors) });
+    pages.send(reply, status, 'subscribe', 'Subscribe', {
+      form: subscribeFormView(config, '/subscribe', chosen, values, errors),
+    });
 
   app.get('/subscribe', (_request, reply) => form(reply, 200));
 
   const sameSite = refuseCrossSite(context);
-  app.post('/subscribe', { preHandler: sameSite, config: { rateLimit: { max: limits.subscribePerAddressPerHour, timeWindow: HOUR } } }, async (request, reply) => {
-    const parsed = subscribeBody.safeParse(request.body ?? {});
-    if (!parsed.success) return form(reply, 400, [], {}, { form: 'The form was not sent as expected. Please fill it in again.' });
-    const { email: rawEmail, name: rawName, lists: asked = [], website } = parsed.data;
-    const name = rawName?.replace(/\s+/g, ' ').trim() || undefined;
-    const values = { email: rawEmail, ...(name ? { name } : {}) };
-    const publicLists = config.lists.filter((l) => l.public).map((l) => l.id);
-    const lists = asked.length === 0 && publicLists.length === 1 ? publicLists : [...new Set(asked)];
-    const address = normalizeAddress(rawEmail);
-    const errors: { email?: string; lists?: string } = {};
-    if (!address.ok) errors.email = rawEmail.trim() === '' ? 'Enter your email address.' : `This email address ${address.reason}. Enter it like name@example.org.`;
-    if (lists.length === 0) errors.lists = 'Choose at least one list.';
-    else if (lists.some((id) => !publicLists.includes(id))) errors.lists = 'Choose from the lists shown.';
-    if (errors.email || errors.lists) return form(reply, 400, lists, values, errors);
-    if (website) return checkYourInbox(context, reply);
-    const email = (address as { address: string }).address;
-    // Counted in the store, not in memory: a restart or a flood of other addresses must not reset
-    // it; and in the same change as the confirmation, so requests arriving at once cannot all pass.
-    const cap = { max: limits.confirmationsPerEmailPerDay, since: new Date(context.now() - 24 * HOUR) };
-    const consent = { source: 'form', at: new Date(context.now()).toISOString() };
-    const requested = await store.requestSubscription({ email, ...(name ? { name } : {}) }, lists, consent, cap);
-    if (requested.capped) return tooMany(context, reply, 3600);
-    const { nonce, alreadySubscribed } = requested;
-    const message = alreadySubscribed ? alreadySubscribedMessage(config, context.secrets.current, email, lists[0]!, context.now()) : confirmationMessage(config, context.secrets.current, email, nonce, context.now());
-    // Queued, not sent: the page may say "we have sent" only once the mail cannot be lost, and
-    // queueing takes the same time whichever kind of mail it is (the answer gives nothing away).
-    await context.queueMail(alreadySubscribed ? 'already-subscribed' : 'confirmation', message);
-    return checkYourInbox(context, reply);
-  });
+  app.post(
+    '/subscribe',
+    {
+      preHandler: sameSite,
+      config: { rateLimit: { max: limits.subscribePerAddressPerHour, timeWindow: HOUR } },
+    },
+    async (request, reply) => {
+      const parsed = subscribeBody.safeParse(request.body ?? {});
+      if (!parsed.success)
+        return form(
+          reply,
+          400,
+          [],
+          {},
+          { form: 'The form was not sent as expected. Please fill it in again.' },
+        );
+      const { email: rawEmail, name: rawName, lists: asked = [], website } = parsed.data;
+      const name = rawName?.replace(/\s+/g, ' ').trim() || undefined;
+      const values = { email: rawEmail, ...(name ? { name } : {}) };
+      const publicLists = config.lists.filter((l) => l.public).map((l) => l.id);
+      const lists = asked.length === 0 && publicLists.length === 1 ? publicLists : [...new Set(asked)];
+      const address = normalizeAddress(rawEmail);
+      const errors: { email?: string; lists?: string } = {};
+      if (!address.ok)
+        errors.email =
+          rawEmail.trim() === ''
+            ? 'Enter your email address.'
+            : `This email address ${address.reason}. Enter it like name@example.org.`;
+      if (lists.length === 0) errors.lists = 'Choose at least one list.';
+      else if (lists.some((id) => !publicLists.includes(id))) errors.lists = 'Choose from the lists shown.';
+      if (errors.email || errors.lists) return form(reply, 400, lists, values, errors);
+      if (website) return checkYourInbox(context, reply);
+      const email = (address as { address: string }).address;
+      // Counted in the store, not in memory: a restart or a flood of other addresses must not reset
+      // it; and in the same change as the confirmation, so requests arriving at once cannot all pass.
+      const cap = { max: limits.confirmationsPerEmailPerDay, since: new Date(context.now() - 24 * HOUR) };
+      const consent = { source: 'form', at: new Date(context.now()).toISOString() };
+      const requested = await store.requestSubscription(
+        { email, ...(name ? { name } : {}) },
+        lists,
+        consent,
+        cap,
+      );
+      if (requested.capped) return tooMany(context, reply, 3600);
+      const { nonce, alreadySubscribed } = requested;
+      const message = alreadySubscribed
+        ? alreadySubscribedMessage(config, context.secrets.current, email, lists[0]!, context.now())
+        : confirmationMessage(config, context.secrets.current, email, nonce, context.now());
+      // Queued, not sent: the page may say "we have sent" only once the mail cannot be lost, and
+      // queueing takes the same time whichever kind of mail it is (the answer gives nothing away).
+      await context.queueMail(alreadySubscribed ? 'already-subscribed' : 'confirmation', message);
+      return checkYourInbox(context, reply);
+    },
+  );
 
   app.get('/confirm', async (request, reply) => {
     const token = (request.query as { token?: unknown }).token;
     const payload = await tokenFrom(context, request, reply, token, 'confirm');
     if (!payload) return reply;
-    return pages.send(reply, 200, 'confirm', 'Confirm your subscription', { email: payload.email, token, action: '/confirm' });
+    return pages.send(reply, 200, 'confirm', 'Confirm your subscription', {
+      email: payload.email,
+      token,
+      action: '/confirm',
+    });
   });
 
   app.post('/confirm', { preHandler: sameSite }, async (request, reply) => {
     const body = confirmBody.safeParse(request.body ?? {});
-    const payload = await tokenFrom(context, request, reply, body.success ? body.data.token : undefined, 'confirm');
+    const payload = await tokenFrom(
+      context,
+      request,
+      reply,
+      body.success ? body.data.token : undefined,
+      'confirm',
+    );
     if (!payload) return reply;
-    const result = await store.confirmSubscription(payload.nonce ?? '', payload.email, { source: 'double-opt-in', at: new Date(context.now()).toISOString() });
+    const result = await store.confirmSubscription(payload.nonce ?? '', payload.email, {
+      source: 'double-opt-in',
+      at: new Date(context.now()).toISOString(),
+    });
     if (result.outcome === 'confirmed') {
       request.log.info({ event: 'confirmed', lists: result.lists }, 'subscription confirmed');
       return pages.notice(reply, 200, {
         title: 'You are subscribed',
-        paragraphs: [`${payload.email} will get ${listNames(result.lists.map((id) => pages.listName(id)))} from the next issue.`, 'Every bulletin has a link at the bottom to change your lists or leave.'],
+        paragraphs: [
+          `${payload.email} will get ${listNames(result.lists.map((id) => pages.listName(id)))} from the next issue.`,
+          'Every bulletin has a link at the bottom to change your lists or leave.',
+        ],
         next: { href: '/', text: 'Read the latest bulletins' },
       });
     }
     if (!(await context.badLink(request, reply))) return reply;
     return pages.notice(reply, result.outcome === 'used' ? 410 : 400, {
       title: result.outcome === 'used' ? 'This link has already been used' : 'This link does not work',
-      paragraphs: [result.outcome === 'used' ? 'Each confirmation link works once. If you pressed the button before, you are subscribed.' : 'Subscribe again to get a fresh confirmation email.'],
+      paragraphs: [
+        result.outcome === 'used'
+          ? 'Each confirmation link works once. If you pressed the button before, you are subscribed.'
+          : 'Subscribe again to get a fresh confirmation email.',
+      ],
       next: { href: '/subscribe', text: 'Go to the subscribe page' },
     });
   });
@@ -101,11 +147,14 @@ function checkYourInbox(context: ServiceContext, reply: FastifyReply): FastifyRe
   });
 }
 
-export function tooMany(context: ServiceContext, reply: FastifyReply, retryAfterSeconds: number): FastifyReply {
+export function tooMany(
+  context: ServiceContext,
+  reply: FastifyReply,
+  retryAfterSeconds: number,
+): FastifyReply {
   reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterSeconds))));
   return context.pages.notice(reply, 429, {
     title: 'Too many tries',
     paragraphs: [`Please wait ${Math.max(1, Math.ceil(retryAfterSeconds / 60))} minute(s) and try again.`],
   });
 }
-

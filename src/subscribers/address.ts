@@ -16,23 +16,40 @@ const DOMAIN_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
  */
 export function normalizeAddress(input: string): AddressResult {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: an address must not carry control characters, so they are what it looks for
-  if (/[\u0000-\u001f\u007f\u0085\u2028\u2029]/.test(input)) return { ok: false, reason: 'contains a line break or control character' };
+  if (/[\u0000-\u001f\u007f\u0085\u2028\u2029]/.test(input))
+    return { ok: false, reason: 'contains a line break or control character' };
   const trimmed = input.trim();
   if (trimmed === '') return { ok: false, reason: 'is empty' };
   if (trimmed.length > 254) return { ok: false, reason: 'is longer than 254 characters' };
-  if (/[<>"(),;:\\\s[\]]/.test(trimmed)) return { ok: false, reason: 'has a name, quotes, brackets, spaces or a list in it; give the bare address, like name@example.org' };
+  if (/[<>"(),;:\\\s[\]]/.test(trimmed))
+    return {
+      ok: false,
+      reason:
+        'has a name, quotes, brackets, spaces or a list in it; give the bare address, like name@example.org',
+    };
   const at = trimmed.lastIndexOf('@');
-  if (at < 1 || trimmed.indexOf('@') !== at) return { ok: false, reason: 'must have exactly one @ with a name before it' };
+  if (at < 1 || trimmed.indexOf('@') !== at)
+    return { ok: false, reason: 'must have exactly one @ with a name before it' };
   const local = trimmed.slice(0, at).toLowerCase();
   const rawDomain = trimmed.slice(at + 1);
   if (local.length > 64) return { ok: false, reason: 'has more than 64 characters before the @' };
-  if (!LOCAL_PART.test(local)) return { ok: false, reason: 'has characters before the @ that a mail address cannot have' };
+  if (!LOCAL_PART.test(local))
+    return { ok: false, reason: 'has characters before the @ that a mail address cannot have' };
   const domain = domainToASCII(rawDomain.toLowerCase().replace(/\.$/, ''));
   if (domain === '') return { ok: false, reason: 'has an invalid domain after the @' };
   const labels = domain.split('.');
-  if (labels.length < 2 || !labels.every((l) => DOMAIN_LABEL.test(l)) || /^\d+$/.test(labels[labels.length - 1]!)) {
+  if (
+    labels.length < 2 ||
+    !labels.every((l) => DOMAIN_LABEL.test(l)) ||
+    /^\d+$/.test(labels[labels.length - 1]!)
+  ) {
     const numeric = /^\d+$/.test(labels[labels.length - 1]!);
-    return { ok: false, reason: numeric ? 'has an IP address after the @ (no IP addresses); give a domain name like example.org' : 'needs a whole domain name after the @, like example.org' };
+    return {
+      ok: false,
+      reason: numeric
+        ? 'has an IP address after the @ (no IP addresses); give a domain name like example.org'
+        : 'needs a whole domain name after the @, like example.org',
+    };
   }
   return { ok: true, address: `${local}@${domain}` };
 }

@@ -35,11 +35,24 @@ export function parseSubscriberCsv(text: string): ParsedImport {
     }) as { record: Record<string, string>; info: { lines: number }; raw: string }[];
   } catch (error) {
     const line = (error as { lines?: number }).lines ?? 1;
-    return { rows: [], duplicates: 0, problems: [{ line, message: `the file is not valid CSV: ${(error as Error).message}` }] };
+    return {
+      rows: [],
+      duplicates: 0,
+      problems: [{ line, message: `the file is not valid CSV: ${(error as Error).message}` }],
+    };
   }
   const header = parseHeader(text);
   if (!header.includes('email')) {
-    return { rows: [], duplicates: 0, problems: [{ line: 1, message: `the header row has no "email" column (found: ${header.join(', ') || 'nothing'}); the first row must name the columns, e.g. email,name` }] };
+    return {
+      rows: [],
+      duplicates: 0,
+      problems: [
+        {
+          line: 1,
+          message: `the header row has no "email" column (found: ${header.join(', ') || 'nothing'}); the first row must name the columns, e.g. email,name`,
+        },
+      ],
+    };
   }
   const seen = new Map<string, NewSubscriber>();
   const problems: RowProblem[] = [];
@@ -60,7 +73,9 @@ export function parseSubscriberCsv(text: string): ParsedImport {
       problems.push({ line, message: 'the name has a line break or control character' });
       continue;
     }
-    const attributes = Object.fromEntries(Object.entries(record).filter(([key, value]) => key !== 'email' && key !== 'name' && value !== ''));
+    const attributes = Object.fromEntries(
+      Object.entries(record).filter(([key, value]) => key !== 'email' && key !== 'name' && value !== ''),
+    );
     if (seen.has(address.address)) duplicates++;
     seen.set(address.address, { email: address.address, ...(name ? { name } : {}), attributes });
   }
@@ -94,12 +109,22 @@ export const EXPORT_COLUMNS = ['email', 'name', 'list', 'status', 'consent_at', 
  * starting with = + - @ tab or CR gets a leading apostrophe (`escape_formulas`), which spreadsheets
  * hide and read as "this is text", so `=HYPERLINK(...)` is shown, never run. Import removes it.
  */
-export async function writeSubscriberCsv(records: AsyncIterable<SubscriberRecord>, out: Writable): Promise<number> {
+export async function writeSubscriberCsv(
+  records: AsyncIterable<SubscriberRecord>,
+  out: Writable,
+): Promise<number> {
   const csv = stringify({ header: true, columns: [...EXPORT_COLUMNS], escape_formulas: true });
   csv.pipe(out, { end: false });
   let count = 0;
   for await (const r of records) {
-    const row = { email: r.email, name: r.name ?? '', list: r.list, status: r.status, consent_at: r.statusAt, consent_source: r.statusSource };
+    const row = {
+      email: r.email,
+      name: r.name ?? '',
+      list: r.list,
+      status: r.status,
+      consent_at: r.statusAt,
+      consent_source: r.statusSource,
+    };
     if (!csv.write(row)) await new Promise((resolve) => csv.once('drain', resolve));
     count++;
   }

@@ -9,7 +9,8 @@ import type Database from 'better-sqlite3';
  * (Hand-written: no library batches better-sqlite3 writes this way.)
  */
 export class GroupCommit {
-  private queue: { change: () => unknown; resolve(value: unknown): void; reject(error: unknown): void }[] = [];
+  private queue: { change: () => unknown; resolve(value: unknown): void; reject(error: unknown): void }[] =
+    [];
   private scheduled = false;
 
   constructor(
@@ -35,7 +36,8 @@ export class GroupCommit {
     this.queue = [];
     if (batch.length === 0) return;
     if (!this.db.open) {
-      for (const entry of batch) entry.reject(new Error('the database was closed before this change was written'));
+      for (const entry of batch)
+        entry.reject(new Error('the database was closed before this change was written'));
       return;
     }
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];

@@ -9,7 +9,8 @@ export const DEFAULT_DATABASE = join('.bulletin', 'bulletin.db');
 /** Where the database is: `BULLETIN_DATABASE`, else the config's `database`, else SQLite under .bulletin/. */
 export function databasePath(root: string, config: Config): string {
   const setting = process.env.BULLETIN_DATABASE ?? config.database ?? DEFAULT_DATABASE;
-  if (/^postgres(ql)?:/i.test(setting)) throw new Error('PostgreSQL is not supported yet; use a SQLite file path (see README).');
+  if (/^postgres(ql)?:/i.test(setting))
+    throw new Error('PostgreSQL is not supported yet; use a SQLite file path (see README).');
   const path = setting.replace(/^sqlite:(\/\/)?/i, '');
   return path === ':memory:' || isAbsolute(path) ? path : resolve(root, path);
 }

@@ -52,20 +52,41 @@ export interface ConfirmationCap {
   since: Date;
 }
 
-export type SubscriptionRequest = { capped: false; nonce: string; alreadySubscribed: boolean } | { capped: true };
+export type SubscriptionRequest =
+  | { capped: false; nonce: string; alreadySubscribed: boolean }
+  | { capped: true };
 
 export interface SubscriberStore {
   /** Adds or updates every row in one transaction: all of them, or none. Never resubscribes. */
-  importSubscribers(list: string, rows: readonly NewSubscriber[], consent: ConsentSource): Promise<ImportOutcome>;
+  importSubscribers(
+    list: string,
+    rows: readonly NewSubscriber[],
+    consent: ConsentSource,
+  ): Promise<ImportOutcome>;
   /** Adds one address to a list with a status (subscribed from the CLI, pending from a form). */
-  addSubscriber(list: string, subscriber: NewSubscriber, status: ListStatus, consent: ConsentSource): Promise<{ created: boolean; status: ListStatus }>;
+  addSubscriber(
+    list: string,
+    subscriber: NewSubscriber,
+    status: ListStatus,
+    consent: ConsentSource,
+  ): Promise<{ created: boolean; status: ListStatus }>;
   /**
    * Changes one address's status on a list; false if it is not on the list, or (with `onlyFrom`)
    * if its status is not one of those, checked and changed in one step.
    */
-  setStatus(email: string, list: string, status: ListStatus, consent: ConsentSource, onlyFrom?: readonly ListStatus[]): Promise<boolean>;
+  setStatus(
+    email: string,
+    list: string,
+    status: ListStatus,
+    consent: ConsentSource,
+    onlyFrom?: readonly ListStatus[],
+  ): Promise<boolean>;
   /** Never mail this address again, on any list (a hard bounce, a complaint, "remove me everywhere"). */
-  suppress(email: string, reason: 'bounced' | 'complained' | 'unsubscribed', consent: ConsentSource): Promise<void>;
+  suppress(
+    email: string,
+    reason: 'bounced' | 'complained' | 'unsubscribed',
+    consent: ConsentSource,
+  ): Promise<void>;
   isSuppressed(email: string): Promise<boolean>;
   /** Whether a message may go to this address on this list now: subscribed there and not suppressed. */
   isSendable(email: string, list: string): Promise<boolean>;
@@ -90,13 +111,20 @@ export interface SubscriberStore {
    */
   confirmationsSince(email: string, since: Date): Promise<number>;
   /** Spends a confirmation: the address is subscribed to the lists it asked for (double opt-in), lifting an earlier "no". */
-  confirmSubscription(nonce: string, email: string, consent: ConsentSource): Promise<{ outcome: 'confirmed'; lists: string[] } | { outcome: 'used' | 'unknown' }>;
+  confirmSubscription(
+    nonce: string,
+    email: string,
+    consent: ConsentSource,
+  ): Promise<{ outcome: 'confirmed'; lists: string[] } | { outcome: 'used' | 'unknown' }>;
   /**
    * Data minimisation: sign-ups still pending from before `before`, with no confirmation link of
    * theirs still working, are removed from their lists, and unused confirmations older than that
    * (they hold the name typed on the form) deleted. The consent log keeps every step, and says so.
    */
-  purgeUnconfirmed(before: Date, consent: ConsentSource): Promise<{ memberships: number; confirmations: number }>;
+  purgeUnconfirmed(
+    before: Date,
+    consent: ConsentSource,
+  ): Promise<{ memberships: number; confirmations: number }>;
   /** Every list the address is on, with its status. */
   memberships(email: string): Promise<{ list: string; status: ListStatus }[]>;
   counts(): Promise<StatusCount[]>;

@@ -16,14 +16,21 @@ export function registerAdd(program: Command, run: (action: () => Promise<number
     .description('add an item file to an issue, with a valid skeleton for its kind')
     .argument('<kind>', `the kind of item: ${itemKinds.join(', ')}`)
     .argument('<title>', 'the item title, on one line')
-    .option('--issue <YYYY-MM-DD>', 'the issue to add to (default: the one whose folder you are in, else the latest)')
+    .option(
+      '--issue <YYYY-MM-DD>',
+      'the issue to add to (default: the one whose folder you are in, else the latest)',
+    )
     .option('--programme <id>', 'for kind programme: the programme id from the config')
     .option('--json', 'print one JSON document on stdout')
     .action((kind: string, title: string, options: { issue?: string; programme?: string; json?: boolean }) =>
       run(async () => {
         const { root } = program.opts<GlobalOptions>();
-        if (!(itemKinds as readonly string[]).includes(kind)) throw new UsageError(`Unknown kind "${kind}".${suggestion(kind, itemKinds)} The kinds are ${itemKinds.join(', ')}.`);
-        if (/[\r\n]/.test(title) || title.trim() === '') throw new UsageError('The title must be one non-empty line.');
+        if (!(itemKinds as readonly string[]).includes(kind))
+          throw new UsageError(
+            `Unknown kind "${kind}".${suggestion(kind, itemKinds)} The kinds are ${itemKinds.join(', ')}.`,
+          );
+        if (/[\r\n]/.test(title) || title.trim() === '')
+          throw new UsageError('The title must be one non-empty line.');
         const date = options.issue ? assertDate(options.issue) : await defaultIssue(root);
         if (!date) throw new UsageError('There is no issue to add to. Start one with `bulletin new`.');
         const dir = join(root, 'bulletins', date);
@@ -41,15 +48,22 @@ export function registerAdd(program: Command, run: (action: () => Promise<number
           if (options.json) printJson({ ok: false, path: join(dir, sameTitle), reason: 'exists' });
           return EXIT_FAILED;
         }
-        const numbers = existing.map((n) => /^(\d+)-/.exec(n)?.[1]).filter(Boolean).map(Number);
+        const numbers = existing
+          .map((n) => /^(\d+)-/.exec(n)?.[1])
+          .filter(Boolean)
+          .map(Number);
         const next = String((numbers.length ? Math.max(...numbers) : 0) + 1).padStart(2, '0');
         const name = kind === 'meetings' ? 'meetings.md' : `${next}-${slug(title)}.md`;
         const path = join(dir, name);
         try {
-          await writeFile(path, itemSkeleton(kind as ItemKind, title.trim(), date, options.programme), { flag: 'wx' });
+          await writeFile(path, itemSkeleton(kind as ItemKind, title.trim(), date, options.programme), {
+            flag: 'wx',
+          });
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-          say(`${shortPath(path)} already exists; nothing was changed. Edit it to add to it${kind === 'meetings' ? ' (each meeting is one entry under `meetings:`)' : ', or give the new item another title'}.`);
+          say(
+            `${shortPath(path)} already exists; nothing was changed. Edit it to add to it${kind === 'meetings' ? ' (each meeting is one entry under `meetings:`)' : ', or give the new item another title'}.`,
+          );
           if (options.json) printJson({ ok: false, path, reason: 'exists' });
           return EXIT_FAILED;
         }
@@ -63,6 +77,10 @@ export function registerAdd(program: Command, run: (action: () => Promise<number
 async function assertProgramme(root: string, programme: string | undefined): Promise<void> {
   const { config } = await loadConfig(root);
   const ids = config?.programmes.map((p) => p.id) ?? [];
-  if (!programme) throw new UsageError(`A programme item needs --programme <id>; the programmes are: ${ids.join(', ')}.`);
-  if (config && !ids.includes(programme)) throw new UsageError(`Unknown programme "${programme}".${suggestion(programme, ids)} The programmes are: ${ids.join(', ')}.`);
+  if (!programme)
+    throw new UsageError(`A programme item needs --programme <id>; the programmes are: ${ids.join(', ')}.`);
+  if (config && !ids.includes(programme))
+    throw new UsageError(
+      `Unknown programme "${programme}".${suggestion(programme, ids)} The programmes are: ${ids.join(', ')}.`,
+    );
 }

@@ -14,7 +14,10 @@ export function registerApprove(program: Command, run: Run): void {
     .argument('<date>', 'the issue (YYYY-MM-DD)')
     .requiredOption('--by <name>', 'who approves it')
     .option('--json', 'print one JSON document on stdout')
-    .addHelpText('after', '\nWith `approval.required` in the config, `bulletin send` refuses an issue that is not approved, or that changed after approval. With `approval.twoPeople`, the approver must not be the editor named in issue.md.')
+    .addHelpText(
+      'after',
+      '\nWith `approval.required` in the config, `bulletin send` refuses an issue that is not approved, or that changed after approval. With `approval.twoPeople`, the approver must not be the editor named in issue.md.',
+    )
     .action((date: string, options: { by: string; json?: boolean }) =>
       run(async () => {
         const { root } = program.opts<GlobalOptions>();
@@ -55,7 +58,9 @@ export function registerApprove(program: Command, run: Run): void {
         } finally {
           approvals.close();
         }
-        say(`${date} approved by ${approver} (build ${hash.slice(0, 12)}). A change to the issue after this needs approving again.`);
+        say(
+          `${date} approved by ${approver} (build ${hash.slice(0, 12)}). A change to the issue after this needs approving again.`,
+        );
         if (options.json) printJson({ ok: true, date, approver, hash });
         return EXIT_OK;
       }),

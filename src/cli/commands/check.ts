@@ -11,38 +11,58 @@ import type { GlobalOptions } from '../main.js';
 export function registerCheck(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
   program
     .command('check')
-    .description('validate issues and run the pre-send checks; every problem is reported with file:line:column')
+    .description(
+      'validate issues and run the pre-send checks; every problem is reported with file:line:column',
+    )
     .argument('[dates...]', 'issue dates (YYYY-MM-DD); default: the latest issue')
     .option('--all', 'check every issue')
     .option('--strict', 'fail (exit 1) on warnings too')
     .option('--no-cache', 'parse and render every issue afresh, ignoring .bulletin/cache/')
     .option('--offline', 'do not check links over the network (also BULLETIN_OFFLINE=1)')
     .option('--json', 'print one JSON document on stdout')
-    .addHelpText('after', '\nEvery link and image address is asked for (HEAD, then GET) unless --offline; answers are kept for a day in .bulletin/cache/links.json.\nExit codes: 0 no errors, 1 errors (or warnings with --strict), 2 bad usage.')
-    .action((dates: string[], options: { all?: boolean; strict?: boolean; cache: boolean; offline?: boolean; json?: boolean }) =>
-      run(async () => {
-        const { root } = program.opts<GlobalOptions>();
-        const selected = await selectDates(root, dates, options.all);
-        const { runPipeline } = await import('../../build/pipeline.js');
-        const report = await runPipeline({ root, dates: selected, write: false, cache: options.cache });
-        await addLinkProblems(root, report.issues, options.offline);
-        const outcome = reportProblems(report, options.strict ?? false);
-        for (const issue of report.issues) {
-          say(`${issue.date}: ${formatSummary(issue.problems)}`);
-          // So that fixing everything listed is not followed by a surprise.
-          if (!issue.email && issue.problems.some((p) => p.severity === 'error')) say(`${issue.date}: the checks of the whole issue (meetings in next week, empty sections, the subject, the email's size, parts and unsubscribe link) run once these errors are fixed.`);
-        }
-        if (options.json) {
-          printJson(reportJson(report, outcome));
-        }
-        return outcome.ok ? EXIT_OK : EXIT_FAILED;
-      }),
+    .addHelpText(
+      'after',
+      '\nEvery link and image address is asked for (HEAD, then GET) unless --offline; answers are kept for a day in .bulletin/cache/links.json.\nExit codes: 0 no errors, 1 errors (or warnings with --strict), 2 bad usage.',
+    )
+    .action(
+      (
+        dates: string[],
+        options: { all?: boolean; strict?: boolean; cache: boolean; offline?: boolean; json?: boolean },
+      ) =>
+        run(async () => {
+          const { root } = program.opts<GlobalOptions>();
+          const selected = await selectDates(root, dates, options.all);
+          const { runPipeline } = await import('../../build/pipeline.js');
+          const report = await runPipeline({ root, dates: selected, write: false, cache: options.cache });
+          await addLinkProblems(root, report.issues, options.offline);
+          const outcome = reportProblems(report, options.strict ?? false);
+          for (const issue of report.issues) {
+            say(`${issue.date}: ${formatSummary(issue.problems)}`);
+            // So that fixing everything listed is not followed by a surprise.
+            if (!issue.email && issue.problems.some((p) => p.severity === 'error'))
+              say(
+                `${issue.date}: the checks of the whole issue (meetings in next week, empty sections, the subject, the email's size, parts and unsubscribe link) run once these errors are fixed.`,
+              );
+          }
+          if (options.json) {
+            printJson(reportJson(report, outcome));
+          }
+          return outcome.ok ? EXIT_OK : EXIT_FAILED;
+        }),
     );
 }
 
 /** The network check of every issue's links in one pass (one pool, each address once), each problem filed under its issue. */
-async function addLinkProblems(root: string, issues: IssueReport[], offline: boolean | undefined): Promise<void> {
-  const problems = await checkLinksOf(root, issues.flatMap((issue) => issue.links ?? []), offline);
+async function addLinkProblems(
+  root: string,
+  issues: IssueReport[],
+  offline: boolean | undefined,
+): Promise<void> {
+  const problems = await checkLinksOf(
+    root,
+    issues.flatMap((issue) => issue.links ?? []),
+    offline,
+  );
   for (const issue of issues) {
     const own = new Set(issue.links?.map((t) => t.file));
     const found = problems.filter((p) => own.has(p.file));

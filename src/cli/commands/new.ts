@@ -22,7 +22,12 @@ export function registerNew(program: Command, run: (action: () => Promise<number
         // Into a folder that has items but lost (or never had) its issue.md, only issue.md: a
         // meetings.md the writer deleted, or meetings kept under another name, stay as they are.
         const hadItems = (await readdir(dir)).some((name) => name.endsWith('.md'));
-        const wanted = hadItems ? [['issue.md', issueSkeleton(date)]] : [['issue.md', issueSkeleton(date)], ['meetings.md', meetingsSkeleton(date)]];
+        const wanted = hadItems
+          ? [['issue.md', issueSkeleton(date)]]
+          : [
+              ['issue.md', issueSkeleton(date)],
+              ['meetings.md', meetingsSkeleton(date)],
+            ];
         const written: string[] = [];
         for (const [name, text] of wanted) {
           try {
@@ -33,12 +38,16 @@ export function registerNew(program: Command, run: (action: () => Promise<number
           }
         }
         if (written.length === 0) {
-          say(`${shortPath(dir)}/issue.md already exists; nothing was changed. Add items with \`bulletin add <kind> <title> --issue ${date}\`.`);
+          say(
+            `${shortPath(dir)}/issue.md already exists; nothing was changed. Add items with \`bulletin add <kind> <title> --issue ${date}\`.`,
+          );
           if (options.json) printJson({ ok: false, date, dir, reason: 'exists' });
           return EXIT_FAILED;
         }
         const files = written;
-        say(`Created ${written.map((f) => shortPath(f)).join(' and ')}. Replace each TK, then run \`bulletin check ${date}\`.`);
+        say(
+          `Created ${written.map((f) => shortPath(f)).join(' and ')}. Replace each TK, then run \`bulletin check ${date}\`.`,
+        );
         if (options.json) printJson({ ok: true, date, dir, files });
         return EXIT_OK;
       }),

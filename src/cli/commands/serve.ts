@@ -12,7 +12,9 @@ import type { GlobalOptions } from '../main.js';
 export function registerServe(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
   program
     .command('serve')
-    .description('serve the web archive (dist/site/) and the subscription pages: subscribe, confirm, unsubscribe, preferences')
+    .description(
+      'serve the web archive (dist/site/) and the subscription pages: subscribe, confirm, unsubscribe, preferences',
+    )
     .option('--port <n>', 'port to listen on (0 picks a free one)', '8080')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--out <dir>', 'the build folder', 'dist')
@@ -21,7 +23,8 @@ export function registerServe(program: Command, run: (action: () => Promise<numb
       run(async () => {
         const { root } = program.opts<GlobalOptions>();
         const port = Number(options.port);
-        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not "${options.port}".`);
+        if (!Number.isInteger(port) || port < 0 || port > 65535)
+          throw new UsageError(`--port must be a number from 0 to 65535, not "${options.port}".`);
         // First: a key production refuses should stop the command before any work is done.
         const { loadSecrets } = await import('../../dispatch/secret.js');
         const secrets = loadSecrets(root);
@@ -30,7 +33,9 @@ export function registerServe(program: Command, run: (action: () => Promise<numb
         const stopWatching = options.watch ? await watchArchive(root, outDir) : undefined;
         if (options.watch && !stopWatching) return EXIT_FAILED;
         if (!existsSync(join(siteDir, 'index.html'))) {
-          say(`There is no built archive in ${shortPath(siteDir)}/. Run \`bulletin build\` first, or \`bulletin serve --watch\`.`);
+          say(
+            `There is no built archive in ${shortPath(siteDir)}/. Run \`bulletin build\` first, or \`bulletin serve --watch\`.`,
+          );
           return EXIT_FAILED;
         }
         const { loadConfig } = await import('../../content/config.js');
@@ -40,13 +45,20 @@ export function registerServe(program: Command, run: (action: () => Promise<numb
           return EXIT_FAILED;
         }
         const config = loaded.config;
-        if (secrets.generated) say('warning: BULLETIN_SECRET is not set; links are signed with a development key kept in .bulletin/secret. Set BULLETIN_SECRET in production.');
+        if (secrets.generated)
+          say(
+            'warning: BULLETIN_SECRET is not set; links are signed with a development key kept in .bulletin/secret. Set BULLETIN_SECRET in production.',
+          );
         const { smtpTransport, serviceOutboxTransport } = await import('../../dispatch/transports.js');
         if (process.env.NODE_ENV === 'production' && !process.env.SMTP_URL) {
           const { SetupError } = await import('../../diagnostics/setup-error.js');
-          throw new SetupError('SMTP_URL is not set; in production the subscription service would only write confirmation emails to .bulletin/outbox/, and nobody could confirm. Set SMTP_URL (smtp:// or smtps:// with credentials).');
+          throw new SetupError(
+            'SMTP_URL is not set; in production the subscription service would only write confirmation emails to .bulletin/outbox/, and nobody could confirm. Set SMTP_URL (smtp:// or smtps:// with credentials).',
+          );
         }
-        const mailer = process.env.SMTP_URL ? smtpTransport({ url: process.env.SMTP_URL, connections: 1 }) : serviceOutboxTransport(join(root, '.bulletin', 'outbox'));
+        const mailer = process.env.SMTP_URL
+          ? smtpTransport({ url: process.env.SMTP_URL, connections: 1 })
+          : serviceOutboxTransport(join(root, '.bulletin', 'outbox'));
         const { openSubscriberStore } = await import('../../subscribers/open-store.js');
         const { templatesFor } = await import('../../build/pipeline.js');
         const { createService } = await import('../../service/app.js');
@@ -57,7 +69,16 @@ export function registerServe(program: Command, run: (action: () => Promise<numb
         // Only for tests that stop the server between the answer and the send.
         const delayMs = Number(process.env.BULLETIN_SERVICE_MAIL_DELAY_MS) || 0;
         const templatesDir = templatesFor(root, config, loaded.path);
-        const app = await createService({ config, siteDir, templatesDir, store, secrets, mailer, mailQueue, mailSender: { delayMs } });
+        const app = await createService({
+          config,
+          siteDir,
+          templatesDir,
+          store,
+          secrets,
+          mailer,
+          mailQueue,
+          mailSender: { delayMs },
+        });
         const closeAll = async () => {
           await mailer.close();
           await mailQueue.close();
@@ -95,7 +116,10 @@ export function registerServe(program: Command, run: (action: () => Promise<numb
           say(`  subscribe          ${origin}/subscribe`);
           say(`  health             ${origin}/healthz`);
           say(`  confirmation mail  ${mailer.name}`);
-          if (config.site.baseUrl.replace(/\/$/, '') !== origin) say(`  links in mail lead to ${config.site.baseUrl} (site.baseUrl; BULLETIN_BASE_URL overrides it)`);
+          if (config.site.baseUrl.replace(/\/$/, '') !== origin)
+            say(
+              `  links in mail lead to ${config.site.baseUrl} (site.baseUrl; BULLETIN_BASE_URL overrides it)`,
+            );
         });
         return EXIT_OK;
       }),
@@ -120,10 +144,18 @@ async function listenOrExplain(
     const { SetupError } = await import('../../diagnostics/setup-error.js');
     const where = `port ${port} on ${host}`;
     if (code === 'EADDRINUSE') {
-      throw new SetupError(`${where} is already in use (another \`bulletin serve\`?); stop that program or pick another port with --port.`);
+      throw new SetupError(
+        `${where} is already in use (another \`bulletin serve\`?); stop that program or pick another port with --port.`,
+      );
     }
-    if (code === 'EACCES') throw new SetupError(`${where} needs privileges this user does not have; pick a port above 1023 with --port.`);
-    if (code === 'EADDRNOTAVAIL') throw new SetupError(`${host} is not an address of this machine; pick one with --host (such as 127.0.0.1).`);
+    if (code === 'EACCES')
+      throw new SetupError(
+        `${where} needs privileges this user does not have; pick a port above 1023 with --port.`,
+      );
+    if (code === 'EADDRNOTAVAIL')
+      throw new SetupError(
+        `${host} is not an address of this machine; pick one with --host (such as 127.0.0.1).`,
+      );
     throw error;
   }
 }
@@ -134,7 +166,9 @@ async function watchArchive(root: string, outDir: string): Promise<(() => void) 
   const { session, problems } = await ArchiveSession.open(root, outDir);
   for (const problem of problems) say(`${formatDiagnostic(problem)}\n`);
   if (!session) return undefined;
-  say(`Built the archive: ${session.report.pages} pages. Watching ${shortPath(join(root, 'bulletins'))}/ for changes.`);
+  say(
+    `Built the archive: ${session.report.pages} pages. Watching ${shortPath(join(root, 'bulletins'))}/ for changes.`,
+  );
   const pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let reindexTimer: NodeJS.Timeout | undefined;
@@ -156,14 +190,23 @@ async function watchArchive(root: string, outDir: string): Promise<(() => void) 
     const update = await session.changed(dates);
     for (const problem of update.problems) say(`${formatDiagnostic(problem)}\n`);
     if (update.problems.some((p) => p.severity === 'error')) {
-      say(`${dates.join(', ')}: not rebuilt until the errors above are fixed; the site shows the last good version.`);
+      say(
+        `${dates.join(', ')}: not rebuilt until the errors above are fixed; the site shows the last good version.`,
+      );
       return;
     }
-    say(`${dates.join(', ')}: rewrote ${update.written.length + update.removed.length} files in ${Math.round(performance.now() - started)} ms`);
+    say(
+      `${dates.join(', ')}: rewrote ${update.written.length + update.removed.length} files in ${Math.round(performance.now() - started)} ms`,
+    );
     clearTimeout(reindexTimer);
     // Search lags the pages by a moment: re-indexing every page takes seconds.
     reindexTimer = setTimeout(() => {
-      busy = busy.then(() => session.reindex().then((n) => say(`search index: ${n} pages`), (error: Error) => say(`search index: not updated: ${error.message}`)));
+      busy = busy.then(() =>
+        session.reindex().then(
+          (n) => say(`search index: ${n} pages`),
+          (error: Error) => say(`search index: not updated: ${error.message}`),
+        ),
+      );
     }, 1500);
   };
   const watcher = watch(join(root, 'bulletins'), { recursive: true }, (_event, name) => {
@@ -185,7 +228,12 @@ async function watchArchive(root: string, outDir: string): Promise<(() => void) 
  * ones, one at a time. Returns how to stop: no new send starts, and one in progress finishes its
  * messages in flight (the rest resume on the next start, through the ledger).
  */
-async function startScheduler(root: string, config: Config, store: SubscriberStore, secret: string): Promise<() => Promise<void>> {
+async function startScheduler(
+  root: string,
+  config: Config,
+  store: SubscriberStore,
+  secret: string,
+): Promise<() => Promise<void>> {
   const { SqliteSchedules } = await import('../../schedule/schedules.js');
   const { runDueSends } = await import('../../schedule/run-due.js');
   const { databasePath } = await import('../../subscribers/open-store.js');
@@ -210,7 +258,10 @@ async function startScheduler(root: string, config: Config, store: SubscriberSto
     );
   };
   const waiting = schedules.all().filter((s) => s.state === 'scheduled' || s.state === 'running');
-  if (waiting.length) say(`  scheduled sends     ${waiting.map((s) => `${s.issue} to ${s.list} at ${s.at.slice(0, 16).replace('T', ' ')} UTC`).join('; ')}`);
+  if (waiting.length)
+    say(
+      `  scheduled sends     ${waiting.map((s) => `${s.issue} to ${s.list} at ${s.at.slice(0, 16).replace('T', ' ')} UTC`).join('; ')}`,
+    );
   tick();
   const timer = setInterval(tick, Number(process.env.BULLETIN_SCHEDULER_MS) || 30_000);
   return async () => {

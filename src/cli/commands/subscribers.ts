@@ -15,8 +15,13 @@ import type { GlobalOptions } from '../main.js';
 type Run = (action: () => Promise<number>) => Promise<void>;
 
 export function registerSubscribers(program: Command, run: Run): void {
-  const subscribers = program.command('subscribers').description('manage subscribers: import, export, add, remove, list');
-  const withStore = async (list: string | undefined, action: (store: SubscriberStore, config: Config) => Promise<number>): Promise<number> => {
+  const subscribers = program
+    .command('subscribers')
+    .description('manage subscribers: import, export, add, remove, list');
+  const withStore = async (
+    list: string | undefined,
+    action: (store: SubscriberStore, config: Config) => Promise<number>,
+  ): Promise<number> => {
     const { root } = program.opts<GlobalOptions>();
     const { config, problems } = await loadConfig(root);
     if (!config) {
@@ -36,7 +41,9 @@ export function registerSubscribers(program: Command, run: Run): void {
 
   subscribers
     .command('import')
-    .description('add or update subscribers from a CSV file (header row: email, name, other columns); all rows or none')
+    .description(
+      'add or update subscribers from a CSV file (header row: email, name, other columns); all rows or none',
+    )
     .argument('<file>', 'the CSV file')
     .requiredOption('--list <id>', 'the list to subscribe them to')
     .option('--json', 'print one JSON document on stdout')
@@ -47,18 +54,28 @@ export function registerSubscribers(program: Command, run: Run): void {
           try {
             text = new TextDecoder('utf-8', { fatal: true }).decode(readFileSync(resolve(file)));
           } catch (error) {
-            throw new UsageError(`Cannot read ${file} as UTF-8 text (${(error as NodeJS.ErrnoException).code ?? 'not UTF-8'}).`);
+            throw new UsageError(
+              `Cannot read ${file} as UTF-8 text (${(error as NodeJS.ErrnoException).code ?? 'not UTF-8'}).`,
+            );
           }
           const parsed = parseSubscriberCsv(text);
-          for (const problem of parsed.problems) say(`${shortPath(resolve(file))}:${problem.line}: ${problem.message}`);
+          for (const problem of parsed.problems)
+            say(`${shortPath(resolve(file))}:${problem.line}: ${problem.message}`);
           if (parsed.problems.length) {
-            say(`Nothing was imported: fix the ${parsed.problems.length} row${parsed.problems.length === 1 ? '' : 's'} above and run the import again.`);
+            say(
+              `Nothing was imported: fix the ${parsed.problems.length} row${parsed.problems.length === 1 ? '' : 's'} above and run the import again.`,
+            );
             if (options.json) printJson({ ok: false, problems: parsed.problems });
             return EXIT_FAILED;
           }
-          const outcome = await store.importSubscribers(options.list, parsed.rows, { source: `import:${basename(file)}` });
-          say(`${options.list}: ${outcome.added} added, ${outcome.updated} updated, ${outcome.unchanged} unchanged, ${outcome.keptOut} left unsubscribed${parsed.duplicates ? `; ${parsed.duplicates} repeated addresses merged` : ''}.`);
-          if (options.json) printJson({ ok: true, list: options.list, ...outcome, duplicates: parsed.duplicates });
+          const outcome = await store.importSubscribers(options.list, parsed.rows, {
+            source: `import:${basename(file)}`,
+          });
+          say(
+            `${options.list}: ${outcome.added} added, ${outcome.updated} updated, ${outcome.unchanged} unchanged, ${outcome.keptOut} left unsubscribed${parsed.duplicates ? `; ${parsed.duplicates} repeated addresses merged` : ''}.`,
+          );
+          if (options.json)
+            printJson({ ok: true, list: options.list, ...outcome, duplicates: parsed.duplicates });
           return EXIT_OK;
         }),
       ),
@@ -94,9 +111,19 @@ export function registerSubscribers(program: Command, run: Run): void {
             if (options.json) printJson({ ok: false, error: `address ${address.reason}` });
             return EXIT_FAILED;
           }
-          if (options.name && /[\r\n]/.test(options.name)) throw new UsageError('The name must be on one line.');
-          const result = await store.addSubscriber(options.list, { email: address.address, ...(options.name ? { name: options.name } : {}) }, 'subscribed', { source: 'cli' });
-          say(result.status === 'subscribed' ? `${address.address} is subscribed to ${options.list}.` : `${address.address} stays ${result.status} on ${options.list}: Bulletin never resubscribes someone who left.`);
+          if (options.name && /[\r\n]/.test(options.name))
+            throw new UsageError('The name must be on one line.');
+          const result = await store.addSubscriber(
+            options.list,
+            { email: address.address, ...(options.name ? { name: options.name } : {}) },
+            'subscribed',
+            { source: 'cli' },
+          );
+          say(
+            result.status === 'subscribed'
+              ? `${address.address} is subscribed to ${options.list}.`
+              : `${address.address} stays ${result.status} on ${options.list}: Bulletin never resubscribes someone who left.`,
+          );
           if (options.json) printJson({ ok: true, email: address.address, list: options.list, ...result });
           return EXIT_OK;
         }),
@@ -119,12 +146,25 @@ export function registerSubscribers(program: Command, run: Run): void {
           if (options.all) {
             await store.suppress(address.address, 'unsubscribed', { source: 'cli' });
             say(`${address.address} is unsubscribed from every list and will not be mailed again.`);
-            if (options.json) printJson({ ok: true, email: address.address, list: null, status: 'unsubscribed' });
+            if (options.json)
+              printJson({ ok: true, email: address.address, list: null, status: 'unsubscribed' });
             return EXIT_OK;
           }
-          const changed = await store.setStatus(address.address, options.list!, 'unsubscribed', { source: 'cli' });
-          say(changed ? `${address.address} is unsubscribed from ${options.list}.` : `${address.address} is not on ${options.list}; nothing changed.`);
-          if (options.json) printJson({ ok: changed, email: address.address, list: options.list, status: changed ? 'unsubscribed' : null });
+          const changed = await store.setStatus(address.address, options.list!, 'unsubscribed', {
+            source: 'cli',
+          });
+          say(
+            changed
+              ? `${address.address} is unsubscribed from ${options.list}.`
+              : `${address.address} is not on ${options.list}; nothing changed.`,
+          );
+          if (options.json)
+            printJson({
+              ok: changed,
+              email: address.address,
+              list: options.list,
+              status: changed ? 'unsubscribed' : null,
+            });
           return changed ? EXIT_OK : EXIT_FAILED;
         });
       }),
@@ -141,9 +181,17 @@ export function registerSubscribers(program: Command, run: Run): void {
           const lists = config.lists.map((list) => ({
             id: list.id,
             name: list.name,
-            counts: Object.fromEntries(LIST_STATUSES.map((status) => [status, counts.find((c) => c.list === list.id && c.status === status)?.count ?? 0])),
+            counts: Object.fromEntries(
+              LIST_STATUSES.map((status) => [
+                status,
+                counts.find((c) => c.list === list.id && c.status === status)?.count ?? 0,
+              ]),
+            ),
           }));
-          for (const list of lists) say(`${list.id} (${list.name}): ${LIST_STATUSES.map((s) => `${list.counts[s]} ${s}`).join(', ')}`);
+          for (const list of lists)
+            say(
+              `${list.id} (${list.name}): ${LIST_STATUSES.map((s) => `${list.counts[s]} ${s}`).join(', ')}`,
+            );
           if (options.json) printJson({ ok: true, lists });
           return EXIT_OK;
         }),
@@ -153,5 +201,6 @@ export function registerSubscribers(program: Command, run: Run): void {
 
 function assertList(config: Config, list: string): void {
   const ids = config.lists.map((l) => l.id);
-  if (!ids.includes(list)) throw new UsageError(`Unknown list "${list}".${suggestion(list, ids)} The lists are: ${ids.join(', ')}.`);
+  if (!ids.includes(list))
+    throw new UsageError(`Unknown list "${list}".${suggestion(list, ids)} The lists are: ${ids.join(', ')}.`);
 }

@@ -36,17 +36,31 @@ function problemItem(p) {
   return element(
     'li',
     { class: p.severity, 'data-code': p.code },
-    element('p', null, element('span', { class: 'severity' }, p.severity), ' ', element('span', { class: 'where' }, place(p))),
+    element(
+      'p',
+      null,
+      element('span', { class: 'severity' }, p.severity),
+      ' ',
+      element('span', { class: 'where' }, place(p)),
+    ),
     element('p', { class: 'message' }, p.message),
     p.hint ? element('p', { class: 'hint' }, p.hint) : null,
     // Focusable: a wide frame scrolls sideways, and keyboard users must reach it.
-    p.frame ? element('pre', { class: 'frame', tabindex: '0', 'aria-label': `Source around ${place(p)}` }, p.frame) : null,
+    p.frame
+      ? element('pre', { class: 'frame', tabindex: '0', 'aria-label': `Source around ${place(p)}` }, p.frame)
+      : null,
   );
 }
 
 function counts(file) {
-  if (file.errors) return element('span', { class: 'count errors' }, `${file.errors} error${file.errors === 1 ? '' : 's'}`);
-  if (file.warnings) return element('span', { class: 'count warnings' }, `${file.warnings} warning${file.warnings === 1 ? '' : 's'}`);
+  if (file.errors)
+    return element('span', { class: 'count errors' }, `${file.errors} error${file.errors === 1 ? '' : 's'}`);
+  if (file.warnings)
+    return element(
+      'span',
+      { class: 'count warnings' },
+      `${file.warnings} warning${file.warnings === 1 ? '' : 's'}`,
+    );
   return element('span', { class: 'count clean' }, '✓');
 }
 
@@ -55,13 +69,25 @@ function fileItem(f) {
   const name = f.file.split('/').pop();
   const button = element(
     'button',
-    { type: 'button', class: 'file', 'aria-pressed': String(onlyFile === f.file), title: `Show only the problems in ${name}` },
-    element('span', null, element('span', { class: 'where' }, name), element('br'), element('span', { class: 'file-kind' }, `${f.kind ? `${f.kind}: ` : ''}${f.title}`)),
+    {
+      type: 'button',
+      class: 'file',
+      'aria-pressed': String(onlyFile === f.file),
+      title: `Show only the problems in ${name}`,
+    },
+    element(
+      'span',
+      null,
+      element('span', { class: 'where' }, name),
+      element('br'),
+      element('span', { class: 'file-kind' }, `${f.kind ? `${f.kind}: ` : ''}${f.title}`),
+    ),
     counts(f),
   );
   button.addEventListener('click', () => {
     onlyFile = onlyFile === f.file ? null : f.file;
-    for (const other of document.querySelectorAll('#files .file')) other.setAttribute('aria-pressed', String(other === button && onlyFile !== null));
+    for (const other of document.querySelectorAll('#files .file'))
+      other.setAttribute('aria-pressed', String(other === button && onlyFile !== null));
     drawProblems();
   });
   return element('li', null, button);
@@ -69,8 +95,16 @@ function fileItem(f) {
 
 function drawProblems() {
   const shown = onlyFile ? state.problems.filter((p) => p.file === onlyFile) : state.problems;
-  $('problems-filter').textContent = onlyFile ? `Showing ${onlyFile.split('/').pop()} only; press it again for all.` : '';
-  $('problems').replaceChildren(...(shown.length ? shown.map(problemItem) : onlyFile ? [element('li', { class: 'clean' }, 'No problems in this file.')] : []));
+  $('problems-filter').textContent = onlyFile
+    ? `Showing ${onlyFile.split('/').pop()} only; press it again for all.`
+    : '';
+  $('problems').replaceChildren(
+    ...(shown.length
+      ? shown.map(problemItem)
+      : onlyFile
+        ? [element('li', { class: 'clean' }, 'No problems in this file.')]
+        : []),
+  );
 }
 
 function kb(bytes) {
@@ -85,15 +119,19 @@ function draw(next) {
   const warnings = next.problems.length - errors.length;
   document.title = `${errors.length ? `✖ ${errors.length} · ` : ''}${next.date} · Bulletin preview`;
   $('title').textContent = `Bulletin preview: ${next.date}`;
-  $('status').textContent = `Built in ${next.ms} ms at ${new Date(next.builtAt).toLocaleTimeString()}${next.stale ? ' · showing the last version without errors' : ''}`;
+  $('status').textContent =
+    `Built in ${next.ms} ms at ${new Date(next.builtAt).toLocaleTimeString()}${next.stale ? ' · showing the last version without errors' : ''}`;
   $('subject').textContent = next.subject || '(not yet)';
   const size = $('size');
-  size.textContent = next.htmlBytes ? `Email ${kb(next.htmlBytes)} of Gmail's ${kb(next.clipBytes)} before it clips` : '';
+  size.textContent = next.htmlBytes
+    ? `Email ${kb(next.htmlBytes)} of Gmail's ${kb(next.clipBytes)} before it clips`
+    : '';
   size.classList.toggle('over', Boolean(next.htmlBytes && next.htmlBytes > next.clipBytes * 0.95));
 
   if (onlyFile && !next.files.some((f) => f.file === onlyFile)) onlyFile = null;
   $('files').replaceChildren(...next.files.map(fileItem));
-  $('problem-count').textContent = `(${errors.length} error${errors.length === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'})`;
+  $('problem-count').textContent =
+    `(${errors.length} error${errors.length === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'})`;
   $('later-checks').hidden = !next.stale;
   drawProblems();
   $('links').textContent = linksLine(next.links);
@@ -140,18 +178,47 @@ function drawRelease(release, date) {
     $('schedules').replaceChildren();
     return;
   }
-  approval.textContent = release.checking ? `${release.approval.text} (checking again after your save…)` : release.approval.text;
+  approval.textContent = release.checking
+    ? `${release.approval.text} (checking again after your save…)`
+    : release.approval.text;
   approval.className = `approval ${release.approval.ok ? 'ok' : release.approval.required ? 'needed' : ''}`;
-  const when = new Intl.DateTimeFormat('en-GB', { timeZone: release.timezone, dateStyle: 'medium', timeStyle: 'short' });
+  const when = new Intl.DateTimeFormat('en-GB', {
+    timeZone: release.timezone,
+    dateStyle: 'medium',
+    timeStyle: 'short',
+  });
   const rows = release.schedules.map((s) => {
     const at = `${when.format(new Date(s.at))} (${release.timezone})`;
-    const line = s.state === 'scheduled' ? `${s.list}: scheduled for ${at}` : `${s.list}: ${s.state} (it was due ${at})`;
+    const line =
+      s.state === 'scheduled' ? `${s.list}: scheduled for ${at}` : `${s.list}: ${s.state} (it was due ${at})`;
     // Said before the time comes, not only after: an unapproved issue will wait, not go.
-    const warning = s.state === 'scheduled' && release.approval.required && !release.approval.ok && !s.detail ? ' It will wait, unsent, until the issue is approved as it stands.' : '';
-    const detail = s.state === 'scheduled' && s.detail ? ` Waiting: ${s.detail}` : s.state === 'running' ? ' Sending now.' : s.detail ? ` ${s.detail}` : warning;
-    return element('li', { class: `schedule ${s.state}` }, line, detail ? element('span', { class: 'hint' }, detail) : null);
+    const warning =
+      s.state === 'scheduled' && release.approval.required && !release.approval.ok && !s.detail
+        ? ' It will wait, unsent, until the issue is approved as it stands.'
+        : '';
+    const detail =
+      s.state === 'scheduled' && s.detail
+        ? ` Waiting: ${s.detail}`
+        : s.state === 'running'
+          ? ' Sending now.'
+          : s.detail
+            ? ` ${s.detail}`
+            : warning;
+    return element(
+      'li',
+      { class: `schedule ${s.state}` },
+      line,
+      detail ? element('span', { class: 'hint' }, detail) : null,
+    );
   });
-  if (rows.length === 0) rows.push(element('li', { class: 'hint' }, `Not scheduled. To send it later: bulletin schedule ${date} --list ID --at "YYYY-MM-DD HH:MM"`));
+  if (rows.length === 0)
+    rows.push(
+      element(
+        'li',
+        { class: 'hint' },
+        `Not scheduled. To send it later: bulletin schedule ${date} --list ID --at "YYYY-MM-DD HH:MM"`,
+      ),
+    );
   $('schedules').replaceChildren(...rows);
 }
 

@@ -60,12 +60,19 @@ export interface EmailLayout {
   text: { layout: string; slots: Record<string, string> };
 }
 
-export async function layOutEmail(rendered: RenderedIssue, config: Config, templates: EmailTemplates): Promise<EmailLayout> {
+export async function layOutEmail(
+  rendered: RenderedIssue,
+  config: Config,
+  templates: EmailTemplates,
+): Promise<EmailLayout> {
   const htmlSlots = new SlotTable('html');
   const mjmlSource = templates.html(emailViewModel(rendered, config, htmlSlots));
   const htmlLayout = await runMjml(mjmlSource, templates.dir);
   const textSlots = new SlotTable('text');
-  const textLayout = `${templates.text(emailViewModel(rendered, config, textSlots)).replace(/\n{3,}/g, '\n\n\n').trim()}\n`;
+  const textLayout = `${templates
+    .text(emailViewModel(rendered, config, textSlots))
+    .replace(/\n{3,}/g, '\n\n\n')
+    .trim()}\n`;
   return {
     date: rendered.issue.date,
     subject: rendered.issue.subject,
@@ -76,7 +83,11 @@ export async function layOutEmail(rendered: RenderedIssue, config: Config, templ
   };
 }
 
-export async function compileEmail(rendered: RenderedIssue, config: Config, templates: EmailTemplates): Promise<CompiledEmail> {
+export async function compileEmail(
+  rendered: RenderedIssue,
+  config: Config,
+  templates: EmailTemplates,
+): Promise<CompiledEmail> {
   return hydrateEmail(await layOutEmail(rendered, config, templates));
 }
 
@@ -86,11 +97,15 @@ export function hydrateEmail(layout: EmailLayout): CompiledEmail {
   const textFill = fillEnv.compile(layout.text.layout, { ...fillOptions, noEscape: true });
   const defaults = { preferencesUrl: layout.url, viewOnlineUrl: layout.url };
   const fields = (recipient: Recipient) => ({ ...defaults, name: '', ...dropUndefined(recipient) });
-  const fillHtml = (recipient: Recipient) => htmlFill({ slots: layout.html.slots, recipient: fields(recipient) });
+  const fillHtml = (recipient: Recipient) =>
+    htmlFill({ slots: layout.html.slots, recipient: fields(recipient) });
   // Wrapped after the fill: a recipient's address or name can take a line over the width.
   const fillText = (recipient: Recipient) =>
     wrapLongLines(textFill({ slots: layout.text.slots, recipient: fields(recipient) }));
-  const placeholders = Object.fromEntries(recipientFields.map((f) => [f, `{{recipient.${f}}}`])) as Record<RecipientField, string>;
+  const placeholders = Object.fromEntries(recipientFields.map((f) => [f, `{{recipient.${f}}}`])) as Record<
+    RecipientField,
+    string
+  >;
 
   return {
     date: layout.date,
@@ -113,21 +128,35 @@ async function runMjml(source: string, templatesDir: string): Promise<string> {
   const markersBefore = distinctMarkers(source);
   // Loaded on first use: MJML takes most of a second to import, and `--help` should not wait for it.
   const { default: mjml2html } = await import('mjml');
-  const result = await (mjml2html as unknown as (s: string, o: object) => Promise<{ html: string; errors: { formattedMessage: string }[] }>)(source, {
+  const result = await (
+    mjml2html as unknown as (
+      s: string,
+      o: object,
+    ) => Promise<{ html: string; errors: { formattedMessage: string }[] }>
+  )(source, {
     validationLevel: 'strict',
     keepComments: false,
     filePath: templatesDir,
   }).catch((error: Error & { errors?: { formattedMessage: string }[] }) => {
     const detail = error.errors?.map((e) => e.formattedMessage).join('; ') ?? error.message;
-    throw new TemplateError(`${templatesDir}/email/email.mjml.hbs`, `MJML rejected the email layout: ${detail}`);
+    throw new TemplateError(
+      `${templatesDir}/email/email.mjml.hbs`,
+      `MJML rejected the email layout: ${detail}`,
+    );
   });
   if (result.errors.length) {
-    throw new TemplateError(`${templatesDir}/email/email.mjml.hbs`, `MJML rejected the email layout: ${result.errors.map((e) => e.formattedMessage).join('; ')}`);
+    throw new TemplateError(
+      `${templatesDir}/email/email.mjml.hbs`,
+      `MJML rejected the email layout: ${result.errors.map((e) => e.formattedMessage).join('; ')}`,
+    );
   }
   // MJML may repeat a marker (the title becomes an aria-label too) but must not lose or alter one.
   const markersAfter = distinctMarkers(result.html);
   if (markersAfter !== markersBefore) {
-    throw new TemplateError(`${templatesDir}/email/email.mjml.hbs`, `MJML altered the content markers; keep {{...}} inside mj-text, mj-title, mj-raw or plain attributes.`);
+    throw new TemplateError(
+      `${templatesDir}/email/email.mjml.hbs`,
+      `MJML altered the content markers; keep {{...}} inside mj-text, mj-title, mj-raw or plain attributes.`,
+    );
   }
   return result.html;
 }

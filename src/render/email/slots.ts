@@ -55,10 +55,19 @@ function bracesAsEntities(html: string): string {
 }
 
 /** The fields a dispatcher fills per recipient. */
-export const recipientFields = ['name', 'email', 'unsubscribeUrl', 'preferencesUrl', 'viewOnlineUrl'] as const;
+export const recipientFields = [
+  'name',
+  'email',
+  'unsubscribeUrl',
+  'preferencesUrl',
+  'viewOnlineUrl',
+] as const;
 export type RecipientField = (typeof recipientFields)[number];
 
 /** In the per-issue pass `{{recipient.name}}` prints the per-recipient expression itself. */
 export function recipientMarkers(): Record<RecipientField, Slot> {
-  return Object.fromEntries(recipientFields.map((f) => [f, new Slot(`{{recipient.${f}}}`)])) as Record<RecipientField, Slot>;
+  return Object.fromEntries(recipientFields.map((f) => [f, new Slot(`{{recipient.${f}}}`)])) as Record<
+    RecipientField,
+    Slot
+  >;
 }

@@ -29,8 +29,12 @@ export const loadEmailTemplates: MemoizedAsync<EmailTemplates> = memoizeAsync(co
 async function compileTemplates(dir: string): Promise<EmailTemplates> {
   // An isolated environment: helpers and partials of one site never leak into another's.
   const env = Handlebars.create();
-  env.registerHelper('join', (list: unknown, separator: unknown) =>
-    new env.SafeString(Array.isArray(list) ? list.map(String).join(typeof separator === 'string' ? separator : ', ') : ''),
+  env.registerHelper(
+    'join',
+    (list: unknown, separator: unknown) =>
+      new env.SafeString(
+        Array.isArray(list) ? list.map(String).join(typeof separator === 'string' ? separator : ', ') : '',
+      ),
   );
   const partialsDir = join(dir, 'email', 'partials');
   let partialNames: string[] = [];
@@ -56,7 +60,10 @@ async function readTemplate(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    throw new TemplateError(file, `cannot read the template (${(error as NodeJS.ErrnoException).code ?? String(error)}).`);
+    throw new TemplateError(
+      file,
+      `cannot read the template (${(error as NodeJS.ErrnoException).code ?? String(error)}).`,
+    );
   }
 }
 

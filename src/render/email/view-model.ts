@@ -17,7 +17,8 @@ export function emailViewModel(rendered: RenderedIssue, config: Config, slots: S
   const heading = (value: string) => t(slots.mode === 'text' ? wrap(value, TEXT_WIDTH) : value);
   const rule = (value: string, char: '=' | '-' = '-') => t(ruleUnder(wrap(value, TEXT_WIDTH), char));
   const { issue } = rendered;
-  const name = (list: { id: string; name: string }[], id: string) => list.find((x) => x.id === id)?.name ?? id;
+  const name = (list: { id: string; name: string }[], id: string) =>
+    list.find((x) => x.id === id)?.name ?? id;
 
   const thisWeek = config.sections
     .filter((section) => section.kind !== 'meetings')
@@ -32,10 +33,18 @@ export function emailViewModel(rendered: RenderedIssue, config: Config, slots: S
           html: slots.rich(body.emailHtml, body.text),
           links: item.links.map((l) => ({ text: t(l.text), url: t(l.url) })),
           contact: item.contact
-            ? { name: t(item.contact.name), email: maybe(item.contact.email), phone: maybe(item.contact.phone) }
+            ? {
+                name: t(item.contact.name),
+                email: maybe(item.contact.email),
+                phone: maybe(item.contact.phone),
+              }
             : null,
           tags: [
-            ...new Set([...(item.programme ? [item.programme] : []), ...item.programmes].map((p) => name(config.programmes, p))),
+            ...new Set(
+              [...(item.programme ? [item.programme] : []), ...item.programmes].map((p) =>
+                name(config.programmes, p),
+              ),
+            ),
             ...item.places.map((p) => name(config.places, p)),
           ].map(t),
         })),
@@ -71,7 +80,11 @@ export function emailViewModel(rendered: RenderedIssue, config: Config, slots: S
       url: t(config.site.baseUrl),
       locale: t(config.site.locale),
     },
-    sender: { name: t(fromName), email: t(config.sender.from.email), postalAddress: t(config.sender.postalAddress) },
+    sender: {
+      name: t(fromName),
+      email: t(config.sender.from.email),
+      postalAddress: t(config.sender.postalAddress),
+    },
     labels: {
       thisWeek: heading(config.labels.thisWeek),
       thisWeekRule: rule(config.labels.thisWeek, '='),
@@ -111,7 +124,9 @@ export interface MeetingDay {
 
 /** Meetings by day in date then time order; those with no day ("next week") come last. */
 export function meetingDays(meetings: readonly Meeting[], config: Config): MeetingDay[] {
-  const dated = meetings.filter((m) => m.date).sort((a, b) => a.date!.localeCompare(b.date!) || (a.start ?? '').localeCompare(b.start ?? ''));
+  const dated = meetings
+    .filter((m) => m.date)
+    .sort((a, b) => a.date!.localeCompare(b.date!) || (a.start ?? '').localeCompare(b.start ?? ''));
   const days: MeetingDay[] = [];
   for (const meeting of dated) {
     const label = dayLabel(meeting.date!, config.site.locale);
