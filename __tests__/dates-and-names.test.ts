@@ -2,7 +2,7 @@ import { nextWeek } from '../src/checks/issue-checks.js';
 import { comingFriday } from '../src/cli/select-dates.js';
 import { slug } from '../src/content/scaffold.js';
 import { didYouMean } from '../src/diagnostics/suggest.js';
-import { dayLabel, longDate } from '../src/render/dates.js';
+import { dayLabel, longDate } from '../src/support/dates.js';
 
 test('next week runs from the day after the issue to the Sunday of the following week', () => {
   expect(nextWeek('2018-05-11')).toEqual({ from: '2018-05-12', to: '2018-05-20' }); // Friday

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { parse } from 'csv-parse/sync';
-import { mailboxOf, normalizeAddress } from '../src/subscribers/address.js';
+import { mailboxOf, normalizeAddress } from '../src/support/email-address.js';
 import { parseSubscriberCsv } from '../src/subscribers/csv.js';
 import { MIGRATIONS } from '../src/subscribers/migrations.js';
 import { SqliteSubscriberStore } from '../src/subscribers/sqlite-store.js';

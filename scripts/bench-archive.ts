@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ArchiveSession } from '../src/build/archive-session.js';
-import { packageRoot } from '../src/package-root.js';
+import { packageRoot } from '../src/support/package-root.js';
 import { timeEleventy } from './eleventy-baseline.js';
 import { generateCorpus } from './generate-corpus.js';
 

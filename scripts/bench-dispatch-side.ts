@@ -11,7 +11,7 @@ import { SqliteSendLedger } from '../src/dispatch/ledger.js';
 import { buildMessage } from '../src/dispatch/message.js';
 import { runSend } from '../src/dispatch/send.js';
 import { smtpTransport } from '../src/dispatch/transports.js';
-import { packageRoot } from '../src/package-root.js';
+import { packageRoot } from '../src/support/package-root.js';
 import { hydrateEmail } from '../src/render/email/compile.js';
 import { SqliteSubscriberStore } from '../src/subscribers/sqlite-store.js';
 

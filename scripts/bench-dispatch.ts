@@ -10,7 +10,7 @@ import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packageRoot } from '../src/package-root.js';
+import { packageRoot } from '../src/support/package-root.js';
 import { SqliteSubscriberStore } from '../src/subscribers/sqlite-store.js';
 import type { SideReport, SideRequest } from './bench-dispatch-side.js';
 

@@ -10,7 +10,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { packageRoot } from '../src/package-root.js';
+import { packageRoot } from '../src/support/package-root.js';
 import { median } from './bench-archive.js';
 
 const DATE = '2018-05-25';

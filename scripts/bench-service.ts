@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { runPipeline } from '../src/build/pipeline.js';
 import { signToken } from '../src/dispatch/tokens.js';
-import { packageRoot } from '../src/package-root.js';
+import { packageRoot } from '../src/support/package-root.js';
 import { SqliteSubscriberStore } from '../src/subscribers/sqlite-store.js';
 
 export interface EndpointBench {

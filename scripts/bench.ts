@@ -19,7 +19,7 @@ import { loadIssue } from '../src/content/load-issue.js';
 import { compileEmail, type Recipient } from '../src/render/email/compile.js';
 import { BUILTIN_TEMPLATES, loadEmailTemplates } from '../src/render/email/templates.js';
 import { renderIssueContent } from '../src/render/render-issue.js';
-import { packageRoot } from '../src/package-root.js';
+import { packageRoot } from '../src/support/package-root.js';
 import { benchArchive, median } from './bench-archive.js';
 import { benchDispatch, CONNECTIONS } from './bench-dispatch.js';
 import { benchService } from './bench-service.js';

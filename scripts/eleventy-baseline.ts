@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { packageRoot } from '../src/package-root.js';
+import { packageRoot } from '../src/support/package-root.js';
 
 export const ELEVENTY_CONFIG = 'scripts/eleventy/eleventy.config.mjs';
 

@@ -13,8 +13,8 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
-import { packageRoot } from '../src/package-root.js';
-import { addDays } from '../src/render/dates.js';
+import { packageRoot } from '../src/support/package-root.js';
+import { addDays } from '../src/support/dates.js';
 
 export interface CorpusOptions {
   /** Number of weekly issues (default 520: ten years). */

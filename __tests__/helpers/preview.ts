@@ -65,9 +65,7 @@ export interface BuildState {
 }
 
 /** The studio's event stream, read as the page reads it: one build state per event. */
-export async function buildEvents(
-  origin: string,
-): Promise<{
+export async function buildEvents(origin: string): Promise<{
   next(predicate?: (s: BuildState) => boolean, timeoutMs?: number): Promise<BuildState>;
   close(): void;
 }> {

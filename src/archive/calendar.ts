@@ -1,7 +1,7 @@
 import { createEvents, type DateArray, type EventAttributes } from 'ics';
 import { multiLineText, oneLineText } from '../content/control-characters.js';
 import type { Config, Meeting } from '../content/model.js';
-import { addDays, dayOf } from '../render/dates.js';
+import { addDays, dayOf } from '../support/dates.js';
 import { issueUrl } from '../render/urls.js';
 import type { Archive, ArchiveIssue, SiteFiles } from './model.js';
 

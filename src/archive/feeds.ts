@@ -1,6 +1,6 @@
 import { Feed, type Item } from 'feed';
 import type { Config } from '../content/model.js';
-import { dayOf } from '../render/dates.js';
+import { dayOf } from '../support/dates.js';
 import { siteUrl } from '../render/urls.js';
 import { atom1, rss2, type FeedChannel, type FeedEntry } from './feed-xml.js';
 import type { Archive, ArchiveIssue, SiteFiles } from './model.js';
@@ -41,7 +41,7 @@ export function feedFiles(archive: Archive): SiteFiles {
   return files;
 }
 
-/** Issue dates are calendar days: midnight UTC, as everywhere else in the project (see render/dates.ts). */
+/** Issue dates are calendar days: midnight UTC, as everywhere else in the project (see support/dates.ts). */
 export function issueInstant(date: string): Date {
   return dayOf(date);
 }

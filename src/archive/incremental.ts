@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFilesAtomically } from '../build/write-atomic.js';
+import { writeFilesAtomically } from '../support/write-atomic.js';
 import { generateSite, type Scope } from './build-site.js';
 import type { Archive, ArchiveIssue, SiteFiles } from './model.js';
 import { writeSearchIndex } from './search.js';

@@ -1,7 +1,7 @@
 import { subscribeFormView } from './subscribe-form.js';
 import type { Config, Meeting } from '../content/model.js';
 import { slug } from '../content/scaffold.js';
-import { longDate } from '../render/dates.js';
+import { longDate } from '../support/dates.js';
 import { emailMeetingTime, meetingDays } from '../render/email/view-model.js';
 import { googleCalendarLink } from './calendar.js';
 import type { ItemInfo } from '../render/render-issue.js';

@@ -1,5 +1,5 @@
 import type { ItemInfo, RenderedBody } from '../render/render-issue.js';
-import { longDate } from '../render/dates.js';
+import { longDate } from '../support/dates.js';
 import type { Archive, ArchiveIssue, SiteFiles } from './model.js';
 import { renderPage } from './page-context.js';
 import { itemAnchor } from './pages.js';

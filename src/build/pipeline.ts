@@ -14,7 +14,7 @@ import { BUILTIN_TEMPLATES, loadEmailTemplates, TemplateError } from '../render/
 import type { RenderedIssue } from '../render/render-issue.js';
 import { prepareIssues } from './prepare-pool.js';
 import { renderCacheFor, type PreparedIssue } from './prepare.js';
-import { writeFilesAtomically } from './write-atomic.js';
+import { writeFilesAtomically } from '../support/write-atomic.js';
 
 export interface PipelineOptions {
   /** The site folder: bulletin.config.*, bulletins/, templates/. */

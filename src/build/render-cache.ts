@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import type { LinkTarget } from '../checks/link-targets.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { RenderedIssue } from '../render/render-issue.js';
-import { packageRoot } from '../package-root.js';
-import { makePrivateDir, PRIVATE_FILE } from '../private-files.js';
+import { packageRoot } from '../support/package-root.js';
+import { makePrivateDir, PRIVATE_FILE } from '../support/private-files.js';
 
 const OUTPUT_LIBRARIES = [
   ...[

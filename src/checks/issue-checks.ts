@@ -1,7 +1,7 @@
 import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Config, Issue } from '../content/model.js';
 import { placeOfPath } from '../content/yaml-place.js';
-import { addDays, longDate, weekday } from '../render/dates.js';
+import { addDays, longDate, weekday } from '../support/dates.js';
 
 export function checkIssue(issue: Issue, config: Config): Diagnostic[] {
   return [

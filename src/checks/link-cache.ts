@@ -1,7 +1,7 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { makePrivateDir, PRIVATE_FILE } from '../private-files.js';
+import { makePrivateDir, PRIVATE_FILE } from '../support/private-files.js';
 import { isSuccess, outcomeSchema, type Outcome } from './link-fetch.js';
 
 export type CacheEntry = { outcome: Outcome; checkedAt: number };

@@ -6,7 +6,7 @@ import type { FrontMatterFile } from '../content/front-matter.js';
 import type { Issue } from '../content/model.js';
 import { placeOfPath } from '../content/yaml-place.js';
 import { parseBodyOf } from '../render/markdown.js';
-import { bodyOffset } from './source-checks.js';
+import { bodyOffset } from './body-offset.js';
 
 /** One address a subscriber could follow (a link) or that their mail app would load (an image), and where it was written. */
 export interface LinkTarget {

@@ -8,6 +8,7 @@ import type { FrontMatterFile } from '../content/front-matter.js';
 import { isInside, reallyInsideSync } from '../content/inside-folder.js';
 import { parseBodyOf } from '../render/markdown.js';
 import { isLocalImage } from '../render/urls.js';
+import { bodyOffset } from './body-offset.js';
 import { checkWriting } from './writing-checks.js';
 
 /** Checks that read each file as written, valid or not, so they report alongside front-matter errors. */
@@ -185,11 +186,6 @@ function missingAltText(file: FrontMatterFile, tree: Root): Diagnostic[] {
     }
   });
   return problems;
-}
-
-/** Body offsets from remark -> offsets in the whole file. */
-export function bodyOffset(file: FrontMatterFile, offsetInBody: number): number {
-  return (file.source.lineStarts[file.bodyLine - 1] ?? 0) + offsetInBody;
 }
 
 /** The first bytes of the formats sharp reads here; a PDF or a text file under an image name is a mistake. */

@@ -5,8 +5,8 @@ import type { FrontMatterFile } from '../content/front-matter.js';
 import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { placeAt } from '../diagnostics/source-text.js';
 import { decodeHTML } from 'entities';
-import { normalizeAddress } from '../subscribers/address.js';
-import { bodyOffset } from './source-checks.js';
+import { normalizeAddress } from '../support/email-address.js';
+import { bodyOffset } from './body-offset.js';
 
 /** Link text that says nothing when read out of context (a screen reader's list of links, a skim). */
 const VAGUE =

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
+import type { GlobalOptions } from './options.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { CONFIG_NAMES } from '../content/config-names.js';
 import { Command, CommanderError } from 'commander';
-import { packageRoot } from '../package-root.js';
+import { packageRoot } from '../support/package-root.js';
 import { registerAdd } from './commands/add.js';
 import { registerApprove } from './commands/approve.js';
 import { registerBuild } from './commands/build.js';
@@ -38,10 +39,6 @@ function siteAbove(dir: string): { root: string; issue?: string } {
 
 function isIssueDate(name: string): boolean {
   return /^\d{4}-\d{2}-\d{2}$/.test(name);
-}
-
-export interface GlobalOptions {
-  root: string;
 }
 
 const { version } = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as {

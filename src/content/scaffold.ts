@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { addDays } from '../render/dates.js';
+import { addDays } from '../support/dates.js';
 import type { ItemKind } from './schema.js';
 
 /**

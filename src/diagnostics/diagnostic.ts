@@ -1,5 +1,7 @@
 import { problemCodes, type ProblemCode, type Severity } from './codes.js';
-import { codeFrameAt, type SourceText } from './source-text.js';
+import { codeFrameAt, type Place, type SourceText } from './source-text.js';
+
+export type { Place };
 
 /** One problem found in content: what, where, and how to fix it. */
 export interface Diagnostic {
@@ -17,11 +19,6 @@ export interface Diagnostic {
   hint?: string;
   /** A few lines of the source around the place, with a marker. */
   frame?: string;
-}
-
-export interface Place {
-  line: number;
-  column: number;
 }
 
 /** Builds a diagnostic at a place in a source text, with its code frame. */

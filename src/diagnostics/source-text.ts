@@ -1,5 +1,9 @@
 import { codeFrameColumns } from '@babel/code-frame';
-import type { Place } from './diagnostic.js';
+
+export interface Place {
+  line: number;
+  column: number;
+}
 
 /** A decoded file with an index of line starts, so offsets convert to line:column cheaply. */
 export interface SourceText {

@@ -2,7 +2,7 @@ import { SetupError } from '../diagnostics/setup-error.js';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makePrivateDir, PRIVATE_FILE, tighten } from '../private-files.js';
+import { makePrivateDir, PRIVATE_FILE, tighten } from '../support/private-files.js';
 
 /** HMAC-SHA256's own block of strength: a key shorter than its output adds guessable bits. */
 export const MIN_SECRET_BYTES = 32;

@@ -1,6 +1,6 @@
 import type { Config } from '../content/model.js';
 import type { CompiledEmail } from '../render/email/compile.js';
-import { normalizeAddress } from '../subscribers/address.js';
+import { normalizeAddress } from '../support/email-address.js';
 import { buildMessage } from './message.js';
 import type { Transport } from './transports.js';
 

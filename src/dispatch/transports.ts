@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { Config } from '../content/model.js';
-import { makePrivateDir, PRIVATE_FILE } from '../private-files.js';
+import { makePrivateDir, PRIVATE_FILE } from '../support/private-files.js';
 import { loadDkimKey, type DkimKey } from './dkim.js';
 
 /** What the send loop needs of a way to deliver mail. Owned here, by its consumer. */

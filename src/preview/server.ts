@@ -4,7 +4,7 @@ import { extname, join, resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { isInside, readFileInside } from '../content/inside-folder.js';
-import { packageRoot } from '../package-root.js';
+import { packageRoot } from '../support/package-root.js';
 import { SECURITY_HEADERS } from '../service/security.js';
 import type { PreviewSession, PreviewState } from './session.js';
 
@@ -149,15 +149,13 @@ export async function createPreviewServer(options: PreviewServerOptions): Promis
         .code(404)
         .type('text/plain; charset=utf-8')
         .send('No email yet: fix the errors listed beside.');
-    return reply
-      .type('text/plain; charset=utf-8')
-      .send(
-        email.fill({
-          ...PREVIEW_READER,
-          unsubscribeUrl: 'https://(your unsubscribe link)',
-          preferencesUrl: 'https://(your preferences link)',
-        }).text,
-      );
+    return reply.type('text/plain; charset=utf-8').send(
+      email.fill({
+        ...PREVIEW_READER,
+        unsubscribeUrl: 'https://(your unsubscribe link)',
+        preferencesUrl: 'https://(your preferences link)',
+      }).text,
+    );
   });
 
   app.get('/about/:link', (request, reply) => {
@@ -214,13 +212,11 @@ export async function createPreviewServer(options: PreviewServerOptions): Promis
   app.post('/send-test', { onRequest: fromStudio }, async (request, reply) => {
     const body = sendTestBody.safeParse(request.body);
     if (!body.success)
-      return reply
-        .code(400)
-        .send({
-          ok: false,
-          reason:
-            'Give an email address to send the test to, and the list whose subscribers it should look like.',
-        });
+      return reply.code(400).send({
+        ok: false,
+        reason:
+          'Give an email address to send the test to, and the list whose subscribers it should look like.',
+      });
     try {
       const sent = await options.sendTest(body.data.to, body.data.list);
       return reply.code(sent.ok ? 200 : 400).send(sent);

@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { subscribeFormView } from '../archive/subscribe-form.js';
-import { normalizeAddress } from '../subscribers/address.js';
+import { normalizeAddress } from '../support/email-address.js';
 import { listIds, tokenFrom, type ServiceContext } from './context.js';
 import { alreadySubscribedMessage, confirmationMessage } from './mail.js';
 import { listNames } from './render.js';

@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify';
 import type { Writable } from 'node:stream';
-import { normalizeAddress } from './address.js';
+import { normalizeAddress } from '../support/email-address.js';
 import type { NewSubscriber, SubscriberRecord } from './store.js';
 
 export interface RowProblem {

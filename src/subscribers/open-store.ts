@@ -1,6 +1,5 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Config } from '../content/model.js';
-import { SqliteSendLedger, type SendLedger } from '../dispatch/ledger.js';
 import { SqliteSubscriberStore } from './sqlite-store.js';
 import type { SubscriberStore } from './store.js';
 
@@ -18,9 +17,4 @@ export function databasePath(root: string, config: Config): string {
 /** The one place that picks the store implementation. */
 export function openSubscriberStore(root: string, config: Config): SubscriberStore {
   return new SqliteSubscriberStore(databasePath(root, config));
-}
-
-/** The send ledger, in the same database as the subscribers. */
-export function openSendLedger(root: string, config: Config): SendLedger {
-  return new SqliteSendLedger(databasePath(root, config));
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { mailboxOf, mergesDots } from './address.js';
-import { preparePrivateDatabase } from '../private-files.js';
+import { mailboxOf, mergesDots } from '../support/email-address.js';
+import { preparePrivateDatabase } from '../support/private-files.js';
 import { GroupCommit } from './group-commit.js';
 import { MIGRATIONS } from './migrations.js';
 import type {

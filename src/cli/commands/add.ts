@@ -8,7 +8,7 @@ import { suggestion } from '../../diagnostics/suggest.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
 import { printJson, say, shortPath } from '../io.js';
 import { assertDate, defaultIssue } from '../select-dates.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../options.js';
 
 export function registerAdd(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
   program

@@ -3,7 +3,7 @@ import { formatDiagnostic } from '../../diagnostics/format.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
 import { printJson, say } from '../io.js';
 import { assertDate } from '../select-dates.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../options.js';
 
 type Run = (action: () => Promise<number>) => Promise<void>;
 

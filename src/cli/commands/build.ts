@@ -4,7 +4,7 @@ import { EXIT_FAILED, EXIT_OK } from '../exit.js';
 import { kb, printJson, say, shortPath } from '../io.js';
 import { formatSummary, reportJson, reportProblems } from '../report.js';
 import { selectDates } from '../select-dates.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../options.js';
 
 export function registerBuild(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
   program

@@ -6,7 +6,7 @@ import { selectDates } from '../select-dates.js';
 import { checkLinksOf } from '../link-check.js';
 import { sortDiagnostics } from '../../diagnostics/diagnostic.js';
 import type { IssueReport } from '../../build/pipeline.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../options.js';
 
 export function registerCheck(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
   program

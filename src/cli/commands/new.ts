@@ -5,7 +5,7 @@ import { issueSkeleton, meetingsSkeleton } from '../../content/scaffold.js';
 import { EXIT_FAILED, EXIT_OK } from '../exit.js';
 import { printJson, say, shortPath } from '../io.js';
 import { assertDate, comingFriday, todayIso } from '../select-dates.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../options.js';
 
 export function registerNew(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
   program

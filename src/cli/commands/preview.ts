@@ -5,7 +5,7 @@ import { EXIT_OK, UsageError } from '../exit.js';
 import { say, shortPath } from '../io.js';
 import { linksOffline } from '../../checks/link-policy.js';
 import { selectDates } from '../select-dates.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../options.js';
 
 export function registerPreview(
   program: Command,

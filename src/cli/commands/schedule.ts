@@ -8,7 +8,7 @@ import { printJson, say } from '../io.js';
 import { assertDate } from '../select-dates.js';
 import { checkLinksOf } from '../link-check.js';
 import { sayRefusals } from '../report.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../options.js';
 
 type Run = (action: () => Promise<number>) => Promise<void>;
 

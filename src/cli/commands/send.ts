@@ -2,13 +2,13 @@ import type { Command } from 'commander';
 import type { Config } from '../../content/model.js';
 import type { EmailLayout } from '../../render/email/compile.js';
 import { formatDiagnostic } from '../../diagnostics/format.js';
-import { addDays } from '../../render/dates.js';
+import { addDays } from '../../support/dates.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
 import { printJson, say } from '../io.js';
 import { assertDate, todayIso } from '../select-dates.js';
 import { checkLinksOf } from '../link-check.js';
 import { sayRefusals } from '../report.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../options.js';
 
 type Run = (action: () => Promise<number>) => Promise<void>;
 
@@ -224,7 +224,8 @@ export function registerSend(program: Command, run: Run): void {
         const { loadConfig } = await import('../../content/config.js');
         const { config } = await loadConfig(root);
         if (!config) throw new UsageError('The config does not load; run `bulletin check` to see why.');
-        const { openSubscriberStore, openSendLedger } = await import('../../subscribers/open-store.js');
+        const { openSubscriberStore } = await import('../../subscribers/open-store.js');
+        const { openSendLedger } = await import('../../dispatch/open-ledger.js');
         const store = openSubscriberStore(root, config);
         const ledger = openSendLedger(root, config);
         try {

@@ -7,7 +7,7 @@ import type { SubscriberStore } from '../../subscribers/store.js';
 import { formatDiagnostic } from '../../diagnostics/format.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
 import { say, shortPath } from '../io.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../options.js';
 
 export function registerServe(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
   program

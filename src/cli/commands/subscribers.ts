@@ -5,12 +5,12 @@ import { loadConfig } from '../../content/config.js';
 import type { Config } from '../../content/model.js';
 import { formatDiagnostic } from '../../diagnostics/format.js';
 import { suggestion } from '../../diagnostics/suggest.js';
-import { normalizeAddress } from '../../subscribers/address.js';
+import { normalizeAddress } from '../../support/email-address.js';
 import { parseSubscriberCsv, writeSubscriberCsv } from '../../subscribers/csv.js';
 import { LIST_STATUSES, type SubscriberStore } from '../../subscribers/store.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
 import { printJson, say, shortPath } from '../io.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../options.js';
 
 type Run = (action: () => Promise<number>) => Promise<void>;
 

@@ -1,7 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import Handlebars from 'handlebars';
-import { packageRoot } from '../../package-root.js';
+import { packageRoot } from '../../support/package-root.js';
 import { memoizeAsync, type MemoizedAsync } from '../memo.js';
 import { Slot } from './slots.js';
 

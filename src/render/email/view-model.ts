@@ -1,5 +1,5 @@
 import type { Config, Meeting } from '../../content/model.js';
-import { dayLabel, longDate } from '../dates.js';
+import { dayLabel, longDate } from '../../support/dates.js';
 import { ruleUnder, TEXT_WIDTH, wrap } from '../plain-text.js';
 import type { RenderedIssue } from '../render-issue.js';
 import { recipientMarkers, type Slot, type SlotTable } from './slots.js';
