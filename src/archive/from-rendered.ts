@@ -1,6 +1,7 @@
 import type { Config } from '../content/model.js';
 import type { RenderedIssue } from '../render/render-issue.js';
 import type { Archive, ArchiveIssue } from './model.js';
+import { isProse } from '../content/kinds/index.js';
 
 /** The archive of a site: every rendered issue, newest first. */
 export function archiveOf(config: Config, rendered: readonly RenderedIssue[]): Archive {
@@ -19,7 +20,7 @@ export function archiveOf(config: Config, rendered: readonly RenderedIssue[]): A
           html ??= [
             r.lead.html,
             ...r.items
-              .filter((i) => i.item.kind !== 'meetings')
+              .filter((i) => isProse(i.item.kind))
               .map((i) => `<h2>${escapeHtml(i.item.title)}</h2>\n${i.body.html}`),
           ].join('\n');
           return html;

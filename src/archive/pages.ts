@@ -9,6 +9,7 @@ import type { Archive, ArchiveIssue, SiteFiles } from './model.js';
 import { renderPage } from './page-context.js';
 import { hrefOf, issuePath, rootFrom, tagPath } from './paths.js';
 import type { SiteTemplates } from './site-templates.js';
+import { calendarSection, isProse } from '../content/kinds/index.js';
 
 const anchors = new WeakMap<ArchiveIssue, Map<ItemInfo, string>>();
 
@@ -94,7 +95,7 @@ export function issuePage(
   const name = (list: { id: string; name: string }[], id: string) =>
     list.find((x) => x.id === id)?.name ?? id;
   const sections = config.sections
-    .filter((s) => s.kind !== 'meetings')
+    .filter((s) => isProse(s.kind))
     .map((section) => ({
       kind: section.kind,
       title: section.title,
@@ -119,8 +120,7 @@ export function issuePage(
         })),
     }))
     .filter((s) => s.items.length > 0);
-  const meetingTitle =
-    config.sections.find((s) => s.kind === 'meetings')?.title ?? "What's happening next week?";
+  const meetingTitle = calendarSection(config.sections)?.title ?? "What's happening next week?";
   const neighbour = (other?: ArchiveIssue) =>
     other
       ? {

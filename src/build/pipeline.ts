@@ -15,6 +15,7 @@ import type { RenderedIssue } from '../render/render-issue.js';
 import { prepareIssues } from './prepare-pool.js';
 import { renderCacheFor, type PreparedIssue } from './prepare.js';
 import { writeFilesAtomically } from '../support/write-atomic.js';
+import { isProse } from '../content/kinds/index.js';
 
 export interface PipelineOptions {
   /** The site folder: bulletin.config.*, bulletins/, templates/. */
@@ -177,7 +178,7 @@ export async function checkedEmail(
       ...checkEmailSize(rendered.issue.source, Buffer.byteLength(email.fillHtml(LARGEST_RECIPIENT))),
       ...checkEmailParts(relative(process.cwd(), templatesDir) || '.', email.fill, [
         rendered.issue.title,
-        ...rendered.items.filter(({ item }) => item.kind !== 'meetings').map(({ item }) => item.title),
+        ...rendered.items.filter(({ item }) => isProse(item.kind)).map(({ item }) => item.title),
       ]),
     ],
   };

@@ -2,6 +2,7 @@ import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Config, Issue } from '../content/model.js';
 import { placeOfPath } from '../content/yaml-place.js';
 import { addDays, longDate, weekday } from '../support/dates.js';
+import { isProse, meetingPath } from '../content/kinds/index.js';
 
 export function checkIssue(issue: Issue, config: Config): Diagnostic[] {
   return [
@@ -29,7 +30,7 @@ function meetingsOutsideNextWeek(issue: Issue): Diagnostic[] {
       .map((m) =>
         diagnose(
           item.body.file.source,
-          placeOfPath(item.body.file, ['meetings', m.index, 'date']),
+          placeOfPath(item.body.file, meetingPath(m.index, 'date')),
           'meeting-outside-week',
           `"${m.title}" on ${m.date} is not next week (${longDate(from)} to ${longDate(to)}).`,
           'Check the date, or move the meeting to the issue of its week.',
@@ -54,7 +55,7 @@ function emptySections(issue: Issue, config: Config): Diagnostic[] {
 
 function emptyItems(issue: Issue): Diagnostic[] {
   return issue.items
-    .filter((item) => item.kind !== 'meetings' && item.body.markdown.trim() === '' && item.links.length === 0)
+    .filter((item) => isProse(item.kind) && item.body.markdown.trim() === '' && item.links.length === 0)
     .map((item) =>
       diagnose(
         item.body.file.source,

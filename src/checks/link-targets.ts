@@ -7,6 +7,7 @@ import type { Issue } from '../content/model.js';
 import { placeOfPath } from '../content/yaml-place.js';
 import { parseBodyOf } from '../render/markdown.js';
 import { bodyOffset } from './body-offset.js';
+import { meetingPath } from '../content/kinds/index.js';
 
 /** One address a subscriber could follow (a link) or that their mail app would load (an image), and where it was written. */
 export interface LinkTarget {
@@ -127,7 +128,7 @@ function frontMatterTargets(issue: Issue): LinkTarget[] {
       ),
       ...item.meetings.flatMap((meeting) =>
         meeting.link
-          ? target(file, placeOfPath(file, ['meetings', meeting.index, 'link']), meeting.link, 'link')
+          ? target(file, placeOfPath(file, meetingPath(meeting.index, 'link')), meeting.link, 'link')
           : [],
       ),
     ];

@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { placeAt, sourceText } from '../diagnostics/source-text.js';
 import type { FrontMatterFile } from './front-matter.js';
+import { itemKinds, kindSpec } from './kinds/index.js';
 import { readSource } from './read-source.js';
 import { configSchema, type Config } from './schema.js';
 import { CONFIG_NAMES } from './config-names.js';
@@ -60,7 +61,7 @@ export async function loadConfig(root: string): Promise<LoadedConfig> {
     p.code === 'unknown-key' ? p : { ...p, code: 'config-invalid' },
   );
   if (!validated.value) return { config: undefined, path, problems };
-  problems.push(...duplicateIds(file, validated.value));
+  problems.push(...duplicateIds(file, validated.value), ...kindsWithoutSection(file, validated.value));
   const baseUrl = baseUrlOverride(source);
   if ('problem' in baseUrl) problems.push(baseUrl.problem);
   else if (baseUrl.url) validated.value.site.baseUrl = baseUrl.url;
@@ -100,6 +101,26 @@ function duplicateIds(file: FrontMatterFile, config: Config): Diagnostic[] {
     });
   }
   return problems;
+}
+
+/**
+ * Every kind needs a section: its title heads the kind's items, and without one they would be
+ * left out of the email and the archive without a word. (A section naming an unknown kind is the
+ * schema's to report.)
+ */
+function kindsWithoutSection(file: FrontMatterFile, config: Config): Diagnostic[] {
+  const listed = config.sections.map((s) => s.kind);
+  return itemKinds
+    .filter((kind) => !listed.includes(kind))
+    .map((kind) =>
+      diagnose(
+        file.source,
+        placeOfPath(file, ['sections'], 'key'),
+        'config-invalid',
+        `The kind "${kind}" has no section in \`sections:\` (${listed.join(', ')}): its items would not appear.`,
+        `Add it to \`sections:\`, for example:\n  - kind: ${kind}\n    title: ${kindSpec(kind).sectionTitle}`,
+      ),
+    );
 }
 
 /**

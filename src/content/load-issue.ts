@@ -8,14 +8,14 @@ import { splitFrontMatter, type FrontMatterFile } from './front-matter.js';
 import type { Issue, Item, Meeting } from './model.js';
 import { readSource } from './read-source.js';
 import {
-  isCalendarDate,
-  issueSchema,
-  itemKinds,
-  itemSchemas,
-  type Config,
+  calendarEntries,
+  isItemKind,
   type ItemFrontMatter,
   type ItemKind,
-} from './schema.js';
+  itemKinds,
+  kindSpec,
+} from './kinds/index.js';
+import { isCalendarDate, issueSchema, type Config } from './schema.js';
 import { describeValue, validateFrontMatter } from './validate.js';
 import { placeOfPath } from './yaml-place.js';
 
@@ -183,7 +183,7 @@ function loadItem(
       ],
     };
   }
-  if (typeof kind !== 'string' || !(itemKinds as readonly string[]).includes(kind)) {
+  if (!isItemKind(kind)) {
     return {
       problems: [
         diagnose(
@@ -196,9 +196,9 @@ function loadItem(
       ],
     };
   }
-  const validated = validateFrontMatter(file, itemSchemas[kind as ItemKind]);
+  const validated = validateFrontMatter(file, kindSpec(kind).schema);
   // References are checked on the raw values, so they are reported alongside any other problem.
-  const problems = [...validated.problems, ...checkReferences(file, data, kind as ItemKind, config)];
+  const problems = [...validated.problems, ...checkReferences(file, data, kind, config)];
   if (!validated.value) return { problems };
   const front = validated.value as ItemFrontMatter;
   const item: Item = {
@@ -212,10 +212,7 @@ function loadItem(
     ...(front.contact ? { contact: front.contact } : {}),
     links: front.links ?? [],
     body: { file, markdown: file.body },
-    meetings:
-      'meetings' in front
-        ? front.meetings.map((m, index): Meeting => ({ ...m, source: file.source.path, index }))
-        : [],
+    meetings: calendarEntries(front).map((m, index): Meeting => ({ ...m, source: file.source.path, index })),
   };
   return { item, problems };
 }
@@ -249,7 +246,7 @@ function checkReferences(
       ),
     );
   };
-  if (kind === 'programme') check(data.programme, ['programme'], 'programme');
+  if (kindSpec(kind).ownProgramme) check(data.programme, ['programme'], 'programme');
   const each = (key: 'programmes' | 'places', what: 'programme' | 'place') => {
     const list = data[key];
     if (Array.isArray(list)) for (const [i, value] of list.entries()) check(value, [key, i], what);

@@ -1,6 +1,5 @@
 import { stringify } from 'yaml';
-import { addDays } from '../support/dates.js';
-import type { ItemKind } from './schema.js';
+import { type ItemKind, itemKinds, kindSpec } from './kinds/index.js';
 
 /**
  * Skeletons written by `bulletin new` and `bulletin add`. They are valid content, with TK where a
@@ -10,25 +9,17 @@ export function issueSkeleton(date: string): string {
   return `---\n${stringify({ title: 'TK headline of this week’s bulletin', date, summary: 'TK one sentence shown as the email preheader' }, { lineWidth: 0 })}author:\n  name: TK\n  role: TK\n---\nTK the lead article.\n`;
 }
 
-export function meetingsSkeleton(date: string): string {
-  const meetings = [
-    {
-      title: 'TK meeting',
-      date: addDays(date, 4),
-      start: '10:00',
-      end: '11:00',
-      location: 'TK',
-      description: 'TK what it is for',
-    },
-  ];
-  return `---\n${stringify({ kind: 'meetings', title: 'Next week’s meetings', meetings }, { lineWidth: 0 })}---\n`;
+/** The file `bulletin add` writes for an item: the kind's own skeleton (see kinds/). */
+export function itemSkeleton(kind: ItemKind, title: string, date: string, programme?: string): string {
+  return kindSpec(kind).skeleton({ title, date, programme });
 }
 
-export function itemSkeleton(kind: ItemKind, title: string, date: string, programme?: string): string {
-  if (kind === 'meetings') return meetingsSkeleton(date);
-  const front: Record<string, unknown> = { kind, title };
-  if (kind === 'programme') front.programme = programme;
-  return `---\n${stringify(front, { lineWidth: 0 })}---\nTK the text of this item.\n`;
+/** The files of kinds kept as one file per issue (meetings.md), which `bulletin new` starts. */
+export function oneFileSkeletons(date: string): [name: string, text: string][] {
+  return itemKinds.flatMap((kind) => {
+    const { oneFile } = kindSpec(kind);
+    return oneFile ? [[oneFile.name, itemSkeleton(kind, '', date)] as [string, string]] : [];
+  });
 }
 
 export function slug(title: string): string {

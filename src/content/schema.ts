@@ -6,134 +6,13 @@ import { z } from 'zod';
  * Custom checks put `{ problem, hint }` in their params; `validate.ts` turns them into diagnostics.
  */
 
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+import { email, id, isoDate, oneLine, webUrl } from './fields.js';
+import { itemKinds } from './kinds/index.js';
 
-export function isCalendarDate(text: string): boolean {
-  const match = ISO_DATE.exec(text);
-  if (!match) return false;
-  const [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(y, m - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
-}
+export { isCalendarDate, isoDate, oneLine, webUrl } from './fields.js';
+export { itemKinds, type ItemKind } from './kinds/index.js';
 
-/** Why a text is not a date: its form, or (for 2018-02-30) the calendar. */
-function notADate(text: string): string {
-  const match = ISO_DATE.exec(text);
-  if (!match) return `"${text}" is not a date written YYYY-MM-DD.`;
-  const [y, m] = [Number(match[1]), Number(match[2])];
-  if (m < 1 || m > 12) return `"${text}" is not a real date: there is no month ${match[2]}.`;
-  const days = new Date(Date.UTC(y, m, 0)).getUTCDate();
-  const month = new Intl.DateTimeFormat('en-GB', { month: 'long', timeZone: 'UTC' }).format(
-    new Date(Date.UTC(y, m - 1, 1)),
-  );
-  return `"${text}" is not a real date: ${month} ${y} has ${days} days.`;
-}
-
-export const isoDate = z.string().superRefine((value, ctx) => {
-  if (!isCalendarDate(value)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: notADate(value),
-      params: {
-        problem: 'invalid-value',
-        hint: 'Write the date as YYYY-MM-DD, for example 2018-05-11, without quotes.',
-      },
-    });
-  }
-});
-
-/** Text shown on one line (titles, names, subjects): CR or LF here could inject mail headers. */
-export const oneLine = z
-  .string()
-  .trim()
-  .min(1)
-  .superRefine((value, ctx) => {
-    if (/[\r\n\u2028\u2029]/.test(value)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'This text must be on one line, but it contains a line break.',
-        params: {
-          problem: 'multiline-text',
-          hint: 'Write it on one line: remove the line break (a \\n or \\r inside quotes, or a | or > block).',
-        },
-      });
-    }
-  });
-
-const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/);
-
-export const webUrl = z.string().superRefine((value, ctx) => {
-  let ok = false;
-  try {
-    ok = ['http:', 'https:', 'mailto:'].includes(new URL(value).protocol);
-  } catch {
-    ok = false;
-  }
-  if (!ok) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `"${value}" is not a web address.`,
-      params: {
-        problem: 'unsafe-url',
-        hint: 'Use a full address starting with https:// (or mailto: for email).',
-      },
-    });
-  }
-});
-
-const id = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/);
-/** A reference to a configured id: checked against the config afterwards, with did-you-mean. */
-const ref = z.string().min(1);
-const email = z.email();
-
-const contact = z.strictObject({
-  name: oneLine,
-  email: email.optional(),
-  phone: oneLine.optional(),
-});
-
-const link = z.strictObject({ text: oneLine, url: webUrl });
-
-export const meetingSchema = z
-  .strictObject({
-    /** Optional, for a calendar id that survives reordering the list. */
-    id: id.optional(),
-    title: oneLine,
-    date: isoDate.optional(),
-    start: time.optional(),
-    end: time.optional(),
-    location: oneLine.optional(),
-    description: z.string().optional(),
-    link: webUrl.optional(),
-  })
-  .superRefine((meeting, ctx) => {
-    if (meeting.end && !meeting.start) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['end'],
-        message: 'A meeting with an end time needs a start time.',
-        params: { problem: 'invalid-value', hint: 'Add `start: "HH:MM"`, or remove `end`.' },
-      });
-    }
-    // Compared only when both are times: a start of "6pm" is reported once, as not a time.
-    const isTime = (value: unknown) => time.safeParse(value).success;
-    if (isTime(meeting.start) && isTime(meeting.end) && meeting.end! <= meeting.start!) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['end'],
-        message: `The meeting ends (${meeting.end}) before it starts (${meeting.start}).`,
-        params: { problem: 'invalid-value', hint: 'Times are 24-hour HH:MM; check both.' },
-      });
-    }
-    if ((meeting.start || meeting.end) && !meeting.date) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['start'],
-        message: 'A meeting with a time needs a date.',
-        params: { problem: 'invalid-value', hint: 'Add `date: YYYY-MM-DD`, or remove the times.' },
-      });
-    }
-  });
+export type IssueFrontMatter = z.infer<typeof issueSchema>;
 
 export const issueSchema = z.strictObject({
   title: oneLine,
@@ -143,33 +22,6 @@ export const issueSchema = z.strictObject({
   author: z.strictObject({ name: oneLine, role: oneLine.optional() }).optional(),
   editor: oneLine.optional(),
 });
-
-export const itemKinds = ['network', 'programme', 'news', 'meetings'] as const;
-export type ItemKind = (typeof itemKinds)[number];
-
-const itemBase = {
-  kind: z.enum(itemKinds),
-  title: oneLine,
-  order: z.number().int().optional(),
-  places: z.array(ref).optional(),
-  programmes: z.array(ref).optional(),
-  contact: contact.optional(),
-  links: z.array(link).optional(),
-};
-
-export const itemSchemas = {
-  network: z.strictObject(itemBase),
-  news: z.strictObject(itemBase),
-  programme: z.strictObject({ ...itemBase, programme: ref }),
-  meetings: z.strictObject({ ...itemBase, meetings: z.array(meetingSchema).min(1) }),
-} satisfies Record<ItemKind, z.ZodType>;
-
-export type IssueFrontMatter = z.infer<typeof issueSchema>;
-export type MeetingData = z.infer<typeof meetingSchema>;
-export type ItemFrontMatter =
-  | (z.infer<typeof itemSchemas.network> & { kind: 'network' | 'news' })
-  | z.infer<typeof itemSchemas.programme>
-  | z.infer<typeof itemSchemas.meetings>;
 
 const named = z.strictObject({ id, name: oneLine });
 

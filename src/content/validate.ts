@@ -3,6 +3,7 @@ import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { ProblemCode } from '../diagnostics/codes.js';
 import { didYouMean, suggestion } from '../diagnostics/suggest.js';
 import type { FrontMatterFile } from './front-matter.js';
+import { itemKinds } from './kinds/index.js';
 import { placeOfPath, type YamlPath } from './yaml-place.js';
 
 /** What each key means, for hints that say how to fix a value rather than just that it is wrong. */
@@ -10,7 +11,7 @@ const keyHelp: Record<string, string> = {
   title: 'a headline on one line, e.g. `title: Stroke programme`',
   date: 'the date as YYYY-MM-DD, e.g. `date: 2018-05-11`',
   summary: 'one sentence, shown as the email preheader, e.g. `summary: "News from our stroke programme"`',
-  kind: 'one of network, programme, news, meetings',
+  kind: `one of ${itemKinds.join(', ')}`,
   programme: 'a programme id from bulletin.config.yaml, e.g. `programme: stroke`',
   programmes: 'a list of programme ids, e.g. `programmes: [stroke, carers]`',
   places: 'a list of place ids, e.g. `places: [calderdale, leeds]`',

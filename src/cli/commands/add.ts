@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../content/config.js';
 import { itemSkeleton, slug } from '../../content/scaffold.js';
-import { itemKinds, type ItemKind } from '../../content/schema.js';
+import { isItemKind, itemKinds, kindSpec } from '../../content/kinds/index.js';
 import { suggestion } from '../../diagnostics/suggest.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
 import { printJson, say, shortPath } from '../io.js';
@@ -25,7 +25,7 @@ export function registerAdd(program: Command, run: (action: () => Promise<number
     .action((kind: string, title: string, options: { issue?: string; programme?: string; json?: boolean }) =>
       run(async () => {
         const { root } = program.opts<GlobalOptions>();
-        if (!(itemKinds as readonly string[]).includes(kind))
+        if (!isItemKind(kind))
           throw new UsageError(
             `Unknown kind "${kind}".${suggestion(kind, itemKinds)} The kinds are ${itemKinds.join(', ')}.`,
           );
@@ -40,10 +40,11 @@ export function registerAdd(program: Command, run: (action: () => Promise<number
         } catch {
           throw new UsageError(`There is no issue ${date}. Create it with \`bulletin new --date ${date}\`.`);
         }
-        if (kind === 'programme') await assertProgramme(root, options.programme);
+        const spec = kindSpec(kind);
+        if (spec.ownProgramme) await assertProgramme(root, options.programme);
 
         const sameTitle = existing.find((n) => n.replace(/^\d+-/, '') === `${slug(title)}.md`);
-        if (sameTitle && kind !== 'meetings') {
+        if (sameTitle && !spec.oneFile) {
           say(`${shortPath(join(dir, sameTitle))} already has this title; nothing was changed.`);
           if (options.json) printJson({ ok: false, path: join(dir, sameTitle), reason: 'exists' });
           return EXIT_FAILED;
@@ -53,16 +54,16 @@ export function registerAdd(program: Command, run: (action: () => Promise<number
           .filter(Boolean)
           .map(Number);
         const next = String((numbers.length ? Math.max(...numbers) : 0) + 1).padStart(2, '0');
-        const name = kind === 'meetings' ? 'meetings.md' : `${next}-${slug(title)}.md`;
+        const name = spec.oneFile?.name ?? `${next}-${slug(title)}.md`;
         const path = join(dir, name);
         try {
-          await writeFile(path, itemSkeleton(kind as ItemKind, title.trim(), date, options.programme), {
+          await writeFile(path, itemSkeleton(kind, title.trim(), date, options.programme), {
             flag: 'wx',
           });
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
           say(
-            `${shortPath(path)} already exists; nothing was changed. Edit it to add to it${kind === 'meetings' ? ' (each meeting is one entry under `meetings:`)' : ', or give the new item another title'}.`,
+            `${shortPath(path)} already exists; nothing was changed. Edit it to add to it${spec.oneFile ? ` (${spec.oneFile.addHint})` : ', or give the new item another title'}.`,
           );
           if (options.json) printJson({ ok: false, path, reason: 'exists' });
           return EXIT_FAILED;

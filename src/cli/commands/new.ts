@@ -1,7 +1,7 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { issueSkeleton, meetingsSkeleton } from '../../content/scaffold.js';
+import { issueSkeleton, oneFileSkeletons } from '../../content/scaffold.js';
 import { EXIT_FAILED, EXIT_OK } from '../exit.js';
 import { printJson, say, shortPath } from '../io.js';
 import { assertDate, comingFriday, todayIso } from '../select-dates.js';
@@ -24,10 +24,7 @@ export function registerNew(program: Command, run: (action: () => Promise<number
         const hadItems = (await readdir(dir)).some((name) => name.endsWith('.md'));
         const wanted = hadItems
           ? [['issue.md', issueSkeleton(date)]]
-          : [
-              ['issue.md', issueSkeleton(date)],
-              ['meetings.md', meetingsSkeleton(date)],
-            ];
+          : [['issue.md', issueSkeleton(date)], ...oneFileSkeletons(date)];
         const written: string[] = [];
         for (const [name, text] of wanted) {
           try {

@@ -3,6 +3,7 @@ import { dayLabel, longDate } from '../../support/dates.js';
 import { ruleUnder, TEXT_WIDTH, wrap } from '../plain-text.js';
 import type { RenderedIssue } from '../render-issue.js';
 import { recipientMarkers, type Slot, type SlotTable } from './slots.js';
+import { calendarSection, isProse } from '../../content/kinds/index.js';
 
 /**
  * What the email templates see. Every value that comes from content or config is a slot (see
@@ -21,7 +22,7 @@ export function emailViewModel(rendered: RenderedIssue, config: Config, slots: S
     list.find((x) => x.id === id)?.name ?? id;
 
   const thisWeek = config.sections
-    .filter((section) => section.kind !== 'meetings')
+    .filter((section) => isProse(section.kind))
     .map((section) => ({
       title: heading(section.title),
       rule: rule(section.title),
@@ -51,7 +52,7 @@ export function emailViewModel(rendered: RenderedIssue, config: Config, slots: S
     }))
     .filter((section) => section.items.length > 0);
 
-  const meetingSection = config.sections.find((s) => s.kind === 'meetings');
+  const meetingSection = calendarSection(config.sections);
   const allMeetings = rendered.items.flatMap(({ item }) => item.meetings);
   const meetings =
     allMeetings.length === 0
