@@ -1,16 +1,22 @@
 import { z } from 'zod';
+import { email, id, isoDate, oneLine, webUrl } from './fields.js';
+import { itemKinds } from './kinds/index.js';
 
 /**
  * The content contract: key names here are what comms officers write, and what later stages rely
  * on. Objects are strict: an unknown key is an error (with a did-you-mean), never silently ignored.
  * Custom checks put `{ problem, hint }` in their params; `validate.ts` turns them into diagnostics.
+ * The value types live in fields.ts, the items' schemas with their kinds in kinds/.
  */
 
-import { email, id, isoDate, oneLine, webUrl } from './fields.js';
-import { itemKinds } from './kinds/index.js';
-
 export { isCalendarDate, isoDate, oneLine, webUrl } from './fields.js';
-export { itemKinds, type ItemKind } from './kinds/index.js';
+export {
+  type ItemFrontMatter,
+  type ItemKind,
+  itemKinds,
+  type MeetingData,
+  meetingSchema,
+} from './kinds/index.js';
 
 export type IssueFrontMatter = z.infer<typeof issueSchema>;
 
