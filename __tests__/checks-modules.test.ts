@@ -176,6 +176,7 @@ describe('link targets and policy', () => {
     expect(isExcluded('https://wyh.example/x', ['*.wyh.example'])).toBe(true);
     expect(isExcluded('https://notwyh.example/', ['*.wyh.example'])).toBe(false);
     expect(isExcluded('https://H.Example/', ['h.example'])).toBe(true);
+    expect(isExcluded('https://evilh.example/', ['h.example'])).toBe(false);
     expect(isExcluded('https://h.example/a/b', ['https://h.example/a'])).toBe(true);
     expect(isExcluded('https://h.example/c', ['https://h.example/a'])).toBe(false);
     expect(isExcluded('not a url', ['not a url'])).toBe(false);
