@@ -12,7 +12,8 @@ import { splitFrontMatter } from '../src/content/front-matter.js';
 import { isInside, readFileInside, reallyInsideSync } from '../src/content/inside-folder.js';
 import { listIssueDates } from '../src/content/issues-dir.js';
 import { issueSkeleton, itemSkeleton } from '../src/content/scaffold.js';
-import { issueSchema, itemSchemas } from '../src/content/schema.js';
+import { issueSchema } from '../src/content/schema.js';
+import { kindSpec } from '../src/content/kinds/index.js';
 import { validateFrontMatter } from '../src/content/validate.js';
 import { sourceText } from '../src/diagnostics/source-text.js';
 
@@ -76,10 +77,13 @@ describe('issue folders and skeletons', () => {
     };
     expect(valid(issueSkeleton('2018-05-11'), issueSchema)).toEqual([]);
     expect(
-      valid(itemSkeleton('programme', 'Stroke: "news"', '2018-05-11', 'stroke'), itemSchemas.programme),
+      valid(
+        itemSkeleton('programme', 'Stroke: "news"', '2018-05-11', 'stroke'),
+        kindSpec('programme').schema,
+      ),
     ).toEqual([]);
     const meetings = itemSkeleton('meetings', 'ignored', '2018-05-11');
-    expect(valid(meetings, itemSchemas.meetings)).toEqual([]);
+    expect(valid(meetings, kindSpec('meetings').schema)).toEqual([]);
     expect(meetings).toContain('date: 2018-05-15');
   });
 });

@@ -10,7 +10,8 @@ import { controlCharacterProblems } from '../src/content/control-check.js';
 import { splitFrontMatter } from '../src/content/front-matter.js';
 import { loadIssue } from '../src/content/load-issue.js';
 import { decodeSource, MAX_SOURCE_BYTES, readSource } from '../src/content/read-source.js';
-import { isCalendarDate, issueSchema, itemSchemas } from '../src/content/schema.js';
+import { isCalendarDate, issueSchema } from '../src/content/schema.js';
+import { kindSpec } from '../src/content/kinds/index.js';
 import { describeValue, keyName, validateFrontMatter } from '../src/content/validate.js';
 import { placeOfPath } from '../src/content/yaml-place.js';
 import type { Diagnostic } from '../src/diagnostics/diagnostic.js';
@@ -102,7 +103,10 @@ describe('yaml places', () => {
 
 describe('validation against the schemas', () => {
   test('valid front matter gives its value and no problems', () => {
-    const result = validateFrontMatter(split('---\nkind: news\ntitle: Hi\n---\n').file, itemSchemas.news);
+    const result = validateFrontMatter(
+      split('---\nkind: news\ntitle: Hi\n---\n').file,
+      kindSpec('news').schema,
+    );
     expect(result.problems).toEqual([]);
     expect(result.value).toEqual({ kind: 'news', title: 'Hi' });
   });
@@ -110,7 +114,7 @@ describe('validation against the schemas', () => {
   test('a misspelt key is one problem with a did-you-mean, not also a missing key', () => {
     const { problems } = validateFrontMatter(
       split('---\nkind: news\ntitel: Hi\n---\n').file,
-      itemSchemas.news,
+      kindSpec('news').schema,
     );
     expect(briefs(problems)).toEqual(['unknown-key error 3:1 Unknown key "titel". Did you mean "title"?']);
     expect(problems[0]!.hint).toBe(
@@ -129,16 +133,18 @@ describe('validation against the schemas', () => {
   test('problems inside a list name the entry by its number', () => {
     const text =
       '---\nkind: news\ntitle: Hi\nlinks:\n  - text: A\n    url: https://a.example/\n  - text: B\n---\n';
-    expect(validate(text, itemSchemas.news)).toEqual(['missing-key error 7:5 Missing "url" of link 2.']);
+    expect(validate(text, kindSpec('news').schema)).toEqual([
+      'missing-key error 7:5 Missing "url" of link 2.',
+    ]);
     const meeting = '---\nkind: meetings\ntitle: M\nmeetings:\n  - title: Board\n    date: 2018-05-1\n---\n';
-    expect(validate(meeting, itemSchemas.meetings)).toEqual([
+    expect(validate(meeting, kindSpec('meetings').schema)).toEqual([
       'invalid-value error 6:11 "date" of meeting 1: "2018-05-1" is not a date written YYYY-MM-DD.',
     ]);
   });
 
   test('a link that is not a web address is refused', () => {
     const text = '---\nkind: news\ntitle: T\nlinks:\n  - text: x\n    url: javascript:alert(1)\n---\n';
-    expect(validate(text, itemSchemas.news)).toEqual([
+    expect(validate(text, kindSpec('news').schema)).toEqual([
       'unsafe-url error 6:10 "url" of link 1: "javascript:alert(1)" is not a web address.',
     ]);
   });
