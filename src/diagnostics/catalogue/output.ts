@@ -15,7 +15,7 @@ export const outputEntries = {
     message: (p) => `The preview could not build: ${p.detail}`,
     hint: () =>
       'This is a bug in Bulletin, not in the bulletin; please report it with the files that cause it.',
-    example: { detail: 'Cannot read properties of undefined' },
+    example: { detail: 'ENOSPC: no space left on device, write' },
   }),
   'email-too-large': entry<{ bytes: number }>({
     means: "The email's HTML is so large that Gmail would clip it, hiding the end and the unsubscribe link.",
