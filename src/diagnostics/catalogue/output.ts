@@ -54,15 +54,29 @@ export const outputEntries = {
       'An address cannot contain spaces: write %20 for one (mailto:a@example.org?subject=Hi%20there), or put the address in <...>; and close it with ")".',
     example: { shown: '](mailto:sue smith@example.org)' },
   }),
-  'link-broken': entry<{ what: string; answered: string; image: boolean }>({
+  'link-broken': entry<
+    | { case: 'gone'; what: string; status: string; image: boolean }
+    | { case: 'no-host'; what: string; host: string }
+  >({
     means: 'A link or image address answers "not found" (404 or 410), or names a host that does not exist.',
     fix: 'Correct the address, or remove the link.',
-    message: (p) => `${p.what} answered ${p.answered}.`,
-    hint: (p) =>
-      p.image
+    message: (p) =>
+      p.case === 'gone'
+        ? `${p.what} answered ${p.status}.`
+        : `${p.what} names the host ${p.host}, which does not exist.`,
+    hint: (p) => {
+      if (p.case === 'no-host')
+        return 'Correct the spelling of the address (the part after https://), or remove it.';
+      return p.image
         ? 'Correct the address, or remove the image; subscribers would see a broken image.'
-        : 'Correct the address, or remove the link; subscribers would land on an error page.',
-    example: { what: 'The link to https://example.org/report', answered: '404 Not Found', image: false },
+        : 'Correct the address, or remove the link; subscribers would land on an error page.';
+    },
+    example: {
+      case: 'gone',
+      what: 'The link to https://example.org/report',
+      status: '404 Not Found',
+      image: false,
+    },
   }),
   'text-part-empty': entry<{ characters: number }>({
     means:

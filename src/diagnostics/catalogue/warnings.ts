@@ -1,5 +1,16 @@
 import { entry } from './entry.js';
 
+const ASK_A_BROWSER =
+  'Open it in a browser: if it works there, this can be ignored; if not, correct or remove it.';
+
+function statusHint(status: number): string {
+  if (status === 401 || status === 403)
+    return 'The site refused an automatic check; it may need a login, or turn robots away. Open it in a browser, logged out: subscribers see what you see there.';
+  if (status === 429) return 'The site asked for fewer requests; check again later.';
+  if (status >= 500) return 'The site had an error of its own; open it in a browser, or check again later.';
+  return ASK_A_BROWSER;
+}
+
 /** Warnings: the bulletin can be sent, but a reader would notice. */
 export const warningEntries = {
   'meeting-outside-week': entry<{ title: string; date: string; from: string; to: string }>({
@@ -72,15 +83,39 @@ export const warningEntries = {
       `Put the point in the first ${p.fits} characters, or set a shorter \`subject:\` in issue.md.`,
     example: { subject: 'Stroke programme: what happens next, and the board meeting in May', fits: 40 },
   }),
-  'link-unverified': entry<{ what: string; reason: string; hint?: string }>({
-    means: 'A link could not be checked (no answer, an error status, a page where an image belongs).',
+  'link-unverified': entry<
+    | { case: 'failed'; what: string; reason: string; offline: boolean }
+    | { case: 'timeout'; what: string; seconds: number; offline: boolean }
+    | { case: 'status'; what: string; status: number; statusLine: string }
+    | { case: 'not-image'; what: string; contentType: string }
+  >({
+    means: 'A link could not be checked: no answer, an error status, or a page where an image belongs.',
     fix: 'Open it in a browser: if it works there, ignore this; if not, correct or remove it.',
-    message: (p) => `${p.what} could not be verified: ${p.reason}.`,
-    hint: (p) =>
-      p.hint ?? 'Open it in a browser: if it works there, this can be ignored; if not, correct or remove it.',
+    message: (p) => {
+      if (p.case === 'not-image') return `${p.what} is not an image: it is served as ${p.contentType}.`;
+      const reason =
+        p.case === 'failed'
+          ? p.reason
+          : p.case === 'timeout'
+            ? `no answer within ${p.seconds} s`
+            : `it answered ${p.statusLine}`;
+      return `${p.what} could not be verified: ${reason}.`;
+    },
+    hint: (p) => {
+      if (p.case === 'not-image')
+        return 'Use the address of the image file itself (open the image on its own and copy that address), not the page that shows it.';
+      if (p.case === 'status') return statusHint(p.status);
+      if (p.offline)
+        return 'This computer seems to be offline; check the connection, or run with --offline (BULLETIN_OFFLINE=1) to skip the network check.';
+      return p.case === 'timeout'
+        ? 'Open it in a browser; the site may be slow or down. Check again later.'
+        : ASK_A_BROWSER;
+    },
     example: {
+      case: 'status',
       what: 'The link to https://example.org/report',
-      reason: 'it answered 503 Service Unavailable',
+      status: 503,
+      statusLine: '503 Service Unavailable',
     },
   }),
   'link-private': entry<{ what: string; where: string }>({
