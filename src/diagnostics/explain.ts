@@ -1,4 +1,4 @@
-import { catalogue } from './catalogue.js';
+import { catalogueEntry } from './catalogue.js';
 import { type ProblemCode, problemCodes, type Severity } from './codes.js';
 import { didYouMean } from './suggest.js';
 
@@ -23,14 +23,7 @@ export function closestCode(code: string): ProblemCode | undefined {
 }
 
 export function explain(code: ProblemCode): Explanation {
-  // Each entry's example is its own parameters, so the call is as checked as any call site.
-  const entry = catalogue[code] as unknown as {
-    means: string;
-    fix: string;
-    message: (params: unknown) => string;
-    hint: (params: unknown) => string | undefined;
-    example: unknown;
-  };
+  const entry = catalogueEntry(code);
   const hint = entry.hint(entry.example);
   return {
     code,
