@@ -7,7 +7,8 @@ import { checkEmailParts, checkEmailSize, LARGEST_RECIPIENT } from '../checks/em
 import { loadConfig } from '../content/config.js';
 import { listIssueDates } from '../content/issues-dir.js';
 import type { Config } from '../content/model.js';
-import { diagnose, hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { problem, startOf } from '../diagnostics/problem.js';
 import { sourceText } from '../diagnostics/source-text.js';
 import { compileEmail, type CompiledEmail } from '../render/email/compile.js';
 import { BUILTIN_TEMPLATES, loadEmailTemplates, TemplateError } from '../render/email/templates.js';
@@ -161,13 +162,9 @@ export async function checkedEmail(
     if (!(error instanceof TemplateError)) throw error;
     return {
       problems: [
-        diagnose(
-          sourceText(relative(process.cwd(), error.file), ''),
-          { line: 1, column: 1 },
-          'template-error',
-          error.message,
-          'Fix the template; content is not at fault.',
-        ),
+        problem('template-error', startOf(sourceText(relative(process.cwd(), error.file), '')), {
+          detail: error.message,
+        }),
       ],
     };
   }

@@ -1,4 +1,5 @@
-import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { problem, startOf } from '../diagnostics/problem.js';
 import { sourceText } from '../diagnostics/source-text.js';
 
 /**
@@ -20,15 +21,7 @@ export const LARGEST_RECIPIENT = {
 /** `issueFile`: the issue.md path, as displayed. */
 export function checkEmailSize(issueFile: string, htmlBytes: number): Diagnostic[] {
   if (htmlBytes <= LIMIT_BYTES) return [];
-  return [
-    diagnose(
-      sourceText(issueFile, ''),
-      { line: 1, column: 1 },
-      'email-too-large',
-      `The email's HTML is ${(htmlBytes / 1024).toFixed(1)} KB per subscriber; Gmail clips anything over 102 KB (Bulletin keeps 5% in hand), hiding the end of the bulletin and its unsubscribe link.`,
-      'Shorten the longest items, or move them to the web and link to them.',
-    ),
-  ];
+  return [problem('email-too-large', startOf(sourceText(issueFile, '')), { bytes: htmlBytes })];
 }
 
 /** A recipient whose unsubscribe link can be found again in what the templates made of it. */
@@ -49,54 +42,22 @@ export function checkEmailParts(
 ): Diagnostic[] {
   const { html, text } = fill(PROBE);
   const problems: Diagnostic[] = [];
-  const at = (name: string) => sourceText(`${templateDir}/email/${name}`, '');
+  const at = (name: string) => startOf(sourceText(`${templateDir}/email/${name}`, ''));
   const visibleText = text.replace(/\s+/g, ' ').trim();
   const missing = titles.filter((title) => !visibleText.includes(title.replace(/\s+/g, ' ').trim()));
   if (visibleText.length < MIN_TEXT_CHARS) {
-    problems.push(
-      diagnose(
-        at('email.txt.hbs'),
-        { line: 1, column: 1 },
-        'text-part-empty',
-        `The plain-text part has only ${visibleText.length} characters; subscribers whose mail app shows text, and spam filters, would see an empty bulletin.`,
-        'Restore the items loop in email.txt.hbs (compare with the built-in templates/email/email.txt.hbs).',
-      ),
-    );
+    problems.push(problem('text-part-empty', at('email.txt.hbs'), { characters: visibleText.length }));
   } else if (missing.length) {
-    problems.push(
-      diagnose(
-        at('email.txt.hbs'),
-        { line: 1, column: 1 },
-        'text-part-incomplete',
-        `The plain-text part leaves out ${missing.length === 1 ? 'an item' : `${missing.length} items`} the HTML has: ${missing.map((t) => `"${t}"`).join(', ')}.`,
-        'Check the loops and section names in email.txt.hbs (compare with the built-in templates/email/email.txt.hbs).',
-      ),
-    );
+    problems.push(problem('text-part-incomplete', at('email.txt.hbs'), { missing }));
   }
   const unsubscribeHref = new RegExp(
     `href\\s*=\\s*["']${PROBE.unsubscribeUrl.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}["']`,
   );
   if (!unsubscribeHref.test(html)) {
-    problems.push(
-      diagnose(
-        at('email.mjml.hbs'),
-        { line: 1, column: 1 },
-        'unsubscribe-missing',
-        "The HTML email has no unsubscribe link; the law and Gmail's bulk-sender rules require one in every bulletin.",
-        'Link to {{recipient.unsubscribeUrl}} in the footer of email.mjml.hbs, e.g. <a href="{{recipient.unsubscribeUrl}}">Unsubscribe</a>.',
-      ),
-    );
+    problems.push(problem('unsubscribe-missing', at('email.mjml.hbs'), { part: 'html' }));
   }
   if (!text.includes(PROBE.unsubscribeUrl)) {
-    problems.push(
-      diagnose(
-        at('email.txt.hbs'),
-        { line: 1, column: 1 },
-        'unsubscribe-missing',
-        'The plain-text part has no unsubscribe link.',
-        'Add "Unsubscribe: {{recipient.unsubscribeUrl}}" to the end of email.txt.hbs.',
-      ),
-    );
+    problems.push(problem('unsubscribe-missing', at('email.txt.hbs'), { part: 'text' }));
   }
   return problems;
 }

@@ -1,4 +1,5 @@
-import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { at, problem, startOf } from '../diagnostics/problem.js';
 import type { Config, Issue } from '../content/model.js';
 import { placeOfPath } from '../content/yaml-place.js';
 import { addDays, longDate, weekday } from '../support/dates.js';
@@ -28,12 +29,15 @@ function meetingsOutsideNextWeek(issue: Issue): Diagnostic[] {
     item.meetings
       .filter((m) => m.date && (m.date < from || m.date > to))
       .map((m) =>
-        diagnose(
-          item.body.file.source,
-          placeOfPath(item.body.file, meetingPath(m.index, 'date')),
+        problem(
           'meeting-outside-week',
-          `"${m.title}" on ${m.date} is not next week (${longDate(from)} to ${longDate(to)}).`,
-          'Check the date, or move the meeting to the issue of its week.',
+          at(item.body.file.source, placeOfPath(item.body.file, meetingPath(m.index, 'date'))),
+          {
+            title: m.title,
+            date: String(m.date),
+            from: longDate(from),
+            to: longDate(to),
+          },
         ),
       ),
   );
@@ -43,13 +47,10 @@ function emptySections(issue: Issue, config: Config): Diagnostic[] {
   return config.sections
     .filter((section) => !issue.items.some((item) => item.kind === section.kind))
     .map((section) =>
-      diagnose(
-        issue.lead.file.source,
-        { line: 1, column: 1 },
-        'empty-section',
-        `The section "${section.title}" has no items this week.`,
-        `Add one with \`bulletin add ${section.kind} "Title"\`, or leave it: the email skips empty sections.`,
-      ),
+      problem('empty-section', startOf(issue.lead.file.source), {
+        section: section.title,
+        kind: section.kind,
+      }),
     );
 }
 
@@ -57,13 +58,9 @@ function emptyItems(issue: Issue): Diagnostic[] {
   return issue.items
     .filter((item) => isProse(item.kind) && item.body.markdown.trim() === '' && item.links.length === 0)
     .map((item) =>
-      diagnose(
-        item.body.file.source,
-        placeOfPath(item.body.file, ['title']),
-        'empty-item',
-        `"${item.title}" has a title but no text.`,
-        'Write the item below its front matter, or delete the file.',
-      ),
+      problem('empty-item', at(item.body.file.source, placeOfPath(item.body.file, ['title'])), {
+        title: item.title,
+      }),
     );
 }
 
@@ -77,12 +74,9 @@ function subjectTooLong(issue: Issue): Diagnostic[] {
       ? 'subject'
       : 'title';
   return [
-    diagnose(
-      issue.lead.file.source,
-      placeOfPath(issue.lead.file, [key]),
-      'subject-too-long',
-      `The subject is ${issue.subject.length} characters; a phone shows about the first ${SUBJECT_FITS}: "${issue.subject.slice(0, SUBJECT_FITS)}…".`,
-      `Put the point in the first ${SUBJECT_FITS} characters, or set a shorter \`subject:\` in issue.md.`,
-    ),
+    problem('subject-too-long', at(issue.lead.file.source, placeOfPath(issue.lead.file, [key])), {
+      subject: issue.subject,
+      fits: SUBJECT_FITS,
+    }),
   ];
 }

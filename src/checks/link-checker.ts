@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
-import { problemCodes, type ProblemCode } from '../diagnostics/codes.js';
+import { catalogueEntry, type ProblemParams } from '../diagnostics/catalogue.js';
+import { problemCodes } from '../diagnostics/codes.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { isFresh, readCache, saveCache, type Cache } from './link-cache.js';
 import { guardedFetch, type LinkFetch } from './link-connect.js';
@@ -188,70 +189,59 @@ function verdict(
   context: { offline: boolean; timeoutMs: number },
 ): Diagnostic[] {
   const what = target.kind === 'image' ? `The image at ${target.url}` : `The link to ${target.url}`;
-  const broken = (message: string) => [
-    report(
-      target,
-      'link-broken',
-      message,
-      target.kind === 'image'
-        ? 'Correct the address, or remove the image; subscribers would see a broken image.'
-        : 'Correct the address, or remove the link; subscribers would land on an error page.',
-    ),
-  ];
-  const unverified = (
-    reason: string,
-    hint = 'Open it in a browser: if it works there, this can be ignored; if not, correct or remove it.',
-  ) => [report(target, 'link-unverified', `${what} could not be verified: ${reason}.`, hint)];
-
-  if (outcome.result === 'private') {
-    const message = `${what} was not checked: private address (${privateWhere(outcome)}).`;
-    return [report(target, 'link-private', message, PRIVATE_HINT)];
-  }
+  const { offline } = context;
+  if (outcome.result === 'private')
+    return [report(target, 'link-private', { what, where: privateWhere(outcome) })];
   if (outcome.result === 'timeout')
-    return unverified(
-      `no answer within ${context.timeoutMs / 1000} s`,
-      context.offline
-        ? OFFLINE_HINT
-        : 'Open it in a browser; the site may be slow or down. Check again later.',
-    );
+    return [
+      report(target, 'link-unverified', {
+        case: 'timeout',
+        what,
+        seconds: context.timeoutMs / 1000,
+        offline,
+      }),
+    ];
   if (outcome.result === 'failed') {
     // Offline, a missing host proves nothing: the one failure that is an error becomes a warning like the rest.
-    if (context.offline) return unverified(connectionFailure(outcome.code), OFFLINE_HINT);
-    if (outcome.code !== 'ENOTFOUND') return unverified(connectionFailure(outcome.code));
-    return [
-      report(
-        target,
-        'link-broken',
-        `${what} names the host ${hostOf(target.url)}, which does not exist.`,
-        'Correct the spelling of the address (the part after https://), or remove it.',
-      ),
-    ];
+    if (offline || outcome.code !== 'ENOTFOUND') {
+      const reason = connectionFailure(outcome.code);
+      return [report(target, 'link-unverified', { case: 'failed', what, reason, offline })];
+    }
+    return [report(target, 'link-broken', { case: 'no-host', what, host: hostOf(target.url) })];
   }
   const { status } = outcome;
-  if (status === 404 || status === 410) return broken(`${what} answered ${statusLine(status)}.`);
-  if (!isSuccess(outcome)) return unverified(`it answered ${statusLine(status)}`, statusHint(status));
-  if (target.kind === 'image' && outcome.contentType && !isImageType(outcome.contentType)) {
+  if (status === 404 || status === 410) {
+    const image = target.kind === 'image';
+    return [report(target, 'link-broken', { case: 'gone', what, status: statusLine(status), image })];
+  }
+  if (!isSuccess(outcome)) {
     return [
-      report(
-        target,
-        'link-unverified',
-        `${what} is not an image: it is served as ${outcome.contentType.split(';')[0]}.`,
-        'Use the address of the image file itself (open the image on its own and copy that address), not the page that shows it.',
-      ),
+      report(target, 'link-unverified', { case: 'status', what, status, statusLine: statusLine(status) }),
     ];
+  }
+  if (target.kind === 'image' && outcome.contentType && !isImageType(outcome.contentType)) {
+    const contentType = outcome.contentType.split(';')[0] ?? '';
+    return [report(target, 'link-unverified', { case: 'not-image', what, contentType })];
   }
   return [];
 }
 
-function report(target: LinkTarget, code: ProblemCode, message: string, hint: string): Diagnostic {
+/** A link's place was found when its target was listed, so its problem is built from that, not a source text. */
+function report<C extends 'link-broken' | 'link-unverified' | 'link-private'>(
+  target: LinkTarget,
+  code: C,
+  params: ProblemParams<C>,
+): Diagnostic {
+  const entry = catalogueEntry(code);
+  const hint = entry.hint(params);
   return {
     code,
     severity: problemCodes[code],
     file: target.file,
     line: target.line,
     column: target.column,
-    message,
-    hint,
+    message: entry.message(params),
+    ...(hint ? { hint } : {}),
     ...(target.frame ? { frame: target.frame } : {}),
   };
 }
@@ -260,29 +250,11 @@ function statusLine(status: number): string {
   return `${status} ${STATUS_CODES[status] ?? ''}`.trim();
 }
 
-function statusHint(status: number): string {
-  if (status === 401 || status === 403)
-    return 'The site refused an automatic check; it may need a login, or turn robots away. Open it in a browser, logged out: subscribers see what you see there.';
-  if (status === 429) return 'The site asked for fewer requests; check again later.';
-  if (status >= 500) return 'The site had an error of its own; open it in a browser, or check again later.';
-  return 'Open it in a browser: if it works there, this can be ignored; if not, correct or remove it.';
-}
-
 function privateWhere(outcome: { address: string; redirectedTo?: string }): string {
   return outcome.redirectedTo
     ? `it redirects to ${outcome.redirectedTo}, at ${outcome.address}`
     : outcome.address;
 }
-
-/** Why intranet links are not asked for, and how to have them checked when they are meant. */
-const PRIVATE_HINT =
-  'Addresses of this computer or a private network are not fetched, so that content cannot make Bulletin ' +
-  'reach inside the network it runs in. A link meant for readers inside your network can stay (this is only ' +
-  'a warning); to have such links checked, set linkCheck.allowPrivateAddresses: true in bulletin.config.yaml.';
-
-/** The same words on every warning of an offline run, so a long list reads as one cause. */
-const OFFLINE_HINT =
-  'This computer seems to be offline; check the connection, or run with --offline (BULLETIN_OFFLINE=1) to skip the network check.';
 
 function connectionFailure(code: string): string {
   if (code === 'ECONNREFUSED') return 'the server refused the connection';

@@ -2,7 +2,8 @@ import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { Html, Image, Link, Root } from 'mdast';
 import { visit } from 'unist-util-visit';
-import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { at, atOffset, problem } from '../diagnostics/problem.js';
 import { placeAt } from '../diagnostics/source-text.js';
 import type { FrontMatterFile } from '../content/front-matter.js';
 import { isInside, reallyInsideSync } from '../content/inside-folder.js';
@@ -31,15 +32,7 @@ const PLACEHOLDER = /\b(TK|TKTK|TODO|FIXME|XXX)\b/g;
 function leftoverPlaceholders(file: FrontMatterFile): Diagnostic[] {
   const problems: Diagnostic[] = [];
   for (const match of file.source.text.matchAll(PLACEHOLDER)) {
-    problems.push(
-      diagnose(
-        file.source,
-        placeAt(file.source, match.index),
-        'placeholder-left',
-        `Leftover placeholder "${match[0]}".`,
-        'Replace it with the missing text before sending.',
-      ),
-    );
+    problems.push(problem('placeholder-left', atOffset(file.source, match.index), { placeholder: match[0] }));
   }
   return problems;
 }
@@ -70,16 +63,8 @@ function unsafeHtml(file: FrontMatterFile, tree: Root): Diagnostic[] {
       const match = pattern.exec(node.value);
       const found = match?.indices?.[1];
       if (!match || !found) continue;
-      const at = bodyOffset(file, node.position?.start.offset ?? 0) + found[0];
-      problems.push(
-        diagnose(
-          file.source,
-          placeAt(file.source, at),
-          'unsafe-html',
-          `Raw HTML with ${what(match[1]!)} is not allowed in bulletin content; it would be removed.`,
-          'Write it in Markdown instead (links: [text](https://...)); scripts, embeds and event handlers never reach subscribers.',
-        ),
-      );
+      const offset = bodyOffset(file, node.position?.start.offset ?? 0) + found[0];
+      problems.push(problem('unsafe-html', atOffset(file.source, offset), { what: what(match[1]!) }));
     }
   });
   return problems;
@@ -91,13 +76,9 @@ function unsafeUrls(file: FrontMatterFile, tree: Root): Diagnostic[] {
     const url = (node as Link | Image).url.trim();
     if (/^(javascript|vbscript|data):/i.test(url)) {
       problems.push(
-        diagnose(
-          file.source,
-          placeAt(file.source, bodyOffset(file, node.position?.start.offset ?? 0)),
-          'unsafe-url',
-          `The link to "${url.slice(0, 40)}" is a script, not an address.`,
-          'Link to a web page (https://...) or an email address (mailto:...).',
-        ),
+        problem('unsafe-url', atOffset(file.source, bodyOffset(file, node.position?.start.offset ?? 0)), {
+          url,
+        }),
       );
     }
   });
@@ -119,46 +100,20 @@ function missingImages(file: FrontMatterFile, tree: Root): Diagnostic[] {
     }
     const target = resolve(folder, reference);
     if (!isInside(target, folder)) {
-      problems.push(
-        diagnose(
-          file.source,
-          place,
-          'image-outside-issue',
-          `The image "${node.url}" is outside the issue folder.`,
-          'Put the image beside the item file and refer to it by its name, e.g. ![Board meeting](board.jpg).',
-        ),
-      );
+      problems.push(problem('image-outside-issue', at(file.source, place), { url: node.url, linked: false }));
     } else if (!existsSync(target)) {
       problems.push(
-        diagnose(
-          file.source,
-          place,
-          'image-missing',
-          `The image "${node.url}" does not exist beside ${file.source.path.split('/').pop()}.`,
-          `Copy the image into ${relative(process.cwd(), folder) || '.'}/, or correct its name (names are case-sensitive).`,
-        ),
+        problem('image-missing', at(file.source, place), {
+          url: node.url,
+          item: file.source.path.split('/').pop() ?? '',
+          folder: relative(process.cwd(), folder) || '.',
+        }),
       );
     } else if (!reallyInsideSync(target, folder)) {
       // A symbolic link out of the folder would publish whatever it points at.
-      problems.push(
-        diagnose(
-          file.source,
-          place,
-          'image-outside-issue',
-          `The image "${node.url}" is a link to a file outside the issue folder.`,
-          'Copy the image itself into the issue folder.',
-        ),
-      );
+      problems.push(problem('image-outside-issue', at(file.source, place), { url: node.url, linked: true }));
     } else if (!looksLikeImage(target)) {
-      problems.push(
-        diagnose(
-          file.source,
-          place,
-          'image-unsupported',
-          `"${node.url}" is not a JPEG, PNG, GIF, WebP, AVIF or SVG image.`,
-          'Export it as JPEG or PNG; link to documents with [text](https://...) instead.',
-        ),
-      );
+      problems.push(problem('image-unsupported', at(file.source, place), { url: node.url }));
     }
   });
   return problems;
@@ -167,15 +122,7 @@ function missingImages(file: FrontMatterFile, tree: Root): Diagnostic[] {
 function missingAltText(file: FrontMatterFile, tree: Root): Diagnostic[] {
   const problems: Diagnostic[] = [];
   const report = (offset: number) =>
-    problems.push(
-      diagnose(
-        file.source,
-        placeAt(file.source, bodyOffset(file, offset)),
-        'image-alt-missing',
-        'Image has no alt text.',
-        'Describe the image in the brackets, e.g. ![Board members at the May meeting](board.jpg); screen readers and mail apps that block images show it.',
-      ),
-    );
+    problems.push(problem('image-alt-missing', atOffset(file.source, bodyOffset(file, offset))));
   visit(tree, 'image', (node: Image) => {
     if (!node.alt?.trim()) report(node.position?.start.offset ?? 0);
   });

@@ -2,8 +2,8 @@ import type { Heading, Html, Link, Root, Text } from 'mdast';
 import { toString as textOf } from 'mdast-util-to-string';
 import { visit } from 'unist-util-visit';
 import type { FrontMatterFile } from '../content/front-matter.js';
-import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { placeAt } from '../diagnostics/source-text.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { atOffset, problem, type ProblemPlace } from '../diagnostics/problem.js';
 import { decodeHTML } from 'entities';
 import { normalizeAddress } from '../support/email-address.js';
 import { bodyOffset } from './body-offset.js';
@@ -24,8 +24,8 @@ export function checkWriting(file: FrontMatterFile, tree: Root): Diagnostic[] {
   ];
 }
 
-function at(file: FrontMatterFile, node: { position?: { start: { offset?: number } } }) {
-  return placeAt(file.source, bodyOffset(file, node.position?.start.offset ?? 0));
+function at(file: FrontMatterFile, node: { position?: { start: { offset?: number } } }): ProblemPlace {
+  return atOffset(file.source, bodyOffset(file, node.position?.start.offset ?? 0));
 }
 
 function vagueLinkText(file: FrontMatterFile, tree: Root): Diagnostic[] {
@@ -36,15 +36,7 @@ function vagueLinkText(file: FrontMatterFile, tree: Root): Diagnostic[] {
       .replace(/\s+/g, ' ')
       .trim();
     if (!VAGUE.test(text)) return;
-    problems.push(
-      diagnose(
-        file.source,
-        at(file, node),
-        'link-text-vague',
-        `The link text "${text}" says nothing about where it goes.`,
-        'Name the destination in the link, e.g. [the stroke programme report](https://...) instead of [click here](https://...).',
-      ),
-    );
+    problems.push(problem('link-text-vague', at(file, node), { text }));
   });
   return problems;
 }
@@ -59,23 +51,16 @@ function headingOrder(file: FrontMatterFile, tree: Root): Diagnostic[] {
   visit(tree, 'heading', (node: Heading) => {
     if (node.depth < 3) {
       problems.push(
-        diagnose(
-          file.source,
-          at(file, node),
-          'heading-order',
-          `A level-${node.depth} heading ("${textOf(node)}") inside an item competes with the bulletin's own headings.`,
-          'Use ### for a heading inside an item (and #### below it).',
-        ),
+        problem('heading-order', at(file, node), { case: 'too-high', depth: node.depth, text: textOf(node) }),
       );
     } else if (node.depth > previous + 1) {
       problems.push(
-        diagnose(
-          file.source,
-          at(file, node),
-          'heading-order',
-          `The heading "${textOf(node)}" jumps from level ${previous} to ${node.depth}.`,
-          `Make it level ${previous + 1} (${'#'.repeat(previous + 1)}), so no level is skipped.`,
-        ),
+        problem('heading-order', at(file, node), {
+          case: 'skip',
+          depth: node.depth,
+          text: textOf(node),
+          previous,
+        }),
       );
     }
     previous = Math.max(node.depth, 2);
@@ -87,16 +72,7 @@ function mailtoAddresses(file: FrontMatterFile, tree: Root): Diagnostic[] {
   const problems: Diagnostic[] = [];
   visit(tree, 'link', (node: Link) => {
     const why = mailtoRefusal(node.url);
-    if (why)
-      problems.push(
-        diagnose(
-          file.source,
-          at(file, node),
-          'mailto-invalid',
-          `The email link ${why}: ${node.url}`,
-          'Write it as [name@example.org](mailto:name@example.org), with the whole address.',
-        ),
-      );
+    if (why) problems.push(problem('mailto-invalid', at(file, node), { why, url: node.url, html: false }));
   });
   return problems;
 }
@@ -108,17 +84,8 @@ function mailtoInHtml(file: FrontMatterFile, tree: Root): Diagnostic[] {
     for (const match of node.value.matchAll(/href\s*=\s*(["'])(mailto:[^"']*)\1/gi)) {
       // An attribute may spell characters as entities (&#64; for @): the mail app reads them decoded.
       const why = mailtoRefusal(decodeHTML(match[2]!));
-      const place = placeAt(file.source, bodyOffset(file, (node.position?.start.offset ?? 0) + match.index));
-      if (why)
-        problems.push(
-          diagnose(
-            file.source,
-            place,
-            'mailto-invalid',
-            `The email link ${why}: ${match[2]}`,
-            'Write it as <a href="mailto:name@example.org">, with the whole address.',
-          ),
-        );
+      const place = atOffset(file.source, bodyOffset(file, (node.position?.start.offset ?? 0) + match.index));
+      if (why) problems.push(problem('mailto-invalid', place, { why, url: match[2]!, html: true }));
     }
   });
   return problems;
@@ -146,15 +113,7 @@ function addressWithoutMailto(file: FrontMatterFile, tree: Root): Diagnostic[] {
     const address = /^[^\s/:?#@]+@[^\s/:?#@]+\.([a-z]{2,})$/i.exec(node.url);
     // `logo@2x.png` is a file beside the item, not an address.
     if (!address || FILE_EXTENSIONS.has(address[1]!.toLowerCase())) return;
-    problems.push(
-      diagnose(
-        file.source,
-        at(file, node),
-        'mailto-missing',
-        `The link to "${node.url}" is an email address without "mailto:", so it would open a web page that does not exist.`,
-        `Write it as [${textOf(node) || node.url}](mailto:${node.url}).`,
-      ),
-    );
+    problems.push(problem('mailto-missing', at(file, node), { url: node.url, text: textOf(node) }));
   });
   return problems;
 }
@@ -199,15 +158,7 @@ function linksThatDidNotParse(file: FrontMatterFile, tree: Root): Diagnostic[] {
     const lineEnd = text.indexOf('\n', offset) < 0 ? text.length : text.indexOf('\n', offset);
     const close = text.indexOf(')', offset);
     const shown = text.slice(offset, close >= 0 && close < lineEnd ? close + 1 : lineEnd);
-    problems.push(
-      diagnose(
-        file.source,
-        placeAt(file.source, offset),
-        'link-syntax',
-        `This link did not come out as a link: "${shown.slice(0, 80)}" would show as typed, brackets and all.`,
-        'An address cannot contain spaces: write %20 for one (mailto:a@example.org?subject=Hi%20there), or put the address in <...>; and close it with ")".',
-      ),
-    );
+    problems.push(problem('link-syntax', atOffset(file.source, offset), { shown }));
   };
   visit(tree, 'text', (node: Text, index, parent) => {
     const start = node.position?.start.offset;

@@ -1,8 +1,9 @@
 import { access } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { parseDocument } from 'yaml';
-import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { placeAt, sourceText } from '../diagnostics/source-text.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { at, atOffset, problem, startOf } from '../diagnostics/problem.js';
+import { sourceText, type SourceText } from '../diagnostics/source-text.js';
 import type { FrontMatterFile } from './front-matter.js';
 import { itemKinds, kindSpec } from './kinds/index.js';
 import { readSource } from './read-source.js';
@@ -28,15 +29,7 @@ export async function loadConfig(root: string): Promise<LoadedConfig> {
     return {
       config: undefined,
       path: undefined,
-      problems: [
-        diagnose(
-          where,
-          { line: 1, column: 1 },
-          'config-invalid',
-          `No bulletin.config.yaml or bulletin.config.json in ${root}.`,
-          'Run Bulletin from the folder that holds your site, or create the config (see the README).',
-        ),
-      ],
+      problems: [problem('config-invalid', startOf(where), { case: 'no-config', root })],
     };
   }
   const read = await readSource(path, relative(process.cwd(), path) || path);
@@ -45,13 +38,10 @@ export async function loadConfig(root: string): Promise<LoadedConfig> {
   const yaml = parseDocument(source.text, { uniqueKeys: true, prettyErrors: false });
   if (yaml.errors.length > 0) {
     const problems = yaml.errors.map((error) =>
-      diagnose(
-        source,
-        placeAt(source, error.pos[0]),
-        'yaml-syntax',
-        `Syntax error: ${error.message.split('\n')[0]}`,
-        'Check quotes and indentation.',
-      ),
+      problem('yaml-syntax', atOffset(source, error.pos[0]), {
+        in: 'config',
+        detail: error.message.split('\n')[0] ?? '',
+      }),
     );
     return { config: undefined, path, problems };
   }
@@ -88,13 +78,11 @@ function duplicateIds(file: FrontMatterFile, config: Config): Diagnostic[] {
     config[key].forEach((entry, index) => {
       if (seen.has(entry.id)) {
         problems.push(
-          diagnose(
-            file.source,
-            placeOfPath(file, [key, index, 'id']),
-            'config-invalid',
-            `Duplicate id "${entry.id}" in ${key}.`,
-            'Each id may appear once.',
-          ),
+          problem('config-invalid', at(file.source, placeOfPath(file, [key, index, 'id'])), {
+            case: 'duplicate-id',
+            id: entry.id,
+            list: key,
+          }),
         );
       }
       seen.add(entry.id);
@@ -113,13 +101,12 @@ function kindsWithoutSection(file: FrontMatterFile, config: Config): Diagnostic[
   return itemKinds
     .filter((kind) => !listed.includes(kind))
     .map((kind) =>
-      diagnose(
-        file.source,
-        placeOfPath(file, ['sections'], 'key'),
-        'config-invalid',
-        `The kind "${kind}" has no section in \`sections:\` (${listed.join(', ')}): its items would not appear.`,
-        `Add it to \`sections:\`, for example:\n  - kind: ${kind}\n    title: ${kindSpec(kind).sectionTitle}`,
-      ),
+      problem('config-invalid', at(file.source, placeOfPath(file, ['sections'], 'key')), {
+        case: 'kind-without-section',
+        kind,
+        listed: listed.join(', '),
+        sectionTitle: kindSpec(kind).sectionTitle,
+      }),
     );
 }
 
@@ -127,7 +114,7 @@ function kindsWithoutSection(file: FrontMatterFile, config: Config): Diagnostic[
  * BULLETIN_BASE_URL replaces `site.baseUrl` for one run: a local preview (`npm start`) whose
  * links, in the archive and in the mail it sends, lead back to this machine.
  */
-function baseUrlOverride(source: Parameters<typeof diagnose>[0]): { url?: string } | { problem: Diagnostic } {
+function baseUrlOverride(source: SourceText): { url?: string } | { problem: Diagnostic } {
   const value = process.env.BULLETIN_BASE_URL;
   if (!value) return {};
   try {
@@ -137,12 +124,6 @@ function baseUrlOverride(source: Parameters<typeof diagnose>[0]): { url?: string
     // reported below
   }
   return {
-    problem: diagnose(
-      source,
-      { line: 1, column: 1 },
-      'config-invalid',
-      `BULLETIN_BASE_URL "${value}" is not an http or https address.`,
-      'Set it like http://127.0.0.1:8080/, or unset it to use site.baseUrl.',
-    ),
+    problem: problem('config-invalid', startOf(source), { case: 'base-url', value }),
   };
 }

@@ -1,6 +1,7 @@
 import matter from 'gray-matter';
 import { isSeq, parseDocument, visit, type Document, type YAMLError } from 'yaml';
-import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { at, atOffset, problem, startOf } from '../diagnostics/problem.js';
 import { placeAt, type SourceText } from '../diagnostics/source-text.js';
 
 /** A file split into its YAML front matter (with positions) and its Markdown body. */
@@ -46,12 +47,12 @@ export function splitFrontMatter(source: SourceText): SplitResult {
     return {
       file: emptyFile(source),
       problems: [
-        diagnose(
-          source,
-          { line: 1, column: 4 + (written.length - written.trimStart().length) },
+        problem(
           'frontmatter-language',
-          `Front matter in "${written.trim()}" is not allowed; Bulletin reads YAML front matter only and never runs code in content.`,
-          'Write the front matter as YAML: start the file with a line of just "---".',
+          at(source, { line: 1, column: 4 + (written.length - written.trimStart().length) }),
+          {
+            written: written.trim(),
+          },
         ),
       ],
     };
@@ -62,28 +63,17 @@ export function splitFrontMatter(source: SourceText): SplitResult {
     return {
       file: emptyFile(source),
       problems: [
-        diagnose(
-          source,
-          placeAt(source, late[0].length),
-          'frontmatter-missing',
-          `The front matter must start on the first line, but it starts on line ${placeAt(source, late[0].length).line}.`,
-          'Delete the blank lines (and spaces) before the first "---".',
-        ),
+        problem('frontmatter-missing', atOffset(source, late[0].length), {
+          case: 'late',
+          line: placeAt(source, late[0].length).line,
+        }),
       ],
     };
   }
   if (!/^---[ \t]*\n/.test(text)) {
     return {
       file: emptyFile(source),
-      problems: [
-        diagnose(
-          source,
-          { line: 1, column: 1 },
-          'frontmatter-missing',
-          'File has no front matter.',
-          'Start the file with "---", then its YAML keys (kind, title, ...), then a closing "---" line.',
-        ),
-      ],
+      problems: [problem('frontmatter-missing', startOf(source), { case: 'absent' })],
     };
   }
   const parsed = matter(text, matterOptions) as unknown as { matter?: string; content: string };
@@ -105,25 +95,15 @@ export function splitFrontMatter(source: SourceText): SplitResult {
   const yaml = parseDocument(rawYaml, { uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
   if (!closed || !/\n---[ \t]*(\n|$)/.test(text.slice(yamlOffset - 1))) {
     // The YAML then runs on into the Markdown, so its syntax errors would be about the body: only say this.
-    problems.push(
-      diagnose(
-        source,
-        { line: 1, column: 1 },
-        'frontmatter-missing',
-        'Front matter is not closed.',
-        'Add a line of just "---" after the last YAML key.',
-      ),
-    );
+    problems.push(problem('frontmatter-missing', startOf(source), { case: 'unclosed' }));
   } else {
     for (const error of explainYamlErrors(yaml, rawYaml)) {
       problems.push(
-        diagnose(
-          source,
-          placeAt(source, yamlOffset + error.offset),
-          'yaml-syntax',
-          `YAML syntax error: ${error.message}.`,
-          error.hint,
-        ),
+        problem('yaml-syntax', atOffset(source, yamlOffset + error.offset), {
+          in: 'front-matter',
+          detail: error.message,
+          hint: error.hint,
+        }),
       );
     }
   }

@@ -1,8 +1,9 @@
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { at, problem, startOf } from '../diagnostics/problem.js';
 import { sourceText } from '../diagnostics/source-text.js';
-import { didYouMean, suggestion } from '../diagnostics/suggest.js';
+import { didYouMean } from '../diagnostics/suggest.js';
 import { controlCharacterProblems, withoutRepeatedLineBreaks } from './control-check.js';
 import { splitFrontMatter, type FrontMatterFile } from './front-matter.js';
 import type { Issue, Item, Meeting } from './model.js';
@@ -39,15 +40,7 @@ export async function loadIssue(root: string, date: string, config: Config): Pro
   const problems: Diagnostic[] = [];
 
   if (!isCalendarDate(date)) {
-    problems.push(
-      diagnose(
-        sourceText(display(ISSUE_FILE), ''),
-        { line: 1, column: 1 },
-        'folder-name',
-        `Issue folder "${date}" is not named by a date.`,
-        'Name each issue folder by its publication date, YYYY-MM-DD.',
-      ),
-    );
+    problems.push(problem('folder-name', startOf(sourceText(display(ISSUE_FILE), '')), { folder: date }));
   }
 
   let names: string[];
@@ -55,13 +48,11 @@ export async function loadIssue(root: string, date: string, config: Config): Pro
     names = (await readdir(dir)).filter((n) => n.endsWith('.md') && !n.startsWith('.')).sort();
   } catch {
     problems.push(
-      diagnose(
-        sourceText(display(''), ''),
-        { line: 1, column: 1 },
-        'issue-missing',
-        `There is no issue folder ${display('')}.`,
-        `Create it with \`bulletin new --date ${date}\`.`,
-      ),
+      problem('issue-missing', startOf(sourceText(display(''), '')), {
+        case: 'folder',
+        folder: display(''),
+        date,
+      }),
     );
     return { issue: undefined, files: [], problems };
   }
@@ -86,13 +77,11 @@ export async function loadIssue(root: string, date: string, config: Config): Pro
 
   if (!names.includes(ISSUE_FILE)) {
     problems.push(
-      diagnose(
-        sourceText(display(ISSUE_FILE), ''),
-        { line: 1, column: 1 },
-        'issue-missing',
-        `The issue has no ${ISSUE_FILE}.`,
-        `Add issue.md with the title, date and summary: \`bulletin new --date ${date}\` writes one beside the items.`,
-      ),
+      problem('issue-missing', startOf(sourceText(display(ISSUE_FILE), '')), {
+        case: 'file',
+        file: ISSUE_FILE,
+        date,
+      }),
     );
   }
 
@@ -104,13 +93,7 @@ export async function loadIssue(root: string, date: string, config: Config): Pro
     const written = isRecord(head.data) ? head.data.date : undefined;
     if (typeof written === 'string' && isCalendarDate(written) && written !== date) {
       problems.push(
-        diagnose(
-          head.source,
-          placeOfPath(head, ['date']),
-          'date-mismatch',
-          `The issue date ${written} does not match its folder ${date}.`,
-          `Change the date to ${date}, or rename the folder to ${written}.`,
-        ),
+        problem('date-mismatch', at(head.source, placeOfPath(head, ['date'])), { written, folder: date }),
       );
     }
   }
@@ -158,13 +141,12 @@ function loadItem(
   if (!isRecord(file.data)) {
     return {
       problems: [
-        diagnose(
-          file.source,
-          placeOfPath(file, []),
-          'invalid-type',
-          `The front matter should be a set of keys, but it is ${describeValue(file.data)}.`,
-          'Write one `key: value` per line between the "---" lines, starting with `kind:` and `title:` (no "-" in front of the keys).',
-        ),
+        problem('invalid-type', at(file.source, placeOfPath(file, [])), {
+          at: 'root',
+          expected: 'a set of keys',
+          actual: describeValue(file.data),
+          item: true,
+        }),
       ],
     };
   }
@@ -173,26 +155,20 @@ function loadItem(
   if (kind === undefined || kind === null) {
     return {
       problems: [
-        diagnose(
-          file.source,
-          placeOfPath(file, ['kind']),
-          'missing-key',
-          'Missing "kind".',
-          `Add \`kind:\` with one of ${itemKinds.join(', ')}.`,
-        ),
+        problem('missing-key', at(file.source, placeOfPath(file, ['kind'])), {
+          case: 'kind',
+          kinds: itemKinds,
+        }),
       ],
     };
   }
   if (!isItemKind(kind)) {
     return {
       problems: [
-        diagnose(
-          file.source,
-          placeOfPath(file, ['kind']),
-          'unknown-kind',
-          `Unknown kind "${String(kind)}".${suggestion(String(kind), itemKinds)}`,
-          `The kinds are ${itemKinds.join(', ')}.`,
-        ),
+        problem('unknown-kind', at(file.source, placeOfPath(file, ['kind'])), {
+          kind: String(kind),
+          kinds: itemKinds,
+        }),
       ],
     };
   }
@@ -237,12 +213,14 @@ function checkReferences(
         known.map((k) => k.id),
       );
     problems.push(
-      diagnose(
-        file.source,
-        placeOfPath(file, path),
+      problem(
         what === 'programme' ? 'unknown-programme' : 'unknown-place',
-        `Unknown ${what} "${value}".${guess ? ` Did you mean "${guess}"?` : ''}`,
-        `Use an id from the ${what === 'programme' ? 'programmes' : 'places'} in bulletin.config.yaml (${known.map((k) => k.id).join(', ')}), or add it there.`,
+        at(file.source, placeOfPath(file, path)),
+        {
+          value,
+          ...(guess ? { guess } : {}),
+          known: known.map((k) => k.id),
+        },
       ),
     );
   };
@@ -264,13 +242,10 @@ function duplicateTitles(items: readonly Item[]): Diagnostic[] {
     const first = seen.get(key);
     if (first) {
       problems.push(
-        diagnose(
-          item.body.file.source,
-          placeOfPath(item.body.file, ['title']),
-          'duplicate-title',
-          `The title "${item.title}" is also used by ${first.name}.`,
-          'Give each item of an issue its own title, or merge the two items.',
-        ),
+        problem('duplicate-title', at(item.body.file.source, placeOfPath(item.body.file, ['title'])), {
+          title: item.title,
+          other: first.name,
+        }),
       );
     } else seen.set(key, item);
   }

@@ -1,5 +1,6 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { at, problem, startOf } from '../diagnostics/problem.js';
 import { placeAt, sourceText, type SourceText } from '../diagnostics/source-text.js';
 
 /** Larger than any real bulletin item by far; a file this big is a pasted document or a mistake. */
@@ -21,26 +22,17 @@ export async function readSource(path: string, displayPath = path): Promise<Read
     const info = statSync(path);
     if (info.size > MAX_SOURCE_BYTES) {
       return {
-        problem: diagnose(
-          sourceText(displayPath, readHead(path)),
-          { line: 1, column: 1 },
-          'file-too-large',
-          `File is ${formatKiB(info.size)}; a bulletin file may be at most ${formatKiB(MAX_SOURCE_BYTES)}.`,
-          'Split it into several items, or publish the document elsewhere and link to it.',
-        ),
+        problem: problem('file-too-large', startOf(sourceText(displayPath, readHead(path))), {
+          size: formatKiB(info.size),
+          limit: formatKiB(MAX_SOURCE_BYTES),
+        }),
       };
     }
     bytes = readFileSync(path);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? String(error);
     return {
-      problem: diagnose(
-        empty,
-        { line: 1, column: 1 },
-        'file-unreadable',
-        `Cannot read the file (${reason}).`,
-        'Check that it exists and that you may read it.',
-      ),
+      problem: problem('file-unreadable', startOf(empty), { reason }),
     };
   }
   return decodeSource(bytes, displayPath);
@@ -56,25 +48,13 @@ export function decodeSource(bytes: Uint8Array, displayPath: string): ReadResult
     const source = sourceText(displayPath, normalized);
     const place = placeAt(source, Math.max(0, normalized.indexOf('\uFFFD')));
     return {
-      problem: diagnose(
-        source,
-        place,
-        'invalid-encoding',
-        'File is not valid UTF-8.',
-        'Save it as UTF-8 (in most editors: "Save with encoding" > UTF-8); text pasted from Word or an old system is the usual cause.',
-      ),
+      problem: problem('invalid-encoding', at(source, place)),
     };
   }
   const source = sourceText(displayPath, normalizeNewlines(text));
   if (source.text.trim() === '') {
     return {
-      problem: diagnose(
-        source,
-        { line: 1, column: 1 },
-        'file-empty',
-        'File is empty.',
-        'Start it with front matter between two "---" lines (run `bulletin add <kind> <title>` for a skeleton), or delete it.',
-      ),
+      problem: problem('file-empty', startOf(source)),
     };
   }
   return { source };

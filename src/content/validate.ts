@@ -1,7 +1,8 @@
 import type { z } from 'zod';
-import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
-import type { ProblemCode } from '../diagnostics/codes.js';
-import { didYouMean, suggestion } from '../diagnostics/suggest.js';
+import type { SchemaProblemCode } from '../diagnostics/catalogue.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { at, problem } from '../diagnostics/problem.js';
+import { didYouMean } from '../diagnostics/suggest.js';
 import type { FrontMatterFile } from './front-matter.js';
 import { itemKinds } from './kinds/index.js';
 import { placeOfPath, type YamlPath } from './yaml-place.js';
@@ -72,118 +73,106 @@ export function validateFrontMatter<S extends z.ZodType>(
 function issueToDiagnostics(file: FrontMatterFile, schema: z.ZodType, issue: z.core.$ZodIssue): Diagnostic[] {
   const path = issue.path as YamlPath;
   const name = keyName(path);
-  // At the start of a sentence: "Meeting 2 should be...".
-  const Name = name.charAt(0).toUpperCase() + name.slice(1);
   const key = String(path[path.length - 1] ?? '');
   const help = keyHelp[key];
-  const at = (code: ProblemCode, message: string, hint?: string, where: 'key' | 'value' = 'value') =>
-    diagnose(file.source, placeOfPath(file, path, where), code, message, hint);
+  const place = (where: 'key' | 'value' = 'value') => at(file.source, placeOfPath(file, path, where));
+  const given = () => String(valueAt(file.data, path));
 
   switch (issue.code) {
     case 'unrecognized_keys': {
       const known = keysAt(schema, path);
       return issue.keys.map((unknown) =>
-        diagnose(
-          file.source,
-          placeOfPath(file, [...path, unknown], 'key'),
-          'unknown-key',
-          `Unknown key "${unknown}"${path.length ? ` in ${name}` : ''}.${suggestion(unknown, known)}`,
-          known.length
-            ? `Known keys here: ${known.join(', ')}.`
-            : `Remove "${unknown}", or check its spelling and indentation.`,
-        ),
+        problem('unknown-key', at(file.source, placeOfPath(file, [...path, unknown], 'key')), {
+          key: unknown,
+          ...(path.length ? { within: name } : {}),
+          known,
+        }),
       );
     }
     case 'invalid_type': {
       const value = valueAt(file.data, path);
       if (value === undefined || value === null) {
         const parent = path.slice(0, -1);
+        const where = placeOfPath(file, value === null ? path : parent, value === null ? 'key' : 'value');
         return [
-          diagnose(
-            file.source,
-            placeOfPath(file, value === null ? path : parent, value === null ? 'key' : 'value'),
-            'missing-key',
-            value === null ? `${name} has no value.` : `Missing ${name}.`,
-            help ? `Add ${help}.` : `Add a value for ${name}.`,
-          ),
+          problem('missing-key', at(file.source, where), {
+            case: value === null ? 'no-value' : 'absent',
+            name,
+            ...(help ? { help } : {}),
+          }),
         ];
       }
+      const expected = describeType(issue.expected);
+      const actual = describeValue(value);
       return [
-        at(
+        problem(
           'invalid-type',
-          `${path.length ? `${Name}` : 'The front matter'} should be ${describeType(issue.expected)}, but it is ${describeValue(value)}.`,
+          place(),
           path.length === 0
-            ? 'Write one `key: value` per line between the "---" lines (no "-" in front of the keys).'
-            : help
-              ? `Write ${help}.`
-              : issue.expected === 'string'
-                ? 'Put the value in double quotes.'
-                : `Write ${describeType(issue.expected)} here.`,
+            ? { at: 'root', expected, actual, item: false }
+            : {
+                at: 'key',
+                name,
+                expected,
+                actual,
+                ...(help ? { help } : {}),
+                text: issue.expected === 'string',
+              },
         ),
       ];
     }
-    case 'invalid_value':
+    case 'invalid_value': {
+      const values = issue.values.map(String);
       return [
-        at(
-          'invalid-value',
-          `${Name} must be one of ${issue.values.map(String).join(', ')}.${suggestion(String(valueAt(file.data, path)), issue.values.map(String))}`,
-          help ? `Write ${help}.` : `Write one of ${issue.values.map(String).join(', ')}.`,
-        ),
+        problem('invalid-value', place(), {
+          case: 'one-of',
+          name,
+          values,
+          given: given(),
+          ...(help ? { help } : {}),
+        }),
       ];
+    }
     case 'too_small':
+      if (issue.origin === 'string')
+        return [problem('missing-key', place(), { case: 'empty', name, ...(help ? { help } : {}) })];
       return [
-        at(
-          issue.origin === 'string' ? 'missing-key' : 'invalid-value',
-          issue.origin === 'string'
-            ? `${Name} is empty.`
-            : issue.origin === 'array'
-              ? `${Name} needs at least ${issue.minimum} entr${issue.minimum === 1 ? 'y' : 'ies'}.`
-              : `${Name} is too small.`,
-          help
-            ? `Write ${help}.`
-            : issue.origin === 'string'
-              ? `Write a value for ${name}, or remove the key.`
-              : issue.origin === 'array'
-                ? `Add at least ${String(issue.minimum)} entr${issue.minimum === 1 ? 'y' : 'ies'} to ${name}.`
-                : `Use a larger value for ${name}.`,
+        problem(
+          'invalid-value',
+          place(),
+          issue.origin === 'array'
+            ? { case: 'too-few', name, minimum: Number(issue.minimum), ...(help ? { help } : {}) }
+            : { case: 'too-small', name, ...(help ? { help } : {}) },
         ),
       ];
     case 'too_big':
       return [
-        at(
-          'invalid-value',
-          `${Name} is too long: at most ${issue.maximum} ${issue.origin === 'string' ? 'characters' : 'entries'}.`,
-          key === 'summary'
-            ? 'Mail apps show about 100 characters of the preheader; shorten it to one sentence.'
-            : `Shorten ${name}.`,
-        ),
+        problem('invalid-value', place(), {
+          case: 'too-long',
+          name,
+          maximum: Number(issue.maximum),
+          unit: issue.origin === 'string' ? 'characters' : 'entries',
+          summary: key === 'summary',
+        }),
       ];
-    case 'invalid_format':
+    case 'invalid_format': {
+      const format = describeFormat(issue.format, key);
+      const value = JSON.stringify(valueAt(file.data, path));
       return [
-        at(
-          'invalid-value',
-          `${Name} is not ${describeFormat(issue.format, key)}: ${JSON.stringify(valueAt(file.data, path))}.`,
-          help ? `Write ${help}.` : `Write ${describeFormat(issue.format, key)}.`,
-        ),
-      ];
-    case 'custom': {
-      const params = (issue.params ?? {}) as { problem?: ProblemCode; hint?: string };
-      return [
-        at(
-          params.problem ?? 'invalid-value',
-          `${Name}: ${issue.message}`,
-          params.hint ?? (help ? `Write ${help}.` : `Check the value of ${name}.`),
-        ),
+        problem('invalid-value', place(), { case: 'format', name, format, value, ...(help ? { help } : {}) }),
       ];
     }
-    default:
+    default: {
+      // A refinement in the schema words its own message and may name its code and hint.
+      const params = (issue.code === 'custom' ? (issue.params ?? {}) : {}) as {
+        problem?: SchemaProblemCode;
+        hint?: string;
+      };
+      const hint = params.hint ?? (help ? `Write ${help}.` : `Check the value of ${name}.`);
       return [
-        at(
-          'invalid-value',
-          `${Name}: ${issue.message}`,
-          help ? `Write ${help}.` : `Check the value of ${name}.`,
-        ),
+        problem(params.problem ?? 'invalid-value', place(), { field: name, detail: issue.message, hint }),
       ];
+    }
   }
 }
 

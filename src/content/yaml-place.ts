@@ -1,5 +1,6 @@
 import { isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
 import type { Place } from '../diagnostics/diagnostic.js';
+import { FILE_START } from '../diagnostics/problem.js';
 import { placeAt } from '../diagnostics/source-text.js';
 import type { FrontMatterFile } from './front-matter.js';
 
@@ -12,7 +13,7 @@ export type YamlPath = readonly PropertyKey[];
  */
 export function placeOfPath(file: FrontMatterFile, path: YamlPath, at: 'key' | 'value' = 'value'): Place {
   const offset = file.yaml ? offsetOfPath(file.yaml, path, at) : undefined;
-  if (offset === undefined) return { line: 1, column: 1 };
+  if (offset === undefined) return FILE_START;
   return placeAt(file.source, file.yamlOffset + offset);
 }
 

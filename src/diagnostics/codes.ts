@@ -1,6 +1,7 @@
 /**
  * The table of every problem code Bulletin reports, with its default severity.
  * Scripts match on these codes (`bulletin check --json`), so they are a contract: add, never rename.
+ * Each code's words (message, hint, meaning, fix) are its entry in `catalogue/`.
  */
 export const problemCodes = {
   // Reading files

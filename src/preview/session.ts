@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join, relative } from 'node:path';
-import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { problem, startOf } from '../diagnostics/problem.js';
 import { sourceText } from '../diagnostics/source-text.js';
 import { GMAIL_CLIP_BYTES } from '../checks/email-checks.js';
 import { loadSiteTemplates } from '../archive/site-templates.js';
@@ -129,16 +130,16 @@ export class PreviewSession {
       build = await buildPreview(root, date, siteUrl);
     } catch (error) {
       // A bug, not a content problem: say so on the page rather than leave it silent.
-      const problem = diagnose(
-        sourceText(relative(process.cwd(), join(root, 'bulletins', date, 'issue.md')), ''),
-        { line: 1, column: 1 },
+      const failure = problem(
         'build-failed',
-        `The preview could not build: ${(error as Error).message}`,
-        'This is a bug in Bulletin, not in the bulletin; please report it with the files that cause it.',
+        startOf(sourceText(relative(process.cwd(), join(root, 'bulletins', date, 'issue.md')), '')),
+        {
+          detail: (error as Error).message,
+        },
       );
       build = {
         date,
-        problems: [problem],
+        problems: [failure],
         files: [],
         issueDir: join(root, 'bulletins', date),
         links: [],
