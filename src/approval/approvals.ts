@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { EmailLayout } from '../render/email/compile.js';
+import { utcMinute } from '../support/dates.js';
 import { openDatabase } from '../subscribers/sqlite-store.js';
 
 export interface Approval {
@@ -74,7 +75,7 @@ export function approvalVerdict(
     };
   return {
     ok: false,
-    reason: `${date} has changed since ${earlier.approver} approved it (${earlier.approvedAt.slice(0, 16).replace('T', ' ')} UTC). Ask for approval again: \`bulletin approve ${date} --by NAME\`.`,
+    reason: `${date} has changed since ${earlier.approver} approved it (${utcMinute(earlier.approvedAt)}). Ask for approval again: \`bulletin approve ${date} --by NAME\`.`,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Config } from '../content/model.js';
 import type { RenderedIssue } from '../render/render-issue.js';
+import { escapeHtml } from '../support/html.js';
 import type { Archive, ArchiveIssue } from './model.js';
 
 /** The archive of a site: every rendered issue, newest first. */
@@ -29,8 +30,4 @@ export function archiveOf(config: Config, rendered: readonly RenderedIssue[]): A
       };
     });
   return { config, issues };
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { isCalendarDate } from '../../content/schema.js';
+import { utcMinute } from '../../support/dates.js';
 import { formatDiagnostic } from '../../diagnostics/format.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
 import { printJson, say } from '../io.js';
@@ -95,11 +96,8 @@ export function registerSchedule(program: Command, run: Run): void {
               say(`${date} to ${options.list} is already ${put.state}; it is not scheduled again.`);
               return EXIT_FAILED;
             }
-            const when = `${match[1]} ${match[2]}:${match[3]} ${config.site.timezone} (${at.toISOString().slice(0, 16).replace('T', ' ')} UTC)`;
-            const moved =
-              before?.state === 'scheduled'
-                ? ` (moved from ${before.at.slice(0, 16).replace('T', ' ')} UTC)`
-                : '';
+            const when = `${match[1]} ${match[2]}:${match[3]} ${config.site.timezone} (${utcMinute(at)})`;
+            const moved = before?.state === 'scheduled' ? ` (moved from ${utcMinute(before.at)})` : '';
             say(
               `${date} to ${options.list}: scheduled for ${when}${moved}. \`bulletin serve\` sends it ${minutesAgo >= 0 ? 'as soon as it runs (that time has come)' : 'then'}${config.approval.required ? ', once it is approved as it stands' : ''}.`,
             );

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Config } from '../../content/model.js';
 import type { EmailLayout } from '../../render/email/compile.js';
 import { formatDiagnostic } from '../../diagnostics/format.js';
-import { addDays } from '../../support/dates.js';
+import { addDays, utcMinute } from '../../support/dates.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
 import { printJson, say } from '../io.js';
 import { assertDate, todayIso } from '../select-dates.js';
@@ -23,8 +23,7 @@ async function checkApproval(
   const { approvalOfBuild } = await import('../../approval/approvals.js');
   const { databasePath } = await import('../../subscribers/open-store.js');
   const verdict = approvalOfBuild(databasePath(root, config), date, layout);
-  if (verdict.ok)
-    say(`Approved by ${verdict.by.approver} (${verdict.by.approvedAt.slice(0, 16).replace('T', ' ')} UTC).`);
+  if (verdict.ok) say(`Approved by ${verdict.by.approver} (${utcMinute(verdict.by.approvedAt)}).`);
   return verdict.ok ? { ok: true } : verdict;
 }
 
@@ -246,7 +245,7 @@ export function registerSend(program: Command, run: Run): void {
             .filter((s) => s.issue === date && (!options.list || s.list === options.list));
           schedules.close();
           for (const s of planned) {
-            const when = `${s.at.slice(0, 16).replace('T', ' ')} UTC`;
+            const when = utcMinute(s.at);
             const detail = s.detail && s.state !== 'running' ? `: ${s.detail}` : '';
             say(
               `${date} ${s.list}: ${s.state === 'scheduled' ? `scheduled for ${when}${s.detail ? `, waiting${detail}` : ''}` : `scheduled send ${s.state === 'running' ? 'under way' : s.state} (it was due ${when})${detail}`}`,
