@@ -60,7 +60,7 @@ describe('the service mails, rendered from templates/service-mail', () => {
       link: {
         href,
         text: 'Confirm my subscription',
-        style: 'display:inline-block;padding:.5em 1em;background:#005eb8;color:#fff;text-decoration:none',
+        style: 'display:inline-block;padding:.5em 1em;background:#005eb8;color:#ffffff;text-decoration:none',
       },
       bodyStyle: 'font-family:Arial,sans-serif;line-height:1.5;color:#212b32',
       footerStyle: 'color:#4c6272;font-size:.9em',

@@ -4,6 +4,7 @@ import Handlebars from 'handlebars';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { Config } from '../content/model.js';
 import { signToken } from '../dispatch/tokens.js';
+import { palette } from '../render/palette.js';
 import { siteUrl } from '../render/urls.js';
 import { packageRoot } from '../support/package-root.js';
 
@@ -36,6 +37,7 @@ function message(
   link: { href: string; text: string },
 ): Mail.Options {
   const view = {
+    palette,
     lines,
     link,
     sender: { name: config.sender.from.name, postalAddress: config.sender.postalAddress },

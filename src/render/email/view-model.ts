@@ -1,6 +1,7 @@
 import type { Config, Meeting } from '../../content/model.js';
 import { meetingsTitle, programmesOf } from '../../content/item-tags.js';
 import { dayLabel, longDate } from '../../support/dates.js';
+import { palette } from '../palette.js';
 import { ruleUnder, TEXT_WIDTH, wrap } from '../plain-text.js';
 import type { RenderedIssue } from '../render-issue.js';
 import { recipientMarkers, type Slot, type SlotTable } from './slots.js';
@@ -71,6 +72,8 @@ export function emailViewModel(rendered: RenderedIssue, config: Config, slots: S
 
   const fromName = config.sender.from.name;
   return {
+    // Not a slot: trusted constants, and MJML needs real colours to lay out (see palette.ts).
+    palette,
     site: {
       name: t(config.site.name),
       tagline: maybe(config.site.tagline),
