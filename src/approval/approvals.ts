@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import type { Config } from '../content/model.js';
 import type { EmailLayout } from '../render/email/compile.js';
+import { utcMinute } from '../support/dates.js';
 import { openDatabase } from '../subscribers/sqlite-store.js';
 
 export interface Approval {
@@ -74,7 +76,7 @@ export function approvalVerdict(
     };
   return {
     ok: false,
-    reason: `${date} has changed since ${earlier.approver} approved it (${earlier.approvedAt.slice(0, 16).replace('T', ' ')} UTC). Ask for approval again: \`bulletin approve ${date} --by NAME\`.`,
+    reason: `${date} has changed since ${earlier.approver} approved it (${utcMinute(earlier.approvedAt)}). Ask for approval again: \`bulletin approve ${date} --by NAME\`.`,
   };
 }
 
@@ -90,4 +92,17 @@ export function approvalOfBuild(
   } finally {
     approvals.close();
   }
+}
+
+/**
+ * What `send` asks before a list gets the build: with `approval.required`, the verdict on it;
+ * without, nothing to ask (`ok` with no approver).
+ */
+export function approvalForSend(
+  config: Config,
+  path: string,
+  date: string,
+  layout: EmailLayout,
+): { ok: true; by?: Approval } | { ok: false; reason: string } {
+  return config.approval.required ? approvalOfBuild(path, date, layout) : { ok: true };
 }

@@ -1,4 +1,5 @@
 import { multiLineText, oneLineText } from '../content/control-characters.js';
+import { escapeHtml } from '../support/html.js';
 import { element, parent, xmlDocument, type XmlElement } from './xml.js';
 
 /** What RSS and Atom say about the site and each issue: plain strings, escaped only by the writer. */
@@ -94,7 +95,3 @@ export function atom1(channel: FeedChannel): string {
 
 /** Titles on one line: checks refuse line breaks and control characters; this keeps the XML sound regardless. */
 const line = oneLineText;
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}

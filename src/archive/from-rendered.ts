@@ -1,5 +1,6 @@
 import type { Config } from '../content/model.js';
 import type { RenderedIssue } from '../render/render-issue.js';
+import { escapeHtml } from '../support/html.js';
 import type { Archive, ArchiveIssue } from './model.js';
 import { isProse } from '../content/kinds/index.js';
 
@@ -30,8 +31,4 @@ export function archiveOf(config: Config, rendered: readonly RenderedIssue[]): A
       };
     });
   return { config, issues };
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

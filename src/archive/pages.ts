@@ -1,5 +1,6 @@
 import { subscribeFormView } from './subscribe-form.js';
 import type { Config, Meeting } from '../content/model.js';
+import { meetingsTitle, programmesOf } from '../content/item-tags.js';
 import { slug } from '../content/scaffold.js';
 import { longDate } from '../support/dates.js';
 import { emailMeetingTime, meetingDays } from '../render/email/view-model.js';
@@ -108,7 +109,7 @@ export function issuePage(
           links: item.links,
           contact: item.contact ?? null,
           tags: [
-            ...[...new Set([...(item.programme ? [item.programme] : []), ...item.programmes])].map((id) => ({
+            ...programmesOf(item).map((id) => ({
               name: name(config.programmes, id),
               href: `${root}${hrefOf(tagPath('programmes', id))}`,
             })),
@@ -120,7 +121,7 @@ export function issuePage(
         })),
     }))
     .filter((s) => s.items.length > 0);
-  const meetingTitle = calendarSection(config.sections)?.title ?? "What's happening next week?";
+  const meetingTitle = meetingsTitle(config);
   const neighbour = (other?: ArchiveIssue) =>
     other
       ? {

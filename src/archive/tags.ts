@@ -1,3 +1,4 @@
+import { programmesOf } from '../content/item-tags.js';
 import type { ItemInfo, RenderedBody } from '../render/render-issue.js';
 import { longDate } from '../support/dates.js';
 import type { Archive, ArchiveIssue, SiteFiles } from './model.js';
@@ -9,9 +10,7 @@ import type { SiteTemplates } from './site-templates.js';
 type TagKind = 'programmes' | 'places';
 
 export const tagsOf = (item: ItemInfo, kind: TagKind): string[] =>
-  kind === 'places'
-    ? item.places
-    : [...new Set([...(item.programme ? [item.programme] : []), ...item.programmes])];
+  kind === 'places' ? item.places : programmesOf(item);
 
 /** A page per programme and per place that has items, listing them across every issue, and an index of each. */
 /**

@@ -14,6 +14,7 @@ import { registerNew } from './commands/new.js';
 import { registerPreview } from './commands/preview.js';
 import { registerSchedule } from './commands/schedule.js';
 import { registerSend } from './commands/send.js';
+import { registerStatus } from './commands/status.js';
 import { registerServe } from './commands/serve.js';
 import { registerSubscribers } from './commands/subscribers.js';
 import { SetupError } from '../diagnostics/setup-error.js';
@@ -98,6 +99,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     registerSubscribers,
     registerApprove,
     registerSend,
+    registerStatus,
     registerSchedule,
     registerExplain,
   ]) {

@@ -1,5 +1,6 @@
 import type { Config } from '../content/model.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { addDays } from '../support/dates.js';
 
 /** Why an issue may not go to a list yet, though it builds: a sentence, and the places in content if any. */
 export interface SendRefusal {
@@ -19,6 +20,16 @@ export function listSendRefusals(
   return [placeholdersLeft(problems), insecureBaseUrl(config, env)].filter(
     (r): r is SendRefusal => r !== undefined,
   );
+}
+
+/**
+ * An issue older than `dispatch.maxAgeDays` is refused (unless forced): sending one is usually a
+ * mistyped date. `today` is a calendar day (YYYY-MM-DD). Says why, or nothing when it may go.
+ */
+export function tooOldToSend(config: Config, date: string, today: string): string | undefined {
+  const days = config.dispatch.maxAgeDays;
+  if (addDays(date, days) >= today) return undefined;
+  return `${date} is more than ${days} days old; sending an old issue is usually a mistake. Add --force if it is not.`;
 }
 
 /** One line for a report that has no room for code frames (a scheduled send's detail, the preview). */

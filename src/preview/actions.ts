@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { checkSiteLinks } from '../checks/link-policy.js';
 import { hasErrors } from '../diagnostics/diagnostic.js';
 import type { EmailLayout } from '../render/email/compile.js';
+import { utcMinute } from '../support/dates.js';
 import type { PreviewBuild } from './build-preview.js';
 
 /**
@@ -87,7 +88,7 @@ export function releaseStatusFor(
     if (verdict.ok)
       return of(
         true,
-        `Approved by ${verdict.by.approver} (${verdict.by.approvedAt.slice(0, 16).replace('T', ' ')} UTC), as it stands now.`,
+        `Approved by ${verdict.by.approver} (${utcMinute(verdict.by.approvedAt)}), as it stands now.`,
       );
     return of(false, `${verdict.reason}${required ? '' : ' (This site does not require approval.)'}`);
   };

@@ -9,6 +9,7 @@ import remarkRehype from 'remark-rehype';
 import { unified } from 'unified';
 import { visit } from 'unist-util-visit';
 import { EMAIL_CONTENT_WIDTH, fitWidth, type ImageSizes } from './image-sizes.js';
+import { palette } from './palette.js';
 
 const parser = unified().use(remarkParse).use(remarkGfm);
 
@@ -88,10 +89,10 @@ const emailStyles: Record<string, string> = {
   // display:block: no gap under the image in the mail apps that draw it inline on a text baseline.
   img: 'display:block;max-width:100%;height:auto;border:0;',
   table: 'border-collapse:collapse;width:100%;margin:0 0 16px;',
-  th: 'border:1px solid #c8ccd4;padding:6px 8px;text-align:left;background:#f2f4f7;',
-  td: 'border:1px solid #c8ccd4;padding:6px 8px;vertical-align:top;',
-  blockquote: 'margin:0 0 16px;padding:0 0 0 12px;border-left:4px solid #c8ccd4;color:#4a4f57;',
-  a: 'color:#005eb8;text-decoration:underline;',
+  th: `border:1px solid ${palette.tableRule};padding:6px 8px;text-align:left;background:${palette.tableHead};`,
+  td: `border:1px solid ${palette.tableRule};padding:6px 8px;vertical-align:top;`,
+  blockquote: `margin:0 0 16px;padding:0 0 0 12px;border-left:4px solid ${palette.tableRule};color:${palette.quote};`,
+  a: `color:${palette.brand};text-decoration:underline;`,
   h2: 'font-size:20px;line-height:1.3;margin:20px 0 8px;',
   h3: 'font-size:18px;line-height:1.3;margin:18px 0 8px;',
   h4: 'font-size:16px;line-height:1.3;margin:16px 0 8px;',

@@ -7,6 +7,7 @@ import { buildMessage } from '../dispatch/message.js';
 import { runSend, settingsFromConfig } from '../dispatch/send.js';
 import { describeRefusals, listSendRefusals } from '../dispatch/send-policy.js';
 import type { Transport } from '../dispatch/transports.js';
+import { utcMinute } from '../support/dates.js';
 import { hydrateEmail } from '../render/email/compile.js';
 import type { SubscriberStore } from '../subscribers/store.js';
 import type { SqliteSchedules } from './schedules.js';
@@ -38,7 +39,7 @@ export async function runDueSends(context: DueSendsContext): Promise<void> {
     const late = now.getTime() - Date.parse(due.at);
     if (due.state === 'scheduled' && late > context.config.schedule.missedAfterMinutes * 60_000) {
       const waited = due.detail ? ` It was waiting: ${due.detail}` : '';
-      const detail = `its time (${due.at.slice(0, 16).replace('T', ' ')} UTC) passed ${Math.round(late / 60_000)} minutes ago, more than schedule.missedAfterMinutes; not sent.${waited.replace(/([^.])$/, '$1.')} Send it by hand with \`bulletin send ${due.issue} --list ${due.list}\`, or schedule it again.`;
+      const detail = `its time (${utcMinute(due.at)}) passed ${Math.round(late / 60_000)} minutes ago, more than schedule.missedAfterMinutes; not sent.${waited.replace(/([^.])$/, '$1.')} Send it by hand with \`bulletin send ${due.issue} --list ${due.list}\`, or schedule it again.`;
       context.schedules.mark(due.issue, due.list, 'missed', detail);
       context.report(`schedule: ${due.issue} to ${due.list} missed: ${detail}`);
       continue;

@@ -1,10 +1,32 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Handlebars from 'handlebars';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { Config } from '../content/model.js';
 import { signToken } from '../dispatch/tokens.js';
+import { palette } from '../render/palette.js';
 import { siteUrl } from '../render/urls.js';
+import { packageRoot } from '../support/package-root.js';
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/**
+ * The service's two mails share one layout, in `templates/service-mail/` beside the bulletin's:
+ * Bulletin's own, not a site's copy of `templates/` (a copy made before they existed lacks them).
+ * Compiled on first use, once. Every value reaches them as data, never as template source.
+ */
+let compiled: { html: HandlebarsTemplateDelegate; text: HandlebarsTemplateDelegate } | undefined;
+
+function templates(): NonNullable<typeof compiled> {
+  if (!compiled) {
+    const env = Handlebars.create();
+    const source = (name: string) =>
+      readFileSync(join(packageRoot, 'templates', 'service-mail', name), 'utf8');
+    compiled = {
+      html: env.compile(source('message.html.hbs'), { strict: true }),
+      // The text part is not HTML: nothing in it is escaped.
+      text: env.compile(source('message.txt.hbs'), { strict: true, noEscape: true }),
+    };
+  }
+  return compiled;
 }
 
 function message(
@@ -14,8 +36,14 @@ function message(
   lines: string[],
   link: { href: string; text: string },
 ): Mail.Options {
-  const text = `${lines.join('\n\n')}\n\n${link.text}:\n${link.href}\n\n${config.sender.from.name}\n${config.sender.postalAddress}\n`;
-  const html = `<!doctype html><html><body style="font-family:Arial,sans-serif;line-height:1.5;color:#212b32">${lines.map((l) => `<p>${escapeHtml(l)}</p>`).join('')}<p><a href="${escapeHtml(link.href)}" style="display:inline-block;padding:.5em 1em;background:#005eb8;color:#fff;text-decoration:none">${escapeHtml(link.text)}</a></p><p style="color:#4c6272;font-size:.9em">${escapeHtml(config.sender.from.name)}<br>${escapeHtml(config.sender.postalAddress)}</p></body></html>`;
+  const view = {
+    palette,
+    lines,
+    link,
+    sender: { name: config.sender.from.name, postalAddress: config.sender.postalAddress },
+  };
+  const text = templates().text(view);
+  const html = templates().html(view);
   return {
     from: { name: config.sender.from.name, address: config.sender.from.email },
     ...(config.sender.replyTo ? { replyTo: config.sender.replyTo } : {}),

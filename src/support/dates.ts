@@ -45,3 +45,9 @@ export function addDays(date: string, days: number): string {
 export function weekday(date: string): number {
   return dayOf(date).getUTCDay();
 }
+
+/** A moment to the minute, as the CLI and the studio show it: "2026-05-11 09:00 UTC". */
+export function utcMinute(moment: string | Date): string {
+  const iso = typeof moment === 'string' ? moment : moment.toISOString();
+  return `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+}

@@ -1,14 +1,6 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Command } from 'commander';
-import { isCalendarDate } from '../../content/schema.js';
-import { formatDiagnostic } from '../../diagnostics/format.js';
-import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
-import { printJson, say } from '../io.js';
-import { assertDate } from '../select-dates.js';
-import { checkLinksOf } from '../link-check.js';
-import { sayRefusals } from '../report.js';
 import type { GlobalOptions } from '../options.js';
+import type { ScheduleOptions } from './schedule-run.js';
 
 type Run = (action: () => Promise<number>) => Promise<void>;
 
@@ -22,96 +14,11 @@ export function registerSchedule(program: Command, run: Run): void {
     .option('--cancel', 'cancel the scheduled send')
     .option('--offline', 'do not check links over the network first (also BULLETIN_OFFLINE=1)')
     .option('--json', 'print one JSON document on stdout')
-    .action(
-      (
-        date: string,
-        options: { list: string; at?: string; cancel?: boolean; offline?: boolean; json?: boolean },
-      ) =>
-        run(async () => {
-          const { root } = program.opts<GlobalOptions>();
-          assertDate(date);
-          const { loadConfig } = await import('../../content/config.js');
-          const config = (await loadConfig(root)).config;
-          if (!config) throw new UsageError('The config does not load; run `bulletin check` to see why.');
-          if (!config.lists.some((l) => l.id === options.list))
-            throw new UsageError(
-              `Unknown list "${options.list}". The lists are: ${config.lists.map((l) => l.id).join(', ')}.`,
-            );
-          const { SqliteSchedules } = await import('../../schedule/schedules.js');
-          const { databasePath } = await import('../../subscribers/open-store.js');
-          const schedules = new SqliteSchedules(databasePath(root, config));
-          try {
-            if (options.cancel) {
-              const current = schedules.get(date, options.list);
-              if (current?.state !== 'scheduled') {
-                say(
-                  `${date} to ${options.list}: nothing scheduled to cancel${current ? ` (it is ${current.state})` : ''}.`,
-                );
-                return EXIT_FAILED;
-              }
-              schedules.mark(date, options.list, 'cancelled');
-              say(`${date} to ${options.list}: cancelled.`);
-              if (options.json) printJson({ ok: true, cancelled: true });
-              return EXIT_OK;
-            }
-            const match = /^(\d{4}-\d{2}-\d{2})[ T]([01]\d|2[0-3]):([0-5]\d)$/.exec(options.at?.trim() ?? '');
-            if (!match || !isCalendarDate(match[1]!))
-              throw new UsageError(
-                `--at "${options.at ?? ''}" is not a time Bulletin can read; write the day and a 24-hour time, like "2026-11-27 09:00" (in ${config.site.timezone}).`,
-              );
-            const { wallTimeExists, zonedTimeToUtc } = await import('../../archive/calendar.js');
-            const at = zonedTimeToUtc(match[1]!, `${match[2]}:${match[3]}`, config.site.timezone);
-            if (Number.isNaN(at.getTime())) throw new UsageError(`--at "${options.at}" is not a real time.`);
-            if (!wallTimeExists(match[1]!, `${match[2]}:${match[3]}`, config.site.timezone)) {
-              throw new UsageError(
-                `--at "${options.at}" does not exist in ${config.site.timezone}: the clocks go forward then. Give a time an hour later.`,
-              );
-            }
-            const minutesAgo = Math.round((Date.now() - at.getTime()) / 60_000);
-            if (minutesAgo > config.schedule.missedAfterMinutes) {
-              throw new UsageError(
-                `--at "${options.at}" was ${minutesAgo} minutes ago; a send that late would only be reported as missed. To send it now: \`bulletin send ${date} --list ${options.list}\`; or give a later time.`,
-              );
-            }
-            const { buildEmailForSend } = await import('../../build/email-for-send.js');
-            const built = await buildEmailForSend(root, date);
-            const linkProblems = built.layout ? await checkLinksOf(root, built.links, options.offline) : [];
-            const errors = [...built.problems, ...linkProblems].filter((p) => p.severity === 'error');
-            if (errors.length) {
-              for (const problem of errors) say(`${formatDiagnostic(problem)}\n`);
-              say(`${date} was not scheduled: fix the errors above first.`);
-              return EXIT_FAILED;
-            }
-            const { listSendRefusals } = await import('../../dispatch/send-policy.js');
-            const refusals = listSendRefusals(config, built.problems);
-            if (refusals.length) {
-              sayRefusals(refusals);
-              say(`${date} was not scheduled: a scheduled send goes to the whole list.`);
-              return EXIT_FAILED;
-            }
-            const before = schedules.get(date, options.list);
-            const put = schedules.put(date, options.list, at);
-            if (!put.ok) {
-              say(`${date} to ${options.list} is already ${put.state}; it is not scheduled again.`);
-              return EXIT_FAILED;
-            }
-            const when = `${match[1]} ${match[2]}:${match[3]} ${config.site.timezone} (${at.toISOString().slice(0, 16).replace('T', ' ')} UTC)`;
-            const moved =
-              before?.state === 'scheduled'
-                ? ` (moved from ${before.at.slice(0, 16).replace('T', ' ')} UTC)`
-                : '';
-            say(
-              `${date} to ${options.list}: scheduled for ${when}${moved}. \`bulletin serve\` sends it ${minutesAgo >= 0 ? 'as soon as it runs (that time has come)' : 'then'}${config.approval.required ? ', once it is approved as it stands' : ''}.`,
-            );
-            if (!existsSync(join(root, 'dist', 'site', 'index.html')))
-              say(
-                'Note: `bulletin serve` runs scheduled sends, and it serves the archive, so it needs one: run `bulletin build` before starting it.',
-              );
-            if (options.json) printJson({ ok: true, date, list: options.list, at: at.toISOString() });
-            return EXIT_OK;
-          } finally {
-            schedules.close();
-          }
-        }),
+    .action((date: string, options: ScheduleOptions) =>
+      run(async () => {
+        // Loaded when the command runs, not at start-up: scheduling builds the email (MJML) and opens SQLite.
+        const { scheduleCommand } = await import('./schedule-run.js');
+        return scheduleCommand(program.opts<GlobalOptions>().root, date, options);
+      }),
     );
 }

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../content/model.js';
 import type { SubscriberStore } from '../../subscribers/store.js';
 import { formatDiagnostic } from '../../diagnostics/format.js';
+import { utcMinute } from '../../support/dates.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
 import { say, shortPath } from '../io.js';
 import type { GlobalOptions } from '../options.js';
@@ -260,7 +261,7 @@ async function startScheduler(
   const waiting = schedules.all().filter((s) => s.state === 'scheduled' || s.state === 'running');
   if (waiting.length)
     say(
-      `  scheduled sends     ${waiting.map((s) => `${s.issue} to ${s.list} at ${s.at.slice(0, 16).replace('T', ' ')} UTC`).join('; ')}`,
+      `  scheduled sends     ${waiting.map((s) => `${s.issue} to ${s.list} at ${utcMinute(s.at)}`).join('; ')}`,
     );
   tick();
   const timer = setInterval(tick, Number(process.env.BULLETIN_SCHEDULER_MS) || 30_000);

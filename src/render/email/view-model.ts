@@ -1,5 +1,7 @@
 import type { Config, Meeting } from '../../content/model.js';
+import { meetingsTitle, programmesOf } from '../../content/item-tags.js';
 import { dayLabel, longDate } from '../../support/dates.js';
+import { palette } from '../palette.js';
 import { ruleUnder, TEXT_WIDTH, wrap } from '../plain-text.js';
 import type { RenderedIssue } from '../render-issue.js';
 import { recipientMarkers, type Slot, type SlotTable } from './slots.js';
@@ -41,25 +43,21 @@ export function emailViewModel(rendered: RenderedIssue, config: Config, slots: S
               }
             : null,
           tags: [
-            ...new Set(
-              [...(item.programme ? [item.programme] : []), ...item.programmes].map((p) =>
-                name(config.programmes, p),
-              ),
-            ),
+            ...new Set(programmesOf(item).map((p) => name(config.programmes, p))),
             ...item.places.map((p) => name(config.places, p)),
           ].map(t),
         })),
     }))
     .filter((section) => section.items.length > 0);
 
-  const meetingSection = calendarSection(config.sections);
+  const meetingTitle = meetingsTitle(config);
   const allMeetings = rendered.items.flatMap(({ item }) => item.meetings);
   const meetings =
     allMeetings.length === 0
       ? null
       : {
-          title: heading(meetingSection?.title ?? "What's happening next week?"),
-          rule: rule(meetingSection?.title ?? "What's happening next week?", '='),
+          title: heading(meetingTitle),
+          rule: rule(meetingTitle, '='),
           days: meetingDays(allMeetings, config).map((day) => ({
             label: heading(day.label),
             rule: rule(day.label),
@@ -75,6 +73,8 @@ export function emailViewModel(rendered: RenderedIssue, config: Config, slots: S
 
   const fromName = config.sender.from.name;
   return {
+    // Not a slot: trusted constants, and MJML needs real colours to lay out (see palette.ts).
+    palette,
     site: {
       name: t(config.site.name),
       tagline: maybe(config.site.tagline),
