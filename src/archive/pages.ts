@@ -10,7 +10,7 @@ import type { Archive, ArchiveIssue, SiteFiles } from './model.js';
 import { renderPage } from './page-context.js';
 import { hrefOf, issuePath, rootFrom, tagPath } from './paths.js';
 import type { SiteTemplates } from './site-templates.js';
-import { calendarSection, isProse } from '../content/kinds/index.js';
+import { isProse } from '../content/kinds/index.js';
 
 const anchors = new WeakMap<ArchiveIssue, Map<ItemInfo, string>>();
 

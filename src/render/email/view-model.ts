@@ -5,7 +5,7 @@ import { palette } from '../palette.js';
 import { ruleUnder, TEXT_WIDTH, wrap } from '../plain-text.js';
 import type { RenderedIssue } from '../render-issue.js';
 import { recipientMarkers, type Slot, type SlotTable } from './slots.js';
-import { calendarSection, isProse } from '../../content/kinds/index.js';
+import { isProse } from '../../content/kinds/index.js';
 
 /**
  * What the email templates see. Every value that comes from content or config is a slot (see
