@@ -7,6 +7,7 @@ import { controlCharacterProblems, withoutRepeatedLineBreaks } from './control-c
 import { splitFrontMatter, type FrontMatterFile } from './front-matter.js';
 import type { Issue, Item, Meeting } from './model.js';
 import { readSource } from './read-source.js';
+import { causeOf, isErrno } from '../support/errors.js';
 import {
   isCalendarDate,
   issueSchema,
@@ -53,15 +54,23 @@ export async function loadIssue(root: string, date: string, config: Config): Pro
   let names: string[];
   try {
     names = (await readdir(dir)).filter((n) => n.endsWith('.md') && !n.startsWith('.')).sort();
-  } catch {
+  } catch (error) {
     problems.push(
-      diagnose(
-        sourceText(display(''), ''),
-        { line: 1, column: 1 },
-        'issue-missing',
-        `There is no issue folder ${display('')}.`,
-        `Create it with \`bulletin new --date ${date}\`.`,
-      ),
+      isErrno(error, 'ENOENT')
+        ? diagnose(
+            sourceText(display(''), ''),
+            { line: 1, column: 1 },
+            'issue-missing',
+            `There is no issue folder ${display('')}.`,
+            `Create it with \`bulletin new --date ${date}\`.`,
+          )
+        : diagnose(
+            sourceText(display(''), ''),
+            { line: 1, column: 1 },
+            'file-unreadable',
+            `Cannot read the issue folder ${display('')} (${causeOf(error)}).`,
+            'Check that it is a folder (not a file or a broken link) and that you may read it.',
+          ),
     );
     return { issue: undefined, files: [], problems };
   }

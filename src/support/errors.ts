@@ -1,0 +1,37 @@
+/**
+ * A `catch` names the failure it expects and lets every other one through: a bare catch turns a
+ * permission problem or a bug into "missing" or "empty", and the real cause is never seen.
+ */
+
+/** Whether `error` is a system error (from `fs`, `net`, ...) with one of these codes, e.g. ENOENT. */
+export function isErrno(error: unknown, ...codes: readonly string[]): error is NodeJS.ErrnoException {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return error instanceof Error && typeof code === 'string' && codes.includes(code);
+}
+
+/** A file or folder that is not there (or a path through something that is not a folder). */
+export const MISSING = ['ENOENT', 'ENOTDIR'] as const;
+
+/** Why a file could not be written where the failure is the place's, not a bug: full, read-only, not ours. */
+export const UNWRITABLE = ['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENOTDIR', 'EISDIR', 'EEXIST'] as const;
+
+/** The short cause for a one-line message: the code of a system error, else its message. */
+export function causeOf(error: unknown): string {
+  if (error instanceof Error) return (error as NodeJS.ErrnoException).code ?? error.message;
+  return String(error);
+}
+
+/** `URL` when `text` is an absolute address (or one relative to `base`), else undefined. */
+export function parseUrl(text: string, base?: string): URL | undefined {
+  return URL.canParse(text, base) ? new URL(text, base) : undefined;
+}
+
+/** `decode(text)`, or `text` as written when it holds a malformed escape such as `%E0%A4%A`. */
+export function decodedOrAsWritten(text: string, decode: (text: string) => string): string {
+  try {
+    return decode(text);
+  } catch (error) {
+    if (error instanceof URIError) return text;
+    throw error;
+  }
+}
