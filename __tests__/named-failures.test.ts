@@ -17,7 +17,8 @@ function expectOneLine(result: { status: number; stderr: string }, ...mentions: 
 }
 
 describe('opening the subscriber database', () => {
-  const list = (database: string) => bulletin(['subscribers', 'list'], site.root, { BULLETIN_DATABASE: database });
+  const list = (database: string) =>
+    bulletin(['subscribers', 'list'], site.root, { BULLETIN_DATABASE: database });
 
   test('a folder where the database should be is named, with what to do', () => {
     mkdirSync(join(site.root, 'db-folder'));

@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { parseDocument } from 'yaml';
 import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { SetupError } from '../diagnostics/setup-error.js';
 import { placeAt, sourceText } from '../diagnostics/source-text.js';
 import type { FrontMatterFile } from './front-matter.js';
 import { readSource } from './read-source.js';
@@ -9,6 +10,8 @@ import { configSchema, type Config } from './schema.js';
 import { CONFIG_NAMES } from './config-names.js';
 import { validateFrontMatter } from './validate.js';
 import { placeOfPath } from './yaml-place.js';
+import { parseUrl } from '../support/errors.js';
+import { causeOf, isErrno, MISSING } from '../support/errors.js';
 
 export { CONFIG_NAMES };
 
@@ -73,8 +76,13 @@ async function findConfig(root: string): Promise<string | undefined> {
     try {
       await access(candidate);
       return candidate;
-    } catch {
-      // try the next name
+    } catch (error) {
+      // Not there: try the next name. Anything else (a loop of links, ...) is not "no config".
+      if (!isErrno(error, ...MISSING)) {
+        throw new SetupError(`Cannot look for the config ${candidate} (${causeOf(error)}).`, {
+          cause: error,
+        });
+      }
     }
   }
   return undefined;
@@ -109,12 +117,8 @@ function duplicateIds(file: FrontMatterFile, config: Config): Diagnostic[] {
 function baseUrlOverride(source: Parameters<typeof diagnose>[0]): { url?: string } | { problem: Diagnostic } {
   const value = process.env.BULLETIN_BASE_URL;
   if (!value) return {};
-  try {
-    const url = new URL(value);
-    if (url.protocol === 'http:' || url.protocol === 'https:') return { url: url.href };
-  } catch {
-    // reported below
-  }
+  const url = parseUrl(value);
+  if (url?.protocol === 'http:' || url?.protocol === 'https:') return { url: url.href };
   return {
     problem: diagnose(
       source,

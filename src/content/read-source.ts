@@ -50,7 +50,9 @@ export function decodeSource(bytes: Uint8Array, displayPath: string): ReadResult
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
-  } catch {
+  } catch (error) {
+    // ERR_ENCODING_INVALID_ENCODED_DATA, a TypeError: bytes that are not UTF-8.
+    if (!(error instanceof TypeError)) throw error;
     const lenient = new TextDecoder('utf-8').decode(bytes);
     const normalized = normalizeNewlines(lenient);
     const source = sourceText(displayPath, normalized);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseUrl } from '../support/errors.js';
 
 /**
  * The content contract: key names here are what comms officers write, and what later stages rely
@@ -63,12 +64,7 @@ export const oneLine = z
 const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/);
 
 export const webUrl = z.string().superRefine((value, ctx) => {
-  let ok = false;
-  try {
-    ok = ['http:', 'https:', 'mailto:'].includes(new URL(value).protocol);
-  } catch {
-    ok = false;
-  }
+  const ok = ['http:', 'https:', 'mailto:'].includes(parseUrl(value)?.protocol ?? '');
   if (!ok) {
     ctx.addIssue({
       code: 'custom',
@@ -312,7 +308,9 @@ function validIntl({ locale, timeZone }: { locale?: string; timeZone?: string })
   try {
     new Intl.DateTimeFormat(locale, timeZone ? { timeZone } : {});
     return locale === undefined || Intl.DateTimeFormat.supportedLocalesOf([locale]).length > 0;
-  } catch {
-    return false;
+  } catch (error) {
+    // What Intl throws for a malformed locale tag or an unknown time zone.
+    if (error instanceof RangeError) return false;
+    throw error;
   }
 }

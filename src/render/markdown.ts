@@ -9,6 +9,7 @@ import remarkRehype from 'remark-rehype';
 import { unified } from 'unified';
 import { visit } from 'unist-util-visit';
 import { EMAIL_CONTENT_WIDTH, fitWidth, type ImageSizes } from './image-sizes.js';
+import { parseUrl } from '../support/errors.js';
 
 const parser = unified().use(remarkParse).use(remarkGfm);
 
@@ -141,11 +142,7 @@ function sizeEmailImages(node: HastRoot | Element, imageSizes: ImageSizes, colum
 }
 
 function absolute(url: string, base: string): string {
-  try {
-    return new URL(url, base).href;
-  } catch {
-    return url;
-  }
+  return parseUrl(url, base)?.href ?? url;
 }
 
 /**

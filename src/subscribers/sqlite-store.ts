@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { mailboxOf, mergesDots } from '../support/email-address.js';
 import { GroupCommit } from './group-commit.js';
 import { openDatabase } from './open-database.js';

@@ -13,7 +13,16 @@ export function isErrno(error: unknown, ...codes: readonly string[]): error is N
 export const MISSING = ['ENOENT', 'ENOTDIR'] as const;
 
 /** Why a file could not be written where the failure is the place's, not a bug: full, read-only, not ours. */
-export const UNWRITABLE = ['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENOTDIR', 'EISDIR', 'EEXIST'] as const;
+export const UNWRITABLE = [
+  'EACCES',
+  'EPERM',
+  'EROFS',
+  'ENOSPC',
+  'EDQUOT',
+  'ENOTDIR',
+  'EISDIR',
+  'EEXIST',
+] as const;
 
 /** The short cause for a one-line message: the code of a system error, else its message. */
 export function causeOf(error: unknown): string {
@@ -34,4 +43,22 @@ export function decodedOrAsWritten(text: string, decode: (text: string) => strin
     if (error instanceof URIError) return text;
     throw error;
   }
+}
+
+/** What `promise` gives, or `fallback` when it failed because the file or folder is not there. */
+export async function unlessMissing<T>(promise: Promise<T>, fallback: T): Promise<T> {
+  try {
+    return await promise;
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return fallback;
+    throw error;
+  }
+}
+
+/**
+ * Marks a promise as handled for now: its rejection is seen where it is awaited later, and until
+ * then Node must not call it unhandled (which would end the process).
+ */
+export function awaitedLater(promise: Promise<unknown>): void {
+  promise.catch(() => undefined); // seen by whoever awaits `promise` itself
 }
