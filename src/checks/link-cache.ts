@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { makePrivateDir, PRIVATE_FILE } from '../support/private-files.js';
 import { isSuccess, outcomeSchema, type Outcome } from './link-fetch.js';
-import { isErrno, UNWRITABLE } from '../support/errors.js';
+import { isErrno, MISSING, UNWRITABLE } from '../support/errors.js';
 
 export type CacheEntry = { outcome: Outcome; checkedAt: number };
 export type Cache = Map<string, CacheEntry>;
@@ -90,7 +90,10 @@ async function writeMerged(
   } catch (error) {
     // An unwritable cache costs the next run time, not correctness.
     if (!isErrno(error, ...UNWRITABLE)) throw error;
-    await rm(temporary, { force: true });
+    // Nothing to remove when the folder itself was the problem (a file where it should be).
+    await rm(temporary, { force: true }).catch((cleanup: unknown) => {
+      if (!isErrno(cleanup, ...MISSING)) throw cleanup;
+    });
   }
 }
 

@@ -1,6 +1,7 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { diagnose, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { placeAt, sourceText, type SourceText } from '../diagnostics/source-text.js';
+import { isErrno } from '../support/errors.js';
 
 /** Larger than any real bulletin item by far; a file this big is a pasted document or a mistake. */
 export const MAX_SOURCE_BYTES = 512 * 1024;
@@ -51,8 +52,8 @@ export function decodeSource(bytes: Uint8Array, displayPath: string): ReadResult
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch (error) {
-    // ERR_ENCODING_INVALID_ENCODED_DATA, a TypeError: bytes that are not UTF-8.
-    if (!(error instanceof TypeError)) throw error;
+    // Bytes that are not UTF-8.
+    if (!isErrno(error, 'ERR_ENCODING_INVALID_ENCODED_DATA')) throw error;
     const lenient = new TextDecoder('utf-8').decode(bytes);
     const normalized = normalizeNewlines(lenient);
     const source = sourceText(displayPath, normalized);

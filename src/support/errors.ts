@@ -5,8 +5,9 @@
 
 /** Whether `error` is a system error (from `fs`, `net`, ...) with one of these codes, e.g. ENOENT. */
 export function isErrno(error: unknown, ...codes: readonly string[]): error is NodeJS.ErrnoException {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return error instanceof Error && typeof code === 'string' && codes.includes(code);
+  // Not `instanceof Error`: errors from Node's core come from another realm under a test runner's VM.
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && codes.includes(code);
 }
 
 /** A file or folder that is not there (or a path through something that is not a folder). */
@@ -26,8 +27,9 @@ export const UNWRITABLE = [
 
 /** The short cause for a one-line message: the code of a system error, else its message. */
 export function causeOf(error: unknown): string {
-  if (error instanceof Error) return (error as NodeJS.ErrnoException).code ?? error.message;
-  return String(error);
+  if (typeof error !== 'object' || error === null) return String(error);
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return typeof code === 'string' ? code : String(message ?? error);
 }
 
 /** `URL` when `text` is an absolute address (or one relative to `base`), else undefined. */
