@@ -37,6 +37,12 @@ describe('opening the subscriber database', () => {
     expectOneLine(list('newer.db'), join(site.root, 'newer.db'), 'schema version 999', 'upgrade Bulletin');
   });
 
+  test('a PostgreSQL address is one line, without echoing its password', () => {
+    const result = list('postgres://bulletin:hunter2@127.0.0.1/bulletin');
+    expectOneLine(result, 'PostgreSQL is not supported');
+    expect(result.stderr).not.toContain('hunter2');
+  });
+
   test('a database under a file (not a folder) is named', () => {
     writeFileSync(join(site.root, 'plain'), 'x');
     expectOneLine(list('plain/sub.db'), join(site.root, 'plain', 'sub.db'));

@@ -39,6 +39,7 @@ export async function imageFiles(archive: Archive, only?: ReadonlySet<string>): 
       } catch (error) {
         throw new Error(
           `cannot publish the image ${relative(process.cwd(), source)}: ${(error as Error).message}`,
+          { cause: error },
         );
       }
       files.set(`issues/${issue.date}/${inside.split(sep).join('/')}`, new Uint8Array(resized));
