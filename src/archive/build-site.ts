@@ -8,6 +8,7 @@ import { loadSiteTemplates, type SiteTemplates } from './site-templates.js';
 import { sitemapFile } from './sitemap.js';
 import { tagFiles } from './tags.js';
 import { writeSite } from './write-site.js';
+import { awaitedLater } from '../support/errors.js';
 
 export interface SiteReport {
   dir: string;
@@ -58,7 +59,7 @@ export async function buildSite(
   let search: Promise<SearchIndexing> | undefined;
   const files = await generateSite(archive, templates, undefined, (pages) => {
     search = startSearchIndex(archive.config, pages, siteDir);
-    search.catch(() => undefined); // reported below
+    awaitedLater(search); // reported below
   });
   files.set('sitemap.xml', sitemapFile(archive.config, files));
   let searchPages = 0;

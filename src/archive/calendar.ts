@@ -4,6 +4,7 @@ import type { Config, Meeting } from '../content/model.js';
 import { addDays, dayOf } from '../support/dates.js';
 import { issueUrl } from '../render/urls.js';
 import type { Archive, ArchiveIssue, SiteFiles } from './model.js';
+import { parseUrl } from '../support/errors.js';
 
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
@@ -106,12 +107,7 @@ export function meetingUid(config: Config, date: string, meeting: Meeting): stri
  */
 function webLink(meeting: Meeting): string | undefined {
   if (!meeting.link || !/^https?:\/\//i.test(meeting.link)) return undefined;
-  try {
-    return new URL(meeting.link).href;
-  } catch (error) {
-    if (error instanceof TypeError) return undefined; // not a URL: checks report it
-    throw error;
-  }
+  return parseUrl(meeting.link)?.href; // not a URL: the checks report it
 }
 
 function meetingTimes(

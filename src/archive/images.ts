@@ -2,6 +2,7 @@ import { relative, resolve, sep } from 'node:path';
 import { isInside, readFileInside } from '../content/inside-folder.js';
 import { MAX_IMAGE_WIDTH } from '../render/image-sizes.js';
 import type { Archive, SiteFiles } from './model.js';
+import { decodedOrAsWritten } from '../support/errors.js';
 
 /**
  * Copies every image an issue's Markdown references from beside its files into
@@ -19,12 +20,7 @@ export async function imageFiles(archive: Archive, only?: ReadonlySet<string>): 
     const wanted = new Set<string>();
     for (const body of bodies) {
       for (const url of body.images) {
-        const path = url.split(/[?#]/)[0]!;
-        try {
-          wanted.add(decodeURI(path));
-        } catch {
-          wanted.add(path);
-        }
+        wanted.add(decodedOrAsWritten(url.split(/[?#]/)[0]!, decodeURI));
       }
     }
     for (const reference of wanted) {
@@ -43,6 +39,7 @@ export async function imageFiles(archive: Archive, only?: ReadonlySet<string>): 
       } catch (error) {
         throw new Error(
           `cannot publish the image ${relative(process.cwd(), source)}: ${(error as Error).message}`,
+          { cause: error },
         );
       }
       files.set(`issues/${issue.date}/${inside.split(sep).join('/')}`, new Uint8Array(resized));

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Config } from '../content/model.js';
 import { siteUrl } from '../render/urls.js';
 import type { SiteFiles } from './model.js';
+import { awaitedLater, isErrno, MISSING } from '../support/errors.js';
 
 export interface SearchIndexing {
   /** Waits for the pages to be indexed and writes pagefind's bundle into `<siteDir>/pagefind/`. */
@@ -44,7 +45,7 @@ export async function startSearchIndex(
       index.addHTMLFile({ url: `${base}${path.replace(/index\.html$/, '')}`, content: content as string }),
     ),
   );
-  adding.catch(() => undefined); // reported by writeTo
+  awaitedLater(adding); // reported by writeTo
   return {
     async writeTo(siteDir) {
       try {
@@ -84,7 +85,9 @@ function searchFingerprint(config: Config, base: string, pages: [string, string]
 function readFingerprint(siteDir: string): string | undefined {
   try {
     return readFileSync(join(siteDir, 'pagefind', FINGERPRINT_FILE), 'utf8');
-  } catch {
-    return undefined;
+  } catch (error) {
+    // No index built yet (or the site folder is new).
+    if (isErrno(error, ...MISSING)) return undefined;
+    throw error;
   }
 }

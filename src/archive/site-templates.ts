@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { TemplateError } from '../render/email/templates.js';
 import { memoizeAsync, type MemoizedAsync } from '../render/memo.js';
+import { unlessMissing } from '../support/errors.js';
 
 export const PAGE_TEMPLATES = [
   'layout',
@@ -52,13 +53,13 @@ async function compile(templatesDir: string): Promise<SiteTemplates> {
     compiled.set(name, env.compile(source, { strict: false }));
   }
   const partialsDir = join(dir, 'partials');
-  for (const name of await readdir(partialsDir).catch(() => [] as string[])) {
+  for (const name of await unlessMissing(readdir(partialsDir), [])) {
     if (name.endsWith('.hbs'))
       env.registerPartial(name.slice(0, -4), await readFile(join(partialsDir, name), 'utf8'));
   }
   const assetsDir = join(dir, 'assets');
   const assets = await Promise.all(
-    (await readdir(assetsDir).catch(() => [] as string[])).map(async (name) => ({
+    (await unlessMissing(readdir(assetsDir), [])).map(async (name) => ({
       name,
       content: new Uint8Array(await readFile(join(assetsDir, name))),
     })),

@@ -1,6 +1,7 @@
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { SiteFiles } from './model.js';
+import { unlessMissing } from '../support/errors.js';
 
 /**
  * Writes the whole site into a staging folder beside the target, then swaps it in with two
@@ -15,7 +16,7 @@ export async function writeSite(
   const staging = join(parent, `.site-staging-${process.pid}`);
   const old = join(parent, `.site-old-${process.pid}`);
   // Leftovers of a build that was killed mid-way (one build at a time writes a given dist/).
-  for (const entry of await readdir(parent).catch(() => [] as string[])) {
+  for (const entry of await unlessMissing(readdir(parent), [])) {
     if (/^\.site-(staging|old)-\d+$/.test(entry))
       await rm(join(parent, entry), { recursive: true, force: true });
   }

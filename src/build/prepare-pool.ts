@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { Config } from '../content/model.js';
 import { fromCache, prepareFresh, type PreparedIssue } from './prepare.js';
 import type { RenderCache } from './render-cache.js';
+import { awaitedLater } from '../support/errors.js';
 
 /** Below this many issues to parse, starting workers (each loads the whole toolchain) costs more than it saves. */
 const PARALLEL_FROM = Number(process.env.BULLETIN_PARALLEL_FROM ?? 48);
@@ -40,7 +41,7 @@ export async function prepareIssues(
     : [];
   // Handled at once, so a worker failing while this thread still parses is not an unhandled rejection.
   const finished = Promise.all(started.map((w) => w.done));
-  finished.catch(() => undefined);
+  awaitedLater(finished);
   try {
     for (const { date, key } of own) {
       results.set(date, await prepareFresh(root, date, config, cache, key));

@@ -7,6 +7,7 @@ import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { RenderedIssue } from '../render/render-issue.js';
 import { packageRoot } from '../support/package-root.js';
 import { makePrivateDir, PRIVATE_FILE } from '../support/private-files.js';
+import { isErrno, MISSING, UNWRITABLE } from '../support/errors.js';
 
 const OUTPUT_LIBRARIES = [
   ...[
@@ -48,8 +49,10 @@ export class RenderCache {
     const hash = createHash('sha256').update(this.salt);
     try {
       hashTree(hash, issueDir, '');
-    } catch {
-      return 'missing';
+    } catch (error) {
+      // No folder, no cache: loading the issue reports why.
+      if (isErrno(error, ...MISSING)) return 'missing';
+      throw error;
     }
     return hash.digest('hex');
   }
@@ -60,8 +63,10 @@ export class RenderCache {
       return stored.key === key && Array.isArray(stored.links)
         ? { rendered: stored.rendered, problems: stored.problems, links: stored.links }
         : undefined;
-    } catch {
-      return undefined;
+    } catch (error) {
+      // Not cached yet, or cut short by a crash (the write is atomic, but an older version's may not be).
+      if (isErrno(error, 'ENOENT') || error instanceof SyntaxError) return undefined;
+      throw error;
     }
   }
 
@@ -71,8 +76,9 @@ export class RenderCache {
       const temporary = `${this.file(date)}.${process.pid}.tmp`;
       writeFileSync(temporary, JSON.stringify({ key, ...value }), PRIVATE_FILE);
       renameSync(temporary, this.file(date));
-    } catch {
+    } catch (error) {
       // A cache that cannot be written only costs time on the next build.
+      if (!isErrno(error, ...UNWRITABLE)) throw error;
     }
   }
 
@@ -116,7 +122,9 @@ export function codeVersion(): string {
       hash.update(
         `${name}@${(JSON.parse(readFileSync(join(packageRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version}`,
       );
-    } catch {
+    } catch (error) {
+      // Installed elsewhere (hoisted by a workspace): the code's own bytes still key the cache.
+      if (!isErrno(error, 'ENOENT')) throw error;
       hash.update(`${name}@?`);
     }
   }

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { makePrivateDir, PRIVATE_FILE } from '../support/private-files.js';
 import { isSuccess, outcomeSchema, type Outcome } from './link-fetch.js';
+import { isErrno, MISSING, UNWRITABLE } from '../support/errors.js';
 
 export type CacheEntry = { outcome: Outcome; checkedAt: number };
 export type Cache = Map<string, CacheEntry>;
@@ -32,13 +33,18 @@ export function isFresh(entry: CacheEntry, now: number, freshness: Freshness): b
   return now - entry.checkedAt < freshFor(entry.outcome, freshness);
 }
 
-/** A missing, unreadable or corrupt cache is an empty one: it only ever saves time. */
+/**
+ * A missing, unreadable or corrupt cache is an empty one: it only ever saves time. Only those
+ * failures are: anything else is a fault to see.
+ */
 export async function readCache(file: string): Promise<Cache> {
   try {
     const parsed = cacheSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
     return new Map(parsed.success ? Object.entries(parsed.data.entries) : []);
-  } catch {
-    return new Map();
+  } catch (error) {
+    if (isErrno(error, 'ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM') || error instanceof SyntaxError)
+      return new Map();
+    throw error;
   }
 }
 
@@ -81,9 +87,13 @@ async function writeMerged(
     const entries = Object.fromEntries([...merged].filter(([, entry]) => isFresh(entry, at, freshness)));
     await writeFile(temporary, `${JSON.stringify({ version: 1, entries }, null, 1)}\n`, PRIVATE_FILE);
     await rename(temporary, file);
-  } catch {
+  } catch (error) {
     // An unwritable cache costs the next run time, not correctness.
-    await rm(temporary, { force: true }).catch(() => undefined);
+    if (!isErrno(error, ...UNWRITABLE)) throw error;
+    // Nothing to remove when the folder itself was the problem (a file where it should be).
+    await rm(temporary, { force: true }).catch((cleanup: unknown) => {
+      if (!isErrno(cleanup, ...MISSING)) throw cleanup;
+    });
   }
 }
 

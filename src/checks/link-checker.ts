@@ -6,6 +6,7 @@ import { isFresh, readCache, saveCache, type Cache } from './link-cache.js';
 import { guardedFetch, type LinkFetch } from './link-connect.js';
 import { ask, isSuccess, probe, scheduler, unreachable, type Outcome } from './link-fetch.js';
 import type { LinkTarget } from './link-targets.js';
+import { parseUrl } from '../support/errors.js';
 
 export interface LinkCheckOptions {
   /** A JSON file of earlier outcomes, e.g. `.bulletin/cache/links.json`; none means every address is fetched. */
@@ -171,14 +172,10 @@ function definedOnly<T extends object>(options: T): Partial<T> {
 
 /** The fragment never reaches the server: `page#a` and `page#b` are one fetch. */
 function fetchKey(url: string): string | undefined {
-  try {
-    const parsed = new URL(url);
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return undefined;
-    parsed.hash = '';
-    return parsed.href;
-  } catch {
-    return undefined;
-  }
+  const parsed = parseUrl(url);
+  if (parsed?.protocol !== 'http:' && parsed?.protocol !== 'https:') return undefined;
+  parsed.hash = '';
+  return parsed.href;
 }
 
 // ---- Verdicts
@@ -277,9 +274,5 @@ function isImageType(contentType: string): boolean {
 }
 
 function hostOf(url: string): string {
-  try {
-    return new URL(url).hostname;
-  } catch {
-    return url;
-  }
+  return parseUrl(url)?.hostname ?? url;
 }

@@ -58,10 +58,10 @@ export function guardedFetch(policy: AddressPolicy = {}): LinkFetch {
     try {
       const response = await undiciFetch(url, { ...init, dispatcher: pool });
       // Closes once this request is over: the caller reads the headers and drops the body.
-      pool.close().catch(() => undefined);
+      pool.close().catch(() => undefined); // a pool going away: a failed close leaves nothing to do
       return response;
     } catch (error) {
-      pool.destroy().catch(() => undefined);
+      pool.destroy().catch(() => undefined); // as above; the request's own error is what matters
       throw error;
     }
   };

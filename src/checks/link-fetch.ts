@@ -93,7 +93,7 @@ export async function ask(url: string, method: 'HEAD' | 'GET', asking: Asking): 
         },
       });
       // Only the status and type matter: stop a GET before it downloads a whole PDF or video.
-      await response.body?.cancel().catch(() => undefined);
+      await response.body?.cancel().catch(() => undefined); // an unwanted body that already failed: fine
       const next = redirectTarget(hop, response);
       if (next === undefined) {
         const contentType = response.headers.get('content-type') ?? undefined;

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Config } from '../content/model.js';
 import { checkLinks, type LinkCheckResult } from './link-checker.js';
 import type { LinkTarget } from './link-targets.js';
+import { parseUrl } from '../support/errors.js';
 
 /** BULLETIN_OFFLINE=1 turns the network link check off for every command (CI, a train, the test suite). */
 export function linksOffline(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -18,12 +19,8 @@ export function linkCacheFile(root: string): string {
  * a domain for every host under it, or an address that the link starts with.
  */
 export function isExcluded(url: string, exclude: readonly string[]): boolean {
-  let host: string;
-  try {
-    host = new URL(url).hostname.toLowerCase();
-  } catch {
-    return false;
-  }
+  const host = parseUrl(url)?.hostname.toLowerCase();
+  if (host === undefined) return false;
   return exclude.some((entry) => {
     const rule = entry.trim().toLowerCase();
     if (/^https?:\/\//.test(rule)) return url.toLowerCase().startsWith(rule);

@@ -8,6 +8,7 @@ import { placeOfPath } from '../content/yaml-place.js';
 import { parseBodyOf } from '../render/markdown.js';
 import { bodyOffset } from './body-offset.js';
 import { meetingPath } from '../content/kinds/index.js';
+import { parseUrl } from '../support/errors.js';
 
 /** One address a subscriber could follow (a link) or that their mail app would load (an image), and where it was written. */
 export interface LinkTarget {
@@ -38,12 +39,8 @@ export function collectLinkTargets(files: readonly FrontMatterFile[], issue?: Is
 export function webAddress(written: string): string | undefined {
   const trimmed = written.trim();
   const url = trimmed.startsWith('//') ? `https:${trimmed}` : trimmed;
-  try {
-    const { protocol } = new URL(url);
-    return protocol === 'http:' || protocol === 'https:' ? url : undefined;
-  } catch {
-    return undefined;
-  }
+  const protocol = parseUrl(url)?.protocol;
+  return protocol === 'http:' || protocol === 'https:' ? url : undefined;
 }
 
 function target(

@@ -11,6 +11,7 @@ import { parseBodyOf } from '../render/markdown.js';
 import { isLocalImage } from '../render/urls.js';
 import { bodyOffset } from './body-offset.js';
 import { checkWriting } from './writing-checks.js';
+import { decodedOrAsWritten } from '../support/errors.js';
 
 /** Checks that read each file as written, valid or not, so they report alongside front-matter errors. */
 export function checkSources(files: readonly FrontMatterFile[]): Diagnostic[] {
@@ -92,12 +93,7 @@ function missingImages(file: FrontMatterFile, tree: Root): Diagnostic[] {
   visit(tree, 'image', (node: Image) => {
     if (!isLocalImage(node.url)) return;
     const place = placeAt(file.source, bodyOffset(file, node.position?.start.offset ?? 0));
-    let reference = node.url.split(/[?#]/)[0]!;
-    try {
-      reference = decodeURI(reference);
-    } catch {
-      // keep it as written
-    }
+    const reference = decodedOrAsWritten(node.url.split(/[?#]/)[0]!, decodeURI);
     const target = resolve(folder, reference);
     if (!isInside(target, folder)) {
       problems.push(problem('image-outside-issue', at(file.source, place), { url: node.url, linked: false }));

@@ -7,6 +7,7 @@ import { atOffset, problem, type ProblemPlace } from '../diagnostics/problem.js'
 import { decodeHTML } from 'entities';
 import { normalizeAddress } from '../support/email-address.js';
 import { bodyOffset } from './body-offset.js';
+import { decodedOrAsWritten } from '../support/errors.js';
 
 /** Link text that says nothing when read out of context (a screen reader's list of links, a skim). */
 const VAGUE =
@@ -94,12 +95,7 @@ function mailtoInHtml(file: FrontMatterFile, tree: Root): Diagnostic[] {
 /** Why a `mailto:` address would not reach anyone, or undefined when it would (or it is no `mailto:`). */
 function mailtoRefusal(url: string): string | undefined {
   if (!/^mailto:/i.test(url)) return undefined;
-  let address = url.slice('mailto:'.length).split('?')[0]!;
-  try {
-    address = decodeURIComponent(address);
-  } catch {
-    // checked as written
-  }
+  const address = decodedOrAsWritten(url.slice('mailto:'.length).split('?')[0]!, decodeURIComponent);
   const addresses = address.split(',').filter((a) => a.trim() !== '');
   if (addresses.length === 0) return 'has no address';
   const refusal = addresses.map((a) => normalizeAddress(a)).find((r) => !r.ok);

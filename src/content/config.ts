@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { at, atOffset, problem, startOf } from '../diagnostics/problem.js';
 import { sourceText, type SourceText } from '../diagnostics/source-text.js';
+import { SetupError } from '../diagnostics/setup-error.js';
 import type { FrontMatterFile } from './front-matter.js';
 import { itemKinds, kindSpec } from './kinds/index.js';
 import { readSource } from './read-source.js';
@@ -11,6 +12,8 @@ import { configSchema, type Config } from './schema.js';
 import { CONFIG_NAMES } from './config-names.js';
 import { validateFrontMatter } from './validate.js';
 import { placeOfPath } from './yaml-place.js';
+import { parseUrl } from '../support/errors.js';
+import { causeOf, isErrno, MISSING } from '../support/errors.js';
 
 export { CONFIG_NAMES };
 
@@ -64,8 +67,13 @@ async function findConfig(root: string): Promise<string | undefined> {
     try {
       await access(candidate);
       return candidate;
-    } catch {
-      // try the next name
+    } catch (error) {
+      // Not there: try the next name. Anything else (a loop of links, ...) is not "no config".
+      if (!isErrno(error, ...MISSING)) {
+        throw new SetupError(`Cannot look for the config ${candidate} (${causeOf(error)}).`, {
+          cause: error,
+        });
+      }
     }
   }
   return undefined;
@@ -117,12 +125,8 @@ function kindsWithoutSection(file: FrontMatterFile, config: Config): Diagnostic[
 function baseUrlOverride(source: SourceText): { url?: string } | { problem: Diagnostic } {
   const value = process.env.BULLETIN_BASE_URL;
   if (!value) return {};
-  try {
-    const url = new URL(value);
-    if (url.protocol === 'http:' || url.protocol === 'https:') return { url: url.href };
-  } catch {
-    // reported below
-  }
+  const url = parseUrl(value);
+  if (url?.protocol === 'http:' || url?.protocol === 'https:') return { url: url.href };
   return {
     problem: problem('config-invalid', startOf(source), { case: 'base-url', value }),
   };

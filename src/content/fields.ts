@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseUrl } from '../support/errors.js';
 
 /** The value types front matter and config are written in: dates, one-line text, web addresses, ids. */
 
@@ -59,12 +60,7 @@ export const oneLine = z
 export const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/);
 
 export const webUrl = z.string().superRefine((value, ctx) => {
-  let ok = false;
-  try {
-    ok = ['http:', 'https:', 'mailto:'].includes(new URL(value).protocol);
-  } catch {
-    ok = false;
-  }
+  const ok = ['http:', 'https:', 'mailto:'].includes(parseUrl(value)?.protocol ?? '');
   if (!ok) {
     ctx.addIssue({
       code: 'custom',

@@ -8,6 +8,7 @@ import { controlCharacterProblems, withoutRepeatedLineBreaks } from './control-c
 import { splitFrontMatter, type FrontMatterFile } from './front-matter.js';
 import type { Issue, Item, Meeting } from './model.js';
 import { readSource } from './read-source.js';
+import { causeOf, isErrno } from '../support/errors.js';
 import {
   calendarEntries,
   isItemKind,
@@ -46,13 +47,19 @@ export async function loadIssue(root: string, date: string, config: Config): Pro
   let names: string[];
   try {
     names = (await readdir(dir)).filter((n) => n.endsWith('.md') && !n.startsWith('.')).sort();
-  } catch {
+  } catch (error) {
     problems.push(
-      problem('issue-missing', startOf(sourceText(display(''), '')), {
-        case: 'folder',
-        folder: display(''),
-        date,
-      }),
+      isErrno(error, 'ENOENT')
+        ? problem('issue-missing', startOf(sourceText(display(''), '')), {
+            case: 'folder',
+            folder: display(''),
+            date,
+          })
+        : problem('file-unreadable', startOf(sourceText(display(''), '')), {
+            case: 'issue-folder',
+            folder: display(''),
+            reason: causeOf(error),
+          }),
     );
     return { issue: undefined, files: [], problems };
   }

@@ -2,6 +2,7 @@ import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { at, problem, startOf } from '../diagnostics/problem.js';
 import { placeAt, sourceText, type SourceText } from '../diagnostics/source-text.js';
+import { isErrno } from '../support/errors.js';
 
 /** Larger than any real bulletin item by far; a file this big is a pasted document or a mistake. */
 export const MAX_SOURCE_BYTES = 512 * 1024;
@@ -42,7 +43,9 @@ export function decodeSource(bytes: Uint8Array, displayPath: string): ReadResult
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
-  } catch {
+  } catch (error) {
+    // Bytes that are not UTF-8.
+    if (!isErrno(error, 'ERR_ENCODING_INVALID_ENCODED_DATA')) throw error;
     const lenient = new TextDecoder('utf-8').decode(bytes);
     const normalized = normalizeNewlines(lenient);
     const source = sourceText(displayPath, normalized);

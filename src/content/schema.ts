@@ -170,7 +170,9 @@ function validIntl({ locale, timeZone }: { locale?: string; timeZone?: string })
   try {
     new Intl.DateTimeFormat(locale, timeZone ? { timeZone } : {});
     return locale === undefined || Intl.DateTimeFormat.supportedLocalesOf([locale]).length > 0;
-  } catch {
-    return false;
+  } catch (error) {
+    // What Intl throws for a malformed locale tag or an unknown time zone.
+    if (error instanceof RangeError) return false;
+    throw error;
   }
 }

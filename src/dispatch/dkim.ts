@@ -54,6 +54,7 @@ export function loadDkimKey(
     } catch (error) {
       throw new SetupError(
         `Cannot read the DKIM key ${file} (dispatch.dkim.privateKeyFile): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}. Point it at the PEM private key for selector "${keySelector}".`,
+        { cause: error },
       );
     }
   }

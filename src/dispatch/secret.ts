@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makePrivateDir, PRIVATE_FILE, tighten } from '../support/private-files.js';
+import { causeOf, isErrno } from '../support/errors.js';
 
 /** HMAC-SHA256's own block of strength: a key shorter than its output adds guessable bits. */
 export const MIN_SECRET_BYTES = 32;
@@ -48,8 +49,14 @@ export function loadSecrets(root: string, env: NodeJS.ProcessEnv = process.env):
       tighten(file);
       return { current: kept, all: [kept, ...previous], generated: true };
     }
-  } catch {
-    // make one below
+  } catch (error) {
+    // None kept yet: make one below. One that cannot be read must not be replaced: links signed with it live on.
+    if (!isErrno(error, 'ENOENT')) {
+      throw new SetupError(
+        `Cannot read the link-signing key ${file} (${causeOf(error)}); make it a file you may read, or set BULLETIN_SECRET.`,
+        { cause: error },
+      );
+    }
   }
   const made = randomBytes(32).toString('base64url');
   makePrivateDir(join(root, '.bulletin'));

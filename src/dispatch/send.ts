@@ -5,6 +5,7 @@ import { classify, describe } from './classify.js';
 import type { Delivery, DeliveryState, SendLedger } from './ledger.js';
 import { Pacer, pause } from './pacer.js';
 import type { Transport } from './transports.js';
+import { awaitedLater } from '../support/errors.js';
 
 export { classify } from './classify.js';
 
@@ -180,7 +181,7 @@ export async function runSend(
         }
         ({ recorded } = await deliver(delivery));
         // Awaited with the next claim; until then a failed commit must not count as unhandled.
-        recorded.catch(() => undefined);
+        awaitedLater(recorded);
       }
       await recorded;
     } catch (error) {

@@ -56,8 +56,9 @@ export function verifyToken(
   let fields: unknown;
   try {
     fields = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
-  } catch {
-    return { ok: false, reason: 'malformed' };
+  } catch (error) {
+    if (error instanceof SyntaxError) return { ok: false, reason: 'malformed' };
+    throw error;
   }
   if (!Array.isArray(fields) || (fields.length !== 4 && fields.length !== 5))
     return { ok: false, reason: 'malformed' };

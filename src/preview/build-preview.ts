@@ -11,6 +11,7 @@ import { loadConfig } from '../content/config.js';
 import type { Config } from '../content/model.js';
 import { sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { CompiledEmail } from '../render/email/compile.js';
+import { isErrno, MISSING } from '../support/errors.js';
 
 /** One file of the issue, as the studio lists it: its title once it loads, and how many problems it has. */
 export interface PreviewFile {
@@ -110,8 +111,9 @@ async function filesOf(
     names = (await readdir(issueDir))
       .filter((n) => n.endsWith('.md') && !n.startsWith('.'))
       .sort((a, b) => (a === 'issue.md' ? -1 : b === 'issue.md' ? 1 : a.localeCompare(b)));
-  } catch {
-    // the missing folder is among the problems
+  } catch (error) {
+    // Loading the issue read the same folder and reported why it could not (issue-missing, file-unreadable).
+    if (!isErrno(error, ...MISSING, 'ELOOP', 'EACCES', 'EPERM')) throw error;
   }
   return names.map((name) => {
     const file = relative(process.cwd(), join(issueDir, name)) || name;

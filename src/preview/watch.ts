@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
 import { CONFIG_NAMES } from '../content/config.js';
+import { isErrno, MISSING } from '../support/errors.js';
 
 export interface WatchTargets {
   root: string;
@@ -92,8 +93,9 @@ function fingerprint(paths: readonly string[]): string {
       try {
         const stat = statSync(path);
         return `${path}:${stat.size}:${stat.mtimeMs}`;
-      } catch {
-        return `${path}:gone`;
+      } catch (error) {
+        if (isErrno(error, ...MISSING)) return `${path}:gone`;
+        throw error;
       }
     })
     .join('\n');

@@ -1,6 +1,7 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { imageSize } from 'image-size';
+import { decodedOrAsWritten } from '../support/errors.js';
 
 /** Wide enough for a full-width image on any screen and in a 640px email at 2x. */
 export const MAX_IMAGE_WIDTH = 1200;
@@ -72,13 +73,7 @@ function sizeOf(bytes: Uint8Array): ImageSize | undefined {
 }
 
 function decodedPath(reference: string): string {
-  const path = reference.split(/[?#]/)[0]!;
-  try {
-    return decodeURI(path);
-  } catch (error) {
-    if (error instanceof URIError) return path;
-    throw error;
-  }
+  return decodedOrAsWritten(reference.split(/[?#]/)[0]!, decodeURI);
 }
 
 function readHead(file: string, bytes: number): Uint8Array {

@@ -10,6 +10,7 @@ import { unified } from 'unified';
 import { visit } from 'unist-util-visit';
 import { EMAIL_CONTENT_WIDTH, fitWidth, type ImageSizes } from './image-sizes.js';
 import { palette } from './palette.js';
+import { parseUrl } from '../support/errors.js';
 
 const parser = unified().use(remarkParse).use(remarkGfm);
 
@@ -142,11 +143,7 @@ function sizeEmailImages(node: HastRoot | Element, imageSizes: ImageSizes, colum
 }
 
 function absolute(url: string, base: string): string {
-  try {
-    return new URL(url, base).href;
-  } catch {
-    return url;
-  }
+  return parseUrl(url, base)?.href ?? url;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Nodes, Parents, PhrasingContent, Root, RootContent, Table } from 'mdast';
+import { parseUrl } from '../support/errors.js';
 
 /**
  * Markdown tree -> the text/plain part. Written by hand because the libraries that do this start
@@ -19,11 +20,7 @@ let baseUrl: string | undefined;
 function target(url: string): string | undefined {
   if (/^\s*(javascript|vbscript|data):/i.test(url)) return undefined;
   if (!baseUrl) return url;
-  try {
-    return new URL(url, baseUrl).href;
-  } catch {
-    return url;
-  }
+  return parseUrl(url, baseUrl)?.href ?? url;
 }
 
 function blocks(nodes: readonly RootContent[], width: number): string[] {

@@ -24,6 +24,7 @@ import { purgeUnconfirmed } from './purge.js';
 import { Pages } from './render.js';
 import { addSecurityHeaders, logSerializers } from './security.js';
 import { subscribeRoutes, tooMany } from './subscribe-routes.js';
+import { unlessMissing } from '../support/errors.js';
 
 export interface ServiceOptions {
   config: Config;
@@ -133,11 +134,13 @@ export async function createService(options: ServiceOptions): Promise<FastifyIns
     });
   });
 
-  app.get('/healthz', async (_request, reply) => {
+  app.get('/healthz', async (request, reply) => {
     try {
       await options.store.isSuppressed('healthz@example.invalid');
       return reply.header('cache-control', 'no-store').send({ status: 'ok' });
-    } catch {
+    } catch (error) {
+      // Any failure of the store is "unavailable" to the prober; the cause goes to the log, not to the public.
+      request.log.error({ err: error }, 'healthz: the subscriber store does not answer');
       return reply
         .code(503)
         .header('cache-control', 'no-store')
@@ -161,8 +164,9 @@ export async function createService(options: ServiceOptions): Promise<FastifyIns
     },
   });
   app.setNotFoundHandler(async (_request, reply) => {
-    const page = await readFile(join(options.siteDir, '404.html'), 'utf8').catch(
-      () => '<!doctype html><title>Not found</title><h1>Not found</h1>',
+    const page = await unlessMissing(
+      readFile(join(options.siteDir, '404.html'), 'utf8'),
+      '<!doctype html><title>Not found</title><h1>Not found</h1>',
     );
     return reply
       .code(404)

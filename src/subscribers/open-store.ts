@@ -1,5 +1,6 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Config } from '../content/model.js';
+import { SetupError } from '../diagnostics/setup-error.js';
 import { SqliteSubscriberStore } from './sqlite-store.js';
 import type { SubscriberStore } from './store.js';
 
@@ -9,7 +10,9 @@ export const DEFAULT_DATABASE = join('.bulletin', 'bulletin.db');
 export function databasePath(root: string, config: Config): string {
   const setting = process.env.BULLETIN_DATABASE ?? config.database ?? DEFAULT_DATABASE;
   if (/^postgres(ql)?:/i.test(setting))
-    throw new Error('PostgreSQL is not supported yet; use a SQLite file path (see README).');
+    throw new SetupError(
+      'PostgreSQL is not supported yet; set BULLETIN_DATABASE to a SQLite file path (see README).',
+    );
   const path = setting.replace(/^sqlite:(\/\/)?/i, '');
   return path === ':memory:' || isAbsolute(path) ? path : resolve(root, path);
 }

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { mailboxOf, mergesDots } from '../support/email-address.js';
-import { preparePrivateDatabase } from '../support/private-files.js';
 import { GroupCommit } from './group-commit.js';
-import { MIGRATIONS } from './migrations.js';
+import { openDatabase } from './open-database.js';
 import type {
   ConfirmationCap,
   ConsentSource,
@@ -356,18 +355,6 @@ export class SqliteSubscriberStore implements SubscriberStore {
   }
 }
 
-/** A connection with the durability settings every user of the file needs, migrated. */
-export function openDatabase(path: string): Database.Database {
-  if (path !== ':memory:') preparePrivateDatabase(path);
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  migrate(db);
-  return db;
-}
-
 /** Prepares each SQL text once per connection: preparing costs more than running these queries. */
 export function statementCache(db: Database.Database): (text: string) => Database.Statement {
   const statements = new Map<string, Database.Statement>();
@@ -381,18 +368,5 @@ export function statementCache(db: Database.Database): (text: string) => Databas
   };
 }
 
-/** Brings a database up to the current schema; shared with the send ledger, which lives in the same file. */
-export function migrate(db: Database.Database): void {
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > MIGRATIONS.length) {
-    throw new Error(
-      `This database is at schema version ${version}, newer than this Bulletin knows (${MIGRATIONS.length}); upgrade Bulletin.`,
-    );
-  }
-  for (let step = version; step < MIGRATIONS.length; step++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[step]!);
-      db.pragma(`user_version = ${step + 1}`);
-    })();
-  }
-}
+// Where every user of the file (ledger, schedules, approvals, queue) has long imported them from.
+export { migrate, openDatabase } from './open-database.js';

@@ -9,6 +9,7 @@ import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
 import { printJson, say, shortPath } from '../io.js';
 import { assertDate, defaultIssue } from '../select-dates.js';
 import type { GlobalOptions } from '../options.js';
+import { isErrno } from '../../support/errors.js';
 
 export function registerAdd(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
   program
@@ -37,7 +38,8 @@ export function registerAdd(program: Command, run: (action: () => Promise<number
         let existing: string[];
         try {
           existing = await readdir(dir);
-        } catch {
+        } catch (error) {
+          if (!isErrno(error, 'ENOENT')) throw error;
           throw new UsageError(`There is no issue ${date}. Create it with \`bulletin new --date ${date}\`.`);
         }
         const spec = kindSpec(kind);

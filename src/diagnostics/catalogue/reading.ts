@@ -3,11 +3,17 @@ import { capitalise, entry, isSchemaParams, type SchemaParams, schemaMessage } f
 
 /** Problems reading a file and its front matter. */
 export const readingEntries = {
-  'file-unreadable': entry<{ reason: string }>({
+  'file-unreadable': entry<{ reason: string } | { case: 'issue-folder'; folder: string; reason: string }>({
     means: 'Bulletin could not open the file: it is missing, or this user may not read it.',
     fix: 'Check the path, and the file permissions.',
-    message: (p) => `Cannot read the file (${p.reason}).`,
-    hint: () => 'Check that it exists and that you may read it.',
+    message: (p) =>
+      'case' in p
+        ? `Cannot read the issue folder ${p.folder} (${p.reason}).`
+        : `Cannot read the file (${p.reason}).`,
+    hint: (p) =>
+      'case' in p
+        ? 'Check that it is a folder (not a file or a broken link) and that you may read it.'
+        : 'Check that it exists and that you may read it.',
     example: { reason: 'EACCES' },
   }),
   'file-empty': entry<Record<string, never>>({

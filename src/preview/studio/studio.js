@@ -264,14 +264,16 @@ async function showView() {
   let scrollY = 0;
   try {
     scrollY = frame.contentWindow ? frame.contentWindow.scrollY : 0;
-  } catch {
+  } catch (error) {
     // another origin (a link followed inside the frame): start at the top
+    if (error.name !== 'SecurityError') throw error;
   }
   frame.onload = () => {
     try {
       frame.contentWindow.scrollTo(0, scrollY);
-    } catch {
+    } catch (error) {
       // as above
+      if (error.name !== 'SecurityError') throw error;
     }
     markShown(build, version);
   };
@@ -333,7 +335,9 @@ function wireSendTest() {
       const body = await answer.json();
       result.textContent = body.ok ? `Sent to ${body.address}: ${body.response}` : body.reason;
       result.classList.toggle('failed', !body.ok);
-    } catch {
+    } catch (error) {
+      // fetch rejects (TypeError) when the server is gone; json() (SyntaxError) when something else answered.
+      if (!(error instanceof TypeError || error instanceof SyntaxError)) throw error;
       result.textContent = 'The preview did not answer; is `bulletin preview` still running?';
       result.classList.add('failed');
     }

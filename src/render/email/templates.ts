@@ -1,6 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import Handlebars from 'handlebars';
+import { causeOf, isErrno } from '../../support/errors.js';
 import { packageRoot } from '../../support/package-root.js';
 import { memoizeAsync, type MemoizedAsync } from '../memo.js';
 import { Slot } from './slots.js';
@@ -18,8 +19,9 @@ export class TemplateError extends Error {
   constructor(
     readonly file: string,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(`${file}: ${message}`);
+    super(`${file}: ${message}`, options);
   }
 }
 
@@ -40,8 +42,12 @@ async function compileTemplates(dir: string): Promise<EmailTemplates> {
   let partialNames: string[] = [];
   try {
     partialNames = (await readdir(partialsDir)).filter((n) => n.endsWith('.hbs'));
-  } catch {
-    // a template set without partials is fine
+  } catch (error) {
+    // A template set without partials is fine; one whose partials cannot be read would fail later, and obscurely.
+    if (!isErrno(error, 'ENOENT'))
+      throw new TemplateError(partialsDir, `cannot read the partials folder (${causeOf(error)}).`, {
+        cause: error,
+      });
   }
   for (const name of partialNames) {
     const file = join(partialsDir, name);
@@ -63,6 +69,7 @@ async function readTemplate(file: string): Promise<string> {
     throw new TemplateError(
       file,
       `cannot read the template (${(error as NodeJS.ErrnoException).code ?? String(error)}).`,
+      { cause: error },
     );
   }
 }

@@ -1,0 +1,92 @@
+import { statSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { SetupError } from '../diagnostics/setup-error.js';
+import { causeOf, isErrno, UNWRITABLE } from '../support/errors.js';
+import { preparePrivateDatabase } from '../support/private-files.js';
+import { MIGRATIONS } from './migrations.js';
+
+const WHERE = 'BULLETIN_DATABASE (or `database` in bulletin.config.yaml)';
+
+/** SQLite's answers that mean the file, not Bulletin, is at fault (https://sqlite.org/rescode.html). */
+const NOT_A_DATABASE = ['SQLITE_NOTADB', 'SQLITE_CORRUPT'];
+const CANNOT_OPEN = ['SQLITE_CANTOPEN', 'SQLITE_READONLY', 'SQLITE_PERM', 'SQLITE_FULL', 'SQLITE_IOERR'];
+
+/**
+ * A connection with the durability settings every user of the file needs, migrated. A file that is
+ * a folder, not SQLite, unwritable or from a newer Bulletin is a SetupError naming it: a message
+ * to act on, with the cause kept, rather than a stack trace.
+ */
+export function openDatabase(path: string): Database.Database {
+  if (path === ':memory:') return configure(new Database(path));
+  // Before anything touches it: making a folder "owner-only" would chmod someone's folder.
+  if (isFolder(path)) {
+    throw new SetupError(
+      `The database ${path} is a folder; point ${WHERE} at a SQLite file, e.g. .bulletin/bulletin.db.`,
+    );
+  }
+  let db: Database.Database | undefined;
+  try {
+    preparePrivateDatabase(path);
+    db = new Database(path);
+    return configure(db);
+  } catch (error) {
+    db?.close();
+    throw setupFailure(path, error);
+  }
+}
+
+function configure(db: Database.Database): Database.Database {
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+/** Brings a database up to the current schema; shared with the send ledger, which lives in the same file. */
+export function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length) {
+    throw new SetupError(
+      `The database ${db.name} is at schema version ${version}, newer than this Bulletin knows (${MIGRATIONS.length}); upgrade Bulletin.`,
+    );
+  }
+  for (let step = version; step < MIGRATIONS.length; step++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[step]!);
+      db.pragma(`user_version = ${step + 1}`);
+    })();
+  }
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch (error) {
+    if (isErrno(error, 'ENOENT', 'ENOTDIR')) return false;
+    throw error;
+  }
+}
+
+/** The failure as a message naming the file and what to do; anything unforeseen (a bug) goes through as it is. */
+function setupFailure(path: string, error: unknown): unknown {
+  if (error instanceof SetupError) return error;
+  const code = (error as { code?: unknown }).code;
+  const sqlite = typeof code === 'string' ? code : '';
+  if (NOT_A_DATABASE.includes(sqlite)) {
+    return new SetupError(
+      `The database ${path} is not a SQLite database (or is damaged: ${causeOf(error)}); point ${WHERE} at ` +
+        'the Bulletin database, or restore it from a backup.',
+      { cause: error },
+    );
+  }
+  if (CANNOT_OPEN.some((prefix) => sqlite.startsWith(prefix)) || isErrno(error, ...UNWRITABLE, 'ENOENT')) {
+    return new SetupError(
+      `Cannot open the database ${path} (${causeOf(error)}: ${(error as Error).message}); check that its folder ` +
+        `exists and can be written, or set ${WHERE} to another file.`,
+      { cause: error },
+    );
+  }
+  return error;
+}
