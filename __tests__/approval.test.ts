@@ -5,7 +5,9 @@ import { tempSite } from './helpers/site.js';
 
 const DATE = '2018-05-11';
 
-/** A site that asks for approval by two people, with the seed issue (edited by Sam Jones) and one subscriber. */
+/**
+ * A site that asks for approval by two people, with the seed issue (edited by Sam Jones) and one subscriber.
+ */
 function siteNeedingApproval() {
   const site = tempSite();
   cpSync(join(repoRoot, 'bulletins', DATE), join(site.root, 'bulletins', DATE), { recursive: true });

@@ -22,7 +22,8 @@ const OLD_ONLY_WORD = 'Rosabeth';
 
 run('the web archive in real Chromium', () => {
   let browser: Browser;
-  // The archive as `bulletin serve` serves it: with its Content-Security-Policy, which the search must live with.
+  // The archive as `bulletin serve` serves it: with its Content-Security-Policy, which the search must live
+  // with.
   let server: FastifyInstance | undefined;
   let store: SqliteSubscriberStore | undefined;
   let queue: SqliteServiceMailQueue | undefined;

@@ -235,7 +235,7 @@ describe('calendars', () => {
     for (const [path, source] of calendarFiles(site)) {
       const ics = source as string;
       // Every line ends CRLF; no CR or other control character stands anywhere else.
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for control characters left in the calendar
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: it looks for control characters left
       expect([path, /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/.test(ics.replace(/\r\n/g, ''))]).toEqual([
         path,
         false,

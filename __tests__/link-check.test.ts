@@ -528,7 +528,8 @@ describe('checks sharing a cache file (fake fetch)', () => {
 
   test('two checks at once, on different addresses, both keep what they learned', async () => {
     const cacheFile = join(work, 'shared', 'links.json');
-    // Every request waits until both checks have asked something, so both have read the (missing) file before either saves.
+    // Every request waits until both checks have asked something, so both have read the (missing) file before
+    // either saves.
     const asked = new Set<string>();
     let bothAsked!: () => void;
     const together = new Promise<void>((resolve) => (bothAsked = resolve));
@@ -580,7 +581,10 @@ describe('a host that does not exist, or no network (fake fetch: nothing is look
     new TypeError('fetch failed', {
       cause: Object.assign(new Error(`getaddrinfo ${code} ${host}`), { code, hostname: host }),
     });
-  /** A network where only `answering` hosts answer (200); every other request fails with the code its host name starts with, else `otherwise`. */
+  /**
+   * A network where only `answering` hosts answer (200); every other request fails with the code its host
+   * name starts with, else `otherwise`.
+   */
   const network =
     (answering: readonly string[], otherwise = 'ENOTFOUND'): typeof fetch =>
     async (input, init) => {

@@ -206,7 +206,9 @@ describe('the preview and the server before a scheduled send, with the default c
 });
 
 describe('the guarded fetch: every hop and every connection decided by the address connected to', () => {
-  /** 127.0.0.1 stands in for a public address; anything else (here `::ffff:127.0.0.1`, `0.0.0.0`) is private. */
+  /**
+   * 127.0.0.1 stands in for a public address; anything else (here `::ffff:127.0.0.1`, `0.0.0.0`) is private.
+   */
   const allows = (address: string) => address === '127.0.0.1';
   /** Names the test makes up; each call answers the next of its list, the last one for ever after. */
   function resolver(names: Record<string, string[][]>): Resolve & { calls: string[] } {

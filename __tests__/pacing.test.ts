@@ -121,7 +121,7 @@ describe('the progress line', () => {
     // 500 ms of sending: the start, two redraws, and the final line.
     expect(writes.length).toBe(4);
     expect(writes.slice(0, -1).every((w) => w.startsWith('\r\x1b[K') && !w.endsWith('\n'))).toBe(true);
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: the progress line redraws with the terminal's escape sequence
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the redraw escape sequence
     expect(writes.at(-1)).toMatch(/^\r\x1b\[K.*50 of 100.*\n$/);
   });
 

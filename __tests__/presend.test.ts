@@ -160,7 +160,10 @@ describe('links over the network, from the command line', () => {
     return site;
   }
 
-  /** The sample issue with every web address pointed at the local server (nothing else may be asked), and two more links: one of them gone. */
+  /**
+   * The sample issue with every web address pointed at the local server (nothing else may be asked), and two
+   * more links: one of them gone.
+   */
   function siteWithLocalLinks() {
     const site = siteAskingLocally();
     const folder = join(site.root, 'bulletins', DATE);

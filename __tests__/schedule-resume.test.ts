@@ -65,7 +65,8 @@ test('a send cut short resumes with the same email, long after its time; with a 
     const built = await buildEmailForSend(site.root, DATE);
     const outbox = join(site.root, '.bulletin', 'outbox', DATE, 'weekly');
 
-    // Started three hours ago with another email, then the issue was edited: the rest must not get the new one.
+    // Started three hours ago with another email, then the issue was edited: the rest must not get the new
+    // one.
     startedEarlier(database, 'f'.repeat(64));
     const changed = await runOnce(site.root, config);
     expect(changed.schedule.state).toBe('failed');

@@ -35,7 +35,8 @@ test('serve sends a scheduled issue when its time comes, reports one long past, 
     expect(late.stderr).toMatch(
       /was 1(79|80|81) minutes ago; a send that late would only be reported as missed\. To send it now: `bulletin send 2018-05-11 --list leaders`/,
     );
-    // ...so a send scheduled yesterday for three hours ago, with the server down since, is written as it would be.
+    // ...so a send scheduled yesterday for three hours ago, with the server down since, is written as it
+    // would be.
     const schedules = new SqliteSchedules(join(site.root, '.bulletin', 'bulletin.db'));
     schedules.put(DATE, 'leaders', new Date(Date.now() - 180 * 60_000));
     schedules.close();

@@ -77,7 +77,10 @@ run('the subscription service in real Chromium', () => {
   const weeklyStatus = async () =>
     (await service.store.memberships(READER)).find((m) => m.list === 'weekly')?.status;
 
-  /** Sends the issue to the weekly list as `bulletin send` would, into the outbox; returns the reader's List-Unsubscribe URL. */
+  /**
+   * Sends the issue to the weekly list as `bulletin send` would, into the outbox; returns the reader's
+   * List-Unsubscribe URL.
+   */
   async function sendIssueAndTakeUnsubscribeUrl(): Promise<string> {
     const email = (await buildInMemory(repoRoot, ISSUE)).email!;
     const ledger = new SqliteSendLedger(join(service.root, '.bulletin', 'bulletin.db'));

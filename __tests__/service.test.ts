@@ -323,7 +323,8 @@ describe('cross-site form posts', () => {
         })
       ).status,
     ).toBe(200);
-    // A mail provider's one-click POST has no Origin; even a browser's cross-site one carries the signed link.
+    // A mail provider's one-click POST has no Origin; even a browser's cross-site one carries the signed
+    // link.
     const oneClick = `/unsubscribe?token=${token({ purpose: 'unsubscribe', email: 'ann@example.org', list: 'weekly' })}`;
     expect((await post(oneClick, form({ 'List-Unsubscribe': 'One-Click' }))).status).toBe(200);
     expect(await statusOf('ann@example.org')).toBe('unsubscribed');
@@ -455,7 +456,8 @@ test('security headers, caching, body limits, health, and logs without tokens or
   expect((await get('/no-such-page')).status).toBe(404);
   const index = await get('/');
   expect(index.headers.get('cache-control')).toBe('no-cache');
-  // fetch() marks a conditional request no-cache (as the Fetch standard says): ask as a browser revalidating does.
+  // fetch() marks a conditional request no-cache (as the Fetch standard says): ask as a browser revalidating
+  // does.
   const revalidated = await rawRequest(
     `GET / HTTP/1.1\r\nHost: x\r\nIf-None-Match: ${index.headers.get('etag')}\r\nConnection: close\r\n\r\n`,
   );

@@ -33,7 +33,8 @@ export async function benchService(): Promise<EndpointBench[]> {
   const root = mkdtempSync(join(tmpdir(), 'bulletin-bench-service-'));
   try {
     cpSync(join(packageRoot, 'bulletins'), join(root, 'bulletins'), { recursive: true });
-    // The bench is one client address sending far more than a person would: limits up, so what is measured is the work.
+    // The bench is one client address sending far more than a person would: limits up, so what is measured is
+    // the work.
     writeFileSync(
       join(root, 'bulletin.config.yaml'),
       `${readFileSync(join(packageRoot, 'bulletin.config.yaml'), 'utf8')}\nservice:\n  limits:\n    subscribePerAddressPerHour: 1000000\n    badLinksPerAddressPerHour: 1000000\n`,
@@ -100,7 +101,8 @@ export async function benchService(): Promise<EndpointBench[]> {
 }
 
 async function drive(name: string, origin: string, request: object): Promise<EndpointBench> {
-  // Two seconds first, not measured: the server's code is compiled by then, as in a service that has been up a while.
+  // Two seconds first, not measured: the server's code is compiled by then, as in a service that has been up
+  // a while.
   await autocannon({
     url: origin,
     connections: 20,

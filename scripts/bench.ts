@@ -124,7 +124,8 @@ async function main(): Promise<void> {
     );
   console.log(`cold build runs (ms): ${cold.map((t) => t.toFixed(0)).join(', ')}`);
   if (process.argv.includes('--quick')) return;
-  // `-- --dispatch`, `-- --service`, `-- --archive` or `-- --preview` runs that part alone (after the quick one).
+  // `-- --dispatch`, `-- --service`, `-- --archive` or `-- --preview` runs that part alone (after the quick
+  // one).
   const only = ['--dispatch', '--service', '--archive', '--preview'].find((flag) =>
     process.argv.includes(flag),
   );

@@ -28,7 +28,9 @@ export interface RunningServe {
   kill(signal: NodeJS.Signals): Promise<CliResult>;
 }
 
-/** `bulletin serve` in its own process with the scheduler ticking every 100 ms, as a scheduled send sees it. */
+/**
+ * `bulletin serve` in its own process with the scheduler ticking every 100 ms, as a scheduled send sees it.
+ */
 export function startServe(root: string, env: Record<string, string> = {}): RunningServe {
   const server = spawnBulletin(['serve', '--port', '0'], root, {
     BULLETIN_SECRET: 'schedule-test',

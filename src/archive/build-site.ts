@@ -49,7 +49,10 @@ export async function generateSite(
   return files;
 }
 
-/** The static archive: issue pages (search indexing starts) -> the other files -> sitemap -> write, add the index -> swap the folder in whole. */
+/**
+ * The static archive: issue pages (search indexing starts) -> the other files -> sitemap -> write, add the
+ * index -> swap the folder in whole.
+ */
 export async function buildSite(
   archive: Archive,
   templatesDir: string,

@@ -22,7 +22,9 @@ export function meetingCalendarUrl(config: Config, date: string): string {
  * upcoming ones. "Upcoming" means dated on or after the newest issue's date, not after today: the
  * same content must build the same site whenever it is built.
  */
-/** With `only`, the per-issue calendars of just those issues (an incremental rebuild); calendar.ics always. */
+/**
+ * With `only`, the per-issue calendars of just those issues (an incremental rebuild); calendar.ics always.
+ */
 export function calendarFiles(archive: Archive, only?: ReadonlySet<string>): SiteFiles {
   const { config } = archive;
   const files: SiteFiles = new Map();
@@ -72,7 +74,8 @@ function event(config: Config, { meeting, issue }: Dated): EventAttributes {
     description: meeting.description === undefined ? undefined : multiLineText(meeting.description),
     location: meeting.location === undefined ? undefined : oneLineText(meeting.location),
     url: webLink(meeting) ?? issue.url,
-    // ics stamps DTSTAMP with Date.now() unless given one (an untyped option); the issue date keeps builds identical.
+    // ics stamps DTSTAMP with Date.now() unless given one (an untyped option); the issue date keeps builds
+    // identical.
     timestamp: dayOf(issue.date).getTime(),
   };
   const times = meetingTimes(meeting, config.site.timezone);

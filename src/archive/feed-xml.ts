@@ -93,5 +93,7 @@ export function atom1(channel: FeedChannel): string {
   return xmlDocument(parent('feed', [...head, ...entries], { xmlns: NS.atom }));
 }
 
-/** Titles on one line: checks refuse line breaks and control characters; this keeps the XML sound regardless. */
+/**
+ * Titles on one line: checks refuse line breaks and control characters; this keeps the XML sound regardless.
+ */
 const line = oneLineText;

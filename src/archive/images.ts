@@ -25,7 +25,8 @@ export async function imageFiles(archive: Archive, only?: ReadonlySet<string>): 
     }
     for (const reference of wanted) {
       const source = resolve(dir, reference);
-      // Checks refuse references outside the issue folder (links followed); this keeps the build safe regardless.
+      // Checks refuse references outside the issue folder (links followed); this keeps the build safe
+      // regardless.
       if (!isInside(source, dir)) continue;
       const inside = relative(resolve(dir), source);
       let resized: Buffer;

@@ -32,7 +32,10 @@ export function itemAnchor(issue: ArchiveIssue, item: ItemInfo): string {
   return byItem.get(item) ?? `item-${slug(item.title)}`;
 }
 
-/** Every page of the site but the tag pages: index, one per issue, search, subscribe, 404. With `only`, just those issues' pages and the index. */
+/**
+ * Every page of the site but the tag pages: index, one per issue, search, subscribe, 404. With `only`, just
+ * those issues' pages and the index.
+ */
 export function pageFiles(archive: Archive, templates: SiteTemplates, only?: ReadonlySet<string>): SiteFiles {
   const files: SiteFiles = new Map();
   const { config, issues } = archive;

@@ -2,7 +2,9 @@
 export const issuePath = (date: string) => `issues/${date}/index.html`;
 export const tagPath = (kind: 'programmes' | 'places', id: string) => `${kind}/${id}/index.html`;
 
-/** `../../` for `issues/2018-05-11/index.html`: pages link relatively, so the site works under any base path. */
+/**
+ * `../../` for `issues/2018-05-11/index.html`: pages link relatively, so the site works under any base path.
+ */
 export function rootFrom(path: string): string {
   return '../'.repeat(path.split('/').length - 1);
 }

@@ -12,7 +12,9 @@ type TagKind = 'programmes' | 'places';
 export const tagsOf = (item: ItemInfo, kind: TagKind): string[] =>
   kind === 'places' ? item.places : programmesOf(item);
 
-/** A page per programme and per place that has items, listing them across every issue, and an index of each. */
+/**
+ * A page per programme and per place that has items, listing them across every issue, and an index of each.
+ */
 /**
  * A page per programme and per place that has items, listing them across every issue, and an
  * index of each. With `only`, just the pages of those tags (an incremental rebuild), and the indexes.

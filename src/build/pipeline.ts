@@ -171,7 +171,8 @@ export async function checkedEmail(
   return {
     email,
     problems: [
-      // Sized as a subscriber receives it: long signed links fill the placeholders (see checks/email-checks.ts).
+      // Sized as a subscriber receives it: long signed links fill the placeholders (see
+      // checks/email-checks.ts).
       ...checkEmailSize(rendered.issue.source, Buffer.byteLength(email.fillHtml(LARGEST_RECIPIENT))),
       ...checkEmailParts(relative(process.cwd(), templatesDir) || '.', email.fill, [
         rendered.issue.title,
@@ -181,7 +182,10 @@ export async function checkedEmail(
   };
 }
 
-/** The config's `templates:`, else a site's own `templates/` when it has an email layout, else the built-in ones. */
+/**
+ * The config's `templates:`, else a site's own `templates/` when it has an email layout, else the built-in
+ * ones.
+ */
 export function templatesFor(root: string, config: Config, configPath: string | undefined): string {
   if (config.templates && configPath) return resolve(configPath, '..', config.templates);
   return existsSync(join(root, 'templates', 'email', 'email.mjml.hbs'))

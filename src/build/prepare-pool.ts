@@ -7,7 +7,10 @@ import { fromCache, prepareFresh, type PreparedIssue } from './prepare.js';
 import type { RenderCache } from './render-cache.js';
 import { awaitedLater } from '../support/errors.js';
 
-/** Below this many issues to parse, starting workers (each loads the whole toolchain) costs more than it saves. */
+/**
+ * Below this many issues to parse, starting workers (each loads the whole toolchain) costs more than it
+ * saves.
+ */
 const PARALLEL_FROM = Number(process.env.BULLETIN_PARALLEL_FROM ?? 48);
 
 /**

@@ -8,7 +8,9 @@ import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { renderIssueContent, type RenderedIssue } from '../render/render-issue.js';
 import { codeVersion, RenderCache } from './render-cache.js';
 
-/** One issue after load -> check -> render: plain data, so it can cross a worker boundary or sit in the cache. */
+/**
+ * One issue after load -> check -> render: plain data, so it can cross a worker boundary or sit in the cache.
+ */
 export interface PreparedIssue {
   date: string;
   problems: Diagnostic[];
@@ -22,7 +24,9 @@ export function renderCacheFor(root: string, config: Config): RenderCache {
   return new RenderCache(root, [codeVersion(), process.cwd(), root, JSON.stringify(config)].join('\0'));
 }
 
-/** The cached preparation of an issue whose files are unchanged, and the key it is (or will be) stored under. */
+/**
+ * The cached preparation of an issue whose files are unchanged, and the key it is (or will be) stored under.
+ */
 export function fromCache(
   root: string,
   date: string,

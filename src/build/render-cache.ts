@@ -87,7 +87,9 @@ export class RenderCache {
   }
 }
 
-/** Markdown by content; anything else (images, which checks look for) by name, size and time, at any depth. */
+/**
+ * Markdown by content; anything else (images, which checks look for) by name, size and time, at any depth.
+ */
 function hashTree(hash: Hash, dir: string, prefix: string): void {
   for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name);

@@ -64,7 +64,9 @@ function emptyItems(issue: Issue): Diagnostic[] {
     );
 }
 
-/** What a phone's inbox shows of a subject before cutting it off, roughly (iOS Mail and Gmail show 35 to 45). */
+/**
+ * What a phone's inbox shows of a subject before cutting it off, roughly (iOS Mail and Gmail show 35 to 45).
+ */
 export const SUBJECT_FITS = 45;
 
 function subjectTooLong(issue: Issue): Diagnostic[] {

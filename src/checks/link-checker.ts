@@ -9,13 +9,21 @@ import type { LinkTarget } from './link-targets.js';
 import { parseUrl } from '../support/errors.js';
 
 export interface LinkCheckOptions {
-  /** A JSON file of earlier outcomes, e.g. `.bulletin/cache/links.json`; none means every address is fetched. */
+  /**
+   * A JSON file of earlier outcomes, e.g. `.bulletin/cache/links.json`; none means every address is fetched.
+   */
   cacheFile?: string;
   /** Requests in flight at once, over all hosts. */
   concurrency?: number;
-  /** Requests in flight at once to one host: a bulletin often links one site many times, and that site owes us nothing. */
+  /**
+   * Requests in flight at once to one host: a bulletin often links one site many times, and that site owes us
+   * nothing.
+   */
   perHost?: number;
-  /** Per request (HEAD, then GET): until the answer's headers arrive. A HEAD with no answer is not asked again. */
+  /**
+   * Per request (HEAD, then GET): until the answer's headers arrive. A HEAD with no answer is not asked
+   * again.
+   */
   timeoutMs?: number;
   /** How long an address that answered stays checked. */
   ttlMs?: number;
@@ -33,7 +41,9 @@ export interface LinkCheckOptions {
    * reach inside the network it runs in.
    */
   allowPrivateAddresses?: boolean;
-  /** One request, no redirect followed; `guardedFetch` (which decides by address) unless a test gives its own. */
+  /**
+   * One request, no redirect followed; `guardedFetch` (which decides by address) unless a test gives its own.
+   */
   fetch?: LinkFetch;
   userAgent?: string;
   now?: () => number;
@@ -44,11 +54,16 @@ export interface LinkCheckResult {
   problems: Diagnostic[];
   /** Distinct addresses with an outcome this run, from the network or the cache. */
   checked: number;
-  /** Distinct addresses not asked because they are private (each reported as `link-private`); not among `checked`. */
+  /**
+   * Distinct addresses not asked because they are private (each reported as `link-private`); not among
+   * `checked`.
+   */
   notAsked: number;
   /** Of those, how many came from the cache. */
   fromCache: number;
-  /** The signal stopped the check before every address had an outcome: `problems` covers only those that had. */
+  /**
+   * The signal stopped the check before every address had an outcome: `problems` covers only those that had.
+   */
   aborted: boolean;
 }
 
@@ -117,7 +132,10 @@ export async function checkLinks(
   };
 }
 
-/** What the network said about each address; an address whose request was aborted is left out, so it is neither judged nor cached. */
+/**
+ * What the network said about each address; an address whose request was aborted is left out, so it is
+ * neither judged nor cached.
+ */
 async function fetchAll(live: readonly string[], schedule: Schedule, settings: Settings): Promise<Cache> {
   const learned: Cache = new Map();
   await Promise.all(
@@ -150,7 +168,9 @@ async function seemsOffline(
   return answer === undefined || unreachable(answer);
 }
 
-/** An address that answered within its time to live, this bulletin's own first, then any other in the cache. */
+/**
+ * An address that answered within its time to live, this bulletin's own first, then any other in the cache.
+ */
 function answeredRecently(keys: readonly string[], cache: Cache, settings: Settings): string | undefined {
   const now = settings.now();
   const answered = (url: string) => {
@@ -199,7 +219,8 @@ function verdict(
       }),
     ];
   if (outcome.result === 'failed') {
-    // Offline, a missing host proves nothing: the one failure that is an error becomes a warning like the rest.
+    // Offline, a missing host proves nothing: the one failure that is an error becomes a warning like the
+    // rest.
     if (offline || outcome.code !== 'ENOTFOUND') {
       const reason = connectionFailure(outcome.code);
       return [report(target, 'link-unverified', { case: 'failed', what, reason, offline })];
@@ -223,7 +244,9 @@ function verdict(
   return [];
 }
 
-/** A link's place was found when its target was listed, so its problem is built from that, not a source text. */
+/**
+ * A link's place was found when its target was listed, so its problem is built from that, not a source text.
+ */
 function report<C extends 'link-broken' | 'link-unverified' | 'link-private'>(
   target: LinkTarget,
   code: C,

@@ -59,7 +59,10 @@ export async function probe(url: string, asking: Asking): Promise<Outcome | unde
   return ask(url, 'GET', asking);
 }
 
-/** Silence is final too: a GET would wait out the whole timeout again, for a server that did not answer at all. */
+/**
+ * Silence is final too: a GET would wait out the whole timeout again, for a server that did not answer at
+ * all.
+ */
 function isFinal(head: Outcome): boolean {
   if (head.result === 'failed') return HOST_FAILURE.test(head.code);
   // A private address is one for GET too: each request is judged the same way.
@@ -104,7 +107,8 @@ export async function ask(url: string, method: 'HEAD' | 'GET', asking: Asking): 
     }
     return { result: 'failed', code: 'TOO_MANY_REDIRECTS' };
   } catch (error) {
-    // Checked before the error: a dropped request says nothing about the address, and must not pass for a timeout.
+    // Checked before the error: a dropped request says nothing about the address, and must not pass for a
+    // timeout.
     if (asking.signal?.aborted) return undefined;
     const refused = privateAddress(error);
     if (refused)
@@ -113,7 +117,10 @@ export async function ask(url: string, method: 'HEAD' | 'GET', asking: Asking): 
   }
 }
 
-/** Where a redirect leads: `undefined` for an answer that is not one to follow, `null` for one that leaves the web. */
+/**
+ * Where a redirect leads: `undefined` for an answer that is not one to follow, `null` for one that leaves the
+ * web.
+ */
 function redirectTarget(from: string, response: LinkResponse): string | null | undefined {
   const location = response.headers.get('location');
   if (!REDIRECTS.has(response.status) || location === null) return undefined;
@@ -129,7 +136,10 @@ function redirectTarget(from: string, response: LinkResponse): string | null | u
   return next.href;
 }
 
-/** The guarded fetch's refusal: thrown by it, or for a host name by the connection's lookup, inside undici's error. */
+/**
+ * The guarded fetch's refusal: thrown by it, or for a host name by the connection's lookup, inside undici's
+ * error.
+ */
 function privateAddress(error: unknown): PrivateAddressError | undefined {
   for (let reason: unknown = error, depth = 0; reason && depth < 4; depth++) {
     if (reason instanceof PrivateAddressError) return reason;
@@ -139,7 +149,10 @@ function privateAddress(error: unknown): PrivateAddressError | undefined {
   return undefined;
 }
 
-/** undici reports "fetch failed" and puts the reason (a system error code) in `cause`, sometimes a level or an AggregateError down. */
+/**
+ * undici reports "fetch failed" and puts the reason (a system error code) in `cause`, sometimes a level or an
+ * AggregateError down.
+ */
 function failure(error: unknown): Outcome {
   // By name, not instanceof: undici's DOMException may come from another realm (a test VM, a worker).
   const name = (error as { name?: unknown } | null)?.name;

@@ -10,7 +10,10 @@ import { bodyOffset } from './body-offset.js';
 import { meetingPath } from '../content/kinds/index.js';
 import { parseUrl } from '../support/errors.js';
 
-/** One address a subscriber could follow (a link) or that their mail app would load (an image), and where it was written. */
+/**
+ * One address a subscriber could follow (a link) or that their mail app would load (an image), and where it
+ * was written.
+ */
 export interface LinkTarget {
   url: string;
   kind: 'link' | 'image';
@@ -87,7 +90,9 @@ function bodyTargets(file: FrontMatterFile): LinkTarget[] {
   return targets.sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
-/** How each definition is used: as an image only when no link refers to it (an image must also be an image). */
+/**
+ * How each definition is used: as an image only when no link refers to it (an image must also be an image).
+ */
 function referenceUses(tree: Root): Map<string, LinkTarget['kind']> {
   const uses = new Map<string, LinkTarget['kind']>();
   visit(tree, ['linkReference', 'imageReference'], (node) => {

@@ -82,7 +82,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   program.hook('preAction', () => {
     const given = resolve(program.opts<GlobalOptions>().root);
     if (program.getOptionValueSource('root') !== 'default') return void program.setOptionValue('root', given);
-    // Like git: run from inside bulletins/2026-11-27/, a command finds the site it belongs to, and that issue.
+    // Like git: run from inside bulletins/2026-11-27/, a command finds the site it belongs to, and that
+    // issue.
     const found = siteAbove(given);
     program.setOptionValue('root', found.root);
     standInIssue(found.issue);

@@ -26,7 +26,10 @@ export const ISSUE_FILE = 'issue.md';
 export interface LoadedIssue {
   /** Present only when the issue has no errors (warnings may still follow from the checks). */
   issue: Issue | undefined;
-  /** Every file whose front matter could be split, valid or not (even with YAML errors), for checks of the Markdown bodies. */
+  /**
+   * Every file whose front matter could be split, valid or not (even with YAML errors), for checks of the
+   * Markdown bodies.
+   */
   files: FrontMatterFile[];
   problems: Diagnostic[];
 }

@@ -81,7 +81,10 @@ export const configSchema = z.strictObject({
     .prefault({}),
   places: z.array(named).default([]),
   programmes: z.array(named).default([]),
-  /** Sending: messages per second, parallel SMTP connections, and how old an issue may be to send without --force. */
+  /**
+   * Sending: messages per second, parallel SMTP connections, and how old an issue may be to send without
+   * --force.
+   */
   dispatch: z
     .strictObject({
       rate: z.number().positive().default(10),
@@ -102,7 +105,10 @@ export const configSchema = z.strictObject({
         .optional(),
     })
     .prefault({}),
-  /** Whether an issue must be approved (`bulletin approve`) before `bulletin send`, and by someone other than its editor. */
+  /**
+   * Whether an issue must be approved (`bulletin approve`) before `bulletin send`, and by someone other than
+   * its editor.
+   */
   approval: z
     .strictObject({ required: z.boolean().default(false), twoPeople: z.boolean().default(false) })
     .prefault({}),
@@ -129,7 +135,10 @@ export const configSchema = z.strictObject({
       allowPrivateAddresses: z.boolean().default(false),
     })
     .prefault({}),
-  /** Scheduled sends: one whose time passed more than this long ago (the server was down) is reported, not sent. */
+  /**
+   * Scheduled sends: one whose time passed more than this long ago (the server was down) is reported, not
+   * sent.
+   */
   schedule: z.strictObject({ missedAfterMinutes: z.number().positive().default(60) }).prefault({}),
   /** The subscription service of `bulletin serve`: how long links live, and how hard it pushes back. */
   service: z
@@ -144,7 +153,10 @@ export const configSchema = z.strictObject({
           subscribePerAddressPerHour: z.number().int().min(1).default(20),
           /** Confirmation emails one email address may be sent per day. */
           confirmationsPerEmailPerDay: z.number().int().min(1).default(3),
-          /** Requests with a bad or expired link a client address may make per hour (valid one-click unsubscribes are never limited). */
+          /**
+           * Requests with a bad or expired link a client address may make per hour (valid one-click
+           * unsubscribes are never limited).
+           */
           badLinksPerAddressPerHour: z.number().int().min(1).default(30),
         })
         .prefault({}),
@@ -158,7 +170,10 @@ export const configSchema = z.strictObject({
         .default(false),
     })
     .prefault({}),
-  /** The subscriber database: a SQLite file path (relative to the site folder) or `sqlite:PATH`; default `.bulletin/bulletin.db`. */
+  /**
+   * The subscriber database: a SQLite file path (relative to the site folder) or `sqlite:PATH`; default
+   * `.bulletin/bulletin.db`.
+   */
   database: oneLine.optional(),
   /** Where templates live, relative to the config file; the built-in ones are used when absent. */
   templates: oneLine.optional(),

@@ -1,6 +1,8 @@
 import { closest, distance } from 'fastest-levenshtein';
 
-/** "Did you mean ...?" for a misspelt key or id: the closest candidate, if it is close enough to be a typo. */
+/**
+ * "Did you mean ...?" for a misspelt key or id: the closest candidate, if it is close enough to be a typo.
+ */
 export function didYouMean(input: string, candidates: readonly string[]): string | undefined {
   if (candidates.length === 0) return undefined;
   const lower = input.toLowerCase();

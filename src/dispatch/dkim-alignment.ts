@@ -37,7 +37,10 @@ export function assertDkimAligned(config: Config, domain: string): string {
   return signing;
 }
 
-/** The registrable domain (private suffixes such as github.io count, as DMARC's list does); null for a bare suffix. */
+/**
+ * The registrable domain (private suffixes such as github.io count, as DMARC's list does); null for a bare
+ * suffix.
+ */
 function organisationalDomain(host: string): string | null {
   return getDomain(host, { allowPrivateDomains: true });
 }

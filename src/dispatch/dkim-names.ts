@@ -4,7 +4,9 @@ import { SetupError } from '../diagnostics/setup-error.js';
 /** One LDH label (RFC 1035 / RFC 6376 sub-domain): letters, digits, inner hyphens, 1–63 characters. */
 const LDH_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const MAX_NAME_LENGTH = 253;
-/** What a name may hold as typed: ASCII LDH and dots, or any non-ASCII letter for an IDN (converted below). */
+/**
+ * What a name may hold as typed: ASCII LDH and dots, or any non-ASCII letter for an IDN (converted below).
+ */
 const TYPED_NAME = /^[A-Za-z0-9.\-\u0080-\uFFFF]+$/;
 
 /**
@@ -36,7 +38,9 @@ export function dkimSigningDomain(domain: string): string {
   );
 }
 
-/** `dispatch.dkim.selector`, checked the same way: it is the first part of the name the key is looked up at. */
+/**
+ * `dispatch.dkim.selector`, checked the same way: it is the first part of the name the key is looked up at.
+ */
 export function dkimSelector(selector: string, signingDomain: string): string {
   const trimmed = selector.trim();
   const lookup = `${trimmed}._domainkey.${signingDomain}`;

@@ -24,7 +24,10 @@ export interface SendLedger {
     list: string,
     recipients: AsyncIterable<{ email: string; name: string | null }>,
   ): Promise<number>;
-  /** Rows left in `sending` by a process that died: their outcome is unknown, and they are not resent by themselves. */
+  /**
+   * Rows left in `sending` by a process that died: their outcome is unknown, and they are not resent by
+   * themselves.
+   */
   markInterrupted(issue: string, list: string): Promise<number>;
   /** Takes the next pending rows and marks them `sending`, committed before any is sent. */
   claim(issue: string, list: string, limit: number): Promise<Delivery[]>;
@@ -39,7 +42,10 @@ export interface SendLedger {
   retryLater(issue: string, list: string, email: string, detail: string, notBefore: Date): Promise<void>;
   /** When the next pending row may be claimed, or undefined if none is pending. */
   nextPendingAt(issue: string, list: string): Promise<Date | undefined>;
-  /** When messages of any issue were handed over (sent, or outcome unknown) since `since`, oldest first, in ms. */
+  /**
+   * When messages of any issue were handed over (sent, or outcome unknown) since `since`, oldest first, in
+   * ms.
+   */
   recentSends(since: Date): Promise<number[]>;
   /** Deliberately resends messages whose outcome was unknown. */
   requeueUnknown(issue: string, list: string): Promise<number>;

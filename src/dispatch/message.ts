@@ -10,7 +10,9 @@ export interface Addressee {
   name?: string | null;
 }
 
-/** The same (issue, list, address) always gets the same Message-ID: a resent message is recognisably the same. */
+/**
+ * The same (issue, list, address) always gets the same Message-ID: a resent message is recognisably the same.
+ */
 export function messageIdFor(config: Config, date: string, list: string, email: string): string {
   const host = new URL(config.site.baseUrl).host;
   return `<${createHash('sha256').update(`${date}\0${list}\0${email}`).digest('hex').slice(0, 32)}.${date}.${list}@${host}>`;

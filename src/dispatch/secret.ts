@@ -50,7 +50,8 @@ export function loadSecrets(root: string, env: NodeJS.ProcessEnv = process.env):
       return { current: kept, all: [kept, ...previous], generated: true };
     }
   } catch (error) {
-    // None kept yet: make one below. One that cannot be read must not be replaced: links signed with it live on.
+    // None kept yet: make one below. One that cannot be read must not be replaced: links signed with it live
+    // on.
     if (!isErrno(error, 'ENOENT')) {
       throw new SetupError(
         `Cannot read the link-signing key ${file} (${causeOf(error)}); make it a file you may read, or set BULLETIN_SECRET.`,

@@ -20,7 +20,10 @@ export interface SendSettings {
   concurrency: number;
   /** Messages per second at most. */
   rate: number;
-  /** And at most this many messages in any sliding window of `ms` (a provider's hourly or daily cap), counting earlier sends. */
+  /**
+   * And at most this many messages in any sliding window of `ms` (a provider's hourly or daily cap), counting
+   * earlier sends.
+   */
   window?: { messages: number; ms: number };
   /** Attempts per message for transient failures (4xx, network) before it is recorded as failed. */
   maxAttempts: number;
@@ -104,7 +107,9 @@ export async function runSend(
   let fatal: unknown;
   let failuresInARow = 0;
 
-  /** Sends one claimed message; returns (not awaited) the commit of its outcome, which the next claim shares. */
+  /**
+   * Sends one claimed message; returns (not awaited) the commit of its outcome, which the next claim shares.
+   */
   const deliver = async (delivery: Delivery): Promise<{ recorded: Promise<void> }> => {
     // An unsubscribe that arrived since the send began wins over the queue.
     if (!(await store.isSendable(delivery.email, list))) {

@@ -27,7 +27,10 @@ export interface SmtpOptions {
   dkim?: DkimKey;
 }
 
-/** nodemailer's DKIM options; its default header list leaves out List-Unsubscribe-Post, and Gmail wants both signed. */
+/**
+ * nodemailer's DKIM options; its default header list leaves out List-Unsubscribe-Post, and Gmail wants both
+ * signed.
+ */
 function dkimOptions(key: DkimKey) {
   return {
     domainName: key.domainName,
@@ -91,7 +94,10 @@ export function outboxTransport(dir: string, issue: string, list: string, dkim?:
   return folderTransport(join(dir, issue, list), (to) => `${safeName(to)}.eml`, dkim);
 }
 
-/** Beside the lists' folders, under a name no list id can have (ids are lower-case letters, digits and hyphens). */
+/**
+ * Beside the lists' folders, under a name no list id can have (ids are lower-case letters, digits and
+ * hyphens).
+ */
 export const TEST_FOLDER = '_tests';
 
 /**
@@ -113,7 +119,10 @@ export function testTransport(
   return folderTransport(join(root, '.bulletin', 'outbox', issue, TEST_FOLDER), name, dkim);
 }
 
-/** Mail the subscription service sends (confirmations), under `.bulletin/outbox/service/`, oldest first by name. */
+/**
+ * Mail the subscription service sends (confirmations), under `.bulletin/outbox/service/`, oldest first by
+ * name.
+ */
 export function serviceOutboxTransport(dir: string): Transport {
   let sequence = 0;
   return folderTransport(

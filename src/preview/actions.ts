@@ -36,7 +36,10 @@ export function sendTestFor(root: string, date: string) {
   };
 }
 
-/** The network link check after each build, with the site's exclusions and cache: only new addresses are fetched. */
+/**
+ * The network link check after each build, with the site's exclusions and cache: only new addresses are
+ * fetched.
+ */
 export function linkChecksFor(root: string) {
   const nothing = { problems: [], checked: 0, notAsked: 0, fromCache: 0, excluded: 0 };
   return (build: PreviewBuild, signal: AbortSignal) =>

@@ -45,7 +45,10 @@ const PREVIEW_READER = { email: 'reader@example.org', name: 'Sam Reader' };
 
 export interface PreviewServerOptions {
   session: PreviewSession;
-  /** Sends the issue, as subscribers of `list` would get it, to one address; resolves with what the server said. */
+  /**
+   * Sends the issue, as subscribers of `list` would get it, to one address; resolves with what the server
+   * said.
+   */
   sendTest: (
     to: string,
     list: string,

@@ -9,10 +9,15 @@ import { loadEmailTemplates } from '../render/email/templates.js';
 import type { ReleaseStatus } from './actions.js';
 import { buildPreview, type PreviewBuild } from './build-preview.js';
 
-/** How long after a build its approval is judged: after the page has fetched what changed, and once per burst of saves. */
+/**
+ * How long after a build its approval is judged: after the page has fetched what changed, and once per burst
+ * of saves.
+ */
 const RELEASE_DELAY_MS = 400;
 
-/** What the studio page is sent after every build: small, plain, and enough to draw everything but the frames. */
+/**
+ * What the studio page is sent after every build: small, plain, and enough to draw everything but the frames.
+ */
 export interface PreviewState {
   /**
    * This preview process: versions count from 1 in each, so a page that reconnects to a restarted
@@ -53,7 +58,10 @@ export interface SessionOptions {
     build: PreviewBuild,
     signal: AbortSignal,
   ) => Promise<{ problems: Diagnostic[]; checked: number; fromCache: number; excluded?: number }>;
-  /** Where the issue stands on its way out: after each build, and again every `releasePollMs` (another terminal may approve or schedule it). */
+  /**
+   * Where the issue stands on its way out: after each build, and again every `releasePollMs` (another
+   * terminal may approve or schedule it).
+   */
   release?: {
     afterBuild(): Promise<ReleaseStatus | undefined>;
     refresh(): Promise<ReleaseStatus | undefined>;

@@ -55,7 +55,8 @@ export async function watchIssue(
   const scratch = (path: string) => /^\.|~$|\.sw.$|\.tmp$/.test(basename(path));
   const watchers = [
     watch(targets.issueDir, (path) => path !== targets.issueDir && scratch(path)),
-    // The config files one by one would be simpler, but chokidar then misses the first events in the issue folder.
+    // The config files one by one would be simpler, but chokidar then misses the first events in the issue
+    // folder.
     watch(targets.root, (path) => path !== targets.root && !CONFIG_NAMES.includes(basename(path)), 0),
     ...(targets.templatesDir
       ? [watch(targets.templatesDir, (path) => path !== targets.templatesDir && scratch(path))]

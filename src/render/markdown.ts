@@ -148,8 +148,8 @@ function absolute(url: string, base: string): string {
 
 /**
  * Moves headings so the highest is `top` (h1 in an item under an h4 becomes h5; an item that
- * starts at ### under the page's h1 rises to h2), so a page's headings never skip a level. Returns how to undo it,
- * or undefined when nothing had to move.
+ * starts at ### under the page's h1 rises to h2), so a page's headings never skip a level. Returns how to
+ * undo it, or undefined when nothing had to move.
  */
 function moveHeadings(hast: HastRoot, top: number): (() => void) | undefined {
   let highest = 7;

@@ -139,7 +139,8 @@ export async function createService(options: ServiceOptions): Promise<FastifyIns
       await options.store.isSuppressed('healthz@example.invalid');
       return reply.header('cache-control', 'no-store').send({ status: 'ok' });
     } catch (error) {
-      // Any failure of the store is "unavailable" to the prober; the cause goes to the log, not to the public.
+      // Any failure of the store is "unavailable" to the prober; the cause goes to the log, not to the
+      // public.
       request.log.error({ err: error }, 'healthz: the subscriber store does not answer');
       return reply
         .code(503)

@@ -107,7 +107,9 @@ export function startMailSender(
     }
   };
 
-  /** One mail claimed at a time, right before it is sent: a lease never covers mail still waiting its turn. */
+  /**
+   * One mail claimed at a time, right before it is sent: a lease never covers mail still waiting its turn.
+   */
   const sendDue = async () => {
     while (!stopped) {
       const mail = await queue.claimNext(

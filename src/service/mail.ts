@@ -51,7 +51,8 @@ function message(
     subject,
     text,
     html,
-    // Transactional mail, answered by a person's own action: no List-Unsubscribe, and auto-replies stay quiet.
+    // Transactional mail, answered by a person's own action: no List-Unsubscribe, and auto-replies stay
+    // quiet.
     headers: { 'Auto-Submitted': 'auto-generated' },
   };
 }

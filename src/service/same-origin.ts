@@ -1,7 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServiceContext } from './context.js';
 
-/** What a browser says of where a request came from (Fetch Metadata); these two are the site itself, or the user. */
+/**
+ * What a browser says of where a request came from (Fetch Metadata); these two are the site itself, or the
+ * user.
+ */
 const OWN_FETCH_SITES = new Set(['same-origin', 'none']);
 
 /**

@@ -68,7 +68,7 @@ export function parseSubscriberCsv(text: string): ParsedImport {
       continue;
     }
     const name = unescapeFormula(record.name ?? '').trim();
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: a name must not carry control characters, so they are what it looks for
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: it looks for control characters
     if (name && /[\r\n\u0000-\u001f]/.test(name)) {
       problems.push({ line, message: 'the name has a line break or control character' });
       continue;

@@ -69,7 +69,9 @@ function isFolder(path: string): boolean {
   }
 }
 
-/** The failure as a message naming the file and what to do; anything unforeseen (a bug) goes through as it is. */
+/**
+ * The failure as a message naming the file and what to do; anything unforeseen (a bug) goes through as it is.
+ */
 function setupFailure(path: string, error: unknown): unknown {
   if (error instanceof SetupError) return error;
   const code = (error as { code?: unknown }).code;

@@ -181,7 +181,8 @@ export class SqliteSubscriberStore implements SubscriberStore {
       this.sql('UPDATE confirmations SET used_at = ? WHERE nonce = ?').run(at, nonce);
       const id = (this.sql('SELECT id FROM subscribers WHERE email = ?').get(email) as { id: number }).id;
       if (row.name) this.sql('UPDATE subscribers SET name = ? WHERE id = ?').run(row.name, id);
-      // Confirming from the mailbox is the clearest consent there is: it lifts an earlier "no", on the record.
+      // Confirming from the mailbox is the clearest consent there is: it lifts an earlier "no", on the
+      // record.
       if (this.sql('DELETE FROM suppressions WHERE email = ?').run(email).changes > 0)
         this.log(id, null, 'suppression-lifted', at, consent.source);
       const lists = JSON.parse(row.lists) as string[];

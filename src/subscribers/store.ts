@@ -110,7 +110,10 @@ export interface SubscriberStore {
    * +tag of it (address.ts `mailboxOf`), so a limit per person survives restarts and +tags.
    */
   confirmationsSince(email: string, since: Date): Promise<number>;
-  /** Spends a confirmation: the address is subscribed to the lists it asked for (double opt-in), lifting an earlier "no". */
+  /**
+   * Spends a confirmation: the address is subscribed to the lists it asked for (double opt-in), lifting an
+   * earlier "no".
+   */
   confirmSubscription(
     nonce: string,
     email: string,

@@ -33,7 +33,9 @@ export function preparePrivateDatabase(path: string): void {
   }
 }
 
-/** An existing file or folder, owner-only (only when it is not already: chmod on every open would be noise). */
+/**
+ * An existing file or folder, owner-only (only when it is not already: chmod on every open would be noise).
+ */
 export function tighten(path: string, mode: number = PRIVATE_FILE.mode): void {
   if ((statSync(path).mode & 0o777) !== mode) chmodSync(path, mode);
 }

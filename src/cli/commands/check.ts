@@ -52,7 +52,10 @@ export function registerCheck(program: Command, run: (action: () => Promise<numb
     );
 }
 
-/** The network check of every issue's links in one pass (one pool, each address once), each problem filed under its issue. */
+/**
+ * The network check of every issue's links in one pass (one pool, each address once), each problem filed
+ * under its issue.
+ */
 async function addLinkProblems(
   root: string,
   issues: IssueReport[],

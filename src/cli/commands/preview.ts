@@ -109,7 +109,8 @@ export function registerPreview(
                 `  now       ${count(state.problems.filter((p) => p.severity === 'error').length, 'error')}, ${count(state.problems.filter((p) => p.severity === 'warning').length, 'warning')}`,
               );
             if (options.open) {
-              // `open` knows each platform's way (xdg-open, open, start, WSL); without a desktop it only says so.
+              // `open` knows each platform's way (xdg-open, open, start, WSL); without a desktop it only says
+              // so.
               void import('open')
                 .then(({ default: open }) => open(`${origin}/`))
                 .catch((error: Error) =>

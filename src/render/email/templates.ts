@@ -43,7 +43,8 @@ async function compileTemplates(dir: string): Promise<EmailTemplates> {
   try {
     partialNames = (await readdir(partialsDir)).filter((n) => n.endsWith('.hbs'));
   } catch (error) {
-    // A template set without partials is fine; one whose partials cannot be read would fail later, and obscurely.
+    // A template set without partials is fine; one whose partials cannot be read would fail later, and
+    // obscurely.
     if (!isErrno(error, 'ENOENT'))
       throw new TemplateError(partialsDir, `cannot read the partials folder (${causeOf(error)}).`, {
         cause: error,
