@@ -14,6 +14,8 @@ const LAYERS = [
   ['build'],
   ['schedule'],
   ['service', 'preview'],
+  // The engines behind the consumers' interfaces (issue 13): above every folder it implements for.
+  ['store'],
   ['cli'],
 ];
 

@@ -9,6 +9,8 @@ import { loadConfig } from '../src/content/config.js';
 import { serviceOutboxTransport } from '../src/dispatch/transports.js';
 import { createService } from '../src/service/app.js';
 import { SqliteServiceMailQueue } from '../src/service/sqlite-mail-queue.js';
+import { SqliteRateLimits } from '../src/store/sqlite/rate-limits.js';
+import { openDatabase } from '../src/subscribers/open-database.js';
 import { SqliteSubscriberStore } from '../src/subscribers/sqlite-store.js';
 import { templatesFor } from '../src/build/pipeline.js';
 import { axeViolations, browserAvailable, launchBrowser } from './helpers/browser.js';
@@ -27,6 +29,7 @@ run('the web archive in real Chromium', () => {
   let server: FastifyInstance | undefined;
   let store: SqliteSubscriberStore | undefined;
   let queue: SqliteServiceMailQueue | undefined;
+  let limitsDb: ReturnType<typeof openDatabase> | undefined;
   const consoleErrors: string[] = [];
   let tmp: string;
   let base: string;
@@ -69,6 +72,7 @@ run('the web archive in real Chromium', () => {
     const loaded = await loadConfig(repoRoot);
     store = new SqliteSubscriberStore(join(tmp, 'bulletin.db'));
     queue = new SqliteServiceMailQueue(join(tmp, 'bulletin.db'));
+    limitsDb = openDatabase(join(tmp, 'bulletin.db'));
     server = await createService({
       config: loaded.config!,
       siteDir: join(tmp, 'site'),
@@ -77,6 +81,7 @@ run('the web archive in real Chromium', () => {
       secrets: { current: 'archive-test', all: ['archive-test'], generated: false },
       mailer: serviceOutboxTransport(join(tmp, 'outbox')),
       mailQueue: queue,
+      rateLimits: new SqliteRateLimits(limitsDb),
       log: false,
     });
     base = (await server.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
@@ -97,6 +102,7 @@ run('the web archive in real Chromium', () => {
     await server?.close();
     await store?.close();
     await queue?.close();
+    limitsDb?.close();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 

@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bulletin, repoRoot } from './helpers/cli.js';
@@ -141,6 +150,46 @@ test('add writes a valid skeleton for each kind', () => {
     check.issues[0].problems.filter((p: { code: string }) => p.code !== 'placeholder-left').map(placeOf),
   ).toEqual(SEED_WARNINGS);
   expect(add(['network', 'Digital network: May update']).status).toBe(1);
+});
+
+describe('add: a system error is one line naming the path and what to do, and leaves nothing behind', () => {
+  test('the issue "folder" is a file', () => {
+    writeFileSync(join(site, 'bulletins', '2018-06-01'), 'not a folder');
+    const result = bulletin(['add', 'news', 'Kept', '--issue', '2018-06-01'], site);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      'bulletin: Cannot read the issue folder bulletins/2018-06-01 (ENOTDIR); check that it is a folder ' +
+        '(not a file or a broken link) and that you may read it.\n',
+    );
+  });
+
+  test('the file cannot be written (a full disk; here a file size limit of 0, which root cannot ignore)', () => {
+    const folder = join(site, 'bulletins', '2018-05-11');
+    const before = readdirSync(folder).sort();
+    // The limit makes every write fail with EFBIG, as a full disk fails with ENOSPC (SIGXFSZ ignored,
+    // as it is across exec, so the write fails rather than the process).
+    const limited = `trap '' XFSZ; ulimit -f 0; exec "$0" "$@"`;
+    const cli = join(repoRoot, 'lib', 'src', 'cli', 'main.js');
+    const run = (json: boolean) =>
+      spawnSync(
+        'bash',
+        ['-c', limited, process.execPath, cli, 'add', 'news', 'Full disk', '--issue', '2018-05-11'].concat(
+          json ? ['--json'] : [],
+        ),
+        { cwd: site, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', BULLETIN_OFFLINE: '1' } },
+      );
+    const result = run(false);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      'bulletin: Could not write bulletins/2018-05-11/07-full-disk.md (EFBIG); nothing was added. Check that ' +
+        'the disk has space and that you may write to bulletins/2018-05-11, then run the command again.\n',
+    );
+    // Not an empty item left to fail the next check.
+    expect(readdirSync(folder).sort()).toEqual(before);
+    const json = run(true);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, exitCode: 1 });
+    expect(JSON.parse(json.stdout).error).toContain('bulletins/2018-05-11/07-full-disk.md (EFBIG)');
+  });
 });
 
 test('a build with errors writes nothing and keeps the previous output', () => {

@@ -16,7 +16,7 @@ import { isPublicAddress } from '../src/checks/link-address.js';
 import { checkLinks } from '../src/checks/link-checker.js';
 import { guardedFetch, type Resolve } from '../src/checks/link-connect.js';
 import type { LinkTarget } from '../src/checks/link-targets.js';
-import { bulletin, repoRoot, spawnBulletin } from './helpers/cli.js';
+import { bulletin, repoRoot, spawnBulletin, type CheckReport } from './helpers/cli.js';
 import { buildEvents, startPreview } from './helpers/preview.js';
 import { londonTime, startServe } from './helpers/serve.js';
 import { placeOf, tempSite } from './helpers/site.js';
@@ -109,19 +109,7 @@ describe('bulletin check, with the default config', () => {
       expect(first.stderr).toMatch(
         /Checked 0 web addresses in [\d.]+ s; 9 not asked \(private addresses\): \d+ problems\./,
       );
-      const report = JSON.parse(first.stdout) as {
-        issues: {
-          problems: {
-            file: string;
-            line: number;
-            column: number;
-            code: string;
-            severity: string;
-            message: string;
-            hint: string;
-          }[];
-        }[];
-      };
+      const report = JSON.parse(first.stdout) as CheckReport;
       const problems = report.issues[0]!.problems.filter((p) => p.code.startsWith('link-'));
       expect(problems.every((p) => p.code === 'link-private' && p.severity === 'warning')).toBe(true);
       const text = readFileSync(item, 'utf8');

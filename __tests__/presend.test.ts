@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { isExcluded } from '../src/checks/link-policy.js';
-import { bulletin, repoRoot, spawnBulletin } from './helpers/cli.js';
+import { bulletin, repoRoot, spawnBulletin, type CheckReport } from './helpers/cli.js';
 import { buildEvents, startPreview } from './helpers/preview.js';
 import { londonTime, startServe } from './helpers/serve.js';
 import { buildInMemory, placeOf, tempSite } from './helpers/site.js';
@@ -189,18 +189,7 @@ describe('links over the network, from the command line', () => {
       asked.length = 0;
       const first = await spawnBulletin(['check', DATE, '--json'], site.root, ONLINE).done;
       expect(first.status).toBe(1);
-      const report = JSON.parse(first.stdout) as {
-        issues: {
-          problems: {
-            file: string;
-            line: number;
-            column: number;
-            code: string;
-            severity: string;
-            message: string;
-          }[];
-        }[];
-      };
+      const report = JSON.parse(first.stdout) as CheckReport;
       const linkProblems = report.issues[0]!.problems.filter((p) => p.code.startsWith('link-'));
       expect(linkProblems.map(placeOf)).toEqual([
         `bulletins/${DATE}/03-carers-week.md:14:${ADDED(origin).indexOf('[last') + 1} link-broken`,

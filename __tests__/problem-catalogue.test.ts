@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { catalogue } from '../src/diagnostics/catalogue.js';
+import type { z } from 'zod';
+import { isoDate, oneLine, webUrl } from '../src/content/fields.js';
+import { meetingSchema } from '../src/content/kinds/meetings.js';
+import { configSchema } from '../src/content/schema.js';
+import {
+  type CatalogueEntry,
+  catalogue,
+  catalogueEntry,
+  type SchemaRule,
+} from '../src/diagnostics/catalogue.js';
 import { problemCodes } from '../src/diagnostics/codes.js';
 import { allCodes, explain } from '../src/diagnostics/explain.js';
 import { problemsPage } from '../src/diagnostics/problems-page.js';
@@ -62,5 +71,34 @@ test('bulletin explain --json prints one JSON document, also for an unknown code
     ok: false,
     exitCode: 2,
     error: expect.stringContaining('Did you mean "subject-too-long"?'),
+  });
+});
+
+describe('the rules of the schemas word nothing themselves: each raises a case of a catalogue entry', () => {
+  const site = configSchema.shape.site.shape;
+  const meeting = { title: 'Board', date: '2018-05-11' };
+  const rules: [string, z.ZodType, unknown][] = [
+    ['a date in another form', isoDate, 'May 11'],
+    ['a month that does not exist', isoDate, '2018-13-01'],
+    ['a day the month does not have', isoDate, '2018-02-30'],
+    ['a line break in one-line text', oneLine, 'Stroke\nprogramme'],
+    ['a link that is not a web address', webUrl, 'javascript:alert(1)'],
+    ['an end time without a start', meetingSchema, { ...meeting, end: '10:00' }],
+    ['a meeting that ends before it starts', meetingSchema, { ...meeting, start: '14:00', end: '12:30' }],
+    ['a time without a date', meetingSchema, { title: 'Board', start: '10:00' }],
+    ['a time zone that does not exist', site.timezone, 'Mars/Olympus'],
+    ['a locale that is not a language tag', site.locale, 'not a locale!'],
+  ];
+  test.each(rules)('%s', (_what, schema, value) => {
+    const issues = schema.safeParse(value).error?.issues ?? [];
+    expect(issues).toHaveLength(1);
+    const params = (issues[0]!.code === 'custom' ? issues[0]!.params : undefined) as SchemaRule | undefined;
+    // A code and its parameters, no words: the message and the hint are the catalogue's.
+    expect(Object.keys(params ?? {}).sort()).toEqual(['params', 'problem']);
+    const { problem, params: values } = params!;
+    const entry = catalogueEntry(problem) as CatalogueEntry<object>;
+    const named = { ...values, name: '"key"' };
+    expect(entry.message(named)).toMatch(/^"key"/);
+    expect(`${entry.message(named)} ${entry.hint(named)}`).not.toMatch(/undefined|\[object Object\]|NaN/);
   });
 });

@@ -19,6 +19,25 @@ const HERMETIC = {
   NODE_ENV: '',
 };
 
+/** What `bulletin check --json` prints, as a script reads it (src/cli/report.ts writes it). */
+export interface CheckReport {
+  ok: boolean;
+  errors: number;
+  warnings: number;
+  config: CheckProblem[];
+  issues: { date: string; problems: CheckProblem[] }[];
+}
+
+export interface CheckProblem {
+  file: string;
+  line: number;
+  column: number;
+  code: string;
+  severity: 'error' | 'warning';
+  message: string;
+  hint?: string;
+}
+
 export interface CliResult {
   status: number;
   stdout: string;

@@ -11,6 +11,8 @@ import { serviceOutboxTransport, type Transport } from '../../src/dispatch/trans
 import { createService } from '../../src/service/app.js';
 import type { MailSenderSettings } from '../../src/service/mail-sender.js';
 import { SqliteServiceMailQueue } from '../../src/service/sqlite-mail-queue.js';
+import { SqliteRateLimits } from '../../src/store/sqlite/rate-limits.js';
+import { openDatabase } from '../../src/subscribers/open-database.js';
 import { SqliteSubscriberStore } from '../../src/subscribers/sqlite-store.js';
 import { repoRoot } from './cli.js';
 
@@ -78,6 +80,7 @@ export async function startService(
   adjust(config);
   const store = new SqliteSubscriberStore(join(root, '.bulletin', 'bulletin.db'));
   const mailQueue = new SqliteServiceMailQueue(join(root, '.bulletin', 'bulletin.db'));
+  const limitsDb = openDatabase(join(root, '.bulletin', 'bulletin.db'));
   await options.seed?.(store, join(root, '.bulletin', 'bulletin.db'));
   const logs: string[] = [];
   const log = new Writable({
@@ -95,6 +98,7 @@ export async function startService(
     secrets: { current: SECRET, all: [SECRET, PREVIOUS_SECRET], generated: false },
     mailer: options.mailer ?? serviceOutboxTransport(outbox),
     mailQueue,
+    rateLimits: new SqliteRateLimits(limitsDb),
     // Retries a test can wait for.
     mailSender: { retryBaseMs: 50, pollMs: 50, ...options.mailSender },
     log,
@@ -146,6 +150,7 @@ export async function startService(
     async close() {
       await app.close();
       await mailQueue.close();
+      limitsDb.close();
       await store.close();
       rmSync(root, { recursive: true, force: true });
     },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { email, id, isoDate, oneLine, webUrl } from './fields.js';
+import { breaksRule, email, id, isoDate, oneLine, webUrl } from './fields.js';
 import { itemKinds } from './kinds/index.js';
 
 /**
@@ -38,19 +38,11 @@ export const configSchema = z.strictObject({
     baseUrl: webUrl,
     timezone: oneLine.default('Europe/London').superRefine((zone, ctx) => {
       if (!validIntl({ timeZone: zone }))
-        ctx.addIssue({
-          code: 'custom',
-          message: `"${zone}" is not a time zone.`,
-          params: { problem: 'config-invalid', hint: 'Use an IANA time zone name, e.g. Europe/London.' },
-        });
+        breaksRule(ctx, { problem: 'config-invalid', params: { case: 'time-zone', value: zone } });
     }),
     locale: oneLine.default('en-GB').superRefine((locale, ctx) => {
       if (!validIntl({ locale }))
-        ctx.addIssue({
-          code: 'custom',
-          message: `"${locale}" is not a locale.`,
-          params: { problem: 'config-invalid', hint: 'Use a BCP 47 language tag, e.g. en-GB.' },
-        });
+        breaksRule(ctx, { problem: 'config-invalid', params: { case: 'locale', value: locale } });
     }),
   }),
   sender: z.strictObject({

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import type { SchemaProblemCode } from '../diagnostics/catalogue.js';
+import type { SchemaRule } from '../diagnostics/catalogue.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { at, problem } from '../diagnostics/problem.js';
+import { at, problem, type ProblemPlace } from '../diagnostics/problem.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import type { FrontMatterFile } from './front-matter.js';
 import { itemKinds } from './kinds/index.js';
@@ -162,19 +162,28 @@ function issueToDiagnostics(file: FrontMatterFile, schema: z.ZodType, issue: z.c
         problem('invalid-value', place(), { case: 'format', name, format, value, ...(help ? { help } : {}) }),
       ];
     }
-    default: {
-      // A refinement in the schema words its own message and may name its code and hint.
-      const params = (issue.code === 'custom' ? (issue.params ?? {}) : {}) as {
-        problem?: SchemaProblemCode;
-        hint?: string;
-      };
-      const hint = params.hint ?? (help ? `Write ${help}.` : `Check the value of ${name}.`);
+    default:
+      if (issue.code === 'custom' && isSchemaRule(issue.params))
+        return [ruleProblem(issue.params, name, place())];
       return [
-        problem(params.problem ?? 'invalid-value', place(), { field: name, detail: issue.message, hint }),
+        problem('invalid-value', place(), {
+          case: 'other',
+          name,
+          detail: issue.message,
+          ...(help ? { help } : {}),
+        }),
       ];
-    }
   }
 }
+
+/** A rule of the schema (content/fields.ts `breaksRule`) as its problem, named by the key it is about. */
+function ruleProblem(rule: SchemaRule, name: string, place: ProblemPlace): Diagnostic {
+  // The rule's parameters were checked against its code where it was raised; only the name is added.
+  return problem(rule.problem as 'invalid-value', place, { ...rule.params, name } as never);
+}
+
+const isSchemaRule = (params: unknown): params is SchemaRule =>
+  typeof params === 'object' && params !== null && 'problem' in params && 'params' in params;
 
 /** The lists whose entries a writer names by what they are: "meeting 3", "link 1". */
 const ENTRY_NAMES: Record<string, string> = {

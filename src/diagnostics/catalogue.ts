@@ -1,5 +1,5 @@
 import type { ProblemCode } from './codes.js';
-import type { CatalogueEntry, SchemaParams, SomeEntry } from './catalogue/entry.js';
+import type { CatalogueEntry, SomeEntry } from './catalogue/entry.js';
 import { issueEntries } from './catalogue/issue.js';
 import { outputEntries } from './catalogue/output.js';
 import { readingEntries } from './catalogue/reading.js';
@@ -31,7 +31,15 @@ export function catalogueEntry<C extends ProblemCode>(code: C): CatalogueEntry<P
   return catalogue[code] as unknown as CatalogueEntry<ProblemParams<C>>;
 }
 
-/** The codes a schema refinement may raise with its own words (`ctx.addIssue({ params: { problem } })`). */
-export type SchemaProblemCode = {
-  [C in ProblemCode]: SchemaParams extends ProblemParams<C> ? C : never;
+/** Parameters less the key's name, which the place of the issue gives (content/validate.ts adds it). */
+type Unnamed<P> = P extends { name: string } ? Omit<P, 'name'> : never;
+
+/**
+ * What a refinement of a schema raises (`ctx.addIssue({ code: 'custom', params: rule })`): a code and
+ * the parameters of one of its cases, never words of its own; any code whose parameters name a key.
+ */
+export type SchemaRule = {
+  [C in ProblemCode]: [Unnamed<ProblemParams<C>>] extends [never]
+    ? never
+    : { problem: C; params: Unnamed<ProblemParams<C>> };
 }[ProblemCode];

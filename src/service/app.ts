@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import formBody from '@fastify/formbody';
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { loadSiteTemplates } from '../archive/site-templates.js';
@@ -21,6 +21,7 @@ import {
   type MailSenderSettings,
 } from './mail-sender.js';
 import { purgeUnconfirmed } from './purge.js';
+import { databaseRateLimits, type RateLimitStore } from './rate-limits.js';
 import { Pages } from './render.js';
 import { addSecurityHeaders, logSerializers } from './security.js';
 import { subscribeRoutes, tooMany } from './subscribe-routes.js';
@@ -37,6 +38,8 @@ export interface ServiceOptions {
   mailer: Transport;
   /** Where the service's mail waits, durably, until `mailer` has taken it. */
   mailQueue: ServiceMailQueue;
+  /** Where the rate limits count, shared by every server over the same database. */
+  rateLimits: RateLimitStore;
   /** Retries and pacing of that mail (mail-sender.ts); the defaults suit production. */
   mailSender?: Partial<MailSenderSettings>;
   /** Where the JSON log lines go (default stdout); `false` for none. */
@@ -80,7 +83,8 @@ export async function createService(options: ServiceOptions): Promise<FastifyIns
   });
   app.addHook('onRequest', addSecurityHeaders);
   limitBodies(app);
-  await app.register(rateLimit, { global: false });
+  const now = options.now ?? Date.now;
+  await app.register(rateLimit, { global: false, store: databaseRateLimits(options.rateLimits, now) });
   await app.register(formBody, { bodyLimit: BODY_LIMIT });
 
   const templates = await loadSiteTemplates(options.templatesDir);
@@ -88,8 +92,9 @@ export async function createService(options: ServiceOptions): Promise<FastifyIns
   const badLinks = app.createRateLimit({
     max: config.service.limits.badLinksPerAddressPerHour,
     timeWindow: HOUR,
+    // Named in its key: a limiter that is not a route's has no route to tell its count apart.
+    keyGenerator: (request) => `bad-link|${normalizeIP(request.ip)}`,
   });
-  const now = options.now ?? Date.now;
   const sender = serviceMail(app, options, now);
   const context: ServiceContext = {
     app,
@@ -181,7 +186,7 @@ export async function createService(options: ServiceOptions): Promise<FastifyIns
 /**
  * The service's own mail goes out from the queue once the server is listening, and stops with it
  * (mail in the queue then waits for the next start). Unconfirmed sign-ups are purged then too,
- * and every hour while it runs.
+ * and every hour while it runs, with the rate-limit counts (client addresses) of ended windows.
  */
 function serviceMail(app: FastifyInstance, options: ServiceOptions, now: () => number): { wake(): void } {
   let sender: MailSender | undefined;
@@ -189,8 +194,13 @@ function serviceMail(app: FastifyInstance, options: ServiceOptions, now: () => n
   const purge = async () => {
     try {
       const purged = await purgeUnconfirmed(options.store, options.mailQueue, options.config, now);
-      if (purged.memberships + purged.confirmations + purged.mail === 0) return;
-      app.log.info({ event: 'purged', ...purged }, 'unconfirmed sign-ups and old service mail purged');
+      // Every limit of the service counts in windows of an hour: those started before then have ended.
+      const rateLimitWindows = await options.rateLimits.purge(new Date(now() - HOUR));
+      if (purged.memberships + purged.confirmations + purged.mail + rateLimitWindows === 0) return;
+      app.log.info(
+        { event: 'purged', ...purged, rateLimitWindows },
+        'unconfirmed sign-ups, old service mail and ended rate-limit windows purged',
+      );
     } catch (error) {
       app.log.error(
         { event: 'purge-failed', err: error as Error },

@@ -36,28 +36,46 @@ export function openDatabase(path: string): Database.Database {
 }
 
 function configure(db: Database.Database): Database.Database {
+  // First: another process opening the file at the same moment holds it while it switches to WAL or
+  // migrates, and without a timeout that is an immediate SQLITE_BUSY.
+  db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
   migrate(db);
   return db;
 }
 
-/** Brings a database up to the current schema; shared with the send ledger, which lives in the same file. */
+/**
+ * Brings a database up to the current schema; shared with the send ledger, which lives in the same file.
+ * Each step runs in a write transaction that reads the version again: two processes opening a new
+ * file at once (two `serve`s) would otherwise both see version 0 and both run step 1.
+ */
 export function migrate(db: Database.Database): void {
+  if (schemaVersion(db) === MIGRATIONS.length) return;
+  let behind = true;
+  while (behind) {
+    behind = db
+      .transaction(() => {
+        const version = schemaVersion(db);
+        if (version >= MIGRATIONS.length) return false;
+        db.exec(MIGRATIONS[version]!);
+        db.pragma(`user_version = ${version + 1}`);
+        return true;
+      })
+      .immediate();
+  }
+}
+
+/** The schema step a database is at; one from a newer Bulletin is refused. */
+function schemaVersion(db: Database.Database): number {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > MIGRATIONS.length) {
     throw new SetupError(
       `The database ${db.name} is at schema version ${version}, newer than this Bulletin knows (${MIGRATIONS.length}); upgrade Bulletin.`,
     );
   }
-  for (let step = version; step < MIGRATIONS.length; step++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[step]!);
-      db.pragma(`user_version = ${step + 1}`);
-    })();
-  }
+  return version;
 }
 
 function isFolder(path: string): boolean {

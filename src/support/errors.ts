@@ -25,6 +25,13 @@ export const UNWRITABLE = [
   'EEXIST',
 ] as const;
 
+/** An error from the operating system (a call that failed, with its code), as opposed to a bug. */
+export function isSystemError(error: unknown): error is NodeJS.ErrnoException {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, syscall } = error as { code?: unknown; syscall?: unknown };
+  return typeof code === 'string' && typeof syscall === 'string';
+}
+
 /** The short cause for a one-line message: the code of a system error, else its message. */
 export function causeOf(error: unknown): string {
   if (typeof error !== 'object' || error === null) return String(error);

@@ -1,4 +1,4 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../content/config.js';
@@ -9,7 +9,8 @@ import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
 import { printJson, say, shortPath } from '../io.js';
 import { assertDate, defaultIssue } from '../select-dates.js';
 import type { GlobalOptions } from '../options.js';
-import { isErrno } from '../../support/errors.js';
+import { SetupError } from '../../diagnostics/setup-error.js';
+import { causeOf, isErrno, isSystemError } from '../../support/errors.js';
 
 export function registerAdd(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
   program
@@ -39,8 +40,16 @@ export function registerAdd(program: Command, run: (action: () => Promise<number
         try {
           existing = await readdir(dir);
         } catch (error) {
-          if (!isErrno(error, 'ENOENT')) throw error;
-          throw new UsageError(`There is no issue ${date}. Create it with \`bulletin new --date ${date}\`.`);
+          if (isErrno(error, 'ENOENT'))
+            throw new UsageError(
+              `There is no issue ${date}. Create it with \`bulletin new --date ${date}\`.`,
+            );
+          if (!isSystemError(error)) throw error;
+          throw new SetupError(
+            `Cannot read the issue folder ${shortPath(dir)} (${causeOf(error)}); check that it is a folder ` +
+              '(not a file or a broken link) and that you may read it.',
+            { cause: error },
+          );
         }
         const spec = kindSpec(kind);
         if (spec.ownProgramme) await assertProgramme(root, options.programme);
@@ -63,7 +72,7 @@ export function registerAdd(program: Command, run: (action: () => Promise<number
             flag: 'wx',
           });
         } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+          if (!isErrno(error, 'EEXIST')) throw await notWritten(path, dir, error);
           say(
             `${shortPath(path)} already exists; nothing was changed. Edit it to add to it${spec.oneFile ? ` (${spec.oneFile.addHint})` : ', or give the new item another title'}.`,
           );
@@ -86,4 +95,19 @@ async function assertProgramme(root: string, programme: string | undefined): Pro
     throw new UsageError(
       `Unknown programme "${programme}".${suggestion(programme, ids)} The programmes are: ${ids.join(', ')}.`,
     );
+}
+
+/**
+ * A write that failed part-way (a full disk) must not leave an empty or cut-short item behind to fail the
+ * next check: the file was created by this command (`wx`), so it is removed. A system error becomes one
+ * line naming the file; anything else (a bug) goes through as it is.
+ */
+async function notWritten(path: string, dir: string, error: unknown): Promise<unknown> {
+  await rm(path, { force: true });
+  if (!isSystemError(error)) return error;
+  return new SetupError(
+    `Could not write ${shortPath(path)} (${causeOf(error)}); nothing was added. Check that the disk has space ` +
+      `and that you may write to ${shortPath(dir)}, then run the command again.`,
+    { cause: error },
+  );
 }

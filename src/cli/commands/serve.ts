@@ -67,6 +67,9 @@ export function registerServe(program: Command, run: (action: () => Promise<numb
         const { databasePath } = await import('../../subscribers/open-store.js');
         const store = openSubscriberStore(root, config);
         const mailQueue = new SqliteServiceMailQueue(databasePath(root, config));
+        const { openDatabase } = await import('../../subscribers/open-database.js');
+        const { SqliteRateLimits } = await import('../../store/sqlite/rate-limits.js');
+        const limitsDb = openDatabase(databasePath(root, config));
         // Only for tests that stop the server between the answer and the send.
         const delayMs = Number(process.env.BULLETIN_SERVICE_MAIL_DELAY_MS) || 0;
         const templatesDir = templatesFor(root, config, loaded.path);
@@ -78,11 +81,13 @@ export function registerServe(program: Command, run: (action: () => Promise<numb
           secrets,
           mailer,
           mailQueue,
+          rateLimits: new SqliteRateLimits(limitsDb),
           mailSender: { delayMs },
         });
         const closeAll = async () => {
           await mailer.close();
           await mailQueue.close();
+          limitsDb.close();
           await store.close();
         };
         const address = await listenOrExplain(app, port, options.host, async () => {

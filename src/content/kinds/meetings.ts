@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { addDays } from '../../support/dates.js';
-import { id, isoDate, oneLine, time, webUrl } from '../fields.js';
+import { breaksRule, id, isoDate, oneLine, time, webUrl } from '../fields.js';
 import { itemSchema, type KindSpec } from './kind.js';
 
 /** The key its entries are written under, and so the first step of their places in the YAML. */
@@ -20,32 +20,16 @@ export const meetingSchema = z
     link: webUrl.optional(),
   })
   .superRefine((meeting, ctx) => {
-    if (meeting.end && !meeting.start) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['end'],
-        message: 'A meeting with an end time needs a start time.',
-        params: { problem: 'invalid-value', hint: 'Add `start: "HH:MM"`, or remove `end`.' },
-      });
-    }
+    if (meeting.end && !meeting.start)
+      breaksRule(ctx, { problem: 'invalid-value', params: { case: 'end-without-start' } }, ['end']);
     // Compared only when both are times: a start of "6pm" is reported once, as not a time.
     const isTime = (value: unknown) => time.safeParse(value).success;
     if (isTime(meeting.start) && isTime(meeting.end) && meeting.end! <= meeting.start!) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['end'],
-        message: `The meeting ends (${meeting.end}) before it starts (${meeting.start}).`,
-        params: { problem: 'invalid-value', hint: 'Times are 24-hour HH:MM; check both.' },
-      });
+      const times = { start: meeting.start!, end: meeting.end! };
+      breaksRule(ctx, { problem: 'invalid-value', params: { case: 'ends-before-start', ...times } }, ['end']);
     }
-    if ((meeting.start || meeting.end) && !meeting.date) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['start'],
-        message: 'A meeting with a time needs a date.',
-        params: { problem: 'invalid-value', hint: 'Add `date: YYYY-MM-DD`, or remove the times.' },
-      });
-    }
+    if ((meeting.start || meeting.end) && !meeting.date)
+      breaksRule(ctx, { problem: 'invalid-value', params: { case: 'time-without-date' } }, ['start']);
   });
 
 export type MeetingData = z.infer<typeof meetingSchema>;

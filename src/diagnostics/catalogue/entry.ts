@@ -18,22 +18,7 @@ export interface CatalogueEntry<P> {
 /** Infers an entry's parameters from its templates, so each call site is checked against them. */
 export const entry = <P>(definition: CatalogueEntry<P>): CatalogueEntry<P> => definition;
 
-/**
- * A message the schema wrote for one field (`"x" is not a web address.`), prefixed by the field's
- * name: used by the codes a schema refinement can raise, whose wording lives with the rule.
- */
-export interface SchemaParams {
-  field: string;
-  detail: string;
-  hint: string;
-}
-
-export const isSchemaParams = (params: object): params is SchemaParams =>
-  'detail' in params && 'field' in params;
-
 export const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
-
-export const schemaMessage = (p: SchemaParams) => `${capitalise(p.field)}: ${p.detail}`;
 
 /** Any entry, whatever its parameters: what the catalogue as a whole is checked against. */
 export interface SomeEntry {

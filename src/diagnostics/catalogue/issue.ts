@@ -1,4 +1,4 @@
-import { capitalise, entry, isSchemaParams, type SchemaParams, schemaMessage } from './entry.js';
+import { capitalise, entry } from './entry.js';
 
 const NAMED_CHARACTERS: Record<string, string> = {
   '\r': 'a carriage return',
@@ -75,15 +75,18 @@ export const issueEntries = {
       'Write it in Markdown instead (links: [text](https://...)); scripts, embeds and event handlers never reach subscribers.',
     example: { what: 'a <script> element' },
   }),
-  'unsafe-url': entry<{ url: string } | SchemaParams>({
+  'unsafe-url': entry<{ url: string } | { name: string; value: string }>({
     means: 'A link or address is not a web or email address (e.g. a javascript: link).',
     fix: 'Link to a page (https://...) or an email address (mailto:...).',
+    // `url`: a link in the text; `name`: a key of the front matter or config (content/fields.ts `webUrl`).
     message: (p) =>
-      isSchemaParams(p)
-        ? schemaMessage(p)
-        : `The link to "${p.url.slice(0, 40)}" is a script, not an address.`,
+      'url' in p
+        ? `The link to "${p.url.slice(0, 40)}" is a script, not an address.`
+        : `${capitalise(p.name)}: "${p.value}" is not a web address.`,
     hint: (p) =>
-      isSchemaParams(p) ? p.hint : 'Link to a web page (https://...) or an email address (mailto:...).',
+      'url' in p
+        ? 'Link to a web page (https://...) or an email address (mailto:...).'
+        : 'Use a full address starting with https:// (or mailto: for email).',
     example: { url: 'javascript:alert(1)' },
   }),
   'image-missing': entry<{ url: string; item: string; folder: string }>({
@@ -119,12 +122,13 @@ export const issueEntries = {
     | { case: 'duplicate-id'; id: string; list: string }
     | { case: 'base-url'; value: string }
     | { case: 'kind-without-section'; kind: string; listed: string; sectionTitle: string }
-    | SchemaParams
+    | { case: 'time-zone' | 'locale'; name: string; value: string }
   >({
     means: 'bulletin.config.yaml (or BULLETIN_BASE_URL) is missing or holds a value Bulletin cannot use.',
     fix: 'Correct the setting named; the README lists every setting.',
     message: (p) => {
-      if (isSchemaParams(p)) return schemaMessage(p);
+      if (p.case === 'time-zone') return `${capitalise(p.name)}: "${p.value}" is not a time zone.`;
+      if (p.case === 'locale') return `${capitalise(p.name)}: "${p.value}" is not a locale.`;
       if (p.case === 'no-config') return `No bulletin.config.yaml or bulletin.config.json in ${p.root}.`;
       if (p.case === 'duplicate-id') return `Duplicate id "${p.id}" in ${p.list}.`;
       if (p.case === 'kind-without-section')
@@ -132,7 +136,8 @@ export const issueEntries = {
       return `BULLETIN_BASE_URL "${p.value}" is not an http or https address.`;
     },
     hint: (p) => {
-      if (isSchemaParams(p)) return p.hint;
+      if (p.case === 'time-zone') return 'Use an IANA time zone name, e.g. Europe/London.';
+      if (p.case === 'locale') return 'Use a BCP 47 language tag, e.g. en-GB.';
       if (p.case === 'no-config')
         return 'Run Bulletin from the folder that holds your site, or create the config (see the README).';
       if (p.case === 'duplicate-id') return 'Each id may appear once.';

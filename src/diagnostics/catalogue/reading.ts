@@ -1,7 +1,19 @@
 import { suggestion } from '../suggest.js';
-import { capitalise, entry, isSchemaParams, type SchemaParams, schemaMessage } from './entry.js';
+import { capitalise, entry } from './entry.js';
 
 /** Problems reading a file and its front matter. */
+/** A date that is not one (content/fields.ts `isoDate`): its form, or the calendar (2018-02-30). */
+type DateRule =
+  | { case: 'date-form'; name: string; value: string }
+  | { case: 'no-such-month'; name: string; value: string; month: string }
+  | { case: 'no-such-day'; name: string; value: string; month: string; year: number; days: number };
+
+/** The times of a meeting that do not fit together (content/kinds/meetings.ts). */
+type MeetingRule =
+  | { case: 'end-without-start'; name: string }
+  | { case: 'ends-before-start'; name: string; start: string; end: string }
+  | { case: 'time-without-date'; name: string };
+
 export const readingEntries = {
   'file-unreadable': entry<{ reason: string } | { case: 'issue-folder'; folder: string; reason: string }>({
     means: 'Bulletin could not open the file: it is missing, or this user may not read it.',
@@ -137,13 +149,25 @@ export const readingEntries = {
     | { case: 'too-small'; name: string; help?: string }
     | { case: 'too-long'; name: string; maximum: number; unit: 'characters' | 'entries'; summary: boolean }
     | { case: 'format'; name: string; format: string; value: string; help?: string }
-    | SchemaParams
+    | DateRule
+    | MeetingRule
+    | { case: 'other'; name: string; detail: string; help?: string }
   >({
     means: 'A value has the right sort but is not allowed: not one of the choices, too long, not a date.',
     fix: 'Correct the value as the hint says.',
     message: (p) => {
-      if (isSchemaParams(p)) return schemaMessage(p);
       const Name = capitalise(p.name);
+      if (p.case === 'date-form') return `${Name}: "${p.value}" is not a date written YYYY-MM-DD.`;
+      if (p.case === 'no-such-month')
+        return `${Name}: "${p.value}" is not a real date: there is no month ${p.month}.`;
+      if (p.case === 'no-such-day')
+        return `${Name}: "${p.value}" is not a real date: ${p.month} ${p.year} has ${p.days} days.`;
+      if (p.case === 'end-without-start') return `${Name}: A meeting with an end time needs a start time.`;
+      if (p.case === 'ends-before-start')
+        return `${Name}: The meeting ends (${p.end}) before it starts (${p.start}).`;
+      if (p.case === 'time-without-date') return `${Name}: A meeting with a time needs a date.`;
+      // A rule of zod's that no case above words (none of the schemas' own rules).
+      if (p.case === 'other') return `${Name}: ${p.detail}`;
       if (p.case === 'one-of')
         return `${Name} must be one of ${p.values.join(', ')}.${suggestion(p.given, p.values)}`;
       if (p.case === 'too-few')
@@ -153,7 +177,12 @@ export const readingEntries = {
       return `${Name} is not ${p.format}: ${p.value}.`;
     },
     hint: (p) => {
-      if (isSchemaParams(p)) return p.hint;
+      if (p.case === 'date-form' || p.case === 'no-such-month' || p.case === 'no-such-day')
+        return 'Write the date as YYYY-MM-DD, for example 2018-05-11, without quotes.';
+      if (p.case === 'end-without-start') return 'Add `start: "HH:MM"`, or remove `end`.';
+      if (p.case === 'ends-before-start') return 'Times are 24-hour HH:MM; check both.';
+      if (p.case === 'time-without-date') return 'Add `date: YYYY-MM-DD`, or remove the times.';
+      if (p.case === 'other') return p.help ? `Write ${p.help}.` : `Check the value of ${p.name}.`;
       if (p.case === 'too-long') {
         return p.summary
           ? 'Mail apps show about 100 characters of the preheader; shorten it to one sentence.'
@@ -196,16 +225,13 @@ export const readingEntries = {
       `Use an id from the places in bulletin.config.yaml (${p.known.join(', ')}), or add it there.`,
     example: { value: 'Leeds', guess: 'leeds', known: ['calderdale', 'leeds'] },
   }),
-  'multiline-text': entry<SchemaParams>({
+  'multiline-text': entry<{ name: string }>({
     means:
       'Text shown on one line (a title, a name, a subject) contains a line break, which could forge mail headers.',
     fix: 'Write the text on one line.',
-    message: schemaMessage,
-    hint: (p) => p.hint,
-    example: {
-      field: '"title"',
-      detail: 'This text must be on one line, but it contains a line break.',
-      hint: 'Write it on one line: remove the line break (a \\n or \\r inside quotes, or a | or > block).',
-    },
+    message: (p) => `${capitalise(p.name)}: This text must be on one line, but it contains a line break.`,
+    hint: () =>
+      'Write it on one line: remove the line break (a \\n or \\r inside quotes, or a | or > block).',
+    example: { name: '"title"' },
   }),
 };
