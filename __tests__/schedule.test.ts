@@ -1,6 +1,6 @@
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SqliteSchedules } from '../src/schedule/schedules.js';
+import { SqliteSchedules } from '../src/store/sqlite/schedules.js';
 import { bulletin, repoRoot } from './helpers/cli.js';
 import { londonTime, startServe } from './helpers/serve.js';
 import { tempSite } from './helpers/site.js';
@@ -38,8 +38,8 @@ test('serve sends a scheduled issue when its time comes, reports one long past, 
     // ...so a send scheduled yesterday for three hours ago, with the server down since, is written as it
     // would be.
     const schedules = new SqliteSchedules(join(site.root, '.bulletin', 'bulletin.db'));
-    schedules.put(DATE, 'leaders', new Date(Date.now() - 180 * 60_000));
-    schedules.close();
+    await schedules.put(DATE, 'leaders', new Date(Date.now() - 180 * 60_000));
+    await schedules.close();
     expect(bulletin(['schedule', DATE, '--list', 'weekly', '--at', 'tomorrow'], site.root).status).toBe(2);
     expect(
       bulletin(['schedule', DATE, '--list', 'weekly', '--at', '2030-01-04 25:00'], site.root).stderr,

@@ -51,11 +51,12 @@ export function registerPreview(
           const { createPreviewServer } = await import('../../preview/server.js');
           const { watchIssue } = await import('../../preview/watch.js');
           const { sendTestFor, linkChecksFor, releaseStatusFor } = await import('../../preview/actions.js');
+          const { openExistingStores } = await import('../../store/stores.js');
 
           const session = new PreviewSession({
             root,
             date: issue,
-            release: releaseStatusFor(root, issue),
+            release: releaseStatusFor(root, issue, (config) => openExistingStores(root, config)),
             releasePollMs: Number(process.env.BULLETIN_PREVIEW_POLL_MS) || 5000,
             ...(offline ? {} : { slowChecks: linkChecksFor(root) }),
           });
