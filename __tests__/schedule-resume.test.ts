@@ -1,4 +1,5 @@
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import { buildEmailForSend } from '../src/build/email-for-send.js';
 import { loadConfig } from '../src/content/config.js';
 import type { Config } from '../src/content/model.js';
 import { outboxTransport } from '../src/dispatch/transports.js';
+import { holdSchedule } from '../src/schedule/claim.js';
 import { runDueSends } from '../src/schedule/run-due.js';
 import { parseDatabaseSetting } from '../src/store/location.js';
 import { SqliteSchedules } from '../src/store/sqlite/schedules.js';
@@ -162,3 +164,29 @@ test('a due send another server holds is left to it, and taken over once that se
     site.remove();
   }
 }, 60_000);
+
+test('a runner that loses its claim to another is told at its next renewal, and records nothing over it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bulletin-claim-'));
+  const schedules = new SqliteSchedules(join(dir, 'bulletin.db'));
+  try {
+    await schedules.put(DATE, 'weekly', new Date(Date.now() - 60_000));
+    const clock = () => new Date();
+    const held = (await holdSchedule(schedules, { issue: DATE, list: 'weekly' }, 'a', 300, clock))!;
+    expect(await holdSchedule(schedules, { issue: DATE, list: 'weekly' }, 'b', 300, clock)).toBeUndefined();
+    await held.mark('running', 'email abc');
+    // Runner a stalls (a long pause, a lost connection): its lease ends, and b takes the send over.
+    expect(await schedules.renew(DATE, 'weekly', 'a', new Date(Date.now() - 1))).toBe(true);
+    const other = (await holdSchedule(schedules, { issue: DATE, list: 'weekly' }, 'b', 60_000, clock))!;
+    await new Promise<void>((resolve) => held.signal.addEventListener('abort', () => resolve()));
+    expect(held.lost()).toBe(true);
+    await held.mark('failed', 'should not be written');
+    await held.end();
+    expect(await schedules.get(DATE, 'weekly')).toMatchObject({ state: 'running', detail: 'email abc' });
+    await other.mark('done', '1 sent');
+    await other.end();
+    expect(await schedules.get(DATE, 'weekly')).toMatchObject({ state: 'done', detail: '1 sent' });
+  } finally {
+    await schedules.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -27,26 +27,31 @@ export async function holdSchedule(
   const now = clock();
   if (!(await schedules.claim(issue, list, runner, now, new Date(now.getTime() + leaseMs)))) return undefined;
   const lost = new AbortController();
+  // Once an outcome is recorded the claim is over: a renewal refused after that is no takeover.
+  let settled = false;
   let renewing = Promise.resolve();
   const timer = setInterval(() => {
     renewing = renewing.then(async () => {
+      if (settled) return;
       const held = await schedules
         .renew(issue, list, runner, new Date(clock().getTime() + leaseMs))
         .catch((error: Error) => error);
       // A database that does not answer is not a takeover: the next renewal may still land in time.
-      if (held === false) lost.abort();
+      if (held === false && !settled) lost.abort();
     });
   }, leaseMs / 3);
   return {
     signal: lost.signal,
     lost: () => lost.signal.aborted,
     async mark(state, detail) {
-      if (!lost.signal.aborted) await schedules.mark(issue, list, state, detail);
+      if (lost.signal.aborted) return;
+      if (state !== 'running') settled = true;
+      await schedules.mark(issue, list, state, detail);
     },
     async end() {
       clearInterval(timer);
       await renewing;
-      if (!lost.signal.aborted) await schedules.renew(issue, list, runner, clock());
+      if (!lost.signal.aborted && !settled) await schedules.renew(issue, list, runner, clock());
     },
   };
 }
