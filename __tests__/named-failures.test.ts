@@ -37,9 +37,9 @@ describe('opening the subscriber database', () => {
     expectOneLine(list('newer.db'), join(site.root, 'newer.db'), 'schema version 999', 'upgrade Bulletin');
   });
 
-  test('a PostgreSQL address is one line, without echoing its password', () => {
+  test('a PostgreSQL address that cannot be used is one line naming it, without echoing its password', () => {
     const result = list('postgres://bulletin:hunter2@127.0.0.1/bulletin');
-    expectOneLine(result, 'PostgreSQL is not supported');
+    expectOneLine(result, 'postgres://bulletin:***@127.0.0.1/bulletin');
     expect(result.stderr).not.toContain('hunter2');
   });
 

@@ -1,4 +1,5 @@
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -7,9 +8,11 @@ import { buildEmailForSend } from '../src/build/email-for-send.js';
 import { loadConfig } from '../src/content/config.js';
 import type { Config } from '../src/content/model.js';
 import { outboxTransport } from '../src/dispatch/transports.js';
+import { holdSchedule } from '../src/schedule/claim.js';
 import { runDueSends } from '../src/schedule/run-due.js';
-import { SqliteSchedules } from '../src/schedule/schedules.js';
-import { databasePath, openSubscriberStore } from '../src/subscribers/open-store.js';
+import { parseDatabaseSetting } from '../src/store/location.js';
+import { SqliteSchedules } from '../src/store/sqlite/schedules.js';
+import { openStores } from '../src/store/stores.js';
 import { bulletin, repoRoot } from './helpers/cli.js';
 import { tempSite } from './helpers/site.js';
 
@@ -25,38 +28,40 @@ async function siteWithReader() {
   cpSync(join(repoRoot, 'bulletins', DATE), join(site.root, 'bulletins', DATE), { recursive: true });
   expect(bulletin(['subscribers', 'add', 'ann@example.org', '--list', 'weekly'], site.root).status).toBe(0);
   const config = (await loadConfig(site.root)).config!;
-  return { site, config, database: databasePath(site.root, config) };
+  return { site, config, database: databasePathOf(site.root, config) };
 }
 
-async function runOnce(root: string, config: Config, signal?: AbortSignal) {
-  const database = databasePath(root, config);
-  const store = openSubscriberStore(root, config);
-  const schedules = new SqliteSchedules(database);
+function databasePathOf(root: string, config: Config): string {
+  const location = parseDatabaseSetting(root, config);
+  if (location.engine !== 'sqlite') throw new Error('these tests run on SQLite');
+  return location.path;
+}
+
+async function runOnce(root: string, config: Config, signal?: AbortSignal, runner = 'test-runner') {
+  const stores = await openStores(root, config);
   const lines: string[] = [];
   try {
     await runDueSends({
       root,
       config,
-      database,
-      store,
-      schedules,
+      stores,
+      runner,
       secret: 'resume-test',
       transportFor: (issue, list) => outboxTransport(join(root, '.bulletin', 'outbox'), issue, list),
       report: (line) => lines.push(line),
       ...(signal ? { signal } : {}),
     });
-    return { lines, schedule: schedules.get(DATE, 'weekly')! };
+    return { lines, schedule: (await stores.schedules.get(DATE, 'weekly'))! };
   } finally {
-    schedules.close();
-    await store.close();
+    await stores.close();
   }
 }
 
-function startedEarlier(database: string, hash: string): void {
+async function startedEarlier(database: string, hash: string): Promise<void> {
   const schedules = new SqliteSchedules(database);
-  schedules.put(DATE, 'weekly', new Date(Date.now() - 180 * 60_000));
-  schedules.mark(DATE, 'weekly', 'running', `email ${hash}`);
-  schedules.close();
+  await schedules.put(DATE, 'weekly', new Date(Date.now() - 180 * 60_000));
+  await schedules.mark(DATE, 'weekly', 'running', `email ${hash}`);
+  await schedules.close();
 }
 
 test('a send cut short resumes with the same email, long after its time; with a changed email it stops, and is never called missed', async () => {
@@ -67,7 +72,7 @@ test('a send cut short resumes with the same email, long after its time; with a 
 
     // Started three hours ago with another email, then the issue was edited: the rest must not get the new
     // one.
-    startedEarlier(database, 'f'.repeat(64));
+    await startedEarlier(database, 'f'.repeat(64));
     const changed = await runOnce(site.root, config);
     expect(changed.schedule.state).toBe('failed');
     expect(changed.schedule.detail).toBe(
@@ -77,7 +82,7 @@ test('a send cut short resumes with the same email, long after its time; with a 
     // A failed send is not due again: the next tick leaves it alone (no "missed, not sent").
     expect((await runOnce(site.root, config)).schedule.state).toBe('failed');
 
-    startedEarlier(database, issueHash(built.layout!));
+    await startedEarlier(database, issueHash(built.layout!));
     const resumed = await runOnce(site.root, config);
     expect(resumed.schedule).toMatchObject({
       state: 'done',
@@ -105,8 +110,8 @@ test('a shutdown during the link check before a send leaves it scheduled, unsent
         readFileSync(join(folder, name), 'utf8').replace(/https?:\/\/[^\s)>"']+/g, `${origin}/slow`),
       );
     const schedules = new SqliteSchedules(database);
-    schedules.put(DATE, 'weekly', new Date(Date.now() - 60_000));
-    schedules.close();
+    await schedules.put(DATE, 'weekly', new Date(Date.now() - 60_000));
+    await schedules.close();
 
     process.env.BULLETIN_OFFLINE = '';
     const shutdown = new AbortController();
@@ -129,3 +134,59 @@ test('a shutdown during the link check before a send leaves it scheduled, unsent
     site.remove();
   }
 }, 60_000);
+
+test('a due send another server holds is left to it, and taken over once that server stops renewing its lease', async () => {
+  const { site, config, database } = await siteWithReader();
+  try {
+    const outbox = join(site.root, '.bulletin', 'outbox', DATE, 'weekly');
+    const schedules = new SqliteSchedules(database);
+    await schedules.put(DATE, 'weekly', new Date(Date.now() - 60_000));
+    const now = new Date();
+    expect(await schedules.claim(DATE, 'weekly', 'other-server', now, new Date(now.getTime() + 60_000))).toBe(
+      true,
+    );
+
+    const left = await runOnce(site.root, config);
+    expect(left.lines).toEqual([]);
+    expect(left.schedule.state).toBe('scheduled');
+    expect(existsSync(outbox)).toBe(false);
+
+    // The other server died: nobody renews its claim, and the lease runs out.
+    expect(await schedules.renew(DATE, 'weekly', 'other-server', new Date(Date.now() - 1))).toBe(true);
+    await schedules.close();
+    const taken = await runOnce(site.root, config);
+    expect(taken.schedule).toMatchObject({
+      state: 'done',
+      detail: '1 sent, 0 failed, 0 unknown, 0 skipped, 0 pending',
+    });
+    expect(readdirSync(outbox)).toEqual(['ann@example.org.eml']);
+  } finally {
+    site.remove();
+  }
+}, 60_000);
+
+test('a runner that loses its claim to another is told at its next renewal, and records nothing over it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bulletin-claim-'));
+  const schedules = new SqliteSchedules(join(dir, 'bulletin.db'));
+  try {
+    await schedules.put(DATE, 'weekly', new Date(Date.now() - 60_000));
+    const clock = () => new Date();
+    const held = (await holdSchedule(schedules, { issue: DATE, list: 'weekly' }, 'a', 300, clock))!;
+    expect(await holdSchedule(schedules, { issue: DATE, list: 'weekly' }, 'b', 300, clock)).toBeUndefined();
+    await held.mark('running', 'email abc');
+    // Runner a stalls (a long pause, a lost connection): its lease ends, and b takes the send over.
+    expect(await schedules.renew(DATE, 'weekly', 'a', new Date(Date.now() - 1))).toBe(true);
+    const other = (await holdSchedule(schedules, { issue: DATE, list: 'weekly' }, 'b', 60_000, clock))!;
+    await new Promise<void>((resolve) => held.signal.addEventListener('abort', () => resolve()));
+    expect(held.lost()).toBe(true);
+    await held.mark('failed', 'should not be written');
+    await held.end();
+    expect(await schedules.get(DATE, 'weekly')).toMatchObject({ state: 'running', detail: 'email abc' });
+    await other.mark('done', '1 sent');
+    await other.end();
+    expect(await schedules.get(DATE, 'weekly')).toMatchObject({ state: 'done', detail: '1 sent' });
+  } finally {
+    await schedules.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

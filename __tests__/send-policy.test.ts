@@ -1,6 +1,6 @@
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SqliteSchedules } from '../src/schedule/schedules.js';
+import { SqliteSchedules } from '../src/store/sqlite/schedules.js';
 import { bulletin, repoRoot } from './helpers/cli.js';
 import { londonTime, startServe } from './helpers/serve.js';
 import { tempSite } from './helpers/site.js';
@@ -8,10 +8,10 @@ import { tempSite } from './helpers/site.js';
 const SEED = '2018-05-11';
 
 /** A scheduled send written straight into the database, as `schedule` would have before the issue changed. */
-function scheduleBehindItsBack(root: string, date: string, list: string): void {
+async function scheduleBehindItsBack(root: string, date: string, list: string): Promise<void> {
   const schedules = new SqliteSchedules(join(root, '.bulletin', 'bulletin.db'));
-  schedules.put(date, list, new Date(Date.now() - 60_000));
-  schedules.close();
+  await schedules.put(date, list, new Date(Date.now() - 60_000));
+  await schedules.close();
 }
 
 describe('leftover placeholders', () => {
@@ -52,7 +52,7 @@ describe('leftover placeholders', () => {
 
       // A send scheduled before the TK crept in waits at its time, saying where.
       expect(bulletin(['build', date], site.root).status).toBe(0);
-      scheduleBehindItsBack(site.root, date, 'weekly');
+      await scheduleBehindItsBack(site.root, date, 'weekly');
       const server = startServe(site.root);
       try {
         await server.until(new RegExp(`weekly is due but waits: .*bulletins/${date}/issue\\.md:2:8`));
@@ -115,7 +115,7 @@ describe('an http base URL', () => {
     const site = siteAt('http://bulletin.wyhpartnership.example');
     try {
       expect(bulletin(['build', '--all'], site.root).status).toBe(0);
-      scheduleBehindItsBack(site.root, SEED, 'weekly');
+      await scheduleBehindItsBack(site.root, SEED, 'weekly');
       const server = startServe(site.root);
       try {
         await server.until(/weekly is due but waits: site\.baseUrl is http:/);

@@ -1,6 +1,6 @@
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
-import { approvalForSend } from '../src/approval/approvals.js';
+import { type ApprovalStore, approvalForSend } from '../src/approval/approvals.js';
 import { twoPeopleRefusal } from '../src/approval/two-people.js';
 import { loadConfig } from '../src/content/config.js';
 import type { Config } from '../src/content/model.js';
@@ -27,10 +27,19 @@ describe('the rules send applies, in dispatch/ and approval/', () => {
     );
   });
 
-  test('approvalForSend asks nothing when the config does not require approval', () => {
+  test('approvalForSend asks nothing when the config does not require approval', async () => {
     const layout = {} as EmailLayout;
     const notRequired = { ...config, approval: { ...config.approval, required: false } };
-    expect(approvalForSend(notRequired, '/nonexistent/bulletin.db', DATE, layout)).toEqual({ ok: true });
+    const asked: string[] = [];
+    const approvals: ApprovalStore = {
+      approve: async () => void asked.push('approve'),
+      of: async () => {
+        asked.push('of');
+        return [];
+      },
+    };
+    expect(await approvalForSend(notRequired, approvals, DATE, layout)).toEqual({ ok: true });
+    expect(asked).toEqual([]);
   });
 
   test('twoPeopleRefusal: only with approval.twoPeople; the editor, in any case, may not approve', () => {

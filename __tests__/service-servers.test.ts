@@ -3,7 +3,7 @@ import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteRateLimits } from '../src/store/sqlite/rate-limits.js';
-import { openDatabase } from '../src/subscribers/open-database.js';
+import { openDatabase } from '../src/store/sqlite/open.js';
 import { bulletin, repoRoot } from './helpers/cli.js';
 import { startServe, type RunningServe } from './helpers/serve.js';
 import { removeArchive, startService } from './helpers/service.js';

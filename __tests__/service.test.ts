@@ -9,7 +9,7 @@ import Fastify from 'fastify';
 import { smtpTransport } from '../src/dispatch/transports.js';
 import { startSmtpServer } from './helpers/smtp.js';
 import { signToken, type TokenPayload } from '../src/dispatch/tokens.js';
-import { SqliteServiceMailQueue } from '../src/service/sqlite-mail-queue.js';
+import { SqliteServiceMailQueue } from '../src/store/sqlite/mail-queue.js';
 import { DEFAULT_MAIL_SENDER, startMailSender } from '../src/service/mail-sender.js';
 import { PREVIOUS_SECRET, removeArchive, SECRET, startService, type TestService } from './helpers/service.js';
 

@@ -13,7 +13,7 @@ import { runSend } from '../src/dispatch/send.js';
 import { smtpTransport } from '../src/dispatch/transports.js';
 import { packageRoot } from '../src/support/package-root.js';
 import { hydrateEmail } from '../src/render/email/compile.js';
-import { SqliteSubscriberStore } from '../src/subscribers/sqlite-store.js';
+import { SqliteSubscriberStore } from '../src/store/sqlite/subscribers.js';
 
 export interface SideRequest {
   side: 'raw' | 'ours';

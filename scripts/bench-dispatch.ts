@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../src/support/package-root.js';
-import { SqliteSubscriberStore } from '../src/subscribers/sqlite-store.js';
+import { SqliteSubscriberStore } from '../src/store/sqlite/subscribers.js';
 import type { SideReport, SideRequest } from './bench-dispatch-side.js';
 
 export interface DispatchBench {

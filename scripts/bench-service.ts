@@ -12,7 +12,7 @@ import autocannon from 'autocannon';
 import { runPipeline } from '../src/build/pipeline.js';
 import { signToken } from '../src/dispatch/tokens.js';
 import { packageRoot } from '../src/support/package-root.js';
-import { SqliteSubscriberStore } from '../src/subscribers/sqlite-store.js';
+import { SqliteSubscriberStore } from '../src/store/sqlite/subscribers.js';
 
 export interface EndpointBench {
   name: string;

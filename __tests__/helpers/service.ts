@@ -10,10 +10,10 @@ import type { Config } from '../../src/content/model.js';
 import { serviceOutboxTransport, type Transport } from '../../src/dispatch/transports.js';
 import { createService } from '../../src/service/app.js';
 import type { MailSenderSettings } from '../../src/service/mail-sender.js';
-import { SqliteServiceMailQueue } from '../../src/service/sqlite-mail-queue.js';
+import { SqliteServiceMailQueue } from '../../src/store/sqlite/mail-queue.js';
+import { SqliteSubscriberStore } from '../../src/store/sqlite/subscribers.js';
 import { SqliteRateLimits } from '../../src/store/sqlite/rate-limits.js';
-import { openDatabase } from '../../src/subscribers/open-database.js';
-import { SqliteSubscriberStore } from '../../src/subscribers/sqlite-store.js';
+import { openDatabase } from '../../src/store/sqlite/open.js';
 import { repoRoot } from './cli.js';
 
 export const SECRET = 'service-test-secret';

@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
-import type Database from 'better-sqlite3';
 import type { Config } from '../content/model.js';
 import type { EmailLayout } from '../render/email/compile.js';
 import { utcMinute } from '../support/dates.js';
-import { openDatabase } from '../subscribers/sqlite-store.js';
 
 export interface Approval {
   approver: string;
@@ -29,32 +27,15 @@ export function issueHash(layout: EmailLayout): string {
   return hash.digest('hex');
 }
 
-/** Approvals as `approve` and `send` need them; in the site's database, so they survive restarts. */
-export class SqliteApprovals {
-  private readonly db: Database.Database;
-
-  constructor(path: string) {
-    this.db = openDatabase(path);
-  }
-
-  approve(issue: string, hash: string, approver: string, at = new Date()): void {
-    this.db
-      .prepare('INSERT OR REPLACE INTO approvals (issue, hash, approver, approved_at) VALUES (?, ?, ?, ?)')
-      .run(issue, hash, approver, at.toISOString());
-  }
-
+/**
+ * Approvals as `approve`, `send`, `serve` and the preview need them; in the site's database, so they
+ * survive restarts. Owned here; the engines are in src/store/.
+ */
+export interface ApprovalStore {
+  /** Records (or records again) that `approver` approved the build with this hash. */
+  approve(issue: string, hash: string, approver: string, at: Date): Promise<void>;
   /** Every approval of the issue, newest first, whatever build it was of. */
-  of(issue: string): Approval[] {
-    return this.db
-      .prepare(
-        'SELECT approver, approved_at AS approvedAt, hash FROM approvals WHERE issue = ? ORDER BY approved_at DESC',
-      )
-      .all(issue) as Approval[];
-  }
-
-  close(): void {
-    this.db.close();
-  }
+  of(issue: string): Promise<Approval[]>;
 }
 
 /**
@@ -80,29 +61,24 @@ export function approvalVerdict(
   };
 }
 
-/** The verdict on a build about to be sent, read from the database at `path`. */
-export function approvalOfBuild(
-  path: string,
+/** The verdict on a build about to be sent, from the approvals on record. */
+export async function approvalOfBuild(
+  approvals: ApprovalStore,
   date: string,
   layout: EmailLayout,
-): ReturnType<typeof approvalVerdict> {
-  const approvals = new SqliteApprovals(path);
-  try {
-    return approvalVerdict(approvals.of(date), issueHash(layout), date);
-  } finally {
-    approvals.close();
-  }
+): Promise<ReturnType<typeof approvalVerdict>> {
+  return approvalVerdict(await approvals.of(date), issueHash(layout), date);
 }
 
 /**
  * What `send` asks before a list gets the build: with `approval.required`, the verdict on it;
  * without, nothing to ask (`ok` with no approver).
  */
-export function approvalForSend(
+export async function approvalForSend(
   config: Config,
-  path: string,
+  approvals: ApprovalStore,
   date: string,
   layout: EmailLayout,
-): { ok: true; by?: Approval } | { ok: false; reason: string } {
-  return config.approval.required ? approvalOfBuild(path, date, layout) : { ok: true };
+): Promise<{ ok: true; by?: Approval } | { ok: false; reason: string }> {
+  return config.approval.required ? approvalOfBuild(approvals, date, layout) : { ok: true };
 }

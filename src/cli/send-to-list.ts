@@ -1,9 +1,9 @@
 import type { Config } from '../content/model.js';
-import { openSendLedger } from '../dispatch/open-ledger.js';
 import type { SubscriberStore } from '../subscribers/store.js';
 import type { CompiledEmail } from '../render/email/compile.js';
 import { buildMessage } from '../dispatch/message.js';
 import { runSend, settingsFromConfig } from '../dispatch/send.js';
+import type { SendLedger } from '../dispatch/ledger.js';
 import type { Transport } from '../dispatch/transports.js';
 import { EXIT_FAILED, EXIT_OK } from './exit.js';
 import { printJson, say } from './io.js';
@@ -17,6 +17,7 @@ export interface ListSend {
   email: CompiledEmail;
   secret: string;
   store: SubscriberStore;
+  ledger: SendLedger;
   transport: Transport;
   /** From flags; the config's settings otherwise. */
   rate: number | undefined;
@@ -32,8 +33,7 @@ export interface ListSend {
  * once; what was in flight is then reported as unknown by the next run, never resent by itself.
  */
 export async function sendToList(job: ListSend): Promise<number> {
-  const { config, date, list } = job;
-  const ledger = openSendLedger(job.root, config);
+  const { config, date, list, ledger } = job;
   const abort = new AbortController();
   const stop = () => {
     if (abort.signal.aborted) {
@@ -97,6 +97,5 @@ export async function sendToList(job: ListSend): Promise<number> {
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
-    await ledger.close();
   }
 }

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
-import { GroupCommit } from '../subscribers/group-commit.js';
-import { openDatabase, statementCache } from '../subscribers/sqlite-store.js';
+// SQLite's own pieces: this class moves to src/store/sqlite/ (issue 13), which the layers then allow.
+import { GroupCommit } from '../store/sqlite/group-commit.js';
+import { openDatabase, statementCache } from '../store/sqlite/open.js';
 
 export const DELIVERY_STATES = ['pending', 'sending', 'sent', 'failed', 'unknown', 'skipped'] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];

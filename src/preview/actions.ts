@@ -1,7 +1,9 @@
-import { existsSync } from 'node:fs';
 import { checkSiteLinks } from '../checks/link-policy.js';
+import { type ApprovalStore, approvalOfBuild } from '../approval/approvals.js';
+import type { Config } from '../content/model.js';
 import { hasErrors } from '../diagnostics/diagnostic.js';
 import type { EmailLayout } from '../render/email/compile.js';
+import type { ScheduleStore } from '../schedule/schedules.js';
 import { utcMinute } from '../support/dates.js';
 import type { PreviewBuild } from './build-preview.js';
 
@@ -55,6 +57,16 @@ export interface ReleaseStatus {
   checking?: boolean;
 }
 
+/** What the release status reads, from the site's database. */
+export interface ReleaseStores {
+  approvals: ApprovalStore;
+  schedules: ScheduleStore;
+  close(): Promise<void>;
+}
+
+/** The site's stores if its database exists, else undefined: looking must not create one. */
+export type OpenExistingStores = (config: Config) => Promise<ReleaseStores | undefined>;
+
 /**
  * The release status. Approval is of the email as subscribers will read it, so `afterBuild` builds
  * it again with the site's real addresses (the preview's own point at this server); it runs after
@@ -64,16 +76,22 @@ export interface ReleaseStatus {
 export function releaseStatusFor(
   root: string,
   date: string,
+  openExisting: OpenExistingStores,
 ): { afterBuild(): Promise<ReleaseStatus | undefined>; refresh(): Promise<ReleaseStatus | undefined> } {
   let layout: EmailLayout | undefined;
   const status = async (rebuild: boolean): Promise<ReleaseStatus | undefined> => {
     const { loadConfig } = await import('../content/config.js');
     const config = (await loadConfig(root)).config;
     if (!config) return undefined;
-    const { databasePath } = await import('../subscribers/open-store.js');
-    const database = databasePath(root, config);
-    const exists = database !== ':memory:' && existsSync(database);
-    const schedules = exists ? await schedulesOf(database, date) : [];
+    const stores = await openExisting(config);
+    try {
+      return await statusFrom(config, stores, rebuild);
+    } finally {
+      await stores?.close();
+    }
+  };
+  const statusFrom = async (config: Config, stores: ReleaseStores | undefined, rebuild: boolean) => {
+    const schedules = stores ? await schedulesOf(stores.schedules, date) : [];
     const required = config.approval.required;
     const of = (ok: boolean, text: string): ReleaseStatus => ({
       approval: { required, ok, text },
@@ -85,9 +103,8 @@ export function releaseStatusFor(
       layout = (await runPipeline({ root, dates: [date], write: false })).issues[0]?.email?.layout;
     }
     if (!layout) return of(false, 'The issue has errors; approval waits until it builds.');
-    if (!exists) return of(false, notApproved(date, required));
-    const { approvalOfBuild } = await import('../approval/approvals.js');
-    const verdict = approvalOfBuild(database, date, layout);
+    if (!stores) return of(false, notApproved(date, required));
+    const verdict = await approvalOfBuild(stores.approvals, date, layout);
     if (verdict.ok)
       return of(
         true,
@@ -104,15 +121,8 @@ function notApproved(date: string, required: boolean): string {
     : 'Not approved (this site does not require approval).';
 }
 
-async function schedulesOf(database: string, date: string): Promise<ReleaseStatus['schedules']> {
-  const { SqliteSchedules } = await import('../schedule/schedules.js');
-  const schedules = new SqliteSchedules(database);
-  try {
-    return schedules
-      .all()
-      .filter((s) => s.issue === date)
-      .map(({ list, at, state, detail }) => ({ list, at, state, detail }));
-  } finally {
-    schedules.close();
-  }
+async function schedulesOf(schedules: ScheduleStore, date: string): Promise<ReleaseStatus['schedules']> {
+  return (await schedules.all())
+    .filter((s) => s.issue === date)
+    .map(({ list, at, state, detail }) => ({ list, at, state, detail }));
 }

@@ -1,8 +1,8 @@
-import { approvalOfBuild, issueHash } from '../approval/approvals.js';
+import { type ApprovalStore, approvalOfBuild, issueHash } from '../approval/approvals.js';
 import { buildEmailForSend } from '../build/email-for-send.js';
 import { checkSiteLinks, linksOffline } from '../checks/link-policy.js';
 import type { Config } from '../content/model.js';
-import { SqliteSendLedger } from '../dispatch/ledger.js';
+import type { SendLedger } from '../dispatch/ledger.js';
 import { buildMessage } from '../dispatch/message.js';
 import { runSend, settingsFromConfig } from '../dispatch/send.js';
 import { describeRefusals, listSendRefusals } from '../dispatch/send-policy.js';
@@ -10,14 +10,27 @@ import type { Transport } from '../dispatch/transports.js';
 import { utcMinute } from '../support/dates.js';
 import { hydrateEmail } from '../render/email/compile.js';
 import type { SubscriberStore } from '../subscribers/store.js';
-import type { SqliteSchedules } from './schedules.js';
+import { type HeldSchedule, holdSchedule } from './claim.js';
+import type { Schedule, ScheduleStore } from './schedules.js';
+
+/** The stores a scheduled send reads and writes. */
+export interface DueSendsStores {
+  subscribers: SubscriberStore;
+  ledger: SendLedger;
+  schedules: ScheduleStore;
+  approvals: ApprovalStore;
+}
+
+/** How long a runner's claim on a schedule holds unless renewed (every third of it while it works). */
+export const SCHEDULE_LEASE_MS = 60_000;
 
 export interface DueSendsContext {
   root: string;
   config: Config;
-  database: string;
-  store: SubscriberStore;
-  schedules: SqliteSchedules;
+  stores: DueSendsStores;
+  /** Who runs them: one id per `serve` process, so two servers over one database never run one send twice. */
+  runner: string;
+  leaseMs?: number;
   secret: string;
   transportFor(issue: string, list: string): Transport;
   /** One line per event, for the operator. */
@@ -33,40 +46,69 @@ export interface DueSendsContext {
  * Monday because the server was down is worse than a person deciding what to do.
  */
 export async function runDueSends(context: DueSendsContext): Promise<void> {
-  const now = (context.now ?? (() => new Date()))();
-  for (const due of context.schedules.due(now)) {
+  const clock = context.now ?? (() => new Date());
+  const now = clock();
+  const { schedules } = context.stores;
+  for (const due of await schedules.due(now)) {
     if (context.signal?.aborted) return;
-    const late = now.getTime() - Date.parse(due.at);
-    if (due.state === 'scheduled' && late > context.config.schedule.missedAfterMinutes * 60_000) {
-      const waited = due.detail ? ` It was waiting: ${due.detail}` : '';
-      const detail = `its time (${utcMinute(due.at)}) passed ${Math.round(late / 60_000)} minutes ago, more than schedule.missedAfterMinutes; not sent.${waited.replace(/([^.])$/, '$1.')} Send it by hand with \`bulletin send ${due.issue} --list ${due.list}\`, or schedule it again.`;
-      context.schedules.mark(due.issue, due.list, 'missed', detail);
-      context.report(`schedule: ${due.issue} to ${due.list} missed: ${detail}`);
-      continue;
-    }
-    const resuming = due.state === 'running';
-    const outcome = await sendOne(context, due.issue, due.list, resuming ? due.detail : undefined).catch(
-      (error: Error) => ({ state: 'failed' as const, detail: error.message }),
+    const held = await holdSchedule(
+      schedules,
+      due,
+      context.runner,
+      context.leaseMs ?? SCHEDULE_LEASE_MS,
+      clock,
     );
-    // Stopped by a shutdown before or while sending: left as it was, for the next start.
-    if (outcome.state === 'stopped') return;
-    if (outcome.state === 'waiting' && resuming) {
-      // Part of the list already has it: never back to `scheduled` (it would be called missed, "not sent").
-      const detail = `stopped part way and cannot resume: ${outcome.detail}. Check it, then finish with \`bulletin send ${due.issue} --list ${due.list}\` (nobody who has it gets it twice).`;
-      context.schedules.mark(due.issue, due.list, 'failed', detail);
-      context.report(`schedule: ${due.issue} to ${due.list} failed: ${detail}`);
-      continue;
+    // Another server is running it.
+    if (!held) continue;
+    const signal = context.signal ? AbortSignal.any([context.signal, held.signal]) : held.signal;
+    try {
+      await runHeld({ ...context, signal }, due, now, held);
+    } finally {
+      await held.end();
     }
-    if (outcome.state === 'waiting') {
-      // Said once, not every tick; it goes out when fixed or approved, within missedAfterMinutes.
-      if (outcome.detail !== due.detail)
-        context.report(`schedule: ${due.issue} to ${due.list} is due but waits: ${outcome.detail}`);
-      context.schedules.mark(due.issue, due.list, 'scheduled', outcome.detail);
-      continue;
-    }
-    context.schedules.mark(due.issue, due.list, outcome.state, outcome.detail);
-    context.report(`schedule: ${due.issue} to ${due.list} ${outcome.state}: ${outcome.detail}`);
+    if (held.lost())
+      context.report(`schedule: ${due.issue} to ${due.list} was taken over by another server.`);
+    if (context.signal?.aborted) return;
   }
+}
+
+/** One due schedule, held by this runner: missed, sent, or left waiting. */
+async function runHeld(
+  context: DueSendsContext,
+  due: Schedule,
+  now: Date,
+  held: HeldSchedule,
+): Promise<void> {
+  const late = now.getTime() - Date.parse(due.at);
+  if (due.state === 'scheduled' && late > context.config.schedule.missedAfterMinutes * 60_000) {
+    const waited = due.detail ? ` It was waiting: ${due.detail}` : '';
+    const detail = `its time (${utcMinute(due.at)}) passed ${Math.round(late / 60_000)} minutes ago, more than schedule.missedAfterMinutes; not sent.${waited.replace(/([^.])$/, '$1.')} Send it by hand with \`bulletin send ${due.issue} --list ${due.list}\`, or schedule it again.`;
+    await held.mark('missed', detail);
+    context.report(`schedule: ${due.issue} to ${due.list} missed: ${detail}`);
+    return;
+  }
+  const resuming = due.state === 'running';
+  const outcome = await sendOne(context, held, due.issue, due.list, resuming ? due.detail : undefined).catch(
+    (error: Error) => ({ state: 'failed' as const, detail: error.message }),
+  );
+  // Stopped by a shutdown (or a takeover) before or while sending: left as it was, for the next start.
+  if (outcome.state === 'stopped') return;
+  if (outcome.state === 'waiting' && resuming) {
+    // Part of the list already has it: never back to `scheduled` (it would be called missed, "not sent").
+    const detail = `stopped part way and cannot resume: ${outcome.detail}. Check it, then finish with \`bulletin send ${due.issue} --list ${due.list}\` (nobody who has it gets it twice).`;
+    await held.mark('failed', detail);
+    context.report(`schedule: ${due.issue} to ${due.list} failed: ${detail}`);
+    return;
+  }
+  if (outcome.state === 'waiting') {
+    // Said once, not every tick; it goes out when fixed or approved, within missedAfterMinutes.
+    if (outcome.detail !== due.detail)
+      context.report(`schedule: ${due.issue} to ${due.list} is due but waits: ${outcome.detail}`);
+    await held.mark('scheduled', outcome.detail);
+    return;
+  }
+  await held.mark(outcome.state, outcome.detail);
+  context.report(`schedule: ${due.issue} to ${due.list} ${outcome.state}: ${outcome.detail}`);
 }
 
 type Outcome = { state: 'done' | 'failed' | 'waiting' | 'stopped'; detail: string };
@@ -82,6 +124,7 @@ const EMAIL_MARK = /^email ([0-9a-f]{16,})$/;
  */
 async function sendOne(
   context: DueSendsContext,
+  held: HeldSchedule,
   issue: string,
   list: string,
   resumingFrom: string | null | undefined,
@@ -119,21 +162,20 @@ async function sendOne(
       };
   }
   if (config.approval.required) {
-    const verdict = approvalOfBuild(context.database, issue, built.layout);
+    const verdict = await approvalOfBuild(context.stores.approvals, issue, built.layout);
     if (!verdict.ok) return { state: 'waiting', detail: verdict.reason.replace(/\.$/, '') };
   }
   if (context.signal?.aborted) return { state: 'stopped', detail: 'stopped before sending' };
-  context.schedules.mark(issue, list, 'running', `email ${hash}`);
+  await held.mark('running', `email ${hash}`);
   context.report(`schedule: sending ${issue} to ${list}`);
   const email = hydrateEmail(built.layout);
-  const ledger = new SqliteSendLedger(context.database);
   const transport = context.transportFor(issue, list);
   for (const warning of transport.warnings ?? []) context.report(`schedule: ${warning}`);
   try {
     const summary = await runSend(
       { issue, list, message: (to) => buildMessage(email, config, list, to, context.secret) },
-      context.store,
-      ledger,
+      context.stores.subscribers,
+      context.stores.ledger,
       transport,
       {
         ...settingsFromConfig(config.dispatch),
@@ -146,6 +188,5 @@ async function sendOne(
     return { state: summary.stopped || c.pending > 0 ? 'failed' : 'done', detail };
   } finally {
     await transport.close();
-    await ledger.close();
   }
 }

@@ -20,8 +20,7 @@ export type MailClaim = Pick<QueuedMail, 'id' | 'lease'>;
 
 /**
  * The queue of mail the service has promised ("check your inbox"), as the service needs it.
- * Owned here, by its consumer; SQLite now (sqlite-mail-queue.ts), another database behind the
- * same methods later. Times are passed in, so a test's clock is the queue's clock.
+ * Owned here, by its consumer; the engines are in src/store/. Times are passed in, so a test's clock is the queue's clock.
  */
 export interface ServiceMailQueue {
   /** Resolves once the mail is durable: only then may the page say it was sent. */

@@ -1,7 +1,7 @@
 /**
  * The subscriber store as its consumers (the CLI now, dispatch and the subscription service
  * next) need it. Every method is async, so a PostgreSQL implementation fits behind the same
- * interface; SQLite (sqlite-store.ts) is the embedded default.
+ * interface; SQLite (src/store/sqlite/subscribers.ts) is the embedded default.
  */
 export const LIST_STATUSES = ['pending', 'subscribed', 'unsubscribed', 'bounced', 'complained'] as const;
 export type ListStatus = (typeof LIST_STATUSES)[number];

@@ -1,10 +1,10 @@
-import { issueHash, SqliteApprovals } from '../../approval/approvals.js';
+import { issueHash } from '../../approval/approvals.js';
 import { twoPeopleRefusal } from '../../approval/two-people.js';
 import { buildEmailForSend } from '../../build/email-for-send.js';
 import { loadConfig } from '../../content/config.js';
 import { loadIssue } from '../../content/load-issue.js';
 import { formatDiagnostic } from '../../diagnostics/format.js';
-import { databasePath } from '../../subscribers/open-store.js';
+import { openStores } from '../../store/stores.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
 import { printJson, say } from '../io.js';
 import { assertDate } from '../select-dates.js';
@@ -36,11 +36,11 @@ export async function approveCommand(
     return EXIT_FAILED;
   }
   const hash = issueHash(built.layout);
-  const approvals = new SqliteApprovals(databasePath(root, config));
+  const stores = await openStores(root, config);
   try {
-    approvals.approve(date, hash, approver);
+    await stores.approvals.approve(date, hash, approver, new Date());
   } finally {
-    approvals.close();
+    await stores.close();
   }
   say(
     `${date} approved by ${approver} (build ${hash.slice(0, 12)}). A change to the issue after this needs approving again.`,

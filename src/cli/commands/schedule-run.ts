@@ -6,8 +6,7 @@ import { loadConfig } from '../../content/config.js';
 import { isCalendarDate } from '../../content/schema.js';
 import { formatDiagnostic } from '../../diagnostics/format.js';
 import { listSendRefusals } from '../../dispatch/send-policy.js';
-import { SqliteSchedules } from '../../schedule/schedules.js';
-import { databasePath } from '../../subscribers/open-store.js';
+import { openStores } from '../../store/stores.js';
 import { utcMinute } from '../../support/dates.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
 import { printJson, say } from '../io.js';
@@ -32,17 +31,18 @@ export async function scheduleCommand(root: string, date: string, options: Sched
     throw new UsageError(
       `Unknown list "${options.list}". The lists are: ${config.lists.map((l) => l.id).join(', ')}.`,
     );
-  const schedules = new SqliteSchedules(databasePath(root, config));
+  const stores = await openStores(root, config);
+  const { schedules } = stores;
   try {
     if (options.cancel) {
-      const current = schedules.get(date, options.list);
+      const current = await schedules.get(date, options.list);
       if (current?.state !== 'scheduled') {
         say(
           `${date} to ${options.list}: nothing scheduled to cancel${current ? ` (it is ${current.state})` : ''}.`,
         );
         return EXIT_FAILED;
       }
-      schedules.mark(date, options.list, 'cancelled');
+      await schedules.mark(date, options.list, 'cancelled');
       say(`${date} to ${options.list}: cancelled.`);
       if (options.json) printJson({ ok: true, cancelled: true });
       return EXIT_OK;
@@ -79,8 +79,8 @@ export async function scheduleCommand(root: string, date: string, options: Sched
       say(`${date} was not scheduled: a scheduled send goes to the whole list.`);
       return EXIT_FAILED;
     }
-    const before = schedules.get(date, options.list);
-    const put = schedules.put(date, options.list, at);
+    const before = await schedules.get(date, options.list);
+    const put = await schedules.put(date, options.list, at);
     if (!put.ok) {
       say(`${date} to ${options.list} is already ${put.state}; it is not scheduled again.`);
       return EXIT_FAILED;
@@ -97,6 +97,6 @@ export async function scheduleCommand(root: string, date: string, options: Sched
     if (options.json) printJson({ ok: true, date, list: options.list, at: at.toISOString() });
     return EXIT_OK;
   } finally {
-    schedules.close();
+    await stores.close();
   }
 }

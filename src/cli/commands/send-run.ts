@@ -7,7 +7,7 @@ import { listSendRefusals, tooOldToSend } from '../../dispatch/send-policy.js';
 import { sendTestMessage } from '../../dispatch/test-message.js';
 import { issueTransport, testTransport } from '../../dispatch/transports.js';
 import { hydrateEmail } from '../../render/email/compile.js';
-import { databasePath, openSubscriberStore } from '../../subscribers/open-store.js';
+import { openStores } from '../../store/stores.js';
 import { utcMinute } from '../../support/dates.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
 import { printJson, say } from '../io.js';
@@ -94,22 +94,23 @@ export async function sendCommand(root: string, date: string, options: SendOptio
       if (options.json) printJson({ ok: true, test: sent.address, response: sent.response });
       return EXIT_OK;
     }
-    const approval = approvalForSend(config, databasePath(root, config), date, built.layout);
-    if (approval.ok && approval.by)
-      say(`Approved by ${approval.by.approver} (${utcMinute(approval.by.approvedAt)}).`);
-    if (!approval.ok && !options.dryRun) {
-      say(`${date} was not sent: ${approval.reason}`);
-      if (options.json) printJson({ ok: false, reason: 'not-approved' });
-      return EXIT_FAILED;
-    }
-    const store = openSubscriberStore(root, config);
+    const stores = await openStores(root, config);
     try {
+      const approval = await approvalForSend(config, stores.approvals, date, built.layout);
+      if (approval.ok && approval.by)
+        say(`Approved by ${approval.by.approver} (${utcMinute(approval.by.approvedAt)}).`);
+      if (!approval.ok && !options.dryRun) {
+        say(`${date} was not sent: ${approval.reason}`);
+        if (options.json) printJson({ ok: false, reason: 'not-approved' });
+        return EXIT_FAILED;
+      }
       if (options.dryRun) {
         if (!approval.ok) say(`Note: a real send would stop here. ${approval.reason}`);
         for (const refusal of refusals) say(`Note: a real send would stop here. ${refusal.reason}.`);
         let count = 0;
         const sample: string[] = [];
-        for await (const r of store.recipients(options.list)) if (count++ < 20) sample.push(r.email);
+        for await (const r of stores.subscribers.recipients(options.list))
+          if (count++ < 20) sample.push(r.email);
         say(
           `${date} to ${options.list}: ${count} recipient${count === 1 ? '' : 's'} would get "${email.subject}" through ${transport.name}.${sample.length ? `\n  ${sample.join('\n  ')}${count > 20 ? '\n  ...' : ''}` : ''}`,
         );
@@ -123,7 +124,8 @@ export async function sendCommand(root: string, date: string, options: SendOptio
         list: options.list,
         email,
         secret: secrets.current,
-        store,
+        store: stores.subscribers,
+        ledger: stores.ledger,
         transport,
         rate,
         window,
@@ -132,7 +134,7 @@ export async function sendCommand(root: string, date: string, options: SendOptio
         json: Boolean(options.json),
       });
     } finally {
-      await store.close();
+      await stores.close();
     }
   } finally {
     await transport.close();

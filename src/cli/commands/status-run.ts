@@ -1,8 +1,6 @@
 import { loadConfig } from '../../content/config.js';
-import { openSendLedger } from '../../dispatch/open-ledger.js';
 import { loadSecrets } from '../../dispatch/secret.js';
-import { SqliteSchedules } from '../../schedule/schedules.js';
-import { databasePath, openSubscriberStore } from '../../subscribers/open-store.js';
+import { openStores } from '../../store/stores.js';
 import { utcMinute } from '../../support/dates.js';
 import { EXIT_OK, UsageError } from '../exit.js';
 import { printJson, say } from '../io.js';
@@ -19,10 +17,9 @@ export async function statusCommand(
   loadSecrets(root);
   const { config } = await loadConfig(root);
   if (!config) throw new UsageError('The config does not load; run `bulletin check` to see why.');
-  const store = openSubscriberStore(root, config);
-  const ledger = openSendLedger(root, config);
+  const stores = await openStores(root, config);
   try {
-    const counts = await ledger.counts(date, options.list);
+    const counts = await stores.ledger.counts(date, options.list);
     for (const [list, c] of Object.entries(counts))
       say(
         `${date} ${list}: ${Object.entries(c)
@@ -31,11 +28,9 @@ export async function statusCommand(
       );
     if (Object.keys(counts).length === 0)
       say(`${date}: nothing has been sent${options.list ? ` to ${options.list}` : ''}.`);
-    const schedules = new SqliteSchedules(databasePath(root, config));
-    const planned = schedules
-      .all()
-      .filter((s) => s.issue === date && (!options.list || s.list === options.list));
-    schedules.close();
+    const planned = (await stores.schedules.all()).filter(
+      (s) => s.issue === date && (!options.list || s.list === options.list),
+    );
     for (const s of planned) {
       const when = utcMinute(s.at);
       const detail = s.detail && s.state !== 'running' ? `: ${s.detail}` : '';
@@ -46,7 +41,6 @@ export async function statusCommand(
     if (options.json) printJson({ ok: true, date, lists: counts, schedules: planned });
     return EXIT_OK;
   } finally {
-    await ledger.close();
-    await store.close();
+    await stores.close();
   }
 }

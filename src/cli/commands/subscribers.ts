@@ -5,6 +5,7 @@ import { loadConfig } from '../../content/config.js';
 import type { Config } from '../../content/model.js';
 import { formatDiagnostic } from '../../diagnostics/format.js';
 import { suggestion } from '../../diagnostics/suggest.js';
+import { openStores } from '../../store/stores.js';
 import { normalizeAddress } from '../../support/email-address.js';
 import { parseSubscriberCsv, writeSubscriberCsv } from '../../subscribers/csv.js';
 import { LIST_STATUSES, type SubscriberStore } from '../../subscribers/store.js';
@@ -29,13 +30,11 @@ export function registerSubscribers(program: Command, run: Run): void {
       return EXIT_FAILED;
     }
     if (list !== undefined) assertList(config, list);
-    // Loaded here: the native SQLite module is not needed by the build commands.
-    const { openSubscriberStore } = await import('../../subscribers/open-store.js');
-    const store = openSubscriberStore(root, config);
+    const stores = await openStores(root, config);
     try {
-      return await action(store, config);
+      return await action(stores.subscribers, config);
     } finally {
-      await store.close();
+      await stores.close();
     }
   };
 

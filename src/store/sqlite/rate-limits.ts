@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { type RateLimitStore, windowAt } from '../../service/rate-limits.js';
-import { GroupCommit } from '../../subscribers/group-commit.js';
+import { GroupCommit } from './group-commit.js';
 
 const HIT = `INSERT INTO rate_limits (key, window_start, count) VALUES (?, ?, 1)
              ON CONFLICT (key, window_start) DO UPDATE SET count = count + 1
@@ -14,7 +14,11 @@ export class SqliteRateLimits implements RateLimitStore {
   /** A flood of requests shares its fsyncs; each count is read in the same statement that raised it. */
   private readonly committer: GroupCommit;
 
-  constructor(db: Database.Database) {
+  /** With `ownsConnection`, close() closes the connection too (as the site's stores do). */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly options: { ownsConnection?: boolean } = {},
+  ) {
     this.hitStatement = db.prepare(HIT);
     this.purgeStatement = db.prepare(PURGE);
     this.committer = new GroupCommit(db);
@@ -28,5 +32,10 @@ export class SqliteRateLimits implements RateLimitStore {
 
   async purge(before: Date): Promise<number> {
     return this.committer.run(() => this.purgeStatement.run(before.toISOString()).changes);
+  }
+
+  async close(): Promise<void> {
+    this.committer.flush();
+    if (this.options.ownsConnection) this.db.close();
   }
 }

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { mailboxOf, mergesDots } from '../support/email-address.js';
+import { mailboxOf, mergesDots } from '../../support/email-address.js';
 import { GroupCommit } from './group-commit.js';
-import { openDatabase } from './open-database.js';
+import { openDatabase, statementCache } from './open.js';
+import { SUBSCRIBERS as Q } from './queries.js';
 import type {
   ConfirmationCap,
   ConsentSource,
@@ -13,7 +14,7 @@ import type {
   SubscriberRecord,
   SubscriberStore,
   SubscriptionRequest,
-} from './store.js';
+} from '../../subscribers/store.js';
 
 /** Statuses an import or a CLI add must never overwrite: the person said no, or the address is dead. */
 const KEPT_OUT: readonly ListStatus[] = ['unsubscribed', 'bounced', 'complained'];
@@ -89,13 +90,9 @@ export class SqliteSubscriberStore implements SubscriberStore {
   ): Promise<boolean> {
     const at = consent.at ?? new Date().toISOString();
     return this.committer.run(() => {
-      const row = this.sql(
-        'SELECT s.id, m.status FROM subscribers s JOIN memberships m ON m.subscriber_id = s.id WHERE s.email = ? AND m.list_id = ?',
-      ).get(email, list) as { id: number; status: ListStatus } | undefined;
+      const row = this.sql(Q.membership).get(email, list) as { id: number; status: ListStatus } | undefined;
       if (!row || (onlyFrom && !onlyFrom.includes(row.status))) return false;
-      this.sql(
-        'UPDATE memberships SET status = ?, status_at = ?, status_source = ? WHERE subscriber_id = ? AND list_id = ?',
-      ).run(status, at, consent.source, row.id, list);
+      this.sql(Q.setMembership).run(status, at, consent.source, row.id, list);
       this.log(row.id, list, status, at, consent.source);
       return true;
     });
@@ -108,36 +105,25 @@ export class SqliteSubscriberStore implements SubscriberStore {
   ): Promise<void> {
     const at = consent.at ?? new Date().toISOString();
     return this.committer.run(() => {
-      this.sql(
-        'INSERT INTO suppressions (email, reason, at, source) VALUES (?, ?, ?, ?) ON CONFLICT(email) DO UPDATE SET reason = excluded.reason, at = excluded.at, source = excluded.source',
-      ).run(email, reason, at, consent.source);
-      const row = this.sql('SELECT id FROM subscribers WHERE email = ?').get(email) as
-        | { id: number }
-        | undefined;
+      this.sql(Q.suppress).run(email, reason, at, consent.source);
+      const row = this.sql(Q.idOf).get(email) as { id: number } | undefined;
       if (!row) return;
-      this.sql(
-        'UPDATE memberships SET status = ?, status_at = ?, status_source = ? WHERE subscriber_id = ?',
-      ).run(reason, at, consent.source, row.id);
+      this.sql(Q.setEveryMembership).run(reason, at, consent.source, row.id);
       this.log(row.id, null, reason, at, consent.source);
     });
   }
 
   async isSuppressed(email: string): Promise<boolean> {
-    return this.sql('SELECT 1 FROM suppressions WHERE email = ?').get(email) !== undefined;
+    return this.sql(Q.suppression).get(email) !== undefined;
   }
 
   async isSendable(email: string, list: string): Promise<boolean> {
-    return (
-      this.sql(
-        "SELECT 1 FROM subscribers s JOIN memberships m ON m.subscriber_id = s.id WHERE s.email = ? AND m.list_id = ? AND m.status = 'subscribed' AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email = s.email)",
-      ).get(email, list) !== undefined
-    );
+    return this.sql(Q.sendable).get(email, list) !== undefined;
   }
 
   async *recipients(list: string): AsyncIterable<{ email: string; name: string | null }> {
-    const query = this.db.prepare(
-      "SELECT s.email, s.name FROM subscribers s JOIN memberships m ON m.subscriber_id = s.id WHERE m.list_id = ? AND m.status = 'subscribed' AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email = s.email) ORDER BY s.email",
-    );
+    // Its own statement: a second send (or a count) may iterate the same query meanwhile.
+    const query = this.db.prepare(Q.recipients);
     for (const row of query.iterate(list) as Iterable<{ email: string; name: string | null }>) yield row;
   }
 
@@ -156,12 +142,16 @@ export class SqliteSubscriberStore implements SubscriberStore {
       // Only the address: a name typed on a public form must not rename someone already here
       // (every bulletin greets them by it); it waits for the confirmation.
       for (const list of lists) this.upsert(list, { email: subscriber.email }, 'pending', consent.source, at);
-      this.sql(
-        'INSERT INTO confirmations (nonce, email, name, lists, created_at) VALUES (?, ?, ?, ?, ?)',
-      ).run(nonce, subscriber.email, subscriber.name ?? null, JSON.stringify(lists), at);
+      this.sql(Q.insertConfirmation).run(
+        nonce,
+        subscriber.email,
+        subscriber.name ?? null,
+        JSON.stringify(lists),
+        at,
+      );
       const alreadySubscribed =
         lists.every((list) => this.membership(subscriber.email, list) === 'subscribed') &&
-        !this.sql('SELECT 1 FROM suppressions WHERE email = ?').get(subscriber.email);
+        !this.sql(Q.suppression).get(subscriber.email);
       return { capped: false, nonce, alreadySubscribed };
     });
   }
@@ -173,24 +163,22 @@ export class SqliteSubscriberStore implements SubscriberStore {
   ): Promise<{ outcome: 'confirmed'; lists: string[] } | { outcome: 'used' | 'unknown' }> {
     const at = consent.at ?? new Date().toISOString();
     return this.committer.run(() => {
-      const row = this.sql('SELECT email, name, lists, used_at FROM confirmations WHERE nonce = ?').get(
-        nonce,
-      ) as { email: string; name: string | null; lists: string; used_at: string | null } | undefined;
+      const row = this.sql(Q.confirmation).get(nonce) as
+        | { email: string; name: string | null; lists: string; used_at: string | null }
+        | undefined;
       if (!row || row.email !== email) return { outcome: 'unknown' as const };
       if (row.used_at) return { outcome: 'used' as const };
-      this.sql('UPDATE confirmations SET used_at = ? WHERE nonce = ?').run(at, nonce);
-      const id = (this.sql('SELECT id FROM subscribers WHERE email = ?').get(email) as { id: number }).id;
-      if (row.name) this.sql('UPDATE subscribers SET name = ? WHERE id = ?').run(row.name, id);
+      this.sql(Q.useConfirmation).run(at, nonce);
+      const id = (this.sql(Q.idOf).get(email) as { id: number }).id;
+      if (row.name) this.sql(Q.rename).run(row.name, id);
       // Confirming from the mailbox is the clearest consent there is: it lifts an earlier "no", on the
       // record.
-      if (this.sql('DELETE FROM suppressions WHERE email = ?').run(email).changes > 0)
+      if (this.sql(Q.liftSuppression).run(email).changes > 0)
         this.log(id, null, 'suppression-lifted', at, consent.source);
       const lists = JSON.parse(row.lists) as string[];
       for (const list of lists) {
         if (this.membership(email, list) === 'subscribed') continue;
-        this.sql(
-          'UPDATE memberships SET status = ?, status_at = ?, status_source = ? WHERE subscriber_id = ? AND list_id = ?',
-        ).run('subscribed', at, consent.source, id, list);
+        this.sql(Q.setMembership).run('subscribed', at, consent.source, id, list);
         this.log(id, list, 'subscribed', at, consent.source);
       }
       return { outcome: 'confirmed' as const, lists };
@@ -207,22 +195,16 @@ export class SqliteSubscriberStore implements SubscriberStore {
       // Every spelling starts with the mailbox's first character (a local part never starts with
       // a dot or a +): a range over the email index, then each row's mailbox compared.
       const first = mailbox.charCodeAt(0);
-      const query = `SELECT COUNT(*) AS n FROM confirmations
-                      WHERE email >= ? AND email < ? AND created_at >= ? AND mailbox_of(email) = ?`;
       const range = [String.fromCharCode(first), String.fromCharCode(first + 1)];
-      return (this.sql(query).get(...range, since.toISOString(), mailbox) as { n: number }).n;
+      return (this.sql(Q.confirmationsOfDotted).get(...range, since.toISOString(), mailbox) as { n: number })
+        .n;
     }
     const at = mailbox.lastIndexOf('@');
     const local = mailbox.slice(0, at);
     // The mailbox itself, and every local+tag at the same domain: a range over the email index
     // ('+' then ',' is the next character), then the domain checked exactly.
-    const query = `SELECT COUNT(*) AS n FROM confirmations
-                    WHERE (email = ? OR (email >= ? AND email < ? AND substr(email, instr(email, '@')) = ?)) AND created_at >= ?`;
-    return (
-      this.sql(query).get(mailbox, `${local}+`, `${local},`, mailbox.slice(at), since.toISOString()) as {
-        n: number;
-      }
-    ).n;
+    const tagged = [mailbox, `${local}+`, `${local},`, mailbox.slice(at), since.toISOString()];
+    return (this.sql(Q.confirmationsOfTagged).get(...tagged) as { n: number }).n;
   }
 
   async purgeUnconfirmed(
@@ -232,41 +214,27 @@ export class SqliteSubscriberStore implements SubscriberStore {
     const at = consent.at ?? new Date().toISOString();
     const cutoff = before.toISOString();
     return this.committer.run(() => {
-      const stale = this.sql(
-        `SELECT m.subscriber_id AS id, m.list_id AS list FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id
-          WHERE m.status = 'pending' AND m.status_at < ?
-            AND NOT EXISTS (SELECT 1 FROM confirmations c WHERE c.email = s.email AND c.used_at IS NULL AND c.created_at >= ?)`,
-      ).all(cutoff, cutoff) as { id: number; list: string }[];
-      const remove = this.sql('DELETE FROM memberships WHERE subscriber_id = ? AND list_id = ?');
+      const stale = this.sql(Q.stalePending).all(cutoff, cutoff) as { id: number; list: string }[];
+      const remove = this.sql(Q.deleteMembership);
       for (const row of stale) {
         remove.run(row.id, row.list);
         this.log(row.id, row.list, 'pending-expired', at, consent.source);
       }
-      const confirmations = this.sql(
-        'DELETE FROM confirmations WHERE used_at IS NULL AND created_at < ?',
-      ).run(cutoff).changes;
+      const confirmations = this.sql(Q.deleteStaleConfirmations).run(cutoff).changes;
       return { memberships: stale.length, confirmations };
     });
   }
 
   async memberships(email: string): Promise<{ list: string; status: ListStatus }[]> {
-    return this.sql(
-      'SELECT m.list_id AS list, m.status FROM subscribers s JOIN memberships m ON m.subscriber_id = s.id WHERE s.email = ? ORDER BY m.list_id',
-    ).all(email) as { list: string; status: ListStatus }[];
+    return this.sql(Q.memberships).all(email) as { list: string; status: ListStatus }[];
   }
 
   async counts(): Promise<StatusCount[]> {
-    return this.sql(
-      'SELECT list_id AS list, status, COUNT(*) AS count FROM memberships GROUP BY list_id, status ORDER BY list_id, status',
-    ).all() as StatusCount[];
+    return this.sql(Q.counts).all() as StatusCount[];
   }
 
   async *subscribers(list?: string): AsyncIterable<SubscriberRecord> {
-    const query = this.db.prepare(
-      `SELECT s.email, s.name, s.attributes, m.list_id AS list, m.status, m.status_at AS statusAt, m.status_source AS statusSource
-         FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id
-        ${list ? 'WHERE m.list_id = ?' : ''} ORDER BY m.list_id, s.email`,
-    );
+    const query = this.db.prepare(list ? Q.everyoneOn : Q.everyone);
     for (const row of (list ? query.iterate(list) : query.iterate()) as Iterable<
       Omit<SubscriberRecord, 'attributes'> & { attributes: string }
     >) {
@@ -280,9 +248,7 @@ export class SqliteSubscriberStore implements SubscriberStore {
   }
 
   private membership(email: string, list: string): ListStatus | undefined {
-    const row = this.sql(
-      'SELECT m.status FROM subscribers s JOIN memberships m ON m.subscriber_id = s.id WHERE s.email = ? AND m.list_id = ?',
-    ).get(email, list) as { status: ListStatus } | undefined;
+    const row = this.sql(Q.membership).get(email, list) as { status: ListStatus } | undefined;
     return row?.status;
   }
 
@@ -294,28 +260,16 @@ export class SqliteSubscriberStore implements SubscriberStore {
     source: string,
     at: string,
   ): keyof ImportOutcome {
-    const existing = this.db
-      .prepare(
-        'SELECT s.id, s.name, s.attributes, m.status FROM subscribers s LEFT JOIN memberships m ON m.subscriber_id = s.id AND m.list_id = ? WHERE s.email = ?',
-      )
-      .get(list, subscriber.email) as Row | undefined;
+    const existing = this.sql(Q.existing).get(list, subscriber.email) as Row | undefined;
     const attributes = JSON.stringify(subscriber.attributes ?? {});
-    const suppressed = this.sql('SELECT reason FROM suppressions WHERE email = ?').get(subscriber.email) as
-      | { reason: ListStatus }
-      | undefined;
+    const suppressed = this.sql(Q.suppression).get(subscriber.email) as { reason: ListStatus } | undefined;
     const initial = suppressed ? suppressed.reason : status;
     if (!existing) {
       const id = Number(
-        this.sql('INSERT INTO subscribers (email, name, attributes, created_at) VALUES (?, ?, ?, ?)').run(
-          subscriber.email,
-          subscriber.name ?? null,
-          attributes,
-          at,
-        ).lastInsertRowid,
+        this.sql(Q.insertSubscriber).run(subscriber.email, subscriber.name ?? null, attributes, at)
+          .lastInsertRowid,
       );
-      this.sql(
-        'INSERT INTO memberships (subscriber_id, list_id, status, status_at, status_source) VALUES (?, ?, ?, ?, ?)',
-      ).run(id, list, initial, at, source);
+      this.sql(Q.insertMembership).run(id, list, initial, at, source);
       this.log(id, list, initial, at, source);
       return suppressed ? 'keptOut' : 'added';
     }
@@ -324,7 +278,7 @@ export class SqliteSubscriberStore implements SubscriberStore {
       (subscriber.name ?? existing.name) !== existing.name ||
       (subscriber.attributes && attributes !== existing.attributes)
     ) {
-      this.sql('UPDATE subscribers SET name = ?, attributes = ? WHERE id = ?').run(
+      this.sql(Q.updateSubscriber).run(
         subscriber.name ?? existing.name,
         subscriber.attributes ? attributes : existing.attributes,
         existing.id,
@@ -332,17 +286,13 @@ export class SqliteSubscriberStore implements SubscriberStore {
       changed = true;
     }
     if (existing.status === null) {
-      this.sql(
-        'INSERT INTO memberships (subscriber_id, list_id, status, status_at, status_source) VALUES (?, ?, ?, ?, ?)',
-      ).run(existing.id, list, initial, at, source);
+      this.sql(Q.insertMembership).run(existing.id, list, initial, at, source);
       this.log(existing.id, list, initial, at, source);
       return suppressed ? 'keptOut' : 'added';
     }
     if (KEPT_OUT.includes(existing.status)) return 'keptOut';
     if (existing.status !== status && !(existing.status === 'subscribed' && status === 'pending')) {
-      this.sql(
-        'UPDATE memberships SET status = ?, status_at = ?, status_source = ? WHERE subscriber_id = ? AND list_id = ?',
-      ).run(status, at, source, existing.id, list);
+      this.sql(Q.setMembership).run(status, at, source, existing.id, list);
       this.log(existing.id, list, status, at, source);
       changed = true;
     }
@@ -350,24 +300,6 @@ export class SqliteSubscriberStore implements SubscriberStore {
   }
 
   private log(subscriberId: number, list: string | null, status: string, at: string, source: string): void {
-    this.sql(
-      'INSERT INTO consent_log (subscriber_id, list_id, status, at, source) VALUES (?, ?, ?, ?, ?)',
-    ).run(subscriberId, list, status, at, source);
+    this.sql(Q.logConsent).run(subscriberId, list, status, at, source);
   }
 }
-
-/** Prepares each SQL text once per connection: preparing costs more than running these queries. */
-export function statementCache(db: Database.Database): (text: string) => Database.Statement {
-  const statements = new Map<string, Database.Statement>();
-  return (text) => {
-    let statement = statements.get(text);
-    if (!statement) {
-      statement = db.prepare(text);
-      statements.set(text, statement);
-    }
-    return statement;
-  };
-}
-
-// Where every user of the file (ledger, schedules, approvals, queue) has long imported them from.
-export { migrate, openDatabase } from './open-database.js';

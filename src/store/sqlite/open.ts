@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { SetupError } from '../diagnostics/setup-error.js';
-import { causeOf, isErrno, UNWRITABLE } from '../support/errors.js';
-import { preparePrivateDatabase } from '../support/private-files.js';
+import { SetupError } from '../../diagnostics/setup-error.js';
+import { causeOf, isErrno, UNWRITABLE } from '../../support/errors.js';
+import { preparePrivateDatabase } from '../../support/private-files.js';
 import { MIGRATIONS } from './migrations.js';
 
 const WHERE = 'BULLETIN_DATABASE (or `database` in bulletin.config.yaml)';
@@ -47,7 +47,7 @@ function configure(db: Database.Database): Database.Database {
 }
 
 /**
- * Brings a database up to the current schema; shared with the send ledger, which lives in the same file.
+ * Brings a database up to the current schema; (every store of the site lives in the one file).
  * Each step runs in a write transaction that reads the version again: two processes opening a new
  * file at once (two `serve`s) would otherwise both see version 0 and both run step 1.
  */
@@ -109,4 +109,17 @@ function setupFailure(path: string, error: unknown): unknown {
     );
   }
   return error;
+}
+
+/** Prepares each SQL text once per connection: preparing costs more than running these queries. */
+export function statementCache(db: Database.Database): (text: string) => Database.Statement {
+  const statements = new Map<string, Database.Statement>();
+  return (text) => {
+    let statement = statements.get(text);
+    if (!statement) {
+      statement = db.prepare(text);
+      statements.set(text, statement);
+    }
+    return statement;
+  };
 }

@@ -100,7 +100,11 @@ export const MIGRATIONS: readonly string[] = [
   // 8: who holds a claimed service mail (a fresh token per claim), so a sender whose lease ran out
   // and was taken over by another cannot record a failure over the new holder's attempt.
   `ALTER TABLE service_mail ADD COLUMN lease_token TEXT;`,
-  // 9: the service's rate limits (src/service/rate-limits.ts), counted here so that several
+  // 9: which `serve` (runner) holds a due schedule, and until when: two servers over one database
+  // never run one scheduled send twice, and one that dies leaves it to the other when its lease ends.
+  `ALTER TABLE schedules ADD COLUMN runner TEXT;
+   ALTER TABLE schedules ADD COLUMN lease_until TEXT;`,
+  // 10: the service's rate limits (src/service/rate-limits.ts), counted here so that several
   // `bulletin serve` over one database share them and a restart does not reset them.
   `CREATE TABLE rate_limits (
      key TEXT NOT NULL,

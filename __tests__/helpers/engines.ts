@@ -1,0 +1,58 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { openSqliteStores } from '../../src/store/sqlite/index.js';
+import type { Stores } from '../../src/store/stores.js';
+
+/** One line of the consent log, as every engine records it. */
+export interface ConsentEntry {
+  list: string | null;
+  status: string;
+  source: string;
+}
+
+/** A database engine the store contract runs against. */
+export interface Engine {
+  name: 'sqlite' | 'postgres';
+  /** Fresh stores on a new, empty, migrated database; closing them removes it. */
+  open(): Promise<Stores>;
+  /** The consent log of one address, oldest first: no consumer reads it, so no store has a method for it. */
+  consentLog(stores: Stores, email: string): Promise<ConsentEntry[]>;
+  /** Why this engine's tests cannot run here (they are skipped, loudly). */
+  skip?: string;
+}
+
+const sqlite: Engine = {
+  name: 'sqlite',
+  async open() {
+    const dir = mkdtempSync(join(tmpdir(), 'bulletin-store-'));
+    const stores = openSqliteStores(join(dir, 'bulletin.db'));
+    const close = stores.close.bind(stores);
+    return Object.assign(stores, {
+      async close() {
+        try {
+          await close();
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+    });
+  },
+  async consentLog(stores, email) {
+    const db = new Database(stores.where, { readonly: true });
+    try {
+      return db
+        .prepare(
+          `SELECT c.list_id AS list, c.status, c.source FROM consent_log c JOIN subscribers s ON s.id = c.subscriber_id
+            WHERE s.email = ? ORDER BY c.id`,
+        )
+        .all(email) as ConsentEntry[];
+    } finally {
+      db.close();
+    }
+  },
+};
+
+/** Every engine the contract tests run against. */
+export const ENGINES: Engine[] = [sqlite];

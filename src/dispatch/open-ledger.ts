@@ -1,8 +1,0 @@
-import type { Config } from '../content/model.js';
-import { databasePath } from '../subscribers/open-store.js';
-import { type SendLedger, SqliteSendLedger } from './ledger.js';
-
-/** The send ledger, in the same database as the subscribers. */
-export function openSendLedger(root: string, config: Config): SendLedger {
-  return new SqliteSendLedger(databasePath(root, config));
-}

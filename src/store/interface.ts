@@ -1,0 +1,21 @@
+import type { ApprovalStore } from '../approval/approvals.js';
+import type { SendLedger } from '../dispatch/ledger.js';
+import type { ScheduleStore } from '../schedule/schedules.js';
+import type { ServiceMailQueue } from '../service/mail-queue.js';
+import type { RateLimitStore } from '../service/rate-limits.js';
+import type { SubscriberStore } from '../subscribers/store.js';
+
+// Its own module so the engines can name it without importing stores.ts, which loads them.
+/** Every store of a site, on one engine, as the commands hand them to the domain code. */
+export interface Stores {
+  engine: 'sqlite' | 'postgres';
+  /** For messages: the file path, or the URL without its password. */
+  where: string;
+  subscribers: SubscriberStore;
+  ledger: SendLedger;
+  schedules: ScheduleStore;
+  approvals: ApprovalStore;
+  mailQueue: ServiceMailQueue;
+  rateLimits: RateLimitStore;
+  close(): Promise<void>;
+}
