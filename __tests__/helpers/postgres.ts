@@ -60,7 +60,8 @@ export function closeBeforeStop(close: () => Promise<void>): void {
 
 /** A new, empty database on this file's cluster (started on first call); its URL. */
 export async function freshDatabase(): Promise<string> {
-  const cluster = await (starting ??= startCluster());
+  starting ??= startCluster();
+  const cluster = await starting;
   const name = `t${process.pid}_${++databases}`;
   const admin = new pg.Client({ connectionString: urlOf(cluster, 'postgres') });
   await admin.connect();
