@@ -29,6 +29,12 @@ export function issueHash(layout: EmailLayout): string {
   return hash.digest('hex');
 }
 
+// P (issue 13): ApprovalStore as store-spec.md gives it, so the PostgreSQL one compiles; S's file replaces it.
+export interface ApprovalStore {
+  approve(issue: string, hash: string, approver: string, at: Date): Promise<void>;
+  of(issue: string): Promise<Approval[]>;
+}
+
 /** Approvals as `approve` and `send` need them; in the site's database, so they survive restarts. */
 export class SqliteApprovals {
   private readonly db: Database.Database;

@@ -1,6 +1,6 @@
 import type { Config } from '../content/model.js';
 import { databasePath } from '../subscribers/open-store.js';
-import { type SendLedger, SqliteSendLedger } from './ledger.js';
+import { type SendLedgerV1 as SendLedger, SqliteSendLedger } from './ledger.js';
 
 /** The send ledger, in the same database as the subscribers. */
 export function openSendLedger(root: string, config: Config): SendLedger {

@@ -12,6 +12,17 @@ export interface Schedule {
   detail: string | null;
 }
 
+// P (issue 13): ScheduleStore as store-spec.md gives it, so the PostgreSQL one compiles; S's file replaces it.
+export interface ScheduleStore {
+  put(issue: string, list: string, at: Date): Promise<{ ok: true } | { ok: false; state: ScheduleState }>;
+  get(issue: string, list: string): Promise<Schedule | undefined>;
+  all(): Promise<Schedule[]>;
+  due(now: Date): Promise<Schedule[]>;
+  claim(issue: string, list: string, runner: string, now: Date, leaseUntil: Date): Promise<boolean>;
+  renew(issue: string, list: string, runner: string, leaseUntil: Date): Promise<boolean>;
+  mark(issue: string, list: string, state: ScheduleState, detail?: string): Promise<void>;
+}
+
 /** Scheduled sends, in the site's database: one per issue and list, so a restart finds them. */
 export class SqliteSchedules {
   private readonly db: Database.Database;
