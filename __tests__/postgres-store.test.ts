@@ -1,4 +1,5 @@
 import { postgresEngine } from './helpers/postgres-engine.js';
+import { ledgerBehaviours } from './store-behaviours/ledger.js';
 import { subscriberBehaviours } from './store-behaviours/subscribers.js';
 
 /**
@@ -8,3 +9,4 @@ import { subscriberBehaviours } from './store-behaviours/subscribers.js';
 const maybe = postgresEngine.skip ? describe.skip : describe;
 
 maybe('PostgreSQL: subscribers', () => subscriberBehaviours(postgresEngine));
+maybe('PostgreSQL: send ledger', () => ledgerBehaviours(postgresEngine));

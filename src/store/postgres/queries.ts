@@ -82,11 +82,13 @@ export const LEDGER_SQL = {
   /** Handed to SMTP by a worker that is gone: the outcome is unknown, never resent by itself. */
   orphansUnknown: `UPDATE deliveries d SET state = 'unknown', detail = $4, updated_at = $3
                     WHERE d.issue = $1 AND d.list_id = $2 AND d.state = 'sending' AND NOT EXISTS (${LIVE_WORKER})`,
-  claim: `UPDATE deliveries d SET state = 'claimed', worker = $3, updated_at = $5
-            FROM (SELECT email FROM deliveries
-                   WHERE issue = $1 AND list_id = $2 AND state = 'pending' AND (not_before IS NULL OR not_before <= $5)
-                   ORDER BY email LIMIT $4 FOR UPDATE SKIP LOCKED) c
-           WHERE d.issue = $1 AND d.list_id = $2 AND d.email = c.email
+  /** MATERIALIZED: the chosen rows are picked once (a subquery in FROM may be rescanned, picking more). */
+  claim: `WITH c AS MATERIALIZED (
+            SELECT email FROM deliveries
+             WHERE issue = $1 AND list_id = $2 AND state = 'pending' AND (not_before IS NULL OR not_before <= $5)
+             ORDER BY email LIMIT $4 FOR UPDATE SKIP LOCKED)
+          UPDATE deliveries d SET state = 'claimed', worker = $3, updated_at = $5
+            FROM c WHERE d.issue = $1 AND d.list_id = $2 AND d.email = c.email
        RETURNING d.email, d.name, d.attempts`,
   begin: `UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated_at = $5
            WHERE issue = $1 AND list_id = $2 AND email = $3 AND state = 'claimed' AND worker = $4`,
