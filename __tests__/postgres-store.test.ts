@@ -1,5 +1,12 @@
+import { createServer } from 'node:net';
+import pg from 'pg';
+import { SetupError } from '../src/diagnostics/setup-error.js';
+import { openPostgresStores } from '../src/store/postgres/index.js';
+import { POSTGRES_MIGRATIONS } from '../src/store/postgres/migrations.js';
+import { closeBeforeStop, freshDatabase } from './helpers/postgres.js';
 import { postgresEngine } from './helpers/postgres-engine.js';
 import { ledgerBehaviours } from './store-behaviours/ledger.js';
+import { serviceBehaviours } from './store-behaviours/service.js';
 import { subscriberBehaviours } from './store-behaviours/subscribers.js';
 
 /**
@@ -10,3 +17,93 @@ const maybe = postgresEngine.skip ? describe.skip : describe;
 
 maybe('PostgreSQL: subscribers', () => subscriberBehaviours(postgresEngine));
 maybe('PostgreSQL: send ledger', () => ledgerBehaviours(postgresEngine));
+maybe('PostgreSQL: schedules, approvals, mail queue, rate limits', () => serviceBehaviours(postgresEngine));
+
+async function query<T>(url: string, text: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+maybe('PostgreSQL: migrations and connections', () => {
+  test('processes opening a fresh database at once migrate it once, under the advisory lock', async () => {
+    const url = await freshDatabase();
+    const settled = await Promise.allSettled(Array.from({ length: 4 }, () => openPostgresStores(url)));
+    const opened = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+    for (const stores of opened) closeBeforeStop(() => stores.close());
+    expect(settled.filter((outcome) => outcome.status === 'rejected')).toEqual([]);
+    const versions = await query<{ version: number }>(
+      url,
+      'SELECT version FROM schema_migrations ORDER BY version',
+    );
+    expect(versions.map((row) => row.version)).toEqual(POSTGRES_MIGRATIONS.map((_, i) => i + 1));
+    expect(opened.map((stores) => [stores.engine, stores.where])).toEqual(
+      opened.map(() => ['postgres', url]),
+    );
+    await Promise.all(opened.map((stores) => stores.close()));
+    // Reopened: nothing to do, nothing repeated; and the close above may be repeated safely.
+    const again = await openPostgresStores(url);
+    await again.close();
+    await again.close();
+    expect(await query(url, 'SELECT version FROM schema_migrations')).toHaveLength(
+      POSTGRES_MIGRATIONS.length,
+    );
+  });
+
+  test('a database from a newer Bulletin is refused rather than damaged', async () => {
+    const url = await freshDatabase();
+    await (await openPostgresStores(url)).close();
+    await query(url, `INSERT INTO schema_migrations VALUES (${POSTGRES_MIGRATIONS.length + 1}, now())`);
+    await expect(openPostgresStores(url)).rejects.toThrow(
+      /schema version 2, newer than this Bulletin knows \(1\)/,
+    );
+  });
+
+  test('a missing database, an unknown user and a closed port are one-line SetupErrors without the password', async () => {
+    const url = new URL(await freshDatabase());
+    const missing = new URL(url);
+    missing.pathname = '/no_such_db';
+    missing.password = 's3cret-pw';
+    const stranger = new URL(url);
+    stranger.username = 'mallory';
+    const closed = new URL(url);
+    closed.port = String(await closedPort());
+    closed.password = 's3cret-pw';
+    const cases: [URL, RegExp][] = [
+      [
+        missing,
+        /The database of postgres:\/\/bulletin:\*\*\*@127\.0\.0\.1:\d+\/no_such_db does not exist .*createdb/,
+      ],
+      [stranger, /PostgreSQL refused the login to postgres:\/\/mallory@.*role "mallory" does not exist/],
+      [
+        closed,
+        /Cannot reach the PostgreSQL server of postgres:\/\/bulletin:\*\*\*@.*\(ECONNREFUSED\); start it/,
+      ],
+    ];
+    for (const [target, message] of cases) {
+      const error = await openPostgresStores(target.toString()).then(
+        () => undefined,
+        (failure: unknown) => failure,
+      );
+      expect(error).toBeInstanceOf(SetupError);
+      expect((error as Error).message).toMatch(message);
+      expect((error as Error).message).not.toContain('s3cret-pw');
+      expect((error as Error).message).not.toContain('\n');
+      expect((error as Error).cause).toBeDefined();
+    }
+  });
+});
+
+/** A loopback port nobody listens on (bound, then released). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -41,7 +41,7 @@ export function ledgerBehaviours({ open, sameDatabase }: Engine): void {
     expect(await ledger.begin('2026-01-01', 'weekly', 'r0000@example.org', 'w1')).toBe(true);
     expect(await ledger.begin('2026-01-01', 'weekly', 'r0000@example.org', 'w1')).toBe(false);
     await ledger.finish('2026-01-01', 'weekly', 'r0000@example.org', 'w1', 'sent');
-    const counts = (await ledger.counts('2026-01-01'))['weekly']!;
+    const counts = (await ledger.counts('2026-01-01')).weekly!;
     expect(counts).toEqual({
       pending: 4,
       claimed: 1,
@@ -59,7 +59,7 @@ export function ledgerBehaviours({ open, sameDatabase }: Engine): void {
       { email: 'r0000@example.org', state: 'sent', attempts: 1, detail: null },
     ]);
     await ledger.leave('w1', at(1000));
-    expect((await ledger.counts('2026-01-01', 'weekly'))['weekly']).toMatchObject({ pending: 5, claimed: 0 });
+    expect((await ledger.counts('2026-01-01', 'weekly')).weekly).toMatchObject({ pending: 5, claimed: 0 });
     expect((await ledger.workers('2026-01-01', 'weekly'))[0]!.stoppedAt).toBe(at(1000).toISOString());
   });
 
@@ -101,7 +101,7 @@ export function ledgerBehaviours({ open, sameDatabase }: Engine): void {
     expect(rows.map((row) => row.state)).toEqual(['unknown', 'pending', 'pending', 'claimed']);
     expect(rows[0]!.detail).toMatch(/stopped during this message/);
     expect(await ledger.requeueUnknown('2026-01-01', 'weekly')).toBe(1);
-    expect((await ledger.counts('2026-01-01', 'weekly'))['weekly']).toMatchObject({ pending: 3, unknown: 0 });
+    expect((await ledger.counts('2026-01-01', 'weekly')).weekly).toMatchObject({ pending: 3, unknown: 0 });
   });
 
   test('expire ends a worker known dead at once; nextPendingAt waits for leases and retries', async () => {
