@@ -1,8 +1,10 @@
 import { createServer } from 'node:net';
 import pg from 'pg';
 import { SetupError } from '../src/diagnostics/setup-error.js';
+import { COPIED_TABLES } from '../src/store/copy.js';
 import { openPostgresStores } from '../src/store/postgres/index.js';
 import { POSTGRES_MIGRATIONS } from '../src/store/postgres/migrations.js';
+import { openDatabase } from '../src/subscribers/open-database.js';
 import { closeBeforeStop, freshDatabase } from './helpers/postgres.js';
 import { postgresEngine } from './helpers/postgres-engine.js';
 import { ledgerBehaviours } from './store-behaviours/ledger.js';
@@ -52,6 +54,35 @@ maybe('PostgreSQL: migrations and connections', () => {
     expect(await query(url, 'SELECT version FROM schema_migrations')).toHaveLength(
       POSTGRES_MIGRATIONS.length,
     );
+  });
+
+  test('both engines have the same tables and columns (db copy relies on it)', async () => {
+    const url = await freshDatabase();
+    await (await openPostgresStores(url)).close();
+    const columns = await query<{ table_name: string; column_name: string }>(
+      url,
+      "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'",
+    );
+    const onPostgres = (table: string) =>
+      columns.filter((row) => row.table_name === table).map((row) => `${table}.${row.column_name}`);
+    const sqlite = openDatabase(':memory:');
+    const onSqlite = (table: string) =>
+      (sqlite.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map(
+        (c) => `${table}.${c.name}`,
+      );
+    // store-spec.md's additions (SQLite migration 9): PostgreSQL may be ahead of a SQLite without them, no more.
+    const additions = ['deliveries.worker', 'schedules.runner', 'schedules.lease_until'];
+    const newTables = ['send_workers', 'send_pacing', 'send_slots', 'rate_limits'];
+    for (const table of COPIED_TABLES) {
+      const [pgColumns, sqliteColumns] = [onPostgres(table), onSqlite(table)];
+      expect(pgColumns.length).toBeGreaterThan(0);
+      if (sqliteColumns.length === 0 && newTables.includes(table)) continue;
+      expect(
+        pgColumns.filter((column) => !sqliteColumns.includes(column) && !additions.includes(column)),
+      ).toEqual([]);
+      expect(sqliteColumns.filter((column) => !pgColumns.includes(column))).toEqual([]);
+    }
+    sqlite.close();
   });
 
   test('a database from a newer Bulletin is refused rather than damaged', async () => {
