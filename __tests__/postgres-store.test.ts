@@ -1,10 +1,15 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { SetupError } from '../src/diagnostics/setup-error.js';
 import { COPIED_TABLES } from '../src/store/copy.js';
 import { openPostgresStores } from '../src/store/postgres/index.js';
 import { POSTGRES_MIGRATIONS } from '../src/store/postgres/migrations.js';
 import { openDatabase } from '../src/subscribers/open-database.js';
+import { SqliteSubscriberStore } from '../src/subscribers/sqlite-store.js';
+import type { SubscriberStore } from '../src/subscribers/store.js';
 import { closeBeforeStop, freshDatabase } from './helpers/postgres.js';
 import { postgresEngine } from './helpers/postgres-engine.js';
 import { ledgerBehaviours } from './store-behaviours/ledger.js';
@@ -30,6 +35,60 @@ async function query<T>(url: string, text: string): Promise<T[]> {
     await client.end();
   }
 }
+
+/** One history of changes, with imports that take every path (new, pending, kept out, renamed, repeated). */
+async function importHistory(store: SubscriberStore): Promise<unknown[]> {
+  const at = { source: 'test', at: '2026-01-01T09:00:00.000Z' };
+  const outcomes: unknown[] = [];
+  await store.requestSubscription({ email: 'pend@example.org' }, ['weekly'], at);
+  await store.suppress('sup@example.org', 'complained', at);
+  await store.addSubscriber('weekly', { email: 'old@example.org', name: 'Old' }, 'subscribed', at);
+  await store.addSubscriber('weekly', { email: 'gone@example.org' }, 'subscribed', at);
+  await store.setStatus('gone@example.org', 'weekly', 'unsubscribed', at);
+  const many = Array.from({ length: 1200 }, (_, i) => ({
+    email: `m${String(i).padStart(4, '0')}@example.org`,
+  }));
+  const weekly = [
+    { email: 'new1@example.org' },
+    { email: 'pend@example.org' },
+    { email: 'sup@example.org', name: 'Sup' },
+    { email: 'old@example.org', name: 'Older', attributes: { org: 'NHS' } },
+    { email: 'gone@example.org', name: 'Gone' },
+    { email: 'pend@example.org', name: 'Pending Person' },
+    { email: 'new1@example.org', attributes: { org: 'CCG' } },
+    ...many,
+    { email: 'new1@example.org', name: 'New One' },
+    { email: 'old@example.org', attributes: { org: 'NHS' } },
+  ];
+  outcomes.push(await store.importSubscribers('weekly', weekly, { source: 'import:a.csv', at: at.at }));
+  const leaders = [{ email: 'old@example.org' }, { email: 'sup@example.org' }, ...many.slice(0, 600)];
+  outcomes.push(await store.importSubscribers('leaders', leaders, { source: 'import:b.csv', at: at.at }));
+  outcomes.push(await store.importSubscribers('leaders', leaders, { source: 'import:b.csv', at: at.at }));
+  for await (const record of store.subscribers()) outcomes.push(record);
+  return outcomes;
+}
+
+const CONSENT_LOG = `SELECT s.email, c.list_id, c.status, c.source FROM consent_log c
+                       JOIN subscribers s ON s.id = c.subscriber_id ORDER BY c.id`;
+
+maybe('PostgreSQL: imports', () => {
+  test('an import in chunks decides and logs exactly as the SQLite store does, row by row', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bulletin-pg-import-'));
+    const sqlite = new SqliteSubscriberStore(join(dir, 'site.db'));
+    const stores = await postgresEngine.open();
+    try {
+      const expected = await importHistory(sqlite);
+      expect(await importHistory(stores.subscribers)).toEqual(expected);
+      const sqliteLog = openDatabase(join(dir, 'site.db'));
+      const url = stores.where;
+      expect(await query(url, CONSENT_LOG)).toEqual(sqliteLog.prepare(CONSENT_LOG).all());
+      sqliteLog.close();
+    } finally {
+      await sqlite.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 maybe('PostgreSQL: migrations and connections', () => {
   test('processes opening a fresh database at once migrate it once, under the advisory lock', async () => {

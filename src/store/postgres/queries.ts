@@ -61,6 +61,31 @@ export const SUBSCRIBER_SQL = {
                   FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id`,
 } as const;
 
+/** A whole chunk of an import at a time (import.ts); arrays are unnested in input order. */
+export const IMPORT_SQL = {
+  lock: 'SELECT id FROM subscribers WHERE email = ANY($1::text[]) ORDER BY id FOR UPDATE',
+  known: `SELECT e.email, s.id, s.name, s.attributes, m.status, x.reason
+            FROM unnest($1::text[]) AS e(email)
+            LEFT JOIN subscribers s ON s.email = e.email
+            LEFT JOIN memberships m ON m.subscriber_id = s.id AND m.list_id = $2
+            LEFT JOIN suppressions x ON x.email = e.email`,
+  insertSubscribers: `INSERT INTO subscribers (email, name, attributes, created_at)
+                      SELECT r.email, r.name, r.attributes, $4
+                        FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS r(email, name, attributes, n)
+                       ORDER BY r.n
+                      ON CONFLICT (email) DO NOTHING RETURNING id, email`,
+  updateSubscribers: `UPDATE subscribers s SET name = r.name, attributes = r.attributes
+                        FROM unnest($1::bigint[], $2::text[], $3::text[]) AS r(id, name, attributes) WHERE s.id = r.id`,
+  insertMemberships: `INSERT INTO memberships (subscriber_id, list_id, status, status_at, status_source)
+                      SELECT r.id, $3, r.status, $4, $5 FROM unnest($1::bigint[], $2::text[]) AS r(id, status)`,
+  updateMemberships: `UPDATE memberships m SET status = r.status, status_at = $4, status_source = $5
+                        FROM unnest($1::bigint[], $2::text[]) AS r(id, status)
+                       WHERE m.subscriber_id = r.id AND m.list_id = $3`,
+  logMany: `INSERT INTO consent_log (subscriber_id, list_id, status, at, source)
+            SELECT r.id, $3, r.status, $4, $5
+              FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS r(id, status, n) ORDER BY r.n`,
+} as const;
+
 const LIVE_WORKER = 'SELECT 1 FROM send_workers w WHERE w.id = d.worker AND w.lease_until > $3';
 
 export const LEDGER_SQL = {

@@ -12,6 +12,7 @@ import type {
   SubscriberStore,
   SubscriptionRequest,
 } from '../../subscribers/store.js';
+import { importRows } from './import.js';
 import { inTransaction, streamRows } from './pool.js';
 import { SUBSCRIBER_SQL as SQL } from './queries.js';
 
@@ -35,9 +36,7 @@ export class PostgresSubscriberStore implements SubscriberStore {
   ): Promise<ImportOutcome> {
     const at = consent.at ?? new Date().toISOString();
     const outcome: ImportOutcome = { added: 0, updated: 0, unchanged: 0, keptOut: 0 };
-    await inTransaction(this.pool, async (client) => {
-      for (const row of rows) outcome[await upsert(client, list, row, 'subscribed', consent.source, at)]++;
-    });
+    await inTransaction(this.pool, (client) => importRows(client, list, rows, consent.source, at, outcome));
     return outcome;
   }
 
