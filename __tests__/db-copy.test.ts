@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
@@ -212,6 +212,23 @@ maybe('bulletin db copy', () => {
     const intoSqlite = bulletin(['db', 'copy', '--from', url, '--to', source]);
     expect(intoSqlite.status).toBe(1);
     expect(intoSqlite.stderr).toContain(`The target ${source} is not empty`);
+    // A source that is not there is a typo, not an empty site: nothing is created on either side.
+    const typo = bulletin([
+      'db',
+      'copy',
+      '--from',
+      join(dir, 'nope', 'site.db'),
+      '--to',
+      join(dir, 'nope', 'copy.db'),
+    ]);
+    expect([typo.status, typo.stderr.trim()]).toEqual([
+      1,
+      `bulletin: There is no database at ${join(dir, 'nope', 'site.db')}; check the path given to --from.`,
+    ]);
+    expect(existsSync(join(dir, 'nope'))).toBe(false);
+    const same = bulletin(['db', 'copy', '--from', url, '--to', url]);
+    expect(same.stderr).toMatch(/--from and --to are the same database \(postgres:\/\/bulletin@/);
+    expect(same.status).toBe(1);
     const unreachable = bulletin([
       'db',
       'copy',

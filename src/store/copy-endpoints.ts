@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
+import { SetupError } from '../diagnostics/setup-error.js';
 import { openDatabase } from '../subscribers/open-database.js';
 import { migratePostgres } from './postgres/migrations.js';
 import { connectionFailure, openPool, redactUrl, streamRows } from './postgres/pool.js';
@@ -26,10 +28,21 @@ export interface CopyEndpoint {
 }
 
 /** A `--from` or `--to`: a postgres:// URL, or a SQLite file (a path, or `sqlite:` and a path). */
-export async function openEndpoint(setting: string, root: string): Promise<CopyEndpoint> {
-  if (/^postgres(ql)?:\/\//i.test(setting)) return PostgresEndpoint.open(setting);
+export function locate(setting: string, root: string): { engine: 'postgres' | 'sqlite'; at: string } {
+  if (/^postgres(ql)?:\/\//i.test(setting)) return { engine: 'postgres', at: setting };
   const path = setting.replace(/^sqlite:(\/\/)?/i, '');
-  return new SqliteEndpoint(isAbsolute(path) ? path : resolve(root, path));
+  return { engine: 'sqlite', at: isAbsolute(path) ? path : resolve(root, path) };
+}
+
+/** Opens (and migrates) one side; a source must exist already: copying from nothing is a typo. */
+export async function openEndpoint(
+  location: ReturnType<typeof locate>,
+  role: '--from' | '--to',
+): Promise<CopyEndpoint> {
+  if (location.engine === 'postgres') return PostgresEndpoint.open(location.at);
+  if (role === '--from' && !existsSync(location.at))
+    throw new SetupError(`There is no database at ${location.at}; check the path given to --from.`);
+  return new SqliteEndpoint(location.at);
 }
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;

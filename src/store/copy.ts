@@ -1,5 +1,6 @@
 import { SetupError } from '../diagnostics/setup-error.js';
-import { type CopyEndpoint, openEndpoint } from './copy-endpoints.js';
+import { type CopyEndpoint, locate, openEndpoint } from './copy-endpoints.js';
+import { redactUrl } from './postgres/pool.js';
 
 /**
  * Every table a site keeps, parents before the tables that refer to them. The names are the same
@@ -37,9 +38,14 @@ export interface CopyReport {
  * target (a failure leaves it empty), the row counts of every table compared afterwards.
  */
 export async function copyDatabase(from: string, to: string, root: string): Promise<CopyReport> {
-  const source = await openEndpoint(from, root);
+  const [sourceAt, targetAt] = [locate(from, root), locate(to, root)];
+  if (sourceAt.at === targetAt.at)
+    throw new SetupError(
+      `--from and --to are the same database (${redactUrl(sourceAt.at)}); give another --to.`,
+    );
+  const source = await openEndpoint(sourceAt, '--from');
   try {
-    const target = await openEndpoint(to, root);
+    const target = await openEndpoint(targetAt, '--to');
     try {
       return await copyBetween(source, target);
     } finally {
@@ -56,8 +62,6 @@ interface Plan {
 }
 
 async function copyBetween(source: CopyEndpoint, target: CopyEndpoint): Promise<CopyReport> {
-  if (source.where === target.where)
-    throw new SetupError(`--from and --to are the same database (${source.where}); give another --to.`);
   await refuseNonEmpty(target);
   const plans = await plan(source, target);
   await target.begin();
