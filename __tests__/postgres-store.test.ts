@@ -14,7 +14,7 @@ import { closeBeforeStop, freshDatabase } from './helpers/postgres.js';
 import { postgresEngine } from './helpers/postgres-engine.js';
 import { ledgerBehaviours } from './store-behaviours/ledger.js';
 import { serviceBehaviours } from './store-behaviours/service.js';
-import { subscriberBehaviours } from './store-behaviours/subscribers.js';
+import { collect, subscriberBehaviours } from './store-behaviours/subscribers.js';
 
 /**
  * The PostgreSQL stores against a real server (a throwaway cluster, __tests__/helpers/postgres.ts).
@@ -142,6 +142,26 @@ maybe('PostgreSQL: migrations and connections', () => {
       expect(sqliteColumns.filter((column) => !pgColumns.includes(column))).toEqual([]);
     }
     sqlite.close();
+  });
+
+  test('a connection the server ends mid-read fails that read only: the pool discards it and goes on', async () => {
+    const stores = await postgresEngine.open();
+    const rows = Array.from({ length: 3000 }, (_, i) => ({ email: `c${i}@example.org` }));
+    await stores.subscribers.importSubscribers('weekly', rows, { source: 'import' });
+    const reading = stores.subscribers.recipients('weekly')[Symbol.asyncIterator]();
+    await reading.next();
+    // An administrator (or a failover) ends every other session on the database.
+    await query(
+      stores.where,
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+    );
+    await expect(
+      (async () => {
+        for (let next = await reading.next(); !next.done; next = await reading.next());
+      })(),
+    ).rejects.toThrow(/terminat|connection error/);
+    expect(await stores.subscribers.isSendable('c1@example.org', 'weekly')).toBe(true);
+    expect((await collect(stores.subscribers.recipients('weekly'))).length).toBe(3000);
   });
 
   test('a database from a newer Bulletin is refused rather than damaged', async () => {

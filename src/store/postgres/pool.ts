@@ -38,6 +38,9 @@ export async function openPool(url: string, max = 10): Promise<pg.Pool> {
   // An idle connection the server ends (a restart, an admin) is dropped by the pool; without a
   // listener the error would end the process.
   pool.on('error', () => undefined);
+  // The same for a connection in use (a stream between two fetches): the error reaches its user as
+  // the failure of the next query, instead of as an unhandled 'error' event that ends the process.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   try {
     const client = await pool.connect();
     client.release();
@@ -91,17 +94,28 @@ export async function inTransaction<T>(
   work: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
   const client = await pool.connect();
+  let result: T;
   try {
     await client.query('BEGIN');
-    const result = await work(client);
+    result = await work(client);
     await client.query('COMMIT');
-    return result;
   } catch (error) {
-    await client.query('ROLLBACK').catch((rollback: unknown) => rollback);
+    client.release(await rollback(client));
     throw error;
-  } finally {
-    client.release();
   }
+  client.release();
+  return result;
+}
+
+/**
+ * Rolls back; the error when even that failed (the connection is broken), so the caller releases
+ * the connection with it and the pool discards it instead of handing it out again.
+ */
+async function rollback(client: pg.PoolClient): Promise<Error | undefined> {
+  return client.query('ROLLBACK').then(
+    () => undefined,
+    (broken: Error) => broken,
+  );
 }
 
 /**
@@ -115,10 +129,8 @@ export async function* streamRows<T>(
   batch = 1000,
 ): AsyncIterable<T> {
   const client = await pool.connect();
-  let open = false;
   try {
     await client.query('BEGIN');
-    open = true;
     await client.query(`DECLARE rows NO SCROLL CURSOR FOR ${text}`, [...values]);
     for (;;) {
       const { rows } = await client.query(`FETCH ${batch} FROM rows`);
@@ -126,7 +138,7 @@ export async function* streamRows<T>(
       if (rows.length < batch) break;
     }
   } finally {
-    if (open) await client.query('ROLLBACK').catch((rollback: unknown) => rollback);
-    client.release();
+    // Read-only: rolling back ends the cursor and the transaction alike.
+    client.release(await rollback(client));
   }
 }
