@@ -16,7 +16,9 @@ const VERSIONS_DIR = '/usr/lib/postgresql';
 
 /** Debian's server binaries (`apt-get install postgresql`), the newest version installed. */
 export function postgresBin(): string | undefined {
-  if (process.env.POSTGRES_BIN) return process.env.POSTGRES_BIN;
+  // POSTGRES_BIN picks another build (or, pointed at nothing, shows what a machine without one does).
+  const chosen = process.env.POSTGRES_BIN;
+  if (chosen) return existsSync(join(chosen, 'initdb')) ? chosen : undefined;
   if (!existsSync(VERSIONS_DIR)) return undefined;
   const versions = readdirSync(VERSIONS_DIR)
     .filter((name) => existsSync(join(VERSIONS_DIR, name, 'bin', 'initdb')))
