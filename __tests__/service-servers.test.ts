@@ -30,7 +30,7 @@ describe('SqliteRateLimits', () => {
 test('processes opening a new database at once migrate it once (each step in a write transaction)', async () => {
   const folder = mkdtempSync(join(tmpdir(), 'bulletin-migrate-race-'));
   const file = join(folder, 'bulletin.db');
-  const opener = join(repoRoot, 'lib', 'src', 'subscribers', 'open-database.js');
+  const opener = join(repoRoot, 'lib', 'src', 'store', 'sqlite', 'open.js');
   const script = `import(${JSON.stringify(opener)}).then((m) => m.openDatabase(${JSON.stringify(file)}).close())`;
   try {
     const exits = await Promise.all(

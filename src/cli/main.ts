@@ -9,6 +9,7 @@ import { registerAdd } from './commands/add.js';
 import { registerApprove } from './commands/approve.js';
 import { registerBuild } from './commands/build.js';
 import { registerCheck } from './commands/check.js';
+import { registerDb } from './commands/db.js';
 import { registerExplain } from './commands/explain.js';
 import { registerNew } from './commands/new.js';
 import { registerPreview } from './commands/preview.js';
@@ -102,6 +103,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     registerSend,
     registerStatus,
     registerSchedule,
+    registerDb,
     registerExplain,
   ]) {
     register(program, run);

@@ -3,7 +3,15 @@ import type Database from 'better-sqlite3';
 import { GroupCommit } from '../store/sqlite/group-commit.js';
 import { openDatabase, statementCache } from '../store/sqlite/open.js';
 
-export const DELIVERY_STATES = ['pending', 'sending', 'sent', 'failed', 'unknown', 'skipped'] as const;
+export const DELIVERY_STATES = [
+  'pending',
+  'claimed',
+  'sending',
+  'sent',
+  'failed',
+  'unknown',
+  'skipped',
+] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
 export interface Delivery {
@@ -12,13 +20,75 @@ export interface Delivery {
   attempts: number;
 }
 
+// P (issue 13): SendLedger v2 as store-spec.md gives it, declared here only so the PostgreSQL ledger
+// compiles; S's ledger.ts replaces all of this at merge (the old interface is SendLedgerV1 meanwhile).
+export interface WorkerIdentity {
+  id: string;
+  host: string;
+  pid: number;
+}
+export interface SendWorker extends WorkerIdentity {
+  startedAt: string;
+  heartbeatAt: string;
+  leaseUntil: string;
+  stoppedAt: string | null;
+  counts: Record<DeliveryState, number>;
+}
+export interface SendLedger {
+  enqueue(
+    issue: string,
+    list: string,
+    recipients: AsyncIterable<{ email: string; name: string | null }>,
+  ): Promise<number>;
+  join(issue: string, list: string, worker: WorkerIdentity, now: Date, leaseUntil: Date): Promise<void>;
+  heartbeat(workerId: string, now: Date, leaseUntil: Date): Promise<void>;
+  expire(workerId: string, now: Date): Promise<void>;
+  leave(workerId: string, now: Date): Promise<void>;
+  recoverExpired(issue: string, list: string, now: Date): Promise<{ released: number; unknown: number }>;
+  claim(issue: string, list: string, workerId: string, limit: number, now: Date): Promise<Delivery[]>;
+  begin(issue: string, list: string, email: string, workerId: string): Promise<boolean>;
+  finish(
+    issue: string,
+    list: string,
+    email: string,
+    workerId: string,
+    state: 'sent' | 'failed' | 'unknown' | 'skipped',
+    detail?: string,
+  ): Promise<void>;
+  retryLater(
+    issue: string,
+    list: string,
+    email: string,
+    workerId: string,
+    detail: string,
+    notBefore: Date,
+  ): Promise<void>;
+  nextPendingAt(issue: string, list: string): Promise<Date | undefined>;
+  reserveSlots(
+    account: string,
+    count: number,
+    now: Date,
+    gapMs: number,
+    window?: { messages: number; ms: number },
+  ): Promise<Date[]>;
+  requeueUnknown(issue: string, list: string): Promise<number>;
+  counts(issue: string, list?: string): Promise<Record<string, Record<DeliveryState, number>>>;
+  rows(
+    issue: string,
+    list: string,
+    state?: DeliveryState,
+  ): Promise<{ email: string; state: DeliveryState; attempts: number; detail: string | null }[]>;
+  workers(issue: string, list: string): Promise<SendWorker[]>;
+  close(): Promise<void>;
+}
+
 /**
  * The send ledger as dispatch needs it: one row per (issue, list, subscriber), moved
  * pending -> sending -> sent | failed | unknown and committed around each SMTP transaction, so
  * a resumed send knows exactly who has the message. (listmonk's complaint: a checkpoint that
  * advances when a batch is fetched, not when it is sent, skips or repeats people.)
  */
-export interface SendLedger {
+export interface SendLedgerV1 {
   /** Adds a pending row for each recipient not yet in the ledger of this send. */
   enqueue(
     issue: string,
@@ -65,7 +135,7 @@ export interface SendLedger {
  * flight are group-committed (group-commit.ts): one fsync for many, each durable before its
  * caller goes on.
  */
-export class SqliteSendLedger implements SendLedger {
+export class SqliteSendLedger implements SendLedgerV1 {
   private readonly db: Database.Database;
   private readonly statement: (text: string) => Database.Statement;
   private readonly committer: GroupCommit;

@@ -2,7 +2,7 @@ import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { Config } from '../content/model.js';
 import type { SubscriberStore } from '../subscribers/store.js';
 import { classify, describe } from './classify.js';
-import type { Delivery, DeliveryState, SendLedger } from './ledger.js';
+import type { Delivery, DeliveryState, SendLedgerV1 as SendLedger } from './ledger.js';
 import { Pacer, pause } from './pacer.js';
 import type { Transport } from './transports.js';
 import { awaitedLater } from '../support/errors.js';
@@ -35,7 +35,11 @@ export interface SendSettings {
   signal?: AbortSignal;
   /** Once the ledger is ready: how many messages this run has to send, and the ledger so far. */
   onStart?(plan: { toSend: number; counts: Record<DeliveryState, number> }): void;
-  onProgress?(event: { email: string; state: DeliveryState | 'retry'; detail?: string }): void;
+  onProgress?(event: {
+    email: string;
+    state: Exclude<DeliveryState, 'claimed'> | 'retry';
+    detail?: string;
+  }): void;
   /** The send is holding back for the sliding-window cap until `until`. */
   onWait?(until: Date): void;
 }
@@ -69,6 +73,7 @@ export function settingsFromConfig(
 
 const EMPTY_COUNTS: Record<DeliveryState, number> = {
   pending: 0,
+  claimed: 0,
   sending: 0,
   sent: 0,
   failed: 0,

@@ -1,0 +1,197 @@
+import type pg from 'pg';
+import {
+  DELIVERY_STATES,
+  type Delivery,
+  type DeliveryState,
+  type SendLedger,
+  type SendWorker,
+  type WorkerIdentity,
+} from '../../dispatch/ledger.js';
+import { inTransaction } from './pool.js';
+import { LEDGER_SQL as SQL } from './queries.js';
+import { grantSlots } from '../pacing-slots.js';
+
+const BATCH = 1000;
+const STOPPED_DURING =
+  "the sending worker stopped during this message (its lease ran out before it recorded the SMTP server's answer)";
+
+type Counts = Record<DeliveryState, number>;
+const noCounts = (): Counts => Object.fromEntries(DELIVERY_STATES.map((state) => [state, 0])) as Counts;
+
+/**
+ * The send ledger on PostgreSQL, shared by every worker of a send: each claims small batches with
+ * FOR UPDATE SKIP LOCKED (no row twice, nobody waits for another's batch), under a lease in
+ * `send_workers` that its heartbeat renews. Every change commits before the step it guards.
+ */
+export class PostgresSendLedger implements SendLedger {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async enqueue(
+    issue: string,
+    list: string,
+    recipients: AsyncIterable<{ email: string; name: string | null }>,
+  ): Promise<number> {
+    const now = new Date();
+    let added = 0;
+    let emails: string[] = [];
+    let names: (string | null)[] = [];
+    const flush = async () => {
+      if (emails.length > 0)
+        added += (await this.pool.query(SQL.enqueue, [issue, list, now, emails, names])).rowCount ?? 0;
+      emails = [];
+      names = [];
+    };
+    for await (const recipient of recipients) {
+      emails.push(recipient.email);
+      names.push(recipient.name);
+      if (emails.length === BATCH) await flush();
+    }
+    await flush();
+    return added;
+  }
+
+  async join(
+    issue: string,
+    list: string,
+    worker: WorkerIdentity,
+    now: Date,
+    leaseUntil: Date,
+  ): Promise<void> {
+    await this.pool.query(SQL.join, [worker.id, issue, list, worker.host, worker.pid, now, leaseUntil]);
+  }
+
+  async heartbeat(workerId: string, now: Date, leaseUntil: Date): Promise<void> {
+    await this.pool.query(SQL.heartbeat, [workerId, now, leaseUntil]);
+  }
+
+  async expire(workerId: string, now: Date): Promise<void> {
+    await this.pool.query(SQL.expire, [workerId, now]);
+  }
+
+  async leave(workerId: string, now: Date): Promise<void> {
+    await inTransaction(this.pool, async (client) => {
+      await client.query(SQL.releaseOwn, [workerId, now]);
+      await client.query(SQL.stop, [workerId, now]);
+    });
+  }
+
+  async recoverExpired(
+    issue: string,
+    list: string,
+    now: Date,
+  ): Promise<{ released: number; unknown: number }> {
+    return inTransaction(this.pool, async (client) => {
+      const released = (await client.query(SQL.releaseOrphans, [issue, list, now])).rowCount ?? 0;
+      const unknown =
+        (await client.query(SQL.orphansUnknown, [issue, list, now, STOPPED_DURING])).rowCount ?? 0;
+      return { released, unknown };
+    });
+  }
+
+  async claim(issue: string, list: string, workerId: string, limit: number, now: Date): Promise<Delivery[]> {
+    const { rows } = await this.pool.query(SQL.claim, [issue, list, workerId, limit, now]);
+    // The attempt this claim is for; `begin` records it when the message is handed over.
+    return (rows as Delivery[])
+      .map((row) => ({ email: row.email, name: row.name, attempts: row.attempts + 1 }))
+      .sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
+  }
+
+  async begin(issue: string, list: string, email: string, workerId: string): Promise<boolean> {
+    return (await this.pool.query(SQL.begin, [issue, list, email, workerId, new Date()])).rowCount === 1;
+  }
+
+  async finish(
+    issue: string,
+    list: string,
+    email: string,
+    workerId: string,
+    state: 'sent' | 'failed' | 'unknown' | 'skipped',
+    detail?: string,
+  ): Promise<void> {
+    await this.pool.query(SQL.finish, [issue, list, email, workerId, state, detail ?? null, new Date()]);
+  }
+
+  async retryLater(
+    issue: string,
+    list: string,
+    email: string,
+    workerId: string,
+    detail: string,
+    notBefore: Date,
+  ): Promise<void> {
+    await this.pool.query(SQL.retryLater, [issue, list, email, workerId, detail, notBefore, new Date()]);
+  }
+
+  async nextPendingAt(issue: string, list: string): Promise<Date | undefined> {
+    const now = Date.now();
+    const times: number[] = [];
+    for (const query of [SQL.pendingAt, SQL.heldUntil]) {
+      const row = (await this.pool.query(query, [issue, list])).rows[0] as { at: string | null; n: number };
+      // '-infinity' (no time, or no holder) reads back as an invalid date: it means now.
+      if (row.n > 0) times.push(Math.max(now, Date.parse(row.at ?? '') || now));
+    }
+    return times.length > 0 ? new Date(Math.min(...times)) : undefined;
+  }
+
+  async reserveSlots(
+    account: string,
+    count: number,
+    now: Date,
+    gapMs: number,
+    window?: { messages: number; ms: number },
+  ): Promise<Date[]> {
+    return inTransaction(this.pool, async (client) => {
+      await client.query(SQL.createPacing, [account, now]);
+      // The row lock makes every reservation for the account wait for the one before it.
+      const nextAt = Date.parse((await client.query(SQL.lockPacing, [account])).rows[0].next_at);
+      let earlier: number[] = [];
+      if (window) {
+        await client.query(SQL.forgetSlots, [account, new Date(now.getTime() - window.ms)]);
+        earlier = (await client.query(SQL.slots, [account])).rows.map((row: { at: string }) =>
+          Date.parse(row.at),
+        );
+      }
+      const granted = grantSlots({ count, now: now.getTime(), nextAt, gapMs, window, earlier });
+      if (granted.length === 0) return [];
+      await client.query(SQL.setPacing, [account, new Date(granted.at(-1)! + gapMs)]);
+      if (window) await client.query(SQL.addSlots, [account, granted.map((at) => new Date(at))]);
+      return granted.map((at) => new Date(at));
+    });
+  }
+
+  async requeueUnknown(issue: string, list: string): Promise<number> {
+    return (await this.pool.query(SQL.requeueUnknown, [issue, list, new Date()])).rowCount ?? 0;
+  }
+
+  async counts(issue: string, list?: string): Promise<Record<string, Counts>> {
+    const { rows } = await this.pool.query(SQL.counts, [issue, list ?? null]);
+    const result: Record<string, Counts> = {};
+    for (const row of rows as { list: string; state: DeliveryState; count: number }[]) {
+      result[row.list] ??= noCounts();
+      result[row.list]![row.state] = row.count;
+    }
+    return result;
+  }
+
+  async rows(issue: string, list: string, state?: DeliveryState) {
+    const { rows } = await this.pool.query(SQL.rows, [issue, list, state ?? null]);
+    return rows as { email: string; state: DeliveryState; attempts: number; detail: string | null }[];
+  }
+
+  async workers(issue: string, list: string): Promise<SendWorker[]> {
+    const workers = (await this.pool.query(SQL.workers, [issue, list])).rows as Omit<SendWorker, 'counts'>[];
+    const counts = (await this.pool.query(SQL.workerCounts, [issue, list])).rows as {
+      worker: string;
+      state: DeliveryState;
+      count: number;
+    }[];
+    return workers.map((worker) => {
+      const own = noCounts();
+      for (const row of counts) if (row.worker === worker.id) own[row.state] = row.count;
+      return { ...worker, counts: own };
+    });
+  }
+
+  /** The pool belongs to the Stores that made this ledger: closed there, once. */
+  async close(): Promise<void> {}
+}

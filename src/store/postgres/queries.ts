@@ -1,0 +1,196 @@
+/**
+ * Every SQL statement the PostgreSQL stores run, by name: one place to read (and review) them all.
+ * Times are `timestamptz` parameters (ISO strings or Dates); pool.ts reads them back as ISO strings.
+ */
+
+const SENDABLE = `m.status = 'subscribed' AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email = s.email)`;
+
+export const SUBSCRIBER_SQL = {
+  existing: `SELECT s.id, s.name, s.attributes, m.status FROM subscribers s
+               LEFT JOIN memberships m ON m.subscriber_id = s.id AND m.list_id = $1
+              WHERE s.email = $2 FOR UPDATE OF s`,
+  insertSubscriber: `INSERT INTO subscribers (email, name, attributes, created_at) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (email) DO NOTHING RETURNING id`,
+  updateSubscriber: 'UPDATE subscribers SET name = $1, attributes = $2 WHERE id = $3',
+  rename: 'UPDATE subscribers SET name = $1 WHERE id = $2',
+  idOf: 'SELECT id FROM subscribers WHERE email = $1',
+  insertMembership: `INSERT INTO memberships (subscriber_id, list_id, status, status_at, status_source)
+                     VALUES ($1, $2, $3, $4, $5)`,
+  updateMembership: `UPDATE memberships SET status = $1, status_at = $2, status_source = $3
+                      WHERE subscriber_id = $4 AND list_id = $5`,
+  updateAllMemberships:
+    'UPDATE memberships SET status = $1, status_at = $2, status_source = $3 WHERE subscriber_id = $4',
+  membershipForUpdate: `SELECT s.id, m.status FROM subscribers s JOIN memberships m ON m.subscriber_id = s.id
+                         WHERE s.email = $1 AND m.list_id = $2 FOR UPDATE OF m`,
+  membership: `SELECT m.status FROM subscribers s JOIN memberships m ON m.subscriber_id = s.id
+                WHERE s.email = $1 AND m.list_id = $2`,
+  log: 'INSERT INTO consent_log (subscriber_id, list_id, status, at, source) VALUES ($1, $2, $3, $4, $5)',
+  suppress: `INSERT INTO suppressions (email, reason, at, source) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (email) DO UPDATE SET reason = excluded.reason, at = excluded.at, source = excluded.source`,
+  suppression: 'SELECT reason FROM suppressions WHERE email = $1',
+  liftSuppression: 'DELETE FROM suppressions WHERE email = $1',
+  sendable: `SELECT 1 FROM subscribers s JOIN memberships m ON m.subscriber_id = s.id
+              WHERE s.email = $1 AND m.list_id = $2 AND ${SENDABLE}`,
+  recipients: `SELECT s.email, s.name FROM subscribers s JOIN memberships m ON m.subscriber_id = s.id
+                WHERE m.list_id = $1 AND ${SENDABLE} ORDER BY s.email`,
+  /** Serialises the requests of one mailbox, so a cap is counted and spent in one step. */
+  lockMailbox: "SELECT pg_advisory_xact_lock(hashtext('bulletin-mailbox:' || $1))",
+  insertConfirmation:
+    'INSERT INTO confirmations (nonce, email, name, lists, created_at) VALUES ($1, $2, $3, $4, $5)',
+  confirmationForUpdate: 'SELECT email, name, lists, used_at FROM confirmations WHERE nonce = $1 FOR UPDATE',
+  useConfirmation: 'UPDATE confirmations SET used_at = $1 WHERE nonce = $2',
+  /** Candidates in a range of the email index; the mailbox of each is compared in JS (address.ts). */
+  confirmationsInRange:
+    'SELECT email FROM confirmations WHERE email >= $1 AND email < $2 AND created_at >= $3',
+  confirmationsOfMailbox: `SELECT COUNT(*) AS n FROM confirmations
+                            WHERE (email = $1 OR (email >= $2 AND email < $3 AND substr(email, strpos(email, '@')) = $4))
+                              AND created_at >= $5`,
+  stalePending: `SELECT m.subscriber_id AS id, m.list_id AS list FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id
+                  WHERE m.status = 'pending' AND m.status_at < $1
+                    AND NOT EXISTS (SELECT 1 FROM confirmations c
+                                     WHERE c.email = s.email AND c.used_at IS NULL AND c.created_at >= $1)
+                  FOR UPDATE OF m`,
+  removeMembership: 'DELETE FROM memberships WHERE subscriber_id = $1 AND list_id = $2',
+  deleteUnusedConfirmations: 'DELETE FROM confirmations WHERE used_at IS NULL AND created_at < $1',
+  membershipsOf: `SELECT m.list_id AS list, m.status FROM subscribers s JOIN memberships m ON m.subscriber_id = s.id
+                   WHERE s.email = $1 ORDER BY m.list_id`,
+  counts: `SELECT list_id AS list, status, COUNT(*) AS count FROM memberships
+            GROUP BY list_id, status ORDER BY list_id, status`,
+  subscribers: `SELECT s.email, s.name, s.attributes, m.list_id AS list, m.status, m.status_at AS "statusAt",
+                       m.status_source AS "statusSource"
+                  FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id`,
+} as const;
+
+/** A whole chunk of an import at a time (import.ts); arrays are unnested in input order. */
+export const IMPORT_SQL = {
+  lock: 'SELECT id FROM subscribers WHERE email = ANY($1::text[]) ORDER BY id FOR UPDATE',
+  known: `SELECT e.email, s.id, s.name, s.attributes, m.status, x.reason
+            FROM unnest($1::text[]) AS e(email)
+            LEFT JOIN subscribers s ON s.email = e.email
+            LEFT JOIN memberships m ON m.subscriber_id = s.id AND m.list_id = $2
+            LEFT JOIN suppressions x ON x.email = e.email`,
+  insertSubscribers: `INSERT INTO subscribers (email, name, attributes, created_at)
+                      SELECT r.email, r.name, r.attributes, $4
+                        FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS r(email, name, attributes, n)
+                       ORDER BY r.n
+                      ON CONFLICT (email) DO NOTHING RETURNING id, email`,
+  updateSubscribers: `UPDATE subscribers s SET name = r.name, attributes = r.attributes
+                        FROM unnest($1::bigint[], $2::text[], $3::text[]) AS r(id, name, attributes) WHERE s.id = r.id`,
+  insertMemberships: `INSERT INTO memberships (subscriber_id, list_id, status, status_at, status_source)
+                      SELECT r.id, $3, r.status, $4, $5 FROM unnest($1::bigint[], $2::text[]) AS r(id, status)`,
+  updateMemberships: `UPDATE memberships m SET status = r.status, status_at = $4, status_source = $5
+                        FROM unnest($1::bigint[], $2::text[]) AS r(id, status)
+                       WHERE m.subscriber_id = r.id AND m.list_id = $3`,
+  logMany: `INSERT INTO consent_log (subscriber_id, list_id, status, at, source)
+            SELECT r.id, $3, r.status, $4, $5
+              FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS r(id, status, n) ORDER BY r.n`,
+} as const;
+
+const LIVE_WORKER = 'SELECT 1 FROM send_workers w WHERE w.id = d.worker AND w.lease_until > $3';
+
+export const LEDGER_SQL = {
+  enqueue: `INSERT INTO deliveries (issue, list_id, email, name, state, updated_at)
+            SELECT $1, $2, r.email, r.name, 'pending', $3 FROM unnest($4::text[], $5::text[]) AS r(email, name)
+            ON CONFLICT DO NOTHING`,
+  join: `INSERT INTO send_workers (id, issue, list_id, host, pid, started_at, heartbeat_at, lease_until, stopped_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, NULL)
+         ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, lease_until = excluded.lease_until,
+                                        stopped_at = NULL`,
+  heartbeat: 'UPDATE send_workers SET heartbeat_at = $2, lease_until = $3 WHERE id = $1',
+  expire: 'UPDATE send_workers SET lease_until = $2 WHERE id = $1 AND lease_until > $2',
+  releaseOwn: `UPDATE deliveries SET state = 'pending', worker = NULL, updated_at = $2
+                WHERE worker = $1 AND state = 'claimed'`,
+  stop: 'UPDATE send_workers SET stopped_at = $2, lease_until = LEAST(lease_until, $2) WHERE id = $1',
+  /** Claimed by nobody alive: nobody had them, they go back. */
+  releaseOrphans: `UPDATE deliveries d SET state = 'pending', worker = NULL, updated_at = $3
+                    WHERE d.issue = $1 AND d.list_id = $2 AND d.state = 'claimed' AND NOT EXISTS (${LIVE_WORKER})`,
+  /** Handed to SMTP by a worker that is gone: the outcome is unknown, never resent by itself. */
+  orphansUnknown: `UPDATE deliveries d SET state = 'unknown', detail = $4, updated_at = $3
+                    WHERE d.issue = $1 AND d.list_id = $2 AND d.state = 'sending' AND NOT EXISTS (${LIVE_WORKER})`,
+  /** MATERIALIZED: the chosen rows are picked once (a subquery in FROM may be rescanned, picking more). */
+  claim: `WITH c AS MATERIALIZED (
+            SELECT email FROM deliveries
+             WHERE issue = $1 AND list_id = $2 AND state = 'pending' AND (not_before IS NULL OR not_before <= $5)
+             ORDER BY email LIMIT $4 FOR UPDATE SKIP LOCKED)
+          UPDATE deliveries d SET state = 'claimed', worker = $3, updated_at = $5
+            FROM c WHERE d.issue = $1 AND d.list_id = $2 AND d.email = c.email
+       RETURNING d.email, d.name, d.attempts`,
+  begin: `UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated_at = $5
+           WHERE issue = $1 AND list_id = $2 AND email = $3 AND state = 'claimed' AND worker = $4`,
+  finish: `UPDATE deliveries SET state = $5, detail = $6, worker = $4, updated_at = $7
+            WHERE issue = $1 AND list_id = $2 AND email = $3`,
+  retryLater: `UPDATE deliveries SET state = 'pending', detail = $5, not_before = $6, worker = $4, updated_at = $7
+                WHERE issue = $1 AND list_id = $2 AND email = $3`,
+  pendingAt: `SELECT MIN(COALESCE(not_before, '-infinity'::timestamptz)) AS at, COUNT(*) AS n FROM deliveries
+               WHERE issue = $1 AND list_id = $2 AND state = 'pending'`,
+  /** When the holders of unfinished rows lose them: a row held by no worker at all counts as now. */
+  heldUntil: `SELECT MIN(COALESCE(w.lease_until, '-infinity'::timestamptz)) AS at, COUNT(*) AS n FROM deliveries d
+                LEFT JOIN send_workers w ON w.id = d.worker
+               WHERE d.issue = $1 AND d.list_id = $2 AND d.state IN ('claimed', 'sending')`,
+  createPacing: 'INSERT INTO send_pacing (account, next_at) VALUES ($1, $2) ON CONFLICT (account) DO NOTHING',
+  lockPacing: 'SELECT next_at FROM send_pacing WHERE account = $1 FOR UPDATE',
+  setPacing: 'UPDATE send_pacing SET next_at = $2 WHERE account = $1',
+  forgetSlots: 'DELETE FROM send_slots WHERE account = $1 AND at <= $2',
+  slots: 'SELECT at FROM send_slots WHERE account = $1 ORDER BY at',
+  addSlots: 'INSERT INTO send_slots (account, at) SELECT $1, unnest($2::timestamptz[])',
+  requeueUnknown: `UPDATE deliveries SET state = 'pending', worker = NULL, updated_at = $3
+                    WHERE issue = $1 AND list_id = $2 AND state = 'unknown'`,
+  counts: `SELECT list_id AS list, state, COUNT(*) AS count FROM deliveries
+            WHERE issue = $1 AND ($2::text IS NULL OR list_id = $2) GROUP BY list_id, state`,
+  rows: `SELECT email, state, attempts, detail FROM deliveries
+          WHERE issue = $1 AND list_id = $2 AND ($3::text IS NULL OR state = $3) ORDER BY email`,
+  workers: `SELECT id, host, pid, started_at AS "startedAt", heartbeat_at AS "heartbeatAt",
+                   lease_until AS "leaseUntil", stopped_at AS "stoppedAt"
+              FROM send_workers WHERE issue = $1 AND list_id = $2 ORDER BY started_at, id`,
+  workerCounts: `SELECT worker, state, COUNT(*) AS count FROM deliveries
+                  WHERE issue = $1 AND list_id = $2 AND worker IS NOT NULL GROUP BY worker, state`,
+} as const;
+
+export const SCHEDULE_SQL = {
+  stateForUpdate: 'SELECT state FROM schedules WHERE issue = $1 AND list_id = $2 FOR UPDATE',
+  put: `INSERT INTO schedules (issue, list_id, at, state, detail, updated_at) VALUES ($1, $2, $3, 'scheduled', NULL, $4)
+        ON CONFLICT (issue, list_id) DO UPDATE SET at = excluded.at, state = 'scheduled', detail = NULL,
+          updated_at = excluded.updated_at, runner = NULL, lease_until = NULL`,
+  get: 'SELECT issue, list_id AS list, at, state, detail FROM schedules WHERE issue = $1 AND list_id = $2',
+  all: 'SELECT issue, list_id AS list, at, state, detail FROM schedules ORDER BY at',
+  due: `SELECT issue, list_id AS list, at, state, detail FROM schedules
+         WHERE state IN ('scheduled', 'running') AND at <= $1 ORDER BY at`,
+  claim: `UPDATE schedules SET state = 'running', runner = $3, lease_until = $5, updated_at = $4
+           WHERE issue = $1 AND list_id = $2 AND state IN ('scheduled', 'running') AND at <= $4
+             AND (runner IS NULL OR runner = $3 OR lease_until IS NULL OR lease_until <= $4)`,
+  renew: `UPDATE schedules SET lease_until = $4
+           WHERE issue = $1 AND list_id = $2 AND runner = $3 AND state = 'running'`,
+  mark: `UPDATE schedules SET state = $3, detail = $4, runner = NULL, lease_until = NULL, updated_at = $5
+          WHERE issue = $1 AND list_id = $2`,
+} as const;
+
+export const APPROVAL_SQL = {
+  approve: `INSERT INTO approvals (issue, hash, approver, approved_at) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (issue, hash, approver) DO UPDATE SET approved_at = excluded.approved_at`,
+  of: 'SELECT approver, approved_at AS "approvedAt", hash FROM approvals WHERE issue = $1 ORDER BY approved_at DESC',
+} as const;
+
+const DUE_MAIL = 'sent_at IS NULL AND gave_up_at IS NULL';
+
+export const MAIL_QUEUE_SQL = {
+  enqueue: `INSERT INTO service_mail (kind, recipient, message, next_attempt_at, created_at)
+            VALUES ($1, $2, $3, $4, $4)`,
+  claimNext: `UPDATE service_mail SET attempts = attempts + 1, next_attempt_at = $2, lease_token = $3
+               WHERE id = (SELECT id FROM service_mail WHERE ${DUE_MAIL} AND next_attempt_at <= $1
+                            ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+           RETURNING id, kind, recipient, message, attempts`,
+  renew: `UPDATE service_mail SET next_attempt_at = $3 WHERE id = $1 AND lease_token = $2 AND ${DUE_MAIL}`,
+  tokenForUpdate: 'SELECT lease_token FROM service_mail WHERE id = $1 FOR UPDATE',
+  sent: `UPDATE service_mail SET sent_at = $2, last_error = NULL, lease_token = NULL WHERE id = $1 AND sent_at IS NULL`,
+  retry: `UPDATE service_mail SET last_error = $3, next_attempt_at = $4, lease_token = NULL
+           WHERE id = $1 AND lease_token = $2 AND sent_at IS NULL`,
+  giveUp: `UPDATE service_mail SET last_error = $3, gave_up_at = $4, lease_token = NULL
+            WHERE id = $1 AND lease_token = $2 AND sent_at IS NULL`,
+  purge: 'DELETE FROM service_mail WHERE sent_at < $1 OR gave_up_at < $1',
+} as const;
+
+export const RATE_LIMIT_SQL = {
+  hit: `INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1)
+        ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limits.count + 1 RETURNING count`,
+  purge: 'DELETE FROM rate_limits WHERE window_start < $1',
+} as const;
