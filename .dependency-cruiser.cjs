@@ -14,6 +14,8 @@ const LAYERS = [
   ['build'],
   ['schedule'],
   ['service', 'preview'],
+  // The engines behind the domain folders' store interfaces (SQLite, PostgreSQL): wired by cli.
+  ['store'],
   ['cli'],
 ];
 

@@ -9,6 +9,7 @@ import type { Config } from '../src/content/model.js';
 import { outboxTransport } from '../src/dispatch/transports.js';
 import { runDueSends } from '../src/schedule/run-due.js';
 import { SqliteSchedules } from '../src/schedule/schedules.js';
+import { SqliteSendLedger } from '../src/store/sqlite/ledger.js';
 import { databasePath, openSubscriberStore } from '../src/subscribers/open-store.js';
 import { bulletin, repoRoot } from './helpers/cli.js';
 import { tempSite } from './helpers/site.js';
@@ -32,6 +33,7 @@ async function runOnce(root: string, config: Config, signal?: AbortSignal) {
   const database = databasePath(root, config);
   const store = openSubscriberStore(root, config);
   const schedules = new SqliteSchedules(database);
+  const ledger = new SqliteSendLedger(database);
   const lines: string[] = [];
   try {
     await runDueSends({
@@ -39,6 +41,7 @@ async function runOnce(root: string, config: Config, signal?: AbortSignal) {
       config,
       database,
       store,
+      ledger,
       schedules,
       secret: 'resume-test',
       transportFor: (issue, list) => outboxTransport(join(root, '.bulletin', 'outbox'), issue, list),
@@ -48,6 +51,7 @@ async function runOnce(root: string, config: Config, signal?: AbortSignal) {
     return { lines, schedule: schedules.get(DATE, 'weekly')! };
   } finally {
     schedules.close();
+    await ledger.close();
     await store.close();
   }
 }

@@ -1,5 +1,5 @@
 import type { Config } from '../content/model.js';
-import { openSendLedger } from '../dispatch/open-ledger.js';
+import { openSendLedger } from './open-ledger.js';
 import type { SubscriberStore } from '../subscribers/store.js';
 import type { CompiledEmail } from '../render/email/compile.js';
 import { buildMessage } from '../dispatch/message.js';

@@ -2,7 +2,7 @@ import { approvalOfBuild, issueHash } from '../approval/approvals.js';
 import { buildEmailForSend } from '../build/email-for-send.js';
 import { checkSiteLinks, linksOffline } from '../checks/link-policy.js';
 import type { Config } from '../content/model.js';
-import { SqliteSendLedger } from '../dispatch/ledger.js';
+import type { SendLedger } from '../dispatch/ledger.js';
 import { buildMessage } from '../dispatch/message.js';
 import { runSend, settingsFromConfig } from '../dispatch/send.js';
 import { describeRefusals, listSendRefusals } from '../dispatch/send-policy.js';
@@ -17,6 +17,8 @@ export interface DueSendsContext {
   config: Config;
   database: string;
   store: SubscriberStore;
+  /** The send ledger (the caller opens and closes it). */
+  ledger: SendLedger;
   schedules: SqliteSchedules;
   secret: string;
   transportFor(issue: string, list: string): Transport;
@@ -126,14 +128,13 @@ async function sendOne(
   context.schedules.mark(issue, list, 'running', `email ${hash}`);
   context.report(`schedule: sending ${issue} to ${list}`);
   const email = hydrateEmail(built.layout);
-  const ledger = new SqliteSendLedger(context.database);
   const transport = context.transportFor(issue, list);
   for (const warning of transport.warnings ?? []) context.report(`schedule: ${warning}`);
   try {
     const summary = await runSend(
       { issue, list, message: (to) => buildMessage(email, config, list, to, context.secret) },
       context.store,
-      ledger,
+      context.ledger,
       transport,
       {
         ...settingsFromConfig(config.dispatch),
@@ -146,6 +147,5 @@ async function sendOne(
     return { state: summary.stopped || c.pending > 0 ? 'failed' : 'done', detail };
   } finally {
     await transport.close();
-    await ledger.close();
   }
 }

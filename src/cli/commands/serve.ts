@@ -239,8 +239,10 @@ async function startScheduler(
   const { runDueSends } = await import('../../schedule/run-due.js');
   const { databasePath } = await import('../../subscribers/open-store.js');
   const { issueTransport } = await import('../../dispatch/transports.js');
+  const { openSendLedger } = await import('../open-ledger.js');
   const database = databasePath(root, config);
   const schedules = new SqliteSchedules(database);
+  const ledger = openSendLedger(root, config);
   const abort = new AbortController();
   let running: Promise<void> = Promise.resolve();
   const tick = () => {
@@ -250,6 +252,7 @@ async function startScheduler(
         config,
         database,
         store,
+        ledger,
         schedules,
         secret,
         transportFor: (issue, list) => issueTransport(root, config, issue, list),
@@ -270,5 +273,6 @@ async function startScheduler(
     abort.abort();
     await running;
     schedules.close();
+    await ledger.close();
   };
 }

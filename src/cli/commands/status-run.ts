@@ -1,5 +1,5 @@
 import { loadConfig } from '../../content/config.js';
-import { openSendLedger } from '../../dispatch/open-ledger.js';
+import { openSendLedger } from '../open-ledger.js';
 import { loadSecrets } from '../../dispatch/secret.js';
 import { SqliteSchedules } from '../../schedule/schedules.js';
 import { databasePath, openSubscriberStore } from '../../subscribers/open-store.js';
