@@ -61,15 +61,30 @@ export class ClaimQueue {
     return this.held;
   }
 
-  /** Resolves when a taken row settles, or after `ms`, whichever is first. */
-  settled(ms: number): Promise<void> {
+  /** Resolves when a taken row settles, after `ms`, or when the signal aborts, whichever is first. */
+  settled(ms: number, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.waiters.push(() => {
+      const done = () => {
         clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        this.waiters = this.waiters.filter((waiter) => waiter !== done);
         resolve();
-      });
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+      this.waiters.push(done);
     });
+  }
+
+  /**
+   * A fresh slot for a row whose slot passed while this process was held up (a busy disk, a starved
+   * CPU): sending on stale slots would let the delay out as a burst above the rate.
+   */
+  async reslot(): Promise<number> {
+    const { ledger, account, gapMs, window } = this.options;
+    const [slot] = await ledger.reserveSlots(account, 1, new Date(), gapMs, window);
+    return slot!.getTime();
   }
 
   /** Waits for a claim under way, so that leaving afterwards releases every row this worker took. */

@@ -71,6 +71,9 @@ export function settingsFromConfig(
   };
 }
 
+/** A slot missed by less than this (or than the gap between two messages) is still taken up. */
+const LATE_FLOOR_MS = 50;
+
 /** The commit of a message's outcome, wrapped so that awaiting the step does not await the commit. */
 interface Recorded {
   recorded: Promise<void>;
@@ -98,6 +101,7 @@ export async function runSend(
   const signal = settings.signal;
   const onAbort = () => halt.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) halt.abort();
   let stopped: string | undefined;
   let fatal: unknown;
   const fail = (error: unknown) => {
@@ -126,6 +130,8 @@ export async function runSend(
     ...(settings.window ? { window: settings.window } : {}),
   });
   let failuresInARow = 0;
+  /** How late a slot may be taken up; later, it is exchanged for a fresh one. */
+  const lateMs = Math.max(1000 / Math.max(settings.rate, 0.001), LATE_FLOOR_MS);
 
   const record = (email: string, state: 'sent' | 'failed' | 'unknown' | 'skipped', detail?: string) =>
     ledger.finish(issue, list, email, self.id, state, detail);
@@ -168,10 +174,13 @@ export async function runSend(
    * One taken row, from its slot to its recorded outcome (the commit, not awaited). When the send
    * stopped first, the row is still claimed, and leaving gives it back.
    */
-  const handle = async ({ delivery, at }: Slotted, previous: Promise<void>): Promise<Recorded> => {
-    const wait = at - Date.now();
-    if (wait > 1000) settings.onWait?.(new Date(at));
-    if (!(await pause(wait, halt.signal)) || halt.signal.aborted) return { recorded: previous };
+  const handle = async ({ delivery, at: slot }: Slotted, previous: Promise<void>): Promise<Recorded> => {
+    for (let at = slot; ; at = await queue.reslot()) {
+      const wait = at - Date.now();
+      if (wait > 1000) settings.onWait?.(new Date(at));
+      if (!(await pause(wait, halt.signal)) || halt.signal.aborted) return { recorded: previous };
+      if (Date.now() - at <= lateMs) break;
+    }
     // An unsubscribe that arrived since the send began wins over the queue.
     if (!(await store.isSendable(delivery.email, list))) {
       settings.onProgress?.({ email: delivery.email, state: 'skipped' });
@@ -195,7 +204,7 @@ export async function runSend(
     const next = await ledger.nextPendingAt(issue, list);
     if (!next) return false;
     const ms = Math.min(Math.max(next.getTime() - Date.now(), 10), 1000);
-    await Promise.race([queue.settled(ms), pause(ms, halt.signal)]);
+    await queue.settled(ms, halt.signal);
     return !halt.signal.aborted;
   };
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { isErrno } from '../support/errors.js';
-import type { SendLedger, WorkerIdentity } from './ledger.js';
+import type { SendLedger, SendWorker, WorkerIdentity } from './ledger.js';
 
 /** How long a worker's hold on its rows lasts without a heartbeat: long enough for a stalled disk. */
 export const DEFAULT_LEASE_MS = 30_000;
@@ -85,6 +85,14 @@ export async function expireDeadNeighbours(
     }
   }
   return expired;
+}
+
+/** What a worker is doing, as `status` shows it: sending, left cleanly, or gone without leaving. */
+export type WorkerState = 'live' | 'stopped' | 'lease expired';
+
+export function workerState(worker: SendWorker, now: Date): WorkerState {
+  if (worker.stoppedAt) return 'stopped';
+  return Date.parse(worker.leaseUntil) > now.getTime() ? 'live' : 'lease expired';
 }
 
 function processIsGone(pid: number): boolean {

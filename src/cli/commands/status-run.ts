@@ -1,6 +1,8 @@
 import { loadConfig } from '../../content/config.js';
 import { openSendLedger } from '../open-ledger.js';
+import type { SendLedger } from '../../dispatch/ledger.js';
 import { loadSecrets } from '../../dispatch/secret.js';
+import { workerState } from '../../dispatch/worker-lease.js';
 import { SqliteSchedules } from '../../schedule/schedules.js';
 import { databasePath, openSubscriberStore } from '../../subscribers/open-store.js';
 import { utcMinute } from '../../support/dates.js';
@@ -8,7 +10,28 @@ import { EXIT_OK, UsageError } from '../exit.js';
 import { printJson, say } from '../io.js';
 import { assertDate } from '../select-dates.js';
 
-/** `bulletin status`: the send ledger of an issue, and its scheduled sends. */
+/** A moment to the second: workers come and go within a minute. */
+function utcSecond(moment: string): string {
+  return `${moment.slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+/** Each worker that has taken part in the send of `date` to `list`: one line each, and the JSON. */
+async function showWorkers(ledger: SendLedger, date: string, list: string) {
+  const now = new Date();
+  const workers = (await ledger.workers(date, list)).map((worker) => ({
+    ...worker,
+    state: workerState(worker, now),
+  }));
+  for (const w of workers) {
+    const c = w.counts;
+    say(
+      `  worker ${w.host} pid ${w.pid}: ${w.state}, started ${utcSecond(w.startedAt)}, last heartbeat ${utcSecond(w.heartbeatAt)}; ${c.sent} sent, ${c.failed} failed, ${c.unknown} unknown`,
+    );
+  }
+  return workers;
+}
+
+/** `bulletin status`: the send ledger of an issue (the whole send and each worker), and its scheduled sends. */
 export async function statusCommand(
   root: string,
   date: string,
@@ -23,12 +46,15 @@ export async function statusCommand(
   const ledger = openSendLedger(root, config);
   try {
     const counts = await ledger.counts(date, options.list);
-    for (const [list, c] of Object.entries(counts))
+    const workers: Record<string, Awaited<ReturnType<typeof showWorkers>>> = {};
+    for (const [list, c] of Object.entries(counts)) {
       say(
         `${date} ${list}: ${Object.entries(c)
           .map(([s, n]) => `${n} ${s}`)
           .join(', ')}`,
       );
+      workers[list] = await showWorkers(ledger, date, list);
+    }
     if (Object.keys(counts).length === 0)
       say(`${date}: nothing has been sent${options.list ? ` to ${options.list}` : ''}.`);
     const schedules = new SqliteSchedules(databasePath(root, config));
@@ -43,7 +69,7 @@ export async function statusCommand(
         `${date} ${s.list}: ${s.state === 'scheduled' ? `scheduled for ${when}${s.detail ? `, waiting${detail}` : ''}` : `scheduled send ${s.state === 'running' ? 'under way' : s.state} (it was due ${when})${detail}`}`,
       );
     }
-    if (options.json) printJson({ ok: true, date, lists: counts, schedules: planned });
+    if (options.json) printJson({ ok: true, date, lists: counts, workers, schedules: planned });
     return EXIT_OK;
   } finally {
     await ledger.close();
