@@ -8,10 +8,10 @@ import { tempSite } from './helpers/site.js';
 import { startSmtpServer } from './helpers/smtp.js';
 
 const ISSUE = '2018-05-11';
-const SUBSCRIBERS = 300;
+const SUBSCRIBERS = 200;
 const WORKERS = 3;
 /** Messages a second for the account, whichever worker sends them. */
-const RATE = 40;
+const RATE = 12;
 
 /** The most messages the server received in any one second. */
 function busiestSecond(times: number[]): number {
@@ -38,7 +38,10 @@ test('three workers share a send, one is SIGKILLed, the others finish it within 
   const database = join(site.root, '.bulletin', 'bulletin.db');
   try {
     cpSync(join(repoRoot, 'bulletins', ISSUE), join(site.root, 'bulletins', ISSUE), { recursive: true });
-    const rows = Array.from({ length: SUBSCRIBERS }, (_, i) => `reader${String(i).padStart(3, '0')}@example.org`);
+    const rows = Array.from(
+      { length: SUBSCRIBERS },
+      (_, i) => `reader${String(i).padStart(3, '0')}@example.org`,
+    );
     writeFileSync(join(site.root, 'people.csv'), `email\n${rows.join('\n')}\n`);
     expect(bulletin(['subscribers', 'import', 'people.csv', '--list', 'weekly'], site.root).status).toBe(0);
     const env = { SMTP_URL: server.url, BULLETIN_SECRET: 'workers', BULLETIN_SEND_LEASE_MS: '1500' };
@@ -54,7 +57,7 @@ test('three workers share a send, one is SIGKILLed, the others finish it within 
           .workers(ISSUE, 'weekly')
           .then((known) => {
             const mine = known.find((w) => w.pid === victim.child.pid);
-            if (mine && mine.counts.sent >= 10 && mine.counts.sending > 0) {
+            if (mine && mine.counts.sent >= 5 && mine.counts.sending > 0) {
               victim.child.kill('SIGKILL');
               clearInterval(poll);
               resolve();
@@ -74,7 +77,8 @@ test('three workers share a send, one is SIGKILLed, the others finish it within 
     const unknown = new Set((await ledger.rows(ISSUE, 'weekly', 'unknown')).map((row) => row.email));
     expect(counts).toMatchObject({ pending: 0, claimed: 0, sending: 0, failed: 0 });
     expect(counts.sent + counts.unknown).toBe(SUBSCRIBERS);
-    for (const result of results) expect([result.status, result.stderr]).toEqual([unknown.size ? 1 : 0, expect.any(String)]);
+    for (const result of results)
+      expect([result.status, result.stderr]).toEqual([unknown.size ? 1 : 0, expect.any(String)]);
     const seen = await ledger.workers(ISSUE, 'weekly');
     expect(seen).toHaveLength(WORKERS);
     // Every worker sent a share; the dead one stopped without leaving, the others left cleanly.
@@ -109,11 +113,12 @@ test('three workers share a send, one is SIGKILLed, the others finish it within 
       expect(new Set(ids)).toEqual(new Set([messageIdFor(config, ISSUE, 'weekly', address)]));
     }
 
-    // The cap is the account's: three processes together stay within it (each pacing itself would
-    // reach three times the cap; the margin is for arrival jitter on a loaded machine).
+    // The cap is the account's: three processes together stay within it. The slots are exactly the
+    // cap apart; the margin is for the jitter between a slot and the message's arrival (a commit, an
+    // SMTP exchange) on a loaded machine. Each process pacing itself reaches about 2.5 times the cap.
     const busiest = busiestSecond(shared);
     const seconds = (Math.max(...shared) - Math.min(...shared)) / 1000;
-    expect(busiest).toBeLessThanOrEqual(Math.ceil(RATE * 1.25));
+    expect(busiest).toBeLessThanOrEqual(Math.ceil(RATE * 1.34));
     expect(shared.length / seconds).toBeLessThanOrEqual(RATE * 1.05);
     console.log(
       `workers test: killed after ${killedAt} messages; ${unknown.size} unknown, ${duplicated.length} arrived twice; busiest second ${busiest} (cap ${RATE}), mean ${(shared.length / seconds).toFixed(1)}/s`,

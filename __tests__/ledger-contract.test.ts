@@ -200,11 +200,12 @@ describe.each(ENGINES)('the send ledger on $name', (engine) => {
     const times = [...first, ...second].map((slot) => slot.getTime() - T0);
     expect(times).toEqual([0, 1, 5, 10_000, 10_001]);
     // Never more than 3 in any 10 s, whoever asked.
-    for (let i = 0; i + 3 < times.length; i++) expect(times[i + 3]! - times[i]!).toBeGreaterThanOrEqual(10_000);
+    for (let i = 0; i + 3 < times.length; i++)
+      expect(times[i + 3]! - times[i]!).toBeGreaterThanOrEqual(10_000);
     // Grants older than the window no longer count.
-    expect((await ledger.reserveSlots('acct', 1, at(30_000), 1, window)).map((s) => s.getTime() - T0)).toEqual([
-      30_000,
-    ]);
+    expect(
+      (await ledger.reserveSlots('acct', 1, at(30_000), 1, window)).map((s) => s.getTime() - T0),
+    ).toEqual([30_000]);
     await other.close();
   });
 });

@@ -104,7 +104,7 @@ export class ClaimQueue {
     const claimed = await ledger.claim(issue, list, workerId, batch, new Date());
     if (claimed.length === 0) return 0;
     const slots = await ledger.reserveSlots(account, claimed.length, new Date(), gapMs, window);
-    claimed.forEach((delivery, i) => this.queue.push({ delivery, at: slots[i]!.getTime() }));
+    for (const [i, delivery] of claimed.entries()) this.queue.push({ delivery, at: slots[i]!.getTime() });
     return claimed.length;
   }
 }

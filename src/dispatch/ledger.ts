@@ -10,7 +10,15 @@
  * claimed rows go back to pending (nobody had them) and its sending rows become unknown (never resent
  * without --resend-unknown).
  */
-export const DELIVERY_STATES = ['pending', 'claimed', 'sending', 'sent', 'failed', 'unknown', 'skipped'] as const;
+export const DELIVERY_STATES = [
+  'pending',
+  'claimed',
+  'sending',
+  'sent',
+  'failed',
+  'unknown',
+  'skipped',
+] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
 /** An outcome a worker records for a row it holds. */

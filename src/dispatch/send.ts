@@ -71,8 +71,11 @@ export function settingsFromConfig(
   };
 }
 
-/** A slot missed by less than this (or than the gap between two messages) is still taken up. */
-const LATE_FLOOR_MS = 50;
+/**
+ * A slot missed by more than this is exchanged for a fresh one: over a second, the rate a server sees
+ * then exceeds the cap by at most what this much delay lets through.
+ */
+const LATE_MS = 50;
 
 /** The commit of a message's outcome, wrapped so that awaiting the step does not await the commit. */
 interface Recorded {
@@ -130,8 +133,6 @@ export async function runSend(
     ...(settings.window ? { window: settings.window } : {}),
   });
   let failuresInARow = 0;
-  /** How late a slot may be taken up; later, it is exchanged for a fresh one. */
-  const lateMs = Math.max(1000 / Math.max(settings.rate, 0.001), LATE_FLOOR_MS);
 
   const record = (email: string, state: 'sent' | 'failed' | 'unknown' | 'skipped', detail?: string) =>
     ledger.finish(issue, list, email, self.id, state, detail);
@@ -179,7 +180,7 @@ export async function runSend(
       const wait = at - Date.now();
       if (wait > 1000) settings.onWait?.(new Date(at));
       if (!(await pause(wait, halt.signal)) || halt.signal.aborted) return { recorded: previous };
-      if (Date.now() - at <= lateMs) break;
+      if (Date.now() - at <= LATE_MS) break;
     }
     // An unsubscribe that arrived since the send began wins over the queue.
     if (!(await store.isSendable(delivery.email, list))) {

@@ -38,10 +38,13 @@ export class WorkerLease {
     const lease = new WorkerLease(ledger, identity);
     const now = new Date();
     await ledger.join(issue, list, identity, now, new Date(now.getTime() + leaseMs));
-    lease.timer = setInterval(() => {
-      const at = new Date();
-      lease.ledger.heartbeat(identity.id, at, new Date(at.getTime() + leaseMs)).catch(onError);
-    }, Math.max(10, Math.floor(leaseMs / 3)));
+    lease.timer = setInterval(
+      () => {
+        const at = new Date();
+        lease.ledger.heartbeat(identity.id, at, new Date(at.getTime() + leaseMs)).catch(onError);
+      },
+      Math.max(10, Math.floor(leaseMs / 3)),
+    );
     // The send keeps the process alive, not its heartbeat.
     lease.timer.unref();
     return lease;

@@ -67,8 +67,7 @@ export const LEDGER_SQL = {
     'INSERT INTO send_pacing (account, next_at) VALUES (?, ?) ' +
     'ON CONFLICT (account) DO UPDATE SET next_at = excluded.next_at',
   /** The latest grants inside the window, newest first; '' holds sends from before accounts were kept. */
-  recentSlots:
-    "SELECT at FROM send_slots WHERE account IN (?, '') AND at > ? ORDER BY at DESC LIMIT ?",
+  recentSlots: "SELECT at FROM send_slots WHERE account IN (?, '') AND at > ? ORDER BY at DESC LIMIT ?",
   addSlot: 'INSERT INTO send_slots (account, at) VALUES (?, ?)',
   purgeSlots: "DELETE FROM send_slots WHERE account IN (?, '') AND at < ?",
   requeueUnknown:
@@ -206,8 +205,8 @@ export class SqliteSendLedger implements SendLedger {
   begin(issue: string, list: string, email: string, workerId: string): Promise<boolean> {
     return this.commit(
       () =>
-        this.statement(LEDGER_SQL.begin).run(new Date().toISOString(), issue, list, email, workerId).changes ===
-        1,
+        this.statement(LEDGER_SQL.begin).run(new Date().toISOString(), issue, list, email, workerId)
+          .changes === 1,
     );
   }
 
