@@ -1,10 +1,13 @@
 import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../src/content/config.js';
-import { messageIdFor } from '../src/dispatch/message.js';
+import { buildMessage, messageIdFor } from '../src/dispatch/message.js';
+import { runSend } from '../src/dispatch/send.js';
+import { smtpTransport } from '../src/dispatch/transports.js';
+import { SqliteSubscriberStore } from '../src/subscribers/sqlite-store.js';
 import { SqliteSendLedger } from '../src/store/sqlite/ledger.js';
 import { bulletin, repoRoot, spawnBulletin } from './helpers/cli.js';
-import { tempSite } from './helpers/site.js';
+import { buildInMemory, tempSite } from './helpers/site.js';
 import { startSmtpServer } from './helpers/smtp.js';
 
 const ISSUE = '2018-05-11';
@@ -114,11 +117,12 @@ test('three workers share a send, one is SIGKILLed, the others finish it within 
     }
 
     // The cap is the account's: three processes together stay within it. The slots are exactly the
-    // cap apart; the margin is for the jitter between a slot and the message's arrival (a commit, an
-    // SMTP exchange) on a loaded machine. Each process pacing itself reaches about 2.5 times the cap.
+    // cap apart (ledger-contract.test.ts); what the server sees adds the jitter of a commit, the SMTP
+    // exchange and this process's own event loop on a loaded machine, hence the margin over one
+    // second. Each process pacing itself goes past twice the cap (measured: 31 a second for 12).
     const busiest = busiestSecond(shared);
     const seconds = (Math.max(...shared) - Math.min(...shared)) / 1000;
-    expect(busiest).toBeLessThanOrEqual(Math.ceil(RATE * 1.34));
+    expect(busiest).toBeLessThanOrEqual(RATE * 1.5);
     expect(shared.length / seconds).toBeLessThanOrEqual(RATE * 1.05);
     console.log(
       `workers test: killed after ${killedAt} messages; ${unknown.size} unknown, ${duplicated.length} arrived twice; busiest second ${busiest} (cap ${RATE}), mean ${(shared.length / seconds).toFixed(1)}/s`,
@@ -128,3 +132,64 @@ test('three workers share a send, one is SIGKILLed, the others finish it within 
     site.remove();
   }
 }, 120_000);
+
+/**
+ * A worker on another machine cannot be asked whether it is alive: its rows wait for its lease. The
+ * worker left alone waits for the lease to run out (not giving up while rows are held), then sends
+ * the rows the dead one had claimed, and records the one it had in flight as unknown.
+ */
+test('rows a worker elsewhere holds are sent once its lease runs out, and its message in flight is unknown', async () => {
+  const site = tempSite();
+  const server = await startSmtpServer();
+  const database = join(site.root, '.bulletin', 'bulletin.db');
+  const store = new SqliteSubscriberStore(database);
+  const ledger = new SqliteSendLedger(database);
+  const transport = smtpTransport({ url: server.url, connections: 2 });
+  try {
+    const rows = Array.from({ length: 12 }, (_, i) => ({
+      email: `reader${String(i).padStart(2, '0')}@example.org`,
+    }));
+    await store.importSubscribers('weekly', rows, { source: 'test' });
+    await ledger.enqueue(ISSUE, 'weekly', store.recipients('weekly'));
+    const started = Date.now();
+    const leaseUntil = new Date(started + 1500);
+    await ledger.join(
+      ISSUE,
+      'weekly',
+      { id: 'far', host: 'another-machine', pid: 1 },
+      new Date(started),
+      leaseUntil,
+    );
+    const held = await ledger.claim(ISSUE, 'weekly', 'far', 4, new Date(started));
+    expect(await ledger.begin(ISSUE, 'weekly', held[0]!.email, 'far')).toBe(true);
+
+    const config = (await loadConfig(repoRoot)).config!;
+    const email = (await buildInMemory(repoRoot, ISSUE)).email!;
+    const job = {
+      issue: ISSUE,
+      list: 'weekly',
+      message: (to: { email: string; name: string | null }) =>
+        buildMessage(email, config, 'weekly', to, 'far'),
+    };
+    const summary = await runSend(job, store, ledger, transport, {
+      concurrency: 2,
+      rate: 1000,
+      maxAttempts: 1,
+      retryBaseMs: 10,
+      pauseAfterFailures: 5,
+      leaseMs: 5000,
+    });
+    expect(Date.now()).toBeGreaterThanOrEqual(leaseUntil.getTime());
+    expect(summary.interrupted).toBe(1);
+    expect(summary.counts).toMatchObject({ sent: 11, unknown: 1, pending: 0, claimed: 0, sending: 0 });
+    expect((await ledger.rows(ISSUE, 'weekly', 'unknown')).map((row) => row.email)).toEqual([held[0]!.email]);
+    for (const { email: address } of held.slice(1)) expect(server.deliveredTo(address)).toBe(1);
+    expect(server.deliveredTo(held[0]!.email)).toBe(0);
+  } finally {
+    await transport.close();
+    await ledger.close();
+    await store.close();
+    await server.close();
+    site.remove();
+  }
+}, 60_000);
