@@ -30,8 +30,16 @@ test('a schema-8 ledger upgrades with its rows, its interrupted sends and its wi
     old.close();
 
     const ledger = new SqliteSendLedger(file);
-    expect((await ledger.counts('2026-03-06')).weekly).toMatchObject({ sent: 2, sending: 1, pending: 1, claimed: 0 });
-    expect(await ledger.recoverExpired('2026-03-06', 'weekly', new Date())).toEqual({ released: 0, unknown: 1 });
+    expect((await ledger.counts('2026-03-06')).weekly).toMatchObject({
+      sent: 2,
+      sending: 1,
+      pending: 1,
+      claimed: 0,
+    });
+    expect(await ledger.recoverExpired('2026-03-06', 'weekly', new Date())).toEqual({
+      released: 0,
+      unknown: 1,
+    });
     expect(await ledger.rows('2026-03-06', 'weekly', 'unknown')).toEqual([
       { email: 'cat@example.org', state: 'unknown', attempts: 1, detail: expect.stringMatching(/stopped/) },
     ]);
