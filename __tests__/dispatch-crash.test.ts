@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SqliteSendLedger } from '../src/dispatch/ledger.js';
+import { SqliteSendLedger } from '../src/store/sqlite/ledger.js';
 import { repoRoot, spawnBulletin } from './helpers/cli.js';
 import { tempSite } from './helpers/site.js';
 import { startSmtpServer } from './helpers/smtp.js';

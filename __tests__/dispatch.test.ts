@@ -5,7 +5,7 @@ import { load } from 'cheerio';
 import { simpleParser } from 'mailparser';
 import { loadConfig } from '../src/content/config.js';
 import type { Config } from '../src/content/model.js';
-import { SqliteSendLedger } from '../src/dispatch/ledger.js';
+import { SqliteSendLedger } from '../src/store/sqlite/ledger.js';
 import { buildMessage, messageIdFor } from '../src/dispatch/message.js';
 import { classify, runSend, type SendSettings } from '../src/dispatch/send.js';
 import { verifyToken } from '../src/dispatch/tokens.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { simpleParser } from 'mailparser';
-import { SqliteSendLedger } from '../src/dispatch/ledger.js';
+import { SqliteSendLedger } from '../src/store/sqlite/ledger.js';
 import { buildMessage } from '../src/dispatch/message.js';
 import { runSend } from '../src/dispatch/send.js';
 import { outboxTransport } from '../src/dispatch/transports.js';

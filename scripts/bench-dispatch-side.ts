@@ -7,7 +7,7 @@
 import nodemailer from 'nodemailer';
 import { buildEmailForSend } from '../src/build/email-for-send.js';
 import { loadConfig } from '../src/content/config.js';
-import { SqliteSendLedger } from '../src/dispatch/ledger.js';
+import { SqliteSendLedger } from '../src/store/sqlite/ledger.js';
 import { buildMessage } from '../src/dispatch/message.js';
 import { runSend } from '../src/dispatch/send.js';
 import { smtpTransport } from '../src/dispatch/transports.js';

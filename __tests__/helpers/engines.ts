@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openSqliteStores } from '../../src/store/sqlite/index.js';
 import type { Stores } from '../../src/store/stores.js';
+import { postgresConsentLog, postgresEngine } from './postgres-engine.js';
 
 /** One line of the consent log, as every engine records it. */
 export interface ConsentEntry {
@@ -17,10 +18,12 @@ export interface Engine {
   name: 'sqlite' | 'postgres';
   /** Fresh stores on a new, empty, migrated database; closing them removes it. */
   open(): Promise<Stores>;
+  /** A second, independent set of stores on the same database, as another process would have. */
+  sameDatabase(stores: Stores): Promise<Stores>;
   /** The consent log of one address, oldest first: no consumer reads it, so no store has a method for it. */
   consentLog(stores: Stores, email: string): Promise<ConsentEntry[]>;
   /** Why this engine's tests cannot run here (they are skipped, loudly). */
-  skip?: string;
+  readonly skip?: string | undefined;
 }
 
 const sqlite: Engine = {
@@ -39,6 +42,9 @@ const sqlite: Engine = {
       },
     });
   },
+  async sameDatabase(stores) {
+    return openSqliteStores(stores.where);
+  },
   async consentLog(stores, email) {
     const db = new Database(stores.where, { readonly: true });
     try {
@@ -54,5 +60,15 @@ const sqlite: Engine = {
   },
 };
 
+const postgres: Engine = {
+  name: 'postgres',
+  open: postgresEngine.open,
+  sameDatabase: postgresEngine.sameDatabase,
+  consentLog: postgresConsentLog,
+  get skip() {
+    return postgresEngine.skip;
+  },
+};
+
 /** Every engine the contract tests run against. */
-export const ENGINES: Engine[] = [sqlite];
+export const ENGINES: Engine[] = [sqlite, postgres];

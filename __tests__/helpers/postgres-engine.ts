@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { openPostgresStores } from '../../src/store/postgres/index.js';
 import type { Stores } from '../../src/store/stores.js';
 import { closeBeforeStop, freshDatabase, postgresAvailable } from './postgres.js';
@@ -33,3 +34,24 @@ export const postgresEngine = {
     return postgresAvailable() ? undefined : 'PostgreSQL is not installed (apt-get install -y postgresql)';
   },
 };
+
+/** The consent log of one address, oldest first, read over a connection of its own. */
+export async function postgresConsentLog(
+  stores: Stores,
+  email: string,
+): Promise<{ list: string | null; status: string; source: string }[]> {
+  const url = urls.get(stores);
+  if (!url) throw new Error('these stores were not opened by postgresEngine.open');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const result = await client.query(
+      `SELECT c.list_id AS list, c.status, c.source FROM consent_log c JOIN subscribers s ON s.id = c.subscriber_id
+        WHERE s.email = $1 ORDER BY c.id`,
+      [email],
+    );
+    return result.rows as { list: string | null; status: string; source: string }[];
+  } finally {
+    await client.end();
+  }
+}

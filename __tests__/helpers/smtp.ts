@@ -4,6 +4,8 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 export interface Received {
   to: string[];
   raw: Buffer;
+  /** When the data arrived (ms since the epoch), to measure the rate a server sees. */
+  at: number;
 }
 
 export interface FakeRules {
@@ -56,7 +58,7 @@ export async function startSmtpServer(rules: FakeRules = {}) {
         const key = to.join(',');
         const attempt = (dataAttempts.get(key) ?? 0) + 1;
         dataAttempts.set(key, attempt);
-        received.push({ to, raw: Buffer.concat(chunks) });
+        received.push({ to, raw: Buffer.concat(chunks), at: Date.now() });
         if (rules.hangAfterData?.(to, attempt)) return;
         if (rules.closeEvery) {
           const count = (perConnection.get(session.id) ?? 0) + 1;

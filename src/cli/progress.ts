@@ -39,7 +39,9 @@ export class SendProgress {
     this.draw(true);
   }
 
-  record(state: 'sent' | 'failed' | 'unknown' | 'skipped' | 'retry' | 'pending' | 'sending'): void {
+  record(
+    state: 'sent' | 'failed' | 'unknown' | 'skipped' | 'retry' | 'pending' | 'claimed' | 'sending',
+  ): void {
     if (state === 'retry') this.counts.retries++;
     else if (state === 'sent' || state === 'failed' || state === 'unknown' || state === 'skipped')
       this.counts[state]++;

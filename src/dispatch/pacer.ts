@@ -1,5 +1,6 @@
 /**
- * How fast a send may go: at most `perSecond` messages a second, evenly spaced, and, when a
+ * The pacing arithmetic (a pure calculation; the ledger's `reserveSlots` runs it inside a transaction
+ * over the grants of every worker, so the cap holds across processes). How fast a send may go: at most `perSecond` messages a second, evenly spaced, and, when a
  * window is set, at most `window.messages` in any `window.ms` (a provider's hourly or daily
  * cap). The window is sliding, not a fixed bucket that refills on the hour: a fixed bucket lets
  * twice the cap through around its edge, which is what trips provider limits.
@@ -9,25 +10,30 @@
  * under a daily cap.
  */
 export interface PacerOptions {
-  perSecond: number;
+  /** Messages per second; or `gapMs` between two messages. */
+  perSecond?: number;
+  gapMs?: number;
   window?: { messages: number; ms: number };
   /** Times (ms since the epoch) of messages already sent inside the window, oldest first. */
   history?: readonly number[];
+  /** The earliest the next slot may be (ms since the epoch): where an earlier reservation left off. */
+  nextSlot?: number;
   now?: () => number;
 }
 
 export class Pacer {
   private readonly gap: number;
   private readonly now: () => number;
-  private nextSlot = 0;
+  private nextSlot: number;
   /** A ring of the last `window.messages` send times. */
   private readonly times: Float64Array;
   private head = 0;
   private size = 0;
 
   constructor(private readonly options: PacerOptions) {
-    this.gap = 1000 / Math.max(options.perSecond, 0.001);
+    this.gap = options.gapMs ?? 1000 / Math.max(options.perSecond ?? 1, 0.001);
     this.now = options.now ?? Date.now;
+    this.nextSlot = options.nextSlot ?? 0;
     this.times = new Float64Array(options.window?.messages ?? 0);
     for (const at of options.history ?? []) this.record(at);
   }
@@ -44,6 +50,11 @@ export class Pacer {
     this.record(at);
     this.nextSlot = at + this.gap;
     return at - now;
+  }
+
+  /** Where the next reservation would start from (for whoever reserves after this pacer). */
+  get next(): number {
+    return this.nextSlot;
   }
 
   private record(at: number): void {

@@ -2,9 +2,11 @@ import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { Config } from '../content/model.js';
 import type { SubscriberStore } from '../subscribers/store.js';
 import { classify, describe } from './classify.js';
-import type { Delivery, DeliveryState, SendLedgerV1 as SendLedger } from './ledger.js';
-import { Pacer, pause } from './pacer.js';
+import { ClaimQueue, type Slotted } from './claim-queue.js';
+import { type Delivery, type DeliveryState, emptyCounts, type SendLedger } from './ledger.js';
+import { pause } from './pacer.js';
 import type { Transport } from './transports.js';
+import { expireDeadNeighbours, leaseMsFromEnv, WorkerLease } from './worker-lease.js';
 import { awaitedLater } from '../support/errors.js';
 
 export { classify } from './classify.js';
@@ -33,13 +35,11 @@ export interface SendSettings {
   pauseAfterFailures: number;
   resendUnknown?: boolean;
   signal?: AbortSignal;
+  /** How long this worker's hold on its rows lasts without a heartbeat (default BULLETIN_SEND_LEASE_MS, 30 s). */
+  leaseMs?: number;
   /** Once the ledger is ready: how many messages this run has to send, and the ledger so far. */
   onStart?(plan: { toSend: number; counts: Record<DeliveryState, number> }): void;
-  onProgress?(event: {
-    email: string;
-    state: Exclude<DeliveryState, 'claimed'> | 'retry';
-    detail?: string;
-  }): void;
+  onProgress?(event: { email: string; state: DeliveryState | 'retry'; detail?: string }): void;
   /** The send is holding back for the sliding-window cap until `until`. */
   onWait?(until: Date): void;
 }
@@ -48,7 +48,7 @@ export interface SendSummary {
   counts: Record<DeliveryState, number>;
   /** Why the send stopped early, if it did (paused, interrupted). */
   stopped?: string;
-  /** Rows found left `sending` by an earlier run: unknown outcome, not resent. */
+  /** Rows found left `sending` by a worker that stopped (an earlier run, or another worker that died). */
   interrupted: number;
 }
 
@@ -71,22 +71,27 @@ export function settingsFromConfig(
   };
 }
 
-const EMPTY_COUNTS: Record<DeliveryState, number> = {
-  pending: 0,
-  claimed: 0,
-  sending: 0,
-  sent: 0,
-  failed: 0,
-  unknown: 0,
-  skipped: 0,
-};
+/**
+ * Below this many milliseconds between two messages, a late slot is taken up as it is: the few
+ * slots a worker holds ahead are then a small part of a second's messages, and exchanging them would
+ * cost a commit each.
+ */
+const RESLOT_FROM_GAP_MS = 50;
+
+/** The commit of a message's outcome, wrapped so that awaiting the step does not await the commit. */
+interface Recorded {
+  recorded: Promise<void>;
+}
 
 /**
- * Sends one issue to one list, resumably. Each worker loops: wait for a slot (rate and window
- * cap), claim the next row (`sending`, committed), check the address is still sendable, hand the
- * message to the transport, record the outcome. The outcome of one message and the claim of the
- * next go to disk in the same group commit, so the ledger costs about one fsync per message
- * batch, not two per message.
+ * Sends one issue to one list, resumably, as one of any number of workers sharing the send. The
+ * worker joins with a lease, recovers what dead workers left (claimed rows back to pending, rows
+ * in flight to unknown), then each of its `concurrency` loops takes a claimed row with its slot
+ * from the global pacing (claim-queue.ts), waits for the slot, checks the address is still
+ * sendable, marks the row `sending` (committed), hands the message to the transport and records
+ * the outcome. The outcome of one message and the start of the next go to disk in the same group
+ * commit. When nothing can be claimed, the worker waits for retries and for rows other workers
+ * hold, until the send is done.
  */
 export async function runSend(
   job: SendJob,
@@ -96,112 +101,166 @@ export async function runSend(
   settings: SendSettings,
 ): Promise<SendSummary> {
   const { issue, list } = job;
-  const interrupted = await ledger.markInterrupted(issue, list);
-  if (settings.resendUnknown) await ledger.requeueUnknown(issue, list);
-  await ledger.enqueue(issue, list, store.recipients(list));
-  const before = (await ledger.counts(issue, list))[list] ?? EMPTY_COUNTS;
-  settings.onStart?.({ toSend: before.pending, counts: before });
-
-  const window = settings.window;
-  const pacer = new Pacer({
-    perSecond: settings.rate,
-    ...(window ? { window, history: await ledger.recentSends(new Date(Date.now() - window.ms)) } : {}),
-  });
+  const halt = new AbortController();
   const signal = settings.signal;
+  const onAbort = () => halt.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) halt.abort();
   let stopped: string | undefined;
   let fatal: unknown;
+  const fail = (error: unknown) => {
+    fatal ??= error;
+    stopped ??= 'stopped on an error';
+    halt.abort();
+  };
+  const lease = await WorkerLease.join(ledger, issue, list, settings.leaseMs ?? leaseMsFromEnv(), fail);
+  const self = lease.identity;
+  let interrupted = 0;
+  /** Frees what dead workers hold; says whether rows came back to be sent. */
+  const recover = async (neighbours: boolean): Promise<boolean> => {
+    if (neighbours) await expireDeadNeighbours(ledger, issue, list, self, new Date());
+    const recovered = await ledger.recoverExpired(issue, list, new Date());
+    interrupted += recovered.unknown;
+    return recovered.released > 0;
+  };
+  const gapMs = 1000 / Math.max(settings.rate, 0.001);
+  const queue = new ClaimQueue({
+    ledger,
+    issue,
+    list,
+    workerId: self.id,
+    account: transport.account ?? transport.name,
+    batch: Math.max(1, settings.concurrency),
+    gapMs,
+    ...(settings.window ? { window: settings.window } : {}),
+  });
   let failuresInARow = 0;
+  /**
+   * A slot missed by more than the gap (this process was held up: a busy disk, a starved CPU) is
+   * exchanged for a fresh one, so the delay does not come out as a burst above the rate. Not under a
+   * window cap: a grant given up there is one message fewer in the window.
+   */
+  const reslot = !settings.window && gapMs >= RESLOT_FROM_GAP_MS;
+
+  const record = (email: string, state: 'sent' | 'failed' | 'unknown' | 'skipped', detail?: string) =>
+    ledger.finish(issue, list, email, self.id, state, detail);
 
   /**
-   * Sends one claimed message; returns (not awaited) the commit of its outcome, which the next claim shares.
+   * Sends one message whose row is `sending`; returns (not awaited) the commit of its outcome, which
+   * the start of the next message shares.
    */
-  const deliver = async (delivery: Delivery): Promise<{ recorded: Promise<void> }> => {
-    // An unsubscribe that arrived since the send began wins over the queue.
-    if (!(await store.isSendable(delivery.email, list))) {
-      settings.onProgress?.({ email: delivery.email, state: 'skipped' });
-      return {
-        recorded: ledger.finish(
-          issue,
-          list,
-          delivery.email,
-          'skipped',
-          'no longer subscribed when its turn came',
-        ),
-      };
-    }
+  const deliver = async (delivery: Delivery): Promise<Recorded> => {
     try {
       const { response } = await transport.send(job.message(delivery));
       failuresInARow = 0;
       settings.onProgress?.({ email: delivery.email, state: 'sent' });
-      return { recorded: ledger.finish(issue, list, delivery.email, 'sent', response.slice(0, 200)) };
+      return { recorded: record(delivery.email, 'sent', response.slice(0, 200)) };
     } catch (error) {
       const detail = describe(error);
       const outcome = classify(error);
       if (++failuresInARow >= settings.pauseAfterFailures) {
         stopped ??= `paused after ${failuresInARow} failures in a row (last: ${detail}); check the mail server, then run the same send again to resume`;
+        halt.abort();
       }
       if (outcome === 'transient' && delivery.attempts < settings.maxAttempts) {
         const delay = settings.retryBaseMs * 2 ** (delivery.attempts - 1) * (0.5 + Math.random());
         settings.onProgress?.({ email: delivery.email, state: 'retry', detail });
-        return {
-          recorded: ledger.retryLater(issue, list, delivery.email, detail, new Date(Date.now() + delay)),
-        };
+        const notBefore = new Date(Date.now() + delay);
+        return { recorded: ledger.retryLater(issue, list, delivery.email, self.id, detail, notBefore) };
       }
       if (outcome === 'unknown') {
         settings.onProgress?.({ email: delivery.email, state: 'unknown', detail });
-        return { recorded: ledger.finish(issue, list, delivery.email, 'unknown', detail) };
+        return { recorded: record(delivery.email, 'unknown', detail) };
       }
       if (outcome === 'permanent')
         await store.setStatus(delivery.email, list, 'bounced', { source: `smtp: ${detail.slice(0, 120)}` });
       settings.onProgress?.({ email: delivery.email, state: 'failed', detail });
-      return { recorded: ledger.finish(issue, list, delivery.email, 'failed', detail) };
+      return { recorded: record(delivery.email, 'failed', detail) };
     }
   };
 
   /**
-   * Waits for the next slot of the rate and the window cap. A long wait is taken a second at a
-   * time, looking each time whether anything is still to send: a worker must not sit out an hour
-   * of window cap only to find the list finished. False when there is nothing left or the send
-   * was stopped. (Pacing before the claim, not after it, keeps a crash during a long wait from
-   * leaving a claimed but unsent message in doubt.)
+   * One taken row, from its slot to its recorded outcome (the commit, not awaited). When the send
+   * stopped first, the row is still claimed, and leaving gives it back.
    */
-  const waitForSlot = async (): Promise<boolean> => {
-    const until = Date.now() + pacer.reserve();
-    if (until - Date.now() > 1000) settings.onWait?.(new Date(until));
-    for (let left = until - Date.now(); left > 0; left = until - Date.now()) {
-      if (!(await ledger.nextPendingAt(issue, list))) return false;
-      if (!(await pause(Math.min(left, 1000), signal))) return false;
+  const handle = async ({ delivery, at: slot }: Slotted, previous: Promise<void>): Promise<Recorded> => {
+    for (let at = slot; ; at = await queue.reslot()) {
+      const wait = at - Date.now();
+      if (wait > 1000) settings.onWait?.(new Date(at));
+      if (!(await pause(wait, halt.signal)) || halt.signal.aborted) return { recorded: previous };
+      if (!reslot || Date.now() - at <= gapMs) break;
     }
-    return !signal?.aborted;
+    // An unsubscribe that arrived since the send began wins over the queue.
+    if (!(await store.isSendable(delivery.email, list))) {
+      settings.onProgress?.({ email: delivery.email, state: 'skipped' });
+      const skipped = record(delivery.email, 'skipped', 'no longer subscribed when its turn came');
+      return { recorded: Promise.all([previous, skipped]).then(() => undefined) };
+    }
+    const [, begun] = await Promise.all([previous, ledger.begin(issue, list, delivery.email, self.id)]);
+    // Not ours any more: this worker's lease ran out and another worker recovered the row.
+    if (!begun) return { recorded: Promise.resolve() };
+    return deliver(delivery);
   };
 
-  const worker = async () => {
+  /**
+   * Nothing to claim now: recovers rows of dead workers, then waits for what comes next (a retry
+   * coming due, a row of this worker settling, another worker's lease running out). False when the
+   * send is done or stopped.
+   */
+  const waitForWork = async (): Promise<boolean> => {
+    // Rows held elsewhere are another worker's: a dead neighbour's are then worth looking for.
+    if (await recover(queue.inFlight === 0)) return true;
+    const next = await ledger.nextPendingAt(issue, list);
+    if (!next) return false;
+    const ms = Math.min(Math.max(next.getTime() - Date.now(), 10), 1000);
+    await queue.settled(ms, halt.signal);
+    return !halt.signal.aborted;
+  };
+
+  const loop = async () => {
     let recorded: Promise<void> = Promise.resolve();
     try {
-      for (;;) {
-        if (stopped || signal?.aborted) break;
-        if (!(await waitForSlot())) break;
-        const [, claimed] = await Promise.all([recorded, ledger.claim(issue, list, 1)]);
-        const delivery = claimed[0];
-        if (!delivery) {
-          const next = await ledger.nextPendingAt(issue, list);
-          if (!next) break;
-          await pause(Math.min(Math.max(next.getTime() - Date.now(), 10), 1000), signal);
+      while (!halt.signal.aborted) {
+        const next = await queue.take();
+        if (!next) {
+          if (!(await waitForWork())) break;
           continue;
         }
-        ({ recorded } = await deliver(delivery));
-        // Awaited with the next claim; until then a failed commit must not count as unhandled.
-        awaitedLater(recorded);
+        try {
+          ({ recorded } = await handle(next, recorded));
+          // Awaited with the next message's start; until then a failed commit must not count as unhandled.
+          awaitedLater(recorded);
+        } finally {
+          queue.settle();
+        }
       }
       await recorded;
     } catch (error) {
-      fatal ??= error;
-      stopped ??= 'stopped on an error';
+      fail(error);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, settings.concurrency) }, worker));
-  if (fatal) throw fatal;
+
+  try {
+    await recover(true);
+    if (settings.resendUnknown) await ledger.requeueUnknown(issue, list);
+    await ledger.enqueue(issue, list, store.recipients(list));
+    const before = (await ledger.counts(issue, list))[list] ?? emptyCounts();
+    settings.onStart?.({ toSend: before.pending, counts: before });
+    await Promise.all(Array.from({ length: Math.max(1, settings.concurrency) }, loop));
+    await queue.quiesce();
+  } catch (error) {
+    // The rows this worker holds come back when its lease runs out (at once for a run on this machine).
+    lease.stop();
+    throw error;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+  if (fatal) {
+    lease.stop();
+    throw fatal;
+  }
+  await lease.leave();
   if (signal?.aborted) stopped ??= 'interrupted: in-flight messages finished, nothing new was started';
-  const counts = (await ledger.counts(issue, list))[list] ?? { ...EMPTY_COUNTS };
+  const counts = (await ledger.counts(issue, list))[list] ?? emptyCounts();
   return { counts, interrupted, ...(stopped ? { stopped } : {}) };
 }

@@ -9,6 +9,11 @@ import { loadDkimKey, type DkimKey } from './dkim.js';
 /** What the send loop needs of a way to deliver mail. Owned here, by its consumer. */
 export interface Transport {
   readonly name: string;
+  /**
+   * Whose sending limits apply (the SMTP account: scheme, user and host, never the password): workers
+   * sending through one account share its pacing. The name when not given.
+   */
+  readonly account?: string;
   /** What the operator should hear before the first message (a DKIM key shorter than advised). */
   readonly warnings?: readonly string[];
   send(message: Mail.Options): Promise<{ response: string }>;
@@ -55,8 +60,10 @@ export function smtpTransport(options: SmtpOptions): Transport {
     socketTimeout: options.timeoutMs ?? 60_000,
     ...(options.dkim ? { dkim: dkimOptions(options.dkim) } : {}),
   } as Parameters<typeof nodemailer.createTransport>[0]);
+  const url = new URL(options.url);
   return {
-    name: `smtp ${new URL(options.url).host}`,
+    name: `smtp ${url.host}`,
+    account: `${url.protocol}//${url.username ? `${url.username}@` : ''}${url.host}`,
     warnings: options.dkim?.warnings ?? [],
     async send(message) {
       const info = (await transport.sendMail(message)) as { response?: string };

@@ -1,12 +1,35 @@
 import { loadConfig } from '../../content/config.js';
+import type { SendLedger } from '../../dispatch/ledger.js';
 import { loadSecrets } from '../../dispatch/secret.js';
+import { workerState } from '../../dispatch/worker-lease.js';
 import { openStores } from '../../store/stores.js';
 import { utcMinute } from '../../support/dates.js';
 import { EXIT_OK, UsageError } from '../exit.js';
 import { printJson, say } from '../io.js';
 import { assertDate } from '../select-dates.js';
 
-/** `bulletin status`: the send ledger of an issue, and its scheduled sends. */
+/** A moment to the second: workers come and go within a minute. */
+function utcSecond(moment: string): string {
+  return `${moment.slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+/** Each worker that has taken part in the send of `date` to `list`: one line each, and the JSON. */
+async function showWorkers(ledger: SendLedger, date: string, list: string) {
+  const now = new Date();
+  const workers = (await ledger.workers(date, list)).map((worker) => ({
+    ...worker,
+    state: workerState(worker, now),
+  }));
+  for (const w of workers) {
+    const c = w.counts;
+    say(
+      `  worker ${w.host} pid ${w.pid}: ${w.state}, started ${utcSecond(w.startedAt)}, last heartbeat ${utcSecond(w.heartbeatAt)}; ${c.sent} sent, ${c.failed} failed, ${c.unknown} unknown`,
+    );
+  }
+  return workers;
+}
+
+/** `bulletin status`: the send ledger of an issue (the whole send and each worker), and its scheduled sends. */
 export async function statusCommand(
   root: string,
   date: string,
@@ -18,14 +41,18 @@ export async function statusCommand(
   const { config } = await loadConfig(root);
   if (!config) throw new UsageError('The config does not load; run `bulletin check` to see why.');
   const stores = await openStores(root, config);
+  const { ledger } = stores;
   try {
-    const counts = await stores.ledger.counts(date, options.list);
-    for (const [list, c] of Object.entries(counts))
+    const counts = await ledger.counts(date, options.list);
+    const workers: Record<string, Awaited<ReturnType<typeof showWorkers>>> = {};
+    for (const [list, c] of Object.entries(counts)) {
       say(
         `${date} ${list}: ${Object.entries(c)
           .map(([s, n]) => `${n} ${s}`)
           .join(', ')}`,
       );
+      workers[list] = await showWorkers(ledger, date, list);
+    }
     if (Object.keys(counts).length === 0)
       say(`${date}: nothing has been sent${options.list ? ` to ${options.list}` : ''}.`);
     const planned = (await stores.schedules.all()).filter(
@@ -38,7 +65,7 @@ export async function statusCommand(
         `${date} ${s.list}: ${s.state === 'scheduled' ? `scheduled for ${when}${s.detail ? `, waiting${detail}` : ''}` : `scheduled send ${s.state === 'running' ? 'under way' : s.state} (it was due ${when})${detail}`}`,
       );
     }
-    if (options.json) printJson({ ok: true, date, lists: counts, schedules: planned });
+    if (options.json) printJson({ ok: true, date, lists: counts, workers, schedules: planned });
     return EXIT_OK;
   } finally {
     await stores.close();

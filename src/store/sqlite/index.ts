@@ -1,4 +1,4 @@
-import { SqliteSendLedger } from '../../dispatch/ledger.js';
+import { SqliteSendLedger } from './ledger.js';
 import type { Stores } from '../interface.js';
 import { SqliteApprovals } from './approvals.js';
 import { SqliteServiceMailQueue } from './mail-queue.js';

@@ -112,4 +112,51 @@ export const MIGRATIONS: readonly string[] = [
      count INTEGER NOT NULL,
      PRIMARY KEY (key, window_start)
    );`,
+  // 11: several workers share one send (src/dispatch/ledger.ts). A row is `claimed` by a worker before
+  // it is `sending`; `worker` says whose it is (kept after the outcome, for status). Each worker holds
+  // a lease in send_workers; the pacing of an SMTP account is shared through send_pacing (the next
+  // free instant) and send_slots (the grants inside the sliding window). The CHECK needs a rebuild.
+  // Sends of the last week are seeded as grants of no account (''), so a window cap counts them.
+  `CREATE TABLE deliveries_v9 (
+     issue TEXT NOT NULL,
+     list_id TEXT NOT NULL,
+     email TEXT NOT NULL,
+     name TEXT,
+     state TEXT NOT NULL CHECK (state IN ('pending','claimed','sending','sent','failed','unknown','skipped')),
+     attempts INTEGER NOT NULL DEFAULT 0,
+     detail TEXT,
+     not_before TEXT,
+     updated_at TEXT NOT NULL,
+     worker TEXT,
+     PRIMARY KEY (issue, list_id, email)
+   );
+   INSERT INTO deliveries_v9 (issue, list_id, email, name, state, attempts, detail, not_before, updated_at)
+     SELECT issue, list_id, email, name, state, attempts, detail, not_before, updated_at FROM deliveries;
+   DROP TABLE deliveries;
+   ALTER TABLE deliveries_v9 RENAME TO deliveries;
+   CREATE INDEX deliveries_pending ON deliveries(issue, list_id, state, email);
+   CREATE TABLE send_workers (
+     id TEXT PRIMARY KEY,
+     issue TEXT NOT NULL,
+     list_id TEXT NOT NULL,
+     host TEXT NOT NULL,
+     pid INTEGER NOT NULL,
+     started_at TEXT NOT NULL,
+     heartbeat_at TEXT NOT NULL,
+     lease_until TEXT NOT NULL,
+     stopped_at TEXT
+   );
+   CREATE INDEX send_workers_by_send ON send_workers(issue, list_id);
+   CREATE TABLE send_pacing (
+     account TEXT PRIMARY KEY,
+     next_at TEXT NOT NULL
+   );
+   CREATE TABLE send_slots (
+     account TEXT NOT NULL,
+     at TEXT NOT NULL
+   );
+   CREATE INDEX send_slots_by_account ON send_slots(account, at);
+   INSERT INTO send_slots (account, at)
+     SELECT '', updated_at FROM deliveries
+     WHERE state IN ('sent', 'unknown') AND updated_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-7 days');`,
 ];
