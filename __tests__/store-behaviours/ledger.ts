@@ -113,6 +113,7 @@ export function ledgerBehaviours({ open, sameDatabase }: Engine): void {
     const [row] = await ledger.claim('2026-01-01', 'weekly', 'w1', 5, new Date());
     expect((await ledger.nextPendingAt('2026-01-01', 'weekly'))!.getTime()).toBe(soon.getTime());
     const later = new Date(Date.now() + 120_000);
+    await ledger.begin('2026-01-01', 'weekly', row!.email, 'w1');
     await ledger.retryLater('2026-01-01', 'weekly', row!.email, 'w1', '421 try later', later);
     expect((await ledger.nextPendingAt('2026-01-01', 'weekly'))!.getTime()).toBe(later.getTime());
     expect(await ledger.claim('2026-01-01', 'weekly', 'w1', 5, new Date())).toEqual([]);

@@ -27,7 +27,6 @@ export function serviceBehaviours({ open, sameDatabase }: Engine): void {
     expect(await schedules.claim('2026-01-08', 'weekly', 'serve-a', at(1), at(30_000))).toBe(false);
     expect(await schedules.claim('2026-01-01', 'weekly', 'serve-a', at(1), at(30_000))).toBe(true);
     expect(await schedules.claim('2026-01-01', 'weekly', 'serve-b', at(2), at(30_000))).toBe(false);
-    expect(await schedules.put('2026-01-01', 'weekly', at(5))).toEqual({ ok: false, state: 'running' });
     expect(await schedules.renew('2026-01-01', 'weekly', 'serve-b', at(60_000))).toBe(false);
     expect(await schedules.renew('2026-01-01', 'weekly', 'serve-a', at(60_000))).toBe(true);
     expect(await schedules.claim('2026-01-01', 'weekly', 'serve-b', at(59_000), at(90_000))).toBe(false);

@@ -50,6 +50,9 @@ export function scheduleContract(stores: () => Stores): void {
       false,
     );
     expect(await schedules.claim('2018-05-11', 'weekly', 'a', now, lease)).toBe(true);
+    // A claim alone is not a start: a runner that dies while checking leaves it `scheduled` (it may
+    // still be called missed), not `running` (which reads as "part of the list has it").
+    expect(await schedules.get('2018-05-11', 'weekly')).toMatchObject({ state: 'scheduled', detail: null });
     expect(await schedules.claim('2018-05-11', 'weekly', 'b', now, lease)).toBe(false);
     expect(await schedules.claim('2018-05-11', 'weekly', 'b', at('2018-05-11T08:01:00.000Z'), lease)).toBe(
       false,

@@ -190,7 +190,8 @@ export function subscriberContract(engine: Engine, stores: () => Stores): void {
         subscribers.requestSubscription({ email }, ['weekly'], { source: 'form' }, cap),
       ),
     );
-    expect(answers.map((answer) => answer.capped)).toEqual([false, false, true]);
+    // Which of them passes is not promised (concurrent transactions finish in any order); how many is.
+    expect(answers.filter((answer) => !answer.capped)).toHaveLength(2);
     expect(await subscribers.confirmationsSince('victim@example.org', cap.since)).toBe(2);
   });
 
