@@ -1,12 +1,14 @@
 import { checkSiteLinks } from '../checks/link-policy.js';
-import { type ApprovalStore, approvalOfBuild } from '../approval/approvals.js';
+import { approvalOfBuild } from '../approval/approvals.js';
 import type { Config } from '../content/model.js';
 import { hasErrors } from '../diagnostics/diagnostic.js';
 import type { EmailLayout } from '../render/email/compile.js';
 import type { ScheduleStore } from '../schedule/schedules.js';
 import { utcMinute } from '../support/dates.js';
 import type { PreviewBuild } from './build-preview.js';
-import { sessionStores } from './session-stores.js';
+import { type OpenExistingStores, type ReleaseStores, sessionStores } from './session-stores.js';
+
+export type { OpenExistingStores, ReleaseStores } from './session-stores.js';
 
 /**
  * "Send test": the issue built as `bulletin send` builds it (the site's real addresses, not the
@@ -57,16 +59,6 @@ export interface ReleaseStatus {
   /** The verdict of an earlier build, shown while this one's is worked out. */
   checking?: boolean;
 }
-
-/** What the release status reads, from the site's database. */
-export interface ReleaseStores {
-  approvals: ApprovalStore;
-  schedules: ScheduleStore;
-  close(): Promise<void>;
-}
-
-/** The site's stores if its database exists, else undefined: looking must not create one. */
-export type OpenExistingStores = (config: Config) => Promise<ReleaseStores | undefined>;
 
 /** The release status of one preview session. */
 export interface ReleaseStatusSource {

@@ -1,5 +1,16 @@
+import type { ApprovalStore } from '../approval/approvals.js';
 import type { Config } from '../content/model.js';
-import type { OpenExistingStores, ReleaseStores } from './actions.js';
+import type { ScheduleStore } from '../schedule/schedules.js';
+
+/** What the release status reads, from the site's database. */
+export interface ReleaseStores {
+  approvals: ApprovalStore;
+  schedules: ScheduleStore;
+  close(): Promise<void>;
+}
+
+/** The site's stores if its database exists, else undefined: looking must not create one. */
+export type OpenExistingStores = (config: Config) => Promise<ReleaseStores | undefined>;
 
 /** The preview session's one opening of the site database, shared by every read of it. */
 export interface SessionStores {
