@@ -117,7 +117,7 @@ test('three workers share a send, one is SIGKILLed, the others finish it within 
     }
 
     // The cap is the account's: three processes together stay within it. The slots are exactly the
-    // cap apart (ledger-contract.test.ts); what the server sees adds the jitter of a commit, the SMTP
+    // cap apart (store-contract/pacing.ts); what the server sees adds the jitter of a commit, the SMTP
     // exchange and this process's own event loop on a loaded machine, hence the margin over one
     // second. Each process pacing itself goes past twice the cap (measured: 31 a second for 12).
     const busiest = busiestSecond(shared);

@@ -2,30 +2,14 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteRateLimits } from '../src/store/sqlite/rate-limits.js';
 import { openDatabase } from '../src/store/sqlite/open.js';
+import { SqliteRateLimits } from '../src/store/sqlite/rate-limits.js';
 import { bulletin, repoRoot } from './helpers/cli.js';
 import { startServe, type RunningServe } from './helpers/serve.js';
 import { removeArchive, startService } from './helpers/service.js';
 import { tempSite } from './helpers/site.js';
-import { rateLimitContract } from './store-contract/rate-limits.js';
 
 const HOUR = 3_600_000;
-
-describe('SqliteRateLimits', () => {
-  rateLimitContract(async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'bulletin-rate-limits-'));
-    const databases = [openDatabase(join(folder, 'bulletin.db')), openDatabase(join(folder, 'bulletin.db'))];
-    return {
-      first: new SqliteRateLimits(databases[0]!),
-      second: new SqliteRateLimits(databases[1]!),
-      async close() {
-        for (const db of databases) db.close();
-        rmSync(folder, { recursive: true, force: true });
-      },
-    };
-  });
-});
 
 test('processes opening a new database at once migrate it once (each step in a write transaction)', async () => {
   const folder = mkdtempSync(join(tmpdir(), 'bulletin-migrate-race-'));

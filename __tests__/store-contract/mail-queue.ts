@@ -1,4 +1,4 @@
-import type { Stores } from '../../src/store/stores.js';
+import type { StoresUnderTest } from './context.js';
 
 const at = (iso: string) => new Date(iso);
 const mail = (recipient: string) => ({
@@ -8,7 +8,7 @@ const mail = (recipient: string) => ({
 });
 
 /** The service's mail queue: what every engine must do alike. */
-export function mailQueueContract(stores: () => Stores): void {
+export function mailQueueContract({ stores, another }: StoresUnderTest): void {
   test('mail is claimed oldest first, once due, one at a time, each attempt counted; sent mail is done', async () => {
     const { mailQueue } = stores();
     await mailQueue.enqueue(mail('a@example.org'), at('2018-05-11T08:00:00.000Z'));
@@ -96,5 +96,23 @@ export function mailQueueContract(stores: () => Stores): void {
     expect(await mailQueue.purge(at('2018-05-11T08:00:05.000Z'))).toBe(0);
     expect(await mailQueue.purge(at('2018-05-11T08:10:05.001Z'))).toBe(2);
     expect(await mailQueue.purge(at('2018-05-12T00:00:00.000Z'))).toBe(0);
+  });
+
+  test('two servers claiming at once never take the same mail', async () => {
+    const second = await another();
+    for (let i = 0; i < 20; i++)
+      await stores().mailQueue.enqueue(
+        mail(`p${i}@example.org`),
+        new Date(Date.parse('2018-05-11T08:00:00.000Z') + i),
+      );
+    const claims = Array.from({ length: 30 }, (_, i) =>
+      (i % 2 ? stores() : second).mailQueue.claimNext(
+        at('2018-05-11T08:00:10.000Z'),
+        at('2018-05-11T08:01:00.000Z'),
+      ),
+    );
+    const taken = (await Promise.all(claims)).filter((claim) => claim !== undefined);
+    expect(taken).toHaveLength(20);
+    expect(new Set(taken.map((claim) => claim.id)).size).toBe(20);
   });
 }

@@ -1,20 +1,13 @@
 import type { RateLimitStore } from '../../src/service/rate-limits.js';
+import type { StoresUnderTest } from './context.js';
 
 const HOUR = 3_600_000;
 
-/**
- * What every engine's `RateLimitStore` must do, as a suite to run once per engine: `open` gives
- * two stores over the same database (two connections, as two servers have).
- */
-export function rateLimitContract(
-  open: () => Promise<{ first: RateLimitStore; second: RateLimitStore; close(): Promise<void> }>,
-): void {
-  let stores: Awaited<ReturnType<typeof open>>;
+/** The service's rate limits (RateLimitStore): counted in the database, so they hold across servers. */
+export function rateLimitContract({ stores: opened, another }: StoresUnderTest): void {
+  let stores: { first: RateLimitStore; second: RateLimitStore };
   beforeEach(async () => {
-    stores = await open();
-  });
-  afterEach(async () => {
-    await stores.close();
+    stores = { first: opened().rateLimits, second: (await another()).rateLimits };
   });
 
   test('counts hits per key in the fixed window containing now, and says when that window ends', async () => {

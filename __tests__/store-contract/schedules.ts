@@ -1,9 +1,9 @@
-import type { Stores } from '../../src/store/stores.js';
+import type { StoresUnderTest } from './context.js';
 
 const at = (iso: string) => new Date(iso);
 
 /** Scheduled sends and approvals: what every engine must do alike. */
-export function scheduleContract(stores: () => Stores): void {
+export function scheduleContract({ stores, another }: StoresUnderTest): void {
   test('a schedule is put, moved, found when due, and not put again once running or done', async () => {
     const { schedules } = stores();
     expect(await schedules.put('2018-05-11', 'weekly', at('2018-05-11T08:00:00.000Z'))).toEqual({ ok: true });
@@ -50,6 +50,9 @@ export function scheduleContract(stores: () => Stores): void {
       false,
     );
     expect(await schedules.claim('2018-05-11', 'weekly', 'a', now, lease)).toBe(true);
+    // A claim alone is not a start: a runner that dies while checking leaves it `scheduled` (it may
+    // still be called missed), not `running` (which reads as "part of the list has it").
+    expect(await schedules.get('2018-05-11', 'weekly')).toMatchObject({ state: 'scheduled', detail: null });
     expect(await schedules.claim('2018-05-11', 'weekly', 'b', now, lease)).toBe(false);
     expect(await schedules.claim('2018-05-11', 'weekly', 'b', at('2018-05-11T08:01:00.000Z'), lease)).toBe(
       false,
@@ -72,6 +75,21 @@ export function scheduleContract(stores: () => Stores): void {
       true,
     );
     expect(await schedules.renew('2018-05-11', 'weekly', 'a', at('2018-05-11T09:00:00.000Z'))).toBe(false);
+  });
+
+  test('two servers racing for one due send: exactly one claims it', async () => {
+    const second = await another();
+    await stores().schedules.put('2018-05-11', 'weekly', at('2018-05-11T08:00:00.000Z'));
+    const claims = Array.from({ length: 8 }, (_, i) =>
+      (i % 2 ? stores() : second).schedules.claim(
+        '2018-05-11',
+        'weekly',
+        `serve-${i}`,
+        at('2018-05-11T08:00:10.000Z'),
+        at('2018-05-11T08:01:10.000Z'),
+      ),
+    );
+    expect((await Promise.all(claims)).filter(Boolean)).toHaveLength(1);
   });
 
   test('an outcome ends the claim; a finished schedule cannot be claimed', async () => {

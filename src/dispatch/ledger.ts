@@ -86,8 +86,10 @@ export interface SendLedger {
     notBefore: Date,
   ): Promise<void>;
   /**
-   * When work may next appear: min(not_before of pending rows (a past time when due now), lease_until of
-   * workers holding claimed/sending rows); undefined when nothing is pending, claimed or sending.
+   * When work may next appear: min(not_before of pending rows, lease_until of workers holding
+   * claimed/sending rows); undefined when nothing is pending, claimed or sending. The instant itself,
+   * never clamped to a clock: one at or before the caller's now means work is due now; a pending row
+   * with no not_before, or a held row with no worker, gives the epoch (due since ever).
    */
   nextPendingAt(issue: string, list: string): Promise<Date | undefined>;
   /**

@@ -1,11 +1,14 @@
 import { checkSiteLinks } from '../checks/link-policy.js';
-import { type ApprovalStore, approvalOfBuild } from '../approval/approvals.js';
+import { approvalOfBuild } from '../approval/approvals.js';
 import type { Config } from '../content/model.js';
 import { hasErrors } from '../diagnostics/diagnostic.js';
 import type { EmailLayout } from '../render/email/compile.js';
 import type { ScheduleStore } from '../schedule/schedules.js';
 import { utcMinute } from '../support/dates.js';
 import type { PreviewBuild } from './build-preview.js';
+import { type OpenExistingStores, type ReleaseStores, sessionStores } from './session-stores.js';
+
+export type { OpenExistingStores, ReleaseStores } from './session-stores.js';
 
 /**
  * "Send test": the issue built as `bulletin send` builds it (the site's real addresses, not the
@@ -57,40 +60,44 @@ export interface ReleaseStatus {
   checking?: boolean;
 }
 
-/** What the release status reads, from the site's database. */
-export interface ReleaseStores {
-  approvals: ApprovalStore;
-  schedules: ScheduleStore;
+/** The release status of one preview session. */
+export interface ReleaseStatusSource {
+  afterBuild(): Promise<ReleaseStatus | undefined>;
+  refresh(): Promise<ReleaseStatus | undefined>;
+  /** Closes the database the session kept open: the preview is stopping. */
   close(): Promise<void>;
 }
-
-/** The site's stores if its database exists, else undefined: looking must not create one. */
-export type OpenExistingStores = (config: Config) => Promise<ReleaseStores | undefined>;
 
 /**
  * The release status. Approval is of the email as subscribers will read it, so `afterBuild` builds
  * it again with the site's real addresses (the preview's own point at this server); it runs after
  * the page is drawn, like the link check. `refresh` asks the database again about the same build
- * (an approval or a schedule made in another terminal). Neither creates the database.
+ * (an approval or a schedule made in another terminal). Neither creates the database; once it
+ * exists, one opening of it serves the whole session, until `close`.
  */
 export function releaseStatusFor(
   root: string,
   date: string,
   openExisting: OpenExistingStores,
-): { afterBuild(): Promise<ReleaseStatus | undefined>; refresh(): Promise<ReleaseStatus | undefined> } {
+): ReleaseStatusSource {
   let layout: EmailLayout | undefined;
+  const database = sessionStores(openExisting);
   const status = async (rebuild: boolean): Promise<ReleaseStatus | undefined> => {
     const { loadConfig } = await import('../content/config.js');
     const config = (await loadConfig(root)).config;
     if (!config) return undefined;
-    const stores = await openExisting(config);
-    try {
-      return await statusFrom(config, stores, rebuild);
-    } finally {
-      await stores?.close();
+    if (rebuild || !layout) {
+      const { runPipeline } = await import('../build/pipeline.js');
+      layout = (await runPipeline({ root, dates: [date], write: false })).issues[0]?.email?.layout;
     }
+    const built = layout;
+    return database.read(config, (stores) => statusFrom(config, stores, built));
   };
-  const statusFrom = async (config: Config, stores: ReleaseStores | undefined, rebuild: boolean) => {
+  const statusFrom = async (
+    config: Config,
+    stores: ReleaseStores | undefined,
+    built: EmailLayout | undefined,
+  ): Promise<ReleaseStatus> => {
     const schedules = stores ? await schedulesOf(stores.schedules, date) : [];
     const required = config.approval.required;
     const of = (ok: boolean, text: string): ReleaseStatus => ({
@@ -98,13 +105,9 @@ export function releaseStatusFor(
       schedules,
       timezone: config.site.timezone,
     });
-    if (rebuild || !layout) {
-      const { runPipeline } = await import('../build/pipeline.js');
-      layout = (await runPipeline({ root, dates: [date], write: false })).issues[0]?.email?.layout;
-    }
-    if (!layout) return of(false, 'The issue has errors; approval waits until it builds.');
+    if (!built) return of(false, 'The issue has errors; approval waits until it builds.');
     if (!stores) return of(false, notApproved(date, required));
-    const verdict = await approvalOfBuild(stores.approvals, date, layout);
+    const verdict = await approvalOfBuild(stores.approvals, date, built);
     if (verdict.ok)
       return of(
         true,
@@ -112,7 +115,7 @@ export function releaseStatusFor(
       );
     return of(false, `${verdict.reason}${required ? '' : ' (This site does not require approval.)'}`);
   };
-  return { afterBuild: () => status(true), refresh: () => status(false) };
+  return { afterBuild: () => status(true), refresh: () => status(false), close: () => database.close() };
 }
 
 function notApproved(date: string, required: boolean): string {

@@ -39,10 +39,11 @@ export async function previewCommand(
     );
   const offline = Boolean(options.offline) || linksOffline();
 
+  const release = releaseStatusFor(root, issue, (config) => openExistingStores(root, config));
   const session = new PreviewSession({
     root,
     date: issue,
-    release: releaseStatusFor(root, issue, (config) => openExistingStores(root, config)),
+    release,
     releasePollMs: Number(process.env.BULLETIN_PREVIEW_POLL_MS) || 5000,
     ...(offline ? {} : { slowChecks: linkChecksFor(root) }),
   });
@@ -79,7 +80,8 @@ export async function previewCommand(
       stopPolling();
       session.stop();
       await app.close();
-      done();
+      // The database kept open for the release status; the preview ends even if closing it fails.
+      await release.close().finally(done);
     };
     process.once('SIGINT', () => void stop());
     process.once('SIGTERM', () => void stop());

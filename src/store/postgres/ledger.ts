@@ -123,12 +123,11 @@ export class PostgresSendLedger implements SendLedger {
   }
 
   async nextPendingAt(issue: string, list: string): Promise<Date | undefined> {
-    const now = Date.now();
     const times: number[] = [];
+    // The instant itself, never the clock: a past one means due now, to whoever asks with their own clock.
     for (const query of [SQL.pendingAt, SQL.heldUntil]) {
-      const row = (await this.pool.query(query, [issue, list])).rows[0] as { at: string | null; n: number };
-      // '-infinity' (no time, or no holder) reads back as an invalid date: it means now.
-      if (row.n > 0) times.push(Math.max(now, Date.parse(row.at ?? '') || now));
+      const row = (await this.pool.query(query, [issue, list])).rows[0] as { at: string; n: number };
+      if (row.n > 0) times.push(Date.parse(row.at));
     }
     return times.length > 0 ? new Date(Math.min(...times)) : undefined;
   }

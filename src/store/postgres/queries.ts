@@ -117,14 +117,18 @@ export const LEDGER_SQL = {
        RETURNING d.email, d.name, d.attempts`,
   begin: `UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated_at = $5
            WHERE issue = $1 AND list_id = $2 AND email = $3 AND state = 'claimed' AND worker = $4`,
-  finish: `UPDATE deliveries SET state = $5, detail = $6, worker = $4, updated_at = $7
-            WHERE issue = $1 AND list_id = $2 AND email = $3`,
-  retryLater: `UPDATE deliveries SET state = 'pending', detail = $5, not_before = $6, worker = $4, updated_at = $7
-                WHERE issue = $1 AND list_id = $2 AND email = $3`,
-  pendingAt: `SELECT MIN(COALESCE(not_before, '-infinity'::timestamptz)) AS at, COUNT(*) AS n FROM deliveries
+  /** Only by its holder; a row made unknown while its late holder waited for the answer takes the answer. */
+  finish: `UPDATE deliveries SET state = $5, detail = $6, updated_at = $7
+            WHERE issue = $1 AND list_id = $2 AND email = $3 AND worker = $4
+              AND state IN ('claimed', 'sending', 'unknown')`,
+  /** Back to pending and to nobody, by the holder of a row in flight. */
+  retryLater: `UPDATE deliveries SET state = 'pending', detail = $5, not_before = $6, worker = NULL, updated_at = $7
+                WHERE issue = $1 AND list_id = $2 AND email = $3 AND worker = $4 AND state = 'sending'`,
+  /** The earliest time a pending row is due; one with no time has been due since the epoch. */
+  pendingAt: `SELECT MIN(COALESCE(not_before, 'epoch'::timestamptz)) AS at, COUNT(*) AS n FROM deliveries
                WHERE issue = $1 AND list_id = $2 AND state = 'pending'`,
-  /** When the holders of unfinished rows lose them: a row held by no worker at all counts as now. */
-  heldUntil: `SELECT MIN(COALESCE(w.lease_until, '-infinity'::timestamptz)) AS at, COUNT(*) AS n FROM deliveries d
+  /** When the holders of unfinished rows lose them: a row held by no worker at all, since the epoch. */
+  heldUntil: `SELECT MIN(COALESCE(w.lease_until, 'epoch'::timestamptz)) AS at, COUNT(*) AS n FROM deliveries d
                 LEFT JOIN send_workers w ON w.id = d.worker
                WHERE d.issue = $1 AND d.list_id = $2 AND d.state IN ('claimed', 'sending')`,
   createPacing: 'INSERT INTO send_pacing (account, next_at) VALUES ($1, $2) ON CONFLICT (account) DO NOTHING',
@@ -155,12 +159,18 @@ export const SCHEDULE_SQL = {
   all: 'SELECT issue, list_id AS list, at, state, detail FROM schedules ORDER BY at',
   due: `SELECT issue, list_id AS list, at, state, detail FROM schedules
          WHERE state IN ('scheduled', 'running') AND at <= $1 ORDER BY at`,
-  claim: `UPDATE schedules SET state = 'running', runner = $3, lease_until = $5, updated_at = $4
+  /**
+   * Taken when free, when its lease has ended, or already this runner's. The state stays: only the
+   * runner's mark('running') says the send has started (a claim that dies while checking is no start).
+   */
+  claim: `UPDATE schedules SET runner = $3, lease_until = $5
            WHERE issue = $1 AND list_id = $2 AND state IN ('scheduled', 'running') AND at <= $4
              AND (runner IS NULL OR runner = $3 OR lease_until IS NULL OR lease_until <= $4)`,
-  renew: `UPDATE schedules SET lease_until = $4
-           WHERE issue = $1 AND list_id = $2 AND runner = $3 AND state = 'running'`,
-  mark: `UPDATE schedules SET state = $3, detail = $4, runner = NULL, lease_until = NULL, updated_at = $5
+  renew: 'UPDATE schedules SET lease_until = $4 WHERE issue = $1 AND list_id = $2 AND runner = $3',
+  /** `running` is the runner's own note on its progress: it keeps the claim. */
+  mark: `UPDATE schedules SET state = $3, detail = $4, updated_at = $5,
+                runner = CASE WHEN $3 = 'running' THEN runner END,
+                lease_until = CASE WHEN $3 = 'running' THEN lease_until END
           WHERE issue = $1 AND list_id = $2`,
 } as const;
 

@@ -255,6 +255,7 @@ export class SqliteSendLedger implements SendLedger {
   async nextPendingAt(issue: string, list: string): Promise<Date | undefined> {
     const due = this.statement(LEDGER_SQL.nextDue).get(issue, list) as { at: string | null; n: number };
     const held = this.statement(LEDGER_SQL.nextLeaseEnd).get(issue, list) as { at: string | null; n: number };
+    // '' (a row with no time, or no holder) is the epoch: due since ever.
     const times = [due, held].filter((row) => row.n > 0).map((row) => (row.at ? Date.parse(row.at) : 0));
     return times.length ? new Date(Math.min(...times)) : undefined;
   }
