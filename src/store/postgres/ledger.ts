@@ -123,12 +123,12 @@ export class PostgresSendLedger implements SendLedger {
   }
 
   async nextPendingAt(issue: string, list: string): Promise<Date | undefined> {
-    const now = Date.now();
     const times: number[] = [];
     for (const query of [SQL.pendingAt, SQL.heldUntil]) {
       const row = (await this.pool.query(query, [issue, list])).rows[0] as { at: string | null; n: number };
-      // '-infinity' (no time, or no holder) reads back as an invalid date: it means now.
-      if (row.n > 0) times.push(Math.max(now, Date.parse(row.at ?? '') || now));
+      // As on SQLite, a past time is returned as it is (the caller's clock decides it is due); a row
+      // with no time, or no holder, reads back as the epoch: due since ever.
+      if (row.n > 0) times.push(Date.parse(row.at ?? '') || 0);
     }
     return times.length > 0 ? new Date(Math.min(...times)) : undefined;
   }

@@ -117,14 +117,21 @@ export const LEDGER_SQL = {
        RETURNING d.email, d.name, d.attempts`,
   begin: `UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated_at = $5
            WHERE issue = $1 AND list_id = $2 AND email = $3 AND state = 'claimed' AND worker = $4`,
-  finish: `UPDATE deliveries SET state = $5, detail = $6, worker = $4, updated_at = $7
-            WHERE issue = $1 AND list_id = $2 AND email = $3`,
-  retryLater: `UPDATE deliveries SET state = 'pending', detail = $5, not_before = $6, worker = $4, updated_at = $7
-                WHERE issue = $1 AND list_id = $2 AND email = $3`,
-  pendingAt: `SELECT MIN(COALESCE(not_before, '-infinity'::timestamptz)) AS at, COUNT(*) AS n FROM deliveries
+  /**
+   * Only by the holder (a worker whose lease ran out may since have lost the row to another), and from
+   * `unknown` too: a late reply after the lease ran out is still the truth about the message.
+   */
+  finish: `UPDATE deliveries SET state = $5, detail = $6, updated_at = $7
+            WHERE issue = $1 AND list_id = $2 AND email = $3 AND worker = $4
+              AND state IN ('claimed', 'sending', 'unknown')`,
+  /** Back to pending for anyone once due; only the holder of a row in flight can put it back. */
+  retryLater: `UPDATE deliveries SET state = 'pending', worker = NULL, detail = $5, not_before = $6, updated_at = $7
+                WHERE issue = $1 AND list_id = $2 AND email = $3 AND worker = $4 AND state = 'sending'`,
+  /** 'epoch', not '-infinity': the time parser makes ISO strings, and infinity has none (SQLite reads '' as 0). */
+  pendingAt: `SELECT MIN(COALESCE(not_before, 'epoch'::timestamptz)) AS at, COUNT(*) AS n FROM deliveries
                WHERE issue = $1 AND list_id = $2 AND state = 'pending'`,
   /** When the holders of unfinished rows lose them: a row held by no worker at all counts as now. */
-  heldUntil: `SELECT MIN(COALESCE(w.lease_until, '-infinity'::timestamptz)) AS at, COUNT(*) AS n FROM deliveries d
+  heldUntil: `SELECT MIN(COALESCE(w.lease_until, 'epoch'::timestamptz)) AS at, COUNT(*) AS n FROM deliveries d
                 LEFT JOIN send_workers w ON w.id = d.worker
                WHERE d.issue = $1 AND d.list_id = $2 AND d.state IN ('claimed', 'sending')`,
   createPacing: 'INSERT INTO send_pacing (account, next_at) VALUES ($1, $2) ON CONFLICT (account) DO NOTHING',
