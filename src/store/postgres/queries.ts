@@ -167,7 +167,10 @@ export const SCHEDULE_SQL = {
              AND (runner IS NULL OR runner = $3 OR lease_until IS NULL OR lease_until <= $4)`,
   renew: `UPDATE schedules SET lease_until = $4
            WHERE issue = $1 AND list_id = $2 AND runner = $3 AND state = 'running'`,
-  mark: `UPDATE schedules SET state = $3, detail = $4, runner = NULL, lease_until = NULL, updated_at = $5
+  /** `running` is the runner's own note on its progress: it keeps the claim (any other state ends it). */
+  mark: `UPDATE schedules SET state = $3, detail = $4, updated_at = $5,
+                runner = CASE WHEN $3 = 'running' THEN runner END,
+                lease_until = CASE WHEN $3 = 'running' THEN lease_until END
           WHERE issue = $1 AND list_id = $2`,
 } as const;
 
