@@ -113,6 +113,8 @@ export function ledgerBehaviours({ open, sameDatabase }: Engine): void {
     const [row] = await ledger.claim('2026-01-01', 'weekly', 'w1', 5, new Date());
     expect((await ledger.nextPendingAt('2026-01-01', 'weekly'))!.getTime()).toBe(soon.getTime());
     const later = new Date(Date.now() + 120_000);
+    // A retry is for a message handed over and answered 4xx (the contract: only from `sending`).
+    expect(await ledger.begin('2026-01-01', 'weekly', row!.email, 'w1')).toBe(true);
     await ledger.retryLater('2026-01-01', 'weekly', row!.email, 'w1', '421 try later', later);
     expect((await ledger.nextPendingAt('2026-01-01', 'weekly'))!.getTime()).toBe(later.getTime());
     expect(await ledger.claim('2026-01-01', 'weekly', 'w1', 5, new Date())).toEqual([]);
