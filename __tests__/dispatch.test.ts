@@ -12,7 +12,8 @@ import { verifyToken } from '../src/dispatch/tokens.js';
 import { outboxTransport, smtpTransport } from '../src/dispatch/transports.js';
 import type { CompiledEmail } from '../src/render/email/compile.js';
 import { SqliteSubscriberStore } from '../src/store/sqlite/subscribers.js';
-import { bulletin, repoRoot } from './helpers/cli.js';
+import { bulletin, repoRoot, spawnBulletin } from './helpers/cli.js';
+import { SITE_ENGINES } from './helpers/site-database.js';
 import { buildInMemory, tempSite } from './helpers/site.js';
 import { startSmtpServer } from './helpers/smtp.js';
 
@@ -256,66 +257,115 @@ function buildToken(now: number): string {
   return new URL(headers['List-Unsubscribe']!.slice(1, -1)).searchParams.get('token')!;
 }
 
-test('bulletin send and status from the command line, into the outbox', () => {
-  const site = tempSite();
-  try {
-    cpSync(join(repoRoot, 'bulletins', '2018-05-11'), join(site.root, 'bulletins', '2018-05-11'), {
-      recursive: true,
-    });
-    writeFileSync(join(site.root, 'members.csv'), 'email,name\nann@example.org,Ann\nbob@example.org,\n');
-    expect(bulletin(['subscribers', 'import', 'members.csv', '--list', 'weekly'], site.root).status).toBe(0);
-    const env = { BULLETIN_SECRET: 'cli-secret', SMTP_URL: '' };
-    const old = bulletin(['send', '2018-05-11', '--list', 'weekly'], site.root, env);
-    expect(old).toMatchObject({ status: 1, stderr: expect.stringContaining('--force') });
-    const dry = JSON.parse(
-      bulletin(['send', '2018-05-11', '--list', 'weekly', '--dry-run', '--force', '--json'], site.root, env)
-        .stdout,
-    );
-    expect(dry).toMatchObject({ ok: true, recipients: 2, sample: ['ann@example.org', 'bob@example.org'] });
-    const sent = bulletin(['send', '2018-05-11', '--list', 'weekly', '--force', '--json'], site.root, env);
-    expect(sent.status).toBe(0);
-    expect(JSON.parse(sent.stdout).counts).toMatchObject({ sent: 2, pending: 0 });
-    expect(readdirSync(join(site.root, '.bulletin', 'outbox', '2018-05-11', 'weekly')).sort()).toEqual([
-      'ann@example.org.eml',
-      'bob@example.org.eml',
-    ]);
-    expect(
-      JSON.parse(
-        bulletin(['send', '2018-05-11', '--list', 'weekly', '--force', '--json'], site.root, env).stdout,
-      ).counts.sent,
-    ).toBe(2);
-    expect(
-      JSON.parse(bulletin(['status', '2018-05-11', '--json'], site.root, env).stdout).lists.weekly,
-    ).toMatchObject({ sent: 2, failed: 0, unknown: 0 });
-    const test = bulletin(
-      ['send', '2018-05-11', '--list', 'weekly', '--to', 'Editor@Example.org'],
-      site.root,
-      env,
-    );
-    expect(test).toMatchObject({
-      status: 0,
-      stderr: expect.stringContaining('Test message sent to editor@example.org'),
-    });
-    // Tests go apart from the list's messages, each kept.
-    const tests = join(site.root, '.bulletin', 'outbox', '2018-05-11', '_tests');
-    const [testFile] = readdirSync(tests);
-    expect(testFile).toMatch(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z-\d+-0-editor@example\.org\.eml$/);
-    expect(readFileSync(join(tests, testFile!), 'utf8')).toContain(
-      'Subject: [Test] The giants are still learning to dance',
-    );
-    expect(
-      bulletin(['send', '2018-05-11', '--list', 'weekly', '--to', 'editor@example.org'], site.root, env)
-        .status,
-    ).toBe(0);
-    expect(readdirSync(tests)).toHaveLength(2);
-    expect(readdirSync(join(site.root, '.bulletin', 'outbox', '2018-05-11', 'weekly')).sort()).toEqual([
-      'ann@example.org.eml',
-      'bob@example.org.eml',
-    ]);
-  } finally {
-    site.remove();
+/** The command line end to end, on each engine a site can use (PostgreSQL through BULLETIN_DATABASE). */
+describe.each(SITE_ENGINES)('from the command line on $name', (engine) => {
+  if (engine.skip) {
+    test.skip(`${engine.name}: ${engine.skip}`, () => undefined);
+    return;
   }
-}, 60_000);
+
+  test('bulletin send and status from the command line, into the outbox', async () => {
+    const site = tempSite();
+    const database = await engine.database(site.root);
+    try {
+      cpSync(join(repoRoot, 'bulletins', '2018-05-11'), join(site.root, 'bulletins', '2018-05-11'), {
+        recursive: true,
+      });
+      writeFileSync(join(site.root, 'members.csv'), 'email,name\nann@example.org,Ann\nbob@example.org,\n');
+      expect(
+        bulletin(['subscribers', 'import', 'members.csv', '--list', 'weekly'], site.root, database.env)
+          .status,
+      ).toBe(0);
+      const env = { ...database.env, BULLETIN_SECRET: 'cli-secret', SMTP_URL: '' };
+      const old = bulletin(['send', '2018-05-11', '--list', 'weekly'], site.root, env);
+      expect(old).toMatchObject({ status: 1, stderr: expect.stringContaining('--force') });
+      const dry = JSON.parse(
+        bulletin(['send', '2018-05-11', '--list', 'weekly', '--dry-run', '--force', '--json'], site.root, env)
+          .stdout,
+      );
+      expect(dry).toMatchObject({ ok: true, recipients: 2, sample: ['ann@example.org', 'bob@example.org'] });
+      const sent = bulletin(['send', '2018-05-11', '--list', 'weekly', '--force', '--json'], site.root, env);
+      expect(sent.status).toBe(0);
+      expect(JSON.parse(sent.stdout).counts).toMatchObject({ sent: 2, pending: 0 });
+      expect(readdirSync(join(site.root, '.bulletin', 'outbox', '2018-05-11', 'weekly')).sort()).toEqual([
+        'ann@example.org.eml',
+        'bob@example.org.eml',
+      ]);
+      expect(
+        JSON.parse(
+          bulletin(['send', '2018-05-11', '--list', 'weekly', '--force', '--json'], site.root, env).stdout,
+        ).counts.sent,
+      ).toBe(2);
+      expect(
+        JSON.parse(bulletin(['status', '2018-05-11', '--json'], site.root, env).stdout).lists.weekly,
+      ).toMatchObject({ sent: 2, failed: 0, unknown: 0 });
+      const test = bulletin(
+        ['send', '2018-05-11', '--list', 'weekly', '--to', 'Editor@Example.org'],
+        site.root,
+        env,
+      );
+      expect(test).toMatchObject({
+        status: 0,
+        stderr: expect.stringContaining('Test message sent to editor@example.org'),
+      });
+      // Tests go apart from the list's messages, each kept.
+      const tests = join(site.root, '.bulletin', 'outbox', '2018-05-11', '_tests');
+      const [testFile] = readdirSync(tests);
+      expect(testFile).toMatch(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z-\d+-0-editor@example\.org\.eml$/);
+      expect(readFileSync(join(tests, testFile!), 'utf8')).toContain(
+        'Subject: [Test] The giants are still learning to dance',
+      );
+      expect(
+        bulletin(['send', '2018-05-11', '--list', 'weekly', '--to', 'editor@example.org'], site.root, env)
+          .status,
+      ).toBe(0);
+      expect(readdirSync(tests)).toHaveLength(2);
+      expect(readdirSync(join(site.root, '.bulletin', 'outbox', '2018-05-11', 'weekly')).sort()).toEqual([
+        'ann@example.org.eml',
+        'bob@example.org.eml',
+      ]);
+    } finally {
+      site.remove();
+    }
+  }, 60_000);
+
+  test('an unknown outcome is not resent by a later send, only with --resend-unknown', async () => {
+    const site = tempSite();
+    const server = await startSmtpServer({
+      dropAfterData: (to, attempt) => to.includes('lost@example.org') && attempt === 1,
+    });
+    const database = await engine.database(site.root);
+    try {
+      cpSync(join(repoRoot, 'bulletins', '2018-05-11'), join(site.root, 'bulletins', '2018-05-11'), {
+        recursive: true,
+      });
+      writeFileSync(join(site.root, 'members.csv'), 'email\nlost@example.org\nok@example.org\n');
+      expect(
+        bulletin(['subscribers', 'import', 'members.csv', '--list', 'weekly'], site.root, database.env)
+          .status,
+      ).toBe(0);
+      const env = { ...database.env, BULLETIN_SECRET: 'cli-secret', SMTP_URL: server.url };
+      const args = ['send', '2018-05-11', '--list', 'weekly', '--force', '--json', '--concurrency', '1'];
+      // Not spawnSync: the SMTP server runs in this process, and a blocked event loop would starve it.
+      const send = async (extra: string[] = []) => {
+        const result = await spawnBulletin([...args, ...extra], site.root, env).done;
+        return { status: result.status, counts: JSON.parse(result.stdout).counts, stderr: result.stderr };
+      };
+      const first = await send();
+      expect(first).toMatchObject({ status: 1, counts: { sent: 1, unknown: 1 } });
+      const again = await send();
+      expect(again).toMatchObject({ status: 1, counts: { sent: 1, unknown: 1 } });
+      expect(server.deliveredTo('lost@example.org')).toBe(1);
+      const resent = await send(['--resend-unknown']);
+      expect(resent).toMatchObject({ status: 0, counts: { sent: 2, unknown: 0 } });
+      expect(server.deliveredTo('lost@example.org')).toBe(2);
+      expect(server.deliveredTo('ok@example.org')).toBe(1);
+    } finally {
+      await server.close();
+      site.remove();
+    }
+  }, 60_000);
+});
 
 test('a server that closes every few messages, or stops answering, loses nobody and repeats nobody', async () => {
   const closing = await startSmtpServer({ closeEvery: 2 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { SqliteSchedules } from '../src/store/sqlite/schedules.js';
 import { bulletin, repoRoot } from './helpers/cli.js';
 import { londonTime, startServe } from './helpers/serve.js';
+import { SITE_ENGINES } from './helpers/site-database.js';
 import { tempSite } from './helpers/site.js';
 
 const DATE = '2018-05-11';
@@ -112,41 +113,57 @@ test('a due send that is not approved waits, says so once, and goes out when app
   }
 }, 120_000);
 
-test('two servers over one database run a due send once; when the one sending is killed, the other takes it over after its lease', async () => {
-  const site = tempSite();
-  const servers: ReturnType<typeof startServe>[] = [];
-  try {
-    cpSync(join(repoRoot, 'bulletins', DATE), join(site.root, 'bulletins', DATE), { recursive: true });
-    expect(bulletin(['build', '--all'], site.root).status).toBe(0);
-    const readers = Array.from({ length: 40 }, (_, i) => `reader${String(i).padStart(2, '0')}@example.org`);
-    writeFileSync(join(site.root, 'readers.csv'), `email\n${readers.join('\n')}\n`);
-    expect(bulletin(['subscribers', 'import', 'readers.csv', '--list', 'weekly'], site.root).status).toBe(0);
-    expect(bulletin(['schedule', DATE, '--list', 'weekly', '--at', londonTime(1)], site.root).status).toBe(0);
-
-    // Both tick every 100 ms from the start; at 10 messages a second the send takes about 4 seconds.
-    const env = { BULLETIN_SCHEDULE_LEASE_MS: '1500' };
-    servers.push(startServe(site.root, env), startServe(site.root, env));
-    await Promise.race(servers.map((server) => server.until(/schedule: sending 2018-05-11 to weekly/)));
-    const sender = servers.find((server) => /schedule: sending/.test(server.said()))!;
-    const other = servers.find((server) => server !== sender)!;
-    // A quarter of the list has it: the other server has had many ticks to start the same send.
-    const outbox = join(site.root, '.bulletin', 'outbox', DATE, 'weekly');
-    const written = () => (existsSync(outbox) ? readdirSync(outbox) : []).filter((n) => n.endsWith('.eml'));
-    while (written().length < 10) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(other.said()).not.toMatch(/schedule: sending/);
-    await sender.kill('SIGKILL');
-
-    await other.until(/schedule: 2018-05-11 to weekly done/);
-    await other.stop();
-    expect(other.said().match(/schedule: sending 2018-05-11 to weekly/g)).toHaveLength(1);
-    const { sent, unknown, pending } = JSON.parse(bulletin(['status', DATE, '--json'], site.root).stdout)
-      .lists.weekly as Record<string, number>;
-    // A message in flight when the first server died is unknown (its .eml maybe half-written), never resent.
-    expect([sent! + unknown!, pending]).toEqual([readers.length, 0]);
-    expect(unknown).toBeLessThanOrEqual(4);
-    expect(written().length).toBeGreaterThanOrEqual(sent!);
-  } finally {
-    for (const server of servers) await server.kill('SIGKILL');
-    site.remove();
+/** Two servers over one database, on each engine: SQLite's file, or PostgreSQL through BULLETIN_DATABASE. */
+describe.each(SITE_ENGINES)('on $name', (engine) => {
+  if (engine.skip) {
+    test.skip(`${engine.name}: ${engine.skip}`, () => undefined);
+    return;
   }
-}, 120_000);
+
+  test('two servers over one database run a due send once; when the one sending is killed, the other takes it over after its lease', async () => {
+    const site = tempSite();
+    const database = await engine.database(site.root);
+    const servers: ReturnType<typeof startServe>[] = [];
+    try {
+      cpSync(join(repoRoot, 'bulletins', DATE), join(site.root, 'bulletins', DATE), { recursive: true });
+      expect(bulletin(['build', '--all'], site.root, database.env).status).toBe(0);
+      const readers = Array.from({ length: 40 }, (_, i) => `reader${String(i).padStart(2, '0')}@example.org`);
+      writeFileSync(join(site.root, 'readers.csv'), `email\n${readers.join('\n')}\n`);
+      expect(
+        bulletin(['subscribers', 'import', 'readers.csv', '--list', 'weekly'], site.root, database.env)
+          .status,
+      ).toBe(0);
+      expect(
+        bulletin(['schedule', DATE, '--list', 'weekly', '--at', londonTime(1)], site.root, database.env)
+          .status,
+      ).toBe(0);
+
+      // Both tick every 100 ms from the start; at 10 messages a second the send takes about 4 seconds.
+      const env = { ...database.env, BULLETIN_SCHEDULE_LEASE_MS: '1500' };
+      servers.push(startServe(site.root, env), startServe(site.root, env));
+      await Promise.race(servers.map((server) => server.until(/schedule: sending 2018-05-11 to weekly/)));
+      const sender = servers.find((server) => /schedule: sending/.test(server.said()))!;
+      const other = servers.find((server) => server !== sender)!;
+      // A quarter of the list has it: the other server has had many ticks to start the same send.
+      const outbox = join(site.root, '.bulletin', 'outbox', DATE, 'weekly');
+      const written = () => (existsSync(outbox) ? readdirSync(outbox) : []).filter((n) => n.endsWith('.eml'));
+      while (written().length < 10) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(other.said()).not.toMatch(/schedule: sending/);
+      await sender.kill('SIGKILL');
+
+      await other.until(/schedule: 2018-05-11 to weekly done/);
+      await other.stop();
+      expect(other.said().match(/schedule: sending 2018-05-11 to weekly/g)).toHaveLength(1);
+      const { sent, unknown, pending } = JSON.parse(
+        bulletin(['status', DATE, '--json'], site.root, database.env).stdout,
+      ).lists.weekly as Record<string, number>;
+      // A message in flight when the first server died is unknown (its .eml maybe half-written), never resent.
+      expect([sent! + unknown!, pending]).toEqual([readers.length, 0]);
+      expect(unknown).toBeLessThanOrEqual(4);
+      expect(written().length).toBeGreaterThanOrEqual(sent!);
+    } finally {
+      for (const server of servers) await server.kill('SIGKILL');
+      site.remove();
+    }
+  }, 120_000);
+});

@@ -124,10 +124,11 @@ export class PostgresSendLedger implements SendLedger {
 
   async nextPendingAt(issue: string, list: string): Promise<Date | undefined> {
     const times: number[] = [];
-    // The instant itself, never the clock: a past one means due now, to whoever asks with their own clock.
     for (const query of [SQL.pendingAt, SQL.heldUntil]) {
-      const row = (await this.pool.query(query, [issue, list])).rows[0] as { at: string; n: number };
-      if (row.n > 0) times.push(Date.parse(row.at));
+      const row = (await this.pool.query(query, [issue, list])).rows[0] as { at: string | null; n: number };
+      // As on SQLite, a past time is returned as it is (the caller's clock decides it is due); a row
+      // with no time, or no holder, reads back as the epoch: due since ever.
+      if (row.n > 0) times.push(Date.parse(row.at ?? '') || 0);
     }
     return times.length > 0 ? new Date(Math.min(...times)) : undefined;
   }
