@@ -63,13 +63,12 @@ maybe('PostgreSQL ledger: group commit of begins and outcomes', () => {
     expect(writes).toBeLessThanOrEqual(10);
     const rows = await ledger.rows('2026-03-01', 'weekly');
     const byEmail = new Map(rows.map((row) => [row.email, row]));
-    mine.forEach((row, i) =>
+    for (const [i, row] of mine.entries())
       expect(byEmail.get(row.email)).toMatchObject({
         state: i % 2 ? 'sent' : 'failed',
         attempts: 1,
         detail: `reply ${i}`,
-      }),
-    );
+      });
     expect(byEmail.get(theirs[0]!.email)).toMatchObject({ state: 'claimed', attempts: 0 });
   });
 });

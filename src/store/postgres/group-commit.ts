@@ -38,7 +38,7 @@ export class RowGroupCommit<Item, Result> {
       const batch = this.queue.splice(0, end);
       try {
         const results = await this.write(batch.map((entry) => entry.item));
-        batch.forEach((entry, i) => entry.resolve(results[i]!));
+        for (const [i, entry] of batch.entries()) entry.resolve(results[i]!);
       } catch (error) {
         // The statement failed as a whole: none of the batch was committed.
         for (const entry of batch) entry.reject(error);
