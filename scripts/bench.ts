@@ -137,7 +137,11 @@ async function main(): Promise<void> {
 
   if (runs('dispatch')) await dispatchPart();
   if (runs('service')) await servicePart();
-  if (runs('store')) printStoreBench(await benchStore());
+  if (runs('store')) {
+    // `-- --store --rounds=2`: fewer rounds on a busy machine (each round is four sends).
+    const rounds = Number(process.argv.find((arg) => arg.startsWith('--rounds='))?.slice(9)) || undefined;
+    printStoreBench(await benchStore(undefined, undefined, rounds));
+  }
   if (runs('preview')) {
     const preview = await benchPreview();
     if (preview) printPreviewBench(preview);
