@@ -51,6 +51,8 @@ export async function benchStore(
   messages = 10_000,
   storeSubscribers = 100_000,
   rounds = 3,
+  /** Called as each round ends: on a busy machine a run is long, and a cut-short one still tells something. */
+  onRound?: (round: Record<StoreSide, StoreRun>, index: number) => void,
 ): Promise<StoreBench | { skipped: string }> {
   if (!postgresBin())
     return {
@@ -88,6 +90,7 @@ export async function benchStore(
         );
       }
       results.push(runs);
+      onRound?.(runs, round);
     }
     return { messages, storeSubscribers, rounds: results };
   } finally {

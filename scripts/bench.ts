@@ -26,7 +26,7 @@ import { benchArchive, median } from './bench-archive.js';
 import { benchDispatch, CONNECTIONS } from './bench-dispatch.js';
 import { benchService } from './bench-service.js';
 import { benchPreview, printPreviewBench } from './bench-preview.js';
-import { printStoreBench } from './print-store-bench.js';
+import { printStoreBench, printStoreHeading, printStoreRound } from './print-store-bench.js';
 import { benchStore } from './bench-store.js';
 
 const DATE = '2018-05-11';
@@ -137,11 +137,7 @@ async function main(): Promise<void> {
 
   if (runs('dispatch')) await dispatchPart();
   if (runs('service')) await servicePart();
-  if (runs('store')) {
-    // `-- --store --rounds=2`: fewer rounds on a busy machine (each round is four sends).
-    const rounds = Number(process.argv.find((arg) => arg.startsWith('--rounds='))?.slice(9)) || undefined;
-    printStoreBench(await benchStore(undefined, undefined, rounds));
-  }
+  if (runs('store')) await storePart();
   if (runs('preview')) {
     const preview = await benchPreview();
     if (preview) printPreviewBench(preview);
@@ -218,6 +214,16 @@ async function dispatchPart(): Promise<void> {
       .toFixed(0)
       .padStart(9)}`,
   );
+}
+
+/** `-- --store --rounds=2 --messages=5000`: a shorter run on a busy machine (each round is four sends). */
+async function storePart(): Promise<void> {
+  const option = (name: string) =>
+    Number(process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3)) || undefined;
+  const messages = option('messages') ?? 10_000;
+  const subscribers = 100_000;
+  printStoreHeading(messages, subscribers);
+  printStoreBench(await benchStore(messages, subscribers, option('rounds') ?? 3, printStoreRound));
 }
 
 async function servicePart(): Promise<void> {

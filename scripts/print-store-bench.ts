@@ -1,7 +1,7 @@
 /** Prints the store bench (bench-store.ts): each round side by side, then medians, ratios and targets. */
 import { median } from './bench-archive.js';
 import { CONNECTIONS } from './bench-dispatch.js';
-import { STORE_SIDES, type StoreBench, type StoreRun } from './bench-store.js';
+import { STORE_SIDES, type StoreBench, type StoreRun, type StoreSide } from './bench-store.js';
 
 const CORES = 2;
 
@@ -20,13 +20,10 @@ function totalCpu(run: StoreRun): number {
   return workers / messages + (run.sinkCpuMsPerMessage ?? 0) + (run.postgresCpuMsPerMessage ?? 0);
 }
 
-export function printStoreBench(bench: StoreBench | { skipped: string }): void {
-  if ('skipped' in bench) {
-    console.log(`\nStore: SKIPPED, ${bench.skipped}`);
-    return;
-  }
+/** The heading and column names, printed before the first round. */
+export function printStoreHeading(messages: number, storeSubscribers: number): void {
   console.log(
-    `\nStore: ${bench.messages} messages to a loopback SMTP server, ${bench.storeSubscribers} subscribers in the store, ` +
+    `\nStore: ${messages} messages to a loopback SMTP server, ${storeSubscribers} subscribers in the store, ` +
       `${CONNECTIONS} connections per worker; PostgreSQL ${'a throwaway local cluster'} (fsync, synchronous_commit on); ` +
       'each worker its own process, the four sides alternating',
   );
@@ -35,20 +32,30 @@ export function printStoreBench(bench: StoreBench | { skipped: string }): void {
       `${'worker CPU ms/msg'.padStart(19)}${'sink'.padStart(7)}${'PG'.padStart(7)}${'all'.padStart(7)}` +
       `${'worker RSS peak MB'.padStart(20)}`,
   );
-  bench.rounds.forEach((round, i) => {
-    for (const side of STORE_SIDES) {
-      const run = round[side];
-      const workers = run.workers.map((worker) => worker.cpuMsPerMessage.toFixed(2)).join(' + ');
-      const rss = run.workers.map((worker) => worker.rssPeakMb.toFixed(0)).join(' / ');
-      console.log(
-        `${String(i + 1).padEnd(6)}${side.padEnd(13)}${run.perSecond.toFixed(0).padStart(8)}` +
-          `${(run.perSecond / round.raw.perSecond).toFixed(2).padStart(8)}${workers.padStart(19)}` +
-          `${fixed(run.sinkCpuMsPerMessage).padStart(7)}` +
-          `${(side.startsWith('postgres') ? fixed(run.postgresCpuMsPerMessage) : '-').padStart(7)}` +
-          `${totalCpu(run).toFixed(2).padStart(7)}${rss.padStart(20)}`,
-      );
-    }
-  });
+}
+
+/** One round's four sides, as it ends. */
+export function printStoreRound(round: Record<StoreSide, StoreRun>, i: number): void {
+  for (const side of STORE_SIDES) {
+    const run = round[side];
+    const workers = run.workers.map((worker) => worker.cpuMsPerMessage.toFixed(2)).join(' + ');
+    const rss = run.workers.map((worker) => worker.rssPeakMb.toFixed(0)).join(' / ');
+    console.log(
+      `${String(i + 1).padEnd(6)}${side.padEnd(13)}${run.perSecond.toFixed(0).padStart(8)}` +
+        `${(run.perSecond / round.raw.perSecond).toFixed(2).padStart(8)}${workers.padStart(19)}` +
+        `${fixed(run.sinkCpuMsPerMessage).padStart(7)}` +
+        `${(side.startsWith('postgres') ? fixed(run.postgresCpuMsPerMessage) : '-').padStart(7)}` +
+        `${totalCpu(run).toFixed(2).padStart(7)}${rss.padStart(20)}`,
+    );
+  }
+}
+
+/** Medians, ratios and targets over the rounds (printed by printStoreRound as they ended). */
+export function printStoreBench(bench: StoreBench | { skipped: string }): void {
+  if ('skipped' in bench) {
+    console.log(`\nStore: SKIPPED, ${bench.skipped}`);
+    return;
+  }
   const ratio = (of: (typeof STORE_SIDES)[number], to: (typeof STORE_SIDES)[number]) =>
     median(bench.rounds.map((round) => round[of].perSecond / round[to].perSecond));
   const pgToRaw = ratio('postgres', 'raw');
