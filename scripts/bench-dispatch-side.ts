@@ -1,31 +1,42 @@
 /**
- * One side of the dispatch bench, in a process of its own: `raw` sends one pre-rendered message
- * through nodemailer's pool as fast as it goes; `ours` runs a real `runSend` (ledger, per-recipient
- * fill and signed links, suppression checks) over the store. Reports throughput, CPU time and
- * RSS, sampled while sending, to the parent.
+ * One side of the dispatch and store benches, in a process of its own: `raw` sends one pre-rendered
+ * message through nodemailer's pool as fast as it goes; `ours` runs a real `runSend` (ledger,
+ * per-recipient fill and signed links, suppression checks) over the stores at `database` (a SQLite
+ * path or a postgres:// URL, opened as `bulletin send` opens them). Several `ours` sides on one
+ * PostgreSQL share one send. Reports throughput, CPU time and RSS, sampled while sending, to the parent.
  */
 import nodemailer from 'nodemailer';
 import { buildEmailForSend } from '../src/build/email-for-send.js';
 import { loadConfig } from '../src/content/config.js';
-import { SqliteSendLedger } from '../src/store/sqlite/ledger.js';
 import { buildMessage } from '../src/dispatch/message.js';
 import { runSend } from '../src/dispatch/send.js';
 import { smtpTransport } from '../src/dispatch/transports.js';
 import { packageRoot } from '../src/support/package-root.js';
 import { hydrateEmail } from '../src/render/email/compile.js';
-import { SqliteSubscriberStore } from '../src/store/sqlite/subscribers.js';
+import { parseDatabaseSetting } from '../src/store/location.js';
+import { openStoresAt } from '../src/store/stores.js';
 
 export interface SideRequest {
   side: 'raw' | 'ours';
   url: string;
   messages: number;
   connections: number;
+  /** A SQLite file path or a postgres:// URL. */
   database: string;
+  /** Several sides start together: each says it is ready, then waits for the parent's go. */
+  startTogether?: boolean;
 }
 
 export interface SideReport {
   perSecond: number;
-  /** CPU time of this process per message, in ms (user + system). */
+  /** Messages this process handed over (with several workers, its share of the send). */
+  sent: number;
+  /** When its sending started and ended (ms since the epoch, sub-millisecond). */
+  startedAt: number;
+  endedAt: number;
+  /** When its last message was accepted: a worker that is done waits on the others' rows before it ends. */
+  lastSentAt: number;
+  /** CPU time of this process per message it sent, in ms (user + system). */
   cpuMsPerMessage: number;
   /** RSS when the send started, at its peak, and when it ended, in MB. */
   rssStartMb: number;
@@ -40,13 +51,19 @@ async function main(request: SideRequest): Promise<SideReport> {
   // As `bulletin send` does it: the email is laid out in a worker thread that then ends.
   const email = hydrateEmail((await buildEmailForSend(packageRoot, '2018-05-11')).layout!);
   const pool = { url: request.url, pool: true, maxConnections: request.connections, maxMessages: 100 };
+  const stores =
+    request.side === 'ours' ? await openStoresAt(parseDatabaseSetting('/', request.database)) : undefined;
+  if (request.startTogether) await readyThenGo();
   global.gc?.();
   const rssStart = process.memoryUsage().rss;
   let peak = rssStart;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
   const cpu = process.cpuUsage();
   const started = process.hrtime.bigint();
-  if (request.side === 'raw') {
+  const startedAt = performance.timeOrigin + performance.now();
+  let sent = request.messages;
+  let lastSentAt = startedAt;
+  if (!stores) {
     const raw = nodemailer.createTransport(pool as Parameters<typeof nodemailer.createTransport>[0]);
     const prepared = buildMessage(email, config, 'weekly', { email: 'reader0@example.org' }, 'bench');
     let next = 0;
@@ -61,8 +78,7 @@ async function main(request: SideRequest): Promise<SideReport> {
     );
     raw.close();
   } else {
-    const store = new SqliteSubscriberStore(request.database);
-    const ledger = new SqliteSendLedger(request.database);
+    sent = 0;
     const transport = smtpTransport({ url: request.url, connections: request.connections });
     const summary = await runSend(
       {
@@ -70,10 +86,15 @@ async function main(request: SideRequest): Promise<SideReport> {
         list: 'weekly',
         message: (to) => buildMessage(email, config, 'weekly', to, 'bench'),
       },
-      store,
-      ledger,
+      stores.subscribers,
+      stores.ledger,
       transport,
       {
+        onProgress: (event) => {
+          if (event.state !== 'sent') return;
+          sent++;
+          lastSentAt = performance.timeOrigin + performance.now();
+        },
         concurrency: request.connections * 2,
         rate: 1e9,
         maxAttempts: 3,
@@ -82,23 +103,35 @@ async function main(request: SideRequest): Promise<SideReport> {
       },
     );
     await transport.close();
-    await ledger.close();
-    await store.close();
+    await stores.close();
     if (summary.counts.sent !== request.messages)
       throw new Error(`bench send incomplete: ${JSON.stringify(summary)}`);
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const endedAt = performance.timeOrigin + performance.now();
+  if (!stores) lastSentAt = endedAt;
   const used = process.cpuUsage(cpu);
   clearInterval(sampler);
   const mb = (bytes: number) => bytes / 1024 / 1024;
   return {
-    perSecond: request.messages / seconds,
-    cpuMsPerMessage: (used.user + used.system) / 1000 / request.messages,
+    perSecond: sent / seconds,
+    sent,
+    startedAt,
+    endedAt,
+    lastSentAt,
+    cpuMsPerMessage: (used.user + used.system) / 1000 / Math.max(sent, 1),
     rssStartMb: mb(rssStart),
     rssPeakMb: mb(Math.max(peak, process.memoryUsage().rss)),
     rssEndMb: mb(process.memoryUsage().rss),
     maxRssMb: process.resourceUsage().maxRSS / 1024,
   };
+}
+
+function readyThenGo(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('message', () => resolve());
+    process.send!({ ready: true });
+  });
 }
 
 const request = JSON.parse(process.argv[2] ?? '{}') as SideRequest;

@@ -63,20 +63,46 @@ export async function benchDispatch(
   }
 }
 
-function runSide(request: SideRequest): Promise<SideReport> {
-  return new Promise((resolve, reject) => {
-    const child = fork(
-      join(packageRoot, 'lib', 'scripts', 'bench-dispatch-side.js'),
-      [JSON.stringify(request)],
-      { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
-    );
-    let report: SideReport | undefined;
-    child.on('message', (message) => (report = message as SideReport));
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      report
-        ? resolve(report)
-        : reject(new Error(`the ${request.side} bench process exited with ${code} and no report`)),
-    );
+/** One side in a process of its own, to its report. */
+export function runSide(request: SideRequest): Promise<SideReport> {
+  return startSide(request).report;
+}
+
+export interface StartedSide {
+  pid: number;
+  /** Resolves when a side asked to start together has set up and waits for `go`. */
+  ready: Promise<void>;
+  go(): void;
+  report: Promise<SideReport>;
+}
+
+export function startSide(request: SideRequest): StartedSide {
+  const child = fork(
+    join(packageRoot, 'lib', 'scripts', 'bench-dispatch-side.js'),
+    [JSON.stringify(request)],
+    {
+      execArgv: ['--expose-gc'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
+  let report: SideReport | undefined;
+  let onReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (onReady = resolve));
+  child.on('message', (message) => {
+    if ((message as { ready?: boolean }).ready) onReady();
+    else report = message as SideReport;
   });
+  return {
+    pid: child.pid!,
+    ready,
+    go: () => child.send('go'),
+    report: new Promise((resolve, reject) => {
+      child.on('error', reject);
+      child.on('exit', (code) =>
+        report
+          ? resolve(report)
+          : reject(new Error(`the ${request.side} bench process exited with ${code} and no report`)),
+      );
+    }),
+  };
 }

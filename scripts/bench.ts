@@ -8,6 +8,8 @@
  *  4. Sending 20,000 messages against raw nodemailer (bench-dispatch.ts).
  *  5. The subscription service under load (bench-service.ts); `-- --service` alone.
  *  6. A save in `bulletin preview` until Chromium shows it (bench-preview.ts); `-- --preview` alone.
+ *  7. One send on PostgreSQL (one worker, two workers) vs SQLite vs raw nodemailer (bench-store.ts);
+ *     `-- --store` alone (print-store-bench.ts).
  * Shared, noisy machines: every figure is a median of several runs.
  */
 import { spawnSync } from 'node:child_process';
@@ -24,6 +26,8 @@ import { benchArchive, median } from './bench-archive.js';
 import { benchDispatch, CONNECTIONS } from './bench-dispatch.js';
 import { benchService } from './bench-service.js';
 import { benchPreview, printPreviewBench } from './bench-preview.js';
+import { printStoreBench, printStoreHeading, printStoreRound } from './print-store-bench.js';
+import { benchStore } from './bench-store.js';
 
 const DATE = '2018-05-11';
 
@@ -126,13 +130,14 @@ async function main(): Promise<void> {
   if (process.argv.includes('--quick')) return;
   // `-- --dispatch`, `-- --service`, `-- --archive` or `-- --preview` runs that part alone (after the quick
   // one).
-  const only = ['--dispatch', '--service', '--archive', '--preview'].find((flag) =>
+  const only = ['--dispatch', '--service', '--archive', '--preview', '--store'].find((flag) =>
     process.argv.includes(flag),
   );
   const runs = (part: string) => !only || only === `--${part}`;
 
   if (runs('dispatch')) await dispatchPart();
   if (runs('service')) await servicePart();
+  if (runs('store')) await storePart();
   if (runs('preview')) {
     const preview = await benchPreview();
     if (preview) printPreviewBench(preview);
@@ -209,6 +214,16 @@ async function dispatchPart(): Promise<void> {
       .toFixed(0)
       .padStart(9)}`,
   );
+}
+
+/** `-- --store --rounds=2 --messages=5000`: a shorter run on a busy machine (each round is four sends). */
+async function storePart(): Promise<void> {
+  const option = (name: string) =>
+    Number(process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3)) || undefined;
+  const messages = option('messages') ?? 10_000;
+  const subscribers = 100_000;
+  printStoreHeading(messages, subscribers);
+  printStoreBench(await benchStore(messages, subscribers, option('rounds') ?? 3, printStoreRound));
 }
 
 async function servicePart(): Promise<void> {

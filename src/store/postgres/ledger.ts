@@ -7,6 +7,7 @@ import {
   type SendWorker,
   type WorkerIdentity,
 } from '../../dispatch/ledger.js';
+import { RowGroupCommit } from './group-commit.js';
 import { inTransaction } from './pool.js';
 import { LEDGER_SQL as SQL } from './queries.js';
 import { grantSlots } from '../pacing-slots.js';
@@ -18,13 +19,53 @@ const STOPPED_DURING =
 type Counts = Record<DeliveryState, number>;
 const noCounts = (): Counts => Object.fromEntries(DELIVERY_STATES.map((state) => [state, 0])) as Counts;
 
+interface RowChange {
+  issue: string;
+  list: string;
+  email: string;
+  worker: string;
+  at: Date;
+}
+
+type FinishChange = RowChange & { state: string; detail: string | null };
+
+const keyOf = (row: { issue: string; list: string; email: string }) =>
+  `${row.issue}\n${row.list}\n${row.email}`;
+const rowKeyOf = (row: { issue: string; list_id: string; email: string }) =>
+  keyOf({ issue: row.issue, list: row.list_id, email: row.email });
+
+/** The items as one array per column, the parameters of an `unnest(...)` statement. */
+function columns<T>(items: T[], names: (keyof T)[]): unknown[][] {
+  return names.map((name) => items.map((item) => item[name]));
+}
+
 /**
  * The send ledger on PostgreSQL, shared by every worker of a send: each claims small batches with
  * FOR UPDATE SKIP LOCKED (no row twice, nobody waits for another's batch), under a lease in
  * `send_workers` that its heartbeat renews. Every change commits before the step it guards.
  */
 export class PostgresSendLedger implements SendLedger {
-  constructor(private readonly pool: pg.Pool) {}
+  /** Begins and outcomes of the messages in flight share commits (group-commit.ts): two per batch, not per message. */
+  private readonly begins: RowGroupCommit<RowChange, boolean>;
+  private readonly finishes: RowGroupCommit<FinishChange, void>;
+
+  constructor(private readonly pool: pg.Pool) {
+    this.begins = new RowGroupCommit<RowChange, boolean>(async (items) => {
+      const { rows } = await this.pool.query(
+        SQL.beginMany,
+        columns(items, ['issue', 'list', 'email', 'worker', 'at']),
+      );
+      const held = new Set((rows as { issue: string; list_id: string; email: string }[]).map(rowKeyOf));
+      return items.map((item) => held.has(keyOf(item)));
+    }, keyOf);
+    this.finishes = new RowGroupCommit<FinishChange, void>(async (items) => {
+      await this.pool.query(
+        SQL.finishMany,
+        columns(items, ['issue', 'list', 'email', 'worker', 'state', 'detail', 'at']),
+      );
+      return items.map(() => undefined);
+    }, keyOf);
+  }
 
   async enqueue(
     issue: string,
@@ -97,7 +138,7 @@ export class PostgresSendLedger implements SendLedger {
   }
 
   async begin(issue: string, list: string, email: string, workerId: string): Promise<boolean> {
-    return (await this.pool.query(SQL.begin, [issue, list, email, workerId, new Date()])).rowCount === 1;
+    return this.begins.run({ issue, list, email, worker: workerId, at: new Date() });
   }
 
   async finish(
@@ -108,7 +149,15 @@ export class PostgresSendLedger implements SendLedger {
     state: 'sent' | 'failed' | 'unknown' | 'skipped',
     detail?: string,
   ): Promise<void> {
-    await this.pool.query(SQL.finish, [issue, list, email, workerId, state, detail ?? null, new Date()]);
+    await this.finishes.run({
+      issue,
+      list,
+      email,
+      worker: workerId,
+      state,
+      detail: detail ?? null,
+      at: new Date(),
+    });
   }
 
   async retryLater(

@@ -115,12 +115,22 @@ export const LEDGER_SQL = {
           UPDATE deliveries d SET state = 'claimed', worker = $3, updated_at = $5
             FROM c WHERE d.issue = $1 AND d.list_id = $2 AND d.email = c.email
        RETURNING d.email, d.name, d.attempts`,
-  begin: `UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated_at = $5
-           WHERE issue = $1 AND list_id = $2 AND email = $3 AND state = 'claimed' AND worker = $4`,
-  /** Only by its holder; a row made unknown while its late holder waited for the answer takes the answer. */
-  finish: `UPDATE deliveries SET state = $5, detail = $6, updated_at = $7
-            WHERE issue = $1 AND list_id = $2 AND email = $3 AND worker = $4
-              AND state IN ('claimed', 'sending', 'unknown')`,
+  /** Many rows at once (group commit): the worker's own claimed rows -> sending; returns those it held. */
+  beginMany: `UPDATE deliveries d SET state = 'sending', attempts = d.attempts + 1, updated_at = u.at
+                FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+                     AS u(issue, list_id, email, worker, at)
+               WHERE d.issue = u.issue AND d.list_id = u.list_id AND d.email = u.email
+                 AND d.state = 'claimed' AND d.worker = u.worker
+           RETURNING d.issue, d.list_id, d.email`,
+  /**
+   * Many outcomes at once (group commit), each row its own state and detail; only by its holder (a
+   * row made unknown while its late holder waited for the answer takes the answer).
+   */
+  finishMany: `UPDATE deliveries d SET state = u.state, detail = u.detail, worker = u.worker, updated_at = u.at
+                 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                             $7::timestamptz[]) AS u(issue, list_id, email, worker, state, detail, at)
+                WHERE d.issue = u.issue AND d.list_id = u.list_id AND d.email = u.email
+                  AND d.worker = u.worker AND d.state IN ('claimed', 'sending', 'unknown')`,
   /** Back to pending and to nobody, by the holder of a row in flight. */
   retryLater: `UPDATE deliveries SET state = 'pending', detail = $5, not_before = $6, worker = NULL, updated_at = $7
                 WHERE issue = $1 AND list_id = $2 AND email = $3 AND worker = $4 AND state = 'sending'`,
