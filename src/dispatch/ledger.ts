@@ -120,3 +120,33 @@ export interface SendLedger {
 export function emptyCounts(): Record<DeliveryState, number> {
   return Object.fromEntries(DELIVERY_STATES.map((state) => [state, 0])) as Record<DeliveryState, number>;
 }
+
+/** One count of rows in a state, as every engine's GROUP BY gives it. */
+export interface StateCount {
+  state: DeliveryState;
+  count: number;
+}
+
+/** `counts()` from the engine's rows grouped by list and state: every state present, zero if none. */
+export function countsByList(
+  rows: readonly (StateCount & { list: string })[],
+): Record<string, Record<DeliveryState, number>> {
+  const result: Record<string, Record<DeliveryState, number>> = {};
+  for (const row of rows) {
+    result[row.list] ??= emptyCounts();
+    result[row.list]![row.state] = row.count;
+  }
+  return result;
+}
+
+/** `workers()` from the engine's worker rows and its rows grouped by worker and state. */
+export function workersWithCounts(
+  workers: readonly Omit<SendWorker, 'counts'>[],
+  counts: readonly (StateCount & { worker: string })[],
+): SendWorker[] {
+  return workers.map((worker) => {
+    const own = emptyCounts();
+    for (const row of counts) if (row.worker === worker.id) own[row.state] = row.count;
+    return { ...worker, counts: own };
+  });
+}

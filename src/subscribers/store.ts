@@ -6,6 +6,9 @@
 export const LIST_STATUSES = ['pending', 'subscribed', 'unsubscribed', 'bounced', 'complained'] as const;
 export type ListStatus = (typeof LIST_STATUSES)[number];
 
+/** Statuses an import or a CLI add must never overwrite: the person said no, or the address is dead. */
+export const KEPT_OUT: readonly ListStatus[] = ['unsubscribed', 'bounced', 'complained'];
+
 /** How and where a change came about, recorded with its time in the consent log. */
 export interface ConsentSource {
   /** e.g. `import:members.csv`, `cli`, `form`, `one-click`, `smtp-bounce`. */

@@ -1,9 +1,8 @@
 import type pg from 'pg';
 import type { ImportOutcome, ListStatus, NewSubscriber } from '../../subscribers/store.js';
+import { KEPT_OUT } from '../../subscribers/store.js';
 import { IMPORT_SQL as SQL } from './queries.js';
 
-/** Statuses an import must never overwrite: the person said no, or the address is dead. */
-const KEPT_OUT: readonly ListStatus[] = ['unsubscribed', 'bounced', 'complained'];
 const CHUNK = 500;
 
 interface Known {

@@ -1,11 +1,13 @@
 import type pg from 'pg';
 import {
-  DELIVERY_STATES,
+  countsByList,
   type Delivery,
   type DeliveryState,
   type SendLedger,
   type SendWorker,
+  type StateCount,
   type WorkerIdentity,
+  workersWithCounts,
 } from '../../dispatch/ledger.js';
 import { RowGroupCommit } from './group-commit.js';
 import { inTransaction } from './pool.js';
@@ -17,7 +19,6 @@ const STOPPED_DURING =
   "the sending worker stopped during this message (its lease ran out before it recorded the SMTP server's answer)";
 
 type Counts = Record<DeliveryState, number>;
-const noCounts = (): Counts => Object.fromEntries(DELIVERY_STATES.map((state) => [state, 0])) as Counts;
 
 interface RowChange {
   issue: string;
@@ -214,12 +215,7 @@ export class PostgresSendLedger implements SendLedger {
 
   async counts(issue: string, list?: string): Promise<Record<string, Counts>> {
     const { rows } = await this.pool.query(SQL.counts, [issue, list ?? null]);
-    const result: Record<string, Counts> = {};
-    for (const row of rows as { list: string; state: DeliveryState; count: number }[]) {
-      result[row.list] ??= noCounts();
-      result[row.list]![row.state] = row.count;
-    }
-    return result;
+    return countsByList(rows as (StateCount & { list: string })[]);
   }
 
   async rows(issue: string, list: string, state?: DeliveryState) {
@@ -229,16 +225,8 @@ export class PostgresSendLedger implements SendLedger {
 
   async workers(issue: string, list: string): Promise<SendWorker[]> {
     const workers = (await this.pool.query(SQL.workers, [issue, list])).rows as Omit<SendWorker, 'counts'>[];
-    const counts = (await this.pool.query(SQL.workerCounts, [issue, list])).rows as {
-      worker: string;
-      state: DeliveryState;
-      count: number;
-    }[];
-    return workers.map((worker) => {
-      const own = noCounts();
-      for (const row of counts) if (row.worker === worker.id) own[row.state] = row.count;
-      return { ...worker, counts: own };
-    });
+    const counts = (await this.pool.query(SQL.workerCounts, [issue, list])).rows;
+    return workersWithCounts(workers, counts as (StateCount & { worker: string })[]);
   }
 
   /** The pool belongs to the Stores that made this ledger: closed there, once. */

@@ -12,12 +12,10 @@ import type {
   SubscriberStore,
   SubscriptionRequest,
 } from '../../subscribers/store.js';
+import { KEPT_OUT } from '../../subscribers/store.js';
 import { importRows } from './import.js';
 import { inTransaction, streamRows } from './pool.js';
 import { SUBSCRIBER_SQL as SQL } from './queries.js';
-
-/** Statuses an import or a CLI add must never overwrite: the person said no, or the address is dead. */
-const KEPT_OUT: readonly ListStatus[] = ['unsubscribed', 'bounced', 'complained'];
 
 type Client = pg.PoolClient;
 

@@ -1,12 +1,14 @@
 import type Database from 'better-sqlite3';
 import {
+  countsByList,
   type Delivery,
   type DeliveryOutcome,
   type DeliveryState,
-  emptyCounts,
   type SendLedger,
   type SendWorker,
+  type StateCount,
   type WorkerIdentity,
+  workersWithCounts,
 } from '../../dispatch/ledger.js';
 import { Pacer } from '../../dispatch/pacer.js';
 import { GroupCommit } from './group-commit.js';
@@ -308,13 +310,8 @@ export class SqliteSendLedger implements SendLedger {
       list
         ? this.statement(LEDGER_SQL.countsOfList).all(issue, list)
         : this.statement(LEDGER_SQL.counts).all(issue)
-    ) as { list: string; state: DeliveryState; count: number }[];
-    const result: Record<string, Record<DeliveryState, number>> = {};
-    for (const row of rows) {
-      result[row.list] ??= emptyCounts();
-      result[row.list]![row.state] = row.count;
-    }
-    return result;
+    ) as (StateCount & { list: string })[];
+    return countsByList(rows);
   }
 
   async rows(issue: string, list: string, state?: DeliveryState) {
@@ -327,16 +324,8 @@ export class SqliteSendLedger implements SendLedger {
 
   async workers(issue: string, list: string): Promise<SendWorker[]> {
     const workers = this.statement(LEDGER_SQL.workers).all(issue, list) as Omit<SendWorker, 'counts'>[];
-    const counts = this.statement(LEDGER_SQL.workerCounts).all(issue, list) as {
-      worker: string;
-      state: DeliveryState;
-      count: number;
-    }[];
-    return workers.map((worker) => {
-      const own = emptyCounts();
-      for (const row of counts) if (row.worker === worker.id) own[row.state] = row.count;
-      return { ...worker, counts: own };
-    });
+    const counts = this.statement(LEDGER_SQL.workerCounts).all(issue, list);
+    return workersWithCounts(workers, counts as (StateCount & { worker: string })[]);
   }
 
   async close(): Promise<void> {

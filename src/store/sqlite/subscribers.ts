@@ -15,9 +15,7 @@ import type {
   SubscriberStore,
   SubscriptionRequest,
 } from '../../subscribers/store.js';
-
-/** Statuses an import or a CLI add must never overwrite: the person said no, or the address is dead. */
-const KEPT_OUT: readonly ListStatus[] = ['unsubscribed', 'bounced', 'complained'];
+import { KEPT_OUT } from '../../subscribers/store.js';
 
 interface Row {
   id: number;
