@@ -11,6 +11,7 @@ const LAYERS = [
   ['checks'],
   ['subscribers', 'archive'],
   ['dispatch', 'approval'],
+  ['bounces'],
   ['build'],
   ['schedule'],
   ['service', 'preview'],

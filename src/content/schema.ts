@@ -95,6 +95,41 @@ export const configSchema = z.strictObject({
           privateKeyFile: oneLine.optional(),
         })
         .optional(),
+      /**
+       * What happens after "250 OK": bounces and complaints. `address` turns on VERP (each message's
+       * envelope sender is `bounces+<signed token>@domain`, so a bounce names its message and subscriber).
+       */
+      bounces: z
+        .strictObject({
+          /** The bounce mailbox, e.g. `bounces@example.org`; the token goes after a `+` in its local part. */
+          address: email.optional(),
+          /** Soft bounces (mailbox full, greylisted...) within `softDays` before an address is suppressed. */
+          softLimit: z.number().int().min(1).max(100).default(3),
+          softDays: z.number().positive().max(365).default(30),
+          /** The bounce mailbox over IMAP; the password comes from BULLETIN_BOUNCES_IMAP_PASSWORD. */
+          imap: z
+            .strictObject({
+              /** `imap://user@host:143` or `imaps://user@host:993`, without the password. */
+              url: oneLine,
+              folder: oneLine.default('INBOX'),
+              /** Where read messages are moved, so each is counted once. Created when missing. */
+              processedFolder: oneLine.default('Bulletin/Processed'),
+              /** How often `bulletin serve` looks. */
+              pollMinutes: z.number().positive().max(1440).default(5),
+            })
+            .optional(),
+          /** Provider webhooks served by `bulletin serve` under /webhooks/<provider>; keys come from the environment. */
+          webhooks: z
+            .strictObject({
+              /** Amazon SES via SNS: the topic ARNs accepted. */
+              sesTopics: z.array(oneLine).default([]),
+              postmark: z.boolean().default(false),
+              mailgun: z.boolean().default(false),
+              sendgrid: z.boolean().default(false),
+            })
+            .prefault({}),
+        })
+        .prefault({}),
     })
     .prefault({}),
   /**
