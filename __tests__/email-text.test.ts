@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { load } from 'cheerio';
 import type { CompiledEmail } from '../src/render/email/compile.js';
 import { parseMarkdown } from '../src/render/markdown.js';
-import { markdownToText } from '../src/render/plain-text.js';
+import { markdownToText, wrapLongLines } from '../src/render/plain-text.js';
 import { repoRoot } from './helpers/cli.js';
 import { buildInMemory } from './helpers/site.js';
 
@@ -121,4 +121,16 @@ test('a table too wide for the text part is written row by row, each cell under 
   );
   // A table that fits keeps its columns.
   expect(markdownToText(parseMarkdown('| A | B |\n| - | - |\n| 1 | 2 |'))).toBe('A | B\n--+--\n1 | 2');
+});
+
+test('wrapLongLines counts characters, not UTF-16 units, and wraps only the lines over the width', () => {
+  const accented = `${'é'.repeat(40)} ${'😀'.repeat(37)}`; // 78 characters, 114 UTF-16 units
+  const long = `  - ${'word '.repeat(20).trim()}`;
+  const text = `short line\n${accented}\n${long}\n`;
+  const wrapped = wrapLongLines(text);
+  expect(wrapped.split('\n').slice(0, 2)).toEqual(['short line', accented]);
+  expect(wrapped).toBe(
+    `short line\n${accented}\n  - ${'word '.repeat(15).trim()}\n    ${'word '.repeat(5).trim()}\n`,
+  );
+  expect(wrapped.split('\n').every((line) => [...line].length <= WIDTH)).toBe(true);
 });

@@ -158,28 +158,31 @@ export function ruleUnder(heading: string, char: '=' | '-'): string {
 export const TEXT_WIDTH = 78;
 
 const INDENT_AND_MARKER = /^((?:> ?)*)( *(?:(?:[*-]|\d+\.) )?)/;
-const LONGER_THAN_WIDTH = new RegExp(`[^\\n]{${TEXT_WIDTH + 1}}`, 'u');
+/**
+ * A line of more than TEXT_WIDTH UTF-16 units: every line of more than TEXT_WIDTH characters is one
+ * (a character is one or two units), found without splitting the text; the `u` flag would count
+ * characters itself, at ten times the cost.
+ */
+const LONG_LINE = new RegExp(`^[^\\n]{${TEXT_WIDTH + 1},}$`, 'gm');
 
 /**
  * Wraps each line longer than the text width, continuing under its indent, list marker or quote,
  * and leaves the others alone. Run on the finished text, after the per-recipient fill, because
- * an address or a name filled into a line can take it over the width.
+ * an address or a name filled into a line can take it over the width. It runs once per message, so
+ * only the long lines are visited: the others are not copied.
  */
 export function wrapLongLines(text: string, width = TEXT_WIDTH): string {
-  if (!LONGER_THAN_WIDTH.test(text)) return text;
-  return text
-    .split('\n')
-    .map((line) => {
-      if ([...line].length <= width) return line;
-      const [prefix = '', quote = '', marker = ''] = INDENT_AND_MARKER.exec(line) ?? [];
-      const hanging = quote + ' '.repeat(marker.length);
-      const wrapped = wrap(line.slice(prefix.length), Math.max(20, width - [...prefix].length));
-      return wrapped
-        .split('\n')
-        .map((part, i) => (i === 0 ? prefix : hanging) + part)
-        .join('\n');
-    })
-    .join('\n');
+  const longLine = width === TEXT_WIDTH ? LONG_LINE : new RegExp(`^[^\\n]{${width + 1},}$`, 'gm');
+  return text.replace(longLine, (line) => {
+    if ([...line].length <= width) return line;
+    const [prefix = '', quote = '', marker = ''] = INDENT_AND_MARKER.exec(line) ?? [];
+    const hanging = quote + ' '.repeat(marker.length);
+    const wrapped = wrap(line.slice(prefix.length), Math.max(20, width - [...prefix].length));
+    return wrapped
+      .split('\n')
+      .map((part, i) => (i === 0 ? prefix : hanging) + part)
+      .join('\n');
+  });
 }
 
 function prefixLines(text: string, first: string, rest: string): string {
