@@ -117,6 +117,16 @@ export function subscriberContract({ engine, stores }: StoresUnderTest): void {
     expect(await subscribers.isSuppressed('b@example.org')).toBe(false);
     expect(await subscribers.isSendable('a@example.org', 'weekly')).toBe(false);
     expect(await recipientsOf(stores(), 'weekly')).toEqual(['b@example.org']);
+    // The batched question of a send says the same as the single one.
+    const among = [
+      'a@example.org',
+      'b@example.org',
+      'later@example.org',
+      'nobody@example.org',
+      "o'hara@example.org",
+    ];
+    expect([...(await subscribers.sendableAmong(among, 'weekly'))]).toEqual(['b@example.org']);
+    expect([...(await subscribers.sendableAmong([], 'weekly'))]).toEqual([]);
     expect(await subscribers.memberships('a@example.org')).toEqual([
       { list: 'leaders', status: 'bounced' },
       { list: 'weekly', status: 'bounced' },

@@ -18,6 +18,8 @@ export interface ClaimQueueOptions {
   batch: number;
   gapMs: number;
   window?: { messages: number; ms: number };
+  /** Told of each claimed batch before its rows are handed out (the batched sendable check). */
+  onClaimed?: (deliveries: readonly Delivery[]) => Promise<void>;
 }
 
 /**
@@ -103,6 +105,7 @@ export class ClaimQueue {
     const { ledger, issue, list, workerId, batch, account, gapMs, window } = this.options;
     const claimed = await ledger.claim(issue, list, workerId, batch, new Date());
     if (claimed.length === 0) return 0;
+    await this.options.onClaimed?.(claimed);
     const slots = await ledger.reserveSlots(account, claimed.length, new Date(), gapMs, window);
     for (const [i, delivery] of claimed.entries()) this.queue.push({ delivery, at: slots[i]!.getTime() });
     return claimed.length;

@@ -5,6 +5,7 @@ import { classify, describe } from './classify.js';
 import { ClaimQueue, type Slotted } from './claim-queue.js';
 import { type Delivery, type DeliveryState, emptyCounts, type SendLedger } from './ledger.js';
 import { pause } from './pacer.js';
+import { SendableCheck } from './sendable-check.js';
 import type { Transport } from './transports.js';
 import { expireDeadNeighbours, leaseMsFromEnv, WorkerLease } from './worker-lease.js';
 import { awaitedLater } from '../support/errors.js';
@@ -124,6 +125,7 @@ export async function runSend(
     return recovered.released > 0;
   };
   const gapMs = 1000 / Math.max(settings.rate, 0.001);
+  const sendable = new SendableCheck(store, list);
   const queue = new ClaimQueue({
     ledger,
     issue,
@@ -133,6 +135,7 @@ export async function runSend(
     batch: Math.max(1, settings.concurrency),
     gapMs,
     ...(settings.window ? { window: settings.window } : {}),
+    onClaimed: (deliveries) => sendable.prefetch(deliveries.map((delivery) => delivery.email)),
   });
   let failuresInARow = 0;
   /**
@@ -191,7 +194,7 @@ export async function runSend(
       if (!reslot || Date.now() - at <= gapMs) break;
     }
     // An unsubscribe that arrived since the send began wins over the queue.
-    if (!(await store.isSendable(delivery.email, list))) {
+    if (!(await sendable.isSendable(delivery.email))) {
       settings.onProgress?.({ email: delivery.email, state: 'skipped' });
       const skipped = record(delivery.email, 'skipped', 'no longer subscribed when its turn came');
       return { recorded: Promise.all([previous, skipped]).then(() => undefined) };

@@ -93,6 +93,8 @@ export interface SubscriberStore {
   isSuppressed(email: string): Promise<boolean>;
   /** Whether a message may go to this address on this list now: subscribed there and not suppressed. */
   isSendable(email: string, list: string): Promise<boolean>;
+  /** Of these addresses, the ones `isSendable` says yes to, in one question. */
+  sendableAmong(emails: readonly string[], list: string): Promise<Set<string>>;
   /** Everyone a send to the list goes to: subscribed there and not suppressed; streamed. */
   recipients(list: string): AsyncIterable<{ email: string; name: string | null }>;
   /**

@@ -31,6 +31,8 @@ export const SUBSCRIBER_SQL = {
   liftSuppression: 'DELETE FROM suppressions WHERE email = $1',
   sendable: `SELECT 1 FROM subscribers s JOIN memberships m ON m.subscriber_id = s.id
               WHERE s.email = $1 AND m.list_id = $2 AND ${SENDABLE}`,
+  sendableAmong: `SELECT s.email FROM subscribers s JOIN memberships m ON m.subscriber_id = s.id
+                   WHERE s.email = ANY($1::text[]) AND m.list_id = $2 AND ${SENDABLE}`,
   recipients: `SELECT s.email, s.name FROM subscribers s JOIN memberships m ON m.subscriber_id = s.id
                 WHERE m.list_id = $1 AND ${SENDABLE} ORDER BY s.email`,
   /** Serialises the requests of one mailbox, so a cap is counted and spent in one step. */

@@ -94,6 +94,11 @@ export class PostgresSubscriberStore implements SubscriberStore {
     return (await this.pool.query(SQL.sendable, [email, list])).rowCount === 1;
   }
 
+  async sendableAmong(emails: readonly string[], list: string): Promise<Set<string>> {
+    const { rows } = await this.pool.query<{ email: string }>(SQL.sendableAmong, [emails, list]);
+    return new Set(rows.map((row) => row.email));
+  }
+
   recipients(list: string): AsyncIterable<{ email: string; name: string | null }> {
     return streamRows(this.pool, SQL.recipients, [list]);
   }

@@ -29,6 +29,10 @@ export const SUBSCRIBERS = {
   liftSuppression: 'DELETE FROM suppressions WHERE email = ?',
   sendable: `SELECT 1 FROM ${MEMBER}
               WHERE s.email = ? AND m.list_id = ? AND m.status = 'subscribed' AND ${NOT_SUPPRESSED}`,
+  /** The addresses come as one JSON array: a statement per batch size would be prepared otherwise. */
+  sendableAmong: `SELECT s.email FROM ${MEMBER}
+                   WHERE s.email IN (SELECT value FROM json_each(?)) AND m.list_id = ?
+                     AND m.status = 'subscribed' AND ${NOT_SUPPRESSED}`,
   recipients: `SELECT s.email, s.name FROM ${MEMBER}
                 WHERE m.list_id = ? AND m.status = 'subscribed' AND ${NOT_SUPPRESSED} ORDER BY s.email`,
   insertConfirmation:

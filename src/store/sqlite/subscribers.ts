@@ -119,6 +119,11 @@ export class SqliteSubscriberStore implements SubscriberStore {
     return this.sql(Q.sendable).get(email, list) !== undefined;
   }
 
+  async sendableAmong(emails: readonly string[], list: string): Promise<Set<string>> {
+    const rows = this.sql(Q.sendableAmong).all(JSON.stringify(emails), list) as { email: string }[];
+    return new Set(rows.map((row) => row.email));
+  }
+
   async *recipients(list: string): AsyncIterable<{ email: string; name: string | null }> {
     // Its own statement: a second send (or a count) may iterate the same query meanwhile.
     const query = this.db.prepare(Q.recipients);

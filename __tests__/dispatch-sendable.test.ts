@@ -1,0 +1,41 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SendableCheck } from '../src/dispatch/sendable-check.js';
+import { SqliteSubscriberStore } from '../src/store/sqlite/subscribers.js';
+
+let dir: string;
+let store: SqliteSubscriberStore;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'bulletin-sendable-'));
+  store = new SqliteSubscriberStore(join(dir, 'bulletin.db'));
+  await store.importSubscribers('weekly', [{ email: 'a@example.org' }, { email: 'b@example.org' }], {
+    source: 'import',
+  });
+});
+
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('a batch is asked about once, and its answers stand while fresh', async () => {
+  const check = new SendableCheck(store, 'weekly', 60_000);
+  await check.prefetch(['a@example.org', 'b@example.org', 'nobody@example.org']);
+  await store.setStatus('a@example.org', 'weekly', 'unsubscribed', { source: 'one-click' });
+  // Within the freshness window the batch's answer stands (an unsubscribe waits at most that long).
+  expect(await check.isSendable('a@example.org')).toBe(true);
+  expect(await check.isSendable('nobody@example.org')).toBe(false);
+  // An answer is used once: asked again, the store answers, and says no.
+  expect(await check.isSendable('a@example.org')).toBe(false);
+});
+
+test('a row whose turn comes after the answer went stale is asked about on its own', async () => {
+  const check = new SendableCheck(store, 'weekly', 0);
+  await check.prefetch(['a@example.org', 'b@example.org']);
+  await store.suppress('b@example.org', 'complained', { source: 'fbl' });
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  expect(await check.isSendable('b@example.org')).toBe(false);
+  expect(await check.isSendable('a@example.org')).toBe(true);
+});
