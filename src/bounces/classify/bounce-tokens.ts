@@ -1,0 +1,19 @@
+/**
+ * VERP tokens: the `TOKEN` of a `bounces+TOKEN@domain` envelope sender, wherever a report carries
+ * it. Only the headers that hold the envelope or the recipient are read (Return-Path, To,
+ * Delivered-To, X-Original-To) — of the report itself (a bounce is mailed to the VERP address) and
+ * of the original it quotes. Whether a token is genuine is for attribution to check, not here.
+ */
+const CARRIERS = /^[ \t>]*(?:return-path|to|delivered-to|x-original-to)[ \t]*:[ \t]*(.*)$/gim;
+const VERP = /[a-z0-9._-]+\+([a-z0-9=_-]+)@[a-z0-9.-]+/gi;
+const MAX_TOKENS = 20;
+
+/** Tokens in header lines (`Name: value`), and in header-shaped lines of a notice's quoted copy. */
+export function tokensIn(lines: string, into: Set<string>): void {
+  for (const carrier of lines.matchAll(CARRIERS)) {
+    for (const verp of (carrier[1] ?? '').matchAll(VERP)) {
+      if (into.size >= MAX_TOKENS) return;
+      if (verp[1]) into.add(verp[1]);
+    }
+  }
+}
