@@ -14,7 +14,8 @@ export function readDeliveryStatus(body: string): { recipients: ReportedRecipien
     originalMessageId ??= group.get('x-original-message-id') ?? group.get('original-message-id');
     const named = group.get('final-recipient') ?? group.get('original-recipient');
     if (named === undefined && !group.has('action') && !group.has('status')) continue;
-    const diagnostic = oneLine(withoutType(group.get('diagnostic-code')));
+    // Exim writes what happened locally (a full mailbox, a retry timeout) in its own field.
+    const diagnostic = oneLine(withoutType(group.get('diagnostic-code') ?? group.get('x-exim-diagnostic')));
     const status = bestStatus(group.get('status'), diagnostic);
     const action = group.get('action');
     recipients.push({
