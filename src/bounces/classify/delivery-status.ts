@@ -4,8 +4,15 @@ import { bareAddress, oneLine } from './one-line.js';
 import { bestStatus } from './status-code.js';
 import { verdictFor } from './verdict.js';
 
-/** An RFC 3464 `message/delivery-status` body: one recipient per per-recipient field group. */
-export function readDeliveryStatus(body: string): { recipients: ReportedRecipient[]; originalMessageId?: string } {
+/**
+ * An RFC 3464 `message/delivery-status` body: one recipient per per-recipient field group.
+ * `proseFor` gives what the report's human-readable part says about an address, for the MTAs
+ * (Exchange) that leave the Diagnostic-Code out of the machine-readable part.
+ */
+export function readDeliveryStatus(
+  body: string,
+  proseFor: (address: string) => string | undefined = () => undefined,
+): { recipients: ReportedRecipient[]; originalMessageId?: string } {
   const groups = parseFieldGroups(body);
   const recipients: ReportedRecipient[] = [];
   let originalMessageId: string | undefined;
@@ -14,13 +21,15 @@ export function readDeliveryStatus(body: string): { recipients: ReportedRecipien
     originalMessageId ??= group.get('x-original-message-id') ?? group.get('original-message-id');
     const named = group.get('final-recipient') ?? group.get('original-recipient');
     if (named === undefined && !group.has('action') && !group.has('status')) continue;
+    // Final-Recipient is what the last MTA tried; Original-Recipient, if any, is what we sent to.
+    const address = bareAddress(group.get('original-recipient')) || bareAddress(named);
     // Exim writes what happened locally (a full mailbox, a retry timeout) in its own field.
-    const diagnostic = oneLine(withoutType(group.get('diagnostic-code') ?? group.get('x-exim-diagnostic')));
+    const given = withoutType(group.get('diagnostic-code') ?? group.get('x-exim-diagnostic'));
+    const diagnostic = oneLine(given ?? (address ? proseFor(address) : undefined));
     const status = bestStatus(group.get('status'), diagnostic);
     const action = group.get('action');
     recipients.push({
-      // Final-Recipient is what the last MTA tried; Original-Recipient, if any, is what we sent to.
-      address: bareAddress(group.get('original-recipient')) || bareAddress(named),
+      address,
       ...(status ? { status } : {}),
       ...(diagnostic ? { diagnostic } : {}),
       verdict: verdictFor({ status, diagnostic, action }),

@@ -44,7 +44,9 @@ async function classifyParsed(message: ReadMessage): Promise<BounceReport> {
 
   const status = message.parts.find((p) => /delivery-status$/.test(p.contentType));
   if (status) {
-    const { recipients, originalMessageId } = readDeliveryStatus(status.body);
+    const prose = readKnownNotice(message) ?? [];
+    const proseFor = (address: string) => prose.find((r) => r.address === address)?.diagnostic;
+    const { recipients, originalMessageId } = readDeliveryStatus(status.body, proseFor);
     return report('dsn', recipients, base.originalMessageId ? {} : optional('originalMessageId', originalMessageId));
   }
   const feedback = message.parts.find((p) => p.contentType === 'message/feedback-report');
