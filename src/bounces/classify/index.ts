@@ -50,6 +50,7 @@ async function classifyParsed(message: ReadMessage): Promise<BounceReport> {
     return report('dsn', recipients, base.originalMessageId ? {} : optional('originalMessageId', originalMessageId));
   }
   const feedback = message.parts.find((p) => p.contentType === 'message/feedback-report');
+  if (feedback) tokensIn(feedback.body, tokens);
   if (feedback) return report('arf', readFeedbackReport(feedback.body, original?.header('to')));
 
   // A notice quotes the original inline, below its prose: its header-shaped lines carry the token.

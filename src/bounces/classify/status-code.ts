@@ -5,7 +5,7 @@
  */
 
 const ENHANCED = /(?:^|[^\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.]*\d)/;
-const REPLY = /(?:^|[^\d.#])([245]\d\d)(?=[ -]|$)/;
+const REPLY = /(?:^|[^\d.#])([245]\d\d)(?=[ :-]|$)/;
 
 /** The first enhanced status code in `text` (`#5.1.1` of qmail and old Exchange included). */
 export function enhancedCodeIn(text: string | undefined): string | undefined {
