@@ -8,11 +8,13 @@
 const CARRIERS = /^[ \t>]*(?:return-path|to|delivered-to|x-original-to|original-mail-from)[ \t]*:[ \t]*(.*)$/gim;
 const VERP = /[a-z0-9._-]+\+([a-z0-9=_-]+)@[a-z0-9.-]+/gi;
 const MAX_TOKENS = 20;
+const MAX_CARRIER = 2000;
 
 /** Tokens in header lines (`Name: value`), and in header-shaped lines of a notice's quoted copy. */
 export function tokensIn(lines: string, into: Set<string>): void {
   for (const carrier of lines.matchAll(CARRIERS)) {
-    for (const verp of (carrier[1] ?? '').matchAll(VERP)) {
+    // Searched as far as a real header reaches: VERP backtracks badly over a hostile megabyte.
+    for (const verp of (carrier[1] ?? '').slice(0, MAX_CARRIER).matchAll(VERP)) {
       if (into.size >= MAX_TOKENS) return;
       if (verp[1]) into.add(verp[1]);
     }

@@ -49,6 +49,8 @@ const SHAPES: NoticeShape[] = [
 /** A line that is nothing but an address: `alice@example.org`, `<alice@example.org>:`, `... on 12/1/2026`. */
 const ADDRESS_LINE = /^\s*<?([^\s<>@"]+@[^\s<>@"]+?\.[^\s<>@":]+?)>?:?(?:\s+on\s+\S.*)?\s*$/;
 
+const MAX_ADDRESS_LINE = 400;
+
 function section(text: string, shape: NoticeShape): string | undefined {
   const start = shape.start.exec(text);
   if (!start) return undefined;
@@ -62,7 +64,8 @@ function addressBlocks(body: string): Map<string, string[]> {
   const blocks = new Map<string, string[]>();
   let current: string[] | undefined;
   for (const line of body.split(/\r?\n/)) {
-    const address = ADDRESS_LINE.exec(line)?.[1];
+    // An address line is short; testing a hostile 200 KB line against ADDRESS_LINE would take minutes.
+    const address = line.length <= MAX_ADDRESS_LINE ? ADDRESS_LINE.exec(line)?.[1] : undefined;
     if (address) {
       const key = address.toLowerCase();
       current = blocks.get(key) ?? [];

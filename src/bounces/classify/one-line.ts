@@ -1,3 +1,5 @@
+const MAX_ADDRESS_FIELD = 1000;
+
 /** The longest diagnostic a report keeps (the contract of `ReportedRecipient.diagnostic`). */
 const MAX_DIAGNOSTIC = 500;
 
@@ -16,7 +18,9 @@ export function oneLine(text: string | undefined): string | undefined {
 /** An address as reports give it (`rfc822; <Alice@Example.org>`) as the contract wants it: bare, lower case. */
 export function bareAddress(value: string | undefined): string {
   if (!value) return '';
-  const withoutType = value.includes(';') ? value.slice(value.indexOf(';') + 1) : value;
+  // A hostile header can be a megabyte long; no address field needs more than this to be read.
+  const short = value.slice(0, MAX_ADDRESS_FIELD);
+  const withoutType = short.includes(';') ? short.slice(short.indexOf(';') + 1) : short;
   const match = /<?([^\s<>"';,]+@[^\s<>"';,]+?)>?(?:[\s,;]|$)/.exec(withoutType.trim());
   return match?.[1] ? match[1].toLowerCase() : '';
 }

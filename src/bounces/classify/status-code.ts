@@ -5,17 +5,19 @@
  */
 
 const ENHANCED = /(?:^|[^\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.]*\d)/;
+/** Diagnostics are one line of at most 500 characters; a longer field is searched this far only. */
+const MAX_SEARCHED = 1000;
 const REPLY = /(?:^|[^\d.#])([245]\d\d)(?=[ :-]|$)/;
 
 /** The first enhanced status code in `text` (`#5.1.1` of qmail and old Exchange included). */
 export function enhancedCodeIn(text: string | undefined): string | undefined {
-  const match = text ? ENHANCED.exec(text) : null;
+  const match = text ? ENHANCED.exec(text.slice(0, MAX_SEARCHED)) : null;
   return match ? `${match[1]}.${match[2]}.${match[3]}` : undefined;
 }
 
 /** The first SMTP reply code (`550`, `452-`) in `text`. */
 export function replyCodeIn(text: string | undefined): string | undefined {
-  const match = text ? REPLY.exec(text) : null;
+  const match = text ? REPLY.exec(text.slice(0, MAX_SEARCHED)) : null;
   return match?.[1];
 }
 
