@@ -20,12 +20,16 @@ describe('bulletin bounces classify', () => {
     expect(result.status).toBe(0);
     const lines = result.stdout.split('\n');
     expect(lines[0]).toBe(`${twoRecipients}: dsn <20261201100412.4Lq2Xz1Rk9z9sWb@mx1.example.org>`);
+    const aliceSays =
+      '550 5.1.1 <alice@example.org>: Recipient address rejected: User unknown in virtual mailbox table';
+    expect(lines).toContain(`  alice@example.org  5.1.1  hard  ${aliceSays}`);
     expect(lines).toContain(
-      '  alice@example.org  5.1.1  hard  550 5.1.1 <alice@example.org>: Recipient address rejected: User unknown in virtual mailbox table',
+      '  bob@example.org  5.2.2  soft  552 5.2.2 <bob@example.org>: Mailbox quota exceeded',
     );
-    expect(lines).toContain('  bob@example.org  5.2.2  soft  552 5.2.2 <bob@example.org>: Mailbox quota exceeded');
     expect(lines).toContain(`${complaint}: arf <1764592200.5551212.cfl@arf.mail.yahoo.com>`);
-    expect(lines).toContain('  milo@yahoo.com  -  complaint  Feedback-Type: abuse (Yahoo!-Mail-Feedback/2.0)');
+    expect(lines).toContain(
+      '  milo@yahoo.com  -  complaint  Feedback-Type: abuse (Yahoo!-Mail-Feedback/2.0)',
+    );
   });
 
   test('--json: one document, the shape of the contract', () => {
@@ -46,7 +50,11 @@ describe('bulletin bounces classify', () => {
       ['bob@example.org', '5.2.2', 'soft'],
     ]);
     expect(reports[1]?.recipients).toEqual([
-      { address: 'milo@yahoo.com', diagnostic: 'Feedback-Type: abuse (Yahoo!-Mail-Feedback/2.0)', verdict: 'complaint' },
+      {
+        address: 'milo@yahoo.com',
+        diagnostic: 'Feedback-Type: abuse (Yahoo!-Mail-Feedback/2.0)',
+        verdict: 'complaint',
+      },
     ]);
   });
 
@@ -69,7 +77,9 @@ describe('bulletin bounces classify', () => {
   test('a folder or an unreadable file: one line naming the path, exit 1', () => {
     const folder = bulletin(['bounces', 'classify', scratch], scratch);
     expect(folder.status).toBe(1);
-    expect(folder.stderr).toBe(`bulletin: cannot read ${scratch}: it is a folder, not a message file (EISDIR)\n`);
+    expect(folder.stderr).toBe(
+      `bulletin: cannot read ${scratch}: it is a folder, not a message file (EISDIR)\n`,
+    );
     if (process.getuid?.() === 0) return; // root reads any file
     const locked = join(scratch, 'locked.eml');
     writeFileSync(locked, 'From: a@example.org\r\n\r\nx\r\n');

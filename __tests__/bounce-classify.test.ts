@@ -22,7 +22,10 @@ const folders = readdirSync(fixtures, { withFileTypes: true })
   .map((entry) => entry.name)
   .sort();
 const cases = folders.flatMap((mta) => {
-  const expected = JSON.parse(readFileSync(join(fixtures, mta, 'expected.json'), 'utf8')) as Record<string, Expected>;
+  const expected = JSON.parse(readFileSync(join(fixtures, mta, 'expected.json'), 'utf8')) as Record<
+    string,
+    Expected
+  >;
   const files = readdirSync(join(fixtures, mta)).filter((name) => name.endsWith('.eml'));
   return files.sort().map((file) => ({ mta, file, expected: expected[file] }));
 });
@@ -43,11 +46,15 @@ function asExpected(report: BounceReport, expected: Expected): Expected {
 
 afterAll(() => {
   const rows = [...agreement].map(([mta, { agree, total }]) => `${mta.padEnd(12)} ${agree}/${total}`);
-  const all = [...agreement.values()].reduce((sum, a) => ({ agree: sum.agree + a.agree, total: sum.total + a.total }), {
-    agree: 0,
-    total: 0,
-  });
-  console.log(`Classifier agreement with the expected verdicts, per MTA:\n${rows.join('\n')}\n${'all'.padEnd(12)} ${all.agree}/${all.total}`);
+  const all = [...agreement.values()].reduce(
+    (sum, a) => ({ agree: sum.agree + a.agree, total: sum.total + a.total }),
+    {
+      agree: 0,
+      total: 0,
+    },
+  );
+  const total = `${'all'.padEnd(12)} ${all.agree}/${all.total}`;
+  console.log(`Classifier agreement with the expected verdicts, per MTA:\n${rows.join('\n')}\n${total}`);
 });
 
 describe('every fixture notice classifies as its expected.json says', () => {

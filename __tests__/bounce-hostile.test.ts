@@ -15,7 +15,21 @@ const DSN_HEAD = [
 ].join('\r\n');
 
 function dsnWith(prose: string, groups: string): string {
-  return `${DSN_HEAD}\r\n--R\r\nContent-Type: text/plain\r\n\r\n${prose}\r\n--R\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.org\r\n\r\n${groups}\r\n--R--\r\n`;
+  return [
+    DSN_HEAD,
+    '--R',
+    'Content-Type: text/plain',
+    '',
+    prose,
+    '--R',
+    'Content-Type: message/delivery-status',
+    '',
+    'Reporting-MTA: dns; mx.example.org',
+    '',
+    groups,
+    '--R--',
+    '',
+  ].join('\r\n');
 }
 
 const ALICE = 'Final-Recipient: rfc822; alice@example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n';
@@ -39,27 +53,39 @@ describe('hostile input classifies without throwing, in reasonable time', () => 
     let body = 'Content-Type: text/plain\r\n\r\nbottom\r\n';
     for (let depth = 0; depth < 200; depth++)
       body = `Content-Type: multipart/mixed; boundary="b${depth}"\r\n\r\n--b${depth}\r\n${body}\r\n--b${depth}--\r\n`;
-    const { report, ms } = await timed(`From: someone@example.org\r\nSubject: deep\r\nMIME-Version: 1.0\r\n${body}`);
+    const { report, ms } = await timed(
+      `From: someone@example.org\r\nSubject: deep\r\nMIME-Version: 1.0\r\n${body}`,
+    );
     expect(report.recipients).toEqual([]);
     expect(report.format).toBe('unknown');
     expect(ms).toBeLessThan(5_000);
   });
 
   test('more MIME parts than the parser allows: format unknown, not an exception', async () => {
-    const parts = Array.from({ length: 1500 }, (_, i) => `--P\r\nContent-Type: text/plain\r\n\r\npart ${i}\r\n`);
-    const raw = `From: MAILER-DAEMON@mx.example.org\r\nContent-Type: multipart/mixed; boundary="P"\r\n\r\n${parts.join('')}--P--\r\n`;
+    const parts = Array.from(
+      { length: 1500 },
+      (_, i) => `--P\r\nContent-Type: text/plain\r\n\r\npart ${i}\r\n`,
+    );
+    const head = 'From: MAILER-DAEMON@mx.example.org\r\nContent-Type: multipart/mixed; boundary="P"\r\n\r\n';
+    const raw = `${head}${parts.join('')}--P--\r\n`;
     const { report } = await timed(raw);
     expect(report).toEqual({ format: 'unknown', bounceTokens: [], recipients: [] });
   });
 
   test('a header block over 1 MB: format unknown, not an exception', async () => {
-    const { report } = await timed(`From: a@example.org\r\nX-Junk: ${'y'.repeat(2 * 1024 * 1024)}\r\n\r\nbody\r\n`);
+    const { report } = await timed(
+      `From: a@example.org\r\nX-Junk: ${'y'.repeat(2 * 1024 * 1024)}\r\n\r\nbody\r\n`,
+    );
     expect(report).toEqual({ format: 'unknown', bounceTokens: [], recipients: [] });
   });
 
   test('5000 recipient groups are capped, and backtracking bait in every field stays fast', async () => {
     const bait = `${'a'.repeat(3000)}@${'5.'.repeat(1500)}`;
-    const groups = Array.from({ length: 5000 }, (_, i) => `Final-Recipient: rfc822; u${i}@example.org\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; ${bait}\r\n`);
+    const groups = Array.from(
+      { length: 5000 },
+      (_, i) =>
+        `Final-Recipient: rfc822; u${i}@example.org\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; ${bait}\r\n`,
+    );
     const { report, ms } = await timed(dsnWith(`${bait}\r\n`.repeat(50), groups.join('\r\n')));
     expect(report.recipients.length).toBeLessThanOrEqual(1000);
     expect(report.recipients[0]?.address).toBe('u0@example.org');
@@ -68,7 +94,8 @@ describe('hostile input classifies without throwing, in reasonable time', () => 
 
   test('a notice whose lines are 200 KB of address-like text stays fast', async () => {
     const long = `${'b'.repeat(100_000)}@${'c.'.repeat(50_000)}`;
-    const raw = `From: MAILER-DAEMON@mx.example.org\r\nTo: x+${'d'.repeat(100_000)}\r\nSubject: failure notice\r\n\r\nHi. This is the qmail-send program at x.\r\n${long}\r\nTo: ${long}\r\n`;
+    const head = `From: MAILER-DAEMON@mx.example.org\r\nTo: x+${'d'.repeat(100_000)}\r\nSubject: failure notice\r\n`;
+    const raw = `${head}\r\nHi. This is the qmail-send program at x.\r\n${long}\r\nTo: ${long}\r\n`;
     const { report, ms } = await timed(raw);
     expect(report.format).toBe('notice');
     expect(ms).toBeLessThan(5_000);

@@ -8,8 +8,14 @@ import type { ReadMessage } from './mime.js';
  */
 const RESPONDER_HEADERS = ['x-autoreply', 'x-autorespond', 'x-autoresponder', 'x-mailautoreply'];
 
-const SUBJECT =
-  /^(?:automatic reply|auto(?:matic)?[- ]?(?:reply|response|antwort)|auto:|out of (?:the )?office|abwesenheitsnotiz|réponse automatique|respuesta automática|on vacation|away from (?:the )?office|i am (?:out|away))/i;
+const SUBJECT = new RegExp(
+  `^(?:${[
+    'automatic reply|auto(?:matic)?[- ]?(?:reply|response|antwort)|auto:',
+    'out of (?:the )?office|away from (?:the )?office|on vacation|i am (?:out|away)',
+    'abwesenheitsnotiz|réponse automatique|respuesta automática',
+  ].join('|')})`,
+  'i',
+);
 
 export function isAutoReply(message: ReadMessage): boolean {
   const submitted = message.header('auto-submitted')?.toLowerCase() ?? '';

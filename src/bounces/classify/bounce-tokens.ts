@@ -3,9 +3,11 @@
  * it. Only the headers that hold the envelope or the recipient are read (Return-Path, To,
  * Delivered-To, X-Original-To) — of the report itself (a bounce is mailed to the VERP address) and
  * of the original it quotes — and a complaint's `Original-Mail-From` (RFC 5965 §3.2), which is the
- * envelope sender itself and survives the providers that redact the quoted original. Whether a token is genuine is for attribution to check, not here.
+ * envelope sender itself and survives the providers that redact the quoted original. Whether a
+ * token is genuine is for attribution to check, not here.
  */
-const CARRIERS = /^[ \t>]*(?:return-path|to|delivered-to|x-original-to|original-mail-from)[ \t]*:[ \t]*(.*)$/gim;
+const CARRIERS =
+  /^[ \t>]*(?:return-path|to|delivered-to|x-original-to|original-mail-from)[ \t]*:[ \t]*(.*)$/gim;
 const VERP = /[a-z0-9._-]+\+([a-z0-9=_-]+)@[a-z0-9.-]+/gi;
 const MAX_TOKENS = 20;
 const MAX_CARRIER = 2000;

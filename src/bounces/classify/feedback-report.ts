@@ -13,7 +13,9 @@ export function readFeedbackReport(body: string, quotedTo: string | undefined): 
   const type = (fields.get('feedback-type') ?? 'abuse').toLowerCase();
   const verdict: Verdict = ['abuse', 'fraud', 'virus', 'other'].includes(type) ? 'complaint' : 'unknown';
   const address =
-    bareAddress(fields.get('original-rcpt-to')) || bareAddress(fields.get('removal-recipient')) || bareAddress(quotedTo);
+    bareAddress(fields.get('original-rcpt-to')) ||
+    bareAddress(fields.get('removal-recipient')) ||
+    bareAddress(quotedTo);
   const agent = fields.get('user-agent');
   return [
     {

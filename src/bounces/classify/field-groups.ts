@@ -31,7 +31,14 @@ export function parseFieldGroups(body: string): FieldGroup[] {
       if (colon <= 0) continue;
       last = line.slice(0, colon).trim().toLowerCase();
       // The first of a repeated field counts, as a reader would take it.
-      if (!group.has(last)) group.set(last, line.slice(colon + 1).trim().slice(0, MAX_FIELD));
+      if (!group.has(last))
+        group.set(
+          last,
+          line
+            .slice(colon + 1)
+            .trim()
+            .slice(0, MAX_FIELD),
+        );
       else last = undefined;
     }
   }

@@ -34,7 +34,11 @@ async function classifyParsed(message: ReadMessage): Promise<BounceReport> {
     ...optional('messageId', message.header('message-id')),
     ...optional('originalMessageId', original?.header('message-id')),
   };
-  const report = (format: BounceReport['format'], recipients: ReportedRecipient[], extra = {}): BounceReport => ({
+  const report = (
+    format: BounceReport['format'],
+    recipients: ReportedRecipient[],
+    extra = {},
+  ): BounceReport => ({
     format,
     ...base,
     ...extra,
@@ -47,7 +51,11 @@ async function classifyParsed(message: ReadMessage): Promise<BounceReport> {
     const prose = readKnownNotice(message) ?? [];
     const proseFor = (address: string) => prose.find((r) => r.address === address)?.diagnostic;
     const { recipients, originalMessageId } = readDeliveryStatus(status.body, proseFor);
-    return report('dsn', recipients, base.originalMessageId ? {} : optional('originalMessageId', originalMessageId));
+    return report(
+      'dsn',
+      recipients,
+      base.originalMessageId ? {} : optional('originalMessageId', originalMessageId),
+    );
   }
   const feedback = message.parts.find((p) => p.contentType === 'message/feedback-report');
   if (feedback) tokensIn(feedback.body, tokens);

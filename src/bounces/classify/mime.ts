@@ -29,14 +29,24 @@ const OPTIONS: SimpleParserOptions = {
   maxHtmlLengthToParse: 1024 * 1024,
 };
 
-const REPORT_PARTS = /^(?:message\/(?:global-)?delivery-status|message\/feedback-report|text\/rfc822-headers|message\/(?:global-)?rfc822|message\/global-headers)$/;
+const REPORT_PARTS = new RegExp(
+  `^(?:${[
+    'message/(?:global-)?delivery-status',
+    'message/feedback-report',
+    'text/rfc822-headers|message/global-headers',
+    'message/(?:global-)?rfc822',
+  ].join('|')})$`,
+);
 
 export async function readMessage(raw: Buffer | string): Promise<ReadMessage> {
   const mail = await simpleParser(raw, OPTIONS);
   const headerLines = mail.headerLines.map((h) => unfold(h.line));
   const parts = mail.attachments
     .filter((a) => REPORT_PARTS.test(a.contentType.toLowerCase()))
-    .map((a) => ({ contentType: a.contentType.toLowerCase(), body: a.content.subarray(0, MAX_TEXT).toString('utf8') }));
+    .map((a) => ({
+      contentType: a.contentType.toLowerCase(),
+      body: a.content.subarray(0, MAX_TEXT).toString('utf8'),
+    }));
   const text = (mail.text ?? '').slice(0, MAX_TEXT);
   return { headerLines, header: headerLookup(headerLines), subject: mail.subject ?? '', text, parts };
 }

@@ -35,7 +35,8 @@ const SHAPES: NoticeShape[] = [
   },
   {
     mta: 'exchange',
-    start: /following recipient\(s\) (?:cannot|could not) be reached:|Delivery has failed to these recipients or groups:/i,
+    start:
+      /following recipient\(s\) (?:cannot|could not) be reached:|Delivery has failed to these recipients or groups:/i,
     end: /^(?:Original message headers:|Reporting-MTA:)/im,
   },
   { mta: 'domino', start: /was not delivered to:/i, end: /^(?:Reporting-MTA:|-{3,})/im },
@@ -99,8 +100,14 @@ export function readKnownNotice(message: ReadMessage): ReportedRecipient[] | und
 }
 
 const BOUNCE_SENDER = /mailer-daemon|postmaster|mail delivery (?:system|subsystem)/i;
-const BOUNCE_SUBJECT =
-  /undeliver|undelivered|delivery (?:status notification|failure|has failed|failed)|failure notice|returned mail|mail delivery failed|could not be delivered|non[- ]?remis|unzustellbar|nicht zustellbar/i;
+const BOUNCE_SUBJECT = new RegExp(
+  [
+    'undeliver|delivery (?:status notification|failure|has failed|failed)|failure notice',
+    'returned mail|mail delivery failed|could not be delivered',
+    'non[- ]?remis|unzustellbar|nicht zustellbar',
+  ].join('|'),
+  'i',
+);
 
 /** Sent by a mail system, not a person (whose out-of-office answer would also be automatic). */
 export function fromMailSystem(message: ReadMessage): boolean {

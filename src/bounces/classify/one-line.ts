@@ -8,7 +8,7 @@ export function oneLine(text: string | undefined): string | undefined {
   if (!text) return undefined;
   // Control characters from a hostile report would corrupt a terminal or a log line.
   const flat = text
-    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .replace(/\p{Cc}+/gu, ' ')
     .replace(/\s+/g, ' ')
     .trim();
   if (!flat) return undefined;

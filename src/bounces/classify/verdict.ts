@@ -15,7 +15,7 @@ const GONE = new RegExp(
     'user(?: name)? (?:is )?unknown',
     'unknown (?:user|recipient|address|mailbox|local[- ]part)',
     'no such (?:user|recipient|mailbox|address|person|account|domain)',
-    "(?:user|mailbox|recipient|address|account|e-?mail account)(?: that you tried to reach)? (?:does ?n[o']t|does not) exist",
+    "(?:user|mailbox|recipient|address|account)(?: that you tried to reach)? (?:does ?n[o']t|does not) exist",
     "doesn't have an? [\\w.-]+ account",
     'does not have an account',
     'not (?:a )?(?:valid|known) (?:user|recipient|mailbox)',
@@ -38,7 +38,8 @@ const GONE = new RegExp(
 /** It may pass later: full, busy, throttled, blocked, timed out. */
 const LATER = new RegExp(
   [
-    'over ?quota|quota exceeded|mailbox (?:is )?full|mailbox size limit|insufficient (?:system )?storage|out of storage',
+    'over ?quota|quota exceeded|mailbox (?:is )?full|mailbox size limit',
+    'insufficient (?:system )?storage|out of storage',
     'greylist|graylist|try (?:again )?later|temporar',
     'rate limit|too many|unusual rate|receiving mail at a rate',
     'spam|blocked|block ?list|blacklist|reputation|policy|dmarc|spf|dkim|not authori[sz]ed|denied',
@@ -128,5 +129,7 @@ export function verdictFor({ status, diagnostic, action }: FailureFacts): Verdic
   }
   const reply = status && /^\d{3}$/.test(status) ? status : undefined;
   if (reply?.startsWith('4')) return 'soft';
-  return byText(text) ?? byReplyCode(reply) ?? (/fail|undeliver|not delivered/i.test(text) ? 'soft' : 'unknown');
+  return (
+    byText(text) ?? byReplyCode(reply) ?? (/fail|undeliver|not delivered/i.test(text) ? 'soft' : 'unknown')
+  );
 }

@@ -44,7 +44,10 @@ function describe(file: string, report: BounceReport): string {
 }
 
 /** `bulletin bounces classify FILE.eml ...`: read-only, exit 0 whatever the verdicts. */
-export async function bouncesClassifyCommand(files: readonly string[], options: { json?: boolean }): Promise<number> {
+export async function bouncesClassifyCommand(
+  files: readonly string[],
+  options: { json?: boolean },
+): Promise<number> {
   const contents = await readAll(files);
   const results: ({ file: string } & BounceReport)[] = [];
   for (const [i, raw] of contents.entries()) {

@@ -7,10 +7,14 @@ type Run = (action: () => Promise<number>) => Promise<void>;
  * here; fetch reads the bounce mailbox), so a new reader is one more `bounces.command(...)`.
  */
 export function registerBounces(program: Command, run: Run): void {
-  const bounces = program.command('bounces').description('read bounces and complaints: classify a saved message');
+  const bounces = program
+    .command('bounces')
+    .description('read bounces and complaints: classify a saved message');
   bounces
     .command('classify')
-    .description('say what each saved bounce, complaint or auto-reply (.eml) reports: recipients, status, verdict')
+    .description(
+      'say what each saved bounce, complaint or auto-reply (.eml) reports: recipients, status, verdict',
+    )
     .argument('<file...>', 'messages as saved from a mail client (RFC 5322, .eml)')
     .option('--json', 'print one JSON document on stdout')
     .addHelpText(
