@@ -82,8 +82,8 @@ function byEnhancedCode(code: string, text: string): Verdict | undefined {
   }
   if (subject === 7 && detail === 13) return 'hard'; // 5.7.13 user account disabled
   // 5.3 system, 5.5 protocol, 5.6 content, 5.7 policy: the recipient may well exist; the words may
-  // still say otherwise (5.7.1 "recipient unknown"), so those are read.
-  if (subject === 5 || subject === 7) return undefined;
+  // still say otherwise (5.7.1 "recipient unknown", 5.3.0 "no such user"), so those are read.
+  if ([3, 5, 6, 7].includes(subject)) return undefined;
   return 'soft';
 }
 
