@@ -15,11 +15,10 @@ import { bareAddress } from './one-line.js';
 export async function classifyMessage(raw: Buffer | string): Promise<BounceReport> {
   try {
     return await classifyParsed(await readMessage(raw));
-  } catch (error) {
+  } catch (_unparseable) {
     // mailparser refuses some hostile input (too many parts, a header block over 1 MB): that is a
-    // message we cannot read, not a failure of the caller.
-    if (error instanceof Error) return { format: 'unknown', bounceTokens: [], recipients: [] };
-    throw error;
+    // message we cannot read, not a failure of the caller, whose poller must go on to the next.
+    return { format: 'unknown', bounceTokens: [], recipients: [] };
   }
 }
 
@@ -58,8 +57,10 @@ async function classifyParsed(message: ReadMessage): Promise<BounceReport> {
     );
   }
   const feedback = message.parts.find((p) => p.contentType === 'message/feedback-report');
-  if (feedback) tokensIn(feedback.body, tokens);
-  if (feedback) return report('arf', readFeedbackReport(feedback.body, original?.header('to')));
+  if (feedback) {
+    tokensIn(feedback.body, tokens);
+    return report('arf', readFeedbackReport(feedback.body, original?.header('to')));
+  }
 
   // A notice quotes the original inline, below its prose: its header-shaped lines carry the token.
   tokensIn(message.text, tokens);
@@ -69,8 +70,8 @@ async function classifyParsed(message: ReadMessage): Promise<BounceReport> {
   if (known) return report('notice', known, inline);
   // Exim and Postfix mark their bounces `Auto-Submitted: auto-replied` too.
   if (isAutoReply(message) && !fromMailSystem(message)) {
-    const from = bareAddress(message.header('reply-to') ?? message.header('from'));
-    return report('auto-reply', [{ address: from, verdict: 'auto-reply' }]);
+    // From is the subscriber whose responder answered; Reply-To may name a colleague.
+    return report('auto-reply', [{ address: bareAddress(message.header('from')), verdict: 'auto-reply' }]);
   }
   const unknown = readUnknownNotice(message);
   if (unknown) return report('notice', unknown, inline);
