@@ -28,6 +28,9 @@ async function classifyParsed(message: ReadMessage): Promise<BounceReport> {
   const tokens = new Set<string>();
   tokensIn(message.headerLines.join('\n'), tokens);
   if (original) tokensIn(original.headerLines.join('\n'), tokens);
+  // Notices (and Exchange's DSN prose, "Original message headers:") quote the original inline:
+  // its header-shaped lines carry the token when a forward has dropped everything else.
+  tokensIn(message.text, tokens);
 
   const base = {
     ...optional('messageId', message.header('message-id')),
@@ -62,8 +65,6 @@ async function classifyParsed(message: ReadMessage): Promise<BounceReport> {
     return report('arf', readFeedbackReport(feedback.body, original?.header('to')));
   }
 
-  // A notice quotes the original inline, below its prose: its header-shaped lines carry the token.
-  tokensIn(message.text, tokens);
   const inlineId = /^[ \t]*Message-ID[ \t]*:[ \t]*(<[^>\s]+>)/im.exec(message.text)?.[1];
   const inline = base.originalMessageId ? {} : optional('originalMessageId', inlineId);
   const known = readKnownNotice(message);
