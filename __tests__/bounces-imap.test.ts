@@ -47,8 +47,17 @@ describeImap('the bounce mailbox over IMAP (a real Dovecot)', () => {
 
     const first = recorder();
     const options = await optionsFor('INBOX', 'Bulletin/Processed');
-    expect(await readBounceMailbox(options, first.handle)).toEqual({ read: 3, handled: 3, failed: 0, skipped: 0 });
-    expect(first.ids()).toEqual(['<dsn-a@mx.example.net>', '<dsn-b@mx.example.net>', '<dsn-c@mx.example.net>']);
+    expect(await readBounceMailbox(options, first.handle)).toEqual({
+      read: 3,
+      handled: 3,
+      failed: 0,
+      skipped: 0,
+    });
+    expect(first.ids()).toEqual([
+      '<dsn-a@mx.example.net>',
+      '<dsn-b@mx.example.net>',
+      '<dsn-c@mx.example.net>',
+    ]);
     // The whole message, as appended.
     expect(first.seen.find((s) => s.messageId === '<dsn-b@mx.example.net>')?.raw).toBe(messages[1]);
     expect((await folderContents(server, 'INBOX')).messages).toEqual([]);
@@ -56,17 +65,29 @@ describeImap('the bounce mailbox over IMAP (a real Dovecot)', () => {
     expect(processed.messages.map((m) => m.messageId).sort()).toEqual(first.ids());
 
     const again = recorder();
-    expect(await readBounceMailbox(options, again.handle)).toEqual({ read: 0, handled: 0, failed: 0, skipped: 0 });
+    expect(await readBounceMailbox(options, again.handle)).toEqual({
+      read: 0,
+      handled: 0,
+      failed: 0,
+      skipped: 0,
+    });
     expect(again.seen).toEqual([]);
     expect((await folderContents(server, ['Bulletin', 'Processed'])).messages).toHaveLength(3);
   });
 
   test('a message whose handling throws is flagged and left, the others handled; it is tried again next time', async () => {
     const server = await mailServer();
-    await appendMessages(server, 'Failing', ['d', 'e', 'f'].map((name) => dsnMessage({ name })));
+    await appendMessages(
+      server,
+      'Failing',
+      ['d', 'e', 'f'].map((name) => dsnMessage({ name })),
+    );
     const logged: string[] = [];
     const handled: string[] = [];
-    const options = { ...(await optionsFor('Failing', 'Failing-done')), log: (line: string) => logged.push(line) };
+    const options = {
+      ...(await optionsFor('Failing', 'Failing-done')),
+      log: (line: string) => logged.push(line),
+    };
     const result = await readBounceMailbox(options, async (_raw, meta) => {
       if (meta.messageId === '<dsn-e@mx.example.net>') throw new Error('the database is down');
       handled.push(meta.messageId ?? '');
@@ -79,7 +100,12 @@ describeImap('the bounce mailbox over IMAP (a real Dovecot)', () => {
     expect(logged.join('\n')).toMatch(/<dsn-e@mx\.example\.net>: not handled \(the database is down\)/);
 
     const retry = recorder();
-    expect(await readBounceMailbox(options, retry.handle)).toEqual({ read: 1, handled: 1, failed: 0, skipped: 0 });
+    expect(await readBounceMailbox(options, retry.handle)).toEqual({
+      read: 1,
+      handled: 1,
+      failed: 0,
+      skipped: 0,
+    });
     expect(retry.ids()).toEqual(['<dsn-e@mx.example.net>']);
     expect((await folderContents(server, 'Failing-done')).messages).toHaveLength(3);
   });
@@ -96,7 +122,12 @@ describeImap('the bounce mailbox over IMAP (a real Dovecot)', () => {
     };
     const logoutsBefore = logouts(serverLog(server)).length;
     const first = recorder();
-    expect(await readBounceMailbox(options, first.handle)).toEqual({ read: 2, handled: 1, failed: 0, skipped: 1 });
+    expect(await readBounceMailbox(options, first.handle)).toEqual({
+      read: 2,
+      handled: 1,
+      failed: 0,
+      skipped: 1,
+    });
     expect(first.ids()).toEqual(['<dsn-small@mx.example.net>']);
     // The server's own count of what it sent that session: far less than the big message.
     const session = await nextLogout(server, logoutsBefore);
@@ -105,11 +136,18 @@ describeImap('the bounce mailbox over IMAP (a real Dovecot)', () => {
     const left = (await folderContents(server, 'Sizes')).messages;
     expect(left.map((m) => m.messageId)).toEqual(['<dsn-big@mx.example.net>']);
     expect(left[0]?.flags).toContain(TOO_LARGE_KEYWORD);
-    expect(logged).toEqual([expect.stringMatching(/<dsn-big@mx\.example\.net>: \d+ bytes, over the limit of 20000/)]);
+    expect(logged).toEqual([
+      expect.stringMatching(/<dsn-big@mx\.example\.net>: \d+ bytes, over the limit of 20000/),
+    ]);
 
     // Next time it is skipped again, and not said again.
     const second = recorder();
-    expect(await readBounceMailbox(options, second.handle)).toEqual({ read: 1, handled: 0, failed: 0, skipped: 1 });
+    expect(await readBounceMailbox(options, second.handle)).toEqual({
+      read: 1,
+      handled: 0,
+      failed: 0,
+      skipped: 1,
+    });
     expect(second.seen).toEqual([]);
     expect(logged).toHaveLength(1);
   });
@@ -131,7 +169,12 @@ describeImap('the bounce mailbox over IMAP (a real Dovecot)', () => {
     // The new message has the UID an old one had: a reader keeping UIDs would mistake one for the other.
     expect(before.messages.map((m) => m.uid)).toContain(uid);
 
-    expect(await readBounceMailbox(options, all.handle)).toEqual({ read: 1, handled: 1, failed: 0, skipped: 0 });
+    expect(await readBounceMailbox(options, all.handle)).toEqual({
+      read: 1,
+      handled: 1,
+      failed: 0,
+      skipped: 0,
+    });
     expect(all.ids()).toEqual(['<dsn-g@mx.example.net>', '<dsn-h@mx.example.net>', '<dsn-i@mx.example.net>']);
     const processed = (await folderContents(server, 'Remade-done')).messages.map((m) => m.messageId).sort();
     expect(processed).toEqual(all.ids());
@@ -148,7 +191,9 @@ describeImap('the bounce mailbox over IMAP (a real Dovecot)', () => {
     expect(failure?.message).toMatch(
       new RegExp(`^imap://bounces@127\\.0\\.0\\.1:${server.port}: the server refused the login of "bounces"`),
     );
-    expect(failure?.message).toMatch(/\(Authentication failed\.\); check .* BULLETIN_BOUNCES_IMAP_PASSWORD\.$/);
+    expect(failure?.message).toMatch(
+      /\(Authentication failed\.\); check .* BULLETIN_BOUNCES_IMAP_PASSWORD\.$/,
+    );
     expect(failure?.message).not.toContain('Wrong-Secret-4242');
     expect(failure?.message).not.toContain(server.password);
     expect(failure?.message).not.toContain('\n');
@@ -184,7 +229,9 @@ describe('the mailbox URL', () => {
   test('a user, a scheme of imap or imaps, and no folder in the path', () => {
     expect(() => mailboxAddress('https://mail.example.org')).toThrow(/imap:\/\/ or imaps:\/\//);
     expect(() => mailboxAddress('imaps://mail.example.org')).toThrow(/names no user/);
-    expect(() => mailboxAddress('imaps://u@mail.example.org/INBOX')).toThrow(/dispatch\.bounces\.imap\.folder/);
+    expect(() => mailboxAddress('imaps://u@mail.example.org/INBOX')).toThrow(
+      /dispatch\.bounces\.imap\.folder/,
+    );
     expect(mailboxAddress('imaps://bounces%40example.org@mail.example.org')).toEqual({
       secure: true,
       host: 'mail.example.org',

@@ -34,7 +34,9 @@ export function mailboxAddress(url: string): MailboxAddress {
   const setting = 'dispatch.bounces.imap.url';
   const parsed = URL.canParse(url) ? new URL(url) : undefined;
   if (!parsed || !['imap:', 'imaps:'].includes(parsed.protocol))
-    throw new SetupError(`${setting} must be an imap:// or imaps:// address like imaps://bounces@mail.example.org.`);
+    throw new SetupError(
+      `${setting} must be an imap:// or imaps:// address like imaps://bounces@mail.example.org.`,
+    );
   // Said without echoing the URL: it holds the password.
   if (parsed.password)
     throw new SetupError(

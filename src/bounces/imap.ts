@@ -113,19 +113,23 @@ async function readEach(
       // Said once: a message already flagged stays quietly where a person will find it.
       if (message.flags.has(TOO_LARGE_KEYWORD)) continue;
       await client.messageFlagsAdd(String(message.uid), [TOO_LARGE_KEYWORD], { uid: true });
-      log(`${name}: ${message.size} bytes, over the limit of ${maxBytes}: left unread, flagged ${TOO_LARGE_KEYWORD}`);
+      log(
+        `${name}: ${message.size} bytes, over the limit of ${maxBytes}: left unread, flagged ${TOO_LARGE_KEYWORD}`,
+      );
       continue;
     }
     const fetched = await client.fetchOne(String(message.uid), { source: true }, { uid: true });
     // Gone meanwhile (another reader moved it): nothing to do.
-    if (!fetched || !fetched.source) continue;
+    if (fetched === false || !fetched.source) continue;
     try {
       const meta = { uid: message.uid, ...(message.messageId ? { messageId: message.messageId } : {}) };
       await handle(fetched.source, meta);
     } catch (error) {
       result.failed++;
       await client.messageFlagsAdd(String(message.uid), [FAILED_KEYWORD], { uid: true });
-      log(`${name}: not handled (${causeOf(error)}): left in the folder, flagged ${FAILED_KEYWORD}; tried again next time`);
+      log(
+        `${name}: not handled (${causeOf(error)}): left in the folder, flagged ${FAILED_KEYWORD}; tried again next time`,
+      );
       continue;
     }
     const moved = await client.messageMove(String(message.uid), processed, { uid: true });

@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { packageRoot } from '../support/package-root.js';
 import { registerAdd } from './commands/add.js';
 import { registerApprove } from './commands/approve.js';
+import { registerBounces } from './commands/bounces.js';
 import { registerBuild } from './commands/build.js';
 import { registerCheck } from './commands/check.js';
 import { registerDb } from './commands/db.js';
@@ -102,6 +103,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     registerApprove,
     registerSend,
     registerStatus,
+    registerBounces,
     registerSchedule,
     registerDb,
     registerExplain,
