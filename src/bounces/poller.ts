@@ -49,6 +49,7 @@ export function startBouncePoller(options: BouncePollerOptions): () => Promise<v
 }
 
 function minutes(ms: number): string {
-  const n = ms / 60_000;
-  return n >= 1 ? `${Number(n.toFixed(1))} minute${n === 1 ? '' : 's'}` : `${Math.round(ms / 1000)} seconds`;
+  if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))} seconds`;
+  const n = Number((ms / 60_000).toFixed(1));
+  return `${n} minute${n === 1 ? '' : 's'}`;
 }
