@@ -36,6 +36,8 @@ export function dovecotBin(): string | undefined {
   // DOVECOT_BIN picks another build (or, pointed at nothing, shows what a machine without one does).
   const chosen = process.env.DOVECOT_BIN;
   if (chosen !== undefined) return existsSync(chosen) ? chosen : undefined;
+  // dovecot-core alone has the master but no IMAP server (that is dovecot-imapd).
+  if (!existsSync('/usr/lib/dovecot/imap')) return undefined;
   const folders = ['/usr/sbin', '/usr/local/sbin', ...(process.env.PATH ?? '').split(delimiter)];
   return folders.map((folder) => join(folder, 'dovecot')).find((path) => existsSync(path));
 }
