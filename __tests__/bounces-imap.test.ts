@@ -5,8 +5,12 @@ import {
   readBounceMailbox,
   TOO_LARGE_KEYWORD,
 } from '../src/bounces/imap.js';
+import { loadConfig } from '../src/content/config.js';
 import { SetupError } from '../src/diagnostics/setup-error.js';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { dsnMessage } from './helpers/bounce-mail.js';
+import { tempSite } from './helpers/site.js';
 import {
   appendMessages,
   dovecotAvailable,
@@ -215,6 +219,29 @@ describeImap('the bounce mailbox over IMAP (a real Dovecot)', () => {
 });
 
 describe('the mailbox URL', () => {
+  test('a config whose mailbox URL holds a password is refused at its line, the password not repeated', async () => {
+    const site = tempSite();
+    try {
+      const config = join(site.root, 'bulletin.config.yaml');
+      const lines = readFileSync(config, 'utf8').split('\n').length;
+      appendFileSync(
+        config,
+        'dispatch:\n  bounces:\n    imap:\n      url: imaps://bounces:Hunter2-secret@mail.example.org\n',
+      );
+      const { config: loaded, problems } = await loadConfig(site.root);
+      expect(loaded).toBeUndefined();
+      expect(problems).toHaveLength(1);
+      const [problem] = problems;
+      expect(problem).toMatchObject({ code: 'config-invalid', line: lines + 3, column: 12 });
+      expect(problem?.message).toMatch(
+        /^"dispatch\.bounces\.imap\.url" holds a password; remove it from the config and set BULLETIN_BOUNCES_IMAP/,
+      );
+      expect(`${problem?.message} ${problem?.hint}`).not.toContain('Hunter2');
+    } finally {
+      site.remove();
+    }
+  });
+
   test('a password in the URL is refused without being repeated', () => {
     expect(() => mailboxAddress('imaps://bounces:Hunter2-secret@mail.example.org')).toThrow(
       /holds a password; remove it .* BULLETIN_BOUNCES_IMAP_PASSWORD/,

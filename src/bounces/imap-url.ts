@@ -1,4 +1,5 @@
 import type { ImapFlowOptions } from 'imapflow';
+import { type MailboxAddress, readMailboxUrl } from '../content/mailbox-url.js';
 import { SetupError } from '../diagnostics/setup-error.js';
 import { isLoopback } from '../support/loopback.js';
 
@@ -14,14 +15,6 @@ export interface MailboxSettings {
   processedFolder: string;
 }
 
-export interface MailboxAddress {
-  secure: boolean;
-  host: string;
-  port: number;
-  /** Decoded: `bounces%40example.org` is the user `bounces@example.org`. */
-  username: string;
-}
-
 /** How a message names the mailbox: the URL without any password (there is none to leave out). */
 export function whereOf(address: MailboxAddress): string {
   const host = address.host.includes(':') ? `[${address.host}]` : address.host;
@@ -31,30 +24,9 @@ export function whereOf(address: MailboxAddress): string {
 
 /** The URL of `dispatch.bounces.imap.url`, checked; a SetupError saying what to change otherwise. */
 export function mailboxAddress(url: string): MailboxAddress {
-  const setting = 'dispatch.bounces.imap.url';
-  const parsed = URL.canParse(url) ? new URL(url) : undefined;
-  if (!parsed || !['imap:', 'imaps:'].includes(parsed.protocol))
-    throw new SetupError(
-      `${setting} must be an imap:// or imaps:// address like imaps://bounces@mail.example.org.`,
-    );
-  // Said without echoing the URL: it holds the password.
-  if (parsed.password)
-    throw new SetupError(
-      `${setting} holds a password; remove it from the config and set BULLETIN_BOUNCES_IMAP_PASSWORD instead.`,
-    );
-  if (!parsed.username)
-    throw new SetupError(`${setting} names no user; write it like imaps://bounces@mail.example.org.`);
-  if (parsed.pathname.replace(/^\/+/, '') || parsed.search)
-    throw new SetupError(
-      `${setting} names a folder (${parsed.pathname}${parsed.search}); put it in dispatch.bounces.imap.folder instead.`,
-    );
-  const secure = parsed.protocol === 'imaps:';
-  return {
-    secure,
-    host: parsed.hostname.replace(/^\[|\]$/g, ''),
-    port: parsed.port ? Number(parsed.port) : secure ? 993 : 143,
-    username: decodeURIComponent(parsed.username),
-  };
+  const read = readMailboxUrl(url);
+  if (!read.ok) throw new SetupError(`dispatch.bounces.imap.url ${read.reason}.`);
+  return read.address;
 }
 
 /**

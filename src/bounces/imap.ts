@@ -72,7 +72,7 @@ export async function readBounceMailbox(
     const processed = await ensureFolder(client, options.processedFolder, where);
     const lock = await openFolder(client, options.folder, where);
     try {
-      return await readEach(client, options, processed, handle);
+      return await readEach(client, { ...options, where }, processed, handle);
     } finally {
       lock.release();
     }
@@ -87,7 +87,7 @@ export async function readBounceMailbox(
 
 async function readEach(
   client: ImapFlow,
-  options: BounceMailboxOptions,
+  options: BounceMailboxOptions & { where: string },
   processed: string[],
   handle: (raw: Buffer, meta: BounceMessageMeta) => Promise<void>,
 ): Promise<MailboxReadResult> {
@@ -133,7 +133,12 @@ async function readEach(
       continue;
     }
     const moved = await client.messageMove(String(message.uid), processed, { uid: true });
-    if (!moved) throw new Error(`the server would not move ${name} to ${processed.join('/')}`);
+    // Handled but not moved: it would be handled again next time (the store ignores it then), and so
+    // would every other, so stop here and say why.
+    if (!moved)
+      throw new SetupError(
+        `${options.where}: the server would not move ${name} to the processed folder "${options.processedFolder}"`,
+      );
     result.handled++;
   }
   return result;
