@@ -6,7 +6,6 @@ import { createPreviewServer } from '../../preview/server.js';
 import { PreviewSession } from '../../preview/session.js';
 import { watchIssue } from '../../preview/watch.js';
 import { openExistingStores } from '../../store/stores.js';
-import { isLoopback } from '../../support/loopback.js';
 import { EXIT_OK, UsageError } from '../exit.js';
 import { say, shortPath } from '../io.js';
 import { selectDates } from '../select-dates.js';
@@ -109,6 +108,10 @@ export async function previewCommand(
     }
   });
   return EXIT_OK;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 function count(n: number, noun: string): string {
