@@ -58,6 +58,7 @@ export async function readBounceMailbox(
   handle: (raw: Buffer, meta: BounceMessageMeta) => Promise<void>,
 ): Promise<MailboxReadResult> {
   const address = mailboxAddress(options.url);
+  if (options.signal?.aborted) return { read: 0, handled: 0, failed: 0, skipped: 0 };
   const where = whereOf(address);
   const client = new ImapFlow({ ...mailboxConnection(address, options.password), logger: false });
   // Without a listener, a socket error after connecting would be thrown from an event and end the process.
