@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { breaksRule, email, id, isoDate, oneLine, webUrl } from './fields.js';
 import { itemKinds } from './kinds/index.js';
+import { readMailboxUrl } from './mailbox-url.js';
 
 /**
  * The content contract: key names here are what comms officers write, and what later stages rely
@@ -110,7 +111,14 @@ export const configSchema = z.strictObject({
           imap: z
             .strictObject({
               /** `imap://user@host:143` or `imaps://user@host:993`, without the password. */
-              url: oneLine,
+              url: oneLine.superRefine((url, ctx) => {
+                const read = readMailboxUrl(url);
+                if (!read.ok)
+                  breaksRule(ctx, {
+                    problem: 'config-invalid',
+                    params: { case: 'imap-url', reason: read.reason },
+                  });
+              }),
               folder: oneLine.default('INBOX'),
               /** Where read messages are moved, so each is counted once. Created when missing. */
               processedFolder: oneLine.default('Bulletin/Processed'),

@@ -1,6 +1,7 @@
 import type { Config } from '../content/model.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { addDays } from '../support/dates.js';
+import { isLoopback } from '../support/loopback.js';
 
 /** Why an issue may not go to a list yet, though it builds: a sentence, and the places in content if any. */
 export interface SendRefusal {
@@ -74,11 +75,4 @@ function insecureBaseUrl(config: Config, env: NodeJS.ProcessEnv): SendRefusal | 
       `unsubscribe for it. Set ${setting} to the https:// address of the site`,
     problems: [],
   };
-}
-
-function isLoopback(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return (
-    host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host)
-  );
 }

@@ -11,10 +11,12 @@ import { formatDiagnostic } from '../../diagnostics/format.js';
 import { SetupError } from '../../diagnostics/setup-error.js';
 import { loadSecrets } from '../../dispatch/secret.js';
 import { issueTransport, serviceOutboxTransport, smtpTransport } from '../../dispatch/transports.js';
+import { startBouncePoller } from '../../bounces/poller.js';
 import { runDueSends, SCHEDULE_LEASE_MS } from '../../schedule/run-due.js';
 import { createService } from '../../service/app.js';
 import { openStores, type Stores } from '../../store/stores.js';
 import { utcMinute } from '../../support/dates.js';
+import { bounceHandler, mailboxSettings } from '../bounce-mailbox.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
 import { say, shortPath } from '../io.js';
 
@@ -48,6 +50,8 @@ export async function serveCommand(root: string, options: ServeOptions): Promise
     return EXIT_FAILED;
   }
   const config = loaded.config;
+  // Before anything starts: a bounce mailbox without its password is a mistake to say at once.
+  const mailbox = mailboxSettings(config);
   if (secrets.generated)
     say(
       'warning: BULLETIN_SECRET is not set; links are signed with a development key kept in .bulletin/secret. Set BULLETIN_SECRET in production.',
@@ -91,12 +95,22 @@ export async function serveCommand(root: string, options: ServeOptions): Promise
     await closeAll();
   });
   const stopScheduler = await startScheduler(root, config, stores, secrets.current);
+  const pollMinutes = config.dispatch.bounces.imap?.pollMinutes ?? 0;
+  const stopPolling = mailbox
+    ? startBouncePoller({
+        settings: mailbox,
+        intervalMs: pollMinutes * 60_000,
+        handle: bounceHandler(config, stores, secrets.all, say),
+        say,
+      })
+    : undefined;
   const origin = address.replace('0.0.0.0', 'localhost').replace(/\/$/, '');
   await new Promise<void>((done) => {
     const stop = async () => {
       say('Stopping: finishing the requests in flight.');
       stopWatching?.();
       await stopScheduler();
+      await stopPolling?.();
       // Ten seconds for requests in flight, then the rest of the connections are cut.
       const deadline = setTimeout(() => app.server.closeAllConnections(), 10_000);
       try {
@@ -117,6 +131,8 @@ export async function serveCommand(root: string, options: ServeOptions): Promise
     say(`  subscribe          ${origin}/subscribe`);
     say(`  health             ${origin}/healthz`);
     say(`  confirmation mail  ${mailer.name}`);
+    if (mailbox)
+      say(`  bounce mailbox     ${mailbox.url} ${mailbox.folder}, read every ${pollMinutes} minutes`);
     if (config.site.baseUrl.replace(/\/$/, '') !== origin)
       say(`  links in mail lead to ${config.site.baseUrl} (site.baseUrl; BULLETIN_BASE_URL overrides it)`);
   });

@@ -123,6 +123,7 @@ export const issueEntries = {
     | { case: 'base-url'; value: string }
     | { case: 'kind-without-section'; kind: string; listed: string; sectionTitle: string }
     | { case: 'time-zone' | 'locale'; name: string; value: string }
+    | { case: 'imap-url'; name: string; reason: string }
   >({
     means: 'bulletin.config.yaml (or BULLETIN_BASE_URL) is missing or holds a value Bulletin cannot use.',
     fix: 'Correct the setting named; the README lists every setting.',
@@ -130,6 +131,8 @@ export const issueEntries = {
       if (p.case === 'time-zone') return `${capitalise(p.name)}: "${p.value}" is not a time zone.`;
       if (p.case === 'locale') return `${capitalise(p.name)}: "${p.value}" is not a locale.`;
       if (p.case === 'no-config') return `No bulletin.config.yaml or bulletin.config.json in ${p.root}.`;
+      // The reason never repeats the URL: it may hold a password.
+      if (p.case === 'imap-url') return `${capitalise(p.name)} ${p.reason}.`;
       if (p.case === 'duplicate-id') return `Duplicate id "${p.id}" in ${p.list}.`;
       if (p.case === 'kind-without-section')
         return `The kind "${p.kind}" has no section in \`sections:\` (${p.listed}): its items would not appear.`;
@@ -141,6 +144,8 @@ export const issueEntries = {
       if (p.case === 'no-config')
         return 'Run Bulletin from the folder that holds your site, or create the config (see the README).';
       if (p.case === 'duplicate-id') return 'Each id may appear once.';
+      if (p.case === 'imap-url')
+        return 'The password goes in BULLETIN_BOUNCES_IMAP_PASSWORD, the folder in dispatch.bounces.imap.folder.';
       if (p.case === 'kind-without-section')
         return `Add it to \`sections:\`, for example:\n  - kind: ${p.kind}\n    title: ${p.sectionTitle}`;
       return 'Set it like http://127.0.0.1:8080/, or unset it to use site.baseUrl.';
