@@ -55,12 +55,7 @@ test('with dispatch.bounces.address, each message goes out from its own signed b
   const made = site(['bounces:', '  address: bounces@wyhpartnership.example']);
   try {
     const sent = await sendThrough(made.root);
-    expect(
-      sent
-        .map((m) => m.to)
-        .flat()
-        .sort(),
-    ).toEqual(READERS);
+    expect(sent.flatMap((m) => m.to).sort()).toEqual(READERS);
     const store = new SqliteSubscriberStore(join(made.root, '.bulletin', 'bulletin.db'));
     try {
       for (const { from, to, mail } of sent) {
