@@ -2,9 +2,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
-import { readVerpToken } from '../src/dispatch/verp.js';
+import { MAX_BOUNCE_LOCAL_PART, readVerpToken } from '../src/dispatch/verp.js';
 import { SqliteSubscriberStore } from '../src/store/sqlite/subscribers.js';
-import { bulletin, repoRoot, spawnBulletin } from './helpers/cli.js';
+import { bulletin, type CheckReport, repoRoot, spawnBulletin } from './helpers/cli.js';
 import { tempSite } from './helpers/site.js';
 import { startSmtpServer } from './helpers/smtp.js';
 
@@ -18,16 +18,15 @@ const FEEDBACK_ID = `${ISSUE}:weekly:bulletin.wyhpartnership.example:bulletin`;
 function site(dispatch: string[]) {
   const made = tempSite();
   cpSync(join(repoRoot, 'bulletins', ISSUE), join(made.root, 'bulletins', ISSUE), { recursive: true });
-  const config = join(made.root, 'bulletin.config.yaml');
-  if (dispatch.length)
-    writeFileSync(
-      config,
-      `${readFileSync(config, 'utf8')}\ndispatch:\n${dispatch.map((l) => `  ${l}`).join('\n')}\n`,
-    );
   writeFileSync(join(made.root, 'members.csv'), `email\n${READERS.join('\n')}\n`);
   const imported = bulletin(['subscribers', 'import', 'members.csv', '--list', 'weekly'], made.root);
   expect(imported.stderr).toMatch(/weekly: 3 added/);
   expect(imported.status).toBe(0);
+  if (dispatch.length) {
+    const config = join(made.root, 'bulletin.config.yaml');
+    const lines = dispatch.map((line) => `  ${line}`).join('\n');
+    writeFileSync(config, `${readFileSync(config, 'utf8')}\ndispatch:\n${lines}\n`);
+  }
   return made;
 }
 
@@ -123,5 +122,35 @@ test('Feedback-ID is among the DKIM-signed headers', async () => {
     expect(results[0]!.signingHeaders.keys.toLowerCase().split(': ')).toContain('feedback-id');
   } finally {
     made.remove();
+  }
+}, 60_000);
+
+test('a bounce address that leaves no room for the token, or has a "+" already, is refused where it is written', () => {
+  for (const address of [
+    `${'b'.repeat(MAX_BOUNCE_LOCAL_PART + 1)}@wyhpartnership.example`,
+    'mail+bounces@wyhpartnership.example',
+  ]) {
+    const made = site(['bounces:', `  address: ${address}`]);
+    try {
+      const check = bulletin(['check', ISSUE, '--json'], made.root);
+      expect(check.status).not.toBe(0);
+      const report = JSON.parse(check.stdout) as CheckReport;
+      expect(report.config.map((p) => [p.file, p.code])).toEqual([
+        ['bulletin.config.yaml', 'config-invalid'],
+      ]);
+      const lines = readFileSync(join(made.root, 'bulletin.config.yaml'), 'utf8').split('\n');
+      expect(lines[report.config[0]!.line - 1]).toContain(address);
+      expect(report.config[0]!.message).toContain(`"${address}"`);
+      expect(report.config[0]!.message).toMatch(new RegExp(`at most ${MAX_BOUNCE_LOCAL_PART} characters`));
+      // Nothing goes out with it.
+      const send = bulletin(['send', ISSUE, '--list', 'weekly', '--force'], made.root, {
+        BULLETIN_SECRET: SECRET,
+      });
+      expect(send.status).not.toBe(0);
+      expect(send.stderr).toContain(`"${address}"`);
+      expect(() => readdirSync(join(made.root, '.bulletin', 'outbox'))).toThrow();
+    } finally {
+      made.remove();
+    }
   }
 }, 60_000);

@@ -1,3 +1,4 @@
+import { BOUNCE_LOCAL_PART_MAX } from '../src/content/schema.js';
 import {
   MAX_BOUNCE_LOCAL_PART,
   MAX_LOCAL_PART,
@@ -80,6 +81,8 @@ test('the local part stays within 64 octets for a long list id and the largest s
       subscriberId: Number.MAX_SAFE_INTEGER,
     }),
   ).toThrow(/at most \d+ characters/);
+  // The config refuses a longer bounce address than this before anything is sent.
+  expect(BOUNCE_LOCAL_PART_MAX).toBe(MAX_BOUNCE_LOCAL_PART);
   // Usual ids make a token well under the limit.
   expect(verpToken(SECRET, ref).length).toBeLessThanOrEqual(28);
 });
