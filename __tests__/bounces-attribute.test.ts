@@ -154,7 +154,7 @@ test('an auto-reply, or a notice with no readable verdict, is skipped even with 
   expect(empty.skipped).toEqual([{ address: 'cy@example.org', reason: expect.stringMatching(/no verdict/) }]);
 });
 
-test('several recipients with mixed verdicts: each token takes its own subscriber’s line, or is skipped', async () => {
+test('several recipients with mixed verdicts: each token takes its own line, or is skipped', async () => {
   const both = await attributeReport(
     report(
       [hard('ann@example.org'), soft('bob@example.org')],

@@ -47,11 +47,10 @@ export async function attributeReport(
   });
   const { refs, refused } = readTokens(report.bounceTokens, context);
   if (refs.length === 0) {
-    return skipAll(
-      refused.length
-        ? `its bounce token is ${[...new Set(refused)].join(' / ')}: a report not tied to a message we sent acts on nobody`
-        : 'no bounce token in the report: a report not tied to a message we sent acts on nobody',
-    );
+    const why = refused.length
+      ? `its bounce token is ${[...new Set(refused)].join(' / ')}`
+      : 'no bounce token in the report';
+    return skipAll(`${why}: a report not tied to a message we sent acts on nobody`);
   }
   const events: BounceEvent[] = [];
   const skipped: Skipped[] = refused.map((reason) => ({
@@ -118,8 +117,11 @@ function recipientOf(
   const recipient = own ?? (verdicts.size === 1 ? recipients[0] : undefined);
   if (!recipient) {
     if (recipients.length === 0) return { skip: 'the report names no recipient and no verdict' };
+    const differing = [...verdicts].join(', ');
     return {
-      skip: `the report names several recipients with different verdicts (${[...verdicts].join(', ')}), none of them this subscriber's address`,
+      skip:
+        `the report names several recipients with different verdicts (${differing}), ` +
+        "none of them this subscriber's address",
     };
   }
   if (recipient.verdict === 'auto-reply') return { skip: AUTO_REPLY };

@@ -131,7 +131,10 @@ export const issueEntries = {
       if (p.case === 'time-zone') return `${capitalise(p.name)}: "${p.value}" is not a time zone.`;
       if (p.case === 'locale') return `${capitalise(p.name)}: "${p.value}" is not a locale.`;
       if (p.case === 'bounce-address')
-        return `${capitalise(p.name)}: "${p.value}" leaves no room for the bounce token: the part before the @ may be at most ${p.max} characters, without a "+" or quotes.`;
+        return (
+          `${capitalise(p.name)}: "${p.value}" leaves no room for the bounce token: ` +
+          `the part before the @ may be at most ${p.max} characters, without a "+" or quotes.`
+        );
       if (p.case === 'no-config') return `No bulletin.config.yaml or bulletin.config.json in ${p.root}.`;
       if (p.case === 'duplicate-id') return `Duplicate id "${p.id}" in ${p.list}.`;
       if (p.case === 'kind-without-section')
