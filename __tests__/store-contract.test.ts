@@ -6,6 +6,7 @@ import { pacingContract } from './store-contract/pacing.js';
 import { rateLimitContract } from './store-contract/rate-limits.js';
 import { scheduleContract } from './store-contract/schedules.js';
 import { signUpContract } from './store-contract/sign-ups.js';
+import { subscriberIdContract } from './store-contract/subscriber-ids.js';
 import { subscriberContract } from './store-contract/subscribers.js';
 
 /**
@@ -24,6 +25,7 @@ describe.each(ENGINES)('the $name stores', (engine) => {
   const under = storesUnderTest(engine);
 
   describe('subscribers, consent log and suppressions', () => subscriberContract(under));
+  describe('subscriber ids (bounce tokens)', () => subscriberIdContract(under));
   describe('sign-ups: confirmations and their cap', () => signUpContract(under));
   describe('the send ledger', () => ledgerContract(under));
   describe('the send ledger’s global pacing', () => pacingContract(under));

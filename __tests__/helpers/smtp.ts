@@ -2,6 +2,8 @@ import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
 
 export interface Received {
+  /** The envelope sender (MAIL FROM) the server was given: '' for a null sender. */
+  from: string;
   to: string[];
   raw: Buffer;
   /** When the data arrived (ms since the epoch), to measure the rate a server sees. */
@@ -58,7 +60,8 @@ export async function startSmtpServer(rules: FakeRules = {}) {
         const key = to.join(',');
         const attempt = (dataAttempts.get(key) ?? 0) + 1;
         dataAttempts.set(key, attempt);
-        received.push({ to, raw: Buffer.concat(chunks), at: Date.now() });
+        const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+        received.push({ from, to, raw: Buffer.concat(chunks), at: Date.now() });
         if (rules.hangAfterData?.(to, attempt)) return;
         if (rules.closeEvery) {
           const count = (perConnection.get(session.id) ?? 0) + 1;

@@ -32,6 +32,12 @@ export const issueSchema = z.strictObject({
 
 const named = z.strictObject({ id, name: oneLine });
 
+/**
+ * The longest local part of `dispatch.bounces.address` that leaves room for `+TOKEN` within the 64 octets
+ * of RFC 5321: MAX_BOUNCE_LOCAL_PART of src/dispatch/verp.ts (a layer above; a test keeps them equal).
+ */
+export const BOUNCE_LOCAL_PART_MAX = 29;
+
 export const configSchema = z.strictObject({
   site: z.strictObject({
     name: oneLine,
@@ -103,7 +109,16 @@ export const configSchema = z.strictObject({
       bounces: z
         .strictObject({
           /** The bounce mailbox, e.g. `bounces@example.org`; the token goes after a `+` in its local part. */
-          address: email.optional(),
+          address: email
+            .superRefine((value, ctx) => {
+              const local = value.slice(0, value.lastIndexOf('@'));
+              if (local.length > BOUNCE_LOCAL_PART_MAX || /[+"]/.test(local))
+                breaksRule(ctx, {
+                  problem: 'config-invalid',
+                  params: { case: 'bounce-address', value, max: BOUNCE_LOCAL_PART_MAX },
+                });
+            })
+            .optional(),
           /** Soft bounces (mailbox full, greylisted...) within `softDays` before an address is suppressed. */
           softLimit: z.number().int().min(1).max(100).default(3),
           softDays: z.number().positive().max(365).default(30),

@@ -29,6 +29,11 @@ export interface Delivery {
   name: string | null;
   /** Attempts counting the one about to be made (the stored count grows when it begins). */
   attempts: number;
+  /**
+   * The subscriber's id, read with the claim (no query of its own per message), for the bounce token;
+   * absent when the address is no longer in the subscriber table.
+   */
+  subscriberId?: number;
 }
 
 export interface WorkerIdentity {

@@ -4,10 +4,13 @@ import type { Config } from '../content/model.js';
 import type { CompiledEmail } from '../render/email/compile.js';
 import { siteUrl } from '../render/urls.js';
 import { signToken } from './tokens.js';
+import { verpAddress } from './verp.js';
 
 export interface Addressee {
   email: string;
   name?: string | null;
+  /** From the ledger's claim: names the subscriber in the bounce token (absent for a test message). */
+  subscriberId?: number;
 }
 
 /**
@@ -41,9 +44,41 @@ export function preferencesUrl(
 }
 
 /**
+ * Gmail's feedback loop groups complaints by this (`a:b:c:SenderId`): the issue, the list, the site,
+ * and a fixed sender id. Its fields must not hold a colon, so the host goes without its port.
+ */
+export function feedbackId(config: Config, date: string, list: string): string {
+  const site = new URL(config.site.baseUrl).hostname.replace(/[^A-Za-z0-9.-]/g, '');
+  return `${date}:${list}:${site}:bulletin`;
+}
+
+/**
+ * The envelope when `dispatch.bounces.address` is set: a subscriber's message comes back to its own
+ * signed VERP address, so a bounce names the message and the subscriber even when the notice does not
+ * say the address plainly; a test message, which belongs to no subscriber, to the bounce address itself.
+ * Without the setting, none: nodemailer takes the From address, as before.
+ */
+function envelopeFor(
+  config: Config,
+  date: string,
+  list: string,
+  to: Addressee,
+  secret: string,
+): Mail.Options['envelope'] | undefined {
+  const bounces = config.dispatch.bounces.address;
+  if (!bounces) return undefined;
+  const from =
+    to.subscriberId === undefined
+      ? bounces
+      : verpAddress(bounces, secret, { issue: date, list, subscriberId: to.subscriberId });
+  return { from, to: [to.email] };
+}
+
+/**
  * One subscriber's message: the issue filled for them (the cheap per-recipient pass), with the
  * headers mailbox providers require of bulk mail: List-Id, List-Unsubscribe with its one-click
- * POST (RFC 8058), one Message-ID, Date and Subject, and a real text/plain alternative.
+ * POST (RFC 8058), Feedback-ID, one Message-ID, Date and Subject, and a real text/plain alternative;
+ * sent from its own bounce address when there is one.
  */
 export function buildMessage(
   email: CompiledEmail,
@@ -63,8 +98,10 @@ export function buildMessage(
     viewOnlineUrl: email.url,
   });
   const host = new URL(config.site.baseUrl).host;
+  const envelope = envelopeFor(config, email.date, list, to, secret);
   return {
     from: { name: config.sender.from.name, address: config.sender.from.email },
+    ...(envelope ? { envelope } : {}),
     ...(config.sender.replyTo ? { replyTo: config.sender.replyTo } : {}),
     to: to.name ? { name: to.name, address: to.email } : to.email,
     subject: email.subject,
@@ -79,6 +116,7 @@ export function buildMessage(
       'List-Id': `${listConfig?.name ?? list} <${list}.${host}>`,
       'List-Unsubscribe': `<${unsubscribe}>`,
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+      'Feedback-ID': feedbackId(config, email.date, list),
     },
   };
 }

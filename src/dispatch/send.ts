@@ -15,8 +15,8 @@ export { classify } from './classify.js';
 export interface SendJob {
   issue: string;
   list: string;
-  /** Makes one subscriber's message (the per-recipient fill). */
-  message(to: { email: string; name: string | null }): Mail.Options;
+  /** Makes one subscriber's message (the per-recipient fill); the id, when known, is for the bounce token. */
+  message(to: { email: string; name: string | null; subscriberId?: number }): Mail.Options;
 }
 
 export interface SendSettings {

@@ -133,6 +133,13 @@ export interface SubscriberStore {
     before: Date,
     consent: ConsentSource,
   ): Promise<{ memberships: number; confirmations: number }>;
+  /**
+   * The subscriber's id (kept for as long as the address is known, whatever its status): what a bounce
+   * token names, so the token carries no address.
+   */
+  idOf(email: string): Promise<number | undefined>;
+  /** The address behind an id (from a bounce token), or undefined when there is none. */
+  emailOf(id: number): Promise<string | undefined>;
   /** Every list the address is on, with its status. */
   memberships(email: string): Promise<{ list: string; status: ListStatus }[]>;
   counts(): Promise<StatusCount[]>;

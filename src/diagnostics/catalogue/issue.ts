@@ -124,12 +124,18 @@ export const issueEntries = {
     | { case: 'kind-without-section'; kind: string; listed: string; sectionTitle: string }
     | { case: 'time-zone' | 'locale'; name: string; value: string }
     | { case: 'imap-url'; name: string; reason: string }
+    | { case: 'bounce-address'; name: string; value: string; max: number }
   >({
     means: 'bulletin.config.yaml (or BULLETIN_BASE_URL) is missing or holds a value Bulletin cannot use.',
     fix: 'Correct the setting named; the README lists every setting.',
     message: (p) => {
       if (p.case === 'time-zone') return `${capitalise(p.name)}: "${p.value}" is not a time zone.`;
       if (p.case === 'locale') return `${capitalise(p.name)}: "${p.value}" is not a locale.`;
+      if (p.case === 'bounce-address')
+        return (
+          `${capitalise(p.name)}: "${p.value}" leaves no room for the bounce token: ` +
+          `the part before the @ may be at most ${p.max} characters, without a "+" or quotes.`
+        );
       if (p.case === 'no-config') return `No bulletin.config.yaml or bulletin.config.json in ${p.root}.`;
       // The reason never repeats the URL: it may hold a password.
       if (p.case === 'imap-url') return `${capitalise(p.name)} ${p.reason}.`;
@@ -141,6 +147,8 @@ export const issueEntries = {
     hint: (p) => {
       if (p.case === 'time-zone') return 'Use an IANA time zone name, e.g. Europe/London.';
       if (p.case === 'locale') return 'Use a BCP 47 language tag, e.g. en-GB.';
+      if (p.case === 'bounce-address')
+        return 'Use a short mailbox such as bounces@example.org: each message is sent from bounces+TOKEN@example.org.';
       if (p.case === 'no-config')
         return 'Run Bulletin from the folder that holds your site, or create the config (see the README).';
       if (p.case === 'duplicate-id') return 'Each id may appear once.';

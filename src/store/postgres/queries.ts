@@ -14,6 +14,7 @@ export const SUBSCRIBER_SQL = {
   updateSubscriber: 'UPDATE subscribers SET name = $1, attributes = $2 WHERE id = $3',
   rename: 'UPDATE subscribers SET name = $1 WHERE id = $2',
   idOf: 'SELECT id FROM subscribers WHERE email = $1',
+  emailOf: 'SELECT email FROM subscribers WHERE id = $1',
   insertMembership: `INSERT INTO memberships (subscriber_id, list_id, status, status_at, status_source)
                      VALUES ($1, $2, $3, $4, $5)`,
   updateMembership: `UPDATE memberships SET status = $1, status_at = $2, status_source = $3
@@ -116,7 +117,8 @@ export const LEDGER_SQL = {
              ORDER BY email LIMIT $4 FOR UPDATE SKIP LOCKED)
           UPDATE deliveries d SET state = 'claimed', worker = $3, updated_at = $5
             FROM c WHERE d.issue = $1 AND d.list_id = $2 AND d.email = c.email
-       RETURNING d.email, d.name, d.attempts`,
+       RETURNING d.email, d.name, d.attempts,
+                 (SELECT s.id FROM subscribers s WHERE s.email = d.email) AS subscriber_id`,
   /** Many rows at once (group commit): the worker's own claimed rows -> sending; returns those it held. */
   beginMany: `UPDATE deliveries d SET state = 'sending', attempts = d.attempts + 1, updated_at = u.at
                 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])

@@ -187,6 +187,18 @@ export class PostgresSubscriberStore implements SubscriberStore {
     });
   }
 
+  async idOf(email: string): Promise<number | undefined> {
+    const row = (await this.pool.query(SQL.idOf, [email])).rows[0] as { id: string | number } | undefined;
+    // BIGINT comes back as text; ids stay far below 2^53.
+    return row ? Number(row.id) : undefined;
+  }
+
+  async emailOf(id: number): Promise<string | undefined> {
+    // Outside BIGINT, PostgreSQL would refuse the parameter: no such subscriber.
+    if (!Number.isSafeInteger(id)) return undefined;
+    return ((await this.pool.query(SQL.emailOf, [id])).rows[0] as { email: string } | undefined)?.email;
+  }
+
   async memberships(email: string): Promise<{ list: string; status: ListStatus }[]> {
     return (await this.pool.query(SQL.membershipsOf, [email])).rows;
   }

@@ -12,6 +12,7 @@ export const SUBSCRIBERS = {
                FROM subscribers s LEFT JOIN memberships m ON m.subscriber_id = s.id AND m.list_id = ?
               WHERE s.email = ?`,
   idOf: 'SELECT id FROM subscribers WHERE email = ?',
+  emailOf: 'SELECT email FROM subscribers WHERE id = ?',
   insertSubscriber: 'INSERT INTO subscribers (email, name, attributes, created_at) VALUES (?, ?, ?, ?)',
   updateSubscriber: 'UPDATE subscribers SET name = ?, attributes = ? WHERE id = ?',
   rename: 'UPDATE subscribers SET name = ? WHERE id = ?',

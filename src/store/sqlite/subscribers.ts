@@ -228,6 +228,15 @@ export class SqliteSubscriberStore implements SubscriberStore {
     });
   }
 
+  async idOf(email: string): Promise<number | undefined> {
+    return (this.sql(Q.idOf).get(email) as { id: number } | undefined)?.id;
+  }
+
+  async emailOf(id: number): Promise<string | undefined> {
+    if (!Number.isSafeInteger(id)) return undefined;
+    return (this.sql(Q.emailOf).get(id) as { email: string } | undefined)?.email;
+  }
+
   async memberships(email: string): Promise<{ list: string; status: ListStatus }[]> {
     return this.sql(Q.memberships).all(email) as { list: string; status: ListStatus }[];
   }
