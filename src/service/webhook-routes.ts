@@ -1,5 +1,10 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SeenDeliveries, WebhookRefusal, type WebhookProvider } from '../bounces/webhooks/index.js';
+import {
+  SeenDeliveries,
+  WebhookRefusal,
+  type WebhookProvider,
+  type WebhookResult,
+} from '../bounces/webhooks/index.js';
 import type { BounceEvent } from '../bounces/report.js';
 
 /** SES notifications that quote the original headers, and SendGrid's batches, outgrow the 16 KB of forms. */
