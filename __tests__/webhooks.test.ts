@@ -6,6 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BounceEvent } from '../src/bounces/report.js';
 import { webhookProviders } from '../src/bounces/webhooks/index.js';
+import { mailgunEvents } from '../src/bounces/webhooks/mailgun.js';
+import { postmarkEvents } from '../src/bounces/webhooks/postmark.js';
+import { sendgridEvents } from '../src/bounces/webhooks/sendgrid.js';
+import { sesEvents } from '../src/bounces/webhooks/ses.js';
 import { removeArchive, startService, type TestService } from './helpers/service.js';
 
 /**
@@ -27,6 +31,8 @@ const sendgridPublicKey = sendgrid.publicKey.export({ format: 'der', type: 'spki
 
 let service: TestService;
 const received: BounceEvent[] = [];
+/** Set to make the next onEvents fail, as a database that is down would. */
+let failNext = false;
 const env = () => ({
   BULLETIN_TEST_SNS_ORIGIN: localOrigin,
   BULLETIN_POSTMARK_WEBHOOK_USER: POSTMARK.user,
@@ -69,6 +75,10 @@ beforeAll(async () => {
     webhooks: (config) => ({
       providers: webhookProviders(config, env()),
       onEvents: async (events) => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('the database is down');
+        }
         received.push(...events);
       },
     }),
@@ -559,6 +569,20 @@ describe('every provider', () => {
     }
   });
 
+  test('a delivery whose events could not be recorded answers 500, and its retry is not taken for a replay', async () => {
+    const signature = mailgunSignature();
+    const body = {
+      signature,
+      'event-data': mailgunEvent({ message: { headers: { 'message-id': 'retry@mg' } } }),
+    };
+    failNext = true;
+    expect((await mailgunPost(body)).status).toBe(500);
+    expect(received).toEqual([]);
+    expect((await mailgunPost(body)).status).toBe(200);
+    expect(received.map((e) => e.sourceId)).toEqual(['retry@mg']);
+    expect(service.logs.join('\n')).toContain('"event":"webhook-failed"');
+  });
+
   test('a provider turned on without its key stops the service from starting, naming the variable', () => {
     const config = {
       dispatch: { bounces: { webhooks: { sesTopics: [], postmark: false, mailgun: true, sendgrid: false } } },
@@ -580,5 +604,86 @@ describe('every provider', () => {
     expect(() =>
       webhookProviders(sesOn as never, { BULLETIN_TEST_SNS_ORIGIN: 'http://evil.example' }),
     ).toThrow(/BULLETIN_TEST_SNS_ORIGIN/);
+  });
+});
+
+describe('what each provider says, as verdicts', () => {
+  const now = Date.parse('2026-12-01T12:00:00Z');
+  const verdicts = (events: BounceEvent[]) => events.map((e) => e.verdict).join(',') || 'none';
+
+  test('SES: Permanent hard, Transient and Undetermined soft, complaints but not not-spam, deliveries', () => {
+    const ses = (body: object) =>
+      verdicts(
+        sesEvents({ Type: 'Notification', MessageId: 'm', Message: JSON.stringify(body) } as never, now),
+      );
+    const bounce = (bounceType: string, bounceSubType: string) => ({
+      notificationType: 'Bounce',
+      bounce: { bounceType, bounceSubType, bouncedRecipients: [{ emailAddress: 'a@example.org' }] },
+      mail: { messageId: 'x' },
+    });
+    expect(ses(bounce('Permanent', 'General'))).toBe('hard');
+    expect(ses(bounce('Permanent', 'OnAccountSuppressionList'))).toBe('hard');
+    expect(ses(bounce('Transient', 'MailboxFull'))).toBe('soft');
+    expect(ses(bounce('Undetermined', 'Undetermined'))).toBe('soft');
+    const complaint = (complaintFeedbackType?: string) => ({
+      eventType: 'Complaint',
+      complaint: { complainedRecipients: [{ emailAddress: 'a@example.org' }], complaintFeedbackType },
+      mail: { messageId: 'x' },
+    });
+    expect(ses(complaint('abuse'))).toBe('complaint');
+    expect(ses(complaint())).toBe('complaint');
+    expect(ses(complaint('not-spam'))).toBe('none');
+    const delivery = { notificationType: 'Delivery', delivery: { recipients: ['a@example.org'] }, mail: {} };
+    expect(ses(delivery)).toBe('delivered');
+    expect(ses({ eventType: 'Open', mail: {} })).toBe('none');
+  });
+
+  test('Postmark: HardBounce hard, SoftBounce and Transient soft, SpamComplaint, Delivery; AutoResponder none', () => {
+    const postmark = (record: object) =>
+      verdicts(postmarkEvents({ MessageID: 'm', Email: 'a@example.org', ...record }, now));
+    expect(postmark({ RecordType: 'Bounce', Type: 'HardBounce' })).toBe('hard');
+    expect(postmark({ RecordType: 'Bounce', Type: 'BadEmailAddress' })).toBe('hard');
+    expect(postmark({ RecordType: 'Bounce', Type: 'SoftBounce' })).toBe('soft');
+    expect(postmark({ RecordType: 'Bounce', Type: 'Transient' })).toBe('soft');
+    expect(postmark({ RecordType: 'Bounce', Type: 'AutoResponder' })).toBe('none');
+    expect(postmark({ RecordType: 'SpamComplaint', Type: 'SpamComplaint' })).toBe('complaint');
+    expect(postmark({ RecordType: 'Delivery', Recipient: 'a@example.org', Email: undefined })).toBe(
+      'delivered',
+    );
+    expect(postmark({ RecordType: 'Open' })).toBe('none');
+  });
+
+  test('Mailgun: failed permanent hard, temporary soft (once per message), complained, delivered', () => {
+    const mailgun = (record: object) =>
+      mailgunEvents(
+        { recipient: 'a@example.org', id: 'e', message: { headers: { 'message-id': 'm1' } }, ...record },
+        now,
+      );
+    expect(verdicts(mailgun({ event: 'failed', severity: 'permanent' }))).toBe('hard');
+    expect(verdicts(mailgun({ event: 'failed', severity: 'temporary' }))).toBe('soft');
+    // Each retry of one message fails with its own event id: the message is what is counted.
+    expect(mailgun({ event: 'failed', severity: 'temporary', id: 'e2' })[0]!.sourceId).toBe('m1');
+    expect(verdicts(mailgun({ event: 'failed', severity: 'permanent', reason: 'suppress-complaint' }))).toBe(
+      'complaint',
+    );
+    expect(verdicts(mailgun({ event: 'complained' }))).toBe('complaint');
+    expect(verdicts(mailgun({ event: 'delivered' }))).toBe('delivered');
+    expect(verdicts(mailgun({ event: 'opened' }))).toBe('none');
+    expect(verdicts(mailgun({ event: 'failed', severity: 'permanent', recipient: 'not an address' }))).toBe(
+      'none',
+    );
+  });
+
+  test('SendGrid: bounce hard, blocked soft, dropped for a bounced or spam-reporting address, spamreport, delivered', () => {
+    const sendgridOf = (record: object) =>
+      verdicts(sendgridEvents({ email: 'a@example.org', sg_message_id: 'm', ...record }, now));
+    expect(sendgridOf({ event: 'bounce', type: 'bounce' })).toBe('hard');
+    expect(sendgridOf({ event: 'bounce', type: 'blocked' })).toBe('soft');
+    expect(sendgridOf({ event: 'dropped', reason: 'Bounced Address' })).toBe('hard');
+    expect(sendgridOf({ event: 'dropped', reason: 'Spam Reporting Address' })).toBe('complaint');
+    expect(sendgridOf({ event: 'dropped', reason: 'Unsubscribed Address' })).toBe('none');
+    expect(sendgridOf({ event: 'spamreport' })).toBe('complaint');
+    expect(sendgridOf({ event: 'delivered' })).toBe('delivered');
+    expect(sendgridOf({ event: 'deferred' })).toBe('none');
   });
 });

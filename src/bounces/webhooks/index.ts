@@ -22,6 +22,10 @@ export function webhookProviders(config: Config, env: NodeJS.ProcessEnv): Webhoo
   const providers: WebhookProvider[] = [];
   if (settings.sesTopics.length) {
     let testOrigin: string | undefined;
+    if (env.BULLETIN_TEST_SNS_ORIGIN && env.NODE_ENV === 'production')
+      throw new SetupError(
+        'BULLETIN_TEST_SNS_ORIGIN is for tests only, and NODE_ENV is production; unset it.',
+      );
     try {
       testOrigin = snsTestOrigin(env.BULLETIN_TEST_SNS_ORIGIN);
     } catch (error) {

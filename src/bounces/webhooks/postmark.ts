@@ -49,12 +49,12 @@ export function postmarkProvider(credentials: { user: string; password: string }
         typeof record.RecordType !== 'string'
       )
         throw new WebhookRefusal(400, 'the body is not a Postmark webhook record');
-      const id = String(record.ID ?? record.MessageID ?? '');
-      const events = postmarkEvents(record, request.now);
+      // Deliveries have no ID of their own: their message and recipient name them.
+      const id = [record.ID, record.MessageID, record.Recipient ?? record.Email].map((v) => String(v ?? ''));
       return {
         kind: record.RecordType,
-        events,
-        ...(id ? { replayKey: `postmark|${record.RecordType}|${id}|${events[0]?.address ?? ''}` } : {}),
+        events: postmarkEvents(record, request.now),
+        replayKey: `postmark|${record.RecordType}|${id.join('|')}`,
         replayTtlMs: REPLAY_TTL_MS,
       };
     },
