@@ -358,6 +358,14 @@ describe('Postmark', () => {
     );
     expect((await postmarkPost('{"RecordType": "Bounce",')).status).toBe(400);
     expect(received).toEqual([]);
+    // The body is read as bytes whatever its content type says, or without one.
+    const untyped = await fetch(`${service.origin}/webhooks/postmark`, {
+      method: 'POST',
+      body: new TextEncoder().encode(JSON.stringify(postmarkBounce({ ID: 14, MessageID: 'm-14' }))),
+      headers: { authorization: basic(POSTMARK.user, POSTMARK.password) },
+    });
+    expect(untyped.status).toBe(200);
+    received.length = 0;
     const once = postmarkBounce({ ID: 13, MessageID: 'm-13' });
     expect((await postmarkPost(once)).status).toBe(200);
     expect((await postmarkPost(once)).status).toBe(409);
@@ -566,6 +574,26 @@ describe('every provider', () => {
       expect(received).toEqual([]);
     } finally {
       await only.close();
+    }
+  });
+
+  test('an SNS signing certificate past its validity is refused', async () => {
+    const later = Date.now() + 3 * 86_400_000;
+    const expired = await startService(allOn, {
+      now: () => later,
+      webhooks: (config) => ({ providers: webhookProviders(config, env()), onEvents: async () => undefined }),
+    });
+    try {
+      const body = snsBody({
+        Type: 'Notification',
+        Message: sesBounce,
+        Timestamp: new Date(later).toISOString(),
+      });
+      const answer = await fetch(`${expired.origin}/webhooks/ses`, { method: 'POST', body });
+      expect(answer.status).toBe(403);
+      expect(await answer.json()).toEqual({ error: 'the SNS signing certificate is not valid now' });
+    } finally {
+      await expired.close();
     }
   });
 

@@ -87,7 +87,8 @@ export class SnsCertificates {
       if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
       this.cache.set(url.href, certificate);
     }
-    if (now < Date.parse(certificate.validFrom) || now > Date.parse(certificate.validTo)) {
+    // Written so that a date that does not parse (NaN) refuses too.
+    if (!(now >= Date.parse(certificate.validFrom) && now <= Date.parse(certificate.validTo))) {
       this.cache.delete(url.href);
       throw new WebhookRefusal(403, 'the SNS signing certificate is not valid now');
     }
