@@ -241,7 +241,9 @@ describe('Amazon SES through SNS', () => {
       expect([certUrl, answer.status]).toEqual([certUrl, 403]);
     }
     const unsigned = { ...valid, Signature: undefined };
-    expect((await snsPost(JSON.stringify(unsigned))).status).toBe(400);
+    expect((await snsPost(JSON.stringify(unsigned))).status).toBe(403);
+    expect((await snsPost(JSON.stringify({ ...valid, SignatureVersion: '3' }))).status).toBe(403);
+    expect((await snsPost(JSON.stringify({ ...valid, Type: 'Something' }))).status).toBe(400);
     expect((await snsPost('{"Type": "Notification", ')).status).toBe(400);
     expect(received).toEqual([]);
   });

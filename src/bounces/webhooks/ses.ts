@@ -48,6 +48,9 @@ export function sesProvider(options: SesOptions): WebhookProvider {
       const message = parsed.data;
       if (!options.topics.includes(message.TopicArn))
         throw new WebhookRefusal(403, 'the SNS topic is not one of dispatch.bounces.webhooks.sesTopics');
+      if (!message.Signature || !message.SigningCertURL) throw new WebhookRefusal(403, 'no SNS signature');
+      if (message.SignatureVersion !== '1' && message.SignatureVersion !== '2')
+        throw new WebhookRefusal(403, 'the SNS SignatureVersion is neither 1 nor 2');
       const certificateUrl = allowedSnsUrl(message.SigningCertURL, options.testOrigin);
       if (!certificateUrl)
         throw new WebhookRefusal(403, 'the SNS SigningCertURL is not https://sns.<region>.amazonaws.com/');
