@@ -532,6 +532,18 @@ describe('SendGrid', () => {
     expect((await sendgridPost(large)).status).toBe(200);
     const tooLarge = JSON.stringify([{ padding: 'x'.repeat(300 * 1024) }]);
     expect((await sendgridPost(tooLarge)).status).toBe(413);
+    // Chunked, with no Content-Length to refuse it by: the bytes read are counted.
+    const chunks = new ReadableStream({
+      pull(controller) {
+        controller.enqueue(new TextEncoder().encode('x'.repeat(64 * 1024)));
+      },
+    });
+    const chunked = await fetch(`${service.origin}/webhooks/sendgrid`, {
+      method: 'POST',
+      body: chunks,
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
   });
 });
 

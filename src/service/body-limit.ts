@@ -30,9 +30,8 @@ const limitOf = (request: FastifyRequest) => request.routeOptions.bodyLimit ?? B
 /**
  * Bodies of at most BODY_LIMIT bytes (or the route's own `bodyLimit`: the provider webhooks'),
  * whatever their framing: a declared length over it is refused before a byte is read, and every
- * body is read through a counter. Multipart (mail
- * providers may send the one-click POST that way) is parsed here from the counted stream, into
- * plain fields; files are never accepted.
+ * body is read through a counter. Multipart (mail providers may send the one-click POST that way)
+ * is parsed here from the counted stream, into plain fields; files are never accepted.
  */
 export function limitBodies(app: FastifyInstance): void {
   app.addHook('onRequest', (request, _reply, done) => {
