@@ -10,6 +10,7 @@ import type { Config } from '../../src/content/model.js';
 import { serviceOutboxTransport, type Transport } from '../../src/dispatch/transports.js';
 import { createService } from '../../src/service/app.js';
 import type { MailSenderSettings } from '../../src/service/mail-sender.js';
+import type { WebhookSettings } from '../../src/service/webhook-routes.js';
 import { SqliteServiceMailQueue } from '../../src/store/sqlite/mail-queue.js';
 import { SqliteSubscriberStore } from '../../src/store/sqlite/subscribers.js';
 import { SqliteRateLimits } from '../../src/store/sqlite/rate-limits.js';
@@ -67,6 +68,8 @@ export interface StartOptions {
   mailSender?: Partial<MailSenderSettings>;
   /** Runs on the store before the service starts (as rows left by an earlier run). */
   seed?: (store: SqliteSubscriberStore, database: string) => Promise<void>;
+  /** Provider webhooks (built from the adjusted config), and where their events go. */
+  webhooks?: (config: Config) => WebhookSettings;
 }
 
 export async function startService(
@@ -103,6 +106,7 @@ export async function startService(
     mailSender: { retryBaseMs: 50, pollMs: 50, ...options.mailSender },
     log,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.webhooks ? { webhooks: options.webhooks(config) } : {}),
   });
   const origin = (await app.listen({ port: 0, host: '127.0.0.1' })).replace(/\/$/, '');
   config.site.baseUrl = `${origin}/`;

@@ -26,6 +26,7 @@ import { Pages } from './render.js';
 import { addSecurityHeaders, logSerializers } from './security.js';
 import { subscribeRoutes, tooMany } from './subscribe-routes.js';
 import { unlessMissing } from '../support/errors.js';
+import { webhookRoutes, type WebhookSettings } from './webhook-routes.js';
 
 export interface ServiceOptions {
   config: Config;
@@ -42,6 +43,8 @@ export interface ServiceOptions {
   rateLimits: RateLimitStore;
   /** Retries and pacing of that mail (mail-sender.ts); the defaults suit production. */
   mailSender?: Partial<MailSenderSettings>;
+  /** Provider webhooks (`dispatch.bounces.webhooks`): the providers turned on, and where their events go. */
+  webhooks?: WebhookSettings;
   /** Where the JSON log lines go (default stdout); `false` for none. */
   log?: Writable | false;
   now?: () => number;
@@ -53,7 +56,7 @@ const HOUR = 3_600_000;
  * `bulletin serve`: the archive, and the subscription pages over the same store the sender
  * uses. The order a request meets things: security headers, rate limits, body parsing (forms,
  * or multipart for one-click unsubscribes; 16 KB at most), the route, and for everything else
- * the static archive.
+ * the static archive. Provider webhooks (`/webhooks/<provider>`) keep their raw bodies, up to 256 KB.
  */
 export async function createService(options: ServiceOptions): Promise<FastifyInstance> {
   const { config } = options;
@@ -156,6 +159,7 @@ export async function createService(options: ServiceOptions): Promise<FastifyIns
 
   subscribeRoutes(context);
   linkRoutes(context);
+  if (options.webhooks) await webhookRoutes(app, options.webhooks, now);
 
   await app.register(fastifyStatic, {
     root: options.siteDir,

@@ -1,6 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { Busboy, type BusboyHeaders, type BusboyInstance } from '@fastify/busboy';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 /** Every body this service reads is a small form: 16 KB is many times the largest real one. */
 export const BODY_LIMIT = 16 * 1024;
@@ -25,21 +25,23 @@ class ByteCap extends Transform {
   }
 }
 
+const limitOf = (request: FastifyRequest) => request.routeOptions.bodyLimit ?? BODY_LIMIT;
+
 /**
- * Bodies of at most BODY_LIMIT bytes, whatever their framing: a declared length over it is
- * refused before a byte is read, and every body is read through a counter. Multipart (mail
- * providers may send the one-click POST that way) is parsed here from the counted stream, into
- * plain fields; files are never accepted.
+ * Bodies of at most BODY_LIMIT bytes (or the route's own `bodyLimit`: the provider webhooks'),
+ * whatever their framing: a declared length over it is refused before a byte is read, and every
+ * body is read through a counter. Multipart (mail providers may send the one-click POST that way)
+ * is parsed here from the counted stream, into plain fields; files are never accepted.
  */
 export function limitBodies(app: FastifyInstance): void {
   app.addHook('onRequest', (request, _reply, done) => {
     const length = Number(request.headers['content-length'] ?? 0);
-    done(length > BODY_LIMIT ? tooLarge() : undefined);
+    done(length > limitOf(request) ? tooLarge() : undefined);
   });
   app.addHook('preParsing', (request, _reply, payload, done) => {
     // Fastify reads no body for these.
     if (request.method === 'GET' || request.method === 'HEAD') return done(null, payload);
-    const counted = new ByteCap(BODY_LIMIT);
+    const counted = new ByteCap(limitOf(request));
     payload.on('error', (error) => counted.destroy(error));
     done(null, payload.pipe(counted));
   });

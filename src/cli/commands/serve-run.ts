@@ -3,6 +3,8 @@ import { existsSync, watch } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { BounceEvent } from '../../bounces/report.js';
+import { webhookProviders } from '../../bounces/webhooks/index.js';
 import { ArchiveSession } from '../../build/archive-session.js';
 import { templatesFor } from '../../build/pipeline.js';
 import { loadConfig } from '../../content/config.js';
@@ -61,6 +63,8 @@ export async function serveCommand(root: string, options: ServeOptions): Promise
       'SMTP_URL is not set; in production the subscription service would only write confirmation emails to .bulletin/outbox/, and nobody could confirm. Set SMTP_URL (smtp:// or smtps:// with credentials).',
     );
   }
+  // A webhook turned on without its key stops here, before anything is opened.
+  const webhooks = webhookProviders(config, process.env);
   const mailer = process.env.SMTP_URL
     ? smtpTransport({ url: process.env.SMTP_URL, connections: 1 })
     : serviceOutboxTransport(join(root, '.bulletin', 'outbox'));
@@ -84,6 +88,7 @@ export async function serveCommand(root: string, options: ServeOptions): Promise
     mailQueue: stores.mailQueue,
     rateLimits: stores.rateLimits,
     mailSender: { delayMs },
+    webhooks: { providers: webhooks, onEvents: async (events) => say(webhookLine(events)) },
   });
   const closeAll = async () => {
     await mailer.close();
@@ -133,10 +138,25 @@ export async function serveCommand(root: string, options: ServeOptions): Promise
     say(`  confirmation mail  ${mailer.name}`);
     if (mailbox)
       say(`  bounce mailbox     ${mailbox.url} ${mailbox.folder}, read every ${pollMinutes} minutes`);
+    if (webhooks.length)
+      say(`  provider webhooks  ${webhooks.map((w) => `${origin}/webhooks/${w.name}`).join(', ')}`);
     if (config.site.baseUrl.replace(/\/$/, '') !== origin)
       say(`  links in mail lead to ${config.site.baseUrl} (site.baseUrl; BULLETIN_BASE_URL overrides it)`);
   });
   return EXIT_OK;
+}
+
+/**
+ * What serve says of verified webhook events, until they are recorded (`Stores.bounces`): how many,
+ * of which kind, from where; never an address.
+ */
+function webhookLine(events: BounceEvent[]): string {
+  const counts = new Map<string, number>();
+  for (const event of events) {
+    const key = `${event.source} ${event.verdict}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return `webhooks: heard ${[...counts].map(([key, n]) => `${n} ${key}`).join(', ')} (not acted on yet)`;
 }
 
 /**

@@ -1,0 +1,89 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { appendFileSync, cpSync } from 'node:fs';
+import { join } from 'node:path';
+import { bulletin, repoRoot, spawnBulletin } from './helpers/cli.js';
+import { tempSite } from './helpers/site.js';
+
+/** `bulletin serve` with a provider webhook turned on in the config, as an operator runs it. */
+const SIGNING_KEY = 'serve-webhook-signing-key';
+
+describe('serve with dispatch.bounces.webhooks', () => {
+  const site = tempSite();
+  beforeAll(() => {
+    cpSync(join(repoRoot, 'bulletins'), join(site.root, 'bulletins'), { recursive: true });
+    appendFileSync(
+      join(site.root, 'bulletin.config.yaml'),
+      '\ndispatch:\n  bounces:\n    webhooks:\n      mailgun: true\n',
+    );
+    expect(bulletin(['build', '--all'], site.root).status).toBe(0);
+  });
+  afterAll(() => site.remove());
+
+  test('a provider turned on without its key: exit 1 at once, one line naming the variable', async () => {
+    const result = await spawnBulletin(['serve', '--port', '0'], site.root, {
+      BULLETIN_SECRET: 'serve-test',
+      BULLETIN_MAILGUN_SIGNING_KEY: '',
+    }).done;
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(
+      'dispatch.bounces.webhooks.mailgun is on, but BULLETIN_MAILGUN_SIGNING_KEY is not set',
+    );
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test('with its key: the route is listed, a signed event is heard, a forged one refused', async () => {
+    const server = spawnBulletin(['serve', '--port', '0'], site.root, {
+      BULLETIN_SECRET: 'serve-test',
+      BULLETIN_MAILGUN_SIGNING_KEY: SIGNING_KEY,
+    });
+    let said = '';
+    const until = (pattern: RegExp) =>
+      new Promise<RegExpExecArray>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`serve never said ${pattern}: ${said}`)), 20_000);
+        const look = () => {
+          const match = pattern.exec(said);
+          if (!match) return;
+          clearTimeout(timer);
+          resolve(match);
+        };
+        server.child.stderr!.on('data', (chunk: Buffer) => {
+          said += chunk.toString();
+          look();
+        });
+        look();
+      });
+    try {
+      const origin = (await until(/Serving at (http:\/\/127\.0\.0\.1:\d+)\//))[1]!;
+      await until(/provider webhooks/);
+      expect(said).toContain(`provider webhooks  ${origin}/webhooks/mailgun`);
+      const signed = (key: string) => {
+        const timestamp = String(Math.floor(Date.now() / 1000));
+        const token = randomBytes(25).toString('hex');
+        const signature = createHmac('sha256', key).update(`${timestamp}${token}`).digest('hex');
+        return { timestamp, token, signature };
+      };
+      const event = {
+        id: 'evt-1',
+        event: 'failed',
+        severity: 'permanent',
+        recipient: 'gone@example.org',
+        timestamp: Date.now() / 1000,
+        message: { headers: { 'message-id': 'serve-test@mg.example.org' } },
+      };
+      const send = (key: string) =>
+        fetch(`${origin}/webhooks/mailgun`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ signature: signed(key), 'event-data': event }),
+        });
+      expect((await send('forged')).status).toBe(403);
+      expect((await send(SIGNING_KEY)).status).toBe(200);
+      await until(/webhooks: heard 1 mailgun hard/);
+      expect(said).not.toContain('gone@example.org');
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.done;
+    }
+    expect(said).not.toContain(SIGNING_KEY);
+  });
+});
