@@ -15,6 +15,16 @@ export interface ConsentSource {
   source: string;
   /** ISO 8601; defaults to now. */
   at?: string;
+  /**
+   * What the change rests on, kept with it in the consent log (as JSON): for a bounce or a complaint
+   * the status code, the remote server's words and the report's message id.
+   */
+  evidence?: Record<string, string>;
+}
+
+/** The evidence as the consent log keeps it: JSON text, or NULL when there is none. */
+export function evidenceJson(evidence: Record<string, string> | undefined): string | null {
+  return evidence && Object.keys(evidence).length > 0 ? JSON.stringify(evidence) : null;
 }
 
 export interface NewSubscriber {
