@@ -1,0 +1,172 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BounceEvent } from '../src/bounces/report.js';
+import { openSqliteStores } from '../src/store/sqlite/index.js';
+import type { Stores } from '../src/store/stores.js';
+import { bulletin } from './helpers/cli.js';
+import { tempSite } from './helpers/site.js';
+
+const ISSUE = '2018-05-11';
+const POLICY = { softLimit: 3, softDays: 30 };
+const T0 = Date.parse('2018-05-11T09:00:00.000Z');
+const reader = (list: string, i: number) => `${list}${String(i).padStart(4, '0')}@example.org`;
+
+let site: ReturnType<typeof tempSite>;
+let stores: Stores;
+
+beforeEach(() => {
+  site = tempSite();
+  mkdirSync(join(site.root, '.bulletin'), { recursive: true });
+  stores = openSqliteStores(join(site.root, '.bulletin', 'bulletin.db'));
+});
+afterEach(async () => {
+  await stores.close();
+  site.remove();
+});
+
+/** `count` ledger rows `sent` to `list`, as a worker's send leaves them. */
+async function sendTo(issue: string, list: string, count: number): Promise<void> {
+  const { ledger } = stores;
+  async function* everyone() {
+    for (let i = 0; i < count; i++) yield { email: reader(list, i), name: null };
+  }
+  await ledger.enqueue(issue, list, everyone());
+  const worker = `host-a:${issue}:${list}`;
+  await ledger.join(
+    issue,
+    list,
+    { id: worker, host: 'host-a', pid: 1 },
+    new Date(T0),
+    new Date(T0 + 3_600_000),
+  );
+  for (;;) {
+    const batch = await ledger.claim(issue, list, worker, 500, new Date(T0));
+    if (batch.length === 0) return;
+    await Promise.all(batch.map((row) => ledger.begin(issue, list, row.email, worker)));
+    await Promise.all(batch.map((row) => ledger.finish(issue, list, row.email, worker, 'sent', '250 ok')));
+  }
+}
+
+/** `count` events of one verdict, each its own report, for readers `from`.. of the list. */
+async function hear(
+  issue: string,
+  list: string,
+  verdict: BounceEvent['verdict'],
+  from: number,
+  count: number,
+) {
+  for (let i = from; i < from + count; i++) {
+    const event = {
+      source: 'imap',
+      sourceId: `<${verdict}-${issue}-${list}-${i}@mx.example.net>`,
+      address: reader(list, i),
+      verdict,
+      issue,
+      list,
+      at: new Date(T0 + 60_000 * i).toISOString(),
+    };
+    await stores.bounces.record(event, POLICY);
+  }
+}
+
+test('status shows per list what was heard after the send, warns past 0.1 % complaints and alerts past 0.3 % and 2 % hard', async () => {
+  await sendTo(ISSUE, 'weekly', 1000);
+  await sendTo(ISSUE, 'leaders', 1000);
+  // weekly: 25 hard (2.5 %), 10 soft, 4 complaints (0.4 %).
+  await hear(ISSUE, 'weekly', 'hard', 0, 25);
+  await hear(ISSUE, 'weekly', 'soft', 100, 10);
+  await hear(ISSUE, 'weekly', 'complaint', 200, 4);
+  // leaders: 20 hard (2 %: not past it), 2 complaints (0.2 %: a warning).
+  await hear(ISSUE, 'leaders', 'hard', 0, 20);
+  await hear(ISSUE, 'leaders', 'complaint', 200, 2);
+
+  const human = bulletin(['status', ISSUE], site.root);
+  expect(human.status).toBe(0);
+  const lines = human.stderr.split('\n');
+  const weekly = lines.indexOf(
+    '2018-05-11 weekly after the send: 1000 sent, 965 delivered (96.5 %), bounced 25 hard (2.5 %) / 10 soft (1 %), 4 complaints (0.4 %)',
+  );
+  expect(weekly).toBeGreaterThan(-1);
+  expect(lines[weekly + 1]).toMatch(
+    /^ {2}ALERT: complaint rate 0\.4 % is past 0\.3 %, the rate at which Gmail and Yahoo/,
+  );
+  expect(lines[weekly + 2]).toMatch(
+    /^ {2}ALERT: hard-bounce rate 2\.5 % is past 2 %: the list holds dead addresses/,
+  );
+  const leaders = lines.indexOf(
+    '2018-05-11 leaders after the send: 1000 sent, 980 delivered (98 %), bounced 20 hard (2 %) / 0 soft (0 %), 2 complaints (0.2 %)',
+  );
+  expect(leaders).toBeGreaterThan(-1);
+  expect(lines[leaders + 1]).toMatch(/^ {2}warning: complaint rate 0\.2 % is past 0\.1 %, Gmail's advice/);
+  expect(lines[leaders + 2]).not.toMatch(/^ {2}(ALERT|warning)/);
+
+  const json = bulletin(['status', ISSUE, '--list', 'leaders', '--json'], site.root);
+  expect(json.status).toBe(0);
+  const report = JSON.parse(json.stdout) as { deliverability: unknown[] };
+  expect(report.deliverability).toEqual([
+    {
+      list: 'leaders',
+      sent: 1000,
+      delivered: 980,
+      hard: 20,
+      soft: 0,
+      complaints: 2,
+      rates: { delivered: 0.98, hard: 0.02, soft: 0, complaints: 0.002 },
+      notes: [{ level: 'warning', text: expect.stringContaining('complaint rate 0.2 % is past 0.1 %') }],
+    },
+  ]);
+  expect(json.stderr).not.toContain('weekly after the send');
+});
+
+test('status at exactly 0.1 % complaints and 2 % hard bounces says nothing; a send nobody answered shows its numbers', async () => {
+  await sendTo(ISSUE, 'weekly', 1000);
+  await hear(ISSUE, 'weekly', 'hard', 0, 20);
+  await hear(ISSUE, 'weekly', 'complaint', 500, 1);
+  // Another issue's bounces are not this one's.
+  await hear('2018-05-04', 'weekly', 'hard', 600, 300);
+  await sendTo(ISSUE, 'leaders', 3);
+  const report = JSON.parse(bulletin(['status', ISSUE, '--json'], site.root).stdout) as {
+    deliverability: { list: string; hard: number; complaints: number; notes: unknown[] }[];
+  };
+  expect(
+    report.deliverability.map(({ list, hard, complaints, notes }) => ({ list, hard, complaints, notes })),
+  ).toEqual([
+    { list: 'leaders', hard: 0, complaints: 0, notes: [] },
+    { list: 'weekly', hard: 20, complaints: 1, notes: [] },
+  ]);
+  const human = bulletin(['status', ISSUE], site.root).stderr;
+  expect(human).toContain(
+    '2018-05-11 leaders after the send: 3 sent, 3 delivered (100 %), bounced 0 hard (0 %) / 0 soft (0 %), 0 complaints (0 %)',
+  );
+  expect(human).not.toMatch(/ALERT|warning/);
+});
+
+test('importing the list again never resubscribes an address that bounced or complained', async () => {
+  const csv = join(site.root, 'members.csv');
+  writeFileSync(csv, 'email,name\ngone@example.org,Gone\nangry@example.org,Angry\nfine@example.org,Fine\n');
+  expect(bulletin(['subscribers', 'import', csv, '--list', 'weekly'], site.root).status).toBe(0);
+  const at = new Date(T0).toISOString();
+  const base = { source: 'imap', issue: ISSUE, list: 'weekly', at };
+  const hard = { ...base, sourceId: '<dsn@mx>', address: 'gone@example.org', verdict: 'hard' as const };
+  const complaint = {
+    ...base,
+    sourceId: '<arf@mx>',
+    address: 'angry@example.org',
+    verdict: 'complaint' as const,
+  };
+  expect(await stores.bounces.record(hard, POLICY)).toBe('suppressed');
+  expect(await stores.bounces.record(complaint, POLICY)).toBe('suppressed');
+
+  const again = bulletin(['subscribers', 'import', csv, '--list', 'weekly', '--json'], site.root);
+  expect(again.status).toBe(0);
+  expect(JSON.parse(again.stdout)).toMatchObject({ added: 0, keptOut: 2, unchanged: 1 });
+  // Nor onto another list.
+  const elsewhere = bulletin(['subscribers', 'import', csv, '--list', 'leaders', '--json'], site.root);
+  expect(JSON.parse(elsewhere.stdout)).toMatchObject({ added: 1, keptOut: 2 });
+  const exported = bulletin(['subscribers', 'export'], site.root).stdout;
+  expect(exported).toMatch(/^angry@example\.org,Angry,leaders,complained,/m);
+  expect(exported).toMatch(/^angry@example\.org,Angry,weekly,complained,.*complaint:imap/m);
+  expect(exported).toMatch(/^gone@example\.org,Gone,leaders,bounced,/m);
+  expect(exported).toMatch(/^gone@example\.org,Gone,weekly,bounced,.*bounce:imap/m);
+  expect(exported).toMatch(/^fine@example\.org,Fine,leaders,subscribed,/m);
+});
