@@ -1,15 +1,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BounceEvent } from '../src/bounces/report.js';
 import { openSqliteStores } from '../src/store/sqlite/index.js';
 import type { Stores } from '../src/store/stores.js';
+import { hearBounces, SOFT_POLICY, sentLedger } from './helpers/bounces.js';
 import { bulletin } from './helpers/cli.js';
 import { tempSite } from './helpers/site.js';
 
 const ISSUE = '2018-05-11';
-const POLICY = { softLimit: 3, softDays: 30 };
+const POLICY = SOFT_POLICY;
 const T0 = Date.parse('2018-05-11T09:00:00.000Z');
-const reader = (list: string, i: number) => `${list}${String(i).padStart(4, '0')}@example.org`;
 
 let site: ReturnType<typeof tempSite>;
 let stores: Stores;
@@ -24,61 +23,16 @@ afterEach(async () => {
   site.remove();
 });
 
-/** `count` ledger rows `sent` to `list`, as a worker's send leaves them. */
-async function sendTo(issue: string, list: string, count: number): Promise<void> {
-  const { ledger } = stores;
-  async function* everyone() {
-    for (let i = 0; i < count; i++) yield { email: reader(list, i), name: null };
-  }
-  await ledger.enqueue(issue, list, everyone());
-  const worker = `host-a:${issue}:${list}`;
-  await ledger.join(
-    issue,
-    list,
-    { id: worker, host: 'host-a', pid: 1 },
-    new Date(T0),
-    new Date(T0 + 3_600_000),
-  );
-  for (;;) {
-    const batch = await ledger.claim(issue, list, worker, 500, new Date(T0));
-    if (batch.length === 0) return;
-    await Promise.all(batch.map((row) => ledger.begin(issue, list, row.email, worker)));
-    await Promise.all(batch.map((row) => ledger.finish(issue, list, row.email, worker, 'sent', '250 ok')));
-  }
-}
-
-/** `count` events of one verdict, each its own report, for readers `from`.. of the list. */
-async function hear(
-  issue: string,
-  list: string,
-  verdict: BounceEvent['verdict'],
-  from: number,
-  count: number,
-) {
-  for (let i = from; i < from + count; i++) {
-    const event = {
-      source: 'imap',
-      sourceId: `<${verdict}-${issue}-${list}-${i}@mx.example.net>`,
-      address: reader(list, i),
-      verdict,
-      issue,
-      list,
-      at: new Date(T0 + 60_000 * i).toISOString(),
-    };
-    await stores.bounces.record(event, POLICY);
-  }
-}
-
 test('status shows per list what was heard after the send, warns past 0.1 % complaints and alerts past 0.3 % and 2 % hard', async () => {
-  await sendTo(ISSUE, 'weekly', 1000);
-  await sendTo(ISSUE, 'leaders', 1000);
+  await sentLedger(stores, ISSUE, 'weekly', 1000);
+  await sentLedger(stores, ISSUE, 'leaders', 1000);
   // weekly: 25 hard (2.5 %), 10 soft, 4 complaints (0.4 %).
-  await hear(ISSUE, 'weekly', 'hard', 0, 25);
-  await hear(ISSUE, 'weekly', 'soft', 100, 10);
-  await hear(ISSUE, 'weekly', 'complaint', 200, 4);
+  await hearBounces(stores, ISSUE, 'weekly', 'hard', 0, 25);
+  await hearBounces(stores, ISSUE, 'weekly', 'soft', 100, 10);
+  await hearBounces(stores, ISSUE, 'weekly', 'complaint', 200, 4);
   // leaders: 20 hard (2 %: not past it), 2 complaints (0.2 %: a warning).
-  await hear(ISSUE, 'leaders', 'hard', 0, 20);
-  await hear(ISSUE, 'leaders', 'complaint', 200, 2);
+  await hearBounces(stores, ISSUE, 'leaders', 'hard', 0, 20);
+  await hearBounces(stores, ISSUE, 'leaders', 'complaint', 200, 2);
 
   const human = bulletin(['status', ISSUE], site.root);
   expect(human.status).toBe(0);
@@ -119,12 +73,12 @@ test('status shows per list what was heard after the send, warns past 0.1 % comp
 });
 
 test('status at exactly 0.1 % complaints and 2 % hard bounces says nothing; a send nobody answered shows its numbers', async () => {
-  await sendTo(ISSUE, 'weekly', 1000);
-  await hear(ISSUE, 'weekly', 'hard', 0, 20);
-  await hear(ISSUE, 'weekly', 'complaint', 500, 1);
+  await sentLedger(stores, ISSUE, 'weekly', 1000);
+  await hearBounces(stores, ISSUE, 'weekly', 'hard', 0, 20);
+  await hearBounces(stores, ISSUE, 'weekly', 'complaint', 500, 1);
   // Another issue's bounces are not this one's.
-  await hear('2018-05-04', 'weekly', 'hard', 600, 300);
-  await sendTo(ISSUE, 'leaders', 3);
+  await hearBounces(stores, '2018-05-04', 'weekly', 'hard', 600, 300);
+  await sentLedger(stores, ISSUE, 'leaders', 3);
   const report = JSON.parse(bulletin(['status', ISSUE, '--json'], site.root).stdout) as {
     deliverability: { list: string; hard: number; complaints: number; notes: unknown[] }[];
   };
