@@ -101,7 +101,14 @@ test('importing the list again never resubscribes an address that bounced or com
   expect(bulletin(['subscribers', 'import', csv, '--list', 'weekly'], site.root).status).toBe(0);
   const at = new Date(T0).toISOString();
   const base = { source: 'imap', issue: ISSUE, list: 'weekly', at };
-  const hard = { ...base, sourceId: '<dsn@mx>', address: 'gone@example.org', verdict: 'hard' as const };
+  const hard = {
+    ...base,
+    sourceId: '<dsn@mx>',
+    address: 'gone@example.org',
+    verdict: 'hard' as const,
+    status: '5.1.1',
+    diagnostic: 'smtp; 550 5.1.1 User unknown, "gone"',
+  };
   const complaint = {
     ...base,
     sourceId: '<arf@mx>',
@@ -122,5 +129,18 @@ test('importing the list again never resubscribes an address that bounced or com
   expect(exported).toMatch(/^angry@example\.org,Angry,weekly,complained,.*complaint:imap/m);
   expect(exported).toMatch(/^gone@example\.org,Gone,leaders,bounced,/m);
   expect(exported).toMatch(/^gone@example\.org,Gone,weekly,bounced,.*bounce:imap/m);
+  // Why, as the consent log has it: the status code, the server's words, the report.
+  const gone = exported.split('\n').find((row) => row.startsWith('gone@example.org,Gone,weekly,'))!;
+  const evidence = JSON.parse(gone.slice(gone.indexOf(',"{') + 2, -1).replaceAll('""', '"'));
+  expect(evidence).toEqual({
+    verdict: 'hard',
+    source: 'imap',
+    sourceId: '<dsn@mx>',
+    status: '5.1.1',
+    diagnostic: 'smtp; 550 5.1.1 User unknown, "gone"',
+    issue: ISSUE,
+    list: 'weekly',
+  });
+  expect(exported).toMatch(/^fine@example\.org,Fine,weekly,subscribed,[^,]+,import:members\.csv,$/m);
   expect(exported).toMatch(/^fine@example\.org,Fine,leaders,subscribed,/m);
 });

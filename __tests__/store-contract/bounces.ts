@@ -66,6 +66,14 @@ export function bounceContract({ engine, stores, another }: StoresUnderTest): vo
       { list: 'monthly', status: 'bounced' },
       { list: 'weekly', status: 'bounced' },
     ]);
+    // The export shows it beside each status it explains (and nothing beside the "no" it left as it was).
+    const rows = [];
+    for await (const row of s.subscribers.subscribers()) if (row.email === 'gone@example.org') rows.push(row);
+    expect(rows.map((row) => [row.list, row.statusSource, row.statusEvidence?.status ?? null])).toEqual([
+      ['events', 'one-click', null],
+      ['monthly', 'bounce:imap', '5.1.1'],
+      ['weekly', 'bounce:imap', '5.1.1'],
+    ]);
     expect((await engine.evidencedLog(s, 'gone@example.org')).at(-1)).toEqual({
       list: null,
       status: 'bounced',

@@ -22,9 +22,14 @@ export interface ConsentSource {
   evidence?: Record<string, string>;
 }
 
-/** The evidence as the consent log keeps it: JSON text, or NULL when there is none. */
+/** The evidence as the consent log keeps it (JSON text), or NULL when there is none. */
 export function evidenceJson(evidence: Record<string, string> | undefined): string | null {
   return evidence && Object.keys(evidence).length > 0 ? JSON.stringify(evidence) : null;
+}
+
+/** The consent log's evidence read back. */
+export function evidenceFrom(text: string | null): Record<string, string> | null {
+  return text ? (JSON.parse(text) as Record<string, string>) : null;
 }
 
 export interface NewSubscriber {
@@ -43,6 +48,8 @@ export interface SubscriberRecord {
   /** When and how the current status was given. */
   statusAt: string;
   statusSource: string;
+  /** What that status rests on, when the change that gave it kept evidence (a bounce's status code...). */
+  statusEvidence: Record<string, string> | null;
 }
 
 export interface ImportOutcome {

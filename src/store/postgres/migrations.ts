@@ -139,7 +139,8 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX bounce_events_by_address ON bounce_events(address, verdict, at);
    CREATE INDEX bounce_events_by_issue ON bounce_events(issue, list_id);
-   ALTER TABLE consent_log ADD COLUMN evidence TEXT;`,
+   ALTER TABLE consent_log ADD COLUMN evidence TEXT;
+   CREATE INDEX consent_log_by_subscriber ON consent_log(subscriber_id, id);`,
 ];
 
 /** Any constant of our own: the advisory lock every Bulletin process takes to migrate. */

@@ -58,7 +58,11 @@ export const SUBSCRIBER_SQL = {
   counts: `SELECT list_id AS list, status, COUNT(*) AS count FROM memberships
             GROUP BY list_id, status ORDER BY list_id, status`,
   subscribers: `SELECT s.email, s.name, s.attributes, m.list_id AS list, m.status, m.status_at AS "statusAt",
-                       m.status_source AS "statusSource"
+                       m.status_source AS "statusSource",
+                       (SELECT c.evidence FROM consent_log c
+                         WHERE c.subscriber_id = s.id AND c.status = m.status
+                           AND (c.list_id = m.list_id OR c.list_id IS NULL)
+                         ORDER BY c.id DESC LIMIT 1) AS "statusEvidence"
                   FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id`,
 } as const;
 

@@ -12,7 +12,7 @@ import type {
   SubscriberStore,
   SubscriptionRequest,
 } from '../../subscribers/store.js';
-import { evidenceJson, KEPT_OUT } from '../../subscribers/store.js';
+import { evidenceFrom, evidenceJson, KEPT_OUT } from '../../subscribers/store.js';
 import { importRows } from './import.js';
 import { inTransaction, streamRows } from './pool.js';
 import { SUBSCRIBER_SQL as SQL } from './queries.js';
@@ -192,13 +192,18 @@ export class PostgresSubscriberStore implements SubscriberStore {
 
   async *subscribers(list?: string): AsyncIterable<SubscriberRecord> {
     const text = `${SQL.subscribers} ${list ? 'WHERE m.list_id = $1' : ''} ORDER BY m.list_id, s.email`;
-    const rows = streamRows<Omit<SubscriberRecord, 'attributes'> & { attributes: string }>(
-      this.pool,
-      text,
-      list ? [list] : [],
-    );
+    const rows = streamRows<
+      Omit<SubscriberRecord, 'attributes' | 'statusEvidence'> & {
+        attributes: string;
+        statusEvidence: string | null;
+      }
+    >(this.pool, text, list ? [list] : []);
     for await (const row of rows)
-      yield { ...row, attributes: JSON.parse(row.attributes) as Record<string, string> };
+      yield {
+        ...row,
+        attributes: JSON.parse(row.attributes) as Record<string, string>,
+        statusEvidence: evidenceFrom(row.statusEvidence),
+      };
   }
 
   /** The pool belongs to the Stores that made this store: closed there, once. */

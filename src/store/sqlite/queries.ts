@@ -5,6 +5,11 @@
 
 const MEMBER = 'subscribers s JOIN memberships m ON m.subscriber_id = s.id';
 const NOT_SUPPRESSED = 'NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email = s.email)';
+/** The evidence of the consent-log entry that gave a membership its current status (the newest such). */
+const STATUS_EVIDENCE = `(SELECT c.evidence FROM consent_log c
+                           WHERE c.subscriber_id = s.id AND c.status = m.status
+                             AND (c.list_id = m.list_id OR c.list_id IS NULL)
+                           ORDER BY c.id DESC LIMIT 1) AS statusEvidence`;
 
 export const SUBSCRIBERS = {
   membership: `SELECT s.id, m.status FROM ${MEMBER} WHERE s.email = ? AND m.list_id = ?`,
@@ -52,10 +57,10 @@ export const SUBSCRIBERS = {
   counts: `SELECT list_id AS list, status, COUNT(*) AS count FROM memberships
             GROUP BY list_id, status ORDER BY list_id, status`,
   everyone: `SELECT s.email, s.name, s.attributes, m.list_id AS list, m.status,
-                    m.status_at AS statusAt, m.status_source AS statusSource
+                    m.status_at AS statusAt, m.status_source AS statusSource, ${STATUS_EVIDENCE}
                FROM ${MEMBER} ORDER BY m.list_id, s.email`,
   everyoneOn: `SELECT s.email, s.name, s.attributes, m.list_id AS list, m.status,
-                      m.status_at AS statusAt, m.status_source AS statusSource
+                      m.status_at AS statusAt, m.status_source AS statusSource, ${STATUS_EVIDENCE}
                  FROM ${MEMBER} WHERE m.list_id = ? ORDER BY m.list_id, s.email`,
 } as const;
 

@@ -15,7 +15,7 @@ import type {
   SubscriberStore,
   SubscriptionRequest,
 } from '../../subscribers/store.js';
-import { evidenceJson, KEPT_OUT } from '../../subscribers/store.js';
+import { evidenceFrom, evidenceJson, KEPT_OUT } from '../../subscribers/store.js';
 
 interface Row {
   id: number;
@@ -234,9 +234,16 @@ export class SqliteSubscriberStore implements SubscriberStore {
   async *subscribers(list?: string): AsyncIterable<SubscriberRecord> {
     const query = this.db.prepare(list ? Q.everyoneOn : Q.everyone);
     for (const row of (list ? query.iterate(list) : query.iterate()) as Iterable<
-      Omit<SubscriberRecord, 'attributes'> & { attributes: string }
+      Omit<SubscriberRecord, 'attributes' | 'statusEvidence'> & {
+        attributes: string;
+        statusEvidence: string | null;
+      }
     >) {
-      yield { ...row, attributes: JSON.parse(row.attributes) as Record<string, string> };
+      yield {
+        ...row,
+        attributes: JSON.parse(row.attributes) as Record<string, string>,
+        statusEvidence: evidenceFrom(row.statusEvidence),
+      };
     }
   }
 
