@@ -193,6 +193,23 @@ export function bounceContract({ engine, stores, another }: StoresUnderTest): vo
     expect(await s.subscribers.isSuppressed('stranger@example.org')).toBe(false);
   });
 
+  test('an address written in another case reaches its subscriber, and is the same event', async () => {
+    const s = stores();
+    await subscribe(s, 'ann.lee@example.org', ['weekly']);
+    const shouted = event('Ann.Lee@EXAMPLE.ORG', 'hard', day(0));
+    expect(await s.bounces.record(shouted, POLICY)).toBe('suppressed');
+    expect(await s.bounces.record({ ...shouted, address: 'ann.lee@example.org' }, POLICY)).toBe('duplicate');
+    expect(await s.subscribers.isSuppressed('ann.lee@example.org')).toBe(true);
+  });
+
+  test('a time that is no time is refused before anything is recorded', async () => {
+    const s = stores();
+    await subscribe(s, 'late@example.org', ['weekly']);
+    const bad = event('late@example.org', 'hard', 'yesterday');
+    await expect(s.bounces.record(bad, POLICY)).rejects.toThrow(/has no readable time \("yesterday"\)/);
+    expect(await s.bounces.record({ ...bad, at: day(0) }, POLICY)).toBe('suppressed');
+  });
+
   test('soft bounces recorded at once by two connections are counted one after another', async () => {
     const s = stores();
     const other = await another();

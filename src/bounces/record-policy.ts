@@ -1,3 +1,4 @@
+import { normalizeAddress } from '../support/email-address.js';
 import type { ConsentSource } from '../subscribers/store.js';
 import type { BounceEvent } from './report.js';
 import type { BounceCounts, SoftBouncePolicy } from './store.js';
@@ -12,6 +13,16 @@ export function eventTime(event: BounceEvent): string {
       `The bounce event ${event.source}:${event.sourceId} has no readable time ("${event.at}").`,
     );
   return new Date(ms).toISOString();
+}
+
+/**
+ * The event with its address as the subscriber store keeps addresses (address.ts): a provider that
+ * writes `Ann@Example.ORG` still means ann@example.org. One that is no address at all stays as given,
+ * and is recorded as an unknown address.
+ */
+export function normalizedEvent(event: BounceEvent): BounceEvent {
+  const address = normalizeAddress(event.address);
+  return address.ok ? { ...event, address: address.address } : event;
 }
 
 /**

@@ -1,5 +1,11 @@
 import type pg from 'pg';
-import { consentOf, countsOf, eventTime, softCountFrom } from '../../bounces/record-policy.js';
+import {
+  consentOf,
+  countsOf,
+  eventTime,
+  normalizedEvent,
+  softCountFrom,
+} from '../../bounces/record-policy.js';
 import type { BounceEvent } from '../../bounces/report.js';
 import type { BounceAction, BounceCounts, BounceStore, SoftBouncePolicy } from '../../bounces/store.js';
 import { evidenceJson } from '../../subscribers/store.js';
@@ -16,8 +22,9 @@ type Tally = { list: string; hard: number; soft: number; complaints: number; bou
 export class PostgresBounceStore implements BounceStore {
   constructor(private readonly pool: pg.Pool) {}
 
-  async record(event: BounceEvent, policy: SoftBouncePolicy): Promise<BounceAction> {
-    const at = eventTime(event);
+  async record(given: BounceEvent, policy: SoftBouncePolicy): Promise<BounceAction> {
+    const at = eventTime(given);
+    const event = normalizedEvent(given);
     return inTransaction(this.pool, (client) => apply(client, event, at, policy));
   }
 

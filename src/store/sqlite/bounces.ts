@@ -1,5 +1,11 @@
 import type Database from 'better-sqlite3';
-import { consentOf, countsOf, eventTime, softCountFrom } from '../../bounces/record-policy.js';
+import {
+  consentOf,
+  countsOf,
+  eventTime,
+  normalizedEvent,
+  softCountFrom,
+} from '../../bounces/record-policy.js';
 import type { BounceEvent } from '../../bounces/report.js';
 import type { BounceAction, BounceCounts, BounceStore, SoftBouncePolicy } from '../../bounces/store.js';
 import { evidenceJson } from '../../subscribers/store.js';
@@ -22,8 +28,9 @@ export class SqliteBounceStore implements BounceStore {
     this.sql = statementCache(this.db);
   }
 
-  async record(event: BounceEvent, policy: SoftBouncePolicy): Promise<BounceAction> {
-    const at = eventTime(event);
+  async record(given: BounceEvent, policy: SoftBouncePolicy): Promise<BounceAction> {
+    const at = eventTime(given);
+    const event = normalizedEvent(given);
     return this.db.transaction((): BounceAction => this.apply(event, at, policy)).immediate();
   }
 
