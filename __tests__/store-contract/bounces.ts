@@ -144,6 +144,26 @@ export function bounceContract({ engine, stores, another }: StoresUnderTest): vo
     expect(await record('soft', 8)).toBe('suppressed');
   });
 
+  test('the owner confirming again lifts a soft-bounce suppression and starts the count anew', async () => {
+    const s = stores();
+    await subscribe(s, 'back@example.org', ['weekly']);
+    for (const n of [0, 1, 2]) await s.bounces.record(event('back@example.org', 'soft', day(n)), POLICY);
+    expect(await s.subscribers.isSendable('back@example.org', 'weekly')).toBe(false);
+    const asked = await s.subscribers.requestSubscription({ email: 'back@example.org' }, ['weekly'], {
+      source: 'form',
+      at: day(3),
+    });
+    if (asked.capped) throw new Error('not capped');
+    await s.subscribers.confirmSubscription(asked.nonce, 'back@example.org', {
+      source: 'confirm',
+      at: day(4),
+    });
+    expect(await s.subscribers.isSendable('back@example.org', 'weekly')).toBe(true);
+    // The three before the confirmation are behind them.
+    expect(await s.bounces.record(event('back@example.org', 'soft', day(5)), POLICY)).toBe('counted');
+    expect(await s.subscribers.isSendable('back@example.org', 'weekly')).toBe(true);
+  });
+
   test('a complaint unsubscribes from every list and suppresses as complained; a later bounce keeps it so', async () => {
     const s = stores();
     await subscribe(s, 'angry@example.org', ['weekly', 'monthly']);

@@ -26,17 +26,18 @@ export function normalizedEvent(event: BounceEvent): BounceEvent {
 }
 
 /**
- * Where the soft bounces that count for an event start: after the last delivery heard of (the
- * counter's reset), and within `softDays` before the event. Both engines count the soft events
- * strictly after this instant and up to the event.
+ * Where the soft bounces that count for an event start: after the last reset (a delivery heard of,
+ * or the owner confirming again, which lifts a suppression), and within `softDays` before the event.
+ * Both engines count the soft events strictly after this instant and up to the event.
  */
 export function softCountFrom(
   at: string,
-  lastDelivered: string | undefined,
+  resets: readonly (string | null | undefined)[],
   policy: SoftBouncePolicy,
 ): string {
-  const windowStart = new Date(Date.parse(at) - policy.softDays * DAY_MS).toISOString();
-  return lastDelivered && lastDelivered > windowStart ? lastDelivered : windowStart;
+  let from = new Date(Date.parse(at) - policy.softDays * DAY_MS).toISOString();
+  for (const reset of resets) if (reset && reset > from) from = reset;
+  return from;
 }
 
 /** The consent-log entry of the action an event leads to: who said it, and on what evidence. */

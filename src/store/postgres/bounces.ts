@@ -62,7 +62,10 @@ async function apply(
     | undefined;
   if (!subscriber) return 'unknown-address';
   if (event.verdict === 'delivered') return 'reset';
-  if (event.verdict === 'soft' && (await softBounces(client, event.address, at, policy)) < policy.softLimit)
+  if (
+    event.verdict === 'soft' &&
+    (await softBounces(client, event.address, subscriber.id, at, policy)) < policy.softLimit
+  )
     return 'counted';
   const consent = consentOf(event, at);
   const complained = event.verdict === 'complaint';
@@ -87,9 +90,16 @@ async function apply(
   return 'suppressed';
 }
 
-/** The soft bounces since the last delivery and within the window, this one included. */
-async function softBounces(client: pg.PoolClient, address: string, at: string, policy: SoftBouncePolicy) {
-  const last = (await client.query(SQL.lastDelivered, [address, at])).rows[0] as { at: string | null };
-  const from = softCountFrom(at, last.at ?? undefined, policy);
+/** The soft bounces since the last reset and within the window, this one included. */
+async function softBounces(
+  client: pg.PoolClient,
+  address: string,
+  subscriberId: number,
+  at: string,
+  policy: SoftBouncePolicy,
+): Promise<number> {
+  const delivered = (await client.query(SQL.lastDelivered, [address, at])).rows[0] as { at: string | null };
+  const lifted = (await client.query(SQL.lastLifted, [subscriberId, at])).rows[0] as { at: string | null };
+  const from = softCountFrom(at, [delivered.at, lifted.at], policy);
   return Number((await client.query(SQL.softSince, [address, from, at])).rows[0].n);
 }

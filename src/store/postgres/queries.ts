@@ -238,6 +238,9 @@ export const BOUNCE_SQL = {
   lastDelivered: `SELECT MAX(at) AS at FROM bounce_events WHERE address = $1 AND verdict = 'delivered' AND at <= $2`,
   softSince: `SELECT COUNT(*) AS n FROM bounce_events
                WHERE address = $1 AND verdict = 'soft' AND at > $2 AND at <= $3`,
+  /** The owner's own confirmation lifted a suppression: the soft bounces before it no longer count. */
+  lastLifted: `SELECT MAX(at) AS at FROM consent_log
+                WHERE subscriber_id = $1 AND status = 'suppression-lifted' AND at <= $2`,
   /** A bounce never waters down a complaint: the suppression keeps the stronger reason. */
   suppressBounced: `INSERT INTO suppressions (email, reason, at, source) VALUES ($1, 'bounced', $2, $3)
                     ON CONFLICT (email) DO UPDATE SET reason = 'bounced', at = excluded.at, source = excluded.source

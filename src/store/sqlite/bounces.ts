@@ -63,7 +63,10 @@ export class SqliteBounceStore implements BounceStore {
     const subscriber = this.sql(Q.subscriber).get(event.address) as { id: number } | undefined;
     if (!subscriber) return 'unknown-address';
     if (event.verdict === 'delivered') return 'reset';
-    if (event.verdict === 'soft' && this.softBounces(event.address, at, policy) < policy.softLimit)
+    if (
+      event.verdict === 'soft' &&
+      this.softBounces(event.address, subscriber.id, at, policy) < policy.softLimit
+    )
       return 'counted';
     const consent = consentOf(event, at);
     const complained = event.verdict === 'complaint';
@@ -80,9 +83,11 @@ export class SqliteBounceStore implements BounceStore {
     return 'suppressed';
   }
 
-  /** The soft bounces since the last delivery and within the window, this one included. */
-  private softBounces(address: string, at: string, policy: SoftBouncePolicy): number {
-    const last = (this.sql(Q.lastDelivered).get(address, at) as { at: string | null }).at ?? undefined;
-    return (this.sql(Q.softSince).get(address, softCountFrom(at, last, policy), at) as { n: number }).n;
+  /** The soft bounces since the last reset and within the window, this one included. */
+  private softBounces(address: string, subscriberId: number, at: string, policy: SoftBouncePolicy): number {
+    const delivered = (this.sql(Q.lastDelivered).get(address, at) as { at: string | null }).at;
+    const lifted = (this.sql(Q.lastLifted).get(subscriberId, at) as { at: string | null }).at;
+    const from = softCountFrom(at, [delivered, lifted], policy);
+    return (this.sql(Q.softSince).get(address, from, at) as { n: number }).n;
   }
 }

@@ -126,6 +126,9 @@ export const BOUNCES = {
   subscriber: 'SELECT id FROM subscribers WHERE email = ?',
   lastDelivered: `SELECT MAX(at) AS at FROM bounce_events WHERE address = ? AND verdict = 'delivered' AND at <= ?`,
   softSince: `SELECT COUNT(*) AS n FROM bounce_events WHERE address = ? AND verdict = 'soft' AND at > ? AND at <= ?`,
+  /** The owner's own confirmation lifted a suppression: the soft bounces before it no longer count. */
+  lastLifted: `SELECT MAX(at) AS at FROM consent_log
+                WHERE subscriber_id = ? AND status = 'suppression-lifted' AND at <= ?`,
   /** A bounce never waters down a complaint: the suppression keeps the stronger reason. */
   suppressBounced: `INSERT INTO suppressions (email, reason, at, source) VALUES (?, 'bounced', ?, ?)
                     ON CONFLICT(email) DO UPDATE SET reason = 'bounced', at = excluded.at, source = excluded.source
