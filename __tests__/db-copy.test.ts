@@ -60,6 +60,29 @@ function sqliteSite(path: string): string[] {
         source: 'import',
       });
     }
+    // A hard bounce as the bounce handling records it (issue 14): the event, and the consent-log
+    // entry with its evidence.
+    fill('bounce_events', {
+      id: 4,
+      source: 'imap',
+      source_id: '<dsn-1@mx.example.net>',
+      address: 'p00007@example.org',
+      verdict: 'hard',
+      status: '5.1.1',
+      diagnostic: 'smtp; 550 5.1.1 User unknown',
+      issue: '2026-01-01',
+      list_id: 'weekly',
+      at: at(2),
+    });
+    fill('consent_log', {
+      id: SUBSCRIBERS + 5,
+      subscriber_id: 19,
+      list_id: null,
+      status: 'bounced',
+      at: at(2),
+      source: 'bounce:imap',
+      evidence: '{"verdict":"hard","status":"5.1.1","sourceId":"<dsn-1@mx.example.net>"}',
+    });
     fill('suppressions', {
       email: 'p00007@example.org',
       reason: 'bounced',
@@ -155,7 +178,7 @@ maybe('bulletin db copy', () => {
     const tables = sqliteSite(original);
     // Every table of the SQLite schema this Bulletin has is in the fixture, none left empty.
     expect(tables).toEqual(
-      expect.arrayContaining(['subscribers', 'consent_log', 'deliveries', 'service_mail']),
+      expect.arrayContaining(['subscribers', 'consent_log', 'deliveries', 'service_mail', 'bounce_events']),
     );
     const url = await freshDatabase();
 
@@ -182,6 +205,16 @@ maybe('bulletin db copy', () => {
     closeBeforeStop(() => stores.close());
     expect(await stores.subscribers.isSendable('p00001@example.org', 'weekly')).toBe(true);
     expect(await stores.subscribers.isSuppressed('p00007@example.org')).toBe(true);
+    // The bounce's event and evidence came along: the same event again is a duplicate there.
+    const again = {
+      source: 'imap',
+      sourceId: '<dsn-1@mx.example.net>',
+      address: 'p00007@example.org',
+      verdict: 'hard' as const,
+      at: at(2),
+    };
+    expect(await stores.bounces.record(again, { softLimit: 3, softDays: 30 })).toBe('duplicate');
+    expect(await pgCount(url, "consent_log WHERE evidence LIKE '%5.1.1%'")).toBe(1);
     expect(
       await stores.subscribers.addSubscriber('weekly', { email: 'new@example.org' }, 'subscribed', {
         source: 'cli',

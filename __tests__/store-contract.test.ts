@@ -1,4 +1,5 @@
 import { ENGINES } from './helpers/engines.js';
+import { bounceContract } from './store-contract/bounces.js';
 import { storesUnderTest } from './store-contract/context.js';
 import { ledgerContract } from './store-contract/ledger.js';
 import { mailQueueContract } from './store-contract/mail-queue.js';
@@ -32,4 +33,5 @@ describe.each(ENGINES)('the $name stores', (engine) => {
   describe('schedules and approvals', () => scheduleContract(under));
   describe('the service mail queue', () => mailQueueContract(under));
   describe('the service rate limits', () => rateLimitContract(under));
+  describe('bounces and complaints', () => bounceContract(under));
 });

@@ -139,13 +139,13 @@ test('bulletin subscribers import, add, remove, list and export from the command
     const exported = bulletin(['subscribers', 'export', '--list', 'weekly'], site.root)
       .stdout.trim()
       .split('\n');
-    expect(exported[0]).toBe('email,name,list,status,consent_at,consent_source');
+    expect(exported[0]).toBe('email,name,list,status,consent_at,consent_source,consent_evidence');
     expect(exported.slice(1).map((l) => l.split(',').slice(0, 4).join(','))).toEqual([
       'a@example.org,Ann,weekly,unsubscribed',
       'b@example.org,Bo,weekly,subscribed',
       'c@example.org,Cy,weekly,subscribed',
     ]);
-    expect(exported[1]).toMatch(/,cli$/);
+    expect(exported[1]).toMatch(/,cli,$/);
   } finally {
     site.remove();
   }

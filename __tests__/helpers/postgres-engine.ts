@@ -55,3 +55,16 @@ export async function postgresConsentLog(
     await client.end();
   }
 }
+
+/** Any query on the stores' database, over a connection of its own (what no store method reads). */
+export async function postgresQuery(stores: Stores, text: string, values: unknown[]): Promise<unknown[]> {
+  const url = urls.get(stores);
+  if (!url) throw new Error('these stores were not opened by postgresEngine.open');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}

@@ -1,5 +1,6 @@
 import { checkSiteLinks } from '../checks/link-policy.js';
 import { approvalOfBuild } from '../approval/approvals.js';
+import { type Deliverability, deliverabilityLine, deliverabilityOf } from '../bounces/health.js';
 import type { Config } from '../content/model.js';
 import { hasErrors } from '../diagnostics/diagnostic.js';
 import type { EmailLayout } from '../render/email/compile.js';
@@ -55,6 +56,8 @@ export function linkChecksFor(root: string) {
 export interface ReleaseStatus {
   approval: { required: boolean; ok: boolean; text: string };
   schedules: { list: string; at: string; state: string; detail: string | null }[];
+  /** Per list this issue was sent to: what was heard after (as `bulletin status` shows it), and its line. */
+  sends: (Deliverability & { line: string })[];
   timezone: string;
   /** The verdict of an earlier build, shown while this one's is worked out. */
   checking?: boolean;
@@ -99,10 +102,12 @@ export function releaseStatusFor(
     built: EmailLayout | undefined,
   ): Promise<ReleaseStatus> => {
     const schedules = stores ? await schedulesOf(stores.schedules, date) : [];
+    const sends = stores ? await sendsOf(stores, date) : [];
     const required = config.approval.required;
     const of = (ok: boolean, text: string): ReleaseStatus => ({
       approval: { required, ok, text },
       schedules,
+      sends,
       timezone: config.site.timezone,
     });
     if (!built) return of(false, 'The issue has errors; approval waits until it builds.');
@@ -128,4 +133,11 @@ async function schedulesOf(schedules: ScheduleStore, date: string): Promise<Rele
   return (await schedules.all())
     .filter((s) => s.issue === date)
     .map(({ list, at, state, detail }) => ({ list, at, state, detail }));
+}
+
+async function sendsOf(stores: ReleaseStores, date: string): Promise<ReleaseStatus['sends']> {
+  return (await stores.bounces.counts(date)).map((counts) => {
+    const health = deliverabilityOf(counts);
+    return { ...health, line: `${health.list}: ${deliverabilityLine(health)}` };
+  });
 }

@@ -1,4 +1,5 @@
 import type { ApprovalStore } from '../approval/approvals.js';
+import type { BounceStore } from '../bounces/store.js';
 import type { Config } from '../content/model.js';
 import type { ScheduleStore } from '../schedule/schedules.js';
 
@@ -6,6 +7,8 @@ import type { ScheduleStore } from '../schedule/schedules.js';
 export interface ReleaseStores {
   approvals: ApprovalStore;
   schedules: ScheduleStore;
+  /** What was heard after a send: bounces, complaints, deliveries. */
+  bounces: BounceStore;
   close(): Promise<void>;
 }
 

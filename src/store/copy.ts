@@ -13,6 +13,7 @@ export const COPIED_TABLES = [
   'suppressions',
   'confirmations',
   'deliveries',
+  'bounce_events',
   'approvals',
   'schedules',
   'service_mail',

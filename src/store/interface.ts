@@ -1,4 +1,5 @@
 import type { ApprovalStore } from '../approval/approvals.js';
+import type { BounceStore } from '../bounces/store.js';
 import type { SendLedger } from '../dispatch/ledger.js';
 import type { ScheduleStore } from '../schedule/schedules.js';
 import type { ServiceMailQueue } from '../service/mail-queue.js';
@@ -17,5 +18,6 @@ export interface Stores {
   approvals: ApprovalStore;
   mailQueue: ServiceMailQueue;
   rateLimits: RateLimitStore;
+  bounces: BounceStore;
   close(): Promise<void>;
 }

@@ -101,7 +101,15 @@ function parseHeader(text: string): string[] {
   return first.map((h) => h.trim().toLowerCase());
 }
 
-export const EXPORT_COLUMNS = ['email', 'name', 'list', 'status', 'consent_at', 'consent_source'] as const;
+export const EXPORT_COLUMNS = [
+  'email',
+  'name',
+  'list',
+  'status',
+  'consent_at',
+  'consent_source',
+  'consent_evidence',
+] as const;
 
 /**
  * Writes subscribers as CSV, streaming: a list of 100,000 never sits in memory as text.
@@ -124,6 +132,8 @@ export async function writeSubscriberCsv(
       status: r.status,
       consent_at: r.statusAt,
       consent_source: r.statusSource,
+      // JSON, as the consent log keeps it: a bounce's status code, the server's words, the report's id.
+      consent_evidence: r.statusEvidence ? JSON.stringify(r.statusEvidence) : '',
     };
     if (!csv.write(row)) await new Promise((resolve) => csv.once('drain', resolve));
     count++;

@@ -15,6 +15,21 @@ export interface ConsentSource {
   source: string;
   /** ISO 8601; defaults to now. */
   at?: string;
+  /**
+   * What the change rests on, kept with it in the consent log (as JSON): for a bounce or a complaint
+   * the status code, the remote server's words and the report's message id.
+   */
+  evidence?: Record<string, string>;
+}
+
+/** The evidence as the consent log keeps it (JSON text), or NULL when there is none. */
+export function evidenceJson(evidence: Record<string, string> | undefined): string | null {
+  return evidence && Object.keys(evidence).length > 0 ? JSON.stringify(evidence) : null;
+}
+
+/** The consent log's evidence read back. */
+export function evidenceFrom(text: string | null): Record<string, string> | null {
+  return text ? (JSON.parse(text) as Record<string, string>) : null;
 }
 
 export interface NewSubscriber {
@@ -33,6 +48,8 @@ export interface SubscriberRecord {
   /** When and how the current status was given. */
   statusAt: string;
   statusSource: string;
+  /** What that status rests on, when the change that gave it kept evidence (a bounce's status code...). */
+  statusEvidence: Record<string, string> | null;
 }
 
 export interface ImportOutcome {

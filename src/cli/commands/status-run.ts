@@ -1,3 +1,5 @@
+import { type Deliverability, deliverabilityLine, deliverabilityOf } from '../../bounces/health.js';
+import type { BounceStore } from '../../bounces/store.js';
 import { loadConfig } from '../../content/config.js';
 import type { SendLedger } from '../../dispatch/ledger.js';
 import { loadSecrets } from '../../dispatch/secret.js';
@@ -29,6 +31,20 @@ async function showWorkers(ledger: SendLedger, date: string, list: string) {
   return workers;
 }
 
+/** What was heard after the send, per list (bounces, complaints, deliveries), and what it calls for. */
+async function showDeliverability(
+  bounces: BounceStore,
+  date: string,
+  list: string | undefined,
+): Promise<Deliverability[]> {
+  const lists = (await bounces.counts(date)).filter((c) => !list || c.list === list).map(deliverabilityOf);
+  for (const d of lists) {
+    say(`${date} ${d.list} after the send: ${deliverabilityLine(d)}`);
+    for (const note of d.notes) say(`  ${note.level === 'alert' ? 'ALERT' : 'warning'}: ${note.text}`);
+  }
+  return lists;
+}
+
 /** `bulletin status`: the send ledger of an issue (the whole send and each worker), and its scheduled sends. */
 export async function statusCommand(
   root: string,
@@ -55,6 +71,7 @@ export async function statusCommand(
     }
     if (Object.keys(counts).length === 0)
       say(`${date}: nothing has been sent${options.list ? ` to ${options.list}` : ''}.`);
+    const deliverability = await showDeliverability(stores.bounces, date, options.list);
     const planned = (await stores.schedules.all()).filter(
       (s) => s.issue === date && (!options.list || s.list === options.list),
     );
@@ -65,7 +82,8 @@ export async function statusCommand(
         `${date} ${s.list}: ${s.state === 'scheduled' ? `scheduled for ${when}${s.detail ? `, waiting${detail}` : ''}` : `scheduled send ${s.state === 'running' ? 'under way' : s.state} (it was due ${when})${detail}`}`,
       );
     }
-    if (options.json) printJson({ ok: true, date, lists: counts, workers, schedules: planned });
+    if (options.json)
+      printJson({ ok: true, date, lists: counts, workers, deliverability, schedules: planned });
     return EXIT_OK;
   } finally {
     await stores.close();

@@ -6,7 +6,10 @@ type Run = (action: () => Promise<number>) => Promise<void>;
 export function registerStatus(program: Command, run: Run): void {
   program
     .command('status')
-    .description('the send ledger of an issue: sent, failed, pending, unknown, and each worker of the send')
+    .description(
+      'the send ledger of an issue (sent, failed, pending, unknown, each worker) and what was heard after: ' +
+        'delivered, bounced, complaints',
+    )
     .argument('<date>', 'the issue (YYYY-MM-DD)')
     .option('--list <id>', 'only this list')
     .option('--json', 'print one JSON document on stdout')

@@ -82,7 +82,9 @@ export function registerSubscribers(program: Command, run: Run): void {
 
   subscribers
     .command('export')
-    .description('write subscribers as CSV (email, name, list, status, consent_at, consent_source) to stdout')
+    .description(
+      'write subscribers as CSV (email, name, list, status, consent_at, consent_source, consent_evidence) to stdout',
+    )
     .option('--list <id>', 'only this list')
     .action((options: { list?: string }) =>
       run(() =>

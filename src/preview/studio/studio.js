@@ -176,8 +176,10 @@ function drawRelease(release, date) {
   if (!release) {
     approval.textContent = 'Looking…';
     $('schedules').replaceChildren();
+    $('sends').replaceChildren();
     return;
   }
+  drawSends(release.sends);
   approval.textContent = release.checking
     ? `${release.approval.text} (checking again after your save…)`
     : release.approval.text;
@@ -220,6 +222,26 @@ function drawRelease(release, date) {
       ),
     );
   $('schedules').replaceChildren(...rows);
+}
+
+/** What was heard after the send, per list, as `bulletin status` says it: the numbers, then what they call for. */
+function drawSends(sends) {
+  const rows = sends.map((send) =>
+    element(
+      'li',
+      { class: 'send' },
+      send.line,
+      ...send.notes.map((note) =>
+        element(
+          'span',
+          { class: `note ${note.level}` },
+          `${note.level === 'alert' ? 'Alert' : 'Warning'}: ${note.text}.`,
+        ),
+      ),
+    ),
+  );
+  if (rows.length === 0) rows.push(element('li', { class: 'hint' }, 'Not sent yet.'));
+  $('sends').replaceChildren(...rows);
 }
 
 function drawOverlay(errors, version, stale) {

@@ -1,5 +1,6 @@
 import type { Stores } from '../interface.js';
 import { PostgresApprovalStore } from './approvals.js';
+import { PostgresBounceStore } from './bounces.js';
 import { PostgresSendLedger } from './ledger.js';
 import { PostgresServiceMailQueue } from './mail-queue.js';
 import { migratePostgres } from './migrations.js';
@@ -32,6 +33,7 @@ export async function openPostgresStores(url: string): Promise<Stores> {
     approvals: new PostgresApprovalStore(pool),
     mailQueue: new PostgresServiceMailQueue(pool),
     rateLimits: new PostgresRateLimitStore(pool),
+    bounces: new PostgresBounceStore(pool),
     close() {
       closing ??= pool.end();
       return closing;

@@ -25,7 +25,8 @@ export const SUBSCRIBER_SQL = {
                          WHERE s.email = $1 AND m.list_id = $2 FOR UPDATE OF m`,
   membership: `SELECT m.status FROM subscribers s JOIN memberships m ON m.subscriber_id = s.id
                 WHERE s.email = $1 AND m.list_id = $2`,
-  log: 'INSERT INTO consent_log (subscriber_id, list_id, status, at, source) VALUES ($1, $2, $3, $4, $5)',
+  log: `INSERT INTO consent_log (subscriber_id, list_id, status, at, source, evidence)
+        VALUES ($1, $2, $3, $4, $5, $6)`,
   suppress: `INSERT INTO suppressions (email, reason, at, source) VALUES ($1, $2, $3, $4)
              ON CONFLICT (email) DO UPDATE SET reason = excluded.reason, at = excluded.at, source = excluded.source`,
   suppression: 'SELECT reason FROM suppressions WHERE email = $1',
@@ -60,7 +61,11 @@ export const SUBSCRIBER_SQL = {
   counts: `SELECT list_id AS list, status, COUNT(*) AS count FROM memberships
             GROUP BY list_id, status ORDER BY list_id, status`,
   subscribers: `SELECT s.email, s.name, s.attributes, m.list_id AS list, m.status, m.status_at AS "statusAt",
-                       m.status_source AS "statusSource"
+                       m.status_source AS "statusSource",
+                       (SELECT c.evidence FROM consent_log c
+                         WHERE c.subscriber_id = s.id AND c.status = m.status
+                           AND (c.list_id = m.list_id OR c.list_id IS NULL)
+                         ORDER BY c.id DESC LIMIT 1) AS "statusEvidence"
                   FROM memberships m JOIN subscribers s ON s.id = m.subscriber_id`,
 } as const;
 
@@ -217,4 +222,46 @@ export const RATE_LIMIT_SQL = {
   hit: `INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1)
         ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limits.count + 1 RETURNING count`,
   purge: 'DELETE FROM rate_limits WHERE window_start < $1',
+} as const;
+
+/** Per issue, list and address: what was heard of it (an address both soft and hard counts as hard). */
+const HEARD_PER_ADDRESS = `SELECT e.list_id, e.address,
+         bool_or(e.verdict = 'hard') AS hard, bool_or(e.verdict = 'soft') AS soft,
+         bool_or(e.verdict = 'complaint') AS complaint,
+         EXISTS (SELECT 1 FROM deliveries d
+                  WHERE d.issue = e.issue AND d.list_id = e.list_id AND d.email = e.address AND d.state = 'sent') AS sent
+    FROM bounce_events e WHERE e.issue = $1 AND e.list_id IS NOT NULL GROUP BY e.issue, e.list_id, e.address`;
+
+export const BOUNCE_SQL = {
+  /** Serialises the events of one address, so a soft bounce is counted and acted on in one step. */
+  lockAddress: "SELECT pg_advisory_xact_lock(hashtext('bulletin-bounce:' || $1))",
+  /** No row back: this (source, source id, address, verdict) was recorded before. */
+  insert: `INSERT INTO bounce_events (source, source_id, address, verdict, status, diagnostic, issue, list_id, at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING id`,
+  subscriber: 'SELECT id FROM subscribers WHERE email = $1 FOR UPDATE',
+  lastDelivered: `SELECT MAX(at) AS at FROM bounce_events WHERE address = $1 AND verdict = 'delivered' AND at <= $2`,
+  softSince: `SELECT COUNT(*) AS n FROM bounce_events
+               WHERE address = $1 AND verdict = 'soft' AND at > $2 AND at <= $3`,
+  /** The owner's own confirmation lifted a suppression: the soft bounces before it no longer count. */
+  lastLifted: `SELECT MAX(at) AS at FROM consent_log
+                WHERE subscriber_id = $1 AND status = 'suppression-lifted' AND at <= $2`,
+  /** A bounce never waters down a complaint: the suppression keeps the stronger reason. */
+  suppressBounced: `INSERT INTO suppressions (email, reason, at, source) VALUES ($1, 'bounced', $2, $3)
+                    ON CONFLICT (email) DO UPDATE SET reason = 'bounced', at = excluded.at, source = excluded.source
+                     WHERE suppressions.reason <> 'complained'`,
+  suppressComplained: `INSERT INTO suppressions (email, reason, at, source) VALUES ($1, 'complained', $2, $3)
+                       ON CONFLICT (email) DO UPDATE SET reason = 'complained', at = excluded.at, source = excluded.source`,
+  /** A dead address: the lists it is on or waiting for; a "no" already given stays as it was. */
+  bounceMemberships: `UPDATE memberships SET status = 'bounced', status_at = $1, status_source = $2
+                       WHERE subscriber_id = $3 AND status IN ('pending', 'subscribed')`,
+  /** "This is spam": off every list, whatever it was. */
+  complainMemberships: `UPDATE memberships SET status = 'complained', status_at = $1, status_source = $2
+                         WHERE subscriber_id = $3`,
+  sentPerList: `SELECT list_id AS list, COUNT(*)::int AS sent FROM deliveries
+                 WHERE issue = $1 AND state = 'sent' GROUP BY list_id`,
+  heardPerList: `SELECT list_id AS list, COUNT(*) FILTER (WHERE hard)::int AS hard,
+                        COUNT(*) FILTER (WHERE soft AND NOT hard)::int AS soft,
+                        COUNT(*) FILTER (WHERE complaint)::int AS complaints,
+                        COUNT(*) FILTER (WHERE (hard OR soft) AND sent)::int AS "bouncedSent"
+                   FROM (${HEARD_PER_ADDRESS}) AS heard GROUP BY list_id`,
 } as const;

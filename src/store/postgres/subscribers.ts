@@ -12,7 +12,7 @@ import type {
   SubscriberStore,
   SubscriptionRequest,
 } from '../../subscribers/store.js';
-import { KEPT_OUT } from '../../subscribers/store.js';
+import { evidenceFrom, evidenceJson, KEPT_OUT } from '../../subscribers/store.js';
 import { importRows } from './import.js';
 import { inTransaction, streamRows } from './pool.js';
 import { SUBSCRIBER_SQL as SQL } from './queries.js';
@@ -66,7 +66,7 @@ export class PostgresSubscriberStore implements SubscriberStore {
         | undefined;
       if (!row || (onlyFrom && !onlyFrom.includes(row.status))) return false;
       await client.query(SQL.updateMembership, [status, at, consent.source, row.id, list]);
-      await log(client, row.id, list, status, at, consent.source);
+      await log(client, row.id, list, status, at, consent.source, consent.evidence);
       return true;
     });
   }
@@ -82,7 +82,7 @@ export class PostgresSubscriberStore implements SubscriberStore {
       const row = (await client.query(SQL.idOf, [email])).rows[0] as { id: number } | undefined;
       if (!row) return;
       await client.query(SQL.updateAllMemberships, [reason, at, consent.source, row.id]);
-      await log(client, row.id, null, reason, at, consent.source);
+      await log(client, row.id, null, reason, at, consent.source, consent.evidence);
     });
   }
 
@@ -150,12 +150,12 @@ export class PostgresSubscriberStore implements SubscriberStore {
       if (row.name) await client.query(SQL.rename, [row.name, id]);
       // Confirming from the mailbox is the clearest consent there is: it lifts an earlier "no", on the record.
       if ((await client.query(SQL.liftSuppression, [email])).rowCount)
-        await log(client, id, null, 'suppression-lifted', at, consent.source);
+        await log(client, id, null, 'suppression-lifted', at, consent.source, consent.evidence);
       const lists = JSON.parse(row.lists) as string[];
       for (const list of lists) {
         if ((await membership(client, email, list)) === 'subscribed') continue;
         await client.query(SQL.updateMembership, ['subscribed', at, consent.source, id, list]);
-        await log(client, id, list, 'subscribed', at, consent.source);
+        await log(client, id, list, 'subscribed', at, consent.source, consent.evidence);
       }
       return { outcome: 'confirmed' as const, lists };
     });
@@ -180,7 +180,7 @@ export class PostgresSubscriberStore implements SubscriberStore {
       const stale = (await client.query(SQL.stalePending, [cutoff])).rows as { id: number; list: string }[];
       for (const row of stale) {
         await client.query(SQL.removeMembership, [row.id, row.list]);
-        await log(client, row.id, row.list, 'pending-expired', at, consent.source);
+        await log(client, row.id, row.list, 'pending-expired', at, consent.source, consent.evidence);
       }
       const confirmations = (await client.query(SQL.deleteUnusedConfirmations, [cutoff])).rowCount ?? 0;
       return { memberships: stale.length, confirmations };
@@ -209,13 +209,18 @@ export class PostgresSubscriberStore implements SubscriberStore {
 
   async *subscribers(list?: string): AsyncIterable<SubscriberRecord> {
     const text = `${SQL.subscribers} ${list ? 'WHERE m.list_id = $1' : ''} ORDER BY m.list_id, s.email`;
-    const rows = streamRows<Omit<SubscriberRecord, 'attributes'> & { attributes: string }>(
-      this.pool,
-      text,
-      list ? [list] : [],
-    );
+    const rows = streamRows<
+      Omit<SubscriberRecord, 'attributes' | 'statusEvidence'> & {
+        attributes: string;
+        statusEvidence: string | null;
+      }
+    >(this.pool, text, list ? [list] : []);
     for await (const row of rows)
-      yield { ...row, attributes: JSON.parse(row.attributes) as Record<string, string> };
+      yield {
+        ...row,
+        attributes: JSON.parse(row.attributes) as Record<string, string>,
+        statusEvidence: evidenceFrom(row.statusEvidence),
+      };
   }
 
   /** The pool belongs to the Stores that made this store: closed there, once. */
@@ -234,8 +239,9 @@ async function log(
   status: string,
   at: string,
   source: string,
+  evidence?: Record<string, string>,
 ): Promise<void> {
-  await client.query(SQL.log, [subscriberId, list, status, at, source]);
+  await client.query(SQL.log, [subscriberId, list, status, at, source, evidenceJson(evidence)]);
 }
 
 /** The mailbox's confirmations since `since`: the address, its +tags, and (Gmail) its dotted spellings. */

@@ -159,4 +159,25 @@ export const MIGRATIONS: readonly string[] = [
    INSERT INTO send_slots (account, at)
      SELECT '', updated_at FROM deliveries
      WHERE state IN ('sent', 'unknown') AND updated_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-7 days');`,
+  // 12: bounces and complaints (src/bounces): every event heard after a send, once per (source, source
+  // id, address, verdict) so a report read twice or a webhook retried counts once; and the evidence
+  // (JSON: status code, diagnostic, source message) of each consent-log entry that has one, found by
+  // subscriber for the export.
+  `CREATE TABLE bounce_events (
+     id INTEGER PRIMARY KEY,
+     source TEXT NOT NULL,
+     source_id TEXT NOT NULL,
+     address TEXT NOT NULL,
+     verdict TEXT NOT NULL CHECK (verdict IN ('hard','soft','complaint','delivered')),
+     status TEXT,
+     diagnostic TEXT,
+     issue TEXT,
+     list_id TEXT,
+     at TEXT NOT NULL,
+     UNIQUE (source, source_id, address, verdict)
+   );
+   CREATE INDEX bounce_events_by_address ON bounce_events(address, verdict, at);
+   CREATE INDEX bounce_events_by_issue ON bounce_events(issue, list_id);
+   ALTER TABLE consent_log ADD COLUMN evidence TEXT;
+   CREATE INDEX consent_log_by_subscriber ON consent_log(subscriber_id, id);`,
 ];

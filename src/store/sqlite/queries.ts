@@ -5,6 +5,11 @@
 
 const MEMBER = 'subscribers s JOIN memberships m ON m.subscriber_id = s.id';
 const NOT_SUPPRESSED = 'NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email = s.email)';
+/** The evidence of the consent-log entry that gave a membership its current status (the newest such). */
+const STATUS_EVIDENCE = `(SELECT c.evidence FROM consent_log c
+                           WHERE c.subscriber_id = s.id AND c.status = m.status
+                             AND (c.list_id = m.list_id OR c.list_id IS NULL)
+                           ORDER BY c.id DESC LIMIT 1) AS statusEvidence`;
 
 export const SUBSCRIBERS = {
   membership: `SELECT s.id, m.status FROM ${MEMBER} WHERE s.email = ? AND m.list_id = ?`,
@@ -23,7 +28,8 @@ export const SUBSCRIBERS = {
   setEveryMembership:
     'UPDATE memberships SET status = ?, status_at = ?, status_source = ? WHERE subscriber_id = ?',
   deleteMembership: 'DELETE FROM memberships WHERE subscriber_id = ? AND list_id = ?',
-  logConsent: 'INSERT INTO consent_log (subscriber_id, list_id, status, at, source) VALUES (?, ?, ?, ?, ?)',
+  logConsent: `INSERT INTO consent_log (subscriber_id, list_id, status, at, source, evidence)
+               VALUES (?, ?, ?, ?, ?, ?)`,
   suppress: `INSERT INTO suppressions (email, reason, at, source) VALUES (?, ?, ?, ?)
              ON CONFLICT(email) DO UPDATE SET reason = excluded.reason, at = excluded.at, source = excluded.source`,
   suppression: 'SELECT reason FROM suppressions WHERE email = ?',
@@ -56,10 +62,10 @@ export const SUBSCRIBERS = {
   counts: `SELECT list_id AS list, status, COUNT(*) AS count FROM memberships
             GROUP BY list_id, status ORDER BY list_id, status`,
   everyone: `SELECT s.email, s.name, s.attributes, m.list_id AS list, m.status,
-                    m.status_at AS statusAt, m.status_source AS statusSource
+                    m.status_at AS statusAt, m.status_source AS statusSource, ${STATUS_EVIDENCE}
                FROM ${MEMBER} ORDER BY m.list_id, s.email`,
   everyoneOn: `SELECT s.email, s.name, s.attributes, m.list_id AS list, m.status,
-                      m.status_at AS statusAt, m.status_source AS statusSource
+                      m.status_at AS statusAt, m.status_source AS statusSource, ${STATUS_EVIDENCE}
                  FROM ${MEMBER} WHERE m.list_id = ? ORDER BY m.list_id, s.email`,
 } as const;
 
@@ -109,4 +115,40 @@ export const MAIL_QUEUE = {
   retry: `UPDATE service_mail SET last_error = ?, next_attempt_at = ?, lease_token = NULL ${HELD_MAIL}`,
   giveUp: `UPDATE service_mail SET last_error = ?, gave_up_at = ?, lease_token = NULL ${HELD_MAIL}`,
   purge: 'DELETE FROM service_mail WHERE sent_at < ? OR gave_up_at < ?',
+} as const;
+
+/** Per issue, list and address: what was heard of it (an address both soft and hard counts as hard). */
+const HEARD_PER_ADDRESS = `SELECT e.list_id, e.address,
+         MAX(e.verdict = 'hard') AS hard, MAX(e.verdict = 'soft') AS soft, MAX(e.verdict = 'complaint') AS complaint,
+         EXISTS (SELECT 1 FROM deliveries d
+                  WHERE d.issue = e.issue AND d.list_id = e.list_id AND d.email = e.address AND d.state = 'sent') AS sent
+    FROM bounce_events e WHERE e.issue = ? AND e.list_id IS NOT NULL GROUP BY e.issue, e.list_id, e.address`;
+
+export const BOUNCES = {
+  /** Nothing inserted: this (source, source id, address, verdict) was recorded before. */
+  insert: `INSERT INTO bounce_events (source, source_id, address, verdict, status, diagnostic, issue, list_id, at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+  subscriber: 'SELECT id FROM subscribers WHERE email = ?',
+  lastDelivered: `SELECT MAX(at) AS at FROM bounce_events WHERE address = ? AND verdict = 'delivered' AND at <= ?`,
+  softSince: `SELECT COUNT(*) AS n FROM bounce_events WHERE address = ? AND verdict = 'soft' AND at > ? AND at <= ?`,
+  /** The owner's own confirmation lifted a suppression: the soft bounces before it no longer count. */
+  lastLifted: `SELECT MAX(at) AS at FROM consent_log
+                WHERE subscriber_id = ? AND status = 'suppression-lifted' AND at <= ?`,
+  /** A bounce never waters down a complaint: the suppression keeps the stronger reason. */
+  suppressBounced: `INSERT INTO suppressions (email, reason, at, source) VALUES (?, 'bounced', ?, ?)
+                    ON CONFLICT(email) DO UPDATE SET reason = 'bounced', at = excluded.at, source = excluded.source
+                     WHERE suppressions.reason <> 'complained'`,
+  suppressComplained: `INSERT INTO suppressions (email, reason, at, source) VALUES (?, 'complained', ?, ?)
+                       ON CONFLICT(email) DO UPDATE SET reason = 'complained', at = excluded.at, source = excluded.source`,
+  /** A dead address: the lists it is on or waiting for; a "no" already given stays as it was. */
+  bounceMemberships: `UPDATE memberships SET status = 'bounced', status_at = ?, status_source = ?
+                       WHERE subscriber_id = ? AND status IN ('pending', 'subscribed')`,
+  /** "This is spam": off every list, whatever it was. */
+  complainMemberships: `UPDATE memberships SET status = 'complained', status_at = ?, status_source = ?
+                         WHERE subscriber_id = ?`,
+  sentPerList: `SELECT list_id AS list, COUNT(*) AS sent FROM deliveries
+                 WHERE issue = ? AND state = 'sent' GROUP BY list_id`,
+  heardPerList: `SELECT list_id AS list, SUM(hard) AS hard, SUM(soft AND NOT hard) AS soft,
+                        SUM(complaint) AS complaints, SUM((hard OR soft) AND sent) AS bouncedSent
+                   FROM (${HEARD_PER_ADDRESS}) GROUP BY list_id`,
 } as const;

@@ -15,7 +15,7 @@ import type {
   SubscriberStore,
   SubscriptionRequest,
 } from '../../subscribers/store.js';
-import { KEPT_OUT } from '../../subscribers/store.js';
+import { evidenceFrom, evidenceJson, KEPT_OUT } from '../../subscribers/store.js';
 
 interface Row {
   id: number;
@@ -91,7 +91,7 @@ export class SqliteSubscriberStore implements SubscriberStore {
       const row = this.sql(Q.membership).get(email, list) as { id: number; status: ListStatus } | undefined;
       if (!row || (onlyFrom && !onlyFrom.includes(row.status))) return false;
       this.sql(Q.setMembership).run(status, at, consent.source, row.id, list);
-      this.log(row.id, list, status, at, consent.source);
+      this.log(row.id, list, status, at, consent.source, consent.evidence);
       return true;
     });
   }
@@ -107,7 +107,7 @@ export class SqliteSubscriberStore implements SubscriberStore {
       const row = this.sql(Q.idOf).get(email) as { id: number } | undefined;
       if (!row) return;
       this.sql(Q.setEveryMembership).run(reason, at, consent.source, row.id);
-      this.log(row.id, null, reason, at, consent.source);
+      this.log(row.id, null, reason, at, consent.source, consent.evidence);
     });
   }
 
@@ -177,12 +177,12 @@ export class SqliteSubscriberStore implements SubscriberStore {
       // Confirming from the mailbox is the clearest consent there is: it lifts an earlier "no", on the
       // record.
       if (this.sql(Q.liftSuppression).run(email).changes > 0)
-        this.log(id, null, 'suppression-lifted', at, consent.source);
+        this.log(id, null, 'suppression-lifted', at, consent.source, consent.evidence);
       const lists = JSON.parse(row.lists) as string[];
       for (const list of lists) {
         if (this.membership(email, list) === 'subscribed') continue;
         this.sql(Q.setMembership).run('subscribed', at, consent.source, id, list);
-        this.log(id, list, 'subscribed', at, consent.source);
+        this.log(id, list, 'subscribed', at, consent.source, consent.evidence);
       }
       return { outcome: 'confirmed' as const, lists };
     });
@@ -221,7 +221,7 @@ export class SqliteSubscriberStore implements SubscriberStore {
       const remove = this.sql(Q.deleteMembership);
       for (const row of stale) {
         remove.run(row.id, row.list);
-        this.log(row.id, row.list, 'pending-expired', at, consent.source);
+        this.log(row.id, row.list, 'pending-expired', at, consent.source, consent.evidence);
       }
       const confirmations = this.sql(Q.deleteStaleConfirmations).run(cutoff).changes;
       return { memberships: stale.length, confirmations };
@@ -248,9 +248,16 @@ export class SqliteSubscriberStore implements SubscriberStore {
   async *subscribers(list?: string): AsyncIterable<SubscriberRecord> {
     const query = this.db.prepare(list ? Q.everyoneOn : Q.everyone);
     for (const row of (list ? query.iterate(list) : query.iterate()) as Iterable<
-      Omit<SubscriberRecord, 'attributes'> & { attributes: string }
+      Omit<SubscriberRecord, 'attributes' | 'statusEvidence'> & {
+        attributes: string;
+        statusEvidence: string | null;
+      }
     >) {
-      yield { ...row, attributes: JSON.parse(row.attributes) as Record<string, string> };
+      yield {
+        ...row,
+        attributes: JSON.parse(row.attributes) as Record<string, string>,
+        statusEvidence: evidenceFrom(row.statusEvidence),
+      };
     }
   }
 
@@ -311,7 +318,14 @@ export class SqliteSubscriberStore implements SubscriberStore {
     return changed ? 'updated' : 'unchanged';
   }
 
-  private log(subscriberId: number, list: string | null, status: string, at: string, source: string): void {
-    this.sql(Q.logConsent).run(subscriberId, list, status, at, source);
+  private log(
+    subscriberId: number,
+    list: string | null,
+    status: string,
+    at: string,
+    source: string,
+    evidence?: Record<string, string>,
+  ): void {
+    this.sql(Q.logConsent).run(subscriberId, list, status, at, source, evidenceJson(evidence));
   }
 }
