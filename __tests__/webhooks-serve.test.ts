@@ -16,6 +16,7 @@ describe('serve with dispatch.bounces.webhooks', () => {
       '\ndispatch:\n  bounces:\n    webhooks:\n      mailgun: true\n',
     );
     expect(bulletin(['build', '--all'], site.root).status).toBe(0);
+    expect(bulletin(['subscribers', 'add', 'gone@example.org', '--list', 'weekly'], site.root).status).toBe(0);
   });
   afterAll(() => site.remove());
 
@@ -31,7 +32,7 @@ describe('serve with dispatch.bounces.webhooks', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
-  test('with its key: the route is listed, a signed event is heard, a forged one refused', async () => {
+  test('with its key: the route is listed, a forged event refused, a signed one acted on', async () => {
     const server = spawnBulletin(['serve', '--port', '0'], site.root, {
       BULLETIN_SECRET: 'serve-test',
       BULLETIN_MAILGUN_SIGNING_KEY: SIGNING_KEY,
@@ -78,12 +79,17 @@ describe('serve with dispatch.bounces.webhooks', () => {
         });
       expect((await send('forged')).status).toBe(403);
       expect((await send(SIGNING_KEY)).status).toBe(200);
-      await until(/webhooks: heard 1 mailgun hard/);
+      await until(/webhooks: 1 mailgun hard suppressed/);
       expect(said).not.toContain('gone@example.org');
     } finally {
       server.child.kill('SIGTERM');
       await server.done;
     }
     expect(said).not.toContain(SIGNING_KEY);
+    // The hard bounce is on the record, with its evidence, and the address is out of every send.
+    const exported = bulletin(['subscribers', 'export'], site.root).stdout;
+    const row = exported.split('\n').find((line) => line.startsWith('gone@example.org'));
+    expect(row).toMatch(/,weekly,bounced,/);
+    expect(row).toContain('serve-test@mg.example.org');
   });
 });

@@ -1,4 +1,5 @@
-import { type BounceDeps, handleBounceMessage } from '../bounces/act.js';
+import { type BounceDeps, handleBounceMessage, recordEvents } from '../bounces/act.js';
+import type { BounceEvent } from '../bounces/report.js';
 import type { MailboxSettings } from '../bounces/imap-url.js';
 import type { BounceMessageMeta } from '../bounces/imap.js';
 import type { Config } from '../content/model.js';
@@ -36,8 +37,35 @@ export function bounceHandler(
   secrets: readonly string[],
   log: (line: string) => void,
 ): (raw: Buffer, meta: BounceMessageMeta) => Promise<void> {
-  const deps: BounceDeps = { config, subscribers: stores.subscribers, secrets, source: 'imap', log };
+  const deps: BounceDeps = {
+    config,
+    subscribers: stores.subscribers,
+    bounces: stores.bounces,
+    secrets,
+    source: 'imap',
+    log,
+  };
   return async (raw) => {
     await handleBounceMessage(raw, deps);
+  };
+}
+
+/**
+ * What `bulletin serve` does with the events of a verified provider webhook: records each (suppress,
+ * count, reset) and says how many of which kind and what came of them, never an address.
+ */
+export function webhookRecorder(
+  config: Config,
+  stores: Stores,
+  say: (line: string) => void,
+): (events: BounceEvent[]) => Promise<void> {
+  return async (events) => {
+    const recorded = await recordEvents(events, { config, bounces: stores.bounces });
+    const counts = new Map<string, number>();
+    for (const { event, action } of recorded) {
+      const key = `${event.source} ${event.verdict} ${action}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    if (counts.size) say(`webhooks: ${[...counts].map(([key, n]) => `${n} ${key}`).join(', ')}`);
   };
 }

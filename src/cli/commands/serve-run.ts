@@ -3,7 +3,6 @@ import { existsSync, watch } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { BounceEvent } from '../../bounces/report.js';
 import { webhookProviders } from '../../bounces/webhooks/index.js';
 import { ArchiveSession } from '../../build/archive-session.js';
 import { templatesFor } from '../../build/pipeline.js';
@@ -18,7 +17,7 @@ import { runDueSends, SCHEDULE_LEASE_MS } from '../../schedule/run-due.js';
 import { createService } from '../../service/app.js';
 import { openStores, type Stores } from '../../store/stores.js';
 import { utcMinute } from '../../support/dates.js';
-import { bounceHandler, mailboxSettings } from '../bounce-mailbox.js';
+import { bounceHandler, mailboxSettings, webhookRecorder } from '../bounce-mailbox.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
 import { say, shortPath } from '../io.js';
 
@@ -88,7 +87,7 @@ export async function serveCommand(root: string, options: ServeOptions): Promise
     mailQueue: stores.mailQueue,
     rateLimits: stores.rateLimits,
     mailSender: { delayMs },
-    webhooks: { providers: webhooks, onEvents: async (events) => say(webhookLine(events)) },
+    webhooks: { providers: webhooks, onEvents: webhookRecorder(config, stores, say) },
   });
   const closeAll = async () => {
     await mailer.close();
@@ -144,19 +143,6 @@ export async function serveCommand(root: string, options: ServeOptions): Promise
       say(`  links in mail lead to ${config.site.baseUrl} (site.baseUrl; BULLETIN_BASE_URL overrides it)`);
   });
   return EXIT_OK;
-}
-
-/**
- * What serve says of verified webhook events, until they are recorded (`Stores.bounces`): how many,
- * of which kind, from where; never an address.
- */
-function webhookLine(events: BounceEvent[]): string {
-  const counts = new Map<string, number>();
-  for (const event of events) {
-    const key = `${event.source} ${event.verdict}`;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  return `webhooks: heard ${[...counts].map(([key, n]) => `${n} ${key}`).join(', ')} (not acted on yet)`;
 }
 
 /**
