@@ -16,7 +16,9 @@ describe('serve with dispatch.bounces.webhooks', () => {
       '\ndispatch:\n  bounces:\n    webhooks:\n      mailgun: true\n',
     );
     expect(bulletin(['build', '--all'], site.root).status).toBe(0);
-    expect(bulletin(['subscribers', 'add', 'gone@example.org', '--list', 'weekly'], site.root).status).toBe(0);
+    expect(bulletin(['subscribers', 'add', 'gone@example.org', '--list', 'weekly'], site.root).status).toBe(
+      0,
+    );
   });
   afterAll(() => site.remove());
 
