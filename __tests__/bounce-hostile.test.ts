@@ -101,6 +101,15 @@ describe('hostile input classifies without throwing, in reasonable time', () => 
     expect(ms).toBeLessThan(5_000);
   });
 
+  test('400 envelope headers of letters without an @ (VERP bait) stay fast', async () => {
+    const bait = `To: ${'a'.repeat(1990)}\r\n`.repeat(400);
+    const raw = `From: MAILER-DAEMON@mx.example.org\r\nSubject: Undelivered Mail\r\n${bait}\r\nbody\r\n`;
+    const { report, ms } = await timed(raw);
+    expect(report.bounceTokens).toEqual([]);
+    // Each line once, not once per character: seconds per hundred lines before the search was bounded.
+    expect(ms).toBeLessThan(1_500);
+  });
+
   test('terminal escapes and newlines in a diagnostic come out as one plain line', async () => {
     const evil = 'Diagnostic-Code: smtp; 550 5.1.1 \u001b[31mgone\u001b[0m\u0007 and more';
     const { report } = await timed(dsnWith('x', `${ALICE}${evil}\r\n`));

@@ -8,14 +8,22 @@
  */
 const CARRIERS =
   /^[ \t>]*(?:return-path|to|delivered-to|x-original-to|original-mail-from)[ \t]*:[ \t]*(.*)$/gim;
-const VERP = /[a-z0-9._-]+\+([a-z0-9=_-]+)@[a-z0-9.-]+/gi;
+/**
+ * A match starts only at the start of a local part (the lookbehind) and each part is bounded, so a
+ * hostile line of letters without an `@` costs one pass, not one pass per character.
+ */
+const VERP = /(?<![a-z0-9._+=-])[a-z0-9._-]{1,64}\+([a-z0-9=_-]{1,64})@[a-z0-9.-]{1,255}/gi;
 const MAX_TOKENS = 20;
-const MAX_CARRIER = 2000;
+/** A real envelope header is well under this; a longer line is cut, not searched whole. */
+const MAX_CARRIER = 320;
+/** Carrier lines searched per call: a report has a handful; a hostile one, thousands. */
+const MAX_CARRIERS = 50;
 
 /** Tokens in header lines (`Name: value`), and in header-shaped lines of a notice's quoted copy. */
 export function tokensIn(lines: string, into: Set<string>): void {
+  let searched = 0;
   for (const carrier of lines.matchAll(CARRIERS)) {
-    // Searched as far as a real header reaches: VERP backtracks badly over a hostile megabyte.
+    if (++searched > MAX_CARRIERS) return;
     for (const verp of (carrier[1] ?? '').slice(0, MAX_CARRIER).matchAll(VERP)) {
       if (into.size >= MAX_TOKENS) return;
       if (verp[1]) into.add(verp[1]);
