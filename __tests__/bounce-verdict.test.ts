@@ -32,6 +32,24 @@ const cases: [string, string | undefined, string, string][] = [
     '554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org',
     'soft',
   ],
+  // A refusal of us (block list, spam, our IP) under an address code: soft, or a provider's block
+  // for a day would suppress every reader there.
+  ['sender refused under 5.1.0', '5.1.0', '550 5.1.0 Sender address rejected: blocked by policy', 'soft'],
+  ['spam under 5.2.1', '5.2.1', '550 5.2.1 Message rejected due to spam content', 'soft'],
+  [
+    'RBL under 5.2.1',
+    '5.2.1',
+    '550 5.2.1 Mailbox unavailable. Your IP 192.0.2.1 is blacklisted using RBL',
+    'soft',
+  ],
+  ['abuse under 5.2.1', '5.2.1', '521 5.2.1 (CON:B1) Connection refused due to abuse', 'soft'],
+  ['IP block under 5.4.1', '5.4.1', '550 5.4.1 Access denied. [sending IP is blocked]', 'soft'],
+  [
+    'IP block, reply code only',
+    undefined,
+    '550 Requested action not taken: mailbox unavailable (IP blocked)',
+    'soft',
+  ],
   ['relay denied', '5.7.1', '554 5.7.1 <a@example.org>: Relay access denied', 'soft'],
   ['policy says unknown user', '5.7.1', '550 5.7.1 Unknown user', 'hard'],
   ['M365 DBEB', '5.4.1', '550 5.4.1 Recipient address rejected: Access denied. AS(201806281)', 'hard'],

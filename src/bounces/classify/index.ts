@@ -68,15 +68,41 @@ async function classifyParsed(message: ReadMessage): Promise<BounceReport> {
   const inlineId = /^[ \t]*Message-ID[ \t]*:[ \t]*(<[^>\s]+>)/im.exec(message.text)?.[1];
   const inline = base.originalMessageId ? {} : optional('originalMessageId', inlineId);
   const known = readKnownNotice(message);
-  if (known) return report('notice', known, inline);
+  if (known) return report('notice', stillTrying(message, known), inline);
   // Exim and Postfix mark their bounces `Auto-Submitted: auto-replied` too.
   if (isAutoReply(message) && !fromMailSystem(message)) {
     // From is the subscriber whose responder answered; Reply-To may name a colleague.
     return report('auto-reply', [{ address: bareAddress(message.header('from')), verdict: 'auto-reply' }]);
   }
   const unknown = readUnknownNotice(message);
-  if (unknown) return report('notice', unknown, inline);
+  if (unknown) return report('notice', stillTrying(message, unknown), inline);
   return report('unknown', []);
+}
+
+/**
+ * A prose delay warning (Exim's "has not yet been delivered", Sendmail's "WARNING MESSAGE ONLY") is
+ * not a bounce: the server is still trying, sends one every day or so, and a failure report follows
+ * if it gives up. Counted as soft bounces, three warnings for one greylisted message would suppress
+ * a reader whose mail then arrives. (A DSN says the same with `Action: delayed`.)
+ */
+const DELAY_WARNING = new RegExp(
+  [
+    '^warning:.*delayed',
+    'has not (?:yet )?been delivered',
+    'will (?:continue|keep) (?:trying|to try|attempting)',
+    'delivery attempts will continue',
+    'warning message only',
+    'delivery (?:is |has been )?delayed',
+    'still (?:being )?(?:retried|trying)',
+    '\\(delay\\)',
+  ].join('|'),
+  'im',
+);
+
+function stillTrying(message: ReadMessage, recipients: ReportedRecipient[]): ReportedRecipient[] {
+  const said = `${message.subject}\n${message.text.slice(0, 4000)}`;
+  if (!DELAY_WARNING.test(said)) return recipients;
+  return recipients.map((recipient) => ({ ...recipient, verdict: 'unknown' }));
 }
 
 function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {

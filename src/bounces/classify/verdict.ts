@@ -49,6 +49,20 @@ const LATER = new RegExp(
   'i',
 );
 
+/**
+ * A refusal of us, not of the address: our IP or domain is on a block list, the content looked like
+ * spam, the sender was refused. Servers often give these an address code (550 5.1.x, 5.2.1 "mailbox
+ * unavailable", Microsoft's 5.4.1), and taking the code at its word would suppress every reader at a
+ * provider that has blocked us for a day. So these words make any code soft.
+ */
+const BLOCKED = new RegExp(
+  [
+    'blocked|black ?list|block ?list|spamhaus|\\brbl\\b|dnsbl|reputation|\\babuse\\b',
+    'your (?:ip|ip address|server|domain)|sending ip|sender address rejected|spam content|due to spam',
+  ].join('|'),
+  'i',
+);
+
 /** What an MTA's own action says, before any code (RFC 3464 §2.3.3). */
 function byAction(action: string | undefined): Verdict | undefined {
   const word = action?.trim().toLowerCase();
@@ -64,6 +78,7 @@ function byEnhancedCode(code: string, text: string): Verdict | undefined {
   if (klass === 2) return 'delivered';
   if (klass === 4) return 'soft';
   if (isGeneric(code)) return undefined;
+  if (BLOCKED.test(text)) return 'soft';
   if (subject === 1) {
     // 5.1.7 and 5.1.8 are about our sender address, not the recipient's.
     return detail === 7 || detail === 8 ? 'soft' : 'hard';
@@ -92,6 +107,7 @@ function byEnhancedCode(code: string, text: string): Verdict | undefined {
  * policy: user unknown" is about an address that does not exist, whatever policy said it.
  */
 function byText(text: string): Verdict | undefined {
+  if (BLOCKED.test(text)) return 'soft';
   if (GONE.test(text)) return 'hard';
   if (LATER.test(text)) return 'soft';
   return undefined;
