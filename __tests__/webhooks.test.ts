@@ -508,7 +508,7 @@ describe('SendGrid', () => {
     expect(received[0]).toMatchObject({ source: 'sendgrid', sourceId: batch[0]!.sg_message_id });
   });
 
-  test('a tampered body, a wrong key, an old timestamp and a replay are refused; bodies up to 256 KB are read', async () => {
+  test('a tampered body, a wrong key, an old timestamp and a replay are refused; a SendGrid batch of 700 KB is read, over 1 MB is 413', async () => {
     const body = JSON.stringify([sendgridEvent({ event: 'spamreport', email: 'angry@example.org' })]);
     const tampered = body.replace('angry@example.org', 'victim@example.org');
     expect((await sendgridPost(tampered, { signedBody: body })).status).toBe(403);
@@ -526,11 +526,11 @@ describe('SendGrid', () => {
 
     // A real batch is larger than any form; past the limit, 413 before a signature is looked at.
     const large = JSON.stringify(
-      Array.from({ length: 600 }, () => sendgridEvent({ event: 'delivered', email: 'fine@example.org' })),
+      Array.from({ length: 4000 }, () => sendgridEvent({ event: 'delivered', email: 'fine@example.org' })),
     );
-    expect(large.length).toBeGreaterThan(100 * 1024);
+    expect(large.length).toBeGreaterThan(700 * 1024);
     expect((await sendgridPost(large)).status).toBe(200);
-    const tooLarge = JSON.stringify([{ padding: 'x'.repeat(300 * 1024) }]);
+    const tooLarge = JSON.stringify([{ padding: 'x'.repeat(1100 * 1024) }]);
     expect((await sendgridPost(tooLarge)).status).toBe(413);
     // Chunked, with no Content-Length to refuse it by: the bytes read are counted.
     const chunks = new ReadableStream({
@@ -711,6 +711,21 @@ describe('what each provider says, as verdicts', () => {
     expect(verdicts(mailgun({ event: 'complained' }))).toBe('complaint');
     expect(verdicts(mailgun({ event: 'delivered' }))).toBe('delivered');
     expect(verdicts(mailgun({ event: 'opened' }))).toBe('none');
+    // Permanent, but a refusal of us or a give-up after retries: soft, as a bounce notice would be.
+    const blocked = {
+      'enhanced-code': '5.7.1',
+      message: '554 5.7.1 Service unavailable; blocked using Spamhaus',
+    };
+    expect(verdicts(mailgun({ event: 'failed', severity: 'permanent', 'delivery-status': blocked }))).toBe(
+      'soft',
+    );
+    expect(verdicts(mailgun({ event: 'failed', severity: 'permanent', reason: 'old' }))).toBe('soft');
+    expect(verdicts(mailgun({ event: 'failed', severity: 'permanent', reason: 'espblock' }))).toBe('soft');
+    // Our own Message-ID names the send, so status can count the event against its issue and list.
+    const ours = '<0123456789abcdef0123456789abcdef.2018-05-11.weekly@bulletin.example.org>';
+    expect(
+      mailgun({ event: 'failed', severity: 'permanent', message: { headers: { 'message-id': ours } } })[0],
+    ).toMatchObject({ verdict: 'hard', issue: '2018-05-11', list: 'weekly' });
     expect(verdicts(mailgun({ event: 'failed', severity: 'permanent', recipient: 'not an address' }))).toBe(
       'none',
     );
@@ -727,5 +742,23 @@ describe('what each provider says, as verdicts', () => {
     expect(sendgridOf({ event: 'spamreport' })).toBe('complaint');
     expect(sendgridOf({ event: 'delivered' })).toBe('delivered');
     expect(sendgridOf({ event: 'deferred' })).toBe('none');
+    expect(
+      sendgridOf({
+        event: 'bounce',
+        type: 'bounce',
+        status: '5.7.1',
+        reason: 'blocked: our IP on a blocklist',
+      }),
+    ).toBe('soft');
+    const [event] = sendgridEvents(
+      {
+        email: 'a@example.org',
+        sg_message_id: 'm',
+        event: 'spamreport',
+        'smtp-id': '<0123456789abcdef0123456789abcdef.2018-05-11.weekly@bulletin.example.org>',
+      },
+      now,
+    );
+    expect(event).toMatchObject({ verdict: 'complaint', issue: '2018-05-11', list: 'weekly' });
   });
 });

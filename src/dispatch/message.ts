@@ -21,6 +21,16 @@ export function messageIdFor(config: Config, date: string, list: string, email: 
   return `<${createHash('sha256').update(`${date}\0${list}\0${email}`).digest('hex').slice(0, 32)}.${date}.${list}@${host}>`;
 }
 
+/**
+ * The send a Message-ID of ours belongs to (`messageIdFor`), for a provider's event that quotes it
+ * but not our Feedback-ID; nothing for any other Message-ID.
+ */
+export function sendOfMessageId(value: unknown): { issue?: string; list?: string } {
+  if (typeof value !== 'string') return {};
+  const match = /^<?[0-9a-f]{32}\.(\d{4}-\d{2}-\d{2})\.([^@\s<>]{1,64})@[^\s<>]+>?$/.exec(value.trim());
+  return match ? { issue: match[1]!, list: match[2]! } : {};
+}
+
 export function unsubscribeUrl(
   config: Config,
   secret: string,

@@ -56,7 +56,7 @@ const HOUR = 3_600_000;
  * `bulletin serve`: the archive, and the subscription pages over the same store the sender
  * uses. The order a request meets things: security headers, rate limits, body parsing (forms,
  * or multipart for one-click unsubscribes; 16 KB at most), the route, and for everything else
- * the static archive. Provider webhooks (`/webhooks/<provider>`) keep their raw bodies, up to 256 KB.
+ * the static archive. Provider webhooks (`/webhooks/<provider>`) keep their raw bodies, up to 1 MB.
  */
 export async function createService(options: ServiceOptions): Promise<FastifyInstance> {
   const { config } = options;

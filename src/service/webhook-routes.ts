@@ -8,7 +8,8 @@ import {
 import type { BounceEvent } from '../bounces/report.js';
 
 /** SES notifications that quote the original headers, and SendGrid's batches, outgrow the 16 KB of forms. */
-export const WEBHOOK_BODY_LIMIT = 256 * 1024;
+/** SendGrid batches events up to 768 KB and an SNS envelope escapes a message of up to 256 KB: 1 MB holds both. */
+export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
 
 export interface WebhookSettings {
   providers: WebhookProvider[];
@@ -18,7 +19,7 @@ export interface WebhookSettings {
 
 /**
  * `POST /webhooks/<provider>` for each provider turned on. In their own scope: the body is kept as
- * the bytes that arrived (what a signature covers), whatever its content type, up to 256 KB (413
+ * the bytes that arrived (what a signature covers), whatever its content type, up to 1 MB (413
  * beyond), and errors answer JSON, not the site's pages. Answers: 200 done; 400 unreadable; 401/403
  * refused (credentials, signature, topic, certificate, stale timestamp); 409 a delivery seen before
  * (a replay: refused, nothing done); 500 the events could not be recorded (the provider retries).

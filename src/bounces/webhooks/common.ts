@@ -1,3 +1,4 @@
+import { verdictFor } from '../classify/verdict.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { BounceEvent } from '../report.js';
@@ -110,4 +111,15 @@ export function sendOfFeedbackId(value: unknown): { issue?: string; list?: strin
 /** Drops the keys whose value is undefined (events are compared and stored as plain objects). */
 export function defined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/**
+ * A provider's "permanent" failure, weighed as a bounce notice is (classify/verdict.ts): a block of
+ * us, spam or policy under a permanent code is soft, so one provider's block of our IP does not
+ * suppress every reader there.
+ */
+export function permanentVerdict(status: unknown, diagnostic: unknown): 'hard' | 'soft' {
+  const code = typeof status === 'string' || typeof status === 'number' ? String(status) : undefined;
+  const words = typeof diagnostic === 'string' ? diagnostic : undefined;
+  return verdictFor({ status: code, diagnostic: words }) === 'soft' ? 'soft' : 'hard';
 }

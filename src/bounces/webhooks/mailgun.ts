@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { sendOfMessageId } from '../../dispatch/message.js';
 import type { BounceEvent } from '../report.js';
 import {
   addressOf,
@@ -8,6 +9,7 @@ import {
   isoTime,
   oneLine,
   parseJson,
+  permanentVerdict,
   sameSecret,
   WebhookRefusal,
   type WebhookProvider,
@@ -73,13 +75,19 @@ export function mailgunEvents(record: Record<string, unknown>, now: number): Bou
       status: oneLine(status['enhanced-code'] ?? status.code),
       diagnostic: oneLine(status.message) ?? oneLine(status.description) ?? oneLine(record.reason),
       at: isoTime(record.timestamp, now),
+      ...sendOfMessageId(messageId),
     }),
   ];
   switch (record.event) {
     case 'failed':
       if (record.reason === 'suppress-complaint') return event('complaint');
       if (record.reason === 'suppress-unsubscribe') return [];
-      return event(record.severity === 'permanent' ? 'hard' : 'soft');
+      // `old`: gave up after temporary failures; `espblock`: the provider refused us, not the address.
+      if (record.severity !== 'permanent' || record.reason === 'old' || record.reason === 'espblock')
+        return event('soft');
+      return event(
+        permanentVerdict(status['enhanced-code'] ?? status.code, status.message ?? status.description),
+      );
     case 'complained':
       return event('complaint');
     case 'delivered':

@@ -1,4 +1,5 @@
 import { createHash, verify, type KeyObject } from 'node:crypto';
+import { sendOfMessageId } from '../../dispatch/message.js';
 import type { BounceEvent } from '../report.js';
 import {
   addressOf,
@@ -8,6 +9,7 @@ import {
   isoTime,
   oneLine,
   parseJson,
+  permanentVerdict,
   WebhookRefusal,
   type WebhookProvider,
 } from './common.js';
@@ -76,11 +78,12 @@ export function sendgridEvents(record: Record<string, unknown>, now: number): Bo
       status: oneLine(record.status),
       diagnostic: oneLine(record.reason) ?? oneLine(record.response),
       at: isoTime(record.timestamp, now),
+      ...sendOfMessageId(record['smtp-id']),
     }),
   ];
   switch (record.event) {
     case 'bounce':
-      return event(record.type === 'blocked' ? 'soft' : 'hard');
+      return event(record.type === 'blocked' ? 'soft' : permanentVerdict(record.status, record.reason));
     case 'dropped':
       if (record.reason === 'Bounced Address') return event('hard');
       if (record.reason === 'Spam Reporting Address') return event('complaint');
