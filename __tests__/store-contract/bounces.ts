@@ -126,6 +126,23 @@ export function bounceContract({ engine, stores, another }: StoresUnderTest): vo
     });
   });
 
+  test('soft bounces of one send count once, whoever reports them', async () => {
+    const s = stores();
+    await subscribe(s, 'slow@example.org', ['weekly']);
+    const send = { issue: '2026-11-27', list: 'weekly' };
+    expect(await s.bounces.record(event('slow@example.org', 'soft', day(0), send), POLICY)).toBe('counted');
+    const webhook = { ...event('slow@example.org', 'soft', day(0), send), source: 'mailgun' };
+    expect(await s.bounces.record(webhook, POLICY)).toBe('counted');
+    expect(await s.bounces.record(event('slow@example.org', 'soft', day(1), send), POLICY)).toBe('counted');
+    // Still one send's worth: two more sends' soft bounces reach the limit of three.
+    const next = { issue: '2026-12-04', list: 'weekly' };
+    expect(await s.bounces.record(event('slow@example.org', 'soft', day(7), next), POLICY)).toBe('counted');
+    const third = { issue: '2026-12-11', list: 'weekly' };
+    expect(await s.bounces.record(event('slow@example.org', 'soft', day(14), third), POLICY)).toBe(
+      'suppressed',
+    );
+  });
+
   test('a delivery resets the soft-bounce count, also when its report arrives after later bounces', async () => {
     const s = stores();
     await subscribe(s, 'flaky@example.org', ['weekly']);

@@ -240,7 +240,9 @@ export const BOUNCE_SQL = {
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING id`,
   subscriber: 'SELECT id FROM subscribers WHERE email = $1 FOR UPDATE',
   lastDelivered: `SELECT MAX(at) AS at FROM bounce_events WHERE address = $1 AND verdict = 'delivered' AND at <= $2`,
-  softSince: `SELECT COUNT(*) AS n FROM bounce_events
+  /** Soft bounces count per send (a report and a provider's event of one message are one), else per report. */
+  softSince: `SELECT COUNT(DISTINCT COALESCE(issue || '/' || list_id, source || ':' || source_id)) AS n
+               FROM bounce_events
                WHERE address = $1 AND verdict = 'soft' AND at > $2 AND at <= $3`,
   /** The owner's own confirmation lifted a suppression: the soft bounces before it no longer count. */
   lastLifted: `SELECT MAX(at) AS at FROM consent_log

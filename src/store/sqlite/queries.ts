@@ -130,7 +130,9 @@ export const BOUNCES = {
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
   subscriber: 'SELECT id FROM subscribers WHERE email = ?',
   lastDelivered: `SELECT MAX(at) AS at FROM bounce_events WHERE address = ? AND verdict = 'delivered' AND at <= ?`,
-  softSince: `SELECT COUNT(*) AS n FROM bounce_events WHERE address = ? AND verdict = 'soft' AND at > ? AND at <= ?`,
+  /** Soft bounces count per send (a report and a provider's event of one message are one), else per report. */
+  softSince: `SELECT COUNT(DISTINCT COALESCE(issue || '/' || list_id, source || ':' || source_id)) AS n
+               FROM bounce_events WHERE address = ? AND verdict = 'soft' AND at > ? AND at <= ?`,
   /** The owner's own confirmation lifted a suppression: the soft bounces before it no longer count. */
   lastLifted: `SELECT MAX(at) AS at FROM consent_log
                 WHERE subscriber_id = ? AND status = 'suppression-lifted' AND at <= ?`,
