@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { BounceEvent } from '../src/bounces/report.js';
 import { webhookProviders } from '../src/bounces/webhooks/index.js';
 import { mailgunEvents } from '../src/bounces/webhooks/mailgun.js';
+import { allowedSnsUrl, SNS_CERT_PATH } from '../src/bounces/webhooks/sns.js';
 import { postmarkEvents } from '../src/bounces/webhooks/postmark.js';
 import { sendgridEvents } from '../src/bounces/webhooks/sendgrid.js';
 import { sesEvents } from '../src/bounces/webhooks/ses.js';
@@ -235,6 +236,10 @@ describe('Amazon SES through SNS', () => {
       'https://sns.eu-west-2.amazonaws.com.evil.example/cert.pem',
       'http://sns.eu-west-2.amazonaws.com/cert.pem',
       'https://evil.example/SimpleNotificationService.pem',
+      // A legacy S3 host (anyone's bucket named sns), and Amazon's host with another path.
+      'https://sns.s3-us-west-2.amazonaws.com/SimpleNotificationService-abc123.pem',
+      'https://sns.eu-west-2.amazonaws.com/bucket/anything.pem',
+      `${localOrigin}/uploads/SimpleNotificationService-test.pem`,
       `http://127.0.0.2:${new URL(localOrigin).port}/SimpleNotificationService-test.pem`,
     ]) {
       const answer = await snsPost(snsBody({ Type: 'Notification', Message: sesBounce }, { certUrl }));
@@ -761,4 +766,25 @@ describe('what each provider says, as verdicts', () => {
     );
     expect(event).toMatchObject({ verdict: 'complaint', issue: '2018-05-11', list: 'weekly' });
   });
+});
+
+test("Amazon's SNS certificate addresses in every kind of region are allowed, and nothing like them", () => {
+  const allowed = (url: string) => {
+    const parsed = allowedSnsUrl(url, undefined);
+    return parsed !== undefined && SNS_CERT_PATH.test(parsed.pathname);
+  };
+  const pem = 'SimpleNotificationService-9c6465fa7f48f5cacd23014631ec1136.pem';
+  for (const host of ['us-east-1', 'eu-west-2', 'ap-southeast-1', 'us-gov-west-1', 'cn-north-1'])
+    expect([
+      host,
+      allowed(`https://sns.${host}.amazonaws.com${host.startsWith('cn') ? '.cn' : ''}/${pem}`),
+    ]).toEqual([host, true]);
+  for (const url of [
+    `https://sns.s3-us-west-2.amazonaws.com/${pem}`,
+    `https://sns.amazonaws.com/${pem}`,
+    `https://sns.eu-west-2.amazonaws.com:8443/${pem}`,
+    `https://user@sns.eu-west-2.amazonaws.com/${pem}`,
+    `https://sns.eu-west-2.amazonaws.com/${pem}/../x.pem`,
+  ])
+    expect([url, allowed(url)]).toEqual([url, false]);
 });

@@ -13,6 +13,7 @@ import {
 } from './common.js';
 import {
   allowedSnsUrl,
+  SNS_CERT_PATH,
   checkSnsSignature,
   confirmSubscription,
   SnsCertificates,
@@ -51,7 +52,8 @@ export function sesProvider(options: SesOptions): WebhookProvider {
       if (!message.Signature || !message.SigningCertURL) throw new WebhookRefusal(403, 'no SNS signature');
       if (message.SignatureVersion !== '1' && message.SignatureVersion !== '2')
         throw new WebhookRefusal(403, 'the SNS SignatureVersion is neither 1 nor 2');
-      const certificateUrl = allowedSnsUrl(message.SigningCertURL, options.testOrigin);
+      const allowed = allowedSnsUrl(message.SigningCertURL, options.testOrigin);
+      const certificateUrl = allowed && SNS_CERT_PATH.test(allowed.pathname) ? allowed : undefined;
       if (!certificateUrl)
         throw new WebhookRefusal(403, 'the SNS SigningCertURL is not https://sns.<region>.amazonaws.com/');
       checkFresh(Date.parse(message.Timestamp), request.now, SNS_MAX_AGE_MS);

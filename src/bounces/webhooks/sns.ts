@@ -41,7 +41,13 @@ export function snsStringToSign(message: SnsEnvelope): string {
   return text;
 }
 
-const SNS_HOST = /^sns\.[a-z0-9-]{3,}\.amazonaws\.com(\.cn)?$/;
+/**
+ * A region's SNS host (us-east-1, eu-west-2, us-gov-west-1, cn-north-1): not any name under
+ * amazonaws.com, some of which (legacy S3 hosts, `sns.s3-us-west-2...`) serve anyone's bucket.
+ */
+const SNS_HOST = /^sns\.[a-z]{2}(?:-[a-z]+)+-\d\.amazonaws\.com(\.cn)?$/;
+/** The path SNS signs its certificates under. */
+export const SNS_CERT_PATH = /^\/SimpleNotificationService-[0-9a-z]+\.pem$/;
 
 /**
  * Whether SNS may make us fetch `url`: https on Amazon's SNS hosts, nothing else (no user, no other
