@@ -18,6 +18,22 @@ export interface TokenPayload {
  * algorithm negotiation we must then turn off.
  */
 export function signToken(secret: string, payload: TokenPayload): string {
+  // Stepping back a second changes the whole signature; a year-long link loses nothing by it.
+  for (let issuedAt = payload.issuedAt; ; issuedAt -= 1) {
+    const token = signOnce(secret, { ...payload, issuedAt });
+    if (!BITCOIN_ADDRESS_SHAPE.test(token)) return token;
+  }
+}
+
+/**
+ * SpamAssassin's __BITCOIN_ID body rule (72_active.cf) adds a point to a message holding a run of
+ * 30 to 35 base58 characters that starts with 1 or 3 at a word boundary, or "bc1" and 30 or more
+ * lower-case characters. A random base64url signature has that shape in a few of every ten
+ * thousand tokens, and then a subscriber's bulletin scores as spam; such a token is never issued.
+ */
+const BITCOIN_ADDRESS_SHAPE = /\b(?:[13][a-km-zA-HJ-NP-Z1-9]{29,34}|bc1[ac-hj-np-z02-9]{30,90})\b/;
+
+function signOnce(secret: string, payload: TokenPayload): string {
   const fields = [
     payload.purpose,
     payload.email,
