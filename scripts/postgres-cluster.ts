@@ -7,10 +7,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort } from './free-port.js';
 
 export const VERSIONS_DIR = '/usr/lib/postgresql';
 
@@ -110,15 +110,4 @@ export function stopCluster(cluster: Cluster): void {
 function stderrOf(error: unknown): string {
   const stderr = (error as { stderr?: Buffer }).stderr;
   return stderr?.toString().trim() || String(error);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
