@@ -25,6 +25,9 @@ export function isLocalImage(url: string): boolean {
   );
 }
 
+/** The id of the archive page's "next week" meetings section, which the email's contents link to. */
+export const MEETINGS_ANCHOR = 'next-week';
+
 /** Whatever names an item: an `Item`, an `ItemInfo`, or a view of one. */
 interface Titled {
   title: string;
