@@ -47,6 +47,7 @@ test('the lead article keeps its text and is signed by its author', () => {
 
 test('"What else has been happening this week?" is grouped by section, in config order', () => {
   expect(texts('h2')).toEqual([
+    'In this issue',
     'What else has been happening this week?',
     'What’s happening next week?'.replace('’', "'"),
   ]);

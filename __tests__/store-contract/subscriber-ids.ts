@@ -57,4 +57,40 @@ export function subscriberIdContract(t: StoresUnderTest): void {
       },
     ]);
   });
+
+  test('claimed rows carry the day the person subscribed themselves, and only that', async () => {
+    const { subscribers, ledger } = t.stores();
+    await subscribers.importSubscribers('weekly', [{ email: 'a@example.org' }], { source: 'import:x.csv' });
+    const request = await subscribers.requestSubscription({ email: 'b@example.org' }, ['weekly', 'leaders'], {
+      source: 'form',
+      at: '2026-03-02T23:30:00.000Z',
+    });
+    if (request.capped) throw new Error('capped');
+    await subscribers.confirmSubscription(request.nonce, 'b@example.org', {
+      source: 'double-opt-in',
+      at: '2026-03-03T00:30:00.000Z',
+    });
+    // On the preferences page (a signed link from an earlier email), a chooses a second list.
+    await subscribers.addSubscriber('leaders', { email: 'a@example.org' }, 'pending', { source: 'cli' });
+    await subscribers.setStatus('a@example.org', 'leaders', 'subscribed', {
+      source: 'preferences',
+      at: '2026-04-01T08:00:00.000Z',
+    });
+    await subscribers.addSubscriber('leaders', { email: 'c@example.org' }, 'subscribed', { source: 'cli' });
+    const claimed = async (list: string) => {
+      await ledger.enqueue(ISSUE, list, subscribers.recipients(list));
+      await ledger.join(ISSUE, list, { id: `w-${list}`, host: 'h', pid: 1 }, at(0), at(30_000));
+      const rows = await ledger.claim(ISSUE, list, `w-${list}`, 10, at(0));
+      return rows.map(({ email, subscribedAt }) => ({ email, subscribedAt }));
+    };
+    expect(await claimed('weekly')).toEqual([
+      { email: 'a@example.org', subscribedAt: undefined },
+      { email: 'b@example.org', subscribedAt: '2026-03-03T00:30:00.000Z' },
+    ]);
+    expect(await claimed('leaders')).toEqual([
+      { email: 'a@example.org', subscribedAt: '2026-04-01T08:00:00.000Z' },
+      { email: 'b@example.org', subscribedAt: '2026-03-03T00:30:00.000Z' },
+      { email: 'c@example.org', subscribedAt: undefined },
+    ]);
+  });
 }

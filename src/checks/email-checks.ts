@@ -16,6 +16,8 @@ export const LARGEST_RECIPIENT = {
   unsubscribeUrl: `https://${'u'.repeat(40)}.example/unsubscribe/${'t'.repeat(160)}`,
   preferencesUrl: `https://${'u'.repeat(40)}.example/preferences/${'t'.repeat(160)}`,
   viewOnlineUrl: `https://${'u'.repeat(40)}.example/issues/2018-05-11/`,
+  listName: 'L'.repeat(80),
+  subscribedOn: '30 September 2026',
 };
 
 /** `issueFile`: the issue.md path, as displayed. */

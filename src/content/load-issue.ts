@@ -131,6 +131,7 @@ export async function loadIssue(root: string, date: string, config: Config): Pro
       summary: value.summary,
       ...(value.author ? { author: value.author } : {}),
       ...(value.editor ? { editor: value.editor } : {}),
+      ...(value.lead ? { leadMode: value.lead } : {}),
       lead: { file: head, markdown: head.body },
       items: sortItems(items, config),
     },

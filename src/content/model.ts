@@ -1,4 +1,4 @@
-import type { Config, ItemKind } from './schema.js';
+import type { Config, ItemKind, LeadMode } from './schema.js';
 import type { FrontMatterFile } from './front-matter.js';
 
 /** A Markdown body and where it sits in its file, so problems found in it point at the right line. */
@@ -63,6 +63,8 @@ export interface Issue {
   summary: string;
   author?: Author;
   editor?: string;
+  /** issue.md's own `lead:`, when it sets one (the config's applies otherwise). */
+  leadMode?: LeadMode;
   lead: MarkdownBody;
   items: Item[];
 }

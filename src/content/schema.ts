@@ -19,6 +19,13 @@ export {
   meetingSchema,
 } from './kinds/index.js';
 
+/**
+ * How the lead article appears in the email: `full`, or `excerpt` (its first paragraphs and a "Continue
+ * reading" link to the archive page, for readers on a phone).
+ */
+export const leadModes = ['full', 'excerpt'] as const;
+export type LeadMode = (typeof leadModes)[number];
+
 export type IssueFrontMatter = z.infer<typeof issueSchema>;
 
 export const issueSchema = z.strictObject({
@@ -28,6 +35,8 @@ export const issueSchema = z.strictObject({
   subject: oneLine.optional(),
   author: z.strictObject({ name: oneLine, role: oneLine.optional() }).optional(),
   editor: oneLine.optional(),
+  /** This issue's lead in the email, whatever the config's `lead` says. */
+  lead: z.enum(leadModes).optional(),
 });
 
 const named = z.strictObject({ id, name: oneLine });
@@ -76,8 +85,15 @@ export const configSchema = z.strictObject({
       viewOnline: oneLine.default('View this bulletin in your browser'),
       unsubscribe: oneLine.default('Unsubscribe'),
       preferences: oneLine.default('Manage your subscription'),
+      inThisIssue: oneLine.default('In this issue'),
+      continueReading: oneLine.default('Continue reading'),
+      programmes: oneLine.default('Programmes'),
+      places: oneLine.default('Places'),
     })
     .prefault({}),
+  lead: z.enum(leadModes).default('full'),
+  /** The email's own choices: `showTags: false` leaves out each item's "Programmes: ... · Places: ..." line. */
+  email: z.strictObject({ showTags: z.boolean().default(true) }).prefault({}),
   places: z.array(named).default([]),
   programmes: z.array(named).default([]),
   /**

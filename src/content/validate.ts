@@ -24,6 +24,8 @@ const keyHelp: Record<string, string> = {
   url: 'a full address, e.g. `url: https://example.org/report`',
   link: 'a full address, e.g. `link: https://example.org/agenda`',
   subject: 'the email subject on one line, e.g. `subject: "Stroke: what happens next"`',
+  lead: '`full` (the whole lead article in the email) or `excerpt` (its first paragraphs and a link to the rest)',
+  showTags: '`true` or `false`',
   editor: 'a name on one line, e.g. `editor: Sam Jones`',
   author: 'a name and role indented under it, e.g. `author:` then `  name: Robin Tuddenham` on the next line',
   name: 'a name on one line, e.g. `name: Fatima Khan-Shah`',

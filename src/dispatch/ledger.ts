@@ -34,7 +34,16 @@ export interface Delivery {
    * absent when the address is no longer in the subscriber table.
    */
   subscriberId?: number;
+  /**
+   * When the person subscribed to this list themselves (ISO 8601), for the footer's "because you subscribed
+   * on ...": read with the claim. Only a subscription they gave (SELF_SUBSCRIBED_SOURCES); absent for one
+   * that came by import or the CLI, whose date is when the comms team added them, not when they chose to.
+   */
+  subscribedAt?: string;
 }
+
+/** The consent sources by which a person subscribed themselves: the form's confirmation, the preferences page. */
+export const SELF_SUBSCRIBED_SOURCES = ['double-opt-in', 'preferences'] as const;
 
 export interface WorkerIdentity {
   id: string;

@@ -3,6 +3,7 @@ import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { Config } from '../content/model.js';
 import type { CompiledEmail } from '../render/email/compile.js';
 import { siteUrl } from '../render/urls.js';
+import { dayOfMoment } from '../support/dates.js';
 import { signToken } from './tokens.js';
 import { verpAddress } from './verp.js';
 
@@ -11,6 +12,8 @@ export interface Addressee {
   name?: string | null;
   /** From the ledger's claim: names the subscriber in the bounce token (absent for a test message). */
   subscriberId?: number;
+  /** When they subscribed to the list themselves (ISO 8601), from the ledger's claim: named in the footer. */
+  subscribedAt?: string;
 }
 
 /**
@@ -106,6 +109,10 @@ export function buildMessage(
     unsubscribeUrl: unsubscribe,
     preferencesUrl: preferencesUrl(config, secret, list, to.email, now.getTime()),
     viewOnlineUrl: email.url,
+    ...(listConfig ? { listName: listConfig.name } : {}),
+    ...(to.subscribedAt
+      ? { subscribedOn: dayOfMoment(to.subscribedAt, config.site.locale, config.site.timezone) }
+      : {}),
   });
   const host = new URL(config.site.baseUrl).host;
   const envelope = envelopeFor(config, email.date, list, to, secret);

@@ -16,7 +16,12 @@ export interface SendJob {
   issue: string;
   list: string;
   /** Makes one subscriber's message (the per-recipient fill); the id, when known, is for the bounce token. */
-  message(to: { email: string; name: string | null; subscriberId?: number }): Mail.Options;
+  message(to: {
+    email: string;
+    name: string | null;
+    subscriberId?: number;
+    subscribedAt?: string;
+  }): Mail.Options;
 }
 
 export interface SendSettings {

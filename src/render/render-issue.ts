@@ -1,4 +1,5 @@
-import type { Root as MdastRoot, Image } from 'mdast';
+import type { Root as MdastRoot, Image, RootContent } from 'mdast';
+import { toString as textOf } from 'mdast-util-to-string';
 import { visit } from 'unist-util-visit';
 import type { Config, Issue, Item, MarkdownBody } from '../content/model.js';
 import { measureLocalImage, type ImageSize } from './image-sizes.js';
@@ -34,29 +35,66 @@ export interface RenderedIssue {
   /** The issue's page in the web archive ("view in browser"). */
   url: string;
   lead: RenderedBody;
+  /**
+   * With `lead: excerpt` (config or issue.md), the lead's first paragraphs for the email, which then links
+   * to the archive page for the rest; absent in `full` mode, or when the whole lead is short enough already.
+   */
+  leadExcerpt?: RenderedBody;
   items: { item: ItemInfo; body: RenderedBody }[];
 }
 
 export function renderIssueContent(issue: Issue, config: Config): RenderedIssue {
   const url = issueUrl(config, issue.date);
   // Web headings: the lead sits under the page's h1, items under their h4 titles.
-  const render = (body: MarkdownBody, webHeadingTop: number): RenderedBody => {
-    const mdast = parseBodyOf(body.file, body.markdown);
+  const render = (body: MarkdownBody, webHeadingTop: number, tree?: MdastRoot): RenderedBody => {
+    const mdast = tree ?? parseBodyOf(body.file, body.markdown);
     const images = localImages(mdast);
     const sizes = measureImages(issue.dir, images, url);
     const { html, webHtml, emailHtml } = renderMarkdown(mdast, url, webHeadingTop, sizes);
     return { html, webHtml, emailHtml, text: markdownToText(mdast, { baseUrl: url }), images };
   };
   const { lead, items, ...info } = issue;
+  const excerpt =
+    (issue.leadMode ?? config.lead) === 'excerpt' ? excerptOf(parseBodyOf(lead.file, lead.markdown)) : null;
   return {
     issue: { ...info, source: lead.file.source.path },
     url,
     lead: render(lead, 2),
+    ...(excerpt ? { leadExcerpt: render(lead, 2, excerpt) } : {}),
     items: items.map(({ body, ...item }) => ({
       item: { ...item, source: body.file.source.path },
       body: render(body, 5),
     })),
   };
+}
+
+/** Words an excerpt may reach by taking another whole paragraph: about a phone screen of text. */
+export const EXCERPT_WORDS = 120;
+
+/**
+ * The excerpt of a lead: its blocks from the start, whole, until the first paragraph is in and the next
+ * block would take the words past EXCERPT_WORDS (so at least one paragraph, however long). Link reference
+ * definitions are kept, so `[text][ref]` links in the excerpt still resolve. Null when that is the whole lead.
+ */
+export function excerptOf(tree: MdastRoot): MdastRoot | null {
+  const blocks = tree.children.filter((node) => node.type !== 'definition');
+  let words = 0;
+  let taken = 0;
+  let hasParagraph = false;
+  for (const block of blocks) {
+    const more = wordCount(block);
+    if (hasParagraph && words + more > EXCERPT_WORDS) break;
+    words += more;
+    taken++;
+    if (block.type === 'paragraph') hasParagraph = true;
+  }
+  if (taken === blocks.length) return null;
+  const definitions = tree.children.filter((node) => node.type === 'definition');
+  return { ...tree, children: [...blocks.slice(0, taken), ...definitions] };
+}
+
+function wordCount(node: RootContent): number {
+  return textOf(node).split(/\s+/).filter(Boolean).length;
 }
 
 /** The published size of each image beside the issue, by the absolute URL its `src` becomes. */

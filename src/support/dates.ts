@@ -22,6 +22,19 @@ function formatter(locale: string, withYear: boolean): Intl.DateTimeFormat {
   return format;
 }
 
+const momentFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** "3 March 2026": the day a moment (ISO 8601) fell on where the site is (its time zone), without weekday. */
+export function dayOfMoment(moment: string, locale: string, timeZone: string): string {
+  const key = `${locale}|${timeZone}`;
+  let format = momentFormatters.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'long', year: 'numeric', timeZone });
+    momentFormatters.set(key, format);
+  }
+  return format.format(new Date(moment));
+}
+
 /** "Friday 11 May 2018": Intl's en-GB adds a comma after the weekday that British style guides drop. */
 export function longDate(date: string, locale = 'en-GB'): string {
   return withoutWeekdayComma(formatter(locale, true).format(dayOf(date)));

@@ -13,6 +13,10 @@ export interface Recipient {
   unsubscribeUrl: string;
   preferencesUrl?: string;
   viewOnlineUrl?: string;
+  /** The list this message goes to, named in the footer ("You receive the Weekly bulletin..."). */
+  listName?: string;
+  /** The day the person subscribed, as the footer shows it ("3 March 2026"), when it is known. */
+  subscribedOn?: string;
 }
 
 export interface FilledEmail {
@@ -96,7 +100,13 @@ export function hydrateEmail(layout: EmailLayout): CompiledEmail {
   const htmlFill = fillEnv.compile(layout.html.layout, fillOptions);
   const textFill = fillEnv.compile(layout.text.layout, { ...fillOptions, noEscape: true });
   const defaults = { preferencesUrl: layout.url, viewOnlineUrl: layout.url };
-  const fields = (recipient: Recipient) => ({ ...defaults, name: '', ...dropUndefined(recipient) });
+  const fields = (recipient: Recipient) => ({
+    ...defaults,
+    name: '',
+    listName: '',
+    subscribedOn: '',
+    ...dropUndefined(recipient),
+  });
   const fillHtml = (recipient: Recipient) =>
     htmlFill({ slots: layout.html.slots, recipient: fields(recipient) });
   // Wrapped after the fill: a recipient's address or name can take a line over the width.

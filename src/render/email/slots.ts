@@ -61,6 +61,8 @@ export const recipientFields = [
   'unsubscribeUrl',
   'preferencesUrl',
   'viewOnlineUrl',
+  'listName',
+  'subscribedOn',
 ] as const;
 export type RecipientField = (typeof recipientFields)[number];
 

@@ -3,7 +3,8 @@ import { meetingsTitle, programmesOf } from '../../content/item-tags.js';
 import { dayLabel, longDate } from '../../support/dates.js';
 import { palette } from '../palette.js';
 import { ruleUnder, TEXT_WIDTH, wrap } from '../plain-text.js';
-import type { RenderedIssue } from '../render-issue.js';
+import type { ItemInfo, RenderedIssue } from '../render-issue.js';
+import { itemAnchor, MEETINGS_ANCHOR } from '../urls.js';
 import { recipientMarkers, type Slot, type SlotTable } from './slots.js';
 import { isProse } from '../../content/kinds/index.js';
 
@@ -23,6 +24,22 @@ export function emailViewModel(rendered: RenderedIssue, config: Config, slots: S
   const name = (list: { id: string; name: string }[], id: string) =>
     list.find((x) => x.id === id)?.name ?? id;
 
+  // Every item, in the issue's order: the same list the archive page numbers its anchors from.
+  const issueItems = rendered.items.map(({ item }) => item);
+  const itemHref = (item: ItemInfo) => `${rendered.url}#${itemAnchor(item, issueItems)}`;
+  const tagLine = (item: ItemInfo) => {
+    if (!config.email.showTags) return null;
+    const groups = [
+      [config.labels.programmes, [...new Set(programmesOf(item).map((p) => name(config.programmes, p)))]],
+      [config.labels.places, item.places.map((p) => name(config.places, p))],
+    ] as const;
+    const line = groups
+      .filter(([, names]) => names.length > 0)
+      .map(([label, names]) => `${label}: ${names.join(', ')}`)
+      .join(' · ');
+    return line === '' ? null : t(line);
+  };
+
   const thisWeek = config.sections
     .filter((section) => isProse(section.kind))
     .map((section) => ({
@@ -31,6 +48,7 @@ export function emailViewModel(rendered: RenderedIssue, config: Config, slots: S
       items: rendered.items
         .filter(({ item }) => item.kind === section.kind)
         .map(({ item, body }) => ({
+          anchor: t(itemAnchor(item, issueItems)),
           title: heading(item.title),
           rule: rule(item.title),
           html: slots.rich(body.emailHtml, body.text),
@@ -42,10 +60,7 @@ export function emailViewModel(rendered: RenderedIssue, config: Config, slots: S
                 phone: maybe(item.contact.phone),
               }
             : null,
-          tags: [
-            ...new Set(programmesOf(item).map((p) => name(config.programmes, p))),
-            ...item.places.map((p) => name(config.places, p)),
-          ].map(t),
+          tags: tagLine(item),
         })),
     }))
     .filter((section) => section.items.length > 0);
@@ -56,6 +71,7 @@ export function emailViewModel(rendered: RenderedIssue, config: Config, slots: S
     allMeetings.length === 0
       ? null
       : {
+          anchor: t(MEETINGS_ANCHOR),
           title: heading(meetingTitle),
           rule: rule(meetingTitle, '='),
           days: meetingDays(allMeetings, config).map((day) => ({
@@ -70,6 +86,22 @@ export function emailViewModel(rendered: RenderedIssue, config: Config, slots: S
             })),
           })),
         };
+
+  // "In this issue": the lead, the items in the order the email shows them, the meetings. Each links to the
+  // archive page at the item's anchor (the same id as the item's in the email): a link to an anchor inside
+  // the email does nothing in Gmail's and Outlook's phone apps or Outlook.com, which rename or drop ids,
+  // while a web address works in every mail app. The text part lists the titles alone.
+  const contents = [
+    { title: t(issue.title), href: t(rendered.url) },
+    ...config.sections
+      .filter((section) => isProse(section.kind))
+      .flatMap((section) => rendered.items.filter(({ item }) => item.kind === section.kind))
+      .map(({ item }) => ({ title: t(item.title), href: t(itemHref(item)) })),
+    ...(allMeetings.length
+      ? [{ title: t(meetingTitle), href: t(`${rendered.url}#${MEETINGS_ANCHOR}`) }]
+      : []),
+  ];
+  const excerpt = rendered.leadExcerpt;
 
   const fromName = config.sender.from.name;
   return {
@@ -92,6 +124,8 @@ export function emailViewModel(rendered: RenderedIssue, config: Config, slots: S
       viewOnline: t(config.labels.viewOnline),
       unsubscribe: t(config.labels.unsubscribe),
       preferences: t(config.labels.preferences),
+      inThisIssue: heading(config.labels.inThisIssue),
+      inThisIssueRule: rule(config.labels.inThisIssue),
     },
     issue: {
       title: heading(issue.title),
@@ -102,8 +136,14 @@ export function emailViewModel(rendered: RenderedIssue, config: Config, slots: S
       dateLabel: t(longDate(issue.date, config.site.locale)),
       url: t(rendered.url),
     },
+    contents,
     lead: {
-      html: slots.rich(rendered.lead.emailHtml, rendered.lead.text),
+      html: excerpt
+        ? slots.rich(excerpt.emailHtml, excerpt.text)
+        : slots.rich(rendered.lead.emailHtml, rendered.lead.text),
+      continueReading: excerpt
+        ? { text: t(`${config.labels.continueReading}: ${issue.title}`), url: t(rendered.url) }
+        : null,
       author: issue.author ? { name: t(issue.author.name), role: maybe(issue.author.role) } : null,
     },
     thisWeek,

@@ -134,12 +134,13 @@ export class PostgresSendLedger implements SendLedger {
     const { rows } = await this.pool.query(SQL.claim, [issue, list, workerId, limit, now]);
     // The attempt this claim is for; `begin` records it when the message is handed over.
     // The subscriber's id comes with the claim, for the bounce token: no query of its own per message.
-    return (rows as (Delivery & { subscriber_id: string | null })[])
+    return (rows as (Delivery & { subscriber_id: string | null; subscribed_at: string | null })[])
       .map((row) => ({
         email: row.email,
         name: row.name,
         attempts: row.attempts + 1,
         ...(row.subscriber_id === null ? {} : { subscriberId: Number(row.subscriber_id) }),
+        ...(row.subscribed_at === null ? {} : { subscribedAt: row.subscribed_at }),
       }))
       .sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
   }

@@ -2,6 +2,7 @@
  * Every SQL statement the PostgreSQL stores run, by name: one place to read (and review) them all.
  * Times are `timestamptz` parameters (ISO strings or Dates); pool.ts reads them back as ISO strings.
  */
+import { SELF_SUBSCRIBED_SOURCES } from '../../dispatch/ledger.js';
 
 const SENDABLE = `m.status = 'subscribed' AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email = s.email)`;
 
@@ -123,7 +124,12 @@ export const LEDGER_SQL = {
           UPDATE deliveries d SET state = 'claimed', worker = $3, updated_at = $5
             FROM c WHERE d.issue = $1 AND d.list_id = $2 AND d.email = c.email
        RETURNING d.email, d.name, d.attempts,
-                 (SELECT s.id FROM subscribers s WHERE s.email = d.email) AS subscriber_id`,
+                 (SELECT s.id FROM subscribers s WHERE s.email = d.email) AS subscriber_id,
+                 (SELECT m.status_at FROM subscribers s
+                    JOIN memberships m ON m.subscriber_id = s.id AND m.list_id = d.list_id
+                   WHERE s.email = d.email AND m.status = 'subscribed'
+                     AND m.status_source IN (${SELF_SUBSCRIBED_SOURCES.map((source) => `'${source}'`).join(', ')})
+                 ) AS subscribed_at`,
   /** Many rows at once (group commit): the worker's own claimed rows -> sending; returns those it held. */
   beginMany: `UPDATE deliveries d SET state = 'sending', attempts = d.attempts + 1, updated_at = u.at
                 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])

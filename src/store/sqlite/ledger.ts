@@ -7,6 +7,7 @@ import {
   type SendLedger,
   type SendWorker,
   type StateCount,
+  SELF_SUBSCRIBED_SOURCES,
   type WorkerIdentity,
   workersWithCounts,
 } from '../../dispatch/ledger.js';
@@ -42,8 +43,10 @@ export const LEDGER_SQL = {
     '(SELECT 1 FROM send_workers w WHERE w.id = deliveries.worker AND w.lease_until > ?)',
   /** With the subscriber's id, for the bounce token: read here, not once per message. */
   claimable:
-    'SELECT d.email, d.name, d.attempts, s.id AS subscriberId FROM deliveries d ' +
+    'SELECT d.email, d.name, d.attempts, s.id AS subscriberId, m.status_at AS subscribedAt FROM deliveries d ' +
     'LEFT JOIN subscribers s ON s.email = d.email ' +
+    "LEFT JOIN memberships m ON m.subscriber_id = s.id AND m.list_id = d.list_id AND m.status = 'subscribed' " +
+    `AND m.status_source IN (${SELF_SUBSCRIBED_SOURCES.map((source) => `'${source}'`).join(', ')}) ` +
     "WHERE d.issue = ? AND d.list_id = ? AND d.state = 'pending' AND (d.not_before IS NULL OR d.not_before <= ?) " +
     'ORDER BY d.email LIMIT ?',
   claim:
@@ -94,7 +97,10 @@ export const LEDGER_SQL = {
     'WHERE issue = ? AND list_id = ? AND worker IS NOT NULL GROUP BY worker, state',
 } as const;
 
-type ClaimableRow = Omit<Delivery, 'subscriberId'> & { subscriberId: number | null };
+type ClaimableRow = Omit<Delivery, 'subscriberId' | 'subscribedAt'> & {
+  subscriberId: number | null;
+  subscribedAt: string | null;
+};
 
 const INTERRUPTED = 'the sending process stopped during this message';
 /** Grants are kept at least this long, whatever window the caller has: another send may have a longer one. */
@@ -204,10 +210,11 @@ export class SqliteSendLedger implements SendLedger {
       const mark = this.statement(LEDGER_SQL.claim);
       return rows
         .filter((row) => mark.run(workerId, at, issue, list, row.email).changes === 1)
-        .map(({ subscriberId, ...row }) => ({
+        .map(({ subscriberId, subscribedAt, ...row }) => ({
           ...row,
           attempts: row.attempts + 1,
           ...(subscriberId === null ? {} : { subscriberId }),
+          ...(subscribedAt === null ? {} : { subscribedAt }),
         }));
     });
   }
