@@ -1,5 +1,6 @@
 import { dirname } from 'node:path';
 import type { Config } from '../content/model.js';
+import type { SiteLogo } from '../content/schema.js';
 import { readFileInside } from '../content/inside-folder.js';
 import { emailLogoSize, logoPaths } from '../render/logo.js';
 import type { SiteFiles } from './model.js';
@@ -9,9 +10,23 @@ import type { SiteFiles } from './model.js';
  * PNG at twice its size in the email, for the email's header (sharp screens; see render/logo.ts).
  */
 export async function logoFiles(config: Config): Promise<SiteFiles> {
-  const files: SiteFiles = new Map();
   const logo = config.siteLogo;
-  if (!logo) return files;
+  if (!logo) return new Map();
+  // The preview builds on every save: the same logo (by content hash) is made once per process.
+  const key = `${logo.file}\0${logo.hash}`;
+  let made = published.get(key);
+  if (!made) {
+    made = publish(logo);
+    published.set(key, made);
+    made.catch(() => published.delete(key));
+  }
+  return new Map(await made);
+}
+
+const published = new Map<string, Promise<SiteFiles>>();
+
+async function publish(logo: SiteLogo): Promise<SiteFiles> {
+  const files: SiteFiles = new Map();
   const paths = logoPaths(logo);
   let original: Buffer | undefined;
   try {
