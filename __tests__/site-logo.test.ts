@@ -95,7 +95,7 @@ describe('site.logo', () => {
       mkdirSync(join(site.root, 'brand'), { recursive: true });
       writeFileSync(join(site.root, 'brand', 'logo.png'), png);
       const result = bulletin(['build', SEED], site.root);
-      expect(result.stderr).not.toMatch(/  error  /);
+      expect(result.stderr).not.toMatch(/ {2}error {2}/);
       expect(result.status).toBe(0);
       const siteDir = join(site.root, 'dist', 'site');
       const assets = readdirSync(join(siteDir, 'assets'));

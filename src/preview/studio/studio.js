@@ -320,7 +320,7 @@ async function updatedInPlace(frame, src, build, version) {
     if (error.name !== 'SecurityError') throw error;
     return false;
   }
-  if (!doc || doc.readyState !== 'complete' || !doc.body) return false;
+  if (doc?.readyState !== 'complete' || !doc.body) return false;
   if (new URL(doc.URL).pathname !== new URL(src, location.href).pathname) return false;
   const answer = await fetch(`${src}${src.includes('?') ? '&' : '?'}v=${version}`);
   if (!answer.ok) return false;
