@@ -1,6 +1,8 @@
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
+import { axeViolations, browserAvailable, launchBrowser } from './helpers/browser.js';
 import { bulletin, type CheckReport, repoRoot } from './helpers/cli.js';
 import { tempSite } from './helpers/site.js';
 
@@ -127,6 +129,26 @@ describe('site.logo', () => {
         width: 360,
         height: 120,
       });
+
+      // In Chromium: the header's logo loads from where it was published, and the page stays axe-clean.
+      if (!browserAvailable()) return;
+      const browser = await launchBrowser();
+      try {
+        const page = await browser.newPage({ viewport: { width: 375, height: 800 } });
+        await page.goto(pathToFileURL(join(siteDir, 'issues', SEED, 'index.html')).href, {
+          waitUntil: 'load',
+        });
+        const shown = await page.locator('header img.logo').evaluate((img) => ({
+          loaded: (img as HTMLImageElement).naturalWidth,
+          alt: img.getAttribute('alt'),
+          text: img.closest('a')?.textContent,
+        }));
+        expect(shown).toEqual({ loaded: 360, alt: SITE_NAME, text: '' });
+        await expect(page.getByRole('link', { name: SITE_NAME, exact: true }).count()).resolves.toBe(1);
+        expect(await axeViolations(page)).toEqual([]);
+      } finally {
+        await browser.close();
+      }
     } finally {
       site.remove();
     }
