@@ -73,6 +73,31 @@ run('bulletin preview in real Chromium', () => {
     expect(await page.locator('#overlay').isHidden()).toBe(true);
   }, 30_000);
 
+  test('a save updates the email frame in place: the same document, scrolled where the writer was', async () => {
+    await email().getByRole('heading', { name: 'Carers Week, 11 to 17 June', exact: true }).waitFor();
+    // Marks the document now in the frame, and scrolls it down as a writer reading the item would.
+    const scrolled = await page.locator('#frame').evaluate((frame) => {
+      const win = (frame as HTMLIFrameElement).contentWindow! as Window & { keptDocument?: string };
+      win.keptDocument = 'yes';
+      win.scrollTo(0, 700);
+      return win.scrollY;
+    });
+    expect(scrolled).toBeGreaterThan(600);
+    const before = await version();
+    writeFileSync(itemFile, original.replace('title: Carers Week', 'title: Carers Week, in place'));
+    await email()
+      .getByRole('heading', { name: 'Carers Week, in place', exact: true })
+      .waitFor({ timeout: 10_000 });
+    await page.waitForFunction((v) => Number(document.body.dataset.shownVersion) > v, before);
+    const after = await page.locator('#frame').evaluate((frame) => {
+      const win = (frame as HTMLIFrameElement).contentWindow! as Window & { keptDocument?: string };
+      return { kept: win.keptDocument ?? 'reloaded', scrollY: win.scrollY };
+    });
+    expect(after).toEqual({ kept: 'yes', scrollY: scrolled });
+    writeFileSync(itemFile, original.replace('title: Carers Week', 'title: Carers Week, 11 to 17 June'));
+    await email().getByRole('heading', { name: 'Carers Week, 11 to 17 June', exact: true }).waitFor();
+  }, 30_000);
+
   test('broken YAML shows the overlay with file:line:column and the code frame; fixing the file makes it go', async () => {
     writeFileSync(itemFile, original.replace('title: Carers Week', 'title: "Carers Week'));
     const overlay = page.locator('#overlay');

@@ -3,7 +3,7 @@
  * process of its own, the studio page in Debian's Chromium; each round rewrites an item's title on
  * disk and times (a) until the page's event stream carries the new build, (b) until the email frame
  * shows the new title. Side by side, what the writer would do without the preview: a cold
- * `bulletin build DATE --no-site`. Target: (b) under 300 ms, median.
+ * `bulletin build DATE --no-site`. Target: (b) under 100 ms, median (issue 15).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -77,11 +77,19 @@ export async function benchPreview(): Promise<PreviewBench | undefined> {
       const title = `Carers Week round ${round}`;
       const saved = Date.now();
       writeFileSync(item, original.replace('title: Carers Week', `title: ${title}`));
-      await page
-        .frameLocator('#frame')
-        .getByRole('heading', { name: title, exact: true })
-        .waitFor({ timeout: 10_000 });
-      shownMs.push(Date.now() - saved);
+      // Looked for in the page at every animation frame, and timed there: a locator's wait polls at
+      // growing intervals (up to 500 ms), coarser than what is measured.
+      const shownAt = await page.waitForFunction(
+        (wanted) => {
+          const frame = document.getElementById('frame') as HTMLIFrameElement | null;
+          const headings = frame?.contentDocument?.querySelectorAll('h1, h2, h3, h4') ?? [];
+          const found = [...headings].some((h) => h.textContent?.trim() === wanted);
+          return found ? performance.timeOrigin + performance.now() : false;
+        },
+        title,
+        { polling: 'raf', timeout: 10_000 },
+      );
+      shownMs.push(Number(await shownAt.jsonValue()) - saved);
       eventMs.push(
         (await page.evaluate(() => (window as unknown as { lastEventAt: number }).lastEventAt)) - saved,
       );
@@ -105,12 +113,16 @@ export function printPreviewBench(bench: PreviewBench): void {
   const shown = median(bench.shownMs);
   const event = median(bench.eventMs);
   const cold = median(bench.coldBuildMs);
+  // The studio's own part, per round: from the build reaching the page to the frame showing it. Less
+  // swayed by the machine's load than the whole, which includes the build.
+  const frame = median(bench.shownMs.map((ms, i) => ms - bench.eventMs[i]!));
   console.log(
     `\nPreview: a title edited on disk ${bench.rounds} times, the studio open in Chromium (medians)`,
   );
   const rows = [
     ['save -> build event in the page (ms)', event.toFixed(0), '', true],
-    ['save -> new title shown in the email (ms)', shown.toFixed(0), '< 300', shown < 300],
+    ['save -> new title shown in the email (ms)', shown.toFixed(0), '< 100', shown < 100],
+    ['  of which build event -> shown in the frame (ms)', frame.toFixed(0), '', true],
     ['cold `bulletin build DATE --no-site` (ms)', cold.toFixed(0), '', true],
     ['  ratio preview update / cold build', `${(shown / cold).toFixed(2)}x`, '', true],
   ] as const;

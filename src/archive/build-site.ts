@@ -1,6 +1,7 @@
 import { calendarFiles } from './calendar.js';
 import { feedFiles } from './feeds.js';
 import { imageFiles } from './images.js';
+import { logoFiles } from './logo.js';
 import type { Archive, SiteFiles } from './model.js';
 import { pageFiles } from './pages.js';
 import { startSearchIndex, type SearchIndexing } from './search.js';
@@ -46,6 +47,7 @@ export async function generateSite(
     ...(await imageFiles(archive, scope?.dates)),
   ]);
   if (!scope) for (const asset of templates.assets) files.set(`assets/${asset.name}`, asset.content);
+  if (!scope) for (const [path, content] of await logoFiles(archive.config)) files.set(path, content);
   return files;
 }
 

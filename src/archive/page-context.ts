@@ -1,8 +1,22 @@
 import type { Config } from '../content/model.js';
 import { siteUrl } from '../render/urls.js';
 import { feedLinks } from './feeds.js';
+import { pageLogo } from './logo.js';
 import { rootFrom } from './paths.js';
-import type { SiteTemplates } from './site-templates.js';
+import type { PageTemplate, SiteTemplates } from './site-templates.js';
+import { subscribeFormView } from './subscribe-form.js';
+
+/**
+ * Pages that carry no subscribe form in their footer: /subscribe has its own, and the service's pages are
+ * about a subscription already under way (a second form there would only confuse).
+ */
+const NO_FOOTER_FORM: ReadonlySet<PageTemplate> = new Set([
+  'subscribe',
+  'notice',
+  'confirm',
+  'unsubscribe',
+  'preferences',
+]);
 
 export interface PageMeta {
   path: string;
@@ -22,13 +36,13 @@ export function renderPage(
   templates: SiteTemplates,
   config: Config,
   meta: PageMeta,
-  template: Parameters<SiteTemplates['render']>[0],
+  template: PageTemplate,
   context: object,
 ): string {
   const root = meta.absoluteRoot ? new URL(siteUrl(config)).pathname : rootFrom(meta.path);
   const shared = {
     root,
-    site: { name: config.site.name, tagline: config.site.tagline },
+    site: { name: config.site.name, tagline: config.site.tagline, logo: pageLogo(config, root) },
     sender: { name: config.sender.from.name, postalAddress: config.sender.postalAddress },
     labels: config.labels,
     lang: config.site.locale,
@@ -36,9 +50,24 @@ export function renderPage(
     feeds: feedLinks(config),
   };
   const body = templates.render(template, { ...shared, ...context });
+  // The form posts to the subscription service (`bulletin serve`), which answers at /subscribe.
+  const footerForm = NO_FOOTER_FORM.has(template)
+    ? null
+    : subscribeFormView(
+        config,
+        `${root}subscribe`,
+        [],
+        {},
+        {},
+        {
+          idPrefix: 'footer-subscribe',
+          labelledBy: 'footer-subscribe-title',
+        },
+      );
   return templates.render('layout', {
     ...shared,
     body,
+    footerForm,
     page: {
       title: meta.title,
       titleSuffix: meta.title !== config.site.name,

@@ -1,7 +1,7 @@
 import { subscribeFormView } from './subscribe-form.js';
 import type { Config, Meeting } from '../content/model.js';
 import { meetingsTitle, programmesOf } from '../content/item-tags.js';
-import { slug } from '../content/scaffold.js';
+import { itemAnchor } from '../render/urls.js';
 import { longDate } from '../support/dates.js';
 import { emailMeetingTime, meetingDays } from '../render/email/view-model.js';
 import { googleCalendarLink } from './calendar.js';
@@ -12,24 +12,19 @@ import { hrefOf, issuePath, rootFrom, tagPath } from './paths.js';
 import type { SiteTemplates } from './site-templates.js';
 import { isProse } from '../content/kinds/index.js';
 
-const anchors = new WeakMap<ArchiveIssue, Map<ItemInfo, string>>();
+const itemsOf = new WeakMap<ArchiveIssue, ItemInfo[]>();
 
-/** `item-stroke-programme`: unique within the issue page, even for titles that slug alike. */
-export function itemAnchor(issue: ArchiveIssue, item: ItemInfo): string {
-  let byItem = anchors.get(issue);
-  if (!byItem) {
-    byItem = new Map();
-    const used = new Set<string>();
-    for (const { item: each } of issue.rendered.items) {
-      const base = `item-${slug(each.title)}`;
-      let anchor = base;
-      for (let n = 2; used.has(anchor); n++) anchor = `${base}-${n}`;
-      used.add(anchor);
-      byItem.set(each, anchor);
-    }
-    anchors.set(issue, byItem);
+/**
+ * `item-stroke-programme`: the item's id on its issue page, the same as in the email (`itemAnchor`, over
+ * the issue's items in order), so the email's contents and a shared link land on it.
+ */
+export function anchorInIssue(issue: ArchiveIssue, item: ItemInfo): string {
+  let items = itemsOf.get(issue);
+  if (!items) {
+    items = issue.rendered.items.map((each) => each.item);
+    itemsOf.set(issue, items);
   }
-  return byItem.get(item) ?? `item-${slug(item.title)}`;
+  return itemAnchor(item, items);
 }
 
 /**
@@ -106,7 +101,7 @@ export function issuePage(
       items: rendered.items
         .filter(({ item }) => item.kind === section.kind)
         .map(({ item, body }) => ({
-          anchor: itemAnchor(issue, item),
+          anchor: anchorInIssue(issue, item),
           title: item.title,
           html: body.webHtml,
           links: item.links,

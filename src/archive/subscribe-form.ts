@@ -2,6 +2,10 @@ import type { Config } from '../content/model.js';
 
 export interface SubscribeFormView {
   action: string;
+  /** Prefixes the fields' ids: a page may carry two forms (its own and the footer's). */
+  idPrefix: string;
+  /** The id of the heading that names the form (a `form` landmark), where it has one. */
+  labelledBy?: string;
   values: { email?: string; name?: string };
   errors: { form?: string; email?: string; lists?: string };
   lists: { id: string; name: string; description?: string; checked: boolean }[];
@@ -18,10 +22,12 @@ export function subscribeFormView(
   chosen: readonly string[] = [],
   values: SubscribeFormView['values'] = {},
   errors: SubscribeFormView['errors'] = {},
+  placement: Pick<SubscribeFormView, 'idPrefix' | 'labelledBy'> = { idPrefix: 'subscribe' },
 ): SubscribeFormView {
   const lists = config.lists.filter((l) => l.public);
   return {
     action,
+    ...placement,
     values,
     errors,
     lists: lists.map((l) => ({

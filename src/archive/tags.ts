@@ -3,7 +3,7 @@ import type { ItemInfo, RenderedBody } from '../render/render-issue.js';
 import { longDate } from '../support/dates.js';
 import type { Archive, ArchiveIssue, SiteFiles } from './model.js';
 import { renderPage } from './page-context.js';
-import { itemAnchor } from './pages.js';
+import { anchorInIssue } from './pages.js';
 import { hrefOf, issuePath, rootFrom, tagPath } from './paths.js';
 import type { SiteTemplates } from './site-templates.js';
 
@@ -49,7 +49,7 @@ export function tagFiles(archive: Archive, templates: SiteTemplates, only?: Read
       const root = rootFrom(path);
       const entries = tagged.map(({ issue, item, body }) => ({
         title: item.title,
-        href: `${root}${hrefOf(issuePath(issue.date))}#${itemAnchor(issue, item)}`,
+        href: `${root}${hrefOf(issuePath(issue.date))}#${anchorInIssue(issue, item)}`,
         date: issue.date,
         dateLabel: longDate(issue.date, archive.config.site.locale),
         issueTitle: issue.title,

@@ -12,6 +12,7 @@ import { configSchema, type Config } from './schema.js';
 import { CONFIG_NAMES } from './config-names.js';
 import { validateFrontMatter } from './validate.js';
 import { placeOfPath } from './yaml-place.js';
+import { readSiteLogo } from './site-logo.js';
 import { parseUrl } from '../support/errors.js';
 import { causeOf, isErrno, MISSING } from '../support/errors.js';
 
@@ -55,6 +56,12 @@ export async function loadConfig(root: string): Promise<LoadedConfig> {
   );
   if (!validated.value) return { config: undefined, path, problems };
   problems.push(...duplicateIds(file, validated.value), ...kindsWithoutSection(file, validated.value));
+  const config: Config = validated.value;
+  if (config.site.logo !== undefined) {
+    const logo = await readSiteLogo(file, config.site.logo, path);
+    if ('problem' in logo) problems.push(logo.problem);
+    else config.siteLogo = logo.logo;
+  }
   const baseUrl = baseUrlOverride(source);
   if ('problem' in baseUrl) problems.push(baseUrl.problem);
   else if (baseUrl.url) validated.value.site.baseUrl = baseUrl.url;

@@ -51,6 +51,8 @@ export const configSchema = z.strictObject({
   site: z.strictObject({
     name: oneLine,
     tagline: oneLine.optional(),
+    /** A PNG, JPEG, SVG, GIF or WebP file beside the config (config.ts reads it: site-logo.ts). */
+    logo: oneLine.optional(),
     baseUrl: webUrl,
     timezone: oneLine.default('Europe/London').superRefine((zone, ctx) => {
       if (!validIntl({ timeZone: zone }))
@@ -245,7 +247,19 @@ export const configSchema = z.strictObject({
   templates: oneLine.optional(),
 });
 
-export type Config = z.infer<typeof configSchema>;
+/** `site.logo` once read (site-logo.ts): what the archive publishes and the headers show. */
+export interface SiteLogo {
+  /** The file, absolute; read again when the archive is written. */
+  file: string;
+  type: 'png' | 'jpg' | 'svg' | 'gif' | 'webp';
+  width: number;
+  height: number;
+  /** The start of the file's SHA-256: names the published copies, so a new logo is a new address. */
+  hash: string;
+}
+
+/** The config as checked; `siteLogo` is set by loadConfig when `site.logo` names a usable image. */
+export type Config = z.infer<typeof configSchema> & { siteLogo?: SiteLogo };
 
 function validIntl({ locale, timeZone }: { locale?: string; timeZone?: string }): boolean {
   try {

@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import { archiveOf } from '../archive/from-rendered.js';
 import type { SiteFiles } from '../archive/model.js';
 import { pageFiles } from '../archive/pages.js';
+import { logoFiles } from '../archive/logo.js';
 import { loadSiteTemplates } from '../archive/site-templates.js';
 import type { LinkTarget } from '../checks/link-targets.js';
 import { checkedEmail, templatesFor } from '../build/pipeline.js';
@@ -83,6 +84,7 @@ export async function buildPreview(root: string, date: string, siteUrl: string):
   const templates = await loadSiteTemplates(templatesDir);
   const site: SiteFiles = pageFiles(archive, templates, new Set([date]));
   for (const asset of templates.assets) site.set(`assets/${asset.name}`, asset.content);
+  for (const [path, content] of await logoFiles(config)) site.set(path, content);
   const email = built.email;
   return done(
     {

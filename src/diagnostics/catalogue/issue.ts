@@ -125,6 +125,7 @@ export const issueEntries = {
     | { case: 'time-zone' | 'locale'; name: string; value: string }
     | { case: 'imap-url'; name: string; reason: string }
     | { case: 'bounce-address'; name: string; value: string; max: number }
+    | { case: 'logo'; path: string; reason: string }
   >({
     means: 'bulletin.config.yaml (or BULLETIN_BASE_URL) is missing or holds a value Bulletin cannot use.',
     fix: 'Correct the setting named; the README lists every setting.',
@@ -137,6 +138,7 @@ export const issueEntries = {
           `the part before the @ may be at most ${p.max} characters, without a "+" or quotes.`
         );
       if (p.case === 'no-config') return `No bulletin.config.yaml or bulletin.config.json in ${p.root}.`;
+      if (p.case === 'logo') return `The logo "${p.path}" ${p.reason}.`;
       // The reason never repeats the URL: it may hold a password.
       if (p.case === 'imap-url') return `${capitalise(p.name)} ${p.reason}.`;
       if (p.case === 'duplicate-id') return `Duplicate id "${p.id}" in ${p.list}.`;
@@ -152,6 +154,8 @@ export const issueEntries = {
       if (p.case === 'no-config')
         return 'Run Bulletin from the folder that holds your site, or create the config (see the README).';
       if (p.case === 'duplicate-id') return 'Each id may appear once.';
+      if (p.case === 'logo')
+        return 'Put a PNG, JPEG, SVG, GIF or WebP file beside the config and give its path from there, e.g. logo: brand/logo.png.';
       if (p.case === 'imap-url')
         return 'The password goes in BULLETIN_BOUNCES_IMAP_PASSWORD, the folder in dispatch.bounces.imap.folder.';
       if (p.case === 'kind-without-section')

@@ -7,6 +7,13 @@ import type { ItemInfo, RenderedIssue } from '../render-issue.js';
 import { itemAnchor, MEETINGS_ANCHOR } from '../urls.js';
 import { recipientMarkers, type Slot, type SlotTable } from './slots.js';
 import { isProse } from '../../content/kinds/index.js';
+import { emailLogo } from '../logo.js';
+
+/** The header's logo (`site.logo`): its address a slot, its size numbers MJML lays out with. */
+function logoView(config: Config, t: (value: string) => Slot) {
+  const logo = emailLogo(config);
+  return logo ? { src: t(logo.src), width: logo.width, height: logo.height } : null;
+}
 
 /**
  * What the email templates see. Every value that comes from content or config is a slot (see
@@ -112,6 +119,7 @@ export function emailViewModel(rendered: RenderedIssue, config: Config, slots: S
       tagline: maybe(config.site.tagline),
       url: t(config.site.baseUrl),
       locale: t(config.site.locale),
+      logo: logoView(config, t),
     },
     sender: {
       name: t(fromName),
