@@ -44,17 +44,22 @@ export function trackClicks(layout: EmailLayout, rewrite: ClickRewrite): Tracked
       ? whole
       : `href="${escapeAttribute(table.tracked(decodeHTMLAttribute(value)))}"`;
   });
+  const usedInHtml = slotsUsedIn(htmlLayout);
   for (const [name, value] of Object.entries(htmlSlots)) {
     // Rich content (an article's sanitized HTML) with links of its own.
-    if (value.includes('href="'))
+    if (usedInHtml.has(name) && value.includes('href="'))
       htmlSlots[name] = value.replace(
         HREF,
         (_whole, href: string) => `href="${escapeAttribute(table.tracked(decodeHTMLAttribute(href)))}"`,
       );
   }
   const inText = (text: string) => text.replace(TEXT_URL, (url) => table.tracked(url));
+  const usedInText = slotsUsedIn(layout.text.layout);
   const textSlots = Object.fromEntries(
-    Object.entries(layout.text.slots).map(([name, value]) => [name, inText(value)]),
+    Object.entries(layout.text.slots).map(([name, value]) => [
+      name,
+      usedInText.has(name) ? inText(value) : value,
+    ]),
   );
   return {
     layout: {
@@ -99,6 +104,11 @@ class LinkTable {
   links(): ClickLink[] {
     return [...this.byTarget.values()].map((entry) => entry.link);
   }
+}
+
+/** The slots a layout prints: the view model offers more than a template may use, and an unused one is no link. */
+function slotsUsedIn(layout: string): Set<string> {
+  return new Set([...layout.matchAll(/\{\{\{slots\.(s\d+)\}\}\}/g)].map((m) => m[1]!));
 }
 
 /** The item's file within the issue folder: what the comms team knows it by. */
