@@ -1,7 +1,7 @@
 import { loadConfig } from '../../content/config.js';
 import { openStores } from '../../store/stores.js';
 import { EXIT_OK, UsageError } from '../exit.js';
-import { printJson, say } from '../io.js';
+import { printJson } from '../io.js';
 import { assertDate } from '../select-dates.js';
 import { issueStats, statsCsv, statsTable } from './stats-report.js';
 
