@@ -19,7 +19,7 @@ let config: Config;
 beforeAll(async () => {
   const built = await buildInMemory(repoRoot, DATE);
   layout = built.email!.layout;
-  sources = built.links;
+  sources = built.links ?? [];
   config = (await loadConfig(repoRoot)).config!;
 });
 
@@ -101,6 +101,9 @@ test('the burst rule: more than half of an issue’s links, and at least three, 
   const second = click('10.0.0.1', 'b', 2000);
   second.counted(2);
   expect([first.scanner, second.scanner]).toEqual([false, false]);
+  // A double tap on the same link: seen, not counted again.
+  expect(click('10.0.0.1', 'b', 2500)).toMatchObject({ scanner: false, repeat: true });
+  expect(second.repeat).toBe(false);
   // Its third distinct link within ten seconds (3 of 5): a burst; its earlier two relabelled.
   const third = click('10.0.0.1', 'c', 4000);
   expect(third).toMatchObject({ scanner: true, relabel: [1, 2] });

@@ -18,6 +18,8 @@ export const BURST_RULE: BurstRule = { windowMs: 10_000, minimumLinks: 3, maxCli
 
 export interface BurstVerdict {
   scanner: boolean;
+  /** The same client followed this link within the window already (a double tap, a reload): count it once. */
+  repeat: boolean;
   /** Clicks already counted as a reader's that this one shows were the scanner's: relabel them. */
   relabel: number[];
   /** Tells the detector the row this click was counted as, so a burst found later can relabel it. */
@@ -61,6 +63,7 @@ export class BurstDetector {
     this.clients.delete(key);
     this.clients.set(key, client);
     if (this.clients.size > this.rule.maxClients) this.clients.delete(this.clients.keys().next().value!);
+    const repeat = client.seen.some((s) => s.issue === click.issue && s.link === click.link);
     const seen: Seen = { issue: click.issue, link: click.link, at: click.at };
     client.seen.push(seen);
     const links = new Set(client.seen.filter((s) => s.issue === click.issue).map((s) => s.link));
@@ -77,6 +80,7 @@ export class BurstDetector {
     if (scanner) client.scannerUntil = click.at + this.rule.windowMs;
     const verdict: BurstVerdict = {
       scanner,
+      repeat,
       relabel,
       counted(rowId) {
         // A scanner's own clicks are already labelled; only a reader's may need relabelling later.

@@ -13,8 +13,9 @@ const LINK = /^[0-9a-f]{10}$/;
  * `/r/<issue>/<link>?s=<signature>`: a link of a sent email (`analytics.clicks`). The target comes
  * from the issue's link table, never from the request, and is sent to only when the signature over
  * issue, link and target holds: a changed link, signature or stored target answers 400 and
- * redirects nowhere. A GET is counted (one appended row: issue, link, hour, reader or scanner);
- * a HEAD is answered alike and counted as a scanner's, never a reader's.
+ * redirects nowhere. A GET is counted (one appended row: issue, link, hour, reader or scanner),
+ * once per client and link within the burst window (a double tap counts once); a HEAD is answered
+ * alike and counted as a scanner's, never a reader's.
  */
 export function clickRoutes(context: ServiceContext, clicks: ClickStore): void {
   const { app } = context;
@@ -51,9 +52,8 @@ export function clickRoutes(context: ServiceContext, clicks: ClickStore): void {
     const verdict = bursts.see(request.ip, agent, { issue, link: id, linksInIssue: link.linksInIssue, at });
     const scanner = request.method === 'HEAD' || isScannerAgent(agent) || verdict.scanner;
     try {
-      verdict.counted(
-        await clicks.record({ issue, link: id, hour: hourOf(at), kind: scanner ? 'scanner' : 'reader' }),
-      );
+      const kind = scanner ? 'scanner' : 'reader';
+      if (!verdict.repeat) verdict.counted(await clicks.record({ issue, link: id, hour: hourOf(at), kind }));
       if (verdict.relabel.length) await clicks.relabelScanner(verdict.relabel);
     } catch (error) {
       // The reader still gets where they were going; a count lost is the lesser harm.
