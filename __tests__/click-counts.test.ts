@@ -81,7 +81,7 @@ test('analytics.clicks: one send, the same /r/ links for everyone; clicks counte
     expect(smtp.received).toHaveLength(2);
 
     // Two recipients' messages from one send: the same link addresses, in both parts.
-    const [ann, bob] = await Promise.all(smtp.received.map((r) => smtp.parse(r)));
+    const [ann, bob] = await Promise.all(smtp.received.slice(0, 2).map((r) => smtp.parse(r)));
     const annLinks = clickUrls(ann!);
     const bobLinks = clickUrls(bob!);
     // The seed week's three links (two in the carers item, one in the lead article).
@@ -98,6 +98,18 @@ test('analytics.clicks: one send, the same /r/ links for everyone; clicks counte
     expect(hrefs.some((h) => h.startsWith('mailto:'))).toBe(true);
     const listUnsubscribe = ann!.headerLines.find((h) => h.key === 'list-unsubscribe')!.line;
     expect(listUnsubscribe.replace(/\r?\n\s+/g, '')).toMatch(/<https:[^>]*\/unsubscribe\?token=/);
+
+    // The same issue to another list: the same addresses, and the link table as it was.
+    writeFileSync(join(site.root, 'leaders.csv'), 'email,name\ncara@example.org,Cara\n');
+    expect(
+      bulletin(['subscribers', 'import', 'leaders.csv', '--list', 'leaders'], site.root, env).status,
+    ).toBe(0);
+    const toLeaders = await spawnBulletin(['send', DATE, '--list', 'leaders', '--force'], site.root, {
+      ...env,
+      SMTP_URL: smtp.url,
+    }).done;
+    expect(toLeaders.status).toBe(0);
+    expect(clickUrls(await smtp.parse(smtp.received[2]!))).toEqual(annLinks);
 
     expect(bulletin(['build', DATE], site.root, env).status).toBe(0);
     server = await serve(site.root, env);
@@ -173,12 +185,15 @@ test('analytics.clicks: one send, the same /r/ links for everyone; clicks counte
     const first3 = stats.items.flatMap((i: { links: { target: string; readers: number }[] }) => i.links);
     expect(stats).toMatchObject({
       issue: DATE,
-      sent: 2,
-      delivered: 2,
+      sent: 3,
+      delivered: 3,
       readers: 1,
       // The HEAD, curl's click with a target of its own added, the burst (every link), the known scanner.
       scanners: 1 + 1 + distinct.length + 1,
-      lists: [{ list: 'weekly', sent: 2, delivered: 2 }],
+      lists: [
+        { list: 'leaders', sent: 1, delivered: 1 },
+        { list: 'weekly', sent: 2, delivered: 2 },
+      ],
     });
     expect(first3).toHaveLength(distinct.length);
     expect(first3.filter((l: { readers: number }) => l.readers > 0)).toEqual([
@@ -205,7 +220,15 @@ test('analytics.clicks: one send, the same /r/ links for everyone; clicks counte
     expect(csv).toHaveLength(distinct.length + 1);
     const readRow = csv.find((row) => row.split(',').at(-2) === '1')!;
     expect(readRow).toContain(target);
-    expect(readRow.startsWith(`${DATE},2,2,`)).toBe(true);
+    expect(readRow.startsWith(`${DATE},3,3,`)).toBe(true);
+    // --list narrows sent and delivered to one list.
+    expect(
+      JSON.parse(bulletin(['stats', DATE, '--list', 'leaders', '--json'], site.root, env).stdout),
+    ).toMatchObject({
+      sent: 1,
+      lists: [{ list: 'leaders', sent: 1, delivered: 1 }],
+      readers: 1,
+    });
 
     // What the server logged of the clicks: no client address.
     const stopped = await server.stop();
