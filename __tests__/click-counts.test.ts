@@ -1,8 +1,9 @@
-import { appendFileSync, cpSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeHTMLAttribute } from 'entities';
-import type { ParsedMail } from 'mailparser';
+import { type ParsedMail, simpleParser } from 'mailparser';
 import { bulletin, repoRoot, spawnBulletin, type CliResult } from './helpers/cli.js';
+import { londonTime, startServe } from './helpers/serve.js';
 import { tempSite } from './helpers/site.js';
 import { startSmtpServer } from './helpers/smtp.js';
 
@@ -243,6 +244,33 @@ test('analytics.clicks: one send, the same /r/ links for everyone; clicks counte
   } finally {
     await server?.stop();
     await smtp.close();
+    site.remove();
+  }
+}, 120_000);
+
+test('a scheduled send with analytics.clicks: serve rewrites the links, keeps the link table, and redirects them', async () => {
+  const site = tempSite();
+  let server: ReturnType<typeof startServe> | undefined;
+  try {
+    cpSync(join(repoRoot, 'bulletins', DATE), join(site.root, 'bulletins', DATE), { recursive: true });
+    appendFileSync(join(site.root, 'bulletin.config.yaml'), '\nanalytics:\n  clicks: true\n');
+    expect(bulletin(['build', DATE], site.root).status).toBe(0);
+    expect(bulletin(['subscribers', 'add', 'ann@example.org', '--list', 'weekly'], site.root).status).toBe(0);
+    expect(bulletin(['schedule', DATE, '--list', 'weekly', '--at', londonTime(1)], site.root).status).toBe(0);
+    server = startServe(site.root);
+    await server.until(/weekly done/);
+    const origin = /Serving at (http:\/\/127\.0\.0\.1:\d+)\//.exec(server.said())![1]!;
+    const eml = readFileSync(join(site.root, '.bulletin', 'outbox', DATE, 'weekly', 'ann@example.org.eml'));
+    const links = clickUrls(await simpleParser(eml));
+    expect(new Set(links.html).size).toBe(3);
+    expect(new Set(links.text)).toEqual(new Set(links.html));
+    const answer = await follow(origin, links.html[0]!, BROWSER);
+    expect(answer.status).toBe(302);
+    expect(answer.headers.get('location')).toMatch(
+      /^https:\/\/www\.(wyhpartnership\.example|kingsfund\.org\.uk)\//,
+    );
+  } finally {
+    await server?.stop();
     site.remove();
   }
 }, 120_000);
