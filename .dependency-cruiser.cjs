@@ -8,6 +8,8 @@ const LAYERS = [
   ['support', 'diagnostics'],
   ['content'],
   ['render'],
+  // Click counting: rewrites a laid-out email's links and says what the counts need of a database.
+  ['analytics'],
   ['checks'],
   ['subscribers', 'archive'],
   ['dispatch', 'approval'],

@@ -146,6 +146,14 @@ function sqliteSite(path: string): string[] {
     fill('send_pacing', { account: 'smtp', next_at: at(7) });
     fill('send_slots', { account: 'smtp', at: at(7) });
     fill('rate_limits', { key: 'subscribe:203.0.113.9', window_start: at(8), count: 3 });
+    fill('click_links', {
+      issue: '2026-01-01',
+      link_id: '0123456789',
+      target: 'https://example.org/a?b=1&c=2',
+      item: '01-news.md',
+      position: 0,
+    });
+    fill('clicks', { id: 3, issue: '2026-01-01', link_id: '0123456789', hour: at(8), kind: 'scanner' });
   })();
   db.close();
   return [...filled];
@@ -220,6 +228,13 @@ maybe('bulletin db copy', () => {
         source: 'cli',
       }),
     ).toEqual({ created: true, status: 'subscribed' });
+    // Click counts came along, and the next click gets the next id.
+    expect(await stores.clicks.counts('2026-01-01')).toEqual([
+      expect.objectContaining({ id: '0123456789', readers: 0, scanners: 1 }),
+    ]);
+    expect(
+      await stores.clicks.record({ issue: '2026-01-01', link: '0123456789', hour: at(9), kind: 'reader' }),
+    ).toBe(4);
     await stores.mailQueue.enqueue(
       { kind: 'confirmation', recipient: 'x@example.org', message: {} },
       new Date(),

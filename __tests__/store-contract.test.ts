@@ -1,5 +1,6 @@
 import { ENGINES } from './helpers/engines.js';
 import { bounceContract } from './store-contract/bounces.js';
+import { clickContract } from './store-contract/clicks.js';
 import { storesUnderTest } from './store-contract/context.js';
 import { ledgerContract } from './store-contract/ledger.js';
 import { mailQueueContract } from './store-contract/mail-queue.js';
@@ -34,4 +35,5 @@ describe.each(ENGINES)('the $name stores', (engine) => {
   describe('the service mail queue', () => mailQueueContract(under));
   describe('the service rate limits', () => rateLimitContract(under));
   describe('bounces and complaints', () => bounceContract(under));
+  describe('click counts', () => clickContract(under));
 });

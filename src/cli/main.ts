@@ -16,6 +16,7 @@ import { registerNew } from './commands/new.js';
 import { registerPreview } from './commands/preview.js';
 import { registerSchedule } from './commands/schedule.js';
 import { registerSend } from './commands/send.js';
+import { registerStats } from './commands/stats.js';
 import { registerStatus } from './commands/status.js';
 import { registerServe } from './commands/serve.js';
 import { registerSubscribers } from './commands/subscribers.js';
@@ -103,6 +104,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     registerApprove,
     registerSend,
     registerStatus,
+    registerStats,
     registerBounces,
     registerSchedule,
     registerDb,

@@ -239,6 +239,11 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   /**
+   * `clicks`: each link of a sent email goes through `bulletin serve` (`/r/<issue>/<link>`, the same
+   * address in every recipient's copy) to count which items were read; off by default.
+   */
+  analytics: z.strictObject({ clicks: z.boolean().default(false) }).prefault({}),
+  /**
    * The subscriber database: a SQLite file path (relative to the site folder) or `sqlite:PATH`; default
    * `.bulletin/bulletin.db`.
    */

@@ -9,6 +9,8 @@ import { describeRefusals, listSendRefusals } from '../dispatch/send-policy.js';
 import type { Transport } from '../dispatch/transports.js';
 import { utcMinute } from '../support/dates.js';
 import { hydrateEmail } from '../render/email/compile.js';
+import type { ClickStore } from '../analytics/click-store.js';
+import { layoutForSend } from '../analytics/track-send.js';
 import type { SubscriberStore } from '../subscribers/store.js';
 import { type HeldSchedule, holdSchedule } from './claim.js';
 import type { Schedule, ScheduleStore } from './schedules.js';
@@ -19,6 +21,8 @@ export interface DueSendsStores {
   ledger: SendLedger;
   schedules: ScheduleStore;
   approvals: ApprovalStore;
+  /** Each issue's link table, with `analytics.clicks` on. */
+  clicks: ClickStore;
 }
 
 /** How long a runner's claim on a schedule holds unless renewed (every third of it while it works). */
@@ -168,7 +172,8 @@ async function sendOne(
   if (context.signal?.aborted) return { state: 'stopped', detail: 'stopped before sending' };
   await held.mark('running', `email ${hash}`);
   context.report(`schedule: sending ${issue} to ${list}`);
-  const email = hydrateEmail(built.layout);
+  const tracking = { config, secret: context.secret, sources: built.links, clicks: context.stores.clicks };
+  const email = hydrateEmail(await layoutForSend(built.layout, tracking));
   const transport = context.transportFor(issue, list);
   for (const warning of transport.warnings ?? []) context.report(`schedule: ${warning}`);
   try {

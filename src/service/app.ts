@@ -10,7 +10,9 @@ import type { Config } from '../content/model.js';
 import type { Secrets } from '../dispatch/secret.js';
 import type { Transport } from '../dispatch/transports.js';
 import type { SubscriberStore } from '../subscribers/store.js';
+import type { ClickStore } from '../analytics/click-store.js';
 import { BODY_LIMIT, limitBodies } from './body-limit.js';
+import { clickRoutes } from './click-routes.js';
 import type { ServiceContext } from './context.js';
 import { linkRoutes } from './link-routes.js';
 import type { ServiceMailQueue } from './mail-queue.js';
@@ -41,6 +43,11 @@ export interface ServiceOptions {
   mailQueue: ServiceMailQueue;
   /** Where the rate limits count, shared by every server over the same database. */
   rateLimits: RateLimitStore;
+  /**
+   * Where `/r/` finds each issue's links and counts clicks. Given, the route answers whatever
+   * `analytics.clicks` says now: links in mail already sent keep working after it is turned off.
+   */
+  clicks?: ClickStore;
   /** Retries and pacing of that mail (mail-sender.ts); the defaults suit production. */
   mailSender?: Partial<MailSenderSettings>;
   /** Provider webhooks (`dispatch.bounces.webhooks`): the providers turned on, and where their events go. */
@@ -159,6 +166,7 @@ export async function createService(options: ServiceOptions): Promise<FastifyIns
 
   subscribeRoutes(context);
   linkRoutes(context);
+  if (options.clicks) clickRoutes(context, options.clicks);
   if (options.webhooks) await webhookRoutes(app, options.webhooks, now);
 
   await app.register(fastifyStatic, {

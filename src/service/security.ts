@@ -25,6 +25,10 @@ export function redactUrl(url: string): string {
   return url.replace(/([?&](?:token|t)=)[^&#]*/gi, '$1[redacted]');
 }
 
+function isClickLink(url: string): boolean {
+  return url.startsWith('/r/');
+}
+
 /** Text fit for a log line: tokens and email addresses replaced. */
 export function redactText(text: string): string {
   return redactUrl(text).replace(/[^\s<>()"',;:@]+@[^\s<>()"',;:]+/g, '[address]');
@@ -38,7 +42,8 @@ export const logSerializers = {
   req: (request: { method: string; url: string; ip?: string; socket?: { remoteAddress?: string } }) => ({
     method: request.method,
     url: redactUrl(request.url),
-    remoteAddress: request.ip ?? request.socket?.remoteAddress,
+    // A followed link (`/r/`) is logged without its client: the log must not say who read what.
+    ...(isClickLink(request.url) ? {} : { remoteAddress: request.ip ?? request.socket?.remoteAddress }),
   }),
   res: (reply: { statusCode: number }) => ({ statusCode: reply.statusCode }),
   err: (error: Error & { code?: string; statusCode?: number }) => ({

@@ -21,6 +21,8 @@ export const COPIED_TABLES = [
   'send_pacing',
   'send_slots',
   'rate_limits',
+  'click_links',
+  'clicks',
 ] as const;
 
 /** Rows written per statement: small enough for PostgreSQL's 65,535 parameters, big enough to be quick. */

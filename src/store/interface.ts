@@ -1,3 +1,4 @@
+import type { ClickStore } from '../analytics/click-store.js';
 import type { ApprovalStore } from '../approval/approvals.js';
 import type { BounceStore } from '../bounces/store.js';
 import type { SendLedger } from '../dispatch/ledger.js';
@@ -19,5 +20,6 @@ export interface Stores {
   mailQueue: ServiceMailQueue;
   rateLimits: RateLimitStore;
   bounces: BounceStore;
+  clicks: ClickStore;
   close(): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import { layoutForSend } from '../../analytics/track-send.js';
 import { approvalForSend } from '../../approval/approvals.js';
 import { buildEmailForSend } from '../../build/email-for-send.js';
 import { loadConfig } from '../../content/config.js';
@@ -117,12 +118,15 @@ export async function sendCommand(root: string, date: string, options: SendOptio
         if (options.json) printJson({ ok: true, dryRun: true, recipients: count, sample });
         return EXIT_OK;
       }
+      // The list's messages only: a test message's links go straight to their targets.
+      const sources = built.links;
+      const tracking = { config, secret: secrets.current, sources, clicks: stores.clicks };
       return await sendToList({
         root,
         config,
         date,
         list: options.list,
-        email,
+        email: hydrateEmail(await layoutForSend(built.layout, tracking)),
         secret: secrets.current,
         store: stores.subscribers,
         ledger: stores.ledger,

@@ -86,6 +86,7 @@ export async function serveCommand(root: string, options: ServeOptions): Promise
     mailer,
     mailQueue: stores.mailQueue,
     rateLimits: stores.rateLimits,
+    clicks: stores.clicks,
     mailSender: { delayMs },
     webhooks: { providers: webhooks, onEvents: webhookRecorder(config, stores, say) },
   });

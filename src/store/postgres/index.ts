@@ -1,6 +1,7 @@
 import type { Stores } from '../interface.js';
 import { PostgresApprovalStore } from './approvals.js';
 import { PostgresBounceStore } from './bounces.js';
+import { PostgresClickStore } from './clicks.js';
 import { PostgresSendLedger } from './ledger.js';
 import { PostgresServiceMailQueue } from './mail-queue.js';
 import { migratePostgres } from './migrations.js';
@@ -34,6 +35,7 @@ export async function openPostgresStores(url: string): Promise<Stores> {
     mailQueue: new PostgresServiceMailQueue(pool),
     rateLimits: new PostgresRateLimitStore(pool),
     bounces: new PostgresBounceStore(pool),
+    clicks: new PostgresClickStore(pool),
     close() {
       closing ??= pool.end();
       return closing;

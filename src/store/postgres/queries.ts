@@ -273,3 +273,21 @@ export const BOUNCE_SQL = {
                         COUNT(*) FILTER (WHERE (hard OR soft) AND sent)::int AS "bouncedSent"
                    FROM (${HEARD_PER_ADDRESS}) AS heard GROUP BY list_id`,
 } as const;
+
+export const CLICK_SQL = {
+  /** Serialises the link tables of one issue, so two senders starting at once number its links alike. */
+  lockIssue: "SELECT pg_advisory_xact_lock(hashtext('bulletin-click-links:' || $1))",
+  /** A link already in the table keeps its place: a second send of the issue adds only new ones. */
+  saveLink: `INSERT INTO click_links (issue, link_id, target, item, position)
+             VALUES ($1, $2, $3, $4, (SELECT COUNT(*) FROM click_links WHERE issue = $1)) ON CONFLICT DO NOTHING`,
+  link: `SELECT l.link_id AS id, l.target, l.item,
+                (SELECT COUNT(*)::int FROM click_links x WHERE x.issue = l.issue) AS "linksInIssue"
+           FROM click_links l WHERE l.issue = $1 AND l.link_id = $2`,
+  record: 'INSERT INTO clicks (issue, link_id, hour, kind) VALUES ($1, $2, $3, $4) RETURNING id',
+  relabelScanner: `UPDATE clicks SET kind = 'scanner' WHERE id = ANY($1::bigint[])`,
+  counts: `SELECT l.link_id AS id, l.target, l.item,
+                  COUNT(c.id) FILTER (WHERE c.kind = 'reader')::int AS readers,
+                  COUNT(c.id) FILTER (WHERE c.kind = 'scanner')::int AS scanners
+             FROM click_links l LEFT JOIN clicks c ON c.issue = l.issue AND c.link_id = l.link_id
+            WHERE l.issue = $1 GROUP BY l.link_id, l.target, l.item, l.position ORDER BY l.position`,
+} as const;

@@ -2,6 +2,7 @@ import { SqliteSendLedger } from './ledger.js';
 import type { Stores } from '../interface.js';
 import { SqliteApprovals } from './approvals.js';
 import { SqliteBounceStore } from './bounces.js';
+import { SqliteClickStore } from './clicks.js';
 import { SqliteServiceMailQueue } from './mail-queue.js';
 import { SqliteRateLimits } from './rate-limits.js';
 import { openDatabase } from './open.js';
@@ -30,6 +31,7 @@ export function openSqliteStores(path: string): Stores {
       mailQueue: open(new SqliteServiceMailQueue(path)),
       rateLimits: open(new SqliteRateLimits(openDatabase(path), { ownsConnection: true })),
       bounces: open(new SqliteBounceStore(path)),
+      clicks: open(new SqliteClickStore(path)),
       async close() {
         // Every one, even after a failure, so no connection is left open.
         const results = await Promise.allSettled(opened.map((store) => store.close()));

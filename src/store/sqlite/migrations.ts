@@ -180,4 +180,23 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX bounce_events_by_issue ON bounce_events(issue, list_id);
    ALTER TABLE consent_log ADD COLUMN evidence TEXT;
    CREATE INDEX consent_log_by_subscriber ON consent_log(subscriber_id, id);`,
+  // 13: click counts (src/analytics, `analytics.clicks`): each issue's link table, written before its
+  // first message goes out, and one row per followed link with only the hour and whether a reader or
+  // a scanner followed it: no address, no subscriber, no user agent.
+  `CREATE TABLE click_links (
+     issue TEXT NOT NULL,
+     link_id TEXT NOT NULL,
+     target TEXT NOT NULL,
+     item TEXT,
+     position INTEGER NOT NULL,
+     PRIMARY KEY (issue, link_id)
+   );
+   CREATE TABLE clicks (
+     id INTEGER PRIMARY KEY,
+     issue TEXT NOT NULL,
+     link_id TEXT NOT NULL,
+     hour TEXT NOT NULL,
+     kind TEXT NOT NULL CHECK (kind IN ('reader','scanner'))
+   );
+   CREATE INDEX clicks_by_link ON clicks(issue, link_id, kind);`,
 ];

@@ -154,3 +154,19 @@ export const BOUNCES = {
                         SUM(complaint) AS complaints, SUM((hard OR soft) AND sent) AS bouncedSent
                    FROM (${HEARD_PER_ADDRESS}) GROUP BY list_id`,
 } as const;
+
+export const CLICKS = {
+  /** A link already in the table keeps its place: a second send of the issue adds only new ones. */
+  saveLink: `INSERT INTO click_links (issue, link_id, target, item, position)
+             VALUES (?, ?, ?, ?, (SELECT COUNT(*) FROM click_links WHERE issue = ?)) ON CONFLICT DO NOTHING`,
+  link: `SELECT l.link_id AS id, l.target, l.item,
+                (SELECT COUNT(*) FROM click_links x WHERE x.issue = l.issue) AS linksInIssue
+           FROM click_links l WHERE l.issue = ? AND l.link_id = ?`,
+  record: 'INSERT INTO clicks (issue, link_id, hour, kind) VALUES (?, ?, ?, ?)',
+  relabelScanner: `UPDATE clicks SET kind = 'scanner' WHERE id = ?`,
+  counts: `SELECT l.link_id AS id, l.target, l.item,
+                  COUNT(c.id) FILTER (WHERE c.kind = 'reader') AS readers,
+                  COUNT(c.id) FILTER (WHERE c.kind = 'scanner') AS scanners
+             FROM click_links l LEFT JOIN clicks c ON c.issue = l.issue AND c.link_id = l.link_id
+            WHERE l.issue = ? GROUP BY l.link_id ORDER BY MIN(l.position)`,
+} as const;
