@@ -3,7 +3,16 @@
  * cache (.bulletin/cache/email/) and no file of dist/ is rewritten. Through the compiled CLI, on a copy
  * of the sample site with its own templates (so that a template can be edited).
  */
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { bulletin, repoRoot } from './helpers/cli.js';
 import { tempSite } from './helpers/site.js';
@@ -56,7 +65,8 @@ function sampleSite() {
   return site;
 }
 
-const emailCacheFile = (root: string, date: string) => join(root, '.bulletin', 'cache', 'email', `${date}.json`);
+const emailCacheFile = (root: string, date: string) =>
+  join(root, '.bulletin', 'cache', 'email', `${date}.json`);
 
 describe('a rebuild with nothing changed', () => {
   test('leaves every output file byte-identical and untouched (same mtime), emails and archive', () => {
@@ -73,7 +83,8 @@ describe('a rebuild with nothing changed', () => {
       buildAll(site.root);
       expect(filesUnder(dist)).toEqual([...before.bytes.keys()]);
       expect(rewritten(dist, before)).toEqual([]);
-      for (const [path, bytes] of before.bytes) expect(readFileSync(join(dist, path)).equals(bytes)).toBe(true);
+      for (const [path, bytes] of before.bytes)
+        expect(readFileSync(join(dist, path)).equals(bytes)).toBe(true);
       // The emails came from the compiled-email cache: none of its entries was written again.
       const cache = join(site.root, '.bulletin', 'cache', 'email');
       expect(filesUnder(cache).sort()).toEqual(DATES.map((d) => `${d}.json`));
@@ -91,13 +102,20 @@ describe('a rebuild with nothing changed', () => {
       const before = ageAndSnapshot(dist);
       const cacheBefore = ageAndSnapshot(cache);
       const item = join(site.root, 'bulletins', '2018-05-18', '03-stroke-programme.md');
-      writeFileSync(item, readFileSync(item, 'utf8').replace(/^title: .*$/m, 'title: Stroke programme update'));
+      writeFileSync(
+        item,
+        readFileSync(item, 'utf8').replace(/^title: .*$/m, 'title: Stroke programme update'),
+      );
 
       buildAll(site.root);
       expect(rewritten(cache, cacheBefore)).toEqual(['2018-05-18.json']);
       const changed = rewritten(dist, before);
-      expect(changed).toEqual(expect.arrayContaining(['email/2018-05-18/email.html', 'email/2018-05-18/email.txt']));
-      expect(readFileSync(join(dist, 'email/2018-05-18/email.html'), 'utf8')).toContain('Stroke programme update');
+      expect(changed).toEqual(
+        expect.arrayContaining(['email/2018-05-18/email.html', 'email/2018-05-18/email.txt']),
+      );
+      expect(readFileSync(join(dist, 'email/2018-05-18/email.html'), 'utf8')).toContain(
+        'Stroke programme update',
+      );
       for (const date of ['2018-05-11', '2018-05-25'])
         expect(changed.filter((path) => path.startsWith(`email/${date}/`))).toEqual([]);
       expect(changed).toContain('site/issues/2018-05-18/index.html');
@@ -136,7 +154,10 @@ describe('a rebuild with nothing changed', () => {
       const config = join(site.root, 'bulletin.config.yaml');
       writeFileSync(
         config,
-        readFileSync(config, 'utf8').replace('postalAddress: West Yorkshire', 'postalAddress: North Yorkshire'),
+        readFileSync(config, 'utf8').replace(
+          'postalAddress: West Yorkshire',
+          'postalAddress: North Yorkshire',
+        ),
       );
       buildAll(site.root);
       expect(rewritten(cache, cacheBefore).sort()).toEqual(DATES.map((d) => `${d}.json`));
@@ -161,10 +182,13 @@ describe('a rebuild with nothing changed', () => {
       writeFileSync(emailCacheFile(site.root, '2018-05-11'), '\u0000\u0001not json');
 
       buildAll(site.root);
-      for (const [path, bytes] of before.bytes) expect(readFileSync(join(dist, path)).equals(bytes)).toBe(true);
+      for (const [path, bytes] of before.bytes)
+        expect(readFileSync(join(dist, path)).equals(bytes)).toBe(true);
       expect(rewritten(dist, before)).toEqual([]);
       for (const date of DATES)
-        expect(Object.keys(JSON.parse(readFileSync(emailCacheFile(site.root, date), 'utf8')))).toContain('layout');
+        expect(Object.keys(JSON.parse(readFileSync(emailCacheFile(site.root, date), 'utf8')))).toContain(
+          'layout',
+        );
       expect(readFileSync(emailCacheFile(site.root, '2018-05-18'), 'utf8')).toBe(good);
     } finally {
       site.remove();

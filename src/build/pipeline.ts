@@ -15,7 +15,8 @@ import { BUILTIN_TEMPLATES, loadEmailTemplates, TemplateError } from '../render/
 import type { RenderedIssue } from '../render/render-issue.js';
 import { prepareIssues } from './prepare-pool.js';
 import { renderCacheFor, type PreparedIssue } from './prepare.js';
-import { writeFilesAtomically } from '../support/write-atomic.js';
+import { writeChangedFilesAtomically } from '../support/write-atomic.js';
+import { cachedEmail, emailCacheFor, type EmailCache } from './email-cache.js';
 import { isProse } from '../content/kinds/index.js';
 
 export interface PipelineOptions {
@@ -72,6 +73,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
   const dates = [...new Set([...options.dates, ...(withSite ? await listIssueDates(root) : [])])].sort();
 
   const cache = options.cache === false ? undefined : renderCacheFor(root, config);
+  const emailCache = options.cache === false ? undefined : emailCacheFor(root, config, templatesDir);
   const issues: IssueReport[] = [];
   const rendered: RenderedIssue[] = [];
   for (const prepared of await prepareIssues(root, dates, config, cache)) {
@@ -82,7 +84,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
       continue;
     }
     issues.push({
-      ...(await emailStage(prepared, config, templatesDir, outDir, options)),
+      ...(await emailStage(prepared, config, templatesDir, outDir, options, emailCache)),
       links: prepared.links,
     });
   }
@@ -118,10 +120,12 @@ async function emailStage(
   templatesDir: string,
   outDir: string,
   options: PipelineOptions,
+  emailCache?: EmailCache,
 ): Promise<IssueReport> {
   const { date, problems, rendered } = prepared;
   if (!rendered) return { date, problems: sortDiagnostics(problems) };
-  const built = await checkedEmail(rendered, config, templatesDir);
+  // The compiled-email cache (P1's hook): MJML and the checks only for an issue whose inputs changed.
+  const built = await cachedEmail(emailCache, rendered, () => checkedEmail(rendered, config, templatesDir));
   problems.push(...built.problems);
   const email = built.email;
   if (!email) return { date, problems: sortDiagnostics(problems) };
@@ -133,7 +137,7 @@ async function emailStage(
   const dir = join(outDir, 'email', date);
   const html = join(dir, 'email.html');
   const text = join(dir, 'email.txt');
-  await writeFilesAtomically([
+  await writeChangedFilesAtomically([
     { path: html, content: output.html },
     { path: text, content: output.text },
   ]);
