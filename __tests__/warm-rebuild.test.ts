@@ -4,6 +4,7 @@
  * of the sample site with its own templates (so that a template can be edited).
  */
 import {
+  appendFileSync,
   cpSync,
   existsSync,
   readdirSync,
@@ -128,6 +129,68 @@ describe('a rebuild with nothing changed', () => {
       expect(existsSync(join(dist, 'site', 'issues', '2018-05-25'))).toBe(false);
       expect(filesUnder(join(dist, 'site')).some((path) => path.includes('2018-05-25'))).toBe(false);
       expect(existsSync(join(dist, 'site', 'issues', '2018-05-18', 'index.html'))).toBe(true);
+    } finally {
+      site.remove();
+    }
+  });
+
+  test('with outputs untouched too, it does nothing at all; an edit or a config change is still seen', () => {
+    const site = sampleSite();
+    try {
+      const first = bulletin(['build', '--all'], site.root);
+      expect(first.status).toBe(0);
+      const caches = join(site.root, '.bulletin', 'cache');
+      const memo = join(caches, 'build', 'last.json');
+      const memoKey = () => (JSON.parse(readFileSync(memo, 'utf8')) as { key: string }).key;
+      const firstKey = memoKey();
+      // Without the caches, any work at all would make them again.
+      rmSync(join(caches, 'render'), { recursive: true });
+      rmSync(join(caches, 'email'), { recursive: true });
+      const again = bulletin(['build', '--all'], site.root);
+      expect(again.status).toBe(0);
+      expect(again.stdout).toBe(first.stdout);
+      expect(again.stderr).toBe(first.stderr);
+      expect(existsSync(join(caches, 'render'))).toBe(false);
+      expect(existsSync(join(caches, 'email'))).toBe(false);
+
+      const item = join(site.root, 'bulletins', '2018-05-18', '03-stroke-programme.md');
+      writeFileSync(
+        item,
+        readFileSync(item, 'utf8').replace(/^title: .*$/m, 'title: Stroke programme update'),
+      );
+      buildAll(site.root);
+      expect(readFileSync(join(site.root, 'dist/email/2018-05-18/email.html'), 'utf8')).toContain(
+        'Stroke programme update',
+      );
+      expect(filesUnder(join(caches, 'email')).sort()).toEqual(DATES.map((d) => `${d}.json`));
+      const editedKey = memoKey();
+      expect(editedKey).not.toBe(firstKey);
+
+      // Only a comment: the config as loaded is the same, but the file (whose lines reports name) is not.
+      appendFileSync(join(site.root, 'bulletin.config.yaml'), '\n# a comment\n');
+      buildAll(site.root);
+      expect(memoKey()).not.toBe(editedKey);
+    } finally {
+      site.remove();
+    }
+  });
+
+  test('an output deleted, edited or added by hand since the last build is put right; nothing else is written', () => {
+    const site = sampleSite();
+    try {
+      buildAll(site.root);
+      const dist = join(site.root, 'dist');
+      const before = ageAndSnapshot(dist);
+      rmSync(join(dist, 'site', 'index.html'));
+      writeFileSync(join(dist, 'email', '2018-05-11', 'email.txt'), 'edited by hand');
+      utimesSync(join(dist, 'email', '2018-05-11', 'email.txt'), OLD, OLD);
+      writeFileSync(join(dist, 'site', 'stray.html'), '<p>not made by the build</p>');
+
+      buildAll(site.root);
+      expect(filesUnder(dist)).toEqual([...before.bytes.keys()]);
+      for (const [path, bytes] of before.bytes)
+        expect(readFileSync(join(dist, path)).equals(bytes)).toBe(true);
+      expect(rewritten(dist, before).sort()).toEqual(['email/2018-05-11/email.txt', 'site/index.html']);
     } finally {
       site.remove();
     }

@@ -17,6 +17,7 @@ import { prepareIssues } from './prepare-pool.js';
 import { renderCacheFor, type PreparedIssue } from './prepare.js';
 import { writeChangedFilesAtomically } from '../support/write-atomic.js';
 import { cachedEmail, emailCacheFor, type EmailCache } from './email-cache.js';
+import { BuildMemo } from './build-memo.js';
 import { isProse } from '../content/kinds/index.js';
 
 export interface PipelineOptions {
@@ -68,6 +69,27 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
   const { config, path: configPath, problems: configProblems } = await loadConfig(root);
   if (!config) return { configProblems, issues: [] };
   const templatesDir = templatesFor(root, config, configPath);
+  // P1's hook: a build whose every input and output is as the last build left them does nothing.
+  const memo =
+    options.write && options.cache !== false
+      ? await BuildMemo.open<PipelineReport>({
+          ...{ root, outDir, config, configPath, templatesDir, dates: options.dates },
+          ...{ site: Boolean(options.site), strict: Boolean(options.strict) },
+        })
+      : undefined;
+  if (memo?.hit) return memo.hit;
+  const report = await runStages(options, root, outDir, config, configProblems, templatesDir);
+  return memo ? memo.record(report) : report;
+}
+
+async function runStages(
+  options: PipelineOptions,
+  root: string,
+  outDir: string,
+  config: Config,
+  configProblems: Diagnostic[],
+  templatesDir: string,
+): Promise<PipelineReport> {
   const withSite = Boolean(options.write && options.site);
   const emailDates = new Set(options.dates);
   const dates = [...new Set([...options.dates, ...(withSite ? await listIssueDates(root) : [])])].sort();

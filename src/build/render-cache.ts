@@ -95,7 +95,7 @@ export function hashFolder(hash: Hash, dir: string): void {
 /**
  * Markdown by content; anything else (images, which checks look for) by name, size and time, at any depth.
  */
-function hashTree(hash: Hash, dir: string, prefix: string): void {
+export function hashTree(hash: Hash, dir: string, prefix: string): void {
   for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name);
     const info = statSync(path);
