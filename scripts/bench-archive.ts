@@ -1,26 +1,44 @@
 /**
- * The archive half of `npm run bench`: ten years of weekly issues (520, ~10 items each, made by
- * generate-corpus.ts), built by Bulletin and by Eleventy from the same Markdown in the same run.
- *  - cold: `bulletin build --no-cache` in a fresh process (parse, render, pages, feeds, calendars,
- *    search index), against Eleventy's one-page-per-file build. Target: no slower than Eleventy.
- *  - warm: the same build again, nothing changed: the render cache and the search index are reused.
- *  - incremental: one item edited in a running ArchiveSession. Target: under 300 ms.
+ * The archive half of `npm run bench` (`-- --archive [--issues=520] [--runs=3]`): issue 15's table,
+ * from one run, on a corpus made by generate-corpus.ts. Each run, interleaved so that a burst of load
+ * on the shared machine hits every side alike, times in a fresh process each:
+ *  - Eleventy building the same Markdown (one page per file), then Pagefind indexing its output
+ *    (`pagefind --site`, through the package's own runner, as an Eleventy user would);
+ *  - `bulletin build` (the latest email + the whole archive) cold: no .bulletin/cache, no dist/;
+ *  - `bulletin build --all` (every email + the archive) cold;
+ *  - `bulletin build --all` again with nothing changed (the caches of the previous run are warm).
+ * Wall time from spawn to exit (start-up included); peak RSS from `/usr/bin/time -f %M` when it is
+ * installed (the largest of the process and the children it waited for: pagefind runs as a child of
+ * both Bulletin and its runner); without it, RSS is not measured and the table says so.
+ * Then one edit in a running ArchiveSession (incremental, target under 300 ms).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ArchiveSession } from '../src/build/archive-session.js';
 import { packageRoot } from '../src/support/package-root.js';
-import { timeEleventy } from './eleventy-baseline.js';
+import { ELEVENTY_CONFIG, eleventyCommand } from './eleventy-baseline.js';
 import { generateCorpus } from './generate-corpus.js';
+
+const GNU_TIME = '/usr/bin/time';
+
+/** One timed process. */
+export interface Timed {
+  ms: number;
+  /** Peak resident set size in MB. */
+  rssMb: number;
+}
 
 export interface ArchiveBench {
   issues: number;
   files: number;
-  eleventyMs: number[];
-  coldMs: number[];
-  warmMs: number[];
+  rssSource: string;
+  eleventy: Timed[];
+  pagefind: Timed[];
+  build: Timed[];
+  buildAll: Timed[];
+  rebuildAll: Timed[];
   incrementalMs: number[];
   reindexMs: number;
 }
@@ -31,57 +49,140 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function timeBuild(corpus: string, args: string[]): number {
-  const cli = join(packageRoot, 'lib', 'src', 'cli', 'main.js');
+/** Runs a command to its end and measures it; throws with its output if it fails. */
+function timed(command: string, args: string[], cwd = packageRoot): Timed {
+  const withTime = existsSync(GNU_TIME);
+  const file = withTime ? GNU_TIME : command;
+  const argv = withTime ? ['-f', '\n%M KB peak', command, ...args] : args;
   const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, [cli, '--root', corpus, 'build', ...args], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const result = spawnSync(file, argv, { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (result.status !== 0) throw new Error(`bulletin build failed:\n${result.stderr.slice(-2000)}`);
-  return ms;
+  if (result.error) throw result.error;
+  if (result.status !== 0)
+    throw new Error(
+      `${command} ${args.join(' ')} exited with ${result.status}:\n${result.stderr.slice(-2000)}`,
+    );
+  const peak = withTime ? /(\d+) KB peak\s*$/.exec(result.stderr) : null;
+  return { ms, rssMb: peak ? Number(peak[1]) / 1024 : Number.NaN };
 }
 
-export async function benchArchive(runs = 3): Promise<ArchiveBench> {
+function bulletinBuild(corpus: string, args: string[]): Timed {
+  const cli = join(packageRoot, 'lib', 'src', 'cli', 'main.js');
+  return timed(process.execPath, [cli, '--root', corpus, 'build', ...args]);
+}
+
+function cold(corpus: string): void {
+  rmSync(join(corpus, '.bulletin'), { recursive: true, force: true });
+  rmSync(join(corpus, 'dist'), { recursive: true, force: true });
+}
+
+export async function benchArchive(issueCount = 520, runs = 3): Promise<ArchiveBench> {
   const work = mkdtempSync(join(tmpdir(), 'bulletin-bench-archive-'));
   try {
     const corpus = join(work, 'corpus');
-    const { issues, files } = await generateCorpus(corpus);
-    const eleventyMs: number[] = [];
-    const coldMs: number[] = [];
-    const warmMs: number[] = [];
-    // Interleaved, so a burst of load on the shared machine hits both sides alike.
+    const site = join(work, 'eleventy');
+    const { issues, files } = await generateCorpus(corpus, { issues: issueCount });
+    const pagefindRunner = join(packageRoot, 'node_modules', 'pagefind', 'lib', 'runner', 'bin.cjs');
+    const bench: ArchiveBench = {
+      issues,
+      files,
+      rssSource: existsSync(GNU_TIME) ? `${GNU_TIME} -f %M` : 'nobody (install GNU time to measure it)',
+      ...{ eleventy: [], pagefind: [], build: [], buildAll: [], rebuildAll: [] },
+      incrementalMs: [],
+      reindexMs: 0,
+    };
     for (let run = 0; run < runs; run++) {
-      eleventyMs.push(timeEleventy(corpus, join(work, 'eleventy')).ms);
-      // Cold: no render cache and no previous site (whose search index would be reused).
-      rmSync(join(corpus, '.bulletin'), { recursive: true, force: true });
-      rmSync(join(corpus, 'dist'), { recursive: true, force: true });
-      coldMs.push(timeBuild(corpus, ['--no-cache']));
+      rmSync(site, { recursive: true, force: true });
+      const input = join(corpus, 'bulletins');
+      bench.eleventy.push(
+        timed(process.execPath, [
+          eleventyCommand(),
+          `--config=${ELEVENTY_CONFIG}`,
+          `--input=${input}`,
+          `--output=${site}`,
+          '--quiet',
+        ]),
+      );
+      bench.pagefind.push(timed(process.execPath, [pagefindRunner, '--site', site, '--silent']));
+      cold(corpus);
+      bench.build.push(bulletinBuild(corpus, []));
+      cold(corpus);
+      bench.buildAll.push(bulletinBuild(corpus, ['--all']));
+      bench.rebuildAll.push(bulletinBuild(corpus, ['--all']));
     }
-    timeBuild(corpus, []); // fills the cache
-    for (let run = 0; run < runs; run++) warmMs.push(timeBuild(corpus, []));
-
-    const { session, problems } = await ArchiveSession.open(corpus);
-    if (!session) throw new Error(`the corpus does not build: ${problems[0]?.message}`);
-    const incrementalMs: number[] = [];
-    const dates = ['2019-06-07', '2021-03-05', '2024-12-13', '2016-11-04', '2023-02-03'];
-    for (const [i, date] of dates.entries()) {
-      const dir = join(corpus, 'bulletins', date);
-      const item = join(dir, 'meetings.md');
-      const text = readFileSync(item, 'utf8');
-      writeFileSync(item, text.replace(/^ {2}- title: /m, `  - title: Edit ${i} of `));
-      const start = process.hrtime.bigint();
-      const update = await session.changed([date]);
-      incrementalMs.push(Number(process.hrtime.bigint() - start) / 1e6);
-      if (update.written.length === 0)
-        throw new Error(`the edit of ${date} changed nothing: ${JSON.stringify(update.problems[0])}`);
-    }
-    const start = process.hrtime.bigint();
-    await session.reindex();
-    const reindexMs = Number(process.hrtime.bigint() - start) / 1e6;
-    return { issues, files, eleventyMs, coldMs, warmMs, incrementalMs, reindexMs };
+    await benchIncremental(corpus, bench);
+    return bench;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+async function benchIncremental(corpus: string, bench: ArchiveBench): Promise<void> {
+  const { session, problems } = await ArchiveSession.open(corpus);
+  if (!session) throw new Error(`the corpus does not build: ${problems[0]?.message}`);
+  const dates = ['2019-06-07', '2021-03-05', '2024-12-13', '2016-11-04', '2023-02-03'].filter((date) =>
+    existsSync(join(corpus, 'bulletins', date)),
+  );
+  for (const [i, date] of (dates.length ? dates : ['2015-01-02']).entries()) {
+    const item = join(corpus, 'bulletins', date, 'meetings.md');
+    const text = readFileSync(item, 'utf8');
+    writeFileSync(item, text.replace(/^ {2}- title: /m, `  - title: Edit ${i} of `));
+    const start = process.hrtime.bigint();
+    const update = await session.changed([date]);
+    bench.incrementalMs.push(Number(process.hrtime.bigint() - start) / 1e6);
+    if (update.written.length === 0)
+      throw new Error(`the edit of ${date} changed nothing: ${JSON.stringify(update.problems[0])}`);
+  }
+  const start = process.hrtime.bigint();
+  await session.reindex();
+  bench.reindexMs = Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+/** Issue 15's table: medians, each Bulletin figure as a ratio to Eleventy + Pagefind, peak RSS. */
+export function printArchiveBench(bench: ArchiveBench): void {
+  const runs = bench.eleventy.length;
+  const both = bench.eleventy.map((e, i) => e.ms + bench.pagefind[i]!.ms);
+  const baseline = median(both);
+  const ms = (list: Timed[]) => median(list.map((t) => t.ms));
+  const rss = (list: Timed[]) => `${median(list.map((t) => t.rssMb)).toFixed(0)} MB`;
+  console.log(
+    `\nArchive: ${bench.issues} issues, ${bench.files} Markdown files; medians of ${runs} interleaved runs; peak RSS by ${bench.rssSource}`,
+  );
+  const rows: [string, number, string, string, number | undefined][] = [
+    ['Eleventy (one page per file)', ms(bench.eleventy), rss(bench.eleventy), '', undefined],
+    ["Pagefind on Eleventy's output", ms(bench.pagefind), rss(bench.pagefind), '', undefined],
+    ['Eleventy + Pagefind', baseline, '', '', undefined],
+    ['`bulletin build`, cold', ms(bench.build), rss(bench.build), '<= 1.00x', 1],
+    ['`bulletin build --all`, cold', ms(bench.buildAll), rss(bench.buildAll), '<= 1.00x', 1],
+    [
+      '`bulletin build --all` again, nothing changed',
+      ms(bench.rebuildAll),
+      rss(bench.rebuildAll),
+      '<= 0.10x',
+      0.1,
+    ],
+  ];
+  console.log(
+    `${'work'.padEnd(48)}${'ms'.padStart(9)}${'ratio'.padStart(8)}${'peak RSS'.padStart(10)}  goal`,
+  );
+  for (const [name, value, peak, goal, limit] of rows) {
+    const ratio = limit === undefined ? '' : `${(value / baseline).toFixed(2)}x`;
+    const verdict = limit === undefined ? '' : value / baseline <= limit ? 'ok' : 'MISSED';
+    console.log(
+      `${name.padEnd(48)}${value.toFixed(0).padStart(9)}${ratio.padStart(8)}${peak.padStart(10)}  ${goal} ${verdict}`,
+    );
+  }
+  const eleventyRss = median(bench.eleventy.map((t) => t.rssMb));
+  const allRss = median(bench.buildAll.map((t) => t.rssMb));
+  console.log(
+    `${"peak RSS of `build --all` against Eleventy's".padEnd(48)}${`${allRss.toFixed(0)} / ${eleventyRss.toFixed(0)} MB`.padStart(27)}  <= 1.00x ${allRss <= eleventyRss ? 'ok' : 'MISSED'}`,
+  );
+  const incremental = median(bench.incrementalMs);
+  console.log(
+    `${'one edit, incremental (median ms)'.padEnd(48)}${incremental.toFixed(0).padStart(9)}  < 300 ${incremental < 300 ? 'ok' : 'MISSED'}; then search re-index ${bench.reindexMs.toFixed(0)} ms`,
+  );
+  const list = (l: Timed[]) => l.map((t) => t.ms.toFixed(0)).join(', ');
+  console.log(
+    `runs (ms): eleventy ${list(bench.eleventy)}; pagefind ${list(bench.pagefind)}; build ${list(bench.build)}; build --all ${list(bench.buildAll)}; again ${list(bench.rebuildAll)}`,
+  );
 }

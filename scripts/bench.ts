@@ -3,7 +3,8 @@
  *  1. Per-recipient fill (the cheap Handlebars pass) against running the whole layout and MJML per
  *     recipient, as a ratio. Target: at least 500x, and under 20 µs per recipient.
  *  2. A cold `bulletin build` of one issue in a fresh process. Target: median under 1.5 s.
- *  3. The archive of 520 issues against Eleventy, warm, and one edit incremental (bench-archive.ts).
+ *  3. The archive of 520 issues (`--issues=N`) against Eleventy + Pagefind: issue 15's table, cold and
+ *     warm builds with peak RSS, and one edit incremental (bench-archive.ts); `-- --archive` alone.
  * `npm run bench -- --quick` skips 3 and 4; `-- --dispatch` skips 3.
  *  4. Sending 20,000 messages against raw nodemailer (bench-dispatch.ts).
  *  5. The subscription service under load (bench-service.ts); `-- --service` alone.
@@ -22,7 +23,7 @@ import { compileEmail, type Recipient } from '../src/render/email/compile.js';
 import { BUILTIN_TEMPLATES, loadEmailTemplates } from '../src/render/email/templates.js';
 import { renderIssueContent } from '../src/render/render-issue.js';
 import { packageRoot } from '../src/support/package-root.js';
-import { benchArchive, median } from './bench-archive.js';
+import { benchArchive, median, printArchiveBench } from './bench-archive.js';
 import { benchDispatch, CONNECTIONS } from './bench-dispatch.js';
 import { benchService } from './bench-service.js';
 import { benchPreview, printPreviewBench } from './bench-preview.js';
@@ -30,6 +31,13 @@ import { printStoreBench, printStoreHeading, printStoreRound } from './print-sto
 import { benchStore } from './bench-store.js';
 
 const DATE = '2018-05-11';
+
+/** A `--name=N` argument, or undefined. */
+function option(name: string): number | undefined {
+  return (
+    Number(process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3)) || undefined
+  );
+}
 
 function recipient(i: number): Recipient {
   return {
@@ -144,41 +152,8 @@ async function main(): Promise<void> {
   }
   if (!runs('archive')) return;
 
-  const archive = await benchArchive();
-  const eleventy = median(archive.eleventyMs);
-  const coldArchive = median(archive.coldMs);
-  const warm = median(archive.warmMs);
-  const incremental = median(archive.incrementalMs);
-  console.log(
-    `\nArchive: ${archive.issues} issues, ${archive.files} Markdown files, against Eleventy on the same files (medians of ${archive.coldMs.length})`,
-  );
-  const archiveRows = [
-    ['Eleventy build (ms)', eleventy.toFixed(0), '', true],
-    ['bulletin build, cold, no cache (ms)', coldArchive.toFixed(0), '', true],
-    ['  per issue (ms)', (coldArchive / archive.issues).toFixed(1), '', true],
-    [
-      '  ratio to Eleventy (lower is faster)',
-      `${(coldArchive / eleventy).toFixed(2)}x`,
-      '<= 1.00x',
-      coldArchive <= eleventy,
-    ],
-    ['bulletin build, render cache warm (ms)', warm.toFixed(0), '', true],
-    [
-      '  ratio to Eleventy (lower is faster)',
-      `${(warm / eleventy).toFixed(2)}x`,
-      '<= 1.00x',
-      warm <= eleventy,
-    ],
-    ['one edit, incremental (median ms)', incremental.toFixed(0), '< 300', incremental < 300],
-    ['  then search re-index (ms)', archive.reindexMs.toFixed(0), '', true],
-  ] as const;
-  for (const [name, value, target, ok] of archiveRows)
-    console.log(
-      `${name.padEnd(46)} ${value.padStart(9)}  ${target.padEnd(8)} ${target ? (ok ? 'ok' : 'MISSED') : ''}`,
-    );
-  console.log(
-    `runs (ms): eleventy ${archive.eleventyMs.map((t) => t.toFixed(0)).join(', ')}; cold ${archive.coldMs.map((t) => t.toFixed(0)).join(', ')}; warm ${archive.warmMs.map((t) => t.toFixed(0)).join(', ')}; incremental ${archive.incrementalMs.map((t) => t.toFixed(0)).join(', ')}`,
-  );
+  // `-- --archive --issues=104 --runs=3`: a smaller corpus or fewer runs on a busy machine.
+  printArchiveBench(await benchArchive(option('issues') ?? 520, option('runs') ?? 3));
 }
 
 async function dispatchPart(): Promise<void> {
@@ -218,8 +193,6 @@ async function dispatchPart(): Promise<void> {
 
 /** `-- --store --rounds=2 --messages=5000`: a shorter run on a busy machine (each round is four sends). */
 async function storePart(): Promise<void> {
-  const option = (name: string) =>
-    Number(process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3)) || undefined;
   const messages = option('messages') ?? 10_000;
   const subscribers = 100_000;
   printStoreHeading(messages, subscribers);

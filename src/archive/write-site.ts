@@ -1,53 +1,99 @@
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { SiteFiles } from './model.js';
-import { unlessMissing } from '../support/errors.js';
+import { isErrno, MISSING, unlessMissing } from '../support/errors.js';
+import { sameBytesOnDisk } from '../support/write-atomic.js';
+
+export interface SiteWrite {
+  /** Paths (relative to the site folder) whose bytes changed or that are new: the only ones written. */
+  written: string[];
+  /** Files of the previous site that the new one does not have, deleted. */
+  removed: string[];
+}
 
 /**
- * Writes the whole site into a staging folder beside the target, then swaps it in with two
- * renames: a failed build leaves the previous site as it was, never half-overwritten.
+ * Writes the site into `target` in place, touching only what changed: a file whose bytes are already
+ * there is left alone (its modification time too, so a rebuild with nothing changed writes nothing
+ * and an rsync or CDN in front of the folder sees nothing new), and a file the new site no longer
+ * has (a removed issue's pages) is deleted. Changed files are first written whole into a staging
+ * folder beside the target, and moved in by renames only once all of them (and the search index that
+ * `fill` makes) exist: a build that fails leaves the previous site as it was, and a reader never sees a
+ * half-written file.
  */
 export async function writeSite(
   target: string,
   files: SiteFiles,
   fill?: (staging: string) => Promise<void>,
-): Promise<void> {
+): Promise<SiteWrite> {
   const parent = dirname(target);
   const staging = join(parent, `.site-staging-${process.pid}`);
-  const old = join(parent, `.site-old-${process.pid}`);
+  const filled = join(parent, `.site-fill-${process.pid}`);
   // Leftovers of a build that was killed mid-way (one build at a time writes a given dist/).
   for (const entry of await unlessMissing(readdir(parent), [])) {
-    if (/^\.site-(staging|old)-\d+$/.test(entry))
+    if (/^\.site-(staging|old|fill)-\d+$/.test(entry))
       await rm(join(parent, entry), { recursive: true, force: true });
   }
+  const moves: { from: string; path: string }[] = [];
+  const wanted = new Set(files.keys());
   try {
-    const dirs = new Set([...files.keys()].map((path) => dirname(join(staging, path))));
-    for (const dir of [...dirs].sort()) await mkdir(dir, { recursive: true });
     // Bounded parallelism: thousands of small files, without exhausting file handles.
     const entries = [...files];
     for (let i = 0; i < entries.length; i += 64) {
       await Promise.all(
-        entries.slice(i, i + 64).map(([path, content]) => writeFile(join(staging, path), content)),
+        entries.slice(i, i + 64).map(async ([path, content]) => {
+          if (await sameBytesOnDisk(join(target, path), content)) return;
+          await mkdir(dirname(join(staging, path)), { recursive: true });
+          await writeFile(join(staging, path), content);
+          moves.push({ from: join(staging, path), path });
+        }),
       );
     }
-    if (fill) await fill(staging);
+    if (fill) {
+      await mkdir(filled, { recursive: true });
+      await fill(filled);
+      for (const path of await filesUnder(filled)) {
+        wanted.add(path);
+        if (!(await sameBytesOnDisk(join(target, path), await readFile(join(filled, path)))))
+          moves.push({ from: join(filled, path), path });
+      }
+    }
   } catch (error) {
-    await rm(staging, { recursive: true, force: true });
+    await Promise.all([staging, filled].map((dir) => rm(dir, { recursive: true, force: true })));
     throw error;
   }
-  let hadOld = false;
-  try {
-    await rename(target, old);
-    hadOld = true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  for (const { from, path } of moves) {
+    await mkdir(dirname(join(target, path)), { recursive: true });
+    await rename(from, join(target, path));
   }
-  try {
-    await rename(staging, target);
-  } catch (error) {
-    if (hadOld) await rename(old, target);
-    await rm(staging, { recursive: true, force: true });
-    throw error;
+  const removed = (await filesUnder(target)).filter((path) => !wanted.has(path));
+  for (const path of removed) await rm(join(target, path), { force: true });
+  await removeEmptyFolders(target, removed);
+  await Promise.all([staging, filled].map((dir) => rm(dir, { recursive: true, force: true })));
+  return { written: moves.map((m) => m.path).sort(), removed };
+}
+
+/** Every file under `dir`, relative to it with forward slashes; none when it does not exist. */
+async function filesUnder(dir: string, prefix = ''): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await unlessMissing(readdir(join(dir, prefix), { withFileTypes: true }), [])) {
+    const path = `${prefix}${entry.name}`;
+    if (entry.isDirectory()) found.push(...(await filesUnder(dir, `${path}/`)));
+    else found.push(path);
   }
-  if (hadOld) await rm(old, { recursive: true, force: true });
+  return found;
+}
+
+/** The folders that held removed files, deepest first, when nothing is left in them. */
+async function removeEmptyFolders(target: string, removed: readonly string[]): Promise<void> {
+  const folders = new Set<string>();
+  for (const path of removed)
+    for (let dir = dirname(path); dir !== '.' && dir !== ''; dir = dirname(dir)) folders.add(dir);
+  for (const dir of [...folders].sort((a, b) => b.length - a.length)) {
+    try {
+      await rmdir(join(target, dir));
+    } catch (error) {
+      // Still holds files the new site has: it stays.
+      if (!isErrno(error, 'ENOTEMPTY', 'EEXIST', ...MISSING)) throw error;
+    }
+  }
 }

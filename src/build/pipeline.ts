@@ -15,7 +15,9 @@ import { BUILTIN_TEMPLATES, loadEmailTemplates, TemplateError } from '../render/
 import type { RenderedIssue } from '../render/render-issue.js';
 import { prepareIssues } from './prepare-pool.js';
 import { renderCacheFor, type PreparedIssue } from './prepare.js';
-import { writeFilesAtomically } from '../support/write-atomic.js';
+import { writeChangedFilesAtomically } from '../support/write-atomic.js';
+import { cachedEmail, emailCacheFor, type EmailCache } from './email-cache.js';
+import { BuildMemo } from './build-memo.js';
 import { isProse } from '../content/kinds/index.js';
 
 export interface PipelineOptions {
@@ -67,11 +69,33 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
   const { config, path: configPath, problems: configProblems } = await loadConfig(root);
   if (!config) return { configProblems, issues: [] };
   const templatesDir = templatesFor(root, config, configPath);
+  // P1's hook: a build whose every input and output is as the last build left them does nothing.
+  const memo =
+    options.write && options.cache !== false
+      ? await BuildMemo.open<PipelineReport>({
+          ...{ root, outDir, config, configPath, templatesDir, dates: options.dates },
+          ...{ site: Boolean(options.site), strict: Boolean(options.strict) },
+        })
+      : undefined;
+  if (memo?.hit) return memo.hit;
+  const report = await runStages(options, root, outDir, config, configProblems, templatesDir);
+  return memo ? memo.record(report) : report;
+}
+
+async function runStages(
+  options: PipelineOptions,
+  root: string,
+  outDir: string,
+  config: Config,
+  configProblems: Diagnostic[],
+  templatesDir: string,
+): Promise<PipelineReport> {
   const withSite = Boolean(options.write && options.site);
   const emailDates = new Set(options.dates);
   const dates = [...new Set([...options.dates, ...(withSite ? await listIssueDates(root) : [])])].sort();
 
   const cache = options.cache === false ? undefined : renderCacheFor(root, config);
+  const emailCache = options.cache === false ? undefined : emailCacheFor(root, config, templatesDir);
   const issues: IssueReport[] = [];
   const rendered: RenderedIssue[] = [];
   for (const prepared of await prepareIssues(root, dates, config, cache)) {
@@ -82,7 +106,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
       continue;
     }
     issues.push({
-      ...(await emailStage(prepared, config, templatesDir, outDir, options)),
+      ...(await emailStage(prepared, config, templatesDir, outDir, options, emailCache)),
       links: prepared.links,
     });
   }
@@ -118,10 +142,12 @@ async function emailStage(
   templatesDir: string,
   outDir: string,
   options: PipelineOptions,
+  emailCache?: EmailCache,
 ): Promise<IssueReport> {
   const { date, problems, rendered } = prepared;
   if (!rendered) return { date, problems: sortDiagnostics(problems) };
-  const built = await checkedEmail(rendered, config, templatesDir);
+  // The compiled-email cache (P1's hook): MJML and the checks only for an issue whose inputs changed.
+  const built = await cachedEmail(emailCache, rendered, () => checkedEmail(rendered, config, templatesDir));
   problems.push(...built.problems);
   const email = built.email;
   if (!email) return { date, problems: sortDiagnostics(problems) };
@@ -133,7 +159,7 @@ async function emailStage(
   const dir = join(outDir, 'email', date);
   const html = join(dir, 'email.html');
   const text = join(dir, 'email.txt');
-  await writeFilesAtomically([
+  await writeChangedFilesAtomically([
     { path: html, content: output.html },
     { path: text, content: output.text },
   ]);

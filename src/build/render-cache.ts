@@ -1,13 +1,13 @@
 import { createHash, type Hash } from 'node:crypto';
-import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LinkTarget } from '../checks/link-targets.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { RenderedIssue } from '../render/render-issue.js';
 import { packageRoot } from '../support/package-root.js';
-import { makePrivateDir, PRIVATE_FILE } from '../support/private-files.js';
-import { isErrno, MISSING, UNWRITABLE } from '../support/errors.js';
+import { isErrno, MISSING } from '../support/errors.js';
+import { KeyedFileCache } from './keyed-cache.js';
 
 const OUTPUT_LIBRARIES = [
   ...[
@@ -36,13 +36,13 @@ export interface CachedIssue {
  * then parses and renders only the issues that changed, as Hugo and Eleventy's caches do.
  */
 export class RenderCache {
-  private readonly dir: string;
+  private readonly entries: KeyedFileCache<CachedIssue>;
 
   constructor(
     root: string,
     private readonly salt: string,
   ) {
-    this.dir = join(root, '.bulletin', 'cache', 'render');
+    this.entries = new KeyedFileCache(join(root, '.bulletin', 'cache', 'render'), isCachedIssue);
   }
 
   keyOf(issueDir: string): string {
@@ -58,39 +58,44 @@ export class RenderCache {
   }
 
   get(date: string, key: string): CachedIssue | undefined {
-    try {
-      const stored = JSON.parse(readFileSync(this.file(date), 'utf8')) as { key: string } & CachedIssue;
-      return stored.key === key && Array.isArray(stored.links)
-        ? { rendered: stored.rendered, problems: stored.problems, links: stored.links }
-        : undefined;
-    } catch (error) {
-      // Not cached yet, or cut short by a crash (the write is atomic, but an older version's may not be).
-      if (isErrno(error, 'ENOENT') || error instanceof SyntaxError) return undefined;
-      throw error;
-    }
+    const cached = this.entries.get(date, key);
+    return cached && { rendered: cached.rendered, problems: cached.problems, links: cached.links };
   }
 
   set(date: string, key: string, value: CachedIssue): void {
-    try {
-      makePrivateDir(this.dir);
-      const temporary = `${this.file(date)}.${process.pid}.tmp`;
-      writeFileSync(temporary, JSON.stringify({ key, ...value }), PRIVATE_FILE);
-      renameSync(temporary, this.file(date));
-    } catch (error) {
-      // A cache that cannot be written only costs time on the next build.
-      if (!isErrno(error, ...UNWRITABLE)) throw error;
-    }
+    this.entries.set(date, key, value);
   }
+}
 
-  private file(date: string): string {
-    return join(this.dir, `${date}.json`);
+function isCachedIssue(value: unknown): value is CachedIssue {
+  const entry = value as Partial<CachedIssue>;
+  return (
+    typeof entry.rendered === 'object' &&
+    entry.rendered !== null &&
+    Array.isArray(entry.problems) &&
+    Array.isArray(entry.links)
+  );
+}
+
+/**
+ * Every file of a folder by name and content, at any depth (templates: a partial or a stylesheet an
+ * MJML include reads is as much an input as the layout).
+ */
+export function hashFolder(hash: Hash, dir: string): void {
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) {
+      hash.update(`\0${name}/`);
+      hashFolder(hash, path);
+    } else hash.update(`\0${name}\0`).update(readFileSync(path));
   }
+  hash.update('\0..');
 }
 
 /**
  * Markdown by content; anything else (images, which checks look for) by name, size and time, at any depth.
  */
-function hashTree(hash: Hash, dir: string, prefix: string): void {
+export function hashTree(hash: Hash, dir: string, prefix: string): void {
   for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name);
     const info = statSync(path);

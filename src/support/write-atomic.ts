@@ -1,5 +1,6 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { isErrno, MISSING } from './errors.js';
 
 /**
  * Writes a set of files so that a reader sees either all the old ones or all the new ones' contents
@@ -18,6 +19,38 @@ export async function writeFilesAtomically(
     for (const [i, file] of files.entries()) await rename(temporary[i]!, file.path);
   } catch (error) {
     await Promise.all(temporary.map((t) => rm(t, { force: true })));
+    throw error;
+  }
+}
+
+/**
+ * The same, for only those files whose bytes differ from what is on disk: a rebuild that makes the
+ * same output leaves the files (and their modification times) alone, so a sync or a cache in front
+ * of them sees nothing new. Returns the paths written.
+ */
+export async function writeChangedFilesAtomically(
+  files: readonly { path: string; content: string | Uint8Array }[],
+): Promise<string[]> {
+  const changed: { path: string; content: string | Uint8Array }[] = [];
+  for (const file of files) if (!(await sameBytesOnDisk(file.path, file.content))) changed.push(file);
+  await writeFilesAtomically(changed);
+  return changed.map((file) => file.path);
+}
+
+/** True when `path` holds exactly `content` (a missing file does not). */
+export async function sameBytesOnDisk(path: string, content: string | Uint8Array): Promise<boolean> {
+  const wanted = typeof content === 'string' ? Buffer.from(content) : content;
+  try {
+    const handle = await open(path, 'r');
+    try {
+      // Size first: most changed files differ in length, and then need not be read.
+      if ((await handle.stat()).size !== wanted.byteLength) return false;
+      return Buffer.from(wanted.buffer, wanted.byteOffset, wanted.byteLength).equals(await handle.readFile());
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    if (isErrno(error, ...MISSING, 'EISDIR')) return false;
     throw error;
   }
 }

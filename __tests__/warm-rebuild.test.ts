@@ -1,0 +1,260 @@
+/**
+ * A rebuild with nothing changed does no work it can skip: every email comes from the compiled-email
+ * cache (.bulletin/cache/email/) and no file of dist/ is rewritten. Through the compiled CLI, on a copy
+ * of the sample site with its own templates (so that a template can be edited).
+ */
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { bulletin, repoRoot } from './helpers/cli.js';
+import { tempSite } from './helpers/site.js';
+
+const DATES = ['2018-05-11', '2018-05-18', '2018-05-25'];
+/** Long ago: any file a build writes afterwards has a later mtime. */
+const OLD = new Date('2001-02-03T04:05:06Z');
+
+interface Snapshot {
+  bytes: Map<string, Buffer>;
+  mtimes: Map<string, number>;
+}
+
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return (readdirSync(dir, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1))
+    .sort();
+}
+
+/** Every file under `dir` with its bytes and mtime, after setting each mtime to OLD. */
+function ageAndSnapshot(dir: string): Snapshot {
+  const bytes = new Map<string, Buffer>();
+  const mtimes = new Map<string, number>();
+  for (const path of filesUnder(dir)) {
+    utimesSync(join(dir, path), OLD, OLD);
+    bytes.set(path, readFileSync(join(dir, path)));
+    mtimes.set(path, statSync(join(dir, path)).mtimeMs);
+  }
+  return { bytes, mtimes };
+}
+
+/** The files of `dir` whose mtime is no longer the one in the snapshot (rewritten), or that are new. */
+function rewritten(dir: string, before: Snapshot): string[] {
+  return filesUnder(dir).filter((path) => statSync(join(dir, path)).mtimeMs !== before.mtimes.get(path));
+}
+
+function buildAll(root: string): void {
+  const result = bulletin(['build', '--all'], root);
+  // Warnings are the sample's own (vague link text); an error would stop the build.
+  expect(result.stderr).not.toMatch(/ {2}error {2}/);
+  expect(result.status).toBe(0);
+}
+
+function sampleSite() {
+  const site = tempSite();
+  cpSync(join(repoRoot, 'bulletins'), join(site.root, 'bulletins'), { recursive: true });
+  cpSync(join(repoRoot, 'templates'), join(site.root, 'templates'), { recursive: true });
+  return site;
+}
+
+const emailCacheFile = (root: string, date: string) =>
+  join(root, '.bulletin', 'cache', 'email', `${date}.json`);
+
+describe('a rebuild with nothing changed', () => {
+  test('leaves every output file byte-identical and untouched (same mtime), emails and archive', () => {
+    const site = sampleSite();
+    try {
+      buildAll(site.root);
+      const dist = join(site.root, 'dist');
+      const before = ageAndSnapshot(dist);
+      expect(before.bytes.size).toBeGreaterThan(50);
+      expect([...before.bytes.keys()]).toContain('site/issues/2018-05-18/index.html');
+      expect([...before.bytes.keys()]).toContain('email/2018-05-18/email.html');
+      expect([...before.bytes.keys()].some((path) => path.startsWith('site/pagefind/'))).toBe(true);
+
+      buildAll(site.root);
+      expect(filesUnder(dist)).toEqual([...before.bytes.keys()]);
+      expect(rewritten(dist, before)).toEqual([]);
+      for (const [path, bytes] of before.bytes)
+        expect(readFileSync(join(dist, path)).equals(bytes)).toBe(true);
+      // The emails came from the compiled-email cache: none of its entries was written again.
+      const cache = join(site.root, '.bulletin', 'cache', 'email');
+      expect(filesUnder(cache).sort()).toEqual(DATES.map((d) => `${d}.json`));
+    } finally {
+      site.remove();
+    }
+  });
+
+  test('an edit to one item recompiles that issue only; a removed issue leaves the archive', () => {
+    const site = sampleSite();
+    try {
+      buildAll(site.root);
+      const dist = join(site.root, 'dist');
+      const cache = join(site.root, '.bulletin', 'cache', 'email');
+      const before = ageAndSnapshot(dist);
+      const cacheBefore = ageAndSnapshot(cache);
+      const item = join(site.root, 'bulletins', '2018-05-18', '03-stroke-programme.md');
+      writeFileSync(
+        item,
+        readFileSync(item, 'utf8').replace(/^title: .*$/m, 'title: Stroke programme update'),
+      );
+
+      buildAll(site.root);
+      expect(rewritten(cache, cacheBefore)).toEqual(['2018-05-18.json']);
+      const changed = rewritten(dist, before);
+      expect(changed).toEqual(
+        expect.arrayContaining(['email/2018-05-18/email.html', 'email/2018-05-18/email.txt']),
+      );
+      expect(readFileSync(join(dist, 'email/2018-05-18/email.html'), 'utf8')).toContain(
+        'Stroke programme update',
+      );
+      for (const date of ['2018-05-11', '2018-05-25'])
+        expect(changed.filter((path) => path.startsWith(`email/${date}/`))).toEqual([]);
+      expect(changed).toContain('site/issues/2018-05-18/index.html');
+      // Pages that do not show the edited item keep their bytes, so they are not written again.
+      expect(changed).not.toContain('site/assets/site.css');
+      expect(changed).not.toContain('site/programmes/cancer/index.html');
+
+      rmSync(join(site.root, 'bulletins', '2018-05-25'), { recursive: true });
+      buildAll(site.root);
+      expect(existsSync(join(dist, 'site', 'issues', '2018-05-25'))).toBe(false);
+      expect(filesUnder(join(dist, 'site')).some((path) => path.includes('2018-05-25'))).toBe(false);
+      expect(existsSync(join(dist, 'site', 'issues', '2018-05-18', 'index.html'))).toBe(true);
+    } finally {
+      site.remove();
+    }
+  });
+
+  test('with outputs untouched too, it does nothing at all; an edit or a config change is still seen', () => {
+    const site = sampleSite();
+    try {
+      const first = bulletin(['build', '--all'], site.root);
+      expect(first.status).toBe(0);
+      const caches = join(site.root, '.bulletin', 'cache');
+      const memo = join(caches, 'build', 'last.json');
+      const memoKey = () => (JSON.parse(readFileSync(memo, 'utf8')) as { key: string }).key;
+      const firstKey = memoKey();
+      // Without the caches, any work at all would make them again.
+      rmSync(join(caches, 'render'), { recursive: true });
+      rmSync(join(caches, 'email'), { recursive: true });
+      const again = bulletin(['build', '--all'], site.root);
+      expect(again.status).toBe(0);
+      expect(again.stdout).toBe(first.stdout);
+      expect(again.stderr).toBe(first.stderr);
+      expect(existsSync(join(caches, 'render'))).toBe(false);
+      expect(existsSync(join(caches, 'email'))).toBe(false);
+
+      const item = join(site.root, 'bulletins', '2018-05-18', '03-stroke-programme.md');
+      writeFileSync(
+        item,
+        readFileSync(item, 'utf8').replace(/^title: .*$/m, 'title: Stroke programme update'),
+      );
+      buildAll(site.root);
+      expect(readFileSync(join(site.root, 'dist/email/2018-05-18/email.html'), 'utf8')).toContain(
+        'Stroke programme update',
+      );
+      expect(filesUnder(join(caches, 'email')).sort()).toEqual(DATES.map((d) => `${d}.json`));
+      const editedKey = memoKey();
+      expect(editedKey).not.toBe(firstKey);
+
+      // Only a comment: the config as loaded is the same, but the file (whose lines reports name) is not.
+      appendFileSync(join(site.root, 'bulletin.config.yaml'), '\n# a comment\n');
+      buildAll(site.root);
+      expect(memoKey()).not.toBe(editedKey);
+    } finally {
+      site.remove();
+    }
+  });
+
+  test('an output deleted, edited or added by hand since the last build is put right; nothing else is written', () => {
+    const site = sampleSite();
+    try {
+      buildAll(site.root);
+      const dist = join(site.root, 'dist');
+      const before = ageAndSnapshot(dist);
+      rmSync(join(dist, 'site', 'index.html'));
+      writeFileSync(join(dist, 'email', '2018-05-11', 'email.txt'), 'edited by hand');
+      utimesSync(join(dist, 'email', '2018-05-11', 'email.txt'), OLD, OLD);
+      writeFileSync(join(dist, 'site', 'stray.html'), '<p>not made by the build</p>');
+
+      buildAll(site.root);
+      expect(filesUnder(dist)).toEqual([...before.bytes.keys()]);
+      for (const [path, bytes] of before.bytes)
+        expect(readFileSync(join(dist, path)).equals(bytes)).toBe(true);
+      expect(rewritten(dist, before).sort()).toEqual(['email/2018-05-11/email.txt', 'site/index.html']);
+    } finally {
+      site.remove();
+    }
+  });
+
+  test('a template or config change recompiles every email', () => {
+    const site = sampleSite();
+    try {
+      buildAll(site.root);
+      const dist = join(site.root, 'dist');
+      const cache = join(site.root, '.bulletin', 'cache', 'email');
+      let cacheBefore = ageAndSnapshot(cache);
+      let before = ageAndSnapshot(dist);
+      const template = join(site.root, 'templates', 'email', 'email.txt.hbs');
+      writeFileSync(template, `${readFileSync(template, 'utf8')}\nPrinted on recycled electrons.\n`);
+      buildAll(site.root);
+      expect(rewritten(cache, cacheBefore).sort()).toEqual(DATES.map((d) => `${d}.json`));
+      for (const date of DATES)
+        expect(readFileSync(join(dist, 'email', date, 'email.txt'), 'utf8')).toContain('recycled electrons');
+      expect(rewritten(dist, before)).not.toContain('site/issues/2018-05-18/index.html');
+
+      cacheBefore = ageAndSnapshot(cache);
+      before = ageAndSnapshot(dist);
+      const config = join(site.root, 'bulletin.config.yaml');
+      writeFileSync(
+        config,
+        readFileSync(config, 'utf8').replace(
+          'postalAddress: West Yorkshire',
+          'postalAddress: North Yorkshire',
+        ),
+      );
+      buildAll(site.root);
+      expect(rewritten(cache, cacheBefore).sort()).toEqual(DATES.map((d) => `${d}.json`));
+      for (const date of DATES)
+        expect(readFileSync(join(dist, 'email', date, 'email.html'), 'utf8')).toContain('North Yorkshire');
+    } finally {
+      site.remove();
+    }
+  });
+
+  test('a corrupt or foreign cache entry is ignored and rewritten, and the output is unchanged', () => {
+    const site = sampleSite();
+    try {
+      buildAll(site.root);
+      const dist = join(site.root, 'dist');
+      const before = ageAndSnapshot(dist);
+      const good = readFileSync(emailCacheFile(site.root, '2018-05-18'), 'utf8');
+      writeFileSync(emailCacheFile(site.root, '2018-05-18'), good.slice(0, good.length >> 1));
+      // Valid JSON under the right key, but not the shape an entry has.
+      const { key } = JSON.parse(good) as { key: string };
+      writeFileSync(emailCacheFile(site.root, '2018-05-25'), JSON.stringify({ key, layout: null }));
+      writeFileSync(emailCacheFile(site.root, '2018-05-11'), '\u0000\u0001not json');
+
+      buildAll(site.root);
+      for (const [path, bytes] of before.bytes)
+        expect(readFileSync(join(dist, path)).equals(bytes)).toBe(true);
+      expect(rewritten(dist, before)).toEqual([]);
+      for (const date of DATES)
+        expect(Object.keys(JSON.parse(readFileSync(emailCacheFile(site.root, date), 'utf8')))).toContain(
+          'layout',
+        );
+      expect(readFileSync(emailCacheFile(site.root, '2018-05-18'), 'utf8')).toBe(good);
+    } finally {
+      site.remove();
+    }
+  });
+});

@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import type { Config } from '../content/model.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import {
+  hydrateEmail,
+  type CompiledEmail,
+  type EmailLayout,
+  type FilledEmail,
+} from '../render/email/compile.js';
+import type { RenderedIssue } from '../render/render-issue.js';
+import { isErrno, MISSING } from '../support/errors.js';
+import { KeyedFileCache } from './keyed-cache.js';
+import { codeVersion, hashFolder } from './render-cache.js';
+
+/** An issue's compiled email and what was learnt making it: enough to write and check it without MJML. */
+export interface CachedEmail {
+  layout: EmailLayout;
+  /** The pre-send checks of the email (size, text part, unsubscribe links): warnings or errors. */
+  problems: Diagnostic[];
+  /** The email as written to dist/email/DATE/, recipient fields as placeholders. */
+  output: FilledEmail;
+}
+
+export interface CheckedEmail {
+  email?: CompiledEmail;
+  problems: Diagnostic[];
+}
+
+/**
+ * Compiled emails on disk (`.bulletin/cache/email/DATE.json`), beside the render cache and under the
+ * same rule: the key is a hash of every input, so a change to any of them is a miss. A compiled email
+ * is a pure function of the rendered issue, the templates (every file of the folder, by content), the
+ * config and Bulletin's code; the working folder is in the key too, as the checks' paths are
+ * relative to it. MJML is most of the cost of an email, and a rebuild with nothing changed runs none.
+ */
+export class EmailCache {
+  private readonly entries: KeyedFileCache<CachedEmail>;
+
+  constructor(
+    root: string,
+    private readonly salt: string,
+  ) {
+    this.entries = new KeyedFileCache(join(root, '.bulletin', 'cache', 'email'), isCachedEmail);
+  }
+
+  keyOf(rendered: RenderedIssue): string {
+    return createHash('sha256').update(this.salt).update('\0').update(JSON.stringify(rendered)).digest('hex');
+  }
+
+  get(date: string, key: string): CachedEmail | undefined {
+    return this.entries.get(date, key);
+  }
+
+  set(date: string, key: string, value: CachedEmail): void {
+    this.entries.set(date, key, value);
+  }
+}
+
+export function emailCacheFor(root: string, config: Config, templatesDir: string): EmailCache {
+  const templates = createHash('sha256').update(templatesDir);
+  try {
+    hashFolder(templates, templatesDir);
+  } catch (error) {
+    // No templates folder: compiling reports it (a template error), and nothing is cached then.
+    if (!isErrno(error, ...MISSING)) throw error;
+  }
+  const salt = [codeVersion(), process.cwd(), templates.digest('hex'), JSON.stringify(config)].join('\0');
+  return new EmailCache(root, salt);
+}
+
+/**
+ * The checked email of a rendered issue from the cache, or made by `compile` and stored. Only an
+ * email that was made is stored (a template error is reported afresh each time).
+ */
+export async function cachedEmail(
+  cache: EmailCache | undefined,
+  rendered: RenderedIssue,
+  compile: () => Promise<CheckedEmail>,
+): Promise<CheckedEmail> {
+  if (!cache) return compile();
+  const date = rendered.issue.date;
+  const key = cache.keyOf(rendered);
+  const hit = cache.get(date, key);
+  if (hit) return { email: emailOf(hit.layout, hit.output), problems: hit.problems };
+  const built = await compile();
+  if (built.email)
+    cache.set(date, key, {
+      layout: built.email.layout,
+      problems: built.problems,
+      output: built.email.withPlaceholders(),
+    });
+  return built;
+}
+
+/**
+ * A cached email as a CompiledEmail. The per-recipient pass is compiled (Handlebars over the whole
+ * layout, milliseconds) only when a recipient is filled, which a build never does.
+ */
+function emailOf(layout: EmailLayout, output: FilledEmail): CompiledEmail {
+  let hydrated: CompiledEmail | undefined;
+  const full = () => {
+    hydrated ??= hydrateEmail(layout);
+    return hydrated;
+  };
+  return {
+    date: layout.date,
+    subject: layout.subject,
+    preheader: layout.preheader,
+    url: layout.url,
+    layout,
+    fill: (recipient) => full().fill(recipient),
+    fillHtml: (recipient) => full().fillHtml(recipient),
+    withPlaceholders: () => ({ ...output }),
+  };
+}
+
+function isCachedEmail(value: unknown): value is CachedEmail {
+  const entry = value as Partial<CachedEmail>;
+  const part = (p: unknown) => {
+    const { layout, slots } = (p ?? {}) as { layout?: unknown; slots?: unknown };
+    return typeof layout === 'string' && typeof slots === 'object' && slots !== null;
+  };
+  const layout = entry.layout as Partial<EmailLayout> | null | undefined;
+  return (
+    typeof layout === 'object' &&
+    layout !== null &&
+    ['date', 'subject', 'preheader', 'url'].every(
+      (field) => typeof layout[field as keyof EmailLayout] === 'string',
+    ) &&
+    part(layout.html) &&
+    part(layout.text) &&
+    Array.isArray(entry.problems) &&
+    typeof entry.output?.html === 'string' &&
+    typeof entry.output.text === 'string'
+  );
+}
