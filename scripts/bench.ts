@@ -11,6 +11,7 @@
  *  6. A save in `bulletin preview` until Chromium shows it (bench-preview.ts); `-- --preview` alone.
  *  7. One send on PostgreSQL (one worker, two workers) vs SQLite vs raw nodemailer (bench-store.ts);
  *     `-- --store` alone (print-store-bench.ts).
+ *  8. A cold `bulletin check --all` of the 520-issue corpus (bench-check.ts); `-- --check [--issues=N]` alone.
  * Shared, noisy machines: every figure is a median of several runs.
  */
 import { spawnSync } from 'node:child_process';
@@ -29,6 +30,7 @@ import { benchService } from './bench-service.js';
 import { benchPreview, printPreviewBench } from './bench-preview.js';
 import { printStoreBench, printStoreHeading, printStoreRound } from './print-store-bench.js';
 import { benchStore } from './bench-store.js';
+import { benchCheck, printCheckBench } from './bench-check.js';
 
 const DATE = '2018-05-11';
 
@@ -138,7 +140,7 @@ async function main(): Promise<void> {
   if (process.argv.includes('--quick')) return;
   // `-- --dispatch`, `-- --service`, `-- --archive` or `-- --preview` runs that part alone (after the quick
   // one).
-  const only = ['--dispatch', '--service', '--archive', '--preview', '--store'].find((flag) =>
+  const only = ['--dispatch', '--service', '--archive', '--preview', '--store', '--check'].find((flag) =>
     process.argv.includes(flag),
   );
   const runs = (part: string) => !only || only === `--${part}`;
@@ -146,6 +148,7 @@ async function main(): Promise<void> {
   if (runs('dispatch')) await dispatchPart();
   if (runs('service')) await servicePart();
   if (runs('store')) await storePart();
+  if (runs('check')) await checkPart();
   if (runs('preview')) {
     const preview = await benchPreview();
     if (preview) printPreviewBench(preview);
@@ -197,6 +200,12 @@ async function storePart(): Promise<void> {
   const subscribers = 100_000;
   printStoreHeading(messages, subscribers);
   printStoreBench(await benchStore(messages, subscribers, option('rounds') ?? 3, printStoreRound));
+}
+
+/** `-- --check --issues=120`: a smaller corpus on a busy machine. */
+async function checkPart(): Promise<void> {
+  const issues = Number(process.argv.find((arg) => arg.startsWith('--issues='))?.slice('--issues='.length));
+  printCheckBench(await benchCheck(issues || 520), median);
 }
 
 async function servicePart(): Promise<void> {
