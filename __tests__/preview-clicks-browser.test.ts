@@ -44,8 +44,9 @@ run('the preview shows the clicks of a sent issue', () => {
     const of = (item: string | null) => links.filter((l) => l.item === item);
     const click = (link: string, kind: 'reader' | 'scanner') =>
       stores.clicks.record({ issue: DATE, link, hour: hourOf(Date.now()), kind });
-    // Carers' two links read three times; the lead article's once; a scanner on the email's own.
-    for (const link of [...of('02-carers.md'), of('02-carers.md')[0]!]) await click(link.id, 'reader');
+    // Two of carers' links read three times; one of the lead's once; a scanner on two more.
+    for (const link of [...of('02-carers.md').slice(0, 2), of('02-carers.md')[0]!])
+      await click(link.id, 'reader');
     await click(of('issue.md')[0]!.id, 'reader');
     await click(links[0]!.id, 'scanner');
     await click(links[1]!.id, 'scanner');
