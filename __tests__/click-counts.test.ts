@@ -206,14 +206,20 @@ test('analytics.clicks: one send, the same /r/ links for everyone; clicks counte
     expect(first3.filter((l: { readers: number }) => l.readers > 0)).toEqual([
       expect.objectContaining({ target, readers: 1 }),
     ]);
-    // Per item: the file each link was written in (the lead article is issue.md); the contents
-    // list's eight are the email's own links (null).
+    // Per item: the file each link was written in (the lead article is issue.md), and each contents
+    // entry counted toward the item it leads to (the lead's entry to issue.md, next week's meetings
+    // to meetings.md), in the order the email first links to them.
     expect(
       stats.items.map((i: { item: string; links: unknown[]; scanners: number }) => [i.item, i.links.length]),
     ).toEqual([
-      [null, 8],
-      ['02-carers.md', 2],
-      ['issue.md', 1],
+      ['issue.md', 2],
+      ['01-communication-network.md', 1],
+      ['02-carers.md', 3],
+      ['04-maternity.md', 1],
+      ['05-stroke-programme.md', 1],
+      ['03-organisational-development.md', 1],
+      ['06-local-health-and-care-record-exemplar.md', 1],
+      ['meetings.md', 1],
     ]);
 
     const table = bulletin(['stats', DATE], site.root, env);

@@ -63,6 +63,9 @@ run('the preview shows what was heard after the send', () => {
       /^Alert: hard-bounce rate 2\.5 % is past 2 %: the list holds dead addresses/,
     );
     expect(await send.locator('.note.warning').count()).toBe(0);
+    // analytics.clicks was off for this send: no link table, so nothing about clicks.
+    expect(await page.locator('#clicks-total').isVisible()).toBe(false);
+    expect(await page.locator('#clicks').isVisible()).toBe(false);
 
     // Two complaints arrive while the page is open: 0.2 %, past Gmail's 0.1 %.
     await hearBounces(stores, DATE, 'weekly', 'complaint', 200, 2);

@@ -31,7 +31,7 @@ const TEXT_URL = /https?:\/\/[^\s<>"'()[\]{}]+[^\s<>"'()[\]{}.,;:!?]/g;
  * `mailto:` and other schemes are left alone, and so are images (they are not links).
  */
 export function trackClicks(layout: EmailLayout, rewrite: ClickRewrite): TrackedEmail {
-  const table = new LinkTable(layout.date, rewrite);
+  const table = new LinkTable(layout.date, rewrite, layout.contents);
   const htmlSlots = { ...layout.html.slots };
   const htmlLayout = layout.html.layout.replace(HREF, (whole, value: string) => {
     const slot = SLOT_MARKER.exec(value)?.[1];
@@ -78,9 +78,14 @@ class LinkTable {
   constructor(
     private readonly issue: string,
     private readonly rewrite: ClickRewrite,
+    contents: EmailLayout['contents'],
   ) {
     for (const source of rewrite.sources) {
       if (!this.itemOf.has(source.url)) this.itemOf.set(source.url, itemName(source.file));
+    }
+    // After the items' own links: an address written in an item stays that item's.
+    for (const entry of contents) {
+      if (!this.itemOf.has(entry.url)) this.itemOf.set(entry.url, itemName(entry.file));
     }
   }
 

@@ -130,6 +130,7 @@ function isCachedEmail(value: unknown): value is CachedEmail {
     ) &&
     part(layout.html) &&
     part(layout.text) &&
+    Array.isArray(layout.contents) &&
     Array.isArray(entry.problems) &&
     typeof entry.output?.html === 'string' &&
     typeof entry.output.text === 'string'

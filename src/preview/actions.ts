@@ -1,3 +1,4 @@
+import { type IssueStats, issueStats } from '../analytics/issue-stats.js';
 import { checkSiteLinks } from '../checks/link-policy.js';
 import { approvalOfBuild } from '../approval/approvals.js';
 import { type Deliverability, deliverabilityLine, deliverabilityOf } from '../bounces/health.js';
@@ -58,9 +59,19 @@ export interface ReleaseStatus {
   schedules: { list: string; at: string; state: string; detail: string | null }[];
   /** Per list this issue was sent to: what was heard after (as `bulletin status` shows it), and its line. */
   sends: (Deliverability & { line: string })[];
+  /** The issue's clicks, as `bulletin stats` counts them; absent when it has no link table. */
+  clicks?: ClickSummary;
   timezone: string;
   /** The verdict of an earlier build, shown while this one's is worked out. */
   checking?: boolean;
+}
+
+/** Readers' and scanners' clicks in total, then per item its readers' clicks, the most read first. */
+export interface ClickSummary {
+  readers: number;
+  scanners: number;
+  /** `item` null: the email's own links. */
+  items: { item: string | null; readers: number }[];
 }
 
 /** The release status of one preview session. */
@@ -103,11 +114,13 @@ export function releaseStatusFor(
   ): Promise<ReleaseStatus> => {
     const schedules = stores ? await schedulesOf(stores.schedules, date) : [];
     const sends = stores ? await sendsOf(stores, date) : [];
+    const clicks = stores ? clickSummary(issueStats(date, [], await stores.clicks.counts(date))) : undefined;
     const required = config.approval.required;
     const of = (ok: boolean, text: string): ReleaseStatus => ({
       approval: { required, ok, text },
       schedules,
       sends,
+      clicks,
       timezone: config.site.timezone,
     });
     if (!built) return of(false, 'The issue has errors; approval waits until it builds.');
@@ -140,4 +153,13 @@ async function sendsOf(stores: ReleaseStores, date: string): Promise<ReleaseStat
     const health = deliverabilityOf(counts);
     return { ...health, line: `${health.list}: ${deliverabilityLine(health)}` };
   });
+}
+
+/** No link table (analytics.clicks was off, or not sent yet): nothing to say about clicks. */
+function clickSummary(stats: IssueStats): ClickSummary | undefined {
+  if (stats.items.length === 0) return undefined;
+  const items = stats.items.map(({ item, readers }) => ({ item, readers }));
+  // A stable sort: items read as often keep the email's order.
+  items.sort((a, b) => b.readers - a.readers);
+  return { readers: stats.readers, scanners: stats.scanners, items };
 }

@@ -1,3 +1,4 @@
+import type { ClickStore } from '../analytics/click-store.js';
 import type { ApprovalStore } from '../approval/approvals.js';
 import type { BounceStore } from '../bounces/store.js';
 import type { Config } from '../content/model.js';
@@ -9,6 +10,8 @@ export interface ReleaseStores {
   schedules: ScheduleStore;
   /** What was heard after a send: bounces, complaints, deliveries. */
   bounces: BounceStore;
+  /** Links followed, when analytics.clicks was on for the send. */
+  clicks: ClickStore;
   close(): Promise<void>;
 }
 

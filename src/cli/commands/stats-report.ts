@@ -1,56 +1,7 @@
 import { stringify } from 'csv-stringify/sync';
-import type { LinkClicks } from '../../analytics/click-store.js';
-import type { BounceCounts } from '../../bounces/store.js';
-
-/** What `bulletin stats` reports of one issue. */
-export interface IssueStats {
-  issue: string;
-  /** Per list: messages sent (ledger) and delivered (sent, less those a bounce was heard of). */
-  lists: { list: string; sent: number; delivered: number }[];
-  sent: number;
-  delivered: number;
-  readers: number;
-  scanners: number;
-  /** In the order the email has them; `item` null: the email's own links (header, archive). */
-  items: { item: string | null; readers: number; scanners: number; links: LinkStats[] }[];
-}
-
-export interface LinkStats {
-  link: string;
-  target: string;
-  readers: number;
-  scanners: number;
-}
+import type { IssueStats } from '../../analytics/issue-stats.js';
 
 export const OWN_LINKS = "(the email's own links)";
-
-export function issueStats(
-  issue: string,
-  lists: readonly BounceCounts[],
-  links: readonly LinkClicks[],
-): IssueStats {
-  const items = new Map<string | null, IssueStats['items'][number]>();
-  for (const link of links) {
-    let item = items.get(link.item);
-    if (!item) {
-      item = { item: link.item, readers: 0, scanners: 0, links: [] };
-      items.set(link.item, item);
-    }
-    item.readers += link.readers;
-    item.scanners += link.scanners;
-    item.links.push({ link: link.id, target: link.target, readers: link.readers, scanners: link.scanners });
-  }
-  const sum = <T>(rows: readonly T[], of: (row: T) => number) => rows.reduce((n, row) => n + of(row), 0);
-  return {
-    issue,
-    lists: lists.map((l) => ({ list: l.list, sent: l.sent, delivered: l.delivered })),
-    sent: sum(lists, (l) => l.sent),
-    delivered: sum(lists, (l) => l.delivered),
-    readers: sum(links, (l) => l.readers),
-    scanners: sum(links, (l) => l.scanners),
-    items: [...items.values()],
-  };
-}
 
 /** A table for a person: the lists, then each item with its links under it. */
 export function statsTable(stats: IssueStats): string[] {

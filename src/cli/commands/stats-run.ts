@@ -1,9 +1,10 @@
+import { issueStats } from '../../analytics/issue-stats.js';
 import { loadConfig } from '../../content/config.js';
 import { openStores } from '../../store/stores.js';
 import { EXIT_OK, UsageError } from '../exit.js';
 import { printJson } from '../io.js';
 import { assertDate } from '../select-dates.js';
-import { issueStats, statsCsv, statsTable } from './stats-report.js';
+import { statsCsv, statsTable } from './stats-report.js';
 
 export interface StatsOptions {
   list?: string;

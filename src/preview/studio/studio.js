@@ -177,9 +177,11 @@ function drawRelease(release, date) {
     approval.textContent = 'Looking…';
     $('schedules').replaceChildren();
     $('sends').replaceChildren();
+    drawClicks(undefined);
     return;
   }
   drawSends(release.sends);
+  drawClicks(release.clicks);
   approval.textContent = release.checking
     ? `${release.approval.text} (checking again after your save…)`
     : release.approval.text;
@@ -242,6 +244,24 @@ function drawSends(sends) {
   );
   if (rows.length === 0) rows.push(element('li', { class: 'hint' }, 'Not sent yet.'));
   $('sends').replaceChildren(...rows);
+}
+
+/** The clicks `bulletin stats` counts; nothing at all when the issue has no link table. */
+function drawClicks(clicks) {
+  const total = $('clicks-total');
+  const table = $('clicks');
+  total.hidden = table.hidden = !clicks;
+  if (!clicks) return;
+  total.textContent = `Clicks: ${clicks.readers} by readers, ${clicks.scanners} by mail scanners (not counted as readers).`;
+  const rows = clicks.items.map((item) =>
+    element(
+      'tr',
+      {},
+      element('th', { scope: 'row' }, item.item ?? "the email's own links"),
+      element('td', {}, String(item.readers)),
+    ),
+  );
+  table.tBodies[0].replaceChildren(...rows);
 }
 
 function drawOverlay(errors, version, stale) {

@@ -4,7 +4,7 @@ import { wrapLongLines } from '../plain-text.js';
 import type { RenderedIssue } from '../render-issue.js';
 import { recipientFields, SlotTable, type RecipientField } from './slots.js';
 import { TemplateError, type EmailTemplates } from './templates.js';
-import { emailViewModel } from './view-model.js';
+import { contentsEntries, emailViewModel } from './view-model.js';
 
 /** What differs per recipient. The dispatcher supplies it for every message. */
 export interface Recipient {
@@ -62,6 +62,11 @@ export interface EmailLayout {
   url: string;
   html: { layout: string; slots: Record<string, string> };
   text: { layout: string; slots: Record<string, string> };
+  /**
+   * The contents list's links (to the archive page at each item) with the item each leads to, so a
+   * click on one counts toward that item. Not checked over the network: the archive page is ours.
+   */
+  contents: { url: string; file: string }[];
 }
 
 export async function layOutEmail(
@@ -84,6 +89,7 @@ export async function layOutEmail(
     url: rendered.url,
     html: { layout: htmlLayout, slots: htmlSlots.values },
     text: { layout: textLayout, slots: textSlots.values },
+    contents: contentsEntries(rendered, config).map(({ url, file }) => ({ url, file })),
   };
 }
 

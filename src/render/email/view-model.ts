@@ -15,6 +15,43 @@ function logoView(config: Config, t: (value: string) => Slot) {
   return logo ? { src: t(logo.src), width: logo.width, height: logo.height } : null;
 }
 
+/** One entry of the email's contents list, and the file of the item it leads to. */
+export interface ContentsEntry {
+  title: string;
+  url: string;
+  /** The file the entry's item was written in (issue.md for the lead), as displayed. */
+  file: string;
+}
+
+/**
+ * "In this issue": the lead, the items in the order the email shows them, the meetings. Each links to the
+ * archive page at the item's anchor (the same id as the item's in the email): a link to an anchor inside
+ * the email does nothing in Gmail's and Outlook's phone apps or Outlook.com, which rename or drop ids,
+ * while a web address works in every mail app. The text part lists the titles alone.
+ */
+export function contentsEntries(rendered: RenderedIssue, config: Config): ContentsEntry[] {
+  // Every item, in the issue's order: the same list the archive page numbers its anchors from.
+  const issueItems = rendered.items.map(({ item }) => item);
+  const meetings = rendered.items.flatMap(({ item }) => item.meetings);
+  return [
+    { title: rendered.issue.title, url: rendered.url, file: rendered.issue.source },
+    ...config.sections
+      .filter((section) => isProse(section.kind))
+      .flatMap((section) => rendered.items.filter(({ item }) => item.kind === section.kind))
+      .map(({ item }) => ({
+        title: item.title,
+        url: `${rendered.url}#${itemAnchor(item, issueItems)}`,
+        file: item.source,
+      })),
+    // The meetings' own file (the first, if several items bring meetings).
+    ...meetings.slice(0, 1).map((meeting) => ({
+      title: meetingsTitle(config),
+      url: `${rendered.url}#${MEETINGS_ANCHOR}`,
+      file: meeting.source,
+    })),
+  ];
+}
+
 /**
  * What the email templates see. Every value that comes from content or config is a slot (see
  * slots.ts); only structure (lists, presence) is visible to the per-issue pass. Absent values are
@@ -33,7 +70,6 @@ export function emailViewModel(rendered: RenderedIssue, config: Config, slots: S
 
   // Every item, in the issue's order: the same list the archive page numbers its anchors from.
   const issueItems = rendered.items.map(({ item }) => item);
-  const itemHref = (item: ItemInfo) => `${rendered.url}#${itemAnchor(item, issueItems)}`;
   const tagLine = (item: ItemInfo) => {
     if (!config.email.showTags) return null;
     const groups = [
@@ -94,20 +130,10 @@ export function emailViewModel(rendered: RenderedIssue, config: Config, slots: S
           })),
         };
 
-  // "In this issue": the lead, the items in the order the email shows them, the meetings. Each links to the
-  // archive page at the item's anchor (the same id as the item's in the email): a link to an anchor inside
-  // the email does nothing in Gmail's and Outlook's phone apps or Outlook.com, which rename or drop ids,
-  // while a web address works in every mail app. The text part lists the titles alone.
-  const contents = [
-    { title: t(issue.title), href: t(rendered.url) },
-    ...config.sections
-      .filter((section) => isProse(section.kind))
-      .flatMap((section) => rendered.items.filter(({ item }) => item.kind === section.kind))
-      .map(({ item }) => ({ title: t(item.title), href: t(itemHref(item)) })),
-    ...(allMeetings.length
-      ? [{ title: t(meetingTitle), href: t(`${rendered.url}#${MEETINGS_ANCHOR}`) }]
-      : []),
-  ];
+  const contents = contentsEntries(rendered, config).map((entry) => ({
+    title: t(entry.title),
+    href: t(entry.url),
+  }));
   const excerpt = rendered.leadExcerpt;
 
   const fromName = config.sender.from.name;
