@@ -9,7 +9,7 @@ import {
   mailboxUrl,
   mailServer,
 } from './helpers/dovecot.js';
-import { startServe } from './helpers/serve.js';
+import { originOf, startServe } from './helpers/serve.js';
 import { tempSite } from './helpers/site.js';
 
 /**
@@ -149,8 +149,7 @@ describeImap('bulletin bounces fetch and the serve poller (a real Dovecot)', () 
     writeFileSync(join(site.root, 'dist', 'site', 'index.html'), '<!doctype html><title>archive</title>');
     const serve = startServe(site.root, { ...env, BULLETIN_BOUNCES_IMAP_PASSWORD: 'wrong-password-5150' });
     try {
-      await serve.until(/Serving at (http:\/\/127\.0\.0\.1:\d+)\//);
-      const origin = /Serving at (http:\/\/127\.0\.0\.1:\d+)\//.exec(serve.said())?.[1];
+      const origin = await originOf(serve);
       const refusal =
         /bounces: .*the server refused the login of "bounces".*\(trying again in 0\.6 seconds\)/g;
       await serve.until(new RegExp(`${refusal.source}[^]*${refusal.source}`), 20_000);

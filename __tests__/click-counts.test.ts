@@ -2,8 +2,8 @@ import { appendFileSync, cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeHTMLAttribute } from 'entities';
 import { type ParsedMail, simpleParser } from 'mailparser';
-import { bulletin, repoRoot, spawnBulletin, type CliResult } from './helpers/cli.js';
-import { londonTime, startServe } from './helpers/serve.js';
+import { bulletin, repoRoot, spawnBulletin } from './helpers/cli.js';
+import { londonTime, originOf, startServe } from './helpers/serve.js';
 import { tempSite } from './helpers/site.js';
 import { startSmtpServer } from './helpers/smtp.js';
 
@@ -26,30 +26,8 @@ function clickUrls(mail: ParsedMail): { html: string[]; text: string[] } {
 
 /** `bulletin serve` on a free port of 127.0.0.1; its origin once it listens. */
 async function serve(root: string, env: Record<string, string>) {
-  const server = spawnBulletin(['serve', '--port', '0'], root, env);
-  const origin = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('serve did not start')), 30_000);
-    void server.done.then((result: CliResult) => {
-      clearTimeout(timer);
-      reject(new Error(`serve stopped: ${result.stderr}`));
-    });
-    let text = '';
-    server.child.stderr!.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      const match = /Serving at (http:\/\/127\.0\.0\.1:\d+)\//.exec(text);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-  });
-  return {
-    origin,
-    stop: () => {
-      server.child.kill('SIGTERM');
-      return server.done;
-    },
-  };
+  const server = startServe(root, env);
+  return { origin: await originOf(server), stop: server.stop };
 }
 
 /** A click as a mail app makes it: the path of the /r/ address, against the local server, not followed. */
@@ -273,7 +251,7 @@ test('a scheduled send with analytics.clicks: serve rewrites the links, keeps th
     expect(bulletin(['schedule', DATE, '--list', 'weekly', '--at', londonTime(1)], site.root).status).toBe(0);
     server = startServe(site.root);
     await server.until(/weekly done/);
-    const origin = /Serving at (http:\/\/127\.0\.0\.1:\d+)\//.exec(server.said())![1]!;
+    const origin = await originOf(server);
     const eml = readFileSync(join(site.root, '.bulletin', 'outbox', DATE, 'weekly', 'ann@example.org.eml'));
     const links = clickUrls(await simpleParser(eml));
     expect(new Set(links.html).size).toBe(11);

@@ -2,7 +2,7 @@ import { cpSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { bulletin, repoRoot, spawnBulletin } from './helpers/cli.js';
-import { startServe } from './helpers/serve.js';
+import { originOf, startServe } from './helpers/serve.js';
 import { tempSite } from './helpers/site.js';
 import { startSmtpServer } from './helpers/smtp.js';
 
@@ -35,31 +35,12 @@ test('serve prints its URLs, answers, refuses production without a secret, and s
       'SMTP_URL is not set; in production the subscription service would only write confirmation emails',
     );
 
-    const server = spawnBulletin(['serve', '--port', '0'], site.root, {
-      BULLETIN_SECRET: 'serve-test',
-      BULLETIN_BASE_URL: '',
-    });
-    const origin = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('serve did not start')), 20_000);
-      void server.done.then((result) => {
-        clearTimeout(timer);
-        reject(new Error(`serve stopped: ${result.stderr}`));
-      });
-      let text = '';
-      server.child.stderr!.on('data', (chunk: Buffer) => {
-        text += chunk.toString();
-        const match = /Serving at (http:\/\/127\.0\.0\.1:\d+)\//.exec(text);
-        if (match) {
-          clearTimeout(timer);
-          resolve(match[1]!);
-        }
-      });
-    });
+    const server = startServe(site.root, { BULLETIN_SECRET: 'serve-test', BULLETIN_BASE_URL: '' });
+    const origin = await originOf(server);
     expect((await fetch(`${origin}/healthz`)).status).toBe(200);
     expect((await fetch(`${origin}/subscribe`)).status).toBe(200);
     expect((await fetch(`${origin}/`)).status).toBe(200);
-    server.child.kill('SIGTERM');
-    const stopped = await server.done;
+    const stopped = await server.stop();
     expect(stopped.status).toBe(0);
     expect(stopped.stderr).toContain(`subscribe          ${origin}/subscribe`);
     expect(stopped.stderr).toContain(
@@ -159,8 +140,7 @@ test('confirmation mail queued when the server is killed (-9) goes out after the
     const env = { BULLETIN_SECRET: LONG_SECRET, SMTP_URL: smtp.url };
     // The first server holds its mail for a minute: long enough to be killed with it unsent.
     const first = startServe(site.root, { ...env, BULLETIN_SERVICE_MAIL_DELAY_MS: '60000' });
-    await first.until(/Serving at http:\/\/127\.0\.0\.1:\d+\//);
-    const origin = /Serving at (http:\/\/127\.0\.0\.1:\d+)\//.exec(first.said())![1]!;
+    const origin = await originOf(first);
     const answer = await fetch(`${origin}/subscribe`, {
       method: 'POST',
       body: new URLSearchParams({ email: 'kept@example.org', lists: 'weekly' }),

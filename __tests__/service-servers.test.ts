@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { openDatabase } from '../src/store/sqlite/open.js';
 import { SqliteRateLimits } from '../src/store/sqlite/rate-limits.js';
 import { bulletin, repoRoot } from './helpers/cli.js';
-import { startServe, type RunningServe } from './helpers/serve.js';
+import { originOf, startServe, type RunningServe } from './helpers/serve.js';
 import { removeArchive, startService } from './helpers/service.js';
 import { SITE_ENGINES } from './helpers/site-database.js';
 import { tempSite } from './helpers/site.js';
@@ -67,12 +67,6 @@ test('at start and every hour, the service deletes the counts of rate-limit wind
     await service.close();
   }
 });
-
-/** A server's address, once it says it is serving. */
-async function originOf(server: RunningServe): Promise<string> {
-  await server.until(/Serving at http:\/\/127\.0\.0\.1:\d+\//);
-  return /Serving at (http:\/\/127\.0\.0\.1:\d+)\//.exec(server.said())![1]!;
-}
 
 /**
  * The limits count in fixed clock-hour windows: a test that crossed an hour would see the count

@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { appendFileSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { bulletin, repoRoot, spawnBulletin } from './helpers/cli.js';
+import { originOf, startServe } from './helpers/serve.js';
 import { tempSite } from './helpers/site.js';
 
 /** `bulletin serve` with a provider webhook turned on in the config, as an operator runs it. */
@@ -35,30 +36,14 @@ describe('serve with dispatch.bounces.webhooks', () => {
   });
 
   test('with its key: the route is listed, a forged event refused, a signed one acted on', async () => {
-    const server = spawnBulletin(['serve', '--port', '0'], site.root, {
+    const server = startServe(site.root, {
       BULLETIN_SECRET: 'serve-test',
       BULLETIN_MAILGUN_SIGNING_KEY: SIGNING_KEY,
     });
-    let said = '';
-    const until = (pattern: RegExp) =>
-      new Promise<RegExpExecArray>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`serve never said ${pattern}: ${said}`)), 20_000);
-        const look = () => {
-          const match = pattern.exec(said);
-          if (!match) return;
-          clearTimeout(timer);
-          resolve(match);
-        };
-        server.child.stderr!.on('data', (chunk: Buffer) => {
-          said += chunk.toString();
-          look();
-        });
-        look();
-      });
     try {
-      const origin = (await until(/Serving at (http:\/\/127\.0\.0\.1:\d+)\//))[1]!;
-      await until(/provider webhooks/);
-      expect(said).toContain(`provider webhooks  ${origin}/webhooks/mailgun`);
+      const origin = await originOf(server);
+      await server.until(/provider webhooks/);
+      expect(server.said()).toContain(`provider webhooks  ${origin}/webhooks/mailgun`);
       const signed = (key: string) => {
         const timestamp = String(Math.floor(Date.now() / 1000));
         const token = randomBytes(25).toString('hex');
@@ -81,13 +66,12 @@ describe('serve with dispatch.bounces.webhooks', () => {
         });
       expect((await send('forged')).status).toBe(403);
       expect((await send(SIGNING_KEY)).status).toBe(200);
-      await until(/webhooks: 1 mailgun hard suppressed/);
-      expect(said).not.toContain('gone@example.org');
+      await server.until(/webhooks: 1 mailgun hard suppressed/);
+      expect(server.said()).not.toContain('gone@example.org');
     } finally {
-      server.child.kill('SIGTERM');
-      await server.done;
+      await server.stop();
     }
-    expect(said).not.toContain(SIGNING_KEY);
+    expect(server.said()).not.toContain(SIGNING_KEY);
     // The hard bounce is on the record, with its evidence, and the address is out of every send.
     const exported = bulletin(['subscribers', 'export'], site.root).stdout;
     const row = exported.split('\n').find((line) => line.startsWith('gone@example.org'));

@@ -28,6 +28,14 @@ export interface RunningServe {
   kill(signal: NodeJS.Signals): Promise<CliResult>;
 }
 
+const SERVING_AT = /Serving at (http:\/\/127\.0\.0\.1:\d+)\//;
+
+/** The address a server listens on (`http://127.0.0.1:PORT`), once it says it is serving. */
+export async function originOf(server: RunningServe, timeoutMs?: number): Promise<string> {
+  await server.until(SERVING_AT, timeoutMs);
+  return SERVING_AT.exec(server.said())![1]!;
+}
+
 /**
  * `bulletin serve` in its own process with the scheduler ticking every 100 ms, as a scheduled send sees it.
  */
