@@ -28,7 +28,9 @@ interface RowChange {
   at: Date;
 }
 
-type FinishChange = RowChange & { state: string; detail: string | null };
+type FinishStep = RowChange & { kind: 'finish'; state: string; detail: string | null };
+/** A change the send loop makes to a row it holds: its start, or its outcome. */
+type Step = (RowChange & { kind: 'begin' }) | FinishStep;
 
 const keyOf = (row: { issue: string; list: string; email: string }) =>
   `${row.issue}\n${row.list}\n${row.email}`;
@@ -46,25 +48,23 @@ function columns<T>(items: T[], names: (keyof T)[]): unknown[][] {
  * `send_workers` that its heartbeat renews. Every change commits before the step it guards.
  */
 export class PostgresSendLedger implements SendLedger {
-  /** Begins and outcomes of the messages in flight share commits (group-commit.ts): two per batch, not per message. */
-  private readonly begins: RowGroupCommit<RowChange, boolean>;
-  private readonly finishes: RowGroupCommit<FinishChange, void>;
+  /**
+   * Begins and outcomes of the messages in flight share commits (group-commit.ts): one statement
+   * for a batch of both, so a message's outcome and the next message's start go in one commit.
+   */
+  private readonly steps: RowGroupCommit<Step, boolean>;
 
   constructor(private readonly pool: pg.Pool) {
-    this.begins = new RowGroupCommit<RowChange, boolean>(async (items) => {
-      const { rows } = await this.pool.query(
-        SQL.beginMany,
-        columns(items, ['issue', 'list', 'email', 'worker', 'at']),
-      );
+    this.steps = new RowGroupCommit<Step, boolean>(async (items) => {
+      const finishes = items.filter((item): item is FinishStep => item.kind === 'finish');
+      const begins = items.filter((item) => item.kind === 'begin');
+      const { rows } = await this.pool.query(SQL.stepMany, [
+        ...columns(finishes, ['issue', 'list', 'email', 'worker', 'state', 'detail', 'at']),
+        ...columns(begins, ['issue', 'list', 'email', 'worker', 'at']),
+      ]);
       const held = new Set((rows as { issue: string; list_id: string; email: string }[]).map(rowKeyOf));
-      return items.map((item) => held.has(keyOf(item)));
-    }, keyOf);
-    this.finishes = new RowGroupCommit<FinishChange, void>(async (items) => {
-      await this.pool.query(
-        SQL.finishMany,
-        columns(items, ['issue', 'list', 'email', 'worker', 'state', 'detail', 'at']),
-      );
-      return items.map(() => undefined);
+      // A begin's answer is whether the row was held; an outcome's is not read.
+      return items.map((item) => item.kind === 'begin' && held.has(keyOf(item)));
     }, keyOf);
   }
 
@@ -146,7 +146,7 @@ export class PostgresSendLedger implements SendLedger {
   }
 
   async begin(issue: string, list: string, email: string, workerId: string): Promise<boolean> {
-    return this.begins.run({ issue, list, email, worker: workerId, at: new Date() });
+    return this.steps.run({ kind: 'begin', issue, list, email, worker: workerId, at: new Date() });
   }
 
   async finish(
@@ -157,7 +157,8 @@ export class PostgresSendLedger implements SendLedger {
     state: 'sent' | 'failed' | 'unknown' | 'skipped',
     detail?: string,
   ): Promise<void> {
-    await this.finishes.run({
+    await this.steps.run({
+      kind: 'finish',
       issue,
       list,
       email,
