@@ -37,6 +37,14 @@ const keyOf = (row: { issue: string; list: string; email: string }) =>
 const rowKeyOf = (row: { issue: string; list_id: string; email: string }) =>
   keyOf({ issue: row.issue, list: row.list_id, email: row.email });
 
+/**
+ * A statement of the send loop's hot path as a named (prepared) one: each connection parses and
+ * plans it once, not on every batch.
+ */
+function named(name: keyof typeof SQL, values: unknown[]): pg.QueryConfig {
+  return { name: `ledger.${name}`, text: SQL[name], values };
+}
+
 /** The items as one array per column, the parameters of an `unnest(...)` statement. */
 function columns<T>(items: T[], names: (keyof T)[]): unknown[][] {
   return names.map((name) => items.map((item) => item[name]));
@@ -58,10 +66,12 @@ export class PostgresSendLedger implements SendLedger {
     this.steps = new RowGroupCommit<Step, boolean>(async (items) => {
       const finishes = items.filter((item): item is FinishStep => item.kind === 'finish');
       const begins = items.filter((item) => item.kind === 'begin');
-      const { rows } = await this.pool.query(SQL.stepMany, [
-        ...columns(finishes, ['issue', 'list', 'email', 'worker', 'state', 'detail', 'at']),
-        ...columns(begins, ['issue', 'list', 'email', 'worker', 'at']),
-      ]);
+      const { rows } = await this.pool.query(
+        named('stepMany', [
+          ...columns(finishes, ['issue', 'list', 'email', 'worker', 'state', 'detail', 'at']),
+          ...columns(begins, ['issue', 'list', 'email', 'worker', 'at']),
+        ]),
+      );
       const held = new Set((rows as { issue: string; list_id: string; email: string }[]).map(rowKeyOf));
       // A begin's answer is whether the row was held; an outcome's is not read.
       return items.map((item) => item.kind === 'begin' && held.has(keyOf(item)));
@@ -131,7 +141,7 @@ export class PostgresSendLedger implements SendLedger {
   }
 
   async claim(issue: string, list: string, workerId: string, limit: number, now: Date): Promise<Delivery[]> {
-    const { rows } = await this.pool.query(SQL.claim, [issue, list, workerId, limit, now]);
+    const { rows } = await this.pool.query(named('claim', [issue, list, workerId, limit, now]));
     // The attempt this claim is for; `begin` records it when the message is handed over.
     // The subscriber's id comes with the claim, for the bounce token: no query of its own per message.
     return (rows as (Delivery & { subscriber_id: string | null; subscribed_at: string | null })[])
@@ -199,9 +209,8 @@ export class PostgresSendLedger implements SendLedger {
     window?: { messages: number; ms: number },
   ): Promise<Date[]> {
     return inTransaction(this.pool, async (client) => {
-      await client.query(SQL.createPacing, [account, now]);
       // The row lock makes every reservation for the account wait for the one before it.
-      const nextAt = Date.parse((await client.query(SQL.lockPacing, [account])).rows[0].next_at);
+      const nextAt = Date.parse((await client.query(named('lockPacing', [account, now]))).rows[0].next_at);
       let earlier: number[] = [];
       if (window) {
         await client.query(SQL.forgetSlots, [account, new Date(now.getTime() - window.ms)]);
@@ -211,7 +220,7 @@ export class PostgresSendLedger implements SendLedger {
       }
       const granted = grantSlots({ count, now: now.getTime(), nextAt, gapMs, window, earlier });
       if (granted.length === 0) return [];
-      await client.query(SQL.setPacing, [account, new Date(granted.at(-1)! + gapMs)]);
+      await client.query(named('setPacing', [account, new Date(granted.at(-1)! + gapMs)]));
       if (window) await client.query(SQL.addSlots, [account, granted.map((at) => new Date(at))]);
       return granted.map((at) => new Date(at));
     });

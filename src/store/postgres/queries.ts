@@ -159,8 +159,13 @@ export const LEDGER_SQL = {
   heldUntil: `SELECT MIN(COALESCE(w.lease_until, 'epoch'::timestamptz)) AS at, COUNT(*) AS n FROM deliveries d
                 LEFT JOIN send_workers w ON w.id = d.worker
                WHERE d.issue = $1 AND d.list_id = $2 AND d.state IN ('claimed', 'sending')`,
-  createPacing: 'INSERT INTO send_pacing (account, next_at) VALUES ($1, $2) ON CONFLICT (account) DO NOTHING',
-  lockPacing: 'SELECT next_at FROM send_pacing WHERE account = $1 FOR UPDATE',
+  /**
+   * The account's pacing row, made if it is new, and locked (the conflict's no-op update takes the row
+   * lock, as FOR UPDATE would) until the reservation commits: one round trip for both.
+   */
+  lockPacing: `INSERT INTO send_pacing (account, next_at) VALUES ($1, $2)
+                 ON CONFLICT (account) DO UPDATE SET next_at = send_pacing.next_at
+               RETURNING next_at`,
   setPacing: 'UPDATE send_pacing SET next_at = $2 WHERE account = $1',
   forgetSlots: 'DELETE FROM send_slots WHERE account = $1 AND at <= $2',
   slots: 'SELECT at FROM send_slots WHERE account = $1 ORDER BY at',
