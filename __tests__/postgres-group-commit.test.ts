@@ -71,4 +71,27 @@ maybe('PostgreSQL ledger: group commit of begins and outcomes', () => {
       });
     expect(byEmail.get(theirs[0]!.email)).toMatchObject({ state: 'claimed', attempts: 0 });
   });
+
+  test("one message's outcome and the next message's start share one commit", async () => {
+    const { ledger } = stores;
+    await ledger.enqueue('2026-03-02', 'weekly', people(20));
+    await ledger.join('2026-03-02', 'weekly', { id: 'c', host: 'h', pid: 3 }, now, lease);
+    const rows = await ledger.claim('2026-03-02', 'weekly', 'c', 20, now);
+    const [done, next] = [rows.slice(0, 10), rows.slice(10)];
+    await Promise.all(done.map((row) => ledger.begin('2026-03-02', 'weekly', row.email, 'c')));
+
+    const before = await transactionId(url);
+    // As the send loop does: each finished message records its outcome as the next one begins.
+    const [, begun] = await Promise.all([
+      Promise.all(done.map((row) => ledger.finish('2026-03-02', 'weekly', row.email, 'c', 'sent', '250 ok'))),
+      Promise.all(next.map((row) => ledger.begin('2026-03-02', 'weekly', row.email, 'c'))),
+    ]);
+    const writes = (await transactionId(url)) - before - 1;
+
+    expect(writes).toBe(1);
+    expect(begun).toEqual(next.map(() => true));
+    const states = new Map((await ledger.rows('2026-03-02', 'weekly')).map((row) => [row.email, row.state]));
+    for (const row of done) expect(states.get(row.email)).toBe('sent');
+    for (const row of next) expect(states.get(row.email)).toBe('sending');
+  });
 });

@@ -28,12 +28,22 @@ interface RowChange {
   at: Date;
 }
 
-type FinishChange = RowChange & { state: string; detail: string | null };
+type FinishStep = RowChange & { kind: 'finish'; state: string; detail: string | null };
+/** A change the send loop makes to a row it holds: its start, or its outcome. */
+type Step = (RowChange & { kind: 'begin' }) | FinishStep;
 
 const keyOf = (row: { issue: string; list: string; email: string }) =>
   `${row.issue}\n${row.list}\n${row.email}`;
 const rowKeyOf = (row: { issue: string; list_id: string; email: string }) =>
   keyOf({ issue: row.issue, list: row.list_id, email: row.email });
+
+/**
+ * A statement of the send loop's hot path as a named (prepared) one: each connection parses and
+ * plans it once, not on every batch.
+ */
+function named(name: keyof typeof SQL, values: unknown[]): pg.QueryConfig {
+  return { name: `ledger.${name}`, text: SQL[name], values };
+}
 
 /** The items as one array per column, the parameters of an `unnest(...)` statement. */
 function columns<T>(items: T[], names: (keyof T)[]): unknown[][] {
@@ -46,25 +56,25 @@ function columns<T>(items: T[], names: (keyof T)[]): unknown[][] {
  * `send_workers` that its heartbeat renews. Every change commits before the step it guards.
  */
 export class PostgresSendLedger implements SendLedger {
-  /** Begins and outcomes of the messages in flight share commits (group-commit.ts): two per batch, not per message. */
-  private readonly begins: RowGroupCommit<RowChange, boolean>;
-  private readonly finishes: RowGroupCommit<FinishChange, void>;
+  /**
+   * Begins and outcomes of the messages in flight share commits (group-commit.ts): one statement
+   * for a batch of both, so a message's outcome and the next message's start go in one commit.
+   */
+  private readonly steps: RowGroupCommit<Step, boolean>;
 
   constructor(private readonly pool: pg.Pool) {
-    this.begins = new RowGroupCommit<RowChange, boolean>(async (items) => {
+    this.steps = new RowGroupCommit<Step, boolean>(async (items) => {
+      const finishes = items.filter((item): item is FinishStep => item.kind === 'finish');
+      const begins = items.filter((item) => item.kind === 'begin');
       const { rows } = await this.pool.query(
-        SQL.beginMany,
-        columns(items, ['issue', 'list', 'email', 'worker', 'at']),
+        named('stepMany', [
+          ...columns(finishes, ['issue', 'list', 'email', 'worker', 'state', 'detail', 'at']),
+          ...columns(begins, ['issue', 'list', 'email', 'worker', 'at']),
+        ]),
       );
       const held = new Set((rows as { issue: string; list_id: string; email: string }[]).map(rowKeyOf));
-      return items.map((item) => held.has(keyOf(item)));
-    }, keyOf);
-    this.finishes = new RowGroupCommit<FinishChange, void>(async (items) => {
-      await this.pool.query(
-        SQL.finishMany,
-        columns(items, ['issue', 'list', 'email', 'worker', 'state', 'detail', 'at']),
-      );
-      return items.map(() => undefined);
+      // A begin's answer is whether the row was held; an outcome's is not read.
+      return items.map((item) => item.kind === 'begin' && held.has(keyOf(item)));
     }, keyOf);
   }
 
@@ -131,7 +141,7 @@ export class PostgresSendLedger implements SendLedger {
   }
 
   async claim(issue: string, list: string, workerId: string, limit: number, now: Date): Promise<Delivery[]> {
-    const { rows } = await this.pool.query(SQL.claim, [issue, list, workerId, limit, now]);
+    const { rows } = await this.pool.query(named('claim', [issue, list, workerId, limit, now]));
     // The attempt this claim is for; `begin` records it when the message is handed over.
     // The subscriber's id comes with the claim, for the bounce token: no query of its own per message.
     return (rows as (Delivery & { subscriber_id: string | null; subscribed_at: string | null })[])
@@ -146,7 +156,7 @@ export class PostgresSendLedger implements SendLedger {
   }
 
   async begin(issue: string, list: string, email: string, workerId: string): Promise<boolean> {
-    return this.begins.run({ issue, list, email, worker: workerId, at: new Date() });
+    return this.steps.run({ kind: 'begin', issue, list, email, worker: workerId, at: new Date() });
   }
 
   async finish(
@@ -157,7 +167,8 @@ export class PostgresSendLedger implements SendLedger {
     state: 'sent' | 'failed' | 'unknown' | 'skipped',
     detail?: string,
   ): Promise<void> {
-    await this.finishes.run({
+    await this.steps.run({
+      kind: 'finish',
       issue,
       list,
       email,
@@ -198,9 +209,8 @@ export class PostgresSendLedger implements SendLedger {
     window?: { messages: number; ms: number },
   ): Promise<Date[]> {
     return inTransaction(this.pool, async (client) => {
-      await client.query(SQL.createPacing, [account, now]);
       // The row lock makes every reservation for the account wait for the one before it.
-      const nextAt = Date.parse((await client.query(SQL.lockPacing, [account])).rows[0].next_at);
+      const nextAt = Date.parse((await client.query(named('lockPacing', [account, now]))).rows[0].next_at);
       let earlier: number[] = [];
       if (window) {
         await client.query(SQL.forgetSlots, [account, new Date(now.getTime() - window.ms)]);
@@ -210,7 +220,7 @@ export class PostgresSendLedger implements SendLedger {
       }
       const granted = grantSlots({ count, now: now.getTime(), nextAt, gapMs, window, earlier });
       if (granted.length === 0) return [];
-      await client.query(SQL.setPacing, [account, new Date(granted.at(-1)! + gapMs)]);
+      await client.query(named('setPacing', [account, new Date(granted.at(-1)! + gapMs)]));
       if (window) await client.query(SQL.addSlots, [account, granted.map((at) => new Date(at))]);
       return granted.map((at) => new Date(at));
     });

@@ -130,22 +130,25 @@ export const LEDGER_SQL = {
                    WHERE s.email = d.email AND m.status = 'subscribed'
                      AND m.status_source IN (${SELF_SUBSCRIBED_SOURCES.map((source) => `'${source}'`).join(', ')})
                  ) AS subscribed_at`,
-  /** Many rows at once (group commit): the worker's own claimed rows -> sending; returns those it held. */
-  beginMany: `UPDATE deliveries d SET state = 'sending', attempts = d.attempts + 1, updated_at = u.at
-                FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
-                     AS u(issue, list_id, email, worker, at)
-               WHERE d.issue = u.issue AND d.list_id = u.list_id AND d.email = u.email
-                 AND d.state = 'claimed' AND d.worker = u.worker
-           RETURNING d.issue, d.list_id, d.email`,
   /**
-   * Many outcomes at once (group commit), each row its own state and detail; only by its holder (a
-   * row made unknown while its late holder waited for the answer takes the answer).
+   * Many rows at once (group commit), in one statement and one commit: outcomes ($1-$7), each row its
+   * own state and detail, only by its holder (a row made unknown while its late holder waited for the
+   * answer takes the answer); and begins ($8-$12), the worker's own claimed rows -> sending. So a
+   * message's outcome and the next message's start share a commit. No row is in both halves (the
+   * group commit changes a row once per statement); returns the rows begun.
    */
-  finishMany: `UPDATE deliveries d SET state = u.state, detail = u.detail, worker = u.worker, updated_at = u.at
+  stepMany: `WITH finished AS (
+               UPDATE deliveries d SET state = u.state, detail = u.detail, worker = u.worker, updated_at = u.at
                  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
                              $7::timestamptz[]) AS u(issue, list_id, email, worker, state, detail, at)
                 WHERE d.issue = u.issue AND d.list_id = u.list_id AND d.email = u.email
-                  AND d.worker = u.worker AND d.state IN ('claimed', 'sending', 'unknown')`,
+                  AND d.worker = u.worker AND d.state IN ('claimed', 'sending', 'unknown'))
+             UPDATE deliveries d SET state = 'sending', attempts = d.attempts + 1, updated_at = u.at
+               FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[])
+                    AS u(issue, list_id, email, worker, at)
+              WHERE d.issue = u.issue AND d.list_id = u.list_id AND d.email = u.email
+                AND d.state = 'claimed' AND d.worker = u.worker
+          RETURNING d.issue, d.list_id, d.email`,
   /** Back to pending and to nobody, by the holder of a row in flight. */
   retryLater: `UPDATE deliveries SET state = 'pending', detail = $5, not_before = $6, worker = NULL, updated_at = $7
                 WHERE issue = $1 AND list_id = $2 AND email = $3 AND worker = $4 AND state = 'sending'`,
@@ -156,8 +159,13 @@ export const LEDGER_SQL = {
   heldUntil: `SELECT MIN(COALESCE(w.lease_until, 'epoch'::timestamptz)) AS at, COUNT(*) AS n FROM deliveries d
                 LEFT JOIN send_workers w ON w.id = d.worker
                WHERE d.issue = $1 AND d.list_id = $2 AND d.state IN ('claimed', 'sending')`,
-  createPacing: 'INSERT INTO send_pacing (account, next_at) VALUES ($1, $2) ON CONFLICT (account) DO NOTHING',
-  lockPacing: 'SELECT next_at FROM send_pacing WHERE account = $1 FOR UPDATE',
+  /**
+   * The account's pacing row, made if it is new, and locked (the conflict's no-op update takes the row
+   * lock, as FOR UPDATE would) until the reservation commits: one round trip for both.
+   */
+  lockPacing: `INSERT INTO send_pacing (account, next_at) VALUES ($1, $2)
+                 ON CONFLICT (account) DO UPDATE SET next_at = send_pacing.next_at
+               RETURNING next_at`,
   setPacing: 'UPDATE send_pacing SET next_at = $2 WHERE account = $1',
   forgetSlots: 'DELETE FROM send_slots WHERE account = $1 AND at <= $2',
   slots: 'SELECT at FROM send_slots WHERE account = $1 ORDER BY at',

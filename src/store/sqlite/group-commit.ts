@@ -40,21 +40,12 @@ export class GroupCommit {
         entry.reject(new Error('the database was closed before this change was written'));
       return;
     }
-    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    let outcomes: Outcome[];
     try {
-      // IMMEDIATE: take the write lock first (waiting busy_timeout for another process), since a
-      // deferred transaction that reads and then writes fails at once with SQLITE_BUSY.
-      this.db
-        .transaction(() => {
-          for (const entry of batch) {
-            try {
-              outcomes.push({ ok: true, value: this.db.transaction(entry.change)() });
-            } catch (error) {
-              outcomes.push({ ok: false, error });
-            }
-          }
-        })
-        .immediate();
+      outcomes = commitTogether(
+        this.db,
+        batch.map((entry) => entry.change),
+      );
     } catch (error) {
       // The commit itself failed (disk full, I/O error): nothing of the batch is on disk.
       for (const entry of batch) entry.reject(error);
@@ -66,4 +57,28 @@ export class GroupCommit {
       else entry.reject(outcome.error);
     });
   }
+}
+
+/** What became of one change of a group commit. */
+export type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/**
+ * Runs the changes in one IMMEDIATE transaction, each in its own savepoint (one that throws is
+ * rolled back alone and its error kept), and commits them with one fsync. Throws only when the
+ * transaction as a whole failed (the lock not had, the commit not written): then none is on disk.
+ */
+export function commitTogether(db: Database.Database, changes: readonly (() => unknown)[]): Outcome[] {
+  const outcomes: Outcome[] = [];
+  // IMMEDIATE: take the write lock first (waiting busy_timeout for another process), since a
+  // deferred transaction that reads and then writes fails at once with SQLITE_BUSY.
+  db.transaction(() => {
+    for (const change of changes) {
+      try {
+        outcomes.push({ ok: true, value: db.transaction(change)() });
+      } catch (error) {
+        outcomes.push({ ok: false, error });
+      }
+    }
+  }).immediate();
+  return outcomes;
 }
