@@ -42,17 +42,13 @@ export async function openExistingStores(root: string, config: Config): Promise<
 }
 
 /**
- * The stores `bulletin serve` answers requests with. On SQLite, its own connections on a worker
- * thread (sqlite/off-thread.ts: a commit's fsync must not stop the event loop); PostgreSQL's
- * client is asynchronous already, so its stores serve as they are.
+ * The stores `bulletin serve` answers requests with. On SQLite, one connection of their own with one
+ * group commit (sqlite/service-stores.ts: fewer fsyncs stopping the event loop); PostgreSQL's
+ * stores serve as they are.
  */
 export async function serviceStoresFor(stores: Stores): Promise<ServiceStores> {
   if (stores.engine !== 'sqlite' || stores.where === ':memory:')
     return { ...pick(stores), close: async () => {} };
-  if (process.env.BULLETIN_SERVICE_OFF_THREAD) {
-    const { openServiceStoresOffThread } = await import('./sqlite/off-thread.js');
-    return openServiceStoresOffThread(stores.where);
-  }
   const { openServiceStores } = await import('./sqlite/service-stores.js');
   return openServiceStores(stores.where);
 }

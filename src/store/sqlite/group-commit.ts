@@ -1,11 +1,5 @@
 import type Database from 'better-sqlite3';
 
-/** One connection and its group commit, for stores that share both (the service's, on its worker). */
-export interface SharedConnection {
-  db: Database.Database;
-  committer: GroupCommit;
-}
-
 /**
  * Group commit over one better-sqlite3 connection. Changes queue up for a moment (one turn of
  * the event loop, or `windowMs`) and go to disk in one transaction: one fsync (synchronous=FULL)

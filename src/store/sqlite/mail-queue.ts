@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { MailClaim, QueuedMail, ServiceMailKind, ServiceMailQueue } from '../../service/mail-queue.js';
-import { GroupCommit, type SharedConnection } from './group-commit.js';
+import { GroupCommit } from './group-commit.js';
+import type { SharedConnection } from './shared-connection.js';
 import { openDatabase, statementCache } from './open.js';
 import { MAIL_QUEUE as Q } from './queries.js';
 

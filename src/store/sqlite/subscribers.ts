@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { mailboxOf, mergesDots } from '../../support/email-address.js';
-import { GroupCommit, type SharedConnection } from './group-commit.js';
+import { GroupCommit } from './group-commit.js';
+import type { SharedConnection } from './shared-connection.js';
 import { openDatabase, statementCache } from './open.js';
 import { SUBSCRIBERS as Q } from './queries.js';
 import type {
