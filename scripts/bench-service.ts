@@ -36,6 +36,13 @@ export interface EndpointBench {
   serverP99Ms: number;
   /** The server process's CPU (user + system) per request measured. */
   serverCpuMsPerRequest: number;
+  /**
+   * Time the server's event loop thread was ready to run but waited for a core (Linux schedstat run
+   * delay), per second measured: on a shared machine, latency no change to the server can remove.
+   */
+  serverWaitMsPerSecond: number;
+  /** This process's CPU (autocannon, the client) per request: it shares the two cores with the server. */
+  clientCpuMsPerRequest: number;
   errors: number;
   non2xx: number;
   serverErrors: number;
@@ -193,6 +200,8 @@ async function drive(
     requests: [request],
   } as autocannon.Options);
   const cpuBefore = processCpuMs(serverPid) ?? Number.NaN;
+  const waitBefore = runQueueWaitMs(serverPid);
+  const clientBefore = process.cpuUsage();
   const started = Date.now();
   const result = await autocannon({
     url: origin,
@@ -202,6 +211,8 @@ async function drive(
     requests: [request],
   } as autocannon.Options);
   const cpuMs = (processCpuMs(serverPid) ?? Number.NaN) - cpuBefore;
+  const waitMs = runQueueWaitMs(serverPid) - waitBefore;
+  const client = process.cpuUsage(clientBefore);
   // The log may lag the answers by a moment.
   await new Promise((resolve) => setTimeout(resolve, 200));
   const serverMs = answered
@@ -221,10 +232,26 @@ async function drive(
     serverP50Ms: percentile(serverMs, 0.5),
     serverP99Ms: percentile(serverMs, 0.99),
     serverCpuMsPerRequest: cpuMs / Math.max(1, result.requests.total),
+    serverWaitMsPerSecond: waitMs / SECONDS,
+    clientCpuMsPerRequest: (client.user + client.system) / 1000 / Math.max(1, result.requests.total),
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
     serverErrors,
   };
+}
+
+/**
+ * How long the process's main thread (the event loop) has waited, ready to run, for a core: in ms,
+ * from proc(5)'s /proc/PID/schedstat (field 2, ns).
+ */
+function runQueueWaitMs(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e6;
+  } catch (error) {
+    // No /proc (not Linux), or the server has ended.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return Number.NaN;
+    throw error;
+  }
 }
 
 function percentile(sorted: number[], fraction: number): number {

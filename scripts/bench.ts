@@ -215,7 +215,7 @@ async function servicePart(): Promise<void> {
     `\nService: \`bulletin serve\` in its own process, autocannon from this one over loopback, 500 requests/s for 10 s, 20 connections; ${runs} runs, a fresh server each`,
   );
   console.log(
-    `${'run side endpoint'.padEnd(46)} ${'req/s'.padStart(6)}  client p50/p99 ms  server p50/p99 ms  server CPU ms/req`,
+    `${'run side endpoint'.padEnd(46)} ${'req/s'.padStart(6)}  client p50/p99 ms  server p50/p99 ms  CPU ms/req server/client  event loop waiting for a core ms/s`,
   );
   service.forEach((run, i) => {
     for (const endpoint of run) {
@@ -224,7 +224,7 @@ async function servicePart(): Promise<void> {
       const client = `${endpoint.p50Ms}/${endpoint.p99Ms}`;
       const server = `${endpoint.serverP50Ms}/${endpoint.serverP99Ms}`;
       console.log(
-        `${`${i + 1} ${endpoint.side.padEnd(5)}${endpoint.name}`.padEnd(46)} ${endpoint.requestsPerSecond.toFixed(0).padStart(6)}  ${client.padStart(17)}  ${server.padStart(17)}  ${endpoint.serverCpuMsPerRequest.toFixed(2).padStart(17)}  5xx ${endpoint.serverErrors}  other non-2xx ${endpoint.non2xx - endpoint.serverErrors}  errors ${endpoint.errors}  ${ok ? 'ok' : 'MISSED'} (p99 < ${SERVICE_TARGET_P99_MS})`,
+        `${`${i + 1} ${endpoint.side.padEnd(5)}${endpoint.name}`.padEnd(46)} ${endpoint.requestsPerSecond.toFixed(0).padStart(6)}  ${client.padStart(17)}  ${server.padStart(17)}  ${`${endpoint.serverCpuMsPerRequest.toFixed(2)}/${endpoint.clientCpuMsPerRequest.toFixed(2)}`.padStart(28)}  ${endpoint.serverWaitMsPerSecond.toFixed(0).padStart(34)}  5xx ${endpoint.serverErrors}  other non-2xx ${endpoint.non2xx - endpoint.serverErrors}  errors ${endpoint.errors}  ${ok ? 'ok' : 'MISSED'} (p99 < ${SERVICE_TARGET_P99_MS})`,
       );
     }
   });
