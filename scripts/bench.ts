@@ -26,7 +26,7 @@ import { renderIssueContent } from '../src/render/render-issue.js';
 import { packageRoot } from '../src/support/package-root.js';
 import { benchArchive, median, printArchiveBench } from './bench-archive.js';
 import { benchDispatch, CONNECTIONS } from './bench-dispatch.js';
-import { benchService } from './bench-service.js';
+import { benchService, SERVICE_TARGET_P99_MS } from './bench-service.js';
 import { benchPreview, printPreviewBench } from './bench-preview.js';
 import { printStoreBench, printStoreHeading, printStoreRound } from './print-store-bench.js';
 import { benchStore } from './bench-store.js';
@@ -209,16 +209,25 @@ async function checkPart(): Promise<void> {
 }
 
 async function servicePart(): Promise<void> {
-  const service = await benchService();
+  const runs = option('runs') ?? 3;
+  const service = await benchService(runs);
   console.log(
-    '\nService: `bulletin serve` in its own process, autocannon from this one over loopback, 500 requests/s for 10 s, 20 connections',
+    `\nService: \`bulletin serve\` in its own process, autocannon from this one over loopback, 500 requests/s for 10 s, 20 connections; ${runs} runs, a fresh server each`,
   );
-  for (const endpoint of service) {
-    const ok = endpoint.p99Ms < 50 && endpoint.serverErrors === 0 && endpoint.errors === 0;
-    console.log(
-      `${endpoint.name.padEnd(46)} ${endpoint.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${endpoint.p50Ms} ms  p99 ${endpoint.p99Ms} ms (< 50)  5xx ${endpoint.serverErrors}  other non-2xx ${endpoint.non2xx - endpoint.serverErrors}  errors ${endpoint.errors}  ${ok ? 'ok' : 'MISSED'}`,
-    );
-  }
+  console.log(
+    `${'run side endpoint'.padEnd(46)} ${'req/s'.padStart(6)}  client p50/p99 ms  server p50/p99 ms  CPU ms/req server/client  event loop waiting for a core ms/s`,
+  );
+  service.forEach((run, i) => {
+    for (const endpoint of run) {
+      const ok =
+        endpoint.p99Ms < SERVICE_TARGET_P99_MS && endpoint.serverErrors === 0 && endpoint.errors === 0;
+      const client = `${endpoint.p50Ms}/${endpoint.p99Ms}`;
+      const server = `${endpoint.serverP50Ms}/${endpoint.serverP99Ms}`;
+      console.log(
+        `${`${i + 1} ${endpoint.side.padEnd(5)}${endpoint.name}`.padEnd(46)} ${endpoint.requestsPerSecond.toFixed(0).padStart(6)}  ${client.padStart(17)}  ${server.padStart(17)}  ${`${endpoint.serverCpuMsPerRequest.toFixed(2)}/${endpoint.clientCpuMsPerRequest.toFixed(2)}`.padStart(28)}  ${endpoint.serverWaitMsPerSecond.toFixed(0).padStart(34)}  5xx ${endpoint.serverErrors}  other non-2xx ${endpoint.non2xx - endpoint.serverErrors}  errors ${endpoint.errors}  ${ok ? 'ok' : 'MISSED'} (p99 < ${SERVICE_TARGET_P99_MS})`,
+      );
+    }
+  });
 }
 
 await main();

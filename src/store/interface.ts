@@ -23,3 +23,11 @@ export interface Stores {
   clicks: ClickStore;
   close(): Promise<void>;
 }
+
+/** What `bulletin serve`'s routes use (stores.ts `serviceStoresFor`); closed before the site's stores. */
+export interface ServiceStores {
+  subscribers: SubscriberStore;
+  mailQueue: ServiceMailQueue;
+  rateLimits: RateLimitStore;
+  close(): Promise<void>;
+}

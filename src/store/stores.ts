@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import type { Config } from '../content/model.js';
 import { SetupError } from '../diagnostics/setup-error.js';
 import { isErrno } from '../support/errors.js';
-import type { Stores } from './interface.js';
+import type { ServiceStores, Stores } from './interface.js';
 import { type DatabaseLocation, parseDatabaseSetting, shownLocation } from './location.js';
 
-export type { Stores } from './interface.js';
+export type { ServiceStores, Stores } from './interface.js';
 
 /**
  * The PostgreSQL engine, loaded only when a site asks for it (a constant, not a literal, so the
@@ -39,6 +39,22 @@ export async function openExistingStores(root: string, config: Config): Promise<
   if (location.engine === 'sqlite' && (location.path === ':memory:' || !existsSync(location.path)))
     return undefined;
   return openStoresAt(location);
+}
+
+/**
+ * The stores `bulletin serve` answers requests with. On SQLite, one connection of their own with one
+ * group commit (sqlite/service-stores.ts: fewer fsyncs stopping the event loop); PostgreSQL's
+ * stores serve as they are.
+ */
+export async function serviceStoresFor(stores: Stores): Promise<ServiceStores> {
+  if (stores.engine !== 'sqlite' || stores.where === ':memory:')
+    return { ...pick(stores), close: async () => {} };
+  const { openServiceStores } = await import('./sqlite/service-stores.js');
+  return openServiceStores(stores.where);
+}
+
+function pick({ subscribers, mailQueue, rateLimits }: Stores): Omit<ServiceStores, 'close'> {
+  return { subscribers, mailQueue, rateLimits };
 }
 
 async function loadPostgres(where: string): Promise<{ openPostgresStores(url: string): Promise<Stores> }> {

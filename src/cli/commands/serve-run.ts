@@ -15,7 +15,7 @@ import { issueTransport, serviceOutboxTransport, smtpTransport } from '../../dis
 import { startBouncePoller } from '../../bounces/poller.js';
 import { runDueSends, SCHEDULE_LEASE_MS } from '../../schedule/run-due.js';
 import { createService } from '../../service/app.js';
-import { openStores, type Stores } from '../../store/stores.js';
+import { openStores, type ServiceStores, serviceStoresFor, type Stores } from '../../store/stores.js';
 import { utcMinute } from '../../support/dates.js';
 import { bounceHandler, mailboxSettings, webhookRecorder } from '../bounce-mailbox.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
@@ -68,10 +68,18 @@ export async function serveCommand(root: string, options: ServeOptions): Promise
     ? smtpTransport({ url: process.env.SMTP_URL, connections: 1 })
     : serviceOutboxTransport(join(root, '.bulletin', 'outbox'));
   let stores: Stores;
+  let serviceStores: ServiceStores;
   try {
     stores = await openStores(root, config);
   } catch (error) {
     await mailer.close();
+    throw error;
+  }
+  try {
+    serviceStores = await serviceStoresFor(stores);
+  } catch (error) {
+    await mailer.close();
+    await stores.close();
     throw error;
   }
   // Only for tests that stop the server between the answer and the send.
@@ -81,17 +89,18 @@ export async function serveCommand(root: string, options: ServeOptions): Promise
     config,
     siteDir,
     templatesDir,
-    store: stores.subscribers,
+    store: serviceStores.subscribers,
     secrets,
     mailer,
-    mailQueue: stores.mailQueue,
-    rateLimits: stores.rateLimits,
+    mailQueue: serviceStores.mailQueue,
+    rateLimits: serviceStores.rateLimits,
     clicks: stores.clicks,
     mailSender: { delayMs },
     webhooks: { providers: webhooks, onEvents: webhookRecorder(config, stores, say) },
   });
   const closeAll = async () => {
     await mailer.close();
+    await serviceStores.close();
     await stores.close();
   };
   const address = await listenOrExplain(app, port, options.host, async () => {

@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { MailClaim, QueuedMail, ServiceMailKind, ServiceMailQueue } from '../../service/mail-queue.js';
 import { GroupCommit } from './group-commit.js';
+import type { SharedConnection } from './shared-connection.js';
 import { openDatabase, statementCache } from './open.js';
 import { MAIL_QUEUE as Q } from './queries.js';
 
@@ -21,10 +22,14 @@ export class SqliteServiceMailQueue implements ServiceMailQueue {
   /** Sign-ups arriving together share one fsync, each answered only once its row is on disk. */
   private readonly committer: GroupCommit;
 
-  constructor(path: string) {
-    this.db = openDatabase(path);
+  /** With `shared`, on a connection others share (see subscribers.ts); close() then leaves it open. */
+  constructor(
+    path: string,
+    private readonly shared?: SharedConnection,
+  ) {
+    this.db = shared?.db ?? openDatabase(path);
     this.sql = statementCache(this.db);
-    this.committer = new GroupCommit(this.db);
+    this.committer = shared?.committer ?? new GroupCommit(this.db);
   }
 
   async enqueue(
@@ -87,6 +92,6 @@ export class SqliteServiceMailQueue implements ServiceMailQueue {
 
   async close(): Promise<void> {
     this.committer.flush();
-    this.db.close();
+    if (!this.shared) this.db.close();
   }
 }

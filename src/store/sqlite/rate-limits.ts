@@ -14,14 +14,17 @@ export class SqliteRateLimits implements RateLimitStore {
   /** A flood of requests shares its fsyncs; each count is read in the same statement that raised it. */
   private readonly committer: GroupCommit;
 
-  /** With `ownsConnection`, close() closes the connection too (as the site's stores do). */
+  /**
+   * With `ownsConnection`, close() closes the connection too (as the site's stores do); with
+   * `committer`, counts share the commits of the connection's other users.
+   */
   constructor(
     private readonly db: Database.Database,
-    private readonly options: { ownsConnection?: boolean } = {},
+    private readonly options: { ownsConnection?: boolean; committer?: GroupCommit } = {},
   ) {
     this.hitStatement = db.prepare(HIT);
     this.purgeStatement = db.prepare(PURGE);
-    this.committer = new GroupCommit(db);
+    this.committer = options.committer ?? new GroupCommit(db);
   }
 
   async hit(key: string, windowMs: number, now: Date): Promise<{ count: number; resetAt: Date }> {

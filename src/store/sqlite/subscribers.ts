@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { mailboxOf, mergesDots } from '../../support/email-address.js';
 import { GroupCommit } from './group-commit.js';
+import type { SharedConnection } from './shared-connection.js';
 import { openDatabase, statementCache } from './open.js';
 import { SUBSCRIBERS as Q } from './queries.js';
 import type {
@@ -34,10 +35,17 @@ export class SqliteSubscriberStore implements SubscriberStore {
   /** Single changes (a form, a one-click unsubscribe) share commits with others arriving at once. */
   private readonly committer: GroupCommit;
 
-  constructor(readonly path: string) {
-    this.db = openDatabase(path);
+  /**
+   * With `shared`, the store works on a connection (and its group commit) that others share, so
+   * their changes go to disk in the same commits; close() then leaves the connection open.
+   */
+  constructor(
+    readonly path: string,
+    private readonly shared?: SharedConnection,
+  ) {
+    this.db = shared?.db ?? openDatabase(path);
     this.sql = statementCache(this.db);
-    this.committer = new GroupCommit(this.db);
+    this.committer = shared?.committer ?? new GroupCommit(this.db);
     // The same function in SQL as in JS, so the count can never disagree with address.ts.
     this.db.function('mailbox_of', { deterministic: true }, (email: unknown) => mailboxOf(String(email)));
   }
@@ -263,7 +271,7 @@ export class SqliteSubscriberStore implements SubscriberStore {
 
   async close(): Promise<void> {
     this.committer.flush();
-    this.db.close();
+    if (!this.shared) this.db.close();
   }
 
   private membership(email: string, list: string): ListStatus | undefined {
