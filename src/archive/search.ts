@@ -16,7 +16,9 @@ export interface SearchIndexing {
  * The full-text index, made at build time so search works on any static host: pagefind indexes
  * the issue pages (the only ones marked `data-pagefind-body`) from memory. It runs as its own
  * process, so indexing starts as soon as the pages exist and goes on while the rest of the site
- * is made and written; all pages are sent at once, as one at a time leaves it idle between them.
+ * is made and written. Pages are sent a few at a time (`SEARCH_LANES`): one at a time leaves it idle
+ * between them, and all at once queues every page, JSON-encoded in base64, in our memory (about 100 MB
+ * at 520 issues) until the process has read them.
  */
 export async function startSearchIndex(
   config: Config,
@@ -40,10 +42,8 @@ export async function startSearchIndex(
   const pagefind = await import('pagefind');
   const { index, errors } = await pagefind.createIndex({ forceLanguage: config.site.locale.split('-')[0] });
   if (!index) throw new Error(`pagefind could not start: ${errors.join('; ')}`);
-  const adding = Promise.all(
-    pages.map(([path, content]) =>
-      index.addHTMLFile({ url: `${base}${path.replace(/index\.html$/, '')}`, content: content as string }),
-    ),
+  const adding = inLanes(pages as [string, string][], ([path, content]) =>
+    index.addHTMLFile({ url: `${base}${path.replace(/index\.html$/, '')}`, content }),
   );
   awaitedLater(adding); // reported by writeTo
   return {
@@ -75,6 +75,23 @@ export async function writeSearchIndex(
 }
 
 const FINGERPRINT_FILE = 'bulletin-fingerprint.txt';
+
+/** Pages handed to pagefind at once: enough that it never waits for the next. */
+const SEARCH_LANES = 8;
+
+/** `send` for every item, at most SEARCH_LANES at a time; results in the items' order. */
+async function inLanes<T, R>(items: readonly T[], send: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await send(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SEARCH_LANES, items.length) }, lane));
+  return results;
+}
 
 function searchFingerprint(config: Config, base: string, pages: [string, string][]): string {
   const hash = createHash('sha256').update(`${base}\0${config.site.locale}\0`);
