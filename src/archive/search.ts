@@ -98,7 +98,7 @@ class PagefindFeeder implements SearchIndexing {
   private sending = 0;
   private nextWaiting = 0;
 
-  constructor(private readonly config: Config) {
+  constructor(config: Config) {
     this.base = new URL(siteUrl(config)).pathname;
     this.fingerprint = fingerprintHash(config);
     this.opening = (async () => {
