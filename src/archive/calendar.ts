@@ -1,10 +1,10 @@
-import { createEvents, type DateArray, type EventAttributes } from 'ics';
 import { multiLineText, oneLineText } from '../content/control-characters.js';
 import type { Config, Meeting } from '../content/model.js';
 import { addDays, dayOf } from '../support/dates.js';
 import { issueUrl } from '../render/urls.js';
 import type { Archive, ArchiveIssue, SiteFiles } from './model.js';
 import { parseUrl } from '../support/errors.js';
+import { type CalendarEvent, calendarText, type DayArray } from './ics-text.js';
 
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
@@ -54,10 +54,13 @@ function calendar(config: Config, dated: Dated[], calName: string): string {
     .sort((a, b) => sortKey(a.meeting).localeCompare(sortKey(b.meeting)))
     .map((d) => event(config, d));
   const productId = `-//Bulletin//${oneLineText(config.site.name)}//EN`;
-  const { error, value } = createEvents(events, { calName: oneLineText(calName), productId });
-  if (error || value === null)
-    throw new Error(`Could not write the calendar "${calName}": ${error?.message ?? 'no output'}`);
-  return value;
+  try {
+    return calendarText({ productId, calName: oneLineText(calName) }, events);
+  } catch (error) {
+    throw new Error(`Could not write the calendar "${calName}": ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
 }
 
 /** Within a day, all-day events ('' sorts first), then by start time. */
@@ -65,7 +68,16 @@ function sortKey(meeting: Meeting): string {
   return `${meeting.date ?? ''} ${meeting.start ?? ''}`;
 }
 
-function event(config: Config, { meeting, issue }: Dated): EventAttributes {
+/** A dated meeting as its calendar event (exported for the test that holds it to the `ics` package). */
+export function meetingEvent(
+  config: Config,
+  meeting: Meeting & { date: string },
+  issue: ArchiveIssue,
+): CalendarEvent {
+  return event(config, { meeting, issue });
+}
+
+function event(config: Config, { meeting, issue }: Dated): CalendarEvent {
   const common = {
     uid: meetingUid(config, issue.date, meeting),
     // ics escapes LF, but not a bare CR, which ends an iCalendar line: the text could then add
@@ -74,22 +86,13 @@ function event(config: Config, { meeting, issue }: Dated): EventAttributes {
     description: meeting.description === undefined ? undefined : multiLineText(meeting.description),
     location: meeting.location === undefined ? undefined : oneLineText(meeting.location),
     url: webLink(meeting) ?? issue.url,
-    // ics stamps DTSTAMP with Date.now() unless given one (an untyped option); the issue date keeps builds
-    // identical.
+    // DTSTAMP is the issue's date, not the build's time, so that builds are identical.
     timestamp: dayOf(issue.date).getTime(),
   };
   const times = meetingTimes(meeting, config.site.timezone);
   if (times === 'all-day')
     return { ...common, start: dateArray(meeting.date), end: dateArray(addDays(meeting.date, 1)) };
-  return {
-    ...common,
-    start: times.start.getTime(),
-    startInputType: 'utc',
-    startOutputType: 'utc',
-    end: times.end.getTime(),
-    endInputType: 'utc',
-    endOutputType: 'utc',
-  };
+  return { ...common, start: times.start.getTime(), end: times.end.getTime() };
 }
 
 /**
@@ -125,7 +128,7 @@ function meetingTimes(
   return { start, end };
 }
 
-function dateArray(date: string): DateArray {
+function dateArray(date: string): DayArray {
   const [y, m, d] = date.split('-').map(Number);
   return [y!, m!, d!];
 }
@@ -171,16 +174,22 @@ function offsetAt(instant: number, timeZone: string): number {
     });
     offsetFormats.set(timeZone, format);
   }
-  const part = (type: string) => Number(format.formatToParts(instant).find((p) => p.type === type)?.value);
-  const wall = Date.UTC(
-    part('year'),
-    part('month') - 1,
-    part('day'),
-    part('hour'),
-    part('minute'),
-    part('second'),
-  );
+  const wall = wallClockAt(format, instant);
   return wall - Math.floor(instant / 1000) * 1000;
+}
+
+/** en-US with hourCycle h23: "7/14/2017, 03:40:00". */
+const US_WALL_CLOCK = /^(\d+)\/(\d+)\/(\d+), (\d+):(\d+):(\d+)$/;
+
+/**
+ * The wall clock of `format`'s zone at `instant`, as if it were UTC, in ms. format() and a pattern take a
+ * fifth of the time of formatToParts(), which is kept for any text the pattern does not know.
+ */
+function wallClockAt(format: Intl.DateTimeFormat, instant: number): number {
+  const m = US_WALL_CLOCK.exec(format.format(instant));
+  if (m) return Date.UTC(+m[3]!, +m[1]! - 1, +m[2]!, +m[4]!, +m[5]!, +m[6]!);
+  const part = (type: string) => Number(format.formatToParts(instant).find((p) => p.type === type)?.value);
+  return Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second'));
 }
 
 /**
@@ -200,11 +209,31 @@ export function wallTimeExists(date: string, time: string, timeZone: string): bo
 }
 
 /** The instants at which a clock in `timeZone` shows `date` `time`: none, one, or two (clocks going back). */
-function instantsOf(
-  date: string,
-  time: string,
-  timeZone: string,
-): { asUtc: number; before: number; valid: number[] } {
+function instantsOf(date: string, time: string, timeZone: string): WallInstants {
+  const key = `${timeZone} ${date} ${time}`;
+  let found = instantsCache.get(key);
+  if (!found) {
+    // Bounded for a long-running preview; a build meets a few thousand distinct meeting times.
+    if (instantsCache.size >= 20_000) instantsCache.clear();
+    found = findInstants(date, time, timeZone);
+    instantsCache.set(key, found);
+  }
+  return found;
+}
+
+interface WallInstants {
+  asUtc: number;
+  before: number;
+  valid: readonly number[];
+}
+
+/**
+ * Memo of instantsOf: a pure function of its arguments (the zone rules are the runtime's own), asked
+ * for each timed meeting by its calendar event and again by its page's "add to Google Calendar" link.
+ */
+const instantsCache = new Map<string, WallInstants>();
+
+function findInstants(date: string, time: string, timeZone: string): WallInstants {
   const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
   const t = /^(\d{2}):(\d{2})$/.exec(time);
   if (!d || !t) throw new RangeError(`Expected YYYY-MM-DD and HH:MM, got "${date}" "${time}".`);

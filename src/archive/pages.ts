@@ -32,12 +32,31 @@ export function anchorInIssue(issue: ArchiveIssue, item: ItemInfo): string {
  * those issues' pages and the index.
  */
 export function pageFiles(archive: Archive, templates: SiteTemplates, only?: ReadonlySet<string>): SiteFiles {
-  const files: SiteFiles = new Map();
-  const { config, issues } = archive;
-  issues.forEach((issue, i) => {
+  const files: SiteFiles = new Map(issuePages(archive, templates, only));
+  for (const [path, html] of listingPages(archive, templates, only)) files.set(path, html);
+  return files;
+}
+
+/** The issue pages (with `only`, just those issues'), one at a time: each can be used as soon as it is made. */
+export function* issuePages(
+  archive: Archive,
+  templates: SiteTemplates,
+  only?: ReadonlySet<string>,
+): Generator<[path: string, html: string]> {
+  const { issues } = archive;
+  for (const [i, issue] of issues.entries())
     if (!only || only.has(issue.date))
-      files.set(issuePath(issue.date), issuePage(archive, templates, issue, issues[i + 1], issues[i - 1]));
-  });
+      yield [issuePath(issue.date), issuePage(archive, templates, issue, issues[i + 1], issues[i - 1])];
+}
+
+/** The pages that are not an issue's: index, search, subscribe, 404 (with `only`, just the index). */
+export function listingPages(
+  archive: Archive,
+  templates: SiteTemplates,
+  only?: ReadonlySet<string>,
+): SiteFiles {
+  const files: SiteFiles = new Map();
+  const { config } = archive;
   files.set('index.html', indexPage(archive, templates));
   if (only) return files;
   const simple = (

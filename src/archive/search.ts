@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,56 +15,154 @@ export interface SearchIndexing {
 /**
  * The full-text index, made at build time so search works on any static host: pagefind indexes
  * the issue pages (the only ones marked `data-pagefind-body`) from memory. It runs as its own
- * process, so indexing starts as soon as the pages exist and goes on while the rest of the site
- * is made and written; all pages are sent at once, as one at a time leaves it idle between them.
+ * process, so indexing goes on while the rest of the site is made and written. Pages are sent a few
+ * dozen at a time (`SEARCH_LANES`): one at a time leaves it idle between them, and all at once queues
+ * every page, JSON-encoded in base64, in our memory (about 100 MB at 520 issues) until it has read them.
  */
+export interface SearchFeed {
+  /** One issue page, as soon as it is made; yields so that pagefind is handed pages meanwhile. */
+  add(path: string, html: string): Promise<void>;
+  /** Every issue page is in. */
+  finish(): SearchIndexing;
+  /** The build failed before finish(): stop pagefind. */
+  abandon(): Promise<void>;
+}
+
+/**
+ * Where a previous index exists, whether it can be reused is known only once every page is made, so
+ * the pages are gathered first; otherwise (a first build) pagefind starts with the first page.
+ */
+export function openSearchFeed(config: Config, previousSiteDir?: string): SearchFeed {
+  if (previousSiteDir && readFingerprint(previousSiteDir) !== undefined) {
+    const pages: SiteFiles = new Map();
+    return {
+      async add(path, html) {
+        pages.set(path, html);
+      },
+      finish() {
+        const started = startSearchIndex(config, pages, previousSiteDir);
+        awaitedLater(started); // reported by writeTo
+        return { writeTo: async (siteDir) => (await started).writeTo(siteDir) };
+      },
+      async abandon() {},
+    };
+  }
+  const feeder = new PagefindFeeder(config);
+  return {
+    async add(path, html) {
+      feeder.add(path, html);
+      await new Promise((resolve) => setImmediate(resolve));
+    },
+    finish: () => feeder,
+    abandon: () => feeder.close(),
+  };
+}
+
+/** The index of the issue pages in `files`, reusing the bundle in `previousSiteDir` if they are unchanged. */
 export async function startSearchIndex(
   config: Config,
   files: SiteFiles,
   previousSiteDir?: string,
 ): Promise<SearchIndexing> {
-  const base = new URL(siteUrl(config)).pathname;
   const pages = [...files].filter(
     ([path, content]) => path.startsWith('issues/') && path.endsWith('.html') && typeof content === 'string',
-  );
+  ) as [string, string][];
   // Indexing takes seconds; when no indexed page changed since the last build, its bundle is reused.
-  const fingerprint = searchFingerprint(config, base, pages as [string, string][]);
-  if (previousSiteDir && readFingerprint(previousSiteDir) === fingerprint) {
-    return {
-      async writeTo(siteDir) {
-        await cp(join(previousSiteDir, 'pagefind'), join(siteDir, 'pagefind'), { recursive: true });
-        return { pages: pages.length };
-      },
-    };
+  if (previousSiteDir) {
+    const fingerprint = fingerprintHash(config);
+    for (const [path, content] of pages) fingerprint.update(`${path}\0`).update(content);
+    if (readFingerprint(previousSiteDir) === fingerprint.digest('hex'))
+      return {
+        async writeTo(siteDir) {
+          await cp(join(previousSiteDir, 'pagefind'), join(siteDir, 'pagefind'), { recursive: true });
+          return { pages: pages.length };
+        },
+      };
   }
-  const pagefind = await import('pagefind');
-  const { index, errors } = await pagefind.createIndex({ forceLanguage: config.site.locale.split('-')[0] });
-  if (!index) throw new Error(`pagefind could not start: ${errors.join('; ')}`);
-  const adding = Promise.all(
-    pages.map(([path, content]) =>
-      index.addHTMLFile({ url: `${base}${path.replace(/index\.html$/, '')}`, content: content as string }),
-    ),
-  );
-  awaitedLater(adding); // reported by writeTo
-  return {
-    async writeTo(siteDir) {
-      try {
-        const added = await adding;
-        const failed = added.flatMap((a, i) =>
-          a.errors.length ? [`${pages[i]![0]}: ${a.errors.join('; ')}`] : [],
-        );
-        if (failed.length) throw new Error(`pagefind could not index ${failed.join(', ')}`);
-        const written = await index.writeFiles({ outputPath: `${siteDir}/pagefind` });
-        if (written.errors.length)
-          throw new Error(`pagefind could not write its index: ${written.errors.join('; ')}`);
-        await writeFile(join(siteDir, 'pagefind', FINGERPRINT_FILE), fingerprint);
-        return { pages: pages.length };
-      } finally {
-        await pagefind.close();
-      }
-    },
-  };
+  const feeder = new PagefindFeeder(config);
+  for (const [path, content] of pages) feeder.add(path, content);
+  return feeder;
 }
+
+/** Pages handed to pagefind at once: enough that it has work while the other files are made. */
+const SEARCH_LANES = 32;
+
+/** One pagefind index: takes pages, keeps SEARCH_LANES of them with pagefind, writes the bundle. */
+class PagefindFeeder implements SearchIndexing {
+  private readonly base: string;
+  private readonly fingerprint: Hash;
+  private readonly opening: Promise<{ close(): Promise<unknown>; index: PagefindIndex }>;
+  private readonly waiting: [path: string, html: string][] = [];
+  private readonly adding: Promise<string[]>[] = [];
+  private readonly paths: string[] = [];
+  private sending = 0;
+  private nextWaiting = 0;
+
+  constructor(config: Config) {
+    this.base = new URL(siteUrl(config)).pathname;
+    this.fingerprint = fingerprintHash(config);
+    this.opening = (async () => {
+      const pagefind = await import('pagefind');
+      const { index, errors } = await pagefind.createIndex({
+        forceLanguage: config.site.locale.split('-')[0],
+      });
+      if (!index) throw new Error(`pagefind could not start: ${errors.join('; ')}`);
+      return { close: pagefind.close, index };
+    })();
+    awaitedLater(this.opening); // reported by writeTo
+  }
+
+  add(path: string, html: string): void {
+    this.fingerprint.update(`${path}\0`).update(html);
+    this.paths.push(path);
+    this.waiting.push([path, html]);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.sending < SEARCH_LANES && this.nextWaiting < this.waiting.length) {
+      const [path, content] = this.waiting[this.nextWaiting]!;
+      // Sent: pagefind has it now, and the queue need not hold it.
+      this.waiting[this.nextWaiting++] = ['', ''];
+      this.sending++;
+      const added = this.opening
+        .then(({ index }) =>
+          index.addHTMLFile({ url: `${this.base}${path.replace(/index\.html$/, '')}`, content }),
+        )
+        .then((result) => result.errors.map((error) => `${path}: ${error}`))
+        .finally(() => {
+          this.sending--;
+          this.pump();
+        });
+      awaitedLater(added); // reported by writeTo
+      this.adding.push(added);
+    }
+  }
+
+  async writeTo(siteDir: string): Promise<{ pages: number }> {
+    try {
+      const { index } = await this.opening;
+      // Pages still waiting are sent as others finish; wait until every page has been added.
+      while (this.adding.length < this.paths.length) await Promise.race(this.adding.slice(-SEARCH_LANES));
+      const failed = (await Promise.all(this.adding)).flat();
+      if (failed.length) throw new Error(`pagefind could not index ${failed.join(', ')}`);
+      const written = await index.writeFiles({ outputPath: `${siteDir}/pagefind` });
+      if (written.errors.length)
+        throw new Error(`pagefind could not write its index: ${written.errors.join('; ')}`);
+      await writeFile(join(siteDir, 'pagefind', FINGERPRINT_FILE), this.fingerprint.digest('hex'));
+      return { pages: this.paths.length };
+    } finally {
+      await this.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    const opened = await this.opening.catch((error: Error) => error);
+    if (!(opened instanceof Error)) await opened.close();
+  }
+}
+
+type PagefindIndex = NonNullable<Awaited<ReturnType<typeof import('pagefind')['createIndex']>>['index']>;
 
 export async function writeSearchIndex(
   config: Config,
@@ -76,10 +174,9 @@ export async function writeSearchIndex(
 
 const FINGERPRINT_FILE = 'bulletin-fingerprint.txt';
 
-function searchFingerprint(config: Config, base: string, pages: [string, string][]): string {
-  const hash = createHash('sha256').update(`${base}\0${config.site.locale}\0`);
-  for (const [path, content] of pages) hash.update(`${path}\0`).update(content);
-  return hash.digest('hex');
+/** The fingerprint of an index, before its pages: the URL base and language shape it too. */
+function fingerprintHash(config: Config): Hash {
+  return createHash('sha256').update(`${new URL(siteUrl(config)).pathname}\0${config.site.locale}\0`);
 }
 
 function readFingerprint(siteDir: string): string | undefined {

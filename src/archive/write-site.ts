@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { SiteFiles } from './model.js';
 import { isErrno, MISSING, unlessMissing } from '../support/errors.js';
@@ -35,25 +35,22 @@ export async function writeSite(
   }
   const moves: { from: string; path: string }[] = [];
   const wanted = new Set(files.keys());
+  // A first build has nothing on disk to compare with.
+  const firstBuild = !(await isFolder(target));
+  const folders = new Folders();
   try {
-    // Bounded parallelism: thousands of small files, without exhausting file handles.
-    const entries = [...files];
-    for (let i = 0; i < entries.length; i += 64) {
-      await Promise.all(
-        entries.slice(i, i + 64).map(async ([path, content]) => {
-          if (await sameBytesOnDisk(join(target, path), content)) return;
-          await mkdir(dirname(join(staging, path)), { recursive: true });
-          await writeFile(join(staging, path), content);
-          moves.push({ from: join(staging, path), path });
-        }),
-      );
-    }
+    await inBatches([...files], async ([path, content]) => {
+      if (!firstBuild && (await sameBytesOnDisk(join(target, path), content))) return;
+      await folders.make(dirname(join(staging, path)));
+      await writeFile(join(staging, path), content);
+      moves.push({ from: join(staging, path), path });
+    });
     if (fill) {
       await mkdir(filled, { recursive: true });
       await fill(filled);
       for (const path of await filesUnder(filled)) {
         wanted.add(path);
-        if (!(await sameBytesOnDisk(join(target, path), await readFile(join(filled, path)))))
+        if (firstBuild || !(await sameBytesOnDisk(join(target, path), await readFile(join(filled, path)))))
           moves.push({ from: join(filled, path), path });
       }
     }
@@ -61,15 +58,43 @@ export async function writeSite(
     await Promise.all([staging, filled].map((dir) => rm(dir, { recursive: true, force: true })));
     throw error;
   }
-  for (const { from, path } of moves) {
-    await mkdir(dirname(join(target, path)), { recursive: true });
+  await inBatches(moves, async ({ from, path }) => {
+    await folders.make(dirname(join(target, path)));
     await rename(from, join(target, path));
-  }
+  });
   const removed = (await filesUnder(target)).filter((path) => !wanted.has(path));
   for (const path of removed) await rm(join(target, path), { force: true });
   await removeEmptyFolders(target, removed);
   await Promise.all([staging, filled].map((dir) => rm(dir, { recursive: true, force: true })));
   return { written: moves.map((m) => m.path).sort(), removed };
+}
+
+/** Bounded parallelism: thousands of small files, without exhausting file handles. */
+async function inBatches<T>(items: readonly T[], each: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += 64) await Promise.all(items.slice(i, i + 64).map(each));
+}
+
+/** mkdir -p, once per folder: a site has thousands of files in a few hundred folders. */
+class Folders {
+  private readonly made = new Map<string, Promise<unknown>>();
+
+  make(dir: string): Promise<unknown> {
+    let making = this.made.get(dir);
+    if (!making) {
+      making = mkdir(dir, { recursive: true });
+      this.made.set(dir, making);
+    }
+    return making;
+  }
+}
+
+async function isFolder(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch (error) {
+    if (isErrno(error, ...MISSING)) return false;
+    throw error;
+  }
 }
 
 /** Every file under `dir`, relative to it with forward slashes; none when it does not exist. */
