@@ -2,6 +2,7 @@ import Handlebars from 'handlebars';
 import type { Config } from '../../content/model.js';
 import { wrapLongLines } from '../plain-text.js';
 import type { RenderedIssue } from '../render-issue.js';
+import { memoizedBodyPreset } from './mjml-memo.js';
 import { recipientFields, SlotTable, type RecipientField } from './slots.js';
 import { TemplateError, type EmailTemplates } from './templates.js';
 import { contentsEntries, emailViewModel } from './view-model.js';
@@ -75,8 +76,7 @@ export async function layOutEmail(
   templates: EmailTemplates,
 ): Promise<EmailLayout> {
   const htmlSlots = new SlotTable('html');
-  const mjmlSource = templates.html(emailViewModel(rendered, config, htmlSlots));
-  const htmlLayout = await runMjml(mjmlSource, templates.dir);
+  const htmlLayout = await runMjml(emailMjml(rendered, config, templates, htmlSlots), templates.dir);
   const textSlots = new SlotTable('text');
   const textLayout = `${templates
     .text(emailViewModel(rendered, config, textSlots))
@@ -91,6 +91,16 @@ export async function layOutEmail(
     text: { layout: textLayout, slots: textSlots.values },
     contents: contentsEntries(rendered, config).map(({ url, file }) => ({ url, file })),
   };
+}
+
+/** The MJML source of an issue's email: its structure, with every content value a slot marker. */
+export function emailMjml(
+  rendered: RenderedIssue,
+  config: Config,
+  templates: EmailTemplates,
+  slots = new SlotTable('html'),
+): string {
+  return templates.html(emailViewModel(rendered, config, slots));
 }
 
 export async function compileEmail(
@@ -139,7 +149,21 @@ export function hydrateEmail(layout: EmailLayout): CompiledEmail {
   };
 }
 
-/** MJML once per issue. Strict validation: a template mistake fails the build, naming the template. */
+/**
+ * MJML's options for an email layout. Strict validation: a template mistake fails the build, naming
+ * the template. `memoized` adds the body whose blocks are remembered (mjml-memo.ts); false is plain
+ * MJML, which the tests compare it with.
+ */
+export function mjmlOptions(templatesDir: string, memoized = true): object {
+  return {
+    validationLevel: 'strict',
+    keepComments: false,
+    filePath: templatesDir,
+    ...(memoized ? { presets: [memoizedBodyPreset()] } : {}),
+  };
+}
+
+/** MJML once per issue, its body's blocks from memory when an earlier email had the same ones. */
 async function runMjml(source: string, templatesDir: string): Promise<string> {
   const markersBefore = distinctMarkers(source);
   // Loaded on first use: MJML takes most of a second to import, and `--help` should not wait for it.
@@ -149,11 +173,7 @@ async function runMjml(source: string, templatesDir: string): Promise<string> {
       s: string,
       o: object,
     ) => Promise<{ html: string; errors: { formattedMessage: string }[] }>
-  )(source, {
-    validationLevel: 'strict',
-    keepComments: false,
-    filePath: templatesDir,
-  }).catch((error: Error & { errors?: { formattedMessage: string }[] }) => {
+  )(source, mjmlOptions(templatesDir)).catch((error: Error & { errors?: { formattedMessage: string }[] }) => {
     const detail = error.errors?.map((e) => e.formattedMessage).join('; ') ?? error.message;
     throw new TemplateError(
       `${templatesDir}/email/email.mjml.hbs`,
