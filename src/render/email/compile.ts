@@ -2,6 +2,7 @@ import Handlebars from 'handlebars';
 import type { Config } from '../../content/model.js';
 import { wrapLongLines } from '../plain-text.js';
 import type { RenderedIssue } from '../render-issue.js';
+import { compileFill } from './fill-template.js';
 import { memoizedBodyPreset } from './mjml-memo.js';
 import { recipientFields, SlotTable, type RecipientField } from './slots.js';
 import { TemplateError, type EmailTemplates } from './templates.js';
@@ -42,7 +43,7 @@ export interface CompiledEmail {
 
 // The per-recipient pass only needs `if`; nothing else a template could call is allowed there.
 const fillEnv = Handlebars.create();
-const fillOptions = { strict: true, knownHelpersOnly: true, knownHelpers: { if: true } } as const;
+export const FILL_OPTIONS = { strict: true, knownHelpersOnly: true, knownHelpers: { if: true } } as const;
 
 const MARKER = /\{\{\{?[^{}]*\}\}\}?/g;
 
@@ -113,8 +114,8 @@ export async function compileEmail(
 
 /** Compiles the per-recipient pass of a laid-out email (cheap: Handlebars over the final HTML). */
 export function hydrateEmail(layout: EmailLayout): CompiledEmail {
-  const htmlFill = fillEnv.compile(layout.html.layout, fillOptions);
-  const textFill = fillEnv.compile(layout.text.layout, { ...fillOptions, noEscape: true });
+  const htmlFill = compileFill(fillEnv, layout.html.layout, FILL_OPTIONS).fill;
+  const textFill = compileFill(fillEnv, layout.text.layout, { ...FILL_OPTIONS, noEscape: true }).fill;
   const defaults = { preferencesUrl: layout.url, viewOnlineUrl: layout.url };
   const fields = (recipient: Recipient) => ({
     ...defaults,
