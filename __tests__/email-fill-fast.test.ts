@@ -102,6 +102,29 @@ test('standalone blocks, whitespace around them and hostile slot values keep Han
   expectSameFill(layout, { s0: 'a slot holding \uE0000\uE001, the token characters' }, TEXT_OPTIONS);
 });
 
+test('slots beside standalone blocks, at the start and end, alone in a block: Handlebars semantics', () => {
+  const slots = { s0: 'zero', s1: '  one\n', s2: '\n', s3: '' };
+  for (const layout of [
+    '{{{slots.s0}}}\n{{#if recipient.name}}\n{{{slots.s1}}}\n{{/if}}\n{{{slots.s2}}}',
+    '  \n{{#if recipient.name}}{{{slots.s0}}}{{else}}\n  {{{slots.s1}}}  \n{{/if}}  ',
+    '{{{slots.s0}}}  {{#if recipient.listName}}\r\n  {{/if}}\r\n{{{slots.s3}}}{{recipient.email}}{{{slots.s1}}}',
+    '\n\n{{#if recipient.name}}\n\n{{else}}\n\n{{/if}}\n\n{{{slots.s2}}}\t\n',
+    'text {{{slots.s0}}}{{{slots.s1}}} more {{recipient.name}}{{{slots.s2}}}  \n  {{#if recipient.email}}x{{/if}}',
+  ]) {
+    expectSameFill(layout, slots, FILL_OPTIONS);
+    expectSameFill(layout, slots, TEXT_OPTIONS);
+  }
+});
+
+test('a slot without a value fails as Handlebars fails', () => {
+  const layout = 'Hello {{recipient.name}}, {{{slots.s7}}} and a long enough static text';
+  const reduced = compileFill(env, layout, FILL_OPTIONS);
+  const data = { slots: {}, recipient: recipients[1]! };
+  expect(reduced.fast).toBe(true);
+  expect(() => reduced.fill(data)).toThrow(/s7/);
+  expect(() => env.compile(layout, FILL_OPTIONS)(data)).toThrow(/s7/);
+});
+
 test('a layout with other mustaches, escapes or the token characters is compiled whole', () => {
   const long = 'static text long enough that it would get a token';
   for (const layout of [

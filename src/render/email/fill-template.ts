@@ -1,20 +1,23 @@
 import Handlebars from 'handlebars';
 
 /**
- * The per-recipient pass over a laid-out email, compiled without making Handlebars read the whole
- * email. Compiling a 40-100 KB layout (parsing it, then generating and compiling a JS function
- * that holds it as string literals) cost ~34 ms per issue, a quarter of a cold `check`.
+ * The per-recipient pass over a laid-out email, without making Handlebars compile each email.
+ * Compiling a 40-100 KB layout with ~100 statements cost ~35 ms per issue, a quarter of a cold
+ * `check`; yet all that differs per recipient is a dozen `{{recipient.x}}` and `{{#if}}` statements
+ * that every email of a template set shares.
  *
- * Handlebars treats text between mustaches as content it copies out unchanged; all it reads of a
- * content run is its leading and trailing whitespace (standalone lines, `~`). So each run's
- * interior (from its first to its last non-space character) is swapped for a short token,
- * Handlebars compiles that much smaller template with the same statements and the same whitespace
- * around them, and the tokens in its output are swapped back. Byte-identical by construction when:
- * - every mustache is one this module knows the full extent of (slots, recipient fields, `if`,
- *   `else`), none escaped with `\` (anything else: Handlebars compiles the layout itself);
- * - the token characters (private use U+E000, U+E001) appear in neither the layout, the slot values
- *   nor the recipient's fields, so every token in the output is one this module put in the
- *   template (otherwise that fill, or all of them, goes through the full template).
+ * Handlebars copies text between statements out unchanged and reads only its leading and
+ * trailing whitespace (standalone lines); a slot's `{{{slots.sN}}}` copies its value out unchanged.
+ * So each run of text and slot markers between recipient statements has its interior (first to
+ * last non-space character) swapped for a token; what is left (recipient statements, the same
+ * whitespace around them, tokens) is the same for every email of a template set, so Handlebars
+ * compiles it once per process; each token in its output becomes its run, slots filled in. It
+ * is byte-identical to Handlebars on the whole layout when:
+ * - every mustache is one whose full extent this module knows (slots, recipient fields, `if`,
+ *   `else`, `/if`), none escaped with `\`; otherwise Handlebars compiles the layout itself;
+ * - every slot a run names has a string value, and the token characters (private use U+E000,
+ *   U+E001) are in neither the layout nor the recipient's fields, so each token in the output is
+ *   one put in the template; otherwise that fill goes through the whole layout.
  * `__tests__/email-fill-fast.test.ts` compares both ways for every sample issue and corpus shape.
  */
 
@@ -26,10 +29,16 @@ export type FillTemplate = (data: {
 const OPEN = '\uE000';
 const CLOSE = '\uE001';
 const TOKEN = /\uE000([0-9a-z]+)\uE001/g;
-/** The mustaches a layout's fill holds: `{{{slots.s12}}}`, `{{recipient.x}}`, `{{#if recipient.x}}`... */
-const KNOWN_MUSTACHE = /\{\{(?:\{slots\.s\d+\}\}\}|(?:#if )?recipient\.[A-Za-z]+\}\}|else\}\}|\/if\}\})/y;
-/** Interiors shorter than this stay: a token saves nothing on them. */
-const WORTH_A_TOKEN = 24;
+const SLOT = /\{\{\{slots\.(s\d+)\}\}\}/y;
+/** The statements left in the reduced template: `{{recipient.x}}`, `{{#if recipient.x}}`, `{{else}}`, `{{/if}}`. */
+const RECIPIENT_STATEMENT = /\{\{(?:(?:#if )?recipient\.[A-Za-z]+|else|\/if)\}\}/y;
+
+/** A run of the layout between recipient statements: text, and slot names at the odd indexes. */
+type Run = string[];
+
+/** Reduced templates compiled, by options and text: one or two per template set. */
+const compiled = new Map<string, HandlebarsTemplateDelegate>();
+const MAX_COMPILED = 200;
 
 export function compileFill(
   env: typeof Handlebars,
@@ -43,45 +52,80 @@ export function compileFill(
   };
   const reduced = reduceLayout(layout);
   if (!reduced) return { fill: fullFill, fast: false };
-  const small = env.compile(reduced.template, options);
-  const restore = (output: string) =>
-    output.replace(TOKEN, (_token, index: string) => reduced.interiors[Number.parseInt(index, 36)]!);
-  let slotsChecked: Record<string, string> | undefined;
+  const small = compiledOnce(env, reduced.template, options);
   const fill: FillTemplate = (data) => {
-    if (data.slots !== slotsChecked) {
-      if (!withoutTokenCharacters(data.slots)) return fullFill(data);
-      slotsChecked = data.slots;
-    }
-    return withoutTokenCharacters(data.recipient) ? restore(small(data)) : fullFill(data);
+    if (!withoutTokenCharacters(data.recipient)) return fullFill(data);
+    const runs = reduced.runs.map((run) => filledRun(run, data.slots));
+    if (runs.some((run) => run === undefined)) return fullFill(data);
+    return small(data).replace(TOKEN, (_token, index: string) => runs[Number.parseInt(index, 36)]!);
   };
   return { fill, fast: true };
 }
 
-/** The layout with each content run's interior swapped for a token, or undefined if that is unsafe. */
-function reduceLayout(layout: string): { template: string; interiors: string[] } | undefined {
-  if (layout.includes(OPEN) || layout.includes(CLOSE)) return undefined;
-  const interiors: string[] = [];
-  let template = '';
-  let from = 0;
-  for (let at = layout.indexOf('{{'); at !== -1; at = layout.indexOf('{{', from)) {
-    if (layout[at - 1] === '\\') return undefined;
-    KNOWN_MUSTACHE.lastIndex = at;
-    if (!KNOWN_MUSTACHE.test(layout)) return undefined;
-    template += tokenized(layout.slice(from, at), interiors) + layout.slice(at, KNOWN_MUSTACHE.lastIndex);
-    from = KNOWN_MUSTACHE.lastIndex;
+function compiledOnce(env: typeof Handlebars, template: string, options: CompileOptions) {
+  const key = `${JSON.stringify(options)}\0${template}`;
+  let delegate = compiled.get(key);
+  if (!delegate) {
+    if (compiled.size >= MAX_COMPILED) compiled.clear();
+    delegate = env.compile(template, options);
+    compiled.set(key, delegate);
   }
-  return { template: template + tokenized(layout.slice(from), interiors), interiors };
+  return delegate;
 }
 
-function tokenized(content: string, interiors: string[]): string {
-  const first = content.search(/\S/);
-  if (first === -1) return content;
-  let last = content.length - 1;
-  while (/\s/.test(content[last]!)) last--;
-  if (last + 1 - first < WORTH_A_TOKEN) return content;
-  interiors.push(content.slice(first, last + 1));
-  const token = `${OPEN}${(interiors.length - 1).toString(36)}${CLOSE}`;
-  return content.slice(0, first) + token + content.slice(last + 1);
+/** The layout with each run's interior swapped for a token, or undefined if that is unsafe. */
+function reduceLayout(layout: string): { template: string; runs: Run[] } | undefined {
+  if (layout.includes(OPEN) || layout.includes(CLOSE)) return undefined;
+  const runs: Run[] = [];
+  let template = '';
+  let runStart = 0;
+  let run: Run = [];
+  let textFrom = 0;
+  for (let at = layout.indexOf('{{'); at !== -1; at = layout.indexOf('{{', textFrom)) {
+    if (layout[at - 1] === '\\') return undefined;
+    SLOT.lastIndex = at;
+    const slot = SLOT.exec(layout);
+    if (slot) {
+      run.push(layout.slice(textFrom, at), slot[1]!);
+      textFrom = SLOT.lastIndex;
+      continue;
+    }
+    RECIPIENT_STATEMENT.lastIndex = at;
+    if (!RECIPIENT_STATEMENT.test(layout)) return undefined;
+    run.push(layout.slice(textFrom, at));
+    template +=
+      tokenized(layout.slice(runStart, at), run, runs) + layout.slice(at, RECIPIENT_STATEMENT.lastIndex);
+    runStart = textFrom = RECIPIENT_STATEMENT.lastIndex;
+    run = [];
+  }
+  run.push(layout.slice(textFrom));
+  return { template: template + tokenized(layout.slice(runStart), run, runs), runs };
+}
+
+/** The run as the reduced template holds it: its leading and trailing whitespace around a token. */
+function tokenized(written: string, run: Run, runs: Run[]): string {
+  const first = written.search(/\S/);
+  if (first === -1) return written;
+  let last = written.length - 1;
+  while (/\s/.test(written[last]!)) last--;
+  const leading = first;
+  const trailing = written.length - 1 - last;
+  // The whitespace stays in the template, so it leaves the run's first and last text parts.
+  run[0] = run[0]!.slice(leading);
+  run[run.length - 1] = run[run.length - 1]!.slice(0, run[run.length - 1]!.length - trailing);
+  runs.push(run);
+  return `${written.slice(0, first)}${OPEN}${(runs.length - 1).toString(36)}${CLOSE}${written.slice(last + 1)}`;
+}
+
+/** The run with its slots' values, as `{{{slots.sN}}}` prints them; undefined if one is not a string. */
+function filledRun(run: Run, slots: Record<string, string>): string | undefined {
+  let out = run[0]!;
+  for (let i = 1; i < run.length; i += 2) {
+    const value = slots[run[i]!];
+    if (typeof value !== 'string') return undefined;
+    out += value + run[i + 1]!;
+  }
+  return out;
 }
 
 function withoutTokenCharacters(values: Record<string, string>): boolean {
