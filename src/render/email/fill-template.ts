@@ -1,4 +1,4 @@
-import Handlebars from 'handlebars';
+import type Handlebars from 'handlebars';
 
 /**
  * The per-recipient pass over a laid-out email, without making Handlebars compile each email.

@@ -132,12 +132,10 @@ function renderBlock(
   global: string,
 ): string {
   const where = FIRST_ONLY.has(child.tagName) ? { first: props.first } : props;
-  const written = JSON.stringify([
-    withoutLines(child),
-    where,
-    [context.containerWidth, context.gap, context.direction],
-    global,
-  ]);
+  const written = JSON.stringify(
+    [child, where, [context.containerWidth, context.gap, context.direction], global],
+    withoutLines,
+  );
   // A template that writes the canonical form itself could collide with a renumbered key: no memory.
   if (written.includes(CANONICAL_PREFIX)) return renderFresh(core, child, context, props).html;
   const key = canonicalSlots(written);
@@ -184,9 +182,14 @@ function globalInputs(globalData: Record<string, unknown>): string {
   return JSON.stringify(globalData, (name, value) => (WRITTEN_BY_BODY.has(name) ? undefined : value));
 }
 
-/** The block's tree without source line numbers: the same block on another line renders the same. */
-function withoutLines(node: MjmlNode): unknown {
-  return JSON.parse(JSON.stringify(node, (name, value) => (name === 'line' ? undefined : value)));
+/**
+ * Leaves out a node's source line number (only a node's: it has a tagName; an attribute of that name
+ * stays): the same block on another line renders the same.
+ */
+function withoutLines(this: unknown, name: string, value: unknown): unknown {
+  return name === 'line' && typeof this === 'object' && this !== null && 'tagName' in this
+    ? undefined
+    : value;
 }
 
 /**
