@@ -116,6 +116,16 @@ test('slots beside standalone blocks, at the start and end, alone in a block: Ha
   }
 });
 
+test('a slot whose value changes between fills is filled in afresh', () => {
+  const layout = 'Hello {{recipient.name}}, {{{slots.s0}}} and a long enough static text';
+  const reduced = compileFill(env, layout, FILL_OPTIONS);
+  const slots: Record<string, string> = { s0: 'first' };
+  const recipient = recipients[1]!;
+  expect(reduced.fill({ slots, recipient })).toContain('first');
+  slots.s0 = 'second';
+  expect(reduced.fill({ slots, recipient })).toBe(env.compile(layout, FILL_OPTIONS)({ slots, recipient }));
+});
+
 test('a slot without a value fails as Handlebars fails', () => {
   const layout = 'Hello {{recipient.name}}, {{{slots.s7}}} and a long enough static text';
   const reduced = compileFill(env, layout, FILL_OPTIONS);

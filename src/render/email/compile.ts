@@ -71,13 +71,20 @@ export interface EmailLayout {
   contents: { url: string; file: string }[];
 }
 
+/** `memoized: false`: plain MJML, no block from memory (the bench's naive baseline). */
+export interface LayoutOptions {
+  memoized?: boolean;
+}
+
 export async function layOutEmail(
   rendered: RenderedIssue,
   config: Config,
   templates: EmailTemplates,
+  options: LayoutOptions = {},
 ): Promise<EmailLayout> {
   const htmlSlots = new SlotTable('html');
-  const htmlLayout = await runMjml(emailMjml(rendered, config, templates, htmlSlots), templates.dir);
+  const source = emailMjml(rendered, config, templates, htmlSlots);
+  const htmlLayout = await runMjml(source, templates.dir, options.memoized ?? true);
   const textSlots = new SlotTable('text');
   const textLayout = `${templates
     .text(emailViewModel(rendered, config, textSlots))
@@ -108,8 +115,9 @@ export async function compileEmail(
   rendered: RenderedIssue,
   config: Config,
   templates: EmailTemplates,
+  options: LayoutOptions = {},
 ): Promise<CompiledEmail> {
-  return hydrateEmail(await layOutEmail(rendered, config, templates));
+  return hydrateEmail(await layOutEmail(rendered, config, templates, options));
 }
 
 /** Compiles the per-recipient pass of a laid-out email (cheap: Handlebars over the final HTML). */
@@ -165,7 +173,7 @@ export function mjmlOptions(templatesDir: string, memoized = true): object {
 }
 
 /** MJML once per issue, its body's blocks from memory when an earlier email had the same ones. */
-async function runMjml(source: string, templatesDir: string): Promise<string> {
+async function runMjml(source: string, templatesDir: string, memoized: boolean): Promise<string> {
   const markersBefore = distinctMarkers(source);
   // Loaded on first use: MJML takes most of a second to import, and `--help` should not wait for it.
   const { default: mjml2html } = await import('mjml');
@@ -174,13 +182,15 @@ async function runMjml(source: string, templatesDir: string): Promise<string> {
       s: string,
       o: object,
     ) => Promise<{ html: string; errors: { formattedMessage: string }[] }>
-  )(source, mjmlOptions(templatesDir)).catch((error: Error & { errors?: { formattedMessage: string }[] }) => {
-    const detail = error.errors?.map((e) => e.formattedMessage).join('; ') ?? error.message;
-    throw new TemplateError(
-      `${templatesDir}/email/email.mjml.hbs`,
-      `MJML rejected the email layout: ${detail}`,
-    );
-  });
+  )(source, mjmlOptions(templatesDir, memoized)).catch(
+    (error: Error & { errors?: { formattedMessage: string }[] }) => {
+      const detail = error.errors?.map((e) => e.formattedMessage).join('; ') ?? error.message;
+      throw new TemplateError(
+        `${templatesDir}/email/email.mjml.hbs`,
+        `MJML rejected the email layout: ${detail}`,
+      );
+    },
+  );
   if (result.errors.length) {
     throw new TemplateError(
       `${templatesDir}/email/email.mjml.hbs`,

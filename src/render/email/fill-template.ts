@@ -53,13 +53,32 @@ export function compileFill(
   const reduced = reduceLayout(layout);
   if (!reduced) return { fill: fullFill, fast: false };
   const small = compiledOnce(env, reduced.template, options);
+  // Every recipient of an email gets the same slots: its runs are filled in once, and again only if
+  // a slot's value differs from the one they were filled with.
+  let filledFrom: Record<string, string> | undefined;
+  let filled: (string | undefined)[] = [];
   const fill: FillTemplate = (data) => {
     if (!withoutTokenCharacters(data.recipient)) return fullFill(data);
-    const runs = reduced.runs.map((run) => filledRun(run, data.slots));
-    if (runs.some((run) => run === undefined)) return fullFill(data);
-    return small(data).replace(TOKEN, (_token, index: string) => runs[Number.parseInt(index, 36)]!);
+    if (!filledFrom || !sameValues(data.slots, filledFrom)) {
+      filled = reduced.runs.map((run) => filledRun(run, data.slots));
+      filledFrom = { ...data.slots };
+    }
+    if (filled.includes(undefined)) return fullFill(data);
+    return withRuns(small(data), filled as string[]);
   };
   return { fill, fast: true };
+}
+
+/** The reduced template's output with each token replaced by its run, joined as Handlebars joins its output. */
+function withRuns(output: string, runs: readonly string[]): string {
+  let joined = '';
+  let from = 0;
+  TOKEN.lastIndex = 0;
+  for (let token = TOKEN.exec(output); token; token = TOKEN.exec(output)) {
+    joined += output.slice(from, token.index) + runs[Number.parseInt(token[1]!, 36)]!;
+    from = TOKEN.lastIndex;
+  }
+  return joined + output.slice(from);
 }
 
 function compiledOnce(env: typeof Handlebars, template: string, options: CompileOptions) {
@@ -126,6 +145,11 @@ function filledRun(run: Run, slots: Record<string, string>): string | undefined 
     out += value + run[i + 1]!;
   }
   return out;
+}
+
+function sameValues(values: Record<string, string>, before: Record<string, string>): boolean {
+  const names = Object.keys(values);
+  return names.length === Object.keys(before).length && names.every((name) => values[name] === before[name]);
 }
 
 function withoutTokenCharacters(values: Record<string, string>): boolean {
