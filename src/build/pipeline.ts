@@ -13,7 +13,7 @@ import { sourceText } from '../diagnostics/source-text.js';
 import { compileEmail, type CompiledEmail } from '../render/email/compile.js';
 import { BUILTIN_TEMPLATES, loadEmailTemplates, TemplateError } from '../render/email/templates.js';
 import type { RenderedIssue } from '../render/render-issue.js';
-import { prepareIssues } from './prepare-pool.js';
+import { preparedAsReady } from './prepare-pool.js';
 import { renderCacheFor, type PreparedIssue } from './prepare.js';
 import { writeChangedFilesAtomically } from '../support/write-atomic.js';
 import { cachedEmail, emailCacheFor, type EmailCache } from './email-cache.js';
@@ -96,20 +96,23 @@ async function runStages(
 
   const cache = options.cache === false ? undefined : renderCacheFor(root, config);
   const emailCache = options.cache === false ? undefined : emailCacheFor(root, config, templatesDir);
-  const issues: IssueReport[] = [];
-  const rendered: RenderedIssue[] = [];
-  for (const prepared of await prepareIssues(root, dates, config, cache)) {
-    if (prepared.rendered) rendered.push(prepared.rendered);
+  // Each issue's email is made as soon as the issue is prepared, while worker threads prepare others.
+  const reports = new Map<string, IssueReport>();
+  const renderedOf = new Map<string, RenderedIssue>();
+  for await (const prepared of preparedAsReady(root, dates, config, cache)) {
+    if (prepared.rendered) renderedOf.set(prepared.date, prepared.rendered);
     if (!emailDates.has(prepared.date)) {
       if (hasErrors(prepared.problems) || (options.strict && prepared.problems.length > 0))
-        issues.push({ date: prepared.date, problems: sortDiagnostics(prepared.problems) });
+        reports.set(prepared.date, { date: prepared.date, problems: sortDiagnostics(prepared.problems) });
       continue;
     }
-    issues.push({
+    reports.set(prepared.date, {
       ...(await emailStage(prepared, config, templatesDir, outDir, options, emailCache)),
       links: prepared.links,
     });
   }
+  const issues = dates.flatMap((date) => reports.get(date) ?? []);
+  const rendered = dates.flatMap((date) => renderedOf.get(date) ?? []);
 
   const report: PipelineReport = { configProblems, issues };
   if (!withSite) return report;

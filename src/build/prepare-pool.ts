@@ -5,7 +5,6 @@ import { Worker } from 'node:worker_threads';
 import type { Config } from '../content/model.js';
 import { fromCache, prepareFresh, type PreparedIssue } from './prepare.js';
 import type { RenderCache } from './render-cache.js';
-import { awaitedLater } from '../support/errors.js';
 
 /**
  * Below this many issues to parse, starting workers (each loads the whole toolchain) costs more than it
@@ -14,10 +13,17 @@ import { awaitedLater } from '../support/errors.js';
 const PARALLEL_FROM = Number(process.env.BULLETIN_PARALLEL_FROM ?? 48);
 
 /**
- * Prepares many issues: unchanged ones from the cache, the rest split between this thread and
- * worker threads (one per spare core), since parsing Markdown is most of a cold archive build.
- * Results come back in the order of `dates`. Workers run only from the compiled code (lib/).
+ * Jobs a worker holds at once: one to work on and one waiting, so it never idles while this thread is
+ * busy with an email.
  */
+const JOBS_IN_HAND = 2;
+
+interface Job {
+  date: string;
+  key?: string;
+}
+
+/** Prepares many issues and returns them in the order of `dates` (see `preparedAsReady`). */
 export async function prepareIssues(
   root: string,
   dates: readonly string[],
@@ -25,52 +31,127 @@ export async function prepareIssues(
   cache: RenderCache | undefined,
 ): Promise<PreparedIssue[]> {
   const results = new Map<string, PreparedIssue>();
-  const misses: { date: string; key?: string }[] = [];
-  for (const date of dates) {
-    const { key, prepared } = fromCache(root, date, cache);
-    if (prepared) results.set(date, prepared);
-    else misses.push({ date, ...(key ? { key } : {}) });
-  }
-  const workerFile = fileURLToPath(new URL('./prepare-worker.js', import.meta.url));
-  const threads = Math.min(availableParallelism(), 8);
-  const shares: { date: string; key?: string }[][] = Array.from({ length: threads }, () => []);
-  for (const [i, job] of misses.entries()) shares[i % threads]!.push(job);
-  const parallel = threads > 1 && misses.length >= PARALLEL_FROM && existsSync(workerFile);
-  const own = parallel ? shares[0]! : misses;
-  const started = parallel
-    ? shares
-        .slice(1)
-        .map((jobs) => startWorker(workerFile, { root, config, jobs, cache: Boolean(cache) }, results))
-    : [];
-  // Handled at once, so a worker failing while this thread still parses is not an unhandled rejection.
-  const finished = Promise.all(started.map((w) => w.done));
-  awaitedLater(finished);
-  try {
-    for (const { date, key } of own) {
-      results.set(date, await prepareFresh(root, date, config, cache, key));
-      // Let worker messages in between issues, rather than all at the end.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    await finished;
-  } catch (error) {
-    await Promise.all(started.map((w) => w.worker.terminate()));
-    throw error;
-  }
+  for await (const prepared of preparedAsReady(root, dates, config, cache))
+    results.set(prepared.date, prepared);
   return dates.map((date) => results.get(date)!);
 }
 
-function startWorker(
-  file: string,
-  data: object,
-  results: Map<string, PreparedIssue>,
-): { worker: Worker; done: Promise<void> } {
-  const worker = new Worker(file, { workerData: data });
-  const done = new Promise<void>((resolve, reject) => {
-    worker.on('message', (prepared: PreparedIssue) => results.set(prepared.date, prepared));
-    worker.once('error', reject);
-    worker.once('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`a build worker stopped with exit code ${code}`)),
-    );
-  });
-  return { worker, done };
+/**
+ * Prepares many issues, yielding each as soon as it is ready, in no set order: unchanged ones from
+ * the cache, the rest shared out from one queue between worker threads (one per spare core) and
+ * this thread, since parsing Markdown is most of a cold build. This thread takes a job from the
+ * queue only when no prepared issue is waiting, so whatever the caller does with each one (its
+ * email) runs while the workers go on parsing. Workers run only from the compiled code (lib/).
+ */
+export async function* preparedAsReady(
+  root: string,
+  dates: readonly string[],
+  config: Config,
+  cache: RenderCache | undefined,
+): AsyncGenerator<PreparedIssue> {
+  const queue: Job[] = [];
+  for (const date of dates) {
+    const { key, prepared } = fromCache(root, date, cache);
+    if (prepared) yield prepared;
+    else queue.push({ date, ...(key ? { key } : {}) });
+  }
+  const workerFile = fileURLToPath(new URL('./prepare-worker.js', import.meta.url));
+  const spare = Math.min(availableParallelism(), 8) - 1;
+  const parallel = spare > 0 && queue.length >= PARALLEL_FROM && existsSync(workerFile);
+  const pool = new WorkerPool(
+    parallel ? spare : 0,
+    workerFile,
+    { root, config, cache: Boolean(cache) },
+    queue,
+  );
+  try {
+    while (true) {
+      const ready = pool.takeReady();
+      if (ready) {
+        yield ready;
+        continue;
+      }
+      const job = queue.shift();
+      if (job) {
+        yield await prepareFresh(root, job.date, config, cache, job.key);
+        // Let worker messages in between issues, rather than all at the end.
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
+      if (pool.idle()) return;
+      await pool.nextMessage();
+    }
+  } finally {
+    await pool.stop();
+  }
+}
+
+/** Worker threads fed from a shared queue; what they prepare waits in `ready` until taken. */
+class WorkerPool {
+  private readonly ready: PreparedIssue[] = [];
+  private readonly inHand = new Map<Worker, number>();
+  private failure: Error | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(size: number, file: string, data: object, queue: Job[]) {
+    for (let i = 0; i < size && queue.length > 0; i++) {
+      const worker = new Worker(file, { workerData: data });
+      this.inHand.set(worker, 0);
+      worker.on('message', (prepared: PreparedIssue) => {
+        if (!this.inHand.has(worker)) return;
+        this.ready.push(prepared);
+        this.inHand.set(worker, this.inHand.get(worker)! - 1);
+        this.feed(worker, queue);
+        this.notify();
+      });
+      worker.once('error', (error) => this.fail(error));
+      worker.once('exit', (code) => {
+        if (code !== 0 && this.inHand.has(worker))
+          this.fail(new Error(`a build worker stopped with exit code ${code}`));
+        this.inHand.delete(worker);
+        this.notify();
+      });
+      for (let j = 0; j < JOBS_IN_HAND; j++) this.feed(worker, queue);
+    }
+  }
+
+  takeReady(): PreparedIssue | undefined {
+    if (this.failure) throw this.failure;
+    return this.ready.shift();
+  }
+
+  /** No worker holds a job (they have all been told to stop or have stopped). */
+  idle(): boolean {
+    return [...this.inHand.values()].every((jobs) => jobs <= 0);
+  }
+
+  nextMessage(): Promise<void> {
+    return new Promise((resolve) => {
+      this.wake = resolve;
+    });
+  }
+
+  async stop(): Promise<void> {
+    const workers = [...this.inHand.keys()];
+    this.inHand.clear();
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+
+  private feed(worker: Worker, queue: Job[]): void {
+    const job = queue.shift();
+    if (!job) return;
+    this.inHand.set(worker, this.inHand.get(worker)! + 1);
+    worker.postMessage(job);
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    this.notify();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
 }

@@ -2,6 +2,8 @@ import Handlebars from 'handlebars';
 import type { Config } from '../../content/model.js';
 import { wrapLongLines } from '../plain-text.js';
 import type { RenderedIssue } from '../render-issue.js';
+import { compileFill } from './fill-template.js';
+import { memoizedBodyPreset } from './mjml-memo.js';
 import { recipientFields, SlotTable, type RecipientField } from './slots.js';
 import { TemplateError, type EmailTemplates } from './templates.js';
 import { contentsEntries, emailViewModel } from './view-model.js';
@@ -41,7 +43,7 @@ export interface CompiledEmail {
 
 // The per-recipient pass only needs `if`; nothing else a template could call is allowed there.
 const fillEnv = Handlebars.create();
-const fillOptions = { strict: true, knownHelpersOnly: true, knownHelpers: { if: true } } as const;
+export const FILL_OPTIONS = { strict: true, knownHelpersOnly: true, knownHelpers: { if: true } } as const;
 
 const MARKER = /\{\{\{?[^{}]*\}\}\}?/g;
 
@@ -69,14 +71,20 @@ export interface EmailLayout {
   contents: { url: string; file: string }[];
 }
 
+/** `memoized: false`: plain MJML, no block from memory (the bench's naive baseline). */
+export interface LayoutOptions {
+  memoized?: boolean;
+}
+
 export async function layOutEmail(
   rendered: RenderedIssue,
   config: Config,
   templates: EmailTemplates,
+  options: LayoutOptions = {},
 ): Promise<EmailLayout> {
   const htmlSlots = new SlotTable('html');
-  const mjmlSource = templates.html(emailViewModel(rendered, config, htmlSlots));
-  const htmlLayout = await runMjml(mjmlSource, templates.dir);
+  const source = emailMjml(rendered, config, templates, htmlSlots);
+  const htmlLayout = await runMjml(source, templates.dir, options.memoized ?? true);
   const textSlots = new SlotTable('text');
   const textLayout = `${templates
     .text(emailViewModel(rendered, config, textSlots))
@@ -93,18 +101,29 @@ export async function layOutEmail(
   };
 }
 
+/** The MJML source of an issue's email: its structure, with every content value a slot marker. */
+export function emailMjml(
+  rendered: RenderedIssue,
+  config: Config,
+  templates: EmailTemplates,
+  slots = new SlotTable('html'),
+): string {
+  return templates.html(emailViewModel(rendered, config, slots));
+}
+
 export async function compileEmail(
   rendered: RenderedIssue,
   config: Config,
   templates: EmailTemplates,
+  options: LayoutOptions = {},
 ): Promise<CompiledEmail> {
-  return hydrateEmail(await layOutEmail(rendered, config, templates));
+  return hydrateEmail(await layOutEmail(rendered, config, templates, options));
 }
 
 /** Compiles the per-recipient pass of a laid-out email (cheap: Handlebars over the final HTML). */
 export function hydrateEmail(layout: EmailLayout): CompiledEmail {
-  const htmlFill = fillEnv.compile(layout.html.layout, fillOptions);
-  const textFill = fillEnv.compile(layout.text.layout, { ...fillOptions, noEscape: true });
+  const htmlFill = compileFill(fillEnv, layout.html.layout, FILL_OPTIONS).fill;
+  const textFill = compileFill(fillEnv, layout.text.layout, { ...FILL_OPTIONS, noEscape: true }).fill;
   const defaults = { preferencesUrl: layout.url, viewOnlineUrl: layout.url };
   const fields = (recipient: Recipient) => ({
     ...defaults,
@@ -139,8 +158,22 @@ export function hydrateEmail(layout: EmailLayout): CompiledEmail {
   };
 }
 
-/** MJML once per issue. Strict validation: a template mistake fails the build, naming the template. */
-async function runMjml(source: string, templatesDir: string): Promise<string> {
+/**
+ * MJML's options for an email layout. Strict validation: a template mistake fails the build, naming
+ * the template. `memoized` adds the body whose blocks are remembered (mjml-memo.ts); false is plain
+ * MJML, which the tests compare it with.
+ */
+export function mjmlOptions(templatesDir: string, memoized = true): object {
+  return {
+    validationLevel: 'strict',
+    keepComments: false,
+    filePath: templatesDir,
+    ...(memoized ? { presets: [memoizedBodyPreset()] } : {}),
+  };
+}
+
+/** MJML once per issue, its body's blocks from memory when an earlier email had the same ones. */
+async function runMjml(source: string, templatesDir: string, memoized: boolean): Promise<string> {
   const markersBefore = distinctMarkers(source);
   // Loaded on first use: MJML takes most of a second to import, and `--help` should not wait for it.
   const { default: mjml2html } = await import('mjml');
@@ -149,17 +182,15 @@ async function runMjml(source: string, templatesDir: string): Promise<string> {
       s: string,
       o: object,
     ) => Promise<{ html: string; errors: { formattedMessage: string }[] }>
-  )(source, {
-    validationLevel: 'strict',
-    keepComments: false,
-    filePath: templatesDir,
-  }).catch((error: Error & { errors?: { formattedMessage: string }[] }) => {
-    const detail = error.errors?.map((e) => e.formattedMessage).join('; ') ?? error.message;
-    throw new TemplateError(
-      `${templatesDir}/email/email.mjml.hbs`,
-      `MJML rejected the email layout: ${detail}`,
-    );
-  });
+  )(source, mjmlOptions(templatesDir, memoized)).catch(
+    (error: Error & { errors?: { formattedMessage: string }[] }) => {
+      const detail = error.errors?.map((e) => e.formattedMessage).join('; ') ?? error.message;
+      throw new TemplateError(
+        `${templatesDir}/email/email.mjml.hbs`,
+        `MJML rejected the email layout: ${detail}`,
+      );
+    },
+  );
   if (result.errors.length) {
     throw new TemplateError(
       `${templatesDir}/email/email.mjml.hbs`,

@@ -18,6 +18,9 @@ export class Slot {
 
 export type Mode = 'html' | 'text';
 
+/** A slot's marker as it appears in the per-issue pass's output; group 1 is its number. */
+export const SLOT_MARKER = /\{\{\{slots\.s(\d+)\}\}\}/;
+
 /** Hands out slots for one rendering (HTML or text) and keeps their final values. */
 export class SlotTable {
   readonly values: Record<string, string> = {};

@@ -1,0 +1,118 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mjml2html from 'mjml';
+import { generateCorpus } from '../scripts/generate-corpus.js';
+import { prepareFresh } from '../src/build/prepare.js';
+import { templatesFor } from '../src/build/pipeline.js';
+import { loadConfig } from '../src/content/config.js';
+import { listIssueDates } from '../src/content/issues-dir.js';
+import type { Config } from '../src/content/model.js';
+import { emailMjml, layOutEmail, mjmlOptions } from '../src/render/email/compile.js';
+import { memoizedBlockCounts } from '../src/render/email/mjml-memo.js';
+import { loadEmailTemplates } from '../src/render/email/templates.js';
+import { repoRoot } from './helpers/cli.js';
+
+/**
+ * The remembered MJML blocks (src/render/email/mjml-memo.ts) must give the very bytes plain MJML
+ * gives, for every email: the sample issues, and every shape the benchmark's corpus generator
+ * makes, each laid out after the others so that most of its blocks come from memory.
+ */
+type Mjml = (source: string, options: object) => Promise<{ html: string }>;
+const plainMjml = mjml2html as unknown as Mjml;
+
+async function expectSameAsPlainMjml(
+  root: string,
+  config: Config,
+  dates: readonly string[],
+): Promise<number> {
+  const templatesDir = templatesFor(root, config, join(root, 'bulletin.config.yaml'));
+  const templates = await loadEmailTemplates(templatesDir);
+  let compared = 0;
+  for (const date of dates) {
+    const { rendered, problems } = await prepareFresh(root, date, config);
+    if (!rendered) throw new Error(`${date} did not render: ${JSON.stringify(problems)}`);
+    const plain = await plainMjml(emailMjml(rendered, config, templates), mjmlOptions(templatesDir, false));
+    const fast = await layOutEmail(rendered, config, templates);
+    expect({ date, html: fast.html.layout }).toEqual({ date, html: plain.html });
+    compared++;
+  }
+  return compared;
+}
+
+async function configOf(root: string): Promise<Config> {
+  const { config, problems } = await loadConfig(root);
+  if (!config) throw new Error(JSON.stringify(problems));
+  return config;
+}
+
+test('every sample issue: the remembered blocks give plain MJML output byte for byte', async () => {
+  const config = await configOf(repoRoot);
+  const dates = await listIssueDates(repoRoot);
+  expect(dates.length).toBeGreaterThanOrEqual(3);
+  const before = memoizedBlockCounts();
+  expect(await expectSameAsPlainMjml(repoRoot, config, dates)).toBe(dates.length);
+  // The same issues again, with tags shown and without the tagline: other blocks, other head.
+  const variant = {
+    ...config,
+    site: { ...config.site, tagline: undefined },
+    email: { ...config.email, showTags: !config.email.showTags },
+  };
+  expect(await expectSameAsPlainMjml(repoRoot, variant, [...dates].reverse())).toBe(dates.length);
+  const after = memoizedBlockCounts();
+  expect(after.remembered).toBeGreaterThan(before.remembered);
+}, 120_000);
+
+test('every email shape of the generated corpus: byte for byte, most blocks from memory', async () => {
+  const work = mkdtempSync(join(tmpdir(), 'bulletin-mjml-memo-'));
+  try {
+    const root = join(work, 'corpus');
+    await generateCorpus(root, { issues: 40 });
+    const config = await configOf(root);
+    const dates = await listIssueDates(root);
+    const before = memoizedBlockCounts();
+    expect(await expectSameAsPlainMjml(root, config, dates)).toBe(40);
+    const after = memoizedBlockCounts();
+    const remembered = after.remembered - before.remembered;
+    const rendered = after.rendered - before.rendered;
+    // The point of the memory: the corpus's sections repeat (about 20 to 1 over 520 issues).
+    expect(remembered).toBeGreaterThan(rendered);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}, 300_000);
+
+/** Blocks whose output depends on their place or adds to the head, in documents that share them. */
+const section = (slot: number, columns = 1) =>
+  `<mj-section padding="8px 0"${columns > 1 ? ' background-color="#eeeeee"' : ''}>${Array.from(
+    { length: columns },
+    (_, i) =>
+      `<mj-column><mj-text>{{{slots.s${slot + i}}}}</mj-text>` +
+      `<mj-image src="https://example.org/{{{slots.s${slot + 10 + i}}}}.png" width="120px" /></mj-column>`,
+  ).join('')}</mj-section>`;
+// Inside a wrapper with a gap, a section's place matters (the first has no gap above it).
+const wrapper = `<mj-wrapper gap="12px" padding="4px">${section(40)}${section(41)}</mj-wrapper>`;
+const preheader = '<mj-raw><div style="display:none">{{{slots.s90}}}</div></mj-raw>';
+const documents = [
+  [section(1), section(2), section(3, 2)],
+  [preheader, section(4), section(5, 2)],
+  [section(6, 2), preheader, section(7)],
+  [section(8, 3), section(9, 3)],
+  [preheader, section(1, 3), section(2)],
+  [section(1), wrapper, section(2)],
+  [wrapper, preheader, wrapper],
+].map(
+  (blocks) =>
+    `<mjml lang="{{{slots.s99}}}"><mj-head><mj-title>{{{slots.s98}}}</mj-title>` +
+    `<mj-breakpoint width="520px" /></mj-head><mj-body width="640px">${blocks.join('\n')}</mj-body></mjml>`,
+);
+
+test('a block first in its body, columns media queries and image styles: the same bytes from memory', async () => {
+  const before = memoizedBlockCounts();
+  for (const source of documents) {
+    const plain = await plainMjml(source, mjmlOptions(repoRoot, false));
+    const fast = await plainMjml(source, mjmlOptions(repoRoot, true));
+    expect(fast.html).toBe(plain.html);
+  }
+  expect(memoizedBlockCounts().remembered).toBeGreaterThan(before.remembered);
+});

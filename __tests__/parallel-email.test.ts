@@ -1,0 +1,68 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateCorpus } from '../scripts/generate-corpus.js';
+import { repoRoot } from './helpers/cli.js';
+
+/**
+ * `check --all` and `build --all` make each issue's email on the main thread while worker threads
+ * go on preparing other issues (src/build/prepare-pool.ts): the report and every file written must
+ * be what one thread alone gives, whatever order the issues come back in.
+ */
+let work: string;
+let corpus: string;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'bulletin-parallel-email-'));
+  corpus = join(work, 'corpus');
+  await generateCorpus(corpus, { issues: 16 });
+}, 120_000);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function bulletin(args: string[], parallelFrom: number) {
+  const result = spawnSync(
+    process.execPath,
+    [join(repoRoot, 'lib/src/cli/main.js'), '--root', corpus, ...args],
+    {
+      env: {
+        ...process.env,
+        BULLETIN_PARALLEL_FROM: String(parallelFrom),
+        BULLETIN_OFFLINE: '1',
+        NO_COLOR: '1',
+      },
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+  expect({ args, status: result.status, stderr: result.status === 0 ? '' : result.stderr }).toEqual({
+    args,
+    status: 0,
+    stderr: '',
+  });
+  return result;
+}
+
+test('check --all with worker threads reports exactly what one thread reports', () => {
+  const args = ['check', '--all', '--offline', '--no-cache', '--json'];
+  const parallel = bulletin(args, 2);
+  const serial = bulletin(args, 100_000);
+  expect(JSON.parse(parallel.stdout).issues).toHaveLength(16);
+  expect(parallel.stdout).toBe(serial.stdout);
+}, 180_000);
+
+test('build --all with worker threads writes every email byte for byte as one thread does', () => {
+  bulletin(['build', '--all', '--no-cache', '--out', join(work, 'parallel')], 2);
+  bulletin(['build', '--all', '--no-cache', '--out', join(work, 'serial')], 100_000);
+  const emails = (dir: string) =>
+    (readdirSync(join(work, dir, 'email'), { recursive: true }) as string[]).sort();
+  expect(emails('parallel')).toEqual(emails('serial'));
+  expect(emails('serial').filter((p) => p.endsWith('email.html'))).toHaveLength(16);
+  for (const path of emails('serial').filter((p) => p.endsWith('.html') || p.endsWith('.txt'))) {
+    const same =
+      readFileSync(join(work, 'parallel', 'email', path), 'utf8') ===
+      readFileSync(join(work, 'serial', 'email', path), 'utf8');
+    expect([path, same]).toEqual([path, true]);
+  }
+}, 300_000);
