@@ -134,3 +134,26 @@ test('wrapLongLines counts characters, not UTF-16 units, and wraps only the line
   );
   expect(wrapped.split('\n').every((line) => [...line].length <= WIDTH)).toBe(true);
 });
+
+test('wrapLongLines finds the same long lines as a multiline pattern would, whatever ends them', () => {
+  // The line finder it replaced, kept here as the reference: `^...$` with the `m` flag.
+  const byPattern = (text: string) =>
+    text.replace(/^[^\n]{79,}$/gm, (line) => (line === wrapLongLines(line) ? line : wrapLongLines(line)));
+  const words = (n: number, word = 'word') => `${word} `.repeat(n).trim();
+  const texts = [
+    '',
+    '\n',
+    words(20),
+    `${words(20)}\n`,
+    `\n\n${words(30)}\n\n${words(3)}`,
+    `${words(10)}\r${words(10)}\n${words(4)}`,
+    `${words(10)}\u2028${words(10)}\r\n${words(20)}\r\n`,
+    `> ${words(25)}\n> > 1. ${words(25)}`,
+    `${'😀'.repeat(50)} ${'😀'.repeat(50)}\n${'\uD800'.repeat(90)}`,
+    `https://example.org/${'a'.repeat(120)}\n${words(2)} https://example.org/${'b'.repeat(90)} ${words(2)}`,
+  ];
+  for (const text of texts) expect(wrapLongLines(text)).toBe(byPattern(text));
+  // Nothing long: the very same string back.
+  const short = `${words(5)}\n${words(6)}\n`;
+  expect(wrapLongLines(short)).toBe(short);
+});

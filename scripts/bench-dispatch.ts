@@ -81,7 +81,8 @@ export function startSide(request: SideRequest): StartedSide {
     join(packageRoot, 'lib', 'scripts', 'bench-dispatch-side.js'),
     [JSON.stringify(request)],
     {
-      execArgv: ['--expose-gc'],
+      // BENCH_SIDE_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles every side.
+      execArgv: ['--expose-gc', ...(process.env.BENCH_SIDE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     },
   );

@@ -132,11 +132,12 @@ export function hydrateEmail(layout: EmailLayout): CompiledEmail {
     subscribedOn: '',
     ...dropUndefined(recipient),
   });
-  const fillHtml = (recipient: Recipient) =>
-    htmlFill({ slots: layout.html.slots, recipient: fields(recipient) });
+  const htmlOf = (recipient: ReturnType<typeof fields>) => htmlFill({ slots: layout.html.slots, recipient });
   // Wrapped after the fill: a recipient's address or name can take a line over the width.
-  const fillText = (recipient: Recipient) =>
-    wrapLongLines(textFill({ slots: layout.text.slots, recipient: fields(recipient) }));
+  const textOf = (recipient: ReturnType<typeof fields>) =>
+    wrapLongLines(textFill({ slots: layout.text.slots, recipient }));
+  const fillHtml = (recipient: Recipient) => htmlOf(fields(recipient));
+  const fillText = (recipient: Recipient) => textOf(fields(recipient));
   const placeholders = Object.fromEntries(recipientFields.map((f) => [f, `{{recipient.${f}}}`])) as Record<
     RecipientField,
     string
@@ -148,7 +149,10 @@ export function hydrateEmail(layout: EmailLayout): CompiledEmail {
     preheader: layout.preheader,
     url: layout.url,
     layout,
-    fill: (recipient) => ({ html: fillHtml(recipient), text: fillText(recipient) }),
+    fill: (recipient) => {
+      const values = fields(recipient);
+      return { html: htmlOf(values), text: textOf(values) };
+    },
     fillHtml,
     withPlaceholders: () => ({
       // `if` on a placeholder would be true; show the greeting as it reads with a name.

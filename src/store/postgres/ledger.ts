@@ -15,10 +15,13 @@ import { LEDGER_SQL as SQL } from './queries.js';
 import { grantSlots } from '../pacing-slots.js';
 
 const BATCH = 1000;
+/** Rows enqueued at once from which the table's statistics are refreshed (as autovacuum would, later). */
+const ANALYZE_FROM_ROWS = 500;
 const STOPPED_DURING =
   "the sending worker stopped during this message (its lease ran out before it recorded the SMTP server's answer)";
 
 type Counts = Record<DeliveryState, number>;
+type ClaimedRow = Delivery & { subscriber_id: string | null; subscribed_at: string | null };
 
 interface RowChange {
   issue: string;
@@ -61,6 +64,8 @@ export class PostgresSendLedger implements SendLedger {
    * for a batch of both, so a message's outcome and the next message's start go in one commit.
    */
   private readonly steps: RowGroupCommit<Step, boolean>;
+  /** Per send and worker, the greatest address it has claimed: where its next claim starts looking. */
+  private readonly claimedUpTo = new Map<string, string>();
 
   constructor(private readonly pool: pg.Pool) {
     this.steps = new RowGroupCommit<Step, boolean>(async (items) => {
@@ -99,6 +104,10 @@ export class PostgresSendLedger implements SendLedger {
       if (emails.length === BATCH) await flush();
     }
     await flush();
+    // Fresh statistics for the planner: without them, a send's first claims are planned as if its
+    // rows were not there yet, and those plans (cached per connection) step through every row of
+    // the send to update the few claimed, instead of finding each by its key.
+    if (added >= ANALYZE_FROM_ROWS) await this.pool.query(SQL.analyze);
     return added;
   }
 
@@ -141,10 +150,19 @@ export class PostgresSendLedger implements SendLedger {
   }
 
   async claim(issue: string, list: string, workerId: string, limit: number, now: Date): Promise<Delivery[]> {
-    const { rows } = await this.pool.query(named('claim', [issue, list, workerId, limit, now]));
+    const key = keyOf({ issue, list, email: workerId });
+    const after = this.claimedUpTo.get(key) ?? '';
+    let rows = await this.claimAfter(issue, list, workerId, limit, now, after);
+    // Rows before the cursor are pending again only now and then (a retry come due, a row given
+    // back by a worker that left or died): looked for when the rows after it run short.
+    if (rows.length < limit && after !== '')
+      rows = rows.concat(await this.claimAfter(issue, list, workerId, limit - rows.length, now, ''));
+    const last = rows.reduce((max, row) => (row.email > max ? row.email : max), '');
+    if (last === '') this.claimedUpTo.delete(key);
+    else this.claimedUpTo.set(key, last);
     // The attempt this claim is for; `begin` records it when the message is handed over.
     // The subscriber's id comes with the claim, for the bounce token: no query of its own per message.
-    return (rows as (Delivery & { subscriber_id: string | null; subscribed_at: string | null })[])
+    return rows
       .map((row) => ({
         email: row.email,
         name: row.name,
@@ -153,6 +171,17 @@ export class PostgresSendLedger implements SendLedger {
         ...(row.subscribed_at === null ? {} : { subscribedAt: row.subscribed_at }),
       }))
       .sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
+  }
+
+  private async claimAfter(
+    issue: string,
+    list: string,
+    workerId: string,
+    limit: number,
+    now: Date,
+    after: string,
+  ): Promise<ClaimedRow[]> {
+    return (await this.pool.query(named('claim', [issue, list, workerId, limit, now, after]))).rows;
   }
 
   async begin(issue: string, list: string, email: string, workerId: string): Promise<boolean> {

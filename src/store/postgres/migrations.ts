@@ -158,6 +158,14 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
      kind TEXT NOT NULL CHECK (kind IN ('reader','scanner'))
    );
    CREATE INDEX clicks_by_link ON clicks(issue, link_id, kind);`,
+  // 4: the send ledger's indexes hold only the rows they are searched for. Every change of a row's
+  // state is an update that adds an entry to each index whose rows include the new version (no
+  // HOT update: `state` is indexed), and each entry of an old version stays until a vacuum. Pending
+  // rows are found by address, rows in flight by their worker; the primary key finds the rest.
+  `DROP INDEX deliveries_pending;
+   DROP INDEX deliveries_by_worker;
+   CREATE INDEX deliveries_pending ON deliveries(issue, list_id, email) WHERE state = 'pending';
+   CREATE INDEX deliveries_in_flight ON deliveries(worker) WHERE state IN ('claimed', 'sending');`,
 ];
 
 /** Any constant of our own: the advisory lock every Bulletin process takes to migrate. */

@@ -101,6 +101,7 @@ export const LEDGER_SQL = {
   enqueue: `INSERT INTO deliveries (issue, list_id, email, name, state, updated_at)
             SELECT $1, $2, r.email, r.name, 'pending', $3 FROM unnest($4::text[], $5::text[]) AS r(email, name)
             ON CONFLICT DO NOTHING`,
+  analyze: 'ANALYZE deliveries',
   join: `INSERT INTO send_workers (id, issue, list_id, host, pid, started_at, heartbeat_at, lease_until, stopped_at)
          VALUES ($1, $2, $3, $4, $5, $6, $6, $7, NULL)
          ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, lease_until = excluded.lease_until,
@@ -116,13 +117,19 @@ export const LEDGER_SQL = {
   /** Handed to SMTP by a worker that is gone: the outcome is unknown, never resent by itself. */
   orphansUnknown: `UPDATE deliveries d SET state = 'unknown', detail = $4, updated_at = $3
                     WHERE d.issue = $1 AND d.list_id = $2 AND d.state = 'sending' AND NOT EXISTS (${LIVE_WORKER})`,
-  /** MATERIALIZED: the chosen rows are picked once (a subquery in FROM may be rescanned, picking more). */
-  claim: `WITH c AS MATERIALIZED (
-            SELECT email FROM deliveries
-             WHERE issue = $1 AND list_id = $2 AND state = 'pending' AND (not_before IS NULL OR not_before <= $5)
-             ORDER BY email LIMIT $4 FOR UPDATE SKIP LOCKED)
-          UPDATE deliveries d SET state = 'claimed', worker = $3, updated_at = $5
-            FROM c WHERE d.issue = $1 AND d.list_id = $2 AND d.email = c.email
+  /**
+   * The rows are chosen once, in an init plan (ARRAY(...)), and then updated through the primary key:
+   * as a join, the prepared statement's generic plan hashed the chosen rows against a scan of the
+   * whole send (15 ms a claim at 3,000 rows, growing with the list). The search starts after $6, the
+   * last address this worker claimed: every row before it has left `pending`, and each left an index
+   * entry behind (MVCC) that a scan from the start would step over, until the next vacuum.
+   */
+  claim: `UPDATE deliveries d SET state = 'claimed', worker = $3, updated_at = $5
+           WHERE d.issue = $1 AND d.list_id = $2 AND d.email = ANY (ARRAY(
+                   SELECT email FROM deliveries
+                    WHERE issue = $1 AND list_id = $2 AND state = 'pending' AND email > $6
+                      AND (not_before IS NULL OR not_before <= $5)
+                    ORDER BY email LIMIT $4 FOR UPDATE SKIP LOCKED))
        RETURNING d.email, d.name, d.attempts,
                  (SELECT s.id FROM subscribers s WHERE s.email = d.email) AS subscriber_id,
                  (SELECT m.status_at FROM subscribers s
@@ -142,12 +149,12 @@ export const LEDGER_SQL = {
                  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
                              $7::timestamptz[]) AS u(issue, list_id, email, worker, state, detail, at)
                 WHERE d.issue = u.issue AND d.list_id = u.list_id AND d.email = u.email
-                  AND d.worker = u.worker AND d.state IN ('claimed', 'sending', 'unknown'))
+                  AND d.worker IS NOT DISTINCT FROM u.worker AND d.state IN ('claimed', 'sending', 'unknown'))
              UPDATE deliveries d SET state = 'sending', attempts = d.attempts + 1, updated_at = u.at
                FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[])
                     AS u(issue, list_id, email, worker, at)
               WHERE d.issue = u.issue AND d.list_id = u.list_id AND d.email = u.email
-                AND d.state = 'claimed' AND d.worker = u.worker
+                AND d.state = 'claimed' AND d.worker IS NOT DISTINCT FROM u.worker
           RETURNING d.issue, d.list_id, d.email`,
   /** Back to pending and to nobody, by the holder of a row in flight. */
   retryLater: `UPDATE deliveries SET state = 'pending', detail = $5, not_before = $6, worker = NULL, updated_at = $7
