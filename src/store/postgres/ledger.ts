@@ -157,7 +157,8 @@ export class PostgresSendLedger implements SendLedger {
     // back by a worker that left or died): looked for when the rows after it run short.
     if (rows.length < limit && after !== '')
       rows = rows.concat(await this.claimAfter(issue, list, workerId, limit - rows.length, now, ''));
-    const last = rows.reduce((max, row) => (row.email > max ? row.email : max), '');
+    let last = '';
+    for (const row of rows) if (row.email > last) last = row.email;
     if (last === '') this.claimedUpTo.delete(key);
     else this.claimedUpTo.set(key, last);
     // The attempt this claim is for; `begin` records it when the message is handed over.
