@@ -238,6 +238,16 @@ export class PostgresSendLedger implements SendLedger {
     gapMs: number,
     window?: { messages: number; ms: number },
   ): Promise<Date[]> {
+    if (count <= 0) return [];
+    if (!window) {
+      // Evenly spaced: one statement moves the account's next time on and returns where its grants
+      // start (a new account's first at `now`), so the same instants as grantSlots, in one round trip.
+      // Times are whole milliseconds, as a Date keeps them.
+      const span = Math.floor(count * gapMs);
+      const { rows } = await this.pool.query(named('advancePacing', [account, now, span]));
+      const first = Date.parse(rows[0].first_at);
+      return Array.from({ length: count }, (_, i) => new Date(first + i * gapMs));
+    }
     return inTransaction(this.pool, async (client) => {
       // The row lock makes every reservation for the account wait for the one before it.
       const nextAt = Date.parse((await client.query(named('lockPacing', [account, now]))).rows[0].next_at);

@@ -174,6 +174,11 @@ export const LEDGER_SQL = {
                  ON CONFLICT (account) DO UPDATE SET next_at = send_pacing.next_at
                RETURNING next_at`,
   setPacing: 'UPDATE send_pacing SET next_at = $2 WHERE account = $1',
+  /** Without a window: the account's next time moved on by $3 ms from itself or now, whichever is later. */
+  advancePacing: `INSERT INTO send_pacing (account, next_at) VALUES ($1, $2::timestamptz + $3 * interval '1 millisecond')
+                    ON CONFLICT (account)
+                    DO UPDATE SET next_at = GREATEST(send_pacing.next_at, $2) + $3 * interval '1 millisecond'
+                  RETURNING next_at - $3 * interval '1 millisecond' AS first_at`,
   forgetSlots: 'DELETE FROM send_slots WHERE account = $1 AND at <= $2',
   slots: 'SELECT at FROM send_slots WHERE account = $1 ORDER BY at',
   addSlots: 'INSERT INTO send_slots (account, at) SELECT $1, unnest($2::timestamptz[])',
