@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SendableCheck } from '../src/dispatch/sendable-check.js';
+import { claimBatch } from '../src/dispatch/send.js';
+import { SENDABLE_FRESH_MS, SendableCheck } from '../src/dispatch/sendable-check.js';
 import { SqliteSubscriberStore } from '../src/store/sqlite/subscribers.js';
 
 let dir: string;
@@ -38,4 +39,17 @@ test('a row whose turn comes after the answer went stale is asked about on its o
   await new Promise((resolve) => setTimeout(resolve, 5));
   expect(await check.isSendable('b@example.org')).toBe(false);
   expect(await check.isSendable('a@example.org')).toBe(true);
+});
+
+test('a claim holds a row per message in flight, more on a fast send, never more than the rate sends while its answers are fresh', () => {
+  for (const concurrency of [1, 2, 4, 8, 16, 50])
+    for (const rate of [0.1, 1, 10, 14, 60, 100, 1000, 1e9]) {
+      const batch = claimBatch(concurrency, rate);
+      expect(batch).toBeGreaterThanOrEqual(concurrency);
+      expect(batch).toBeLessThanOrEqual(4 * concurrency);
+      // Beyond one row per loop, every claimed row's slot comes within the freshness of the batch's answer.
+      if (batch > concurrency) expect(((batch - 1) / rate) * 1000).toBeLessThanOrEqual(SENDABLE_FRESH_MS);
+    }
+  // The bench's fast send (8 loops, no rate to speak of) shares each claim among 32 messages.
+  expect(claimBatch(8, 1e9)).toBe(32);
 });

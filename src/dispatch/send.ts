@@ -84,6 +84,17 @@ export function settingsFromConfig(
  */
 const RESLOT_FROM_GAP_MS = 50;
 
+/**
+ * Rows claimed at a time: at least one per message in flight, up to half a second's worth at the
+ * rate, so that a claim's round trips (the claim, the sendable check, the pacing) are shared by
+ * many messages on a fast send, yet every row's turn comes while its sendable answer is fresh
+ * (SENDABLE_FRESH_MS) and a worker never holds many rows another could be sending.
+ */
+export function claimBatch(concurrency: number, rate: number): number {
+  const inFlight = Math.max(1, concurrency);
+  return Math.min(4 * inFlight, Math.max(inFlight, Math.ceil(rate / 2)));
+}
+
 /** The commit of a message's outcome, wrapped so that awaiting the step does not await the commit. */
 interface Recorded {
   recorded: Promise<void>;
@@ -137,7 +148,7 @@ export async function runSend(
     list,
     workerId: self.id,
     account: transport.account ?? transport.name,
-    batch: Math.max(1, settings.concurrency),
+    batch: claimBatch(settings.concurrency, settings.rate),
     gapMs,
     ...(settings.window ? { window: settings.window } : {}),
     onClaimed: (deliveries) => sendable.prefetch(deliveries.map((delivery) => delivery.email)),
