@@ -34,8 +34,11 @@ export interface PreviewBuild {
   config?: Config;
   templatesDir?: string;
   email?: CompiledEmail;
-  /** The issue's archive page, the index and the site's assets, in memory. */
-  site?: SiteFiles;
+  /**
+   * The issue's archive page, the index and the site's assets, in memory: made when first asked for,
+   * as a save should not wait for a page the writer may not be looking at (the email shows first).
+   */
+  site?: () => SiteFiles;
   /** The issue folder, for images served straight from it. */
   issueDir: string;
   /** Every web address in the issue and where it is written, for the link check. */
@@ -80,11 +83,17 @@ export async function buildPreview(root: string, date: string, siteUrl: string):
   ]);
   const built = await checkedEmail(rendered, config, templatesDir);
   problems.push(...built.problems);
-  const archive = archiveOf(config, [rendered]);
+  // The templates and logo as they are now: a save after this build may change them.
   const templates = await loadSiteTemplates(templatesDir);
-  const site: SiteFiles = pageFiles(archive, templates, new Set([date]));
-  for (const asset of templates.assets) site.set(`assets/${asset.name}`, asset.content);
-  for (const [path, content] of await logoFiles(config)) site.set(path, content);
+  const logos = await logoFiles(config);
+  let site: SiteFiles | undefined;
+  const siteFiles = () => {
+    if (site) return site;
+    site = pageFiles(archiveOf(config, [rendered]), templates, new Set([date]));
+    for (const asset of templates.assets) site.set(`assets/${asset.name}`, asset.content);
+    for (const [path, content] of logos) site.set(path, content);
+    return site;
+  };
   const email = built.email;
   return done(
     {
@@ -94,7 +103,7 @@ export async function buildPreview(root: string, date: string, siteUrl: string):
       problems,
       config,
       templatesDir,
-      site,
+      site: siteFiles,
       links: prepared.links,
       ...(email ? { email, htmlBytes: Buffer.byteLength(email.withPlaceholders().html) } : {}),
     },

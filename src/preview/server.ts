@@ -179,9 +179,10 @@ export async function createPreviewServer(options: PreviewServerOptions): Promis
     // Fastify has decoded the path once already; decoding again would turn %252e into a dot.
     const path = ((request.params as { '*': string })['*'] ?? '').replace(/^\/+/, '');
     const shown = session.shown;
+    const site = shown?.site?.();
     const file =
-      shown?.site?.get(path) ??
-      shown?.site?.get(path === '' || path.endsWith('/') ? `${path}index.html` : `${path}/index.html`);
+      site?.get(path) ??
+      site?.get(path === '' || path.endsWith('/') ? `${path}index.html` : `${path}/index.html`);
     // The archive page frames only inside the studio.
     void reply
       .header('x-frame-options', 'SAMEORIGIN')
