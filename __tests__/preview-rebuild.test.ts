@@ -125,3 +125,22 @@ test("a site's own email template saved: the next build uses it, though the issu
   expect(after).toContain('.p18-marker');
   expect(after).toBe(await emailFromNothing());
 }, 60_000);
+
+test('the config is read on every save, and parsed again only when its text changed', async () => {
+  const session = new PreviewSession({ root: site.root, date: DATE });
+  session.siteUrl = SITE_URL;
+  await session.rebuild();
+  const first = session.shown!.config!;
+  writeFileSync(itemFile, original.replace('title: Carers Week', 'title: Carers Week, again'));
+  await session.rebuild();
+  // The same object: nothing was parsed or checked again.
+  expect(session.shown!.config!.lists).toBe(first.lists);
+  const configFile = join(site.root, 'bulletin.config.yaml');
+  const text = readFileSync(configFile, 'utf8');
+  const name = 'name: West Yorkshire and Harrogate Health and Care Partnership';
+  expect(text).toContain(name);
+  writeFileSync(configFile, text.replace(name, 'name: Bulletin Test Partnership'));
+  await session.rebuild();
+  expect(session.shown!.config!.site.name).toBe('Bulletin Test Partnership');
+  expect(session.shown!.email!.withPlaceholders().html).toContain('Bulletin Test Partnership');
+}, 60_000);

@@ -8,7 +8,7 @@ import { loadSiteTemplates } from '../archive/site-templates.js';
 import type { LinkTarget } from '../checks/link-targets.js';
 import { checkedEmail, templatesFor } from '../build/pipeline.js';
 import { prepareFresh } from '../build/prepare.js';
-import { loadConfig } from '../content/config.js';
+import { loadConfig, type LoadedConfig } from '../content/config.js';
 import type { Config } from '../content/model.js';
 import { sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { CompiledEmail } from '../render/email/compile.js';
@@ -52,7 +52,12 @@ export interface PreviewBuild {
  * would make them but without the image resizing (the preview serves images from the folder).
  * The site's address is the preview's own, so every link and image in the email resolves here.
  */
-export async function buildPreview(root: string, date: string, siteUrl: string): Promise<PreviewBuild> {
+export async function buildPreview(
+  root: string,
+  date: string,
+  siteUrl: string,
+  configOf: (root: string) => Promise<LoadedConfig> = loadConfig,
+): Promise<PreviewBuild> {
   const started = performance.now();
   const issueDir = join(root, 'bulletins', date);
   const done = (
@@ -68,7 +73,7 @@ export async function buildPreview(root: string, date: string, siteUrl: string):
       ms: Math.round(performance.now() - started),
     }));
 
-  const loaded = await loadConfig(root);
+  const loaded = await configOf(root);
   if (!loaded.config) return done({ date, problems: loaded.problems });
   const config: Config = { ...loaded.config, site: { ...loaded.config.site, baseUrl: siteUrl } };
   const templatesDir = templatesFor(root, config, loaded.path);

@@ -9,6 +9,7 @@ import { loadEmailTemplates } from '../render/email/templates.js';
 import { rememberBodiesByText } from '../render/markdown.js';
 import type { ReleaseStatus } from './actions.js';
 import { buildPreview, type PreviewBuild } from './build-preview.js';
+import { rememberedConfig } from './config-memo.js';
 
 /**
  * How long after a build its approval is judged: after the page has fetched what changed, and once per burst
@@ -91,6 +92,7 @@ export class PreviewSession {
   private again = false;
   private readonly listeners = new Set<(state: PreviewState) => void>();
   private readonly run = randomBytes(6).toString('base64url');
+  private readonly config = rememberedConfig();
 
   /** The preview's own `/site/` address, once it listens: the email's links and images point there. */
   siteUrl = 'http://127.0.0.1/site/';
@@ -142,7 +144,7 @@ export class PreviewSession {
     const siteUrl = this.siteUrl;
     let build: PreviewBuild;
     try {
-      build = await buildPreview(root, date, siteUrl);
+      build = await buildPreview(root, date, siteUrl, this.config);
     } catch (error) {
       // A bug, not a content problem: say so on the page rather than leave it silent.
       const failure = problem(
