@@ -2,6 +2,7 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { prepareFresh } from '../src/build/prepare.js';
 import { loadConfig } from '../src/content/config.js';
+import { frontMatterSplits, rememberSplitsByText } from '../src/content/front-matter-memo.js';
 import { templatesFor } from '../src/build/pipeline.js';
 import { compileEmail } from '../src/render/email/compile.js';
 import { memoizedBlockCounts } from '../src/render/email/mjml-memo.js';
@@ -38,6 +39,7 @@ afterEach(() => site.remove());
  */
 async function emailFromNothing(): Promise<string> {
   const remembered = rememberBodiesByText(0);
+  const rememberedSplits = rememberSplitsByText(0);
   try {
     const loaded = await loadConfig(site.root);
     const config = { ...loaded.config!, site: { ...loaded.config!.site, baseUrl: SITE_URL } };
@@ -47,12 +49,14 @@ async function emailFromNothing(): Promise<string> {
     return email.withPlaceholders().html;
   } finally {
     rememberBodiesByText(remembered);
+    rememberSplitsByText(rememberedSplits);
   }
 }
 
 async function shownAfterSave(session: PreviewSession, text: string) {
   writeFileSync(itemFile, text);
   const parses = markdownParses();
+  const splits = frontMatterSplits();
   const blocks = memoizedBlockCounts();
   await session.rebuild();
   const shown = session.shown!;
@@ -60,12 +64,13 @@ async function shownAfterSave(session: PreviewSession, text: string) {
   return {
     html: shown.email!.withPlaceholders().html,
     parsed: markdownParses() - parses,
+    split: frontMatterSplits() - splits,
     mjmlBlocks: blocksAfter.remembered + blocksAfter.rendered - blocks.remembered - blocks.rendered,
     problems: shown.problems.filter((p) => p.severity === 'error'),
   };
 }
 
-test('a title saved: no Markdown is parsed again (the body is as it was), MJML does not run, and the email is a fresh build byte for byte', async () => {
+test('a title saved: only its front matter is parsed again, no Markdown, no MJML, and the email is a fresh build byte for byte', async () => {
   const session = new PreviewSession({ root: site.root, date: DATE });
   session.siteUrl = SITE_URL;
   await session.rebuild();
@@ -76,6 +81,8 @@ test('a title saved: no Markdown is parsed again (the body is as it was), MJML d
     expect(saved.problems).toEqual([]);
     expect(saved.html).toContain(`>${title}<`);
     expect(saved.parsed).toBe(0);
+    // The saved file's front matter only: the others' is as it was.
+    expect(saved.split).toBe(1);
     expect(saved.mjmlBlocks).toBe(0);
     html = saved.html;
   }

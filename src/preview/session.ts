@@ -6,6 +6,7 @@ import { sourceText } from '../diagnostics/source-text.js';
 import { GMAIL_CLIP_BYTES } from '../checks/email-checks.js';
 import { loadSiteTemplates } from '../archive/site-templates.js';
 import { loadEmailTemplates } from '../render/email/templates.js';
+import { rememberSplitsByText } from '../content/front-matter-memo.js';
 import { rememberBodiesByText } from '../render/markdown.js';
 import type { ReleaseStatus } from './actions.js';
 import { buildPreview, type PreviewBuild } from './build-preview.js';
@@ -17,8 +18,8 @@ import { rememberedConfig } from './config-memo.js';
  */
 const RELEASE_DELAY_MS = 400;
 
-/** Markdown trees kept by text: an issue's files a few times over, as a writer moves text between them. */
-const REMEMBERED_BODIES = 64;
+/** Files and Markdown trees kept by text: an issue's files a few times over. */
+const REMEMBERED_FILES = 64;
 
 /**
  * What the studio page is sent after every build: small, plain, and enough to draw everything but the frames.
@@ -98,8 +99,9 @@ export class PreviewSession {
   siteUrl = 'http://127.0.0.1/site/';
 
   constructor(private readonly options: SessionOptions) {
-    // Each save reads every file of the issue again; only the one saved has new Markdown to parse.
-    rememberBodiesByText(REMEMBERED_BODIES);
+    // Each save reads every file of the issue again; only the one saved has new text to parse.
+    rememberSplitsByText(REMEMBERED_FILES);
+    rememberBodiesByText(REMEMBERED_FILES);
   }
 
   get latest(): PreviewState | undefined {
