@@ -5,7 +5,7 @@ import { at, problem, startOf } from '../diagnostics/problem.js';
 import { sourceText } from '../diagnostics/source-text.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import { controlCharacterProblems, withoutRepeatedLineBreaks } from './control-check.js';
-import { type FrontMatterFile } from './front-matter.js';
+import type { FrontMatterFile } from './front-matter.js';
 import { splitFrontMatterOf } from './front-matter-memo.js';
 import type { Issue, Item, Meeting } from './model.js';
 import { readSource } from './read-source.js';
