@@ -133,11 +133,12 @@ export async function createPreviewServer(options: PreviewServerOptions): Promis
         .code(404)
         .type('text/html; charset=utf-8')
         .send('<p>No email yet: fix the errors listed beside.</p>');
-    const html = email.fill({
+    // The HTML part alone: the frame waits for it after every save, and the text part is not shown here.
+    const html = email.fillHtml({
       ...PREVIEW_READER,
       unsubscribeUrl: '/about/unsubscribe',
       preferencesUrl: '/about/preferences',
-    }).html;
+    });
     return reply
       .header('content-security-policy', EMAIL_CSP)
       .header('x-frame-options', 'SAMEORIGIN')
