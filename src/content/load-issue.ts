@@ -5,7 +5,8 @@ import { at, problem, startOf } from '../diagnostics/problem.js';
 import { sourceText } from '../diagnostics/source-text.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import { controlCharacterProblems, withoutRepeatedLineBreaks } from './control-check.js';
-import { splitFrontMatter, type FrontMatterFile } from './front-matter.js';
+import type { FrontMatterFile } from './front-matter.js';
+import { splitFrontMatterOf } from './front-matter-memo.js';
 import type { Issue, Item, Meeting } from './model.js';
 import { readSource } from './read-source.js';
 import { causeOf, isErrno } from '../support/errors.js';
@@ -76,7 +77,7 @@ export async function loadIssue(root: string, date: string, config: Config): Pro
       problems.push(read.problem);
       continue;
     }
-    const split = splitFrontMatter(read.source);
+    const split = splitFrontMatterOf(read.source);
     problems.push(...split.problems);
     if (split.problems.length === 0) {
       files.set(name, split.file);

@@ -8,7 +8,7 @@ import { loadSiteTemplates } from '../archive/site-templates.js';
 import type { LinkTarget } from '../checks/link-targets.js';
 import { checkedEmail, templatesFor } from '../build/pipeline.js';
 import { prepareFresh } from '../build/prepare.js';
-import { loadConfig } from '../content/config.js';
+import { loadConfig, type LoadedConfig } from '../content/config.js';
 import type { Config } from '../content/model.js';
 import { sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { CompiledEmail } from '../render/email/compile.js';
@@ -34,8 +34,11 @@ export interface PreviewBuild {
   config?: Config;
   templatesDir?: string;
   email?: CompiledEmail;
-  /** The issue's archive page, the index and the site's assets, in memory. */
-  site?: SiteFiles;
+  /**
+   * The issue's archive page, the index and the site's assets, in memory: made when first asked for,
+   * as a save should not wait for a page the writer may not be looking at (the email shows first).
+   */
+  site?: () => SiteFiles;
   /** The issue folder, for images served straight from it. */
   issueDir: string;
   /** Every web address in the issue and where it is written, for the link check. */
@@ -49,7 +52,12 @@ export interface PreviewBuild {
  * would make them but without the image resizing (the preview serves images from the folder).
  * The site's address is the preview's own, so every link and image in the email resolves here.
  */
-export async function buildPreview(root: string, date: string, siteUrl: string): Promise<PreviewBuild> {
+export async function buildPreview(
+  root: string,
+  date: string,
+  siteUrl: string,
+  configOf: (root: string) => Promise<LoadedConfig> = loadConfig,
+): Promise<PreviewBuild> {
   const started = performance.now();
   const issueDir = join(root, 'bulletins', date);
   const done = (
@@ -65,7 +73,7 @@ export async function buildPreview(root: string, date: string, siteUrl: string):
       ms: Math.round(performance.now() - started),
     }));
 
-  const loaded = await loadConfig(root);
+  const loaded = await configOf(root);
   if (!loaded.config) return done({ date, problems: loaded.problems });
   const config: Config = { ...loaded.config, site: { ...loaded.config.site, baseUrl: siteUrl } };
   const templatesDir = templatesFor(root, config, loaded.path);
@@ -80,11 +88,17 @@ export async function buildPreview(root: string, date: string, siteUrl: string):
   ]);
   const built = await checkedEmail(rendered, config, templatesDir);
   problems.push(...built.problems);
-  const archive = archiveOf(config, [rendered]);
+  // The templates and logo as they are now: a save after this build may change them.
   const templates = await loadSiteTemplates(templatesDir);
-  const site: SiteFiles = pageFiles(archive, templates, new Set([date]));
-  for (const asset of templates.assets) site.set(`assets/${asset.name}`, asset.content);
-  for (const [path, content] of await logoFiles(config)) site.set(path, content);
+  const logos = await logoFiles(config);
+  let site: SiteFiles | undefined;
+  const siteFiles = () => {
+    if (site) return site;
+    site = pageFiles(archiveOf(config, [rendered]), templates, new Set([date]));
+    for (const asset of templates.assets) site.set(`assets/${asset.name}`, asset.content);
+    for (const [path, content] of logos) site.set(path, content);
+    return site;
+  };
   const email = built.email;
   return done(
     {
@@ -94,7 +108,7 @@ export async function buildPreview(root: string, date: string, siteUrl: string):
       problems,
       config,
       templatesDir,
-      site,
+      site: siteFiles,
       links: prepared.links,
       ...(email ? { email, htmlBytes: Buffer.byteLength(email.withPlaceholders().html) } : {}),
     },

@@ -133,11 +133,12 @@ export async function createPreviewServer(options: PreviewServerOptions): Promis
         .code(404)
         .type('text/html; charset=utf-8')
         .send('<p>No email yet: fix the errors listed beside.</p>');
-    const html = email.fill({
+    // The HTML part alone: the frame waits for it after every save, and the text part is not shown here.
+    const html = email.fillHtml({
       ...PREVIEW_READER,
       unsubscribeUrl: '/about/unsubscribe',
       preferencesUrl: '/about/preferences',
-    }).html;
+    });
     return reply
       .header('content-security-policy', EMAIL_CSP)
       .header('x-frame-options', 'SAMEORIGIN')
@@ -179,9 +180,10 @@ export async function createPreviewServer(options: PreviewServerOptions): Promis
     // Fastify has decoded the path once already; decoding again would turn %252e into a dot.
     const path = ((request.params as { '*': string })['*'] ?? '').replace(/^\/+/, '');
     const shown = session.shown;
+    const site = shown?.site?.();
     const file =
-      shown?.site?.get(path) ??
-      shown?.site?.get(path === '' || path.endsWith('/') ? `${path}index.html` : `${path}/index.html`);
+      site?.get(path) ??
+      site?.get(path === '' || path.endsWith('/') ? `${path}index.html` : `${path}/index.html`);
     // The archive page frames only inside the studio.
     void reply
       .header('x-frame-options', 'SAMEORIGIN')

@@ -6,14 +6,20 @@ import { sourceText } from '../diagnostics/source-text.js';
 import { GMAIL_CLIP_BYTES } from '../checks/email-checks.js';
 import { loadSiteTemplates } from '../archive/site-templates.js';
 import { loadEmailTemplates } from '../render/email/templates.js';
+import { rememberSplitsByText } from '../content/front-matter-memo.js';
+import { rememberBodiesByText } from '../render/markdown.js';
 import type { ReleaseStatus } from './actions.js';
 import { buildPreview, type PreviewBuild } from './build-preview.js';
+import { rememberedConfig } from './config-memo.js';
 
 /**
  * How long after a build its approval is judged: after the page has fetched what changed, and once per burst
  * of saves.
  */
 const RELEASE_DELAY_MS = 400;
+
+/** Files and Markdown trees kept by text: an issue's files a few times over. */
+const REMEMBERED_FILES = 64;
 
 /**
  * What the studio page is sent after every build: small, plain, and enough to draw everything but the frames.
@@ -87,11 +93,16 @@ export class PreviewSession {
   private again = false;
   private readonly listeners = new Set<(state: PreviewState) => void>();
   private readonly run = randomBytes(6).toString('base64url');
+  private readonly config = rememberedConfig();
 
   /** The preview's own `/site/` address, once it listens: the email's links and images point there. */
   siteUrl = 'http://127.0.0.1/site/';
 
-  constructor(private readonly options: SessionOptions) {}
+  constructor(private readonly options: SessionOptions) {
+    // Each save reads every file of the issue again; only the one saved has new text to parse.
+    rememberSplitsByText(REMEMBERED_FILES);
+    rememberBodiesByText(REMEMBERED_FILES);
+  }
 
   get latest(): PreviewState | undefined {
     return this.state;
@@ -135,7 +146,7 @@ export class PreviewSession {
     const siteUrl = this.siteUrl;
     let build: PreviewBuild;
     try {
-      build = await buildPreview(root, date, siteUrl);
+      build = await buildPreview(root, date, siteUrl, this.config);
     } catch (error) {
       // A bug, not a content problem: say so on the page rather than leave it silent.
       const failure = problem(

@@ -36,19 +36,55 @@ export interface RenderedMarkdown {
   emailHtml: string;
 }
 
+let parses = 0;
+
 export function parseMarkdown(markdown: string): MdastRoot {
+  parses++;
   return parser.parse(markdown);
 }
 
+/** How many Markdown texts were parsed since the process started. */
+export function markdownParses(): number {
+  return parses;
+}
+
 const parsedBodies = new WeakMap<object, MdastRoot>();
+
+/**
+ * Trees by the text they were parsed from, most recent last, for a process that reads the same files
+ * again and again (the preview rebuilds every file of an issue on each save). Off unless asked for:
+ * a build or a check reads each file once. Nothing changes a tree once parsed (the renderers build
+ * HTML trees of their own from it), so a tree serves every body with the same text.
+ */
+const bodiesByText = new Map<string, MdastRoot>();
+let bodiesByTextLimit = 0;
+
+/** Keeps the trees of the last `limit` distinct bodies (0: none); returns the limit it replaces. */
+export function rememberBodiesByText(limit: number): number {
+  const previous = bodiesByTextLimit;
+  bodiesByTextLimit = limit;
+  if (limit === 0) bodiesByText.clear();
+  return previous;
+}
 
 /** Parses a file's body once, however many checks and renderers ask for its tree. */
 export function parseBodyOf(owner: object, markdown: string): MdastRoot {
   let tree = parsedBodies.get(owner);
   if (!tree) {
-    tree = parseMarkdown(markdown);
+    tree = bodyByText(markdown);
     parsedBodies.set(owner, tree);
   }
+  return tree;
+}
+
+function bodyByText(markdown: string): MdastRoot {
+  if (bodiesByTextLimit === 0) return parseMarkdown(markdown);
+  const known = bodiesByText.get(markdown);
+  // Moved to the end, so the oldest is first to go.
+  if (known) bodiesByText.delete(markdown);
+  const tree = known ?? parseMarkdown(markdown);
+  bodiesByText.set(markdown, tree);
+  while (bodiesByText.size > bodiesByTextLimit) bodiesByText.delete(bodiesByText.keys().next().value!);
   return tree;
 }
 

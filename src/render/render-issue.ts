@@ -43,6 +43,13 @@ export interface RenderedIssue {
   items: { item: ItemInfo; body: RenderedBody }[];
 }
 
+/**
+ * A body's forms by its tree and everything else they are made of (the issue's address, the
+ * heading level, the images' sizes as measured now). Trees are shared while their text is
+ * unchanged (markdown.ts), so the preview renders again only the body that was saved.
+ */
+const renderedBodies = new WeakMap<MdastRoot, Map<string, RenderedBody>>();
+
 export function renderIssueContent(issue: Issue, config: Config): RenderedIssue {
   const url = issueUrl(config, issue.date);
   // Web headings: the lead sits under the page's h1, items under their h4 titles.
@@ -50,8 +57,13 @@ export function renderIssueContent(issue: Issue, config: Config): RenderedIssue 
     const mdast = tree ?? parseBodyOf(body.file, body.markdown);
     const images = localImages(mdast);
     const sizes = measureImages(issue.dir, images, url);
+    const key = JSON.stringify([url, webHeadingTop, [...sizes]]);
+    const known = renderedBodies.get(mdast)?.get(key);
+    if (known) return known;
     const { html, webHtml, emailHtml } = renderMarkdown(mdast, url, webHeadingTop, sizes);
-    return { html, webHtml, emailHtml, text: markdownToText(mdast, { baseUrl: url }), images };
+    const rendered = { html, webHtml, emailHtml, text: markdownToText(mdast, { baseUrl: url }), images };
+    renderedBodies.set(mdast, (renderedBodies.get(mdast) ?? new Map()).set(key, rendered));
+    return rendered;
   };
   const { lead, items, ...info } = issue;
   const excerpt =

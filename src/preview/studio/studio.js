@@ -9,6 +9,9 @@ let view = 'desktop';
 // Builds are told apart by the preview run and its version (`run:version`): a restarted preview
 // counts from 1 again. `requested` is the build the view was last asked to show.
 let requested = null;
+// Counts showView calls: one that finds a later one started (a newer build, another tab) leaves the
+// view to it, whichever build each was for.
+let showing = 0;
 let overlayHiddenFor = -1;
 let onlyFile = null;
 
@@ -283,6 +286,8 @@ async function showView() {
   const version = state.version;
   const build = buildOf(state);
   requested = build;
+  const ticket = ++showing;
+  const overtaken = () => requested !== build || ticket !== showing;
   const chosen = views[view];
   const panel = $('panel');
   panel.className = `panel view-${view}`;
@@ -295,7 +300,7 @@ async function showView() {
     const answer = await fetch(`${chosen.src}?v=${version}`);
     const body = await answer.text();
     // An answer overtaken by a later request (two saves close together) must not land last.
-    if (requested !== build) return;
+    if (overtaken()) return;
     text.textContent = body;
     markShown(build, version);
     return;
@@ -304,8 +309,8 @@ async function showView() {
   frame.hidden = false;
   frame.title = chosen.title;
   const src = typeof chosen.src === 'function' ? chosen.src() : chosen.src;
-  if (await updatedInPlace(frame, src, build, version)) return;
-  if (requested !== build) return;
+  if (await updatedInPlace(frame, src, build, version, overtaken)) return;
+  if (overtaken()) return;
   let scrollY = 0;
   try {
     scrollY = frame.contentWindow ? frame.contentWindow.scrollY : 0;
@@ -331,7 +336,7 @@ async function showView() {
  * are swapped. Loading the whole frame was most of a save's time (issue 15). False when the frame holds
  * something else (nothing yet, another view, a page reached by a link), and the caller loads it.
  */
-async function updatedInPlace(frame, src, build, version) {
+async function updatedInPlace(frame, src, build, version, overtaken) {
   let doc;
   try {
     doc = frame.contentDocument;
@@ -342,15 +347,17 @@ async function updatedInPlace(frame, src, build, version) {
   }
   if (doc?.readyState !== 'complete' || !doc.body) return false;
   if (new URL(doc.URL).pathname !== new URL(src, location.href).pathname) return false;
+  const win = frame.contentWindow;
   const answer = await fetch(`${src}${src.includes('?') ? '&' : '?'}v=${version}`);
   if (!answer.ok) return false;
-  // Parsed by the frame's own window, under the email's policy: the studio's (style-src 'self')
-  // would report every inline style of the email as a violation.
-  const next = new frame.contentWindow.DOMParser().parseFromString(await answer.text(), 'text/html');
-  // Overtaken by a later build while fetching: that one is drawn instead.
-  if (requested !== build) return true;
-  if (frame.contentDocument !== doc) return false;
-  const win = frame.contentWindow;
+  const html = await answer.text();
+  // Overtaken by a later build or another tab while fetching: that one is drawn instead.
+  if (overtaken()) return true;
+  // The frame holds another document now (a page loading, another tab's): parsed under its policy,
+  // the studio's or the archive's (style-src 'self'), every inline style of the email is a violation.
+  if (frame.contentDocument !== doc || frame.contentWindow !== win) return false;
+  // Parsed by the email document's own window, under the email's policy.
+  const next = new win.DOMParser().parseFromString(html, 'text/html');
   const [x, y] = [win.scrollX, win.scrollY];
   for (const { name, value } of next.documentElement.attributes)
     doc.documentElement.setAttribute(name, value);

@@ -84,7 +84,7 @@ export async function layOutEmail(
 ): Promise<EmailLayout> {
   const htmlSlots = new SlotTable('html');
   const source = emailMjml(rendered, config, templates, htmlSlots);
-  const htmlLayout = await runMjml(source, templates.dir, options.memoized ?? true);
+  const htmlLayout = await layoutOf(source, templates, options.memoized ?? true);
   const textSlots = new SlotTable('text');
   const textLayout = `${templates
     .text(emailViewModel(rendered, config, textSlots))
@@ -174,6 +174,23 @@ export function mjmlOptions(templatesDir: string, memoized = true): object {
     filePath: templatesDir,
     ...(memoized ? { presets: [memoizedBodyPreset()] } : {}),
   };
+}
+
+/**
+ * The last layout made with each template set, by its MJML source. Content reaches MJML only as
+ * slot markers, so a save in the preview that changes no structure (a title, a sentence) asks for
+ * the same source again, as does a run of issues of the same shape. A saved template makes a new
+ * set (`loadEmailTemplates.forget`), so nothing MJML reads from the templates folder is stale.
+ */
+const lastLayouts = new WeakMap<EmailTemplates, { source: string; html: string }>();
+
+async function layoutOf(source: string, templates: EmailTemplates, memoized: boolean): Promise<string> {
+  if (!memoized) return runMjml(source, templates.dir, false);
+  const last = lastLayouts.get(templates);
+  if (last?.source === source) return last.html;
+  const html = await runMjml(source, templates.dir, true);
+  lastLayouts.set(templates, { source, html });
+  return html;
 }
 
 /** MJML once per issue, its body's blocks from memory when an earlier email had the same ones. */
