@@ -67,14 +67,12 @@ export async function* preparedAsReady(
   try {
     while (true) {
       const ready = pool.takeReady();
-      if (ready) {
-        yield ready;
-        continue;
-      }
-      const job = queue.shift();
-      if (job) {
-        yield await prepareFresh(root, job.date, config, cache, job.key);
-        // Let worker messages in between issues, rather than all at the end.
+      const job = ready ? undefined : queue.shift();
+      if (ready || job) {
+        yield ready ?? (await prepareFresh(root, job!.date, config, cache, job!.key));
+        // Let worker messages in after each issue: the caller's work on it (its email) never waits on
+        // anything, so without this a worker that finished its jobs waits for the next ones until the
+        // caller has worked through every issue already prepared.
         await new Promise((resolve) => setImmediate(resolve));
         continue;
       }
