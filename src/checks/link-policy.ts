@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Config } from '../content/model.js';
-import { checkLinks, type LinkCheckResult } from './link-checker.js';
+import type { LinkCheckResult } from './link-checker.js';
 import type { LinkTarget } from './link-targets.js';
 import { parseUrl } from '../support/errors.js';
 
@@ -37,6 +37,8 @@ export async function checkSiteLinks(
   signal?: AbortSignal,
 ): Promise<LinkCheckResult & { excluded: number }> {
   const asked = targets.filter((target) => !isExcluded(target.url, config.linkCheck.exclude));
+  // Loaded here: its HTTP client takes longer to load than an offline `check` of an issue takes to run.
+  const { checkLinks } = await import('./link-checker.js');
   const result = await checkLinks(asked, {
     cacheFile: linkCacheFile(root),
     timeoutMs: config.linkCheck.timeoutSeconds * 1000,

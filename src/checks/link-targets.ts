@@ -1,5 +1,4 @@
-import type { Definition, Html, Image, ImageReference, Link, LinkReference, Root } from 'mdast';
-import { visit } from 'unist-util-visit';
+import type { Definition, Html, Image, ImageReference, Link, LinkReference } from 'mdast';
 import type { Place } from '../diagnostics/diagnostic.js';
 import { codeFrameAt, placeAt } from '../diagnostics/source-text.js';
 import type { FrontMatterFile } from '../content/front-matter.js';
@@ -7,6 +6,7 @@ import type { Issue } from '../content/model.js';
 import { placeOfPath } from '../content/yaml-place.js';
 import { parseBodyOf } from '../render/markdown.js';
 import { bodyOffset } from './body-offset.js';
+import { walkChecks } from './tree-walk.js';
 import { meetingPath } from '../content/kinds/index.js';
 import { parseUrl } from '../support/errors.js';
 
@@ -71,36 +71,40 @@ function bodyTargets(file: FrontMatterFile): LinkTarget[] {
   const tree = parseBodyOf(file, file.body);
   const at = (offsetInBody: number) => placeAt(file.source, bodyOffset(file, offsetInBody));
   const start = (node: { position?: { start: { offset?: number } } }) => node.position?.start.offset ?? 0;
-  const targets: LinkTarget[] = [];
-  visit(tree, ['link', 'image'], (node) => {
-    const { url, type } = node as Link | Image;
-    targets.push(...target(file, at(start(node)), url, type === 'image' ? 'image' : 'link'));
-  });
-  const uses = referenceUses(tree);
-  visit(tree, 'definition', (node: Definition) => {
-    const use = uses.get(node.identifier);
-    // A definition nothing refers to never reaches the email: nobody can follow it.
-    if (use) targets.push(...target(file, at(start(node)), node.url, use));
-  });
-  visit(tree, 'html', (node: Html) => {
-    for (const { offset, url, kind } of htmlAddresses(node.value))
-      targets.push(...target(file, at(start(node) + offset), url, kind));
-  });
-  // Read top to bottom, as the writer will fix them.
-  return targets.sort((a, b) => a.line - b.line || a.column - b.column);
-}
-
-/**
- * How each definition is used: as an image only when no link refers to it (an image must also be an image).
- */
-function referenceUses(tree: Root): Map<string, LinkTarget['kind']> {
+  const linked: LinkTarget[] = [];
+  const definitions: Definition[] = [];
+  const inHtml: LinkTarget[] = [];
   const uses = new Map<string, LinkTarget['kind']>();
-  visit(tree, ['linkReference', 'imageReference'], (node) => {
-    const { identifier, type } = node as LinkReference | ImageReference;
+  const linkOrImage = (node: Link | Image) => {
+    linked.push(...target(file, at(start(node)), node.url, node.type === 'image' ? 'image' : 'link'));
+  };
+  // How each definition is used: as an image only when no link refers to it (an image must also be an image).
+  const reference = ({ identifier, type }: LinkReference | ImageReference) => {
     if (type === 'linkReference') uses.set(identifier, 'link');
     else if (!uses.has(identifier)) uses.set(identifier, 'image');
+  };
+  walkChecks(tree, [
+    {
+      link: linkOrImage,
+      image: linkOrImage,
+      linkReference: reference,
+      imageReference: reference,
+      definition: (node) => {
+        definitions.push(node);
+      },
+      html: (node: Html) => {
+        for (const { offset, url, kind } of htmlAddresses(node.value))
+          inHtml.push(...target(file, at(start(node) + offset), url, kind));
+      },
+    },
+  ]);
+  // A definition nothing refers to never reaches the email: nobody can follow it. (Known only after the walk.)
+  const defined = definitions.flatMap((node) => {
+    const use = uses.get(node.identifier);
+    return use ? target(file, at(start(node)), node.url, use) : [];
   });
-  return uses;
+  // Read top to bottom, as the writer will fix them.
+  return [...linked, ...defined, ...inHtml].sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
 /** `<a href>` and `<img src>` survive sanitizing, so their addresses reach subscribers like Markdown's. */

@@ -1,7 +1,6 @@
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
-import type { Html, Image, Link, Root } from 'mdast';
-import { visit } from 'unist-util-visit';
+import type { Definition, Html, Image, Link } from 'mdast';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { at, atOffset, problem } from '../diagnostics/problem.js';
 import { placeAt } from '../diagnostics/source-text.js';
@@ -10,22 +9,23 @@ import { isInside, reallyInsideSync } from '../content/inside-folder.js';
 import { parseBodyOf } from '../render/markdown.js';
 import { isLocalImage } from '../render/urls.js';
 import { bodyOffset } from './body-offset.js';
-import { checkWriting } from './writing-checks.js';
+import { runTreeChecks, type TreeCheck } from './tree-walk.js';
+import { writingChecks } from './writing-checks.js';
 import { decodedOrAsWritten } from '../support/errors.js';
 
 /** Checks that read each file as written, valid or not, so they report alongside front-matter errors. */
 export function checkSources(files: readonly FrontMatterFile[]): Diagnostic[] {
-  return files.flatMap((file) => {
-    const tree = parseBodyOf(file, file.body);
-    return [
-      ...leftoverPlaceholders(file),
-      ...unsafeHtml(file, tree),
-      ...unsafeUrls(file, tree),
-      ...missingAltText(file, tree),
-      ...missingImages(file, tree),
-      ...checkWriting(file, tree),
-    ];
-  });
+  return files.flatMap((file) => [
+    ...leftoverPlaceholders(file),
+    // One walk of the tree for all of them; their problems come out in this order, as if each walked it.
+    ...runTreeChecks(parseBodyOf(file, file.body), [
+      unsafeHtml(file),
+      unsafeUrls(file),
+      ...missingAltText(file),
+      missingImages(file),
+      ...writingChecks(file),
+    ]),
+  ]);
 }
 
 const PLACEHOLDER = /\b(TK|TKTK|TODO|FIXME|XXX)\b/g;
@@ -57,9 +57,9 @@ function tagName(tag: string): string {
 }
 
 /** Raw HTML is sanitized on the way out anyway; saying so here stops a writer wondering where it went. */
-function unsafeHtml(file: FrontMatterFile, tree: Root): Diagnostic[] {
+function unsafeHtml(file: FrontMatterFile): TreeCheck {
   const problems: Diagnostic[] = [];
-  visit(tree, 'html', (node: Html) => {
+  const html = (node: Html) => {
     for (const { pattern, what } of DANGEROUS_HTML) {
       const match = pattern.exec(node.value);
       const found = match?.indices?.[1];
@@ -67,14 +67,14 @@ function unsafeHtml(file: FrontMatterFile, tree: Root): Diagnostic[] {
       const offset = bodyOffset(file, node.position?.start.offset ?? 0) + found[0];
       problems.push(problem('unsafe-html', atOffset(file.source, offset), { what: what(match[1]!) }));
     }
-  });
-  return problems;
+  };
+  return { problems, visitors: { html } };
 }
 
-function unsafeUrls(file: FrontMatterFile, tree: Root): Diagnostic[] {
+function unsafeUrls(file: FrontMatterFile): TreeCheck {
   const problems: Diagnostic[] = [];
-  visit(tree, ['link', 'image', 'definition'], (node) => {
-    const url = (node as Link | Image).url.trim();
+  const withUrl = (node: Link | Image | Definition) => {
+    const url = node.url.trim();
     if (/^(javascript|vbscript|data):/i.test(url)) {
       problems.push(
         problem('unsafe-url', atOffset(file.source, bodyOffset(file, node.position?.start.offset ?? 0)), {
@@ -82,15 +82,15 @@ function unsafeUrls(file: FrontMatterFile, tree: Root): Diagnostic[] {
         }),
       );
     }
-  });
-  return problems;
+  };
+  return { problems, visitors: { link: withUrl, image: withUrl, definition: withUrl } };
 }
 
 /** An image beside the item must exist, and stay inside the issue folder (it is published from there). */
-function missingImages(file: FrontMatterFile, tree: Root): Diagnostic[] {
+function missingImages(file: FrontMatterFile): TreeCheck {
   const problems: Diagnostic[] = [];
   const folder = dirname(resolve(file.source.path));
-  visit(tree, 'image', (node: Image) => {
+  const image = (node: Image) => {
     if (!isLocalImage(node.url)) return;
     const place = placeAt(file.source, bodyOffset(file, node.position?.start.offset ?? 0));
     const reference = decodedOrAsWritten(node.url.split(/[?#]/)[0]!, decodeURI);
@@ -111,24 +111,29 @@ function missingImages(file: FrontMatterFile, tree: Root): Diagnostic[] {
     } else if (!looksLikeImage(target)) {
       problems.push(problem('image-unsupported', at(file.source, place), { url: node.url }));
     }
-  });
-  return problems;
+  };
+  return { problems, visitors: { image } };
 }
 
-function missingAltText(file: FrontMatterFile, tree: Root): Diagnostic[] {
-  const problems: Diagnostic[] = [];
-  const report = (offset: number) =>
-    problems.push(problem('image-alt-missing', atOffset(file.source, bodyOffset(file, offset))));
-  visit(tree, 'image', (node: Image) => {
-    if (!node.alt?.trim()) report(node.position?.start.offset ?? 0);
-  });
-  visit(tree, 'html', (node: Html) => {
+/** Two checks, so that Markdown images are reported before `<img>` tags, as they always were. */
+function missingAltText(file: FrontMatterFile): TreeCheck[] {
+  const missingAt = (offset: number) =>
+    problem('image-alt-missing', atOffset(file.source, bodyOffset(file, offset)));
+  const inMarkdown: Diagnostic[] = [];
+  const inHtml: Diagnostic[] = [];
+  const image = (node: Image) => {
+    if (!node.alt?.trim()) inMarkdown.push(missingAt(node.position?.start.offset ?? 0));
+  };
+  const html = (node: Html) => {
     for (const match of node.value.matchAll(/<img\b[^>]*>/gi)) {
       if (!/\balt\s*=\s*("[^"]+"|'[^']+'|[^\s>"']+)/i.test(match[0]))
-        report((node.position?.start.offset ?? 0) + match.index);
+        inHtml.push(missingAt((node.position?.start.offset ?? 0) + match.index));
     }
-  });
-  return problems;
+  };
+  return [
+    { problems: inMarkdown, visitors: { image } },
+    { problems: inHtml, visitors: { html } },
+  ];
 }
 
 /** The first bytes of the formats sharp reads here; a PDF or a text file under an image name is a mistake. */

@@ -1,4 +1,4 @@
-import type { Element, Root as HastRoot } from 'hast';
+import type { Element, Parents as HastParents, Root as HastRoot } from 'hast';
 import type { Root as MdastRoot } from 'mdast';
 import { toHtml } from 'hast-util-to-html';
 import rehypeRaw from 'rehype-raw';
@@ -7,7 +7,7 @@ import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
 import remarkRehype from 'remark-rehype';
 import { unified } from 'unified';
-import { visit } from 'unist-util-visit';
+import { visitType } from '../support/walk-tree.js';
 import { EMAIL_CONTENT_WIDTH, fitWidth, type ImageSizes } from './image-sizes.js';
 import { palette } from './palette.js';
 import { parseUrl } from '../support/errors.js';
@@ -100,11 +100,11 @@ export function renderMarkdown(
 ): RenderedMarkdown {
   const mdast = typeof source === 'string' ? parseMarkdown(source) : source;
   let hasRawHtml = false;
-  visit(mdast, 'html', () => {
+  visitType(mdast, 'html', () => {
     hasRawHtml = true;
   });
   const hast = (hasRawHtml ? toHastWithRaw : toHastPlain).runSync(mdast) as HastRoot;
-  visit(hast, 'element', (node: Element) => {
+  visitType(hast, 'element', (node: Element) => {
     for (const attribute of ['href', 'src'] as const) {
       const value = node.properties[attribute];
       if (typeof value === 'string' && value !== '' && !value.startsWith('#'))
@@ -144,7 +144,7 @@ const emailStyles: Record<string, string> = {
  */
 function emailHtml(hast: HastRoot, imageSizes: ImageSizes): string {
   sizeEmailImages(hast, imageSizes, EMAIL_CONTENT_WIDTH);
-  visit(hast, 'element', (node: Element, index, parent) => {
+  visitType(hast, 'element', (node: Element, index, parent: HastParents | undefined) => {
     if (node.tagName === 'input' && parent && index !== undefined) {
       // Mail clients drop form controls: a task-list checkbox becomes a ballot box character.
       parent.children[index] = { type: 'text', value: node.properties.checked ? '☑' : '☐' };
@@ -189,14 +189,14 @@ function absolute(url: string, base: string): string {
  */
 function moveHeadings(hast: HastRoot, top: number): (() => void) | undefined {
   let highest = 7;
-  visit(hast, 'element', (node: Element) => {
+  visitType(hast, 'element', (node: Element) => {
     const level = headingLevel(node);
     if (level && level < highest) highest = level;
   });
   if (highest === 7 || highest === top) return undefined;
   const shift = top - highest;
   const moved: [Element, string][] = [];
-  visit(hast, 'element', (node: Element) => {
+  visitType(hast, 'element', (node: Element) => {
     const level = headingLevel(node);
     if (level) {
       moved.push([node, node.tagName]);

@@ -1,6 +1,6 @@
 import type { Root as MdastRoot, Image, RootContent } from 'mdast';
 import { toString as textOf } from 'mdast-util-to-string';
-import { visit } from 'unist-util-visit';
+import { visitType } from '../support/walk-tree.js';
 import type { Config, Issue, Item, MarkdownBody } from '../content/model.js';
 import { measureLocalImage, type ImageSize } from './image-sizes.js';
 import { parseBodyOf, renderMarkdown } from './markdown.js';
@@ -121,7 +121,7 @@ function measureImages(issueDir: string, references: readonly string[], url: str
 
 function localImages(mdast: MdastRoot): string[] {
   const found = new Set<string>();
-  visit(mdast, 'image', (node: Image) => {
+  visitType(mdast, 'image', (node: Image) => {
     if (isLocalImage(node.url)) found.add(node.url);
   });
   return [...found];

@@ -1,0 +1,60 @@
+/**
+ * What a command loads before it does anything is time every run pays (issue 15: loading was a
+ * sixth of a cold `check --all` on one core). The network link check's HTTP client (undici, ~0.4 s
+ * to load) is loaded only when links are checked over the network. Observed as a user would run the
+ * CLI, with a module hook that writes down every package the process resolves.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { bulletin } from './helpers/cli.js';
+
+let dir: string;
+let hook: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'bulletin-loading-'));
+  const hooks = join(dir, 'hooks.mjs');
+  writeFileSync(
+    hooks,
+    `import { appendFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const resolved = await next(specifier, context);
+  appendFileSync(process.env.LOADED_LOG, resolved.url + '\\n');
+  return resolved;
+}
+`,
+  );
+  hook = join(dir, 'register.mjs');
+  writeFileSync(
+    hook,
+    `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
+  );
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The packages a run of the CLI resolved, by name. */
+function packagesLoadedBy(args: string[], name: string): Set<string> {
+  const log = join(dir, `${name}.log`);
+  writeFileSync(log, '');
+  const result = bulletin(args, undefined, { LOADED_LOG: log, NODE_OPTIONS: `--import ${hook}` });
+  expect(result.stderr).not.toMatch(/Error \[|TypeError|Cannot find/);
+  const urls = readFileSync(log, 'utf8').split('\n');
+  return new Set(urls.flatMap((url) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? []));
+}
+
+test('check --offline does not load the HTTP client of the link check', () => {
+  const loaded = packagesLoadedBy(['check', '--offline'], 'check');
+  // The hook saw the run: the Markdown parser and MJML were loaded through it.
+  expect(loaded).toContain('remark-parse');
+  expect(loaded).toContain('mjml');
+  expect(loaded).not.toContain('undici');
+});
+
+test('--help loads no HTTP client either', () => {
+  const loaded = packagesLoadedBy(['--help'], 'help');
+  expect(loaded).toContain('commander');
+  expect(loaded).not.toContain('undici');
+});
