@@ -36,10 +36,13 @@ export class SqliteServiceMailQueue implements ServiceMailQueue {
     mail: { kind: ServiceMailKind; recipient: string; message: Mail.Options },
     at: Date,
   ): Promise<void> {
+    await this.committer.run(() => this.enqueueNow(mail, at));
+  }
+
+  /** `enqueue`, inside a change of the connection's group commit (service-stores.ts: a sign-up's). */
+  enqueueNow(mail: { kind: ServiceMailKind; recipient: string; message: Mail.Options }, at: Date): void {
     const when = at.toISOString();
-    await this.committer.run(() =>
-      this.sql(Q.enqueue).run(mail.kind, mail.recipient, JSON.stringify(mail.message), when, when),
-    );
+    this.sql(Q.enqueue).run(mail.kind, mail.recipient, JSON.stringify(mail.message), when, when);
   }
 
   async claimNext(dueBy: Date, leaseUntil: Date): Promise<QueuedMail | undefined> {

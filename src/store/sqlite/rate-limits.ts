@@ -28,8 +28,13 @@ export class SqliteRateLimits implements RateLimitStore {
   }
 
   async hit(key: string, windowMs: number, now: Date): Promise<{ count: number; resetAt: Date }> {
+    return this.committer.run(() => this.hitNow(key, windowMs, now));
+  }
+
+  /** `hit`, inside a change of the connection's group commit (service-stores.ts: a sign-up's). */
+  hitNow(key: string, windowMs: number, now: Date): { count: number; resetAt: Date } {
     const { start, end } = windowAt(now, windowMs);
-    const row = await this.committer.run(() => this.hitStatement.get(key, start.toISOString()));
+    const row = this.hitStatement.get(key, start.toISOString());
     return { count: row!.count, resetAt: end };
   }
 
