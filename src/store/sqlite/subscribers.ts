@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { mailboxOf, mergesDots } from '../../support/email-address.js';
 import { GroupCommit } from './group-commit.js';
-import type { SharedConnection } from './shared-connection.js';
+import type { Committer, SharedConnection } from './shared-connection.js';
 import { openDatabase, statementCache } from './open.js';
 import { SUBSCRIBERS as Q } from './queries.js';
 import type {
@@ -33,7 +33,7 @@ export class SqliteSubscriberStore implements SubscriberStore {
   private readonly db: Database.Database;
   private readonly sql: (text: string) => Database.Statement;
   /** Single changes (a form, a one-click unsubscribe) share commits with others arriving at once. */
-  private readonly committer: GroupCommit;
+  private readonly committer: Committer;
 
   /**
    * With `shared`, the store works on a connection (and its group commit) that others share, so

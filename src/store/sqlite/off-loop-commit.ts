@@ -1,0 +1,118 @@
+import { closeSync, fsyncSync, openSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
+import { commitTogether } from './group-commit.js';
+import type { Committer } from './shared-connection.js';
+
+interface Waiting {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Group commit (group-commit.ts) whose fsync runs on libuv's thread pool, not on the event loop.
+ * `bulletin serve` answers every request on one thread: with synchronous=FULL, SQLite's fsync at
+ * each commit stopped all of them for its whole length (a quarter of the time under load).
+ *
+ * The connection commits with synchronous=NORMAL: SQLite writes the WAL frames and returns, and
+ * stays consistent (it syncs the WAL itself before every checkpoint). Durability is ours: a change
+ * resolves only once an fsync of the WAL that started after its commit has finished. That is
+ * SQLite's own guarantee for a FULL commit (WAL frames on disk), kept for every change a caller is
+ * told of, with one fsync for whatever was committed while the previous one ran.
+ */
+export class OffLoopGroupCommit implements Committer {
+  private queue: ({ change: () => unknown } & Waiting)[] = [];
+  private scheduled = false;
+  /** Committed, waiting for the next sync of the WAL to start. */
+  private unsynced: { value: unknown; waiting: Waiting }[] = [];
+  private syncing: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly walPath: string,
+  ) {
+    db.pragma('synchronous = NORMAL');
+    // SQLite syncs a WAL's folder when its first sync of a new WAL does; ours are the WAL's first
+    // syncs now, so the folder (holding the WAL's name) is synced here, once.
+    const folder = openSync(dirname(walPath), 'r');
+    try {
+      fsyncSync(folder);
+    } finally {
+      closeSync(folder);
+    }
+  }
+
+  run<T>(change: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ change, resolve: resolve as (value: unknown) => void, reject });
+      if (this.scheduled) return;
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    });
+  }
+
+  /** Commits what is queued now; the changes resolve once the WAL is synced (see `settled`). */
+  flush(): void {
+    this.scheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    if (!this.db.open) {
+      for (const entry of batch)
+        entry.reject(new Error('the database was closed before this change was written'));
+      return;
+    }
+    try {
+      const outcomes = commitTogether(
+        this.db,
+        batch.map((entry) => entry.change),
+      );
+      batch.forEach((entry, i) => {
+        const outcome = outcomes[i]!;
+        if (outcome.ok) this.unsynced.push({ value: outcome.value, waiting: entry });
+        else entry.reject(outcome.error);
+      });
+    } catch (error) {
+      // The commit itself failed (disk full, I/O error): nothing of the batch is on disk.
+      for (const entry of batch) entry.reject(error);
+      return;
+    }
+    this.sync();
+  }
+
+  /** Resolves once every change committed so far is synced (before the connection closes). */
+  async settled(): Promise<void> {
+    this.flush();
+    while (this.syncing) await this.syncing;
+  }
+
+  private sync(): void {
+    if (this.syncing || this.unsynced.length === 0) return;
+    const synced = this.unsynced;
+    this.unsynced = [];
+    this.syncing = syncFile(this.walPath).then(
+      () => {
+        for (const { value, waiting } of synced) waiting.resolve(value);
+      },
+      (error: unknown) => {
+        // Whether the frames reached the disk is unknown: none of the changes may be called durable.
+        for (const { waiting } of synced) waiting.reject(error);
+      },
+    );
+    void this.syncing.finally(() => {
+      this.syncing = undefined;
+      this.sync();
+    });
+  }
+}
+
+/** fsync, as SQLite syncs a WAL, through a handle of our own (an fsync covers the file, not the handle). */
+async function syncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
