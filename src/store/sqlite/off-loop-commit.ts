@@ -19,14 +19,13 @@ interface Waiting {
  * stays consistent (it syncs the WAL itself before every checkpoint). Durability is ours: a change
  * resolves only once an fsync of the WAL that started after its commit has finished. That is
  * SQLite's own guarantee for a FULL commit (WAL frames on disk), kept for every change a caller is
- * told of, with one fsync for whatever was committed while the previous one ran.
+ * told of, with one fsync per group commit as before.
  */
 export class OffLoopGroupCommit implements Committer {
   private queue: ({ change: () => unknown } & Waiting)[] = [];
   private scheduled = false;
-  /** Committed, waiting for the next sync of the WAL to start. */
-  private unsynced: { value: unknown; waiting: Waiting }[] = [];
-  private syncing: Promise<void> | undefined;
+  /** The fsyncs in flight: one per commit, each started after its commit returned. */
+  private readonly syncing = new Set<Promise<void>>();
 
   constructor(
     private readonly db: Database.Database,
@@ -63,6 +62,7 @@ export class OffLoopGroupCommit implements Committer {
         entry.reject(new Error('the database was closed before this change was written'));
       return;
     }
+    const committed: { value: unknown; waiting: Waiting }[] = [];
     try {
       const outcomes = commitTogether(
         this.db,
@@ -70,7 +70,7 @@ export class OffLoopGroupCommit implements Committer {
       );
       batch.forEach((entry, i) => {
         const outcome = outcomes[i]!;
-        if (outcome.ok) this.unsynced.push({ value: outcome.value, waiting: entry });
+        if (outcome.ok) committed.push({ value: outcome.value, waiting: entry });
         else entry.reject(outcome.error);
       });
     } catch (error) {
@@ -78,32 +78,31 @@ export class OffLoopGroupCommit implements Committer {
       for (const entry of batch) entry.reject(error);
       return;
     }
-    this.sync();
+    if (committed.length > 0) this.sync(committed);
   }
 
   /** Resolves once every change committed so far is synced (before the connection closes). */
   async settled(): Promise<void> {
     this.flush();
-    while (this.syncing) await this.syncing;
+    await Promise.all(this.syncing);
   }
 
-  private sync(): void {
-    if (this.syncing || this.unsynced.length === 0) return;
-    const synced = this.unsynced;
-    this.unsynced = [];
-    this.syncing = syncFile(this.walPath).then(
+  /**
+   * Not waiting for an fsync already in flight: it may have started before this commit's frames
+   * were written, and waiting for it first would make each answer wait for two.
+   */
+  private sync(committed: { value: unknown; waiting: Waiting }[]): void {
+    const synced = syncFile(this.walPath).then(
       () => {
-        for (const { value, waiting } of synced) waiting.resolve(value);
+        for (const { value, waiting } of committed) waiting.resolve(value);
       },
       (error: unknown) => {
         // Whether the frames reached the disk is unknown: none of the changes may be called durable.
-        for (const { waiting } of synced) waiting.reject(error);
+        for (const { waiting } of committed) waiting.reject(error);
       },
     );
-    void this.syncing.finally(() => {
-      this.syncing = undefined;
-      this.sync();
-    });
+    this.syncing.add(synced);
+    void synced.finally(() => this.syncing.delete(synced));
   }
 }
 
