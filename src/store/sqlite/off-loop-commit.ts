@@ -1,5 +1,5 @@
 import { closeSync, fsyncSync, openSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { commitTogether } from './group-commit.js';
@@ -26,6 +26,11 @@ export class OffLoopGroupCommit implements Committer {
   private scheduled = false;
   /** The fsyncs in flight: one per commit, each started after its commit returned. */
   private readonly syncing = new Set<Promise<void>>();
+  /**
+   * The WAL, opened once (an fsync covers the file, whichever handle asks). Its file stays the
+   * same while this connection is open: SQLite deletes a WAL only when its last connection closes.
+   */
+  private wal: Promise<FileHandle> | undefined;
 
   constructor(
     private readonly db: Database.Database,
@@ -85,6 +90,9 @@ export class OffLoopGroupCommit implements Committer {
   async settled(): Promise<void> {
     this.flush();
     await Promise.all(this.syncing);
+    const wal = this.wal;
+    this.wal = undefined;
+    if (wal) await (await wal).close();
   }
 
   /**
@@ -92,26 +100,21 @@ export class OffLoopGroupCommit implements Committer {
    * were written, and waiting for it first would make each answer wait for two.
    */
   private sync(committed: { value: unknown; waiting: Waiting }[]): void {
-    const synced = syncFile(this.walPath).then(
-      () => {
-        for (const { value, waiting } of committed) waiting.resolve(value);
-      },
-      (error: unknown) => {
-        // Whether the frames reached the disk is unknown: none of the changes may be called durable.
-        for (const { waiting } of committed) waiting.reject(error);
-      },
-    );
+    this.wal ??= open(this.walPath, 'r');
+    const synced = this.wal
+      .then((wal) => wal.sync())
+      .then(
+        () => {
+          for (const { value, waiting } of committed) waiting.resolve(value);
+        },
+        (error: unknown) => {
+          // Whether the frames reached the disk is unknown: none of the changes may be called durable.
+          for (const { waiting } of committed) waiting.reject(error);
+          // Opened afresh next time, in case it was the opening that failed.
+          this.wal = undefined;
+        },
+      );
     this.syncing.add(synced);
     void synced.finally(() => this.syncing.delete(synced));
-  }
-}
-
-/** fsync, as SQLite syncs a WAL, through a handle of our own (an fsync covers the file, not the handle). */
-async function syncFile(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
