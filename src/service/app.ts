@@ -25,6 +25,7 @@ import {
 import { purgeUnconfirmed } from './purge.js';
 import { databaseRateLimits, type RateLimitStore } from './rate-limits.js';
 import { Pages } from './render.js';
+import { type SignUpStore, signUpsOver } from './sign-up.js';
 import { addSecurityHeaders, logSerializers } from './security.js';
 import { subscribeRoutes, tooMany } from './subscribe-routes.js';
 import { unlessMissing } from '../support/errors.js';
@@ -43,6 +44,8 @@ export interface ServiceOptions {
   mailQueue: ServiceMailQueue;
   /** Where the rate limits count, shared by every server over the same database. */
   rateLimits: RateLimitStore;
+  /** Sign-ups in one commit each (sqlite/service-stores.ts); by default over the three stores above. */
+  signUps?: SignUpStore;
   /**
    * Where `/r/` finds each issue's links and counts clicks. Given, the route answers whatever
    * `analytics.clicks` says now: links in mail already sent keep working after it is turned off.
@@ -106,14 +109,18 @@ export async function createService(options: ServiceOptions): Promise<FastifyIns
     keyGenerator: (request) => `bad-link|${normalizeIP(request.ip)}`,
   });
   const sender = serviceMail(app, options, now);
+  const signUps =
+    options.signUps ??
+    signUpsOver({ rateLimits: options.rateLimits, subscribers: options.store, mailQueue: options.mailQueue });
   const context: ServiceContext = {
     app,
     config,
     store: options.store,
     secrets: options.secrets,
-    async queueMail(kind, message) {
-      await options.mailQueue.enqueue({ kind, recipient: String(message.to), message }, new Date(now()));
-      sender.wake();
+    async signUp(signUp) {
+      const outcome = await signUps.signUp(signUp, new Date(now()));
+      if (outcome.outcome === 'queued') sender.wake();
+      return outcome;
     },
     pages,
     now,

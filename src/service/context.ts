@@ -4,9 +4,8 @@ import { z } from 'zod';
 import type { Config } from '../content/model.js';
 import type { Secrets } from '../dispatch/secret.js';
 import { verifyToken, type TokenPayload, type TokenPurpose } from '../dispatch/tokens.js';
-import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { SubscriberStore } from '../subscribers/store.js';
-import type { ServiceMailKind } from './mail-queue.js';
+import type { SignUp, SignUpOutcome } from './sign-up.js';
 import type { Pages } from './render.js';
 
 /** What every route of the service works with. */
@@ -15,8 +14,8 @@ export interface ServiceContext {
   config: Config;
   store: SubscriberStore;
   secrets: Secrets;
-  /** Queues the service's own mail (durable when this resolves); it is sent from the queue. */
-  queueMail(kind: ServiceMailKind, message: Mail.Options): Promise<void>;
+  /** Counts, records and queues the mail of a sign-up (durable when this resolves); the mail is sent from the queue. */
+  signUp(signUp: SignUp): Promise<SignUpOutcome>;
   pages: Pages;
   now: () => number;
   /** Counts a request with a bad link against its client address; false once over the limit (429 sent). */

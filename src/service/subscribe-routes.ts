@@ -1,11 +1,15 @@
-import type { FastifyReply } from 'fastify';
+import { normalizeIP } from '@fastify/rate-limit';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type Mail from 'nodemailer/lib/mailer/index.js';
 import { z } from 'zod';
 import { subscribeFormView } from '../archive/subscribe-form.js';
 import { normalizeAddress } from '../support/email-address.js';
 import { listIds, tokenFrom, type ServiceContext } from './context.js';
 import { alreadySubscribedMessage, confirmationMessage } from './mail.js';
+import type { ServiceMailKind } from './mail-queue.js';
 import { listNames } from './render.js';
 import { refuseCrossSite } from './same-origin.js';
+import type { SignUpMail } from './sign-up.js';
 
 const HOUR = 3_600_000;
 
@@ -19,10 +23,21 @@ const subscribeBody = z.strictObject({
 
 const confirmBody = z.strictObject({ token: z.string().max(2000) });
 
+/**
+ * The client's key for the sign-up limit: the one @fastify/rate-limit gave this route when it
+ * counted it, so counts carry over.
+ */
+const clientKey = (request: FastifyRequest) => `POST /subscribe|${normalizeIP(request.ip)}`;
+
 /** Subscribe (double opt-in) and confirm. */
 export function subscribeRoutes(context: ServiceContext): void {
   const { app, config, store, pages } = context;
   const limits = config.service.limits;
+  const countOnly = app.createRateLimit({
+    max: limits.subscribePerAddressPerHour,
+    timeWindow: HOUR,
+    keyGenerator: clientKey,
+  });
 
   const form = (reply: FastifyReply, status: number, chosen: string[] = [], values = {}, errors = {}) =>
     pages.send(reply, status, 'subscribe', 'Subscribe', {
@@ -32,60 +47,63 @@ export function subscribeRoutes(context: ServiceContext): void {
   app.get('/subscribe', (_request, reply) => form(reply, 200));
 
   const sameSite = refuseCrossSite(context);
-  app.post(
-    '/subscribe',
-    {
-      preHandler: sameSite,
-      config: { rateLimit: { max: limits.subscribePerAddressPerHour, timeWindow: HOUR } },
-    },
-    async (request, reply) => {
-      const parsed = subscribeBody.safeParse(request.body ?? {});
-      if (!parsed.success)
-        return form(
-          reply,
-          400,
-          [],
-          {},
-          { form: 'The form was not sent as expected. Please fill it in again.' },
-        );
-      const { email: rawEmail, name: rawName, lists: asked = [], website } = parsed.data;
-      const name = rawName?.replace(/\s+/g, ' ').trim() || undefined;
-      const values = { email: rawEmail, ...(name ? { name } : {}) };
-      const publicLists = config.lists.filter((l) => l.public).map((l) => l.id);
-      const lists = asked.length === 0 && publicLists.length === 1 ? publicLists : [...new Set(asked)];
-      const address = normalizeAddress(rawEmail);
-      const errors: { email?: string; lists?: string } = {};
-      if (!address.ok)
-        errors.email =
-          rawEmail.trim() === ''
-            ? 'Enter your email address.'
-            : `This email address ${address.reason}. Enter it like name@example.org.`;
-      if (lists.length === 0) errors.lists = 'Choose at least one list.';
-      else if (lists.some((id) => !publicLists.includes(id))) errors.lists = 'Choose from the lists shown.';
-      if (errors.email || errors.lists) return form(reply, 400, lists, values, errors);
-      if (website) return checkYourInbox(context, reply);
-      const email = (address as { address: string }).address;
-      // Counted in the store, not in memory: a restart or a flood of other addresses must not reset
-      // it; and in the same change as the confirmation, so requests arriving at once cannot all pass.
-      const cap = { max: limits.confirmationsPerEmailPerDay, since: new Date(context.now() - 24 * HOUR) };
-      const consent = { source: 'form', at: new Date(context.now()).toISOString() };
-      const requested = await store.requestSubscription(
-        { email, ...(name ? { name } : {}) },
-        lists,
-        consent,
-        cap,
+  app.post('/subscribe', { preHandler: sameSite }, async (request, reply) => {
+    const limit = { key: clientKey(request), max: limits.subscribePerAddressPerHour, windowMs: HOUR };
+    // A post that signs nobody up still counts against its client, in a commit of its own (a
+    // sign-up counts in the same commit as its row and mail).
+    const refused = async (answer: () => FastifyReply) => {
+      const counted = await countOnly(request);
+      // "Allowed" is the plugin's allow list, which this limit has none of.
+      if (counted.isAllowed) return answer();
+      limitHeaders(reply, limit.max, counted.remaining, counted.ttl);
+      return counted.isExceeded ? tooMany(context, reply, counted.ttlInSeconds) : answer();
+    };
+    const parsed = subscribeBody.safeParse(request.body ?? {});
+    if (!parsed.success)
+      return refused(() =>
+        form(reply, 400, [], {}, { form: 'The form was not sent as expected. Please fill it in again.' }),
       );
-      if (requested.capped) return tooMany(context, reply, 3600);
-      const { nonce, alreadySubscribed } = requested;
-      const message = alreadySubscribed
-        ? alreadySubscribedMessage(config, context.secrets.current, email, lists[0]!, context.now())
-        : confirmationMessage(config, context.secrets.current, email, nonce, context.now());
-      // Queued, not sent: the page may say "we have sent" only once the mail cannot be lost, and
-      // queueing takes the same time whichever kind of mail it is (the answer gives nothing away).
-      await context.queueMail(alreadySubscribed ? 'already-subscribed' : 'confirmation', message);
-      return checkYourInbox(context, reply);
-    },
-  );
+    const { email: rawEmail, name: rawName, lists: asked = [], website } = parsed.data;
+    const name = rawName?.replace(/\s+/g, ' ').trim() || undefined;
+    const values = { email: rawEmail, ...(name ? { name } : {}) };
+    const publicLists = config.lists.filter((l) => l.public).map((l) => l.id);
+    const lists = asked.length === 0 && publicLists.length === 1 ? publicLists : [...new Set(asked)];
+    const address = normalizeAddress(rawEmail);
+    const errors: { email?: string; lists?: string } = {};
+    if (!address.ok)
+      errors.email =
+        rawEmail.trim() === ''
+          ? 'Enter your email address.'
+          : `This email address ${address.reason}. Enter it like name@example.org.`;
+    if (lists.length === 0) errors.lists = 'Choose at least one list.';
+    else if (lists.some((id) => !publicLists.includes(id))) errors.lists = 'Choose from the lists shown.';
+    if (errors.email || errors.lists) return refused(() => form(reply, 400, lists, values, errors));
+    if (website) return refused(() => checkYourInbox(context, reply));
+    const email = (address as { address: string }).address;
+    const at = context.now();
+    // Counted in the store, not in memory: a restart or a flood of other addresses must not reset
+    // it; and in the same change as the confirmation, so requests arriving at once cannot all pass.
+    const cap = { max: limits.confirmationsPerEmailPerDay, since: new Date(at - 24 * HOUR) };
+    const consent = { source: 'form', at: new Date(at).toISOString() };
+    const secret = context.secrets.current;
+    // Queued, not sent: the page may say "we have sent" only once the mail cannot be lost, and
+    // queueing takes the same time whichever kind of mail it is (the answer gives nothing away).
+    const outcome = await context.signUp({
+      limit,
+      subscriber: { email, ...(name ? { name } : {}) },
+      lists,
+      consent,
+      cap,
+      mailFor: ({ nonce, alreadySubscribed }) =>
+        alreadySubscribed
+          ? mailOf('already-subscribed', alreadySubscribedMessage(config, secret, email, lists[0]!, at))
+          : mailOf('confirmation', confirmationMessage(config, secret, email, nonce, at)),
+    });
+    limitHeaders(reply, limit.max, outcome.remaining, outcome.resetMs);
+    if (outcome.outcome === 'limited') return tooMany(context, reply, outcome.resetMs / 1000);
+    if (outcome.outcome === 'capped') return tooMany(context, reply, 3600);
+    return checkYourInbox(context, reply);
+  });
 
   app.get('/confirm', async (request, reply) => {
     const token = (request.query as { token?: unknown }).token;
@@ -145,6 +163,18 @@ function checkYourInbox(context: ServiceContext, reply: FastifyReply): FastifyRe
     ],
     next: { href: '/', text: 'Back to the bulletins' },
   });
+}
+
+/** The headers @fastify/rate-limit sent on this route's answers, which clients may have come to read. */
+function limitHeaders(reply: FastifyReply, max: number, remaining: number, resetMs: number): void {
+  reply.header('x-ratelimit-limit', max);
+  reply.header('x-ratelimit-remaining', Math.max(0, remaining));
+  reply.header('x-ratelimit-reset', Math.ceil(resetMs / 1000));
+}
+
+/** The mail of a sign-up, as the queue keeps it. */
+function mailOf(kind: ServiceMailKind, message: Mail.Options): SignUpMail {
+  return { kind, recipient: String(message.to), message };
 }
 
 export function tooMany(

@@ -5,6 +5,7 @@ import type { SendLedger } from '../dispatch/ledger.js';
 import type { ScheduleStore } from '../schedule/schedules.js';
 import type { ServiceMailQueue } from '../service/mail-queue.js';
 import type { RateLimitStore } from '../service/rate-limits.js';
+import type { SignUpStore } from '../service/sign-up.js';
 import type { SubscriberStore } from '../subscribers/store.js';
 
 // Its own module so the engines can name it without importing stores.ts, which loads them.
@@ -29,5 +30,7 @@ export interface ServiceStores {
   subscribers: SubscriberStore;
   mailQueue: ServiceMailQueue;
   rateLimits: RateLimitStore;
+  /** A sign-up's count, row and mail in one commit, where the engine can (else three, service/sign-up.ts). */
+  signUps?: SignUpStore;
   close(): Promise<void>;
 }

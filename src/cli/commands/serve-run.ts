@@ -94,6 +94,7 @@ export async function serveCommand(root: string, options: ServeOptions): Promise
     mailer,
     mailQueue: serviceStores.mailQueue,
     rateLimits: serviceStores.rateLimits,
+    ...(serviceStores.signUps ? { signUps: serviceStores.signUps } : {}),
     clicks: stores.clicks,
     mailSender: { delayMs },
     webhooks: { providers: webhooks, onEvents: webhookRecorder(config, stores, say) },

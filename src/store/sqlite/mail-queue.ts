@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { MailClaim, QueuedMail, ServiceMailKind, ServiceMailQueue } from '../../service/mail-queue.js';
 import { GroupCommit } from './group-commit.js';
-import type { SharedConnection } from './shared-connection.js';
+import type { Committer, SharedConnection } from './shared-connection.js';
 import { openDatabase, statementCache } from './open.js';
 import { MAIL_QUEUE as Q } from './queries.js';
 
@@ -20,7 +20,7 @@ export class SqliteServiceMailQueue implements ServiceMailQueue {
   private readonly db: Database.Database;
   private readonly sql: (text: string) => Database.Statement;
   /** Sign-ups arriving together share one fsync, each answered only once its row is on disk. */
-  private readonly committer: GroupCommit;
+  private readonly committer: Committer;
 
   /** With `shared`, on a connection others share (see subscribers.ts); close() then leaves it open. */
   constructor(
@@ -36,10 +36,13 @@ export class SqliteServiceMailQueue implements ServiceMailQueue {
     mail: { kind: ServiceMailKind; recipient: string; message: Mail.Options },
     at: Date,
   ): Promise<void> {
+    await this.committer.run(() => this.enqueueNow(mail, at));
+  }
+
+  /** `enqueue`, inside a change of the connection's group commit (service-stores.ts: a sign-up's). */
+  enqueueNow(mail: { kind: ServiceMailKind; recipient: string; message: Mail.Options }, at: Date): void {
     const when = at.toISOString();
-    await this.committer.run(() =>
-      this.sql(Q.enqueue).run(mail.kind, mail.recipient, JSON.stringify(mail.message), when, when),
-    );
+    this.sql(Q.enqueue).run(mail.kind, mail.recipient, JSON.stringify(mail.message), when, when);
   }
 
   async claimNext(dueBy: Date, leaseUntil: Date): Promise<QueuedMail | undefined> {

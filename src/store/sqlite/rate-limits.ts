@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { type RateLimitStore, windowAt } from '../../service/rate-limits.js';
 import { GroupCommit } from './group-commit.js';
+import type { Committer } from './shared-connection.js';
 
 const HIT = `INSERT INTO rate_limits (key, window_start, count) VALUES (?, ?, 1)
              ON CONFLICT (key, window_start) DO UPDATE SET count = count + 1
@@ -12,7 +13,7 @@ export class SqliteRateLimits implements RateLimitStore {
   private readonly hitStatement: Database.Statement<[string, string], { count: number }>;
   private readonly purgeStatement: Database.Statement<[string]>;
   /** A flood of requests shares its fsyncs; each count is read in the same statement that raised it. */
-  private readonly committer: GroupCommit;
+  private readonly committer: Committer;
 
   /**
    * With `ownsConnection`, close() closes the connection too (as the site's stores do); with
@@ -20,7 +21,7 @@ export class SqliteRateLimits implements RateLimitStore {
    */
   constructor(
     private readonly db: Database.Database,
-    private readonly options: { ownsConnection?: boolean; committer?: GroupCommit } = {},
+    private readonly options: { ownsConnection?: boolean; committer?: Committer } = {},
   ) {
     this.hitStatement = db.prepare(HIT);
     this.purgeStatement = db.prepare(PURGE);
@@ -28,8 +29,13 @@ export class SqliteRateLimits implements RateLimitStore {
   }
 
   async hit(key: string, windowMs: number, now: Date): Promise<{ count: number; resetAt: Date }> {
+    return this.committer.run(() => this.hitNow(key, windowMs, now));
+  }
+
+  /** `hit`, inside a change of the connection's group commit (service-stores.ts: a sign-up's). */
+  hitNow(key: string, windowMs: number, now: Date): { count: number; resetAt: Date } {
     const { start, end } = windowAt(now, windowMs);
-    const row = await this.committer.run(() => this.hitStatement.get(key, start.toISOString()));
+    const row = this.hitStatement.get(key, start.toISOString());
     return { count: row!.count, resetAt: end };
   }
 

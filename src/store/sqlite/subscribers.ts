@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { mailboxOf, mergesDots } from '../../support/email-address.js';
 import { GroupCommit } from './group-commit.js';
-import type { SharedConnection } from './shared-connection.js';
+import type { Committer, SharedConnection } from './shared-connection.js';
 import { openDatabase, statementCache } from './open.js';
 import { SUBSCRIBERS as Q } from './queries.js';
 import type {
@@ -33,7 +33,7 @@ export class SqliteSubscriberStore implements SubscriberStore {
   private readonly db: Database.Database;
   private readonly sql: (text: string) => Database.Statement;
   /** Single changes (a form, a one-click unsubscribe) share commits with others arriving at once. */
-  private readonly committer: GroupCommit;
+  private readonly committer: Committer;
 
   /**
    * With `shared`, the store works on a connection (and its group commit) that others share, so
@@ -144,27 +144,38 @@ export class SqliteSubscriberStore implements SubscriberStore {
     consent: ConsentSource,
     cap?: ConfirmationCap,
   ): Promise<SubscriptionRequest> {
+    return this.committer.run(() => this.requestSubscriptionNow(subscriber, lists, consent, cap));
+  }
+
+  /**
+   * `requestSubscription`, inside a change of the connection's group commit (service-stores.ts:
+   * with the sign-up's rate-limit count and mail).
+   */
+  requestSubscriptionNow(
+    subscriber: NewSubscriber,
+    lists: readonly string[],
+    consent: ConsentSource,
+    cap?: ConfirmationCap,
+  ): SubscriptionRequest {
     const at = consent.at ?? new Date().toISOString();
     const nonce = randomBytes(16).toString('base64url');
-    return this.committer.run((): SubscriptionRequest => {
-      // Counted inside the change: the group commit runs its changes one after another, so each
-      // sees the confirmations of those before it, even when none of them is on disk yet.
-      if (cap && this.countConfirmations(subscriber.email, cap.since) >= cap.max) return { capped: true };
-      // Only the address: a name typed on a public form must not rename someone already here
-      // (every bulletin greets them by it); it waits for the confirmation.
-      for (const list of lists) this.upsert(list, { email: subscriber.email }, 'pending', consent.source, at);
-      this.sql(Q.insertConfirmation).run(
-        nonce,
-        subscriber.email,
-        subscriber.name ?? null,
-        JSON.stringify(lists),
-        at,
-      );
-      const alreadySubscribed =
-        lists.every((list) => this.membership(subscriber.email, list) === 'subscribed') &&
-        !this.sql(Q.suppression).get(subscriber.email);
-      return { capped: false, nonce, alreadySubscribed };
-    });
+    // Counted inside the change: the group commit runs its changes one after another, so each
+    // sees the confirmations of those before it, even when none of them is on disk yet.
+    if (cap && this.countConfirmations(subscriber.email, cap.since) >= cap.max) return { capped: true };
+    // Only the address: a name typed on a public form must not rename someone already here
+    // (every bulletin greets them by it); it waits for the confirmation.
+    for (const list of lists) this.upsert(list, { email: subscriber.email }, 'pending', consent.source, at);
+    this.sql(Q.insertConfirmation).run(
+      nonce,
+      subscriber.email,
+      subscriber.name ?? null,
+      JSON.stringify(lists),
+      at,
+    );
+    const alreadySubscribed =
+      lists.every((list) => this.membership(subscriber.email, list) === 'subscribed') &&
+      !this.sql(Q.suppression).get(subscriber.email);
+    return { capped: false, nonce, alreadySubscribed };
   }
 
   async confirmSubscription(
