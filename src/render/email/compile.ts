@@ -3,6 +3,7 @@ import type { Config } from '../../content/model.js';
 import { wrapLongLines } from '../plain-text.js';
 import type { RenderedIssue } from '../render-issue.js';
 import { compileFill } from './fill-template.js';
+import { narrowedFontsSkeleton } from './mjml-fonts.js';
 import { memoizedBodyPreset } from './mjml-memo.js';
 import { recipientFields, SlotTable, type RecipientField } from './slots.js';
 import { TemplateError, type EmailTemplates } from './templates.js';
@@ -164,15 +165,16 @@ export function hydrateEmail(layout: EmailLayout): CompiledEmail {
 
 /**
  * MJML's options for an email layout. Strict validation: a template mistake fails the build, naming
- * the template. `memoized` adds the body whose blocks are remembered (mjml-memo.ts); false is plain
- * MJML, which the tests compare it with.
+ * the template. `memoized` adds the body whose blocks are remembered (mjml-memo.ts) and the skeleton
+ * that scans only for the web fonts an email names (mjml-fonts.ts); false is plain MJML, which the
+ * tests compare it with.
  */
 export function mjmlOptions(templatesDir: string, memoized = true): object {
   return {
     validationLevel: 'strict',
     keepComments: false,
     filePath: templatesDir,
-    ...(memoized ? { presets: [memoizedBodyPreset()] } : {}),
+    ...(memoized ? { presets: [memoizedBodyPreset()], skeleton: narrowedFontsSkeleton() } : {}),
   };
 }
 
