@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mjml2html from 'mjml';
@@ -9,7 +10,7 @@ import { loadConfig } from '../src/content/config.js';
 import { listIssueDates } from '../src/content/issues-dir.js';
 import type { Config } from '../src/content/model.js';
 import { emailMjml, layOutEmail, mjmlOptions } from '../src/render/email/compile.js';
-import { memoizedBlockCounts } from '../src/render/email/mjml-memo.js';
+import { blockJson, memoizedBlockCounts, type MjmlNode } from '../src/render/email/mjml-memo.js';
 import { loadEmailTemplates } from '../src/render/email/templates.js';
 import { repoRoot } from './helpers/cli.js';
 
@@ -116,3 +117,38 @@ test('a block first in its body, columns media queries and image styles: the sam
   }
   expect(memoizedBlockCounts().remembered).toBeGreaterThan(before.remembered);
 });
+
+/** The key's JSON as the memory first wrote it: JSON.stringify with a replacer that drops nodes' lines. */
+function withoutLines(this: unknown, name: string, value: unknown): unknown {
+  return name === 'line' && typeof this === 'object' && this !== null && 'tagName' in this
+    ? undefined
+    : value;
+}
+
+test("a block's key is its tree's JSON without the nodes' line numbers, for every block of the sample emails", async () => {
+  const parseMjml = createRequire(createRequire(import.meta.url).resolve('mjml'))('mjml-parser-xml') as (
+    source: string,
+    options: object,
+  ) => { children: { tagName: string; children: MjmlNode[] }[] };
+  const config = await configOf(repoRoot);
+  const templates = await loadEmailTemplates(templatesFor(repoRoot, config, undefined));
+  let blocks = 0;
+  for (const date of await listIssueDates(repoRoot)) {
+    const { rendered } = await prepareFresh(repoRoot, date, config);
+    if (!rendered) throw new Error(`${date} did not render`);
+    const tree = parseMjml(emailMjml(rendered, config, templates), { keepComments: false });
+    const body = tree.children.find((child) => child.tagName === 'mj-body')!;
+    for (const block of body.children) {
+      expect(blockJson(block)).toBe(JSON.stringify(block, withoutLines));
+      blocks++;
+    }
+  }
+  expect(blocks).toBeGreaterThan(20);
+  const moved = (line: number): MjmlNode => ({
+    tagName: 'mj-section',
+    line,
+    attributes: { padding: '0' },
+    children: [{ tagName: 'mj-text', line: line + 1, attributes: {}, content: '{{{slots.s1}}}' }],
+  });
+  expect(blockJson(moved(3))).toBe(blockJson(moved(40)));
+}, 60_000);
