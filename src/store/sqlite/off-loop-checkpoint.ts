@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 
 /** SQLite's own default: a checkpoint once the WAL holds this many pages. */
 const SQLITE_AUTOCHECKPOINT = 1000;
@@ -78,7 +78,12 @@ export class OffLoopCheckpoints {
    */
   private finish(done: { frames: number; copied: number }): void {
     if (done.frames < SQLITE_AUTOCHECKPOINT || done.copied >= done.frames || !this.db.open) return;
-    this.db.pragma('wal_checkpoint(PASSIVE)');
+    try {
+      this.db.pragma('wal_checkpoint(PASSIVE)');
+    } catch (error) {
+      // Another process's checkpoint or lock (SQLITE_BUSY, SQLITE_LOCKED): the next round copies it.
+      if (!(error instanceof Database.SqliteError)) throw error;
+    }
   }
 
   private onLoop(): void {
