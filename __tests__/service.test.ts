@@ -892,23 +892,25 @@ describe('two senders on one database', () => {
   // 12 mails answered 150 ms late take far longer than one 600 ms lease; a 1 s answer outlasts a
   // 400 ms lease on its own, so the sender must renew it while it waits.
   test.each([
-    { relayMs: 150, leaseMs: 600, count: 12 },
-    { relayMs: 1000, leaseMs: 400, count: 1 },
+    { relayMs: 150, leaseMs: 600, count: 12, batchSize: 1 },
+    { relayMs: 1000, leaseMs: 400, count: 1, batchSize: 1 },
+    // As `serve` sends over SMTP: batches of 4 over 4 connections.
+    { relayMs: 150, leaseMs: 600, count: 12, batchSize: 4 },
   ])(
-    'a relay answering in $relayMs ms, leases of $leaseMs ms: each recipient gets exactly one mail',
-    async ({ relayMs, leaseMs, count }) => {
+    'a relay answering in $relayMs ms, leases of $leaseMs ms, batches of $batchSize: each recipient gets exactly one mail',
+    async ({ relayMs, leaseMs, count, batchSize }) => {
       const dir = mkdtempSync(join(tmpdir(), 'bulletin-two-senders-'));
       const database = join(dir, 'bulletin.db');
       const smtp = await startSmtpServer({ delayMs: relayMs });
       const queues = [new SqliteServiceMailQueue(database), new SqliteServiceMailQueue(database)];
-      const mailers = queues.map(() => smtpTransport({ url: smtp.url, connections: 1 }));
+      const mailers = queues.map(() => smtpTransport({ url: smtp.url, connections: batchSize }));
       const recipients = Array.from({ length: count }, (_, i) => `reader${i}@example.org`);
       for (const to of recipients) {
         const message = { from: 'news@example.org', to, subject: 'Confirm', text: 'x' };
         await queues[0]!.enqueue({ kind: 'confirmation', recipient: to, message }, new Date());
       }
       const log = Fastify({ logger: false }).log;
-      const settings = { ...DEFAULT_MAIL_SENDER, pollMs: 20, retryBaseMs: 50, leaseMs };
+      const settings = { ...DEFAULT_MAIL_SENDER, pollMs: 20, retryBaseMs: 50, leaseMs, batchSize };
       const senders = queues.map((queue, i) => startMailSender(queue, mailers[i]!, log, settings, Date.now));
       const check = new Database(database, { readonly: true });
       const unsent = () =>

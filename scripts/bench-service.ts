@@ -18,6 +18,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import Database from 'better-sqlite3';
 import { runPipeline } from '../src/build/pipeline.js';
 import { signToken } from '../src/dispatch/tokens.js';
 import { packageRoot } from '../src/support/package-root.js';
@@ -46,6 +47,12 @@ export interface EndpointBench {
   errors: number;
   non2xx: number;
   serverErrors: number;
+  /**
+   * Subscribe only: how long after the load the server still sent its queued confirmations. It
+   * waits until they are all out before it stops, so the next server (and the next side of an A/B
+   * run, on the same database) does not send this one's backlog in its own measured time.
+   */
+  mailBacklogMs?: number;
 }
 
 export const SERVICE_TARGET_P99_MS = 25;
@@ -172,9 +179,10 @@ async function benchOneServer(
         }),
       },
     );
+    const mailBacklogMs = await mailSent(join(root, '.bulletin', 'bulletin.db'));
     return [
       { ...unsubscribe, side },
-      { ...subscribe, side },
+      { ...subscribe, side, mailBacklogMs },
     ];
   } finally {
     server.kill('SIGTERM');
@@ -238,6 +246,22 @@ async function drive(
     non2xx: result.non2xx,
     serverErrors,
   };
+}
+
+/** Waits (up to a minute) until the service's queued mail has all been sent; how long that took. */
+async function mailSent(database: string): Promise<number> {
+  const db = new Database(database, { readonly: true });
+  try {
+    const waiting = db.prepare(
+      'SELECT COUNT(*) AS n FROM service_mail WHERE sent_at IS NULL AND gave_up_at IS NULL',
+    );
+    const started = Date.now();
+    while ((waiting.get() as { n: number }).n > 0 && Date.now() - started < 60_000)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    return Date.now() - started;
+  } finally {
+    db.close();
+  }
 }
 
 /**

@@ -19,6 +19,12 @@ export interface MailSenderSettings {
    * same database) may take it: longer than one send takes, or the mail may go out twice.
    */
   leaseMs: number;
+  /**
+   * Mails claimed together (in one commit), sent at once and their outcomes recorded together (in
+   * another): two commits, each an fsync, per batch rather than per mail. No more than the
+   * transport sends at once (its connections), or a claimed mail would wait in its queue, leased.
+   */
+  batchSize: number;
 }
 
 export const DEFAULT_MAIL_SENDER: MailSenderSettings = {
@@ -27,6 +33,7 @@ export const DEFAULT_MAIL_SENDER: MailSenderSettings = {
   pollMs: 5_000,
   delayMs: 0,
   leaseMs: 2 * 60_000,
+  batchSize: 1,
 };
 
 const HOUR = 3_600_000;
@@ -34,11 +41,11 @@ const HOUR = 3_600_000;
 export interface MailSender {
   /** A mail was queued: look now rather than at the next poll. */
   wake(): void;
-  /** No new sends; resolves once the one in progress has its outcome recorded. */
+  /** No new sends; resolves once the batch in progress has its outcomes recorded. */
   stop(): Promise<void>;
 }
 
-/** Sends the queued service mail through `transport`, one at a time, retrying with backoff. */
+/** Sends the queued service mail through `transport`, in batches, retrying each mail with backoff. */
 export function startMailSender(
   queue: ServiceMailQueue,
   transport: Transport,
@@ -51,9 +58,9 @@ export function startMailSender(
   let running: Promise<void> | undefined;
   let again = false;
 
-  /** Keeps the claim alive while a slow relay takes its time, so no other sender takes the mail. */
-  const holdLease = (mail: QueuedMail): (() => void) => {
-    const renew = () => {
+  /** Keeps the claims alive while a slow relay takes its time, so no other sender takes the mail. */
+  const holdLeases = (mails: readonly QueuedMail[]): (() => void) => {
+    const renew = (mail: QueuedMail) => {
       queue.renew(mail, new Date(now() + settings.leaseMs)).then(
         (held) =>
           held ||
@@ -62,62 +69,82 @@ export function startMailSender(
           log.warn({ event: 'service-mail-lease-renew-failed', err: error }, 'lease not renewed'),
       );
     };
-    const heartbeat = setInterval(renew, Math.max(10, Math.floor(settings.leaseMs / 3)));
+    const heartbeat = setInterval(
+      () => {
+        for (const mail of mails) renew(mail);
+      },
+      Math.max(10, Math.floor(settings.leaseMs / 3)),
+    );
     heartbeat.unref();
     return () => clearInterval(heartbeat);
   };
 
-  const sendOne = async (mail: QueuedMail) => {
-    const stopRenewing = holdLease(mail);
-    try {
-      await transport.send(mail.message);
-      stopRenewing();
-      const held = await queue.markSent(mail, new Date(now()));
-      log.info({ event: `${mail.kind}-sent`, attempts: mail.attempts }, 'subscription email sent');
-      const lost = { event: 'service-mail-lease-lost', kind: mail.kind };
-      if (!held) log.warn(lost, 'sent after its lease ran out; it may have gone out twice');
-    } catch (caught) {
-      stopRenewing();
-      // The code only, in the log and the row: a server's reply often quotes the address.
-      const error = caught as Error & { code?: string; responseCode?: number };
-      const detail = [error.responseCode, error.code].filter(Boolean).join(' ') || error.name;
-      const permanent = (error.responseCode ?? 0) >= 500;
-      const retry = !permanent && mail.attempts < settings.maxAttempts;
-      const backoffMs = Math.min(HOUR, settings.retryBaseMs * 2 ** (mail.attempts - 1));
-      const retryAt = retry ? new Date(now() + backoffMs) : undefined;
-      // Not recorded if another sender holds the mail now: its attempt is the one that counts.
-      if (!(await queue.markFailed(mail, detail, retryAt, new Date(now())))) return;
-      const fields = {
-        kind: mail.kind,
-        attempts: mail.attempts,
-        code: error.code,
-        responseCode: error.responseCode,
-      };
-      if (retryAt) {
-        log.warn(
-          { event: 'service-mail-retry', ...fields, retryAt: retryAt.toISOString() },
-          'the subscription email will be tried again',
-        );
-      } else {
-        log.error(
-          { event: 'confirmation-failed', ...fields },
-          'the subscription email could not be sent; gave up',
-        );
-      }
+  const recordSent = async (mail: QueuedMail) => {
+    const held = await queue.markSent(mail, new Date(now()));
+    log.info({ event: `${mail.kind}-sent`, attempts: mail.attempts }, 'subscription email sent');
+    const lost = { event: 'service-mail-lease-lost', kind: mail.kind };
+    if (!held) log.warn(lost, 'sent after its lease ran out; it may have gone out twice');
+  };
+
+  const recordFailed = async (mail: QueuedMail, caught: unknown) => {
+    // The code only, in the log and the row: a server's reply often quotes the address.
+    const error = caught as Error & { code?: string; responseCode?: number };
+    const detail = [error.responseCode, error.code].filter(Boolean).join(' ') || error.name;
+    const permanent = (error.responseCode ?? 0) >= 500;
+    const retry = !permanent && mail.attempts < settings.maxAttempts;
+    const backoffMs = Math.min(HOUR, settings.retryBaseMs * 2 ** (mail.attempts - 1));
+    const retryAt = retry ? new Date(now() + backoffMs) : undefined;
+    // Not recorded if another sender holds the mail now: its attempt is the one that counts.
+    if (!(await queue.markFailed(mail, detail, retryAt, new Date(now())))) return;
+    const fields = {
+      kind: mail.kind,
+      attempts: mail.attempts,
+      code: error.code,
+      responseCode: error.responseCode,
+    };
+    if (retryAt) {
+      log.warn(
+        { event: 'service-mail-retry', ...fields, retryAt: retryAt.toISOString() },
+        'the subscription email will be tried again',
+      );
+    } else {
+      log.error(
+        { event: 'confirmation-failed', ...fields },
+        'the subscription email could not be sent; gave up',
+      );
     }
   };
 
   /**
-   * One mail claimed at a time, right before it is sent: a lease never covers mail still waiting its turn.
+   * A batch claimed right before it is sent, all of it at once: a lease never covers mail waiting
+   * for an earlier batch. The claims are asked for in one turn of the event loop and the outcomes
+   * recorded in one, so the store's group commit makes one commit of each. Recording waits for the
+   * batch's last send; the leases are renewed until then.
    */
   const sendDue = async () => {
     while (!stopped) {
-      const mail = await queue.claimNext(
-        new Date(now() - settings.delayMs),
-        new Date(now() + settings.leaseMs),
+      const dueBy = new Date(now() - settings.delayMs);
+      const leaseUntil = new Date(now() + settings.leaseMs);
+      const claims = await Promise.allSettled(
+        Array.from({ length: settings.batchSize }, () => queue.claimNext(dueBy, leaseUntil)),
       );
-      if (!mail) return;
-      await sendOne(mail);
+      const batch = claims.flatMap((claim) =>
+        claim.status === 'fulfilled' && claim.value ? [claim.value] : [],
+      );
+      const stopRenewing = holdLeases(batch);
+      const sent = await Promise.allSettled(batch.map((mail) => transport.send(mail.message)));
+      // Before the outcomes: a renewal after one would find the mail no longer held.
+      stopRenewing();
+      await Promise.all(
+        batch.map((mail, i) => {
+          const outcome = sent[i]!;
+          return outcome.status === 'fulfilled' ? recordSent(mail) : recordFailed(mail, outcome.reason);
+        }),
+      );
+      // A claim that failed (the database) stops the loop, which logs it, once the rest are recorded.
+      const failed = claims.find((claim) => claim.status === 'rejected');
+      if (failed) throw failed.reason;
+      if (batch.length === 0) return;
     }
   };
 

@@ -21,6 +21,15 @@ import { bounceHandler, mailboxSettings, webhookRecorder } from '../bounce-mailb
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
 import { say, shortPath } from '../io.js';
 
+/**
+ * The service's mail per batch: two commits (claims, outcomes) per batch instead of two per mail,
+ * so the sender keeps up with sign-ups without taking the requests' CPU. A relay gets as many
+ * connections as a batch has mails (nodemailer's pool allows 5 by default); outbox files are
+ * written side by side.
+ */
+const SMTP_MAIL_BATCH = 4;
+const OUTBOX_MAIL_BATCH = 8;
+
 export interface ServeOptions {
   port: string;
   host: string;
@@ -64,8 +73,11 @@ export async function serveCommand(root: string, options: ServeOptions): Promise
   }
   // A webhook turned on without its key stops here, before anything is opened.
   const webhooks = webhookProviders(config, process.env);
+  // Mail goes out in batches (mail-sender.ts `batchSize`), each sent at once: over as many relay
+  // connections as a batch has mails, or into the outbox, a file each.
+  const mailBatch = process.env.SMTP_URL ? SMTP_MAIL_BATCH : OUTBOX_MAIL_BATCH;
   const mailer = process.env.SMTP_URL
-    ? smtpTransport({ url: process.env.SMTP_URL, connections: 1 })
+    ? smtpTransport({ url: process.env.SMTP_URL, connections: mailBatch })
     : serviceOutboxTransport(join(root, '.bulletin', 'outbox'));
   let stores: Stores;
   let serviceStores: ServiceStores;
@@ -96,7 +108,7 @@ export async function serveCommand(root: string, options: ServeOptions): Promise
     rateLimits: serviceStores.rateLimits,
     ...(serviceStores.signUps ? { signUps: serviceStores.signUps } : {}),
     clicks: stores.clicks,
-    mailSender: { delayMs },
+    mailSender: { delayMs, batchSize: mailBatch },
     webhooks: { providers: webhooks, onEvents: webhookRecorder(config, stores, say) },
   });
   const closeAll = async () => {

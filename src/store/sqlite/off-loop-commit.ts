@@ -3,6 +3,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { commitTogether } from './group-commit.js';
+import { OffLoopCheckpoints } from './off-loop-checkpoint.js';
 import type { Committer } from './shared-connection.js';
 
 interface Waiting {
@@ -32,11 +33,16 @@ export class OffLoopGroupCommit implements Committer {
    */
   private wal: Promise<FileHandle> | undefined;
 
+  /** The WAL copied into the database on another thread, not inside a commit here. */
+  private readonly checkpoints: OffLoopCheckpoints;
+
   constructor(
     private readonly db: Database.Database,
     private readonly walPath: string,
+    options: { checkpointThread?: string } = {},
   ) {
     db.pragma('synchronous = NORMAL');
+    this.checkpoints = new OffLoopCheckpoints(db, db.name, options.checkpointThread);
     // SQLite syncs a WAL's folder when its first sync of a new WAL does; ours are the WAL's first
     // syncs now, so the folder (holding the WAL's name) is synced here, once.
     const folder = openSync(dirname(walPath), 'r');
@@ -84,15 +90,20 @@ export class OffLoopGroupCommit implements Committer {
       return;
     }
     if (committed.length > 0) this.sync(committed);
+    this.checkpoints.committed();
   }
 
-  /** Resolves once every change committed so far is synced (before the connection closes). */
+  /**
+   * Resolves once every change committed so far is synced, and the checkpoint thread has stopped
+   * (before the connection closes).
+   */
   async settled(): Promise<void> {
     this.flush();
     await Promise.all(this.syncing);
     const wal = this.wal;
     this.wal = undefined;
     if (wal) await (await wal).close();
+    await this.checkpoints.close();
   }
 
   /**
