@@ -16,6 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ArchiveSession } from '../src/build/archive-session.js';
 import { packageRoot } from '../src/support/package-root.js';
 import { ELEVENTY_CONFIG, eleventyCommand } from './eleventy-baseline.js';
@@ -26,9 +27,14 @@ const GNU_TIME = '/usr/bin/time';
 /** One timed process. */
 export interface Timed {
   ms: number;
-  /** Peak resident set size in MB. */
+  /** Peak resident set size in MB: the largest of the process and the children it waited for. */
   rssMb: number;
+  /** The process's own peak in MB (its threads, not its children), where own-peak-rss.ts was loaded. */
+  ownRssMb: number;
 }
+
+/** `node --import` of own-peak-rss.ts, for the processes whose own peak is measured. */
+const OWN_PEAK = ['--import', pathToFileURL(join(packageRoot, 'lib', 'scripts', 'own-peak-rss.js')).href];
 
 export interface ArchiveBench {
   issues: number;
@@ -63,12 +69,17 @@ function timed(command: string, args: string[], cwd = packageRoot): Timed {
       `${command} ${args.join(' ')} exited with ${result.status}:\n${result.stderr.slice(-2000)}`,
     );
   const peak = withTime ? /(\d+) KB peak\s*$/.exec(result.stderr) : null;
-  return { ms, rssMb: peak ? Number(peak[1]) / 1024 : Number.NaN };
+  const own = /(\d+) KB own peak\s*$/m.exec(result.stderr);
+  return {
+    ms,
+    rssMb: peak ? Number(peak[1]) / 1024 : Number.NaN,
+    ownRssMb: own ? Number(own[1]) / 1024 : Number.NaN,
+  };
 }
 
 function bulletinBuild(corpus: string, args: string[]): Timed {
   const cli = join(packageRoot, 'lib', 'src', 'cli', 'main.js');
-  return timed(process.execPath, [cli, '--root', corpus, 'build', ...args]);
+  return timed(process.execPath, [...OWN_PEAK, cli, '--root', corpus, 'build', ...args]);
 }
 
 function cold(corpus: string): void {
@@ -96,6 +107,7 @@ export async function benchArchive(issueCount = 520, runs = 3): Promise<ArchiveB
       const input = join(corpus, 'bulletins');
       bench.eleventy.push(
         timed(process.execPath, [
+          ...OWN_PEAK,
           eleventyCommand(),
           `--config=${ELEVENTY_CONFIG}`,
           `--input=${input}`,
@@ -144,7 +156,12 @@ export function printArchiveBench(bench: ArchiveBench): void {
   const both = bench.eleventy.map((e, i) => e.ms + bench.pagefind[i]!.ms);
   const baseline = median(both);
   const ms = (list: Timed[]) => median(list.map((t) => t.ms));
-  const rss = (list: Timed[]) => `${median(list.map((t) => t.rssMb)).toFixed(0)} MB`;
+  const mb = (value: number) => (Number.isNaN(value) ? '' : `${value.toFixed(0)} MB`);
+  // The own peak beside the whole one, where it was measured: pagefind is Bulletin's child, not Eleventy's.
+  const rss = (list: Timed[]) => {
+    const own = median(list.map((t) => t.ownRssMb));
+    return `${mb(median(list.map((t) => t.rssMb)))}${Number.isNaN(own) ? '' : ` (own ${mb(own)})`}`;
+  };
   console.log(
     `\nArchive: ${bench.issues} issues, ${bench.files} Markdown files; medians of ${runs} interleaved runs; peak RSS by ${bench.rssSource}`,
   );
@@ -163,19 +180,24 @@ export function printArchiveBench(bench: ArchiveBench): void {
     ],
   ];
   console.log(
-    `${'work'.padEnd(48)}${'ms'.padStart(9)}${'ratio'.padStart(8)}${'peak RSS'.padStart(10)}  goal`,
+    `${'work'.padEnd(48)}${'ms'.padStart(9)}${'ratio'.padStart(8)}${'peak RSS'.padStart(22)}  goal`,
   );
   for (const [name, value, peak, goal, limit] of rows) {
     const ratio = limit === undefined ? '' : `${(value / baseline).toFixed(2)}x`;
     const verdict = limit === undefined ? '' : value / baseline <= limit ? 'ok' : 'MISSED';
     console.log(
-      `${name.padEnd(48)}${value.toFixed(0).padStart(9)}${ratio.padStart(8)}${peak.padStart(10)}  ${goal} ${verdict}`,
+      `${name.padEnd(48)}${value.toFixed(0).padStart(9)}${ratio.padStart(8)}${peak.padStart(22)}  ${goal} ${verdict}`,
     );
   }
   const eleventyRss = median(bench.eleventy.map((t) => t.rssMb));
   const allRss = median(bench.buildAll.map((t) => t.rssMb));
   console.log(
-    `${"peak RSS of `build --all` against Eleventy's".padEnd(48)}${`${allRss.toFixed(0)} / ${eleventyRss.toFixed(0)} MB`.padStart(27)}  <= 1.00x ${allRss <= eleventyRss ? 'ok' : 'MISSED'}`,
+    `${"peak RSS of `build --all` against Eleventy's".padEnd(48)}${`${allRss.toFixed(0)} / ${eleventyRss.toFixed(0)} MB`.padStart(39)}  <= 1.00x ${allRss <= eleventyRss ? 'ok' : 'MISSED'}`,
+  );
+  const ownAll = median(bench.buildAll.map((t) => t.ownRssMb));
+  const ownEleventy = median(bench.eleventy.map((t) => t.ownRssMb));
+  console.log(
+    `${'  the same, each process alone (pagefind apart)'.padEnd(48)}${`${ownAll.toFixed(0)} / ${ownEleventy.toFixed(0)} MB`.padStart(39)}  <= 1.00x ${ownAll <= ownEleventy ? 'ok' : 'MISSED'}`,
   );
   const incremental = median(bench.incrementalMs);
   console.log(
