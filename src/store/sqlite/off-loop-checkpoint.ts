@@ -66,6 +66,9 @@ export class OffLoopCheckpoints {
     if (!worker) return;
     this.worker = undefined;
     const exited = new Promise((resolve) => worker.once('exit', resolve));
+    // Held until it has closed its connection: unreferenced, the process could end while waiting here
+    // (`serve` on a port in use exited 0, before saying why).
+    worker.ref();
     worker.postMessage('close');
     await exited;
   }
