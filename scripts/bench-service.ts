@@ -76,8 +76,6 @@ export async function benchService(runs = 3): Promise<EndpointBench[][]> {
     await runPipeline({ root, dates, write: true, site: true, cache: false });
     const store = new SqliteSubscriberStore(join(root, '.bulletin', 'bulletin.db'));
     const sides: [string, string, Record<string, string>][] = [['ours', packageRoot, {}]];
-    if (process.env.BENCH_SERVICE_OFF_THREAD)
-      sides.push(['thrd', packageRoot, { BULLETIN_SERVICE_OFF_THREAD: '1' }]);
     if (process.env.BENCH_SERVICE_BASE) sides.push(['base', process.env.BENCH_SERVICE_BASE, {}]);
     const people = Array.from({ length: PEOPLE_PER_RUN * runs * sides.length }, (_, i) => ({
       email: `reader${i}@example.org`,
