@@ -4,6 +4,7 @@ import type { Config } from '../content/model.js';
 import type { CompiledEmail } from '../render/email/compile.js';
 import { siteUrl } from '../render/urls.js';
 import { dayOfMoment } from '../support/dates.js';
+import { QuotedPrintableLines, quotedPrintablePart } from './quoted-printable-lines.js';
 import { signToken } from './tokens.js';
 import { verpAddress } from './verp.js';
 
@@ -87,6 +88,19 @@ function envelopeFor(
   return { from, to: [to.email] };
 }
 
+/** Per email, its messages' bodies encoded line by line, each line shared by the messages that have it. */
+type EncodedBodies = { html: QuotedPrintableLines; text: QuotedPrintableLines };
+const encodedBodies = new WeakMap<CompiledEmail, EncodedBodies>();
+
+function bodiesOf(email: CompiledEmail): EncodedBodies {
+  let bodies = encodedBodies.get(email);
+  if (!bodies) {
+    bodies = { html: new QuotedPrintableLines(), text: new QuotedPrintableLines() };
+    encodedBodies.set(email, bodies);
+  }
+  return bodies;
+}
+
 /**
  * One subscriber's message: the issue filled for them (the cheap per-recipient pass), with the
  * headers mailbox providers require of bulk mail: List-Id, List-Unsubscribe with its one-click
@@ -115,6 +129,7 @@ export function buildMessage(
       : {}),
   });
   const host = new URL(config.site.baseUrl).host;
+  const bodies = bodiesOf(email);
   const envelope = envelopeFor(config, email.date, list, to, secret);
   return {
     from: { name: config.sender.from.name, address: config.sender.from.email },
@@ -122,11 +137,10 @@ export function buildMessage(
     ...(config.sender.replyTo ? { replyTo: config.sender.replyTo } : {}),
     to: to.name ? { name: to.name, address: to.email } : to.email,
     subject: email.subject,
-    html: filled.html,
-    text: filled.text,
-    // Said, not detected: nodemailer would otherwise scan each 100 KB body to choose, per message.
-    // Quoted-printable keeps mostly-Latin text readable and small.
-    textEncoding: 'quoted-printable',
+    // Quoted-printable keeps mostly-Latin text readable and small; encoded here, not by nodemailer,
+    // so that the lines every message shares are encoded once per send (quoted-printable-lines.ts).
+    html: { raw: quotedPrintablePart('text/html; charset=utf-8', bodies.html.body(filled.html)) },
+    text: { raw: quotedPrintablePart('text/plain; charset=utf-8', bodies.text.body(filled.text)) },
     messageId: messageIdFor(config, email.date, list, to.email),
     date: now,
     headers: {
