@@ -1,4 +1,5 @@
 import { createEvents, type EventAttributes } from 'ics';
+import { runes } from 'runes2';
 import { meetingEvent } from '../src/archive/calendar.js';
 import {
   type CalendarEvent,
@@ -117,4 +118,51 @@ test('what the ics package refuses is refused: times before 1970, URLs not of it
     expect(createEvents([asIcs(event)], header).error).toBeTruthy();
     expect(() => calendarText(header, [event])).toThrow(CalendarTextError);
   }
+});
+
+/** URLs of the shapes that made `ics`'s own pattern backtrack, `size` characters long or so. */
+function backtrackingUrls(size: number): string[] {
+  return [
+    `https://${'a'.repeat(size)}_b/`,
+    `https://${'a-'.repeat(size / 2)}_`,
+    `http://${':'.repeat(size)}x`,
+    `http://${'x@'.repeat(size / 2)}_`,
+    `https://${'a.'.repeat(size / 2)}example.org:1/`,
+    `https://user:${'p'.repeat(size)}@example.org/`,
+  ];
+}
+
+/** Whether we refuse the event's URL, refusing nothing else. */
+function refusesUrl(event: CalendarEvent): boolean {
+  try {
+    calendarText({ productId: '-//Bulletin//Sample//EN', calName: 'Sample' }, [event]);
+    return false;
+  } catch (error) {
+    if (!(error instanceof CalendarTextError)) throw error;
+    return true;
+  }
+}
+
+test('URLs are refused as the ics package refuses them, on the shapes that made its pattern slow', () => {
+  const timed = sampleEvents().find((e) => typeof e.start === 'number')!;
+  const header = { productId: '-//Bulletin//Sample//EN', calName: 'Sample' };
+  const small = backtrackingUrls(200);
+  const large = backtrackingUrls(200_000);
+  for (const [n, url] of small.entries()) {
+    const refusedByIcs = Boolean(createEvents([asIcs({ ...timed, url })], header).error);
+    expect({ url, refused: refusesUrl({ ...timed, url }) }).toEqual({ url, refused: refusedByIcs });
+    // The same shape 1,000 times longer: the same answer, at once (ics's own pattern took minutes).
+    expect({ n, refused: refusesUrl({ ...timed, url: large[n]! }) }).toEqual({ n, refused: refusedByIcs });
+  }
+});
+
+test('long descriptions are folded as ics folds them, and 200 KB at once (ics counted the rest at each fold)', () => {
+  const timed = sampleEvents().find((e) => typeof e.start === 'number')!;
+  const header = { productId: '-//Bulletin//Sample//EN', calName: 'Sample' };
+  const long = { ...timed, description: hostileText(7, 20_000) };
+  expect(calendarText(header, [long])).toEqual(byIcs(header, [long]));
+  const huge = calendarText(header, [{ ...timed, description: hostileText(7, 200_000) }]);
+  const lines = huge.split('\r\n');
+  expect(lines.filter((line) => line.startsWith('\t')).length).toBeGreaterThan(200_000 / 74);
+  expect(lines.filter((line) => runes(line).length > 75)).toEqual([]);
 });
