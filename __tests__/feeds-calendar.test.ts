@@ -253,6 +253,27 @@ describe('calendars', () => {
     }
   });
 
+  test('a meeting link the calendar format cannot hold (a host with _, 200 KB) falls back to the issue page', () => {
+    const [issue, ...rest] = archive.issues;
+    const [meeting] = issue!.meetings.filter((m) => m.date);
+    for (const link of [
+      'https://my_host.example.org/meeting',
+      `https://www.example.org/${'a@a/'.repeat(50_000)}`,
+    ]) {
+      const site: Archive = {
+        config: archive.config,
+        issues: [
+          { ...issue!, meetings: [{ ...meeting!, link }] },
+          ...rest.map((i) => ({ ...i, meetings: [] })),
+        ],
+      };
+      for (const [path, source] of calendarFiles(site)) {
+        const parsed = events(source as string);
+        expect({ path, urls: parsed.map((e) => e.url) }).toEqual({ path, urls: [issue!.url] });
+      }
+    }
+  });
+
   test('"add to Google Calendar" links use the same UTC times', () => {
     const meetings = archive.issues.flatMap((i) => i.meetings);
     const link = (title: string) =>

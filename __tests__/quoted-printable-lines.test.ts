@@ -27,6 +27,11 @@ function longestLine(bytes: string): number {
   return Math.max(...bytes.split('\r\n').map((line) => line.length));
 }
 
+/** CRs and LFs that are not a CRLF: the SMTP layer would make line breaks of them after DKIM signed. */
+function bareLineEnds(bytes: string): number {
+  return bytes.replaceAll('\r\n', '').replace(/[^\r\n]/g, '').length;
+}
+
 const HOSTILE: [string, string][] = [
   ['a line far longer than 76 characters, without a space', 'x'.repeat(1500)],
   [
@@ -37,6 +42,7 @@ const HOSTILE: [string, string][] = [
   ['equals signs and what looks encoded', 'a=b =3D =\n=\n==20 x=\r\n=C3=A9'],
   ['lines a transfer could mistake', '.\n..hidden\nFrom me\n.\r\nend'],
   ['CRLF, a lone CR, many blank lines, a final line break', 'one\r\ntwo\rthree\n\n\n\nfour\n'],
+  ['CRs before line breaks and at the end', 'a\r\r\nb\r\n\r\r\rc\r'],
   [
     'a mix at every wrapping position',
     Array.from({ length: 80 }, (_, n) => `${'y'.repeat(n)}é ${'z'.repeat(n)}`).join('\n'),
@@ -46,21 +52,25 @@ const HOSTILE: [string, string][] = [
 ];
 
 describe('bodies encoded line by line', () => {
-  test.each(HOSTILE)('%s: decodes as nodemailer’s own encoding does, no line over 76', async (_, body) => {
-    const lines = { html: new QuotedPrintableLines(), text: new QuotedPrintableLines() };
-    const html = `<p>${body}</p>`;
-    const theirs = await parsed(html, body);
-    // Twice: the second message takes every line from the encoded lines kept from the first.
-    for (const round of [1, 2]) {
-      const ours = await parsed(html, body, lines);
-      expect({ round, html: ours.mail.html, text: ours.mail.text }).toEqual({
-        round,
-        html: theirs.mail.html,
-        text: theirs.mail.text,
-      });
-      expect(longestLine(ours.bytes)).toBeLessThanOrEqual(76);
-    }
-  });
+  test.each(HOSTILE)(
+    '%s: decodes as nodemailer’s own encoding does, no line over 76, no bare CR or LF',
+    async (_, body) => {
+      const lines = { html: new QuotedPrintableLines(), text: new QuotedPrintableLines() };
+      const html = `<p>${body}</p>`;
+      const theirs = await parsed(html, body);
+      // Twice: the second message takes every line from the encoded lines kept from the first.
+      for (const round of [1, 2]) {
+        const ours = await parsed(html, body, lines);
+        expect({ round, html: ours.mail.html, text: ours.mail.text }).toEqual({
+          round,
+          html: theirs.mail.html,
+          text: theirs.mail.text,
+        });
+        expect(longestLine(ours.bytes)).toBeLessThanOrEqual(76);
+        expect(bareLineEnds(ours.bytes)).toBe(0);
+      }
+    },
+  );
 
   test('the sample email for three readers in turn: each gets its own lines, the shared ones kept', async () => {
     const email = hydrateEmail((await buildEmailForSend(repoRoot, '2018-05-11')).layout!);
@@ -82,6 +92,7 @@ describe('bodies encoded line by line', () => {
       expect(ours.mail.text).toBe(theirs.mail.text);
       expect(ours.mail.text).toContain(`token=${n}.`);
       expect(longestLine(ours.bytes)).toBeLessThanOrEqual(76);
+      expect(bareLineEnds(ours.bytes)).toBe(0);
     }
   });
 });

@@ -4,7 +4,7 @@ import { addDays, dayOf } from '../support/dates.js';
 import { issueUrl } from '../render/urls.js';
 import type { Archive, ArchiveIssue, SiteFiles } from './model.js';
 import { parseUrl } from '../support/errors.js';
-import { type CalendarEvent, calendarText, type DayArray } from './ics-text.js';
+import { type CalendarEvent, calendarText, type DayArray, hasIcsUrlShape } from './ics-text.js';
 
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
@@ -108,12 +108,15 @@ export function meetingUid(config: Config, date: string, meeting: Meeting): stri
 }
 
 /**
- * ics accepts only scheme:// URLs, so a mailto: link falls back to the issue page. The URL as a
- * browser reads it: the WHATWG parser drops tabs and line breaks and percent-encodes controls.
+ * ics accepts only scheme:// URLs of its own shape, so a mailto: link, or one whose host has a
+ * character its pattern refuses (`my_host`), falls back to the issue page: the calendar is still
+ * written. The URL as a browser reads it: the WHATWG parser drops tabs and line breaks and
+ * percent-encodes controls.
  */
 function webLink(meeting: Meeting): string | undefined {
   if (!meeting.link || !/^https?:\/\//i.test(meeting.link)) return undefined;
-  return parseUrl(meeting.link)?.href; // not a URL: the checks report it
+  const href = parseUrl(meeting.link)?.href; // not a URL: the checks report it
+  return href !== undefined && hasIcsUrlShape(href) ? href : undefined;
 }
 
 function meetingTimes(

@@ -15,9 +15,10 @@ const LEARN_FROM_MESSAGES = 3;
  *
  * Line by line is quoted-printable as RFC 2045 defines it: a line break of the text is a hard line
  * break of the encoding, whitespace that ends a line is encoded (it is the end of `encode`'s input),
- * and `wrap` keeps every encoded line within 76 characters with soft breaks. The soft breaks may fall
- * elsewhere than in nodemailer's encoding of the whole text, but the decoded text is the same: a
- * test compares both through mailparser.
+ * and `wrap` keeps every encoded line within 76 characters with soft breaks. The soft breaks may
+ * fall elsewhere than in nodemailer's encoding of the whole text, but the decoded text is the same:
+ * a test compares both through mailparser. A lone CR is encoded (=0D), so the body holds no line
+ * break but CRLF and DKIM signs what the SMTP server receives (nodemailer left it bare).
  */
 export class QuotedPrintableLines {
   private readonly encoded = new Map<string, string>();
@@ -39,7 +40,9 @@ export class QuotedPrintableLines {
   private line(line: string): string {
     const known = this.encoded.get(line);
     if (known !== undefined) return known;
-    const encoded = wrap(encode(line), 76);
+    // A CR that is not part of a line break is data: encoded, not left for the SMTP layer to turn into
+    // a line break after DKIM signed the body as it was (the signature would then fail).
+    const encoded = wrap(encode(line).replaceAll('\r', '=0D'), 76);
     if (this.seen?.has(line)) this.encoded.set(line, encoded);
     else this.seen?.add(line);
     return encoded;
