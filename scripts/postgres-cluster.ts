@@ -61,7 +61,11 @@ function asServerUser(command: string, args: readonly string[]): void {
   else execFileSync('/bin/sh', ['-c', quoted], { stdio: 'pipe' });
 }
 
-export async function startCluster(): Promise<Cluster> {
+/**
+ * `settings` are server settings for this cluster (`-c name=value`), e.g. a test that counts the
+ * planning of statements loads pg_stat_statements.
+ */
+export async function startCluster(settings: Readonly<Record<string, string>> = {}): Promise<Cluster> {
   const bin = postgresBin();
   if (!bin) throw new Error('no PostgreSQL server installed (see postgresBin)');
   const dir = mkdtempSync(join(tmpdir(), 'bulletin-pg-'));
@@ -85,7 +89,8 @@ export async function startCluster(): Promise<Cluster> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     try {
-      const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200`;
+      const extra = Object.entries(settings).map(([name, value]) => ` -c ${name}=${value}`);
+      const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200${extra.join('')}`;
       const data = join(dir, 'data');
       asServerUser(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start']);
       return { dir, port, bin };

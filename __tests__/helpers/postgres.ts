@@ -35,6 +35,7 @@ export function postgresAvailable(): boolean {
 }
 
 let starting: Promise<Cluster> | undefined;
+let settings: Record<string, string> = {};
 let running: Cluster | undefined;
 let databases = 0;
 /** What the tests opened on the cluster, closed before it stops (a pool cut off by the stop would throw). */
@@ -45,9 +46,18 @@ export function closeBeforeStop(close: () => Promise<void>): void {
   openedOnCluster.push(close);
 }
 
+/**
+ * Server settings for this file's cluster (`-c name=value`): called before its first database, as
+ * the cluster starts with them.
+ */
+export function clusterSettings(chosen: Record<string, string>): void {
+  if (starting) throw new Error('clusterSettings comes before the first freshDatabase()');
+  settings = chosen;
+}
+
 /** A new, empty database on this file's cluster (started on first call); its URL. */
 export async function freshDatabase(): Promise<string> {
-  starting ??= startCluster().then((cluster) => (running = cluster));
+  starting ??= startCluster(settings).then((cluster) => (running = cluster));
   const cluster = await starting;
   return createDatabase(cluster, `t${process.pid}_${++databases}`);
 }
