@@ -44,6 +44,12 @@ export interface SideReport {
   rssStartMb: number;
   rssPeakMb: number;
   rssEndMb: number;
+  /**
+   * At the sample where RSS peaked, in MB: this thread's V8 heap (used and reserved), memory held
+   * outside it for its objects (Buffers among them), and the rest of RSS (native code and memory,
+   * other threads' heaps: the SQLite ledger's writer thread), to tell which part makes a peak.
+   */
+  rssPeakParts: { heapUsed: number; heapTotal: number; external: number; rest: number };
   /** The process's own high-water mark, building the email included (getrusage). */
   maxRssMb: number;
 }
@@ -58,8 +64,12 @@ async function main(request: SideRequest): Promise<SideReport> {
   if (request.startTogether) await readyThenGo();
   global.gc?.();
   const rssStart = process.memoryUsage().rss;
-  let peak = rssStart;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  let peak = process.memoryUsage();
+  const sample = () => {
+    const now = process.memoryUsage();
+    if (now.rss > peak.rss) peak = now;
+  };
+  const sampler = setInterval(sample, 50);
   const cpu = process.cpuUsage();
   const started = process.hrtime.bigint();
   const startedAt = performance.timeOrigin + performance.now();
@@ -114,6 +124,7 @@ async function main(request: SideRequest): Promise<SideReport> {
   if (!stores) lastSentAt = endedAt;
   const used = process.cpuUsage(cpu);
   clearInterval(sampler);
+  sample();
   const mb = (bytes: number) => bytes / 1024 / 1024;
   return {
     perSecond: sent / seconds,
@@ -123,7 +134,13 @@ async function main(request: SideRequest): Promise<SideReport> {
     lastSentAt,
     cpuMsPerMessage: (used.user + used.system) / 1000 / Math.max(sent, 1),
     rssStartMb: mb(rssStart),
-    rssPeakMb: mb(Math.max(peak, process.memoryUsage().rss)),
+    rssPeakMb: mb(peak.rss),
+    rssPeakParts: {
+      heapUsed: mb(peak.heapUsed),
+      heapTotal: mb(peak.heapTotal),
+      external: mb(peak.external),
+      rest: mb(peak.rss - peak.heapTotal - peak.external),
+    },
     rssEndMb: mb(process.memoryUsage().rss),
     maxRssMb: process.resourceUsage().maxRSS / 1024,
   };

@@ -72,10 +72,14 @@ export function printStoreBench(bench: StoreBench | { skipped: string }): void {
       `${perSecond.toFixed(0)}, ${cpu.toFixed(2)}, ${((CORES * 1000) / cpu).toFixed(0)}`,
     );
   }
-  const peak = Math.max(
-    ...bench.rounds.flatMap((round) =>
-      STORE_SIDES.slice(1).flatMap((side) => round[side].workers.map((w) => w.rssPeakMb)),
-    ),
-  );
+  const highest = bench.rounds
+    .flatMap((round) => STORE_SIDES.slice(1).flatMap((side) => round[side].workers))
+    .reduce((a, b) => (b.rssPeakMb > a.rssPeakMb ? b : a));
+  const peak = highest.rssPeakMb;
   line('peak RSS per worker while sending (MB)', peak.toFixed(0), '< 200', peak < 200);
+  const parts = highest.rssPeakParts;
+  console.log(
+    `  at that peak (MB): heap ${parts.heapUsed.toFixed(0)} used of ${parts.heapTotal.toFixed(0)}, ` +
+      `external ${parts.external.toFixed(0)}, the rest (native, other threads) ${parts.rest.toFixed(0)}`,
+  );
 }
