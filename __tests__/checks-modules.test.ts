@@ -5,7 +5,17 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkEmailParts, checkEmailSize } from '../src/checks/email-checks.js';
+import {
+  checkEmail,
+  checkEmailParts,
+  checkEmailSize,
+  fillForChecks,
+  LARGEST_RECIPIENT,
+  largestRecipientBytes,
+} from '../src/checks/email-checks.js';
+import { prepareIssue } from '../src/build/prepare.js';
+import { compileEmail } from '../src/render/email/compile.js';
+import { BUILTIN_TEMPLATES, loadEmailTemplates } from '../src/render/email/templates.js';
 import { checkIssue, SUBJECT_FITS } from '../src/checks/issue-checks.js';
 import { isPublicAddress, literalAddress } from '../src/checks/link-address.js';
 import { isFresh, readCache, saveCache, type Cache } from '../src/checks/link-cache.js';
@@ -131,6 +141,33 @@ describe('email checks', () => {
       "email-too-large error 1:1 The email's HTML is 200.0 KB per subscriber; Gmail clips anything over 102 KB " +
         '(Bulletin keeps 5% in hand), hiding the end of the bulletin and its unsubscribe link.',
     ]);
+  });
+
+  test("the size is the largest recipient's, worked out from the one fill the checks make", async () => {
+    // Multi-byte text, and the unsubscribe address in three places, one of them escaped as an attribute.
+    const fill = (r: { unsubscribeUrl: string }) => ({
+      html: `${'é'.repeat(49_450)}<a href="${r.unsubscribeUrl}">x</a>${r.unsubscribeUrl}<a href='${r.unsubscribeUrl}'>`,
+      text: `${'word '.repeat(60)} ${r.unsubscribeUrl}`,
+    });
+    const largest = Buffer.byteLength(fill(LARGEST_RECIPIENT).html);
+    expect(largestRecipientBytes(fillForChecks(fill).html)).toBe(largest);
+    // Over the limit for the largest recipient, under it for the probe's shorter address.
+    expect(Buffer.byteLength(fillForChecks(fill).html)).toBeLessThan(99_225);
+    expect(largest).toBeGreaterThan(99_225);
+    expect(checkEmail('bulletins/x/issue.md', 'templates', fill).map(brief)).toEqual(
+      checkEmailSize('bulletins/x/issue.md', largest).map(brief),
+    );
+
+    // And for the sample issues' real emails.
+    const { config } = await loadConfig(repoRoot);
+    const templates = await loadEmailTemplates(BUILTIN_TEMPLATES);
+    for (const date of ['2018-05-11', '2018-05-25']) {
+      const { rendered } = await prepareIssue(repoRoot, date, config!, undefined);
+      const email = await compileEmail(rendered!, config!, templates);
+      expect(largestRecipientBytes(fillForChecks(email.fill).html)).toBe(
+        Buffer.byteLength(email.fillHtml(LARGEST_RECIPIENT)),
+      );
+    }
   });
 
   test('templates that lose the text part or the unsubscribe link are refused', () => {

@@ -3,7 +3,7 @@ import { join, relative, resolve } from 'node:path';
 import { archiveOf } from '../archive/from-rendered.js';
 import type { SiteReport } from '../archive/build-site.js';
 import type { LinkTarget } from '../checks/link-targets.js';
-import { checkEmailParts, checkEmailSize, LARGEST_RECIPIENT } from '../checks/email-checks.js';
+import { checkEmail } from '../checks/email-checks.js';
 import { loadConfig } from '../content/config.js';
 import { listIssueDates } from '../content/issues-dir.js';
 import type { Config } from '../content/model.js';
@@ -154,10 +154,10 @@ async function emailStage(
   problems.push(...built.problems);
   const email = built.email;
   if (!email) return { date, problems: sortDiagnostics(problems) };
-  const output = email.withPlaceholders();
-  const htmlBytes = Buffer.byteLength(output.html);
   const report: IssueReport = { date, problems: sortDiagnostics(problems), email };
   if (!options.write || hasErrors(problems) || (options.strict && problems.length > 0)) return report;
+
+  const output = email.withPlaceholders();
 
   const dir = join(outDir, 'email', date);
   const html = join(dir, 'email.html');
@@ -169,7 +169,7 @@ async function emailStage(
   return {
     ...report,
     outputs: {
-      html: { path: html, bytes: htmlBytes },
+      html: { path: html, bytes: Buffer.byteLength(output.html) },
       text: { path: text, bytes: Buffer.byteLength(output.text) },
     },
   };
@@ -202,8 +202,7 @@ export async function checkedEmail(
     problems: [
       // Sized as a subscriber receives it: long signed links fill the placeholders (see
       // checks/email-checks.ts).
-      ...checkEmailSize(rendered.issue.source, Buffer.byteLength(email.fillHtml(LARGEST_RECIPIENT))),
-      ...checkEmailParts(relative(process.cwd(), templatesDir) || '.', email.fill, [
+      ...checkEmail(rendered.issue.source, relative(process.cwd(), templatesDir) || '.', email.fill, [
         rendered.issue.title,
         ...rendered.items.filter(({ item }) => isProse(item.kind)).map(({ item }) => item.title),
       ]),

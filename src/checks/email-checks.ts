@@ -32,17 +32,54 @@ const PROBE = { ...LARGEST_RECIPIENT, unsubscribeUrl: 'https://unsubscribe.probe
 /** The fewest characters of plain text a bulletin can have and still be one (a title, a link, a footer). */
 const MIN_TEXT_CHARS = 200;
 
+type ProbeFill = (recipient: typeof PROBE) => { html: string; text: string };
+
+/**
+ * Both checks of an email from one fill of it, for PROBE. The size is the email's for
+ * LARGEST_RECIPIENT, who differs from PROBE only in the unsubscribe address: each place the templates
+ * put PROBE's address holds LARGEST_RECIPIENT's instead. Exact, as neither address has a character
+ * HTML escapes, and `if`, the one helper a fill may use, takes both as present. (A second fill, for
+ * LARGEST_RECIPIENT, was a third of the fills a `check` of an issue made.)
+ */
+export function checkEmail(
+  issueFile: string,
+  templateDir: string,
+  fill: ProbeFill,
+  titles: readonly string[] = [],
+): Diagnostic[] {
+  const filled = fill(PROBE);
+  return [
+    ...checkEmailSize(issueFile, largestRecipientBytes(filled.html)),
+    ...partsProblems(templateDir, filled, titles),
+  ];
+}
+
+/** The HTML's size in bytes filled for LARGEST_RECIPIENT, from the same HTML filled for PROBE. */
+export function largestRecipientBytes(probeHtml: string): number {
+  const places = probeHtml.split(PROBE.unsubscribeUrl).length - 1;
+  const longer = LARGEST_RECIPIENT.unsubscribeUrl.length - PROBE.unsubscribeUrl.length;
+  return Buffer.byteLength(probeHtml) + places * longer;
+}
+
+/** Fills an email for the recipient the email checks use. */
+export function fillForChecks<T>(fill: (recipient: typeof PROBE) => T): T {
+  return fill(PROBE);
+}
+
 /**
  * What a custom template can lose that the law and the mailbox providers need: a plain-text part
  * with the bulletin in it, and the unsubscribe link in both parts (CAN-SPAM, GDPR, and Gmail's
  * bulk-sender rules). `templateDir`: the email templates folder, as displayed.
  */
-export function checkEmailParts(
+export function checkEmailParts(templateDir: string, fill: ProbeFill, titles: readonly string[] = []) {
+  return partsProblems(templateDir, fill(PROBE), titles);
+}
+
+function partsProblems(
   templateDir: string,
-  fill: (recipient: typeof PROBE) => { html: string; text: string },
-  titles: readonly string[] = [],
+  { html, text }: { html: string; text: string },
+  titles: readonly string[],
 ): Diagnostic[] {
-  const { html, text } = fill(PROBE);
   const problems: Diagnostic[] = [];
   const at = (name: string) => startOf(sourceText(`${templateDir}/email/${name}`, ''));
   const visibleText = text.replace(/\s+/g, ' ').trim();
