@@ -1,0 +1,190 @@
+import { join, relative } from 'node:path';
+import { archiveOf } from '../archive/from-rendered.js';
+import type { SiteReport } from '../archive/build-site.js';
+import type { LinkTarget } from '../checks/link-targets.js';
+import { checkEmail } from '../checks/email-checks.js';
+import { listIssueDates } from '../content/issues-dir.js';
+import type { Config } from '../content/model.js';
+import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { problem, startOf } from '../diagnostics/problem.js';
+import { sourceText } from '../diagnostics/source-text.js';
+import { compileEmail, type CompiledEmail } from '../render/email/compile.js';
+import { loadEmailTemplates, TemplateError } from '../render/email/templates.js';
+import type { RenderedIssue } from '../render/render-issue.js';
+import { preparedAsReady } from './prepare-pool.js';
+import { renderCacheFor, type PreparedIssue } from './prepare.js';
+import { writeChangedFilesAtomically } from '../support/write-atomic.js';
+import { cachedEmail, emailCacheFor, type EmailCache } from './email-cache.js';
+import { isProse } from '../content/kinds/index.js';
+
+export interface PipelineOptions {
+  /** The site folder: bulletin.config.*, bulletins/, templates/. */
+  root: string;
+  /** The issues whose email is built (or checked). */
+  dates: readonly string[];
+  /** Write dist/email/DATE/email.{html,txt}; false for `check`. */
+  write: boolean;
+  /** With `write`: also build the web archive of every issue into dist/site/. */
+  site?: boolean;
+  outDir?: string;
+  /** With `write`: warnings also keep an issue from being written. */
+  strict?: boolean;
+  /** Reuse renderings of unchanged issues from `.bulletin/cache/` (default: true). */
+  cache?: boolean;
+}
+
+export interface OutputFile {
+  path: string;
+  bytes: number;
+}
+
+export interface IssueReport {
+  date: string;
+  problems: Diagnostic[];
+  email?: CompiledEmail;
+  outputs?: { html: OutputFile; text: OutputFile };
+  /** Every web address in the issue, for the network link check (`check`, `send`). */
+  links?: LinkTarget[];
+}
+
+export interface PipelineReport {
+  configProblems: Diagnostic[];
+  issues: IssueReport[];
+  /** The archive, when it was asked for and every issue was free of errors. */
+  site?: SiteReport;
+  /** Why the archive was not built, when it was asked for. */
+  siteSkipped?: string;
+}
+
+/**
+ * The stages, in order: load -> check -> render each issue once (or take it from the cache); then its
+ * email (compile -> check -> write) for the issues asked for, and the archive of all of them from
+ * the same rendering.
+ */
+export async function runStages(
+  options: PipelineOptions,
+  root: string,
+  outDir: string,
+  config: Config,
+  configProblems: Diagnostic[],
+  templatesDir: string,
+): Promise<PipelineReport> {
+  const withSite = Boolean(options.write && options.site);
+  const emailDates = new Set(options.dates);
+  const dates = [...new Set([...options.dates, ...(withSite ? await listIssueDates(root) : [])])].sort();
+
+  const cache = options.cache === false ? undefined : renderCacheFor(root, config);
+  const emailCache = options.cache === false ? undefined : emailCacheFor(root, config, templatesDir);
+  // Each issue's email is made as soon as the issue is prepared, while worker threads prepare others.
+  const reports = new Map<string, IssueReport>();
+  const renderedOf = new Map<string, RenderedIssue>();
+  for await (const prepared of preparedAsReady(root, dates, config, cache)) {
+    if (prepared.rendered) renderedOf.set(prepared.date, prepared.rendered);
+    if (!emailDates.has(prepared.date)) {
+      if (hasErrors(prepared.problems) || (options.strict && prepared.problems.length > 0))
+        reports.set(prepared.date, { date: prepared.date, problems: sortDiagnostics(prepared.problems) });
+      continue;
+    }
+    reports.set(prepared.date, {
+      ...(await emailStage(prepared, config, templatesDir, outDir, options, emailCache)),
+      links: prepared.links,
+    });
+  }
+  const issues = dates.flatMap((date) => reports.get(date) ?? []);
+  const rendered = dates.flatMap((date) => renderedOf.get(date) ?? []);
+
+  const report: PipelineReport = { configProblems, issues };
+  if (!withSite) return report;
+  // With --strict a warning stops an issue's email, so it stops the archive too.
+  const broken = issues
+    .filter((i) => hasErrors(i.problems) || (options.strict && i.problems.length > 0))
+    .map((i) => i.date);
+  if (broken.length)
+    return {
+      ...report,
+      siteSkipped: `the archive was not rebuilt because ${broken.join(', ')} ${broken.length === 1 ? 'has' : 'have'} ${options.strict ? 'problems (--strict)' : 'errors'}; the previous dist/site is unchanged`,
+    };
+  const { buildSite } = await import('../archive/build-site.js');
+  try {
+    return {
+      ...report,
+      site: (await buildSite(archiveOf(config, rendered), templatesDir, join(outDir, 'site'))).report,
+    };
+  } catch (error) {
+    return {
+      ...report,
+      siteSkipped: `the archive was not rebuilt: ${(error as Error).message}; the previous dist/site is unchanged`,
+    };
+  }
+}
+
+async function emailStage(
+  prepared: PreparedIssue,
+  config: Config,
+  templatesDir: string,
+  outDir: string,
+  options: PipelineOptions,
+  emailCache?: EmailCache,
+): Promise<IssueReport> {
+  const { date, problems, rendered } = prepared;
+  if (!rendered) return { date, problems: sortDiagnostics(problems) };
+  // The compiled-email cache (P1's hook): MJML and the checks only for an issue whose inputs changed.
+  const built = await cachedEmail(emailCache, rendered, () => checkedEmail(rendered, config, templatesDir));
+  problems.push(...built.problems);
+  const email = built.email;
+  if (!email) return { date, problems: sortDiagnostics(problems) };
+  const report: IssueReport = { date, problems: sortDiagnostics(problems), email };
+  if (!options.write || hasErrors(problems) || (options.strict && problems.length > 0)) return report;
+
+  const output = email.withPlaceholders();
+
+  const dir = join(outDir, 'email', date);
+  const html = join(dir, 'email.html');
+  const text = join(dir, 'email.txt');
+  await writeChangedFilesAtomically([
+    { path: html, content: output.html },
+    { path: text, content: output.text },
+  ]);
+  return {
+    ...report,
+    outputs: {
+      html: { path: html, bytes: Buffer.byteLength(output.html) },
+      text: { path: text, bytes: Buffer.byteLength(output.text) },
+    },
+  };
+}
+
+/**
+ * The email of a rendered issue and the pre-send checks of it: its size as Gmail counts it, its
+ * text part and unsubscribe links. A mistake in a template is a problem reported, not a crash.
+ */
+export async function checkedEmail(
+  rendered: RenderedIssue,
+  config: Config,
+  templatesDir: string,
+): Promise<{ email?: CompiledEmail; problems: Diagnostic[] }> {
+  let email: CompiledEmail;
+  try {
+    email = await compileEmail(rendered, config, await loadEmailTemplates(templatesDir));
+  } catch (error) {
+    if (!(error instanceof TemplateError)) throw error;
+    return {
+      problems: [
+        problem('template-error', startOf(sourceText(relative(process.cwd(), error.file), '')), {
+          detail: error.message,
+        }),
+      ],
+    };
+  }
+  return {
+    email,
+    problems: [
+      // Sized as a subscriber receives it: long signed links fill the placeholders (see
+      // checks/email-checks.ts).
+      ...checkEmail(rendered.issue.source, relative(process.cwd(), templatesDir) || '.', email.fill, [
+        rendered.issue.title,
+        ...rendered.items.filter(({ item }) => isProse(item.kind)).map(({ item }) => item.title),
+      ]),
+    ],
+  };
+}
