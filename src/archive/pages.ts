@@ -12,17 +12,19 @@ import { hrefOf, issuePath, rootFrom, tagPath } from './paths.js';
 import type { SiteTemplates } from './site-templates.js';
 import { isProse } from '../content/kinds/index.js';
 
-const itemsOf = new WeakMap<ArchiveIssue, ItemInfo[]>();
+// By the rendered issue, which an incremental rebuild keeps for every issue it did not re-render
+// (each rebuild makes new ArchiveIssues around them).
+const itemsOf = new WeakMap<ArchiveIssue['rendered'], ItemInfo[]>();
 
 /**
  * `item-stroke-programme`: the item's id on its issue page, the same as in the email (`itemAnchor`, over
  * the issue's items in order), so the email's contents and a shared link land on it.
  */
 export function anchorInIssue(issue: ArchiveIssue, item: ItemInfo): string {
-  let items = itemsOf.get(issue);
+  let items = itemsOf.get(issue.rendered);
   if (!items) {
     items = issue.rendered.items.map((each) => each.item);
-    itemsOf.set(issue, items);
+    itemsOf.set(issue.rendered, items);
   }
   return itemAnchor(item, items);
 }

@@ -13,9 +13,6 @@ export const tagsOf = (item: ItemInfo, kind: TagKind): string[] =>
   kind === 'places' ? item.places : programmesOf(item);
 
 /**
- * A page per programme and per place that has items, listing them across every issue, and an index of each.
- */
-/**
  * A page per programme and per place that has items, listing them across every issue, and an
  * index of each. With `only`, just the pages of those tags (an incremental rebuild), and the indexes.
  */
@@ -53,7 +50,7 @@ export function tagFiles(archive: Archive, templates: SiteTemplates, only?: Read
         date: issue.date,
         dateLabel: longDate(issue.date, archive.config.site.locale),
         issueTitle: issue.title,
-        excerpt: excerpt(body.text),
+        excerpt: excerptOf(body),
       }));
       const noun = entries.length === 1 ? 'item' : 'items';
       files.set(
@@ -104,6 +101,18 @@ export function tagFiles(archive: Archive, templates: SiteTemplates, only?: Read
     );
   }
   return files;
+}
+
+const excerpts = new WeakMap<RenderedBody, string>();
+
+/** `excerpt` of a body once: an incremental rebuild keeps the bodies of the issues it did not re-render. */
+function excerptOf(body: RenderedBody): string {
+  let text = excerpts.get(body);
+  if (text === undefined) {
+    text = excerpt(body.text);
+    excerpts.set(body, text);
+  }
+  return text;
 }
 
 /** The first paragraph of an item's text, cut at a word near 220 characters. */
