@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Config } from '../content/model.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { hydrateEmail, type CompiledEmail, type EmailLayout } from '../render/email/compile.js';
+import { type CompiledEmail, type EmailLayout, hydrateWhenFilled } from '../render/email/compile.js';
 import type { RenderedIssue } from '../render/render-issue.js';
 import { isErrno, MISSING } from '../support/errors.js';
 import { KeyedFileCache } from './keyed-cache.js';
@@ -80,32 +80,10 @@ export async function cachedEmail(
   const date = rendered.issue.date;
   const key = cache.keyOf(rendered);
   const hit = cache.get(date, key);
-  if (hit) return { email: hydratedWhenFilled(hit.layout), problems: hit.problems };
+  if (hit) return { email: hydrateWhenFilled(hit.layout), problems: hit.problems };
   const built = await compile();
   if (built.email) cache.set(date, key, { layout: built.email.layout, problems: built.problems });
   return built;
-}
-
-/**
- * A cached email as a CompiledEmail, its per-recipient pass compiled (Handlebars over the whole layout,
- * about a millisecond) only when it is first filled: `check` of an unchanged issue never fills it.
- */
-function hydratedWhenFilled(layout: EmailLayout): CompiledEmail {
-  let hydrated: CompiledEmail | undefined;
-  const full = () => {
-    hydrated ??= hydrateEmail(layout);
-    return hydrated;
-  };
-  return {
-    date: layout.date,
-    subject: layout.subject,
-    preheader: layout.preheader,
-    url: layout.url,
-    layout,
-    fill: (recipient) => full().fill(recipient),
-    fillHtml: (recipient) => full().fillHtml(recipient),
-    withPlaceholders: () => full().withPlaceholders(),
-  };
 }
 
 function isCachedEmail(value: unknown): value is CachedEmail {

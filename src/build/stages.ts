@@ -8,7 +8,7 @@ import type { Config } from '../content/model.js';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { problem, startOf } from '../diagnostics/problem.js';
 import { sourceText } from '../diagnostics/source-text.js';
-import { compileEmail, type CompiledEmail } from '../render/email/compile.js';
+import { compileEmail, type CompiledEmail, hydrateWhenFilled } from '../render/email/compile.js';
 import { loadEmailTemplates, TemplateError } from '../render/email/templates.js';
 import type { RenderedIssue } from '../render/render-issue.js';
 import { preparedAsReady } from './prepare-pool.js';
@@ -133,7 +133,13 @@ async function emailStage(
   problems.push(...built.problems);
   const email = built.email;
   if (!email) return { date, problems: sortDiagnostics(problems) };
-  const report: IssueReport = { date, problems: sortDiagnostics(problems), email };
+  // The report keeps the layout, not its compiled per-recipient pass: a build of every issue would hold
+  // hundreds of them until it ends.
+  const report: IssueReport = {
+    date,
+    problems: sortDiagnostics(problems),
+    email: hydrateWhenFilled(email.layout),
+  };
   if (!options.write || hasErrors(problems) || (options.strict && problems.length > 0)) return report;
 
   const output = email.withPlaceholders();

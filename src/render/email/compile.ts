@@ -164,6 +164,28 @@ export function hydrateEmail(layout: EmailLayout): CompiledEmail {
 }
 
 /**
+ * `hydrateEmail`, put off until the email is first filled: a cached email that is only checked never
+ * is, and a build of many issues keeps each one's report without its compiled per-recipient pass.
+ */
+export function hydrateWhenFilled(layout: EmailLayout): CompiledEmail {
+  let hydrated: CompiledEmail | undefined;
+  const full = () => {
+    hydrated ??= hydrateEmail(layout);
+    return hydrated;
+  };
+  return {
+    date: layout.date,
+    subject: layout.subject,
+    preheader: layout.preheader,
+    url: layout.url,
+    layout,
+    fill: (recipient) => full().fill(recipient),
+    fillHtml: (recipient) => full().fillHtml(recipient),
+    withPlaceholders: () => full().withPlaceholders(),
+  };
+}
+
+/**
  * MJML's options for an email layout. Strict validation: a template mistake fails the build, naming
  * the template. `memoized` adds the body whose blocks are remembered (mjml-memo.ts) and the skeleton
  * that scans only for the web fonts an email names (mjml-fonts.ts); false is plain MJML, which the
