@@ -79,10 +79,6 @@ describe('watchIssue', () => {
       mkdirSync(issueDir, { recursive: true });
       writeFileSync(join(issueDir, 'issue.md'), 'back');
     });
-    // chokidar watches the restored folder again a moment after it reappears; an edit inside that moment
-    // (milliseconds after a checkout, on a loaded machine) can go unseen: CI saw it once. A person's
-    // next save comes later than that.
-    await new Promise((resolve) => setTimeout(resolve, 300));
     await expect(nextChange(() => writeFileSync(join(issueDir, 'issue.md'), 'edited after'))).resolves.toBe(
       false,
     );
