@@ -79,9 +79,34 @@ describe('watchIssue', () => {
       mkdirSync(issueDir, { recursive: true });
       writeFileSync(join(issueDir, 'issue.md'), 'back');
     });
+    // As a person would: the edit comes well after the restore, past any recheck of the last paths.
+    await new Promise((resolve) => setTimeout(resolve, 300));
     await expect(nextChange(() => writeFileSync(join(issueDir, 'issue.md'), 'edited after'))).resolves.toBe(
       false,
     );
+  });
+
+  test('the bulletins folder itself deleted and restored: the issue is still watched', async () => {
+    const bulletins = join(root, 'bulletins');
+    await nextChange(() => rmSync(bulletins, { recursive: true, force: true }));
+    await nextChange(() => {
+      mkdirSync(issueDir, { recursive: true });
+      writeFileSync(join(issueDir, 'issue.md'), 'back');
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await expect(nextChange(() => atomicSave(join(issueDir, 'issue.md'), 'edited after'))).resolves.toBe(
+      false,
+    );
+  });
+
+  test('another issue beside it and files at the root other than the config are not watched', async () => {
+    const other = join(root, 'bulletins', '2018-06-01');
+    mkdirSync(other, { recursive: true });
+    writeFileSync(join(other, 'issue.md'), 'another week');
+    writeFileSync(join(root, 'notes.txt'), 'not the config');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(calls).toEqual([]);
+    await expect(nextChange(() => writeFileSync(join(issueDir, 'issue.md'), 'two'))).resolves.toBe(false);
   });
 
   test('one save is one call, and editor swap files are not edits', async () => {

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, dirname, resolve, sep } from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
 import { CONFIG_NAMES } from '../content/config.js';
 import { isErrno, MISSING } from '../support/errors.js';
@@ -56,11 +56,21 @@ export async function watchIssue(
   };
   // Editors write swap and backup files beside the real one; those are not edits to the bulletin.
   const scratch = (path: string) => /^\.|~$|\.sw.$|\.tmp$/.test(basename(path));
+  const root = resolve(targets.root);
+  const issueDir = resolve(targets.issueDir);
+  // The issue folder is watched from the site root, which stays put: chokidar never watches again a
+  // folder it was asked to watch once that folder is deleted and restored (a git checkout, a branch
+  // switch), but it does follow one that comes back below the path it watches. Only the way down to the
+  // issue folder is looked at, so the other issues beside it cost nothing.
+  const onTheWay = (path: string) => issueDir.startsWith(`${path}${sep}`);
+  const inIssue = (path: string) => path === issueDir || path.startsWith(`${issueDir}${sep}`);
+  const keep = (path: string) =>
+    path === root ||
+    onTheWay(path) ||
+    (inIssue(path) && (path === issueDir || !scratch(path))) ||
+    (dirname(path) === root && CONFIG_NAMES.includes(basename(path)));
   const watchers = [
-    watch(targets.issueDir, (path) => path !== targets.issueDir && scratch(path)),
-    // The config files one by one would be simpler, but chokidar then misses the first events in the issue
-    // folder.
-    watch(targets.root, (path) => path !== targets.root && !CONFIG_NAMES.includes(basename(path)), 0),
+    watch(root, (path) => !keep(path)),
     ...(targets.templatesDir
       ? [watch(targets.templatesDir, (path) => path !== targets.templatesDir && scratch(path))]
       : []),
@@ -80,11 +90,11 @@ export async function watchIssue(
   };
 }
 
-function watch(path: string, ignored: (path: string) => boolean, depth?: number): FSWatcher {
+function watch(path: string, ignored: (path: string) => boolean): FSWatcher {
   // An atomic save is a change, reported at once (chokidar's default waits 100 ms to pair unlink and add).
   // Links are not followed: nothing is published through one, and a link to a folder above is a loop.
   const options = { ignoreInitial: true, ignored, atomic: false, followSymlinks: false };
-  return chokidar.watch(path, { ...options, ...(depth === undefined ? {} : { depth }) });
+  return chokidar.watch(path, options);
 }
 
 /** chokidar's per-file window for `change` events (its index.js); later ones inside it are dropped. */
