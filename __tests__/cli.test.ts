@@ -210,6 +210,20 @@ test('a build with errors writes nothing and keeps the previous output', () => {
   expect(existsSync(`${html}.tmp`)).toBe(false);
 });
 
+test('check says the whole-issue checks wait only for an issue whose errors kept them from running', () => {
+  const clean = bulletin(['check', '2018-05-11'], site);
+  expect(clean.stderr).not.toMatch(/run once these errors are fixed/);
+  cpSync(
+    join(site, 'bulletins', '2018-05-11', '04-maternity.md'),
+    join(site, 'bulletins', '2018-05-11', '09-copy.md'),
+  );
+  const broken = bulletin(['check', '2018-05-11'], site);
+  expect(broken.status).toBe(1);
+  expect(broken.stderr).toMatch(
+    /2018-05-11: the checks of the whole issue \(meetings in next week, empty sections, the subject, the email's size, parts and unsubscribe link\) run once these errors are fixed\./,
+  );
+});
+
 test('a build split across worker threads writes the same archive as one built in one thread', () => {
   cpSync(join(repoRoot, 'bulletins'), join(site, 'bulletins'), { recursive: true });
   const env = (from: string) => ({ ...process.env, BULLETIN_PARALLEL_FROM: from });

@@ -65,7 +65,13 @@ beforeAll(async () => {
     join(folder, 'long-header.jpg'),
     Buffer.concat([plain.subarray(0, 2), segment, segment, plain.subarray(2)]),
   );
-  const report = await runPipeline({ root: site.root, dates: [DATE], write: true, site: true });
+  const report = await runPipeline({
+    root: site.root,
+    dates: [DATE],
+    write: true,
+    site: true,
+    keepEmails: true,
+  });
   expect(report.issues[0]!.problems.filter((p) => p.severity === 'error')).toEqual([]);
   emailHtml = report.issues[0]!.email!.fill({
     email: 'jane@example.org',

@@ -24,7 +24,7 @@ export function tempSite(): {
 
 /** Builds one issue of a site in memory (nothing written) and returns its report. */
 export async function buildInMemory(root: string, date: string) {
-  const report = await runPipeline({ root, dates: [date], write: false });
+  const report = await runPipeline({ root, dates: [date], write: false, keepEmails: true });
   const issue = report.issues[0];
   if (!issue) throw new Error(`no report for ${date}: ${JSON.stringify(report.configProblems)}`);
   return issue;

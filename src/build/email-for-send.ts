@@ -38,7 +38,7 @@ export async function buildEmailForSend(root: string, date: string): Promise<Ema
 
 export async function buildHere(root: string, date: string): Promise<EmailForSend> {
   const { runPipeline } = await import('./pipeline.js');
-  const report = await runPipeline({ root, dates: [date], write: false });
+  const report = await runPipeline({ root, dates: [date], write: false, keepEmails: true });
   const issue = report.issues[0];
   const email = issue?.email;
   return {

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../content/model.js';
 import { fromCache, prepareFresh, type PreparedIssue } from './prepare.js';
+import { sharingEqualForms } from '../render/render-issue.js';
 import type { RenderCache } from './render-cache.js';
 
 /**
@@ -101,6 +102,7 @@ class WorkerPool {
       this.inHand.set(worker, 0);
       worker.on('message', (prepared: PreparedIssue) => {
         if (!this.inHand.has(worker)) return;
+        if (prepared.rendered) sharingEqualForms(prepared.rendered);
         this.ready.push(prepared);
         this.inHand.set(worker, this.inHand.get(worker)! - 1);
         this.feed(worker, queue);

@@ -5,7 +5,7 @@ import { checkSources } from '../checks/source-checks.js';
 import { loadIssue } from '../content/load-issue.js';
 import type { Config } from '../content/model.js';
 import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { renderIssueContent, type RenderedIssue } from '../render/render-issue.js';
+import { renderIssueContent, sharingEqualForms, type RenderedIssue } from '../render/render-issue.js';
 import { codeVersion, RenderCache } from './render-cache.js';
 
 /**
@@ -38,7 +38,14 @@ export function fromCache(
   return {
     key,
     ...(cached
-      ? { prepared: { date, problems: cached.problems, rendered: cached.rendered, links: cached.links } }
+      ? {
+          prepared: {
+            date,
+            problems: cached.problems,
+            rendered: sharingEqualForms(cached.rendered),
+            links: cached.links,
+          },
+        }
       : {}),
   };
 }

@@ -80,6 +80,18 @@ export function renderIssueContent(issue: Issue, config: Config): RenderedIssue 
   };
 }
 
+/**
+ * The rendering with one copy of each body's HTML where its feed and web forms are the same text (an
+ * item without headings). Made here they are one string; a rendering that crossed from a worker
+ * thread or came from the cache holds two, as structured clone and JSON copy strings by value, and an
+ * archive build keeps every issue's rendering until it ends.
+ */
+export function sharingEqualForms(rendered: RenderedIssue): RenderedIssue {
+  const bodies = [rendered.lead, rendered.leadExcerpt, ...rendered.items.map(({ body }) => body)];
+  for (const body of bodies) if (body && body.webHtml === body.html) body.webHtml = body.html;
+  return rendered;
+}
+
 /** Words an excerpt may reach by taking another whole paragraph: about a phone screen of text. */
 export const EXCERPT_WORDS = 120;
 

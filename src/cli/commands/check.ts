@@ -39,7 +39,7 @@ export function registerCheck(program: Command, run: (action: () => Promise<numb
           for (const issue of report.issues) {
             say(`${issue.date}: ${formatSummary(issue.problems)}`);
             // So that fixing everything listed is not followed by a surprise.
-            if (!issue.email && issue.problems.some((p) => p.severity === 'error'))
+            if (!issue.emailChecked && issue.problems.some((p) => p.severity === 'error'))
               say(
                 `${issue.date}: the checks of the whole issue (meetings in next week, empty sections, the subject, the email's size, parts and unsubscribe link) run once these errors are fixed.`,
               );
