@@ -122,6 +122,19 @@ describe('issue checks', () => {
     expect(problems[0]!.file).toMatch(/meetings\.md$/);
   });
 
+  test('a meeting link no calendar event can carry is reported; a mailto: link and a good one are not', async () => {
+    const { config, issue } = await load();
+    const [first, second, third] = issue.items.find((i) => i.kind === 'meetings')!.meetings;
+    const long = `https://meet.example.org/${'a'.repeat(9000)}`;
+    first!.link = long;
+    second!.link = 'mailto:board@example.org';
+    third!.link = 'https://meet.example.org/board?id=1';
+    const problems = checkIssue(issue, config);
+    expect(problems.map((p) => p.code)).toEqual(['meeting-link-off-calendar']);
+    expect(problems[0]!.message).toContain(`(${long.slice(0, 80)}…, ${long.length} characters)`);
+    expect(problems[0]!.message).toContain('its event will link to the issue page');
+  });
+
   test('an empty item, an empty section and a long subject are reported', async () => {
     const { config, issue } = await load();
     const first = issue.items.find((i) => i.kind === 'network')!;

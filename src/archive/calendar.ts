@@ -3,8 +3,8 @@ import type { Config, Meeting } from '../content/model.js';
 import { addDays, dayOf } from '../support/dates.js';
 import { issueUrl } from '../render/urls.js';
 import type { Archive, ArchiveIssue, SiteFiles } from './model.js';
-import { parseUrl } from '../support/errors.js';
-import { type CalendarEvent, calendarText, type DayArray, hasIcsUrlShape } from './ics-text.js';
+import { calendarUrl } from '../support/ics-url.js';
+import { type CalendarEvent, calendarText, type DayArray } from './ics-text.js';
 
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
@@ -85,7 +85,8 @@ function event(config: Config, { meeting, issue }: Dated): CalendarEvent {
     title: oneLineText(meeting.title),
     description: meeting.description === undefined ? undefined : multiLineText(meeting.description),
     location: meeting.location === undefined ? undefined : oneLineText(meeting.location),
-    url: webLink(meeting) ?? issue.url,
+    // A link the calendar cannot carry gets the issue page (`check` warns of it: meeting-link-off-calendar).
+    url: calendarUrl(meeting.link) ?? issue.url,
     // DTSTAMP is the issue's date, not the build's time, so that builds are identical.
     timestamp: dayOf(issue.date).getTime(),
   };
@@ -105,18 +106,6 @@ export function meetingUid(config: Config, date: string, meeting: Meeting): stri
   if (meeting.id) return `${date}-${meeting.id}@${host}`;
   const file = meeting.source.split(/[\\/]/).pop()!.replace(/\.md$/, '');
   return `${date}-${encodeURIComponent(file)}-${meeting.index}@${host}`;
-}
-
-/**
- * ics accepts only scheme:// URLs of its own shape, so a mailto: link, or one whose host has a
- * character its pattern refuses (`my_host`), falls back to the issue page: the calendar is still
- * written. The URL as a browser reads it: the WHATWG parser drops tabs and line breaks and
- * percent-encodes controls.
- */
-function webLink(meeting: Meeting): string | undefined {
-  if (!meeting.link || !/^https?:\/\//i.test(meeting.link)) return undefined;
-  const href = parseUrl(meeting.link)?.href; // not a URL: the checks report it
-  return href !== undefined && hasIcsUrlShape(href) ? href : undefined;
 }
 
 function meetingTimes(

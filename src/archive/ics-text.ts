@@ -1,4 +1,5 @@
 import { runes } from 'runes2';
+import { hasIcsUrlShape } from '../support/ics-url.js';
 
 /**
  * The iCalendar text of the archive's calendars, byte for byte what the `ics` package (3.12) writes for the
@@ -32,28 +33,6 @@ export interface CalendarHeader {
 
 /** What `ics` refuses among the events the archive makes. */
 export class CalendarTextError extends Error {}
-
-// `ics`'s own URL pattern (its schema's urlRegex, from yup issue 224), so that what it refused is refused,
-// rewritten to match the same strings without its catastrophic backtracking (a 100 KB host took
-// minutes): the user part `\S+(?::\S*)?@` is `\S+@`, as `\S+` already takes any colon; a label
-// `(?:[a-z...]-*)*[a-z...]+` is `[a-z...](?:-*[a-z...])*`, a letter or digit first and last.
-// `ics-text.test.ts` holds both to the `ics` package on the shapes that made it slow.
-const LABEL = String.raw`[a-z\u00a1-\uffff0-9](?:-*[a-z\u00a1-\uffff0-9])*`;
-const IPV4 = String.raw`(?:[1-9]\d?|1\d\d|2[01]\d|22[0-3])(?:\.(?:1?\d{1,2}|2[0-4]\d|25[0-5])){2}(?:\.(?:[1-9]\d?|1\d\d|2[0-4]\d|25[0-4]))`;
-const ICS_URL = new RegExp(
-  String.raw`^(?:([a-z0-9+.-]+):\/\/)(?:\S+@)?(?:${IPV4}|${LABEL}(?:\.${LABEL})*\.?)(?::\d{2,5})?(?:[/?#]\S*)?$`,
-);
-
-/**
- * Whether `ics` would take this URL. Past MAX_URL_LENGTH, no: its pattern can still backtrack
- * quadratically on a long URL that fails after many `@` (a 200 KB one took 20 s), and a calendar
- * link that long is no link anyone follows.
- */
-export function hasIcsUrlShape(url: string): boolean {
-  return url.length <= MAX_URL_LENGTH && ICS_URL.test(url);
-}
-
-const MAX_URL_LENGTH = 8192;
 
 /** A whole VCALENDAR: header, the events in the order given, footer; lines end CRLF. */
 export function calendarText(header: CalendarHeader, events: readonly CalendarEvent[]): string {

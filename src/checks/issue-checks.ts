@@ -3,11 +3,13 @@ import { at, problem, startOf } from '../diagnostics/problem.js';
 import type { Config, Issue } from '../content/model.js';
 import { placeOfPath } from '../content/yaml-place.js';
 import { addDays, longDate, weekday } from '../support/dates.js';
+import { calendarUrl } from '../support/ics-url.js';
 import { isProse, meetingPath } from '../content/kinds/index.js';
 
 export function checkIssue(issue: Issue, config: Config): Diagnostic[] {
   return [
     ...meetingsOutsideNextWeek(issue),
+    ...meetingLinksOffCalendar(issue),
     ...emptySections(issue, config),
     ...emptyItems(issue),
     ...subjectTooLong(issue),
@@ -38,6 +40,25 @@ function meetingsOutsideNextWeek(issue: Issue): Diagnostic[] {
             from: longDate(from),
             to: longDate(to),
           },
+        ),
+      ),
+  );
+}
+
+/**
+ * A web link the archive's calendar cannot carry (a host with `_`, which `ics` refuses, or an address
+ * over 8 KB): the event then links to the issue page, and the writer should know. A mailto: link is
+ * a choice, not a mistake: its event links to the issue page without a word.
+ */
+function meetingLinksOffCalendar(issue: Issue): Diagnostic[] {
+  return issue.items.flatMap((item) =>
+    item.meetings
+      .filter((m) => m.link && /^https?:\/\//i.test(m.link) && calendarUrl(m.link) === undefined)
+      .map((m) =>
+        problem(
+          'meeting-link-off-calendar',
+          at(item.body.file.source, placeOfPath(item.body.file, meetingPath(m.index, 'link'))),
+          { title: m.title, link: m.link! },
         ),
       ),
   );

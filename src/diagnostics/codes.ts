@@ -46,6 +46,7 @@ export const problemCodes = {
   'unsubscribe-missing': 'error',
   // Pre-send warnings
   'meeting-outside-week': 'warning',
+  'meeting-link-off-calendar': 'warning',
   'empty-section': 'warning',
   'empty-item': 'warning',
   'image-alt-missing': 'warning',

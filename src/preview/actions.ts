@@ -22,7 +22,7 @@ export function sendTestFor(root: string, date: string) {
     list: string,
   ): Promise<{ ok: true; address: string; response: string } | { ok: false; reason: string }> => {
     const { runPipeline } = await import('../build/pipeline.js');
-    const report = await runPipeline({ root, dates: [date], write: false , keepEmails: true });
+    const report = await runPipeline({ root, dates: [date], write: false, keepEmails: true });
     const issue = report.issues[0];
     const problems = [...report.configProblems, ...(issue?.problems ?? [])];
     if (!issue?.email || hasErrors(problems))
@@ -102,7 +102,8 @@ export function releaseStatusFor(
     if (!config) return undefined;
     if (rebuild || !layout) {
       const { runPipeline } = await import('../build/pipeline.js');
-      layout = (await runPipeline({ root, dates: [date], write: false , keepEmails: true })).issues[0]?.email?.layout;
+      layout = (await runPipeline({ root, dates: [date], write: false, keepEmails: true })).issues[0]?.email
+        ?.layout;
     }
     const built = layout;
     return database.read(config, (stores) => statusFrom(config, stores, built));
