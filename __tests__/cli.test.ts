@@ -26,6 +26,13 @@ beforeEach(() => {
 
 afterEach(() => rmSync(site, { recursive: true, force: true }));
 
+/** An error: a copy of an item, whose title is then used twice. */
+const copyAnItem = () =>
+  cpSync(
+    join(site, 'bulletins', '2018-05-11', '04-maternity.md'),
+    join(site, 'bulletins', '2018-05-11', '09-copy.md'),
+  );
+
 test('check on the sample passes with exit 0 and a JSON document on stdout', () => {
   const result = bulletin(['check', '2018-05-11', '--json'], site);
   expect(result.status).toBe(0);
@@ -197,10 +204,7 @@ test('a build with errors writes nothing and keeps the previous output', () => {
   expect(bulletin(['build', '2018-05-11'], site).status).toBe(0);
   const html = join(site, 'dist', 'email', '2018-05-11', 'email.html');
   const before = readFileSync(html, 'utf8');
-  cpSync(
-    join(site, 'bulletins', '2018-05-11', '04-maternity.md'),
-    join(site, 'bulletins', '2018-05-11', '09-copy.md'),
-  );
+  copyAnItem();
   const result = bulletin(['build', '2018-05-11'], site);
   expect(result.status).toBe(1);
   expect(result.stderr).toMatch(
@@ -213,10 +217,7 @@ test('a build with errors writes nothing and keeps the previous output', () => {
 test('check says the whole-issue checks wait only for an issue whose errors kept them from running', () => {
   const clean = bulletin(['check', '2018-05-11'], site);
   expect(clean.stderr).not.toMatch(/run once these errors are fixed/);
-  cpSync(
-    join(site, 'bulletins', '2018-05-11', '04-maternity.md'),
-    join(site, 'bulletins', '2018-05-11', '09-copy.md'),
-  );
+  copyAnItem();
   const broken = bulletin(['check', '2018-05-11'], site);
   expect(broken.status).toBe(1);
   expect(broken.stderr).toMatch(

@@ -73,30 +73,20 @@ describe('watchIssue', () => {
     );
   });
 
-  test('an issue folder deleted and restored (a git checkout) is still watched', async () => {
-    await nextChange(() => rmSync(issueDir, { recursive: true, force: true }));
+  // A git checkout can delete and restore the issue's folder, or the whole bulletins/ folder.
+  test.each([
+    ['the issue folder', () => issueDir],
+    ['the bulletins folder', () => join(root, 'bulletins')],
+  ])('%s deleted and restored: the issue is still watched', async (_name, folder) => {
+    await nextChange(() => rmSync(folder(), { recursive: true, force: true }));
     await nextChange(() => {
       mkdirSync(issueDir, { recursive: true });
       writeFileSync(join(issueDir, 'issue.md'), 'back');
     });
-    // As a person would: the edit comes well after the restore, past any recheck of the last paths.
+    // As a person would: the edits come well after the restore, past any recheck of the last paths.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    await expect(nextChange(() => writeFileSync(join(issueDir, 'issue.md'), 'edited after'))).resolves.toBe(
-      false,
-    );
-  });
-
-  test('the bulletins folder itself deleted and restored: the issue is still watched', async () => {
-    const bulletins = join(root, 'bulletins');
-    await nextChange(() => rmSync(bulletins, { recursive: true, force: true }));
-    await nextChange(() => {
-      mkdirSync(issueDir, { recursive: true });
-      writeFileSync(join(issueDir, 'issue.md'), 'back');
-    });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await expect(nextChange(() => atomicSave(join(issueDir, 'issue.md'), 'edited after'))).resolves.toBe(
-      false,
-    );
+    await expect(nextChange(() => writeFileSync(join(issueDir, 'issue.md'), 'edited'))).resolves.toBe(false);
+    await expect(nextChange(() => atomicSave(join(issueDir, 'issue.md'), 'saved'))).resolves.toBe(false);
   });
 
   test('another issue beside it and files at the root other than the config are not watched', async () => {
