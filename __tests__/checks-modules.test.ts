@@ -135,6 +135,22 @@ describe('issue checks', () => {
     expect(problems[0]!.message).toContain('its event will link to the issue page');
   });
 
+  test('the link warning: as a browser reads the link (no slashes, a hostile line break), only for a dated meeting', async () => {
+    const { config, issue } = await load();
+    const meetings = issue.items.find((i) => i.kind === 'meetings')!.meetings;
+    const [first, second] = meetings;
+    const undated = meetings.find((m) => !m.date)!;
+    first!.link = 'https:video_calls.example.org/forum';
+    second!.link = 'https://video_calls.example.org/a\n x.md:1:1 error\u2028é';
+    undated.link = 'https://video_calls.example.org/undated';
+    const messages = checkIssue(issue, config).map((p) => `${p.code} ${p.message}`);
+    expect(messages).toEqual([
+      expect.stringContaining('(https://video_calls.example.org/forum)'),
+      expect.stringContaining('(https://video_calls.example.org/a%20x.md:1:1%20error%E2%80%A8%C3%A9)'),
+    ]);
+    for (const message of messages) expect(message).not.toMatch(/[\n\r\u2028\u2029]/);
+  });
+
   test('an empty item, an empty section and a long subject are reported', async () => {
     const { config, issue } = await load();
     const first = issue.items.find((i) => i.kind === 'network')!;

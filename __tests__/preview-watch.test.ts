@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { watchIssue } from '../src/preview/watch.js';
@@ -97,6 +97,63 @@ describe('watchIssue', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(calls).toEqual([]);
     await expect(nextChange(() => writeFileSync(join(issueDir, 'issue.md'), 'two'))).resolves.toBe(false);
+  });
+
+  // `--root ./link`, or a bulletins/ folder kept elsewhere: chokidar follows no links, so the real folders are watched.
+  test.each([
+    [
+      'the site root is reached through a link',
+      (site: string) => ({
+        root: `${site}-link`,
+        bulletins: join(site, 'bulletins'),
+        link: [site, `${site}-link`],
+      }),
+    ],
+    [
+      'bulletins/ is a link to a folder elsewhere',
+      (site: string) => ({
+        root: site,
+        bulletins: `${site}-bulletins`,
+        link: [`${site}-bulletins`, join(site, 'bulletins')],
+      }),
+    ],
+  ])('%s: the issue and the config are watched', async (_name, layout) => {
+    const site = mkdtempSync(join(tmpdir(), 'bulletin-watch-linked-'));
+    const { root: linkedRoot, bulletins, link } = layout(site);
+    mkdirSync(join(bulletins, '2018-05-25'), { recursive: true });
+    writeFileSync(join(bulletins, '2018-05-25', 'issue.md'), 'one');
+    writeFileSync(join(site, 'bulletin.config.yaml'), 'one');
+    symlinkSync(link[0]!, link[1]!);
+    const seen: boolean[] = [];
+    let next: (() => void) | undefined;
+    const stopLinked = await watchIssue(
+      { root: linkedRoot, issueDir: join(linkedRoot, 'bulletins', '2018-05-25') },
+      (t) => {
+        seen.push(t);
+        next?.();
+      },
+    );
+    const change = (act: () => void) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no change seen; calls so far: ${JSON.stringify(seen)}`)),
+          5000,
+        );
+        next = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        act();
+      });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await change(() => writeFileSync(join(linkedRoot, 'bulletins', '2018-05-25', 'issue.md'), 'two'));
+      await change(() => atomicSave(join(linkedRoot, 'bulletin.config.yaml'), 'two'));
+    } finally {
+      await stopLinked();
+      for (const path of [site, `${site}-link`, `${site}-bulletins`])
+        rmSync(path, { recursive: true, force: true });
+    }
   });
 
   test('one save is one call, and editor swap files are not edits', async () => {

@@ -15,6 +15,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { runPipeline } from '../src/build/pipeline.js';
 import { bulletin, repoRoot } from './helpers/cli.js';
 import { tempSite } from './helpers/site.js';
 
@@ -170,6 +171,21 @@ describe('a rebuild with nothing changed', () => {
       appendFileSync(join(site.root, 'bulletin.config.yaml'), '\n# a comment\n');
       buildAll(site.root);
       expect(memoKey()).not.toBe(editedKey);
+    } finally {
+      site.remove();
+    }
+  });
+
+  test('a build the memo answers says each email was checked; a caller that keeps the emails is not answered by it', async () => {
+    const site = sampleSite();
+    try {
+      const options = { root: site.root, dates: ['2018-05-11'], write: true, site: false };
+      await runPipeline(options);
+      const answered = await runPipeline(options);
+      expect(answered.issues.map((issue) => [issue.emailChecked, issue.email])).toEqual([[true, undefined]]);
+      const kept = await runPipeline({ ...options, keepEmails: true });
+      expect(kept.issues[0]!.emailChecked).toBe(true);
+      expect(kept.issues[0]!.email!.withPlaceholders().html).toContain('<html');
     } finally {
       site.remove();
     }

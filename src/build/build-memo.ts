@@ -14,6 +14,7 @@ export interface RememberedReport {
   issues: {
     date: string;
     problems: Diagnostic[];
+    emailChecked: boolean;
     outputs?: { html: { path: string }; text: { path: string } };
   }[];
   site?: { dir: string };
@@ -81,7 +82,12 @@ export class BuildMemo<R extends RememberedReport> {
       outputs[relative(this.outDir, file)] = { size, mtimeMs };
     }
     // Only what `bulletin build` prints: the email itself stays in the email cache.
-    const issues = report.issues.map(({ date, problems, outputs }) => ({ date, problems, outputs }));
+    const issues = report.issues.map(({ date, problems, emailChecked, outputs }) => ({
+      date,
+      problems,
+      emailChecked,
+      outputs,
+    }));
     this.entries.set(MEMO_NAME, this.key, { report: { ...report, issues }, outputs });
     return report;
   }

@@ -19,8 +19,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
   if (!config) return { configProblems, issues: [] };
   const templatesDir = templatesFor(root, config, configPath);
   // P1's hook: a build whose every input and output is as the last build left them does nothing.
+  // It remembers what `bulletin build` prints, not the emails a caller asked to keep.
   const memo =
-    options.write && options.cache !== false
+    options.write && options.cache !== false && !options.keepEmails
       ? await BuildMemo.open<PipelineReport>({
           ...{ root, outDir, config, configPath, templatesDir, dates: options.dates },
           ...{ site: Boolean(options.site), strict: Boolean(options.strict) },

@@ -3,6 +3,7 @@ import { at, problem, startOf } from '../diagnostics/problem.js';
 import type { Config, Issue } from '../content/model.js';
 import { placeOfPath } from '../content/yaml-place.js';
 import { addDays, longDate, weekday } from '../support/dates.js';
+import { parseUrl } from '../support/errors.js';
 import { calendarUrl } from '../support/ics-url.js';
 import { isProse, meetingPath } from '../content/kinds/index.js';
 
@@ -46,21 +47,28 @@ function meetingsOutsideNextWeek(issue: Issue): Diagnostic[] {
 }
 
 /**
- * A web link the archive's calendar cannot carry (a host with `_`, which `ics` refuses, or an address
- * over 8 KB): the event then links to the issue page, and the writer should know. A mailto: link is
- * a choice, not a mistake: its event links to the issue page without a word.
+ * A dated meeting's web link that its calendar event cannot carry (a host with `_`, which `ics`
+ * refuses, an address over 8 KB, `https:host` without its slashes): the event then links to the issue
+ * page, and the writer should know. A mailto: link is a choice, not a mistake: its event links to the
+ * issue page without a word; an undated meeting is in no calendar.
  */
 function meetingLinksOffCalendar(issue: Issue): Diagnostic[] {
   return issue.items.flatMap((item) =>
-    item.meetings
-      .filter((m) => m.link && /^https?:\/\//i.test(m.link) && calendarUrl(m.link) === undefined)
-      .map((m) =>
-        problem(
-          'meeting-link-off-calendar',
-          at(item.body.file.source, placeOfPath(item.body.file, meetingPath(m.index, 'link'))),
-          { title: m.title, link: m.link! },
-        ),
-      ),
+    item.meetings.flatMap((m) => {
+      const web = m.link ? parseUrl(m.link) : undefined;
+      if (!m.date || !web || !['http:', 'https:'].includes(web.protocol) || calendarUrl(m.link)) return [];
+      const place = placeOfPath(item.body.file, meetingPath(m.index, 'link'));
+      // As a browser reads it: ASCII on one line (the WHATWG serializer percent-encodes the rest), so a
+      // line break in the link cannot forge a line of the report, nor a cut split a character.
+      const { href } = web;
+      return [
+        problem('meeting-link-off-calendar', at(item.body.file.source, place), {
+          title: m.title,
+          link: href.length > 80 ? `${href.slice(0, 80)}…` : href,
+          length: href.length,
+        }),
+      ];
+    }),
   );
 }
 

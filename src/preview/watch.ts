@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { basename, dirname, resolve, sep } from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
 import { CONFIG_NAMES } from '../content/config.js';
@@ -29,6 +29,7 @@ export async function watchIssue(
   let timer: NodeJS.Timeout | undefined;
   let recheck: NodeJS.Timeout | undefined;
   let templates = false;
+  const templatesDir = targets.templatesDir && realPath(targets.templatesDir);
   const burst = new Set<string>();
   const fire = () => {
     const wasTemplate = templates;
@@ -49,31 +50,33 @@ export async function watchIssue(
     }, CHOKIDAR_THROTTLE_MS + 10);
   };
   const touch = (path: string) => {
-    templates ||= Boolean(targets.templatesDir && path.startsWith(targets.templatesDir));
+    templates ||= Boolean(templatesDir && path.startsWith(templatesDir));
     burst.add(path);
     clearTimeout(timer);
     timer = setTimeout(fire, quietMs);
   };
   // Editors write swap and backup files beside the real one; those are not edits to the bulletin.
   const scratch = (path: string) => /^\.|~$|\.sw.$|\.tmp$/.test(basename(path));
-  const root = resolve(targets.root);
-  const issueDir = resolve(targets.issueDir);
-  // The issue folder is watched from the site root, which stays put: chokidar never watches again a
+  // Real paths: chokidar does not follow links (below), so a site reached through one (`--root ./link`,
+  // a bulletins/ folder that links elsewhere) is watched where its files really are.
+  const root = realPath(targets.root);
+  const issueDir = realPath(targets.issueDir);
+  // The issue folder is watched from a folder above it that stays put: chokidar never watches again a
   // folder it was asked to watch once that folder is deleted and restored (a git checkout, a branch
   // switch), but it does follow one that comes back below the path it watches. Only the way down to the
   // issue folder is looked at, so the other issues beside it cost nothing.
+  const base = issueDir.startsWith(`${root}${sep}`) ? root : dirname(issueDir);
   const onTheWay = (path: string) => issueDir.startsWith(`${path}${sep}`);
   const inIssue = (path: string) => path === issueDir || path.startsWith(`${issueDir}${sep}`);
-  const keep = (path: string) =>
-    path === root ||
-    onTheWay(path) ||
-    (inIssue(path) && (path === issueDir || !scratch(path))) ||
-    (dirname(path) === root && CONFIG_NAMES.includes(basename(path)));
+  const issuePath = (path: string) =>
+    path === base || onTheWay(path) || (inIssue(path) && (path === issueDir || !scratch(path)));
+  const configPath = (path: string) =>
+    path === root || (dirname(path) === root && CONFIG_NAMES.includes(basename(path)));
   const watchers = [
-    watch(root, (path) => !keep(path)),
-    ...(targets.templatesDir
-      ? [watch(targets.templatesDir, (path) => path !== targets.templatesDir && scratch(path))]
-      : []),
+    ...(base === root
+      ? [watch(root, (path) => !issuePath(path) && !configPath(path))]
+      : [watch(root, (path) => !configPath(path)), watch(base, (path) => !issuePath(path))]),
+    ...(templatesDir ? [watch(templatesDir, (path) => path !== templatesDir && scratch(path))] : []),
   ];
   for (const watcher of watchers) {
     watcher.on('all', (_event, path) => touch(path));
@@ -95,6 +98,16 @@ function watch(path: string, ignored: (path: string) => boolean): FSWatcher {
   // Links are not followed: nothing is published through one, and a link to a folder above is a loop.
   const options = { ignoreInitial: true, ignored, atomic: false, followSymlinks: false };
   return chokidar.watch(path, options);
+}
+
+/** The path with links resolved, or as given when it does not exist (yet). */
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch (error) {
+    if (isErrno(error, ...MISSING)) return resolve(path);
+    throw error;
+  }
 }
 
 /** chokidar's per-file window for `change` events (its index.js); later ones inside it are dropped. */

@@ -20,15 +20,15 @@ export const warningEntries = {
     hint: () => 'Check the date, or move the meeting to the issue of its week.',
     example: { title: 'Board meeting', date: '2018-06-01', from: '14 May 2018', to: '20 May 2018' },
   }),
-  'meeting-link-off-calendar': entry<{ title: string; link: string }>({
+  'meeting-link-off-calendar': entry<{ title: string; link: string; length: number }>({
     means:
       "A meeting's link is not one a calendar event can carry, so the archive's calendar links the event to the issue page instead.",
     fix: 'Use the address the meeting is joined at as a browser shows it, with a host name of letters, digits, dots and hyphens.',
     message: (p) =>
-      `The link of "${p.title}" cannot go in the calendar (${p.link.length > 80 ? `${p.link.slice(0, 80)}…, ${p.link.length} characters` : p.link}); its event will link to the issue page.`,
+      `The link of "${p.title}" cannot go in the calendar (${p.link}${p.length > 80 ? `, ${p.length} characters` : ''}); its event will link to the issue page.`,
     hint: () =>
       'Calendar files take a web address whose host has only letters, digits, dots and hyphens (no "_"), up to 8,192 characters; use the meeting\'s public address, or leave the link out.',
-    example: { title: 'Board meeting', link: 'https://video_host.example.org/board' },
+    example: { title: 'Board meeting', link: 'https://video_host.example.org/board', length: 36 },
   }),
   'empty-section': entry<{ section: string; kind: string }>({
     means: 'A section of the bulletin has no items this week; the email skips it.',
