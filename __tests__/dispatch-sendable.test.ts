@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { claimBatch } from '../src/dispatch/send.js';
 import { SENDABLE_FRESH_MS, SendableCheck } from '../src/dispatch/sendable-check.js';
+import { SUBSCRIBERS } from '../src/store/sqlite/queries.js';
 import { SqliteSubscriberStore } from '../src/store/sqlite/subscribers.js';
 
 let dir: string;
@@ -52,4 +54,30 @@ test('a claim holds a row per message in flight, more on a fast send, never more
     }
   // The bench's fast send (8 loops, no rate to speak of) shares each claim among 32 messages.
   expect(claimBatch(8, 1e9)).toBe(32);
+});
+
+test('the batched question reads each address by its key, never the whole list (a scan per claim)', async () => {
+  // Many members make the list index look cheap to the planner, as on a real list.
+  await store.importSubscribers(
+    'weekly',
+    Array.from({ length: 2000 }, (_, i) => ({ email: `reader${i}@example.org` })),
+    { source: 'import' },
+  );
+  const db = new Database(join(dir, 'bulletin.db'), { readonly: true });
+  try {
+    const plan = (
+      db.prepare(`EXPLAIN QUERY PLAN ${SUBSCRIBERS.sendableAmong}`).all('["a@example.org"]', 'weekly') as {
+        detail: string;
+      }[]
+    ).map((step) => step.detail);
+    expect(plan[0]).toMatch(/^SCAN batch VIRTUAL TABLE/);
+    expect(plan.join('\n')).not.toMatch(/memberships_by_list|SCAN (s|m)\b/);
+  } finally {
+    db.close();
+  }
+  const asked = ['reader7@example.org', 'reader7@example.org', 'b@example.org', 'nobody@example.org'];
+  expect([...(await store.sendableAmong(asked, 'weekly'))].sort()).toEqual([
+    'b@example.org',
+    'reader7@example.org',
+  ]);
 });

@@ -126,6 +126,22 @@ export function bounceContract({ engine, stores, another }: StoresUnderTest): vo
     });
   });
 
+  test('soft bounces heard newest first reach the limit as in time order; a reset still divides them', async () => {
+    const s = stores();
+    await subscribe(s, 'late@example.org', ['weekly']);
+    const record = (verdict: BounceEvent['verdict'], n: number) =>
+      s.bounces.record(event('late@example.org', verdict, day(n)), POLICY);
+    expect(await record('soft', 9)).toBe('counted');
+    expect(await record('delivered', 8)).toBe('reset');
+    expect(await record('soft', 7)).toBe('counted');
+    // Days 6 and 7 share a window; day 9 is after the delivery of day 8, in windows of its own.
+    expect(await record('soft', 6)).toBe('counted');
+    expect(await s.subscribers.isSendable('late@example.org', 'weekly')).toBe(true);
+    // Days 5, 6 and 7: three within 30 days, though each arrived after the ones that followed it.
+    expect(await record('soft', 5)).toBe('suppressed');
+    expect(await s.subscribers.isSendable('late@example.org', 'weekly')).toBe(false);
+  });
+
   test('soft bounces of one send count once, whoever reports them', async () => {
     const s = stores();
     await subscribe(s, 'slow@example.org', ['weekly']);

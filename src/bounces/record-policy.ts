@@ -25,19 +25,49 @@ export function normalizedEvent(event: BounceEvent): BounceEvent {
   return address.ok ? { ...event, address: address.address } : event;
 }
 
+/** A soft bounce as the count reads it: when, and of which send (a report and a provider's event of one message are one). */
+export interface SoftBounce {
+  at: string;
+  send: string;
+}
+
+/** The span of event times around `at` that can share a window of `softDays` with it: the rows the count needs. */
+export function softWindowAround(at: string, policy: SoftBouncePolicy): { after: string; before: string } {
+  const ms = Date.parse(at);
+  const span = policy.softDays * DAY_MS;
+  return { after: new Date(ms - span).toISOString(), before: new Date(ms + span).toISOString() };
+}
+
 /**
- * Where the soft bounces that count for an event start: after the last reset (a delivery heard of,
- * or the owner confirming again, which lifts a suppression), and within `softDays` before the event.
- * Both engines count the soft events strictly after this instant and up to the event.
+ * How many sends' soft bounces fall in the fullest window of `softDays` that holds the soft bounce
+ * at `at`, each window counting only those after its last reset (a delivery heard of, or the owner
+ * confirming again, which lifts a suppression). `softBounces` (this one included) and `resets` are
+ * those within `softWindowAround(at)`.
+ *
+ * Reports arrive out of order (a mailbox read late, a provider's webhook, two servers at once), so
+ * the windows are those ending at this bounce or at a later one: counting only up to this bounce
+ * left three soft bounces heard newest first all "counted", the address never suppressed.
  */
-export function softCountFrom(
+export function softBounceCount(
   at: string,
-  resets: readonly (string | null | undefined)[],
+  softBounces: readonly SoftBounce[],
+  resets: readonly string[],
   policy: SoftBouncePolicy,
-): string {
-  let from = new Date(Date.parse(at) - policy.softDays * DAY_MS).toISOString();
-  for (const reset of resets) if (reset && reset > from) from = reset;
-  return from;
+): number {
+  const self = Date.parse(at);
+  const span = policy.softDays * DAY_MS;
+  const bounces = softBounces.map((bounce) => ({ at: Date.parse(bounce.at), send: bounce.send }));
+  const resetTimes = resets.map((reset) => Date.parse(reset));
+  let fullest = 0;
+  for (const end of [self, ...bounces.map((bounce) => bounce.at)]) {
+    if (end < self || end - span >= self) continue;
+    const from = Math.max(end - span, ...resetTimes.filter((reset) => reset <= end));
+    // A reset between this bounce and the window's end leaves this bounce out of that window.
+    if (from >= self) continue;
+    const sends = new Set(bounces.filter((b) => b.at > from && b.at <= end).map((b) => b.send));
+    fullest = Math.max(fullest, sends.size);
+  }
+  return fullest;
 }
 
 /** The consent-log entry of the action an event leads to: who said it, and on what evidence. */

@@ -4,7 +4,9 @@ import {
   countsOf,
   eventTime,
   normalizedEvent,
-  softCountFrom,
+  type SoftBounce,
+  softBounceCount,
+  softWindowAround,
 } from '../../bounces/record-policy.js';
 import type { BounceEvent } from '../../bounces/report.js';
 import type { BounceAction, BounceCounts, BounceStore, SoftBouncePolicy } from '../../bounces/store.js';
@@ -90,7 +92,7 @@ async function apply(
   return 'suppressed';
 }
 
-/** The soft bounces since the last reset and within the window, this one included. */
+/** The soft bounces in the fullest window that holds this one (record-policy.ts). */
 async function softBounces(
   client: pg.PoolClient,
   address: string,
@@ -98,8 +100,15 @@ async function softBounces(
   at: string,
   policy: SoftBouncePolicy,
 ): Promise<number> {
-  const delivered = (await client.query(SQL.lastDelivered, [address, at])).rows[0] as { at: string | null };
-  const lifted = (await client.query(SQL.lastLifted, [subscriberId, at])).rows[0] as { at: string | null };
-  const from = softCountFrom(at, [delivered.at, lifted.at], policy);
-  return Number((await client.query(SQL.softSince, [address, from, at])).rows[0].n);
+  const { after, before } = softWindowAround(at, policy);
+  const bounces = (await client.query(SQL.softAround, [address, after, before])).rows as SoftBounce[];
+  const resets = (await client.query(SQL.resetsAround, [address, after, before, subscriberId])).rows as {
+    at: string;
+  }[];
+  return softBounceCount(
+    at,
+    bounces,
+    resets.map((reset) => reset.at),
+    policy,
+  );
 }

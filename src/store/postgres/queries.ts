@@ -286,14 +286,13 @@ export const BOUNCE_SQL = {
   insert: `INSERT INTO bounce_events (source, source_id, address, verdict, status, diagnostic, issue, list_id, at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING id`,
   subscriber: 'SELECT id FROM subscribers WHERE email = $1 FOR UPDATE',
-  lastDelivered: `SELECT MAX(at) AS at FROM bounce_events WHERE address = $1 AND verdict = 'delivered' AND at <= $2`,
   /** Soft bounces count per send (a report and a provider's event of one message are one), else per report. */
-  softSince: `SELECT COUNT(DISTINCT COALESCE(issue || '/' || list_id, source || ':' || source_id)) AS n
-               FROM bounce_events
-               WHERE address = $1 AND verdict = 'soft' AND at > $2 AND at <= $3`,
-  /** The owner's own confirmation lifted a suppression: the soft bounces before it no longer count. */
-  lastLifted: `SELECT MAX(at) AS at FROM consent_log
-                WHERE subscriber_id = $1 AND status = 'suppression-lifted' AND at <= $2`,
+  softAround: `SELECT at, COALESCE(issue || '/' || list_id, source || ':' || source_id) AS send
+                FROM bounce_events WHERE address = $1 AND verdict = 'soft' AND at > $2 AND at < $3`,
+  /** What starts the soft-bounce count anew: a delivery heard of, the owner's own confirmation lifting a suppression. */
+  resetsAround: `SELECT at FROM bounce_events WHERE address = $1 AND verdict = 'delivered' AND at > $2 AND at < $3
+                 UNION ALL
+                 SELECT at FROM consent_log WHERE subscriber_id = $4 AND status = 'suppression-lifted' AND at > $2 AND at < $3`,
   /** A bounce never waters down a complaint: the suppression keeps the stronger reason. */
   suppressBounced: `INSERT INTO suppressions (email, reason, at, source) VALUES ($1, 'bounced', $2, $3)
                     ON CONFLICT (email) DO UPDATE SET reason = 'bounced', at = excluded.at, source = excluded.source

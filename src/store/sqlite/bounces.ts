@@ -4,7 +4,9 @@ import {
   countsOf,
   eventTime,
   normalizedEvent,
-  softCountFrom,
+  type SoftBounce,
+  softBounceCount,
+  softWindowAround,
 } from '../../bounces/record-policy.js';
 import type { BounceEvent } from '../../bounces/report.js';
 import type { BounceAction, BounceCounts, BounceStore, SoftBouncePolicy } from '../../bounces/store.js';
@@ -83,11 +85,18 @@ export class SqliteBounceStore implements BounceStore {
     return 'suppressed';
   }
 
-  /** The soft bounces since the last reset and within the window, this one included. */
+  /** The soft bounces in the fullest window that holds this one (record-policy.ts). */
   private softBounces(address: string, subscriberId: number, at: string, policy: SoftBouncePolicy): number {
-    const delivered = (this.sql(Q.lastDelivered).get(address, at) as { at: string | null }).at;
-    const lifted = (this.sql(Q.lastLifted).get(subscriberId, at) as { at: string | null }).at;
-    const from = softCountFrom(at, [delivered, lifted], policy);
-    return (this.sql(Q.softSince).get(address, from, at) as { n: number }).n;
+    const { after, before } = softWindowAround(at, policy);
+    const bounces = this.sql(Q.softAround).all(address, after, before) as SoftBounce[];
+    const resets = this.sql(Q.resetsAround).all(address, after, before, subscriberId, after, before) as {
+      at: string;
+    }[];
+    return softBounceCount(
+      at,
+      bounces,
+      resets.map((reset) => reset.at),
+      policy,
+    );
   }
 }

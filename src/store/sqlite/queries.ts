@@ -36,10 +36,16 @@ export const SUBSCRIBERS = {
   liftSuppression: 'DELETE FROM suppressions WHERE email = ?',
   sendable: `SELECT 1 FROM ${MEMBER}
               WHERE s.email = ? AND m.list_id = ? AND m.status = 'subscribed' AND ${NOT_SUPPRESSED}`,
-  /** The addresses come as one JSON array: a statement per batch size would be prepared otherwise. */
-  sendableAmong: `SELECT s.email FROM ${MEMBER}
-                   WHERE s.email IN (SELECT value FROM json_each(?)) AND m.list_id = ?
-                     AND m.status = 'subscribed' AND ${NOT_SUPPRESSED}`,
+  /**
+   * The addresses come as one JSON array: a statement per batch size would be prepared otherwise.
+   * CROSS JOIN fixes the order (SQLite's planner keeps it as written): from each address to its
+   * subscriber and membership by their keys. Left to the planner, it read every membership of the
+   * list by `memberships_by_list` and tested each against the batch: a whole-list scan per claim.
+   */
+  sendableAmong: `SELECT s.email FROM json_each(?) batch
+                   CROSS JOIN subscribers s ON s.email = batch.value
+                   CROSS JOIN memberships m ON m.subscriber_id = s.id
+                   WHERE m.list_id = ? AND m.status = 'subscribed' AND ${NOT_SUPPRESSED}`,
   recipients: `SELECT s.email, s.name FROM ${MEMBER}
                 WHERE m.list_id = ? AND m.status = 'subscribed' AND ${NOT_SUPPRESSED} ORDER BY s.email`,
   insertConfirmation:
@@ -129,13 +135,13 @@ export const BOUNCES = {
   insert: `INSERT INTO bounce_events (source, source_id, address, verdict, status, diagnostic, issue, list_id, at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
   subscriber: 'SELECT id FROM subscribers WHERE email = ?',
-  lastDelivered: `SELECT MAX(at) AS at FROM bounce_events WHERE address = ? AND verdict = 'delivered' AND at <= ?`,
   /** Soft bounces count per send (a report and a provider's event of one message are one), else per report. */
-  softSince: `SELECT COUNT(DISTINCT COALESCE(issue || '/' || list_id, source || ':' || source_id)) AS n
-               FROM bounce_events WHERE address = ? AND verdict = 'soft' AND at > ? AND at <= ?`,
-  /** The owner's own confirmation lifted a suppression: the soft bounces before it no longer count. */
-  lastLifted: `SELECT MAX(at) AS at FROM consent_log
-                WHERE subscriber_id = ? AND status = 'suppression-lifted' AND at <= ?`,
+  softAround: `SELECT at, COALESCE(issue || '/' || list_id, source || ':' || source_id) AS send
+                FROM bounce_events WHERE address = ? AND verdict = 'soft' AND at > ? AND at < ?`,
+  /** What starts the soft-bounce count anew: a delivery heard of, the owner's own confirmation lifting a suppression. */
+  resetsAround: `SELECT at FROM bounce_events WHERE address = ? AND verdict = 'delivered' AND at > ? AND at < ?
+                 UNION ALL
+                 SELECT at FROM consent_log WHERE subscriber_id = ? AND status = 'suppression-lifted' AND at > ? AND at < ?`,
   /** A bounce never waters down a complaint: the suppression keeps the stronger reason. */
   suppressBounced: `INSERT INTO suppressions (email, reason, at, source) VALUES (?, 'bounced', ?, ?)
                     ON CONFLICT(email) DO UPDATE SET reason = 'bounced', at = excluded.at, source = excluded.source
