@@ -230,3 +230,20 @@ test('the sliding-window cap counts earlier sends and holds the next message, an
     site.remove();
   }
 }, 60_000);
+
+test('a send with many connections, each waiting for its slot, warns of no listener leak', async () => {
+  const { site } = siteWithSubscribers(120);
+  const server = await startSmtpServer();
+  try {
+    // 32 connections at 400 a second: every message in flight waits a few ms for its slot at once,
+    // each wait listening for a stop.
+    const args = ['send', ISSUE, '--list', 'weekly', '--force', '--rate', '400', '--concurrency', '32'];
+    const sent = await spawnBulletin(args, site.root, { SMTP_URL: server.url, BULLETIN_SECRET: 'many' }).done;
+    expect(sent.status).toBe(0);
+    expect(sent.stderr).not.toMatch(/Warning/);
+    expect(server.received).toHaveLength(120);
+  } finally {
+    await server.close();
+    site.remove();
+  }
+}, 60_000);

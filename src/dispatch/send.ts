@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { Config } from '../content/model.js';
 import type { SubscriberStore } from '../subscribers/store.js';
@@ -119,6 +120,10 @@ export async function runSend(
 ): Promise<SendSummary> {
   const { issue, list } = job;
   const halt = new AbortController();
+  const loops = Math.max(1, settings.concurrency);
+  // Each loop listens for the stop while it waits (its slot, a row settling): one listener each,
+  // not a leak, which Node would otherwise warn of past ten loops.
+  setMaxListeners(loops + 10, halt.signal);
   const signal = settings.signal;
   const onAbort = () => halt.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -265,7 +270,7 @@ export async function runSend(
     await ledger.enqueue(issue, list, store.recipients(list));
     const before = (await ledger.counts(issue, list))[list] ?? emptyCounts();
     settings.onStart?.({ toSend: before.pending, counts: before });
-    await Promise.all(Array.from({ length: Math.max(1, settings.concurrency) }, loop));
+    await Promise.all(Array.from({ length: loops }, loop));
     await queue.quiesce();
   } catch (error) {
     // The rows this worker holds come back when its lease runs out (at once for a run on this machine).
