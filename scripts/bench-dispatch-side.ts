@@ -10,7 +10,7 @@ import type Mail from 'nodemailer/lib/mailer/index.js';
 import { buildEmailForSend } from '../src/build/email-for-send.js';
 import { loadConfig } from '../src/content/config.js';
 import { buildMessage, preferencesUrl, unsubscribeUrl } from '../src/dispatch/message.js';
-import { runSend } from '../src/dispatch/send.js';
+import { inFlightFor, runSend } from '../src/dispatch/send.js';
 import { smtpTransport } from '../src/dispatch/transports.js';
 import { packageRoot } from '../src/support/package-root.js';
 import { type CompiledEmail, hydrateEmail } from '../src/render/email/compile.js';
@@ -79,9 +79,9 @@ async function main(request: SideRequest): Promise<SideReport> {
     const raw = nodemailer.createTransport(pool as Parameters<typeof nodemailer.createTransport>[0]);
     const prepared = rawNodemailerMessage(email, config);
     let next = 0;
-    // Twice as many senders as connections, as the send loop has: the pool's queue is never empty.
+    // As many senders as the send keeps messages in flight: the pool's queue is never empty.
     await Promise.all(
-      Array.from({ length: request.connections * 2 }, async () => {
+      Array.from({ length: inFlightFor(request.connections) }, async () => {
         while (next < request.messages) {
           next++;
           await raw.sendMail(prepared);
@@ -107,7 +107,7 @@ async function main(request: SideRequest): Promise<SideReport> {
           sent++;
           lastSentAt = performance.timeOrigin + performance.now();
         },
-        concurrency: request.connections * 2,
+        concurrency: inFlightFor(request.connections),
         rate: 1e9,
         maxAttempts: 3,
         retryBaseMs: 100,

@@ -2,7 +2,7 @@ import type { Config } from '../content/model.js';
 import type { SubscriberStore } from '../subscribers/store.js';
 import type { CompiledEmail } from '../render/email/compile.js';
 import { buildMessage } from '../dispatch/message.js';
-import { runSend, settingsFromConfig } from '../dispatch/send.js';
+import { inFlightFor, runSend, settingsFromConfig } from '../dispatch/send.js';
 import type { SendLedger } from '../dispatch/ledger.js';
 import type { Transport } from '../dispatch/transports.js';
 import { EXIT_FAILED, EXIT_OK } from './exit.js';
@@ -58,7 +58,7 @@ export async function sendToList(job: ListSend): Promise<number> {
       job.transport,
       {
         ...settingsFromConfig(config.dispatch),
-        concurrency: job.connections,
+        concurrency: inFlightFor(job.connections),
         ...(job.rate ? { rate: job.rate } : {}),
         ...(job.window ? { window: job.window } : {}),
         resendUnknown: job.resendUnknown,
