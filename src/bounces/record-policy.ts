@@ -51,13 +51,13 @@ export function softWindowAround(at: string, policy: SoftBouncePolicy): { after:
 export function softBounceCount(
   at: string,
   softBounces: readonly SoftBounce[],
-  resets: readonly string[],
+  resets: readonly { at: string }[],
   policy: SoftBouncePolicy,
 ): number {
   const self = Date.parse(at);
   const span = policy.softDays * DAY_MS;
   const bounces = softBounces.map((bounce) => ({ at: Date.parse(bounce.at), send: bounce.send }));
-  const resetTimes = resets.map((reset) => Date.parse(reset));
+  const resetTimes = resets.map((reset) => Date.parse(reset.at));
   let fullest = 0;
   for (const end of [self, ...bounces.map((bounce) => bounce.at)]) {
     if (end < self || end - span >= self) continue;

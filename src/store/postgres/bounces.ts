@@ -101,14 +101,7 @@ async function softBounces(
   policy: SoftBouncePolicy,
 ): Promise<number> {
   const { after, before } = softWindowAround(at, policy);
-  const bounces = (await client.query(SQL.softAround, [address, after, before])).rows as SoftBounce[];
-  const resets = (await client.query(SQL.resetsAround, [address, after, before, subscriberId])).rows as {
-    at: string;
-  }[];
-  return softBounceCount(
-    at,
-    bounces,
-    resets.map((reset) => reset.at),
-    policy,
-  );
+  const bounces = await client.query<SoftBounce>(SQL.softAround, [address, after, before]);
+  const resets = await client.query<{ at: string }>(SQL.resetsAround, [address, after, before, subscriberId]);
+  return softBounceCount(at, bounces.rows, resets.rows, policy);
 }

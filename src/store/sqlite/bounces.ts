@@ -89,14 +89,7 @@ export class SqliteBounceStore implements BounceStore {
   private softBounces(address: string, subscriberId: number, at: string, policy: SoftBouncePolicy): number {
     const { after, before } = softWindowAround(at, policy);
     const bounces = this.sql(Q.softAround).all(address, after, before) as SoftBounce[];
-    const resets = this.sql(Q.resetsAround).all(address, after, before, subscriberId, after, before) as {
-      at: string;
-    }[];
-    return softBounceCount(
-      at,
-      bounces,
-      resets.map((reset) => reset.at),
-      policy,
-    );
+    const resets = this.sql(Q.resetsAround).all(address, after, before, subscriberId, after, before);
+    return softBounceCount(at, bounces, resets as { at: string }[], policy);
   }
 }
