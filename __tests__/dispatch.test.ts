@@ -7,7 +7,7 @@ import { loadConfig } from '../src/content/config.js';
 import type { Config } from '../src/content/model.js';
 import { SqliteSendLedger } from '../src/store/sqlite/ledger.js';
 import { buildMessage, messageIdFor } from '../src/dispatch/message.js';
-import { classify, runSend, type SendSettings } from '../src/dispatch/send.js';
+import { classify, inFlightFor, runSend, type SendSettings } from '../src/dispatch/send.js';
 import { verifyToken } from '../src/dispatch/tokens.js';
 import { outboxTransport, smtpTransport } from '../src/dispatch/transports.js';
 import type { CompiledEmail } from '../src/render/email/compile.js';
@@ -161,6 +161,33 @@ test('4xx is retried, 5xx is recorded and the address bounced, and an unsubscrib
     await close();
   }
 }, 30_000);
+
+test('a server refusing everyone pauses the send; the messages in flight then are not marked bounced and go out on resume', async () => {
+  let refusing = true;
+  const server = await startSmtpServer({ rcpt: () => (refusing ? 554 : undefined) });
+  const addresses = Array.from({ length: 40 }, (_, i) => `reader${String(i).padStart(2, '0')}@example.org`);
+  const { store, ledger, job, close } = await setUp(addresses);
+  const transport = smtpTransport({ url: server.url, connections: 4 });
+  const pausing = { ...settings, concurrency: inFlightFor(4), pauseAfterFailures: 5 };
+  try {
+    const paused = await runSend(job, store, ledger, transport, pausing);
+    expect(paused.stopped).toMatch(/^paused after 5 failures in a row/);
+    // The four failures before the pause are taken at their word; the rest wait.
+    const memberships = await Promise.all(addresses.map((address) => store.memberships(address)));
+    expect(memberships.filter(([weekly]) => weekly!.status === 'bounced')).toHaveLength(4);
+    expect(paused.counts).toMatchObject({ failed: 4, sent: 0, sending: 0, claimed: 0, pending: 36 });
+
+    refusing = false;
+    const resumed = await runSend(job, store, ledger, transport, pausing);
+    expect(resumed.stopped).toBeUndefined();
+    expect(resumed.counts).toMatchObject({ failed: 4, sent: 36, pending: 0 });
+    expect(server.received).toHaveLength(36);
+  } finally {
+    await transport.close();
+    await close();
+    await server.close();
+  }
+});
 
 test('a connection lost after the data is recorded as unknown and resent only when asked', async () => {
   const server = await startSmtpServer({

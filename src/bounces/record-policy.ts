@@ -40,9 +40,10 @@ export function softWindowAround(at: string, policy: SoftBouncePolicy): { after:
 
 /**
  * How many sends' soft bounces fall in the fullest window of `softDays` that holds the soft bounce
- * at `at`, each window counting only those after its last reset (a delivery heard of, or the owner
- * confirming again, which lifts a suppression). `softBounces` (this one included) and `resets` are
- * those within `softWindowAround(at)`.
+ * at `at`, counting only those after the last reset heard of, whenever it was (a delivery, or the
+ * owner confirming again, which lifts a suppression): a mailbox known to work, or a person who said
+ * so, is not suppressed for bounces from before. `softBounces` (this one included) are those within
+ * `softWindowAround(at)`.
  *
  * Reports arrive out of order (a mailbox read late, a provider's webhook, two servers at once), so
  * the windows are those ending at this bounce or at a later one: counting only up to this bounce
@@ -51,19 +52,18 @@ export function softWindowAround(at: string, policy: SoftBouncePolicy): { after:
 export function softBounceCount(
   at: string,
   softBounces: readonly SoftBounce[],
-  resets: readonly { at: string }[],
+  lastReset: string | null | undefined,
   policy: SoftBouncePolicy,
 ): number {
   const self = Date.parse(at);
   const span = policy.softDays * DAY_MS;
+  const floor = lastReset ? Date.parse(lastReset) : Number.NEGATIVE_INFINITY;
+  if (self <= floor) return 0;
   const bounces = softBounces.map((bounce) => ({ at: Date.parse(bounce.at), send: bounce.send }));
-  const resetTimes = resets.map((reset) => Date.parse(reset.at));
   let fullest = 0;
   for (const end of [self, ...bounces.map((bounce) => bounce.at)]) {
     if (end < self || end - span >= self) continue;
-    const from = Math.max(end - span, ...resetTimes.filter((reset) => reset <= end));
-    // A reset between this bounce and the window's end leaves this bounce out of that window.
-    if (from >= self) continue;
+    const from = Math.max(end - span, floor);
     const sends = new Set(bounces.filter((b) => b.at > from && b.at <= end).map((b) => b.send));
     fullest = Math.max(fullest, sends.size);
   }

@@ -178,6 +178,7 @@ export async function runSend(
     onClaimed: (deliveries) => sendable.prefetch(deliveries.map((delivery) => delivery.email)),
   });
   let failuresInARow = 0;
+  let pausedForFailures = false;
   /**
    * A slot missed by more than the gap (this process was held up: a busy disk, a starved CPU) is
    * exchanged for a fresh one, so the delay does not come out as a burst above the rate. Not under a
@@ -201,9 +202,17 @@ export async function runSend(
     } catch (error) {
       const detail = describe(error);
       const outcome = classify(error);
-      if (++failuresInARow >= settings.pauseAfterFailures) {
+      if (++failuresInARow >= settings.pauseAfterFailures && !pausedForFailures) {
+        pausedForFailures = true;
         stopped ??= `paused after ${failuresInARow} failures in a row (last: ${detail}); check the mail server, then run the same send again to resume`;
         halt.abort();
+      }
+      // Failures that pause the send, and those of the messages still in flight then, say more about
+      // the server (a relay refusing everyone) than about their addresses: none is marked bounced or
+      // failed; each waits, pending, for the run that resumes.
+      if (pausedForFailures && outcome !== 'unknown') {
+        settings.onProgress?.({ email: delivery.email, state: 'retry', detail });
+        return { recorded: ledger.retryLater(issue, list, delivery.email, self.id, detail, new Date()) };
       }
       if (outcome === 'transient' && delivery.attempts < settings.maxAttempts) {
         const delay = settings.retryBaseMs * 2 ** (delivery.attempts - 1) * (0.5 + Math.random());

@@ -92,7 +92,7 @@ async function apply(
   return 'suppressed';
 }
 
-/** The soft bounces in the fullest window that holds this one (record-policy.ts). */
+/** The soft bounces since the last reset in the fullest window that holds this one (record-policy.ts). */
 async function softBounces(
   client: pg.PoolClient,
   address: string,
@@ -102,6 +102,6 @@ async function softBounces(
 ): Promise<number> {
   const { after, before } = softWindowAround(at, policy);
   const bounces = await client.query<SoftBounce>(SQL.softAround, [address, after, before]);
-  const resets = await client.query<{ at: string }>(SQL.resetsAround, [address, after, before, subscriberId]);
-  return softBounceCount(at, bounces.rows, resets.rows, policy);
+  const reset = await client.query<{ at: string | null }>(SQL.lastReset, [address, subscriberId]);
+  return softBounceCount(at, bounces.rows, reset.rows[0]!.at, policy);
 }

@@ -289,10 +289,11 @@ export const BOUNCE_SQL = {
   /** Soft bounces count per send (a report and a provider's event of one message are one), else per report. */
   softAround: `SELECT at, COALESCE(issue || '/' || list_id, source || ':' || source_id) AS send
                 FROM bounce_events WHERE address = $1 AND verdict = 'soft' AND at > $2 AND at < $3`,
-  /** What starts the soft-bounce count anew: a delivery heard of, the owner's own confirmation lifting a suppression. */
-  resetsAround: `SELECT at FROM bounce_events WHERE address = $1 AND verdict = 'delivered' AND at > $2 AND at < $3
-                 UNION ALL
-                 SELECT at FROM consent_log WHERE subscriber_id = $4 AND status = 'suppression-lifted' AND at > $2 AND at < $3`,
+  /** What starts the soft-bounce count anew, the last heard of: a delivery, the owner's own confirmation lifting a suppression. */
+  lastReset: `SELECT MAX(at) AS at FROM (
+                SELECT MAX(at) AS at FROM bounce_events WHERE address = $1 AND verdict = 'delivered'
+                UNION ALL
+                SELECT MAX(at) FROM consent_log WHERE subscriber_id = $2 AND status = 'suppression-lifted') AS resets`,
   /** A bounce never waters down a complaint: the suppression keeps the stronger reason. */
   suppressBounced: `INSERT INTO suppressions (email, reason, at, source) VALUES ($1, 'bounced', $2, $3)
                     ON CONFLICT (email) DO UPDATE SET reason = 'bounced', at = excluded.at, source = excluded.source

@@ -85,11 +85,11 @@ export class SqliteBounceStore implements BounceStore {
     return 'suppressed';
   }
 
-  /** The soft bounces in the fullest window that holds this one (record-policy.ts). */
+  /** The soft bounces since the last reset in the fullest window that holds this one (record-policy.ts). */
   private softBounces(address: string, subscriberId: number, at: string, policy: SoftBouncePolicy): number {
     const { after, before } = softWindowAround(at, policy);
     const bounces = this.sql(Q.softAround).all(address, after, before) as SoftBounce[];
-    const resets = this.sql(Q.resetsAround).all(address, after, before, subscriberId, after, before);
-    return softBounceCount(at, bounces, resets as { at: string }[], policy);
+    const reset = this.sql(Q.lastReset).get(address, subscriberId) as { at: string | null };
+    return softBounceCount(at, bounces, reset.at, policy);
   }
 }
