@@ -12,8 +12,10 @@ import { KeyedFileCache } from './keyed-cache.js';
 const OUTPUT_LIBRARIES = [
   ...[
     'unified',
-    'remark-parse',
-    'remark-gfm',
+    'mdast-util-from-markdown',
+    'micromark',
+    'micromark-extension-gfm',
+    'mdast-util-gfm',
     'remark-rehype',
     'rehype-raw',
     'rehype-sanitize',

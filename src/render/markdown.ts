@@ -3,16 +3,18 @@ import type { Root as MdastRoot } from 'mdast';
 import { toHtml } from 'hast-util-to-html';
 import rehypeRaw from 'rehype-raw';
 import rehypeSanitize, { defaultSchema } from 'rehype-sanitize';
-import remarkGfm from 'remark-gfm';
-import remarkParse from 'remark-parse';
+import { fromMarkdown } from 'mdast-util-from-markdown';
+import { gfmFromMarkdown } from 'mdast-util-gfm';
 import remarkRehype from 'remark-rehype';
 import { unified } from 'unified';
 import { visitType } from '../support/walk-tree.js';
 import { EMAIL_CONTENT_WIDTH, fitWidth, type ImageSizes } from './image-sizes.js';
 import { palette } from './palette.js';
 import { parseUrl } from '../support/errors.js';
+import { gfmSyntaxFor } from './markdown-syntax.js';
 
-const parser = unified().use(remarkParse).use(remarkGfm);
+// remark-parse with remark-gfm, called directly: the syntax differs per text (markdown-syntax.ts).
+const gfmTrees = [gfmFromMarkdown()];
 
 /** GitHub's schema: no script, no event handlers, no javascript: URLs (task-list checkboxes stay). */
 const sanitizeSchema = defaultSchema;
@@ -40,7 +42,7 @@ let parses = 0;
 
 export function parseMarkdown(markdown: string): MdastRoot {
   parses++;
-  return parser.parse(markdown);
+  return fromMarkdown(markdown, { extensions: [gfmSyntaxFor(markdown)], mdastExtensions: gfmTrees });
 }
 
 /** How many Markdown texts were parsed since the process started. */
