@@ -1,4 +1,4 @@
-import { runes } from 'runes2';
+import { icsRunes } from './ics-runes.js';
 import { hasIcsUrlShape } from '../support/ics-url.js';
 
 /**
@@ -99,14 +99,14 @@ const escapeText = (text: string) =>
 const newLines = (text: string) => text.replace(/\r?\n/g, '\\n');
 
 /**
- * Lines longer than 75 characters (as `runes2` counts them, as `ics` does) continue on lines of 74 after a
+ * Lines longer than 75 characters (as `ics` counts them: ics-runes.ts) continue on lines of 74 after a
  * CRLF and a tab. A line of 75 UTF-16 units or fewer has 75 characters or fewer, so it is not counted.
  */
 function foldLine(line: string): string {
   if (line.length <= 75) return line;
   // Split into runes once: counting the rest again at each fold (as `ics` does) made a 200 KB line
   // take minutes.
-  const all = runes(line);
+  const all = icsRunes(line);
   const parts = [all.slice(0, 75).join('')];
   for (let from = 75; from < all.length; from += 74) parts.push(all.slice(from, from + 74).join(''));
   return parts.join('\r\n\t');
