@@ -225,6 +225,19 @@ test('check says the whole-issue checks wait only for an issue whose errors kept
   );
 });
 
+test('after an email template error, check says only the email checks wait', () => {
+  cpSync(join(repoRoot, 'templates'), join(site, 'templates'), { recursive: true });
+  const layout = join(site, 'templates', 'email', 'email.mjml.hbs');
+  writeFileSync(layout, readFileSync(layout, 'utf8').replace('</mj-body>', '<mj-column-typo></mj-body>'));
+  const broken = bulletin(['check', '2018-05-11', '--offline'], site);
+  expect(broken.status).toBe(1);
+  expect(broken.stderr).toMatch(/error {2}.*\[template-error\]/);
+  expect(broken.stderr).toMatch(
+    /2018-05-11: the checks of the email \(its size, parts and unsubscribe link\) run once the template's error is fixed\./,
+  );
+  expect(broken.stderr).not.toMatch(/meetings in next week/);
+});
+
 test('a build split across worker threads writes the same archive as one built in one thread', () => {
   cpSync(join(repoRoot, 'bulletins'), join(site, 'bulletins'), { recursive: true });
   const env = (from: string) => ({ ...process.env, BULLETIN_PARALLEL_FROM: from });

@@ -4,7 +4,7 @@ import { printJson, say } from '../io.js';
 import { formatSummary, reportJson, reportProblems } from '../report.js';
 import { selectDates } from '../select-dates.js';
 import { checkLinksOf } from '../link-check.js';
-import { sortDiagnostics } from '../../diagnostics/diagnostic.js';
+import { sortDiagnostics, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { IssueReport } from '../../build/pipeline.js';
 import type { GlobalOptions } from '../options.js';
 
@@ -40,9 +40,7 @@ export function registerCheck(program: Command, run: (action: () => Promise<numb
             say(`${issue.date}: ${formatSummary(issue.problems)}`);
             // So that fixing everything listed is not followed by a surprise.
             if (!issue.emailChecked && issue.problems.some((p) => p.severity === 'error'))
-              say(
-                `${issue.date}: the checks of the whole issue (meetings in next week, empty sections, the subject, the email's size, parts and unsubscribe link) run once these errors are fixed.`,
-              );
+              say(`${issue.date}: ${checksToCome(issue.problems)}`);
           }
           if (options.json) {
             printJson(reportJson(report, outcome));
@@ -50,6 +48,16 @@ export function registerCheck(program: Command, run: (action: () => Promise<numb
           return outcome.ok ? EXIT_OK : EXIT_FAILED;
         }),
     );
+}
+
+/**
+ * What an issue's errors kept from running. An email template that fails stops only the email's own
+ * checks: the issue was loaded, checked and rendered before its email was laid out.
+ */
+function checksToCome(problems: readonly Diagnostic[]): string {
+  if (problems.some((p) => p.code === 'template-error'))
+    return "the checks of the email (its size, parts and unsubscribe link) run once the template's error is fixed.";
+  return "the checks of the whole issue (meetings in next week, empty sections, the subject, the email's size, parts and unsubscribe link) run once these errors are fixed.";
 }
 
 /**
