@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { watchIssue } from '../src/preview/watch.js';
 
 /** The preview's file watching, against the ways editors and tools really save. */
@@ -87,6 +87,20 @@ describe('watchIssue', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     await expect(nextChange(() => writeFileSync(join(issueDir, 'issue.md'), 'edited'))).resolves.toBe(false);
     await expect(nextChange(() => atomicSave(join(issueDir, 'issue.md'), 'saved'))).resolves.toBe(false);
+  });
+
+  test('the templates folder deleted and restored: its templates are still watched, and said to be', async () => {
+    const footer = join(templatesDir, 'email', 'partials', 'footer.hbs');
+    await expect(nextChange(() => rmSync(templatesDir, { recursive: true, force: true }))).resolves.toBe(
+      true,
+    );
+    await nextChange(() => {
+      mkdirSync(dirname(footer), { recursive: true });
+      writeFileSync(footer, 'back');
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await expect(nextChange(() => writeFileSync(footer, 'edited'))).resolves.toBe(true);
+    await expect(nextChange(() => atomicSave(footer, 'saved'))).resolves.toBe(true);
   });
 
   test('another issue beside it and files at the root other than the config are not watched', async () => {

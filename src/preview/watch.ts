@@ -70,13 +70,19 @@ export async function watchIssue(
   const inIssue = (path: string) => path === issueDir || path.startsWith(`${issueDir}${sep}`);
   const issuePath = (path: string) =>
     path === base || onTheWay(path) || (inIssue(path) && (path === issueDir || !scratch(path)));
+  const inTemplates = (path: string) =>
+    templatesDir !== undefined &&
+    (path === dirname(templatesDir) ||
+      path === templatesDir ||
+      (path.startsWith(`${templatesDir}${sep}`) && !scratch(path)));
   const configPath = (path: string) =>
     path === root || (dirname(path) === root && CONFIG_NAMES.includes(basename(path)));
   const watchers = [
     ...(base === root
       ? [watch(root, (path) => !issuePath(path) && !configPath(path))]
       : [watch(root, (path) => !configPath(path)), watch(base, (path) => !issuePath(path))]),
-    ...(templatesDir ? [watch(templatesDir, (path) => path !== templatesDir && scratch(path))] : []),
+    // The templates folder likewise, from the folder it is in: a checkout can delete and restore it too.
+    ...(templatesDir ? [watch(dirname(templatesDir), (path) => !inTemplates(path))] : []),
   ];
   for (const watcher of watchers) {
     watcher.on('all', (_event, path) => touch(path));
