@@ -6,6 +6,7 @@ import { at, atOffset, problem } from '../diagnostics/problem.js';
 import { placeAt } from '../diagnostics/source-text.js';
 import type { FrontMatterFile } from '../content/front-matter.js';
 import { isInside, reallyInsideSync } from '../content/inside-folder.js';
+import { MOST_LAZY_LINES, overlongLazyQuote } from '../render/lazy-quote.js';
 import { parseBodyOf } from '../render/markdown.js';
 import { isLocalImage } from '../render/urls.js';
 import { bodyOffset } from './body-offset.js';
@@ -17,6 +18,7 @@ import { decodedOrAsWritten } from '../support/errors.js';
 export function checkSources(files: readonly FrontMatterFile[]): Diagnostic[] {
   return files.flatMap((file) => [
     ...leftoverPlaceholders(file),
+    ...overlongQuote(file),
     // One walk of the tree for all of them; their problems come out in this order, as if each walked it.
     ...runTreeChecks(parseBodyOf(file, file.body), [
       unsafeHtml(file),
@@ -26,6 +28,18 @@ export function checkSources(files: readonly FrontMatterFile[]): Diagnostic[] {
       ...writingChecks(file),
     ]),
   ]);
+}
+
+/** A quoted paragraph with thousands of lazy lines: its body is not parsed (render/lazy-quote.ts). */
+function overlongQuote(file: FrontMatterFile): Diagnostic[] {
+  const run = overlongLazyQuote(file.body);
+  if (!run) return [];
+  return [
+    problem('quote-too-lazy', at(file.source, { line: file.bodyLine + run.line - 1, column: 1 }), {
+      lines: run.lazy,
+      limit: MOST_LAZY_LINES,
+    }),
+  ];
 }
 
 const PLACEHOLDER = /\b(TK|TKTK|TODO|FIXME|XXX)\b/g;

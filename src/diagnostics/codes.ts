@@ -28,6 +28,7 @@ export const problemCodes = {
   'date-mismatch': 'error',
   'duplicate-title': 'error',
   'unsafe-html': 'error',
+  'quote-too-lazy': 'error',
   'unsafe-url': 'error',
   'image-missing': 'error',
   'image-outside-issue': 'error',

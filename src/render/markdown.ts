@@ -12,6 +12,7 @@ import { EMAIL_CONTENT_WIDTH, fitWidth, type ImageSizes } from './image-sizes.js
 import { palette } from './palette.js';
 import { parseUrl } from '../support/errors.js';
 import { gfmSyntaxFor } from './markdown-syntax.js';
+import { overlongLazyQuote } from './lazy-quote.js';
 
 // remark-parse with remark-gfm, called directly: the syntax differs per text (markdown-syntax.ts).
 const gfmTrees = [gfmFromMarkdown()];
@@ -69,11 +70,15 @@ export function rememberBodiesByText(limit: number): number {
   return previous;
 }
 
-/** Parses a file's body once, however many checks and renderers ask for its tree. */
+/**
+ * Parses a file's body once, however many checks and renderers ask for its tree. A body too costly
+ * to parse (lazy-quote.ts) is not parsed: its tree is empty, and the source checks report it as an
+ * error, so nothing is made from it.
+ */
 export function parseBodyOf(owner: object, markdown: string): MdastRoot {
   let tree = parsedBodies.get(owner);
   if (!tree) {
-    tree = bodyByText(markdown);
+    tree = overlongLazyQuote(markdown) ? { type: 'root', children: [] } : bodyByText(markdown);
     parsedBodies.set(owner, tree);
   }
   return tree;

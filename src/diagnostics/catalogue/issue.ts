@@ -75,6 +75,16 @@ export const issueEntries = {
       'Write it in Markdown instead (links: [text](https://...)); scripts, embeds and event handlers never reach subscribers.',
     example: { what: 'a <script> element' },
   }),
+  'quote-too-lazy': entry<{ lines: number; limit: number }>({
+    means:
+      "A block quote's paragraph goes on for more than a thousand lines that do not start with `>`; reading such a paragraph takes time that grows with the square of its length, so the file is not read further.",
+    fix: 'Start each quoted line with `>`, or end the quote with a blank line.',
+    message: (p) =>
+      `This quote's paragraph goes on for more than ${p.limit.toLocaleString('en-GB')} lines without \`>\` (${p.lines.toLocaleString('en-GB')} so far); Bulletin does not read such a paragraph.`,
+    hint: () =>
+      'Start every line of the quote with `>` (they then read in no time), or put a blank line where the quote ends.',
+    example: { lines: 1001, limit: 1000 },
+  }),
   'unsafe-url': entry<{ url: string } | { name: string; value: string }>({
     means: 'A link or address is not a web or email address (e.g. a javascript: link).',
     fix: 'Link to a page (https://...) or an email address (mailto:...).',
