@@ -1,5 +1,5 @@
 /**
- * The longest run of lazy lines in a block quote's paragraph: lines that go on a quoted paragraph
+ * Block quotes whose paragraph has too many lazy lines: lines that go on a quoted paragraph
  * without starting with `>` (`> The board met.\nIt agreed...`). micromark looks back over the whole
  * paragraph at each such line, so their cost grows with the square of their number: 8,000 of them
  * (80 KB) took 3.5-11 s to parse, 16,000 a minute, and a file may be 512 KB. The same lines each
