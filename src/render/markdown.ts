@@ -13,6 +13,7 @@ import { palette } from './palette.js';
 import { parseUrl } from '../support/errors.js';
 import { gfmSyntaxFor } from './markdown-syntax.js';
 import { overlongLazyQuote } from './lazy-quote.js';
+import { parseWithPlainParagraphs } from './plain-paragraphs.js';
 
 // remark-parse with remark-gfm, called directly: the syntax differs per text (markdown-syntax.ts).
 const gfmTrees = [gfmFromMarkdown()];
@@ -43,6 +44,11 @@ let parses = 0;
 
 export function parseMarkdown(markdown: string): MdastRoot {
   parses++;
+  return parseWithPlainParagraphs(markdown, parseWithMicromark);
+}
+
+/** micromark with GFM, for whatever plain-paragraphs.ts does not read itself. */
+export function parseWithMicromark(markdown: string): MdastRoot {
   return fromMarkdown(markdown, { extensions: [gfmSyntaxFor(markdown)], mdastExtensions: gfmTrees });
 }
 
