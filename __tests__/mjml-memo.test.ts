@@ -10,7 +10,8 @@ import { loadConfig } from '../src/content/config.js';
 import { listIssueDates } from '../src/content/issues-dir.js';
 import type { Config } from '../src/content/model.js';
 import { emailMjml, layOutEmail, mjmlOptions } from '../src/render/email/compile.js';
-import { blockJson, memoizedBlockCounts, type MjmlNode } from '../src/render/email/mjml-memo.js';
+import { blockJson, type MjmlNode } from '../src/render/email/block-key.js';
+import { memoizedBlockCounts, withRememberedBlocks } from '../src/render/email/mjml-memo.js';
 import { loadEmailTemplates } from '../src/render/email/templates.js';
 import { repoRoot } from './helpers/cli.js';
 
@@ -21,6 +22,11 @@ import { repoRoot } from './helpers/cli.js';
  */
 type Mjml = (source: string, options: object) => Promise<{ html: string }>;
 const plainMjml = mjml2html as unknown as Mjml;
+const memoizedMjml = (source: string, dir: string) =>
+  (mjml2html as unknown as (tree: object, options: object) => Promise<{ html: string }>)(
+    withRememberedBlocks(source, dir),
+    mjmlOptions(dir, true),
+  );
 
 async function expectSameAsPlainMjml(
   root: string,
@@ -112,7 +118,7 @@ test('a block first in its body, columns media queries and image styles: the sam
   const before = memoizedBlockCounts();
   for (const source of documents) {
     const plain = await plainMjml(source, mjmlOptions(repoRoot, false));
-    const fast = await plainMjml(source, mjmlOptions(repoRoot, true));
+    const fast = await memoizedMjml(source, repoRoot);
     expect(fast.html).toBe(plain.html);
   }
   expect(memoizedBlockCounts().remembered).toBeGreaterThan(before.remembered);
@@ -152,3 +158,28 @@ test("a block's key is its tree's JSON without the nodes' line numbers, for ever
   });
   expect(blockJson(moved(3))).toBe(blockJson(moved(40)));
 }, 60_000);
+
+test('a mistake in a template is rejected in the same words with blocks from memory as by plain MJML', async () => {
+  const good = '<mj-section><mj-column><mj-text>{{{slots.s1}}}</mj-text></mj-column></mj-section>';
+  const mistakes = [
+    `<mjml><mj-body>${good}<mj-column-typo></mj-column-typo></mj-body></mjml>`,
+    `<mjml><mj-body>${good}<mj-section bogus="1"><mj-column></mj-column></mj-section></mj-body></mjml>`,
+    `<mjml><mj-body>${good}<mj-section><mj-text>{{{slots.s2}}}</mj-text></mj-section></mj-body></mjml>`,
+    `<mjml><mj-body>${good}<mj-section><mj-column><mj-text padding="x">a</mj-text></mj-column>`,
+  ];
+  const outcome = (run: () => Promise<{ html: string }>) =>
+    run().then(
+      ({ html }) => `made ${html.length} bytes`,
+      (error: Error & { errors?: { formattedMessage: string }[] }) =>
+        `${error.message} ${JSON.stringify(error.errors?.map((e) => e.formattedMessage))}`,
+    );
+  // The good block is remembered, and stands in its place in each document with a mistake around it.
+  await memoizedMjml(`<mjml><mj-body>${good}</mj-body></mjml>`, repoRoot);
+  const body = withRememberedBlocks(mistakes[0]!, repoRoot).children?.find((c) => c.tagName === 'mj-body');
+  expect(body?.children?.map((child) => child.tagName)).toEqual(['mj-raw', 'mj-column-typo']);
+  for (const source of mistakes) {
+    const plain = await outcome(() => plainMjml(source, mjmlOptions(repoRoot, false)));
+    expect(plain).not.toMatch(/^made/);
+    expect(await outcome(() => memoizedMjml(source, repoRoot))).toBe(plain);
+  }
+});

@@ -4,7 +4,7 @@ import { wrapLongLines } from '../plain-text.js';
 import type { RenderedIssue } from '../render-issue.js';
 import { compileFill } from './fill-template.js';
 import { narrowedFontsSkeleton } from './mjml-fonts.js';
-import { memoizedBodyPreset } from './mjml-memo.js';
+import { memoizedBodyPreset, withRememberedBlocks } from './mjml-memo.js';
 import { recipientFields, SlotTable, type RecipientField } from './slots.js';
 import { TemplateError, type EmailTemplates } from './templates.js';
 import { contentsEntries, emailViewModel } from './view-model.js';
@@ -222,20 +222,22 @@ async function runMjml(source: string, templatesDir: string, memoized: boolean):
   const markersBefore = distinctMarkers(source);
   // Loaded on first use: MJML takes most of a second to import, and `--help` should not wait for it.
   const { default: mjml2html } = await import('mjml');
-  const result = await (
-    mjml2html as unknown as (
-      s: string,
-      o: object,
-    ) => Promise<{ html: string; errors: { formattedMessage: string }[] }>
-  )(source, mjmlOptions(templatesDir, memoized)).catch(
-    (error: Error & { errors?: { formattedMessage: string }[] }) => {
-      const detail = error.errors?.map((e) => e.formattedMessage).join('; ') ?? error.message;
-      throw new TemplateError(
-        `${templatesDir}/email/email.mjml.hbs`,
-        `MJML rejected the email layout: ${detail}`,
-      );
-    },
-  );
+  const compile = mjml2html as unknown as (
+    input: string | object,
+    o: object,
+  ) => Promise<{ html: string; errors: { formattedMessage: string }[] }>;
+  // Parsed first when memoized (a syntax error then rejects here, as MJML's own parse would).
+  const result = await (async () =>
+    compile(
+      memoized ? withRememberedBlocks(source, templatesDir) : source,
+      mjmlOptions(templatesDir, memoized),
+    ))().catch((error: Error & { errors?: { formattedMessage: string }[] }) => {
+    const detail = error.errors?.map((e) => e.formattedMessage).join('; ') ?? error.message;
+    throw new TemplateError(
+      `${templatesDir}/email/email.mjml.hbs`,
+      `MJML rejected the email layout: ${detail}`,
+    );
+  });
   if (result.errors.length) {
     throw new TemplateError(
       `${templatesDir}/email/email.mjml.hbs`,

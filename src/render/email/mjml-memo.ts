@@ -1,4 +1,13 @@
 import { createRequire } from 'node:module';
+import {
+  blockJson,
+  CANONICAL_PREFIX,
+  type CanonicalKey,
+  canonicalSlots,
+  type MjmlNode,
+} from './block-key.js';
+
+export type { MjmlNode } from './block-key.js';
 import { SLOT_MARKER } from './slots.js';
 
 /**
@@ -7,23 +16,17 @@ import { SLOT_MARKER } from './slots.js';
  * the corpus's ~11,000 sections are ~550 distinct blocks once the markers' numbers are set aside:
  * most of a cold `check --all` or `build` used to be MJML laying out the same blocks again.
  *
- * A block's HTML is a function of what this key holds: its own MJML tree (attributes already
- * merged with mj-attributes), the context MJML gives it (container width, gap, direction), the
- * head's global data, and its place among its siblings (only "first or not" for mj-section and
- * mj-raw, whose code reads no other; all of it for any other tag). What rendering a block adds to
- * the head (media queries, component styles) is recorded and replayed, in order, on a hit.
- * Everything else (parsing, strict validation, the head, Outlook comment merging, the skeleton)
- * is MJML's own code on every call. `__tests__/mjml-memo.test.ts` compares it with plain MJML.
+ * `withRememberedBlocks` parses the email's MJML and looks each block up before MJML sees it: a
+ * block's HTML is a function of what its key holds, its own MJML tree as written (without source
+ * line numbers), the document's `<mjml>` attributes, its head and its mj-body's attributes (all
+ * that MJML's global data, mj-attributes and the body's context are made from), and its place among
+ * its siblings (only "first or not" for mj-section and mj-raw, whose code reads no other; all of it
+ * for any other tag). A block found is replaced by an empty mj-raw, so MJML neither validates nor
+ * merges attributes into it again (a third of MJML's time per email); the body (`memoizedBodyPreset`)
+ * puts its HTML back and replays, in order, what rendering it added to the head (media queries,
+ * component styles). Everything else (the head, Outlook comment merging, the skeleton) is MJML's own
+ * code on every call. `__tests__/mjml-memo.test.ts` compares it with plain MJML.
  */
-
-/** The parts of MJML's component model this module touches. */
-export interface MjmlNode {
-  tagName: string;
-  attributes: Record<string, string>;
-  children?: MjmlNode[];
-  content?: string;
-  line?: number;
-}
 
 interface MjmlComponent {
   render(): string;
@@ -39,7 +42,7 @@ interface BodyHelpers {
 }
 
 interface BodyInstance {
-  props: { children: MjmlNode[] };
+  props: { children: MjmlNode[]; blockPlan?: PlannedBlock[] };
   context: BodyHelpers;
   getChildContext(): BodyHelpers;
 }
@@ -49,6 +52,25 @@ type BodyClass = new (...args: never[]) => BodyInstance & { renderChildren(...ar
 interface MjmlCore {
   components: Record<string, unknown>;
   initComponent(init: { name: string; initialDatas: object }): MjmlComponent | null;
+}
+
+type MjmlParser = (source: string, options: object) => MjmlNode;
+
+interface Place {
+  first: boolean;
+  index: number;
+  last: boolean;
+  sibling: number;
+  nonRawSiblings: number;
+}
+
+/** What the body is told of each of its children before MJML sees them. */
+interface PlannedBlock {
+  place: Place;
+  /** Absent when the block cannot be remembered (its key would be ambiguous). */
+  key?: CanonicalKey;
+  /** Its HTML and head effects from memory: the child in the tree is then an empty stand-in. */
+  hit?: Remembered;
 }
 
 /** What rendering a block asked of the head, to be asked again when the block comes from memory. */
@@ -65,12 +87,6 @@ const remembered = new Map<string, Remembered>();
 
 /** Tags whose rendering reads no sibling information but whether they come first (see mjml-section). */
 const FIRST_ONLY = new Set(['mj-section', 'mj-raw']);
-
-/** Global data that rendering the body itself writes: not an input of any block. */
-const WRITTEN_BY_BODY = new Set(['mediaQueries', 'headStyle', 'componentsHeadStyle']);
-
-/** How a renumbered marker is written in keys and remembered HTML (`{{{slots.#0}}}`). */
-const CANONICAL_PREFIX = 'slots.#';
 
 const HEAD_EFFECTS = ['addMediaQuery', 'addHeadStyle', 'addComponentHeadSyle'] as const;
 
@@ -97,56 +113,95 @@ function loadMjmlCore(): MjmlCore {
   return createRequire(fromHere.resolve('mjml'))('mjml-core') as MjmlCore;
 }
 
+let parser: MjmlParser | undefined;
+
+/** The XML parser mjml-core itself calls on a string, from the same installation. */
+function loadMjmlParser(): MjmlParser {
+  if (!parser) {
+    const core = createRequire(createRequire(import.meta.url).resolve('mjml')).resolve('mjml-core');
+    parser = createRequire(core)('mjml-parser-xml') as MjmlParser;
+  }
+  return parser;
+}
+
+/**
+ * The email's MJML parsed as `mjml2html` parses a string (the same parser and options; includes are
+ * ignored, as they are by default), with the body's blocks looked up in memory: pass the result to
+ * `mjml2html` with `memoizedBodyPreset()` among its presets.
+ */
+export function withRememberedBlocks(source: string, templatesDir: string): MjmlNode {
+  const core = loadMjmlCore();
+  const tree = loadMjmlParser()(source, {
+    keepComments: false,
+    components: { ...core.components, 'mj-body': memoizedBodyPreset().components[0] },
+    filePath: templatesDir,
+    actualPath: '.',
+    preprocessors: [],
+    ignoreIncludes: true,
+  });
+  const body = tree.children?.find((child) => child.tagName === 'mj-body');
+  if (body?.children) planBlocks(core, tree, body as MjmlNode & { children: MjmlNode[] });
+  return tree;
+}
+
+function planBlocks(core: MjmlCore, tree: MjmlNode, body: MjmlNode & { children: MjmlNode[] }): void {
+  const components = core.components as BodyHelpers['components'];
+  const rawTags = Object.values(components)
+    .filter((c) => c.isRawElement())
+    .map((c) => c.getTagName());
+  const children = body.children;
+  const nonRawSiblings = children.filter((child) => !rawTags.includes(child.tagName)).length;
+  const head = tree.children?.find((child) => child.tagName === 'mj-head');
+  const shared = [
+    JSON.stringify(tree.attributes),
+    head ? blockJson(head) : 'null',
+    JSON.stringify(body.attributes),
+  ].join(',');
+  const plan = children.map((child, index): PlannedBlock => {
+    const place = { first: index === 0, index, last: index + 1 === children.length };
+    const where = FIRST_ONLY.has(child.tagName) ? { first: place.first } : place;
+    const written = `[${shared},${blockJson(child)},${JSON.stringify(where)}]`;
+    const planned = { place: { ...place, sibling: children.length, nonRawSiblings } };
+    // A template that writes the canonical form itself could collide with a renumbered key: no memory.
+    if (written.includes(CANONICAL_PREFIX)) return planned;
+    const key = canonicalSlots(written);
+    const hit = remembered.get(key.text);
+    if (hit) children[index] = { tagName: 'mj-raw', attributes: {}, content: '', line: child.line ?? 0 };
+    return { ...planned, key, ...(hit ? { hit } : {}) };
+  });
+  // MJML hands a node's `props` to its component; the body reads its plan there.
+  (body as MjmlNode & { props?: object }).props = { blockPlan: plan };
+}
+
 function memoizedBody(core: MjmlCore): unknown {
   const MjBody = core.components['mj-body'] as BodyClass | undefined;
   if (!MjBody) throw new Error('mjml did not register mj-body');
   return class MemoizedBody extends MjBody {
     static componentName = 'mj-body';
 
-    // MjBody.render() calls renderChildren() with no arguments; any other use keeps MJML's own.
+    // MjBody.render() calls renderChildren() with no arguments; any other use keeps MJML's own,
+    // as does a body parsed without `withRememberedBlocks`.
     override renderChildren(...args: unknown[]): string {
-      if (args.length > 0) return super.renderChildren(...args);
-      const children = this.props.children;
+      const plan = this.props.blockPlan;
+      if (args.length > 0 || !plan) return super.renderChildren(...args);
       const context = this.getChildContext();
-      const rawTags = Object.values(this.context.components)
-        .filter((c) => c.isRawElement())
-        .map((c) => c.getTagName());
-      const nonRawSiblings = children.filter((child) => !rawTags.includes(child.tagName)).length;
-      const global = globalInputs(context.globalData);
       let output = '';
-      for (const [index, child] of children.entries()) {
-        const props = { first: index === 0, index, last: index + 1 === children.length };
-        const place = { ...props, sibling: children.length, nonRawSiblings };
-        output += renderBlock(core, child, context, place, global);
-      }
+      for (const [index, child] of this.props.children.entries())
+        output += renderBlock(core, child, context, plan[index]!);
       return output;
     }
   };
 }
 
-function renderBlock(
-  core: MjmlCore,
-  child: MjmlNode,
-  context: BodyHelpers,
-  props: { first: boolean; index: number; last: boolean; sibling: number; nonRawSiblings: number },
-  global: string,
-): string {
-  const where = FIRST_ONLY.has(child.tagName) ? { first: props.first } : props;
-  const written = `[${blockJson(child)},${JSON.stringify(where)},${JSON.stringify([
-    context.containerWidth,
-    context.gap,
-    context.direction,
-  ])},${global}]`;
-  // A template that writes the canonical form itself could collide with a renumbered key: no memory.
-  if (written.includes(CANONICAL_PREFIX)) return renderFresh(core, child, context, props).html;
-  const key = canonicalSlots(written);
-  const hit = remembered.get(key.text);
-  if (hit) {
+function renderBlock(core: MjmlCore, child: MjmlNode, context: BodyHelpers, planned: PlannedBlock): string {
+  const { key, hit } = planned;
+  if (key && hit) {
     counts.remembered++;
     for (const [kind, args] of hit.effects) context[kind](...args);
     return key.restore(hit.html);
   }
-  const { html, effects } = renderFresh(core, child, context, props);
+  const { html, effects } = renderFresh(core, child, context, planned.place);
+  if (!key) return html;
   counts.rendered++;
   const stored = key.canonical(html);
   // A marker in what the head receives, or one the key does not know, cannot be renumbered: not kept.
@@ -177,77 +232,4 @@ function renderFresh(
     initialDatas: { ...child, attributes: { ...child.attributes }, context: recording, props },
   });
   return { html: component === null ? '' : component.render(), effects };
-}
-
-function globalInputs(globalData: Record<string, unknown>): string {
-  return JSON.stringify(globalData, (name, value) => (WRITTEN_BY_BODY.has(name) ? undefined : value));
-}
-
-/**
- * The JSON of a block's tree without its nodes' source line numbers (the same block on another line
- * renders the same). Written by hand rather than with a replacer function, which takes
- * JSON.stringify off its fast path (a cold `check --all` writes the key of about 11,000 blocks).
- * Only `children` holds nodes; any other value is written whole (a line there is kept: a key that
- * says more only misses more).
- */
-export function blockJson(node: MjmlNode): string {
-  const parts: string[] = [];
-  for (const [name, value] of Object.entries(node)) {
-    if (name === 'line') continue;
-    const json =
-      name === 'children' && Array.isArray(value)
-        ? `[${value.map((child) => (isNode(child) ? blockJson(child) : (JSON.stringify(child) ?? 'null'))).join(',')}]`
-        : JSON.stringify(value);
-    // As JSON.stringify leaves out a property whose value it cannot write (undefined, a function).
-    if (json !== undefined) parts.push(`${JSON.stringify(name)}:${json}`);
-  }
-  return `{${parts.join(',')}}`;
-}
-
-function isNode(value: unknown): value is MjmlNode {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'tagName' in value;
-}
-
-/**
- * The key with slot numbers replaced by their order of first appearance (s12, s13 -> #0, #1), and the
- * two directions of that renumbering for the block's HTML.
- */
-function canonicalSlots(text: string): {
-  text: string;
-  canonical(html: string): string | undefined;
-  restore(html: string): string;
-} {
-  const local = new Map<string, string>();
-  const real: string[] = [];
-  const canonicalText = text.replace(globalMarkers(), (_marker, number: string) => {
-    let name = local.get(number);
-    if (name === undefined) {
-      name = String(real.length);
-      local.set(number, name);
-      real.push(number);
-    }
-    return `{{{${CANONICAL_PREFIX}${name}}}}`;
-  });
-  return {
-    text: canonicalText,
-    canonical(html) {
-      if (html.includes(CANONICAL_PREFIX)) return undefined;
-      let unknown = false;
-      const out = html.replace(globalMarkers(), (marker, number: string) => {
-        const name = local.get(number);
-        if (name === undefined) unknown = true;
-        return name === undefined ? marker : `{{{${CANONICAL_PREFIX}${name}}}}`;
-      });
-      return unknown ? undefined : out;
-    },
-    restore: (html) =>
-      html.replace(
-        /\{\{\{slots\.#(\d+)\}\}\}/g,
-        (_marker, name: string) => `{{{slots.s${real[Number(name)]}}}}`,
-      ),
-  };
-}
-
-function globalMarkers(): RegExp {
-  return new RegExp(SLOT_MARKER.source, 'g');
 }

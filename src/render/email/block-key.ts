@@ -1,0 +1,89 @@
+import { SLOT_MARKER } from './slots.js';
+
+/**
+ * The memory key of an MJML block (mjml-memo.ts): its tree as JSON, with the slot markers' numbers
+ * replaced by their order of first appearance, so that the same block in two emails has one key.
+ */
+
+/** An MJML element as the parser gives it: the parts a key reads. */
+export interface MjmlNode {
+  tagName: string;
+  attributes: Record<string, string>;
+  children?: MjmlNode[];
+  content?: string;
+  line?: number;
+}
+
+/** How a renumbered marker is written in keys and remembered HTML (`{{{slots.#0}}}`). */
+export const CANONICAL_PREFIX = 'slots.#';
+
+export interface CanonicalKey {
+  text: string;
+  canonical(html: string): string | undefined;
+  restore(html: string): string;
+}
+
+/**
+ * The JSON of a block's tree without its nodes' source line numbers (the same block on another line
+ * renders the same). Written by hand rather than with a replacer function, which takes
+ * JSON.stringify off its fast path (a cold `check --all` writes the key of about 11,000 blocks).
+ * Only `children` holds nodes; any other value is written whole (a line there is kept: a key that
+ * says more only misses more).
+ */
+export function blockJson(node: MjmlNode): string {
+  const parts: string[] = [];
+  for (const [name, value] of Object.entries(node)) {
+    if (name === 'line') continue;
+    const json =
+      name === 'children' && Array.isArray(value)
+        ? `[${value.map((child) => (isNode(child) ? blockJson(child) : (JSON.stringify(child) ?? 'null'))).join(',')}]`
+        : JSON.stringify(value);
+    // As JSON.stringify leaves out a property whose value it cannot write (undefined, a function).
+    if (json !== undefined) parts.push(`${JSON.stringify(name)}:${json}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+function isNode(value: unknown): value is MjmlNode {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'tagName' in value;
+}
+
+/**
+ * The key with slot numbers replaced by their order of first appearance (s12, s13 -> #0, #1), and the
+ * two directions of that renumbering for the block's HTML.
+ */
+export function canonicalSlots(text: string): CanonicalKey {
+  const local = new Map<string, string>();
+  const real: string[] = [];
+  const canonicalText = text.replace(globalMarkers(), (_marker, number: string) => {
+    let name = local.get(number);
+    if (name === undefined) {
+      name = String(real.length);
+      local.set(number, name);
+      real.push(number);
+    }
+    return `{{{${CANONICAL_PREFIX}${name}}}}`;
+  });
+  return {
+    text: canonicalText,
+    canonical(html) {
+      if (html.includes(CANONICAL_PREFIX)) return undefined;
+      let unknown = false;
+      const out = html.replace(globalMarkers(), (marker, number: string) => {
+        const name = local.get(number);
+        if (name === undefined) unknown = true;
+        return name === undefined ? marker : `{{{${CANONICAL_PREFIX}${name}}}}`;
+      });
+      return unknown ? undefined : out;
+    },
+    restore: (html) =>
+      html.replace(
+        /\{\{\{slots\.#(\d+)\}\}\}/g,
+        (_marker, name: string) => `{{{slots.s${real[Number(name)]}}}}`,
+      ),
+  };
+}
+
+function globalMarkers(): RegExp {
+  return new RegExp(SLOT_MARKER.source, 'g');
+}
