@@ -19,6 +19,7 @@ export const CANONICAL_PREFIX = 'slots.#';
 
 export interface CanonicalKey {
   text: string;
+  extend(more: string): CanonicalKey;
   canonical(html: string): string | undefined;
   restore(html: string): string;
 }
@@ -50,11 +51,14 @@ function isNode(value: unknown): value is MjmlNode {
 
 /**
  * The key with slot numbers replaced by their order of first appearance (s12, s13 -> #0, #1), and the
- * two directions of that renumbering for the block's HTML.
+ * two directions of that renumbering for the block's HTML. `extend` renumbers more text as if it
+ * followed this one (the head, then each block of the body, without writing the head again).
  */
 export function canonicalSlots(text: string): CanonicalKey {
-  const local = new Map<string, string>();
-  const real: string[] = [];
+  return renumbered(text, new Map(), []);
+}
+
+function renumbered(text: string, local: Map<string, string>, real: string[]): CanonicalKey {
   const canonicalText = text.replace(globalMarkers(), (_marker, number: string) => {
     let name = local.get(number);
     if (name === undefined) {
@@ -66,6 +70,7 @@ export function canonicalSlots(text: string): CanonicalKey {
   });
   return {
     text: canonicalText,
+    extend: (more) => renumbered(more, new Map(local), [...real]),
     canonical(html) {
       if (html.includes(CANONICAL_PREFIX)) return undefined;
       let unknown = false;

@@ -84,6 +84,20 @@ interface Remembered {
 /** Enough for every distinct block of many template sets; past it, start again rather than grow. */
 const MAX_REMEMBERED = 20_000;
 const remembered = new Map<string, Remembered>();
+/** The heads (with body and root attributes) seen, canonical, each with its number in the keys. */
+const heads = new Map<string, number>();
+let headsSeen = 0;
+
+function internedHead(text: string): number {
+  let id = heads.get(text);
+  if (id === undefined) {
+    // Numbers are never given twice, so a key of a forgotten head can match nothing new.
+    if (heads.size >= MAX_REMEMBERED) heads.clear();
+    id = headsSeen++;
+    heads.set(text, id);
+  }
+  return id;
+}
 
 /** Tags whose rendering reads no sibling information but whether they come first (see mjml-section). */
 const FIRST_ONLY = new Set(['mj-section', 'mj-raw']);
@@ -157,14 +171,18 @@ function planBlocks(core: MjmlCore, tree: MjmlNode, body: MjmlNode & { children:
     head ? blockJson(head) : 'null',
     JSON.stringify(body.attributes),
   ].join(',');
+  // A template that writes the canonical form itself could collide with a renumbered key: no memory.
+  const sharedKey = shared.includes(CANONICAL_PREFIX) ? undefined : canonicalSlots(shared);
+  // Keys name the head by a number: written out, it was most of every key's length.
+  const headId = sharedKey && internedHead(sharedKey.text);
   const plan = children.map((child, index): PlannedBlock => {
     const place = { first: index === 0, index, last: index + 1 === children.length };
     const where = FIRST_ONLY.has(child.tagName) ? { first: place.first } : place;
-    const written = `[${shared},${blockJson(child)},${JSON.stringify(where)}]`;
+    const written = `${blockJson(child)},${JSON.stringify(where)}`;
     const planned = { place: { ...place, sibling: children.length, nonRawSiblings } };
-    // A template that writes the canonical form itself could collide with a renumbered key: no memory.
-    if (written.includes(CANONICAL_PREFIX)) return planned;
-    const key = canonicalSlots(written);
+    if (!sharedKey || written.includes(CANONICAL_PREFIX)) return planned;
+    const blockKey = sharedKey.extend(written);
+    const key = { ...blockKey, text: `${headId}:${blockKey.text}` };
     const hit = remembered.get(key.text);
     if (hit) children[index] = { tagName: 'mj-raw', attributes: {}, content: '', line: child.line ?? 0 };
     return { ...planned, key, ...(hit ? { hit } : {}) };
