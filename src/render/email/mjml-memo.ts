@@ -119,12 +119,17 @@ export function memoizedBodyPreset(): { components: unknown[]; dependencies: Rec
   return preset;
 }
 
+let mjmlCore: MjmlCore | undefined;
+
 /** The mjml-core instance the `mjml` package itself uses (and registered its components in). */
 function loadMjmlCore(): MjmlCore {
-  const fromHere = createRequire(import.meta.url);
-  // Loading `mjml` registers its components (mj-body among them) in mjml-core's registry.
-  fromHere('mjml');
-  return createRequire(fromHere.resolve('mjml'))('mjml-core') as MjmlCore;
+  if (!mjmlCore) {
+    const fromHere = createRequire(import.meta.url);
+    // Loading `mjml` registers its components (mj-body among them) in mjml-core's registry.
+    fromHere('mjml');
+    mjmlCore = createRequire(fromHere.resolve('mjml'))('mjml-core') as MjmlCore;
+  }
+  return mjmlCore;
 }
 
 let parser: MjmlParser | undefined;
