@@ -8,7 +8,7 @@ import { openSearchFeed, type SearchFeed } from './search.js';
 import { loadSiteTemplates, type SiteTemplates } from './site-templates.js';
 import { sitemapFile } from './sitemap.js';
 import { tagFiles } from './tags.js';
-import { writeSite } from './write-site.js';
+import { SiteWriter } from './write-site.js';
 
 export interface SiteReport {
   dir: string;
@@ -26,6 +26,9 @@ export interface Scope {
   tags: ReadonlySet<string>;
 }
 
+/** Where the files of a site go as they are made. */
+type SiteOut = (path: string, content: string | Uint8Array) => Promise<void> | void;
+
 /**
  * Every file of the site (or, with a scope, the files a change touches), in memory. `search` is handed
  * each issue page as soon as it is made, so indexing is under way while the rest is made.
@@ -37,8 +40,20 @@ export async function generateSite(
   search?: SearchFeed,
 ): Promise<SiteFiles> {
   const files: SiteFiles = new Map();
+  await emitSite(archive, templates, (path, content) => void files.set(path, content), scope, search);
+  return files;
+}
+
+/** `generateSite`, each file handed to `out` as soon as it is made. */
+async function emitSite(
+  archive: Archive,
+  templates: SiteTemplates,
+  out: SiteOut,
+  scope?: Scope,
+  search?: SearchFeed,
+): Promise<void> {
   for (const [path, html] of issuePages(archive, templates, scope?.dates)) {
-    files.set(path, html);
+    await out(path, html);
     await search?.add(path, html);
   }
   for (const [path, content] of [
@@ -48,37 +63,54 @@ export async function generateSite(
     ...calendarFiles(archive, scope?.dates),
     ...(await imageFiles(archive, scope?.dates)),
   ])
-    files.set(path, content);
-  if (!scope) for (const asset of templates.assets) files.set(`assets/${asset.name}`, asset.content);
-  if (!scope) for (const [path, content] of await logoFiles(archive.config)) files.set(path, content);
-  return files;
+    await out(path, content);
+  if (!scope) for (const asset of templates.assets) await out(`assets/${asset.name}`, asset.content);
+  if (!scope) for (const [path, content] of await logoFiles(archive.config)) await out(path, content);
 }
 
 /**
  * The static archive: issue pages (search indexing starts) -> the other files -> sitemap -> write, add the
- * index -> swap the folder in whole.
+ * index -> swap the folder in whole. Each file is staged on disk as it is made; `keepFiles` also keeps
+ * them all in memory, for a session that rewrites the site incrementally (`files` is empty without it).
  */
 export async function buildSite(
   archive: Archive,
   templatesDir: string,
   siteDir: string,
+  { keepFiles = false } = {},
 ): Promise<{ report: SiteReport; files: SiteFiles }> {
   const templates = await loadSiteTemplates(templatesDir);
   const search = openSearchFeed(archive.config, siteDir);
-  let files: SiteFiles;
+  const writer = await SiteWriter.open(siteDir);
+  const files: SiteFiles = new Map();
+  const paths = new Set<string>();
   let searchPages = 0;
   try {
-    files = await generateSite(archive, templates, undefined, search);
+    await emitSite(
+      archive,
+      templates,
+      async (path, content) => {
+        paths.add(path);
+        if (keepFiles) files.set(path, content);
+        await writer.add(path, content);
+      },
+      undefined,
+      search,
+    );
     const indexing = search.finish();
-    files.set('sitemap.xml', sitemapFile(archive.config, files));
-    await writeSite(siteDir, files, async (staging) => {
+    const sitemap = sitemapFile(archive.config, paths);
+    paths.add('sitemap.xml');
+    if (keepFiles) files.set('sitemap.xml', sitemap);
+    await writer.add('sitemap.xml', sitemap);
+    await writer.finish(async (staging) => {
       searchPages = (await indexing.writeTo(staging)).pages;
     });
   } catch (error) {
     // pagefind runs as a child process: a failed build must not leave it running.
     await search.abandon();
+    await writer.abandon();
     throw error;
   }
-  const pages = [...files.keys()].filter((p) => p.endsWith('.html')).length;
-  return { report: { dir: siteDir, files: files.size, pages, searchPages }, files };
+  const pages = [...paths].filter((p) => p.endsWith('.html')).length;
+  return { report: { dir: siteDir, files: paths.size, pages, searchPages }, files };
 }

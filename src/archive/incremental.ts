@@ -34,7 +34,7 @@ export class IncrementalSite {
       if (!sameContent(this.files.get(path), content)) written.push({ path, content });
       this.files.set(path, content);
     }
-    const sitemap = sitemapFile(next.config, this.files);
+    const sitemap = sitemapFile(next.config, this.files.keys());
     if (this.files.get('sitemap.xml') !== sitemap) {
       this.files.set('sitemap.xml', sitemap);
       written.push({ path: 'sitemap.xml', content: sitemap });

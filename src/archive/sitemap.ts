@@ -1,12 +1,11 @@
 import type { Config } from '../content/model.js';
 import { siteUrl } from '../render/urls.js';
-import type { SiteFiles } from './model.js';
 import { hrefOf } from './paths.js';
 import { xmlText } from './xml.js';
 
 /** sitemap.xml of every HTML page but the 404, with the issue date as lastmod for issue pages. */
-export function sitemapFile(config: Config, files: SiteFiles): string {
-  const urls = [...files.keys()]
+export function sitemapFile(config: Config, paths: Iterable<string>): string {
+  const urls = [...paths]
     .filter((path) => path.endsWith('.html') && path !== '404.html')
     .sort()
     .map((path) => {

@@ -25,48 +25,117 @@ export async function writeSite(
   files: SiteFiles,
   fill?: (staging: string) => Promise<void>,
 ): Promise<SiteWrite> {
-  const parent = dirname(target);
-  const staging = join(parent, `.site-staging-${process.pid}`);
-  const filled = join(parent, `.site-fill-${process.pid}`);
-  // Leftovers of a build that was killed mid-way (one build at a time writes a given dist/).
-  for (const entry of await unlessMissing(readdir(parent), [])) {
-    if (/^\.site-(staging|old|fill)-\d+$/.test(entry))
-      await rm(join(parent, entry), { recursive: true, force: true });
-  }
-  const moves: { from: string; path: string }[] = [];
-  const wanted = new Set(files.keys());
-  // A first build has nothing on disk to compare with.
-  const firstBuild = !(await isFolder(target));
-  const folders = new Folders();
+  const writer = await SiteWriter.open(target);
   try {
-    await inBatches([...files], async ([path, content]) => {
-      if (!firstBuild && (await sameBytesOnDisk(join(target, path), content))) return;
-      await folders.make(dirname(join(staging, path)));
-      await writeFile(join(staging, path), content);
-      moves.push({ from: join(staging, path), path });
-    });
-    if (fill) {
-      await mkdir(filled, { recursive: true });
-      await fill(filled);
-      for (const path of await filesUnder(filled)) {
-        wanted.add(path);
-        if (firstBuild || !(await sameBytesOnDisk(join(target, path), await readFile(join(filled, path)))))
-          moves.push({ from: join(filled, path), path });
-      }
-    }
+    for (const [path, content] of files) await writer.add(path, content);
   } catch (error) {
-    await Promise.all([staging, filled].map((dir) => rm(dir, { recursive: true, force: true })));
+    await writer.abandon();
     throw error;
   }
-  await inBatches(moves, async ({ from, path }) => {
-    await folders.make(dirname(join(target, path)));
-    await rename(from, join(target, path));
-  });
-  const removed = (await filesUnder(target)).filter((path) => !wanted.has(path));
-  for (const path of removed) await rm(join(target, path), { force: true });
-  await removeEmptyFolders(target, removed);
-  await Promise.all([staging, filled].map((dir) => rm(dir, { recursive: true, force: true })));
-  return { written: moves.map((m) => m.path).sort(), removed };
+  return writer.finish(fill);
+}
+
+/**
+ * `writeSite` one file at a time, for a build that makes its files as it goes: each is in the staging
+ * folder (or found unchanged) as soon as it is added, so the build need not hold them all. Nothing
+ * reaches `target` before `finish`; `abandon` removes what was staged.
+ */
+export class SiteWriter {
+  private readonly moves: { from: string; path: string }[] = [];
+  private readonly wanted = new Set<string>();
+  private readonly folders = new Folders();
+  private pending: Promise<void>[] = [];
+
+  private constructor(
+    private readonly target: string,
+    private readonly staging: string,
+    private readonly filled: string,
+    private readonly firstBuild: boolean,
+  ) {}
+
+  static async open(target: string): Promise<SiteWriter> {
+    const parent = dirname(target);
+    // Leftovers of a build that was killed mid-way (one build at a time writes a given dist/).
+    for (const entry of await unlessMissing(readdir(parent), [])) {
+      if (/^\.site-(staging|old|fill)-\d+$/.test(entry))
+        await rm(join(parent, entry), { recursive: true, force: true });
+    }
+    const staging = join(parent, `.site-staging-${process.pid}`);
+    const filled = join(parent, `.site-fill-${process.pid}`);
+    // A first build has nothing on disk to compare with.
+    return new SiteWriter(target, staging, filled, !(await isFolder(target)));
+  }
+
+  /** Stages one file (unless its bytes are on disk already); a few dozen are written at once. */
+  async add(path: string, content: string | Uint8Array): Promise<void> {
+    if (this.wanted.has(path)) {
+      // Made twice (a logo named like a template asset): the last one wins, as in a map of files.
+      await this.settle();
+      const earlier = this.moves.findIndex((move) => move.path === path);
+      if (earlier !== -1) this.moves.splice(earlier, 1);
+    }
+    this.wanted.add(path);
+    this.pending.push(this.stage(path, content));
+    // Bounded parallelism: thousands of small files, without exhausting file handles.
+    if (this.pending.length >= 64) await this.settle();
+  }
+
+  /** Runs `fill` into a folder of its own, then moves every staged file into place. */
+  async finish(fill?: (staging: string) => Promise<void>): Promise<SiteWrite> {
+    const { target, moves, wanted, filled, folders } = this;
+    try {
+      await this.settle();
+      if (fill) {
+        await mkdir(filled, { recursive: true });
+        await fill(filled);
+        for (const path of await filesUnder(filled)) {
+          wanted.add(path);
+          if (
+            this.firstBuild ||
+            !(await sameBytesOnDisk(join(target, path), await readFile(join(filled, path))))
+          )
+            moves.push({ from: join(filled, path), path });
+        }
+      }
+    } catch (error) {
+      await this.abandon();
+      throw error;
+    }
+    await inBatches(moves, async ({ from, path }) => {
+      await folders.make(dirname(join(target, path)));
+      await rename(from, join(target, path));
+    });
+    const removed = (await filesUnder(target)).filter((path) => !wanted.has(path));
+    for (const path of removed) await rm(join(target, path), { force: true });
+    await removeEmptyFolders(target, removed);
+    await this.removeWorkFolders();
+    return { written: moves.map((m) => m.path).sort(), removed };
+  }
+
+  async abandon(): Promise<void> {
+    await Promise.allSettled(this.pending);
+    this.pending = [];
+    await this.removeWorkFolders();
+  }
+
+  private async stage(path: string, content: string | Uint8Array): Promise<void> {
+    if (!this.firstBuild && (await sameBytesOnDisk(join(this.target, path), content))) return;
+    await this.folders.make(dirname(join(this.staging, path)));
+    await writeFile(join(this.staging, path), content);
+    this.moves.push({ from: join(this.staging, path), path });
+  }
+
+  /** Waits for every staged write; the first failure is thrown once none is still running. */
+  private async settle(): Promise<void> {
+    const pending = this.pending;
+    this.pending = [];
+    const failed = (await Promise.allSettled(pending)).find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  private async removeWorkFolders(): Promise<void> {
+    await Promise.all([this.staging, this.filled].map((dir) => rm(dir, { recursive: true, force: true })));
+  }
 }
 
 /** Bounded parallelism: thousands of small files, without exhausting file handles. */

@@ -53,7 +53,7 @@ export class ArchiveSession {
     const templatesDir = templatesFor(root, config, configPath);
     const siteDir = join(resolve(outDir ?? join(root, 'dist')), 'site');
     const archive = archiveOf(config, [...rendered.values()]);
-    const built = await buildSite(archive, templatesDir, siteDir);
+    const built = await buildSite(archive, templatesDir, siteDir, { keepFiles: true });
     const site = new IncrementalSite(archive, await loadSiteTemplates(templatesDir), siteDir, built.files);
     return { session: new ArchiveSession(root, config, cache, rendered, site, built.report), problems };
   }
