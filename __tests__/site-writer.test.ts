@@ -1,0 +1,80 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SiteWriter, writeSite } from '../src/archive/write-site.js';
+
+/**
+ * The archive's files are staged as they are made (src/archive/write-site.ts): nothing reaches the
+ * site folder before `finish`, a failure at any point leaves the previous site as it was and no
+ * work folder behind, and a file made twice is written as last made.
+ */
+let work: string;
+let site: string;
+
+beforeEach(() => {
+  work = mkdtempSync(join(tmpdir(), 'bulletin-site-writer-'));
+  site = join(work, 'site');
+});
+
+afterEach(() => rmSync(work, { recursive: true, force: true }));
+
+const listing = (dir: string) => (readdirSync(dir, { recursive: true }) as string[]).sort();
+const workFolders = () => readdirSync(work).filter((name) => name.startsWith('.site-'));
+
+test('only changed and new files are written, files gone from the site are removed', async () => {
+  await writeSite(
+    site,
+    new Map([
+      ['a.html', 'A'],
+      ['b/c.html', 'C'],
+      ['old/d.html', 'D'],
+    ]),
+  );
+  const unchanged = statSync(join(site, 'a.html')).mtimeMs;
+  const writer = await SiteWriter.open(site);
+  await writer.add('a.html', 'A');
+  await writer.add('b/c.html', 'C2');
+  await writer.add('e.html', 'E');
+  // Staged, not yet in place.
+  expect(readFileSync(join(site, 'b/c.html'), 'utf8')).toBe('C');
+  const result = await writer.finish();
+  expect(result).toEqual({ written: ['b/c.html', 'e.html'], removed: ['old/d.html'] });
+  expect(listing(site)).toEqual(['a.html', 'b', 'b/c.html', 'e.html']);
+  expect(readFileSync(join(site, 'b/c.html'), 'utf8')).toBe('C2');
+  expect(statSync(join(site, 'a.html')).mtimeMs).toBe(unchanged);
+  expect(workFolders()).toEqual([]);
+});
+
+test('a build abandoned after some files were staged leaves the previous site whole', async () => {
+  await writeSite(site, new Map([['a.html', 'A']]));
+  const writer = await SiteWriter.open(site);
+  for (let index = 0; index < 150; index++) await writer.add(`p/${index}.html`, `page ${index}`);
+  await writer.add('a.html', 'changed');
+  await writer.abandon();
+  expect(listing(site)).toEqual(['a.html']);
+  expect(readFileSync(join(site, 'a.html'), 'utf8')).toBe('A');
+  expect(workFolders()).toEqual([]);
+});
+
+test('a failing search index (the fill) leaves the previous site whole', async () => {
+  await writeSite(site, new Map([['a.html', 'A']]));
+  const writer = await SiteWriter.open(site);
+  await writer.add('a.html', 'changed');
+  await expect(
+    writer.finish(async (folder) => {
+      writeFileSync(join(folder, 'half.js'), 'x');
+      throw new Error('pagefind stopped');
+    }),
+  ).rejects.toThrow('pagefind stopped');
+  expect(listing(site)).toEqual(['a.html']);
+  expect(readFileSync(join(site, 'a.html'), 'utf8')).toBe('A');
+  expect(workFolders()).toEqual([]);
+});
+
+test('a file made twice is written as it was last made', async () => {
+  const writer = await SiteWriter.open(site);
+  await writer.add('assets/logo.png', 'template asset');
+  await writer.add('assets/logo.png', 'configured logo');
+  expect((await writer.finish()).written).toEqual(['assets/logo.png']);
+  expect(readFileSync(join(site, 'assets/logo.png'), 'utf8')).toBe('configured logo');
+});
