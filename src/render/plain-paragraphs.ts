@@ -32,10 +32,12 @@ export function parseWithPlainParagraphs(text: string, parseRest: (text: string)
   const lines = new LineIndex(text);
   const children: RootContent[] = [];
   let plainFound = false;
-  let rest: { start: number; end: number; line: number } | undefined;
-  const flushRest = () => {
+  let rest: { start: number; line: number } | undefined;
+  // A stretch goes to micromark with the blank lines after it: where the last of its blocks ends
+  // can depend on them (indented code takes in a line of four spaces, a list item a lazy HTML line).
+  const flushRest = (end: number) => {
     if (!rest) return;
-    const tree = parseRest(text.slice(rest.start, rest.end));
+    const tree = parseRest(text.slice(rest.start, end));
     for (const child of tree.children) children.push(shifted(child, rest.line - 1, rest.start));
     rest = undefined;
   };
@@ -43,13 +45,12 @@ export function parseWithPlainParagraphs(text: string, parseRest: (text: string)
     const paragraph = plainParagraph(text, block.start, block.end, lines);
     if (paragraph) {
       plainFound = true;
-      flushRest();
+      flushRest(block.start);
       children.push(paragraph);
-    } else if (rest) rest.end = block.end;
-    else rest = { ...block };
+    } else rest ??= { start: block.start, line: block.line };
   }
   if (!plainFound) return parseRest(text);
-  flushRest();
+  flushRest(text.length);
   return {
     type: 'root',
     children,
