@@ -17,10 +17,11 @@ import { classifyCharacter } from 'micromark-util-classify-character';
  *   elsewhere resolve to), or when it has characters whose handling differs by position (tabs,
  *   carriage returns, controls, a byte-order mark);
  * - a block (lines between blank lines) unless every line starts with a letter or digit (or `"`,
- *   `'`, `(`, `[`, `**`), never with an ordered-list marker, ends without a space, and the inline
- *   text is words with `**strong**` and `[text](address)` only: no other Markdown character at all
- *   (`\`, `` ` ``, `<`, `&`, `_`, `~`, `|`, a lone `*`, `![`), and nothing a GFM autolink literal
- *   could start from (`@`, `www.`, `http://`) outside link addresses.
+ *   `'`, `(`, `[`, `**`, or any character beyond ASCII but a space), never with an ordered-list
+ *   marker, ends without a space, and the inline text is words with `**strong**` and
+ *   `[text](address)` only: no other Markdown character at all (`\`, `` ` ``, `<`, `&`, `_`, `~`,
+ *   `|`, a lone `*`, `![`), and nothing a GFM autolink literal could start from (`@`, `www.`,
+ *   `http://`) outside link addresses.
  *
  * A blank line ends every construct such a block could otherwise belong to, and a block that starts
  * at the margin with a letter is a paragraph wherever it is, so the blocks can be read one at a time.
