@@ -112,6 +112,8 @@ test('strong emphasis beside every kind of character opens and closes as microma
       texts.push(`${a}[${b}l](https://e.org/${a ? 'p' : '_'})${b} ${a}**${b}k**`);
       texts.push(`${a}${b}word\n${b}more\n\n${a}last${b}`);
     }
+  // An empty item, the first or a later one, is not a paragraph (found by a larger random run).
+  texts.push('- \n\nPlain.', 'Plain.\n\n- a\n- \n', '- \n- a', '1) \n\n- \n');
   const { plain } = expectMicromarkTrees(texts);
   expect(plain).toBeGreaterThan(texts.length / 5);
 });
@@ -233,14 +235,85 @@ test('a stretch before a plain paragraph ends where micromark ends it given the 
   ]);
 });
 
-test('only what is not a plain paragraph goes to micromark', () => {
-  const list = '- one\n- two';
+test('random lists beside every kind of block give the same trees', () => {
+  const random = seeded(0x11575);
+  const pick = <T>(items: readonly T[]): T => items[random(items.length)]!;
+  const plainItems = ['one', 'Two **words** here', '[a link](https://e.org/p)', '"quoted" item', 'é'];
+  const item = () =>
+    random(4)
+      ? pick(plainItems)
+      : pick([
+          'one',
+          'Two **words** here',
+          '[a link](https://e.org/p)',
+          '"quoted" item',
+          'é',
+          '2020 was',
+          '2020. A year',
+          '[ ] task',
+          '[x] done',
+          '[x](y) link',
+          'a  ',
+          '**b**',
+          '# no',
+          '> no',
+          '- nested',
+          '---',
+          '',
+          ' two spaces',
+          'x *y* z',
+          'see www.e.org',
+        ]);
+  const bullet = () => (random(8) ? '- ' : pick(['* ', '+ ', '1. ', ' - ', '  - ', '-']));
+  const list = () => Array.from({ length: 1 + random(3) }, () => `${bullet()}${item()}`).join('\n');
+  const other = () =>
+    pick([
+      'Plain words.',
+      'Text\n- item',
+      'Text\nmore - text',
+      '# Heading',
+      'Heading\n---',
+      'Heading\n===',
+      '  indented',
+      '    code',
+      '> quote',
+      '> - quoted item',
+      '* star',
+      '1. first',
+      '---',
+      '- - -',
+      '<div>',
+      '| a | b |\n|---|---|\n| 1 | 2 |',
+      'word\n  - deep',
+      'Text\n 1) one',
+    ]);
+  const texts: string[] = [];
+  for (let count = 0; count < 4_000; count++) {
+    const blocks = Array.from({ length: 1 + random(4) }, () => (random(3) ? list() : other()));
+    let text = blocks[0]!;
+    for (const block of blocks.slice(1)) text += pick(['\n\n', '\n\n', '\n \n', '\n\n\n', '\n']) + block;
+    texts.push(text + pick(['', '\n', '\n\n', ' ', '\n  ']));
+  }
+  // An empty item, the first or a later one, is not a paragraph (found by a larger random run).
+  texts.push('- \n\nPlain.', 'Plain.\n\n- a\n- \n', '- \n- a', '1) \n\n- \n');
+  const { plain } = expectMicromarkTrees(texts);
+  expect(plain).toBeGreaterThan(texts.length / 5);
+});
+
+test('only what is not plain goes to micromark', () => {
+  const list = '* one\n* two';
   const { rest } = parsed(
     `A paragraph with **strong** and [a link](https://e.org).\n\n${list}\n\nAnother one.\n`,
   );
   // With the blank lines after it, as they can decide where its last block ends.
   expect(rest).toEqual([`${list}\n\n`]);
   expect(parsed('Words\nover two lines.\n\nAnd more.').rest).toEqual([]);
+  // A tight list of plain items, which nothing around it can join, is read here too.
+  expect(parsed('Plain.\n\n- one\n- **two**\n\n# Heading').rest).toEqual(['# Heading']);
+  // A list after one it could join (a loose list of both), or before indented text, is not.
+  expect(parsed('- one\n\n- two').rest).toEqual(['- one\n\n- two']);
+  expect(parsed('Text\n- one\n\n- two\n\nPlain.').rest).toEqual(['Text\n- one\n\n- two\n\n']);
+  expect(parsed('- one\n\n  more\n\nPlain.').rest).toEqual(['- one\n\n  more\n\n']);
   // Anything that can reach across a blank line sends the whole text.
   for (const whole of [
     'a\n\n```\nb\n\nc\n```',

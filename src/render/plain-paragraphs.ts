@@ -1,4 +1,14 @@
-import type { Link, Paragraph, PhrasingContent, Root, RootContent, Strong, Text } from 'mdast';
+import type {
+  Link,
+  List,
+  ListItem,
+  Paragraph,
+  PhrasingContent,
+  Root,
+  RootContent,
+  Strong,
+  Text,
+} from 'mdast';
 import type { Point } from 'unist';
 import { classifyCharacter } from 'micromark-util-classify-character';
 
@@ -25,6 +35,10 @@ import { classifyCharacter } from 'micromark-util-classify-character';
  *
  * A blank line ends every construct such a block could otherwise belong to, and a block that starts
  * at the margin with a letter is a paragraph wherever it is, so the blocks can be read one at a time.
+ *
+ * A tight bullet list whose every line is `- ` and a plain one-line paragraph is read here too
+ * (bulletins' lists are; micromark took ~0.4 ms over each, most of what it still did), unless a
+ * block beside it could make one loose list with it or go on from its last item (`closesLists`).
  * The trees are the same as micromark's, positions and key order included:
  * `plain-paragraphs.test.ts` compares them for the corpus, every fixture and random texts.
  */
@@ -42,12 +56,17 @@ export function parseWithPlainParagraphs(text: string, parseRest: (text: string)
     for (const child of tree.children) children.push(shifted(child, rest.line - 1, rest.start));
     rest = undefined;
   };
-  for (const block of blocksOf(text)) {
-    const paragraph = plainParagraph(text, block.start, block.end, lines);
-    if (paragraph) {
+  const blocks = [...blocksOf(text)];
+  for (const [index, block] of blocks.entries()) {
+    const node =
+      plainParagraph(text, block.start, block.end, lines) ??
+      (closesLists(text, blocks[index - 1]) && closesLists(text, blocks[index + 1], 'first line')
+        ? plainList(text, block.start, block.end, lines)
+        : undefined);
+    if (node) {
       plainFound = true;
       flushRest(block.start);
-      children.push(paragraph);
+      children.push(node);
     } else rest ??= { start: block.start, line: block.line };
   }
   if (!plainFound) return parseRest(text);
@@ -83,11 +102,18 @@ const AUTOLINK_LITERAL = /@|www\.|https?:\/\//i;
 const PLAIN_ADDRESS = /^[A-Za-z0-9\-._~*:/?#@!$+,;=%]+$/;
 
 const STAR = 42;
+const DASH = 45;
+
+interface Block {
+  start: number;
+  end: number;
+  line: number;
+}
 
 /** The lines between blank lines, as offsets into the text (each ending before its line break). */
-function* blocksOf(text: string): Generator<{ start: number; end: number; line: number }> {
+function* blocksOf(text: string): Generator<Block> {
   let line = 1;
-  let block: { start: number; end: number; line: number } | undefined;
+  let block: Block | undefined;
   for (let start = 0; start <= text.length; line++) {
     const newline = text.indexOf('\n', start);
     const end = newline === -1 ? text.length : newline;
@@ -105,6 +131,66 @@ function* blocksOf(text: string): Generator<{ start: number; end: number; line: 
 function isBlank(text: string, start: number, end: number): boolean {
   for (let i = start; i < end; i++) if (text.charCodeAt(i) !== 32) return false;
   return true;
+}
+
+/**
+ * Whether a `-` list in the block, or one before it, cannot go on past the blank lines after it (or
+ * take in a list after it): a block that starts at the margin with anything but `-` ends every
+ * open list, unless a line of its own starts one (`Text\n- item`). Checks only the block's first
+ * line when it comes after the list. No block at all: the text's start or end.
+ */
+function closesLists(text: string, block: Block | undefined, only?: 'first line'): boolean {
+  if (!block) return true;
+  const first = text.charCodeAt(block.start);
+  if (first === 32 || first === DASH) return false;
+  if (only) return true;
+  for (
+    let at = text.indexOf('\n', block.start);
+    at !== -1 && at < block.end;
+    at = text.indexOf('\n', at + 1)
+  ) {
+    let start = at + 1;
+    while (text.charCodeAt(start) === 32) start++;
+    if (text.charCodeAt(start) === DASH) return false;
+  }
+  return true;
+}
+
+/**
+ * The tight list the block is when every line is an item `- ` of one plain line (a block starting
+ * at the margin, whose neighbours cannot join it: `closesLists`); else undefined.
+ */
+function plainList(text: string, start: number, end: number, lines: LineIndex): List | undefined {
+  const items: ListItem[] = [];
+  for (let lineStart = start; lineStart < end; ) {
+    const newline = text.indexOf('\n', lineStart);
+    const lineEnd = newline === -1 || newline > end ? end : newline;
+    // An empty item (`- `) is not a paragraph.
+    if (
+      text.charCodeAt(lineStart) !== DASH ||
+      text.charCodeAt(lineStart + 1) !== 32 ||
+      lineEnd <= lineStart + 2
+    )
+      return undefined;
+    const paragraph = plainParagraph(text, lineStart + 2, lineEnd, lines);
+    if (!paragraph) return undefined;
+    items.push({
+      type: 'listItem',
+      spread: false,
+      checked: null,
+      children: [paragraph],
+      position: lines.span(lineStart, lineEnd),
+    });
+    lineStart = lineEnd + 1;
+  }
+  return {
+    type: 'list',
+    ordered: false,
+    start: null,
+    spread: false,
+    children: items,
+    position: lines.span(start, end),
+  };
 }
 
 /** The paragraph the block is, when it is plain prose (see the module's comment); else undefined. */
