@@ -232,6 +232,9 @@ test('a stretch before a plain paragraph ends where micromark ends it given the 
     '> > a\n>\n\nb',
     '>>\n>\n\nb',
     'Plain.\n\n- a\n<a>\n\n\nPlain.',
+    // micromark marks the root itself when a task check follows an empty item (a second review).
+    '(\n\n-\n[X] a',
+    '-\n[x] a\n\nPlain.\n\n*\n[ ] b',
   ]);
 });
 

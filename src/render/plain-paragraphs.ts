@@ -52,10 +52,19 @@ export function parseWithPlainParagraphs(text: string, parseRest: (text: string)
   // can depend on them (indented code takes in a line of four spaces, a list item a lazy HTML line).
   const flushRest = (end: number) => {
     if (!rest) return;
-    const tree = parseRest(text.slice(rest.start, end));
-    for (const child of tree.children) children.push(shifted(child, rest.line - 1, rest.start));
+    const {
+      type: _type,
+      children: parsed,
+      position: _position,
+      ...marks
+    } = parseRest(text.slice(rest.start, end));
+    for (const child of parsed) children.push(shifted(child, rest.line - 1, rest.start));
+    // What micromark wrote on a stretch's root it would have written on the whole text's: a task
+    // check `[x]` after an empty item (`-\n[x] a`) is a paragraph's at the root, and marks the root.
+    Object.assign(rootMarks, marks);
     rest = undefined;
   };
+  const rootMarks: Record<string, unknown> = {};
   const blocks = [...blocksOf(text)];
   for (const [index, block] of blocks.entries()) {
     const node =
@@ -75,6 +84,7 @@ export function parseWithPlainParagraphs(text: string, parseRest: (text: string)
     type: 'root',
     children,
     position: { start: { line: 1, column: 1, offset: 0 }, end: lines.point(text.length) },
+    ...rootMarks,
   };
 }
 
