@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateCorpus } from '../scripts/generate-corpus.js';
@@ -66,3 +66,41 @@ test('build --all with worker threads writes every email byte for byte as one th
     expect([path, same]).toEqual([path, true]);
   }
 }, 300_000);
+
+test('a template mistake found by a worker thread is reported as one thread reports it', async () => {
+  // Workers draft the emails of the issues they prepare; a draft that fails is made again, and
+  // reported, by the thread that lays the email out.
+  const site = join(work, 'broken-templates');
+  await generateCorpus(site, { issues: 6 });
+  cpSync(join(repoRoot, 'templates'), join(site, 'templates'), { recursive: true });
+  appendFileSync(join(site, 'bulletin.config.yaml'), '\ntemplates: templates\n');
+  appendFileSync(join(site, 'templates', 'email', 'email.txt.hbs'), '{{issue.noSuchField}}\n');
+  const run = (parallelFrom: number) =>
+    spawnSync(
+      process.execPath,
+      [
+        join(repoRoot, 'lib/src/cli/main.js'),
+        '--root',
+        site,
+        'check',
+        '--all',
+        '--offline',
+        '--no-cache',
+        '--json',
+      ],
+      {
+        env: { ...process.env, BULLETIN_PARALLEL_FROM: String(parallelFrom), NO_COLOR: '1' },
+        encoding: 'utf8',
+      },
+    );
+  const parallel = run(2);
+  const serial = run(100_000);
+  expect(parallel.status).toBe(1);
+  const issues = JSON.parse(parallel.stdout).issues as { problems: { code: string; message: string }[] }[];
+  expect(issues).toHaveLength(6);
+  for (const issue of issues) {
+    const mistake = issue.problems.find((p) => p.code === 'template-error');
+    expect(mistake?.message).toContain('noSuchField');
+  }
+  expect(parallel.stdout).toBe(serial.stdout);
+}, 180_000);

@@ -25,6 +25,17 @@ const JOBS_IN_HAND = 12;
 interface Job {
   date: string;
   key?: string;
+  /** Draft the issue's email too (a worker only: see `EmailDrafts`). */
+  draft?: boolean;
+}
+
+/**
+ * The issues whose email the caller will lay out: a worker thread that prepares one drafts its
+ * email as well, leaving this thread only MJML's part of it.
+ */
+export interface EmailDrafts {
+  templatesDir: string;
+  dates: ReadonlySet<string>;
 }
 
 /** Prepares many issues and returns them in the order of `dates` (see `preparedAsReady`). */
@@ -52,12 +63,13 @@ export async function* preparedAsReady(
   dates: readonly string[],
   config: Config,
   cache: RenderCache | undefined,
+  drafts?: EmailDrafts,
 ): AsyncGenerator<PreparedIssue> {
   const queue: Job[] = [];
   for (const date of dates) {
     const { key, prepared } = fromCache(root, date, cache);
     if (prepared) yield prepared;
-    else queue.push({ date, ...(key ? { key } : {}) });
+    else queue.push({ date, ...(key ? { key } : {}), ...(drafts?.dates.has(date) ? { draft: true } : {}) });
   }
   const workerFile = fileURLToPath(new URL('./prepare-worker.js', import.meta.url));
   const spare = Math.min(availableParallelism(), 8) - 1;
@@ -65,7 +77,7 @@ export async function* preparedAsReady(
   const pool = new WorkerPool(
     parallel ? spare : 0,
     workerFile,
-    { root, config, cache: Boolean(cache) },
+    { root, config, cache: Boolean(cache), ...(drafts ? { templatesDir: drafts.templatesDir } : {}) },
     queue,
   );
   try {

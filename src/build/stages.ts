@@ -8,7 +8,12 @@ import type { Config } from '../content/model.js';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { problem, startOf } from '../diagnostics/problem.js';
 import { sourceText } from '../diagnostics/source-text.js';
-import { compileEmail, type CompiledEmail, hydrateWhenFilled } from '../render/email/compile.js';
+import {
+  compileEmail,
+  type CompiledEmail,
+  type EmailDraft,
+  hydrateWhenFilled,
+} from '../render/email/compile.js';
 import { loadEmailTemplates, TemplateError } from '../render/email/templates.js';
 import type { RenderedIssue } from '../render/render-issue.js';
 import { preparedAsReady } from './prepare-pool.js';
@@ -87,7 +92,8 @@ export async function runStages(
   // Each issue's email is made as soon as the issue is prepared, while worker threads prepare others.
   const reports = new Map<string, IssueReport>();
   const renderedOf = new Map<string, RenderedIssue>();
-  for await (const prepared of preparedAsReady(root, dates, config, cache)) {
+  const drafts = { templatesDir, dates: emailDates };
+  for await (const prepared of preparedAsReady(root, dates, config, cache, drafts)) {
     if (prepared.rendered) renderedOf.set(prepared.date, prepared.rendered);
     if (!emailDates.has(prepared.date)) {
       if (hasErrors(prepared.problems) || (options.strict && prepared.problems.length > 0))
@@ -142,7 +148,9 @@ async function emailStage(
   const { date, problems, rendered } = prepared;
   if (!rendered) return { date, emailChecked: false, problems: sortDiagnostics(problems) };
   // The compiled-email cache (P1's hook): MJML and the checks only for an issue whose inputs changed.
-  const built = await cachedEmail(emailCache, rendered, () => checkedEmail(rendered, config, templatesDir));
+  const built = await cachedEmail(emailCache, rendered, () =>
+    checkedEmail(rendered, config, templatesDir, prepared.draft),
+  );
   problems.push(...built.problems);
   const email = built.email;
   if (!email) return { date, emailChecked: false, problems: sortDiagnostics(problems) };
@@ -181,10 +189,11 @@ export async function checkedEmail(
   rendered: RenderedIssue,
   config: Config,
   templatesDir: string,
+  draft?: EmailDraft,
 ): Promise<{ email?: CompiledEmail; problems: Diagnostic[] }> {
   let email: CompiledEmail;
   try {
-    email = await compileEmail(rendered, config, await loadEmailTemplates(templatesDir));
+    email = await compileEmail(rendered, config, await loadEmailTemplates(templatesDir), {}, draft);
   } catch (error) {
     if (!(error instanceof TemplateError)) throw error;
     return {
