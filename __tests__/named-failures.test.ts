@@ -71,6 +71,20 @@ describe('folders that exist but cannot be read are not "missing"', () => {
     expect(output).toContain(join('bulletins', '2026-05-01'));
   });
 
+  test('an email output folder that cannot be made is named, not a leftover temporary file', () => {
+    const front = 'title: Weekly bulletin\ndate: 2026-05-01\nsummary: One lead article.';
+    site.write('2026-05-01', 'issue.md', `---\n${front}\n---\nHello.\n`);
+    mkdirSync(join(site.root, 'dist'));
+    writeFileSync(join(site.root, 'dist', 'email'), 'a file where the folder should be');
+    const result = bulletin(['build', '--all'], site.root);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(
+      `Cannot write the email to ${join('dist', 'email', '2026-05-01')} (ENOTDIR); check that the output folder`,
+    );
+    expect(result.stderr).not.toContain('.tmp');
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+
   test('a missing issue folder is still reported as missing', () => {
     mkdirSync(join(site.root, 'bulletins'));
     const result = bulletin(['check', '2026-05-01'], site.root);

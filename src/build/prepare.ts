@@ -39,8 +39,10 @@ export async function draftFor(
       ...prepared,
       draft: draftEmail(prepared.rendered, config, await loadEmailTemplates(templatesDir)),
     };
-  } catch {
-    return prepared;
+  } catch (error) {
+    // Whatever failed fails again where the email is laid out, and is reported there.
+    if (error instanceof Error) return prepared;
+    throw error;
   }
 }
 

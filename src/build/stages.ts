@@ -18,7 +18,9 @@ import { loadEmailTemplates, TemplateError } from '../render/email/templates.js'
 import type { RenderedIssue } from '../render/render-issue.js';
 import { preparedAsReady } from './prepare-pool.js';
 import { renderCacheFor, type PreparedIssue } from './prepare.js';
-import { writeChangedFilesAtomically } from '../support/write-atomic.js';
+import { writeChangedFilesAtomically, WritesInFlight } from '../support/write-atomic.js';
+import { SetupError } from '../diagnostics/setup-error.js';
+import { causeOf, isErrno, MISSING, UNWRITABLE } from '../support/errors.js';
 import { cachedEmail, emailCacheFor, type EmailCache } from './email-cache.js';
 import { isProse } from '../content/kinds/index.js';
 
@@ -93,6 +95,8 @@ export async function runStages(
   const reports = new Map<string, IssueReport>();
   const renderedOf = new Map<string, RenderedIssue>();
   const drafts = { templatesDir, dates: emailDates };
+  // Each email's files are written while the next email is made.
+  const writes = new WritesInFlight();
   for await (const prepared of preparedAsReady(root, dates, config, cache, drafts)) {
     if (prepared.rendered) renderedOf.set(prepared.date, prepared.rendered);
     if (!emailDates.has(prepared.date)) {
@@ -105,10 +109,11 @@ export async function runStages(
       continue;
     }
     reports.set(prepared.date, {
-      ...(await emailStage(prepared, config, templatesDir, outDir, options, emailCache)),
+      ...(await emailStage(prepared, config, templatesDir, outDir, options, writes, emailCache)),
       links: prepared.links,
     });
   }
+  await writes.settle();
   const issues = dates.flatMap((date) => reports.get(date) ?? []);
   const rendered = dates.flatMap((date) => renderedOf.get(date) ?? []);
 
@@ -143,6 +148,7 @@ async function emailStage(
   templatesDir: string,
   outDir: string,
   options: PipelineOptions,
+  writes: WritesInFlight,
   emailCache?: EmailCache,
 ): Promise<IssueReport> {
   const { date, problems, rendered } = prepared;
@@ -168,10 +174,19 @@ async function emailStage(
   const dir = join(outDir, 'email', date);
   const html = join(dir, 'email.html');
   const text = join(dir, 'email.txt');
-  await writeChangedFilesAtomically([
-    { path: html, content: output.html },
-    { path: text, content: output.text },
-  ]);
+  await writes.add(
+    writeChangedFilesAtomically([
+      { path: html, content: output.html },
+      { path: text, content: output.text },
+    ]).catch((error: unknown) => {
+      // The output folder's fault (read-only, full, a file in its place), not a bug: said in one line.
+      if (!isErrno(error, ...UNWRITABLE, ...MISSING, 'EEXIST')) throw error;
+      throw new SetupError(
+        `Cannot write the email to ${relative(process.cwd(), dir) || '.'} (${causeOf(error)}); check that the output folder (--out) is a folder you can write to.`,
+        { cause: error },
+      );
+    }),
+  );
   return {
     ...report,
     outputs: {

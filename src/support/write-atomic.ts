@@ -18,7 +18,15 @@ export async function writeFilesAtomically(
     }
     for (const [i, file] of files.entries()) await rename(temporary[i]!, file.path);
   } catch (error) {
-    await Promise.all(temporary.map((t) => rm(t, { force: true })));
+    // A temporary file that was never made (its folder could not be) is no failure of its own: the
+    // error to report is the one that stopped the writes.
+    await Promise.all(
+      temporary.map((t) =>
+        rm(t, { force: true }).catch((cleanup: unknown) => {
+          if (!isErrno(cleanup, ...MISSING)) throw cleanup;
+        }),
+      ),
+    );
     throw error;
   }
 }
@@ -52,5 +60,41 @@ export async function sameBytesOnDisk(path: string, content: string | Uint8Array
   } catch (error) {
     if (isErrno(error, ...MISSING, 'EISDIR')) return false;
     throw error;
+  }
+}
+
+/**
+ * Writes started without waiting for them, at most `limit` at a time, so that the thread goes on
+ * with the next piece of work: a build of 520 emails spent 1-2 s waiting on its writes one by one.
+ * The first failure is thrown by the next `add` or by `settle`, which a caller awaits before it
+ * reports the files written.
+ */
+export class WritesInFlight {
+  private readonly pending = new Set<Promise<void>>();
+  private failure: { error: unknown } | undefined;
+
+  constructor(private readonly limit = 16) {}
+
+  async add(write: Promise<unknown>): Promise<void> {
+    const tracked: Promise<void> = write
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          this.failure ??= { error };
+        },
+      )
+      .finally(() => this.pending.delete(tracked));
+    this.pending.add(tracked);
+    while (this.pending.size >= this.limit) await Promise.race(this.pending);
+    this.throwFailure();
+  }
+
+  async settle(): Promise<void> {
+    await Promise.all(this.pending);
+    this.throwFailure();
+  }
+
+  private throwFailure(): void {
+    if (this.failure) throw this.failure.error;
   }
 }
