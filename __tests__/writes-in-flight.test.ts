@@ -48,3 +48,14 @@ test('a failure is thrown by an add that waits for it, so the build stops early'
   await expect(writes.add(Promise.reject(new Error('disk full')))).rejects.toThrow('disk full');
   await expect(writes.settle()).rejects.toThrow('disk full');
 });
+
+test('only files whose bytes differ are written, whatever their length', async () => {
+  const path = join(work, 'email.html');
+  expect(await writeChangedFilesAtomically([{ path, content: 'héllo' }])).toEqual([path]);
+  expect(await writeChangedFilesAtomically([{ path, content: 'héllo' }])).toEqual([]);
+  expect(await writeChangedFilesAtomically([{ path, content: Buffer.from('héllo') }])).toEqual([]);
+  // Same length in bytes, other bytes.
+  expect(await writeChangedFilesAtomically([{ path, content: 'hèllo' }])).toEqual([path]);
+  expect(await writeChangedFilesAtomically([{ path, content: 'hello' }])).toEqual([path]);
+  expect(readFileSync(path, 'utf8')).toBe('hello');
+});

@@ -47,12 +47,13 @@ export async function writeChangedFilesAtomically(
 
 /** True when `path` holds exactly `content` (a missing file does not). */
 export async function sameBytesOnDisk(path: string, content: string | Uint8Array): Promise<boolean> {
-  const wanted = typeof content === 'string' ? Buffer.from(content) : content;
   try {
     const handle = await open(path, 'r');
     try {
-      // Size first: most changed files differ in length, and then need not be read.
-      if ((await handle.stat()).size !== wanted.byteLength) return false;
+      // Size first: most changed files differ in length, and then need not be read (nor encoded).
+      const size = typeof content === 'string' ? Buffer.byteLength(content) : content.byteLength;
+      if ((await handle.stat()).size !== size) return false;
+      const wanted = typeof content === 'string' ? Buffer.from(content) : content;
       return Buffer.from(wanted.buffer, wanted.byteOffset, wanted.byteLength).equals(await handle.readFile());
     } finally {
       await handle.close();
