@@ -124,6 +124,33 @@ test('a block first in its body, columns media queries and image styles: the sam
   expect(memoizedBlockCounts().remembered).toBeGreaterThan(before.remembered);
 });
 
+test('blocks keyed by their text, by their tree where they share a line: the same bytes either way', async () => {
+  // A block is keyed by its text when it can be cut out whole (alone from the start of its line);
+  // blocks on one line, a block after a closing tag, tags over several lines, comments and tabs.
+  const head = `<mjml><mj-head><mj-title>{{{slots.s98}}}</mj-title></mj-head><mj-body width="600px">`;
+  const split = (blocks: string[], joint: string) => `${head}\n${blocks.join(joint)}\n</mj-body></mjml>`;
+  const spread = `<mj-section\n  padding="2px"\n>\n<mj-column><mj-text>{{{slots.s7}}}</mj-text></mj-column></mj-section>`;
+  const sources = [
+    split([section(1), section(2), section(3, 2)], '\n'),
+    split([section(1), section(2), section(3, 2)], ''),
+    split([section(1), section(2), section(3, 2)], '  '),
+    split([section(2), section(1)], '\n<!-- <mj-section> in a comment -->\n'),
+    split([section(1), spread, section(2)], '\n\t'),
+    split([spread, section(1)], ''),
+    split([preheader, section(1), wrapper], '\n'),
+    split([preheader, section(1), wrapper], ' '),
+    `${head}${section(1)}</mj-body></mjml>`,
+    `${head}\n${section(1)}</mj-body></mjml><!-- </mj-body> -->`,
+  ];
+  const before = memoizedBlockCounts();
+  for (const source of [...sources, ...sources]) {
+    const plain = await plainMjml(source, mjmlOptions(repoRoot, false));
+    const fast = await memoizedMjml(source, repoRoot);
+    expect({ source, html: fast.html }).toEqual({ source, html: plain.html });
+  }
+  expect(memoizedBlockCounts().remembered).toBeGreaterThan(before.remembered + sources.length);
+});
+
 /** The key's JSON as the memory first wrote it: JSON.stringify with a replacer that drops nodes' lines. */
 function withoutLines(this: unknown, name: string, value: unknown): unknown {
   return name === 'line' && typeof this === 'object' && this !== null && 'tagName' in this
@@ -131,7 +158,7 @@ function withoutLines(this: unknown, name: string, value: unknown): unknown {
     : value;
 }
 
-test("a block's key is its tree's JSON without the nodes' line numbers, for every block of the sample emails", async () => {
+test("a block's tree key is its JSON without the nodes' line numbers, for every block of the sample emails", async () => {
   const parseMjml = createRequire(createRequire(import.meta.url).resolve('mjml'))('mjml-parser-xml') as (
     source: string,
     options: object,

@@ -17,8 +17,8 @@ import { SLOT_MARKER } from './slots.js';
  * most of a cold `check --all` or `build` used to be MJML laying out the same blocks again.
  *
  * `withRememberedBlocks` parses the email's MJML and looks each block up before MJML sees it: a
- * block's HTML is a function of what its key holds, its own MJML tree as written (without source
- * line numbers), the document's `<mjml>` attributes, its head and its mj-body's attributes (all
+ * block's HTML is a function of what its key holds, its own MJML as written (its text, or where that
+ * cannot be cut out, its tree without source line numbers: `blockTexts`), the document's `<mjml>` attributes, its head and its mj-body's attributes (all
  * that MJML's global data, mj-attributes and the body's context are made from), and its place among
  * its siblings (only "first or not" for mj-section and mj-raw, whose code reads no other; all of it
  * for any other tag). A block found is replaced by an empty mj-raw, so MJML neither validates nor
@@ -159,11 +159,16 @@ export function withRememberedBlocks(source: string, templatesDir: string): Mjml
     ignoreIncludes: true,
   });
   const body = tree.children?.find((child) => child.tagName === 'mj-body');
-  if (body?.children) planBlocks(core, tree, body as MjmlNode & { children: MjmlNode[] });
+  if (body?.children) planBlocks(core, tree, body as MjmlNode & { children: MjmlNode[] }, source);
   return tree;
 }
 
-function planBlocks(core: MjmlCore, tree: MjmlNode, body: MjmlNode & { children: MjmlNode[] }): void {
+function planBlocks(
+  core: MjmlCore,
+  tree: MjmlNode,
+  body: MjmlNode & { children: MjmlNode[] },
+  source: string,
+): void {
   const components = core.components as BodyHelpers['components'];
   const rawTags = Object.values(components)
     .filter((c) => c.isRawElement())
@@ -180,10 +185,12 @@ function planBlocks(core: MjmlCore, tree: MjmlNode, body: MjmlNode & { children:
   const sharedKey = shared.includes(CANONICAL_PREFIX) ? undefined : canonicalSlots(shared);
   // Keys name the head by a number: written out, it was most of every key's length.
   const headId = sharedKey && internedHead(sharedKey.text);
+  const texts = blockTexts(source, children);
   const plan = children.map((child, index): PlannedBlock => {
     const place = { first: index === 0, index, last: index + 1 === children.length };
     const where = FIRST_ONLY.has(child.tagName) ? { first: place.first } : place;
-    const written = `${blockJson(child)},${JSON.stringify(where)}`;
+    const text = texts[index];
+    const written = `${text === undefined ? `J${blockJson(child)}` : `T${text}`},${JSON.stringify(where)}`;
     const planned = { place: { ...place, sibling: children.length, nonRawSiblings } };
     if (!sharedKey || written.includes(CANONICAL_PREFIX)) return planned;
     const blockKey = sharedKey.extend(written);
@@ -194,6 +201,35 @@ function planBlocks(core: MjmlCore, tree: MjmlNode, body: MjmlNode & { children:
   });
   // MJML hands a node's `props` to its component; the body reads its plan there.
   (body as MjmlNode & { props?: object }).props = { blockPlan: plan };
+}
+
+/**
+ * Each block's MJML as written, where it can be cut out of the source for certain: from the start of
+ * the line its tag opens on (only spaces before the tag) to where the next block's tag opens, or the
+ * last `</mj-body>`. The parser makes a block's tree from its text alone, so the text is as good a
+ * key as the tree's JSON (which says the same less one comment or space) and costs nothing to write:
+ * that JSON was a third of the memory's cost. Undefined for a block on a line shared with another.
+ */
+function blockTexts(source: string, children: readonly MjmlNode[]): (string | undefined)[] {
+  const lineStarts = [0];
+  for (let at = source.indexOf('\n'); at !== -1; at = source.indexOf('\n', at + 1)) lineStarts.push(at + 1);
+  const tagAt = children.map(({ line, tagName }, index) => {
+    // A block on the line of the one before it: the first tag on the line would be that block's.
+    if (line === undefined || line <= (children[index - 1]?.line ?? 0)) return undefined;
+    const lineStart = lineStarts[line - 1];
+    if (lineStart === undefined) return undefined;
+    let at = lineStart;
+    while (source.charCodeAt(at) === 32 || source.charCodeAt(at) === 9) at++;
+    const opens =
+      source.startsWith(`<${tagName}`, at) && /[\s/>]/.test(source[at + tagName.length + 1] ?? '');
+    return opens ? { lineStart, at } : undefined;
+  });
+  const bodyEnd = source.lastIndexOf('</mj-body>');
+  return children.map((_, index) => {
+    const start = tagAt[index];
+    const end = index + 1 < children.length ? tagAt[index + 1]?.at : bodyEnd;
+    return start && end !== undefined && end > start.at ? source.slice(start.lineStart, end) : undefined;
+  });
 }
 
 function memoizedBody(core: MjmlCore): unknown {
