@@ -67,9 +67,7 @@ test('build --all with worker threads writes every email byte for byte as one th
   }
 }, 300_000);
 
-test('a template mistake found by a worker thread is reported as one thread reports it', async () => {
-  // Workers draft the emails of the issues they prepare; a draft that fails is made again, and
-  // reported, by the thread that lays the email out.
+test('a template mistake is reported for issues prepared by worker threads as one thread reports it', async () => {
   const site = join(work, 'broken-templates');
   await generateCorpus(site, { issues: 6 });
   cpSync(join(repoRoot, 'templates'), join(site, 'templates'), { recursive: true });

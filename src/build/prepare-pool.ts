@@ -25,17 +25,6 @@ const JOBS_IN_HAND = 12;
 interface Job {
   date: string;
   key?: string;
-  /** Draft the issue's email too (a worker only: see `EmailDrafts`). */
-  draft?: boolean;
-}
-
-/**
- * The issues whose email the caller will lay out: a worker thread that prepares one drafts its
- * email as well, leaving this thread only MJML's part of it.
- */
-export interface EmailDrafts {
-  templatesDir: string;
-  dates: ReadonlySet<string>;
 }
 
 /** Prepares many issues and returns them in the order of `dates` (see `preparedAsReady`). */
@@ -63,13 +52,12 @@ export async function* preparedAsReady(
   dates: readonly string[],
   config: Config,
   cache: RenderCache | undefined,
-  drafts?: EmailDrafts,
 ): AsyncGenerator<PreparedIssue> {
   const queue: Job[] = [];
   for (const date of dates) {
     const { key, prepared } = fromCache(root, date, cache);
     if (prepared) yield prepared;
-    else queue.push({ date, ...(key ? { key } : {}), ...(drafts?.dates.has(date) ? { draft: true } : {}) });
+    else queue.push({ date, ...(key ? { key } : {}) });
   }
   const workerFile = fileURLToPath(new URL('./prepare-worker.js', import.meta.url));
   const spare = Math.min(availableParallelism(), 8) - 1;
@@ -77,7 +65,7 @@ export async function* preparedAsReady(
   const pool = new WorkerPool(
     parallel ? spare : 0,
     workerFile,
-    { root, config, cache: Boolean(cache), ...(drafts ? { templatesDir: drafts.templatesDir } : {}) },
+    { root, config, cache: Boolean(cache) },
     queue,
   );
   try {

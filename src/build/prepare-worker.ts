@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../content/model.js';
-import { draftFor, prepareFresh, renderCacheFor } from './prepare.js';
+import { prepareFresh, renderCacheFor } from './prepare.js';
 
 /** Runs in a worker thread (see prepare-pool.ts): prepares each issue it is sent and posts it back. */
 interface Setup {
@@ -8,15 +8,10 @@ interface Setup {
   /** The main thread's config, so both sides render (and key the cache) with the same one. */
   config: Config;
   cache: boolean;
-  /** The email templates, for the jobs whose email is asked for (`draft`). */
-  templatesDir?: string;
 }
 
-const { root, config, cache: useCache, templatesDir } = workerData as Setup;
+const { root, config, cache: useCache } = workerData as Setup;
 const cache = useCache ? renderCacheFor(root, config) : undefined;
-parentPort!.on('message', async (job: { date: string; key?: string; draft?: boolean }) => {
-  const prepared = await prepareFresh(root, job.date, config, cache, job.key);
-  parentPort!.postMessage(
-    job.draft && templatesDir ? await draftFor(prepared, config, templatesDir) : prepared,
-  );
+parentPort!.on('message', async (job: { date: string; key?: string }) => {
+  parentPort!.postMessage(await prepareFresh(root, job.date, config, cache, job.key));
 });

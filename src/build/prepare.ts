@@ -6,8 +6,6 @@ import { loadIssue } from '../content/load-issue.js';
 import type { Config } from '../content/model.js';
 import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { renderIssueContent, sharingEqualForms, type RenderedIssue } from '../render/render-issue.js';
-import { draftEmail, type EmailDraft } from '../render/email/compile.js';
-import { loadEmailTemplates } from '../render/email/templates.js';
 import { codeVersion, RenderCache } from './render-cache.js';
 
 /**
@@ -20,30 +18,6 @@ export interface PreparedIssue {
   rendered?: RenderedIssue;
   /** Every web address in the issue and where it is written, for the network link check. */
   links: LinkTarget[];
-  /** Its email's draft, when a worker thread prepared it and its email is asked for (`draftFor`). */
-  draft?: EmailDraft;
-}
-
-/**
- * The email draft of a prepared issue (see `draftEmail`), or none when it cannot be made: the thread
- * that lays the email out then drafts it again and reports why (a template's mistake, say).
- */
-export async function draftFor(
-  prepared: PreparedIssue,
-  config: Config,
-  templatesDir: string,
-): Promise<PreparedIssue> {
-  if (!prepared.rendered) return prepared;
-  try {
-    return {
-      ...prepared,
-      draft: draftEmail(prepared.rendered, config, await loadEmailTemplates(templatesDir)),
-    };
-  } catch (error) {
-    // Whatever failed fails again where the email is laid out, and is reported there.
-    if (error instanceof Error) return prepared;
-    throw error;
-  }
 }
 
 export function renderCacheFor(root: string, config: Config): RenderCache {

@@ -8,12 +8,7 @@ import type { Config } from '../content/model.js';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { problem, startOf } from '../diagnostics/problem.js';
 import { sourceText } from '../diagnostics/source-text.js';
-import {
-  compileEmail,
-  type CompiledEmail,
-  type EmailDraft,
-  hydrateWhenFilled,
-} from '../render/email/compile.js';
+import { compileEmail, type CompiledEmail, hydrateWhenFilled } from '../render/email/compile.js';
 import { loadEmailTemplates, TemplateError } from '../render/email/templates.js';
 import type { RenderedIssue } from '../render/render-issue.js';
 import { preparedAsReady } from './prepare-pool.js';
@@ -94,10 +89,9 @@ export async function runStages(
   // Each issue's email is made as soon as the issue is prepared, while worker threads prepare others.
   const reports = new Map<string, IssueReport>();
   const renderedOf = new Map<string, RenderedIssue>();
-  const drafts = { templatesDir, dates: emailDates };
   // Each email's files are written while the next email is made.
   const writes = new WritesInFlight();
-  for await (const prepared of preparedAsReady(root, dates, config, cache, drafts)) {
+  for await (const prepared of preparedAsReady(root, dates, config, cache)) {
     if (prepared.rendered) renderedOf.set(prepared.date, prepared.rendered);
     if (!emailDates.has(prepared.date)) {
       if (hasErrors(prepared.problems) || (options.strict && prepared.problems.length > 0))
@@ -154,9 +148,7 @@ async function emailStage(
   const { date, problems, rendered } = prepared;
   if (!rendered) return { date, emailChecked: false, problems: sortDiagnostics(problems) };
   // The compiled-email cache (P1's hook): MJML and the checks only for an issue whose inputs changed.
-  const built = await cachedEmail(emailCache, rendered, () =>
-    checkedEmail(rendered, config, templatesDir, prepared.draft),
-  );
+  const built = await cachedEmail(emailCache, rendered, () => checkedEmail(rendered, config, templatesDir));
   problems.push(...built.problems);
   const email = built.email;
   if (!email) return { date, emailChecked: false, problems: sortDiagnostics(problems) };
@@ -204,11 +196,10 @@ export async function checkedEmail(
   rendered: RenderedIssue,
   config: Config,
   templatesDir: string,
-  draft?: EmailDraft,
 ): Promise<{ email?: CompiledEmail; problems: Diagnostic[] }> {
   let email: CompiledEmail;
   try {
-    email = await compileEmail(rendered, config, await loadEmailTemplates(templatesDir), {}, draft);
+    email = await compileEmail(rendered, config, await loadEmailTemplates(templatesDir));
   } catch (error) {
     if (!(error instanceof TemplateError)) throw error;
     return {

@@ -77,45 +77,27 @@ export interface LayoutOptions {
   memoized?: boolean;
 }
 
-/**
- * Everything of an email's layout but MJML's part, as plain data: the MJML source and the text
- * layout, with their slots. A worker thread that prepared the issue drafts it too (`build/prepare.ts`),
- * so the thread that runs MJML (one per process: its memory of blocks is per thread) does only that.
- */
-export interface EmailDraft {
-  mjml: string;
-  htmlSlots: Record<string, string>;
-  textLayout: string;
-  textSlots: Record<string, string>;
-}
-
-export function draftEmail(rendered: RenderedIssue, config: Config, templates: EmailTemplates): EmailDraft {
-  const htmlSlots = new SlotTable('html');
-  const mjml = emailMjml(rendered, config, templates, htmlSlots);
-  const textSlots = new SlotTable('text');
-  const textLayout = `${templates
-    .text(emailViewModel(rendered, config, textSlots))
-    .replace(/\n{3,}/g, '\n\n\n')
-    .trim()}\n`;
-  return { mjml, htmlSlots: htmlSlots.values, textLayout, textSlots: textSlots.values };
-}
-
-/** `draft`: the issue's `draftEmail` with these templates, when another thread made it. */
 export async function layOutEmail(
   rendered: RenderedIssue,
   config: Config,
   templates: EmailTemplates,
   options: LayoutOptions = {},
-  draft: EmailDraft = draftEmail(rendered, config, templates),
 ): Promise<EmailLayout> {
-  const htmlLayout = await layoutOf(draft.mjml, templates, options.memoized ?? true);
+  const htmlSlots = new SlotTable('html');
+  const source = emailMjml(rendered, config, templates, htmlSlots);
+  const htmlLayout = await layoutOf(source, templates, options.memoized ?? true);
+  const textSlots = new SlotTable('text');
+  const textLayout = `${templates
+    .text(emailViewModel(rendered, config, textSlots))
+    .replace(/\n{3,}/g, '\n\n\n')
+    .trim()}\n`;
   return {
     date: rendered.issue.date,
     subject: rendered.issue.subject,
     preheader: rendered.issue.summary,
     url: rendered.url,
-    html: { layout: htmlLayout, slots: draft.htmlSlots },
-    text: { layout: draft.textLayout, slots: draft.textSlots },
+    html: { layout: htmlLayout, slots: htmlSlots.values },
+    text: { layout: textLayout, slots: textSlots.values },
     contents: contentsEntries(rendered, config).map(({ url, file }) => ({ url, file })),
   };
 }
@@ -135,9 +117,8 @@ export async function compileEmail(
   config: Config,
   templates: EmailTemplates,
   options: LayoutOptions = {},
-  draft?: EmailDraft,
 ): Promise<CompiledEmail> {
-  return hydrateEmail(await layOutEmail(rendered, config, templates, options, draft));
+  return hydrateEmail(await layOutEmail(rendered, config, templates, options));
 }
 
 /** Compiles the per-recipient pass of a laid-out email (cheap: Handlebars over the final HTML). */
