@@ -142,6 +142,43 @@ test('the search index covers the issue pages only', () => {
   expect(page('index.html')('main[data-pagefind-body]').length).toBe(0);
 });
 
+test('an email with errors keeps the archive, made before it, from replacing the previous site', async () => {
+  // The archive is made and staged (pagefind indexing it) before the last emails: an error in one of
+  // them then drops the staged site, and nothing of it is left behind.
+  const copy = tempSite();
+  try {
+    cpSync(join(repoRoot, 'bulletins'), join(copy.root, 'bulletins'), { recursive: true });
+    const first = await runPipeline({ root: copy.root, dates: ['2018-05-25'], write: true, site: true });
+    expect(first.site).toBeDefined();
+    const index = join(copy.root, 'dist', 'site', 'index.html');
+    const before = readFileSync(index, 'utf8');
+    const files = (readdirSync(join(copy.root, 'dist', 'site'), { recursive: true }) as string[]).sort();
+    // Fine for the archive page, too large for an email (Gmail clips past 102 KB).
+    const words = Array.from(
+      { length: 1500 },
+      (_, i) => `Paragraph ${i} of a very long report on winter pressures.`,
+    );
+    copy.write(
+      '2018-05-25',
+      '07-long-report.md',
+      `---\nkind: network\ntitle: A long report\n---\n${words.join('\n\n')}\n`,
+    );
+    const second = await runPipeline({ root: copy.root, dates: ['2018-05-25'], write: true, site: true });
+    expect(second.issues.find((i) => i.date === '2018-05-25')!.problems.map((p) => p.code)).toContain(
+      'email-too-large',
+    );
+    expect(second.site).toBeUndefined();
+    expect(second.siteSkipped).toMatch(/2018-05-25 has errors; the previous dist\/site is unchanged/);
+    expect(readFileSync(index, 'utf8')).toBe(before);
+    expect((readdirSync(join(copy.root, 'dist', 'site'), { recursive: true }) as string[]).sort()).toEqual(
+      files,
+    );
+    expect(readdirSync(join(copy.root, 'dist')).sort()).toEqual(['email', 'site']);
+  } finally {
+    copy.remove();
+  }
+}, 60_000);
+
 test('a broken item fails the build naming the file and leaves the previous site whole', async () => {
   const copy = tempSite();
   try {

@@ -71,6 +71,37 @@ test('a failing search index (the fill) leaves the previous site whole', async (
   expect(workFolders()).toEqual([]);
 });
 
+test('a fill started early runs while files are still added, and finish moves what it made', async () => {
+  const writer = await SiteWriter.open(site);
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  writer.startFill(async (folder) => {
+    await released;
+    writeFileSync(join(folder, 'index.js'), 'search');
+  });
+  await writer.add('a.html', 'A');
+  release();
+  await writer.finish();
+  expect(listing(site)).toEqual(['a.html', 'index.js']);
+  expect(workFolders()).toEqual([]);
+});
+
+test('abandoning waits for a fill started early and leaves no work folder', async () => {
+  await writeSite(site, new Map([['a.html', 'A']]));
+  const writer = await SiteWriter.open(site);
+  await writer.add('a.html', 'changed');
+  writer.startFill(async (folder) => {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    writeFileSync(join(folder, 'late.js'), 'written after the abandon began');
+  });
+  await writer.abandon();
+  expect(listing(site)).toEqual(['a.html']);
+  expect(readFileSync(join(site, 'a.html'), 'utf8')).toBe('A');
+  expect(workFolders()).toEqual([]);
+});
+
 test('a file made twice is written as it was last made', async () => {
   const writer = await SiteWriter.open(site);
   await writer.add('assets/logo.png', 'template asset');

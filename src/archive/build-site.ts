@@ -68,6 +68,12 @@ async function emitSite(
   if (!scope) for (const [path, content] of await logoFiles(archive.config)) await out(path, content);
 }
 
+/** A site made and staged on disk, its search index under way: `commit` swaps it in, `abandon` drops it. */
+export interface StagedSite {
+  commit(): Promise<{ report: SiteReport; files: SiteFiles }>;
+  abandon(): Promise<void>;
+}
+
 /**
  * The static archive: issue pages (search indexing starts) -> the other files -> sitemap -> write, add the
  * index -> swap the folder in whole. Each file is staged on disk as it is made; `keepFiles` also keeps
@@ -77,13 +83,32 @@ export async function buildSite(
   archive: Archive,
   templatesDir: string,
   siteDir: string,
-  { keepFiles = false } = {},
+  options: { keepFiles?: boolean } = {},
 ): Promise<{ report: SiteReport; files: SiteFiles }> {
+  return (await stageSite(archive, templatesDir, siteDir, options)).commit();
+}
+
+/**
+ * `buildSite` up to the swap: every file made and staged, the search index fed (pagefind, its own
+ * process, indexes meanwhile). A build makes the site this far before its emails, and commits it
+ * only if none of them has errors.
+ */
+export async function stageSite(
+  archive: Archive,
+  templatesDir: string,
+  siteDir: string,
+  { keepFiles = false } = {},
+): Promise<StagedSite> {
   const templates = await loadSiteTemplates(templatesDir);
   const search = openSearchFeed(archive.config, siteDir);
   const writer = await SiteWriter.open(siteDir);
   const files: SiteFiles = new Map();
   const paths = new Set<string>();
+  // pagefind runs as a child process: a failed build must not leave it running.
+  const abandon = async () => {
+    await search.abandon();
+    await writer.abandon();
+  };
   let searchPages = 0;
   try {
     await emitSite(
@@ -98,19 +123,29 @@ export async function buildSite(
       search,
     );
     const indexing = search.finish();
+    // The index is written as soon as pagefind has every page, whenever the site is committed.
+    writer.startFill(async (folder) => {
+      searchPages = (await indexing.writeTo(folder)).pages;
+    });
     const sitemap = sitemapFile(archive.config, paths);
     paths.add('sitemap.xml');
     if (keepFiles) files.set('sitemap.xml', sitemap);
     await writer.add('sitemap.xml', sitemap);
-    await writer.finish(async (staging) => {
-      searchPages = (await indexing.writeTo(staging)).pages;
-    });
   } catch (error) {
-    // pagefind runs as a child process: a failed build must not leave it running.
-    await search.abandon();
-    await writer.abandon();
+    await abandon();
     throw error;
   }
-  const pages = [...paths].filter((p) => p.endsWith('.html')).length;
-  return { report: { dir: siteDir, files: paths.size, pages, searchPages }, files };
+  return {
+    async commit() {
+      try {
+        await writer.finish();
+      } catch (error) {
+        await abandon();
+        throw error;
+      }
+      const pages = [...paths].filter((p) => p.endsWith('.html')).length;
+      return { report: { dir: siteDir, files: paths.size, pages, searchPages }, files };
+    },
+    abandon,
+  };
 }

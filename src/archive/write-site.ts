@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { SiteFiles } from './model.js';
-import { isErrno, MISSING, unlessMissing } from '../support/errors.js';
+import { awaitedLater, isErrno, MISSING, unlessMissing } from '../support/errors.js';
 import { sameBytesOnDisk } from '../support/write-atomic.js';
 
 export interface SiteWrite {
@@ -45,6 +45,7 @@ export class SiteWriter {
   private readonly wanted = new Set<string>();
   private readonly folders = new Folders();
   private pending: Promise<void>[] = [];
+  private filling: Promise<void> | undefined;
 
   private constructor(
     private readonly target: string,
@@ -80,14 +81,27 @@ export class SiteWriter {
     if (this.pending.length >= 64) await this.settle();
   }
 
-  /** Runs `fill` into a folder of its own, then moves every staged file into place. */
+  /**
+   * Starts `fill` into a folder of its own now, for work that can go on while the caller does
+   * something else (pagefind writing its index while the emails are made); `finish` waits for it.
+   */
+  startFill(fill: (staging: string) => Promise<void>): void {
+    const filling = (async () => {
+      await mkdir(this.filled, { recursive: true });
+      await fill(this.filled);
+    })();
+    awaitedLater(filling); // thrown by finish, or settled by abandon
+    this.filling = filling;
+  }
+
+  /** Runs `fill` (unless `startFill` did), then moves every staged file and what it made into place. */
   async finish(fill?: (staging: string) => Promise<void>): Promise<SiteWrite> {
     const { target, moves, wanted, filled, folders } = this;
+    if (fill) this.startFill(fill);
     try {
       await this.settle();
-      if (fill) {
-        await mkdir(filled, { recursive: true });
-        await fill(filled);
+      if (this.filling) {
+        await this.filling;
         for (const path of await filesUnder(filled)) {
           wanted.add(path);
           if (
@@ -113,7 +127,7 @@ export class SiteWriter {
   }
 
   async abandon(): Promise<void> {
-    await Promise.allSettled(this.pending);
+    await Promise.allSettled([...this.pending, ...(this.filling ? [this.filling] : [])]);
     this.pending = [];
     await this.removeWorkFolders();
   }

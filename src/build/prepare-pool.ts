@@ -52,6 +52,7 @@ export async function* preparedAsReady(
   dates: readonly string[],
   config: Config,
   cache: RenderCache | undefined,
+  onAllPrepared?: () => void,
 ): AsyncGenerator<PreparedIssue> {
   const queue: Job[] = [];
   for (const date of dates) {
@@ -68,8 +69,16 @@ export async function* preparedAsReady(
     { root, config, cache: Boolean(cache) },
     queue,
   );
+  // Told once no issue is left to prepare, before the ones still waiting are yielded.
+  let told = false;
+  const tell = () => {
+    if (told || queue.length > 0 || !pool.idle()) return;
+    told = true;
+    onAllPrepared?.();
+  };
   try {
     while (true) {
+      tell();
       const ready = pool.takeReady();
       if (ready) {
         yield ready;
@@ -77,7 +86,9 @@ export async function* preparedAsReady(
       }
       const job = queue.shift();
       if (job) {
-        yield await prepareFresh(root, job.date, config, cache, job.key);
+        const prepared = await prepareFresh(root, job.date, config, cache, job.key);
+        tell();
+        yield prepared;
         // Let worker messages in between issues, rather than all at the end.
         await new Promise((resolve) => setImmediate(resolve));
         continue;

@@ -1,6 +1,6 @@
 import { join, relative } from 'node:path';
 import { archiveOf } from '../archive/from-rendered.js';
-import type { SiteReport } from '../archive/build-site.js';
+import type { SiteReport, StagedSite } from '../archive/build-site.js';
 import type { LinkTarget } from '../checks/link-targets.js';
 import { checkEmail } from '../checks/email-checks.js';
 import { listIssueDates } from '../content/issues-dir.js';
@@ -86,54 +86,93 @@ export async function runStages(
 
   const cache = options.cache === false ? undefined : renderCacheFor(root, config);
   const emailCache = options.cache === false ? undefined : emailCacheFor(root, config, templatesDir);
-  // Each issue's email is made as soon as the issue is prepared, while worker threads prepare others.
   const reports = new Map<string, IssueReport>();
   const renderedOf = new Map<string, RenderedIssue>();
   // Each email's files are written while the next email is made.
   const writes = new WritesInFlight();
-  for await (const prepared of preparedAsReady(root, dates, config, cache)) {
-    if (prepared.rendered) renderedOf.set(prepared.date, prepared.rendered);
+  const broken = (problems: Diagnostic[]) => hasErrors(problems) || (options.strict && problems.length > 0);
+  const take = async (prepared: PreparedIssue) => {
     if (!emailDates.has(prepared.date)) {
-      if (hasErrors(prepared.problems) || (options.strict && prepared.problems.length > 0))
+      if (broken(prepared.problems))
         reports.set(prepared.date, {
           date: prepared.date,
           emailChecked: false,
           problems: sortDiagnostics(prepared.problems),
         });
-      continue;
+      return;
     }
     reports.set(prepared.date, {
       ...(await emailStage(prepared, config, templatesDir, outDir, options, writes, emailCache)),
       links: prepared.links,
     });
-  }
-  await writes.settle();
-  const issues = dates.flatMap((date) => reports.get(date) ?? []);
-  const rendered = dates.flatMap((date) => renderedOf.get(date) ?? []);
+  };
+  const issues = () => dates.flatMap((date) => reports.get(date) ?? []);
 
-  const report: PipelineReport = { configProblems, issues };
-  if (!withSite) return report;
-  // With --strict a warning stops an issue's email, so it stops the archive too.
-  const broken = issues
-    .filter((i) => hasErrors(i.problems) || (options.strict && i.problems.length > 0))
-    .map((i) => i.date);
-  if (broken.length)
-    return {
-      ...report,
-      siteSkipped: `the archive was not rebuilt because ${broken.join(', ')} ${broken.length === 1 ? 'has' : 'have'} ${options.strict ? 'problems (--strict)' : 'errors'}; the previous dist/site is unchanged`,
-    };
-  const { buildSite } = await import('../archive/build-site.js');
+  // Each issue's email is made as soon as the issue is prepared, while worker threads prepare
+  // others. With the archive, once every issue is prepared, the archive is made and staged before
+  // the emails still to make: pagefind (a process of its own) then indexes it meanwhile.
+  const waiting: PreparedIssue[] = [];
+  let allPrepared = false;
+  const onAllPrepared = withSite ? () => (allPrepared = true) : undefined;
+  for await (const prepared of preparedAsReady(root, dates, config, cache, onAllPrepared)) {
+    if (prepared.rendered) renderedOf.set(prepared.date, prepared.rendered);
+    if (allPrepared) waiting.push(prepared);
+    else await take(prepared);
+  }
+  if (!withSite) {
+    await writes.settle();
+    return { configProblems, issues: issues() };
+  }
+  // An issue with errors keeps the archive from being rebuilt: then it is not made at all.
+  const staging = [...reports.values(), ...waiting].some((issue) => broken(issue.problems))
+    ? undefined
+    : await stageArchive(
+        config,
+        dates.flatMap((date) => renderedOf.get(date) ?? []),
+        templatesDir,
+        outDir,
+      ).then(
+        (staged) => staged,
+        (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+      );
   try {
+    for (const issue of waiting) await take(issue);
+    await writes.settle();
+  } catch (error) {
+    if (staging && !(staging instanceof Error)) await staging.abandon();
+    throw error;
+  }
+  const report: PipelineReport = { configProblems, issues: issues() };
+  // With --strict a warning stops an issue's email, so it stops the archive too.
+  const brokenDates = report.issues.filter((issue) => broken(issue.problems)).map((issue) => issue.date);
+  // No staging means an issue had errors before its email: it is among them.
+  if (brokenDates.length > 0 || !staging) {
+    if (staging && !(staging instanceof Error)) await staging.abandon();
     return {
       ...report,
-      site: (await buildSite(archiveOf(config, rendered), templatesDir, join(outDir, 'site'))).report,
+      siteSkipped: `the archive was not rebuilt because ${brokenDates.join(', ')} ${brokenDates.length === 1 ? 'has' : 'have'} ${options.strict ? 'problems (--strict)' : 'errors'}; the previous dist/site is unchanged`,
     };
+  }
+  try {
+    if (staging instanceof Error) throw staging;
+    return { ...report, site: (await staging.commit()).report };
   } catch (error) {
     return {
       ...report,
       siteSkipped: `the archive was not rebuilt: ${(error as Error).message}; the previous dist/site is unchanged`,
     };
   }
+}
+
+/** The archive of every rendered issue, made and staged (see `stageSite`). */
+async function stageArchive(
+  config: Config,
+  rendered: RenderedIssue[],
+  templatesDir: string,
+  outDir: string,
+): Promise<StagedSite> {
+  const { stageSite } = await import('../archive/build-site.js');
+  return stageSite(archiveOf(config, rendered), templatesDir, join(outDir, 'site'));
 }
 
 async function emailStage(
