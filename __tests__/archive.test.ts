@@ -142,17 +142,38 @@ test('the search index covers the issue pages only', () => {
   expect(page('index.html')('main[data-pagefind-body]').length).toBe(0);
 });
 
-test('an email with errors keeps the archive, made before it, from replacing the previous site', async () => {
-  // The archive is made and staged (pagefind indexing it) before the last emails: an error in one of
-  // them then drops the staged site, and nothing of it is left behind.
+/**
+ * Builds a copy of the sample site, lets `breakIt` break it, builds again, and checks that the second
+ * build left the first one's site exactly as it was, with no work folder beside it.
+ */
+async function expectPreviousSiteKept(
+  breakIt: (copy: ReturnType<typeof tempSite>) => void,
+): Promise<Awaited<ReturnType<typeof runPipeline>>> {
   const copy = tempSite();
   try {
     cpSync(join(repoRoot, 'bulletins'), join(copy.root, 'bulletins'), { recursive: true });
-    const first = await runPipeline({ root: copy.root, dates: ['2018-05-25'], write: true, site: true });
-    expect(first.site).toBeDefined();
-    const index = join(copy.root, 'dist', 'site', 'index.html');
+    const build = () => runPipeline({ root: copy.root, dates: ['2018-05-25'], write: true, site: true });
+    expect((await build()).site).toBeDefined();
+    const dist = join(copy.root, 'dist');
+    const index = join(dist, 'site', 'index.html');
     const before = readFileSync(index, 'utf8');
-    const files = (readdirSync(join(copy.root, 'dist', 'site'), { recursive: true }) as string[]).sort();
+    const files = (readdirSync(join(dist, 'site'), { recursive: true }) as string[]).sort();
+    breakIt(copy);
+    const second = await build();
+    expect(second.site).toBeUndefined();
+    expect(readFileSync(index, 'utf8')).toBe(before);
+    expect((readdirSync(join(dist, 'site'), { recursive: true }) as string[]).sort()).toEqual(files);
+    expect(readdirSync(dist).sort()).toEqual(['email', 'site']);
+    return second;
+  } finally {
+    copy.remove();
+  }
+}
+
+test('an email with errors keeps the archive, made before it, from replacing the previous site', async () => {
+  // The archive is made and staged (pagefind indexing it) before the last emails: an error in one of
+  // them then drops the staged site, and nothing of it is left behind.
+  const second = await expectPreviousSiteKept((copy) => {
     // Fine for the archive page, too large for an email (Gmail clips past 102 KB).
     const words = Array.from(
       { length: 1500 },
@@ -163,53 +184,28 @@ test('an email with errors keeps the archive, made before it, from replacing the
       '07-long-report.md',
       `---\nkind: network\ntitle: A long report\n---\n${words.join('\n\n')}\n`,
     );
-    const second = await runPipeline({ root: copy.root, dates: ['2018-05-25'], write: true, site: true });
-    expect(second.issues.find((i) => i.date === '2018-05-25')!.problems.map((p) => p.code)).toContain(
-      'email-too-large',
-    );
-    expect(second.site).toBeUndefined();
-    expect(second.siteSkipped).toMatch(/2018-05-25 has errors; the previous dist\/site is unchanged/);
-    expect(readFileSync(index, 'utf8')).toBe(before);
-    expect((readdirSync(join(copy.root, 'dist', 'site'), { recursive: true }) as string[]).sort()).toEqual(
-      files,
-    );
-    expect(readdirSync(join(copy.root, 'dist')).sort()).toEqual(['email', 'site']);
-  } finally {
-    copy.remove();
-  }
+  });
+  expect(second.issues.find((i) => i.date === '2018-05-25')!.problems.map((p) => p.code)).toContain(
+    'email-too-large',
+  );
+  expect(second.siteSkipped).toMatch(/2018-05-25 has errors; the previous dist\/site is unchanged/);
 }, 60_000);
 
 test('a broken item fails the build naming the file and leaves the previous site whole', async () => {
-  const copy = tempSite();
-  try {
-    cpSync(join(repoRoot, 'bulletins'), join(copy.root, 'bulletins'), { recursive: true });
-    const first = await runPipeline({ root: copy.root, dates: ['2018-05-25'], write: true, site: true });
-    expect(first.site).toBeDefined();
-    const index = join(copy.root, 'dist', 'site', 'index.html');
-    const before = readFileSync(index, 'utf8');
-    const files = (readdirSync(join(copy.root, 'dist', 'site'), { recursive: true }) as string[]).sort();
+  const second = await expectPreviousSiteKept((copy) =>
     copy.write(
       '2018-05-18',
       '03-stroke-programme.md',
       '---\nkind: programme\ntitle: Stroke\nprogramme: [stroke\n---\nText\n',
-    );
-    const second = await runPipeline({ root: copy.root, dates: ['2018-05-25'], write: true, site: true });
-    expect(second.site).toBeUndefined();
-    expect(second.siteSkipped).toMatch(/2018-05-18 has errors; the previous dist\/site is unchanged/);
-    const broken = second.issues.find((i) => i.date === '2018-05-18')!;
-    expect(broken.problems[0]).toMatchObject({
-      file: expect.stringMatching(/bulletins\/2018-05-18\/03-stroke-programme\.md$/),
-      line: 4,
-      code: 'yaml-syntax',
-    });
-    expect(readFileSync(index, 'utf8')).toBe(before);
-    expect((readdirSync(join(copy.root, 'dist', 'site'), { recursive: true }) as string[]).sort()).toEqual(
-      files,
-    );
-    expect(readdirSync(join(copy.root, 'dist')).sort()).toEqual(['email', 'site']);
-  } finally {
-    copy.remove();
-  }
+    ),
+  );
+  expect(second.siteSkipped).toMatch(/2018-05-18 has errors; the previous dist\/site is unchanged/);
+  const broken = second.issues.find((i) => i.date === '2018-05-18')!;
+  expect(broken.problems[0]).toMatchObject({
+    file: expect.stringMatching(/bulletins\/2018-05-18\/03-stroke-programme\.md$/),
+    line: 4,
+    code: 'yaml-syntax',
+  });
 }, 60_000);
 
 test('an image beside an item is published resized, the original untouched, and the email uses its archive URL', async () => {
