@@ -35,16 +35,22 @@ export interface SearchFeed {
 export function openSearchFeed(config: Config, previousSiteDir?: string): SearchFeed {
   if (previousSiteDir && readFingerprint(previousSiteDir) !== undefined) {
     const pages: SiteFiles = new Map();
+    let started: Promise<SearchIndexing> | undefined;
     return {
       async add(path, html) {
         pages.set(path, html);
       },
       finish() {
-        const started = startSearchIndex(config, pages, previousSiteDir);
-        awaitedLater(started); // reported by writeTo
-        return { writeTo: async (siteDir) => (await started).writeTo(siteDir) };
+        const starting = startSearchIndex(config, pages, previousSiteDir);
+        awaitedLater(starting); // reported by writeTo
+        started = starting;
+        return { writeTo: async (siteDir) => (await starting).writeTo(siteDir) };
       },
-      async abandon() {},
+      async abandon() {
+        // A changed site started pagefind at finish(): stop it rather than let it index for nothing.
+        const indexing = await started?.catch(() => undefined); // its failure is writeTo's to report
+        if (indexing instanceof PagefindFeeder) await indexing.close();
+      },
     };
   }
   const feeder = new PagefindFeeder(config);
