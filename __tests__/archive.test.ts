@@ -191,6 +191,29 @@ test('an email with errors keeps the archive, made before it, from replacing the
   expect(second.siteSkipped).toMatch(/2018-05-25 has errors; the previous dist\/site is unchanged/);
 }, 60_000);
 
+test('an archive that cannot be made is reported, the emails are still written, and nothing is left behind', async () => {
+  const copy = tempSite();
+  try {
+    cpSync(join(repoRoot, 'bulletins'), join(copy.root, 'bulletins'), { recursive: true });
+    cpSync(join(repoRoot, 'templates'), join(copy.root, 'templates'), { recursive: true });
+    writeFileSync(
+      join(copy.root, 'bulletin.config.yaml'),
+      `${readFileSync(join(copy.root, 'bulletin.config.yaml'), 'utf8')}\ntemplates: templates\n`,
+    );
+    // A page template Handlebars cannot compile: the site fails while it is staged, before the emails.
+    writeFileSync(join(copy.root, 'templates', 'site', 'index.hbs'), '{{#each issues}}never closed');
+    const report = await runPipeline({ root: copy.root, dates: ['2018-05-25'], write: true, site: true });
+    expect(report.site).toBeUndefined();
+    expect(report.siteSkipped).toMatch(
+      /^the archive was not rebuilt: .*; the previous dist\/site is unchanged$/,
+    );
+    expect(report.issues.find((i) => i.date === '2018-05-25')?.outputs).toBeDefined();
+    expect(readdirSync(join(copy.root, 'dist')).sort()).toEqual(['email']);
+  } finally {
+    copy.remove();
+  }
+}, 60_000);
+
 test('a broken item fails the build naming the file and leaves the previous site whole', async () => {
   const second = await expectPreviousSiteKept((copy) =>
     copy.write(

@@ -131,15 +131,15 @@ export async function runStages(
         dates.flatMap((date) => renderedOf.get(date) ?? []),
         templatesDir,
         outDir,
-      ).then(
-        (staged) => staged,
-        (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
       );
+  const dropStaged = async () => {
+    if (staging && !(staging instanceof Error)) await staging.abandon();
+  };
   try {
     for (const issue of waiting) await take(issue);
     await writes.settle();
   } catch (error) {
-    if (staging && !(staging instanceof Error)) await staging.abandon();
+    await dropStaged();
     throw error;
   }
   const report: PipelineReport = { configProblems, issues: issues() };
@@ -147,7 +147,7 @@ export async function runStages(
   const brokenDates = report.issues.filter((issue) => broken(issue.problems)).map((issue) => issue.date);
   // No staging means an issue had errors before its email: it is among them.
   if (brokenDates.length > 0 || !staging) {
-    if (staging && !(staging instanceof Error)) await staging.abandon();
+    await dropStaged();
     return {
       ...report,
       siteSkipped: `the archive was not rebuilt because ${brokenDates.join(', ')} ${brokenDates.length === 1 ? 'has' : 'have'} ${options.strict ? 'problems (--strict)' : 'errors'}; the previous dist/site is unchanged`,
@@ -164,15 +164,20 @@ export async function runStages(
   }
 }
 
-/** The archive of every rendered issue, made and staged (see `stageSite`). */
+/**
+ * The archive of every rendered issue, made and staged (see `stageSite`), or why it could not be:
+ * that is reported once the emails are made, as the archive's other failures are.
+ */
 async function stageArchive(
   config: Config,
   rendered: RenderedIssue[],
   templatesDir: string,
   outDir: string,
-): Promise<StagedSite> {
+): Promise<StagedSite | Error> {
   const { stageSite } = await import('../archive/build-site.js');
-  return stageSite(archiveOf(config, rendered), templatesDir, join(outDir, 'site'));
+  return stageSite(archiveOf(config, rendered), templatesDir, join(outDir, 'site')).catch((error: unknown) =>
+    error instanceof Error ? error : new Error(String(error)),
+  );
 }
 
 async function emailStage(
