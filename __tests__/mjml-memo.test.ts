@@ -13,6 +13,7 @@ import { emailMjml, layOutEmail, mjmlOptions } from '../src/render/email/compile
 import { blockJson, type MjmlNode } from '../src/render/email/block-key.js';
 import { memoizedBlockCounts, withRememberedBlocks } from '../src/render/email/mjml-memo.js';
 import { loadEmailTemplates } from '../src/render/email/templates.js';
+import { holdsEachOnce, putBack, setAsideContents } from '../src/render/email/verbatim-content.js';
 import { repoRoot } from './helpers/cli.js';
 
 /**
@@ -209,4 +210,72 @@ test('a mistake in a template is rejected in the same words with blocks from mem
     expect(plain).not.toMatch(/^made/);
     expect(await outcome(() => memoizedMjml(source, repoRoot))).toBe(plain);
   }
+});
+
+test('blocks that differ only in what mj-text, mj-button, mj-table and mj-raw hold are laid out once', async () => {
+  // What these tags hold is set aside from the key (verbatim-content.ts): replacement patterns, a
+  // slot marker, markup and Outlook comments included, it must come back where plain MJML puts it.
+  const holding = (text: string, button: string, cell: string, raw: string) =>
+    `<mj-section padding="4px"><mj-column><mj-text color="#333333">\n  ${text}\n</mj-text>` +
+    `<mj-button href="https://example.org/{{{slots.s3}}}">${button}</mj-button>` +
+    `<mj-table><tr><td>${cell}</td></tr></mj-table></mj-column></mj-section>\n<mj-raw>${raw}</mj-raw>`;
+  const variants = [
+    holding('<p>{{{slots.s1}}}</p>', 'Read more', '1', '<hr>'),
+    holding(
+      '<ul><li>$& $1 $$</li><li>{{{slots.s2}}}</li></ul>',
+      'Book',
+      '2 <b>x</b>',
+      '<!--[if mso]><br><![endif]-->',
+    ),
+    holding('<h2>{{{slots.s1}}}</h2>\n<p>two\n lines</p>', '{{{slots.s2}}}', '', '<div>{{{slots.s4}}}</div>'),
+  ];
+  const documents = variants.map(
+    (blocks) =>
+      `<mjml><mj-head><mj-title>{{{slots.s98}}}</mj-title></mj-head><mj-body width="600px">\n${blocks}\n</mj-body></mjml>`,
+  );
+  const before = memoizedBlockCounts();
+  for (const source of [...documents, ...documents]) {
+    const plain = await plainMjml(source, mjmlOptions(repoRoot, false));
+    expect({ source, html: (await memoizedMjml(source, repoRoot)).html }).toEqual({
+      source,
+      html: plain.html,
+    });
+  }
+  const after = memoizedBlockCounts();
+  // The section and the raw block once each; all the others from memory.
+  expect(after.rendered - before.rendered).toBe(2);
+  expect(after.remembered - before.remembered).toBe(10);
+});
+
+test('a template that writes a content stand-in itself keeps contents in its keys: the same bytes', async () => {
+  const block = (text: string) =>
+    `<mj-section><mj-column><mj-text>${text}</mj-text></mj-column></mj-section>`;
+  const sources = [block('{{{content.#0}}}'), block('a {{{content.#0}}}'), block('b')].map(
+    (blocks, index) => `<mjml><mj-body>\n${blocks}\n${block(`own ${index}`)}\n</mj-body></mjml>`,
+  );
+  for (const source of [...sources, ...sources]) {
+    const plain = await plainMjml(source, mjmlOptions(repoRoot, false));
+    expect((await memoizedMjml(source, repoRoot)).html).toBe(plain.html);
+  }
+});
+
+test('a laid-out block is checked to hold each content stand-in once and no other', () => {
+  expect(holdsEachOnce('<p>{{{content.#1}}}</p>{{{content.#0}}}', 2)).toBe(true);
+  expect(holdsEachOnce('{{{content.#0}}}{{{content.#0}}}', 1)).toBe(false);
+  expect(holdsEachOnce('{{{content.#0}}}', 2)).toBe(false);
+  expect(holdsEachOnce('{{{content.#0}}}{{{content.#2}}}', 2)).toBe(false);
+  expect(holdsEachOnce('', 0)).toBe(true);
+  const aside = setAsideContents({
+    tagName: 'mj-column',
+    attributes: {},
+    children: [
+      { tagName: 'mj-text', attributes: {}, content: 'one' },
+      { tagName: 'mj-image', attributes: { src: 'x' } },
+      { tagName: 'mj-text', attributes: {}, content: '' },
+      { tagName: 'mj-button', attributes: {}, content: 'two' },
+    ],
+  });
+  expect(aside?.contents).toEqual(['one', 'two']);
+  expect(putBack(JSON.stringify(aside?.node), aside?.contents ?? [])).toContain('"content":"two"');
+  expect(setAsideContents({ tagName: 'mj-divider', attributes: {} })).toBeUndefined();
 });

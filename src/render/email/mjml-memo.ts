@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import {
   blockJson,
+  blockTexts,
   CANONICAL_PREFIX,
   type CanonicalKey,
   canonicalSlots,
@@ -9,21 +10,32 @@ import {
 
 export type { MjmlNode } from './block-key.js';
 import { SLOT_MARKER } from './slots.js';
+import {
+  holdsEachOnce,
+  holdsStandIn,
+  putBack,
+  setAsideContents,
+  STAND_IN_PREFIX,
+} from './verbatim-content.js';
 
 /**
  * MJML's body, rendered one top-level block (mj-section, mj-raw...) at a time, each block's HTML
- * remembered for the rest of the process. Content reaches MJML only as slot markers (slots.ts), so
- * the corpus's ~11,000 sections are ~550 distinct blocks once the markers' numbers are set aside:
- * most of a cold `check --all` or `build` used to be MJML laying out the same blocks again.
+ * remembered for the rest of the process. Content reaches MJML only as slot markers (slots.ts), and
+ * what mj-text and its like hold is set aside before a block is keyed (verbatim-content.ts), so the
+ * corpus's ~11,000 sections are ~20 distinct blocks: most of a cold `check --all` or `build` used to
+ * be MJML laying out the same blocks again.
  *
- * `withRememberedBlocks` parses the email's MJML and looks each block up before MJML sees it: a
- * block's HTML is a function of what its key holds, its own MJML as written (its text, or where that
- * cannot be cut out, its tree without source line numbers: `blockTexts`), the document's `<mjml>` attributes, its head and its mj-body's attributes (all
- * that MJML's global data, mj-attributes and the body's context are made from), and its place among
- * its siblings (only "first or not" for mj-section and mj-raw, whose code reads no other; all of it
- * for any other tag). A block found is replaced by an empty mj-raw, so MJML neither validates nor
- * merges attributes into it again (a third of MJML's time per email); the body (`memoizedBodyPreset`)
- * puts its HTML back and replays, in order, what rendering it added to the head (media queries,
+ * `withRememberedBlocks` parses the email's MJML and looks each block up before MJML sees it. A
+ * block's HTML is a function of what its key holds:
+ * - its own MJML: its tree without source line numbers and with its verbatim contents set aside, or
+ *   where it has none, its text as written (`blockTexts`, cheaper and as good);
+ * - the document's `<mjml>` attributes, its head and its mj-body's attributes (all that MJML's
+ *   global data, mj-attributes and the body's context are made from);
+ * - its place among its siblings (only "first or not" for mj-section and mj-raw, whose code reads
+ *   no other; all of it for any other tag).
+ * A block found is replaced by an empty mj-raw, so MJML neither validates nor merges attributes into
+ * it again (a third of MJML's time per email); the body (`memoizedBodyPreset`) puts its HTML and
+ * contents back and replays, in order, what rendering it added to the head (media queries,
  * component styles). Everything else (the head, Outlook comment merging, the skeleton) is MJML's own
  * code on every call. `__tests__/mjml-memo.test.ts` compares it with plain MJML.
  */
@@ -71,6 +83,8 @@ interface PlannedBlock {
   key?: CanonicalKey;
   /** Its HTML and head effects from memory: the child in the tree is then an empty stand-in. */
   hit?: Remembered;
+  /** Its verbatim contents, set aside from its key and its layout (verbatim-content.ts). */
+  contents?: string[];
 }
 
 /** What rendering a block asked of the head, to be asked again when the block comes from memory. */
@@ -84,6 +98,8 @@ interface Remembered {
 /** Enough for every distinct block of many template sets; past it, start again rather than grow. */
 const MAX_REMEMBERED = 20_000;
 const remembered = new Map<string, Remembered>();
+/** Keys of blocks whose layout did not hold each content stand-in once: laid out with their content. */
+const keptWhole = new Set<string>();
 /** The heads (with body and root attributes) seen, canonical, each with its number in the keys. */
 const heads = new Map<string, number>();
 let headsSeen = 0;
@@ -186,50 +202,32 @@ function planBlocks(
   // Keys name the head by a number: written out, it was most of every key's length.
   const headId = sharedKey && internedHead(sharedKey.text);
   const texts = blockTexts(source, children);
+  // A template that writes a stand-in itself could not be told from one: contents stay in the keys.
+  const settingAside = !source.includes(STAND_IN_PREFIX);
   const plan = children.map((child, index): PlannedBlock => {
     const place = { first: index === 0, index, last: index + 1 === children.length };
-    const where = FIRST_ONLY.has(child.tagName) ? { first: place.first } : place;
-    const text = texts[index];
-    const written = `${text === undefined ? `J${blockJson(child)}` : `T${text}`},${JSON.stringify(where)}`;
     const planned = { place: { ...place, sibling: children.length, nonRawSiblings } };
-    if (!sharedKey || written.includes(CANONICAL_PREFIX)) return planned;
-    const blockKey = sharedKey.extend(written);
-    const key = { ...blockKey, text: `${headId}:${blockKey.text}` };
+    if (!sharedKey) return planned;
+    const where = JSON.stringify(FIRST_ONLY.has(child.tagName) ? { first: place.first } : place);
+    const keyOf = (written: string): CanonicalKey | undefined => {
+      if (written.includes(CANONICAL_PREFIX)) return undefined;
+      const blockKey = sharedKey.extend(written);
+      return { ...blockKey, text: `${headId}:${blockKey.text}` };
+    };
+    const aside = settingAside ? setAsideContents(child) : undefined;
+    const hollowKey = aside && keyOf(`H${blockJson(aside.node)},${where}`);
+    const contents = hollowKey && !keptWhole.has(hollowKey.text) ? aside.contents : undefined;
+    const text = texts[index];
+    const key = contents
+      ? hollowKey
+      : keyOf(`${text === undefined ? `J${blockJson(child)}` : `T${text}`},${where}`);
+    if (!key) return planned;
     const hit = remembered.get(key.text);
     if (hit) children[index] = { tagName: 'mj-raw', attributes: {}, content: '', line: child.line ?? 0 };
-    return { ...planned, key, ...(hit ? { hit } : {}) };
+    return { ...planned, key, ...(hit ? { hit } : {}), ...(contents ? { contents } : {}) };
   });
   // MJML hands a node's `props` to its component; the body reads its plan there.
   (body as MjmlNode & { props?: object }).props = { blockPlan: plan };
-}
-
-/**
- * Each block's MJML as written, where it can be cut out of the source for certain: from the start of
- * the line its tag opens on (only spaces before the tag) to where the next block's tag opens, or the
- * last `</mj-body>`. The parser makes a block's tree from its text alone, so the text is as good a
- * key as the tree's JSON (which says the same less one comment or space) and costs nothing to write:
- * that JSON was a third of the memory's cost. Undefined for a block on a line shared with another.
- */
-function blockTexts(source: string, children: readonly MjmlNode[]): (string | undefined)[] {
-  const lineStarts = [0];
-  for (let at = source.indexOf('\n'); at !== -1; at = source.indexOf('\n', at + 1)) lineStarts.push(at + 1);
-  const tagAt = children.map(({ line, tagName }, index) => {
-    // A block on the line of the one before it: the first tag on the line would be that block's.
-    if (line === undefined || line <= (children[index - 1]?.line ?? 0)) return undefined;
-    const lineStart = lineStarts[line - 1];
-    if (lineStart === undefined) return undefined;
-    let at = lineStart;
-    while (source.charCodeAt(at) === 32 || source.charCodeAt(at) === 9) at++;
-    const opens =
-      source.startsWith(`<${tagName}`, at) && /[\s/>]/.test(source[at + tagName.length + 1] ?? '');
-    return opens ? { lineStart, at } : undefined;
-  });
-  const bodyEnd = source.lastIndexOf('</mj-body>');
-  return children.map((_, index) => {
-    const start = tagAt[index];
-    const end = index + 1 < children.length ? tagAt[index + 1]?.at : bodyEnd;
-    return start && end !== undefined && end > start.at ? source.slice(start.lineStart, end) : undefined;
-  });
 }
 
 function memoizedBody(core: MjmlCore): unknown {
@@ -253,37 +251,79 @@ function memoizedBody(core: MjmlCore): unknown {
 }
 
 function renderBlock(core: MjmlCore, child: MjmlNode, context: BodyHelpers, planned: PlannedBlock): string {
-  const { key, hit } = planned;
+  const { key, hit, contents } = planned;
   if (key && hit) {
     counts.remembered++;
     for (const [kind, args] of hit.effects) context[kind](...args);
-    return key.restore(hit.html);
+    const html = key.restore(hit.html);
+    return contents ? putBack(html, contents) : html;
+  }
+  if (key && contents) {
+    const laidOut = renderWithoutContents(core, child, context, planned, contents.length);
+    if (laidOut !== undefined) {
+      counts.rendered++;
+      remember(key, laidOut);
+      return putBack(laidOut.html, contents);
+    }
+    // Not kept this time or any other: the next email with this block lays it out whole.
+    keptWhole.add(key.text);
   }
   const { html, effects } = renderFresh(core, child, context, planned.place);
-  if (!key) return html;
+  if (!key || contents) return html;
   counts.rendered++;
-  const stored = key.canonical(html);
-  // A marker in what the head receives, or one the key does not know, cannot be renumbered: not kept.
-  if (stored !== undefined && !SLOT_MARKER.test(JSON.stringify(effects))) {
-    if (remembered.size >= MAX_REMEMBERED) remembered.clear();
-    remembered.set(key.text, { html: stored, effects });
-  }
+  remember(key, { html, effects });
   return html;
 }
 
-/** The block rendered as MJML's own renderChildren would, noting what it adds to the head. */
+/**
+ * The block laid out with stand-ins for its contents, its head effects then applied: or undefined,
+ * with nothing applied, when the HTML does not hold each stand-in once (it is then laid out whole).
+ */
+function renderWithoutContents(
+  core: MjmlCore,
+  child: MjmlNode,
+  context: BodyHelpers,
+  planned: PlannedBlock,
+  count: number,
+): Remembered | undefined {
+  // Set aside again from the tree MJML hands the body (its attributes merged): the same contents.
+  const aside = setAsideContents(child);
+  if (aside?.contents.length !== count) return undefined;
+  const laidOut = renderFresh(core, aside.node, context, planned.place, false);
+  if (!holdsEachOnce(laidOut.html, count) || holdsStandIn(JSON.stringify(laidOut.effects))) return undefined;
+  for (const [kind, args] of laidOut.effects) context[kind](...args);
+  return laidOut;
+}
+
+function remember(key: CanonicalKey, { html, effects }: Remembered): void {
+  const stored = key.canonical(html);
+  // A marker in what the head receives, or one the key does not know, cannot be renumbered: not kept.
+  if (stored !== undefined && !SLOT_MARKER.test(JSON.stringify(effects))) {
+    if (remembered.size >= MAX_REMEMBERED) {
+      remembered.clear();
+      keptWhole.clear();
+    }
+    remembered.set(key.text, { html: stored, effects });
+  }
+}
+
+/**
+ * The block rendered as MJML's own renderChildren would, noting what it adds to the head, and passing
+ * that on to the context as it happens unless `passOn` is false.
+ */
 function renderFresh(
   core: MjmlCore,
   child: MjmlNode,
   context: BodyHelpers,
   props: object,
+  passOn = true,
 ): { html: string; effects: HeadEffect[] } {
   const effects: HeadEffect[] = [];
   const recording: BodyHelpers = { ...context };
   for (const kind of HEAD_EFFECTS) {
     recording[kind] = (...args: unknown[]) => {
       effects.push([kind, args]);
-      context[kind](...args);
+      if (passOn) context[kind](...args);
     };
   }
   const component = core.initComponent({

@@ -1,0 +1,61 @@
+import type { MjmlNode } from './block-key.js';
+
+/**
+ * The content of the tags MJML writes out as it is, set aside from a block before the block is keyed
+ * and laid out (mjml-memo.ts), and put back into its HTML afterwards. mj-text, mj-button, mj-table and
+ * mj-raw each print their content once, trimmed, and read nothing else from it (their `render` in
+ * mjml 5), so a block's layout does not depend on what they hold. Without this, a meetings section
+ * with one more meeting or an item with one more link was a block never seen before: the corpus laid
+ * out one new block per issue, each costing as much as MJML on a small email.
+ *
+ * A tag not on this list keeps its content in the key. Whether a laid-out block really holds each
+ * stand-in once is checked every time one is laid out (`holdsEachOnce`): if not, it is laid out
+ * with its content and not remembered.
+ */
+const VERBATIM_TAGS = new Set(['mj-text', 'mj-button', 'mj-table', 'mj-raw']);
+
+/** How a stand-in is written (`{{{content.#0}}}`); a template that writes it has no stand-ins. */
+export const STAND_IN_PREFIX = 'content.#';
+const STAND_IN = /\{\{\{content\.#(\d+)\}\}\}/g;
+
+export interface SetAside {
+  /** The block with each verbatim content replaced by a numbered stand-in. */
+  node: MjmlNode;
+  /** The contents, by stand-in number (document order). */
+  contents: string[];
+}
+
+/** The block with its verbatim contents set aside, or undefined when it has none. */
+export function setAsideContents(block: MjmlNode): SetAside | undefined {
+  const contents: string[] = [];
+  const standIns = (node: MjmlNode): MjmlNode => {
+    if (VERBATIM_TAGS.has(node.tagName) && typeof node.content === 'string' && node.content !== '') {
+      const standIn = `{{{${STAND_IN_PREFIX}${contents.length}}}}`;
+      contents.push(node.content);
+      return { ...node, content: standIn };
+    }
+    return node.children ? { ...node, children: node.children.map(standIns) } : node;
+  };
+  const node = standIns(block);
+  return contents.length > 0 ? { node, contents } : undefined;
+}
+
+/** Whether `text` holds the stand-ins 0 to count - 1 each exactly once, and no other. */
+export function holdsEachOnce(text: string, count: number): boolean {
+  const seen = new Array<number>(count).fill(0);
+  for (const [, number] of text.matchAll(STAND_IN)) {
+    const index = Number(number);
+    if (!(index < count) || ++seen[index]! > 1) return false;
+  }
+  return seen.every((times) => times === 1);
+}
+
+/** Whether `text` holds any stand-in (what a block asked of the head must not). */
+export function holdsStandIn(text: string): boolean {
+  return text.includes(STAND_IN_PREFIX);
+}
+
+/** The HTML with each stand-in replaced by its content. */
+export function putBack(html: string, contents: readonly string[]): string {
+  return html.replace(STAND_IN, (standIn, number: string) => contents[Number(number)] ?? standIn);
+}
