@@ -1,4 +1,5 @@
 /** Module-level tests for the smaller helpers of src/content, in process (no CLI spawn). */
+import { codeFrameColumns } from '@babel/code-frame';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ import { issueSkeleton, itemSkeleton } from '../src/content/scaffold.js';
 import { issueSchema } from '../src/content/schema.js';
 import { kindSpec } from '../src/content/kinds/index.js';
 import { validateFrontMatter } from '../src/content/validate.js';
-import { sourceText } from '../src/diagnostics/source-text.js';
+import { codeFrameAt, sourceText } from '../src/diagnostics/source-text.js';
 
 let dir: string;
 beforeEach(() => {
@@ -85,5 +86,36 @@ describe('issue folders and skeletons', () => {
     const meetings = itemSkeleton('meetings', 'ignored', '2018-05-11');
     expect(valid(meetings, kindSpec('meetings').schema)).toEqual([]);
     expect(meetings).toContain('date: 2018-05-15');
+  });
+});
+
+describe('code frames', () => {
+  test('a frame from the lines around the place is the frame code-frame makes of the whole file', () => {
+    const lines = ['---', 'title: "A"', '', '\tindented', 'x'.repeat(120), 'last'];
+    const texts = [
+      lines.join('\n'),
+      `${lines.join('\n')}\n`,
+      Array.from({ length: 120 }, (_, i) => `line ${i + 1}`).join('\n'),
+      'one line',
+      'a\r\nb\rc\u2028d\ne',
+    ];
+    for (const text of texts) {
+      const source = sourceText('file.md', text);
+      for (let line = 1; line <= source.lineStarts.length; line++) {
+        for (const column of [1, 3, 200]) {
+          const whole = codeFrameColumns(
+            text,
+            { start: { line, column } },
+            { linesAbove: 1, linesBelow: 1, highlightCode: false },
+          );
+          expect({ text, line, column, frame: codeFrameAt(source, { line, column }) }).toEqual({
+            text,
+            line,
+            column,
+            frame: whole,
+          });
+        }
+      }
+    }
   });
 });

@@ -13,7 +13,12 @@ import { emailMjml, layOutEmail, mjmlOptions } from '../src/render/email/compile
 import { blockJson, type MjmlNode } from '../src/render/email/block-key.js';
 import { memoizedBlockCounts, withRememberedBlocks } from '../src/render/email/mjml-memo.js';
 import { loadEmailTemplates } from '../src/render/email/templates.js';
-import { holdsEachOnce, putBack, setAsideContents } from '../src/render/email/verbatim-content.js';
+import {
+  holdsEachOnce,
+  jsonWithContentsAside,
+  putBack,
+  setAsideContents,
+} from '../src/render/email/verbatim-content.js';
 import { repoRoot } from './helpers/cli.js';
 
 /**
@@ -265,7 +270,7 @@ test('a laid-out block is checked to hold each content stand-in once and no othe
   expect(holdsEachOnce('{{{content.#0}}}', 2)).toBe(false);
   expect(holdsEachOnce('{{{content.#0}}}{{{content.#2}}}', 2)).toBe(false);
   expect(holdsEachOnce('', 0)).toBe(true);
-  const aside = setAsideContents({
+  const column: MjmlNode = {
     tagName: 'mj-column',
     attributes: {},
     children: [
@@ -274,8 +279,12 @@ test('a laid-out block is checked to hold each content stand-in once and no othe
       { tagName: 'mj-text', attributes: {}, content: '' },
       { tagName: 'mj-button', attributes: {}, content: 'two' },
     ],
-  });
+  };
+  const aside = setAsideContents(column);
   expect(aside?.contents).toEqual(['one', 'two']);
+  // The key is written from the block itself: the JSON of the block with its contents set aside.
+  expect(jsonWithContentsAside(column)).toEqual({ json: blockJson(aside!.node), contents: ['one', 'two'] });
   expect(putBack(JSON.stringify(aside?.node), aside?.contents ?? [])).toContain('"content":"two"');
   expect(setAsideContents({ tagName: 'mj-divider', attributes: {} })).toBeUndefined();
+  expect(jsonWithContentsAside({ tagName: 'mj-text', attributes: {}, content: '' })).toBeUndefined();
 });

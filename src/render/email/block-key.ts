@@ -29,16 +29,16 @@ export interface CanonicalKey {
  * renders the same). Written by hand rather than with a replacer function, which takes
  * JSON.stringify off its fast path (a cold `check --all` writes the key of about 11,000 blocks).
  * Only `children` holds nodes; any other value is written whole (a line there is kept: a key that
- * says more only misses more).
+ * says more only misses more), but a node's `content` as `contentOf` gives it, when given.
  */
-export function blockJson(node: MjmlNode): string {
+export function blockJson(node: MjmlNode, contentOf?: (node: MjmlNode) => string): string {
   const parts: string[] = [];
   for (const [name, value] of Object.entries(node)) {
     if (name === 'line') continue;
     const json =
       name === 'children' && Array.isArray(value)
-        ? `[${value.map((child) => (isNode(child) ? blockJson(child) : (JSON.stringify(child) ?? 'null'))).join(',')}]`
-        : JSON.stringify(value);
+        ? `[${value.map((child) => (isNode(child) ? blockJson(child, contentOf) : (JSON.stringify(child) ?? 'null'))).join(',')}]`
+        : JSON.stringify(name === 'content' && contentOf ? contentOf(node) : value);
     // As JSON.stringify leaves out a property whose value it cannot write (undefined, a function).
     if (json !== undefined) parts.push(`${JSON.stringify(name)}:${json}`);
   }

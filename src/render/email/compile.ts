@@ -83,21 +83,17 @@ export async function layOutEmail(
   templates: EmailTemplates,
   options: LayoutOptions = {},
 ): Promise<EmailLayout> {
-  const htmlSlots = new SlotTable('html');
-  const source = emailMjml(rendered, config, templates, htmlSlots);
-  const htmlLayout = await layoutOf(source, templates, options.memoized ?? true);
-  const textSlots = new SlotTable('text');
-  const textLayout = `${templates
-    .text(emailViewModel(rendered, config, textSlots))
-    .replace(/\n{3,}/g, '\n\n\n')
-    .trim()}\n`;
+  const slots = new SlotTable();
+  const model = emailViewModel(rendered, config, slots);
+  const htmlLayout = await layoutOf(templates.html(model), templates, options.memoized ?? true);
+  const textLayout = `${templates.text(model).replace(/\n{3,}/g, '\n\n\n').trim()}\n`;
   return {
     date: rendered.issue.date,
     subject: rendered.issue.subject,
     preheader: rendered.issue.summary,
     url: rendered.url,
-    html: { layout: htmlLayout, slots: htmlSlots.values },
-    text: { layout: textLayout, slots: textSlots.values },
+    html: { layout: htmlLayout, slots: slots.html },
+    text: { layout: textLayout, slots: slots.text },
     contents: contentsEntries(rendered, config).map(({ url, file }) => ({ url, file })),
   };
 }
@@ -107,7 +103,7 @@ export function emailMjml(
   rendered: RenderedIssue,
   config: Config,
   templates: EmailTemplates,
-  slots = new SlotTable('html'),
+  slots = new SlotTable(),
 ): string {
   return templates.html(emailViewModel(rendered, config, slots));
 }

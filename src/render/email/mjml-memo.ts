@@ -14,6 +14,7 @@ import {
   holdsEachOnce,
   holdsStandIn,
   putBack,
+  jsonWithContentsAside,
   setAsideContents,
   STAND_IN_PREFIX,
 } from './verbatim-content.js';
@@ -214,8 +215,8 @@ function planBlocks(
       const blockKey = sharedKey.extend(written);
       return { ...blockKey, text: `${headId}:${blockKey.text}` };
     };
-    const aside = settingAside ? setAsideContents(child) : undefined;
-    const hollowKey = aside && keyOf(`H${blockJson(aside.node)},${where}`);
+    const aside = settingAside ? jsonWithContentsAside(child) : undefined;
+    const hollowKey = aside && keyOf(`H${aside.json},${where}`);
     const contents = hollowKey && !keptWhole.has(hollowKey.text) ? aside.contents : undefined;
     const text = texts[index];
     const key = contents
@@ -259,7 +260,7 @@ function renderBlock(core: MjmlCore, child: MjmlNode, context: BodyHelpers, plan
     return contents ? putBack(html, contents) : html;
   }
   if (key && contents) {
-    const laidOut = renderWithoutContents(core, child, context, planned, contents.length);
+    const laidOut = renderWithoutContents(core, child, context, planned, contents);
     if (laidOut !== undefined) {
       counts.rendered++;
       remember(key, laidOut);
@@ -284,13 +285,15 @@ function renderWithoutContents(
   child: MjmlNode,
   context: BodyHelpers,
   planned: PlannedBlock,
-  count: number,
+  contents: readonly string[],
 ): Remembered | undefined {
   // Set aside again from the tree MJML hands the body (its attributes merged): the same contents.
   const aside = setAsideContents(child);
-  if (aside?.contents.length !== count) return undefined;
+  if (aside?.contents.length !== contents.length || aside.contents.some((c, i) => c !== contents[i]))
+    return undefined;
   const laidOut = renderFresh(core, aside.node, context, planned.place, false);
-  if (!holdsEachOnce(laidOut.html, count) || holdsStandIn(JSON.stringify(laidOut.effects))) return undefined;
+  if (!holdsEachOnce(laidOut.html, contents.length) || holdsStandIn(JSON.stringify(laidOut.effects)))
+    return undefined;
   for (const [kind, args] of laidOut.effects) context[kind](...args);
   return laidOut;
 }

@@ -16,35 +16,40 @@ export class Slot {
   }
 }
 
-export type Mode = 'html' | 'text';
-
 /** A slot's marker as it appears in the per-issue pass's output; group 1 is its number. */
 export const SLOT_MARKER = /\{\{\{slots\.s(\d+)\}\}\}/;
 
-/** Hands out slots for one rendering (HTML or text) and keeps their final values. */
+/**
+ * Hands out slots for one issue's email and keeps each slot's value in both parts: one view model
+ * serves the HTML and the text template, whose markers are then the same (making the view model
+ * twice, once per part, was a tenth of laying out an email).
+ */
 export class SlotTable {
-  readonly values: Record<string, string> = {};
+  readonly html: Record<string, string> = {};
+  readonly text: Record<string, string> = {};
   private next = 0;
 
-  constructor(readonly mode: Mode) {}
-
-  /** Plain text content: HTML-escaped in the HTML part, as written in the text part. */
-  text(value: string): Slot {
-    return this.put(this.mode === 'html' ? bracesAsEntities(Handlebars.escapeExpression(value)) : value);
+  /**
+   * Plain text content: HTML-escaped in the HTML part, as written in the text part (or as
+   * `inText` gives it there, such as a heading wrapped to the text part's width).
+   */
+  plain(value: string, inText = value): Slot {
+    return this.put(bracesAsEntities(Handlebars.escapeExpression(value)), inText);
   }
 
   /** Content with a sanitized-HTML form and a plain-text form. */
   rich(html: string, text: string): Slot {
-    return this.put(this.mode === 'html' ? bracesAsEntities(html) : text);
+    return this.put(bracesAsEntities(html), text);
   }
 
   get count(): number {
     return this.next;
   }
 
-  private put(value: string): Slot {
+  private put(html: string, text: string): Slot {
     const name = `s${this.next++}`;
-    this.values[name] = value;
+    this.html[name] = html;
+    this.text[name] = text;
     return new Slot(`{{{slots.${name}}}}`);
   }
 }

@@ -1,4 +1,4 @@
-import type { MjmlNode } from './block-key.js';
+import { blockJson, type MjmlNode } from './block-key.js';
 
 /**
  * The content of the tags MJML writes out as it is, set aside from a block before the block is keyed
@@ -29,15 +29,36 @@ export interface SetAside {
 export function setAsideContents(block: MjmlNode): SetAside | undefined {
   const contents: string[] = [];
   const standIns = (node: MjmlNode): MjmlNode => {
-    if (VERBATIM_TAGS.has(node.tagName) && typeof node.content === 'string' && node.content !== '') {
-      const standIn = `{{{${STAND_IN_PREFIX}${contents.length}}}}`;
+    if (isVerbatim(node)) {
       contents.push(node.content);
-      return { ...node, content: standIn };
+      return { ...node, content: standIn(contents.length - 1) };
     }
     return node.children ? { ...node, children: node.children.map(standIns) } : node;
   };
   const node = standIns(block);
   return contents.length > 0 ? { node, contents } : undefined;
+}
+
+/**
+ * The JSON of the block `setAsideContents` makes (`blockJson`) and its contents, written from the
+ * block itself: making the block first took as long again.
+ */
+export function jsonWithContentsAside(block: MjmlNode): { json: string; contents: string[] } | undefined {
+  const contents: string[] = [];
+  const json = blockJson(block, (node) => {
+    if (!isVerbatim(node)) return node.content!;
+    contents.push(node.content);
+    return standIn(contents.length - 1);
+  });
+  return contents.length > 0 ? { json, contents } : undefined;
+}
+
+function isVerbatim(node: MjmlNode): node is MjmlNode & { content: string } {
+  return VERBATIM_TAGS.has(node.tagName) && typeof node.content === 'string' && node.content !== '';
+}
+
+function standIn(number: number): string {
+  return `{{{${STAND_IN_PREFIX}${number}}}}`;
 }
 
 /** Whether `text` holds the stand-ins 0 to count - 1 each exactly once, and no other. */

@@ -58,11 +58,11 @@ export function contentsEntries(rendered: RenderedIssue, config: Config): Conten
  * null rather than missing, so templates can run in Handlebars' strict mode.
  */
 export function emailViewModel(rendered: RenderedIssue, config: Config, slots: SlotTable) {
-  const t = (value: string) => slots.text(value);
+  const t = (value: string) => slots.plain(value);
   const maybe = (value: string | undefined) => (value === undefined || value === '' ? null : t(value));
   // The text part's headings wrap at its width and are underlined (plain-text.ts): `=` at the top
   // level, `-` below. The HTML part's headings stay as written.
-  const heading = (value: string) => t(slots.mode === 'text' ? wrap(value, TEXT_WIDTH) : value);
+  const heading = (value: string) => slots.plain(value, wrap(value, TEXT_WIDTH));
   const rule = (value: string, char: '=' | '-' = '-') => t(ruleUnder(wrap(value, TEXT_WIDTH), char));
   const { issue } = rendered;
   const name = (list: { id: string; name: string }[], id: string) =>
