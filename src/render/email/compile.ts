@@ -86,7 +86,10 @@ export async function layOutEmail(
   const slots = new SlotTable();
   const model = emailViewModel(rendered, config, slots);
   const htmlLayout = await layoutOf(templates.html(model), templates, options.memoized ?? true);
-  const textLayout = `${templates.text(model).replace(/\n{3,}/g, '\n\n\n').trim()}\n`;
+  const textLayout = `${templates
+    .text(model)
+    .replace(/\n{3,}/g, '\n\n\n')
+    .trim()}\n`;
   return {
     date: rendered.issue.date,
     subject: rendered.issue.subject,
