@@ -115,7 +115,8 @@ export async function runStages(
   let allPrepared = false;
   const onAllPrepared = withSite ? () => (allPrepared = true) : undefined;
   for await (const prepared of preparedAsReady(root, dates, config, cache, onAllPrepared)) {
-    if (prepared.rendered) renderedOf.set(prepared.date, prepared.rendered);
+    // Kept only for the archive: a check of every issue would otherwise hold them all to the end.
+    if (withSite && prepared.rendered) renderedOf.set(prepared.date, prepared.rendered);
     if (allPrepared) waiting.push(prepared);
     else await take(prepared);
   }
