@@ -1,11 +1,11 @@
 import type { Config } from '../content/model.js';
-import type { RenderedIssue } from '../render/render-issue.js';
+import type { ArchivedIssue } from '../render/render-issue.js';
 import { escapeHtml } from '../support/html.js';
 import type { Archive, ArchiveIssue } from './model.js';
 import { isProse } from '../content/kinds/index.js';
 
 /** The archive of a site: every rendered issue, newest first. */
-export function archiveOf(config: Config, rendered: readonly RenderedIssue[]): Archive {
+export function archiveOf(config: Config, rendered: readonly ArchivedIssue[]): Archive {
   const issues = [...rendered]
     .sort((a, b) => b.issue.date.localeCompare(a.issue.date))
     .map((r): ArchiveIssue => {

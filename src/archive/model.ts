@@ -1,5 +1,5 @@
 import type { Author, Config, Meeting } from '../content/model.js';
-import type { RenderedIssue } from '../render/render-issue.js';
+import type { ArchivedIssue } from '../render/render-issue.js';
 
 /** One issue as the archive sees it: everything the pages, feeds and calendar need. */
 export interface ArchiveIssue {
@@ -15,7 +15,7 @@ export interface ArchiveIssue {
   /** Every meeting of the issue's meetings items, in the order written. */
   meetings: Meeting[];
   /** The rendered issue, for the issue page. */
-  rendered: RenderedIssue;
+  rendered: ArchivedIssue;
 }
 
 /** Every issue of the site, newest first, with the site's config. */

@@ -1,5 +1,5 @@
 import { programmesOf } from '../content/item-tags.js';
-import type { ItemInfo, RenderedBody } from '../render/render-issue.js';
+import type { ArchivedBody, ItemInfo } from '../render/render-issue.js';
 import { longDate } from '../support/dates.js';
 import type { Archive, ArchiveIssue, SiteFiles } from './model.js';
 import { renderPage } from './page-context.js';
@@ -19,7 +19,7 @@ export const tagsOf = (item: ItemInfo, kind: TagKind): string[] =>
 export function tagFiles(archive: Archive, templates: SiteTemplates, only?: ReadonlySet<string>): SiteFiles {
   const files: SiteFiles = new Map();
   // One pass over every item, newest issue first, rather than one per tag.
-  const byTag = new Map<string, { issue: ArchiveIssue; item: ItemInfo; body: RenderedBody }[]>();
+  const byTag = new Map<string, { issue: ArchiveIssue; item: ItemInfo; body: ArchivedBody }[]>();
   for (const issue of archive.issues) {
     for (const { item, body } of issue.rendered.items) {
       for (const kind of ['programmes', 'places'] as const) {
@@ -103,10 +103,10 @@ export function tagFiles(archive: Archive, templates: SiteTemplates, only?: Read
   return files;
 }
 
-const excerpts = new WeakMap<RenderedBody, string>();
+const excerpts = new WeakMap<ArchivedBody, string>();
 
 /** `excerpt` of a body once: an incremental rebuild keeps the bodies of the issues it did not re-render. */
-function excerptOf(body: RenderedBody): string {
+function excerptOf(body: ArchivedBody): string {
   let text = excerpts.get(body);
   if (text === undefined) {
     text = excerpt(body.text);

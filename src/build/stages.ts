@@ -10,7 +10,7 @@ import { problem, startOf } from '../diagnostics/problem.js';
 import { sourceText } from '../diagnostics/source-text.js';
 import { compileEmail, type CompiledEmail, hydrateWhenFilled } from '../render/email/compile.js';
 import { loadEmailTemplates, TemplateError } from '../render/email/templates.js';
-import type { RenderedIssue } from '../render/render-issue.js';
+import { forArchive, type ArchivedIssue, type RenderedIssue } from '../render/render-issue.js';
 import { preparedAsReady } from './prepare-pool.js';
 import { renderCacheFor, type PreparedIssue } from './prepare.js';
 import { writeChangedFilesAtomically, WritesInFlight } from '../support/write-atomic.js';
@@ -87,7 +87,7 @@ export async function runStages(
   const cache = options.cache === false ? undefined : renderCacheFor(root, config);
   const emailCache = options.cache === false ? undefined : emailCacheFor(root, config, templatesDir);
   const reports = new Map<string, IssueReport>();
-  const renderedOf = new Map<string, RenderedIssue>();
+  const renderedOf = new Map<string, ArchivedIssue>();
   // Each email's files are written while the next email is made.
   const writes = new WritesInFlight();
   const broken = (problems: Diagnostic[]) => hasErrors(problems) || (options.strict && problems.length > 0);
@@ -115,8 +115,9 @@ export async function runStages(
   let allPrepared = false;
   const onAllPrepared = withSite ? () => (allPrepared = true) : undefined;
   for await (const prepared of preparedAsReady(root, dates, config, cache, onAllPrepared)) {
-    // Kept only for the archive: a check of every issue would otherwise hold them all to the end.
-    if (withSite && prepared.rendered) renderedOf.set(prepared.date, prepared.rendered);
+    // Kept for the archive only, and without the email's forms (the issue's own email takes `prepared`):
+    // a check of every issue held every rendering to the end, and a build every email's HTML too.
+    if (withSite && prepared.rendered) renderedOf.set(prepared.date, forArchive(prepared.rendered));
     if (allPrepared) waiting.push(prepared);
     else await take(prepared);
   }
@@ -171,7 +172,7 @@ export async function runStages(
  */
 async function stageArchive(
   config: Config,
-  rendered: RenderedIssue[],
+  rendered: ArchivedIssue[],
   templatesDir: string,
   outDir: string,
 ): Promise<StagedSite | Error> {

@@ -80,6 +80,36 @@ export function renderIssueContent(issue: Issue, config: Config): RenderedIssue 
   };
 }
 
+/** A body as the web archive reads it: every form but the email's. */
+export type ArchivedBody = Omit<RenderedBody, 'emailHtml'>;
+
+/** An issue as the web archive (archive/) reads it: the email's forms it never reads left out. */
+export interface ArchivedIssue {
+  issue: IssueInfo;
+  url: string;
+  lead: ArchivedBody;
+  items: { item: ItemInfo; body: ArchivedBody }[];
+}
+
+/**
+ * The issue without its email forms, for a build that holds every issue until the archive is made
+ * after its email is: the email's HTML was a ninth of what a build of 520 issues held at its peak.
+ */
+export function forArchive(rendered: RenderedIssue): ArchivedIssue {
+  const archived = ({ html, webHtml, text, images }: RenderedBody): ArchivedBody => ({
+    html,
+    webHtml,
+    text,
+    images,
+  });
+  return {
+    issue: rendered.issue,
+    url: rendered.url,
+    lead: archived(rendered.lead),
+    items: rendered.items.map(({ item, body }) => ({ item, body: archived(body) })),
+  };
+}
+
 /**
  * The rendering with one copy of each body's HTML where its feed and web forms are the same text (an
  * item without headings). Made here they are one string; a rendering that crossed from a worker
