@@ -18,6 +18,7 @@ import {
   jsonWithContentsAside,
   putBack,
   setAsideContents,
+  standIn,
 } from '../src/render/email/verbatim-content.js';
 import { repoRoot } from './helpers/cli.js';
 
@@ -130,9 +131,8 @@ test('a block first in its body, columns media queries and image styles: the sam
   expect(memoizedBlockCounts().remembered).toBeGreaterThan(before.remembered);
 });
 
-test('blocks keyed by their text, by their tree where they share a line: the same bytes either way', async () => {
-  // A block is keyed by its text when it can be cut out whole (alone from the start of its line);
-  // blocks on one line, a block after a closing tag, tags over several lines, comments and tabs.
+test('blocks on one line, after a closing tag, over several lines, beside comments: the same bytes', async () => {
+  // (Blocks were once keyed by their text where it could be cut out; these were its hard cases.)
   const head = `<mjml><mj-head><mj-title>{{{slots.s98}}}</mj-title></mj-head><mj-body width="600px">`;
   const split = (blocks: string[], joint: string) => `${head}\n${blocks.join(joint)}\n</mj-body></mjml>`;
   const spread = `<mj-section\n  padding="2px"\n>\n<mj-column><mj-text>{{{slots.s7}}}</mj-text></mj-column></mj-section>`;
@@ -255,7 +255,7 @@ test('blocks that differ only in what mj-text, mj-button, mj-table and mj-raw ho
 test('a template that writes a content stand-in itself keeps contents in its keys: the same bytes', async () => {
   const block = (text: string) =>
     `<mj-section><mj-column><mj-text>${text}</mj-text></mj-column></mj-section>`;
-  const sources = [block('{{{content.#0}}}'), block('a {{{content.#0}}}'), block('b')].map(
+  const sources = [block(standIn(0)), block(`a ${standIn(0)}`), block('b \uE003')].map(
     (blocks, index) => `<mjml><mj-body>\n${blocks}\n${block(`own ${index}`)}\n</mj-body></mjml>`,
   );
   for (const source of [...sources, ...sources]) {
@@ -265,10 +265,10 @@ test('a template that writes a content stand-in itself keeps contents in its key
 });
 
 test('a laid-out block is checked to hold each content stand-in once and no other', () => {
-  expect(holdsEachOnce('<p>{{{content.#1}}}</p>{{{content.#0}}}', 2)).toBe(true);
-  expect(holdsEachOnce('{{{content.#0}}}{{{content.#0}}}', 1)).toBe(false);
-  expect(holdsEachOnce('{{{content.#0}}}', 2)).toBe(false);
-  expect(holdsEachOnce('{{{content.#0}}}{{{content.#2}}}', 2)).toBe(false);
+  expect(holdsEachOnce(`<p>${standIn(1)}</p>${standIn(0)}`, 2)).toBe(true);
+  expect(holdsEachOnce(`${standIn(0)}${standIn(0)}`, 1)).toBe(false);
+  expect(holdsEachOnce(standIn(0), 2)).toBe(false);
+  expect(holdsEachOnce(`${standIn(0)}${standIn(2)}`, 2)).toBe(false);
   expect(holdsEachOnce('', 0)).toBe(true);
   const column: MjmlNode = {
     tagName: 'mj-column',
@@ -287,4 +287,70 @@ test('a laid-out block is checked to hold each content stand-in once and no othe
   expect(putBack(JSON.stringify(aside?.node), aside?.contents ?? [])).toContain('"content":"two"');
   expect(setAsideContents({ tagName: 'mj-divider', attributes: {} })).toBeUndefined();
   expect(jsonWithContentsAside({ tagName: 'mj-text', attributes: {}, content: '' })).toBeUndefined();
+});
+
+/** A document around body blocks, with a title (MJML wants one) and a body width. */
+const bodyOf = (blocks: string) =>
+  `<mjml><mj-head><mj-title>t</mj-title></mj-head><mj-body width="600px">\n${blocks}\n</mj-body></mjml>`;
+
+test('what a hostile review found: each pair laid out in turn gives plain MJML bytes and errors', async () => {
+  const column = (inner: string) => `<mj-section><mj-column>${inner}</mj-column></mj-section>`;
+  const pairs: [string, string][] = [
+    // A stand-in put together from two attributes, beside a text MJML never prints (inside mj-all).
+    [
+      bodyOf(
+        column(
+          '<mj-all><mj-text>SECRET</mj-text></mj-all><mj-navbar base-url="{{{content.">' +
+            '<mj-navbar-link href="#0}}}">L</mj-navbar-link></mj-navbar>',
+        ),
+      ),
+      bodyOf(column(`<mj-all><mj-text>${'\uE002'}0${'\uE003'}</mj-text></mj-all>`)),
+    ],
+    // A slot marker in an attribute MJML reads as a number keeps its digits: s7 is 7, s0 is 0.
+    [7, 0].map((n) => bodyOf(column(`<mj-table cellspacing="{{{slots.s${n}}}}"/>`))) as [string, string],
+    // A marker MJML puts together from a navbar's base-url and a link's href.
+    [5, 9].map((n) =>
+      bodyOf(
+        column(
+          `<mj-navbar base-url="{{{slots."><mj-navbar-link href="s5}}}">{{{slots.s${n}}}}</mj-navbar-link></mj-navbar>`,
+        ),
+      ),
+    ) as [string, string],
+    // A block whose nested tag opens the line the next block opens on; then a wrong colour in it.
+    ['red', 'notacolor'].map((colour) =>
+      bodyOf(
+        `<mj-wrapper>\n${column(`<mj-divider border-color="${colour}" />`)}</mj-wrapper>${column('<mj-spacer />')}`,
+      ),
+    ) as [string, string],
+    // A body closed only by </mjml>, with </mj-body> inside an attribute of its last block.
+    ['A', 'B'].map(
+      (name) =>
+        `<mjml><mj-head><mj-title>t</mj-title></mj-head><mj-body>\n${column(`<mj-image alt="</mj-body>" src="https://example.org/${name}.png" />`)}\n</mjml>`,
+    ) as [string, string],
+  ];
+  const outcome = (run: () => Promise<{ html: string }>) =>
+    run().then(
+      ({ html }) => html,
+      (error: Error) => `threw: ${error.message}`,
+    );
+  for (const pair of pairs) {
+    for (const source of pair) {
+      const plain = await outcome(() => plainMjml(source, mjmlOptions(repoRoot, false)));
+      expect({ source, html: await outcome(() => memoizedMjml(source, repoRoot)) }).toEqual({
+        source,
+        html: plain,
+      });
+    }
+  }
+});
+
+test('components that draw a random id are laid out every time: two carousels keep two ids', async () => {
+  const carousel =
+    '<mj-section><mj-column><mj-carousel><mj-carousel-image src="https://example.org/a.png" />' +
+    '<mj-carousel-image src="https://example.org/b.png" /></mj-carousel></mj-column></mj-section>';
+  const source = bodyOf(
+    `<mj-section><mj-column><mj-spacer /></mj-column></mj-section>\n${carousel}\n${carousel}`,
+  );
+  const ids = (html: string) => new Set(html.match(/mj-carousel-radio-[0-9a-f]{16}/g)).size;
+  for (let run = 0; run < 2; run++) expect(ids((await memoizedMjml(source, repoRoot)).html)).toBe(2);
 });

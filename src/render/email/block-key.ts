@@ -45,35 +45,6 @@ export function blockJson(node: MjmlNode, contentOf?: (node: MjmlNode) => string
   return `{${parts.join(',')}}`;
 }
 
-/**
- * Each block's MJML as written, where it can be cut out of the source for certain: from the start of
- * the line its tag opens on (only spaces before the tag) to where the next block's tag opens, or the
- * last `</mj-body>`. The parser makes a block's tree from its text alone, so the text is as good a
- * key as the tree's JSON (which says the same less one comment or space) and costs nothing to write:
- * that JSON was a third of the memory's cost. Undefined for a block on a line shared with another.
- */
-export function blockTexts(source: string, children: readonly MjmlNode[]): (string | undefined)[] {
-  const lineStarts = [0];
-  for (let at = source.indexOf('\n'); at !== -1; at = source.indexOf('\n', at + 1)) lineStarts.push(at + 1);
-  const tagAt = children.map(({ line, tagName }, index) => {
-    // A block on the line of the one before it: the first tag on the line would be that block's.
-    if (line === undefined || line <= (children[index - 1]?.line ?? 0)) return undefined;
-    const lineStart = lineStarts[line - 1];
-    if (lineStart === undefined) return undefined;
-    let at = lineStart;
-    while (source.charCodeAt(at) === 32 || source.charCodeAt(at) === 9) at++;
-    const opens =
-      source.startsWith(`<${tagName}`, at) && /[\s/>]/.test(source[at + tagName.length + 1] ?? '');
-    return opens ? { lineStart, at } : undefined;
-  });
-  const bodyEnd = source.lastIndexOf('</mj-body>');
-  return children.map((_, index) => {
-    const start = tagAt[index];
-    const end = index + 1 < children.length ? tagAt[index + 1]?.at : bodyEnd;
-    return start && end !== undefined && end > start.at ? source.slice(start.lineStart, end) : undefined;
-  });
-}
-
 function isNode(value: unknown): value is MjmlNode {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && 'tagName' in value;
 }

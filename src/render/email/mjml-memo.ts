@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module';
 import {
   blockJson,
-  blockTexts,
   CANONICAL_PREFIX,
   type CanonicalKey,
   canonicalSlots,
@@ -9,15 +8,25 @@ import {
 } from './block-key.js';
 
 export type { MjmlNode } from './block-key.js';
-import { SLOT_MARKER } from './slots.js';
+import {
+  count,
+  type HeadEffect,
+  internedHead,
+  isKeptWhole,
+  keepWhole,
+  recall,
+  remember,
+  type Remembered,
+} from './block-memory.js';
 import {
   holdsEachOnce,
   holdsStandIn,
   putBack,
   jsonWithContentsAside,
   setAsideContents,
-  STAND_IN_PREFIX,
+  standInsPossible,
 } from './verbatim-content.js';
+import { headAndBodyRememberable, rememberable } from './rememberable.js';
 
 /**
  * MJML's body, rendered one top-level block (mj-section, mj-raw...) at a time, each block's HTML
@@ -28,12 +37,12 @@ import {
  *
  * `withRememberedBlocks` parses the email's MJML and looks each block up before MJML sees it. A
  * block's HTML is a function of what its key holds:
- * - its own MJML: its tree without source line numbers and with its verbatim contents set aside, or
- *   where it has none, its text as written (`blockTexts`, cheaper and as good);
+ * - its own MJML: its tree without source line numbers and with its verbatim contents set aside;
  * - the document's `<mjml>` attributes, its head and its mj-body's attributes (all that MJML's
  *   global data, mj-attributes and the body's context are made from);
  * - its place among its siblings (only "first or not" for mj-section and mj-raw, whose code reads
  *   no other; all of it for any other tag).
+ * A block whose HTML could depend on its slots' numbers is not remembered (rememberable.ts).
  * A block found is replaced by an empty mj-raw, so MJML neither validates nor merges attributes into
  * it again (a third of MJML's time per email); the body (`memoizedBodyPreset`) puts its HTML and
  * contents back and replays, in order, what rendering it added to the head (media queries,
@@ -46,7 +55,10 @@ interface MjmlComponent {
 }
 
 interface BodyHelpers {
-  components: Record<string, { isRawElement(): boolean; getTagName(): string }>;
+  components: Record<
+    string,
+    { isRawElement(): boolean; getTagName(): string; allowedAttributes?: Record<string, string> }
+  >;
   globalData: Record<string, unknown>;
   addMediaQuery(...args: unknown[]): void;
   addHeadStyle(...args: unknown[]): void;
@@ -88,45 +100,12 @@ interface PlannedBlock {
   contents?: string[];
 }
 
-/** What rendering a block asked of the head, to be asked again when the block comes from memory. */
-type HeadEffect = [kind: 'addMediaQuery' | 'addHeadStyle' | 'addComponentHeadSyle', args: unknown[]];
-
-interface Remembered {
-  html: string;
-  effects: HeadEffect[];
-}
-
-/** Enough for every distinct block of many template sets; past it, start again rather than grow. */
-const MAX_REMEMBERED = 20_000;
-const remembered = new Map<string, Remembered>();
-/** Keys of blocks whose layout did not hold each content stand-in once: laid out with their content. */
-const keptWhole = new Set<string>();
-/** The heads (with body and root attributes) seen, canonical, each with its number in the keys. */
-const heads = new Map<string, number>();
-let headsSeen = 0;
-
-function internedHead(text: string): number {
-  let id = heads.get(text);
-  if (id === undefined) {
-    // Numbers are never given twice, so a key of a forgotten head can match nothing new.
-    if (heads.size >= MAX_REMEMBERED) heads.clear();
-    id = headsSeen++;
-    heads.set(text, id);
-  }
-  return id;
-}
-
 /** Tags whose rendering reads no sibling information but whether they come first (see mjml-section). */
 const FIRST_ONLY = new Set(['mj-section', 'mj-raw']);
 
 const HEAD_EFFECTS = ['addMediaQuery', 'addHeadStyle', 'addComponentHeadSyle'] as const;
 
-const counts = { remembered: 0, rendered: 0 };
-
-/** How many blocks came from memory and how many were laid out, since the process started. */
-export function memoizedBlockCounts(): { remembered: number; rendered: number } {
-  return { ...counts };
-}
+export { memoizedBlockCounts } from './block-memory.js';
 
 let preset: { components: unknown[]; dependencies: Record<string, never> } | undefined;
 
@@ -199,16 +178,18 @@ function planBlocks(
     JSON.stringify(body.attributes),
   ].join(',');
   // A template that writes the canonical form itself could collide with a renumbered key: no memory.
-  const sharedKey = shared.includes(CANONICAL_PREFIX) ? undefined : canonicalSlots(shared);
+  const sharedKey =
+    shared.includes(CANONICAL_PREFIX) || !headAndBodyRememberable(head, body, components)
+      ? undefined
+      : canonicalSlots(shared);
   // Keys name the head by a number: written out, it was most of every key's length.
   const headId = sharedKey && internedHead(sharedKey.text);
-  const texts = blockTexts(source, children);
   // A template that writes a stand-in itself could not be told from one: contents stay in the keys.
-  const settingAside = !source.includes(STAND_IN_PREFIX);
+  const settingAside = standInsPossible(source);
   const plan = children.map((child, index): PlannedBlock => {
     const place = { first: index === 0, index, last: index + 1 === children.length };
     const planned = { place: { ...place, sibling: children.length, nonRawSiblings } };
-    if (!sharedKey) return planned;
+    if (!sharedKey || !rememberable(child, components)) return planned;
     const where = JSON.stringify(FIRST_ONLY.has(child.tagName) ? { first: place.first } : place);
     const keyOf = (written: string): CanonicalKey | undefined => {
       if (written.includes(CANONICAL_PREFIX)) return undefined;
@@ -217,13 +198,10 @@ function planBlocks(
     };
     const aside = settingAside ? jsonWithContentsAside(child) : undefined;
     const hollowKey = aside && keyOf(`H${aside.json},${where}`);
-    const contents = hollowKey && !keptWhole.has(hollowKey.text) ? aside.contents : undefined;
-    const text = texts[index];
-    const key = contents
-      ? hollowKey
-      : keyOf(`${text === undefined ? `J${blockJson(child)}` : `T${text}`},${where}`);
+    const contents = hollowKey && !isKeptWhole(hollowKey.text) ? aside.contents : undefined;
+    const key = contents ? hollowKey : keyOf(`J${blockJson(child)},${where}`);
     if (!key) return planned;
-    const hit = remembered.get(key.text);
+    const hit = recall(key.text);
     if (hit) children[index] = { tagName: 'mj-raw', attributes: {}, content: '', line: child.line ?? 0 };
     return { ...planned, key, ...(hit ? { hit } : {}), ...(contents ? { contents } : {}) };
   });
@@ -254,7 +232,7 @@ function memoizedBody(core: MjmlCore): unknown {
 function renderBlock(core: MjmlCore, child: MjmlNode, context: BodyHelpers, planned: PlannedBlock): string {
   const { key, hit, contents } = planned;
   if (key && hit) {
-    counts.remembered++;
+    count('remembered');
     for (const [kind, args] of hit.effects) context[kind](...args);
     const html = key.restore(hit.html);
     return contents ? putBack(html, contents) : html;
@@ -262,16 +240,16 @@ function renderBlock(core: MjmlCore, child: MjmlNode, context: BodyHelpers, plan
   if (key && contents) {
     const laidOut = renderWithoutContents(core, child, context, planned, contents);
     if (laidOut !== undefined) {
-      counts.rendered++;
+      count('rendered');
       remember(key, laidOut);
       return putBack(laidOut.html, contents);
     }
     // Not kept this time or any other: the next email with this block lays it out whole.
-    keptWhole.add(key.text);
+    keepWhole(key.text);
   }
   const { html, effects } = renderFresh(core, child, context, planned.place);
   if (!key || contents) return html;
-  counts.rendered++;
+  count('rendered');
   remember(key, { html, effects });
   return html;
 }
@@ -296,18 +274,6 @@ function renderWithoutContents(
     return undefined;
   for (const [kind, args] of laidOut.effects) context[kind](...args);
   return laidOut;
-}
-
-function remember(key: CanonicalKey, { html, effects }: Remembered): void {
-  const stored = key.canonical(html);
-  // A marker in what the head receives, or one the key does not know, cannot be renumbered: not kept.
-  if (stored !== undefined && !SLOT_MARKER.test(JSON.stringify(effects))) {
-    if (remembered.size >= MAX_REMEMBERED) {
-      remembered.clear();
-      keptWhole.clear();
-    }
-    remembered.set(key.text, { html: stored, effects });
-  }
 }
 
 /**

@@ -14,9 +14,24 @@ import { blockJson, type MjmlNode } from './block-key.js';
  */
 const VERBATIM_TAGS = new Set(['mj-text', 'mj-button', 'mj-table', 'mj-raw']);
 
-/** How a stand-in is written (`{{{content.#0}}}`); a template that writes it has no stand-ins. */
-export const STAND_IN_PREFIX = 'content.#';
-const STAND_IN = /\{\{\{content\.#(\d+)\}\}\}/g;
+/** Whether MJML prints what a `tagName` element holds as it is, once, between its own tags. */
+export function printsContentAsIs(tagName: string): boolean {
+  return VERBATIM_TAGS.has(tagName);
+}
+
+/**
+ * A stand-in is a number between two private-use characters (U+E002, U+E003): MJML joins some
+ * attributes (a navbar's `base-url` and a link's `href`), so a stand-in made of ordinary characters
+ * could be put together from pieces of the template. A template holding either character gets none.
+ */
+const OPEN = '\uE002';
+const CLOSE = '\uE003';
+const STAND_IN = /\uE002(\d+)\uE003/g;
+
+/** Whether stand-ins can be told apart in the MJML `source`: it holds neither of their characters. */
+export function standInsPossible(source: string): boolean {
+  return !source.includes(OPEN) && !source.includes(CLOSE);
+}
 
 export interface SetAside {
   /** The block with each verbatim content replaced by a numbered stand-in. */
@@ -54,11 +69,12 @@ export function jsonWithContentsAside(block: MjmlNode): { json: string; contents
 }
 
 function isVerbatim(node: MjmlNode): node is MjmlNode & { content: string } {
-  return VERBATIM_TAGS.has(node.tagName) && typeof node.content === 'string' && node.content !== '';
+  return printsContentAsIs(node.tagName) && typeof node.content === 'string' && node.content !== '';
 }
 
-function standIn(number: number): string {
-  return `{{{${STAND_IN_PREFIX}${number}}}}`;
+/** The stand-in for content number `number` of a block. */
+export function standIn(number: number): string {
+  return `${OPEN}${number}${CLOSE}`;
 }
 
 /** Whether `text` holds the stand-ins 0 to count - 1 each exactly once, and no other. */
@@ -73,7 +89,7 @@ export function holdsEachOnce(text: string, count: number): boolean {
 
 /** Whether `text` holds any stand-in (what a block asked of the head must not). */
 export function holdsStandIn(text: string): boolean {
-  return text.includes(STAND_IN_PREFIX);
+  return text.includes(OPEN);
 }
 
 /** The HTML with each stand-in replaced by its content. */
