@@ -238,6 +238,29 @@ test('after an email template error, check says only the email checks wait', () 
   expect(broken.stderr).not.toMatch(/meetings in next week/);
 });
 
+test('an attribute MJML rejects is shown where the template writes it, once, with the lines MJML saw', () => {
+  cpSync(join(repoRoot, 'templates'), join(site, 'templates'), { recursive: true });
+  const layout = join(site, 'templates', 'email', 'email.mjml.hbs');
+  const written = readFileSync(layout, 'utf8');
+  // Every mj-column of the email: MJML reports the attribute once for each one it lays out.
+  writeFileSync(layout, written.replaceAll('<mj-column>', '<mj-column bogus="1">'));
+  const line = written.slice(0, written.indexOf('<mj-column>')).split('\n').length;
+  const column = written.split('\n')[line - 1]!.indexOf('<mj-column>') + '<mj-column '.length + 1;
+  const broken = bulletin(['check', '2018-05-11', '--offline'], site);
+  expect(broken.status).toBe(1);
+  const report = broken.stderr.split('\n');
+  const at = report.findIndex((text) => text.includes('[template-error]'));
+  expect(report[at]).toMatch(
+    new RegExp(
+      `^templates/email/email\\.mjml\\.hbs:${line}:${column} {2}error {2}MJML rejected the email layout: mj-column: Attribute bogus is illegal \\(lines \\d+, \\d+, \\d+ and \\d+ more of the MJML the templates made\\) {2}\\[template-error\\]$`,
+    ),
+  );
+  // Said once, without the folder MJML names as the file, and with the line in a frame.
+  expect(broken.stderr.match(/bogus is illegal/g)).toHaveLength(1);
+  expect(broken.stderr).not.toContain(join(site, 'templates'));
+  expect(report[at + 2]).toMatch(new RegExp(`^ *> ${line} \\|.*<mj-column bogus="1">`));
+});
+
 test('a build split across worker threads writes the same archive as one built in one thread', () => {
   cpSync(join(repoRoot, 'bulletins'), join(site, 'bulletins'), { recursive: true });
   const env = (from: string) => ({ ...process.env, BULLETIN_PARALLEL_FROM: from });

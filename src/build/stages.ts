@@ -6,7 +6,7 @@ import { checkEmail } from '../checks/email-checks.js';
 import { listIssueDates } from '../content/issues-dir.js';
 import type { Config } from '../content/model.js';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { problem, startOf } from '../diagnostics/problem.js';
+import { atOffset, problem, startOf } from '../diagnostics/problem.js';
 import { sourceText } from '../diagnostics/source-text.js';
 import { compileEmail, type CompiledEmail, hydrateWhenFilled } from '../render/email/compile.js';
 import { loadEmailTemplates, TemplateError } from '../render/email/templates.js';
@@ -250,9 +250,13 @@ export async function checkedEmail(
     if (!(error instanceof TemplateError)) throw error;
     return {
       problems: [
-        problem('template-error', startOf(sourceText(relative(process.cwd(), error.file), '')), {
-          detail: error.message,
-        }),
+        problem(
+          'template-error',
+          error.at
+            ? atOffset(sourceText(relative(process.cwd(), error.file), error.at.text), error.at.offset)
+            : startOf(sourceText(relative(process.cwd(), error.file), '')),
+          { detail: error.reason },
+        ),
       ],
     };
   }

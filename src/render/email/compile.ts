@@ -5,6 +5,7 @@ import type { RenderedIssue } from '../render-issue.js';
 import { compileFill } from './fill-template.js';
 import { narrowedFontsSkeleton } from './mjml-fonts.js';
 import { memoizedBodyPreset, withRememberedBlocks } from './mjml-memo.js';
+import { type MjmlError, mjmlRejection } from './mjml-rejection.js';
 import { recipientFields, SlotTable, type RecipientField } from './slots.js';
 import { TemplateError, type EmailTemplates } from './templates.js';
 import { contentsEntries, emailViewModel } from './view-model.js';
@@ -224,25 +225,20 @@ async function runMjml(source: string, templatesDir: string, memoized: boolean):
   const compile = mjml2html as unknown as (
     input: string | object,
     o: object,
-  ) => Promise<{ html: string; errors: { formattedMessage: string }[] }>;
+  ) => Promise<{ html: string; errors: MjmlError[] }>;
   // Parsed first when memoized (a syntax error then rejects here, as MJML's own parse would).
   const result = await (async () =>
     compile(
       memoized ? withRememberedBlocks(source, templatesDir) : source,
       mjmlOptions(templatesDir, memoized),
-    ))().catch((error: Error & { errors?: { formattedMessage: string }[] }) => {
-    const detail = error.errors?.map((e) => e.formattedMessage).join('; ') ?? error.message;
+    ))().catch((error: Error & { errors?: MjmlError[] }) => {
+    if (error.errors?.length) throw mjmlRejection(templatesDir, error.errors);
     throw new TemplateError(
       `${templatesDir}/email/email.mjml.hbs`,
-      `MJML rejected the email layout: ${detail}`,
+      `MJML rejected the email layout: ${error.message}`,
     );
   });
-  if (result.errors.length) {
-    throw new TemplateError(
-      `${templatesDir}/email/email.mjml.hbs`,
-      `MJML rejected the email layout: ${result.errors.map((e) => e.formattedMessage).join('; ')}`,
-    );
-  }
+  if (result.errors.length) throw mjmlRejection(templatesDir, result.errors);
   // MJML may repeat a marker (the title becomes an aria-label too) but must not lose or alter one.
   const markersAfter = distinctMarkers(result.html);
   if (markersAfter !== markersBefore) {

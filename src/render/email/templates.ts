@@ -16,12 +16,19 @@ export interface EmailTemplates {
 }
 
 export class TemplateError extends Error {
+  /** What is wrong, without the file (the message starts with the file). */
+  readonly reason: string;
+  /** The file's text and where in it the mistake is, when that is known. */
+  readonly at?: { text: string; offset: number };
+
   constructor(
     readonly file: string,
-    message: string,
-    options?: ErrorOptions,
+    reason: string,
+    options: ErrorOptions & { at?: { text: string; offset: number } } = {},
   ) {
-    super(`${file}: ${message}`, options);
+    super(`${file}: ${reason}`, options);
+    this.reason = reason;
+    if (options.at) this.at = options.at;
   }
 }
 
