@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isErrno, MISSING } from '../../support/errors.js';
 import { TemplateError } from './templates.js';
 
 /** One of MJML's validation errors (mjml-validator's `ruleError`). */
@@ -53,14 +54,17 @@ function templateFiles(templatesDir: string): { file: string; text: string }[] {
     names = readdirSync(partials)
       .filter((name) => name.endsWith('.hbs'))
       .sort();
-  } catch {
+  } catch (error) {
     // No partials folder: the email template alone (loading the templates said so if it mattered).
+    if (!isErrno(error, ...MISSING)) throw error;
   }
   const files = [join(templatesDir, 'email', 'email.mjml.hbs'), ...names.map((name) => join(partials, name))];
   return files.flatMap((file) => {
     try {
       return [{ file, text: readFileSync(file, 'utf8') }];
-    } catch {
+    } catch (error) {
+      // Gone or unreadable since the templates were loaded: not searched.
+      if (!isErrno(error, ...MISSING, 'EACCES', 'EISDIR')) throw error;
       return [];
     }
   });
