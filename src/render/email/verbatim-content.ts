@@ -10,7 +10,7 @@ import { blockJson, type MjmlNode } from './block-key.js';
  *
  * A tag not on this list keeps its content in the key. Whether a laid-out block really holds each
  * stand-in once is checked every time one is laid out (`holdsEachOnce`): if not, it is laid out
- * with its content and not remembered.
+ * with its content, and keyed with its content from then on.
  */
 const VERBATIM_TAGS = new Set(['mj-text', 'mj-button', 'mj-table', 'mj-raw']);
 
