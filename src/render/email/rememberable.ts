@@ -32,7 +32,7 @@ export function rememberable(node: MjmlNode, components: AttributeTypes): boolea
 }
 
 /** The attributes of one `tagName` element: markers only whole, and only where MJML reads text. */
-export function attributesRememberable(
+function attributesRememberable(
   tagName: string,
   attributes: Record<string, string>,
   components: AttributeTypes,
