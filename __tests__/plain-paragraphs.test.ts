@@ -7,6 +7,7 @@ import { generateCorpus } from '../scripts/generate-corpus.js';
 import { parseWithMicromark } from '../src/render/markdown.js';
 import { parseWithPlainParagraphs } from '../src/render/plain-paragraphs.js';
 import { repoRoot } from './helpers/cli.js';
+import { seeded } from './helpers/seeded.js';
 
 /**
  * Plain paragraphs read without micromark (src/render/plain-paragraphs.ts) must give micromark's
@@ -35,14 +36,6 @@ function expectMicromarkTrees(texts: readonly string[]): { plain: number } {
     expect({ text, tree: parsed(text).tree }).toEqual({ text, tree: parseWithMicromark(text) });
   expect(differing).toEqual([]);
   return { plain };
-}
-
-function seeded(seed: number): (below: number) => number {
-  return (below) => {
-    // Math.imul: a plain product passes 2^53 and loses the low bits, and the sequence repeats early.
-    seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
-    return seed % below;
-  };
 }
 
 function markdownFilesUnder(dir: string): string[] {

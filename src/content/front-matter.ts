@@ -3,6 +3,7 @@ import { isSeq, parseDocument, visit, type Document, type YAMLError } from 'yaml
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { at, atOffset, problem, startOf } from '../diagnostics/problem.js';
 import { placeAt, type SourceText } from '../diagnostics/source-text.js';
+import { plainFrontMatter, type PlainFrontMatter } from './plain-front-matter.js';
 
 /** A file split into its YAML front matter (with positions) and its Markdown body. */
 export interface FrontMatterFile {
@@ -11,6 +12,8 @@ export interface FrontMatterFile {
   yaml: Document | undefined;
   /** Offset in `source.text` where the YAML text starts, so YAML ranges map to file positions. */
   yamlOffset: number;
+  /** Places known without `yaml` (plain-front-matter.ts), as offsets in the YAML text. */
+  plainOffsetOf?: PlainFrontMatter['offsetOf'];
   data: unknown;
   body: string;
   /** 1-based line of `source` on which the body starts. */
@@ -91,27 +94,52 @@ export function splitFrontMatter(source: SourceText): SplitResult {
     }
   }
   const closed = bodyOffset > yamlOffset + rawYaml.length;
-  const problems: Diagnostic[] = [];
-  const yaml = parseDocument(rawYaml, { uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
+  const fields = { source, yamlOffset, body, bodyLine: placeAt(source, bodyOffset).line };
   if (!closed || !/\n---[ \t]*(\n|$)/.test(text.slice(yamlOffset - 1))) {
     // The YAML then runs on into the Markdown, so its syntax errors would be about the body: only say this.
-    problems.push(problem('frontmatter-missing', startOf(source), { case: 'unclosed' }));
-  } else {
-    for (const error of explainYamlErrors(yaml, rawYaml)) {
-      problems.push(
-        problem('yaml-syntax', atOffset(source, yamlOffset + error.offset), {
-          in: 'front-matter',
-          detail: error.message,
-          hint: error.hint,
-        }),
-      );
-    }
+    const yaml = parseYaml(rawYaml);
+    return {
+      file: { ...fields, yaml, data: dataOf(yaml) ?? {} },
+      problems: [problem('frontmatter-missing', startOf(source), { case: 'unclosed' })],
+    };
   }
-  const data = yaml.errors.length === 0 ? yaml.toJS({ maxAliasCount: 50 }) : undefined;
-  return {
-    file: { source, yaml, yamlOffset, data: data ?? {}, body, bodyLine: placeAt(source, bodyOffset).line },
-    problems,
-  };
+  const plain = plainFrontMatter(rawYaml);
+  if (plain)
+    return { file: withYamlWhenAsked({ ...fields, data: plain.data ?? {} }, plain, rawYaml), problems: [] };
+  const yaml = parseYaml(rawYaml);
+  const problems = explainYamlErrors(yaml, rawYaml).map((error) =>
+    problem('yaml-syntax', atOffset(source, yamlOffset + error.offset), {
+      in: 'front-matter',
+      detail: error.message,
+      hint: error.hint,
+    }),
+  );
+  return { file: { ...fields, yaml, data: dataOf(yaml) ?? {} }, problems };
+}
+
+const parseYaml = (text: string) =>
+  parseDocument(text, { uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
+
+const dataOf = (yaml: Document): unknown =>
+  yaml.errors.length === 0 ? yaml.toJS({ maxAliasCount: 50 }) : undefined;
+
+/**
+ * A file whose front matter js-yaml read (plain-front-matter.ts), with the places of the values it
+ * wrote on a line, and `yaml`'s document made the first time a report asks for another place.
+ */
+function withYamlWhenAsked(
+  fields: Omit<FrontMatterFile, 'yaml'>,
+  plain: PlainFrontMatter,
+  rawYaml: string,
+): FrontMatterFile {
+  let yaml: Document | undefined;
+  return Object.defineProperty({ ...fields, plainOffsetOf: plain.offsetOf }, 'yaml', {
+    get: () => {
+      yaml ??= parseYaml(rawYaml);
+      return yaml;
+    },
+    enumerable: true,
+  }) as FrontMatterFile;
 }
 
 interface YamlProblem {

@@ -12,7 +12,8 @@ export type YamlPath = readonly PropertyKey[];
  * mapping the key belongs in.
  */
 export function placeOfPath(file: FrontMatterFile, path: YamlPath, at: 'key' | 'value' = 'value'): Place {
-  const offset = file.yaml ? offsetOfPath(file.yaml, path, at) : undefined;
+  const offset =
+    file.plainOffsetOf?.(path, at) ?? (file.yaml ? offsetOfPath(file.yaml, path, at) : undefined);
   if (offset === undefined) return FILE_START;
   return placeAt(file.source, file.yamlOffset + offset);
 }
