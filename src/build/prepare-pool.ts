@@ -82,6 +82,7 @@ export async function* preparedAsReady(
       const ready = pool.takeReady();
       if (ready) {
         yield ready;
+        await workerMessagesIn();
         continue;
       }
       const job = queue.shift();
@@ -89,8 +90,7 @@ export async function* preparedAsReady(
         const prepared = await prepareFresh(root, job.date, config, cache, job.key);
         tell();
         yield prepared;
-        // Let worker messages in between issues, rather than all at the end.
-        await new Promise((resolve) => setImmediate(resolve));
+        await workerMessagesIn();
         continue;
       }
       if (pool.idle()) return;
@@ -99,6 +99,16 @@ export async function* preparedAsReady(
   } finally {
     await pool.stop();
   }
+}
+
+/**
+ * Lets the workers' messages in between issues, rather than all at the end: a worker is fed its next
+ * job only as its last one is taken. An email made from a ready issue awaits nothing but promises,
+ * which run before any message; without this turn of the event loop, a run of ready issues kept every
+ * message out, and the worker idle 8 % of a cold `check --all` (cpu profile, by half second).
+ */
+function workerMessagesIn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Worker threads fed from a shared queue; what they prepare waits in `ready` until taken. */

@@ -42,8 +42,7 @@ export interface PlainFrontMatter {
  * compares the two on generated front matter and on every hand-written case.
  */
 export function plainFrontMatter(yamlText: string): PlainFrontMatter | undefined {
-  const offsets = readLines(yamlText);
-  if (!offsets) return undefined;
+  if (!readLines(yamlText)) return undefined;
   let data: unknown;
   try {
     data = load(yamlText, { schema: CORE_1_2 }) ?? null;
@@ -51,12 +50,16 @@ export function plainFrontMatter(yamlText: string): PlainFrontMatter | undefined
     // Said by `yaml`, with its place and a hint, when the caller parses it there.
     return undefined;
   }
+  // Noted only when first asked: most files never are.
+  let offsets: Map<string, number> | undefined;
   return {
     data,
-    offsetOf: (path, at) =>
-      path.every((segment) => typeof segment !== 'symbol')
-        ? offsets.get(`${at === 'key' && path.length > 0 ? 'key' : 'value'}:${path.join('\0')}`)
-        : undefined,
+    offsetOf(path, at) {
+      if (path.some((segment) => typeof segment === 'symbol')) return undefined;
+      offsets ??= new Map();
+      if (offsets.size === 0) readLines(yamlText, offsets);
+      return offsets.get(`${at === 'key' && path.length > 0 ? 'key' : 'value'}:${path.join('\0')}`);
+    },
   };
 }
 
@@ -69,7 +72,7 @@ const LIST_WORD = String.raw`(?:[A-Za-z0-9][A-Za-z0-9_.\-]*|${DOUBLE_QUOTED}|${S
 const FLOW_LIST = String.raw`\[ *(?:${LIST_WORD}(?: *, *${LIST_WORD})*)? *\]`;
 const VALUE = `(?:${DOUBLE_QUOTED}|${SINGLE_QUOTED}|${FLOW_LIST}|${PLAIN_WORDS})`;
 /** Indentation, entry markers, then a key (with or without a value) or a value alone, then a comment. */
-const LINE = new RegExp(`^( *)((?:-(?: +|$))*)(?:(${KEY}):(?: +(${VALUE}))?|(${VALUE}))?(?: +#.*)? *$`, 'd');
+const LINE = new RegExp(`^( *)((?:-(?: +|$))*)(?:(${KEY}):(?:( +)${VALUE})?|(${VALUE}))?(?: +#.*)? *$`);
 /** Characters whose reading differs by parser or by position (see the comment above). */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this pattern's job
 const UNSAFE = /[\t\r\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]|\p{Cs}/u;
@@ -91,11 +94,10 @@ interface Block {
  * list's entries at two columns), and a block list under a key in the key's own column is read
  * differently: those go to `yaml`, as does a value alone on its line (it continues the value above).
  */
-function readLines(text: string): Map<string, number> | undefined {
-  if (UNSAFE.test(text)) return undefined;
-  const offsets = new Map<string, number>();
+function readLines(text: string, offsets?: Map<string, number>): boolean {
+  if (UNSAFE.test(text)) return false;
   const place = (at: 'key' | 'value', path: YamlPath, offset: number) =>
-    offsets.set(`${at}:${path.join('\0')}`, offset);
+    offsets?.set(`${at}:${path.join('\0')}`, offset);
   const open: Block[] = [];
   // The key or entry whose value may be a block on the lines below (`document` before the first line).
   let waiting: { column: number; path: YamlPath } | undefined = { column: -1, path: [] };
@@ -105,8 +107,8 @@ function readLines(text: string): Map<string, number> | undefined {
     lineStart += line.length + 1;
     if (/^ *(?:#.*)?$/.test(line)) continue;
     const match = LINE.exec(line);
-    if (!match) return undefined;
-    const [, indent = '', markers = '', key, keyValue] = match;
+    if (!match) return false;
+    const [, indent = '', markers = '', key, spaces, valueAlone] = match;
     const columns: { column: number; kind: Block['kind'] }[] = [];
     let column = indent.length;
     for (const marker of markers.match(/-(?: +|$)/g) ?? []) {
@@ -115,8 +117,8 @@ function readLines(text: string): Map<string, number> | undefined {
     }
     if (key) columns.push({ column, kind: 'map' });
     const first = columns[0];
-    if (!first) return undefined;
-    if (waiting?.column === -1 && (first.column !== 0 || first.kind !== 'map')) return undefined;
+    if (!first) return false;
+    if (waiting?.column === -1 && (first.column !== 0 || first.kind !== 'map')) return false;
     let parent: Block;
     if (waiting && first.column > waiting.column) {
       parent = { ...first, path: waiting.path, index: -1 };
@@ -125,30 +127,29 @@ function readLines(text: string): Map<string, number> | undefined {
     } else {
       while (open.length > 0 && open.at(-1)!.column > first.column) open.pop();
       parent = open.at(-1)!;
-      if (parent?.column !== first.column || parent.kind !== first.kind) return undefined;
+      if (parent?.column !== first.column || parent.kind !== first.kind) return false;
     }
     // Each further marker or key on the line opens a block inside the entry before it.
     for (const next of columns.slice(1)) {
       parent.index++;
-      const path = [...parent.path, parent.index];
+      const path = offsets ? [...parent.path, parent.index] : parent.path;
       place('value', path, start + next.column);
       parent = { ...next, path, index: -1 };
       open.push(parent);
     }
-    const [valueStart] = match.indices?.[4] ?? match.indices?.[5] ?? [];
     if (parent.kind === 'map') {
-      const path = [...parent.path, key!];
+      const path = offsets ? [...parent.path, key!] : parent.path;
       place('key', path, start + parent.column);
-      if (valueStart !== undefined) place('value', path, start + valueStart);
-      waiting = keyValue === undefined ? { column: parent.column, path } : undefined;
+      if (spaces) place('value', path, start + parent.column + key!.length + 1 + spaces.length);
+      waiting = spaces ? undefined : { column: parent.column, path };
     } else {
       parent.index++;
-      const path = [...parent.path, parent.index];
-      if (valueStart !== undefined) place('value', path, start + valueStart);
-      waiting = valueStart === undefined ? { column: parent.column, path } : undefined;
+      const path = offsets ? [...parent.path, parent.index] : parent.path;
+      if (valueAlone) place('value', path, start + column);
+      waiting = valueAlone ? undefined : { column: parent.column, path };
     }
   }
-  return offsets;
+  return true;
 }
 
 /** A scalar type resolved as `yaml`'s core schema resolves it (yaml/dist/schema/core). */
