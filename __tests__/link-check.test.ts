@@ -24,7 +24,7 @@ import { collectLinkTargets, type LinkTarget } from '../src/checks/link-targets.
 import { splitFrontMatter, type FrontMatterFile } from '../src/content/front-matter.js';
 import { loadIssue } from '../src/content/load-issue.js';
 import { configSchema } from '../src/content/schema.js';
-import { sourceText } from '../src/diagnostics/source-text.js';
+import { codeFrameOf, sourceText } from '../src/diagnostics/source-text.js';
 
 let work: string;
 const servers: Server[] = [];
@@ -219,7 +219,7 @@ describe('collectLinkTargets', () => {
       },
       { url: 'https://example.org/board', kind: 'link', ...at(meetingsText, 'https://example.org/board') },
     ]);
-    expect(targets.every((t) => t.frame?.includes('>'))).toBe(true);
+    expect(targets.every((t) => t.frameAt && codeFrameOf(t.frameAt).includes('>'))).toBe(true);
     expect(targets.find((t) => t.url.endsWith('/board'))?.file).toMatch(/02-meetings\.md$/);
   });
 

@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import { catalogueEntry, type ProblemParams } from '../diagnostics/catalogue.js';
 import { problemCodes } from '../diagnostics/codes.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { codeFrameOf } from '../diagnostics/source-text.js';
 import { isFresh, readCache, saveCache, type Cache } from './link-cache.js';
 import { guardedFetch, type LinkFetch } from './link-connect.js';
 import { ask, isSuccess, probe, scheduler, unreachable, type Outcome } from './link-fetch.js';
@@ -262,7 +263,7 @@ function report<C extends 'link-broken' | 'link-unverified' | 'link-private'>(
     column: target.column,
     message: entry.message(params),
     ...(hint ? { hint } : {}),
-    ...(target.frame ? { frame: target.frame } : {}),
+    ...(target.frameAt ? { frame: codeFrameOf(target.frameAt) } : {}),
   };
 }
 

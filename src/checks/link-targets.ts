@@ -1,6 +1,6 @@
 import type { Definition, Html, Image, ImageReference, Link, LinkReference } from 'mdast';
 import type { Place } from '../diagnostics/diagnostic.js';
-import { codeFrameAt, placeAt } from '../diagnostics/source-text.js';
+import { type FrameWindow, frameWindowAt, placeAt } from '../diagnostics/source-text.js';
 import type { FrontMatterFile } from '../content/front-matter.js';
 import type { Issue } from '../content/model.js';
 import { placeOfPath } from '../content/yaml-place.js';
@@ -22,7 +22,8 @@ export interface LinkTarget {
   line: number;
   /** 1-based, in characters. */
   column: number;
-  frame?: string;
+  /** The lines of its code frame, made into one only for a report (most links never have one). */
+  frameAt?: FrameWindow;
 }
 
 /**
@@ -54,7 +55,7 @@ function target(
 ): LinkTarget[] {
   const url = webAddress(written);
   if (!url) return [];
-  const frame = file.source.text.length > 0 ? codeFrameAt(file.source, place) : undefined;
+  const frameAt = file.source.text.length > 0 ? frameWindowAt(file.source, place) : undefined;
   return [
     {
       url,
@@ -62,7 +63,7 @@ function target(
       file: file.source.path,
       line: place.line,
       column: place.column,
-      ...(frame ? { frame } : {}),
+      ...(frameAt ? { frameAt } : {}),
     },
   ];
 }

@@ -36,18 +36,46 @@ const LINES_BELOW = 1;
 /** Line breaks @babel/code-frame splits on besides `\n`, which `lineStarts` does not know. */
 const OTHER_BREAKS = /[\r\u2028\u2029]/;
 
+/** The lines a code frame shows, cut from their file: cheap to keep and to send to another thread. */
+export interface FrameWindow {
+  /** The lines around the place (or, see `frameWindowAt`, the whole text). */
+  lines: string;
+  /** The 1-based line number of the first of `lines`. */
+  first: number;
+  place: Place;
+}
+
+const withOtherBreaks = new WeakMap<SourceText, boolean>();
+
 /**
- * The place's line with one line either side, numbered. code-frame splits the text it is given into
- * lines and prints only those around the place, so it is given those, after as many empty lines as
- * come before them: the same frame, without splitting the whole file for each link of it (a fifth of
- * a second in a `check --all` of 520 issues).
+ * The place's line with one line either side. A text with a line break `lineStarts` does not know (which
+ * code-frame would split on) is kept whole, so code-frame numbers its lines as it always has.
  */
-export function codeFrameAt(source: SourceText, place: Place): string {
-  const options = { linesAbove: LINES_ABOVE, linesBelow: LINES_BELOW, highlightCode: false };
+export function frameWindowAt(source: SourceText, place: Place): FrameWindow {
   const { text, lineStarts } = source;
-  if (OTHER_BREAKS.test(text)) return codeFrameColumns(text, { start: place }, options);
+  let otherBreaks = withOtherBreaks.get(source);
+  if (otherBreaks === undefined) {
+    otherBreaks = OTHER_BREAKS.test(text);
+    withOtherBreaks.set(source, otherBreaks);
+  }
+  if (otherBreaks) return { lines: text, first: 1, place };
   const first = Math.max(1, place.line - LINES_ABOVE);
   const from = lineStarts[first - 1] ?? text.length;
   const to = lineStarts[place.line + LINES_BELOW] ?? text.length;
-  return codeFrameColumns(`${'\n'.repeat(first - 1)}${text.slice(from, to)}`, { start: place }, options);
+  return { lines: text.slice(from, to), first, place };
+}
+
+/**
+ * The numbered frame of a window. code-frame splits the text it is given into lines and prints only
+ * those around the place, so it is given the window after as many empty lines as come before it:
+ * the same frame, without splitting the whole file for each link of it.
+ */
+export function codeFrameOf({ lines, first, place }: FrameWindow): string {
+  const options = { linesAbove: LINES_ABOVE, linesBelow: LINES_BELOW, highlightCode: false };
+  return codeFrameColumns(`${'\n'.repeat(first - 1)}${lines}`, { start: place }, options);
+}
+
+/** The place's line with one line either side, numbered. */
+export function codeFrameAt(source: SourceText, place: Place): string {
+  return codeFrameOf(frameWindowAt(source, place));
 }
