@@ -354,3 +354,21 @@ test('components that draw a random id are laid out every time: two carousels ke
   const ids = (html: string) => new Set(html.match(/mj-carousel-radio-[0-9a-f]{16}/g)).size;
   for (let run = 0; run < 2; run++) expect(ids((await memoizedMjml(source, repoRoot)).html)).toBe(2);
 });
+
+test('a template that puts content where MJML drops it is stopped, not laid out without it', async () => {
+  const config = await configOf(repoRoot);
+  const { rendered } = await prepareFresh(repoRoot, (await listIssueDates(repoRoot))[0]!, config);
+  if (!rendered) throw new Error('the sample did not render');
+  const layout = (classNamed: string) => ({
+    dir: join(repoRoot, 'templates'),
+    // An mj-class is never printed: content written as its name would vanish from the email.
+    html: () =>
+      `<mjml><mj-head><mj-attributes><mj-class name="${classNamed}" color="red" /></mj-attributes></mj-head>` +
+      '<mj-body><mj-section><mj-column><mj-text>{{{slots.s2}}}</mj-text></mj-column></mj-section></mj-body></mjml>',
+    text: () => 'text',
+  });
+  await expect(layOutEmail(rendered, config, layout('plain'))).resolves.toBeDefined();
+  await expect(layOutEmail(rendered, config, layout('{{{slots.s1}}}'))).rejects.toThrow(
+    'MJML altered the content markers',
+  );
+});

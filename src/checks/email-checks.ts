@@ -56,7 +56,9 @@ export function checkEmail(
 
 /** The HTML's size in bytes filled for LARGEST_RECIPIENT, from the same HTML filled for PROBE. */
 export function largestRecipientBytes(probeHtml: string): number {
-  const places = probeHtml.split(PROBE.unsubscribeUrl).length - 1;
+  const url = PROBE.unsubscribeUrl;
+  let places = 0;
+  for (let at = probeHtml.indexOf(url); at >= 0; at = probeHtml.indexOf(url, at + url.length)) places++;
   const longer = LARGEST_RECIPIENT.unsubscribeUrl.length - PROBE.unsubscribeUrl.length;
   return Buffer.byteLength(probeHtml) + places * longer;
 }

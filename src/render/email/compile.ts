@@ -49,8 +49,14 @@ export const FILL_OPTIONS = { strict: true, knownHelpersOnly: true, knownHelpers
 
 const MARKER = /\{\{\{?[^{}]*\}\}\}?/g;
 
-function distinctMarkers(text: string): string {
-  return [...new Set(text.match(MARKER) ?? [])].sort().join('\n');
+/** The same markers, each any number of times (MJML repeats some: the title becomes an aria-label). */
+function sameMarkers(source: ReadonlySet<string>, html: string): boolean {
+  const found = new Set<string>();
+  for (const [marker] of html.matchAll(MARKER)) {
+    if (!source.has(marker)) return false;
+    found.add(marker);
+  }
+  return found.size === source.size;
 }
 
 /**
@@ -219,7 +225,7 @@ async function layoutOf(source: string, templates: EmailTemplates, memoized: boo
 
 /** MJML once per issue, its body's blocks from memory when an earlier email had the same ones. */
 async function runMjml(source: string, templatesDir: string, memoized: boolean): Promise<string> {
-  const markersBefore = distinctMarkers(source);
+  const markersBefore = new Set(source.match(MARKER));
   // Loaded on first use: MJML takes most of a second to import, and `--help` should not wait for it.
   const { default: mjml2html } = await import('mjml');
   const compile = mjml2html as unknown as (
@@ -240,8 +246,7 @@ async function runMjml(source: string, templatesDir: string, memoized: boolean):
   });
   if (result.errors.length) throw mjmlRejection(templatesDir, result.errors);
   // MJML may repeat a marker (the title becomes an aria-label too) but must not lose or alter one.
-  const markersAfter = distinctMarkers(result.html);
-  if (markersAfter !== markersBefore) {
+  if (!sameMarkers(markersBefore, result.html)) {
     throw new TemplateError(
       `${templatesDir}/email/email.mjml.hbs`,
       `MJML altered the content markers; keep {{...}} inside mj-text, mj-title, mj-raw or plain attributes.`,

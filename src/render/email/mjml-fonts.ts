@@ -39,22 +39,32 @@ const LITERAL_NAME = /^[A-Za-z0-9 _-]+$/;
 
 /**
  * The fonts whose name occurs in the content or an inline style, ignoring case, and any font whose
- * name the regex would not read literally. MJML's regexes use the `i` flag without `u`, which
- * never folds another character into an ASCII one, so an ASCII name they find is in the lower-cased
- * text too (lower-casing may add matches, never lose one: an extra font is only scanned, not linked).
+ * name the regex would not read literally. MJML's regexes use the `i` flag without `u`, as the search
+ * for the name alone does here: whatever text they match, this finds the name in.
  */
 export function fontsNamedIn(options: SkeletonOptions): Record<string, string> {
   const fonts = options.fonts ?? {};
-  const texts = [options.content ?? '', ...(options.inlineStyle ?? [])].map((text) => text.toLowerCase());
+  const texts = [options.content ?? '', ...(options.inlineStyle ?? [])];
   const named: Record<string, string> = {};
   for (const [name, url] of Object.entries(fonts)) {
-    const lower = name.toLowerCase();
-    if (!LITERAL_NAME.test(name) || texts.some((text) => text.includes(lower))) {
+    if (!LITERAL_NAME.test(name) || texts.some((text) => nameSearch(name).test(text))) {
       named[name] = url;
       counts.scanned++;
     } else counts.skipped++;
   }
   return named;
+}
+
+const nameSearches = new Map<string, RegExp>();
+
+/** A literal name (LITERAL_NAME: nothing to escape), found in any case. */
+function nameSearch(name: string): RegExp {
+  let search = nameSearches.get(name);
+  if (!search) {
+    search = new RegExp(name, 'i');
+    nameSearches.set(name, search);
+  }
+  return search;
 }
 
 /** The skeleton of the mjml-core instance the `mjml` package itself uses. */
