@@ -22,6 +22,18 @@ const PARALLEL_FROM = Number(process.env.BULLETIN_PARALLEL_FROM ?? 48);
  */
 const JOBS_IN_HAND = 12;
 
+/**
+ * A worker's heap limit. V8 lets a heap grow to up to four times its live data when the limit is large
+ * (the main thread's, a share of the machine's memory) and to 1.3-2 times when it is small: a worker
+ * holds a few issues at a time (~20 MB live) and its heap grew to ~130 MB, a third of a cold build's
+ * peak. Its young generation is kept small for the same reason. A worker that runs out of memory
+ * anyway (an issue of huge files) hands its jobs back to this thread, which has no such limit.
+ */
+const WORKER_LIMITS = {
+  maxOldGenerationSizeMb: Number(process.env.BULLETIN_WORKER_HEAP_MB ?? 256),
+  maxYoungGenerationSizeMb: 8,
+};
+
 interface Job {
   date: string;
   key?: string;
@@ -114,23 +126,33 @@ function workerMessagesIn(): Promise<void> {
 /** Worker threads fed from a shared queue; what they prepare waits in `ready` until taken. */
 class WorkerPool {
   private readonly ready: PreparedIssue[] = [];
-  private readonly inHand = new Map<Worker, number>();
+  private readonly inHand = new Map<Worker, Job[]>();
   private failure: Error | undefined;
   private wake: (() => void) | undefined;
 
   constructor(size: number, file: string, data: object, queue: Job[]) {
     for (let i = 0; i < size && queue.length > 0; i++) {
-      const worker = new Worker(file, { workerData: data });
-      this.inHand.set(worker, 0);
+      const worker = new Worker(file, { workerData: data, resourceLimits: WORKER_LIMITS });
+      this.inHand.set(worker, []);
       worker.on('message', (prepared: PreparedIssue) => {
-        if (!this.inHand.has(worker)) return;
+        const jobs = this.inHand.get(worker);
+        if (!jobs) return;
         if (prepared.rendered) sharingEqualForms(prepared.rendered);
         this.ready.push(prepared);
-        this.inHand.set(worker, this.inHand.get(worker)! - 1);
+        const done = jobs.findIndex((job) => job.date === prepared.date);
+        if (done >= 0) jobs.splice(done, 1);
         this.feed(worker, queue);
         this.notify();
       });
-      worker.once('error', (error) => this.fail(error));
+      worker.once('error', (error: Error & { code?: string }) => {
+        const jobs = this.inHand.get(worker);
+        // Its jobs go back to the front of the queue, for this thread (or another worker) to prepare.
+        if (error.code === 'ERR_WORKER_OUT_OF_MEMORY' && jobs) {
+          this.inHand.delete(worker);
+          queue.unshift(...jobs);
+          this.notify();
+        } else this.fail(error);
+      });
       worker.once('exit', (code) => {
         if (code !== 0 && this.inHand.has(worker))
           this.fail(new Error(`a build worker stopped with exit code ${code}`));
@@ -148,7 +170,7 @@ class WorkerPool {
 
   /** No worker holds a job (they have all been told to stop or have stopped). */
   idle(): boolean {
-    return [...this.inHand.values()].every((jobs) => jobs <= 0);
+    return [...this.inHand.values()].every((jobs) => jobs.length === 0);
   }
 
   nextMessage(): Promise<void> {
@@ -166,7 +188,7 @@ class WorkerPool {
   private feed(worker: Worker, queue: Job[]): void {
     const job = queue.shift();
     if (!job) return;
-    this.inHand.set(worker, this.inHand.get(worker)! + 1);
+    this.inHand.get(worker)!.push(job);
     worker.postMessage(job);
   }
 
