@@ -90,6 +90,14 @@ const PLAIN = [
 
 /** Each one goes to `yaml`: its reading differs by parser, or it may be a mistake `yaml` explains. */
 const NOT_PLAIN = [
+  // From a hostile review: an empty last entry of a list, then an entry of a list further out (js-yaml
+  // puts it in the inner list), and a key longer than `yaml` allows.
+  'a:\n  - -\n  - x',
+  'a:\n  -\n    -\n  - x',
+  'a:\n  - b:\n      -\n  - x',
+  'a:\n  - - x\n    -\n  - y',
+  `${'k'.repeat(1025)}: 1`,
+  `x:\n  - ${'k'.repeat(1025)}: 1`,
   'a: hello\n  world',
   'a:\n  hello',
   '- a\n- b',
@@ -234,4 +242,23 @@ test('a path with a symbol in it has no place here (yaml-place.ts then asks `yam
   const plain = plainFrontMatter('title: x');
   expect(plain?.offsetOf(['title'], 'value')).toBe(7);
   expect(plain?.offsetOf([Symbol('title')], 'value')).toBeUndefined();
+});
+
+test('long runs of spaces are refused in one pass (they took seconds when two parts of a line could share them)', () => {
+  const spaces = ' '.repeat(100_000);
+  for (const text of [
+    `a:\n${spaces}:`,
+    `${spaces}:`,
+    `a:\n  -${spaces}:`,
+    `a: [${spaces}:`,
+    `a:\n${spaces}-:`,
+  ])
+    expect(plainFrontMatter(text)).toBeUndefined();
+  expect(plainFrontMatter(`${'k'.repeat(1024)}: 1`)?.data).toEqual({ ['k'.repeat(1024)]: 1 });
+});
+
+test('places of entries and keys are told apart: a key "0" is not the entry 0', () => {
+  const plain = plainFrontMatter('a:\n  - x');
+  expect(plain?.offsetOf(['a', 0], 'value')).toBe(7);
+  expect(plain?.offsetOf(['a', '0'], 'value')).toBeUndefined();
 });

@@ -58,21 +58,28 @@ export function plainFrontMatter(yamlText: string): PlainFrontMatter | undefined
       if (path.some((segment) => typeof segment === 'symbol')) return undefined;
       offsets ??= new Map();
       if (offsets.size === 0) readLines(yamlText, offsets);
-      return offsets.get(`${at === 'key' && path.length > 0 ? 'key' : 'value'}:${path.join('\0')}`);
+      return offsets.get(placeKey(at === 'key' && path.length > 0 ? 'key' : 'value', path));
     },
   };
 }
 
-const KEY = '(?!(?:[Nn]ull|NULL|[Tt]rue|TRUE|[Ff]alse|FALSE):)[A-Za-z][A-Za-z0-9_-]*';
+/** `yaml` refuses an implicit key over 1,024 characters. */
+const KEY = '(?!(?:[Nn]ull|NULL|[Tt]rue|TRUE|[Ff]alse|FALSE):)[A-Za-z][A-Za-z0-9_-]{0,1023}';
 const DOUBLE_QUOTED = String.raw`"(?:[^"\\]|\\["\\/bfnrt]|\\u[0-9A-Fa-f]{4})*"`;
 const SINGLE_QUOTED = `'(?:[^']|'')*'`;
 /** Starts with no indicator; no `: ` or ` #` inside; ends without a space or `:`. */
 const PLAIN_WORDS = String.raw`[^\s\-?:,\[\]{}#&*!|>'"%@\x60](?:[^\s:#]|:(?=[^\s:])|(?<=[^\s#])#| +(?=[^\s#:]))*`;
 const LIST_WORD = String.raw`(?:[A-Za-z0-9][A-Za-z0-9_.\-]*|${DOUBLE_QUOTED}|${SINGLE_QUOTED})`;
-const FLOW_LIST = String.raw`\[ *(?:${LIST_WORD}(?: *, *${LIST_WORD})*)? *\]`;
+const FLOW_LIST = String.raw`\[(?: *${LIST_WORD}(?: *, *${LIST_WORD})*)? *\]`;
 const VALUE = `(?:${DOUBLE_QUOTED}|${SINGLE_QUOTED}|${FLOW_LIST}|${PLAIN_WORDS})`;
-/** Indentation, entry markers, then a key (with or without a value) or a value alone, then a comment. */
-const LINE = new RegExp(`^( *)((?:-(?: +|$))*)(?:(${KEY}):(?:( +)${VALUE})?|(${VALUE}))?(?: +#.*)? *$`);
+/**
+ * Indentation, entry markers, then a key (with or without a value) or a value alone, then a comment.
+ * Each run of spaces is taken whole by one part (`(?! )`): parts that could share a run made a line of
+ * 40,000 spaces take seconds to refuse.
+ */
+const LINE = new RegExp(
+  `^( *)(?! )((?:-(?: +(?! )|$))*)(?:(${KEY}):(?:( +)${VALUE})?|(${VALUE}))?(?: +#.*)? *$`,
+);
 /** Characters whose reading differs by parser or by position (see the comment above). */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this pattern's job
 const UNSAFE = /[\t\r\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]|\p{Cs}/u;
@@ -97,10 +104,10 @@ interface Block {
 function readLines(text: string, offsets?: Map<string, number>): boolean {
   if (UNSAFE.test(text)) return false;
   const place = (at: 'key' | 'value', path: YamlPath, offset: number) =>
-    offsets?.set(`${at}:${path.join('\0')}`, offset);
+    offsets?.set(placeKey(at, path), offset);
   const open: Block[] = [];
   // The key or entry whose value may be a block on the lines below (`document` before the first line).
-  let waiting: { column: number; path: YamlPath } | undefined = { column: -1, path: [] };
+  let waiting: { column: number; path: YamlPath; list?: Block } | undefined = { column: -1, path: [] };
   let lineStart = 0;
   for (const line of text.split('\n')) {
     const start = lineStart;
@@ -111,7 +118,7 @@ function readLines(text: string, offsets?: Map<string, number>): boolean {
     const [, indent = '', markers = '', key, spaces, valueAlone] = match;
     const columns: { column: number; kind: Block['kind'] }[] = [];
     let column = indent.length;
-    for (const marker of markers.match(/-(?: +|$)/g) ?? []) {
+    for (const marker of markers.match(/-(?: +(?! )|$)/g) ?? []) {
       columns.push({ column, kind: 'list' });
       column += marker.length;
     }
@@ -128,6 +135,9 @@ function readLines(text: string, offsets?: Map<string, number>): boolean {
       while (open.length > 0 && open.at(-1)!.column > first.column) open.pop();
       parent = open.at(-1)!;
       if (parent?.column !== first.column || parent.kind !== first.kind) return false;
+      // An empty last entry of a list closed by an entry of a list further out: js-yaml puts that
+      // entry in the inner list, `yaml` in the outer one.
+      if (waiting?.list && !open.includes(waiting.list)) return false;
     }
     // Each further marker or key on the line opens a block inside the entry before it.
     for (const next of columns.slice(1)) {
@@ -146,10 +156,15 @@ function readLines(text: string, offsets?: Map<string, number>): boolean {
       parent.index++;
       const path = offsets ? [...parent.path, parent.index] : parent.path;
       if (valueAlone) place('value', path, start + column);
-      waiting = valueAlone ? undefined : { column: parent.column, path };
+      waiting = valueAlone ? undefined : { column: parent.column, path, list: parent };
     }
   }
   return true;
+}
+
+/** A place's key in the map of places: numbers (list entries) and strings (keys) told apart. */
+function placeKey(at: 'key' | 'value', path: YamlPath): string {
+  return `${at}:${JSON.stringify(path)}`;
 }
 
 /** A scalar type resolved as `yaml`'s core schema resolves it (yaml/dist/schema/core). */
