@@ -2,7 +2,7 @@ import type { Archive, ArchiveIssue } from '../../src/archive/model.js';
 import { loadConfig } from '../../src/content/config.js';
 import { listIssueDates } from '../../src/content/issues-dir.js';
 import { loadIssue } from '../../src/content/load-issue.js';
-import { renderIssueContent, type RenderedIssue } from '../../src/render/render-issue.js';
+import { forArchive, renderIssueContent, type RenderedIssue } from '../../src/render/render-issue.js';
 import { repoRoot } from './cli.js';
 
 /** What the archive knows of one rendered issue. */
@@ -16,7 +16,7 @@ export function archiveIssue(rendered: RenderedIssue): ArchiveIssue {
     url: rendered.url,
     html: [rendered.lead.html, ...rendered.items.map((i) => i.body.html)].join('\n'),
     meetings: rendered.items.flatMap((i) => i.item.meetings),
-    rendered,
+    rendered: forArchive(rendered),
   };
 }
 

@@ -50,7 +50,7 @@ export function tagFiles(archive: Archive, templates: SiteTemplates, only?: Read
         date: issue.date,
         dateLabel: longDate(issue.date, archive.config.site.locale),
         issueTitle: issue.title,
-        excerpt: excerptOf(body),
+        excerpt: body.excerpt,
       }));
       const noun = entries.length === 1 ? 'item' : 'items';
       files.set(
@@ -101,23 +101,4 @@ export function tagFiles(archive: Archive, templates: SiteTemplates, only?: Read
     );
   }
   return files;
-}
-
-const excerpts = new WeakMap<ArchivedBody, string>();
-
-/** `excerpt` of a body once: an incremental rebuild keeps the bodies of the issues it did not re-render. */
-function excerptOf(body: ArchivedBody): string {
-  let text = excerpts.get(body);
-  if (text === undefined) {
-    text = excerpt(body.text);
-    excerpts.set(body, text);
-  }
-  return text;
-}
-
-/** The first paragraph of an item's text, cut at a word near 220 characters. */
-export function excerpt(text: string, max = 220): string {
-  const first = (text.split(/\n\s*\n/)[0] ?? '').replace(/\s+/g, ' ').trim();
-  if (first.length <= max) return first;
-  return `${first.slice(0, first.lastIndexOf(' ', max)).replace(/[,;:.]$/, '')}…`;
 }

@@ -7,7 +7,7 @@ import { loadConfig } from '../content/config.js';
 import { listIssueDates } from '../content/issues-dir.js';
 import type { Config } from '../content/model.js';
 import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
-import type { RenderedIssue } from '../render/render-issue.js';
+import { forArchive, type ArchivedIssue } from '../render/render-issue.js';
 import { templatesFor } from './pipeline.js';
 import { prepareIssues } from './prepare-pool.js';
 import { prepareIssue, renderCacheFor } from './prepare.js';
@@ -30,7 +30,7 @@ export class ArchiveSession {
     private readonly root: string,
     private readonly config: Config,
     private readonly cache: RenderCache,
-    private readonly rendered: Map<string, RenderedIssue>,
+    private readonly rendered: Map<string, ArchivedIssue>,
     private readonly site: IncrementalSite,
     readonly report: SiteReport,
   ) {}
@@ -44,10 +44,10 @@ export class ArchiveSession {
     const { config, path: configPath, problems } = await loadConfig(root);
     if (!config) return { problems };
     const cache = renderCacheFor(root, config);
-    const rendered = new Map<string, RenderedIssue>();
+    const rendered = new Map<string, ArchivedIssue>();
     for (const prepared of await prepareIssues(root, await listIssueDates(root), config, cache)) {
       problems.push(...prepared.problems);
-      if (prepared.rendered) rendered.set(prepared.date, prepared.rendered);
+      if (prepared.rendered) rendered.set(prepared.date, forArchive(prepared.rendered));
     }
     if (hasErrors(problems)) return { problems };
     const templatesDir = templatesFor(root, config, configPath);
@@ -70,7 +70,7 @@ export class ArchiveSession {
       }
       const prepared = await prepareIssue(this.root, date, this.config, this.cache);
       problems.push(...prepared.problems);
-      if (prepared.rendered) next.set(date, prepared.rendered);
+      if (prepared.rendered) next.set(date, forArchive(prepared.rendered));
     }
     if (hasErrors(problems)) return { problems, written: [], removed: [] };
     for (const date of dates) {

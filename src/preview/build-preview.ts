@@ -13,6 +13,7 @@ import { loadConfig, type LoadedConfig } from '../content/config.js';
 import type { Config } from '../content/model.js';
 import { sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { CompiledEmail } from '../render/email/compile.js';
+import { forArchive } from '../render/render-issue.js';
 import { isErrno, MISSING } from '../support/errors.js';
 
 /** One file of the issue, as the studio lists it: its title once it loads, and how many problems it has. */
@@ -95,7 +96,7 @@ export async function buildPreview(
   let site: SiteFiles | undefined;
   const siteFiles = () => {
     if (site) return site;
-    site = pageFiles(archiveOf(config, [rendered]), templates, new Set([date]));
+    site = pageFiles(archiveOf(config, [forArchive(rendered)]), templates, new Set([date]));
     for (const asset of templates.assets) site.set(`assets/${asset.name}`, asset.content);
     for (const [path, content] of logos) site.set(path, content);
     return site;

@@ -228,3 +228,10 @@ function stripTags(html: string): string {
     .replace(/<[^>]*>/g, '')
     .trim();
 }
+
+/** The first paragraph of a text, cut at a word near `max` characters. */
+export function textExcerpt(text: string, max = 220): string {
+  const first = (text.split(/\n\s*\n/)[0] ?? '').replace(/\s+/g, ' ').trim();
+  if (first.length <= max) return first;
+  return `${first.slice(0, first.lastIndexOf(' ', max)).replace(/[,;:.]$/, '')}…`;
+}

@@ -4,7 +4,7 @@ import { visitType } from '../support/walk-tree.js';
 import type { Config, Issue, Item, MarkdownBody } from '../content/model.js';
 import { measureLocalImage, type ImageSize } from './image-sizes.js';
 import { parseBodyOf, renderMarkdown } from './markdown.js';
-import { markdownToText } from './plain-text.js';
+import { markdownToText, textExcerpt } from './plain-text.js';
 import { isLocalImage, issueUrl } from './urls.js';
 
 /**
@@ -81,9 +81,12 @@ export function renderIssueContent(issue: Issue, config: Config): RenderedIssue 
 }
 
 /** A body as the web archive reads it: every form but the email's. */
-export type ArchivedBody = Omit<RenderedBody, 'emailHtml'>;
+export type ArchivedBody = Omit<RenderedBody, 'emailHtml' | 'text'> & {
+  /** The first paragraph of the text, cut near 220 characters: all the tag pages show of it. */
+  excerpt: string;
+};
 
-/** An issue as the web archive (archive/) reads it: the email's forms it never reads left out. */
+/** An issue as the web archive (archive/) reads it: the email's forms and the plain text it never reads left out. */
 export interface ArchivedIssue {
   issue: IssueInfo;
   url: string;
@@ -92,14 +95,15 @@ export interface ArchivedIssue {
 }
 
 /**
- * The issue without its email forms, for a build that holds every issue until the archive is made
- * after its email is: the email's HTML was a ninth of what a build of 520 issues held at its peak.
+ * The issue without its email forms and with an excerpt of its text, for a build (or an archive
+ * session) that holds every issue until the archive is made: the email's HTML was a ninth of what a
+ * build of 520 issues held at its peak, and the plain text of every body about 12 MB.
  */
 export function forArchive(rendered: RenderedIssue): ArchivedIssue {
   const archived = ({ html, webHtml, text, images }: RenderedBody): ArchivedBody => ({
     html,
     webHtml,
-    text,
+    excerpt: textExcerpt(text),
     images,
   });
   return {
