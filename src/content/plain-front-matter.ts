@@ -1,4 +1,4 @@
-import { FAILSAFE_SCHEMA, load, Type } from 'js-yaml';
+import { FAILSAFE_SCHEMA, load, Type, YAMLException } from 'js-yaml';
 
 /** Keys and list indexes down to a value, as yaml-place.ts takes them. */
 type YamlPath = readonly PropertyKey[];
@@ -46,8 +46,9 @@ export function plainFrontMatter(yamlText: string): PlainFrontMatter | undefined
   let data: unknown;
   try {
     data = load(yamlText, { schema: CORE_1_2 }) ?? null;
-  } catch {
+  } catch (error) {
     // Said by `yaml`, with its place and a hint, when the caller parses it there.
+    if (!(error instanceof YAMLException)) throw error;
     return undefined;
   }
   // Noted only when first asked: most files never are.
