@@ -57,14 +57,16 @@ export function plainFrontMatter(yamlText: string): PlainFrontMatter | undefined
     data,
     offsetOf(path, at) {
       if (path.some((segment) => typeof segment === 'symbol')) return undefined;
-      offsets ??= new Map();
-      if (offsets.size === 0) readLines(yamlText, offsets);
+      if (!offsets) {
+        offsets = new Map();
+        readLines(yamlText, offsets);
+      }
       return offsets.get(placeKey(at === 'key' && path.length > 0 ? 'key' : 'value', path));
     },
   };
 }
 
-/** `yaml` refuses an implicit key over 1,024 characters. */
+/** Not a key `yaml` turns into null or a boolean, and no longer than `yaml` allows (1,024 characters). */
 const KEY = '(?!(?:[Nn]ull|NULL|[Tt]rue|TRUE|[Ff]alse|FALSE):)[A-Za-z][A-Za-z0-9_-]{0,1023}';
 const DOUBLE_QUOTED = String.raw`"(?:[^"\\]|\\["\\/bfnrt]|\\u[0-9A-Fa-f]{4})*"`;
 const SINGLE_QUOTED = `'(?:[^']|'')*'`;
