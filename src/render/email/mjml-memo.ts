@@ -27,6 +27,7 @@ import {
   standInsPossible,
 } from './verbatim-content.js';
 import { headAndBodyRememberable, rememberable } from './rememberable.js';
+import { loadMjml } from './mjml-loader.js';
 
 /**
  * MJML's body, rendered one top-level block (mj-section, mj-raw...) at a time, each block's HTML
@@ -120,10 +121,9 @@ let mjmlCore: MjmlCore | undefined;
 /** The mjml-core instance the `mjml` package itself uses (and registered its components in). */
 function loadMjmlCore(): MjmlCore {
   if (!mjmlCore) {
-    const fromHere = createRequire(import.meta.url);
     // Loading `mjml` registers its components (mj-body among them) in mjml-core's registry.
-    fromHere('mjml');
-    mjmlCore = createRequire(fromHere.resolve('mjml'))('mjml-core') as MjmlCore;
+    loadMjml();
+    mjmlCore = createRequire(createRequire(import.meta.url).resolve('mjml'))('mjml-core') as MjmlCore;
   }
   return mjmlCore;
 }

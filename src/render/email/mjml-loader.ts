@@ -1,0 +1,55 @@
+import Module, { createRequire } from 'node:module';
+
+type Mjml2Html = (input: string | object, options: object) => Promise<{ html: string; errors: unknown[] }>;
+
+/**
+ * What mjml-core requires when it is loaded but calls only for features a template may not use:
+ * juice to inline `<mj-style inline="inline">`, cheerio for `<mj-html-attributes>`, htmlnano for
+ * the `minify` option. Loading them (with parse5, undici, css-tree ...) was ~250 ms of the start of
+ * every build, on the thread that makes the emails, for templates that use none of them.
+ * Each one is used by mjml-core as a function or through a property, never as `__esModule`.
+ */
+const DEFERRED = new Set(['juice', 'cheerio', 'htmlnano']);
+
+interface CjsLoader {
+  _load(request: string, parent: { filename?: string } | undefined, isMain: boolean): unknown;
+}
+
+let mjml2html: Mjml2Html | undefined;
+
+/**
+ * The `mjml` package (its components registered in the mjml-core it uses), loaded once, with
+ * mjml-core's optional dependencies loaded only when it first uses one.
+ *
+ * By hand, as no library defers the requires a dependency makes of its own: while `mjml` loads,
+ * Node's CommonJS loader hands each of DEFERRED, required from a file of mjml-core, a stand-in that
+ * loads the module on its first use and then acts as it (a call, or a property read or written).
+ * `__tests__/mjml-loader.test.ts` renders with all three features and checks the stand-ins stay
+ * unloaded otherwise.
+ */
+export function loadMjml(): Mjml2Html {
+  if (mjml2html) return mjml2html;
+  const loader = Module as unknown as CjsLoader;
+  const load = loader._load;
+  loader._load = function deferringLoad(request, parent, isMain) {
+    if (!DEFERRED.has(request) || !isMjmlCore(parent?.filename))
+      return load.call(this, request, parent, isMain);
+    let real: object | undefined;
+    const loaded = () => (real ??= load.call(this, request, parent, isMain) as object);
+    return new Proxy(function standIn() {}, {
+      apply: (_target, self, args) => Reflect.apply(loaded() as () => unknown, self, args),
+      get: (_target, key) => (key === '__esModule' ? undefined : Reflect.get(loaded(), key)),
+      set: (_target, key, value) => Reflect.set(loaded(), key, value),
+    });
+  };
+  try {
+    mjml2html = createRequire(import.meta.url)('mjml') as Mjml2Html;
+  } finally {
+    loader._load = load;
+  }
+  return mjml2html;
+}
+
+function isMjmlCore(file: string | undefined): boolean {
+  return file !== undefined && /[\\/]node_modules[\\/]mjml-core[\\/]/.test(file);
+}
