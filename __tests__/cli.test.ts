@@ -274,11 +274,16 @@ test('a build split across worker threads writes the same archive as one built i
     [join(repoRoot, 'lib/src/cli/main.js'), 'build', '--no-cache', '--out', 'serial'],
     { cwd: site, env: env('100000'), encoding: 'utf8' },
   );
-  // A worker with too little memory to load its code runs out at once: its jobs come back to the main thread.
+  // Threads with too little memory to load their code run out at once: the build's own thread
+  // (stages-thread.ts) is run again on the main thread, and a prepare worker's jobs come back to it.
   const starved = spawnSync(
     process.execPath,
     [join(repoRoot, 'lib/src/cli/main.js'), 'build', '--no-cache', '--out', 'starved'],
-    { cwd: site, env: { ...env('2'), BULLETIN_WORKER_HEAP_MB: '4' }, encoding: 'utf8' },
+    {
+      cwd: site,
+      env: { ...env('2'), BULLETIN_WORKER_HEAP_MB: '4', BULLETIN_BUILD_HEAP_MB: '4' },
+      encoding: 'utf8',
+    },
   );
   expect([parallel.status, serial.status, starved.status]).toEqual([0, 0, 0]);
   expect(starved.stderr.replaceAll('starved/', 'serial/')).toBe(serial.stderr);

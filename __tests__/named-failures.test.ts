@@ -71,12 +71,17 @@ describe('folders that exist but cannot be read are not "missing"', () => {
     expect(output).toContain(join('bulletins', '2026-05-01'));
   });
 
-  test('an email output folder that cannot be made is named, not a leftover temporary file', () => {
+  // From 1 issue, the build runs in a thread of its own (stages-thread.ts), and its issues' emails
+  // are made while worker threads prepare others: the failure crosses both.
+  test.each([
+    ['on the main thread', {}],
+    ['in the build thread', { BULLETIN_PARALLEL_FROM: '1' }],
+  ])('an email output folder that cannot be made is named, not a leftover temporary file (%s)', (_, env) => {
     const front = 'title: Weekly bulletin\ndate: 2026-05-01\nsummary: One lead article.';
     site.write('2026-05-01', 'issue.md', `---\n${front}\n---\nHello.\n`);
     mkdirSync(join(site.root, 'dist'));
     writeFileSync(join(site.root, 'dist', 'email'), 'a file where the folder should be');
-    const result = bulletin(['build', '--all'], site.root);
+    const result = bulletin(['build', '--all'], site.root, env);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(
       `Cannot write the email to ${join('dist', 'email', '2026-05-01')} (ENOTDIR); check that the output folder`,

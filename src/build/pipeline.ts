@@ -30,8 +30,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
   if (memo?.hit) return memo.hit;
   // Loaded only now: a build the memo answers never loads the parsers, MJML or the archive (0.3 s of
   // the 1.1 s such a build of 520 issues took).
-  const { runStages } = await import('./stages.js');
-  const report = await runStages(options, root, outDir, config, configProblems, templatesDir);
+  const { runStagesWithinLimit } = await import('./stages-thread.js');
+  const report = await runStagesWithinLimit({ options, root, outDir, config, configProblems, templatesDir });
   return memo ? memo.record(report) : report;
 }
 

@@ -24,16 +24,15 @@ const JOBS_IN_HAND = 12;
 
 /**
  * A worker's heap limits. Its young generation is 16 MB, not V8's 48: its peak fell by ~30 MB at no
- * measured cost. Its old generation is left to V8, which lets a heap grow to four times its live data
- * when its limit is 2 GB or more and 1.3-2 times below that: a limit of 512 MB (BULLETIN_WORKER_HEAP_MB)
- * took ~70 MB off a cold `build --all`'s peak, but cost ~1 s of CPU over a cold `check --all` of 520
- * issues (alternating runs), so it is for machines short of memory. A worker that runs out of memory
- * hands its jobs back to this thread, which has no such limit.
+ * measured cost. Its old generation is 1 GB (BULLETIN_WORKER_HEAP_MB sets another): V8 lets a heap
+ * grow to four times its live data before collecting it when the limit is 2 GB or more, and to
+ * 1.3-2 times below that (1.6 at 1 GB). A worker holds little for long (one issue at a time, ~20 MB
+ * live), so 1 GB is far from enough to run out, and took ~40 MB off a cold `build --all`'s peak at no
+ * measured cost; 512 MB cost ~1 s of CPU over a cold `check --all` of 520 issues, as major collections
+ * came three times as often. A worker that runs out of memory anyway hands its jobs back to this thread.
  */
 const WORKER_LIMITS = {
-  ...(process.env.BULLETIN_WORKER_HEAP_MB
-    ? { maxOldGenerationSizeMb: Number(process.env.BULLETIN_WORKER_HEAP_MB) }
-    : {}),
+  maxOldGenerationSizeMb: Number(process.env.BULLETIN_WORKER_HEAP_MB ?? 1024),
   maxYoungGenerationSizeMb: 16,
 };
 
