@@ -13,6 +13,7 @@ import { startSmtpServer } from './helpers/smtp.js';
 
 const ISSUE = '2018-05-11';
 const WORKERS = 3;
+const CONCURRENCY = 3;
 
 /**
  * The size of the shared send per engine: the issue's 2,000 subscribers on PostgreSQL (the engine
@@ -85,7 +86,7 @@ describe.each(SITE_ENGINES)('on $name', (engine) => {
         '--rate',
         String(RATE),
         '--concurrency',
-        '3',
+        String(CONCURRENCY),
       ];
 
       const workers = Array.from({ length: WORKERS }, () => spawnBulletin(args, site.root, env));
@@ -155,11 +156,13 @@ describe.each(SITE_ENGINES)('on $name', (engine) => {
       }
 
       // The cap is the account's: three processes together stay within it. The slots are exactly the
-      // cap apart (store-contract/pacing.ts); what the server sees adds the jitter of a commit, the SMTP
-      // exchange and this process's own event loop (the arrival times are taken here, on a machine the
-      // other test files load), hence the margin, over two seconds: one stall of this loop put 62 in
-      // one second for a cap of 40. Each process pacing itself goes past twice the cap (measured: 31
-      // a second for 12).
+      // cap apart (store-contract/pacing.ts); what the server sees adds the jitter of a commit, the
+      // SMTP exchange and this process's own event loop (the arrival times are taken here, on a machine
+      // the other test files load), hence the margin over two seconds. A stall of this loop can bunch
+      // up to every message then in flight (the survivors' connections), counted on top; a worker held
+      // up longer than a few slots takes fresh ones (the held-up worker's test below). Each process
+      // pacing itself goes past twice the cap (measured: 31 a second for 12).
+      const inFlight = (WORKERS - 1) * CONCURRENCY;
       const busiest = busiestWindow(shared, 2000);
       const seconds = (Math.max(...shared) - Math.min(...shared)) / 1000;
       console.log(
@@ -168,7 +171,7 @@ describe.each(SITE_ENGINES)('on $name', (engine) => {
           `${busiestWindow(shared, 1000)}, busiest two seconds ${busiest} (cap ${RATE}/s), ` +
           `mean ${(shared.length / seconds).toFixed(1)}/s over ${seconds.toFixed(1)} s`,
       );
-      expect(busiest).toBeLessThanOrEqual(RATE * 2 * 1.25);
+      expect(busiest).toBeLessThanOrEqual(RATE * 2 * 1.25 + inFlight);
       expect(shared.length / seconds).toBeLessThanOrEqual(RATE * 1.05);
     } finally {
       await stores.close();
@@ -238,3 +241,44 @@ test('rows a worker elsewhere holds are sent once its lease runs out, and its me
     site.remove();
   }
 }, 60_000);
+
+/**
+ * A worker held up (here stopped with SIGSTOP, as a starved CPU or a swapped-out process would be)
+ * misses the slots it held. Sent on resuming, they would leave as one burst above the rate; each
+ * is exchanged for a fresh slot instead, so the send picks up at its rate.
+ */
+test('a worker held up past its slots resumes at the rate, without a burst of the slots it missed', async () => {
+  const site = tempSite();
+  const server = await startSmtpServer();
+  const RATE = 40;
+  try {
+    cpSync(join(repoRoot, 'bulletins', ISSUE), join(site.root, 'bulletins', ISSUE), { recursive: true });
+    const rows = Array.from({ length: 120 }, (_, i) => `reader${String(i).padStart(3, '0')}@example.org`);
+    writeFileSync(join(site.root, 'people.csv'), `email\n${rows.join('\n')}\n`);
+    expect(bulletin(['subscribers', 'import', 'people.csv', '--list', 'weekly'], site.root).status).toBe(0);
+    const env = { SMTP_URL: server.url, BULLETIN_SECRET: 'held-up' };
+    const args = ['send', ISSUE, '--list', 'weekly', '--force', '--rate', String(RATE), '--concurrency', '3'];
+    const worker = spawnBulletin(args, site.root, env);
+    await until(() => server.received.length >= 20);
+    worker.child.kill('SIGSTOP');
+    const stoppedAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    worker.child.kill('SIGCONT');
+    const result = await worker.done;
+    expect([result.status, result.stderr]).toEqual([0, expect.any(String)]);
+    expect(server.received).toHaveLength(rows.length);
+    const afterStop = server.received.map((message) => message.at).filter((at) => at > stoppedAt);
+    // The slots it held (a claim of 12, and 12 more claimed ahead) would otherwise come on top of a
+    // second's 40 (measured: 77).
+    const busiest = busiestWindow(afterStop, 1000);
+    console.log(`held-up worker: busiest second after the stop ${busiest} (rate ${RATE}/s)`);
+    expect(busiest).toBeLessThanOrEqual(RATE * 1.25);
+  } finally {
+    await server.close();
+    site.remove();
+  }
+}, 60_000);
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
