@@ -12,6 +12,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bulletin, repoRoot } from './helpers/cli.js';
+import { bulletinLoading } from './helpers/module-log.js';
 import { placeOf, SEED_WARNINGS } from './helpers/site.js';
 
 let site: string;
@@ -261,30 +262,43 @@ test('an attribute MJML rejects is shown where the template writes it, once, wit
   expect(report[at + 2]).toMatch(new RegExp(`^ *> ${line} \\|.*<mj-column bogus="1">`));
 });
 
+test('a thread setting that is not a whole number stops the run and says what to write; an empty one is the default', () => {
+  for (const [name, value] of [
+    ['BULLETIN_WORKER_HEAP_MB', 'abc'],
+    ['BULLETIN_BUILD_HEAP_MB', '0'],
+    ['BULLETIN_PARALLEL_FROM', '1.5'],
+  ] as const) {
+    const run = bulletin(['build', '--no-cache', '--out', 'refused'], site, { [name]: value });
+    expect([name, run.status]).toEqual([name, 1]);
+    expect(run.stderr).toContain(`${name} is "${value}", not a whole number of at least 1: set it to one`);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(site, 'refused'))).toBe(false);
+  }
+  const empty = bulletin(['check', '--offline', '--no-cache'], repoRoot, {
+    BULLETIN_WORKER_HEAP_MB: '',
+    BULLETIN_BUILD_HEAP_MB: ' ',
+    BULLETIN_PARALLEL_FROM: '',
+  });
+  expect([empty.status, empty.stderr]).toEqual([0, expect.stringContaining('0 errors')]);
+});
+
 test('a build split across worker threads writes the same archive as one built in one thread', () => {
   cpSync(join(repoRoot, 'bulletins'), join(site, 'bulletins'), { recursive: true });
-  const env = (from: string) => ({ ...process.env, BULLETIN_PARALLEL_FROM: from });
-  const parallel = spawnSync(
-    process.execPath,
-    [join(repoRoot, 'lib/src/cli/main.js'), 'build', '--no-cache', '--out', 'parallel'],
-    { cwd: site, env: env('2'), encoding: 'utf8' },
-  );
-  const serial = spawnSync(
-    process.execPath,
-    [join(repoRoot, 'lib/src/cli/main.js'), 'build', '--no-cache', '--out', 'serial'],
-    { cwd: site, env: env('100000'), encoding: 'utf8' },
-  );
+  const build = (out: string, env: Record<string, string>) =>
+    bulletinLoading(['build', '--no-cache', '--out', out], site, env);
+  const parallel = build('parallel', { BULLETIN_PARALLEL_FROM: '2' });
+  const serial = build('serial', { BULLETIN_PARALLEL_FROM: '100000' });
   // Threads with too little memory to load their code run out at once: the build's own thread
   // (stages-thread.ts) is run again on the main thread, and a prepare worker's jobs come back to it.
-  const starved = spawnSync(
-    process.execPath,
-    [join(repoRoot, 'lib/src/cli/main.js'), 'build', '--no-cache', '--out', 'starved'],
-    {
-      cwd: site,
-      env: { ...env('2'), BULLETIN_WORKER_HEAP_MB: '4', BULLETIN_BUILD_HEAP_MB: '4' },
-      encoding: 'utf8',
-    },
-  );
+  const starved = build('starved', {
+    BULLETIN_PARALLEL_FROM: '2',
+    BULLETIN_WORKER_HEAP_MB: '4',
+    BULLETIN_BUILD_HEAP_MB: '4',
+  });
+  // The threads ran, or not, as asked (the starved ones die before they load their first module).
+  const threads = (run: { loaded: string[] }) =>
+    ['stages-worker.js', 'prepare-worker.js'].filter((file) => run.loaded.some((url) => url.endsWith(file)));
+  expect([threads(parallel), threads(serial)]).toEqual([['stages-worker.js', 'prepare-worker.js'], []]);
   expect([parallel.status, serial.status, starved.status]).toEqual([0, 0, 0]);
   expect(starved.stderr.replaceAll('starved/', 'serial/')).toBe(serial.stderr);
   const list = (dir: string) =>

@@ -1,17 +1,12 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { type ResourceLimits, Worker } from 'node:worker_threads';
 import type { Config } from '../content/model.js';
 import { fromCache, prepareFresh, type PreparedIssue } from './prepare.js';
 import { sharingEqualForms } from '../render/render-issue.js';
 import type { RenderCache } from './render-cache.js';
-
-/**
- * Below this many issues to parse, starting workers (each loads the whole toolchain) costs more than it
- * saves.
- */
-const PARALLEL_FROM = Number(process.env.BULLETIN_PARALLEL_FROM ?? 48);
+import { threadSettings } from './thread-limits.js';
 
 /**
  * Jobs a worker holds at once: one to work on and the rest waiting, so it never idles while this
@@ -21,20 +16,6 @@ const PARALLEL_FROM = Number(process.env.BULLETIN_PARALLEL_FROM ?? 48);
  * by half second); with 12, under 3 % until the queue ran out.
  */
 const JOBS_IN_HAND = 12;
-
-/**
- * A worker's heap limits. Its young generation is 16 MB, not V8's 48: its peak fell by ~30 MB at no
- * measured cost. Its old generation is 1 GB (BULLETIN_WORKER_HEAP_MB sets another): V8 lets a heap
- * grow to four times its live data before collecting it when the limit is 2 GB or more, and to
- * 1.3-2 times below that (1.6 at 1 GB). A worker holds little for long (one issue at a time, ~20 MB
- * live), so 1 GB is far from enough to run out, and took ~40 MB off a cold `build --all`'s peak at no
- * measured cost; 512 MB cost ~1 s of CPU over a cold `check --all` of 520 issues, as major collections
- * came three times as often. A worker that runs out of memory anyway hands its jobs back to this thread.
- */
-const WORKER_LIMITS = {
-  maxOldGenerationSizeMb: Number(process.env.BULLETIN_WORKER_HEAP_MB ?? 1024),
-  maxYoungGenerationSizeMb: 16,
-};
 
 interface Job {
   date: string;
@@ -68,6 +49,7 @@ export async function* preparedAsReady(
   cache: RenderCache | undefined,
   onAllPrepared?: () => void,
 ): AsyncGenerator<PreparedIssue> {
+  const { parallelFrom, prepareWorkerLimits } = threadSettings();
   const queue: Job[] = [];
   for (const date of dates) {
     const { key, prepared } = fromCache(root, date, cache);
@@ -76,12 +58,13 @@ export async function* preparedAsReady(
   }
   const workerFile = fileURLToPath(new URL('./prepare-worker.js', import.meta.url));
   const spare = Math.min(availableParallelism(), 8) - 1;
-  const parallel = spare > 0 && queue.length >= PARALLEL_FROM && existsSync(workerFile);
+  const parallel = spare > 0 && queue.length >= parallelFrom && existsSync(workerFile);
   const pool = new WorkerPool(
     parallel ? spare : 0,
     workerFile,
     { root, config, cache: Boolean(cache) },
     queue,
+    prepareWorkerLimits,
   );
   // Told once no issue is left to prepare, before the ones still waiting are yielded.
   let told = false;
@@ -132,9 +115,9 @@ class WorkerPool {
   private failure: Error | undefined;
   private wake: (() => void) | undefined;
 
-  constructor(size: number, file: string, data: object, queue: Job[]) {
+  constructor(size: number, file: string, data: object, queue: Job[], limits: ResourceLimits) {
     for (let i = 0; i < size && queue.length > 0; i++) {
-      const worker = new Worker(file, { workerData: data, resourceLimits: WORKER_LIMITS });
+      const worker = new Worker(file, { workerData: data, resourceLimits: limits });
       this.inHand.set(worker, []);
       worker.on('message', (prepared: PreparedIssue) => {
         const jobs = this.inHand.get(worker);
