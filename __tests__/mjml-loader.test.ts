@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { repoRoot } from './helpers/cli.js';
 
 /**
@@ -66,4 +68,23 @@ test('an email that uses all three gets what MJML loaded whole gives, byte for b
   expect(deferred.html).toBe(whole.html);
   expect(deferred.minified.length).toBeLessThan(deferred.html.length);
   expect(deferred.minified).toBe(whole.minified);
+});
+
+test('mjml-core uses the three only as their stand-ins forward: a call or a property, never their keys', () => {
+  const core = readFileSync(createRequire(import.meta.url).resolve('mjml-core'), 'utf8');
+  for (const name of ['juice', 'cheerio', 'htmlnano']) {
+    // Required once, straight into a variable, in one of Babel's two forms.
+    const required = [...core.matchAll(new RegExp(`^var (_\\w+) = (.*)require\\("${name}"\\)\\)?;$`, 'gm'))];
+    expect([name, required.length]).toEqual([name, 1]);
+    const [, variable, wrapper] = required[0]!;
+    expect([name, wrapper]).toEqual([name, expect.stringMatching(/^(_interopRequireDefault\()?$/)]);
+    // Every other use reads a property of it (the default, or a function such as cheerio's `load`),
+    // and then reads another, calls it, or assigns into it: never spreads, lists or passes it whole.
+    const uses = [...core.matchAll(new RegExp(`\\b${variable}\\b.{0,24}`, 'g'))].map(([use]) => use).slice(1);
+    expect(uses.length).toBeGreaterThan(0);
+    const forwarded = wrapper
+      ? new RegExp(`^${variable}\\.default(\\.\\w+|\\)\\()`)
+      : new RegExp(`^${variable}\\.\\w+\\)\\(`);
+    for (const use of uses) expect([name, use]).toEqual([name, expect.stringMatching(forwarded)]);
+  }
 });

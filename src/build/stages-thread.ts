@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { types } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { listIssueDates } from '../content/issues-dir.js';
 import type { Config } from '../content/model.js';
@@ -19,9 +20,47 @@ export interface StagesInput {
 }
 
 /** What the stages' thread posts back: the report, or why it failed. */
-export type StagesAnswer =
-  | { report: PipelineReport }
-  | { failure: { message: string; stack?: string; setup: boolean } };
+export type StagesAnswer = { report: PipelineReport } | { failure: StagesFailure };
+
+/**
+ * An error thrown in the stages' thread, as it crosses back: a SetupError is shown as its message
+ * alone, anything else as a bug, with its own stack and what code catching it reads (its name; a
+ * system error's code, syscall and path).
+ */
+export interface StagesFailure {
+  message: string;
+  setup: boolean;
+  name?: string;
+  stack?: string;
+  code?: string;
+  syscall?: string;
+  path?: string;
+}
+
+/** What crosses back of an error thrown in the thread: also a value thrown that is not an Error. */
+export function stagesFailure(error: unknown, setup: boolean): StagesFailure {
+  // isNativeError: also an Error made in another realm (a vm context), where instanceof fails.
+  if (!(error instanceof Error || types.isNativeError(error))) return { message: String(error), setup };
+  const { code, syscall, path } = error as NodeJS.ErrnoException;
+  return {
+    message: error.message,
+    setup,
+    name: error.name,
+    ...(error.stack ? { stack: error.stack } : {}),
+    ...(typeof code === 'string' ? { code } : {}),
+    ...(syscall ? { syscall } : {}),
+    ...(path ? { path } : {}),
+  };
+}
+
+/** The error of `failure` on this thread (exported for its test). */
+export function asError({ message, setup, name, stack, ...system }: StagesFailure): Error {
+  if (setup) return new SetupError(message);
+  const error = Object.assign(new Error(message), system);
+  if (name) error.name = name;
+  if (stack) error.stack = stack;
+  return error;
+}
 
 /**
  * `runStages` of a build of many issues in a worker thread with a heap limit (`buildThreadHeapMb` of thread-limits.ts).
@@ -62,11 +101,8 @@ function inWorker(file: string, input: StagesInput, limitMb: number): Promise<Pi
     let answered = false;
     worker.once('message', (answer: StagesAnswer) => {
       answered = true;
-      if ('report' in answer) return resolve(answer.report);
-      const { message, stack, setup } = answer.failure;
-      const error = setup ? new SetupError(message) : new Error(message);
-      if (stack && !setup) error.stack = stack;
-      reject(error);
+      if ('report' in answer) resolve(answer.report);
+      else reject(asError(answer.failure));
     });
     worker.once('error', reject);
     worker.once('exit', (code) => {

@@ -23,9 +23,9 @@ let mjml2html: Mjml2Html | undefined;
  *
  * By hand, as no library defers the requires a dependency makes of its own: while `mjml` loads,
  * Node's CommonJS loader hands each of DEFERRED, required from a file of mjml-core, a stand-in that
- * loads the module on its first use and then acts as it (a call, or a property read or written).
- * `__tests__/mjml-loader.test.ts` renders with all three features and checks the stand-ins stay
- * unloaded otherwise.
+ * loads the module on its first use and then acts as it (a call, `new`, a property read, written,
+ * deleted or tested with `in`). `__tests__/mjml-loader.test.ts` renders with all three features,
+ * checks the stand-ins stay unloaded otherwise, and that mjml-core uses them only in those ways.
  */
 export function loadMjml(): Mjml2Html {
   if (mjml2html) return mjml2html;
@@ -36,10 +36,24 @@ export function loadMjml(): Mjml2Html {
       return load.call(this, request, parent, isMain);
     let real: object | undefined;
     const loaded = () => (real ??= load.call(this, request, parent, isMain) as object);
+    // What cannot be forwarded without breaking a Proxy invariant (the stand-in's own keys are a
+    // function's, not the module's) throws, rather than answering for the wrong object.
+    const unforwarded = (operation: string) => () => {
+      throw new Error(
+        `mjml-loader: mjml-core used ${request} by ${operation}, which its stand-in cannot forward: remove ${request} from DEFERRED in src/render/email/mjml-loader.ts`,
+      );
+    };
     return new Proxy(function standIn() {}, {
       apply: (_target, self, args) => Reflect.apply(loaded() as () => unknown, self, args),
+      construct: (_target, args, newTarget) =>
+        Reflect.construct(loaded() as new () => object, args, newTarget),
       get: (_target, key) => (key === '__esModule' ? undefined : Reflect.get(loaded(), key)),
       set: (_target, key, value) => Reflect.set(loaded(), key, value),
+      has: (_target, key) => Reflect.has(loaded(), key),
+      deleteProperty: (_target, key) => Reflect.deleteProperty(loaded(), key),
+      ownKeys: unforwarded('listing its keys'),
+      getOwnPropertyDescriptor: unforwarded('reading a property descriptor'),
+      defineProperty: unforwarded('defining a property'),
     });
   };
   try {
