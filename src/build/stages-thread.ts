@@ -63,11 +63,12 @@ export function asError({ message, setup, name, stack, ...system }: StagesFailur
 }
 
 /**
- * `runStages` of a build of many issues in a worker thread with a heap limit (`buildThreadHeapMb` of thread-limits.ts).
- * Anything else runs on this thread: a build of a few issues; a check, which keeps much less to its
- * end and is the command people wait on (the thread, loading its own modules, took ~0.25 s longer
- * over a `check --all` of 520 issues, alternating runs); a caller that keeps the compiled emails
- * (they hold functions, which cannot cross threads). The thread runs only from the compiled code (lib/).
+ * `runStages` of a build of many issues in a worker thread with a heap limit (`buildThreadHeapMb`
+ * of thread-limits.ts). Anything else runs on this thread: a build of a few issues; a check, which
+ * keeps much less to its end and is the command people wait on (the thread, loading its own
+ * modules, took ~0.25 s longer over a `check --all` of 520 issues, alternating runs); a caller that
+ * keeps the compiled emails (they hold functions, which cannot cross threads). The thread runs only
+ * from the compiled code (lib/).
  */
 export async function runStagesWithinLimit(input: StagesInput): Promise<PipelineReport> {
   const { options, root } = input;
