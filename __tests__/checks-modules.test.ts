@@ -28,6 +28,7 @@ import { loadIssue } from '../src/content/load-issue.js';
 import type { Diagnostic } from '../src/diagnostics/diagnostic.js';
 import { sourceText } from '../src/diagnostics/source-text.js';
 import { repoRoot } from './helpers/cli.js';
+import { joined, whole } from './helpers/filled-apart.js';
 
 /** A problem as one line a reader would check it by: code, severity, place, message. */
 const brief = (d: Diagnostic) => `${d.code} ${d.severity} ${d.line}:${d.column} ${d.message}`;
@@ -173,49 +174,68 @@ describe('email checks', () => {
   });
 
   test("the size is the largest recipient's, worked out from the one fill the checks make", async () => {
-    // Multi-byte text, and the unsubscribe address in three places, one of them escaped as an attribute.
+    // Multi-byte content in a slot, and the unsubscribe address in three places around it, one of them
+    // escaped as an attribute.
     const fill = (r: { unsubscribeUrl: string }) => ({
-      html: `${'é'.repeat(49_450)}<a href="${r.unsubscribeUrl}">x</a>${r.unsubscribeUrl}<a href='${r.unsubscribeUrl}'>`,
+      html: {
+        text: `<div></div><a href="${r.unsubscribeUrl}">x</a>${r.unsubscribeUrl}<a href='${r.unsubscribeUrl}'>`,
+        slots: [{ at: 5, value: 'é'.repeat(49_450) }],
+      },
       text: `${'word '.repeat(60)} ${r.unsubscribeUrl}`,
     });
-    const largest = Buffer.byteLength(fill(LARGEST_RECIPIENT).html);
+    const largest = Buffer.byteLength(joined(fill(LARGEST_RECIPIENT).html));
     expect(largestRecipientBytes(fillForChecks(fill).html)).toBe(largest);
     // Over the limit for the largest recipient, under it for the probe's shorter address.
-    expect(Buffer.byteLength(fillForChecks(fill).html)).toBeLessThan(99_225);
+    expect(Buffer.byteLength(joined(fillForChecks(fill).html))).toBeLessThan(99_225);
     expect(largest).toBeGreaterThan(99_225);
     expect(checkEmail('bulletins/x/issue.md', 'templates', fill).map(brief)).toEqual(
       checkEmailSize('bulletins/x/issue.md', largest).map(brief),
     );
 
-    // And for the sample issues' real emails.
+    // And for the sample issues' real emails: their content is in the slots, apart from the text.
     const { config } = await loadConfig(repoRoot);
     const templates = await loadEmailTemplates(BUILTIN_TEMPLATES);
     for (const date of ['2018-05-11', '2018-05-25']) {
       const { rendered } = await prepareIssue(repoRoot, date, config!, undefined);
       const email = await compileEmail(rendered!, config!, templates);
-      expect(largestRecipientBytes(fillForChecks(email.fill).html)).toBe(
-        Buffer.byteLength(email.fillHtml(LARGEST_RECIPIENT)),
-      );
+      const probed = fillForChecks(email.fillApart);
+      expect(probed.html.slots.length).toBeGreaterThan(10);
+      expect(joined(probed.html)).toBe(fillForChecks(email.fill).html);
+      expect(largestRecipientBytes(probed.html)).toBe(Buffer.byteLength(email.fillHtml(LARGEST_RECIPIENT)));
     }
   });
 
   test('templates that lose the text part or the unsubscribe link are refused', () => {
-    const problems = checkEmailParts('templates', () => ({ html: '<p>x</p>', text: 'short' }), ['Title A']);
+    const problems = checkEmailParts('templates', () => ({ html: whole('<p>x</p>'), text: 'short' }), [
+      'Title A',
+    ]);
     expect(problems.map((d) => `${d.code} ${d.file}`)).toEqual([
       'text-part-empty templates/email/email.txt.hbs',
       expect.stringMatching(/^unsubscribe-missing templates\/email\//),
       expect.stringMatching(/^unsubscribe-missing templates\/email\//),
     ]);
     expect(problems[0]!.message).toMatch(/^The plain-text part has only 5 characters;/);
-    const whole = checkEmailParts(
+    const complete = checkEmailParts(
       'templates',
       (r) => ({
-        html: `<a href="${r.unsubscribeUrl}">Unsubscribe</a>`,
+        html: whole(`<a href="${r.unsubscribeUrl}">Unsubscribe</a>`),
         text: `${'word '.repeat(60)} Title A ${r.unsubscribeUrl}`,
       }),
       ['Title A'],
     );
-    expect(whole).toEqual([]);
+    expect(complete).toEqual([]);
+    // A link the content prints (in a slot) is not the template's.
+    const inContent = checkEmailParts(
+      'templates',
+      (r) => ({
+        html: { text: '<p></p>', slots: [{ at: 3, value: `<a href="${r.unsubscribeUrl}">Unsubscribe</a>` }] },
+        text: `${'word '.repeat(60)} Title A ${r.unsubscribeUrl}`,
+      }),
+      ['Title A'],
+    );
+    expect(inContent.map((d) => `${d.code} ${d.file}`)).toEqual([
+      'unsubscribe-missing templates/email/email.mjml.hbs',
+    ]);
   });
 });
 

@@ -11,11 +11,13 @@ import { FILL_OPTIONS, layOutEmail, type EmailLayout } from '../src/render/email
 import { compileFill } from '../src/render/email/fill-template.js';
 import { loadEmailTemplates } from '../src/render/email/templates.js';
 import { repoRoot } from './helpers/cli.js';
+import { joined } from './helpers/filled-apart.js';
 
 /**
  * The per-recipient fill compiled from a reduced template (src/render/email/fill-template.ts) must
  * give Handlebars' own bytes for the full layout: every sample issue and corpus shape, HTML and
- * text, for recipients with and without the optional fields, and hostile values.
+ * text, for recipients with and without the optional fields, and hostile values. So must the fill
+ * with its slot values apart, once they are put back.
  */
 const env = Handlebars.create();
 const TEXT_OPTIONS = { ...FILL_OPTIONS, noEscape: true };
@@ -53,7 +55,11 @@ function expectSameFill(layout: string, slots: Record<string, string>, options: 
   expect(reduced.fast).toBe(fast);
   for (const recipient of recipients) {
     const withDefaults = { preferencesUrl: 'P', viewOnlineUrl: 'V', ...recipient };
-    expect(reduced.fill({ slots, recipient: withDefaults })).toBe(full({ slots, recipient: withDefaults }));
+    const expected = full({ slots, recipient: withDefaults });
+    expect(reduced.fill({ slots, recipient: withDefaults })).toBe(expected);
+    const apart = reduced.fillApart({ slots, recipient: withDefaults });
+    expect(joined(apart)).toBe(expected);
+    expect(apart.slots.every(({ value }) => Object.values(slots).includes(value))).toBe(true);
   }
 }
 
@@ -132,6 +138,7 @@ test('a slot without a value fails as Handlebars fails', () => {
   const data = { slots: {}, recipient: recipients[1]! };
   expect(reduced.fast).toBe(true);
   expect(() => reduced.fill(data)).toThrow(/s7/);
+  expect(() => reduced.fillApart(data)).toThrow(/s7/);
   expect(() => env.compile(layout, FILL_OPTIONS)(data)).toThrow(/s7/);
 });
 

@@ -266,7 +266,7 @@ export async function checkedEmail(
     problems: [
       // Sized as a subscriber receives it: long signed links fill the placeholders (see
       // checks/email-checks.ts).
-      ...checkEmail(rendered.issue.source, relative(process.cwd(), templatesDir) || '.', email.fill, [
+      ...checkEmail(rendered.issue.source, relative(process.cwd(), templatesDir) || '.', email.fillApart, [
         rendered.issue.title,
         ...rendered.items.filter(({ item }) => isProse(item.kind)).map(({ item }) => item.title),
       ]),

@@ -1,6 +1,7 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { problem, startOf } from '../diagnostics/problem.js';
 import { sourceText } from '../diagnostics/source-text.js';
+import type { FilledApart } from '../render/email/fill-template.js';
 
 /**
  * Gmail clips a message body over 102 KB, and the unsubscribe footer goes with it. The check keeps
@@ -32,14 +33,16 @@ const PROBE = { ...LARGEST_RECIPIENT, unsubscribeUrl: 'https://unsubscribe.probe
 /** The fewest characters of plain text a bulletin can have and still be one (a title, a link, a footer). */
 const MIN_TEXT_CHARS = 200;
 
-type ProbeFill = (recipient: typeof PROBE) => { html: string; text: string };
+/** The HTML with its slots' values apart (what an issue's content fills in), and the text part. */
+type ProbeFill = (recipient: typeof PROBE) => { html: FilledApart; text: string };
 
 /**
  * Both checks of an email from one fill of it, for PROBE. The size is the email's for
  * LARGEST_RECIPIENT, who differs from PROBE only in the unsubscribe address: each place the templates
  * put PROBE's address holds LARGEST_RECIPIENT's instead. Exact, as neither address has a character
  * HTML escapes, and `if`, the one helper a fill may use, takes both as present. (A second fill, for
- * LARGEST_RECIPIENT, was a third of the fills a `check` of an issue made.)
+ * LARGEST_RECIPIENT, was a third of the fills a `check` of an issue made.) The HTML is never joined
+ * whole: see FilledApart for why.
  */
 export function checkEmail(
   issueFile: string,
@@ -54,13 +57,25 @@ export function checkEmail(
   ];
 }
 
-/** The HTML's size in bytes filled for LARGEST_RECIPIENT, from the same HTML filled for PROBE. */
-export function largestRecipientBytes(probeHtml: string): number {
-  const url = PROBE.unsubscribeUrl;
-  let places = 0;
-  for (let at = probeHtml.indexOf(url); at >= 0; at = probeHtml.indexOf(url, at + url.length)) places++;
+/**
+ * The HTML's size in bytes filled for LARGEST_RECIPIENT, from the same HTML filled for PROBE. Bytes
+ * add up across the pieces, as each slot value is a whole string (no pair of UTF-16 surrogates is cut
+ * in two). PROBE's address is counted in each piece: an address printed half by a slot and half by
+ * the template around it would go uncounted, which only content that writes part of it can do.
+ */
+export function largestRecipientBytes(probeHtml: FilledApart): number {
   const longer = LARGEST_RECIPIENT.unsubscribeUrl.length - PROBE.unsubscribeUrl.length;
-  return Buffer.byteLength(probeHtml) + places * longer;
+  let bytes = 0;
+  for (const piece of [probeHtml.text, ...probeHtml.slots.map(({ value }) => value)]) {
+    bytes += Buffer.byteLength(piece) + occurrences(piece, PROBE.unsubscribeUrl) * longer;
+  }
+  return bytes;
+}
+
+function occurrences(text: string, part: string): number {
+  let count = 0;
+  for (let at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + part.length)) count++;
+  return count;
 }
 
 /** Fills an email for the recipient the email checks use. */
@@ -79,7 +94,7 @@ export function checkEmailParts(templateDir: string, fill: ProbeFill, titles: re
 
 function partsProblems(
   templateDir: string,
-  { html, text }: { html: string; text: string },
+  { html, text }: { html: FilledApart; text: string },
   titles: readonly string[],
 ): Diagnostic[] {
   const problems: Diagnostic[] = [];
@@ -94,7 +109,8 @@ function partsProblems(
   const unsubscribeHref = new RegExp(
     `href\\s*=\\s*["']${PROBE.unsubscribeUrl.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}["']`,
   );
-  if (!unsubscribeHref.test(html)) {
+  // The link must be the template's own: what the slots print is the issue's content.
+  if (!unsubscribeHref.test(html.text)) {
     problems.push(problem('unsubscribe-missing', at('email.mjml.hbs'), { part: 'html' }));
   }
   if (!text.includes(PROBE.unsubscribeUrl)) {

@@ -2,7 +2,7 @@ import Handlebars from 'handlebars';
 import type { Config } from '../../content/model.js';
 import { wrapLongLines } from '../plain-text.js';
 import type { RenderedIssue } from '../render-issue.js';
-import { compileFill } from './fill-template.js';
+import { compileFill, type FilledApart } from './fill-template.js';
 import { narrowedFontsSkeleton } from './mjml-fonts.js';
 import { loadMjml } from './mjml-loader.js';
 import { memoizedBodyPreset, withRememberedBlocks } from './mjml-memo.js';
@@ -39,6 +39,8 @@ export interface CompiledEmail {
   /** The same email as plain data, to send to another thread. */
   layout: EmailLayout;
   fill(recipient: Recipient): FilledEmail;
+  /** `fill` with the HTML's slot values apart from the rest, as the checks read it (fill-template.ts). */
+  fillApart(recipient: Recipient): { html: FilledApart; text: string };
   fillHtml(recipient: Recipient): string;
   /** The email with each recipient field left as a readable `{{recipient.x}}` placeholder. */
   withPlaceholders(): FilledEmail;
@@ -130,7 +132,7 @@ export async function compileEmail(
 
 /** Compiles the per-recipient pass of a laid-out email (cheap: Handlebars over the final HTML). */
 export function hydrateEmail(layout: EmailLayout): CompiledEmail {
-  const htmlFill = compileFill(fillEnv, layout.html.layout, FILL_OPTIONS).fill;
+  const { fill: htmlFill, fillApart: htmlApart } = compileFill(fillEnv, layout.html.layout, FILL_OPTIONS);
   const textFill = compileFill(fillEnv, layout.text.layout, { ...FILL_OPTIONS, noEscape: true }).fill;
   const defaults = { preferencesUrl: layout.url, viewOnlineUrl: layout.url };
   const fields = (recipient: Recipient) => ({
@@ -161,6 +163,10 @@ export function hydrateEmail(layout: EmailLayout): CompiledEmail {
       const values = fields(recipient);
       return { html: htmlOf(values), text: textOf(values) };
     },
+    fillApart: (recipient) => {
+      const values = fields(recipient);
+      return { html: htmlApart({ slots: layout.html.slots, recipient: values }), text: textOf(values) };
+    },
     fillHtml,
     withPlaceholders: () => ({
       // `if` on a placeholder would be true; show the greeting as it reads with a name.
@@ -187,6 +193,7 @@ export function hydrateWhenFilled(layout: EmailLayout): CompiledEmail {
     url: layout.url,
     layout,
     fill: (recipient) => full().fill(recipient),
+    fillApart: (recipient) => full().fillApart(recipient),
     fillHtml: (recipient) => full().fillHtml(recipient),
     withPlaceholders: () => full().withPlaceholders(),
   };
