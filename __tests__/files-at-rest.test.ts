@@ -69,7 +69,7 @@ test('.bulletin/ is 0700 and everything in it 0600: database (with -wal/-shm), o
           'bulletin.db-shm',
           'secret',
           'cache/links.json',
-          `cache/render/${SEED}.json`,
+          `cache/render/${SEED}.v8`,
           `outbox/${SEED}/weekly/ann@example.org.eml`,
         ]),
       );

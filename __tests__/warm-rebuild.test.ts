@@ -15,6 +15,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
 import { runPipeline } from '../src/build/pipeline.js';
 import { bulletin, repoRoot } from './helpers/cli.js';
 import { tempSite } from './helpers/site.js';
@@ -68,7 +69,7 @@ function sampleSite() {
 }
 
 const emailCacheFile = (root: string, date: string) =>
-  join(root, '.bulletin', 'cache', 'email', `${date}.json`);
+  join(root, '.bulletin', 'cache', 'email', `${date}.v8`);
 
 describe('a rebuild with nothing changed', () => {
   test('leaves every output file byte-identical and untouched (same mtime), emails and archive', () => {
@@ -89,7 +90,7 @@ describe('a rebuild with nothing changed', () => {
         expect(readFileSync(join(dist, path)).equals(bytes)).toBe(true);
       // The emails came from the compiled-email cache: none of its entries was written again.
       const cache = join(site.root, '.bulletin', 'cache', 'email');
-      expect(filesUnder(cache).sort()).toEqual(DATES.map((d) => `${d}.json`));
+      expect(filesUnder(cache).sort()).toEqual(DATES.map((d) => `${d}.v8`));
     } finally {
       site.remove();
     }
@@ -110,7 +111,7 @@ describe('a rebuild with nothing changed', () => {
       );
 
       buildAll(site.root);
-      expect(rewritten(cache, cacheBefore)).toEqual(['2018-05-18.json']);
+      expect(rewritten(cache, cacheBefore)).toEqual(['2018-05-18.v8']);
       const changed = rewritten(dist, before);
       expect(changed).toEqual(
         expect.arrayContaining(['email/2018-05-18/email.html', 'email/2018-05-18/email.txt']),
@@ -141,8 +142,8 @@ describe('a rebuild with nothing changed', () => {
       const first = bulletin(['build', '--all'], site.root);
       expect(first.status).toBe(0);
       const caches = join(site.root, '.bulletin', 'cache');
-      const memo = join(caches, 'build', 'last.json');
-      const memoKey = () => (JSON.parse(readFileSync(memo, 'utf8')) as { key: string }).key;
+      const memo = join(caches, 'build', 'last.v8');
+      const memoKey = () => (deserialize(readFileSync(memo)) as { key: string }).key;
       const firstKey = memoKey();
       // Without the caches, any work at all would make them again.
       rmSync(join(caches, 'render'), { recursive: true });
@@ -163,7 +164,7 @@ describe('a rebuild with nothing changed', () => {
       expect(readFileSync(join(site.root, 'dist/email/2018-05-18/email.html'), 'utf8')).toContain(
         'Stroke programme update',
       );
-      expect(filesUnder(join(caches, 'email')).sort()).toEqual(DATES.map((d) => `${d}.json`));
+      expect(filesUnder(join(caches, 'email')).sort()).toEqual(DATES.map((d) => `${d}.v8`));
       const editedKey = memoKey();
       expect(editedKey).not.toBe(firstKey);
 
@@ -223,7 +224,7 @@ describe('a rebuild with nothing changed', () => {
       const template = join(site.root, 'templates', 'email', 'email.txt.hbs');
       writeFileSync(template, `${readFileSync(template, 'utf8')}\nPrinted on recycled electrons.\n`);
       buildAll(site.root);
-      expect(rewritten(cache, cacheBefore).sort()).toEqual(DATES.map((d) => `${d}.json`));
+      expect(rewritten(cache, cacheBefore).sort()).toEqual(DATES.map((d) => `${d}.v8`));
       for (const date of DATES)
         expect(readFileSync(join(dist, 'email', date, 'email.txt'), 'utf8')).toContain('recycled electrons');
       expect(rewritten(dist, before)).not.toContain('site/issues/2018-05-18/index.html');
@@ -239,7 +240,7 @@ describe('a rebuild with nothing changed', () => {
         ),
       );
       buildAll(site.root);
-      expect(rewritten(cache, cacheBefore).sort()).toEqual(DATES.map((d) => `${d}.json`));
+      expect(rewritten(cache, cacheBefore).sort()).toEqual(DATES.map((d) => `${d}.v8`));
       for (const date of DATES)
         expect(readFileSync(join(dist, 'email', date, 'email.html'), 'utf8')).toContain('North Yorkshire');
     } finally {
@@ -253,22 +254,26 @@ describe('a rebuild with nothing changed', () => {
       buildAll(site.root);
       const dist = join(site.root, 'dist');
       const before = ageAndSnapshot(dist);
-      const good = readFileSync(emailCacheFile(site.root, '2018-05-18'), 'utf8');
-      writeFileSync(emailCacheFile(site.root, '2018-05-18'), good.slice(0, good.length >> 1));
-      // Valid JSON under the right key, but not the shape an entry has.
-      const { key } = JSON.parse(good) as { key: string };
-      writeFileSync(emailCacheFile(site.root, '2018-05-25'), JSON.stringify({ key, layout: null }));
-      writeFileSync(emailCacheFile(site.root, '2018-05-11'), '\u0000\u0001not json');
+      const good = readFileSync(emailCacheFile(site.root, '2018-05-18'));
+      writeFileSync(emailCacheFile(site.root, '2018-05-18'), good.subarray(0, good.length >> 1));
+      // A whole entry under the right key, but not the shape an entry has.
+      const { key } = deserialize(good) as { key: string };
+      writeFileSync(emailCacheFile(site.root, '2018-05-25'), serialize({ key, layout: null }));
+      writeFileSync(emailCacheFile(site.root, '2018-05-11'), '\u0000\u0001not an entry');
+      // An entry of the JSON format before, which nothing reads any more.
+      const formerFormat = join(site.root, '.bulletin', 'cache', 'email', '2018-05-18.json');
+      writeFileSync(formerFormat, JSON.stringify({ key, layout: null }));
 
       buildAll(site.root);
       for (const [path, bytes] of before.bytes)
         expect(readFileSync(join(dist, path)).equals(bytes)).toBe(true);
       expect(rewritten(dist, before)).toEqual([]);
       for (const date of DATES)
-        expect(Object.keys(JSON.parse(readFileSync(emailCacheFile(site.root, date), 'utf8')))).toContain(
+        expect(Object.keys(deserialize(readFileSync(emailCacheFile(site.root, date))) as object)).toContain(
           'layout',
         );
-      expect(readFileSync(emailCacheFile(site.root, '2018-05-18'), 'utf8')).toBe(good);
+      expect(existsSync(formerFormat)).toBe(false);
+      expect(readFileSync(emailCacheFile(site.root, '2018-05-18')).equals(good)).toBe(true);
     } finally {
       site.remove();
     }

@@ -42,7 +42,7 @@ export interface BuildInputs {
 const MEMO_NAME = 'last';
 
 /**
- * The last build of a site folder (`.bulletin/cache/build/last.json`), so that a build whose inputs
+ * The last build of a site folder (`.bulletin/cache/build/last.v8`), so that a build whose inputs
  * and outputs are all as that build left them does nothing at all, as make does: its key is every
  * input (each issue folder as the render cache hashes it, the config file and the config as loaded,
  * every template file, the options, Bulletin's code), and it counts only if every file it wrote is

@@ -5,6 +5,7 @@ import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { type CompiledEmail, type EmailLayout, hydrateWhenFilled } from '../render/email/compile.js';
 import type { RenderedIssue } from '../render/render-issue.js';
 import { isErrno, MISSING } from '../support/errors.js';
+import type { WritesInFlight } from '../support/write-atomic.js';
 import { KeyedFileCache } from './keyed-cache.js';
 import { codeVersion, hashFolder } from './render-cache.js';
 
@@ -26,7 +27,7 @@ export interface CheckedEmail {
 }
 
 /**
- * Compiled emails on disk (`.bulletin/cache/email/DATE.json`), beside the render cache and under the
+ * Compiled emails on disk (`.bulletin/cache/email/DATE.v8`), beside the render cache and under the
  * same rule: the key is a hash of every input, so a change to any of them is a miss. A compiled email
  * is a pure function of the rendered issue, the templates (every file of the folder, by content), the
  * config and Bulletin's code; the working folder is in the key too, as the checks' paths are
@@ -53,6 +54,11 @@ export class EmailCache {
   set(date: string, key: string, value: CachedEmail): void {
     this.entries.set(date, key, value);
   }
+
+  /** `set`, written while the caller goes on (see KeyedFileCache.store). */
+  store(date: string, key: string, value: CachedEmail): Promise<void> {
+    return this.entries.store(date, key, value);
+  }
 }
 
 export function emailCacheFor(root: string, config: Config, templatesDir: string): EmailCache {
@@ -69,12 +75,14 @@ export function emailCacheFor(root: string, config: Config, templatesDir: string
 
 /**
  * The checked email of a rendered issue from the cache, or made by `compile` and stored. Only an
- * email that was made is stored (a template error is reported afresh each time).
+ * email that was made is stored (a template error is reported afresh each time). With `writes`, the
+ * entry is written while the caller goes on, and `writes` is awaited before the run ends.
  */
 export async function cachedEmail(
   cache: EmailCache | undefined,
   rendered: RenderedIssue,
   compile: () => Promise<CheckedEmail>,
+  writes?: WritesInFlight,
 ): Promise<CheckedEmail> {
   if (!cache) return compile();
   const date = rendered.issue.date;
@@ -82,7 +90,10 @@ export async function cachedEmail(
   const hit = cache.get(date, key);
   if (hit) return { email: hydrateWhenFilled(hit.layout), problems: hit.problems };
   const built = await compile();
-  if (built.email) cache.set(date, key, { layout: built.email.layout, problems: built.problems });
+  if (!built.email) return built;
+  const entry = { layout: built.email.layout, problems: built.problems };
+  if (writes) await writes.add(cache.store(date, key, entry));
+  else cache.set(date, key, entry);
   return built;
 }
 

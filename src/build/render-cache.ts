@@ -32,7 +32,7 @@ export interface CachedIssue {
 }
 
 /**
- * Rendered issues on disk (`.bulletin/cache/render/DATE.json`), each under a key made of the bytes
+ * Rendered issues on disk (`.bulletin/cache/render/DATE.v8`), each under a key made of the bytes
  * of its Markdown files, the config, the working folder (paths in reports are relative to it) and
  * the code itself, so an edit anywhere that could change the result is a miss. An archive build
  * then parses and renders only the issues that changed, as Hugo and Eleventy's caches do.

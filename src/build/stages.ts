@@ -195,7 +195,12 @@ async function emailStage(
   const { date, problems, rendered } = prepared;
   if (!rendered) return { date, emailChecked: false, problems: sortDiagnostics(problems) };
   // The compiled-email cache (P1's hook): MJML and the checks only for an issue whose inputs changed.
-  const built = await cachedEmail(emailCache, rendered, () => checkedEmail(rendered, config, templatesDir));
+  const built = await cachedEmail(
+    emailCache,
+    rendered,
+    () => checkedEmail(rendered, config, templatesDir),
+    writes,
+  );
   problems.push(...built.problems);
   const email = built.email;
   if (!email) return { date, emailChecked: false, problems: sortDiagnostics(problems) };

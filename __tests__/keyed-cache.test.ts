@@ -1,0 +1,93 @@
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serialize } from 'node:v8';
+import { KeyedFileCache } from '../src/build/keyed-cache.js';
+
+/** The store under the render, email and build caches: what it keeps, what it refuses, what it survives. */
+interface Entry {
+  html: string;
+  n: number;
+}
+const isEntry = (value: unknown): value is Entry =>
+  typeof (value as Entry).html === 'string' && typeof (value as Entry).n === 'number';
+
+let work: string;
+let dir: string;
+beforeEach(() => {
+  work = mkdtempSync(join(tmpdir(), 'bulletin-keyed-cache-'));
+  dir = join(work, '.bulletin', 'cache', 'kind');
+});
+afterEach(() => rmSync(work, { recursive: true, force: true }));
+
+// Content beyond Latin-1, long enough to be over V8's ordinary object size as one string.
+const entry = { html: `<p>${'partners’ news '.repeat(5_000)}</p>`, n: 7 };
+
+test('an entry is read back under its key only, and only in the shape asked for', () => {
+  const cache = new KeyedFileCache(dir, isEntry);
+  expect(cache.get('2018-05-11', 'k1')).toBeUndefined();
+  cache.set('2018-05-11', 'k1', entry);
+  expect(cache.get('2018-05-11', 'k1')).toEqual(entry);
+  expect(cache.get('2018-05-11', 'k2')).toBeUndefined();
+  expect(readdirSync(dir)).toEqual(['2018-05-11.v8']);
+
+  const file = join(dir, '2018-05-11.v8');
+  const cases: [string, Uint8Array | string][] = [
+    ['another shape under the right key', serialize({ key: 'k1', html: 1 })],
+    ['not an object', serialize('k1')],
+    ['cut short', serialize({ key: 'k1', ...entry }).subarray(0, 1000)],
+    ['not an entry at all', '{"key":"k1","html":"","n":1}'],
+    ['empty', ''],
+  ];
+  for (const [, bytes] of cases) {
+    writeFileSync(file, bytes);
+    expect(cache.get('2018-05-11', 'k1')).toBeUndefined();
+  }
+});
+
+test('a stored entry is written while the caller goes on, and leaves no temporary file', async () => {
+  const cache = new KeyedFileCache(dir, isEntry);
+  const writes = [
+    cache.store('2018-05-11', 'k1', entry),
+    cache.store('2018-05-11', 'k1', { ...entry, n: 8 }),
+    cache.store('2018-05-18', 'k1', entry),
+  ];
+  await Promise.all(writes);
+  expect(readdirSync(dir).sort()).toEqual(['2018-05-11.v8', '2018-05-18.v8']);
+  // Either write may land last; each is whole.
+  expect([7, 8]).toContain(cache.get('2018-05-11', 'k1')!.n);
+  expect(new KeyedFileCache(dir, isEntry).get('2018-05-18', 'k1')).toEqual(entry);
+});
+
+test('a folder removed during the run is made again; one that cannot be made only costs the entry', async () => {
+  const cache = new KeyedFileCache(dir, isEntry);
+  cache.set('2018-05-11', 'k1', entry);
+  rmSync(join(work, '.bulletin'), { recursive: true });
+  cache.set('2018-05-18', 'k1', entry);
+  expect(cache.get('2018-05-18', 'k1')).toEqual(entry);
+
+  rmSync(join(work, '.bulletin'), { recursive: true });
+  await cache.store('2018-05-25', 'k1', entry);
+  expect(cache.get('2018-05-25', 'k1')).toBeUndefined();
+  await cache.store('2018-05-25', 'k1', entry);
+  expect(cache.get('2018-05-25', 'k1')).toEqual(entry);
+
+  // A file where the folder should be: nothing is stored, and nothing is thrown.
+  const blocked = join(work, 'blocked');
+  writeFileSync(blocked, 'not a folder');
+  const unwritable = new KeyedFileCache(join(blocked, 'kind'), isEntry);
+  expect(() => unwritable.set('2018-05-11', 'k1', entry)).not.toThrow();
+  await expect(unwritable.store('2018-05-11', 'k1', entry)).resolves.toBeUndefined();
+  expect(unwritable.get('2018-05-11', 'k1')).toBeUndefined();
+});
+
+test("entries of the former JSON format are removed at the cache's first write", () => {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, '2018-05-04.json'), '{"key":"k1"}');
+  writeFileSync(join(dir, 'last.json'), '{"key":"k1"}');
+  const cache = new KeyedFileCache(dir, isEntry);
+  expect(cache.get('2018-05-04', 'k1')).toBeUndefined();
+  expect(readdirSync(dir).sort()).toEqual(['2018-05-04.json', 'last.json']);
+  cache.set('2018-05-11', 'k1', entry);
+  expect(readdirSync(dir)).toEqual(['2018-05-11.v8']);
+});
