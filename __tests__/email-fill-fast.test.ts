@@ -7,8 +7,8 @@ import { prepareFresh } from '../src/build/prepare.js';
 import { templatesFor } from '../src/build/pipeline.js';
 import { loadConfig } from '../src/content/config.js';
 import { listIssueDates } from '../src/content/issues-dir.js';
-import { FILL_OPTIONS, layOutEmail, type EmailLayout } from '../src/render/email/compile.js';
-import { compileFill } from '../src/render/email/fill-template.js';
+import { FILL_OPTIONS, hydrateEmail, layOutEmail, type EmailLayout } from '../src/render/email/compile.js';
+import { compileFill, utf8Of } from '../src/render/email/fill-template.js';
 import { loadEmailTemplates } from '../src/render/email/templates.js';
 import { repoRoot } from './helpers/cli.js';
 import { joined } from './helpers/filled-apart.js';
@@ -59,6 +59,7 @@ function expectSameFill(layout: string, slots: Record<string, string>, options: 
     expect(reduced.fill({ slots, recipient: withDefaults })).toBe(expected);
     const apart = reduced.fillApart({ slots, recipient: withDefaults });
     expect(joined(apart)).toBe(expected);
+    expect(utf8Of(apart).equals(Buffer.from(expected))).toBe(true);
     expect(apart.slots.every(({ value }) => Object.values(slots).includes(value))).toBe(true);
   }
 }
@@ -82,6 +83,11 @@ test('every sample issue: the reduced fill gives Handlebars bytes, HTML and text
   for (const layout of layouts) {
     expectSameFill(layout.html.layout, layout.html.slots, FILL_OPTIONS);
     expectSameFill(layout.text.layout, layout.text.slots, TEXT_OPTIONS);
+    // What a build writes: the email with placeholders, encoded from its pieces.
+    const email = hydrateEmail(layout);
+    const apart = email.withPlaceholdersApart();
+    expect(utf8Of(apart.html).equals(Buffer.from(email.withPlaceholders().html))).toBe(true);
+    expect(apart.text).toBe(email.withPlaceholders().text);
   }
 }, 60_000);
 

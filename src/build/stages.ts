@@ -10,6 +10,7 @@ import { atOffset, problem, startOf } from '../diagnostics/problem.js';
 import { sourceText } from '../diagnostics/source-text.js';
 import { compileEmail, type CompiledEmail, hydrateWhenFilled } from '../render/email/compile.js';
 import { loadEmailTemplates, TemplateError } from '../render/email/templates.js';
+import { utf8Of } from '../render/email/fill-template.js';
 import { forArchive, type ArchivedIssue, type RenderedIssue } from '../render/render-issue.js';
 import { preparedAsReady } from './prepare-pool.js';
 import { renderCacheFor, type PreparedIssue } from './prepare.js';
@@ -213,14 +214,16 @@ async function emailStage(
   };
   if (!options.write || hasErrors(problems) || (options.strict && problems.length > 0)) return report;
 
-  const output = email.withPlaceholders();
+  const output = email.withPlaceholdersApart();
+  // Encoded from its pieces: the HTML as one string is over V8's 128 KB for an ordinary object.
+  const htmlBytes = utf8Of(output.html);
 
   const dir = join(outDir, 'email', date);
   const html = join(dir, 'email.html');
   const text = join(dir, 'email.txt');
   await writes.add(
     writeChangedFilesAtomically([
-      { path: html, content: output.html },
+      { path: html, content: htmlBytes },
       { path: text, content: output.text },
     ]).catch((error: unknown) => {
       // The output folder's fault (read-only, full, a file in its place), not a bug: said in one line.
@@ -234,7 +237,7 @@ async function emailStage(
   return {
     ...report,
     outputs: {
-      html: { path: html, bytes: Buffer.byteLength(output.html) },
+      html: { path: html, bytes: htmlBytes.length },
       text: { path: text, bytes: Buffer.byteLength(output.text) },
     },
   };

@@ -44,6 +44,8 @@ export interface CompiledEmail {
   fillHtml(recipient: Recipient): string;
   /** The email with each recipient field left as a readable `{{recipient.x}}` placeholder. */
   withPlaceholders(): FilledEmail;
+  /** The same, with the HTML's slot values apart, to write without joining (fill-template.ts). */
+  withPlaceholdersApart(): { html: FilledApart; text: string };
 }
 
 // The per-recipient pass only needs `if`; nothing else a template could call is allowed there.
@@ -168,9 +170,13 @@ export function hydrateEmail(layout: EmailLayout): CompiledEmail {
       return { html: htmlApart({ slots: layout.html.slots, recipient: values }), text: textOf(values) };
     },
     fillHtml,
+    // `if` on a placeholder would be true; show the greeting as it reads with a name.
     withPlaceholders: () => ({
-      // `if` on a placeholder would be true; show the greeting as it reads with a name.
       html: fillHtml(placeholders as Recipient),
+      text: fillText(placeholders as Recipient),
+    }),
+    withPlaceholdersApart: () => ({
+      html: htmlApart({ slots: layout.html.slots, recipient: fields(placeholders as Recipient) }),
       text: fillText(placeholders as Recipient),
     }),
   };
@@ -196,6 +202,7 @@ export function hydrateWhenFilled(layout: EmailLayout): CompiledEmail {
     fillApart: (recipient) => full().fillApart(recipient),
     fillHtml: (recipient) => full().fillHtml(recipient),
     withPlaceholders: () => full().withPlaceholders(),
+    withPlaceholdersApart: () => full().withPlaceholdersApart(),
   };
 }
 

@@ -41,6 +41,18 @@ export interface FilledApart {
 
 export type FillApart = (data: FillData) => FilledApart;
 
+/** The fill's output in UTF-8, made from its pieces: the same bytes as the output joined and encoded. */
+export function utf8Of({ text, slots }: FilledApart): Buffer {
+  const pieces: Buffer[] = [];
+  let from = 0;
+  for (const { at, value } of slots) {
+    pieces.push(Buffer.from(text.slice(from, at)), Buffer.from(value));
+    from = at;
+  }
+  pieces.push(Buffer.from(text.slice(from)));
+  return Buffer.concat(pieces);
+}
+
 const OPEN = '\uE000';
 const CLOSE = '\uE001';
 const TOKEN = /\uE000([0-9a-z]+)\uE001/g;
