@@ -43,8 +43,11 @@ export class EmailCache {
     this.entries = new KeyedFileCache(join(root, '.bulletin', 'cache', 'email'), isCachedEmail);
   }
 
-  keyOf(rendered: RenderedIssue): string {
-    return createHash('sha256').update(this.salt).update('\0').update(JSON.stringify(rendered)).digest('hex');
+  /** With `sourceKey` (see PreparedIssue), made from it; otherwise from the rendering itself. */
+  keyOf(rendered: RenderedIssue, sourceKey?: string): string {
+    const hash = createHash('sha256').update(this.salt);
+    if (sourceKey) return hash.update('\0source\0').update(sourceKey).digest('hex');
+    return hash.update('\0').update(JSON.stringify(rendered)).digest('hex');
   }
 
   get(date: string, key: string): CachedEmail | undefined {
@@ -80,13 +83,13 @@ export function emailCacheFor(root: string, config: Config, templatesDir: string
  */
 export async function cachedEmail(
   cache: EmailCache | undefined,
-  rendered: RenderedIssue,
+  issue: { rendered: RenderedIssue; sourceKey?: string },
   compile: () => Promise<CheckedEmail>,
   writes?: WritesInFlight,
 ): Promise<CheckedEmail> {
   if (!cache) return compile();
-  const date = rendered.issue.date;
-  const key = cache.keyOf(rendered);
+  const date = issue.rendered.issue.date;
+  const key = cache.keyOf(issue.rendered, issue.sourceKey);
   const hit = cache.get(date, key);
   if (hit) return { email: hydrateWhenFilled(hit.layout), problems: hit.problems };
   const built = await compile();

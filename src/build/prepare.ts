@@ -18,6 +18,11 @@ export interface PreparedIssue {
   rendered?: RenderedIssue;
   /** Every web address in the issue and where it is written, for the network link check. */
   links: LinkTarget[];
+  /**
+   * The render cache's key for the issue's files: the rendering is a function of it, so the email
+   * cache keys on it too, rather than hashing the rendering itself (JSON of 60-100 KB an issue).
+   */
+  sourceKey?: string;
 }
 
 export function renderCacheFor(root: string, config: Config): RenderCache {
@@ -44,6 +49,7 @@ export function fromCache(
             problems: cached.problems,
             rendered: sharingEqualForms(cached.rendered),
             links: cached.links,
+            sourceKey: key,
           },
         }
       : {}),
@@ -64,8 +70,9 @@ export async function prepareFresh(
   if (!loaded.issue || hasErrors(problems)) return { date, problems, links };
   problems.push(...checkIssue(loaded.issue, config));
   const rendered = renderIssueContent(loaded.issue, config);
-  if (cache && key) cache.set(date, key, { rendered, problems, links });
-  return { date, problems, rendered, links };
+  if (!cache || !key) return { date, problems, rendered, links };
+  cache.set(date, key, { rendered, problems, links });
+  return { date, problems, rendered, links, sourceKey: key };
 }
 
 /** One issue, from the cache when none of its files changed. */

@@ -198,7 +198,7 @@ async function emailStage(
   // The compiled-email cache (P1's hook): MJML and the checks only for an issue whose inputs changed.
   const built = await cachedEmail(
     emailCache,
-    rendered,
+    { rendered, ...(prepared.sourceKey ? { sourceKey: prepared.sourceKey } : {}) },
     () => checkedEmail(rendered, config, templatesDir),
     writes,
   );
