@@ -12,10 +12,9 @@ export async function writeFilesAtomically(
 ): Promise<void> {
   const temporary = files.map((f) => `${f.path}.${process.pid}.tmp`);
   try {
-    for (const [i, file] of files.entries()) {
-      await mkdir(dirname(file.path), { recursive: true });
-      await writeFile(temporary[i]!, file.content);
-    }
+    // Each folder once: an email's two files share one, and a mkdir costs 0.25 ms or more here.
+    for (const dir of new Set(files.map((file) => dirname(file.path)))) await mkdir(dir, { recursive: true });
+    for (const [i, file] of files.entries()) await writeFile(temporary[i]!, file.content);
     for (const [i, file] of files.entries()) await rename(temporary[i]!, file.path);
   } catch (error) {
     // A temporary file that was never made (its folder could not be) is no failure of its own: the
