@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serialize } from 'node:v8';
@@ -38,11 +38,48 @@ test('an entry is read back under its key only, and only in the shape asked for'
     ['cut short', serialize({ key: 'k1', ...entry }).subarray(0, 1000)],
     ['not an entry at all', '{"key":"k1","html":"","n":1}'],
     ['empty', ''],
+    // What V8's format can say and JSON could not: 4 billion holes in a few bytes, a Date, a Map.
+    ['a sparse array', serialize({ key: 'k1', ...entry, list: sparse() })],
+    ['a date', serialize({ key: 'k1', ...entry, at: new Date(0) })],
+    ['a map', serialize({ key: 'k1', ...entry, nested: [{ m: new Map([[1, 2]]) }] })],
   ];
   for (const [, bytes] of cases) {
     writeFileSync(file, bytes);
     expect(cache.get('2018-05-11', 'k1')).toBeUndefined();
   }
+});
+
+function sparse(): unknown[] {
+  const holes: unknown[] = [];
+  holes.length = 2 ** 32 - 1;
+  return holes;
+}
+
+test('an entry that cannot be read (a folder in its place) is a miss; a write that cannot land leaves nothing', async () => {
+  const cache = new KeyedFileCache(dir, isEntry);
+  cache.set('2018-05-04', 'k1', entry);
+  mkdirSync(join(dir, '2018-05-11.v8'));
+  expect(cache.get('2018-05-11', 'k1')).toBeUndefined();
+  cache.set('2018-05-11', 'k1', entry);
+  await cache.store('2018-05-11', 'k1', entry);
+  const other = new KeyedFileCache(dir, isEntry);
+  await other.store('2018-05-11', 'k1', entry);
+  expect(readdirSync(dir).sort()).toEqual(['2018-05-04.v8', '2018-05-11.v8']);
+  // After a write failed for the place's sake, the cache writes no more this run.
+  cache.set('2018-05-18', 'k1', entry);
+  expect(readdirSync(dir)).not.toContain('2018-05-18.v8');
+});
+
+test('temporary files a killed run left are removed once over an hour old', () => {
+  mkdirSync(dir, { recursive: true });
+  const stale = join(dir, '2018-05-04.v8.123-0-0.tmp');
+  const fresh = join(dir, '2018-05-04.v8.124-0-0.tmp');
+  writeFileSync(stale, 'half');
+  writeFileSync(fresh, 'half');
+  const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+  utimesSync(stale, twoHoursAgo, twoHoursAgo);
+  new KeyedFileCache(dir, isEntry).set('2018-05-11', 'k1', entry);
+  expect(readdirSync(dir).sort()).toEqual(['2018-05-04.v8.124-0-0.tmp', '2018-05-11.v8']);
 });
 
 test('a stored entry is written while the caller goes on, and leaves no temporary file', async () => {

@@ -1,5 +1,5 @@
-import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { threadId } from 'node:worker_threads';
@@ -9,16 +9,19 @@ import { makePrivateDir, PRIVATE_FILE } from '../support/private-files.js';
 /**
  * One file per issue date under a folder of `.bulletin/cache/`, each stored with the key it was made
  * under. A read under another key, or of a file that is not an entry or not the expected shape (cut
- * short by a crash, written by an older version, tampered with), is a miss: the caller makes the
- * value afresh and stores it again, so a bad entry only costs time.
+ * short by a crash, written by an older version, tampered with, unreadable), is a miss: the caller
+ * makes the value afresh and stores it again, so a bad entry only costs time.
  *
  * Entries are in V8's serialization format (`node:v8`), not JSON: an email's entry took 1.25 ms to
  * write as JSON and 0.33 ms so, and 0.8 ms to read against 0.06 ms (JSON made one string of the
- * whole entry, over V8's 128 KB for an ordinary object, then its UTF-8 copy). The format carries
- * its version, and bytes it does not take are an error, so a foreign or truncated file is a miss.
+ * whole entry, over V8's 128 KB for an ordinary object, then its UTF-8 copy). A truncated or
+ * foreign file fails to deserialize; one that deserializes is held to plain data with no sparse
+ * array (the format can say "an array of 4 billion holes" in 15 bytes), then to the caller's shape.
  */
 export class KeyedFileCache<T> {
   private dirMade = false;
+  /** Set once a write failed for the place's sake (read-only, full): the run writes no more. */
+  private unwritable = false;
 
   constructor(
     private readonly dir: string,
@@ -30,7 +33,7 @@ export class KeyedFileCache<T> {
     try {
       bytes = readFileSync(this.file(date));
     } catch (error) {
-      if (isErrno(error, ...MISSING)) return undefined;
+      if (isErrno(error, ...MISSING, ...UNWRITABLE, 'ERR_FS_FILE_TOO_LARGE')) return undefined;
       throw error;
     }
     let stored: unknown;
@@ -39,25 +42,31 @@ export class KeyedFileCache<T> {
     } catch {
       return undefined;
     }
-    if (typeof stored !== 'object' || stored === null) return undefined;
+    if (typeof stored !== 'object' || stored === null || !denseData(stored, bytes.length)) return undefined;
     const { key: storedKey, ...value } = stored as { key?: unknown };
     return storedKey === key && this.isValue(value) ? value : undefined;
   }
 
   set(date: string, key: string, value: T): void {
+    if (this.unwritable) return;
     const bytes = serialize({ key, ...value });
     const write = () => {
       this.madeDir();
       // Atomic: a reader sees the old entry or the new one, never half of one.
       const temporary = this.temporary(date);
-      writeFileSync(temporary, bytes, PRIVATE_FILE);
-      renameSync(temporary, this.file(date));
+      try {
+        writeFileSync(temporary, bytes, PRIVATE_FILE);
+        renameSync(temporary, this.file(date));
+      } catch (error) {
+        rmSync(temporary, { force: true });
+        throw error;
+      }
     };
     try {
       write();
     } catch (error) {
       if (!isErrno(error, ...MISSING)) {
-        unwritable(error);
+        this.failed(error);
         return;
       }
       // The folder was removed since it was made (a `clean` meanwhile): made again, once.
@@ -65,7 +74,7 @@ export class KeyedFileCache<T> {
       try {
         write();
       } catch (again) {
-        unwritable(again);
+        this.failed(again);
       }
     }
   }
@@ -76,29 +85,40 @@ export class KeyedFileCache<T> {
    * path. An entry not written (its folder removed meanwhile) is only a miss next time.
    */
   async store(date: string, key: string, value: T): Promise<void> {
+    if (this.unwritable) return;
     const bytes = serialize({ key, ...value });
+    const temporary = this.temporary(date);
     try {
       this.madeDir();
-      const temporary = this.temporary(date);
       await writeFile(temporary, bytes, PRIVATE_FILE);
       await rename(temporary, this.file(date));
     } catch (error) {
+      await rm(temporary, { force: true }).catch(() => undefined);
       if (isErrno(error, ...MISSING)) this.dirMade = false;
-      else unwritable(error);
+      else this.failed(error);
     }
   }
 
+  /** A cache that cannot be written only costs time on the next build; any other failure is a bug. */
+  private failed(error: unknown): void {
+    if (!isErrno(error, ...UNWRITABLE)) throw error;
+    this.unwritable = true;
+  }
+
   /**
-   * Once per cache: every entry's mkdir and chmod checks cost a cold build 0.1-0.2 s. Entries of
-   * the JSON format before this one are removed then: they would never be read again.
+   * Once per cache: every entry's mkdir and chmod checks cost a cold build 0.1-0.2 s. Then, what no
+   * run reads: entries of the JSON format before this one, and temporary files over an hour old (a
+   * run killed mid-write).
    */
   private madeDir(): void {
     if (this.dirMade) return;
     makePrivateDir(this.dir);
-    for (const name of readdirSync(this.dir)) {
-      if (name.endsWith('.json')) rmSync(join(this.dir, name), { force: true });
-    }
     this.dirMade = true;
+    for (const name of readdirSync(this.dir)) {
+      const path = join(this.dir, name);
+      if (name.endsWith('.json') || (name.endsWith('.tmp') && olderThanAnHour(path)))
+        rmSync(path, { force: true });
+    }
   }
 
   /** Unique per write, so that two writers (threads, processes, stores in flight) never share one. */
@@ -113,7 +133,38 @@ export class KeyedFileCache<T> {
 
 let temporaries = 0;
 
-/** A cache that cannot be written only costs time on the next build. */
-function unwritable(error: unknown): void {
-  if (!isErrno(error, ...UNWRITABLE)) throw error;
+function olderThanAnHour(path: string): boolean {
+  const modified = statSync(path, { throwIfNoEntry: false })?.mtimeMs;
+  return modified !== undefined && Date.now() - modified > 3_600_000;
+}
+
+/**
+ * Plain data whose arrays have every element: what a cache entry is. `budget` (the entry's size in
+ * bytes) bounds the walk, as each element of a dense array takes at least one byte of it.
+ */
+function denseData(value: object, budget: number): boolean {
+  const pending: object[] = [value];
+  let seen = 0;
+  while (pending.length > 0) {
+    const next = pending.pop()!;
+    if (Array.isArray(next)) {
+      seen += next.length;
+      if (seen > budget) return false;
+      for (let i = 0; i < next.length; i++) {
+        if (!(i in next)) return false;
+        if (typeof next[i] === 'object' && next[i] !== null) pending.push(next[i]);
+      }
+    } else {
+      // A plain object's prototype is Object.prototype: of whichever realm deserialized it (a test's
+      // vm context has its own), so it is told by its own prototype being null.
+      const prototype = Object.getPrototypeOf(next) as object | null;
+      if (prototype !== null && Object.getPrototypeOf(prototype) !== null) return false;
+      for (const item of Object.values(next)) {
+        seen++;
+        if (typeof item === 'object' && item !== null) pending.push(item);
+      }
+      if (seen > budget) return false;
+    }
+  }
+  return true;
 }

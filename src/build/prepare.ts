@@ -37,8 +37,8 @@ export function fromCache(
   date: string,
   cache: RenderCache | undefined,
 ): { key?: string; prepared?: PreparedIssue } {
-  if (!cache) return {};
-  const key = cache.keyOf(join(root, 'bulletins', date));
+  const key = cache?.keyOf(join(root, 'bulletins', date));
+  if (!cache || !key) return {};
   const cached = cache.get(date, key);
   return {
     key,

@@ -47,13 +47,17 @@ export class RenderCache {
     this.entries = new KeyedFileCache(join(root, '.bulletin', 'cache', 'render'), isCachedIssue);
   }
 
-  keyOf(issueDir: string): string {
+  /**
+   * Undefined when the folder, or a file in it, went missing while it was read (an editor's temporary
+   * file, say): the issue is then prepared without the cache, and its email is not cached either.
+   */
+  keyOf(issueDir: string): string | undefined {
     const hash = createHash('sha256').update(this.salt);
     try {
       hashTree(hash, issueDir, '');
     } catch (error) {
       // No folder, no cache: loading the issue reports why.
-      if (isErrno(error, ...MISSING)) return 'missing';
+      if (isErrno(error, ...MISSING)) return undefined;
       throw error;
     }
     return hash.digest('hex');

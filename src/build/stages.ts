@@ -116,12 +116,17 @@ export async function runStages(
   const waiting: PreparedIssue[] = [];
   let allPrepared = false;
   const onAllPrepared = withSite ? () => (allPrepared = true) : undefined;
-  for await (const prepared of preparedAsReady(root, dates, config, cache, onAllPrepared)) {
-    // Kept for the archive only, and without the email's forms (the issue's own email takes `prepared`):
-    // a check of every issue held every rendering to the end, and a build every email's HTML too.
-    if (withSite && prepared.rendered) renderedOf.set(prepared.date, forArchive(prepared.rendered));
-    if (allPrepared) waiting.push(prepared);
-    else await take(prepared);
+  try {
+    for await (const prepared of preparedAsReady(root, dates, config, cache, onAllPrepared)) {
+      // Kept for the archive only, and without the email's forms (the issue's own email takes `prepared`):
+      // a check of every issue held every rendering to the end, and a build every email's HTML too.
+      if (withSite && prepared.rendered) renderedOf.set(prepared.date, forArchive(prepared.rendered));
+      if (allPrepared) waiting.push(prepared);
+      else await take(prepared);
+    }
+  } catch (error) {
+    await writes.drain();
+    throw error;
   }
   if (!withSite) {
     await writes.settle();
@@ -143,6 +148,7 @@ export async function runStages(
     for (const issue of waiting) await take(issue);
     await writes.settle();
   } catch (error) {
+    await writes.drain();
     await dropStaged();
     throw error;
   }

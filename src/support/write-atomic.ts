@@ -94,6 +94,14 @@ export class WritesInFlight {
     this.throwFailure();
   }
 
+  /**
+   * Waits for the writes in flight without throwing their failure: for a run that is failing for
+   * another reason, so that it ends with no write (and no temporary file) still going.
+   */
+  async drain(): Promise<void> {
+    await Promise.all(this.pending);
+  }
+
   private throwFailure(): void {
     if (this.failure) throw this.failure.error;
   }
