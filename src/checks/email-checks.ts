@@ -109,7 +109,8 @@ function partsProblems(
   const unsubscribeHref = new RegExp(
     `href\\s*=\\s*["']${PROBE.unsubscribeUrl.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}["']`,
   );
-  // The link must be the template's own: what the slots print is the issue's content.
+  // The link must be the template's own: what the slots print is the issue's content. (A layout that
+  // is filled whole, not in pieces, has no slots apart: all of it counts as the template's.)
   if (!unsubscribeHref.test(html.text)) {
     problems.push(problem('unsubscribe-missing', at('email.mjml.hbs'), { part: 'html' }));
   }

@@ -41,7 +41,11 @@ export interface FilledApart {
 
 export type FillApart = (data: FillData) => FilledApart;
 
-/** The fill's output in UTF-8, made from its pieces: the same bytes as the output joined and encoded. */
+/**
+ * The fill's output in UTF-8, made from its pieces: the same bytes as the output joined and encoded,
+ * as no piece boundary falls inside a surrogate pair (template text meets a slot at `{{{` or `}}}`),
+ * except between two slots printed back to back, one ending and the next starting with half of one.
+ */
 export function utf8Of({ text, slots }: FilledApart): Buffer {
   const pieces: Buffer[] = [];
   let from = 0;
