@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { types } from 'node:util';
 import { deserialize, serialize } from 'node:v8';
 import { threadId } from 'node:worker_threads';
 import { isErrno, MISSING, UNWRITABLE } from '../support/errors.js';
@@ -39,7 +40,9 @@ export class KeyedFileCache<T> {
     let stored: unknown;
     try {
       stored = deserialize(bytes);
-    } catch {
+    } catch (error) {
+      // Bytes that are not an entry: deserialize throws an Error (a RangeError when nested too deep).
+      if (!types.isNativeError(error)) throw error;
       return undefined;
     }
     if (typeof stored !== 'object' || stored === null || !denseData(stored, bytes.length)) return undefined;
@@ -93,7 +96,9 @@ export class KeyedFileCache<T> {
       await writeFile(temporary, bytes, PRIVATE_FILE);
       await rename(temporary, this.file(date));
     } catch (error) {
-      await rm(temporary, { force: true }).catch(() => undefined);
+      await rm(temporary, { force: true }).catch((cleanup: unknown) => {
+        if (!isErrno(cleanup, ...UNWRITABLE, ...MISSING)) throw cleanup;
+      });
       if (isErrno(error, ...MISSING)) this.dirMade = false;
       else this.failed(error);
     }
