@@ -5,6 +5,7 @@ import { kb, printJson, say, shortPath } from '../io.js';
 import { formatSummary, reportJson, reportProblems } from '../report.js';
 import { selectDates } from '../select-dates.js';
 import type { GlobalOptions } from '../options.js';
+import { raiseOptimizerBudgetForBatchRun } from '../../build/optimizer-budget.js';
 
 export function registerBuild(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
   program
@@ -37,6 +38,7 @@ export function registerBuild(program: Command, run: (action: () => Promise<numb
       ) =>
         run(async () => {
           const { root } = program.opts<GlobalOptions>();
+          raiseOptimizerBudgetForBatchRun();
           const selected = await selectDates(root, dates, options.all);
           const { runPipeline } = await import('../../build/pipeline.js');
           const report = await runPipeline({

@@ -7,6 +7,7 @@ import { checkLinksOf } from '../link-check.js';
 import { sortDiagnostics, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { IssueReport } from '../../build/pipeline.js';
 import type { GlobalOptions } from '../options.js';
+import { raiseOptimizerBudgetForBatchRun } from '../../build/optimizer-budget.js';
 
 export function registerCheck(program: Command, run: (action: () => Promise<number>) => Promise<void>): void {
   program
@@ -31,6 +32,7 @@ export function registerCheck(program: Command, run: (action: () => Promise<numb
       ) =>
         run(async () => {
           const { root } = program.opts<GlobalOptions>();
+          raiseOptimizerBudgetForBatchRun();
           const selected = await selectDates(root, dates, options.all);
           const { runPipeline } = await import('../../build/pipeline.js');
           const report = await runPipeline({ root, dates: selected, write: false, cache: options.cache });
