@@ -7,6 +7,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -280,6 +281,49 @@ test('a thread setting that is not a whole number stops the run and says what to
     BULLETIN_PARALLEL_FROM: '',
   });
   expect([empty.status, empty.stderr]).toEqual([0, expect.stringContaining('0 errors')]);
+});
+
+test('a build the memo answers starts no thread of its own; a cold or an edited one does', () => {
+  cpSync(join(repoRoot, 'bulletins', '2018-05-18'), join(site, 'bulletins', '2018-05-18'), {
+    recursive: true,
+  });
+  const threaded = { BULLETIN_PARALLEL_FROM: '2' };
+  const stagesThread = (run: { loaded: string[] }) =>
+    run.loaded.some((url) => url.endsWith('/stages-worker.js'));
+  const cold = bulletinLoading(['build', '--all'], site, threaded);
+  const answered = bulletinLoading(['build', '--all'], site, threaded);
+  expect([cold.status, answered.status]).toEqual([0, 0]);
+  expect([stagesThread(cold), stagesThread(answered)]).toEqual([true, false]);
+  expect(answered.stdout).toBe(cold.stdout);
+  writeFileSync(
+    join(site, 'bulletins', '2018-05-18', '01-clinical-forum.md'),
+    readFileSync(join(site, 'bulletins', '2018-05-18', '01-clinical-forum.md'), 'utf8').concat(
+      '\nA new closing line.\n',
+    ),
+  );
+  const edited = bulletinLoading(['build', '--all'], site, threaded);
+  expect([edited.status, stagesThread(edited)]).toEqual([0, true]);
+  expect(readFileSync(join(site, 'dist', 'email', '2018-05-18', 'email.txt'), 'utf8')).toContain(
+    'A new closing line.',
+  );
+});
+
+test('a link in an issue folder that leads back to itself is a problem named at its file, not a crash, with or without threads', () => {
+  cpSync(join(repoRoot, 'bulletins', '2018-05-18'), join(site, 'bulletins', '2018-05-18'), {
+    recursive: true,
+  });
+  const issue = join(site, 'bulletins', '2018-05-18');
+  // Not Markdown: not an input at all. Markdown: a file the issue cannot be read without.
+  symlinkSync('stray-loop', join(issue, 'stray-loop'));
+  const strayOnly = bulletin(['build', '--all'], site, { BULLETIN_PARALLEL_FROM: '2' });
+  expect([strayOnly.status, strayOnly.stderr]).toEqual([0, expect.not.stringMatching(/ELOOP|\n\s+at /)]);
+  symlinkSync('09-loop.md', join(issue, '09-loop.md'));
+  for (const env of [{ BULLETIN_PARALLEL_FROM: '2' }, {}] as Record<string, string>[]) {
+    const run = bulletin(['build', '--all'], site, env);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('bulletins/2018-05-18/09-loop.md:1:1  error  Cannot read the file (ELOOP).');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  }
 });
 
 test('a build split across worker threads writes the same archive as one built in one thread', () => {

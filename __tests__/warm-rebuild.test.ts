@@ -177,6 +177,38 @@ describe('a rebuild with nothing changed', () => {
     }
   });
 
+  test('a build keys the render cache with the digests its memo read, as a check keys it reading the files itself', () => {
+    const site = sampleSite();
+    try {
+      const renderCache = join(site.root, '.bulletin', 'cache', 'render');
+      // In the stages' own thread (one worker preparing too) and on the main thread.
+      for (const env of [{ BULLETIN_PARALLEL_FROM: '2' }, {}] as Record<string, string>[]) {
+        rmSync(join(site.root, '.bulletin'), { recursive: true, force: true });
+        const built = bulletin(['build', '--all'], site.root, env);
+        expect(built.status).toBe(0);
+        const entries = ageAndSnapshot(renderCache);
+        expect([...entries.bytes.keys()]).toEqual(DATES.map((d) => `${d}.v8`));
+        const checked = bulletin(['check', '--all', '--offline'], site.root, env);
+        expect(checked.status).toBe(0);
+        // Every issue was read from the cache: a miss would have written its entry again.
+        expect(rewritten(renderCache, entries)).toEqual([]);
+
+        // And the other way round, after an edit only the check has seen.
+        const item = join(site.root, 'bulletins', '2018-05-18', '03-stroke-programme.md');
+        appendFileSync(item, '\nOne more sentence.\n');
+        expect(bulletin(['check', '2018-05-18', '--offline'], site.root, env).status).toBe(0);
+        const afterCheck = ageAndSnapshot(renderCache);
+        buildAll(site.root);
+        expect(rewritten(renderCache, afterCheck)).toEqual([]);
+        expect(readFileSync(join(site.root, 'dist/email/2018-05-18/email.txt'), 'utf8')).toContain(
+          'One more sentence.',
+        );
+      }
+    } finally {
+      site.remove();
+    }
+  });
+
   test('a build the memo answers says each email was checked; a caller that keeps the emails is not answered by it', async () => {
     const site = sampleSite();
     try {

@@ -6,7 +6,7 @@ import type { Config } from '../content/model.js';
 import { isErrno, MISSING } from '../support/errors.js';
 import { KeyedFileCache } from './keyed-cache.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { codeVersion, hashFolder, hashTree } from './render-cache.js';
+import { codeVersion, hashFolder, issueDigest } from './render-cache.js';
 
 /** What `bulletin build` prints of a build (pipeline.ts's report, without the emails themselves). */
 export interface RememberedReport {
@@ -56,16 +56,18 @@ export class BuildMemo<R extends RememberedReport> {
     private readonly key: string,
     private readonly outDir: string,
     readonly hit: R | undefined,
+    /** Each issue folder's `issueDigest`, read for the key: the render cache keys on them too. */
+    readonly issueDigests: Record<string, string>,
   ) {}
 
   static async open<R extends RememberedReport>(inputs: BuildInputs): Promise<BuildMemo<R>> {
-    const key = await keyOf(inputs);
-    const entries = new KeyedFileCache(join(inputs.root, '.bulletin', 'cache', 'build'), isMemo);
+    const { key, issueDigests } = await keyOf(inputs);
+    const entries = memoEntries(inputs.root);
     const memo = entries.get(MEMO_NAME, key);
     // The report was stored by this same code (the key holds its version): it is the type it was.
     const hit =
       memo && outputsIntact(inputs.outDir, memo.outputs, inputs.site) ? (memo.report as R) : undefined;
-    return new BuildMemo<R>(entries, key, inputs.outDir, hit);
+    return new BuildMemo<R>(entries, key, inputs.outDir, hit, issueDigests);
   }
 
   /** Remembers a build that wrote everything it was asked for; returns its report unchanged. */
@@ -91,9 +93,18 @@ export class BuildMemo<R extends RememberedReport> {
     this.entries.set(MEMO_NAME, this.key, { report: { ...report, issues }, outputs });
     return report;
   }
+
+  /** A memo is stored for the site folder: without one, `open` cannot answer a build. */
+  static mayAnswer(root: string): boolean {
+    return memoEntries(root).has(MEMO_NAME);
+  }
 }
 
-async function keyOf(inputs: BuildInputs): Promise<string> {
+function memoEntries(root: string): KeyedFileCache<Memo> {
+  return new KeyedFileCache(join(root, '.bulletin', 'cache', 'build'), isMemo);
+}
+
+async function keyOf(inputs: BuildInputs): Promise<{ key: string; issueDigests: Record<string, string> }> {
   const hash = createHash('sha256');
   hash.update([codeVersion(), process.cwd(), inputs.root, inputs.outDir, inputs.templatesDir].join('\0'));
   hash.update(`\0${inputs.site}\0${inputs.strict}\0${[...inputs.dates].sort().join(',')}\0`);
@@ -106,16 +117,13 @@ async function keyOf(inputs: BuildInputs): Promise<string> {
     if (!isErrno(error, ...MISSING)) throw error;
   }
   const dates = inputs.site ? await listIssueDates(inputs.root) : inputs.dates;
+  const issueDigests: Record<string, string> = {};
   for (const date of dates) {
-    hash.update(`\0issue\0${date}\0`);
-    try {
-      hashTree(hash, join(inputs.root, 'bulletins', date), '');
-    } catch (error) {
-      if (!isErrno(error, ...MISSING)) throw error;
-      hash.update('missing');
-    }
+    const digest = issueDigest(join(inputs.root, 'bulletins', date));
+    hash.update(`\0issue\0${date}\0${digest ?? 'missing'}`);
+    if (digest !== undefined) issueDigests[date] = digest;
   }
-  return hash.digest('hex');
+  return { key: hash.digest('hex'), issueDigests };
 }
 
 function outputsIntact(outDir: string, outputs: Memo['outputs'], site: boolean): boolean {

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { types } from 'node:util';
@@ -28,6 +28,11 @@ export class KeyedFileCache<T> {
     private readonly dir: string,
     private readonly isValue: (value: unknown) => value is T,
   ) {}
+
+  /** An entry is stored under `date`, whatever its key. */
+  has(date: string): boolean {
+    return existsSync(this.file(date));
+  }
 
   get(date: string, key: string): T | undefined {
     let bytes: Buffer;

@@ -35,6 +35,13 @@ export async function prepareIssues(
   return dates.map((date) => results.get(date)!);
 }
 
+export interface PreparingOptions {
+  /** Told once no issue is left to prepare, before the ones still waiting are yielded. */
+  onAllPrepared?: () => void;
+  /** Each issue folder's `issueDigest`, when the caller read them already (the build memo). */
+  issueDigests?: Readonly<Record<string, string>>;
+}
+
 /**
  * Prepares many issues, yielding each as soon as it is ready, in no set order: unchanged ones from
  * the cache, the rest shared out from one queue between worker threads (one per spare core) and
@@ -47,12 +54,13 @@ export async function* preparedAsReady(
   dates: readonly string[],
   config: Config,
   cache: RenderCache | undefined,
-  onAllPrepared?: () => void,
+  { onAllPrepared, issueDigests = {} }: PreparingOptions = {},
 ): AsyncGenerator<PreparedIssue> {
   const { parallelFrom, prepareWorkerLimits } = threadSettings();
   const queue: Job[] = [];
   for (const date of dates) {
-    const { key, prepared } = fromCache(root, date, cache);
+    const digest = Object.hasOwn(issueDigests, date) ? issueDigests[date] : undefined;
+    const { key, prepared } = fromCache(root, date, cache, digest);
     if (prepared) yield prepared;
     else queue.push({ date, ...(key ? { key } : {}) });
   }
@@ -66,7 +74,6 @@ export async function* preparedAsReady(
     queue,
     prepareWorkerLimits,
   );
-  // Told once no issue is left to prepare, before the ones still waiting are yielded.
   let told = false;
   const tell = () => {
     if (told || queue.length > 0 || !pool.idle()) return;

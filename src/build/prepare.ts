@@ -30,14 +30,17 @@ export function renderCacheFor(root: string, config: Config): RenderCache {
 }
 
 /**
- * The cached preparation of an issue whose files are unchanged, and the key it is (or will be) stored under.
+ * The cached preparation of an issue whose files are unchanged, and the key it is (or will be) stored
+ * under. `digest`: the issue folder's `issueDigest`, when the caller read it already.
  */
 export function fromCache(
   root: string,
   date: string,
   cache: RenderCache | undefined,
+  digest?: string,
 ): { key?: string; prepared?: PreparedIssue } {
-  const key = cache?.keyOf(join(root, 'bulletins', date));
+  const dir = join(root, 'bulletins', date);
+  const key = digest === undefined ? cache?.keyOf(dir) : cache?.keyOf(dir, digest);
   if (!cache || !key) return {};
   const cached = cache.get(date, key);
   return {

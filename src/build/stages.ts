@@ -68,19 +68,25 @@ export interface PipelineReport {
   siteSkipped?: string;
 }
 
+/** What `runStages` is given: plain data, so it can be sent to a thread. */
+export interface StagesInput {
+  options: PipelineOptions;
+  root: string;
+  outDir: string;
+  config: Config;
+  configProblems: Diagnostic[];
+  templatesDir: string;
+  /** Each issue folder's digest, when the build memo read them (render-cache.ts, `issueDigest`). */
+  issueDigests?: Record<string, string>;
+}
+
 /**
  * The stages, in order: load -> check -> render each issue once (or take it from the cache); then its
  * email (compile -> check -> write) for the issues asked for, and the archive of all of them from
  * the same rendering.
  */
-export async function runStages(
-  options: PipelineOptions,
-  root: string,
-  outDir: string,
-  config: Config,
-  configProblems: Diagnostic[],
-  templatesDir: string,
-): Promise<PipelineReport> {
+export async function runStages(input: StagesInput): Promise<PipelineReport> {
+  const { options, root, outDir, config, configProblems, templatesDir, issueDigests } = input;
   const withSite = Boolean(options.write && options.site);
   const emailDates = new Set(options.dates);
   const dates = [...new Set([...options.dates, ...(withSite ? await listIssueDates(root) : [])])].sort();
@@ -117,7 +123,10 @@ export async function runStages(
   let allPrepared = false;
   const onAllPrepared = withSite ? () => (allPrepared = true) : undefined;
   try {
-    for await (const prepared of preparedAsReady(root, dates, config, cache, onAllPrepared)) {
+    for await (const prepared of preparedAsReady(root, dates, config, cache, {
+      onAllPrepared,
+      issueDigests,
+    })) {
       // Kept for the archive only, and without the email's forms (the issue's own email takes `prepared`):
       // a check of every issue held every rendering to the end, and a build every email's HTML too.
       if (withSite && prepared.rendered) renderedOf.set(prepared.date, forArchive(prepared.rendered));
