@@ -7,10 +7,11 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bulletin, repoRoot } from './helpers/cli.js';
 import { bulletinLoading } from './helpers/module-log.js';
@@ -306,6 +307,32 @@ test('a build the memo answers starts no thread of its own; a cold or an edited 
   expect(readFileSync(join(site, 'dist', 'email', '2018-05-18', 'email.txt'), 'utf8')).toContain(
     'A new closing line.',
   );
+});
+
+test('a first build starts its prepare workers with its thread and uses them; ones the caches leave idle are stopped', () => {
+  cpSync(join(repoRoot, 'bulletins', '2018-05-18'), join(site, 'bulletins', '2018-05-18'), {
+    recursive: true,
+  });
+  const threaded = { BULLETIN_PARALLEL_FROM: '2' };
+  const prepareWorkers = (run: { loaded: string[] }) =>
+    run.loaded.filter((url) => url.endsWith('/prepare-worker.js')).length;
+  const spare = Math.min(availableParallelism(), 8) - 1;
+  const first = bulletinLoading(['build', '--all'], site, threaded);
+  expect(first.status).toBe(0);
+  // The pool took the workers started early (one per spare core) rather than starting others.
+  expect(prepareWorkers(first)).toBeGreaterThan(0);
+  expect(prepareWorkers(first)).toBeLessThanOrEqual(spare);
+
+  // Without the memo, a build starts its workers early again; the render cache then answers every
+  // issue, so they are stopped unused, and the run ends.
+  rmSync(join(site, '.bulletin', 'cache', 'build'), { recursive: true });
+  const renderCache = join(site, '.bulletin', 'cache', 'render');
+  const entries = () =>
+    readdirSync(renderCache).map((name) => [name, statSync(join(renderCache, name)).mtimeMs]);
+  const before = entries();
+  const warm = bulletinLoading(['build', '--all'], site, threaded);
+  expect([warm.status, warm.stdout]).toEqual([0, first.stdout]);
+  expect(entries()).toEqual(before);
 });
 
 test('a link in an issue folder that leads back to itself is a problem named at its file, not a crash, with or without threads', () => {

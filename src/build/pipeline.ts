@@ -29,7 +29,12 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
   // modules while the memo's key is made: ready ~0.4 s sooner in a cold `build --all` of 520 issues.
   // Where one may, it starts only if it does not (started anyway, it cost a rebuild with nothing
   // changed ~25 MB and, on two cores, time).
-  const early = memoized && BuildMemo.mayAnswer(root) ? undefined : await startStages(options, root);
+  // Such a build is most likely a first one, with every issue to prepare: its prepare workers start
+  // with the thread (~0.9 s sooner).
+  const early =
+    memoized && BuildMemo.mayAnswer(root)
+      ? undefined
+      : await startStages(options, root, { root, config, cache: options.cache !== false });
   try {
     const memo = memoized
       ? await BuildMemo.open<PipelineReport>({

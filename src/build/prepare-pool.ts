@@ -1,9 +1,7 @@
-import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { type ResourceLimits, Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Config } from '../content/model.js';
 import { fromCache, prepareFresh, type PreparedIssue } from './prepare.js';
+import { dropEarlyWorkers, spareWorkers, takePrepareWorkers } from './prepare-workers.js';
 import { sharingEqualForms } from '../render/render-issue.js';
 import type { RenderCache } from './render-cache.js';
 import { threadSettings } from './thread-limits.js';
@@ -64,15 +62,13 @@ export async function* preparedAsReady(
     if (prepared) yield prepared;
     else queue.push({ date, ...(key ? { key } : {}) });
   }
-  const workerFile = fileURLToPath(new URL('./prepare-worker.js', import.meta.url));
-  const spare = Math.min(availableParallelism(), 8) - 1;
-  const parallel = spare > 0 && queue.length >= parallelFrom && existsSync(workerFile);
+  const spare = spareWorkers();
+  const parallel = spare > 0 && queue.length >= parallelFrom;
+  if (!parallel) dropEarlyWorkers();
+  const setup = { root, config, cache: Boolean(cache) };
   const pool = new WorkerPool(
-    parallel ? spare : 0,
-    workerFile,
-    { root, config, cache: Boolean(cache) },
+    parallel ? takePrepareWorkers(setup, Math.min(spare, queue.length), prepareWorkerLimits) : [],
     queue,
-    prepareWorkerLimits,
   );
   let told = false;
   const tell = () => {
@@ -122,9 +118,8 @@ class WorkerPool {
   private failure: Error | undefined;
   private wake: (() => void) | undefined;
 
-  constructor(size: number, file: string, data: object, queue: Job[], limits: ResourceLimits) {
-    for (let i = 0; i < size && queue.length > 0; i++) {
-      const worker = new Worker(file, { workerData: data, resourceLimits: limits });
+  constructor(workers: Worker[], queue: Job[]) {
+    for (const worker of workers) {
       this.inHand.set(worker, []);
       worker.on('message', (prepared: PreparedIssue) => {
         const jobs = this.inHand.get(worker);

@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { listIssueDates } from '../content/issues-dir.js';
 import { SetupError } from '../diagnostics/setup-error.js';
 import { awaitedLater } from '../support/errors.js';
+import type { PrepareSetup } from './prepare-workers.js';
 import type { PipelineOptions, PipelineReport, StagesInput } from './stages.js';
 import { threadSettings } from './thread-limits.js';
 
@@ -71,8 +72,13 @@ export interface StagesRunner {
  * The thread starts at once and loads its modules (the parsers, MJML, the archive) while this thread
  * reads every input for the build memo's key; it is handed its input by `run`. Started only after
  * the key, it was ready ~0.8 s into a cold `build --all` of 520 issues, the key taking ~0.4 s of that.
+ * With `prepareEarly`, it first starts the prepare workers with that setup (prepare-workers.ts).
  */
-export async function startStages(options: PipelineOptions, root: string): Promise<StagesRunner> {
+export async function startStages(
+  options: PipelineOptions,
+  root: string,
+  prepareEarly?: PrepareSetup,
+): Promise<StagesRunner> {
   // Read first, by every run, so that a setting that is not a number is said before any work.
   const { parallelFrom, buildThreadHeapMb } = threadSettings();
   const here: StagesRunner = { run: inThisThread, cancel: async () => undefined };
@@ -81,7 +87,7 @@ export async function startStages(options: PipelineOptions, root: string): Promi
   const workerFile = fileURLToPath(new URL('./stages-worker.js', import.meta.url));
   // From as many issues as the prepare workers start at: below that a thread's start costs more.
   if (issues < parallelFrom || !existsSync(workerFile)) return here;
-  const thread = new StagesThread(workerFile, buildThreadHeapMb(issues));
+  const thread = new StagesThread(workerFile, buildThreadHeapMb(issues), prepareEarly);
   return {
     async run(input) {
       try {
@@ -105,8 +111,11 @@ class StagesThread {
   private readonly worker: Worker;
   private readonly answer: Promise<PipelineReport>;
 
-  constructor(file: string, limitMb: number) {
-    this.worker = new Worker(file, { resourceLimits: { maxOldGenerationSizeMb: limitMb } });
+  constructor(file: string, limitMb: number, prepareEarly: PrepareSetup | undefined) {
+    this.worker = new Worker(file, {
+      workerData: { prepareEarly },
+      resourceLimits: { maxOldGenerationSizeMb: limitMb },
+    });
     const worker = this.worker;
     this.answer = new Promise((resolve, reject) => {
       let answered = false;

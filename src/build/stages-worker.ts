@@ -1,12 +1,19 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { SetupError } from '../diagnostics/setup-error.js';
-import { runStages } from './stages.js';
+import { type PrepareSetup, startPrepareWorkersEarly } from './prepare-workers.js';
 import { type StagesAnswer, type StagesInput, stagesFailure } from './stages-thread.js';
+import { threadSettings } from './thread-limits.js';
 
 /**
- * Runs in the stages' thread (see stages-thread.ts): its modules load as soon as it starts; then the
- * stages of the one run it is sent, its report posted back.
+ * Runs in the stages' thread (see stages-thread.ts). Started before its run is known to be needed, it
+ * starts the prepare workers a cold build will want (`prepareEarly`) and then loads its own modules,
+ * all while the main thread makes the build memo's key; then runs the stages of the one run it is
+ * sent and posts back its report.
  */
+const { prepareEarly } = (workerData ?? {}) as { prepareEarly?: PrepareSetup };
+if (prepareEarly) startPrepareWorkersEarly(prepareEarly, threadSettings().prepareWorkerLimits);
+const { runStages } = await import('./stages.js');
+
 parentPort!.once('message', async (input: StagesInput) => {
   let answer: StagesAnswer;
   try {
