@@ -307,7 +307,7 @@ test('a build the memo answers starts no thread of its own; a cold or an edited 
   expect(readFileSync(join(site, 'dist', 'email', '2018-05-18', 'email.txt'), 'utf8')).toContain(
     'A new closing line.',
   );
-});
+}, 120_000);
 
 test('a first build starts its prepare workers with its thread and uses them; ones the caches leave idle are stopped', () => {
   cpSync(join(repoRoot, 'bulletins', '2018-05-18'), join(site, 'bulletins', '2018-05-18'), {
@@ -320,7 +320,7 @@ test('a first build starts its prepare workers with its thread and uses them; on
   const first = bulletinLoading(['build', '--all'], site, threaded);
   expect(first.status).toBe(0);
   // The pool took the workers started early (one per spare core) rather than starting others.
-  expect(prepareWorkers(first)).toBeGreaterThan(0);
+  expect(prepareWorkers(first)).toBeGreaterThanOrEqual(Math.min(spare, 1));
   expect(prepareWorkers(first)).toBeLessThanOrEqual(spare);
 
   // Without the memo, a build starts its workers early again; the render cache then answers every
@@ -333,7 +333,7 @@ test('a first build starts its prepare workers with its thread and uses them; on
   const warm = bulletinLoading(['build', '--all'], site, threaded);
   expect([warm.status, warm.stdout]).toEqual([0, first.stdout]);
   expect(entries()).toEqual(before);
-});
+}, 120_000);
 
 test('a link in an issue folder that leads back to itself is a problem named at its file, not a crash, with or without threads', () => {
   cpSync(join(repoRoot, 'bulletins', '2018-05-18'), join(site, 'bulletins', '2018-05-18'), {
@@ -351,7 +351,7 @@ test('a link in an issue folder that leads back to itself is a problem named at 
     expect(run.stderr).toContain('bulletins/2018-05-18/09-loop.md:1:1  error  Cannot read the file (ELOOP).');
     expect(run.stderr).not.toMatch(/\n\s+at /);
   }
-});
+}, 120_000);
 
 test('a build split across worker threads writes the same archive as one built in one thread', () => {
   cpSync(join(repoRoot, 'bulletins'), join(site, 'bulletins'), { recursive: true });

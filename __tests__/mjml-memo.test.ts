@@ -50,12 +50,9 @@ async function expectSameAsPlainMjml(
     const plain = await plainMjml(emailMjml(rendered, config, templates), mjmlOptions(templatesDir, false));
     const fast = await layOutEmail(rendered, config, templates);
     expect({ date, html: fast.html.layout }).toEqual({ date, html: plain.html });
-    // Held as MJML's own is (one byte a character where it can be), not in two for the stand-ins
-    // it was made with: the email cache writes it as V8 holds it.
-    expect({ date, bytes: serialize(fast.html.layout).length }).toEqual({
-      date,
-      bytes: serialize(plain.html).length,
-    });
+    // Held in one byte a character where it can be (as MJML's own is, at most), not in two for the
+    // stand-ins it was made with: the email cache writes it as V8 holds it.
+    expect(serialize(fast.html.layout).length).toBeLessThanOrEqual(serialize(plain.html).length);
     compared++;
   }
   return compared;

@@ -11,6 +11,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
@@ -207,7 +208,38 @@ describe('a rebuild with nothing changed', () => {
     } finally {
       site.remove();
     }
-  });
+  }, 120_000);
+
+  test('links in an issue folder that lead nowhere, to itself or round through a folder neither hide an edit nor stop a build', () => {
+    const site = sampleSite();
+    try {
+      const issue = join(site.root, 'bulletins', '2018-05-18');
+      symlinkSync('/nonexistent/photo.jpg', join(issue, 'photo.jpg'));
+      symlinkSync('itself', join(issue, 'itself'));
+      symlinkSync('..', join(issue, 'up'));
+      for (const name of ['a', 'b', 'c']) symlinkSync('.', join(issue, name));
+      buildAll(site.root);
+      const item = join(issue, '03-stroke-programme.md');
+      writeFileSync(
+        item,
+        readFileSync(item, 'utf8').replace(/^title: .*$/m, 'title: Stroke programme update'),
+      );
+      buildAll(site.root);
+      expect(readFileSync(join(site.root, 'dist/email/2018-05-18/email.html'), 'utf8')).toContain(
+        'Stroke programme update',
+      );
+      // The link now leads to a file: an input changed, so the memo does not answer.
+      const memo = join(site.root, '.bulletin', 'cache', 'build', 'last.v8');
+      const memoKey = () => (deserialize(readFileSync(memo)) as { key: string }).key;
+      const before = memoKey();
+      rmSync(join(issue, 'photo.jpg'));
+      symlinkSync(join(site.root, 'bulletin.config.yaml'), join(issue, 'photo.jpg'));
+      buildAll(site.root);
+      expect(memoKey()).not.toBe(before);
+    } finally {
+      site.remove();
+    }
+  }, 120_000);
 
   test('a build the memo answers says each email was checked; a caller that keeps the emails is not answered by it', async () => {
     const site = sampleSite();

@@ -58,22 +58,24 @@ export class BuildMemo<R extends RememberedReport> {
     readonly hit: R | undefined,
     /** Each issue folder's `issueDigest`, read for the key: the render cache keys on them too. */
     readonly issueDigests: Record<string, string>,
+    /** Every issue folder could be read whole: a key without one would not change when it does. */
+    private readonly complete: boolean,
   ) {}
 
   static async open<R extends RememberedReport>(inputs: BuildInputs): Promise<BuildMemo<R>> {
-    const { key, issueDigests } = await keyOf(inputs);
+    const { key, issueDigests, complete } = await keyOf(inputs);
     const entries = memoEntries(inputs.root);
-    const memo = entries.get(MEMO_NAME, key);
+    const memo = complete ? entries.get(MEMO_NAME, key) : undefined;
     // The report was stored by this same code (the key holds its version): it is the type it was.
     const hit =
       memo && outputsIntact(inputs.outDir, memo.outputs, inputs.site) ? (memo.report as R) : undefined;
-    return new BuildMemo<R>(entries, key, inputs.outDir, hit, issueDigests);
+    return new BuildMemo<R>(entries, key, inputs.outDir, hit, issueDigests, complete);
   }
 
   /** Remembers a build that wrote everything it was asked for; returns its report unchanged. */
   record(report: R): R {
-    const complete = !report.siteSkipped && report.issues.every((issue) => issue.outputs);
-    if (!complete) return report;
+    const wroteAll = !report.siteSkipped && report.issues.every((issue) => issue.outputs);
+    if (!wroteAll || !this.complete) return report;
     const outputs: Memo['outputs'] = {};
     const files = [
       ...report.issues.flatMap((issue) => [issue.outputs!.html.path, issue.outputs!.text.path]),
@@ -104,7 +106,9 @@ function memoEntries(root: string): KeyedFileCache<Memo> {
   return new KeyedFileCache(join(root, '.bulletin', 'cache', 'build'), isMemo);
 }
 
-async function keyOf(inputs: BuildInputs): Promise<{ key: string; issueDigests: Record<string, string> }> {
+async function keyOf(
+  inputs: BuildInputs,
+): Promise<{ key: string; issueDigests: Record<string, string>; complete: boolean }> {
   const hash = createHash('sha256');
   hash.update([codeVersion(), process.cwd(), inputs.root, inputs.outDir, inputs.templatesDir].join('\0'));
   hash.update(`\0${inputs.site}\0${inputs.strict}\0${[...inputs.dates].sort().join(',')}\0`);
@@ -123,7 +127,8 @@ async function keyOf(inputs: BuildInputs): Promise<{ key: string; issueDigests: 
     hash.update(`\0issue\0${date}\0${digest ?? 'missing'}`);
     if (digest !== undefined) issueDigests[date] = digest;
   }
-  return { key: hash.digest('hex'), issueDigests };
+  const complete = dates.every((date) => Object.hasOwn(issueDigests, date));
+  return { key: hash.digest('hex'), issueDigests, complete };
 }
 
 function outputsIntact(outDir: string, outputs: Memo['outputs'], site: boolean): boolean {

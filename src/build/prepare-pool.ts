@@ -67,7 +67,14 @@ export async function* preparedAsReady(
   if (!parallel) dropEarlyWorkers();
   const setup = { root, config, cache: Boolean(cache) };
   const pool = new WorkerPool(
-    parallel ? takePrepareWorkers(setup, Math.min(spare, queue.length), prepareWorkerLimits) : [],
+    // No more workers than have jobs in hand at once: one with none would only load the toolchain.
+    parallel
+      ? takePrepareWorkers(
+          setup,
+          Math.min(spare, Math.ceil(queue.length / JOBS_IN_HAND)),
+          prepareWorkerLimits,
+        )
+      : [],
     queue,
   );
   let told = false;

@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { readdirSync, readFileSync, type Stats, statSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, Stats, statSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LinkTarget } from '../checks/link-targets.js';
@@ -96,40 +96,65 @@ export function hashFolder(hash: Hash, dir: string): void {
 
 /**
  * An issue folder's files as `hashTree` reads them, or undefined when the folder (or a file in it)
- * went missing while it was read: loading the issue then reports why.
+ * went missing while it was read, or the folder is a link that leads nowhere or round in a circle:
+ * loading the issue then reports why.
  */
 export function issueDigest(issueDir: string): string | undefined {
   const hash = createHash('sha256');
   try {
     hashTree(hash, issueDir, '');
   } catch (error) {
-    if (isErrno(error, ...MISSING)) return undefined;
+    if (isErrno(error, ...MISSING, 'ELOOP')) return undefined;
     throw error;
   }
   return hash.digest('hex');
 }
 
 /**
- * Markdown by content; anything else (images, which checks look for) by name, size and time, at any depth.
+ * Markdown by content; anything else (images, which checks look for) by name, size and time, at any
+ * depth; a link that leads nowhere or to itself by where it points, and a folder reached again through
+ * a link inside it as such, not walked again (the loader names any of these an issue needs). Each
+ * entry is written with its kind, and a file's content with its length, so that no two trees are
+ * written alike.
  */
-export function hashTree(hash: Hash, dir: string, prefix: string): void {
+export function hashTree(
+  hash: Hash,
+  dir: string,
+  prefix: string,
+  above: ReadonlySet<string> = new Set(),
+): void {
+  const folders = new Set(above).add(folderId(statSync(dir)));
   for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name);
-    const info = statUnlessLoop(path);
-    if (!info) hash.update(`\0${prefix}${name}\0loop`);
-    else if (info.isDirectory()) hashTree(hash, path, `${prefix}${name}/`);
-    else if (name.endsWith('.md')) hash.update(`\0${prefix}${name}\0`).update(readFileSync(path));
-    else hash.update(`\0${prefix}${name}\0${info.size}\0${info.mtimeMs}`);
+    const at = `${prefix}${name}`;
+    const info = statOrLink(path);
+    if (!(info instanceof Stats)) hash.update(`\0L${at}\0${info.link}`);
+    else if (info.isDirectory() && folders.has(folderId(info))) hash.update(`\0C${at}`);
+    else if (info.isDirectory()) hashTree(hash.update(`\0D${at}`), path, `${at}/`, folders);
+    else if (name.endsWith('.md')) {
+      const bytes = readFileSync(path);
+      hash.update(`\0M${at}\0${bytes.length}\0`).update(bytes);
+    } else hash.update(`\0F${at}\0${info.size}\0${info.mtimeMs}`);
   }
 }
 
-/** A link that leads back to itself is not an input but a problem for the loader to name. */
-function statUnlessLoop(path: string): Stats | undefined {
+function folderId(info: Stats): string {
+  return `${info.dev}:${info.ino}`;
+}
+
+/** An entry's stat, or where it points when it is a link that leads nowhere or to itself. */
+function statOrLink(path: string): Stats | { link: string } {
   try {
     return statSync(path);
   } catch (error) {
-    if (isErrno(error, 'ELOOP')) return undefined;
-    throw error;
+    if (!isErrno(error, 'ENOENT', 'ELOOP')) throw error;
+    try {
+      return { link: readlinkSync(path) };
+    } catch (notALink) {
+      // Not a link after all: the entry went missing since the folder was read.
+      if (isErrno(notALink, ...MISSING, 'EINVAL')) throw error;
+      throw notALink;
+    }
   }
 }
 

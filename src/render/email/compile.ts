@@ -276,7 +276,7 @@ async function runMjml(source: string, templatesDir: string, memoized: boolean):
  * MJML's own is 55 KB, written so to the email cache and copied so by every fill and check.
  */
 function oneByteWhereLatin1(text: string): string {
-  return /[^\x00-\xff]/.test(text) ? text : Buffer.from(text, 'latin1').toString('latin1');
+  return /[\u0100-\uffff]/.test(text) ? text : Buffer.from(text, 'latin1').toString('latin1');
 }
 
 function dropUndefined<T extends object>(value: T): Partial<T> {
