@@ -84,7 +84,10 @@ async function awayFromTheHourBoundary(): Promise<void> {
 async function confirmationsOnceSettled(root: string, expected: number): Promise<string[]> {
   const folder = join(root, '.bulletin', 'outbox', 'service');
   const mailed = () =>
-    (existsSync(folder) ? readdirSync(folder) : []).map((name) => /-\d{4}-(.+)\.eml$/.exec(name)![1]!).sort();
+    // A message being written is `NAME.eml.tmp` until it is renamed: not mailed yet.
+    (existsSync(folder) ? readdirSync(folder) : [])
+      .flatMap((name) => /-\d{4}-(.+)\.eml$/.exec(name)?.[1] ?? [])
+      .sort();
   for (let waited = 0; mailed().length < expected && waited < 30_000; waited += 100)
     await new Promise((resolve) => setTimeout(resolve, 100));
   // Each sender polls the queue every 5 seconds besides being woken: both have looked by now.
