@@ -62,6 +62,22 @@ function buildAll(root: string): void {
   expect(result.status).toBe(0);
 }
 
+/** Retitles an item of 2018-05-18 and builds: its email must show the new title. */
+function retitleAndBuild(root: string): void {
+  const item = join(root, 'bulletins', '2018-05-18', '03-stroke-programme.md');
+  writeFileSync(item, readFileSync(item, 'utf8').replace(/^title: .*$/m, 'title: Stroke programme update'));
+  buildAll(root);
+  expect(readFileSync(join(root, 'dist/email/2018-05-18/email.html'), 'utf8')).toContain(
+    'Stroke programme update',
+  );
+}
+
+/** The key of the build memo's entry. */
+function memoKeyOf(root: string): string {
+  return (deserialize(readFileSync(join(root, '.bulletin', 'cache', 'build', 'last.v8'))) as { key: string })
+    .key;
+}
+
 function sampleSite() {
   const site = tempSite();
   cpSync(join(repoRoot, 'bulletins'), join(site.root, 'bulletins'), { recursive: true });
@@ -156,15 +172,7 @@ describe('a rebuild with nothing changed', () => {
       expect(existsSync(join(caches, 'render'))).toBe(false);
       expect(existsSync(join(caches, 'email'))).toBe(false);
 
-      const item = join(site.root, 'bulletins', '2018-05-18', '03-stroke-programme.md');
-      writeFileSync(
-        item,
-        readFileSync(item, 'utf8').replace(/^title: .*$/m, 'title: Stroke programme update'),
-      );
-      buildAll(site.root);
-      expect(readFileSync(join(site.root, 'dist/email/2018-05-18/email.html'), 'utf8')).toContain(
-        'Stroke programme update',
-      );
+      retitleAndBuild(site.root);
       expect(filesUnder(join(caches, 'email')).sort()).toEqual(DATES.map((d) => `${d}.v8`));
       const editedKey = memoKey();
       expect(editedKey).not.toBe(firstKey);
@@ -219,23 +227,13 @@ describe('a rebuild with nothing changed', () => {
       symlinkSync('..', join(issue, 'up'));
       for (const name of ['a', 'b', 'c']) symlinkSync('.', join(issue, name));
       buildAll(site.root);
-      const item = join(issue, '03-stroke-programme.md');
-      writeFileSync(
-        item,
-        readFileSync(item, 'utf8').replace(/^title: .*$/m, 'title: Stroke programme update'),
-      );
-      buildAll(site.root);
-      expect(readFileSync(join(site.root, 'dist/email/2018-05-18/email.html'), 'utf8')).toContain(
-        'Stroke programme update',
-      );
+      retitleAndBuild(site.root);
       // The link now leads to a file: an input changed, so the memo does not answer.
-      const memo = join(site.root, '.bulletin', 'cache', 'build', 'last.v8');
-      const memoKey = () => (deserialize(readFileSync(memo)) as { key: string }).key;
-      const before = memoKey();
+      const before = memoKeyOf(site.root);
       rmSync(join(issue, 'photo.jpg'));
       symlinkSync(join(site.root, 'bulletin.config.yaml'), join(issue, 'photo.jpg'));
       buildAll(site.root);
-      expect(memoKey()).not.toBe(before);
+      expect(memoKeyOf(site.root)).not.toBe(before);
     } finally {
       site.remove();
     }
