@@ -12,6 +12,7 @@ import { listIssueDates } from '../src/content/issues-dir.js';
 import type { Config } from '../src/content/model.js';
 import { emailMjml, layOutEmail, mjmlOptions } from '../src/render/email/compile.js';
 import { blockJson, type MjmlNode } from '../src/render/email/block-key.js';
+import { layOutWithMemory, rememberedPageCounts } from '../src/render/email/document-memo.js';
 import { memoizedBlockCounts, withRememberedBlocks } from '../src/render/email/mjml-memo.js';
 import { loadEmailTemplates } from '../src/render/email/templates.js';
 import {
@@ -31,8 +32,9 @@ import { repoRoot } from './helpers/cli.js';
 type Mjml = (source: string, options: object) => Promise<{ html: string }>;
 const plainMjml = mjml2html as unknown as Mjml;
 const memoizedMjml = (source: string, dir: string) =>
-  (mjml2html as unknown as (tree: object, options: object) => Promise<{ html: string }>)(
+  layOutWithMemory(
     withRememberedBlocks(source, dir),
+    mjml2html as unknown as (tree: object, options: object) => Promise<{ html: string; errors: unknown[] }>,
     mjmlOptions(dir, true),
   );
 
@@ -89,12 +91,18 @@ test('every email shape of the generated corpus: byte for byte, most blocks from
     const config = await configOf(root);
     const dates = await listIssueDates(root);
     const before = memoizedBlockCounts();
+    const pagesBefore = rememberedPageCounts();
     expect(await expectSameAsPlainMjml(root, config, dates)).toBe(40);
     const after = memoizedBlockCounts();
     const remembered = after.remembered - before.remembered;
     const rendered = after.rendered - before.rendered;
     // The point of the memory: the corpus's sections repeat (about 20 to 1 over 520 issues).
     expect(remembered).toBeGreaterThan(rendered);
+    // And so do the pages around them: most emails are put together without MJML.
+    const pagesAfter = rememberedPageCounts();
+    expect(pagesAfter.remembered - pagesBefore.remembered).toBeGreaterThan(
+      pagesAfter.made - pagesBefore.made,
+    );
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -3,7 +3,7 @@ import type { Config } from '../../content/model.js';
 import { wrapLongLines } from '../plain-text.js';
 import type { RenderedIssue } from '../render-issue.js';
 import { compileFill, type FilledApart } from './fill-template.js';
-import { narrowedFontsSkeleton } from './mjml-fonts.js';
+import { layOutWithMemory, notingSkeleton } from './document-memo.js';
 import { loadMjml } from './mjml-loader.js';
 import { memoizedBodyPreset, withRememberedBlocks } from './mjml-memo.js';
 import { type MjmlError, mjmlRejection } from './mjml-rejection.js';
@@ -209,15 +209,15 @@ export function hydrateWhenFilled(layout: EmailLayout): CompiledEmail {
 /**
  * MJML's options for an email layout. Strict validation: a template mistake fails the build, naming
  * the template. `memoized` adds the body whose blocks are remembered (mjml-memo.ts) and the skeleton
- * that scans only for the web fonts an email names (mjml-fonts.ts); false is plain MJML, which the
- * tests compare it with.
+ * that scans only for the web fonts an email names (mjml-fonts.ts) and notes the page it makes
+ * (document-memo.ts); false is plain MJML, which the tests compare it with.
  */
 export function mjmlOptions(templatesDir: string, memoized = true): object {
   return {
     validationLevel: 'strict',
     keepComments: false,
     filePath: templatesDir,
-    ...(memoized ? { presets: [memoizedBodyPreset()], skeleton: narrowedFontsSkeleton() } : {}),
+    ...(memoized ? { presets: [memoizedBodyPreset()], skeleton: notingSkeleton() } : {}),
   };
 }
 
@@ -248,16 +248,17 @@ async function runMjml(source: string, templatesDir: string, memoized: boolean):
   ) => Promise<{ html: string; errors: MjmlError[] }>;
   // Parsed first when memoized (a syntax error then rejects here, as MJML's own parse would).
   const result = await (async () =>
-    compile(
-      memoized ? withRememberedBlocks(source, templatesDir) : source,
-      mjmlOptions(templatesDir, memoized),
-    ))().catch((error: Error & { errors?: MjmlError[] }) => {
-    if (error.errors?.length) throw mjmlRejection(templatesDir, error.errors);
-    throw new TemplateError(
-      `${templatesDir}/email/email.mjml.hbs`,
-      `MJML rejected the email layout: ${error.message}`,
-    );
-  });
+    memoized
+      ? layOutWithMemory(withRememberedBlocks(source, templatesDir), compile, mjmlOptions(templatesDir))
+      : compile(source, mjmlOptions(templatesDir, false)))().catch(
+    (error: Error & { errors?: MjmlError[] }) => {
+      if (error.errors?.length) throw mjmlRejection(templatesDir, error.errors);
+      throw new TemplateError(
+        `${templatesDir}/email/email.mjml.hbs`,
+        `MJML rejected the email layout: ${error.message}`,
+      );
+    },
+  );
   if (result.errors.length) throw mjmlRejection(templatesDir, result.errors);
   // MJML may repeat a marker (the title becomes an aria-label too) but must not lose or alter one.
   if (!sameMarkers(markersBefore, result.html)) {

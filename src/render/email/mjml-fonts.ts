@@ -13,7 +13,7 @@ type SkeletonOptions = { content?: string; inlineStyle?: string[]; fonts?: Recor
   string,
   unknown
 >;
-type Skeleton = (options: SkeletonOptions) => string;
+export type Skeleton = (options: SkeletonOptions) => string;
 
 const counts = { scanned: 0, skipped: 0 };
 
@@ -31,7 +31,16 @@ export function narrowedFontsSkeleton(): Skeleton {
 }
 
 function narrowed(mjmlOwn: Skeleton): Skeleton {
-  return (options) => mjmlOwn({ ...options, fonts: fontsNamedIn(options) });
+  return (options) => mjmlOwn({ ...options, fonts: fontsToScan(options) });
+}
+
+/** `fontsNamedIn`, counted in `fontScanCounts`: the fonts that MJML's scan is then given. */
+export function fontsToScan(options: SkeletonOptions): Record<string, string> {
+  const fonts = fontsNamedIn(options);
+  const given = Object.keys(fonts).length;
+  counts.scanned += given;
+  counts.skipped += Object.keys(options.fonts ?? {}).length - given;
+  return fonts;
 }
 
 /** A name MJML's regex reads literally: letters, digits, spaces, `-` and `_` (an mj-font may name others). */
@@ -47,10 +56,7 @@ export function fontsNamedIn(options: SkeletonOptions): Record<string, string> {
   const texts = [options.content ?? '', ...(options.inlineStyle ?? [])];
   const named: Record<string, string> = {};
   for (const [name, url] of Object.entries(fonts)) {
-    if (!LITERAL_NAME.test(name) || texts.some((text) => nameSearch(name).test(text))) {
-      named[name] = url;
-      counts.scanned++;
-    } else counts.skipped++;
+    if (!LITERAL_NAME.test(name) || texts.some((text) => nameSearch(name).test(text))) named[name] = url;
   }
   return named;
 }

@@ -8,24 +8,16 @@ import {
 } from './block-key.js';
 
 export type { MjmlNode } from './block-key.js';
-import {
-  count,
-  type HeadEffect,
-  internedHead,
-  isKeptWhole,
-  keepWhole,
-  recall,
-  remember,
-  type Remembered,
-} from './block-memory.js';
-import {
-  holdsEachOnce,
-  holdsStandIn,
-  putBack,
-  jsonWithContentsAside,
-  setAsideContents,
-  standInsPossible,
-} from './verbatim-content.js';
+export {
+  type LaidOutBody,
+  type PlannedBlock,
+  type RememberedBlock,
+  rememberedHtml,
+  takeLastBody,
+} from './memoized-body.js';
+import { internedHead, isKeptWhole, recall } from './block-memory.js';
+import { jsonWithContentsAside, standInsPossible } from './verbatim-content.js';
+import { type BodyHelpers, memoizedBody, type MjmlCore, type PlannedBlock } from './memoized-body.js';
 import { headAndBodyRememberable, rememberable } from './rememberable.js';
 import { loadMjml } from './mjml-loader.js';
 
@@ -48,63 +40,14 @@ import { loadMjml } from './mjml-loader.js';
  * it again (a third of MJML's time per email); the body (`memoizedBodyPreset`) puts its HTML and
  * contents back and replays, in order, what rendering it added to the head (media queries,
  * component styles). Everything else (the head, Outlook comment merging, the skeleton) is MJML's own
- * code on every call. `__tests__/mjml-memo.test.ts` compares it with plain MJML.
+ * code on every call, unless the page around the blocks is remembered too (document-memo.ts).
+ * `__tests__/mjml-memo.test.ts` compares it with plain MJML.
  */
-
-interface MjmlComponent {
-  render(): string;
-}
-
-interface BodyHelpers {
-  components: Record<
-    string,
-    { isRawElement(): boolean; getTagName(): string; allowedAttributes?: Record<string, string> }
-  >;
-  globalData: Record<string, unknown>;
-  addMediaQuery(...args: unknown[]): void;
-  addHeadStyle(...args: unknown[]): void;
-  addComponentHeadSyle(...args: unknown[]): void;
-  [other: string]: unknown;
-}
-
-interface BodyInstance {
-  props: { children: MjmlNode[]; blockPlan?: PlannedBlock[] };
-  context: BodyHelpers;
-  getChildContext(): BodyHelpers;
-}
-
-type BodyClass = new (...args: never[]) => BodyInstance & { renderChildren(...args: unknown[]): string };
-
-interface MjmlCore {
-  components: Record<string, unknown>;
-  initComponent(init: { name: string; initialDatas: object }): MjmlComponent | null;
-}
 
 type MjmlParser = (source: string, options: object) => MjmlNode;
 
-interface Place {
-  first: boolean;
-  index: number;
-  last: boolean;
-  sibling: number;
-  nonRawSiblings: number;
-}
-
-/** What the body is told of each of its children before MJML sees them. */
-interface PlannedBlock {
-  place: Place;
-  /** Absent when the block cannot be remembered (its key would be ambiguous). */
-  key?: CanonicalKey;
-  /** Its HTML and head effects from memory: the child in the tree is then an empty stand-in. */
-  hit?: Remembered;
-  /** Its verbatim contents, set aside from its key and its layout (verbatim-content.ts). */
-  contents?: string[];
-}
-
 /** Tags whose rendering reads no sibling information but whether they come first (see mjml-section). */
 const FIRST_ONLY = new Set(['mj-section', 'mj-raw']);
-
-const HEAD_EFFECTS = ['addMediaQuery', 'addHeadStyle', 'addComponentHeadSyle'] as const;
 
 export { memoizedBlockCounts } from './block-memory.js';
 
@@ -207,97 +150,20 @@ function planBlocks(
   });
   // MJML hands a node's `props` to its component; the body reads its plan there.
   (body as MjmlNode & { props?: object }).props = { blockPlan: plan };
+  if (sharedKey && headId !== undefined) plannedDocuments.set(tree, { plan, sharedKey, headId });
 }
 
-function memoizedBody(core: MjmlCore): unknown {
-  const MjBody = core.components['mj-body'] as BodyClass | undefined;
-  if (!MjBody) throw new Error('mjml did not register mj-body');
-  return class MemoizedBody extends MjBody {
-    static componentName = 'mj-body';
-
-    // MjBody.render() calls renderChildren() with no arguments; any other use keeps MJML's own,
-    // as does a body parsed without `withRememberedBlocks`.
-    override renderChildren(...args: unknown[]): string {
-      const plan = this.props.blockPlan;
-      if (args.length > 0 || !plan) return super.renderChildren(...args);
-      const context = this.getChildContext();
-      let output = '';
-      for (const [index, child] of this.props.children.entries())
-        output += renderBlock(core, child, context, plan[index]!);
-      return output;
-    }
-  };
+/** A body's plan, with what its blocks' keys share (the root, the head, the body's attributes). */
+export interface PlannedDocument {
+  plan: PlannedBlock[];
+  sharedKey: CanonicalKey;
+  /** `sharedKey`'s number among the heads seen. */
+  headId: number;
 }
 
-function renderBlock(core: MjmlCore, child: MjmlNode, context: BodyHelpers, planned: PlannedBlock): string {
-  const { key, hit, contents } = planned;
-  if (key && hit) {
-    count('remembered');
-    for (const [kind, args] of hit.effects) context[kind](...args);
-    const html = key.restore(hit.html);
-    return contents ? putBack(html, contents) : html;
-  }
-  if (key && contents) {
-    const laidOut = renderWithoutContents(core, child, context, planned, contents);
-    if (laidOut !== undefined) {
-      count('rendered');
-      remember(key, laidOut);
-      return putBack(laidOut.html, contents);
-    }
-    // Not kept this time or any other: the next email with this block lays it out whole.
-    keepWhole(key.text);
-  }
-  const { html, effects } = renderFresh(core, child, context, planned.place);
-  if (!key || contents) return html;
-  count('rendered');
-  remember(key, { html, effects });
-  return html;
-}
+const plannedDocuments = new WeakMap<MjmlNode, PlannedDocument>();
 
-/**
- * The block laid out with stand-ins for its contents, its head effects then applied: or undefined,
- * with nothing applied, when the HTML does not hold each stand-in once (it is then laid out whole).
- */
-function renderWithoutContents(
-  core: MjmlCore,
-  child: MjmlNode,
-  context: BodyHelpers,
-  planned: PlannedBlock,
-  contents: readonly string[],
-): Remembered | undefined {
-  // Set aside again from the tree MJML hands the body (its attributes merged): the same contents.
-  const aside = setAsideContents(child);
-  if (aside?.contents.length !== contents.length || aside.contents.some((c, i) => c !== contents[i]))
-    return undefined;
-  const laidOut = renderFresh(core, aside.node, context, planned.place, false);
-  if (!holdsEachOnce(laidOut.html, contents.length) || holdsStandIn(JSON.stringify(laidOut.effects)))
-    return undefined;
-  for (const [kind, args] of laidOut.effects) context[kind](...args);
-  return laidOut;
-}
-
-/**
- * The block rendered as MJML's own renderChildren would, noting what it adds to the head, and passing
- * that on to the context as it happens unless `passOn` is false.
- */
-function renderFresh(
-  core: MjmlCore,
-  child: MjmlNode,
-  context: BodyHelpers,
-  props: object,
-  passOn = true,
-): { html: string; effects: HeadEffect[] } {
-  const effects: HeadEffect[] = [];
-  const recording: BodyHelpers = { ...context };
-  for (const kind of HEAD_EFFECTS) {
-    recording[kind] = (...args: unknown[]) => {
-      effects.push([kind, args]);
-      if (passOn) context[kind](...args);
-    };
-  }
-  const component = core.initComponent({
-    name: child.tagName,
-    initialDatas: { ...child, attributes: { ...child.attributes }, context: recording, props },
-  });
-  return { html: component === null ? '' : component.render(), effects };
+/** The plan `withRememberedBlocks` made for `tree`, when its blocks could be remembered. */
+export function plannedDocument(tree: MjmlNode): PlannedDocument | undefined {
+  return plannedDocuments.get(tree);
 }
