@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SiteWriter, writeSite } from '../src/archive/write-site.js';
@@ -108,4 +108,46 @@ test('a file made twice is written as it was last made', async () => {
   await writer.add('assets/logo.png', 'configured logo');
   expect((await writer.finish()).written).toEqual(['assets/logo.png']);
   expect(readFileSync(join(site, 'assets/logo.png'), 'utf8')).toBe('configured logo');
+});
+
+test('a first build moves its staged files and the search index into place whole, and reports every file', async () => {
+  const writer = await SiteWriter.open(join(work, 'out', 'site'));
+  await writer.add('a.html', 'A');
+  await writer.add('issues/2024-01-05/index.html', 'issue');
+  writer.startFill(async (folder) => {
+    writeFileSync(join(folder, 'index.js'), 'search');
+  });
+  const result = await writer.finish();
+  expect(result).toEqual({ written: ['a.html', 'index.js', 'issues/2024-01-05/index.html'], removed: [] });
+  expect(listing(join(work, 'out', 'site'))).toEqual([
+    'a.html',
+    'index.js',
+    'issues',
+    'issues/2024-01-05',
+    'issues/2024-01-05/index.html',
+  ]);
+  expect(readdirSync(join(work, 'out')).filter((name) => name.startsWith('.site-'))).toEqual([]);
+});
+
+test('a first build whose folder another build made meanwhile, or whose index repeats a path, moves file by file', async () => {
+  const writer = await SiteWriter.open(site);
+  await writer.add('a.html', 'A');
+  writer.startFill(async (folder) => {
+    writeFileSync(join(folder, 'index.js'), 'search');
+  });
+  // The site folder appears after the build began: it is not replaced by a rename.
+  rmSync(site, { recursive: true, force: true });
+  mkdirSync(join(site, 'kept'), { recursive: true });
+  writeFileSync(join(site, 'kept', 'x.html'), 'another build');
+  expect((await writer.finish()).written).toEqual(['a.html', 'index.js']);
+  expect(readFileSync(join(site, 'a.html'), 'utf8')).toBe('A');
+  expect(readFileSync(join(site, 'index.js'), 'utf8')).toBe('search');
+  expect(workFolders()).toEqual([]);
+
+  // The index makes a path the staged files hold: the last made wins, as before.
+  const again = await SiteWriter.open(join(work, 'second'));
+  await again.add('a.html', 'staged');
+  await again.finish(async (folder) => writeFileSync(join(folder, 'a.html'), 'from the index'));
+  expect(readFileSync(join(work, 'second', 'a.html'), 'utf8')).toBe('from the index');
+  expect(workFolders()).toEqual([]);
 });

@@ -1,5 +1,5 @@
 import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import type { SiteFiles } from './model.js';
 import { awaitedLater, isErrno, MISSING, unlessMissing } from '../support/errors.js';
 import { sameBytesOnDisk } from '../support/write-atomic.js';
@@ -115,6 +115,10 @@ export class SiteWriter {
       await this.abandon();
       throw error;
     }
+    if (await this.movedWhole()) {
+      await this.removeWorkFolders();
+      return { written: moves.map((m) => m.path).sort(), removed: [] };
+    }
     await inBatches(moves, async ({ from, path }) => {
       await folders.make(dirname(join(target, path)));
       await rename(from, join(target, path));
@@ -124,6 +128,34 @@ export class SiteWriter {
     await removeEmptyFolders(target, removed);
     await this.removeWorkFolders();
     return { written: moves.map((m) => m.path).sort(), removed };
+  }
+
+  /**
+   * A first build's site, moved into place by renaming the staging folder, with what `fill` made moved
+   * into it first: one rename where a file-by-file move of a 520-issue archive took ~1,600 renames, as
+   * many folders made and removed, at the end of the build. False, with nothing lost, when the
+   * target is there after all (another build made it meanwhile) or the fill made a path the staging
+   * folder holds already: the files are then moved one by one, from wherever they are.
+   */
+  private async movedWhole(): Promise<boolean> {
+    if (!this.firstBuild) return false;
+    const { staging, filled, target, moves } = this;
+    await mkdir(staging, { recursive: true });
+    const made = await unlessMissing(readdir(filled), []);
+    const taken = new Set(await readdir(staging));
+    if (made.some((entry) => taken.has(entry))) return false;
+    for (const entry of made) await rename(join(filled, entry), join(staging, entry));
+    for (const move of moves)
+      if (move.from.startsWith(`${filled}${sep}`))
+        move.from = join(staging, move.from.slice(filled.length + 1));
+    try {
+      await mkdir(dirname(target), { recursive: true });
+      await rename(staging, target);
+      return true;
+    } catch (error) {
+      if (!isErrno(error, 'EEXIST', 'ENOTEMPTY', 'ENOTDIR', 'EISDIR')) throw error;
+      return false;
+    }
   }
 
   async abandon(): Promise<void> {
