@@ -76,6 +76,7 @@ export async function* preparedAsReady(
         )
       : [],
     queue,
+    cache,
   );
   let told = false;
   const tell = () => {
@@ -105,6 +106,7 @@ export async function* preparedAsReady(
     }
   } finally {
     await pool.stop();
+    await pool.stored();
   }
 }
 
@@ -124,17 +126,25 @@ class WorkerPool {
   private readonly inHand = new Map<Worker, Job[]>();
   private failure: Error | undefined;
   private wake: (() => void) | undefined;
+  private readonly storing: Promise<void>[] = [];
 
-  constructor(workers: Worker[], queue: Job[]) {
+  constructor(workers: Worker[], queue: Job[], cache?: RenderCache) {
     for (const worker of workers) {
       this.inHand.set(worker, []);
       worker.on('message', (prepared: PreparedIssue) => {
         const jobs = this.inHand.get(worker);
         if (!jobs) return;
+        const done = jobs.findIndex((job) => job.date === prepared.date);
+        const key = jobs[done]?.key;
+        if (done >= 0) jobs.splice(done, 1);
+        // As prepareFresh stores what it prepares here: an issue with errors has no rendering.
+        if (prepared.rendered && cache && key) {
+          const { date, rendered, problems, links } = prepared;
+          this.storing.push(cache.store(date, key, { rendered, problems, links }));
+          prepared.sourceKey = key;
+        }
         if (prepared.rendered) sharingEqualForms(prepared.rendered);
         this.ready.push(prepared);
-        const done = jobs.findIndex((job) => job.date === prepared.date);
-        if (done >= 0) jobs.splice(done, 1);
         this.feed(worker, queue);
         this.notify();
       });
@@ -177,6 +187,11 @@ class WorkerPool {
     const workers = [...this.inHand.keys()];
     this.inHand.clear();
     await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+
+  /** Waits for the render cache's entries of what the workers prepared to be written. */
+  async stored(): Promise<void> {
+    await Promise.all(this.storing);
   }
 
   private feed(worker: Worker, queue: Job[]): void {

@@ -67,6 +67,11 @@ export class RenderCache {
   set(date: string, key: string, value: CachedIssue): void {
     this.entries.set(date, key, value);
   }
+
+  /** `set`, written while the caller goes on (see KeyedFileCache.store). */
+  store(date: string, key: string, value: CachedIssue): Promise<void> {
+    return this.entries.store(date, key, value);
+  }
 }
 
 function isCachedIssue(value: unknown): value is CachedIssue {
