@@ -335,6 +335,25 @@ test('a first build starts its prepare workers with its thread and uses them; on
   expect(entries()).toEqual(before);
 }, 120_000);
 
+test('a check of many issues prepares in workers started as it begins, its stages on the main thread; a warm one stops them unused', () => {
+  cpSync(join(repoRoot, 'bulletins', '2018-05-18'), join(site, 'bulletins', '2018-05-18'), {
+    recursive: true,
+  });
+  const threaded = { BULLETIN_PARALLEL_FROM: '2' };
+  const loaded = (run: { loaded: string[] }, file: string) =>
+    run.loaded.filter((url) => url.endsWith(file)).length;
+  const spare = Math.min(availableParallelism(), 8) - 1;
+  const cold = bulletinLoading(['check', '--all', '--offline'], site, threaded);
+  expect(cold.status).toBe(0);
+  expect(loaded(cold, '/prepare-worker.js')).toBeGreaterThanOrEqual(Math.min(spare, 1));
+  expect(loaded(cold, '/prepare-worker.js')).toBeLessThanOrEqual(spare);
+  // A check runs its stages on the main thread: no thread of their own.
+  expect(loaded(cold, '/stages-worker.js')).toBe(0);
+  // The render cache answers every issue: the workers started early are stopped, and the run ends.
+  const warm = bulletinLoading(['check', '--all', '--offline'], site, threaded);
+  expect([warm.status, warm.stdout]).toEqual([0, cold.stdout]);
+}, 120_000);
+
 test('a link in an issue folder that leads back to itself is a problem named at its file, not a crash, with or without threads', () => {
   cpSync(join(repoRoot, 'bulletins', '2018-05-18'), join(site, 'bulletins', '2018-05-18'), {
     recursive: true,
