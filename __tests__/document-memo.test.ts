@@ -107,3 +107,37 @@ test('a preview, a title and attributes holding slot markers are renumbered for 
   const counted = await expectPlainBytesTwice([withPreview(10), withPreview(40), withPreview(7)]);
   expect(counted.remembered).toBeGreaterThanOrEqual(4);
 });
+
+test('a second mj-body or mj-head is validated as MJML does, not skipped with the page from memory', async () => {
+  const section = text('');
+  const once = page(section, '<mj-title>t</mj-title>');
+  const withSecond = (extra: string) => once.replace('</mjml>', `${extra}</mjml>`);
+  await expectPlainBytesTwice([once]);
+  for (const extra of [
+    '<mj-body><mj-section bogus="1"></mj-section></mj-body>',
+    '<mj-head><mj-breakpoint width="abc" /></mj-head>',
+  ]) {
+    const source = withSecond(extra);
+    const plain = await mjml(source, mjmlOptions(repoRoot, false)).then(
+      () => 'laid out',
+      (error: Error) => error.message,
+    );
+    const fromMemory = await layOutWithMemory(
+      withRememberedBlocks(source, repoRoot),
+      mjml,
+      mjmlOptions(repoRoot),
+    ).then(
+      () => 'laid out',
+      (error: Error) => error.message,
+    );
+    expect({ extra, fromMemory }).toEqual({ extra, fromMemory: plain });
+    expect(plain).toContain('ValidationError');
+  }
+});
+
+test('a web font named by a slot marker is looked for under each email’s own number', async () => {
+  const named = (font: number, used: number) =>
+    `<mjml><mj-head><mj-font name="{{{slots.s${font}}}}" href="https://f.example/a.css" /></mj-head>` +
+    `<mj-body><mj-section><mj-column><mj-text font-family="{{{slots.s${used}}}}">x</mj-text></mj-column></mj-section></mj-body></mjml>`;
+  await expectPlainBytesTwice([named(3, 3), named(3, 9), named(7, 7), named(7, 2)]);
+});

@@ -133,9 +133,11 @@ export class SiteWriter {
   /**
    * A first build's site, moved into place by renaming the staging folder, with what `fill` made moved
    * into it first: one rename where a file-by-file move of a 520-issue archive took ~1,600 renames, as
-   * many folders made and removed, at the end of the build. False, with nothing lost, when the
-   * target is there after all (another build made it meanwhile) or the fill made a path the staging
-   * folder holds already: the files are then moved one by one, from wherever they are.
+   * many folders made and removed, at the end of the build. False, with every staged file still
+   * staged, when the target is there after all (another build made it meanwhile: it is then
+   * updated as any later build's would be, its files this site lacks removed) or the fill made a
+   * path the staging folder holds already: the files are then moved one by one, from wherever they
+   * are.
    */
   private async movedWhole(): Promise<boolean> {
     if (!this.firstBuild) return false;

@@ -79,6 +79,7 @@ export async function* preparedAsReady(
     cache,
   );
   let told = false;
+  let failing = true;
   const tell = () => {
     if (told || queue.length > 0 || !pool.idle()) return;
     told = true;
@@ -101,12 +102,15 @@ export async function* preparedAsReady(
         await workerMessagesIn();
         continue;
       }
-      if (pool.idle()) return;
+      if (pool.idle()) {
+        failing = false;
+        return;
+      }
       await pool.nextMessage();
     }
   } finally {
     await pool.stop();
-    await pool.stored();
+    await pool.stored(failing);
   }
 }
 
@@ -140,7 +144,13 @@ class WorkerPool {
         // As prepareFresh stores what it prepares here: an issue with errors has no rendering.
         if (prepared.rendered && cache && key) {
           const { date, rendered, problems, links } = prepared;
-          this.storing.push(cache.store(date, key, { rendered, problems, links }));
+          const storing = cache.store(date, key, { rendered, problems, links });
+          // A cache that cannot be written only costs the next run time (the store says nothing); any
+          // other failure is the run's, reported as a worker's would be.
+          storing.catch((error: unknown) =>
+            this.fail(error instanceof Error ? error : new Error(String(error))),
+          );
+          this.storing.push(storing);
           prepared.sourceKey = key;
         }
         if (prepared.rendered) sharingEqualForms(prepared.rendered);
@@ -189,9 +199,14 @@ class WorkerPool {
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
 
-  /** Waits for the render cache's entries of what the workers prepared to be written. */
-  async stored(): Promise<void> {
-    await Promise.all(this.storing);
+  /**
+   * Waits for the render cache's entries of what the workers prepared to be written, and throws the
+   * first failure of the run, unless the run is failing already (`failing`): that error is the one
+   * to report.
+   */
+  async stored(failing: boolean): Promise<void> {
+    await Promise.allSettled(this.storing);
+    if (this.failure && !failing) throw this.failure;
   }
 
   private feed(worker: Worker, queue: Job[]): void {

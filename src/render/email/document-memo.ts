@@ -1,7 +1,9 @@
 import { createRequire } from 'node:module';
 import { fontsNamedIn, fontsToScan, narrowedFontsSkeleton, type Skeleton } from './mjml-fonts.js';
+import { SLOT_MARKER } from './slots.js';
 import { loadMjml } from './mjml-loader.js';
 import {
+  countRemembered,
   type LaidOutBody,
   type MjmlNode,
   type PlannedBlock,
@@ -92,8 +94,10 @@ export function notingSkeleton(): Skeleton {
 
 /**
  * The HTML of the email of `tree` (parsed by `withRememberedBlocks`): put together from memory when
- * every block and its page are remembered, else made by MJML (`compile`, with `mjmlOptions`), and its
- * page remembered.
+ * every block and its page are remembered, else made by MJML (`compile`, with `options`), and its
+ * page remembered. `options` are `mjmlOptions(templatesDir)` (compile.ts) for every call: they are
+ * in no key (no other fonts, minify or beautify), and a page MJML makes with them (they choose the
+ * skeleton) is the only kind remembered.
  */
 export async function layOutWithMemory<E>(
   tree: MjmlNode,
@@ -121,13 +125,14 @@ function pageFromMemory(tree: MjmlNode): string | undefined {
   if (!plan.every((block): block is RememberedBlock => Boolean(block.key && block.hit))) return undefined;
   const remembered = pages.get(pageKey(headId, headStateAfter(plan)));
   if (!remembered) return undefined;
-  const blocks = plan.map(rememberedHtml).join('');
+  const blocks = plan.map((block) => rememberedHtml(block, false)).join('');
   if (!closedAtBothEnds(blocks)) return undefined;
   const { minify, merge } = mjmlHelpers();
   const content =
     sharedKey.restore(remembered.bodyOpen) + minify(blocks) + sharedKey.restore(remembered.bodyClose);
   const top = remembered.tops.get(fontTags(content, remembered, true));
   if (top === undefined) return undefined;
+  countRemembered(plan.length);
   return merge(sharedKey.restore(top) + content + sharedKey.restore(remembered.bottom));
 }
 
@@ -144,6 +149,8 @@ function rememberPage(tree: MjmlNode, made: MadePage, html: string): void {
   const bodyClose = minify(body.html.slice(at + body.children.length));
   const top = page.slice(0, contentAt);
   if (bodyOpen + minify(body.children) + bodyClose !== input.content) return;
+  // A font named by a slot marker (mj-font) is looked for by its number: the next email's differs.
+  if (input.inlineStyle.length > 0 || SLOT_MARKER.test(JSON.stringify(input.fonts))) return;
   if (!closedAtBothEnds(top + bodyOpen) || !closedAtBothEnds(body.children)) return;
   const { sharedKey, headId } = planned;
   const parts = [top, bodyOpen, bodyClose, page.slice(contentAt + input.content.length)].map((part) =>
@@ -162,12 +169,20 @@ function rememberPage(tree: MjmlNode, made: MadePage, html: string): void {
     };
     pages.set(key, remembered);
   }
-  remembered.tops.set(fontTags(input.content, remembered), canonicalTop!);
+  remembered.tops.set(fontTags(input.content, input), canonicalTop!);
 }
 
-/** An mj-raw beside mj-head and mj-body goes before the doctype, and is in no key: not remembered. */
+/**
+ * One mj-body, at most one mj-head, and nothing else. An mj-raw beside them goes before the doctype
+ * and is in no key; MJML lays out only the first body and head, but validates any other, and a page
+ * from memory is not validated.
+ */
 function onlyHeadAndBody(tree: MjmlNode): boolean {
-  return (tree.children ?? []).every((child) => child.tagName === 'mj-head' || child.tagName === 'mj-body');
+  const tags = (tree.children ?? []).map((child) => child.tagName);
+  const count = (tag: string) => tags.filter((name) => name === tag).length;
+  return (
+    count('mj-body') === 1 && count('mj-head') <= 1 && tags.length === count('mj-body') + count('mj-head')
+  );
 }
 
 function pageKey(headId: number, headState: string): string {

@@ -136,9 +136,9 @@ function renderBlock(core: MjmlCore, child: MjmlNode, context: BodyHelpers, plan
 /** A planned block found in memory. */
 export type RememberedBlock = PlannedBlock & Required<Pick<PlannedBlock, 'key' | 'hit'>>;
 
-/** A block's HTML from memory, with its slot numbers and contents (counted as remembered). */
-export function rememberedHtml({ key, hit, contents }: RememberedBlock): string {
-  count('remembered');
+/** A block's HTML from memory, with its slot numbers and contents (counted as remembered if `counted`). */
+export function rememberedHtml({ key, hit, contents }: RememberedBlock, counted = true): string {
+  if (counted) count('remembered');
   const html = key.restore(hit.html);
   return contents ? putBack(html, contents) : html;
 }
@@ -189,4 +189,9 @@ function renderFresh(
     initialDatas: { ...child, attributes: { ...child.attributes }, context: recording, props },
   });
   return { html: component === null ? '' : component.render(), effects };
+}
+
+/** Blocks taken from memory without this body (document-memo.ts), counted as remembered. */
+export function countRemembered(blocks: number): void {
+  for (let block = 0; block < blocks; block++) count('remembered');
 }

@@ -9,6 +9,7 @@ import {
 
 export type { MjmlNode } from './block-key.js';
 export {
+  countRemembered,
   type LaidOutBody,
   type PlannedBlock,
   type RememberedBlock,

@@ -1,0 +1,70 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from './helpers/cli.js';
+
+/**
+ * What worker threads prepare is stored in the render cache by the thread that takes it, while it goes
+ * on (src/build/prepare-pool.ts). A store that fails for a reason other than an unwritable cache (an
+ * I/O error) fails the run as a worker's error would, reaching the caller, and never replaces an
+ * error the caller is already failing with. Workers run only from the compiled code, so this runs it
+ * in a child process, over the sample issues, with a cache whose every store fails.
+ */
+const script = (consumerThrows: boolean) => `
+import { preparedAsReady } from ${JSON.stringify(join(repoRoot, 'lib/src/build/prepare-pool.js'))};
+import { loadConfig } from ${JSON.stringify(join(repoRoot, 'lib/src/content/config.js'))};
+import { listIssueDates } from ${JSON.stringify(join(repoRoot, 'lib/src/content/issues-dir.js'))};
+const root = ${JSON.stringify(repoRoot)};
+const { config } = await loadConfig(root);
+const cache = {
+  keyOf: () => 'key',
+  get: () => undefined,
+  set: () => undefined,
+  // Failing a while after it starts: after the caller's own failure, in the second test.
+  store: async () => {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    throw Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' });
+  },
+};
+let taken = 0;
+try {
+  for await (const prepared of preparedAsReady(root, await listIssueDates(root), config, cache)) {
+    taken++;
+    if (${consumerThrows}) throw new Error('the email stage failed');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  console.log('ended without an error after', taken);
+} catch (error) {
+  console.log('caught:', error.message);
+}
+`;
+
+let work: string;
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'bulletin-pool-store-'));
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+// A file, not `--input-type=module -e`: worker threads inherit the flag, and then fail to start.
+function run(consumerThrows: boolean) {
+  const file = join(work, `run-${consumerThrows}.mjs`);
+  writeFileSync(file, script(consumerThrows));
+  return spawnSync(process.execPath, [file], {
+    encoding: 'utf8',
+    env: { ...process.env, BULLETIN_PARALLEL_FROM: '2' },
+    timeout: 60_000,
+  });
+}
+
+test('a render-cache store that fails with an I/O error reaches the caller as the run’s error', () => {
+  const result = run(false);
+  expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+  expect(result.stdout).toContain('caught: EIO: i/o error, write');
+}, 60_000);
+
+test('the caller’s own error is the one reported, not a store that failed meanwhile', () => {
+  const result = run(true);
+  expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+  expect(result.stdout.trim()).toBe('caught: the email stage failed');
+}, 60_000);
