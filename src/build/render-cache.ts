@@ -44,7 +44,7 @@ export class RenderCache {
     root: string,
     private readonly salt: string,
   ) {
-    this.entries = new KeyedFileCache(join(root, '.bulletin', 'cache', 'render'), isCachedIssue);
+    this.entries = new KeyedFileCache(renderCacheDir(root), isCachedIssue);
   }
 
   /**
@@ -72,6 +72,25 @@ export class RenderCache {
   store(date: string, key: string, value: CachedIssue): Promise<void> {
     return this.entries.store(date, key, value);
   }
+}
+
+function renderCacheDir(root: string): string {
+  return join(root, '.bulletin', 'cache', 'render');
+}
+
+/**
+ * How many of `dates` have an entry in the render cache, under whatever key: one look at the folder,
+ * for a guess at how much a run will prepare before it makes any key.
+ */
+export function datesInRenderCache(root: string, dates: readonly string[]): number {
+  let names: Set<string>;
+  try {
+    names = new Set(readdirSync(renderCacheDir(root)));
+  } catch (error) {
+    if (isErrno(error, ...MISSING)) return 0;
+    throw error;
+  }
+  return dates.filter((date) => names.has(`${date}.v8`)).length;
 }
 
 function isCachedIssue(value: unknown): value is CachedIssue {
