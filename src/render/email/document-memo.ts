@@ -1,7 +1,6 @@
-import { createRequire } from 'node:module';
 import { fontsNamedIn, fontsToScan, narrowedFontsSkeleton, type Skeleton } from './mjml-fonts.js';
 import { SLOT_MARKER } from './slots.js';
-import { loadMjml } from './mjml-loader.js';
+import { defaultExport, requireFromMjmlCore } from './mjml-loader.js';
 import {
   countRemembered,
   type LaidOutBody,
@@ -63,7 +62,7 @@ interface RememberedPage {
   bodyOpen: string;
   bodyClose: string;
   bottom: string;
-  inlineStyle: string[];
+  /** The page's fonts (default and mj-font's); its inline styles are none (juice's pages are not kept). */
   fonts: Record<string, string>;
 }
 
@@ -130,7 +129,7 @@ function pageFromMemory(tree: MjmlNode): string | undefined {
   const { minify, merge } = mjmlHelpers();
   const content =
     sharedKey.restore(remembered.bodyOpen) + minify(blocks) + sharedKey.restore(remembered.bodyClose);
-  const top = remembered.tops.get(fontTags(content, remembered, true));
+  const top = remembered.tops.get(fontTags(content, remembered.fonts, true));
   if (top === undefined) return undefined;
   countRemembered(plan.length);
   return merge(sharedKey.restore(top) + content + sharedKey.restore(remembered.bottom));
@@ -165,11 +164,11 @@ function rememberPage(tree: MjmlNode, made: MadePage, html: string): void {
     remembered = {
       tops: new Map(),
       ...{ bodyOpen: canonicalOpen!, bodyClose: canonicalClose!, bottom: canonicalBottom! },
-      ...{ inlineStyle: input.inlineStyle, fonts: input.fonts },
+      fonts: input.fonts,
     };
     pages.set(key, remembered);
   }
-  remembered.tops.set(fontTags(input.content, input), canonicalTop!);
+  remembered.tops.set(fontTags(input.content, input.fonts), canonicalTop!);
 }
 
 /**
@@ -264,13 +263,9 @@ function closedAtBothEnds(html: string): boolean {
  * The web-font tags MJML's skeleton writes for this body, given the fonts `narrowedFontsSkeleton` hands
  * on; `counted` when they take the place of the skeleton's own scan.
  */
-function fontTags(
-  content: string,
-  { inlineStyle, fonts }: Pick<RememberedPage, 'inlineStyle' | 'fonts'>,
-  counted = false,
-): string {
-  const named = (counted ? fontsToScan : fontsNamedIn)({ content, inlineStyle, fonts });
-  return mjmlHelpers().buildFontsTags(content, inlineStyle, named);
+function fontTags(content: string, fonts: Record<string, string>, counted = false): string {
+  const named = (counted ? fontsToScan : fontsNamedIn)({ content, fonts });
+  return mjmlHelpers().buildFontsTags(content, [], named);
 }
 
 interface MjmlHelpers {
@@ -283,19 +278,11 @@ let helpers: MjmlHelpers | undefined;
 
 /** mjml-core's own passes, from the installation the `mjml` package uses. */
 function mjmlHelpers(): MjmlHelpers {
-  if (!helpers) {
-    loadMjml();
-    const fromMjml = createRequire(createRequire(import.meta.url).resolve('mjml'));
-    const fromCore = createRequire(fromMjml.resolve('mjml-core'));
-    const helper = <T>(name: string): T => {
-      const loaded = fromCore(`./helpers/${name}`) as T | { default: T };
-      return (loaded as { default?: T }).default ?? (loaded as T);
-    };
-    helpers = {
-      minify: helper('minifyOutlookConditionnals'),
-      merge: helper('mergeOutlookConditionnals'),
-      buildFontsTags: (fromCore('./helpers/fonts') as Pick<MjmlHelpers, 'buildFontsTags'>).buildFontsTags,
-    };
-  }
+  helpers ??= {
+    minify: defaultExport(requireFromMjmlCore('./helpers/minifyOutlookConditionnals')),
+    merge: defaultExport(requireFromMjmlCore('./helpers/mergeOutlookConditionnals')),
+    buildFontsTags: (requireFromMjmlCore('./helpers/fonts') as Pick<MjmlHelpers, 'buildFontsTags'>)
+      .buildFontsTags,
+  };
   return helpers;
 }

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { defaultExport, requireFromMjmlCore } from './mjml-loader.js';
 
 /**
  * MJML's page skeleton with its web-font scan narrowed. MJML links a web font (Open Sans, Droid
@@ -75,8 +75,5 @@ function nameSearch(name: string): RegExp {
 
 /** The skeleton of the mjml-core instance the `mjml` package itself uses. */
 function mjmlSkeleton(): Skeleton {
-  const fromMjml = createRequire(createRequire(import.meta.url).resolve('mjml'));
-  const fromCore = createRequire(fromMjml.resolve('mjml-core'));
-  const loaded = fromCore('./helpers/skeleton') as Skeleton | { default: Skeleton };
-  return typeof loaded === 'function' ? loaded : loaded.default;
+  return defaultExport<Skeleton>(requireFromMjmlCore('./helpers/skeleton'));
 }

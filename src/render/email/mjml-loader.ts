@@ -67,3 +67,23 @@ export function loadMjml(): Mjml2Html {
 function isMjmlCore(file: string | undefined): boolean {
   return file !== undefined && /[\\/]node_modules[\\/]mjml-core[\\/]/.test(file);
 }
+
+let fromMjmlCore: NodeJS.Require | undefined;
+
+/**
+ * `request` as a file of the mjml-core that `mjml` uses requires it: `./index` is mjml-core itself
+ * (where loading `mjml` registered its components), `./helpers/...` its helpers, a bare name one of its
+ * own dependencies (mjml-parser-xml). Loads `mjml` first.
+ */
+export function requireFromMjmlCore(request: string): unknown {
+  loadMjml();
+  fromMjmlCore ??= createRequire(
+    createRequire(createRequire(import.meta.url).resolve('mjml')).resolve('mjml-core'),
+  );
+  return fromMjmlCore(request);
+}
+
+/** A module of mjml-core's written with `export default` and compiled to CommonJS, or as itself. */
+export function defaultExport<T>(loaded: unknown): T {
+  return typeof loaded === 'function' ? (loaded as T) : (loaded as { default: T }).default;
+}

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import {
   blockJson,
   CANONICAL_PREFIX,
@@ -20,7 +19,7 @@ import { internedHead, isKeptWhole, recall } from './block-memory.js';
 import { jsonWithContentsAside, standInsPossible } from './verbatim-content.js';
 import { type BodyHelpers, memoizedBody, type MjmlCore, type PlannedBlock } from './memoized-body.js';
 import { headAndBodyRememberable, rememberable } from './rememberable.js';
-import { loadMjml } from './mjml-loader.js';
+import { requireFromMjmlCore } from './mjml-loader.js';
 
 /**
  * MJML's body, rendered one top-level block (mj-section, mj-raw...) at a time, each block's HTML
@@ -66,8 +65,7 @@ let mjmlCore: MjmlCore | undefined;
 function loadMjmlCore(): MjmlCore {
   if (!mjmlCore) {
     // Loading `mjml` registers its components (mj-body among them) in mjml-core's registry.
-    loadMjml();
-    mjmlCore = createRequire(createRequire(import.meta.url).resolve('mjml'))('mjml-core') as MjmlCore;
+    mjmlCore = requireFromMjmlCore('./index') as MjmlCore;
   }
   return mjmlCore;
 }
@@ -77,8 +75,7 @@ let parser: MjmlParser | undefined;
 /** The XML parser mjml-core itself calls on a string, from the same installation. */
 function loadMjmlParser(): MjmlParser {
   if (!parser) {
-    const core = createRequire(createRequire(import.meta.url).resolve('mjml')).resolve('mjml-core');
-    parser = createRequire(core)('mjml-parser-xml') as MjmlParser;
+    parser = requireFromMjmlCore('mjml-parser-xml') as MjmlParser;
   }
   return parser;
 }
