@@ -82,10 +82,11 @@ export function memoizedBody(core: MjmlCore): unknown {
   return class MemoizedBody extends MjBody {
     static componentName = 'mj-body';
 
-    // MjBody.render() calls renderChildren() with no arguments; any other use keeps MJML's own,
-    // as does a body parsed without `withRememberedBlocks`.
+    /** What `renderChildren` laid out during the current `render`, for `takeLastBody`. */
     private laidOutChildren: string | undefined;
 
+    // MjBody.render() calls renderChildren() with no arguments; any other use keeps MJML's own,
+    // as does a body parsed without `withRememberedBlocks`.
     override renderChildren(...args: unknown[]): string {
       const plan = this.props.blockPlan;
       if (args.length > 0 || !plan) return super.renderChildren(...args);
