@@ -38,12 +38,34 @@ export function openDatabase(path: string): Database.Database {
 function configure(db: Database.Database): Database.Database {
   // First: another process opening the file at the same moment holds it while it switches to WAL or
   // migrates, and without a timeout that is an immediate SQLITE_BUSY.
-  db.pragma('busy_timeout = 5000');
-  db.pragma('journal_mode = WAL');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  useWal(db);
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   migrate(db);
   return db;
+}
+
+const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * WAL, which the file keeps once set. Switching to it needs the file to itself, and SQLite can answer
+ * SQLITE_BUSY at once, without waiting as the busy timeout says, while another process has it open
+ * (two `serve`s starting over a new file, seen in CI): asked again, every 20 ms, for as long as the
+ * busy timeout.
+ */
+function useWal(db: Database.Database): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+      // A synchronous pause: opening a store is synchronous, and this wait is rare and short.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  }
 }
 
 /**
