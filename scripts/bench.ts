@@ -232,7 +232,7 @@ async function servicePart(): Promise<void> {
       const client = `${endpoint.p50Ms}/${endpoint.p99Ms}`;
       const server = `${endpoint.serverP50Ms}/${endpoint.serverP99Ms}`;
       console.log(
-        `${`${i + 1} ${endpoint.side.padEnd(5)}${endpoint.name}`.padEnd(46)} ${endpoint.requestsPerSecond.toFixed(0).padStart(6)}  ${client.padStart(17)}  ${server.padStart(17)}  ${`${endpoint.serverCpuMsPerRequest.toFixed(2)}/${endpoint.clientCpuMsPerRequest.toFixed(2)}`.padStart(28)}  ${endpoint.serverWaitMsPerSecond.toFixed(0).padStart(34)}  5xx ${endpoint.serverErrors}${endpoint.mailBacklogMs === undefined ? '' : `  mail sent ${endpoint.mailBacklogMs} ms after`}  other non-2xx ${endpoint.non2xx - endpoint.serverErrors}  errors ${endpoint.errors}  ${ok ? 'ok' : 'MISSED'} (p99 < ${SERVICE_TARGET_P99_MS})`,
+        `${`${i + 1} ${endpoint.side.padEnd(5)}${endpoint.name}`.padEnd(46)} ${endpoint.requestsPerSecond.toFixed(0).padStart(6)}  ${client.padStart(17)}  ${server.padStart(17)}  ${`${endpoint.serverCpuMsPerRequest.toFixed(2)}/${endpoint.clientCpuMsPerRequest.toFixed(2)}`.padStart(28)}  ${endpoint.serverWaitMsPerSecond.toFixed(0).padStart(34)}  client stall ${endpoint.clientStallMs.toFixed(0)} ms  5xx ${endpoint.serverErrors}${endpoint.mailBacklogMs === undefined ? '' : `  mail sent ${endpoint.mailBacklogMs} ms after`}  other non-2xx ${endpoint.non2xx - endpoint.serverErrors}  errors ${endpoint.errors}  ${ok ? 'ok' : 'MISSED'} (p99 < ${SERVICE_TARGET_P99_MS})`,
       );
     }
   });
