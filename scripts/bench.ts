@@ -231,9 +231,24 @@ async function servicePart(): Promise<void> {
         endpoint.p99Ms < SERVICE_TARGET_P99_MS && endpoint.serverErrors === 0 && endpoint.errors === 0;
       const client = `${endpoint.p50Ms}/${endpoint.p99Ms}`;
       const server = `${endpoint.serverP50Ms}/${endpoint.serverP99Ms}`;
-      console.log(
-        `${`${i + 1} ${endpoint.side.padEnd(5)}${endpoint.name}`.padEnd(46)} ${endpoint.requestsPerSecond.toFixed(0).padStart(6)}  ${client.padStart(17)}  ${server.padStart(17)}  ${`${endpoint.serverCpuMsPerRequest.toFixed(2)}/${endpoint.clientCpuMsPerRequest.toFixed(2)}`.padStart(28)}  ${endpoint.serverWaitMsPerSecond.toFixed(0).padStart(34)}  client stall ${endpoint.clientStallMs.toFixed(0)} ms  5xx ${endpoint.serverErrors}${endpoint.mailBacklogMs === undefined ? '' : `  mail sent ${endpoint.mailBacklogMs} ms after`}  other non-2xx ${endpoint.non2xx - endpoint.serverErrors}  errors ${endpoint.errors}  ${ok ? 'ok' : 'MISSED'} (p99 < ${SERVICE_TARGET_P99_MS})`,
-      );
+      const cpu = `${endpoint.serverCpuMsPerRequest.toFixed(2)}/${endpoint.clientCpuMsPerRequest.toFixed(2)}`;
+      const columns = [
+        `${i + 1} ${endpoint.side.padEnd(5)}${endpoint.name}`.padEnd(46),
+        endpoint.requestsPerSecond.toFixed(0).padStart(6),
+        client.padStart(17),
+        server.padStart(17),
+        cpu.padStart(28),
+        endpoint.serverWaitMsPerSecond.toFixed(0).padStart(34),
+      ];
+      const notes = [
+        `client stall ${endpoint.clientStallMs.toFixed(0)} ms`,
+        `5xx ${endpoint.serverErrors}`,
+        ...(endpoint.mailBacklogMs === undefined ? [] : [`mail sent ${endpoint.mailBacklogMs} ms after`]),
+        `other non-2xx ${endpoint.non2xx - endpoint.serverErrors}`,
+        `errors ${endpoint.errors}`,
+        `${ok ? 'ok' : 'MISSED'} (p99 < ${SERVICE_TARGET_P99_MS})`,
+      ];
+      console.log(`${columns[0]} ${columns.slice(1).join('  ')}  ${notes.join('  ')}`);
     }
   });
 }
