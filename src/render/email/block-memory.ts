@@ -62,8 +62,8 @@ export function remember(key: CanonicalKey, { html, effects }: Remembered): void
 
 const counts = { remembered: 0, rendered: 0 };
 
-export function count(what: 'remembered' | 'rendered'): void {
-  counts[what]++;
+export function count(what: 'remembered' | 'rendered', blocks = 1): void {
+  counts[what] += blocks;
 }
 
 /** How many blocks came from memory and how many were laid out, since the process started. */

@@ -194,5 +194,5 @@ function renderFresh(
 
 /** Blocks taken from memory without this body (document-memo.ts), counted as remembered. */
 export function countRemembered(blocks: number): void {
-  for (let block = 0; block < blocks; block++) count('remembered');
+  count('remembered', blocks);
 }
