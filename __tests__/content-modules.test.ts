@@ -2,14 +2,14 @@
  * Module-level tests for src/content, in process (no CLI spawn), so they run in milliseconds. They
  * assert what a user sees of a problem (code, severity, line:column, message), not how it is built.
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/content/config.js';
 import { controlCharacterProblems } from '../src/content/control-check.js';
 import { splitFrontMatter } from '../src/content/front-matter.js';
 import { loadIssue } from '../src/content/load-issue.js';
-import { decodeSource, MAX_SOURCE_BYTES, readSource } from '../src/content/read-source.js';
+import { decodeSource, MAX_SOURCE_BYTES, readSource, sourceOfBytes } from '../src/content/read-source.js';
 import { isCalendarDate, issueSchema } from '../src/content/schema.js';
 import { kindSpec } from '../src/content/kinds/index.js';
 import { describeValue, keyName, validateFrontMatter } from '../src/content/validate.js';
@@ -205,6 +205,20 @@ describe('reading sources', () => {
     );
     expect('problem' in big && big.problem.frame).toContain('2 | title: big');
   });
+
+  test('bytes read already are reported as the same file read from disk would be', async () => {
+    const cases = {
+      'big.md': `---\ntitle: big\n---\n${'x'.repeat(MAX_SOURCE_BYTES)}`,
+      'latin.md': Buffer.from('---\ntitle: caf\xe9\n', 'latin1'),
+      'blank.md': ' \n\n',
+      'fine.md': '\ufeff---\r\ntitle: fine\r\n---\r\nText\r\n',
+    };
+    for (const [name, content] of Object.entries(cases)) {
+      writeFileSync(join(dir, name), content);
+      const fromDisk = await readSource(join(dir, name), name);
+      expect(sourceOfBytes(Buffer.from(content as string), name)).toEqual(fromDisk);
+    }
+  });
 });
 
 describe('config', () => {
@@ -252,6 +266,22 @@ describe('loading an issue', () => {
     expect(loaded.problems).toEqual([]);
     expect(loaded.issue?.title).toBe('The giants are still learning to dance');
     expect(loaded.files.length).toBe(8);
+  });
+
+  test('Markdown read already is loaded from those bytes; a name without them is read, to say why it cannot be', async () => {
+    const { config } = await loadConfig(repoRoot);
+    copyIssue('2018-05-11');
+    const folder = join(dir, 'bulletins', '2018-05-11');
+    const read = new Map<string, Buffer | undefined>();
+    for (const name of readdirSync(folder).filter((n) => n.endsWith('.md')))
+      read.set(name, readFileSync(join(folder, name)));
+    // Edited on disk after it was read: the loader keeps to what was read.
+    writeFileSync(join(folder, 'issue.md'), '---\ntitle: Edited since\n---\n');
+    read.set('notes.md', undefined);
+    const loaded = await loadIssue(dir, '2018-05-11', config!, read);
+    expect(loaded.files.some((file) => file.source.text.includes('Edited since'))).toBe(false);
+    expect(briefs(loaded.problems)).toEqual(['file-unreadable error 1:1 Cannot read the file (ENOENT).']);
+    expect(loaded.problems[0]!.file).toMatch(/notes\.md$/);
   });
 
   test('a folder not named by a date, and a missing folder, are reported', async () => {

@@ -19,6 +19,7 @@ const root = ${JSON.stringify(repoRoot)};
 const { config } = await loadConfig(root);
 const cache = {
   keyOf: () => 'key',
+  has: () => false,
   get: () => undefined,
   set: () => undefined,
   // Failing a while after it starts: after the caller's own failure, in the second test.

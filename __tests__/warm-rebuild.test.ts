@@ -18,6 +18,9 @@ import {
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { runPipeline } from '../src/build/pipeline.js';
+import { fromCache, prepareFresh, renderCacheFor } from '../src/build/prepare.js';
+import { issueDigest } from '../src/build/render-cache.js';
+import { loadConfig } from '../src/content/config.js';
 import { bulletin, repoRoot } from './helpers/cli.js';
 import { tempSite } from './helpers/site.js';
 
@@ -185,6 +188,34 @@ describe('a rebuild with nothing changed', () => {
       site.remove();
     }
   });
+
+  test('an issue is loaded and keyed from one read of its files; a first build is remembered by what it prepared', async () => {
+    const site = sampleSite();
+    try {
+      const { config } = await loadConfig(site.root);
+      const cache = renderCacheFor(site.root, config!);
+      const date = '2018-05-18';
+      // No entry for the date yet: nothing is read to look for one.
+      expect(fromCache(site.root, date, cache)).toBeUndefined();
+      const prepared = await prepareFresh(site.root, date, config!, cache);
+      expect(prepared.digest).toBe(issueDigest(join(site.root, 'bulletins', date)));
+      expect(prepared.sourceKey).toBe(cache.keyOf(prepared.digest!));
+      expect(fromCache(site.root, date, cache)?.sourceKey).toBe(prepared.sourceKey);
+
+      // In the stages' own thread, with a worker preparing: the memo answers the next build.
+      rmSync(join(site.root, '.bulletin'), { recursive: true, force: true });
+      const env = { BULLETIN_PARALLEL_FROM: '2' };
+      const first = bulletin(['build', '--all'], site.root, env);
+      expect(first.status).toBe(0);
+      const caches = join(site.root, '.bulletin', 'cache');
+      rmSync(join(caches, 'render'), { recursive: true });
+      const again = bulletin(['build', '--all'], site.root, env);
+      expect([again.status, again.stdout]).toEqual([0, first.stdout]);
+      expect(existsSync(join(caches, 'render'))).toBe(false);
+    } finally {
+      site.remove();
+    }
+  }, 60_000);
 
   test('a build keys the render cache with the digests its memo read, as a check keys it reading the files itself', () => {
     const site = sampleSite();

@@ -25,15 +25,15 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
   // them, so a build the memo answers never loads them on this thread (0.3 s of the 1.1 s such a
   // build of 520 issues took).
   const { startStages } = await import('./stages-thread.js');
-  // Where no memo can answer (most likely a first build, with every issue to prepare), the stages'
-  // thread, if the run has one, starts now with its prepare workers, and they load their modules
-  // while the memo's key is made: the thread was ready ~0.4 s and a worker ~0.8 s sooner in a cold
-  // `build --all` of 520 issues. Where one may, the thread starts only if it does not answer
+  // Where no memo is stored (most likely a first build, with every issue to prepare), the stages'
+  // thread, if the run has one, starts now with its prepare workers, and no issue is read for the
+  // memo's key: the build is remembered by the bytes its issues were prepared from (build-memo.ts).
+  // Where one is, the issues are read and the thread starts only if the memo does not answer
   // (started anyway, it cost a rebuild with nothing changed ~25 MB and, on two cores, time).
-  let stages =
-    memoized && BuildMemo.mayAnswer(root)
-      ? undefined
-      : await startStages(options, root, { root, config, cache: options.cache !== false });
+  const mayAnswer = memoized && BuildMemo.mayAnswer(root);
+  let stages = mayAnswer
+    ? undefined
+    : await startStages(options, root, { root, config, cache: options.cache !== false });
   try {
     const memo = memoized
       ? await BuildMemo.open<PipelineReport>({
@@ -41,16 +41,14 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
           ...{ site: Boolean(options.site), strict: Boolean(options.strict) },
         })
       : undefined;
-    if (memo?.hit) {
-      await stages?.cancel();
-      return memo.hit;
-    }
+    const found = mayAnswer ? memo?.lookUp() : undefined;
+    if (found?.hit) return found.hit;
     stages ??= await startStages(options, root);
-    const report = await stages.run({
+    const { report, issueDigests } = await stages.run({
       ...{ options, root, outDir, config, configProblems, templatesDir },
-      ...(memo ? { issueDigests: memo.issueDigests } : {}),
+      ...(found ? { issueDigests: found.issueDigests } : {}),
     });
-    return memo ? memo.record(report) : report;
+    return memo ? memo.remember(report, issueDigests) : report;
   } catch (error) {
     await stages?.cancel();
     throw error;

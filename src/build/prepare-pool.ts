@@ -17,7 +17,6 @@ const JOBS_IN_HAND = 12;
 
 interface Job {
   date: string;
-  key?: string;
 }
 
 /** Prepares many issues and returns them in the order of `dates` (see `preparedAsReady`). */
@@ -58,9 +57,9 @@ export async function* preparedAsReady(
   const queue: Job[] = [];
   for (const date of dates) {
     const digest = Object.hasOwn(issueDigests, date) ? issueDigests[date] : undefined;
-    const { key, prepared } = fromCache(root, date, cache, digest);
+    const prepared = fromCache(root, date, cache, digest);
     if (prepared) yield prepared;
-    else queue.push({ date, ...(key ? { key } : {}) });
+    else queue.push({ date });
   }
   const spare = spareWorkers();
   const parallel = spare > 0 && queue.length >= parallelFrom;
@@ -96,7 +95,7 @@ export async function* preparedAsReady(
       }
       const job = queue.shift();
       if (job) {
-        const prepared = await prepareFresh(root, job.date, config, cache, job.key);
+        const prepared = await prepareFresh(root, job.date, config, cache);
         tell();
         yield prepared;
         await workerMessagesIn();
@@ -139,10 +138,11 @@ class WorkerPool {
         const jobs = this.inHand.get(worker);
         if (!jobs) return;
         const done = jobs.findIndex((job) => job.date === prepared.date);
-        const key = jobs[done]?.key;
         if (done >= 0) jobs.splice(done, 1);
-        // As prepareFresh stores what it prepares here: an issue with errors has no rendering.
-        if (prepared.rendered && cache && key) {
+        // As prepareFresh stores what it prepares here, under the key of the bytes it read: an issue
+        // with errors has no rendering.
+        if (prepared.rendered && cache && prepared.digest !== undefined) {
+          const key = cache.keyOf(prepared.digest);
           const { date, rendered, problems, links } = prepared;
           const storing = cache.store(date, key, { rendered, problems, links });
           // A cache that cannot be written only costs the next run time (the store says nothing); any

@@ -6,7 +6,7 @@ import { loadIssue } from '../content/load-issue.js';
 import type { Config } from '../content/model.js';
 import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { renderIssueContent, sharingEqualForms, type RenderedIssue } from '../render/render-issue.js';
-import { codeVersion, RenderCache } from './render-cache.js';
+import { codeVersion, issueDigest, readIssueFolder, RenderCache } from './render-cache.js';
 
 /**
  * One issue after load -> check -> render: plain data, so it can cross a worker boundary or sit in the cache.
@@ -23,6 +23,8 @@ export interface PreparedIssue {
    * cache keys on it too, rather than hashing the rendering itself (JSON of 60-100 KB an issue).
    */
   sourceKey?: string;
+  /** The issue folder's `issueDigest`, of the bytes it was prepared from (unless they could not be read). */
+  digest?: string;
 }
 
 export function renderCacheFor(root: string, config: Config): RenderCache {
@@ -30,52 +32,56 @@ export function renderCacheFor(root: string, config: Config): RenderCache {
 }
 
 /**
- * The cached preparation of an issue whose files are unchanged, and the key it is (or will be) stored
- * under. `digest`: the issue folder's `issueDigest`, when the caller read it already.
+ * The cached preparation of an issue whose files are unchanged. `digest`: the issue folder's
+ * `issueDigest`, when the caller read it already; without one, the folder is read only if the cache
+ * holds an entry for its date (a first build reads each file once, as it prepares the issue).
  */
 export function fromCache(
   root: string,
   date: string,
   cache: RenderCache | undefined,
   digest?: string,
-): { key?: string; prepared?: PreparedIssue } {
+): PreparedIssue | undefined {
+  if (!cache || (digest === undefined && !cache.has(date))) return undefined;
   const dir = join(root, 'bulletins', date);
-  const key = digest === undefined ? cache?.keyOf(dir) : cache?.keyOf(dir, digest);
-  if (!cache || !key) return {};
-  const cached = cache.get(date, key);
-  return {
-    key,
-    ...(cached
-      ? {
-          prepared: {
-            date,
-            problems: cached.problems,
-            rendered: sharingEqualForms(cached.rendered),
-            links: cached.links,
-            sourceKey: key,
-          },
-        }
-      : {}),
-  };
+  const read = digest ?? issueDigest(dir);
+  const key = read === undefined ? undefined : cache.keyOf(read);
+  const cached = key === undefined ? undefined : cache.get(date, key);
+  return (
+    cached && {
+      date,
+      problems: cached.problems,
+      rendered: sharingEqualForms(cached.rendered),
+      links: cached.links,
+      sourceKey: key,
+      digest: read,
+    }
+  );
 }
 
-/** Load -> check -> render one issue, storing the result under `key` when it has no errors. */
+/**
+ * Load -> check -> render one issue, its Markdown read once for both the loading and its `digest`;
+ * with a cache, stored under the key of that digest when the issue has no errors.
+ */
 export async function prepareFresh(
   root: string,
   date: string,
   config: Config,
   cache?: RenderCache,
-  key?: string,
 ): Promise<PreparedIssue> {
-  const loaded = await loadIssue(root, date, config);
+  const dir = join(root, 'bulletins', date);
+  const folder = readIssueFolder(dir);
+  const loaded = await loadIssue(root, date, config, folder?.markdown);
+  const digest = folder ? { digest: folder.digest } : {};
   const problems = [...loaded.problems, ...checkSources(loaded.files)];
   const links = collectLinkTargets(loaded.files, loaded.issue);
-  if (!loaded.issue || hasErrors(problems)) return { date, problems, links };
+  if (!loaded.issue || hasErrors(problems)) return { date, problems, links, ...digest };
   problems.push(...checkIssue(loaded.issue, config));
   const rendered = renderIssueContent(loaded.issue, config);
-  if (!cache || !key) return { date, problems, rendered, links };
+  const key = folder && cache?.keyOf(folder.digest);
+  if (!cache || !key) return { date, problems, rendered, links, ...digest };
   cache.set(date, key, { rendered, problems, links });
-  return { date, problems, rendered, links, sourceKey: key };
+  return { date, problems, rendered, links, sourceKey: key, ...digest };
 }
 
 /** One issue, from the cache when none of its files changed. */
@@ -85,6 +91,5 @@ export async function prepareIssue(
   config: Config,
   cache: RenderCache | undefined,
 ): Promise<PreparedIssue> {
-  const { key, prepared } = fromCache(root, date, cache);
-  return prepared ?? prepareFresh(root, date, config, cache, key);
+  return fromCache(root, date, cache) ?? prepareFresh(root, date, config, cache);
 }

@@ -47,16 +47,14 @@ export class RenderCache {
     this.entries = new KeyedFileCache(renderCacheDir(root), isCachedIssue);
   }
 
-  /**
-   * Undefined when the folder, or a file in it, went missing while it was read (an editor's temporary
-   * file, say): the issue is then prepared without the cache, and its email is not cached either.
-   * `digest` is the folder's `issueDigest` when the caller has it already (the build memo reads every
-   * issue's files before the stages start: reading them again took ~0.25 s of a cold `build --all`).
-   */
-  keyOf(issueDir: string, digest: string | undefined = issueDigest(issueDir)): string | undefined {
-    return digest === undefined
-      ? undefined
-      : createHash('sha256').update(this.salt).update(`\0${digest}`).digest('hex');
+  /** The key of an issue folder whose `issueDigest` is `digest`. */
+  keyOf(digest: string): string {
+    return createHash('sha256').update(this.salt).update(`\0${digest}`).digest('hex');
+  }
+
+  /** An entry is stored for `date`, under whatever key. */
+  has(date: string): boolean {
+    return this.entries.has(date);
   }
 
   get(date: string, key: string): CachedIssue | undefined {
@@ -120,18 +118,39 @@ export function hashFolder(hash: Hash, dir: string): void {
 
 /**
  * An issue folder's files as `hashTree` reads them, or undefined when the folder (or a file in it)
- * went missing while it was read, or the folder is a link that leads nowhere or round in a circle:
- * loading the issue then reports why.
+ * went missing while it was read or may not be read, or the folder is a link that leads nowhere or
+ * round in a circle: loading the issue then reports why.
  */
 export function issueDigest(issueDir: string): string | undefined {
+  return readIssueFolder(issueDir)?.digest;
+}
+
+/** An issue folder as one walk read it: its digest, and the Markdown it read on the way. */
+export interface IssueFolder {
+  digest: string;
+  /**
+   * Each Markdown name at the top of the folder, with the bytes read for the digest, or undefined
+   * for one that is not a file (a folder so named, a link leading nowhere): the loader reads such a
+   * name itself, to say why it cannot.
+   */
+  markdown: Map<string, Buffer | undefined>;
+}
+
+/**
+ * `issueDigest`, keeping the Markdown it read, so that the issue is loaded from the very bytes its
+ * key was made of: read again, an edit in between made the cache keep a rendering under the key of
+ * other bytes, and a cold `build --all` of 520 issues read every file twice (~0.25 s of CPU).
+ */
+export function readIssueFolder(issueDir: string): IssueFolder | undefined {
   const hash = createHash('sha256');
+  const markdown = new Map<string, Buffer | undefined>();
   try {
-    hashTree(hash, issueDir, '');
+    hashTree(hash, issueDir, '', new Set(), (name, bytes) => markdown.set(name, bytes));
   } catch (error) {
-    if (isErrno(error, ...MISSING, 'ELOOP')) return undefined;
+    if (isErrno(error, ...MISSING, 'ELOOP', 'EACCES', 'EPERM')) return undefined;
     throw error;
   }
-  return hash.digest('hex');
+  return { digest: hash.digest('hex'), markdown };
 }
 
 /**
@@ -139,26 +158,31 @@ export function issueDigest(issueDir: string): string | undefined {
  * depth; a link that leads nowhere or to itself by where it points, and a folder reached again through
  * a link inside it as such, not walked again (the loader names any of these an issue needs). Each
  * entry is written with its kind, and a file's content with its length, so that no two trees are
- * written alike.
+ * written alike. `onMarkdown` is told each `.md` name at the top of the tree, with its bytes when it
+ * is a file.
  */
 export function hashTree(
   hash: Hash,
   dir: string,
   prefix: string,
   above: ReadonlySet<string> = new Set(),
+  onMarkdown?: (name: string, bytes: Buffer | undefined) => void,
 ): void {
   const folders = new Set(above).add(folderId(statSync(dir)));
   for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name);
     const at = `${prefix}${name}`;
     const info = statOrLink(path);
+    const markdown = name.endsWith('.md');
+    let bytes: Buffer | undefined;
     if (!(info instanceof Stats)) hash.update(`\0L${at}\0${info.link}`);
     else if (info.isDirectory() && folders.has(folderId(info))) hash.update(`\0C${at}`);
     else if (info.isDirectory()) hashTree(hash.update(`\0D${at}`), path, `${at}/`, folders);
-    else if (name.endsWith('.md')) {
-      const bytes = readFileSync(path);
+    else if (markdown) {
+      bytes = readFileSync(path);
       hash.update(`\0M${at}\0${bytes.length}\0`).update(bytes);
     } else hash.update(`\0F${at}\0${info.size}\0${info.mtimeMs}`);
+    if (markdown) onMarkdown?.(name, bytes);
   }
 }
 

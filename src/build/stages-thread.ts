@@ -6,14 +6,14 @@ import { listIssueDates } from '../content/issues-dir.js';
 import { SetupError } from '../diagnostics/setup-error.js';
 import { awaitedLater } from '../support/errors.js';
 import { dropEarlyWorkers, type PrepareSetup, startPrepareWorkersEarly } from './prepare-workers.js';
-import type { PipelineOptions, PipelineReport, StagesInput } from './stages.js';
+import type { PipelineOptions, StagesInput, StagesResult } from './stages.js';
 import { datesInRenderCache } from './render-cache.js';
 import { threadSettings } from './thread-limits.js';
 
 export type { StagesInput } from './stages.js';
 
-/** What the stages' thread posts back: the report, or why it failed. */
-export type StagesAnswer = { report: PipelineReport } | { failure: StagesFailure };
+/** What the stages' thread posts back: what they did, or why they failed. */
+export type StagesAnswer = { result: StagesResult } | { failure: StagesFailure };
 
 /**
  * An error thrown in the stages' thread, as it crosses back: a SetupError is shown as its message
@@ -55,9 +55,9 @@ export function asError({ message, setup, name, stack, ...system }: StagesFailur
   return error;
 }
 
-/** Where a run's stages go: chosen, and their thread started, before the build memo's key is made. */
+/** Where a run's stages go: chosen, and their thread started, before the build memo is opened. */
 export interface StagesRunner {
-  run(input: StagesInput): Promise<PipelineReport>;
+  run(input: StagesInput): Promise<StagesResult>;
   /** The stages are not needed after all (the memo answered, or it failed): stops their thread. */
   cancel(): Promise<void>;
 }
@@ -71,8 +71,9 @@ export interface StagesRunner {
  * from the compiled code (lib/).
  *
  * The thread starts at once and loads its modules (the parsers, MJML, the archive) while this thread
- * reads every input for the build memo's key; it is handed its input by `run`. Started only after
- * the key, it was ready ~0.8 s into a cold `build --all` of 520 issues, the key taking ~0.4 s of that.
+ * opens the build memo; it is handed its input by `run`. Started only after the memo's key (when
+ * that read every issue), it was ready ~0.8 s into a cold `build --all` of 520 issues, the key
+ * taking ~0.4 s of that.
  * With `prepareEarly`, it first starts the prepare workers with that setup (prepare-workers.ts); so
  * does this thread, for a check of as many issues as they start at.
  */
@@ -116,7 +117,7 @@ export async function startStages(
   };
 }
 
-async function inThisThread(input: StagesInput): Promise<PipelineReport> {
+async function inThisThread(input: StagesInput): Promise<StagesResult> {
   const { runStages } = await import('./stages.js');
   return runStages(input);
 }
@@ -124,7 +125,7 @@ async function inThisThread(input: StagesInput): Promise<PipelineReport> {
 /** The stages' worker thread: started at once, told its input by `run`. */
 class StagesThread {
   private readonly worker: Worker;
-  private readonly answer: Promise<PipelineReport>;
+  private readonly answer: Promise<StagesResult>;
 
   constructor(file: string, limitMb: number, prepareEarly: PrepareSetup | undefined) {
     this.worker = new Worker(file, {
@@ -136,7 +137,7 @@ class StagesThread {
       let answered = false;
       worker.once('message', (answer: StagesAnswer) => {
         answered = true;
-        if ('report' in answer) resolve(answer.report);
+        if ('result' in answer) resolve(answer.result);
         else reject(asError(answer.failure));
       });
       worker.once('error', reject);
@@ -149,7 +150,7 @@ class StagesThread {
     awaitedLater(this.answer);
   }
 
-  run(input: StagesInput): Promise<PipelineReport> {
+  run(input: StagesInput): Promise<StagesResult> {
     this.worker.postMessage(input);
     return this.answer;
   }

@@ -7,8 +7,8 @@ import { threadSettings } from './thread-limits.js';
 /**
  * Runs in the stages' thread (see stages-thread.ts). Started before its run is known to be needed, it
  * starts the prepare workers a cold build will want (`prepareEarly`) and then loads its own modules,
- * all while the main thread makes the build memo's key; then runs the stages of the one run it is
- * sent and posts back its report.
+ * all while the main thread opens the build memo; then runs the stages of the one run it is
+ * sent and posts back what they did.
  */
 const { prepareEarly } = (workerData ?? {}) as { prepareEarly?: PrepareSetup };
 if (prepareEarly) startPrepareWorkersEarly(prepareEarly, threadSettings().prepareWorkerLimits);
@@ -17,7 +17,7 @@ const { runStages } = await import('./stages.js');
 parentPort!.once('message', async (input: StagesInput) => {
   let answer: StagesAnswer;
   try {
-    answer = { report: await runStages(input) };
+    answer = { result: await runStages(input) };
   } catch (error) {
     answer = { failure: stagesFailure(error, error instanceof SetupError) };
   }

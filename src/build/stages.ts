@@ -80,12 +80,30 @@ export interface StagesInput {
   issueDigests?: Record<string, string>;
 }
 
+/** What the stages did: their report, and what the build memo keys a build on (build-memo.ts). */
+export interface StagesResult {
+  report: PipelineReport;
+  /** Each issue folder's `issueDigest`, of the bytes the issue was prepared from (or taken from the cache by). */
+  issueDigests: Record<string, string>;
+}
+
 /**
  * The stages, in order: load -> check -> render each issue once (or take it from the cache); then its
  * email (compile -> check -> write) for the issues asked for, and the archive of all of them from
  * the same rendering.
  */
-export async function runStages(input: StagesInput): Promise<PipelineReport> {
+export async function runStages(input: StagesInput): Promise<StagesResult> {
+  const preparedFrom: Record<string, string> = {};
+  const report = await stagesReport(input, (prepared) => {
+    if (prepared.digest !== undefined) preparedFrom[prepared.date] = prepared.digest;
+  });
+  return { report, issueDigests: preparedFrom };
+}
+
+async function stagesReport(
+  input: StagesInput,
+  onPrepared: (prepared: PreparedIssue) => void,
+): Promise<PipelineReport> {
   const { options, root, outDir, config, configProblems, templatesDir, issueDigests } = input;
   const withSite = Boolean(options.write && options.site);
   const emailDates = new Set(options.dates);
@@ -127,6 +145,7 @@ export async function runStages(input: StagesInput): Promise<PipelineReport> {
       onAllPrepared,
       issueDigests,
     })) {
+      onPrepared(prepared);
       // Kept for the archive only, and without the email's forms (the issue's own email takes `prepared`):
       // a check of every issue held every rendering to the end, and a build every email's HTML too.
       if (withSite && prepared.rendered) renderedOf.set(prepared.date, forArchive(prepared.rendered));

@@ -8,7 +8,7 @@ import { controlCharacterProblems, withoutRepeatedLineBreaks } from './control-c
 import type { FrontMatterFile } from './front-matter.js';
 import { splitFrontMatterOf } from './front-matter-memo.js';
 import type { Issue, Item, Meeting } from './model.js';
-import { readSource } from './read-source.js';
+import { readSource, sourceOfBytes } from './read-source.js';
 import { causeOf, isErrno } from '../support/errors.js';
 import {
   calendarEntries,
@@ -36,10 +36,22 @@ export interface LoadedIssue {
 }
 
 /**
- * Reads every file of `bulletins/DATE/` and reports every problem in all of them, so a comms
- * officer fixes a week in one pass rather than one error per run.
+ * The Markdown at the top of an issue folder, as a caller read it already: each name, with its bytes
+ * when it is a file (build/render-cache.ts reads them to key its cache).
  */
-export async function loadIssue(root: string, date: string, config: Config): Promise<LoadedIssue> {
+export type MarkdownRead = ReadonlyMap<string, Buffer | undefined>;
+
+/**
+ * Reads every file of `bulletins/DATE/` and reports every problem in all of them, so a comms
+ * officer fixes a week in one pass rather than one error per run. With `read`, the folder's Markdown
+ * is taken from it, not read again.
+ */
+export async function loadIssue(
+  root: string,
+  date: string,
+  config: Config,
+  read?: MarkdownRead,
+): Promise<LoadedIssue> {
   const dir = join(root, 'bulletins', date);
   const display = (name: string) => relative(process.cwd(), join(dir, name)) || name;
   const problems: Diagnostic[] = [];
@@ -50,7 +62,9 @@ export async function loadIssue(root: string, date: string, config: Config): Pro
 
   let names: string[];
   try {
-    names = (await readdir(dir)).filter((n) => n.endsWith('.md') && !n.startsWith('.')).sort();
+    names = (read ? [...read.keys()] : await readdir(dir))
+      .filter((n) => n.endsWith('.md') && !n.startsWith('.'))
+      .sort();
   } catch (error) {
     problems.push(
       isErrno(error, 'ENOENT')
@@ -72,12 +86,15 @@ export async function loadIssue(root: string, date: string, config: Config): Pro
   /** Files whose body could be found, including those with YAML errors: their Markdown is checked too. */
   const bodies: FrontMatterFile[] = [];
   for (const name of names) {
-    const read = await readSource(join(dir, name), display(name));
-    if ('problem' in read) {
-      problems.push(read.problem);
+    const bytes = read?.get(name);
+    const source = bytes
+      ? sourceOfBytes(bytes, display(name))
+      : await readSource(join(dir, name), display(name));
+    if ('problem' in source) {
+      problems.push(source.problem);
       continue;
     }
-    const split = splitFrontMatterOf(read.source);
+    const split = splitFrontMatterOf(source.source);
     problems.push(...split.problems);
     if (split.problems.length === 0) {
       files.set(name, split.file);

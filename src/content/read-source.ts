@@ -39,6 +39,17 @@ export async function readSource(path: string, displayPath = path): Promise<Read
   return decodeSource(bytes, displayPath);
 }
 
+/** `readSource` of a file whose bytes were read already (for a digest of its folder, say). */
+export function sourceOfBytes(bytes: Buffer, displayPath: string): ReadResult {
+  if (bytes.length <= MAX_SOURCE_BYTES) return decodeSource(bytes, displayPath);
+  return {
+    problem: problem('file-too-large', startOf(sourceText(displayPath, headOf(bytes))), {
+      size: formatKiB(bytes.length),
+      limit: formatKiB(MAX_SOURCE_BYTES),
+    }),
+  };
+}
+
 export function decodeSource(bytes: Uint8Array, displayPath: string): ReadResult {
   let text: string;
   try {
@@ -76,15 +87,20 @@ function formatKiB(bytes: number): string {
 function readHead(path: string): string {
   const fd = openSync(path, 'r');
   try {
-    const buffer = Buffer.alloc(1024);
-    const bytesRead = readSync(fd, buffer, 0, 1024, 0);
-    const text = normalizeNewlines(new TextDecoder('utf-8').decode(buffer.subarray(0, bytesRead)));
-    return text
-      .split('\n')
-      .slice(0, 3)
-      .map((line) => line.slice(0, 120))
-      .join('\n');
+    const buffer = Buffer.alloc(HEAD_BYTES);
+    return headOf(buffer.subarray(0, readSync(fd, buffer, 0, HEAD_BYTES, 0)));
   } finally {
     closeSync(fd);
   }
+}
+
+const HEAD_BYTES = 1024;
+
+function headOf(bytes: Buffer): string {
+  const text = normalizeNewlines(new TextDecoder('utf-8').decode(bytes.subarray(0, HEAD_BYTES)));
+  return text
+    .split('\n')
+    .slice(0, 3)
+    .map((line) => line.slice(0, 120))
+    .join('\n');
 }
