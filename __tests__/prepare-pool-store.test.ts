@@ -69,3 +69,51 @@ test('the caller’s own error is the one reported, not a store that failed mean
   expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
   expect(result.stdout.trim()).toBe('caught: the email stage failed');
 }, 60_000);
+
+/**
+ * Who prepared each issue, told by the cache: this thread stores what it prepares itself with `set`,
+ * what a worker prepared with `store`.
+ */
+const whoPrepares = (helpPreparing: boolean) => `
+import { preparedAsReady } from ${JSON.stringify(join(repoRoot, 'lib/src/build/prepare-pool.js'))};
+import { loadConfig } from ${JSON.stringify(join(repoRoot, 'lib/src/content/config.js'))};
+import { listIssueDates } from ${JSON.stringify(join(repoRoot, 'lib/src/content/issues-dir.js'))};
+const root = ${JSON.stringify(repoRoot)};
+const { config } = await loadConfig(root);
+const by = { here: 0, worker: 0 };
+const cache = {
+  keyOf: () => 'key',
+  has: () => false,
+  get: () => undefined,
+  set: () => void by.here++,
+  store: async () => void by.worker++,
+};
+const dates = [];
+for await (const prepared of preparedAsReady(root, await listIssueDates(root), config, cache, {
+  helpPreparing: ${helpPreparing},
+})) {
+  dates.push(prepared.date);
+  // An email made of each, slower than a worker prepares one.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+}
+console.log(JSON.stringify({ dates: dates.sort(), ...by }));
+`;
+
+function prepared(helpPreparing: boolean, env: Record<string, string> = {}) {
+  const file = join(work, `who-${helpPreparing}.mjs`);
+  writeFileSync(file, whoPrepares(helpPreparing));
+  const result = spawnSync(process.execPath, [file], {
+    encoding: 'utf8',
+    env: { ...process.env, BULLETIN_PARALLEL_FROM: '2', ...env },
+    timeout: 60_000,
+  });
+  expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+  return JSON.parse(result.stdout) as { dates: string[]; here: number; worker: number };
+}
+
+test('a thread not helping leaves every issue to the workers, and prepares them itself once none is left', () => {
+  const dates = ['2018-05-11', '2018-05-18', '2018-05-25'];
+  expect(prepared(false)).toEqual({ dates, here: 0, worker: 3 });
+  // Workers that run out of memory as they start hand every job back to this thread.
+  expect(prepared(false, { BULLETIN_WORKER_HEAP_MB: '4' })).toEqual({ dates, here: 3, worker: 0 });
+}, 60_000);

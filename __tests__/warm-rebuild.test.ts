@@ -18,7 +18,8 @@ import {
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { runPipeline } from '../src/build/pipeline.js';
-import { fromCache, prepareFresh, renderCacheFor } from '../src/build/prepare.js';
+import { prepareFresh } from '../src/build/prepare.js';
+import { fromCache, renderCacheFor } from '../src/build/prepared-issue.js';
 import { issueDigest } from '../src/build/render-cache.js';
 import { loadConfig } from '../src/content/config.js';
 import { bulletin, repoRoot } from './helpers/cli.js';

@@ -2,7 +2,8 @@ import type { Archive, ArchiveIssue } from '../../src/archive/model.js';
 import { loadConfig } from '../../src/content/config.js';
 import { listIssueDates } from '../../src/content/issues-dir.js';
 import { loadIssue } from '../../src/content/load-issue.js';
-import { forArchive, renderIssueContent, type RenderedIssue } from '../../src/render/render-issue.js';
+import { renderIssueContent } from '../../src/render/render-issue.js';
+import { forArchive, type RenderedIssue } from '../../src/render/rendered-issue.js';
 import { repoRoot } from './cli.js';
 
 /** What the archive knows of one rendered issue. */

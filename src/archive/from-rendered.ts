@@ -1,5 +1,5 @@
 import type { Config } from '../content/model.js';
-import type { ArchivedIssue } from '../render/render-issue.js';
+import type { ArchivedIssue } from '../render/rendered-issue.js';
 import { escapeHtml } from '../support/html.js';
 import type { Archive, ArchiveIssue } from './model.js';
 import { isProse } from '../content/kinds/index.js';

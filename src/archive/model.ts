@@ -1,5 +1,5 @@
 import type { Author, Config, Meeting } from '../content/model.js';
-import type { ArchivedIssue } from '../render/render-issue.js';
+import type { ArchivedIssue } from '../render/rendered-issue.js';
 
 /** One issue as the archive sees it: everything the pages, feeds and calendar need. */
 export interface ArchiveIssue {

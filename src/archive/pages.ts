@@ -5,7 +5,7 @@ import { itemAnchor } from '../render/urls.js';
 import { longDate } from '../support/dates.js';
 import { emailMeetingTime, meetingDays } from '../render/email/view-model.js';
 import { googleCalendarLink } from './calendar.js';
-import type { ItemInfo } from '../render/render-issue.js';
+import type { ItemInfo } from '../render/rendered-issue.js';
 import type { Archive, ArchiveIssue, SiteFiles } from './model.js';
 import { renderPage } from './page-context.js';
 import { hrefOf, issuePath, rootFrom, tagPath } from './paths.js';

@@ -1,5 +1,5 @@
 import { programmesOf } from '../content/item-tags.js';
-import type { ArchivedBody, ItemInfo } from '../render/render-issue.js';
+import type { ArchivedBody, ItemInfo } from '../render/rendered-issue.js';
 import { longDate } from '../support/dates.js';
 import type { Archive, ArchiveIssue, SiteFiles } from './model.js';
 import { renderPage } from './page-context.js';

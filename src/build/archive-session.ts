@@ -7,10 +7,11 @@ import { loadConfig } from '../content/config.js';
 import { listIssueDates } from '../content/issues-dir.js';
 import type { Config } from '../content/model.js';
 import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { forArchive, type ArchivedIssue } from '../render/render-issue.js';
+import { forArchive, type ArchivedIssue } from '../render/rendered-issue.js';
 import { templatesFor } from './pipeline.js';
 import { prepareIssues } from './prepare-pool.js';
-import { prepareIssue, renderCacheFor } from './prepare.js';
+import { prepareIssue } from './prepare.js';
+import { renderCacheFor } from './prepared-issue.js';
 import type { RenderCache } from './render-cache.js';
 
 export interface SessionUpdate {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Config } from '../content/model.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { type CompiledEmail, type EmailLayout, hydrateWhenFilled } from '../render/email/compile.js';
-import type { RenderedIssue } from '../render/render-issue.js';
+import type { RenderedIssue } from '../render/rendered-issue.js';
 import { isErrno, MISSING } from '../support/errors.js';
 import type { WritesInFlight } from '../support/write-atomic.js';
 import { KeyedFileCache } from './keyed-cache.js';

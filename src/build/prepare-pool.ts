@@ -1,8 +1,8 @@
 import type { Worker } from 'node:worker_threads';
 import type { Config } from '../content/model.js';
-import { fromCache, prepareFresh, type PreparedIssue } from './prepare.js';
 import { dropEarlyWorkers, spareWorkers, takePrepareWorkers } from './prepare-workers.js';
-import { sharingEqualForms } from '../render/render-issue.js';
+import { sharingEqualForms } from '../render/rendered-issue.js';
+import { fromCache, type PreparedIssue } from './prepared-issue.js';
 import type { RenderCache } from './render-cache.js';
 import { threadSettings } from './thread-limits.js';
 
@@ -37,21 +37,29 @@ export interface PreparingOptions {
   onAllPrepared?: () => void;
   /** Each issue folder's `issueDigest`, when the caller read them already (the build memo). */
   issueDigests?: Readonly<Record<string, string>>;
+  /**
+   * Whether this thread prepares issues too while workers do (default true). A caller that makes an
+   * email of most issues says no: each email costs this thread more than an issue costs a worker, so
+   * it only ever prepared the first few while it waited, and loading the parsers for them cost it
+   * ~0.6 s of CPU at the start of a cold `build --all`, on two cores shared with the worker's own.
+   */
+  helpPreparing?: boolean;
 }
 
 /**
  * Prepares many issues, yielding each as soon as it is ready, in no set order: unchanged ones from
  * the cache, the rest shared out from one queue between worker threads (one per spare core) and
  * this thread, since parsing Markdown is most of a cold build. This thread takes a job from the
- * queue only when no prepared issue is waiting, so whatever the caller does with each one (its
- * email) runs while the workers go on parsing. Workers run only from the compiled code (lib/).
+ * queue only when no prepared issue is waiting (and, unless it helps, no worker is left), so
+ * whatever the caller does with each one (its email) runs while the workers go on parsing. Workers
+ * run only from the compiled code (lib/).
  */
 export async function* preparedAsReady(
   root: string,
   dates: readonly string[],
   config: Config,
   cache: RenderCache | undefined,
-  { onAllPrepared, issueDigests = {} }: PreparingOptions = {},
+  { onAllPrepared, issueDigests = {}, helpPreparing = true }: PreparingOptions = {},
 ): AsyncGenerator<PreparedIssue> {
   const { parallelFrom, prepareWorkerLimits } = threadSettings();
   const queue: Job[] = [];
@@ -93,8 +101,10 @@ export async function* preparedAsReady(
         await workerMessagesIn();
         continue;
       }
-      const job = queue.shift();
+      // Without workers (none started, or all of them gone) this thread prepares everything.
+      const job = helpPreparing || pool.idle() ? queue.shift() : undefined;
       if (job) {
+        const { prepareFresh } = await preparing();
         const prepared = await prepareFresh(root, job.date, config, cache);
         tell();
         yield prepared;
@@ -111,6 +121,14 @@ export async function* preparedAsReady(
     await pool.stop();
     await pool.stored(failing);
   }
+}
+
+let parsers: Promise<typeof import('./prepare.js')> | undefined;
+
+/** The preparing toolchain (the parsers, the renderer), loaded when this thread first prepares an issue. */
+function preparing(): Promise<typeof import('./prepare.js')> {
+  parsers ??= import('./prepare.js');
+  return parsers;
 }
 
 /**

@@ -1,63 +1,13 @@
 import { join } from 'node:path';
 import { checkIssue } from '../checks/issue-checks.js';
-import { collectLinkTargets, type LinkTarget } from '../checks/link-targets.js';
+import { collectLinkTargets } from '../checks/link-targets.js';
 import { checkSources } from '../checks/source-checks.js';
 import { loadIssue } from '../content/load-issue.js';
 import type { Config } from '../content/model.js';
-import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { renderIssueContent, sharingEqualForms, type RenderedIssue } from '../render/render-issue.js';
-import { codeVersion, issueDigest, readIssueFolder, RenderCache } from './render-cache.js';
-
-/**
- * One issue after load -> check -> render: plain data, so it can cross a worker boundary or sit in the cache.
- */
-export interface PreparedIssue {
-  date: string;
-  problems: Diagnostic[];
-  /** Present when the issue has no errors. */
-  rendered?: RenderedIssue;
-  /** Every web address in the issue and where it is written, for the network link check. */
-  links: LinkTarget[];
-  /**
-   * The render cache's key for the issue's files: the rendering is a function of it, so the email
-   * cache keys on it too, rather than hashing the rendering itself (JSON of 60-100 KB an issue).
-   */
-  sourceKey?: string;
-  /** The issue folder's `issueDigest`, of the bytes it was prepared from (unless they could not be read). */
-  digest?: string;
-}
-
-export function renderCacheFor(root: string, config: Config): RenderCache {
-  return new RenderCache(root, [codeVersion(), process.cwd(), root, JSON.stringify(config)].join('\0'));
-}
-
-/**
- * The cached preparation of an issue whose files are unchanged. `digest`: the issue folder's
- * `issueDigest`, when the caller read it already; without one, the folder is read only if the cache
- * holds an entry for its date (a first build reads each file once, as it prepares the issue).
- */
-export function fromCache(
-  root: string,
-  date: string,
-  cache: RenderCache | undefined,
-  digest?: string,
-): PreparedIssue | undefined {
-  if (!cache || (digest === undefined && !cache.has(date))) return undefined;
-  const dir = join(root, 'bulletins', date);
-  const read = digest ?? issueDigest(dir);
-  const key = read === undefined ? undefined : cache.keyOf(read);
-  const cached = key === undefined ? undefined : cache.get(date, key);
-  return (
-    cached && {
-      date,
-      problems: cached.problems,
-      rendered: sharingEqualForms(cached.rendered),
-      links: cached.links,
-      sourceKey: key,
-      digest: read,
-    }
-  );
-}
+import { hasErrors } from '../diagnostics/diagnostic.js';
+import { renderIssueContent } from '../render/render-issue.js';
+import { fromCache, type PreparedIssue } from './prepared-issue.js';
+import { readIssueFolder, type RenderCache } from './render-cache.js';
 
 /**
  * Load -> check -> render one issue, its Markdown read once for both the loading and its `digest`;

@@ -4,7 +4,7 @@ import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LinkTarget } from '../checks/link-targets.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import type { RenderedIssue } from '../render/render-issue.js';
+import type { RenderedIssue } from '../render/rendered-issue.js';
 import { packageRoot } from '../support/package-root.js';
 import { isErrno, MISSING } from '../support/errors.js';
 import { KeyedFileCache } from './keyed-cache.js';

@@ -11,9 +11,9 @@ import { sourceText } from '../diagnostics/source-text.js';
 import { compileEmail, type CompiledEmail, hydrateWhenFilled } from '../render/email/compile.js';
 import { loadEmailTemplates, TemplateError } from '../render/email/templates.js';
 import { utf8Of } from '../render/email/fill-template.js';
-import { forArchive, type ArchivedIssue, type RenderedIssue } from '../render/render-issue.js';
+import { forArchive, type ArchivedIssue, type RenderedIssue } from '../render/rendered-issue.js';
 import { preparedAsReady } from './prepare-pool.js';
-import { renderCacheFor, type PreparedIssue } from './prepare.js';
+import { renderCacheFor, type PreparedIssue } from './prepared-issue.js';
 import { writeChangedFilesAtomically, WritesInFlight } from '../support/write-atomic.js';
 import { SetupError } from '../diagnostics/setup-error.js';
 import { causeOf, isErrno, MISSING, UNWRITABLE } from '../support/errors.js';
@@ -144,6 +144,8 @@ async function stagesReport(
     for await (const prepared of preparedAsReady(root, dates, config, cache, {
       onAllPrepared,
       issueDigests,
+      // Only where few issues have an email to make here (`build`: the latest one, and the archive).
+      helpPreparing: emailDates.size * 2 < dates.length,
     })) {
       onPrepared(prepared);
       // Kept for the archive only, and without the email's forms (the issue's own email takes `prepared`):

@@ -13,7 +13,7 @@ import { loadConfig, type LoadedConfig } from '../content/config.js';
 import type { Config } from '../content/model.js';
 import { sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { CompiledEmail } from '../render/email/compile.js';
-import { forArchive } from '../render/render-issue.js';
+import { forArchive } from '../render/rendered-issue.js';
 import { isErrno, MISSING } from '../support/errors.js';
 
 /** One file of the issue, as the studio lists it: its title once it loads, and how many problems it has. */

@@ -1,47 +1,12 @@
 import type { Root as MdastRoot, Image, RootContent } from 'mdast';
 import { toString as textOf } from 'mdast-util-to-string';
 import { visitType } from '../support/walk-tree.js';
-import type { Config, Issue, Item, MarkdownBody } from '../content/model.js';
+import type { Config, Issue, MarkdownBody } from '../content/model.js';
 import { measureLocalImage, type ImageSize } from './image-sizes.js';
 import { parseBodyOf, renderMarkdown } from './markdown.js';
-import { markdownToText, textExcerpt } from './plain-text.js';
+import { markdownToText } from './plain-text.js';
+import type { RenderedBody, RenderedIssue } from './rendered-issue.js';
 import { isLocalImage, issueUrl } from './urls.js';
-
-/**
- * One Markdown body in every form the outputs need, from a single parse. Plain data (strings
- * only), so a rendered issue can be cached on disk and reused while its files are unchanged.
- */
-export interface RenderedBody {
-  /** Sanitized, absolute URLs, headings as written: feeds. */
-  html: string;
-  /** The same with headings moved to fit under the page's own: the archive page. */
-  webHtml: string;
-  /** The same with inline styles: the email. */
-  emailHtml: string;
-  text: string;
-  /** Images the body references from beside its file (relative paths, as written). */
-  images: string[];
-}
-
-/** The issue without its files and Markdown: what the outputs need to know about it. */
-export type IssueInfo = Omit<Issue, 'lead' | 'items'> & {
-  /** issue.md, as displayed in reports. */
-  source: string;
-};
-export type ItemInfo = Omit<Item, 'body'> & { source: string };
-
-export interface RenderedIssue {
-  issue: IssueInfo;
-  /** The issue's page in the web archive ("view in browser"). */
-  url: string;
-  lead: RenderedBody;
-  /**
-   * With `lead: excerpt` (config or issue.md), the lead's first paragraphs for the email, which then links
-   * to the archive page for the rest; absent in `full` mode, or when the whole lead is short enough already.
-   */
-  leadExcerpt?: RenderedBody;
-  items: { item: ItemInfo; body: RenderedBody }[];
-}
 
 /**
  * A body's forms by its tree and everything else they are made of (the issue's address, the
@@ -78,52 +43,6 @@ export function renderIssueContent(issue: Issue, config: Config): RenderedIssue 
       body: render(body, 5),
     })),
   };
-}
-
-/** A body as the web archive reads it: every form but the email's. */
-export type ArchivedBody = Omit<RenderedBody, 'emailHtml' | 'text'> & {
-  /** The first paragraph of the text, cut near 220 characters: all the tag pages show of it. */
-  excerpt: string;
-};
-
-/** An issue as the web archive (archive/) reads it: the email's forms and the plain text it never reads left out. */
-export interface ArchivedIssue {
-  issue: IssueInfo;
-  url: string;
-  lead: ArchivedBody;
-  items: { item: ItemInfo; body: ArchivedBody }[];
-}
-
-/**
- * The issue without its email forms and with an excerpt of its text, for a build (or an archive
- * session) that holds every issue until the archive is made: the email's HTML was a ninth of what a
- * build of 520 issues held at its peak, and the plain text of every body about 12 MB.
- */
-export function forArchive(rendered: RenderedIssue): ArchivedIssue {
-  const archived = ({ html, webHtml, text, images }: RenderedBody): ArchivedBody => ({
-    html,
-    webHtml,
-    excerpt: textExcerpt(text),
-    images,
-  });
-  return {
-    issue: rendered.issue,
-    url: rendered.url,
-    lead: archived(rendered.lead),
-    items: rendered.items.map(({ item, body }) => ({ item, body: archived(body) })),
-  };
-}
-
-/**
- * The rendering with one copy of each body's HTML where its feed and web forms are the same text (an
- * item without headings). Made here they are one string; a rendering that crossed from a worker
- * thread or came from the cache holds two, as structured clone and JSON copy strings by value, and an
- * archive build keeps every issue's rendering until it ends.
- */
-export function sharingEqualForms(rendered: RenderedIssue): RenderedIssue {
-  const bodies = [rendered.lead, rendered.leadExcerpt, ...rendered.items.map(({ body }) => body)];
-  for (const body of bodies) if (body && body.webHtml === body.html) body.webHtml = body.html;
-  return rendered;
 }
 
 /** Words an excerpt may reach by taking another whole paragraph: about a phone screen of text. */

@@ -1,7 +1,7 @@
 import Handlebars from 'handlebars';
 import type { Config } from '../../content/model.js';
 import { wrapLongLines } from '../plain-text.js';
-import type { RenderedIssue } from '../render-issue.js';
+import type { RenderedIssue } from '../rendered-issue.js';
 import { compileFill, type FilledApart } from './fill-template.js';
 import { layOutWithMemory, notingSkeleton } from './document-memo.js';
 import { loadMjml } from './mjml-loader.js';

@@ -3,7 +3,7 @@ import { meetingsTitle, programmesOf } from '../../content/item-tags.js';
 import { dayLabel, longDate } from '../../support/dates.js';
 import { palette } from '../palette.js';
 import { ruleUnder, TEXT_WIDTH, wrap } from '../plain-text.js';
-import type { ItemInfo, RenderedIssue } from '../render-issue.js';
+import type { ItemInfo, RenderedIssue } from '../rendered-issue.js';
 import { itemAnchor, MEETINGS_ANCHOR } from '../urls.js';
 import { recipientMarkers, type Slot, type SlotTable } from './slots.js';
 import { isProse } from '../../content/kinds/index.js';
