@@ -13,7 +13,7 @@
  * Then one edit in a running ArchiveSession (incremental, target under 300 ms).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -82,9 +82,30 @@ function bulletinBuild(corpus: string, args: string[]): Timed {
   return timed(process.execPath, [...OWN_PEAK, cli, '--root', corpus, 'build', ...args]);
 }
 
-function cold(corpus: string): void {
-  rmSync(join(corpus, '.bulletin'), { recursive: true, force: true });
-  rmSync(join(corpus, 'dist'), { recursive: true, force: true });
+/**
+ * Outputs of an earlier run, moved out of the way into `discarded`, deleted only when the bench ends:
+ * ext4 passes over inodes freed in the last 5 to 35 seconds when it allocates one
+ * (`recently_deleted`), so deleting a few thousand files just before a timed run made each file that
+ * run created dearer, the more so the more files it creates (a kernel profile of a cold
+ * `build --all` put ~1 s of CPU in `find_inode_bit`). A first build does not follow a mass deletion
+ * by seconds; Eleventy's output is put aside the same way.
+ */
+class Discards {
+  private count = 0;
+
+  constructor(private readonly discarded: string) {}
+
+  put(path: string): void {
+    if (!existsSync(path)) return;
+    mkdirSync(this.discarded, { recursive: true });
+    renameSync(path, join(this.discarded, String(this.count++)));
+  }
+
+  /** The corpus without its cache and output: a cold build. */
+  cold(corpus: string): void {
+    this.put(join(corpus, '.bulletin'));
+    this.put(join(corpus, 'dist'));
+  }
 }
 
 export async function benchArchive(issueCount = 520, runs = 3): Promise<ArchiveBench> {
@@ -92,6 +113,7 @@ export async function benchArchive(issueCount = 520, runs = 3): Promise<ArchiveB
   try {
     const corpus = join(work, 'corpus');
     const site = join(work, 'eleventy');
+    const discards = new Discards(join(work, 'discarded'));
     const { issues, files } = await generateCorpus(corpus, { issues: issueCount });
     const pagefindRunner = join(packageRoot, 'node_modules', 'pagefind', 'lib', 'runner', 'bin.cjs');
     const bench: ArchiveBench = {
@@ -103,7 +125,7 @@ export async function benchArchive(issueCount = 520, runs = 3): Promise<ArchiveB
       reindexMs: 0,
     };
     for (let run = 0; run < runs; run++) {
-      rmSync(site, { recursive: true, force: true });
+      discards.put(site);
       const input = join(corpus, 'bulletins');
       bench.eleventy.push(
         timed(process.execPath, [
@@ -116,9 +138,9 @@ export async function benchArchive(issueCount = 520, runs = 3): Promise<ArchiveB
         ]),
       );
       bench.pagefind.push(timed(process.execPath, [pagefindRunner, '--site', site, '--silent']));
-      cold(corpus);
+      discards.cold(corpus);
       bench.build.push(bulletinBuild(corpus, []));
-      cold(corpus);
+      discards.cold(corpus);
       bench.buildAll.push(bulletinBuild(corpus, ['--all']));
       bench.rebuildAll.push(bulletinBuild(corpus, ['--all']));
     }
