@@ -87,7 +87,7 @@ function bulletinBuild(corpus: string, args: string[]): Timed {
  * ext4 passes over inodes freed in the last 5 to 35 seconds when it allocates one
  * (`recently_deleted`), so deleting a few thousand files just before a timed run made each file that
  * run created dearer, the more so the more files it creates (a kernel profile of a cold
- * `build --all` put ~1 s of CPU in `find_inode_bit`). A first build does not follow a mass deletion
+ * `build --all` put ~1.7 s of CPU in `find_inode_bit`). A first build does not follow a mass deletion
  * by seconds; Eleventy's output is put aside the same way.
  */
 class Discards {

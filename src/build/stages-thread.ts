@@ -70,10 +70,9 @@ export interface StagesRunner {
  * keeps the compiled emails (they hold functions, which cannot cross threads). The thread runs only
  * from the compiled code (lib/).
  *
- * The thread starts at once and loads its modules (the parsers, MJML, the archive) while this thread
- * opens the build memo; it is handed its input by `run`. Started only after the memo's key (when
- * that read every issue), it was ready ~0.8 s into a cold `build --all` of 520 issues, the key
- * taking ~0.4 s of that.
+ * The thread starts at once and loads its modules while this thread opens the build memo; it is
+ * handed its input by `run`. Started only after the memo's key, when that key read every issue, it
+ * was ready ~0.8 s into a cold `build --all` of 520 issues.
  * With `prepareEarly`, it first starts the prepare workers with that setup (prepare-workers.ts); so
  * does this thread, for a check of as many issues as they start at.
  */
