@@ -28,3 +28,14 @@ test('--help loads no HTTP client either', () => {
   expect(loaded).toContain('commander');
   expect(loaded).not.toContain('undici');
 });
+
+test('a command loads what only some commands or some sites need when it needs it, not as the CLI starts', () => {
+  // handlebars: the templates (a build's stages, not the choice of folder); image-size: a site's logo;
+  // csv-*: subscribers import and export; @babel/code-frame: a problem shown with its source.
+  const deferred = ['handlebars', 'image-size', 'csv-parse', 'csv-stringify', '@babel/code-frame'];
+  const started = packagesLoadedBy(['--help']);
+  for (const name of deferred) expect(started).not.toContain(name);
+  // Each is still there when it is needed: the sample's check draws no frame, but it lays out an email.
+  const checked = packagesLoadedBy(['check', '--offline', '--no-cache']);
+  expect(checked).toContain('handlebars');
+});

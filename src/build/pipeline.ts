@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../content/config.js';
 import type { Config } from '../content/model.js';
-import { BUILTIN_TEMPLATES } from '../render/email/templates.js';
+import { BUILTIN_TEMPLATES } from '../support/package-root.js';
 import { BuildMemo } from './build-memo.js';
 import type { PipelineOptions, PipelineReport } from './stages.js';
 

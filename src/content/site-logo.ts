@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
-import { imageSize } from 'image-size';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { at, problem } from '../diagnostics/problem.js';
 import { causeOf, isErrno, MISSING } from '../support/errors.js';
@@ -45,7 +44,7 @@ export async function readSiteLogo(
   if (!bytes) return refuse('is a link to a file outside the site folder');
   if (bytes.length > MAX_LOGO_BYTES)
     return refuse(`is ${Math.round(bytes.length / 1024)} KB: a logo is shown small, keep it under 1 MB`);
-  const size = measure(bytes);
+  const size = await measure(bytes);
   const type = LOGO_TYPES.find((t) => t === size?.type);
   if (!size || !type) return refuse('is not a PNG, JPEG, SVG, GIF or WebP image');
   if (!size.width || !size.height)
@@ -54,7 +53,11 @@ export async function readSiteLogo(
   return { logo: { file: path, type, width: size.width, height: size.height, hash } };
 }
 
-function measure(bytes: Buffer): { type?: string; width?: number; height?: number } | undefined {
+async function measure(
+  bytes: Buffer,
+): Promise<{ type?: string; width?: number; height?: number } | undefined> {
+  // Loaded only for a site with a logo: every command loads the config, few sites have one.
+  const { imageSize } = await import('image-size');
   try {
     return imageSize(bytes);
   } catch (error) {

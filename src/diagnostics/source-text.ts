@@ -1,4 +1,4 @@
-import { codeFrameColumns } from '@babel/code-frame';
+import { createRequire } from 'node:module';
 
 export interface Place {
   line: number;
@@ -72,10 +72,23 @@ export function frameWindowAt(source: SourceText, place: Place): FrameWindow {
  */
 export function codeFrameOf({ lines, first, place }: FrameWindow): string {
   const options = { linesAbove: LINES_ABOVE, linesBelow: LINES_BELOW, highlightCode: false };
-  return codeFrameColumns(`${'\n'.repeat(first - 1)}${lines}`, { start: place }, options);
+  return codeFrame().codeFrameColumns(`${'\n'.repeat(first - 1)}${lines}`, { start: place }, options);
 }
 
 /** The place's line with one line either side, numbered. */
 export function codeFrameAt(source: SourceText, place: Place): string {
   return codeFrameOf(frameWindowAt(source, place));
+}
+
+let loadedCodeFrame: typeof import('@babel/code-frame') | undefined;
+
+/**
+ * Loaded when a frame is first drawn: every command loads this module, and most draw no frame. A
+ * CommonJS package, so it can be loaded here without making every caller asynchronous.
+ */
+function codeFrame(): typeof import('@babel/code-frame') {
+  loadedCodeFrame ??= createRequire(import.meta.url)(
+    '@babel/code-frame',
+  ) as typeof import('@babel/code-frame');
+  return loadedCodeFrame;
 }

@@ -16,3 +16,9 @@ export const packageRoot: string = (() => {
     dir = parent;
   }
 })();
+
+/**
+ * The templates shipped with Bulletin, used when a site has no `templates:` of its own. Here, not
+ * beside the email templates' loader, so that choosing the folder loads no template engine.
+ */
+export const BUILTIN_TEMPLATES = join(packageRoot, 'templates');

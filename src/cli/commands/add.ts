@@ -1,8 +1,6 @@
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../../content/config.js';
-import { itemSkeleton, slug } from '../../content/scaffold.js';
 import { isItemKind, itemKinds, kindSpec } from '../../content/kinds/index.js';
 import { suggestion } from '../../diagnostics/suggest.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
@@ -52,6 +50,7 @@ export function registerAdd(program: Command, run: (action: () => Promise<number
           );
         }
         const spec = kindSpec(kind);
+        const { itemSkeleton, slug } = await import('../../content/scaffold.js');
         if (spec.ownProgramme) await assertProgramme(root, options.programme);
 
         const sameTitle = existing.find((n) => n.replace(/^\d+-/, '') === `${slug(title)}.md`);
@@ -87,6 +86,7 @@ export function registerAdd(program: Command, run: (action: () => Promise<number
 }
 
 async function assertProgramme(root: string, programme: string | undefined): Promise<void> {
+  const { loadConfig } = await import('../../content/config.js');
   const { config } = await loadConfig(root);
   const ids = config?.programmes.map((p) => p.id) ?? [];
   if (!programme)

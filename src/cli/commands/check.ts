@@ -3,7 +3,6 @@ import { EXIT_FAILED, EXIT_OK } from '../exit.js';
 import { printJson, say } from '../io.js';
 import { formatSummary, reportJson, reportProblems } from '../report.js';
 import { selectDates } from '../select-dates.js';
-import { checkLinksOf } from '../link-check.js';
 import { sortDiagnostics, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { IssueReport } from '../../build/pipeline.js';
 import type { GlobalOptions } from '../options.js';
@@ -71,6 +70,7 @@ async function addLinkProblems(
   issues: IssueReport[],
   offline: boolean | undefined,
 ): Promise<void> {
+  const { checkLinksOf } = await import('../link-check.js');
   const problems = await checkLinksOf(
     root,
     issues.flatMap((issue) => issue.links ?? []),

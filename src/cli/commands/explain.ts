@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { closestCode, explain, explanationText, isProblemCode } from '../../diagnostics/explain.js';
 import { EXIT_OK, UsageError } from '../exit.js';
 import { printJson } from '../io.js';
 
@@ -14,6 +13,9 @@ export function registerExplain(
     .option('--json', 'print one JSON document on stdout')
     .action((code: string, options: { json?: boolean }) =>
       run(async () => {
+        const { closestCode, explain, explanationText, isProblemCode } = await import(
+          '../../diagnostics/explain.js'
+        );
         const wanted = code.trim().toLowerCase();
         if (!isProblemCode(wanted)) {
           const guess = closestCode(wanted);

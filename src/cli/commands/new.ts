@@ -1,7 +1,6 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { issueSkeleton, oneFileSkeletons } from '../../content/scaffold.js';
 import { EXIT_FAILED, EXIT_OK } from '../exit.js';
 import { printJson, say, shortPath } from '../io.js';
 import { assertDate, comingFriday, todayIso } from '../select-dates.js';
@@ -17,6 +16,7 @@ export function registerNew(program: Command, run: (action: () => Promise<number
       run(async () => {
         const { root } = program.opts<GlobalOptions>();
         const date = options.date ? assertDate(options.date) : comingFriday(todayIso());
+        const { issueSkeleton, oneFileSkeletons } = await import('../../content/scaffold.js');
         const dir = join(root, 'bulletins', date);
         await mkdir(dir, { recursive: true });
         // Into a folder that has items but lost (or never had) its issue.md, only issue.md: a

@@ -5,9 +5,7 @@ import { loadConfig } from '../../content/config.js';
 import type { Config } from '../../content/model.js';
 import { formatDiagnostic } from '../../diagnostics/format.js';
 import { suggestion } from '../../diagnostics/suggest.js';
-import { openStores } from '../../store/stores.js';
 import { normalizeAddress } from '../../support/email-address.js';
-import { parseSubscriberCsv, writeSubscriberCsv } from '../../subscribers/csv.js';
 import { LIST_STATUSES, type SubscriberStore } from '../../subscribers/store.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../exit.js';
 import { printJson, say, shortPath } from '../io.js';
@@ -30,6 +28,7 @@ export function registerSubscribers(program: Command, run: Run): void {
       return EXIT_FAILED;
     }
     if (list !== undefined) assertList(config, list);
+    const { openStores } = await import('../../store/stores.js');
     const stores = await openStores(root, config);
     try {
       return await action(stores.subscribers, config);
@@ -57,6 +56,7 @@ export function registerSubscribers(program: Command, run: Run): void {
               `Cannot read ${file} as UTF-8 text (${(error as NodeJS.ErrnoException).code ?? 'not UTF-8'}).`,
             );
           }
+          const { parseSubscriberCsv } = await import('../../subscribers/csv.js');
           const parsed = parseSubscriberCsv(text);
           for (const problem of parsed.problems)
             say(`${shortPath(resolve(file))}:${problem.line}: ${problem.message}`);
@@ -89,6 +89,7 @@ export function registerSubscribers(program: Command, run: Run): void {
     .action((options: { list?: string }) =>
       run(() =>
         withStore(options.list, async (store) => {
+          const { writeSubscriberCsv } = await import('../../subscribers/csv.js');
           const count = await writeSubscriberCsv(store.subscribers(options.list), process.stdout);
           say(`${count} row${count === 1 ? '' : 's'} exported.`);
           return EXIT_OK;

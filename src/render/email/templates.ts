@@ -2,12 +2,10 @@ import { readFile, readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import Handlebars from 'handlebars';
 import { causeOf, isErrno } from '../../support/errors.js';
-import { packageRoot } from '../../support/package-root.js';
 import { memoizeAsync, type MemoizedAsync } from '../memo.js';
 import { Slot } from './slots.js';
 
-/** The templates shipped with Bulletin, used when a site has no `templates:` of its own. */
-export const BUILTIN_TEMPLATES = join(packageRoot, 'templates');
+export { BUILTIN_TEMPLATES } from '../../support/package-root.js';
 
 export interface EmailTemplates {
   dir: string;
