@@ -39,3 +39,15 @@ test('a command loads what only some commands or some sites need when it needs i
   const checked = packagesLoadedBy(['check', '--offline', '--no-cache']);
   expect(checked).toContain('handlebars');
 });
+
+test('a command loads its own module and not the other commands', () => {
+  const result = bulletinLoading(['explain', 'image-missing']);
+  expect(result.status).toBe(0);
+  const commands = result.loaded.flatMap((url) => /\/cli\/commands\/([a-z-]+)\.[jt]s$/.exec(url)?.[1] ?? []);
+  expect(new Set(commands)).toEqual(new Set(['explain']));
+  // Nor what only they need: the config's schema and its YAML parser.
+  expect(packagesIn(result.loaded)).not.toContain('zod');
+  // A mistyped command still hears of the closest one, from the list of them all.
+  const mistyped = bulletinLoading(['biuld']);
+  expect(mistyped.stderr).toMatch(/build/);
+});

@@ -335,6 +335,23 @@ test('a first build starts its prepare workers with its thread and uses them; on
   expect(entries()).toEqual(before);
 }, 120_000);
 
+test('a first build starts its threads before it reads the config; a config with a mistake stops them and is reported', () => {
+  cpSync(join(repoRoot, 'bulletins', '2018-05-18'), join(site, 'bulletins', '2018-05-18'), {
+    recursive: true,
+  });
+  const config = join(site, 'bulletin.config.yaml');
+  writeFileSync(
+    config,
+    readFileSync(config, 'utf8').replace('  timezone: Europe/London', '  timezone: Europe/Londn'),
+  );
+  const run = bulletinLoading(['build', '--all'], site, { BULLETIN_PARALLEL_FROM: '2' });
+  expect(run.status).toBe(1);
+  expect(run.stderr).toContain('bulletin.config.yaml:6:13');
+  // The threads were started, and stopped: the run ended, and wrote nothing.
+  expect(run.loaded.some((url) => url.endsWith('/stages-worker.js'))).toBe(true);
+  expect(existsSync(join(site, 'dist'))).toBe(false);
+}, 60_000);
+
 test('a check of many issues prepares in workers started as it begins, its stages on the main thread; a warm one starts none', () => {
   cpSync(join(repoRoot, 'bulletins', '2018-05-18'), join(site, 'bulletins', '2018-05-18'), {
     recursive: true,

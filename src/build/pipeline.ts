@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadConfig } from '../content/config.js';
 import type { Config } from '../content/model.js';
 import { BUILTIN_TEMPLATES } from '../support/package-root.js';
 import { BuildMemo } from './build-memo.js';
@@ -15,9 +14,6 @@ export type { IssueReport, OutputFile, PipelineOptions, PipelineReport } from '.
 export async function runPipeline(options: PipelineOptions): Promise<PipelineReport> {
   const root = resolve(options.root);
   const outDir = resolve(options.outDir ?? join(root, 'dist'));
-  const { config, path: configPath, problems: configProblems } = await loadConfig(root);
-  if (!config) return { configProblems, issues: [] };
-  const templatesDir = templatesFor(root, config, configPath);
   // P1's hook: a build whose every input and output is as the last build left them does nothing.
   // It remembers what `bulletin build` prints, not the emails a caller asked to keep.
   const memoized = options.write && options.cache !== false && !options.keepEmails;
@@ -26,15 +22,22 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
   // build of 520 issues took).
   const { startStages } = await import('./stages-thread.js');
   // Where no memo is stored (most likely a first build, with every issue to prepare), the stages'
-  // thread, if the run has one, starts now with its prepare workers, and no issue is read for the
-  // memo's key: the build is remembered by the bytes its issues were prepared from (build-memo.ts).
-  // Where one is, the issues are read and the thread starts only if the memo does not answer
-  // (started anyway, it cost a rebuild with nothing changed ~25 MB and, on two cores, time).
+  // thread, if the run has one, starts now with its prepare workers, before the config is read: they
+  // load their modules meanwhile and are told the config with their first issue. No issue is read
+  // for the memo's key: the build is remembered by the bytes its issues were prepared from
+  // (build-memo.ts). Where one is, the issues are read and the thread starts only if the memo does
+  // not answer (started anyway, it cost a rebuild with nothing changed ~25 MB and, on two cores, time).
   const mayAnswer = memoized && BuildMemo.mayAnswer(root);
-  let stages = mayAnswer
-    ? undefined
-    : await startStages(options, root, { root, config, cache: options.cache !== false });
+  let stages = mayAnswer ? undefined : await startStages(options, root, { cache: options.cache !== false });
   try {
+    // Loaded here, after the threads are started: the config's schema and YAML parser are ~0.1 s.
+    const { loadConfig } = await import('../content/config.js');
+    const { config, path: configPath, problems: configProblems } = await loadConfig(root);
+    if (!config) {
+      await stages?.cancel();
+      return { configProblems, issues: [] };
+    }
+    const templatesDir = templatesFor(root, config, configPath);
     const memo = memoized
       ? await BuildMemo.open<PipelineReport>({
           ...{ root, outDir, config, configPath, templatesDir, dates: options.dates },

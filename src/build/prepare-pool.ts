@@ -72,7 +72,7 @@ export async function* preparedAsReady(
   const spare = spareWorkers();
   const parallel = spare > 0 && queue.length >= parallelFrom;
   if (!parallel) dropEarlyWorkers();
-  const setup = { root, config, cache: Boolean(cache) };
+  const setup = { root, config };
   const pool = new WorkerPool(
     // No more workers than have jobs in hand at once: one with none would only load the toolchain.
     parallel

@@ -1,14 +1,20 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { prepareFresh } from './prepare.js';
-import type { PrepareSetup } from './prepare-workers.js';
+import type { PrepareMessage, PrepareSetup } from './prepare-workers.js';
 
 /**
- * Runs in a worker thread (see prepare-pool.ts): prepares each issue it is sent and posts it back. The
- * thread that takes it stores it in the render cache: writing each entry here (a file made, ~0.5 ms
- * on a busy machine) was a tenth of this thread's time, and this thread's work is what a cold build
- * of the archive waits on.
+ * Runs in a worker thread (see prepare-pool.ts): told its setup first, then prepares each issue it is
+ * sent and posts it back. The setup comes by message, not with the thread: a cold build starts the
+ * worker before it has read the config (prepare-workers.ts). The thread that takes it stores it in
+ * the render cache: writing each entry here (a file made, ~0.5 ms on a busy machine) was a tenth of
+ * this thread's time, and this thread's work is what a cold build of the archive waits on.
  */
-const { root, config } = workerData as PrepareSetup;
-parentPort!.on('message', async (job: { date: string }) => {
-  parentPort!.postMessage(await prepareFresh(root, job.date, config));
+let setup: PrepareSetup | undefined;
+parentPort!.on('message', async (message: PrepareMessage) => {
+  if ('setup' in message) {
+    setup = message.setup;
+    return;
+  }
+  if (!setup) throw new Error('a prepare worker was sent an issue before its setup');
+  parentPort!.postMessage(await prepareFresh(setup.root, message.date, setup.config));
 });

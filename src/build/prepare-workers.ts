@@ -4,13 +4,15 @@ import { fileURLToPath } from 'node:url';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
 import type { Config } from '../content/model.js';
 
-/** What a prepare worker is started with (prepare-worker.ts): plain data. */
+/** What a prepare worker is told before its first issue (prepare-worker.ts): plain data. */
 export interface PrepareSetup {
   root: string;
   /** The main thread's config, so both sides render (and key the cache) with the same one. */
   config: Config;
-  cache: boolean;
 }
+
+/** What a prepare worker is sent: its setup, once and first, then the issues to prepare. */
+export type PrepareMessage = { setup: PrepareSetup } | { date: string };
 
 const WORKER_FILE = fileURLToPath(new URL('./prepare-worker.js', import.meta.url));
 
@@ -19,22 +21,22 @@ export function spareWorkers(): number {
   return existsSync(WORKER_FILE) ? Math.min(availableParallelism(), 8) - 1 : 0;
 }
 
-let early: { setup: string; workers: Worker[] } | undefined;
+let early: { workers: Worker[] } | undefined;
 /** Early workers that stopped before a pool took them (one that ran out of memory while it loaded). */
 const stopped = new WeakSet<Worker>();
 
 /**
- * Starts the prepare workers before the pool that will feed them exists, so that they load the
- * parsers while the thread that starts them loads its own modules: the build's thread does this as it
- * starts (stages-worker.ts). The pool takes them if it prepares with the same setup; if it has too
- * little to prepare for workers, or is never made, they are stopped (`dropEarlyWorkers`, or with
- * the thread). A module of its own, light, so that starting them waits for nothing heavier.
+ * Starts the prepare workers before the pool that will feed them exists, and before the config they
+ * will prepare with is read, so that they load the parsers while the threads that start them load
+ * their own modules and the config: the build's thread does this as it starts (stages-worker.ts). A
+ * pool takes them and tells them its setup; if it has too little to prepare for workers, or is
+ * never made, they are stopped (`dropEarlyWorkers`, or with the thread). A module of its own, light,
+ * so that starting them waits for nothing heavier.
  */
-export function startPrepareWorkersEarly(setup: PrepareSetup, limits: ResourceLimits): void {
+export function startPrepareWorkersEarly(limits: ResourceLimits): void {
   early ??= {
-    setup: JSON.stringify(setup),
     workers: Array.from({ length: spareWorkers() }, () => {
-      const worker = startWorker(setup, limits);
+      const worker = startWorker(limits);
       // Until a pool listens: a worker that fails before then is replaced when taken, and one whose
       // failure is not its own (too little memory) fails again under the pool's eyes.
       worker.on('error', () => undefined);
@@ -44,15 +46,13 @@ export function startPrepareWorkersEarly(setup: PrepareSetup, limits: ResourceLi
   };
 }
 
-/** `count` workers for a pool, started early with this same setup if there are any, else now. */
+/** `count` workers for a pool, told its setup: those started early if there are any, else new ones. */
 export function takePrepareWorkers(setup: PrepareSetup, count: number, limits: ResourceLimits): Worker[] {
-  const started =
-    early?.setup === JSON.stringify(setup)
-      ? early.workers.filter((worker) => !stopped.has(worker)).splice(0, count)
-      : [];
+  const started = early?.workers.filter((worker) => !stopped.has(worker)).splice(0, count) ?? [];
   if (early) early.workers = early.workers.filter((worker) => !started.includes(worker));
   dropEarlyWorkers();
-  while (started.length < count) started.push(startWorker(setup, limits));
+  while (started.length < count) started.push(startWorker(limits));
+  for (const worker of started) worker.postMessage({ setup } satisfies PrepareMessage);
   return started;
 }
 
@@ -62,6 +62,6 @@ export function dropEarlyWorkers(): void {
   early = undefined;
 }
 
-function startWorker(setup: PrepareSetup, limits: ResourceLimits): Worker {
-  return new Worker(WORKER_FILE, { workerData: setup, resourceLimits: limits });
+function startWorker(limits: ResourceLimits): Worker {
+  return new Worker(WORKER_FILE, { resourceLimits: limits });
 }

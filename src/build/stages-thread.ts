@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { listIssueDates } from '../content/issues-dir.js';
 import { SetupError } from '../diagnostics/setup-error.js';
 import { awaitedLater } from '../support/errors.js';
-import { dropEarlyWorkers, type PrepareSetup, startPrepareWorkersEarly } from './prepare-workers.js';
+import { dropEarlyWorkers, startPrepareWorkersEarly } from './prepare-workers.js';
 import type { PipelineOptions, StagesInput, StagesResult } from './stages.js';
 import { datesInRenderCache } from './render-cache.js';
 import { threadSettings } from './thread-limits.js';
@@ -70,16 +70,17 @@ export interface StagesRunner {
  * keeps the compiled emails (they hold functions, which cannot cross threads). The thread runs only
  * from the compiled code (lib/).
  *
- * The thread starts at once and loads its modules while this thread opens the build memo; it is
- * handed its input by `run`. Started only after the memo's key, when that key read every issue, it
- * was ready ~0.8 s into a cold `build --all` of 520 issues.
- * With `prepareEarly`, it first starts the prepare workers with that setup (prepare-workers.ts); so
- * does this thread, for a check of as many issues as they start at.
+ * The thread starts at once and loads its modules while this thread reads the config and opens the
+ * build memo; it is handed its input by `run`. Started only after the memo's key, when that key read
+ * every issue, it was ready ~0.8 s into a cold `build --all` of 520 issues.
+ * With `prepareEarly`, it first starts the prepare workers (prepare-workers.ts); so does this thread,
+ * for a check of as many issues as they start at, unless `prepareEarly.cache` says the render cache
+ * may be used and it holds most of them.
  */
 export async function startStages(
   options: PipelineOptions,
   root: string,
-  prepareEarly?: PrepareSetup,
+  prepareEarly?: { cache: boolean },
 ): Promise<StagesRunner> {
   // Read first, by every run, so that a setting that is not a number is said before any work.
   const { parallelFrom, buildThreadHeapMb, prepareWorkerLimits } = threadSettings();
@@ -92,7 +93,7 @@ export async function startStages(
     // issues 0.2 s slower, loading the parsers to be stopped unused).
     const toPrepare = dates.length - (prepareEarly?.cache ? datesInRenderCache(root, dates) : 0);
     if (!prepareEarly || toPrepare < parallelFrom) return here;
-    startPrepareWorkersEarly(prepareEarly, prepareWorkerLimits);
+    startPrepareWorkersEarly(prepareWorkerLimits);
     return {
       run: (input) => inThisThread(input).finally(dropEarlyWorkers),
       cancel: async () => dropEarlyWorkers(),
@@ -102,7 +103,7 @@ export async function startStages(
   const workerFile = fileURLToPath(new URL('./stages-worker.js', import.meta.url));
   // From as many issues as the prepare workers start at: below that a thread's start costs more.
   if (issues < parallelFrom || !existsSync(workerFile)) return here;
-  const thread = new StagesThread(workerFile, buildThreadHeapMb(issues), prepareEarly);
+  const thread = new StagesThread(workerFile, buildThreadHeapMb(issues), Boolean(prepareEarly));
   return {
     async run(input) {
       try {
@@ -126,7 +127,7 @@ class StagesThread {
   private readonly worker: Worker;
   private readonly answer: Promise<StagesResult>;
 
-  constructor(file: string, limitMb: number, prepareEarly: PrepareSetup | undefined) {
+  constructor(file: string, limitMb: number, prepareEarly: boolean) {
     this.worker = new Worker(file, {
       workerData: { prepareEarly },
       resourceLimits: { maxOldGenerationSizeMb: limitMb },

@@ -1,17 +1,17 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { SetupError } from '../diagnostics/setup-error.js';
-import { type PrepareSetup, startPrepareWorkersEarly } from './prepare-workers.js';
+import { startPrepareWorkersEarly } from './prepare-workers.js';
 import { type StagesAnswer, type StagesInput, stagesFailure } from './stages-thread.js';
 import { threadSettings } from './thread-limits.js';
 
 /**
  * Runs in the stages' thread (see stages-thread.ts). Started before its run is known to be needed, it
  * starts the prepare workers a cold build will want (`prepareEarly`) and then loads its own modules,
- * all while the main thread opens the build memo; then runs the stages of the one run it is
+ * all while the main thread reads the config and opens the build memo; then runs the stages of the one run it is
  * sent and posts back what they did.
  */
-const { prepareEarly } = (workerData ?? {}) as { prepareEarly?: PrepareSetup };
-if (prepareEarly) startPrepareWorkersEarly(prepareEarly, threadSettings().prepareWorkerLimits);
+const { prepareEarly } = (workerData ?? {}) as { prepareEarly?: boolean };
+if (prepareEarly) startPrepareWorkersEarly(threadSettings().prepareWorkerLimits);
 const { runStages } = await import('./stages.js');
 
 parentPort!.once('message', async (input: StagesInput) => {

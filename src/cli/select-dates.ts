@@ -1,6 +1,5 @@
 import { listIssueDates } from '../content/issues-dir.js';
-import { isCalendarDate } from '../content/schema.js';
-import { addDays, weekday } from '../support/dates.js';
+import { addDays, isCalendarDate, weekday } from '../support/dates.js';
 import { UsageError } from './exit.js';
 
 /** The issue folder the command was run in (`bulletins/2026-11-27/`), if any: the default issue there. */

@@ -1,18 +1,9 @@
 import { z } from 'zod';
 import type { SchemaRule } from '../diagnostics/catalogue.js';
+import { ISO_DATE, isCalendarDate } from '../support/dates.js';
 import { parseUrl } from '../support/errors.js';
 
 /** The value types front matter and config are written in: dates, one-line text, web addresses, ids. */
-
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-export function isCalendarDate(text: string): boolean {
-  const match = ISO_DATE.exec(text);
-  if (!match) return false;
-  const [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(y, m - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
-}
 
 /** Why a text is not a date, as the catalogue's case: its form, or (for 2018-02-30) the calendar. */
 function notADate(value: string): SchemaRule {

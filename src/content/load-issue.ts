@@ -18,7 +18,8 @@ import {
   itemKinds,
   kindSpec,
 } from './kinds/index.js';
-import { isCalendarDate, issueSchema, type Config } from './schema.js';
+import { isCalendarDate } from '../support/dates.js';
+import { issueSchema, type Config } from './schema.js';
 import { describeValue, validateFrontMatter } from './validate.js';
 import { placeOfPath } from './yaml-place.js';
 

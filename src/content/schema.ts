@@ -10,7 +10,7 @@ import { readMailboxUrl } from './mailbox-url.js';
  * The value types live in fields.ts, the items' schemas with their kinds in kinds/.
  */
 
-export { isCalendarDate, isoDate, oneLine, webUrl } from './fields.js';
+export { isoDate, oneLine, webUrl } from './fields.js';
 export {
   type ItemFrontMatter,
   type ItemKind,

@@ -1,3 +1,15 @@
+/** A date as content writes it: YYYY-MM-DD. */
+export const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Written YYYY-MM-DD, and a day the calendar has (not 2018-02-30). */
+export function isCalendarDate(text: string): boolean {
+  const match = ISO_DATE.exec(text);
+  if (!match) return false;
+  const [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
 /** Dates in content are calendar days (YYYY-MM-DD) with no time zone; format them as such, in UTC. */
 export function dayOf(date: string): Date {
   return new Date(`${date}T00:00:00Z`);
