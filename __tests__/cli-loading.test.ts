@@ -4,7 +4,11 @@
  * to load) is loaded only when links are checked over the network. Observed as a user would run the
  * CLI, with a module hook that writes down every package the process resolves.
  */
-import { bulletinLoading, packagesIn } from './helpers/module-log.js';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { loadConfig } from '../src/content/config.js';
+import { repoRoot } from './helpers/cli.js';
+import { bulletinLoading, nodeLoading, packagesIn } from './helpers/module-log.js';
 
 /** The packages a run of the CLI resolved, by name. */
 function packagesLoadedBy(args: string[]): Set<string> {
@@ -50,4 +54,23 @@ test('a command loads its own module and not the other commands', () => {
   // A mistyped command still hears of the closest one, from the list of them all.
   const mistyped = bulletinLoading(['biuld']);
   expect(mistyped.stderr).toMatch(/build/);
+});
+
+test('a thread that prepares issues loads neither YAML’s full parser nor image-size for an issue that needs neither', async () => {
+  // The config as a prepare worker is told it, read here: reading it takes the YAML parser.
+  const { config } = await loadConfig(repoRoot);
+  const prepare = pathToFileURL(join(repoRoot, 'lib', 'src', 'build', 'prepare.js')).href;
+  const script = `const { prepareFresh } = await import(${JSON.stringify(prepare)});
+    const prepared = await prepareFresh(process.env.ROOT, '2018-05-11', JSON.parse(process.env.CONFIG));
+    console.log(JSON.stringify({ title: prepared.rendered.issue.title, problems: prepared.problems.length }));`;
+  const run = nodeLoading(['--input-type=module', '-e', script], {
+    ROOT: repoRoot,
+    CONFIG: JSON.stringify(config),
+  });
+  expect(run.stderr).toBe('');
+  expect(JSON.parse(run.stdout)).toMatchObject({ title: expect.any(String) });
+  const loaded = packagesIn(run.loaded);
+  expect(loaded).toContain('mdast-util-from-markdown');
+  expect(loaded).not.toContain('yaml');
+  expect(loaded).not.toContain('image-size');
 });

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +36,24 @@ export function bulletinLoading(
   cwd?: string,
   env: Record<string, string> = {},
 ): CliResult & { loaded: string[] } {
+  return withLoadLog((logged) => bulletin(args, cwd, { ...env, ...logged }));
+}
+
+/** Runs `node` with these arguments, and says which files (URLs) it resolved to load. */
+export function nodeLoading(
+  args: string[],
+  env: Record<string, string> = {},
+): CliResult & { loaded: string[] } {
+  return withLoadLog((logged) => {
+    const result = spawnSync(process.execPath, args, {
+      encoding: 'utf8',
+      env: { ...process.env, ...env, ...logged },
+    });
+    return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+  });
+}
+
+function withLoadLog(run: (env: Record<string, string>) => CliResult): CliResult & { loaded: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'bulletin-loading-'));
   try {
     const hooks = join(dir, 'hooks.mjs');
@@ -43,7 +62,7 @@ export function bulletinLoading(
     writeFileSync(hooks, ESM_HOOKS);
     writeFileSync(hook, register(hooks));
     writeFileSync(log, '');
-    const result = bulletin(args, cwd, { ...env, LOADED_LOG: log, NODE_OPTIONS: `--import ${hook}` });
+    const result = run({ LOADED_LOG: log, NODE_OPTIONS: `--import ${hook}` });
     return { ...result, loaded: readFileSync(log, 'utf8').split('\n').filter(Boolean) };
   } finally {
     rmSync(dir, { recursive: true, force: true });

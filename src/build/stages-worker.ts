@@ -7,8 +7,8 @@ import { threadSettings } from './thread-limits.js';
 /**
  * Runs in the stages' thread (see stages-thread.ts). Started before its run is known to be needed, it
  * starts the prepare workers a cold build will want (`prepareEarly`) and then loads its own modules,
- * all while the main thread reads the config and opens the build memo; then runs the stages of the one run it is
- * sent and posts back what they did.
+ * all while the main thread reads the config and opens the build memo; then runs the stages of the
+ * one run it is sent and posts back what they did.
  */
 const { prepareEarly } = (workerData ?? {}) as { prepareEarly?: boolean };
 if (prepareEarly) startPrepareWorkersEarly(threadSettings().prepareWorkerLimits);

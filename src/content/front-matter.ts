@@ -1,9 +1,10 @@
 import matter from 'gray-matter';
-import { isSeq, parseDocument, visit, type Document, type YAMLError } from 'yaml';
+import type { Document, YAMLError } from 'yaml';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { at, atOffset, problem, startOf } from '../diagnostics/problem.js';
 import { placeAt, type SourceText } from '../diagnostics/source-text.js';
 import { plainFrontMatter, type PlainFrontMatter } from './plain-front-matter.js';
+import { yamlLibrary } from './yaml-library.js';
 
 /** A file split into its YAML front matter (with positions) and its Markdown body. */
 export interface FrontMatterFile {
@@ -118,7 +119,7 @@ export function splitFrontMatter(source: SourceText): SplitResult {
 }
 
 const parseYaml = (text: string) =>
-  parseDocument(text, { uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
+  yamlLibrary().parseDocument(text, { uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
 
 const dataOf = (yaml: Document): unknown =>
   yaml.errors.length === 0 ? yaml.toJS({ maxAliasCount: 50 }) : undefined;
@@ -245,13 +246,13 @@ function withoutFollowOns(problems: YamlProblem[], yaml: string): YamlProblem[] 
 /** The mapping a duplicated key is in, and whether that mapping is an entry of a list. */
 function duplicateOwner(doc: Document, keyStart: number): { map: object; inList: boolean } | undefined {
   let found: { map: object; inList: boolean } | undefined;
-  visit(doc, {
+  yamlLibrary().visit(doc, {
     Pair(_, pair, path) {
       const key = pair.key as { range?: [number, number, number] } | null;
       if (found || key?.range?.[0] !== keyStart) return;
       const map = path[path.length - 1];
       const parent = path[path.length - 2];
-      if (map && typeof map === 'object') found = { map, inList: isSeq(parent) };
+      if (map && typeof map === 'object') found = { map, inList: yamlLibrary().isSeq(parent) };
     },
   });
   return found;
@@ -262,7 +263,7 @@ function explainError(doc: Document, yaml: string, error: YAMLError): Partial<Ya
   if (error.code === 'MISSING_CHAR' && /closing ["']quote/.test(error.message)) {
     const mark = error.message.includes('"') ? '"' : "'";
     let opening: number | undefined;
-    visit(doc, {
+    yamlLibrary().visit(doc, {
       Scalar(_, node) {
         if (
           (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') &&

@@ -1,12 +1,12 @@
-import { stringify } from 'yaml';
 import { type ItemKind, itemKinds, kindSpec } from './kinds/index.js';
+import { yamlLibrary } from './yaml-library.js';
 
 /**
  * Skeletons written by `bulletin new` and `bulletin add`. They are valid content, with TK where a
  * person must write, so `bulletin check` passes them with a warning that points at each gap.
  */
 export function issueSkeleton(date: string): string {
-  return `---\n${stringify({ title: 'TK headline of this week’s bulletin', date, summary: 'TK one sentence shown as the email preheader' }, { lineWidth: 0 })}author:\n  name: TK\n  role: TK\n---\nTK the lead article.\n`;
+  return `---\n${yamlLibrary().stringify({ title: 'TK headline of this week’s bulletin', date, summary: 'TK one sentence shown as the email preheader' }, { lineWidth: 0 })}author:\n  name: TK\n  role: TK\n---\nTK the lead article.\n`;
 }
 
 /** The file `bulletin add` writes for an item: the kind's own skeleton (see kinds/). */

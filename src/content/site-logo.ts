@@ -7,6 +7,10 @@ import type { FrontMatterFile } from './front-matter.js';
 import { isInside, readFileInside } from './inside-folder.js';
 import type { SiteLogo } from './schema.js';
 import { placeOfPath } from './yaml-place.js';
+import { lazyRequire } from '../support/lazy-require.js';
+
+/** Loaded only for a site with a logo: every command loads the config, few sites have one. */
+const imageSizeLibrary = lazyRequire<typeof import('image-size')>('image-size');
 
 const LOGO_TYPES: readonly SiteLogo['type'][] = ['png', 'jpg', 'svg', 'gif', 'webp'];
 
@@ -44,7 +48,7 @@ export async function readSiteLogo(
   if (!bytes) return refuse('is a link to a file outside the site folder');
   if (bytes.length > MAX_LOGO_BYTES)
     return refuse(`is ${Math.round(bytes.length / 1024)} KB: a logo is shown small, keep it under 1 MB`);
-  const size = await measure(bytes);
+  const size = measure(bytes);
   const type = LOGO_TYPES.find((t) => t === size?.type);
   if (!size || !type) return refuse('is not a PNG, JPEG, SVG, GIF or WebP image');
   if (!size.width || !size.height)
@@ -53,13 +57,9 @@ export async function readSiteLogo(
   return { logo: { file: path, type, width: size.width, height: size.height, hash } };
 }
 
-async function measure(
-  bytes: Buffer,
-): Promise<{ type?: string; width?: number; height?: number } | undefined> {
-  // Loaded only for a site with a logo: every command loads the config, few sites have one.
-  const { imageSize } = await import('image-size');
+function measure(bytes: Buffer): { type?: string; width?: number; height?: number } | undefined {
   try {
-    return imageSize(bytes);
+    return imageSizeLibrary().imageSize(bytes);
   } catch (error) {
     // image-size throws a plain Error or TypeError for what it cannot parse (cut short, corrupt, unknown).
     if (error instanceof Error) return undefined;

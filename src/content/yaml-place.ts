@@ -1,8 +1,9 @@
-import { isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
+import type { Document, Node } from 'yaml';
 import type { Place } from '../diagnostics/diagnostic.js';
 import { FILE_START } from '../diagnostics/problem.js';
 import { placeAt } from '../diagnostics/source-text.js';
 import type { FrontMatterFile } from './front-matter.js';
+import { yamlLibrary } from './yaml-library.js';
 
 export type YamlPath = readonly PropertyKey[];
 
@@ -24,15 +25,15 @@ function offsetOfPath(doc: Document, path: YamlPath, at: 'key' | 'value'): numbe
   for (let i = 0; i < path.length; i++) {
     const segment = path[i];
     const last = i === path.length - 1;
-    if (isMap(node)) {
-      const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === segment);
+    if (yamlLibrary().isMap(node)) {
+      const pair = node.items.find((p) => (yamlLibrary().isScalar(p.key) ? p.key.value : p.key) === segment);
       if (!pair) return lastOffset;
       if (last && at === 'key') return rangeStart(pair.key) ?? lastOffset;
       node = pair.value;
       // A key with no value (`title:`) has no value node: point just after the key instead.
       lastOffset = rangeStart(node) ?? rangeEnd(pair.key) ?? lastOffset;
       if (node === null || node === undefined) return lastOffset;
-    } else if (isSeq(node) && typeof segment === 'number') {
+    } else if (yamlLibrary().isSeq(node) && typeof segment === 'number') {
       node = node.items[segment];
       lastOffset = rangeStart(node) ?? lastOffset;
       if (node === undefined) return lastOffset;

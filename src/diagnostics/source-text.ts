@@ -1,4 +1,7 @@
-import { createRequire } from 'node:module';
+import { lazyRequire } from '../support/lazy-require.js';
+
+/** Loaded when a frame is first drawn: most runs draw none. */
+const codeFrame = lazyRequire<typeof import('@babel/code-frame')>('@babel/code-frame');
 
 export interface Place {
   line: number;
@@ -78,17 +81,4 @@ export function codeFrameOf({ lines, first, place }: FrameWindow): string {
 /** The place's line with one line either side, numbered. */
 export function codeFrameAt(source: SourceText, place: Place): string {
   return codeFrameOf(frameWindowAt(source, place));
-}
-
-let loadedCodeFrame: typeof import('@babel/code-frame') | undefined;
-
-/**
- * Loaded when a frame is first drawn: every command loads this module, and most draw no frame. A
- * CommonJS package, so it can be loaded here without making every caller asynchronous.
- */
-function codeFrame(): typeof import('@babel/code-frame') {
-  loadedCodeFrame ??= createRequire(import.meta.url)(
-    '@babel/code-frame',
-  ) as typeof import('@babel/code-frame');
-  return loadedCodeFrame;
 }

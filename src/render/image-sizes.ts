@@ -1,7 +1,10 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { imageSize } from 'image-size';
+import { lazyRequire } from '../support/lazy-require.js';
 import { decodedOrAsWritten } from '../support/errors.js';
+
+/** Loaded when the first image is measured: most issues have none. */
+const imageSizeLibrary = lazyRequire<typeof import('image-size')>('image-size');
 
 /** Wide enough for a full-width image on any screen and in a 640px email at 2x. */
 export const MAX_IMAGE_WIDTH = 1200;
@@ -60,9 +63,9 @@ export function measureLocalImage(issueDir: string, reference: string): ImageSiz
 }
 
 function sizeOf(bytes: Uint8Array): ImageSize | undefined {
-  let size: ReturnType<typeof imageSize>;
+  let size: ReturnType<typeof import('image-size').imageSize>;
   try {
-    size = imageSize(bytes);
+    size = imageSizeLibrary().imageSize(bytes);
   } catch (error) {
     // image-size throws a plain Error or TypeError for what it cannot parse (cut short, corrupt, unknown).
     if (error instanceof Error) return undefined;

@@ -1,6 +1,6 @@
-import { stringify } from 'yaml';
 import { z } from 'zod';
 import { contact, link, oneLine, ref } from '../fields.js';
+import { yamlLibrary } from '../yaml-library.js';
 
 /**
  * What one kind of item is, as data. The table lives in the content layer, the lowest one that
@@ -50,5 +50,5 @@ export function itemSchema<Kind extends string, Extra extends z.ZodRawShape>(kin
 
 /** A skeleton with TK where a person must write, so `bulletin check` warns at each gap. */
 export function proseSkeleton(front: Record<string, unknown>): string {
-  return `---\n${stringify(front, { lineWidth: 0 })}---\nTK the text of this item.\n`;
+  return `---\n${yamlLibrary().stringify(front, { lineWidth: 0 })}---\nTK the text of this item.\n`;
 }

@@ -1,8 +1,8 @@
-import { stringify } from 'yaml';
 import { z } from 'zod';
 import { addDays } from '../../support/dates.js';
 import { breaksRule, id, isoDate, oneLine, time, webUrl } from '../fields.js';
 import { itemSchema, type KindSpec } from './kind.js';
+import { yamlLibrary } from '../yaml-library.js';
 
 /** The key its entries are written under, and so the first step of their places in the YAML. */
 const LIST = 'meetings';
@@ -58,6 +58,6 @@ export const meetings = {
       },
     ];
     const front = { kind: 'meetings', title: 'Next week’s meetings', [LIST]: entries };
-    return `---\n${stringify(front, { lineWidth: 0 })}---\n`;
+    return `---\n${yamlLibrary().stringify(front, { lineWidth: 0 })}---\n`;
   },
 } as const satisfies KindSpec;
