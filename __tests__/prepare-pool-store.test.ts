@@ -89,14 +89,17 @@ const cache = {
   store: async () => void by.worker++,
 };
 const dates = [];
+// How many issues had been taken each time the thread had nothing to do but wait.
+const waits = [];
 for await (const prepared of preparedAsReady(root, await listIssueDates(root), config, cache, {
   helpPreparing: ${helpPreparing},
+  whileWaiting: () => waits.push(dates.length),
 })) {
   dates.push(prepared.date);
   // An email made of each, slower than a worker prepares one.
   await new Promise((resolve) => setTimeout(resolve, 100));
 }
-console.log(JSON.stringify({ dates: dates.sort(), ...by }));
+console.log(JSON.stringify({ dates: dates.sort(), ...by, waits }));
 `;
 
 function prepared(helpPreparing: boolean, env: Record<string, string> = {}) {
@@ -108,12 +111,15 @@ function prepared(helpPreparing: boolean, env: Record<string, string> = {}) {
     timeout: 60_000,
   });
   expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
-  return JSON.parse(result.stdout) as { dates: string[]; here: number; worker: number };
+  return JSON.parse(result.stdout) as { dates: string[]; here: number; worker: number; waits: number[] };
 }
 
 test('a thread not helping leaves every issue to the workers, and prepares them itself once none is left', () => {
   const dates = ['2018-05-11', '2018-05-18', '2018-05-25'];
-  expect(prepared(false)).toEqual({ dates, here: 0, worker: 3 });
+  // Waiting for the workers' first issue, it did what it was given to do meanwhile, once.
+  expect(prepared(false)).toEqual({ dates, here: 0, worker: 3, waits: [0] });
   // Workers that run out of memory as they start hand every job back to this thread.
-  expect(prepared(false, { BULLETIN_WORKER_HEAP_MB: '4' })).toEqual({ dates, here: 3, worker: 0 });
+  const alone = prepared(false, { BULLETIN_WORKER_HEAP_MB: '4' });
+  expect(alone).toMatchObject({ dates, here: 3, worker: 0 });
+  expect(alone.waits.length).toBeLessThanOrEqual(1);
 }, 60_000);

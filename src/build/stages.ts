@@ -9,6 +9,7 @@ import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diag
 import { atOffset, problem, startOf } from '../diagnostics/problem.js';
 import { sourceText } from '../diagnostics/source-text.js';
 import { compileEmail, type CompiledEmail, hydrateWhenFilled } from '../render/email/compile.js';
+import { loadMjml } from '../render/email/mjml-loader.js';
 import { loadEmailTemplates, TemplateError } from '../render/email/templates.js';
 import { utf8Of } from '../render/email/fill-template.js';
 import { forArchive, type ArchivedIssue, type RenderedIssue } from '../render/rendered-issue.js';
@@ -146,6 +147,8 @@ async function stagesReport(
       issueDigests,
       // Only where few issues have an email to make here (`build`: the latest one, and the archive).
       helpPreparing: emailDates.size * 2 < dates.length,
+      // The emails' layout engine, loaded while the first issues are prepared.
+      ...(emailDates.size > 0 ? { whileWaiting: loadMjml } : {}),
     })) {
       onPrepared(prepared);
       // Kept for the archive only, and without the email's forms (the issue's own email takes `prepared`):
