@@ -122,7 +122,7 @@ export async function* preparedAsReady(
         failing = false;
         return;
       }
-      if (!waitedBefore) {
+      if (whileWaiting && !waitedBefore) {
         waitedBefore = true;
         whileWaiting?.();
         // What the workers posted meanwhile is let in before waiting for more.
