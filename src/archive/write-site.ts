@@ -1,8 +1,9 @@
-import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import type { SiteFiles } from './model.js';
 import { awaitedLater, isErrno, MISSING, unlessMissing } from '../support/errors.js';
 import { sameBytesOnDisk } from '../support/write-atomic.js';
+import { fileWrite } from '../support/write-thread.js';
 
 export interface SiteWrite {
   /** Paths (relative to the site folder) whose bytes changed or that are new: the only ones written. */
@@ -44,6 +45,7 @@ export class SiteWriter {
   private readonly moves: { from: string; path: string }[] = [];
   private readonly wanted = new Set<string>();
   private readonly folders = new Folders();
+  private readonly stagingFolders = new Set<string>();
   private pending: Promise<void>[] = [];
   private filling: Promise<void> | undefined;
 
@@ -168,9 +170,12 @@ export class SiteWriter {
 
   private async stage(path: string, content: string | Uint8Array): Promise<void> {
     if (!this.firstBuild && (await sameBytesOnDisk(join(this.target, path), content))) return;
-    await this.folders.make(dirname(join(this.staging, path)));
-    await writeFile(join(this.staging, path), content);
-    this.moves.push({ from: join(this.staging, path), path });
+    const file = join(this.staging, path);
+    // Writes are done in the order asked for: the folder is there for any later write into it.
+    const makeFolder = !this.stagingFolders.has(dirname(file));
+    this.stagingFolders.add(dirname(file));
+    await fileWrite({ kind: 'file', file: { path: file, content }, makeFolder });
+    this.moves.push({ from: file, path });
   }
 
   /** Waits for every staged write; the first failure is thrown once none is still running. */

@@ -1,11 +1,11 @@
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { types } from 'node:util';
 import { deserialize, serialize } from 'node:v8';
 import { threadId } from 'node:worker_threads';
 import { isErrno, MISSING, UNWRITABLE } from '../support/errors.js';
 import { makePrivateDir, PRIVATE_FILE } from '../support/private-files.js';
+import { fileWrite } from '../support/write-thread.js';
 
 /**
  * One file per issue date under a folder of `.bulletin/cache/`, each stored with the key it was made
@@ -90,20 +90,22 @@ export class KeyedFileCache<T> {
   /**
    * `set`, with the file written while the caller goes on: on the thread that makes the emails, the
    * synchronous write of each entry (making a file costs 0.25 ms or more here) was on the critical
-   * path. An entry not written (its folder removed meanwhile) is only a miss next time.
+   * path. It is written on the write thread where there is one (write-thread.ts). An entry not written (its folder
+   * removed meanwhile) is only a miss next time.
    */
   async store(date: string, key: string, value: T): Promise<void> {
     if (this.unwritable) return;
     const bytes = serialize({ key, ...value });
-    const temporary = this.temporary(date);
     try {
       this.madeDir();
-      await writeFile(temporary, bytes, PRIVATE_FILE);
-      await rename(temporary, this.file(date));
-    } catch (error) {
-      await rm(temporary, { force: true }).catch((cleanup: unknown) => {
-        if (!isErrno(cleanup, ...UNWRITABLE, ...MISSING)) throw cleanup;
+      await fileWrite({
+        kind: 'atomic',
+        files: [{ path: this.file(date), content: bytes }],
+        mode: PRIVATE_FILE.mode,
+        folderMade: true,
+        temporarySuffix: this.temporarySuffix(),
       });
+    } catch (error) {
       if (isErrno(error, ...MISSING)) this.dirMade = false;
       else this.failed(error);
     }
@@ -133,7 +135,11 @@ export class KeyedFileCache<T> {
 
   /** Unique per write, so that two writers (threads, processes, stores in flight) never share one. */
   private temporary(date: string): string {
-    return `${this.file(date)}.${process.pid}-${threadId}-${(temporaries++).toString(36)}.tmp`;
+    return `${this.file(date)}.${this.temporarySuffix()}`;
+  }
+
+  private temporarySuffix(): string {
+    return `${process.pid}-${threadId}-${(temporaries++).toString(36)}.tmp`;
   }
 
   private file(date: string): string {

@@ -3,6 +3,7 @@ import { SetupError } from '../diagnostics/setup-error.js';
 import { startPrepareWorkersEarly } from './prepare-workers.js';
 import { type StagesAnswer, type StagesInput, stagesFailure } from './stages-thread.js';
 import { threadSettings } from './thread-limits.js';
+import { startWriteThread } from '../support/write-thread.js';
 
 /**
  * Runs in the stages' thread (see stages-thread.ts). Started before its run is known to be needed, it
@@ -12,6 +13,8 @@ import { threadSettings } from './thread-limits.js';
  */
 const { prepareEarly } = (workerData ?? {}) as { prepareEarly?: boolean };
 if (prepareEarly) startPrepareWorkersEarly(threadSettings().prepareWorkerLimits);
+// This thread writes a large build's thousands of files (write-thread.ts).
+startWriteThread();
 const { runStages } = await import('./stages.js');
 
 parentPort!.once('message', async (input: StagesInput) => {

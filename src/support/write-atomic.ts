@@ -1,33 +1,15 @@
-import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open } from 'node:fs/promises';
 import { isErrno, MISSING } from './errors.js';
+import type { FileContent } from './file-writes.js';
+import { fileWrite } from './write-thread.js';
 
 /**
  * Writes a set of files so that a reader sees either all the old ones or all the new ones' contents
  * per file, never a truncated file: each goes to a temporary name first and is renamed into place
- * only after every one of them was written.
+ * only after every one of them was written (on the write thread where there is one: write-thread.ts).
  */
-export async function writeFilesAtomically(
-  files: readonly { path: string; content: string | Uint8Array }[],
-): Promise<void> {
-  const temporary = files.map((f) => `${f.path}.${process.pid}.tmp`);
-  try {
-    // Each folder once: an email's two files share one, and a mkdir costs 0.25 ms or more here.
-    for (const dir of new Set(files.map((file) => dirname(file.path)))) await mkdir(dir, { recursive: true });
-    for (const [i, file] of files.entries()) await writeFile(temporary[i]!, file.content);
-    for (const [i, file] of files.entries()) await rename(temporary[i]!, file.path);
-  } catch (error) {
-    // A temporary file that was never made (its folder could not be) is no failure of its own: the
-    // error to report is the one that stopped the writes.
-    await Promise.all(
-      temporary.map((t) =>
-        rm(t, { force: true }).catch((cleanup: unknown) => {
-          if (!isErrno(cleanup, ...MISSING)) throw cleanup;
-        }),
-      ),
-    );
-    throw error;
-  }
+export async function writeFilesAtomically(files: readonly FileContent[]): Promise<void> {
+  if (files.length > 0) await fileWrite({ kind: 'atomic', files: [...files] });
 }
 
 /**
@@ -35,10 +17,8 @@ export async function writeFilesAtomically(
  * same output leaves the files (and their modification times) alone, so a sync or a cache in front
  * of them sees nothing new. Returns the paths written.
  */
-export async function writeChangedFilesAtomically(
-  files: readonly { path: string; content: string | Uint8Array }[],
-): Promise<string[]> {
-  const changed: { path: string; content: string | Uint8Array }[] = [];
+export async function writeChangedFilesAtomically(files: readonly FileContent[]): Promise<string[]> {
+  const changed: FileContent[] = [];
   for (const file of files) if (!(await sameBytesOnDisk(file.path, file.content))) changed.push(file);
   await writeFilesAtomically(changed);
   return changed.map((file) => file.path);

@@ -1,0 +1,128 @@
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { applyFileWrite } from '../src/support/file-writes.js';
+import { repoRoot } from './helpers/cli.js';
+
+/**
+ * A large build writes its files on a thread of their own (src/support/write-thread.ts). The test
+ * runner imports the sources, which write in the calling thread, so the thread itself is driven
+ * through the compiled code (run `npm run build` first), as a build does.
+ */
+const compiled = join(repoRoot, 'lib', 'src', 'support', 'write-thread.js');
+const threadFile = join(repoRoot, 'lib', 'src', 'support', 'write-worker.js');
+
+type WriteThreadModule = typeof import('../src/support/write-thread.js');
+/** The compiled module, its write thread started. */
+async function compiledModule(): Promise<WriteThreadModule> {
+  const module = (await import(pathToFileURL(compiled).href)) as WriteThreadModule;
+  module.startWriteThread();
+  return module;
+}
+
+let work: string;
+beforeEach(() => {
+  work = mkdtempSync(join(tmpdir(), 'bulletin-write-thread-'));
+});
+afterEach(() => rmSync(work, { recursive: true, force: true }));
+
+test('the compiled code has the write thread', () => {
+  expect(existsSync(threadFile)).toBe(true);
+});
+
+test('writes land in the order asked for: a folder one write makes is there for the next', async () => {
+  const { fileWrite } = await compiledModule();
+  const page = join(work, 'staging', 'issues', '2026-03-06', 'index.html');
+  const writes = [
+    fileWrite({ kind: 'file', file: { path: page, content: '<h1>Old</h1>' }, makeFolder: true }),
+    fileWrite({ kind: 'file', file: { path: page, content: '<h1>New</h1>' }, makeFolder: false }),
+    fileWrite({
+      kind: 'atomic',
+      files: [
+        { path: join(work, 'email', 'email.html'), content: new Uint8Array(Buffer.from('<p>caf\u00e9</p>')) },
+        { path: join(work, 'email', 'email.txt'), content: 'caf\u00e9' },
+      ],
+    }),
+  ];
+  await Promise.all(writes);
+  expect(readFileSync(page, 'utf8')).toBe('<h1>New</h1>');
+  expect(readFileSync(join(work, 'email', 'email.html'), 'utf8')).toBe('<p>caf\u00e9</p>');
+  expect(readdirSync(join(work, 'email')).sort()).toEqual(['email.html', 'email.txt']);
+});
+
+test('an atomic write gives its files the mode asked for and leaves no temporary file', async () => {
+  const { fileWrite } = await compiledModule();
+  mkdirSync(join(work, 'cache'));
+  await fileWrite({
+    kind: 'atomic',
+    files: [{ path: join(work, 'cache', '2026-03-06.v8'), content: new Uint8Array([1, 2, 3]) }],
+    mode: 0o600,
+    folderMade: true,
+    temporarySuffix: 'mine.tmp',
+  });
+  expect(statSync(join(work, 'cache', '2026-03-06.v8')).mode & 0o777).toBe(0o600);
+  expect(readdirSync(join(work, 'cache'))).toEqual(['2026-03-06.v8']);
+});
+
+test('a failed write rejects with the error a call here throws (code, call, path), and leaves no temporary file', async () => {
+  const { fileWrite } = await compiledModule();
+  // A file where the folder should be: the folder cannot be made.
+  writeFileSync(join(work, 'email'), 'in the way');
+  const write = {
+    kind: 'atomic' as const,
+    files: [{ path: join(work, 'email', 'email.html'), content: '<p>Hi</p>' }],
+  };
+  let here: unknown;
+  try {
+    applyFileWrite(write);
+  } catch (error) {
+    here = error;
+  }
+  const there = await fileWrite(write).catch((error: unknown) => error);
+  expect(there).toBeInstanceOf(Error);
+  expect(here).toMatchObject({ code: expect.any(String) });
+  const { code, syscall, path, message } = here as NodeJS.ErrnoException;
+  expect(there).toMatchObject({ code, syscall, path, message });
+
+  // The second file cannot be renamed into place (a folder has its name): no temporary file is left.
+  mkdirSync(join(work, 'site', 'feed.xml'), { recursive: true });
+  writeFileSync(join(work, 'site', 'index.html'), 'old');
+  const twoFiles = fileWrite({
+    kind: 'atomic',
+    files: [
+      { path: join(work, 'site', 'index.html'), content: 'new' },
+      { path: join(work, 'site', 'feed.xml'), content: '<feed/>' },
+    ],
+  });
+  await expect(twoFiles).rejects.toMatchObject({ code: expect.stringMatching(/^E(ISDIR|EXIST|NOTEMPTY)$/) });
+  expect(readdirSync(join(work, 'site')).sort()).toEqual(['feed.xml', 'index.html']);
+});
+
+test('an idle write thread keeps no process alive, whether it wrote or not', () => {
+  const module = JSON.stringify(pathToFileURL(compiled).href);
+  const done = JSON.stringify(join(work, 'done.txt'));
+  const scripts = {
+    wrote: `const { fileWrite, startWriteThread } = await import(${module});
+      startWriteThread();
+      await fileWrite({ kind: 'file', file: { path: ${done}, content: 'done' }, makeFolder: false });`,
+    idle: `const { startWriteThread } = await import(${module});
+      startWriteThread();`,
+  };
+  for (const [name, script] of Object.entries(scripts)) {
+    writeFileSync(join(work, `${name}.mjs`), script);
+    const run = spawnSync(process.execPath, [join(work, `${name}.mjs`)], { timeout: 20_000 });
+    expect([name, run.error, run.status]).toEqual([name, undefined, 0]);
+  }
+  expect(readFileSync(join(work, 'done.txt'), 'utf8')).toBe('done');
+});
