@@ -1,10 +1,11 @@
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { types } from 'node:util';
 import { deserialize, serialize } from 'node:v8';
 import { threadId } from 'node:worker_threads';
 import { isErrno, MISSING, UNWRITABLE } from '../support/errors.js';
 import { makePrivateDir, PRIVATE_FILE } from '../support/private-files.js';
+import { applyFileWrite, type FileWrite } from '../support/file-writes.js';
 import { fileWrite } from '../support/write-thread.js';
 
 /**
@@ -60,15 +61,7 @@ export class KeyedFileCache<T> {
     const bytes = serialize({ key, ...value });
     const write = () => {
       this.madeDir();
-      // Atomic: a reader sees the old entry or the new one, never half of one.
-      const temporary = this.temporary(date);
-      try {
-        writeFileSync(temporary, bytes, PRIVATE_FILE);
-        renameSync(temporary, this.file(date));
-      } catch (error) {
-        rmSync(temporary, { force: true });
-        throw error;
-      }
+      applyFileWrite(this.entryWrite(date, bytes));
     };
     try {
       write();
@@ -90,21 +83,15 @@ export class KeyedFileCache<T> {
   /**
    * `set`, with the file written while the caller goes on: on the thread that makes the emails, the
    * synchronous write of each entry (making a file costs 0.25 ms or more here) was on the critical
-   * path. It is written on the write thread where there is one (write-thread.ts). An entry not written (its folder
-   * removed meanwhile) is only a miss next time.
+   * path. It is written on the write thread where there is one (write-thread.ts). An entry not
+   * written (its folder removed meanwhile) is only a miss next time.
    */
   async store(date: string, key: string, value: T): Promise<void> {
     if (this.unwritable) return;
     const bytes = serialize({ key, ...value });
     try {
       this.madeDir();
-      await fileWrite({
-        kind: 'atomic',
-        files: [{ path: this.file(date), content: bytes }],
-        mode: PRIVATE_FILE.mode,
-        folderMade: true,
-        temporarySuffix: this.temporarySuffix(),
-      });
+      await fileWrite(this.entryWrite(date, bytes));
     } catch (error) {
       if (isErrno(error, ...MISSING)) this.dirMade = false;
       else this.failed(error);
@@ -133,13 +120,19 @@ export class KeyedFileCache<T> {
     }
   }
 
-  /** Unique per write, so that two writers (threads, processes, stores in flight) never share one. */
-  private temporary(date: string): string {
-    return `${this.file(date)}.${this.temporarySuffix()}`;
-  }
-
-  private temporarySuffix(): string {
-    return `${process.pid}-${threadId}-${(temporaries++).toString(36)}.tmp`;
+  /**
+   * An entry's file, written atomically (a reader sees the old entry or the new one, never half of
+   * one) under a temporary name unique per write, so that two writers (threads, processes, stores in
+   * flight) never share one.
+   */
+  private entryWrite(date: string, bytes: Uint8Array): FileWrite {
+    return {
+      kind: 'atomic',
+      files: [{ path: this.file(date), content: bytes }],
+      mode: PRIVATE_FILE.mode,
+      folderMade: true,
+      temporarySuffix: `${process.pid}-${threadId}-${(temporaries++).toString(36)}.tmp`,
+    };
   }
 
   private file(date: string): string {

@@ -124,7 +124,7 @@ export async function* preparedAsReady(
       }
       if (whileWaiting && !waitedBefore) {
         waitedBefore = true;
-        whileWaiting?.();
+        whileWaiting();
         // What the workers posted meanwhile is let in before waiting for more.
         await workerMessagesIn();
         continue;
