@@ -1,6 +1,8 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { openSqliteStores } from '../src/store/sqlite/index.js';
 import { OffLoopGroupCommit } from '../src/store/sqlite/off-loop-commit.js';
@@ -94,5 +96,30 @@ test('the WAL is checkpointed on a thread of its own, never in a commit on the e
   } finally {
     await committer.settled();
     db.close();
+  }
+});
+
+/**
+ * The checkpoint thread is there for a connection's commits, not to keep a process going: a command
+ * that ends with the connection still open ends. (Unreferenced before its message listener was
+ * added, which refs a worker again, the thread kept the process alive for ever.)
+ */
+test('an open connection whose checkpoint thread is idle, or was asked for one, keeps no process alive', () => {
+  const module = JSON.stringify(
+    pathToFileURL(join(repoRoot, 'lib', 'src', 'store', 'sqlite', 'off-loop-checkpoint.js')).href,
+  );
+  const script = join(dir, 'open.mjs');
+  for (const ask of ['', 'checkpoints.committed();']) {
+    writeFileSync(
+      script,
+      `import Database from 'better-sqlite3';
+      const { OffLoopCheckpoints } = await import(${module});
+      const db = new Database(${JSON.stringify(path)});
+      db.pragma('journal_mode = WAL');
+      const checkpoints = new OffLoopCheckpoints(db, ${JSON.stringify(path)});
+      ${ask}`,
+    );
+    const run = spawnSync(process.execPath, [script], { cwd: repoRoot, timeout: 20_000 });
+    expect([ask, run.error, run.status, run.stderr.toString()]).toEqual([ask, undefined, 0, '']);
   }
 });

@@ -38,14 +38,15 @@ export class OffLoopCheckpoints {
   ) {
     if (path === ':memory:' || !existsSync(threadFile)) return;
     const worker = new Worker(threadFile, { workerData: { path } });
-    // A checkpoint left undone is done by the next connection to commit or close: nothing to wait for.
-    worker.unref();
     worker.on('message', (done: { frames: number; copied: number }) => {
       this.inFlight = false;
       this.finish(done);
     });
     worker.on('error', () => this.onLoop());
     worker.on('exit', () => this.onLoop());
+    // A checkpoint left undone is done by the next connection to commit or close: nothing to wait for.
+    // After the listeners: listening for a worker's messages refs it again.
+    worker.unref();
     this.worker = worker;
     db.pragma('wal_autocheckpoint = 0');
   }
