@@ -1,9 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderMarkdown } from '../src/render/markdown.js';
+import { loadRawHtmlSupport, renderMarkdown } from '../src/render/markdown.js';
 import { markdownToText } from '../src/render/plain-text.js';
 import { expectGolden } from './helpers/golden.js';
+
+// Some fixtures have raw HTML (sanitize): its parser is loaded before any body is rendered.
+await loadRawHtmlSupport();
 
 const fixtures = fileURLToPath(new URL('./fixtures/render', import.meta.url));
 const cases = readdirSync(fixtures);

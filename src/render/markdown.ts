@@ -1,7 +1,6 @@
 import type { Element, Parents as HastParents, Root as HastRoot } from 'hast';
 import type { Root as MdastRoot } from 'mdast';
 import { toHtml } from 'hast-util-to-html';
-import rehypeRaw from 'rehype-raw';
 import rehypeSanitize, { defaultSchema } from 'rehype-sanitize';
 import { fromMarkdown } from 'mdast-util-from-markdown';
 import { gfmFromMarkdown } from 'mdast-util-gfm';
@@ -22,12 +21,25 @@ const gfmTrees = [gfmFromMarkdown()];
 const sanitizeSchema = defaultSchema;
 
 // rehype-sanitize adds the `user-content-` prefix to ids; remark-rehype must not add it too.
-const toHastWithRaw = unified()
-  .use(remarkRehype, { allowDangerousHtml: true, clobberPrefix: '' })
-  .use(rehypeRaw)
-  .use(rehypeSanitize, sanitizeSchema);
-// rehype-raw re-parses the whole tree through parse5: most bodies have no raw HTML and skip it.
 const toHastPlain = unified().use(remarkRehype, { clobberPrefix: '' }).use(rehypeSanitize, sanitizeSchema);
+
+/**
+ * The same with the body's raw HTML parsed (rehype-raw, which re-parses the whole tree through
+ * parse5): only for a body that has some. Loaded only then too (`loadRawHtmlSupport`): rehype-raw
+ * and parse5 take ~60 ms to load, most issues have no raw HTML at all, and a cold build of one
+ * such issue (`--no-cache`) took 970 ms against 1,010 without loading them (median of 8 pairs).
+ */
+let toHastWithRaw: { runSync(tree: MdastRoot): unknown } | undefined;
+
+/** Loads what `renderMarkdown` needs for a body with raw HTML; it is synchronous, so it is awaited first. */
+export async function loadRawHtmlSupport(): Promise<void> {
+  if (toHastWithRaw) return;
+  const { default: rehypeRaw } = await import('rehype-raw');
+  toHastWithRaw = unified()
+    .use(remarkRehype, { allowDangerousHtml: true, clobberPrefix: '' })
+    .use(rehypeRaw)
+    .use(rehypeSanitize, sanitizeSchema);
+}
 
 /** One body in every HTML form the outputs need, made from one tree without copying it. */
 export interface RenderedMarkdown {
@@ -116,7 +128,11 @@ export function renderMarkdown(
   visitType(mdast, 'html', () => {
     hasRawHtml = true;
   });
-  const hast = (hasRawHtml ? toHastWithRaw : toHastPlain).runSync(mdast) as HastRoot;
+  if (hasRawHtml && !toHastWithRaw)
+    throw new Error(
+      'renderMarkdown met raw HTML before loadRawHtmlSupport() was awaited (render-issue.ts: rendererFor)',
+    );
+  const hast = (hasRawHtml && toHastWithRaw ? toHastWithRaw : toHastPlain).runSync(mdast) as HastRoot;
   visitType(hast, 'element', (node: Element) => {
     for (const attribute of ['href', 'src'] as const) {
       const value = node.properties[attribute];

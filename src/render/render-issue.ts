@@ -3,7 +3,7 @@ import { toString as textOf } from 'mdast-util-to-string';
 import { visitType } from '../support/walk-tree.js';
 import type { Config, Issue, MarkdownBody } from '../content/model.js';
 import { measureLocalImage, type ImageSize } from './image-sizes.js';
-import { parseBodyOf, renderMarkdown } from './markdown.js';
+import { loadRawHtmlSupport, parseBodyOf, renderMarkdown } from './markdown.js';
 import { markdownToText } from './plain-text.js';
 import type { RenderedBody, RenderedIssue } from './rendered-issue.js';
 import { isLocalImage, issueUrl } from './urls.js';
@@ -15,6 +15,16 @@ import { isLocalImage, issueUrl } from './urls.js';
  */
 const renderedBodies = new WeakMap<MdastRoot, Map<string, RenderedBody>>();
 
+/**
+ * Loads what `renderIssueContent` needs for `issue` beyond the plain renderer: the raw HTML parser,
+ * where a body has a `<` (raw HTML has one; an autolink or a comparison loads it for nothing).
+ */
+export async function rendererFor(issue: Issue): Promise<void> {
+  if ([issue.lead, ...issue.items.map((item) => item.body)].some((body) => body.markdown.includes('<')))
+    await loadRawHtmlSupport();
+}
+
+/** The issue's bodies in every form the outputs need (await `rendererFor(issue)` first). */
 export function renderIssueContent(issue: Issue, config: Config): RenderedIssue {
   const url = issueUrl(config, issue.date);
   // Web headings: the lead sits under the page's h1, items under their h4 titles.
