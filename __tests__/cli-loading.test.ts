@@ -56,7 +56,7 @@ test('a command loads its own module and not the other commands', () => {
   expect(mistyped.stderr).toMatch(/build/);
 });
 
-test('a thread that prepares issues loads neither YAML’s full parser nor image-size for an issue that needs neither', async () => {
+test('a thread that prepares issues loads neither YAML’s full parser, image-size nor the raw HTML parser for an issue that needs none', async () => {
   // The config as a prepare worker is told it, read here: reading it takes the YAML parser.
   const { config } = await loadConfig(repoRoot);
   const prepare = pathToFileURL(join(repoRoot, 'lib', 'src', 'build', 'prepare.js')).href;
@@ -73,4 +73,6 @@ test('a thread that prepares issues loads neither YAML’s full parser nor image
   expect(loaded).toContain('mdast-util-from-markdown');
   expect(loaded).not.toContain('yaml');
   expect(loaded).not.toContain('image-size');
+  // The sample's bodies have no `<`: no raw HTML to parse (markdown.ts, loadRawHtmlSupport).
+  for (const name of ['rehype-raw', 'hast-util-raw', 'parse5']) expect(loaded).not.toContain(name);
 });

@@ -22,7 +22,7 @@ import { loadConfig } from '../src/content/config.js';
 import { loadIssue } from '../src/content/load-issue.js';
 import { compileEmail, type Recipient } from '../src/render/email/compile.js';
 import { BUILTIN_TEMPLATES, loadEmailTemplates } from '../src/render/email/templates.js';
-import { rendererFor, renderIssueContent } from '../src/render/render-issue.js';
+import { loadRendererFor, renderIssueContent } from '../src/render/render-issue.js';
 import { packageRoot } from '../src/support/package-root.js';
 import { benchArchive, median, printArchiveBench } from './bench-archive.js';
 import { benchDispatch, CONNECTIONS } from './bench-dispatch.js';
@@ -56,7 +56,7 @@ async function benchFill(): Promise<{ fillUs: number; fillFlatUs: number; mjmlUs
   const loaded = await loadIssue(packageRoot, DATE, config);
   if (!loaded.issue) throw new Error(`the sample issue ${DATE} does not load`);
   const templates = await loadEmailTemplates(BUILTIN_TEMPLATES);
-  await rendererFor(loaded.issue);
+  await loadRendererFor(loaded.issue);
   const rendered = renderIssueContent(loaded.issue, config);
   const email = await compileEmail(rendered, config, templates);
 

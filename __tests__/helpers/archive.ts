@@ -2,7 +2,7 @@ import type { Archive, ArchiveIssue } from '../../src/archive/model.js';
 import { loadConfig } from '../../src/content/config.js';
 import { listIssueDates } from '../../src/content/issues-dir.js';
 import { loadIssue } from '../../src/content/load-issue.js';
-import { rendererFor, renderIssueContent } from '../../src/render/render-issue.js';
+import { loadRendererFor, renderIssueContent } from '../../src/render/render-issue.js';
 import { forArchive, type RenderedIssue } from '../../src/render/rendered-issue.js';
 import { repoRoot } from './cli.js';
 
@@ -29,7 +29,7 @@ export async function archiveFromSite(root = repoRoot): Promise<Archive> {
   for (const date of await listIssueDates(root)) {
     const loaded = await loadIssue(root, date, config);
     if (!loaded.issue) throw new Error(`${date}: ${loaded.problems.map((p) => p.message).join('; ')}`);
-    await rendererFor(loaded.issue);
+    await loadRendererFor(loaded.issue);
     issues.push(archiveIssue(renderIssueContent(loaded.issue, config)));
   }
   return { config, issues: issues.reverse() };

@@ -5,7 +5,7 @@ import { checkSources } from '../checks/source-checks.js';
 import { loadIssue } from '../content/load-issue.js';
 import type { Config } from '../content/model.js';
 import { hasErrors } from '../diagnostics/diagnostic.js';
-import { rendererFor, renderIssueContent } from '../render/render-issue.js';
+import { loadRendererFor, renderIssueContent } from '../render/render-issue.js';
 import { fromCache, type PreparedIssue } from './prepared-issue.js';
 import { readIssueFolder, type RenderCache } from './render-cache.js';
 
@@ -27,7 +27,7 @@ export async function prepareFresh(
   const links = collectLinkTargets(loaded.files, loaded.issue);
   if (!loaded.issue || hasErrors(problems)) return { date, problems, links, ...digest };
   problems.push(...checkIssue(loaded.issue, config));
-  await rendererFor(loaded.issue);
+  await loadRendererFor(loaded.issue);
   const rendered = renderIssueContent(loaded.issue, config);
   const key = folder && cache?.keyOf(folder.digest);
   if (!cache || !key) return { date, problems, rendered, links, ...digest };

@@ -26,19 +26,21 @@ const toHastPlain = unified().use(remarkRehype, { clobberPrefix: '' }).use(rehyp
 /**
  * The same with the body's raw HTML parsed (rehype-raw, which re-parses the whole tree through
  * parse5): only for a body that has some. Loaded only then too (`loadRawHtmlSupport`): rehype-raw
- * and parse5 take ~60 ms to load, most issues have no raw HTML at all, and a cold build of one
- * such issue (`--no-cache`) took 970 ms against 1,010 without loading them (median of 8 pairs).
+ * and parse5 take ~60 ms to load and most issues have no raw HTML at all; a cold build of one such
+ * issue (`--no-cache`) took 970 ms without loading them, 1,010 ms with (medians of 8 pairs).
  */
 let toHastWithRaw: { runSync(tree: MdastRoot): unknown } | undefined;
+let loadingRaw: Promise<void> | undefined;
 
 /** Loads what `renderMarkdown` needs for a body with raw HTML; it is synchronous, so it is awaited first. */
-export async function loadRawHtmlSupport(): Promise<void> {
-  if (toHastWithRaw) return;
-  const { default: rehypeRaw } = await import('rehype-raw');
-  toHastWithRaw = unified()
-    .use(remarkRehype, { allowDangerousHtml: true, clobberPrefix: '' })
-    .use(rehypeRaw)
-    .use(rehypeSanitize, sanitizeSchema);
+export function loadRawHtmlSupport(): Promise<void> {
+  loadingRaw ??= import('rehype-raw').then(({ default: rehypeRaw }) => {
+    toHastWithRaw = unified()
+      .use(remarkRehype, { allowDangerousHtml: true, clobberPrefix: '' })
+      .use(rehypeRaw)
+      .use(rehypeSanitize, sanitizeSchema);
+  });
+  return loadingRaw;
 }
 
 /** One body in every HTML form the outputs need, made from one tree without copying it. */
@@ -130,7 +132,7 @@ export function renderMarkdown(
   });
   if (hasRawHtml && !toHastWithRaw)
     throw new Error(
-      'renderMarkdown met raw HTML before loadRawHtmlSupport() was awaited (render-issue.ts: rendererFor)',
+      'renderMarkdown met raw HTML before loadRawHtmlSupport() was awaited (render-issue.ts: loadRendererFor)',
     );
   const hast = (hasRawHtml && toHastWithRaw ? toHastWithRaw : toHastPlain).runSync(mdast) as HastRoot;
   visitType(hast, 'element', (node: Element) => {

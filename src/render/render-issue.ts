@@ -19,12 +19,12 @@ const renderedBodies = new WeakMap<MdastRoot, Map<string, RenderedBody>>();
  * Loads what `renderIssueContent` needs for `issue` beyond the plain renderer: the raw HTML parser,
  * where a body has a `<` (raw HTML has one; an autolink or a comparison loads it for nothing).
  */
-export async function rendererFor(issue: Issue): Promise<void> {
+export async function loadRendererFor(issue: Issue): Promise<void> {
   if ([issue.lead, ...issue.items.map((item) => item.body)].some((body) => body.markdown.includes('<')))
     await loadRawHtmlSupport();
 }
 
-/** The issue's bodies in every form the outputs need (await `rendererFor(issue)` first). */
+/** The issue's bodies in every form the outputs need (await `loadRendererFor(issue)` first). */
 export function renderIssueContent(issue: Issue, config: Config): RenderedIssue {
   const url = issueUrl(config, issue.date);
   // Web headings: the lead sits under the page's h1, items under their h4 titles.
