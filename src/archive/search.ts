@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Config } from '../content/model.js';
 import { siteUrl } from '../render/urls.js';
 import type { SiteFiles } from './model.js';
+import { withHugePages } from './pagefind-process.js';
 import { awaitedLater, isErrno, MISSING } from '../support/errors.js';
 
 export interface SearchIndexing {
@@ -109,9 +110,9 @@ class PagefindFeeder implements SearchIndexing {
     this.fingerprint = fingerprintHash(config);
     this.opening = (async () => {
       const pagefind = await import('pagefind');
-      const { index, errors } = await pagefind.createIndex({
-        forceLanguage: config.site.locale.split('-')[0],
-      });
+      const { index, errors } = await withHugePages(() =>
+        pagefind.createIndex({ forceLanguage: config.site.locale.split('-')[0] }),
+      );
       if (!index) throw new Error(`pagefind could not start: ${errors.join('; ')}`);
       return { close: pagefind.close, index };
     })();

@@ -1,0 +1,92 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ALLOCATOR_OPTIONS, HUGE_PAGES, withHugePages } from '../src/archive/pagefind-process.js';
+import { repoRoot } from './helpers/cli.js';
+
+/**
+ * pagefind's process is started with its allocator on huge pages (src/archive/pagefind-process.ts),
+ * read here from the environment of the real process, while the environment of the process that
+ * started it is left as it was. Run in a process of its own: Jest gives a test a copy of
+ * `process.env`, which no child process started from the test's modules sees.
+ */
+let work: string;
+
+beforeEach(() => {
+  work = mkdtempSync(join(tmpdir(), 'bulletin-pagefind-process-'));
+});
+afterEach(() => rmSync(work, { recursive: true, force: true }));
+
+const libModule = (path: string) => JSON.stringify(pathToFileURL(join(repoRoot, 'lib', 'src', path)).href);
+
+/**
+ * Indexes one page as a build does, and prints the allocator setting pagefind's process was started
+ * with, ours after it, and how many pages the index holds.
+ */
+const INDEX_ONE_PAGE = `
+import { readdirSync, readFileSync } from 'node:fs';
+const { startSearchIndex } = await import(${libModule('archive/search.js')});
+const { loadConfig } = await import(${libModule('content/config.js')});
+const { config } = await loadConfig(${JSON.stringify(repoRoot)});
+const page = '<html lang="en"><body><main data-pagefind-body><h1>Winter pressures</h1></main></body></html>';
+const indexing = await startSearchIndex(config, new Map([['issues/2025-01-10/index.html', page]]));
+/** The environment of this process's pagefind child, once it has started. */
+async function childEnvironment() {
+  for (let tries = 0; tries < 1000; tries++) {
+    for (const pid of readdirSync('/proc').filter((name) => /^\\d+$/.test(name))) {
+      try {
+        const stat = readFileSync('/proc/' + pid + '/stat', 'utf8');
+        const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        if (parent !== process.pid || !readFileSync('/proc/' + pid + '/cmdline', 'utf8').includes('pagefind')) continue;
+        return readFileSync('/proc/' + pid + '/environ', 'utf8').split('\\0');
+      } catch {}
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('pagefind did not start within 10 s');
+}
+const child = (await childEnvironment()).find((pair) => pair.startsWith('${ALLOCATOR_OPTIONS}='));
+const { pages } = await indexing.writeTo(process.argv[2]);
+console.log(JSON.stringify({ child: child ?? null, own: process.env.${ALLOCATOR_OPTIONS} ?? null, pages }));
+`;
+
+function indexOnePage(allocatorOptions?: string): unknown {
+  const script = join(work, 'index-one-page.mjs');
+  writeFileSync(script, INDEX_ONE_PAGE);
+  const env = { ...process.env };
+  delete env[ALLOCATOR_OPTIONS];
+  if (allocatorOptions !== undefined) env[ALLOCATOR_OPTIONS] = allocatorOptions;
+  const run = spawnSync(process.execPath, [script, join(work, 'site')], {
+    cwd: repoRoot,
+    env,
+    timeout: 30_000,
+  });
+  expect([run.error, run.status, run.stderr.toString()]).toEqual([undefined, 0, '']);
+  expect(existsSync(join(work, 'site', 'pagefind', 'pagefind-entry.json'))).toBe(true);
+  return JSON.parse(run.stdout.toString());
+}
+
+test('pagefind is started with huge pages, and the process that started it is left without the setting', () => {
+  expect(indexOnePage()).toEqual({ child: `${ALLOCATOR_OPTIONS}=${HUGE_PAGES}`, own: null, pages: 1 });
+});
+
+test("a user's own allocator setting reaches pagefind as it is", () => {
+  expect(indexOnePage('narenas:2')).toEqual({
+    child: `${ALLOCATOR_OPTIONS}=narenas:2`,
+    own: 'narenas:2',
+    pages: 1,
+  });
+});
+
+test('the setting is taken out again when starting fails', () => {
+  delete process.env[ALLOCATOR_OPTIONS];
+  expect(() =>
+    withHugePages(() => {
+      expect(process.env[ALLOCATOR_OPTIONS]).toBe(HUGE_PAGES);
+      throw new Error('no binary');
+    }),
+  ).toThrow('no binary');
+  expect(process.env[ALLOCATOR_OPTIONS]).toBeUndefined();
+});
