@@ -211,15 +211,17 @@ export function printArchiveBench(bench: ArchiveBench): void {
       `${name.padEnd(48)}${value.toFixed(0).padStart(9)}${ratio.padStart(8)}${peak.padStart(22)}  ${goal} ${verdict}`,
     );
   }
-  const eleventyRss = median(bench.eleventy.map((t) => t.rssMb));
+  // Like with like: Bulletin's whole peak holds its pagefind child, so it is held against the larger of
+  // Eleventy's and of the Pagefind run after it; each process alone, against Eleventy's own.
+  const toolchainRss = median(bench.eleventy.map((t, i) => Math.max(t.rssMb, bench.pagefind[i]!.rssMb)));
   const allRss = median(bench.buildAll.map((t) => t.rssMb));
   console.log(
-    `${"peak RSS of `build --all` against Eleventy's".padEnd(48)}${`${allRss.toFixed(0)} / ${eleventyRss.toFixed(0)} MB`.padStart(39)}  <= 1.00x ${allRss <= eleventyRss ? 'ok' : 'MISSED'}`,
+    `${'peak RSS of `build --all`, whole'.padEnd(48)}${`${allRss.toFixed(0)} / ${toolchainRss.toFixed(0)} MB`.padStart(39)}  <= 1.00x ${allRss <= toolchainRss ? 'ok' : 'MISSED'} (against the larger of Eleventy's and Pagefind's)`,
   );
   const ownAll = median(bench.buildAll.map((t) => t.ownRssMb));
   const ownEleventy = median(bench.eleventy.map((t) => t.ownRssMb));
   console.log(
-    `${'  the same, each process alone (pagefind apart)'.padEnd(48)}${`${ownAll.toFixed(0)} / ${ownEleventy.toFixed(0)} MB`.padStart(39)}  <= 1.00x ${ownAll <= ownEleventy ? 'ok' : 'MISSED'}`,
+    `${'  each process alone (pagefind apart)'.padEnd(48)}${`${ownAll.toFixed(0)} / ${ownEleventy.toFixed(0)} MB`.padStart(39)}  <= 1.00x ${ownAll <= ownEleventy ? 'ok' : 'MISSED'} (against Eleventy's)`,
   );
   const incremental = median(bench.incrementalMs);
   console.log(
