@@ -1,8 +1,8 @@
 import type { Worker } from 'node:worker_threads';
 import type { Config } from '../content/model.js';
 import { dropEarlyWorkers, spareWorkers, takePrepareWorkers } from './prepare-workers.js';
-import { sharingEqualForms } from '../render/rendered-issue.js';
-import { fromCache, type PreparedIssue } from './prepared-issue.js';
+import { unpacked } from '../render/rendered-issue.js';
+import { fromCache, type PostedIssue, type PreparedIssue } from './prepared-issue.js';
 import type { RenderCache } from './render-cache.js';
 import { threadSettings } from './thread-limits.js';
 
@@ -166,7 +166,12 @@ class WorkerPool {
   constructor(workers: Worker[], queue: Job[], cache?: RenderCache) {
     for (const worker of workers) {
       this.inHand.set(worker, []);
-      worker.on('message', (prepared: PreparedIssue) => {
+      worker.on('message', (posted: PostedIssue) => {
+        const { rendered: postedRendering, ...rest } = posted;
+        const prepared: PreparedIssue = {
+          ...rest,
+          ...(postedRendering ? { rendered: unpacked(postedRendering) } : {}),
+        };
         const jobs = this.inHand.get(worker);
         if (!jobs) return;
         const done = jobs.findIndex((job) => job.date === prepared.date);
@@ -185,7 +190,6 @@ class WorkerPool {
           this.storing.push(storing);
           prepared.sourceKey = key;
         }
-        if (prepared.rendered) sharingEqualForms(prepared.rendered);
         this.ready.push(prepared);
         this.feed(worker, queue);
         this.notify();

@@ -1,5 +1,7 @@
 import { parentPort } from 'node:worker_threads';
+import { packed } from '../render/rendered-issue.js';
 import { prepareFresh } from './prepare.js';
+import type { PostedIssue } from './prepared-issue.js';
 import type { PrepareMessage, PrepareSetup } from './prepare-workers.js';
 
 /**
@@ -16,5 +18,9 @@ parentPort!.on('message', async (message: PrepareMessage) => {
     return;
   }
   if (!setup) throw new Error('a prepare worker was sent an issue before its setup');
-  parentPort!.postMessage(await prepareFresh(setup.root, message.date, setup.config));
+  const { rendered, ...prepared } = await prepareFresh(setup.root, message.date, setup.config);
+  parentPort!.postMessage({
+    ...prepared,
+    ...(rendered ? { rendered: packed(rendered) } : {}),
+  } satisfies PostedIssue);
 });

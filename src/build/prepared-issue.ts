@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { LinkTarget } from '../checks/link-targets.js';
 import type { Config } from '../content/model.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { sharingEqualForms, type RenderedIssue } from '../render/rendered-issue.js';
+import type { PackedRenderedIssue, RenderedIssue } from '../render/rendered-issue.js';
 import { codeVersion, issueDigest, RenderCache } from './render-cache.js';
 
 /**
@@ -27,6 +27,9 @@ export interface PreparedIssue {
   /** The issue folder's `issueDigest`, of the bytes it was prepared from (unless they could not be read). */
   digest?: string;
 }
+
+/** A prepared issue as a prepare worker posts it: its rendering `packed` (rendered-issue.ts). */
+export type PostedIssue = Omit<PreparedIssue, 'rendered'> & { rendered?: PackedRenderedIssue };
 
 export function renderCacheFor(root: string, config: Config): RenderCache {
   return new RenderCache(root, [codeVersion(), process.cwd(), root, JSON.stringify(config)].join('\0'));
@@ -52,7 +55,7 @@ export function fromCache(
     cached && {
       date,
       problems: cached.problems,
-      rendered: sharingEqualForms(cached.rendered),
+      rendered: cached.rendered,
       links: cached.links,
       sourceKey: key,
       digest: read,

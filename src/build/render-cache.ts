@@ -4,7 +4,7 @@ import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LinkTarget } from '../checks/link-targets.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import type { RenderedIssue } from '../render/rendered-issue.js';
+import { packed, type PackedRenderedIssue, type RenderedIssue, unpacked } from '../render/rendered-issue.js';
 import { packageRoot } from '../support/package-root.js';
 import { isErrno, MISSING } from '../support/errors.js';
 import { KeyedFileCache } from './keyed-cache.js';
@@ -38,13 +38,13 @@ export interface CachedIssue {
  * then parses and renders only the issues that changed, as Hugo and Eleventy's caches do.
  */
 export class RenderCache {
-  private readonly entries: KeyedFileCache<CachedIssue>;
+  private readonly entries: KeyedFileCache<StoredIssue>;
 
   constructor(
     root: string,
     private readonly salt: string,
   ) {
-    this.entries = new KeyedFileCache(renderCacheDir(root), isCachedIssue);
+    this.entries = new KeyedFileCache(renderCacheDir(root), isStoredIssue);
   }
 
   /** The key of an issue folder whose `issueDigest` is `digest`. */
@@ -59,17 +59,24 @@ export class RenderCache {
 
   get(date: string, key: string): CachedIssue | undefined {
     const cached = this.entries.get(date, key);
-    return cached && { rendered: cached.rendered, problems: cached.problems, links: cached.links };
+    return cached && { rendered: unpacked(cached.rendered), problems: cached.problems, links: cached.links };
   }
 
   set(date: string, key: string, value: CachedIssue): void {
-    this.entries.set(date, key, value);
+    this.entries.set(date, key, stored(value));
   }
 
   /** `set`, written while the caller goes on (see KeyedFileCache.store). */
   store(date: string, key: string, value: CachedIssue): Promise<void> {
-    return this.entries.store(date, key, value);
+    return this.entries.store(date, key, stored(value));
   }
+}
+
+/** An entry as written: the rendering `packed`. */
+type StoredIssue = Omit<CachedIssue, 'rendered'> & { rendered: PackedRenderedIssue };
+
+function stored({ rendered, problems, links }: CachedIssue): StoredIssue {
+  return { rendered: packed(rendered), problems, links };
 }
 
 function renderCacheDir(root: string): string {
@@ -91,8 +98,8 @@ export function datesInRenderCache(root: string, dates: readonly string[]): numb
   return dates.filter((date) => names.has(`${date}.v8`)).length;
 }
 
-function isCachedIssue(value: unknown): value is CachedIssue {
-  const entry = value as Partial<CachedIssue>;
+function isStoredIssue(value: unknown): value is StoredIssue {
+  const entry = value as Partial<StoredIssue>;
   return (
     typeof entry.rendered === 'object' &&
     entry.rendered !== null &&
