@@ -139,12 +139,14 @@ export async function stageSite(
     };
     await emitIssuePages(archive, templates, out, undefined, search);
     const indexing = search.finish();
-    // The index is written as soon as pagefind has every page, whenever the site is committed: it
-    // writes its index while the other files are made, not after (a cold build of 520 issues made
-    // them in ~0.4 s, pagefind idle meanwhile once it had indexed the last page).
+    // The index is written as soon as pagefind has every page, whenever the site is committed.
     writer.startFill(async (folder) => {
       searchPages = (await indexing.writeTo(folder)).pages;
     });
+    // Until then pagefind, which indexes on as many threads as there are cores, is the build's
+    // slowest step: the other files (and a build's last emails) are made while it writes its index,
+    // mostly on one thread, rather than taking cores from it before.
+    await indexing.taken();
     await emitOtherFiles(archive, templates, out);
     const sitemap = sitemapFile(archive.config, paths);
     paths.add('sitemap.xml');

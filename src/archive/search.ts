@@ -9,6 +9,11 @@ import { withHugePages } from './pagefind-process.js';
 import { awaitedLater, isErrno, MISSING } from '../support/errors.js';
 
 export interface SearchIndexing {
+  /**
+   * Settles once pagefind has indexed every page, and has only its bundle left to write (which is
+   * mostly one thread of its own). Never rejects: a failure is `writeTo`'s to report.
+   */
+  taken(): Promise<void>;
   /** Waits for the pages to be indexed and writes pagefind's bundle into `<siteDir>/pagefind/`. */
   writeTo(siteDir: string): Promise<{ pages: number }>;
 }
@@ -45,7 +50,10 @@ export function openSearchFeed(config: Config, previousSiteDir?: string): Search
         const starting = startSearchIndex(config, pages, previousSiteDir);
         awaitedLater(starting); // reported by writeTo
         started = starting;
-        return { writeTo: async (siteDir) => (await starting).writeTo(siteDir) };
+        return {
+          taken: async () => (await starting.catch(() => undefined))?.taken(),
+          writeTo: async (siteDir) => (await starting).writeTo(siteDir),
+        };
       },
       async abandon() {
         // A changed site started pagefind at finish(): stop it rather than let it index for nothing.
@@ -80,6 +88,7 @@ export async function startSearchIndex(
     for (const [path, content] of pages) fingerprint.update(`${path}\0`).update(content);
     if (readFingerprint(previousSiteDir) === fingerprint.digest('hex'))
       return {
+        async taken() {},
         async writeTo(siteDir) {
           await cp(join(previousSiteDir, 'pagefind'), join(siteDir, 'pagefind'), { recursive: true });
           return { pages: pages.length };
@@ -146,11 +155,17 @@ class PagefindFeeder implements SearchIndexing {
     }
   }
 
+  async taken(): Promise<void> {
+    // Pages still waiting are sent as others finish.
+    while (this.adding.length < this.paths.length)
+      await Promise.race(this.adding.slice(-SEARCH_LANES)).catch(() => undefined);
+    await Promise.allSettled(this.adding);
+  }
+
   async writeTo(siteDir: string): Promise<{ pages: number }> {
     try {
       const { index } = await this.opening;
-      // Pages still waiting are sent as others finish; wait until every page has been added.
-      while (this.adding.length < this.paths.length) await Promise.race(this.adding.slice(-SEARCH_LANES));
+      await this.taken();
       const failed = (await Promise.all(this.adding)).flat();
       if (failed.length) throw new Error(`pagefind could not index ${failed.join(', ')}`);
       const written = await index.writeFiles({ outputPath: `${siteDir}/pagefind` });
