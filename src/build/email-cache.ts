@@ -128,7 +128,7 @@ function stored({ layout, problems }: CachedEmail, rendered: RenderedIssue): Sto
     const written: Record<string, string> = {};
     const named: Record<string, string> = {};
     for (const [slot, value] of Object.entries(slots)) {
-      const place = places.get(value);
+      const place = value.length >= NAMED_FROM ? places.get(value) : undefined;
       if (place === undefined) written[slot] = value;
       else named[slot] = place;
     }
