@@ -96,9 +96,10 @@ export interface StagedSite {
 }
 
 /**
- * The static archive: issue pages (search indexing starts; once they are all in, its index is written)
- * -> the other files -> sitemap -> swap the folder in whole, index and all. Each file is staged on disk as it is made; `keepFiles` also keeps
- * them all in memory, for a session that rewrites the site incrementally (`files` is empty without it).
+ * The static archive: issue pages (search indexing starts; once they are all in, its index is
+ * written) -> the other files -> sitemap -> swap the folder in whole, index and all. Each file is
+ * staged on disk as it is made; `keepFiles` also keeps them all in memory, for a session that
+ * rewrites the site incrementally (`files` is empty without it).
  */
 export async function buildSite(
   archive: Archive,

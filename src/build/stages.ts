@@ -137,7 +137,7 @@ async function stagesReport(
 
   // Each issue's email is made as soon as the issue is prepared, while worker threads prepare
   // others. With the archive, once every issue is prepared, the archive is made and staged before
-  // the emails still to make: pagefind (a process of its own) then indexes it meanwhile.
+  // the emails still to make: they are made while pagefind (a process of its own) writes its index.
   const waiting: PreparedIssue[] = [];
   let allPrepared = false;
   const onAllPrepared = withSite ? () => (allPrepared = true) : undefined;
