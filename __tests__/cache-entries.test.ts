@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deserialize } from 'node:v8';
+import { deserialize, serialize } from 'node:v8';
+import { issueHash } from '../src/approval/approvals.js';
 import { EmailCache } from '../src/build/email-cache.js';
 import { prepareFresh } from '../src/build/prepare.js';
 import { RenderCache } from '../src/build/render-cache.js';
@@ -39,32 +40,46 @@ const bodiesOf = (rendered: { lead: object; items: { body: object }[] }) => [
   ...rendered.items.map(({ body }) => body),
 ];
 
-test('a web form equal to the feed form is left out, and put back as the same string', async () => {
+test('a web form equal to the feed form is left out in its place, and put back', async () => {
   const rendered = await sampleIssue();
-  // One body whose forms differ, as a body with headings has.
+  // One body whose forms differ, as a body with headings has; one whose forms are the same.
   rendered.items[0]!.body.webHtml = `<div class="moved">${rendered.items[0]!.body.html}</div>`;
+  rendered.items[1]!.body.webHtml = rendered.items[1]!.body.html;
   const bodies = bodiesOf(rendered) as RenderedIssue['lead'][];
-  expect(bodies.filter((body) => body.webHtml === body.html).length).toBeGreaterThan(3);
 
   const posted = structuredClone(packed(rendered));
   const postedBodies = bodiesOf(posted) as { webHtml?: string }[];
-  expect(postedBodies.map((body) => 'webHtml' in body)).toEqual(
+  expect(postedBodies.map((body) => body.webHtml !== undefined)).toEqual(
     bodies.map((body) => body.webHtml !== body.html),
   );
-  const back = unpacked(posted);
-  expect(back).toEqual(rendered);
-  for (const body of bodiesOf(back) as RenderedIssue['lead'][])
-    if (body.webHtml === body.html) expect(Object.is(body.webHtml, body.html)).toBe(true);
+  expect(postedBodies[1]!.webHtml).toBe(rendered.items[0]!.body.webHtml);
+  expect(postedBodies[2]!.webHtml).toBeUndefined();
+  // Put back in its place: the rendering reads (and hashes, as JSON) as it did.
+  expect(JSON.stringify(unpacked(posted))).toBe(JSON.stringify(rendered));
 });
 
-test('the render cache writes the rendering packed and reads it whole', async () => {
+test('the render cache writes the rendering packed and reads it whole; a damaged entry is a miss', async () => {
   const rendered = await sampleIssue();
+  rendered.items[0]!.body.webHtml = rendered.items[0]!.body.html;
   const cache = new RenderCache(work, 'salt');
   cache.set('2018-05-18', 'k', { rendered, problems: [], links: [] });
   const file = join(work, '.bulletin', 'cache', 'render', '2018-05-18.v8');
   const written = deserialize(readFileSync(file)) as { rendered: RenderedIssue };
-  expect(bodiesOf(written.rendered).some((body) => 'webHtml' in body)).toBe(false);
-  expect(cache.get('2018-05-18', 'k')).toEqual({ rendered, problems: [], links: [] });
+  expect(written.rendered.items[0]!.body.webHtml).toBeUndefined();
+  expect(JSON.stringify(cache.get('2018-05-18', 'k'))).toBe(
+    JSON.stringify({ rendered, problems: [], links: [] }),
+  );
+
+  for (const damage of [
+    (entry: { rendered: RenderedIssue }) => Object.assign(entry.rendered, { items: 'not a list' }),
+    (entry: { rendered: RenderedIssue }) => Object.assign(entry.rendered.items[0]!, { body: 'text' }),
+    (entry: { rendered: RenderedIssue }) => Object.assign(entry.rendered.lead, { html: undefined }),
+  ]) {
+    const entry = deserialize(readFileSync(file)) as { key: string; rendered: RenderedIssue };
+    damage(entry);
+    writeFileSync(file, serialize(entry));
+    expect(cache.get('2018-05-18', 'k')).toBeUndefined();
+  }
 });
 
 test("an email's entry names the bodies' forms its slots hold, and a hit is the email stored", async () => {
@@ -75,8 +90,7 @@ test("an email's entry names the bodies' forms its slots hold, and a hit is the 
   await cache.store('2018-05-18', 'k', { layout: email.layout, problems }, rendered);
 
   const file = join(work, '.bulletin', 'cache', 'email', '2018-05-18.v8');
-  const bytes = readFileSync(file);
-  const written = deserialize(bytes) as {
+  const written = deserialize(readFileSync(file)) as {
     layout: typeof email.layout;
     fromRendering: { html: Record<string, string>; text: Record<string, string> };
   };
@@ -84,13 +98,25 @@ test("an email's entry names the bodies' forms its slots hold, and a hit is the 
   expect(named).toEqual(
     expect.arrayContaining(['lead.emailHtml', 'lead.text', 'items.0.emailHtml', 'items.0.text']),
   );
+  // Each named slot is empty in its place, and no body's text or email HTML (of a length worth naming)
+  // is among the written ones.
   for (const slot of Object.keys(written.fromRendering.html))
-    expect(written.layout.html.slots[slot]).toBeUndefined();
-  // No body's text is written out: each is named instead.
+    expect(written.layout.html.slots[slot]).toBe('');
+  for (const slot of Object.keys(written.fromRendering.text))
+    expect(written.layout.text.slots[slot]).toBe('');
+  const writtenValues = new Set([
+    ...Object.values(written.layout.html.slots),
+    ...Object.values(written.layout.text.slots),
+  ]);
   for (const body of bodiesOf(rendered) as RenderedIssue['lead'][])
-    if (body.text.length >= 256) expect(bytes.includes(Buffer.from(body.text))).toBe(false);
+    for (const form of [body.text, body.emailHtml])
+      if (form.length >= 256) expect(writtenValues.has(form)).toBe(false);
 
-  expect(cache.get('2018-05-18', 'k', rendered)).toEqual({ layout: email.layout, problems });
+  // A hit is the email stored, slot order and all (the approval hash reads the slots as JSON).
+  const hit = cache.get('2018-05-18', 'k', rendered);
+  expect(hit).toEqual({ layout: email.layout, problems });
+  expect(issueHash(hit!.layout)).toBe(issueHash(email.layout));
+  expect(JSON.stringify(hit!.layout)).toBe(JSON.stringify(email.layout));
 });
 
 test('an entry naming a body the rendering lacks is a miss', async () => {

@@ -22,11 +22,19 @@ afterEach(() => rmSync(work, { recursive: true, force: true }));
 const libModule = (path: string) => JSON.stringify(pathToFileURL(join(repoRoot, 'lib', 'src', path)).href);
 
 /**
- * Indexes one page as a build does, and prints the allocator setting pagefind's process was started
+ * Indexes one page as a build does, in a worker thread (where a build of many issues runs its
+ * stages) or on the main thread, and prints the allocator setting pagefind's process was started
  * with, ours after it, and how many pages the index holds.
  */
 const INDEX_ONE_PAGE = `
 import { readdirSync, readFileSync } from 'node:fs';
+import { isMainThread, Worker } from 'node:worker_threads';
+if (isMainThread && process.argv[3] === 'worker') {
+  await new Promise((resolve, reject) =>
+    new Worker(new URL(import.meta.url), { argv: process.argv.slice(2) }).on('exit', resolve).on('error', reject),
+  );
+  process.exit(0);
+}
 const { startSearchIndex } = await import(${libModule('archive/search.js')});
 const { loadConfig } = await import(${libModule('content/config.js')});
 const { config } = await loadConfig(${JSON.stringify(repoRoot)});
@@ -52,13 +60,13 @@ const { pages } = await indexing.writeTo(process.argv[2]);
 console.log(JSON.stringify({ child: child ?? null, own: process.env.${ALLOCATOR_OPTIONS} ?? null, pages }));
 `;
 
-function indexOnePage(allocatorOptions?: string): unknown {
+function indexOnePage(thread: 'worker' | 'main', allocatorOptions?: string): unknown {
   const script = join(work, 'index-one-page.mjs');
   writeFileSync(script, INDEX_ONE_PAGE);
   const env = { ...process.env };
   delete env[ALLOCATOR_OPTIONS];
   if (allocatorOptions !== undefined) env[ALLOCATOR_OPTIONS] = allocatorOptions;
-  const run = spawnSync(process.execPath, [script, join(work, 'site')], {
+  const run = spawnSync(process.execPath, [script, join(work, 'site'), thread], {
     cwd: repoRoot,
     env,
     timeout: 30_000,
@@ -68,12 +76,20 @@ function indexOnePage(allocatorOptions?: string): unknown {
   return JSON.parse(run.stdout.toString());
 }
 
-test('pagefind is started with huge pages, and the process that started it is left without the setting', () => {
-  expect(indexOnePage()).toEqual({ child: `${ALLOCATOR_OPTIONS}=${HUGE_PAGES}`, own: null, pages: 1 });
+test('from a worker thread pagefind is started with huge pages, and the thread is left without the setting', () => {
+  expect(indexOnePage('worker')).toEqual({
+    child: `${ALLOCATOR_OPTIONS}=${HUGE_PAGES}`,
+    own: null,
+    pages: 1,
+  });
+});
+
+test("from the main thread the process's environment is left alone", () => {
+  expect(indexOnePage('main')).toEqual({ child: null, own: null, pages: 1 });
 });
 
 test("a user's own allocator setting reaches pagefind as it is", () => {
-  expect(indexOnePage('narenas:2')).toEqual({
+  expect(indexOnePage('worker', 'narenas:2')).toEqual({
     child: `${ALLOCATOR_OPTIONS}=narenas:2`,
     own: 'narenas:2',
     pages: 1,
@@ -83,10 +99,13 @@ test("a user's own allocator setting reaches pagefind as it is", () => {
 test('the setting is taken out again when starting fails', () => {
   delete process.env[ALLOCATOR_OPTIONS];
   expect(() =>
-    withHugePages(() => {
-      expect(process.env[ALLOCATOR_OPTIONS]).toBe(HUGE_PAGES);
-      throw new Error('no binary');
-    }),
+    withHugePages(
+      () => {
+        expect(process.env[ALLOCATOR_OPTIONS]).toBe(HUGE_PAGES);
+        throw new Error('no binary');
+      },
+      { mainThread: false },
+    ),
   ).toThrow('no binary');
   expect(process.env[ALLOCATOR_OPTIONS]).toBeUndefined();
 });

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSearchIndex } from '../src/archive/search.js';
+import { type OpenedIndex, PagefindFeeder, startSearchIndex } from '../src/archive/search.js';
 import { loadConfig } from '../src/content/config.js';
 import type { Config } from '../src/content/model.js';
 import { repoRoot } from './helpers/cli.js';
@@ -53,3 +53,59 @@ test('an unchanged index is reused: taken() settles at once, and writeTo copies 
   );
   expect(existsSync(join(second, 'pagefind', 'bulletin-fingerprint.txt'))).toBe(true);
 });
+
+/** An index whose every page waits until the test answers it; writing it records that it was asked. */
+function controlledIndex() {
+  const answers: (() => void)[] = [];
+  let written = false;
+  const opened: OpenedIndex = {
+    close: async () => undefined,
+    index: {
+      addHTMLFile: () =>
+        new Promise((resolve) => answers.push(() => resolve({ errors: [], file: {} } as never))),
+      writeFiles: async () => {
+        written = true;
+        return { errors: [], outputPath: '' } as never;
+      },
+    },
+  };
+  return { opened, answers, written: () => written };
+}
+
+const turns = async (count = 5) => {
+  for (let turn = 0; turn < count; turn++) await new Promise((resolve) => setImmediate(resolve));
+};
+
+test('taken() waits for every page of many more than are in flight, answered out of order', async () => {
+  const { opened, answers } = controlledIndex();
+  const feeder = new PagefindFeeder(config, async () => opened);
+  for (let page = 0; page < 70; page++) feeder.add(`issues/${page}/index.html`, page_(page));
+  let taken = false;
+  void feeder.taken().then(() => (taken = true));
+  let answered = 0;
+  while (answered < 70) {
+    await turns();
+    expect(taken).toBe(false);
+    // One page at a time, the newest in flight first: answers that overtake older pages.
+    answers.pop()!();
+    answered++;
+  }
+  await turns();
+  expect([answered, taken]).toEqual([70, true]);
+});
+
+test('the index is written only once every page is in', async () => {
+  const { opened, answers, written } = controlledIndex();
+  const feeder = new PagefindFeeder(config, async () => opened);
+  for (let page = 0; page < 40; page++) feeder.add(`issues/${page}/index.html`, page_(page));
+  const writing = feeder.writeTo(join(work, 'site'));
+  await turns();
+  for (const answer of answers.splice(0)) answer();
+  await turns();
+  expect(written()).toBe(false);
+  for (const answer of answers.splice(0)) answer();
+  await writing.catch(() => undefined);
+  expect(written()).toBe(true);
+});
+
+const page_ = (n: number) => page(`Issue ${n}`);

@@ -111,9 +111,9 @@ export async function buildSite(
 }
 
 /**
- * `buildSite` up to the swap: every file made and staged, the search index fed (pagefind, its own
- * process, indexes meanwhile). A build makes the site this far before its emails, and commits it
- * only if none of them has errors.
+ * `buildSite` up to the swap: every file made and staged, the search index fed and being written
+ * (pagefind, its own process). A build makes the site this far before its last emails, and commits
+ * it only if none of them has errors.
  */
 export async function stageSite(
   archive: Archive,
@@ -144,9 +144,9 @@ export async function stageSite(
     writer.startFill(async (folder) => {
       searchPages = (await indexing.writeTo(folder)).pages;
     });
-    // Until then pagefind, which indexes on as many threads as there are cores, is the build's
-    // slowest step: the other files (and a build's last emails) are made while it writes its index,
-    // mostly on one thread, rather than taking cores from it before.
+    // Until then pagefind is the build's slowest step (it takes pages in one at a time, about a core's
+    // worth): the other files, and a build's last emails, are made while it writes its index (its
+    // last half second on one thread), not while it indexes, when our threads took CPU from it.
     await indexing.taken();
     await emitOtherFiles(archive, templates, out);
     const sitemap = sitemapFile(archive.config, paths);

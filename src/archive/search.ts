@@ -21,7 +21,8 @@ export interface SearchIndexing {
 /**
  * The full-text index, made at build time so search works on any static host: pagefind indexes
  * the issue pages (the only ones marked `data-pagefind-body`) from memory. It runs as its own
- * process, so indexing goes on while the rest of the site is made and written. Pages are sent a few
+ * process, so it indexes each page while the next are made, and writes its index while the rest of
+ * the site is made. Pages are sent a few
  * dozen at a time (`SEARCH_LANES`): one at a time leaves it idle between them, and all at once queues
  * every page, JSON-encoded in base64, in our memory (about 100 MB at 520 issues) until it has read them.
  */
@@ -100,31 +101,25 @@ export async function startSearchIndex(
   return feeder;
 }
 
-/** Pages handed to pagefind at once: enough that it has work while the other files are made. */
+/** Pages handed to pagefind at once: enough that it has work while the next pages are made. */
 const SEARCH_LANES = 32;
 
 /** One pagefind index: takes pages, keeps SEARCH_LANES of them with pagefind, writes the bundle. */
-class PagefindFeeder implements SearchIndexing {
+export class PagefindFeeder implements SearchIndexing {
   private readonly base: string;
   private readonly fingerprint: Hash;
-  private readonly opening: Promise<{ close(): Promise<unknown>; index: PagefindIndex }>;
+  private readonly opening: Promise<OpenedIndex>;
   private readonly waiting: [path: string, html: string][] = [];
   private readonly adding: Promise<string[]>[] = [];
   private readonly paths: string[] = [];
   private sending = 0;
   private nextWaiting = 0;
 
-  constructor(config: Config) {
+  /** `open`: pagefind's own by default; a test hands in an index whose answers it controls. */
+  constructor(config: Config, open: (config: Config) => Promise<OpenedIndex> = openPagefind) {
     this.base = new URL(siteUrl(config)).pathname;
     this.fingerprint = fingerprintHash(config);
-    this.opening = (async () => {
-      const pagefind = await import('pagefind');
-      const { index, errors } = await withHugePages(() =>
-        pagefind.createIndex({ forceLanguage: config.site.locale.split('-')[0] }),
-      );
-      if (!index) throw new Error(`pagefind could not start: ${errors.join('; ')}`);
-      return { close: pagefind.close, index };
-    })();
+    this.opening = open(config);
     awaitedLater(this.opening); // reported by writeTo
   }
 
@@ -156,10 +151,10 @@ class PagefindFeeder implements SearchIndexing {
   }
 
   async taken(): Promise<void> {
-    // Pages still waiting are sent as others finish.
-    while (this.adding.length < this.paths.length)
-      await Promise.race(this.adding.slice(-SEARCH_LANES)).catch(() => undefined);
-    await Promise.allSettled(this.adding);
+    // In the order sent: each answer sends the next page waiting (`pump`, in the add's `finally`), so
+    // by the time the pages before one have answered, it has been sent. (Racing the last lanes spun
+    // without yielding once one of them had answered before an older one.)
+    for (let page = 0; page < this.paths.length; page++) await this.adding[page]!.catch(() => undefined);
   }
 
   async writeTo(siteDir: string): Promise<{ pages: number }> {
@@ -185,6 +180,21 @@ class PagefindFeeder implements SearchIndexing {
 }
 
 type PagefindIndex = NonNullable<Awaited<ReturnType<typeof import('pagefind')['createIndex']>>['index']>;
+
+/** An index being made, and how to stop its process. */
+export interface OpenedIndex {
+  close(): Promise<unknown>;
+  index: Pick<PagefindIndex, 'addHTMLFile' | 'writeFiles'>;
+}
+
+async function openPagefind(config: Config): Promise<OpenedIndex> {
+  const pagefind = await import('pagefind');
+  const { index, errors } = await withHugePages(() =>
+    pagefind.createIndex({ forceLanguage: config.site.locale.split('-')[0] }),
+  );
+  if (!index) throw new Error(`pagefind could not start: ${errors.join('; ')}`);
+  return { close: pagefind.close, index };
+}
 
 export async function writeSearchIndex(
   config: Config,

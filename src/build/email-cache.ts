@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import type { Config } from '../content/model.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { type CompiledEmail, type EmailLayout, hydrateWhenFilled } from '../render/email/compile.js';
-import type { RenderedBody, RenderedIssue } from '../render/rendered-issue.js';
+import type { RenderedIssue } from '../render/rendered-issue.js';
 import { isErrno, MISSING } from '../support/errors.js';
 import type { WritesInFlight } from '../support/write-atomic.js';
+import { isSlotTable, namesOnly, restored, type StoredEmail, stored } from './email-entry.js';
 import { KeyedFileCache } from './keyed-cache.js';
 import { codeVersion, hashFolder } from './render-cache.js';
 
@@ -102,98 +103,11 @@ export async function cachedEmail(
   return built;
 }
 
-/**
- * An entry as written: the slots whose value is a form of one of the issue's bodies (its email HTML
- * or its text: most of an email's content) named by where that form is, not written out. The render
- * cache holds them already, and the key says which rendering: it is the one a hit is read with. They
- * were half of each entry (66 of 124 KB for an issue of the test corpus).
- */
-interface StoredEmail extends CachedEmail {
-  fromRendering: { html: Record<string, string>; text: Record<string, string> };
-}
-
-/** Slot values shorter than this are written out: a form's place would save little. */
-const NAMED_FROM = 256;
-
-/** The forms of a body an email's slots hold: its HTML for the email, and its text. */
-const FORMS = ['emailHtml', 'text'] as const;
-
-function stored({ layout, problems }: CachedEmail, rendered: RenderedIssue): StoredEmail {
-  const places = new Map<string, string>();
-  for (const [where, body] of bodiesOf(rendered))
-    for (const form of FORMS)
-      if (body[form].length >= NAMED_FROM && !places.has(body[form]))
-        places.set(body[form], `${where}.${form}`);
-  const apart = (slots: Record<string, string>) => {
-    const written: Record<string, string> = {};
-    const named: Record<string, string> = {};
-    for (const [slot, value] of Object.entries(slots)) {
-      const place = value.length >= NAMED_FROM ? places.get(value) : undefined;
-      if (place === undefined) written[slot] = value;
-      else named[slot] = place;
-    }
-    return { written, named };
-  };
-  const html = apart(layout.html.slots);
-  const text = apart(layout.text.slots);
-  return {
-    layout: {
-      ...layout,
-      html: { layout: layout.html.layout, slots: html.written },
-      text: { layout: layout.text.layout, slots: text.written },
-    },
-    fromRendering: { html: html.named, text: text.named },
-    problems,
-  };
-}
-
-/** The entry with its named slots filled from `rendered`; a place it lacks makes the entry a miss. */
-function restored(
-  { layout, fromRendering, problems }: StoredEmail,
-  rendered: RenderedIssue,
-): CachedEmail | undefined {
-  const forms = new Map<string, string>();
-  for (const [where, body] of bodiesOf(rendered))
-    for (const form of FORMS) forms.set(`${where}.${form}`, body[form]);
-  const filled = (slots: Record<string, string>, named: Record<string, string>) => {
-    const all = { ...slots };
-    for (const [slot, place] of Object.entries(named)) {
-      const value = forms.get(place);
-      if (value === undefined) return undefined;
-      all[slot] = value;
-    }
-    return all;
-  };
-  const html = filled(layout.html.slots, fromRendering.html);
-  const text = filled(layout.text.slots, fromRendering.text);
-  if (!html || !text) return undefined;
-  return {
-    layout: {
-      ...layout,
-      html: { layout: layout.html.layout, slots: html },
-      text: { layout: layout.text.layout, slots: text },
-    },
-    problems,
-  };
-}
-
-function bodiesOf(rendered: RenderedIssue): [string, RenderedBody][] {
-  return [
-    ['lead', rendered.lead],
-    ...(rendered.leadExcerpt ? [['leadExcerpt', rendered.leadExcerpt] as [string, RenderedBody]] : []),
-    ...rendered.items.map(({ body }, index): [string, RenderedBody] => [`items.${index}`, body]),
-  ];
-}
-
 function isStoredEmail(value: unknown): value is StoredEmail {
   const entry = value as Partial<StoredEmail>;
-  const strings = (record: unknown) =>
-    typeof record === 'object' &&
-    record !== null &&
-    Object.values(record).every((v) => typeof v === 'string');
   const part = (p: unknown) => {
     const { layout, slots } = (p ?? {}) as { layout?: unknown; slots?: unknown };
-    return typeof layout === 'string' && typeof slots === 'object' && slots !== null;
+    return typeof layout === 'string' && isSlotTable(slots);
   };
   const layout = entry.layout as Partial<EmailLayout> | null | undefined;
   return (
@@ -206,7 +120,7 @@ function isStoredEmail(value: unknown): value is StoredEmail {
     part(layout.text) &&
     Array.isArray(layout.contents) &&
     Array.isArray(entry.problems) &&
-    strings(entry.fromRendering?.html) &&
-    strings(entry.fromRendering?.text)
+    namesOnly(entry.fromRendering?.html, layout.html!.slots) &&
+    namesOnly(entry.fromRendering?.text, layout.text!.slots)
   );
 }

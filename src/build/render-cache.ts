@@ -4,7 +4,13 @@ import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LinkTarget } from '../checks/link-targets.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { packed, type PackedRenderedIssue, type RenderedIssue, unpacked } from '../render/rendered-issue.js';
+import {
+  isPackedRendering,
+  packed,
+  type PackedRenderedIssue,
+  type RenderedIssue,
+  unpacked,
+} from '../render/rendered-issue.js';
 import { packageRoot } from '../support/package-root.js';
 import { isErrno, MISSING } from '../support/errors.js';
 import { KeyedFileCache } from './keyed-cache.js';
@@ -100,12 +106,7 @@ export function datesInRenderCache(root: string, dates: readonly string[]): numb
 
 function isStoredIssue(value: unknown): value is StoredIssue {
   const entry = value as Partial<StoredIssue>;
-  return (
-    typeof entry.rendered === 'object' &&
-    entry.rendered !== null &&
-    Array.isArray(entry.problems) &&
-    Array.isArray(entry.links)
-  );
+  return isPackedRendering(entry.rendered) && Array.isArray(entry.problems) && Array.isArray(entry.links);
 }
 
 /**

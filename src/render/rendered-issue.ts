@@ -77,7 +77,7 @@ export function forArchive(rendered: RenderedIssue): ArchivedIssue {
 }
 
 /** A body as it is posted to another thread or written to the cache: see `packed`. */
-export type PackedBody = Omit<RenderedBody, 'webHtml'> & { webHtml?: string };
+export type PackedBody = Omit<RenderedBody, 'webHtml'> & { webHtml: string | undefined };
 
 export interface PackedRenderedIssue extends Omit<RenderedIssue, 'lead' | 'leadExcerpt' | 'items'> {
   lead: PackedBody;
@@ -86,17 +86,15 @@ export interface PackedRenderedIssue extends Omit<RenderedIssue, 'lead' | 'leadE
 }
 
 /**
- * The rendering with each body's web form left out where it is the same text as its feed form (a
- * body without headings: most of them). Structured clone and V8's serializer copy every string they
- * meet, even one met before: that was a fifth of what a prepare worker posted and of each render
- * cache entry (24 of 105 KB for an issue of the test corpus). `unpacked` puts it back.
+ * The rendering with each body's web form left empty (`undefined`, in its place: key order is part
+ * of some hashes of a rendering) where it is the same text as its feed form: a body without headings,
+ * most of them. Structured clone and V8's serializer copy every string they meet, even one met
+ * before: that was a fifth of what a prepare worker posted and of each render cache entry (24 of
+ * 105 KB for an issue of the test corpus). `unpacked` puts it back.
  */
 export function packed(rendered: RenderedIssue): PackedRenderedIssue {
-  const pack = (body: RenderedBody): PackedBody => {
-    if (body.webHtml !== body.html) return body;
-    const { webHtml: _same, ...rest } = body;
-    return rest;
-  };
+  const pack = (body: RenderedBody): PackedBody =>
+    body.webHtml === body.html ? { ...body, webHtml: undefined } : body;
   return {
     ...rendered,
     lead: pack(rendered.lead),
@@ -106,11 +104,40 @@ export function packed(rendered: RenderedIssue): PackedRenderedIssue {
 }
 
 /**
- * The rendering `packed` left out forms of, each web form put back as the very string of its feed
- * form (an archive build keeps every issue's rendering until it ends: one copy of each text, not two).
+ * The rendering `packed` left out forms of, each web form put back as its feed form's very string
+ * (an archive build keeps every issue's rendering until it ends: one copy of each text, not two).
  */
 export function unpacked(rendered: PackedRenderedIssue): RenderedIssue {
   for (const body of [rendered.lead, rendered.leadExcerpt, ...rendered.items.map(({ body }) => body)])
     if (body) body.webHtml ??= body.html;
   return rendered as RenderedIssue;
+}
+
+/** A packed rendering's shape, as far as `unpacked` and the outputs rely on it (a cache file may be anything). */
+export function isPackedRendering(value: unknown): value is PackedRenderedIssue {
+  const rendered = value as Partial<PackedRenderedIssue> | null;
+  const isBody = (body: unknown) => {
+    const { html, webHtml, emailHtml, text, images } = (body ?? {}) as Partial<PackedBody>;
+    return (
+      typeof html === 'string' &&
+      (webHtml === undefined || typeof webHtml === 'string') &&
+      typeof emailHtml === 'string' &&
+      typeof text === 'string' &&
+      Array.isArray(images)
+    );
+  };
+  return (
+    typeof rendered === 'object' &&
+    rendered !== null &&
+    typeof rendered.issue === 'object' &&
+    rendered.issue !== null &&
+    typeof rendered.url === 'string' &&
+    isBody(rendered.lead) &&
+    (rendered.leadExcerpt === undefined || isBody(rendered.leadExcerpt)) &&
+    Array.isArray(rendered.items) &&
+    rendered.items.every(
+      (entry) =>
+        typeof entry === 'object' && entry !== null && typeof entry.item === 'object' && isBody(entry.body),
+    )
+  );
 }
