@@ -52,7 +52,7 @@ export function openSearchFeed(config: Config, previousSiteDir?: string): Search
         awaitedLater(starting); // reported by writeTo
         started = starting;
         return {
-          taken: async () => (await starting.catch(() => undefined))?.taken(),
+          taken: async () => (await starting.catch(() => undefined))?.taken(), // a failure is writeTo's
           writeTo: async (siteDir) => (await starting).writeTo(siteDir),
         };
       },
@@ -154,7 +154,9 @@ export class PagefindFeeder implements SearchIndexing {
     // In the order sent: each answer sends the next page waiting (`pump`, in the add's `finally`), so
     // by the time the pages before one have answered, it has been sent. (Racing the last lanes spun
     // without yielding once one of them had answered before an older one.)
-    for (let page = 0; page < this.paths.length; page++) await this.adding[page]!.catch(() => undefined);
+    for (let page = 0; page < this.paths.length; page++) {
+      await this.adding[page]!.catch(() => undefined); // its failure is writeTo's to report
+    }
   }
 
   async writeTo(siteDir: string): Promise<{ pages: number }> {
