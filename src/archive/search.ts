@@ -22,9 +22,9 @@ export interface SearchIndexing {
  * The full-text index, made at build time so search works on any static host: pagefind indexes
  * the issue pages (the only ones marked `data-pagefind-body`) from memory. It runs as its own
  * process, so it indexes each page while the next are made, and writes its index while the rest of
- * the site is made. Pages are sent a few
- * dozen at a time (`SEARCH_LANES`): one at a time leaves it idle between them, and all at once queues
- * every page, JSON-encoded in base64, in our memory (about 100 MB at 520 issues) until it has read them.
+ * the site is made. Pages are sent a few dozen at a time (`SEARCH_LANES`): one at a time leaves it
+ * idle between them, and all at once queues every page, JSON-encoded in base64, in our memory (about
+ * 100 MB at 520 issues) until it has read them.
  */
 export interface SearchFeed {
   /** One issue page, as soon as it is made; yields so that pagefind is handed pages meanwhile. */

@@ -6,7 +6,7 @@ import { type CompiledEmail, type EmailLayout, hydrateWhenFilled } from '../rend
 import type { RenderedIssue } from '../render/rendered-issue.js';
 import { isErrno, MISSING } from '../support/errors.js';
 import type { WritesInFlight } from '../support/write-atomic.js';
-import { isSlotTable, namesOnly, restored, type StoredEmail, stored } from './email-entry.js';
+import { isStoredEmail, restored, type StoredEmail, stored } from './email-entry.js';
 import { KeyedFileCache } from './keyed-cache.js';
 import { codeVersion, hashFolder } from './render-cache.js';
 
@@ -101,26 +101,4 @@ export async function cachedEmail(
   if (writes) await writes.add(cache.store(date, key, entry, issue.rendered));
   else cache.set(date, key, entry, issue.rendered);
   return built;
-}
-
-function isStoredEmail(value: unknown): value is StoredEmail {
-  const entry = value as Partial<StoredEmail>;
-  const part = (p: unknown) => {
-    const { layout, slots } = (p ?? {}) as { layout?: unknown; slots?: unknown };
-    return typeof layout === 'string' && isSlotTable(slots);
-  };
-  const layout = entry.layout as Partial<EmailLayout> | null | undefined;
-  return (
-    typeof layout === 'object' &&
-    layout !== null &&
-    ['date', 'subject', 'preheader', 'url'].every(
-      (field) => typeof layout[field as keyof EmailLayout] === 'string',
-    ) &&
-    part(layout.html) &&
-    part(layout.text) &&
-    Array.isArray(layout.contents) &&
-    Array.isArray(entry.problems) &&
-    namesOnly(entry.fromRendering?.html, layout.html!.slots) &&
-    namesOnly(entry.fromRendering?.text, layout.text!.slots)
-  );
 }

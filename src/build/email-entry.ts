@@ -92,8 +92,31 @@ export function restored(
   };
 }
 
+/** An entry's shape, as far as `restored` and the outputs rely on it (a cache file may be anything). */
+export function isStoredEmail(value: unknown): value is StoredEmail {
+  const entry = value as Partial<StoredEmail>;
+  const part = (p: unknown) => {
+    const { layout, slots } = (p ?? {}) as { layout?: unknown; slots?: unknown };
+    return typeof layout === 'string' && isSlotTable(slots);
+  };
+  const layout = entry.layout as Partial<EmailLayout> | null | undefined;
+  return (
+    typeof layout === 'object' &&
+    layout !== null &&
+    ['date', 'subject', 'preheader', 'url'].every(
+      (field) => typeof layout[field as keyof EmailLayout] === 'string',
+    ) &&
+    part(layout.html) &&
+    part(layout.text) &&
+    Array.isArray(layout.contents) &&
+    Array.isArray(entry.problems) &&
+    namesOnly(entry.fromRendering?.html, layout.html!.slots) &&
+    namesOnly(entry.fromRendering?.text, layout.text!.slots)
+  );
+}
+
 /** Slot name -> string, every name a slot's. */
-export function isSlotTable(value: unknown): value is Record<string, string> {
+function isSlotTable(value: unknown): value is Record<string, string> {
   return (
     typeof value === 'object' &&
     value !== null &&
@@ -102,7 +125,7 @@ export function isSlotTable(value: unknown): value is Record<string, string> {
 }
 
 /** Named slots that are each a slot of `slots` (left empty there), each named by a string. */
-export function namesOnly(named: unknown, slots: Record<string, string>): boolean {
+function namesOnly(named: unknown, slots: Record<string, string>): boolean {
   return isSlotTable(named) && Object.keys(named).every((name) => slots[name] === '');
 }
 
