@@ -109,6 +109,60 @@ test('a failed write rejects with the error a call here throws (code, call, path
   expect(readdirSync(join(work, 'site')).sort()).toEqual(['feed.xml', 'index.html']);
 });
 
+test('a handed-over write moves its own bytes to the thread, copies a pooled slice, and writes both', async () => {
+  const { fileWrite } = await compiledModule();
+  const own = new Uint8Array(Buffer.from('<p>caf\u00e9</p>'.repeat(400)));
+  const pooled = Buffer.from('caf\u00e9');
+  expect(pooled.buffer.byteLength).toBeGreaterThan(pooled.byteLength);
+  const written = fileWrite({
+    kind: 'atomic',
+    files: [
+      { path: join(work, 'email', 'email.html'), content: own },
+      { path: join(work, 'email', 'email.txt'), content: pooled },
+    ],
+    handOver: true,
+  });
+  // Moved: the caller's view of it is empty. The pool is not: the rest of the process uses it.
+  expect(own.byteLength).toBe(0);
+  expect(pooled.toString()).toBe('caf\u00e9');
+  await written;
+  expect(readFileSync(join(work, 'email', 'email.html'), 'utf8')).toBe('<p>caf\u00e9</p>'.repeat(400));
+  expect(readFileSync(join(work, 'email', 'email.txt'), 'utf8')).toBe('caf\u00e9');
+});
+
+test('an only-changed write on the thread leaves files with the same bytes alone and says which it wrote', async () => {
+  const { fileWrite } = await compiledModule();
+  const same = join(work, 'email', 'email.html');
+  const changed = join(work, 'email', 'email.txt');
+  mkdirSync(join(work, 'email'));
+  writeFileSync(same, 'caf\u00e9');
+  writeFileSync(changed, 'old');
+  const before = statSync(same).mtimeMs;
+  const write = () =>
+    fileWrite({
+      kind: 'atomic',
+      files: [
+        { path: same, content: Buffer.from('caf\u00e9') },
+        { path: changed, content: 'new' },
+        { path: join(work, 'email', 'new.txt'), content: 'x' },
+      ],
+      onlyChanged: true,
+    });
+  expect(await write()).toEqual([changed, join(work, 'email', 'new.txt')]);
+  expect(statSync(same).mtimeMs).toBe(before);
+  expect(readFileSync(changed, 'utf8')).toBe('new');
+  expect(await write()).toEqual([]);
+  // A folder where the file should be is not the same bytes: the rename then fails, as it should.
+  mkdirSync(join(work, 'folder.html'));
+  await expect(
+    fileWrite({
+      kind: 'atomic',
+      files: [{ path: join(work, 'folder.html'), content: 'x' }],
+      onlyChanged: true,
+    }),
+  ).rejects.toMatchObject({ code: expect.stringMatching(/^E(ISDIR|EXIST|NOTEMPTY)$/) });
+});
+
 test('an idle write thread keeps no process alive, whether it wrote or not', () => {
   const module = JSON.stringify(pathToFileURL(compiled).href);
   const done = JSON.stringify(join(work, 'done.txt'));

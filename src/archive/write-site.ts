@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promi
 import { dirname, join, sep } from 'node:path';
 import type { SiteFiles } from './model.js';
 import { awaitedLater, isErrno, MISSING, unlessMissing } from '../support/errors.js';
-import { sameBytesOnDisk } from '../support/write-atomic.js';
+import { sameBytesOnDisk } from '../support/file-writes.js';
 import { fileWrite } from '../support/write-thread.js';
 
 export interface SiteWrite {
@@ -106,10 +106,7 @@ export class SiteWriter {
         await this.filling;
         for (const path of await filesUnder(filled)) {
           wanted.add(path);
-          if (
-            this.firstBuild ||
-            !(await sameBytesOnDisk(join(target, path), await readFile(join(filled, path))))
-          )
+          if (this.firstBuild || !sameBytesOnDisk(join(target, path), await readFile(join(filled, path))))
             moves.push({ from: join(filled, path), path });
         }
       }
@@ -169,7 +166,7 @@ export class SiteWriter {
   }
 
   private async stage(path: string, content: string | Uint8Array): Promise<void> {
-    if (!this.firstBuild && (await sameBytesOnDisk(join(this.target, path), content))) return;
+    if (!this.firstBuild && sameBytesOnDisk(join(this.target, path), content)) return;
     const file = join(this.staging, path);
     // Writes are done in the order asked for: the folder is there for any later write into it.
     const makeFolder = !this.stagingFolders.has(dirname(file));

@@ -91,7 +91,8 @@ export class KeyedFileCache<T> {
     const bytes = serialize({ key, ...value });
     try {
       this.madeDir();
-      await fileWrite(this.entryWrite(date, bytes));
+      // Its bytes are the write's from here: moved to the write thread, not copied.
+      await fileWrite({ ...this.entryWrite(date, bytes), handOver: true });
     } catch (error) {
       if (isErrno(error, ...MISSING)) this.dirMade = false;
       else this.failed(error);

@@ -260,11 +260,15 @@ async function emailStage(
   const dir = join(outDir, 'email', date);
   const html = join(dir, 'email.html');
   const text = join(dir, 'email.txt');
+  const bytes = { html: htmlBytes.length, text: Buffer.byteLength(output.text) };
   await writes.add(
-    writeChangedFilesAtomically([
-      { path: html, content: htmlBytes },
-      { path: text, content: output.text },
-    ]).catch((error: unknown) => {
+    writeChangedFilesAtomically(
+      [
+        { path: html, content: htmlBytes },
+        { path: text, content: output.text },
+      ],
+      { handOver: true },
+    ).catch((error: unknown) => {
       // The output folder's fault (read-only, full, a file in its place), not a bug: said in one line.
       if (!isErrno(error, ...UNWRITABLE, ...MISSING, 'EEXIST')) throw error;
       throw new SetupError(
@@ -276,8 +280,8 @@ async function emailStage(
   return {
     ...report,
     outputs: {
-      html: { path: html, bytes: htmlBytes.length },
-      text: { path: text, bytes: Buffer.byteLength(output.text) },
+      html: { path: html, bytes: bytes.html },
+      text: { path: text, bytes: bytes.text },
     },
   };
 }

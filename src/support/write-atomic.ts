@@ -1,5 +1,3 @@
-import { open } from 'node:fs/promises';
-import { isErrno, MISSING } from './errors.js';
 import type { FileContent } from './file-writes.js';
 import { fileWrite } from './write-thread.js';
 
@@ -15,32 +13,16 @@ export async function writeFilesAtomically(files: readonly FileContent[]): Promi
 /**
  * The same, for only those files whose bytes differ from what is on disk: a rebuild that makes the
  * same output leaves the files (and their modification times) alone, so a sync or a cache in front
- * of them sees nothing new. Returns the paths written.
+ * of them sees nothing new. Returns the paths written. The comparison is the write thread's too: on
+ * the thread that makes a cold build's emails, opening each missing file to learn it was missing
+ * cost ~0.2 s. With `handOver`, byte contents are moved there, not copied (file-writes.ts).
  */
-export async function writeChangedFilesAtomically(files: readonly FileContent[]): Promise<string[]> {
-  const changed: FileContent[] = [];
-  for (const file of files) if (!(await sameBytesOnDisk(file.path, file.content))) changed.push(file);
-  await writeFilesAtomically(changed);
-  return changed.map((file) => file.path);
-}
-
-/** True when `path` holds exactly `content` (a missing file does not). */
-export async function sameBytesOnDisk(path: string, content: string | Uint8Array): Promise<boolean> {
-  try {
-    const handle = await open(path, 'r');
-    try {
-      // Size first: most changed files differ in length, and then need not be read (nor encoded).
-      const size = typeof content === 'string' ? Buffer.byteLength(content) : content.byteLength;
-      if ((await handle.stat()).size !== size) return false;
-      const wanted = typeof content === 'string' ? Buffer.from(content) : content;
-      return Buffer.from(wanted.buffer, wanted.byteOffset, wanted.byteLength).equals(await handle.readFile());
-    } finally {
-      await handle.close();
-    }
-  } catch (error) {
-    if (isErrno(error, ...MISSING, 'EISDIR')) return false;
-    throw error;
-  }
+export async function writeChangedFilesAtomically(
+  files: readonly FileContent[],
+  { handOver = false } = {},
+): Promise<string[]> {
+  if (files.length === 0) return [];
+  return fileWrite({ kind: 'atomic', files: [...files], onlyChanged: true, handOver });
 }
 
 /**

@@ -6,8 +6,7 @@ import { type WriteAnswer, writeFailure } from './write-thread.js';
 parentPort!.on('message', ({ id, write }: { id: number; write: FileWrite }) => {
   let answer: WriteAnswer;
   try {
-    applyFileWrite(write);
-    answer = { id };
+    answer = { id, written: applyFileWrite(write) };
   } catch (error) {
     answer = { id, failure: writeFailure(error) };
   }
