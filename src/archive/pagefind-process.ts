@@ -1,3 +1,4 @@
+import childProcesses, { type ChildProcess } from 'node:child_process';
 import { isMainThread } from 'node:worker_threads';
 
 /**
@@ -37,4 +38,30 @@ export function withHugePages<T>(start: () => T, { mainThread = isMainThread } =
   } finally {
     delete process.env[ALLOCATOR_OPTIONS];
   }
+}
+
+/**
+ * `start()` (which starts pagefind's process, as `createIndex` does), and the process it started, if
+ * it started one. pagefind's Node API gives no handle on its process and does not watch it: one that
+ * dies (killed for memory, say) leaves every request it had not answered waiting for ever, and the
+ * build with it. So `spawn` is looked at for the one synchronous call that starts the process (the
+ * same object pagefind calls it on, `child_process`'s exports), and put back at once.
+ */
+export function withProcessSeen<T>(start: () => T): { started: T; process: ChildProcess | undefined } {
+  const spawn = childProcesses.spawn;
+  let seen: ChildProcess | undefined;
+  childProcesses.spawn = ((...args: Parameters<typeof spawn>) => {
+    seen = spawn(...args);
+    return seen;
+  }) as typeof spawn;
+  try {
+    return { started: start(), process: seen };
+  } finally {
+    childProcesses.spawn = spawn;
+  }
+}
+
+/** How a process ended, as a sentence part: "killed by SIGKILL", "exit code 101". */
+export function howItEnded(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal ? `killed by ${signal}` : `exit code ${code}`;
 }

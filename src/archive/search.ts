@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Config } from '../content/model.js';
 import { siteUrl } from '../render/urls.js';
 import type { SiteFiles } from './model.js';
-import { withHugePages } from './pagefind-process.js';
+import { howItEnded, withHugePages, withProcessSeen } from './pagefind-process.js';
 import { awaitedLater, isErrno, MISSING } from '../support/errors.js';
 
 export interface SearchIndexing {
@@ -137,9 +137,11 @@ export class PagefindFeeder implements SearchIndexing {
       this.waiting[this.nextWaiting++] = ['', ''];
       this.sending++;
       const added = this.opening
-        .then(({ index }) =>
-          index.addHTMLFile({ url: `${this.base}${path.replace(/index\.html$/, '')}`, content }),
-        )
+        .then(({ index, ended }) => {
+          // Sent to a process that stopped, it would start pagefind's service again, for nothing.
+          if (ended?.()) throw new Error(`pagefind stopped before ${path}`);
+          return index.addHTMLFile({ url: `${this.base}${path.replace(/index\.html$/, '')}`, content });
+        })
         .then((result) => result.errors.map((error) => `${path}: ${error}`))
         .finally(() => {
           this.sending--;
@@ -161,18 +163,25 @@ export class PagefindFeeder implements SearchIndexing {
 
   async writeTo(siteDir: string): Promise<{ pages: number }> {
     try {
-      const { index } = await this.opening;
-      await this.taken();
-      const failed = (await Promise.all(this.adding)).flat();
-      if (failed.length) throw new Error(`pagefind could not index ${failed.join(', ')}`);
-      const written = await index.writeFiles({ outputPath: `${siteDir}/pagefind` });
-      if (written.errors.length)
-        throw new Error(`pagefind could not write its index: ${written.errors.join('; ')}`);
-      await writeFile(join(siteDir, 'pagefind', FINGERPRINT_FILE), this.fingerprint.digest('hex'));
-      return { pages: this.paths.length };
+      return await this.written(siteDir);
+    } catch (error) {
+      const ended = (await this.opening.catch(() => undefined))?.ended?.(); // not opened: its own error
+      throw ended ? pagefindEnded(ended, error) : error;
     } finally {
       await this.close();
     }
+  }
+
+  private async written(siteDir: string): Promise<{ pages: number }> {
+    const { index } = await this.opening;
+    await this.taken();
+    const failed = (await Promise.all(this.adding)).flat();
+    if (failed.length) throw new Error(`pagefind could not index ${failed.join(', ')}`);
+    const written = await index.writeFiles({ outputPath: `${siteDir}/pagefind` });
+    if (written.errors.length)
+      throw new Error(`pagefind could not write its index: ${written.errors.join('; ')}`);
+    await writeFile(join(siteDir, 'pagefind', FINGERPRINT_FILE), this.fingerprint.digest('hex'));
+    return { pages: this.paths.length };
   }
 
   async close(): Promise<void> {
@@ -183,19 +192,45 @@ export class PagefindFeeder implements SearchIndexing {
 
 type PagefindIndex = NonNullable<Awaited<ReturnType<typeof import('pagefind')['createIndex']>>['index']>;
 
-/** An index being made, and how to stop its process. */
+/** An index being made, how to stop its process, and how that process ended if it did first. */
 export interface OpenedIndex {
   close(): Promise<unknown>;
   index: Pick<PagefindIndex, 'addHTMLFile' | 'writeFiles'>;
+  /** "killed by SIGKILL", once pagefind's process stopped before `close` (absent: not watched). */
+  ended?(): string | undefined;
 }
 
 async function openPagefind(config: Config): Promise<OpenedIndex> {
   const pagefind = await import('pagefind');
-  const { index, errors } = await withHugePages(() =>
-    pagefind.createIndex({ forceLanguage: config.site.locale.split('-')[0] }),
+  const { started, process: child } = withProcessSeen(() =>
+    withHugePages(() => pagefind.createIndex({ forceLanguage: config.site.locale.split('-')[0] })),
   );
+  let closing = false;
+  let ended: string | undefined;
+  child?.once('exit', (code, signal) => {
+    if (closing) return;
+    ended = howItEnded(code, signal);
+    // Closing pagefind's service fails the requests the dead process will never answer.
+    void pagefind.close();
+  });
+  const close = () => {
+    closing = true;
+    return pagefind.close();
+  };
+  const { index, errors } = await started.catch((error: unknown) => {
+    throw ended ? pagefindEnded(ended, error) : error;
+  });
   if (!index) throw new Error(`pagefind could not start: ${errors.join('; ')}`);
-  return { close: pagefind.close, index };
+  return { close, index, ended: () => ended };
+}
+
+/** What to tell of a pagefind process that stopped before it wrote the index. */
+function pagefindEnded(ended: string, cause: unknown): Error {
+  return new Error(
+    `pagefind, which makes the search index, stopped (${ended}) before it wrote the index; ` +
+      'if the machine ran short of memory, free some and build again',
+    { cause },
+  );
 }
 
 export async function writeSearchIndex(
