@@ -2,8 +2,10 @@ import { calendarFiles } from './calendar.js';
 import { feedFiles } from './feeds.js';
 import { imageFiles } from './images.js';
 import { logoFiles } from './logo.js';
-import type { Archive, SiteFiles } from './model.js';
-import { issuePages, listingPages } from './pages.js';
+import type { Config } from '../content/model.js';
+import type { Archive, ArchiveIssue, SiteFiles } from './model.js';
+import { issuePage, issuePages, listingPages } from './pages.js';
+import { issuePath } from './paths.js';
 import { openSearchFeed, type SearchFeed } from './search.js';
 import { loadSiteTemplates, type SiteTemplates } from './site-templates.js';
 import { sitemapFile } from './sitemap.js';
@@ -119,11 +121,43 @@ export async function stageSite(
   archive: Archive,
   templatesDir: string,
   siteDir: string,
-  { keepFiles = false } = {},
+  options: { keepFiles?: boolean } = {},
 ): Promise<StagedSite> {
+  const staging = await openSiteStaging(archive.config, templatesDir, siteDir, options);
+  const { issues } = archive;
+  for (const [i, issue] of issues.entries()) await staging.addIssuePage(issue, issues[i + 1], issues[i - 1]);
+  return staging.stage(archive);
+}
+
+/** A site staged as it is made: its issue pages one at a time, as their issues are ready, then the rest. */
+export interface SiteStaging {
+  /**
+   * The next issue page, newest first (the order pagefind is handed them in, which its index keeps),
+   * with the issue before it and the one after it. It is indexed as soon as it is staged.
+   */
+  addIssuePage(issue: ArchiveIssue, older?: ArchiveIssue, newer?: ArchiveIssue): Promise<void>;
+  /** Every issue page is in: the rest of the site, made from the whole archive, and staged. */
+  stage(archive: Archive): Promise<StagedSite>;
+  /** Stops pagefind and drops what was staged. */
+  abandon(): Promise<void>;
+  /** True once pagefind's process runs, when it was started with the staging (`SearchFeed.started`). */
+  searchStarted: Promise<boolean>;
+}
+
+/**
+ * A site to stage (see `stageSite`), opened before its issues are all ready: a build stages each
+ * issue page as soon as the issue and its neighbours are prepared, so that pagefind indexes them
+ * while the rest are prepared, rather than all of them after.
+ */
+export async function openSiteStaging(
+  config: Config,
+  templatesDir: string,
+  siteDir: string,
+  { keepFiles = false } = {},
+): Promise<SiteStaging> {
   const templates = await loadSiteTemplates(templatesDir);
-  const search = openSearchFeed(archive.config, siteDir);
   const writer = await SiteWriter.open(siteDir);
+  const search = openSearchFeed(config, siteDir);
   const files: SiteFiles = new Map();
   const paths = new Set<string>();
   // pagefind runs as a child process: a failed build must not leave it running.
@@ -131,43 +165,54 @@ export async function stageSite(
     await search.abandon();
     await writer.abandon();
   };
+  const abandonedIfFailing = async <T>(step: () => Promise<T>): Promise<T> => {
+    try {
+      return await step();
+    } catch (error) {
+      await abandon();
+      throw error;
+    }
+  };
+  const out = async (path: string, content: string | Uint8Array) => {
+    paths.add(path);
+    if (keepFiles) files.set(path, content);
+    await writer.add(path, content);
+  };
   let searchPages = 0;
-  try {
-    const out = async (path: string, content: string | Uint8Array) => {
-      paths.add(path);
-      if (keepFiles) files.set(path, content);
-      await writer.add(path, content);
-    };
-    await emitIssuePages(archive, templates, out, undefined, search);
-    const indexing = search.finish();
-    // The index is written as soon as pagefind has every page, whenever the site is committed.
-    writer.startFill(async (folder) => {
-      searchPages = (await indexing.writeTo(folder)).pages;
-    });
-    // Until then pagefind is the build's slowest step (it takes pages in one at a time, about a core's
-    // worth): the other files, and a build's last emails, are made while it writes its index (its
-    // last half second on one thread), not while it indexes, when our threads took CPU from it.
-    await indexing.taken();
-    await emitOtherFiles(archive, templates, out);
-    const sitemap = sitemapFile(archive.config, paths);
-    paths.add('sitemap.xml');
-    if (keepFiles) files.set('sitemap.xml', sitemap);
-    await writer.add('sitemap.xml', sitemap);
-  } catch (error) {
-    await abandon();
-    throw error;
-  }
-  return {
-    async commit() {
-      try {
-        await writer.finish();
-      } catch (error) {
-        await abandon();
-        throw error;
-      }
+  const commit = () =>
+    abandonedIfFailing(async () => {
+      await writer.finish();
       const pages = [...paths].filter((p) => p.endsWith('.html')).length;
       return { report: { dir: siteDir, files: paths.size, pages, searchPages }, files };
-    },
+    });
+  return {
+    addIssuePage: (issue, older, newer) =>
+      abandonedIfFailing(async () => {
+        const path = issuePath(issue.date);
+        const html = issuePage(config, templates, issue, older, newer);
+        await out(path, html);
+        await search.add(path, html);
+      }),
+    stage: (archive) =>
+      abandonedIfFailing(async () => {
+        const indexing = search.finish();
+        // The index is written as soon as pagefind has every page, whenever the site is committed.
+        writer.startFill(async (folder) => {
+          searchPages = (await indexing.writeTo(folder)).pages;
+        });
+        // Until then pagefind is the build's slowest step (it takes pages in one at a time, about a
+        // core's worth): the other files, and a build's last emails, are made while it writes its
+        // index (its last half second on one thread), not while it indexes, when our threads took CPU
+        // from it.
+        await indexing.taken();
+        await emitOtherFiles(archive, templates, out);
+        const sitemap = sitemapFile(archive.config, paths);
+        paths.add('sitemap.xml');
+        if (keepFiles) files.set('sitemap.xml', sitemap);
+        await writer.add('sitemap.xml', sitemap);
+        return { commit, abandon };
+      }),
     abandon,
+    searchStarted: search.started,
   };
 }

@@ -48,7 +48,10 @@ export function* issuePages(
   const { issues } = archive;
   for (const [i, issue] of issues.entries())
     if (!only || only.has(issue.date))
-      yield [issuePath(issue.date), issuePage(archive, templates, issue, issues[i + 1], issues[i - 1])];
+      yield [
+        issuePath(issue.date),
+        issuePage(archive.config, templates, issue, issues[i + 1], issues[i - 1]),
+      ];
 }
 
 /** The pages that are not an issue's: index, search, subscribe, 404 (with `only`, just the index). */
@@ -102,13 +105,12 @@ export function listingPages(
 }
 
 export function issuePage(
-  archive: Archive,
+  config: Config,
   templates: SiteTemplates,
   issue: ArchiveIssue,
   previous?: ArchiveIssue,
   next?: ArchiveIssue,
 ): string {
-  const { config } = archive;
   const path = issuePath(issue.date);
   const root = rootFrom(path);
   const { rendered } = issue;

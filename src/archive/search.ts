@@ -33,6 +33,11 @@ export interface SearchFeed {
   finish(): SearchIndexing;
   /** The build failed before finish(): stop pagefind. */
   abandon(): Promise<void>;
+  /**
+   * True once pagefind's process is started for the pages to come (a first build starts it at once);
+   * false when it is started at `finish`, if at all (see below).
+   */
+  started: Promise<boolean>;
 }
 
 /**
@@ -56,6 +61,7 @@ export function openSearchFeed(config: Config, previousSiteDir?: string): Search
           writeTo: async (siteDir) => (await starting).writeTo(siteDir),
         };
       },
+      started: Promise.resolve(false),
       async abandon() {
         // A changed site started pagefind at finish(): stop it rather than let it index for nothing.
         const indexing = await started?.catch(() => undefined); // its failure is writeTo's to report
@@ -71,6 +77,7 @@ export function openSearchFeed(config: Config, previousSiteDir?: string): Search
     },
     finish: () => feeder,
     abandon: () => feeder.close(),
+    started: feeder.started(),
   };
 }
 
@@ -121,6 +128,14 @@ export class PagefindFeeder implements SearchIndexing {
     this.fingerprint = fingerprintHash(config);
     this.opening = open(config);
     awaitedLater(this.opening); // reported by writeTo
+  }
+
+  /** True once pagefind's process runs; false if it could not be started (writeTo says why). */
+  async started(): Promise<boolean> {
+    return this.opening.then(
+      () => true,
+      () => false, // its failure is writeTo's to report
+    );
   }
 
   add(path: string, html: string): void {

@@ -1,6 +1,5 @@
 import { join, relative } from 'node:path';
-import { archiveOf } from '../archive/from-rendered.js';
-import type { SiteReport, StagedSite } from '../archive/build-site.js';
+import type { SiteReport } from '../archive/build-site.js';
 import type { LinkTarget } from '../checks/link-targets.js';
 import { checkEmail } from '../checks/email-checks.js';
 import { listIssueDates } from '../content/issues-dir.js';
@@ -12,7 +11,8 @@ import { compileEmail, type CompiledEmail, hydrateWhenFilled } from '../render/e
 import { loadMjml } from '../render/email/mjml-loader.js';
 import { loadEmailTemplates, TemplateError } from '../render/email/templates.js';
 import { utf8Of } from '../render/email/fill-template.js';
-import { forArchive, type ArchivedIssue, type RenderedIssue } from '../render/rendered-issue.js';
+import { forArchive, type RenderedIssue } from '../render/rendered-issue.js';
+import { stagedAsReady } from './issue-pages.js';
 import { preparedAsReady } from './prepare-pool.js';
 import { renderCacheFor, type PreparedIssue } from './prepared-issue.js';
 import { writeChangedFilesAtomically, WritesInFlight } from '../support/write-atomic.js';
@@ -113,7 +113,6 @@ async function stagesReport(
   const cache = options.cache === false ? undefined : renderCacheFor(root, config);
   const emailCache = options.cache === false ? undefined : emailCacheFor(root, config, templatesDir);
   const reports = new Map<string, IssueReport>();
-  const renderedOf = new Map<string, ArchivedIssue>();
   // Each email's files are written while the next email is made.
   const writes = new WritesInFlight();
   const broken = (problems: Diagnostic[]) => hasErrors(problems) || (options.strict && problems.length > 0);
@@ -139,10 +138,14 @@ async function stagesReport(
   // others. With the archive, once every issue is prepared, the archive is made and staged before
   // the emails still to make: they are made while pagefind (a process of its own) writes its index.
   const waiting: PreparedIssue[] = [];
+  // The archive's issue pages are staged as their issues are ready (issue-pages.ts), newest first as
+  // the archive lists them, so the issues are prepared in that order.
+  const newestFirst = withSite ? [...dates].reverse() : undefined;
+  const pages = newestFirst && stagedAsReady(config, newestFirst, templatesDir, outDir);
   let allPrepared = false;
   const onAllPrepared = withSite ? () => (allPrepared = true) : undefined;
   try {
-    for await (const prepared of preparedAsReady(root, dates, config, cache, {
+    for await (const prepared of preparedAsReady(root, newestFirst ?? dates, config, cache, {
       onAllPrepared,
       issueDigests,
       // Only where few issues have an email to make here (`build`: the latest one, and the archive).
@@ -153,12 +156,13 @@ async function stagesReport(
       onPrepared(prepared);
       // Kept for the archive only, and without the email's forms (the issue's own email takes `prepared`):
       // a check of every issue held every rendering to the end, and a build every email's HTML too.
-      if (withSite && prepared.rendered) renderedOf.set(prepared.date, forArchive(prepared.rendered));
+      if (pages && prepared.rendered) await pages.add(forArchive(prepared.rendered));
       if (allPrepared) waiting.push(prepared);
       else await take(prepared);
     }
   } catch (error) {
     await writes.drain();
+    await pages?.abandon();
     throw error;
   }
   if (!withSite) {
@@ -168,12 +172,8 @@ async function stagesReport(
   // An issue with errors keeps the archive from being rebuilt: then it is not made at all.
   const staging = [...reports.values(), ...waiting].some((issue) => broken(issue.problems))
     ? undefined
-    : await stageArchive(
-        config,
-        dates.flatMap((date) => renderedOf.get(date) ?? []),
-        templatesDir,
-        outDir,
-      );
+    : await pages!.staged();
+  if (!staging) await pages!.abandon();
   const dropStaged = async () => {
     if (staging && !(staging instanceof Error)) await staging.abandon();
   };
@@ -205,22 +205,6 @@ async function stagesReport(
       siteSkipped: `the archive was not rebuilt: ${(error as Error).message}; the previous dist/site is unchanged`,
     };
   }
-}
-
-/**
- * The archive of every rendered issue, made and staged (see `stageSite`), or why it could not be:
- * that is reported once the emails are made, as the archive's other failures are.
- */
-async function stageArchive(
-  config: Config,
-  rendered: ArchivedIssue[],
-  templatesDir: string,
-  outDir: string,
-): Promise<StagedSite | Error> {
-  const { stageSite } = await import('../archive/build-site.js');
-  return stageSite(archiveOf(config, rendered), templatesDir, join(outDir, 'site')).catch((error: unknown) =>
-    error instanceof Error ? error : new Error(String(error)),
-  );
 }
 
 async function emailStage(
