@@ -276,6 +276,14 @@ test('a thread setting that is not a whole number stops the run and says what to
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(join(site, 'refused'))).toBe(false);
   }
+  // A priority step has a range (nice values end at 19), and 0 is allowed: it leaves the thread be.
+  for (const value of ['20', '-1']) {
+    const run = bulletin(['build', '--no-cache', '--out', 'refused'], site, { BULLETIN_STAGES_NICE: value });
+    expect([value, run.status]).toEqual([value, 1]);
+    expect(run.stderr).toContain(`BULLETIN_STAGES_NICE is "${value}", not a whole number from 0 to 19`);
+  }
+  const unlowered = bulletin(['build', '--no-cache', '--out', 'kept'], site, { BULLETIN_STAGES_NICE: '0' });
+  expect([unlowered.status, existsSync(join(site, 'kept'))]).toEqual([0, true]);
   const empty = bulletin(['check', '--offline', '--no-cache'], repoRoot, {
     BULLETIN_WORKER_HEAP_MB: '',
     BULLETIN_BUILD_HEAP_MB: ' ',

@@ -8,15 +8,20 @@ import { awaitedLater } from '../support/errors.js';
 import { lowerThisThreadPriority } from '../support/thread-priority.js';
 import { threadSettings } from './thread-limits.js';
 
-/** The archive of every issue (dates newest first), staged into `<outDir>/site` as its issues are ready. */
+/**
+ * The archive of every issue (dates newest first), staged into `<outDir>/site` as its issues are
+ * ready. `yieldToIndexing`: this thread makes emails while others prepare the issues, and gives way
+ * to them once pagefind runs (a thread that prepares issues itself is what the build waits on).
+ */
 export function stagedAsReady(
   config: Config,
   newestFirst: readonly string[],
   templatesDir: string,
   outDir: string,
+  { yieldToIndexing: yielding = false } = {},
 ): IssuePagesAsReady {
   const opening = openStaging(config, templatesDir, outDir);
-  yieldToIndexing(opening);
+  if (yielding) yieldToIndexing(opening);
   return new IssuePagesAsReady(config, newestFirst, opening);
 }
 

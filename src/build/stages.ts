@@ -141,15 +141,18 @@ async function stagesReport(
   // The archive's issue pages are staged as their issues are ready (issue-pages.ts), newest first as
   // the archive lists them, so the issues are prepared in that order.
   const newestFirst = withSite ? [...dates].reverse() : undefined;
-  const pages = newestFirst && stagedAsReady(config, newestFirst, templatesDir, outDir);
+  // Only where few issues have an email to make here (`build`: the latest one, and the archive).
+  const helpPreparing = emailDates.size * 2 < dates.length;
+  const pages =
+    newestFirst &&
+    stagedAsReady(config, newestFirst, templatesDir, outDir, { yieldToIndexing: !helpPreparing });
   let allPrepared = false;
   const onAllPrepared = withSite ? () => (allPrepared = true) : undefined;
   try {
     for await (const prepared of preparedAsReady(root, newestFirst ?? dates, config, cache, {
       onAllPrepared,
       issueDigests,
-      // Only where few issues have an email to make here (`build`: the latest one, and the archive).
-      helpPreparing: emailDates.size * 2 < dates.length,
+      helpPreparing,
       // The emails' layout engine, loaded while the first issues are prepared.
       ...(emailDates.size > 0 ? { whileWaiting: loadMjml } : {}),
     })) {

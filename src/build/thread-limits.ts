@@ -32,11 +32,11 @@ export interface ThreadSettings {
    */
   buildThreadHeapMb(issues: number): number;
   /**
-   * How far the stages' thread of a build with the archive lowers its scheduling priority once
-   * pagefind runs (BULLETIN_STAGES_NICE; 0 leaves it). Its emails are needed only at the end, while
-   * the issues being prepared and pagefind's indexing are what the build waits on: on two cores, a
-   * cold `build --all` of 520 issues took 7.4-7.7 s against 7.8-8.2 s with all at one priority
-   * (alternating runs). Linux only (support/thread-priority.ts).
+   * How far the stages' thread of a build of the archive and most emails (`build --all`) lowers its
+   * scheduling priority once pagefind runs (BULLETIN_STAGES_NICE, 0 to 19; 0 leaves it). Its emails
+   * are needed only at the end, while the issues being prepared and pagefind's indexing are what the
+   * build waits on: on two cores, a cold `build --all` of 520 issues took 7.4-7.7 s against 7.8-8.2 s
+   * with all at one priority (alternating runs). Linux only (support/thread-priority.ts).
    */
   stagesNice: number;
 }
@@ -55,6 +55,6 @@ export function threadSettings(): ThreadSettings {
       maxYoungGenerationSizeMb: 16,
     },
     buildThreadHeapMb: (issues) => buildHeapMb ?? Math.max(1024, 2 * issues),
-    stagesNice: Math.min(19, wholeNumberFromEnv('BULLETIN_STAGES_NICE', 10)),
+    stagesNice: wholeNumberFromEnv('BULLETIN_STAGES_NICE', 10, { min: 0, max: 19 }),
   };
 }
