@@ -75,8 +75,22 @@ test('an issue that never comes (it has errors) stops the pages at it: no archiv
   expect(outcome).toBeInstanceOf(Error);
   expect((outcome as Error).message).toContain('2026-05-22');
   expect(staged).toEqual([]);
-  await asReady.abandon();
+  // Dropped by `staged` itself, as the staging of a failed archive always is.
   expect(abandoned()).toBe(1);
+});
+
+test('a failure to stage the rest of the site is what staging gives', async () => {
+  const { staging, pages } = recordingStaging();
+  const failing: SiteStaging = {
+    ...staging,
+    stage: async () => {
+      throw new Error('site template feed.hbs: unknown helper');
+    },
+  };
+  const asReady = new IssuePagesAsReady(config, NEWEST_FIRST, Promise.resolve(failing));
+  for (const date of NEWEST_FIRST) await asReady.add(archived(date));
+  expect(pages).toHaveLength(5);
+  expect(await asReady.staged()).toMatchObject({ message: 'site template feed.hbs: unknown helper' });
 });
 
 test('a page that cannot be staged stops the rest, and its error is what staging gives', async () => {
@@ -84,6 +98,8 @@ test('a page that cannot be staged stops the rest, and its error is what staging
   const asReady = new IssuePagesAsReady(config, NEWEST_FIRST, Promise.resolve(staging));
   for (const date of NEWEST_FIRST) await asReady.add(archived(date));
   expect(pages.map((page) => page.slice(0, 10))).toEqual(['2026-05-29']);
+  // Issues still coming in are taken quietly: the failure is said once, by `staged`.
+  await expect(asReady.add(archived('2026-05-29'))).resolves.toBeUndefined();
   expect(await asReady.staged()).toMatchObject({ message: 'no space left on device' });
   expect(staged).toEqual([]);
 });

@@ -157,7 +157,11 @@ procTest(
     const script = join(work, 'killed-while-indexing.mjs');
     writeFileSync(script, KILLED_WHILE_INDEXING);
     const run = spawnSync(process.execPath, [script, join(work, 'site')], { cwd: repoRoot, timeout: 30_000 });
-    expect([run.error, run.status, run.stderr.toString()]).toEqual([undefined, 0, '']);
+    expect([run.error, run.status]).toEqual([undefined, 0]);
+    // pagefind itself may say it could not write to the dead process ("Service stopped Error: write
+    // EPIPE", with the error); nothing else is said, and nothing is left unhandled.
+    const said = run.stderr.toString().replace(/Service stopped Error: write EPIPE[\s\S]*?\n\}\n/g, '');
+    expect(said).toBe('');
     expect(JSON.parse(run.stdout.toString())).toEqual({
       failure:
         'pagefind, which makes the search index, stopped (killed by SIGKILL) before it wrote the index; if the machine ran short of memory, free some and build again',

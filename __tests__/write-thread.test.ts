@@ -163,6 +163,36 @@ test('an only-changed write on the thread leaves files with the same bytes alone
   ).rejects.toMatchObject({ code: expect.stringMatching(/^E(ISDIR|EXIST|NOTEMPTY)$/) });
 });
 
+test('without a write thread, handed-over bytes are given up too: a caller that read them again would fail everywhere', async () => {
+  const { fileWrite } = await import('../src/support/write-thread.js');
+  const bytes = new Uint8Array(Buffer.from('<p>caf\u00e9</p>'.repeat(400)));
+  await fileWrite({
+    kind: 'file',
+    file: { path: join(work, 'page.html'), content: bytes },
+    makeFolder: false,
+    handOver: true,
+  });
+  expect(bytes.byteLength).toBe(0);
+  expect(readFileSync(join(work, 'page.html'), 'utf8')).toBe('<p>caf\u00e9</p>'.repeat(400));
+});
+
+test('a write that cannot be posted (its bytes handed over before) rejects, and leaves no process waiting on it', () => {
+  const module = JSON.stringify(pathToFileURL(compiled).href);
+  const page = JSON.stringify(join(work, 'page.html'));
+  writeFileSync(
+    join(work, 'twice.mjs'),
+    `const { fileWrite, startWriteThread } = await import(${module});
+    startWriteThread();
+    const bytes = new Uint8Array(8192);
+    const write = { kind: 'file', file: { path: ${page}, content: bytes }, makeFolder: false, handOver: true };
+    await fileWrite(write);
+    const again = await fileWrite(write).then(() => 'written', (error) => error.name);
+    console.log(again);`,
+  );
+  const run = spawnSync(process.execPath, [join(work, 'twice.mjs')], { timeout: 20_000 });
+  expect([run.error, run.status, run.stdout.toString().trim()]).toEqual([undefined, 0, 'DataCloneError']);
+});
+
 test('an idle write thread keeps no process alive, whether it wrote or not', () => {
   const module = JSON.stringify(pathToFileURL(compiled).href);
   const done = JSON.stringify(join(work, 'done.txt'));

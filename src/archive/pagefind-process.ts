@@ -1,4 +1,5 @@
 import childProcesses, { type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isMainThread } from 'node:worker_threads';
 
 /**
@@ -64,4 +65,56 @@ export function withProcessSeen<T>(start: () => T): { started: T; process: Child
 /** How a process ended, as a sentence part: "killed by SIGKILL", "exit code 101". */
 export function howItEnded(code: number | null, signal: NodeJS.Signals | null): string {
   return signal ? `killed by ${signal}` : `exit code ${code}`;
+}
+
+/** pagefind's service, started by `start` and stopped by `stop` (pagefind's `close`), watched. */
+export interface WatchedService<T> {
+  started: T;
+  /** How its process ended, once it ended before `close` was called (a crash). */
+  ended(): string | undefined;
+  /** Stops it, and says once its process is gone how it had ended, if by a crash. */
+  close(): Promise<string | undefined>;
+}
+
+/** How long `close` waits for pagefind's process to be gone: it is killed, so not long. */
+const GONE_WITHIN_MS = 5_000;
+
+/**
+ * pagefind's service with its process watched (`withProcessSeen`): when the process ends of
+ * itself, the service is stopped, which fails the requests pagefind would otherwise wait on for
+ * ever. A crash can be noticed by pagefind first (a write to the dead process fails, and it stops
+ * the service itself): `close` waits for the process's end to tell it from its own stop (SIGTERM).
+ * No process seen means one was running in this thread already (another index open), used unwatched.
+ */
+export function watchedService<T>(start: () => T, stop: () => Promise<unknown>): WatchedService<T> {
+  const { started, process: child } = withProcessSeen(start);
+  const exit =
+    child &&
+    new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+  let closing: Promise<string | undefined> | undefined;
+  let crashed: string | undefined;
+  void exit?.then(({ code, signal }) => {
+    if (closing) return;
+    crashed = howItEnded(code, signal);
+    void stop();
+  });
+  return {
+    started,
+    ended: () => crashed,
+    close() {
+      closing ??= (async () => {
+        await stop();
+        // pagefind lets its process's handle keep nothing alive: held here until it is gone.
+        child?.ref();
+        const gone = exit && (await Promise.race([exit, sleep(GONE_WITHIN_MS, undefined, { ref: false })]));
+        child?.unref();
+        // The SIGTERM of pagefind's own stop, or an end without error, is no crash.
+        if (!gone || gone.signal === 'SIGTERM' || gone.code === 0) return undefined;
+        return howItEnded(gone.code, gone.signal);
+      })();
+      return closing;
+    },
+  };
 }

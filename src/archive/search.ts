@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Config } from '../content/model.js';
 import { siteUrl } from '../render/urls.js';
 import type { SiteFiles } from './model.js';
-import { howItEnded, withHugePages, withProcessSeen } from './pagefind-process.js';
+import { watchedService, withHugePages } from './pagefind-process.js';
 import { awaitedLater, isErrno, MISSING } from '../support/errors.js';
 
 export interface SearchIndexing {
@@ -76,7 +76,9 @@ export function openSearchFeed(config: Config, previousSiteDir?: string): Search
       await new Promise((resolve) => setImmediate(resolve));
     },
     finish: () => feeder,
-    abandon: () => feeder.close(),
+    abandon: async () => {
+      await feeder.close();
+    },
     started: feeder.started(),
   };
 }
@@ -180,18 +182,20 @@ export class PagefindFeeder implements SearchIndexing {
     try {
       return await this.written(siteDir);
     } catch (error) {
-      const ended = (await this.opening.catch(() => undefined))?.ended?.(); // not opened: its own error
-      throw ended ? pagefindEnded(ended, error) : error;
+      const crashed = await this.close();
+      throw crashed ? pagefindEnded(crashed, error) : error;
     } finally {
       await this.close();
     }
   }
 
   private async written(siteDir: string): Promise<{ pages: number }> {
-    const { index } = await this.opening;
+    const { index, ended } = await this.opening;
     await this.taken();
     const failed = (await Promise.all(this.adding)).flat();
     if (failed.length) throw new Error(`pagefind could not index ${failed.join(', ')}`);
+    // Asked of a process that stopped, it would start pagefind's service again, for nothing.
+    if (ended?.()) throw new Error('pagefind stopped before it wrote the index');
     const written = await index.writeFiles({ outputPath: `${siteDir}/pagefind` });
     if (written.errors.length)
       throw new Error(`pagefind could not write its index: ${written.errors.join('; ')}`);
@@ -199,51 +203,47 @@ export class PagefindFeeder implements SearchIndexing {
     return { pages: this.paths.length };
   }
 
-  async close(): Promise<void> {
-    const opened = await this.opening.catch((error: Error) => error);
-    if (!(opened instanceof Error)) await opened.close();
+  /** Stops pagefind's process: how it had ended, if it crashed first. */
+  async close(): Promise<string | undefined> {
+    const opened = await this.opening.catch(() => undefined); // never opened: nothing runs
+    return opened?.close();
   }
 }
 
 type PagefindIndex = NonNullable<Awaited<ReturnType<typeof import('pagefind')['createIndex']>>['index']>;
 
-/** An index being made, how to stop its process, and how that process ended if it did first. */
+/** An index being made, and how to stop its process (which says how it had ended, if it crashed). */
 export interface OpenedIndex {
-  close(): Promise<unknown>;
+  close(): Promise<string | undefined>;
   index: Pick<PagefindIndex, 'addHTMLFile' | 'writeFiles'>;
-  /** "killed by SIGKILL", once pagefind's process stopped before `close` (absent: not watched). */
+  /** How pagefind's process ended, once it crashed (absent: not watched). */
   ended?(): string | undefined;
 }
 
 async function openPagefind(config: Config): Promise<OpenedIndex> {
   const pagefind = await import('pagefind');
-  const { started, process: child } = withProcessSeen(() =>
-    withHugePages(() => pagefind.createIndex({ forceLanguage: config.site.locale.split('-')[0] })),
+  const service = watchedService(
+    () => withHugePages(() => pagefind.createIndex({ forceLanguage: config.site.locale.split('-')[0] })),
+    pagefind.close,
   );
-  let closing = false;
-  let ended: string | undefined;
-  child?.once('exit', (code, signal) => {
-    if (closing) return;
-    ended = howItEnded(code, signal);
-    // Closing pagefind's service fails the requests the dead process will never answer.
-    void pagefind.close();
-  });
-  const close = () => {
-    closing = true;
-    return pagefind.close();
-  };
-  const { index, errors } = await started.catch((error: unknown) => {
-    throw ended ? pagefindEnded(ended, error) : error;
-  });
-  if (!index) throw new Error(`pagefind could not start: ${errors.join('; ')}`);
-  return { close, index, ended: () => ended };
+  try {
+    const { index, errors } = await service.started;
+    if (!index) throw new Error(`pagefind could not start: ${errors.join('; ')}`);
+    return { index, close: service.close, ended: service.ended };
+  } catch (error) {
+    // Closed, so that the next index in this thread starts (and watches) a process of its own.
+    const crashed = await service.close();
+    throw crashed ? pagefindEnded(crashed, error) : error;
+  }
 }
 
 /** What to tell of a pagefind process that stopped before it wrote the index. */
 function pagefindEnded(ended: string, cause: unknown): Error {
   return new Error(
-    `pagefind, which makes the search index, stopped (${ended}) before it wrote the index; ` +
-      'if the machine ran short of memory, free some and build again',
+    `pagefind, which makes the search index, stopped (${ended}) before it wrote the index` +
+      (ended === 'killed by SIGKILL'
+        ? '; if the machine ran short of memory, free some and build again'
+        : ''),
     { cause },
   );
 }

@@ -10,8 +10,10 @@ import { threadSettings } from './thread-limits.js';
 
 /**
  * The archive of every issue (dates newest first), staged into `<outDir>/site` as its issues are
- * ready. `yieldToIndexing`: this thread makes emails while others prepare the issues, and gives way
- * to them once pagefind runs (a thread that prepares issues itself is what the build waits on).
+ * ready. `yieldToIndexing`: this thread makes emails while workers prepare the issues, and gives way
+ * to them and to pagefind once they are all started (see `yieldToIndexing`); not where this thread
+ * prepares issues itself, which the build then waits on. The caller says when the workers are
+ * started (`workersStarted`).
  */
 export function stagedAsReady(
   config: Config,
@@ -21,8 +23,12 @@ export function stagedAsReady(
   { yieldToIndexing: yielding = false } = {},
 ): IssuePagesAsReady {
   const opening = openStaging(config, templatesDir, outDir);
-  if (yielding) yieldToIndexing(opening);
-  return new IssuePagesAsReady(config, newestFirst, opening);
+  let workersStarted = () => {};
+  const started = new Promise<void>((resolve) => {
+    workersStarted = resolve;
+  });
+  if (yielding) yieldToIndexing(opening, started);
+  return new IssuePagesAsReady(config, newestFirst, opening, workersStarted);
 }
 
 /**
@@ -49,6 +55,8 @@ export class IssuePagesAsReady {
     private readonly config: Config,
     private readonly newestFirst: readonly string[],
     private readonly staging: Promise<SiteStaging>,
+    /** Told once the prepare workers are started: see `stagedAsReady`. */
+    readonly workersStarted: () => void = () => {},
   ) {
     staging.catch((error: unknown) => this.fail(error));
   }
@@ -68,7 +76,10 @@ export class IssuePagesAsReady {
     await this.adding;
     if (!this.failure && this.next < this.newestFirst.length)
       this.fail(new Error(`issue ${this.newestFirst[this.next]} has no page to stage`));
-    if (this.failure) return this.failure;
+    if (this.failure) {
+      await this.abandon();
+      return this.failure;
+    }
     const issues = this.newestFirst.map((date) => this.issue(date)!);
     const archive: Archive = { config: this.config, issues };
     try {
@@ -125,15 +136,20 @@ function asError(error: unknown): Error {
 }
 
 /**
- * Once pagefind's process runs (started from this thread, it would inherit the priority), this
- * thread lowers its own: its emails are wanted only at the end, while the build waits on the issues
- * being prepared and on pagefind's indexing (`ThreadSettings.stagesNice`).
+ * Once pagefind's process and the prepare workers run (started from this thread afterwards, they
+ * would inherit its priority), this thread lowers its own (`ThreadSettings.stagesNice`): its emails
+ * are wanted only at the end, while the build waits on the issues being prepared and on pagefind's
+ * indexing. Only where pagefind starts with the staging (a first build of the index): a rebuild
+ * starts it after every page is made, from this thread. What this thread starts later runs lowered
+ * too: sharp's threads for the archive's images, at the end of the run.
  */
-function yieldToIndexing(opening: Promise<SiteStaging>): void {
+function yieldToIndexing(opening: Promise<SiteStaging>, workersStarted: Promise<void>): void {
   const lowered = opening.then(async ({ searchStarted }) => {
-    if (await searchStarted) lowerThisThreadPriority(threadSettings().stagesNice);
+    const [started] = await Promise.all([searchStarted, workersStarted]);
+    if (started) lowerThisThreadPriority(threadSettings().stagesNice);
   });
-  awaitedLater(lowered); // a staging that failed is reported by IssuePagesAsReady
+  // A staging that failed is reported by IssuePagesAsReady; a thread that cannot be lowered runs as it was.
+  awaitedLater(lowered);
 }
 
 /** The archive's staging, opened before its issues are ready (see `IssuePagesAsReady`). */

@@ -50,6 +50,8 @@ export interface PreparingOptions {
    * next (MJML, ~0.2 s to load) can be loaded then rather than after the first issue arrives.
    */
   whileWaiting?: () => void;
+  /** Told once the worker threads are started (or none is), before any issue is prepared by them. */
+  onWorkersStarted?: () => void;
 }
 
 /**
@@ -65,7 +67,13 @@ export async function* preparedAsReady(
   dates: readonly string[],
   config: Config,
   cache: RenderCache | undefined,
-  { onAllPrepared, issueDigests = {}, helpPreparing = true, whileWaiting }: PreparingOptions = {},
+  {
+    onAllPrepared,
+    issueDigests = {},
+    helpPreparing = true,
+    whileWaiting,
+    onWorkersStarted,
+  }: PreparingOptions = {},
 ): AsyncGenerator<PreparedIssue> {
   const { parallelFrom, prepareWorkerLimits } = threadSettings();
   const queue: Job[] = [];
@@ -91,6 +99,7 @@ export async function* preparedAsReady(
     queue,
     cache,
   );
+  onWorkersStarted?.();
   let told = false;
   let failing = true;
   let waitedBefore = false;

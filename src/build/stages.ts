@@ -1,5 +1,5 @@
 import { join, relative } from 'node:path';
-import type { SiteReport } from '../archive/build-site.js';
+import type { SiteReport, StagedSite } from '../archive/build-site.js';
 import type { LinkTarget } from '../checks/link-targets.js';
 import { checkEmail } from '../checks/email-checks.js';
 import { listIssueDates } from '../content/issues-dir.js';
@@ -153,6 +153,7 @@ async function stagesReport(
       onAllPrepared,
       issueDigests,
       helpPreparing,
+      onWorkersStarted: () => pages?.workersStarted(),
       // The emails' layout engine, loaded while the first issues are prepared.
       ...(emailDates.size > 0 ? { whileWaiting: loadMjml } : {}),
     })) {
@@ -165,22 +166,21 @@ async function stagesReport(
     }
   } catch (error) {
     await writes.drain();
-    await pages?.abandon();
+    await pages?.abandon().catch(() => undefined); // the error to report is the one that stopped the run
     throw error;
   }
   if (!withSite) {
     await writes.settle();
     return { configProblems, issues: issues() };
   }
-  // An issue with errors keeps the archive from being rebuilt: then it is not made at all.
-  const staging = [...reports.values(), ...waiting].some((issue) => broken(issue.problems))
-    ? undefined
-    : await pages!.staged();
-  if (!staging) await pages!.abandon();
+  let staging: StagedSite | Error | undefined;
   const dropStaged = async () => {
     if (staging && !(staging instanceof Error)) await staging.abandon();
   };
   try {
+    // An issue with errors keeps the archive from being rebuilt: then it is not made at all.
+    if ([...reports.values(), ...waiting].some((issue) => broken(issue.problems))) await pages!.abandon();
+    else staging = await pages!.staged();
     for (const issue of waiting) await take(issue);
     await writes.settle();
   } catch (error) {

@@ -32,11 +32,14 @@ export interface ThreadSettings {
    */
   buildThreadHeapMb(issues: number): number;
   /**
-   * How far the stages' thread of a build of the archive and most emails (`build --all`) lowers its
-   * scheduling priority once pagefind runs (BULLETIN_STAGES_NICE, 0 to 19; 0 leaves it). Its emails
-   * are needed only at the end, while the issues being prepared and pagefind's indexing are what the
-   * build waits on: on two cores, a cold `build --all` of 520 issues took 7.4-7.7 s against 7.8-8.2 s
-   * with all at one priority (alternating runs). Linux only (support/thread-priority.ts).
+   * How far the stages' thread lowers its scheduling priority (BULLETIN_STAGES_NICE, 0 to 19; 0
+   * leaves it) in a build of the archive where it makes most issues' emails and leaves the
+   * preparing to workers (`build --all`), once the workers and pagefind run, where pagefind starts
+   * with the build (no index to reuse yet). The thread also takes each prepared issue in and stages
+   * its page, but most of its time goes on emails, needed only at the end, while the build waits
+   * on the issues being prepared and on pagefind: on two cores, a cold `build --all` of 520 issues
+   * took 7.4-7.7 s against 7.8-8.2 s with all at one priority (alternating runs). Linux only
+   * (support/thread-priority.ts). On a machine busy with other work it gives way to that too.
    */
   stagesNice: number;
 }

@@ -85,7 +85,8 @@ export function sameBytesOnDisk(path: string, content: string | Uint8Array): boo
   try {
     fd = openSync(path, 'r');
   } catch (error) {
-    if (isErrno(error, ...MISSING)) return false;
+    // A folder in its place (which some systems refuse to open) holds no bytes either.
+    if (isErrno(error, ...MISSING, 'EISDIR')) return false;
     throw error;
   }
   try {

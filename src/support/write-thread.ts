@@ -31,7 +31,10 @@ export interface WriteFailure {
 export function fileWrite(write: FileWrite): Promise<string[]> {
   if (thread) return thread.run(write);
   try {
-    return Promise.resolve(applyFileWrite(write));
+    // Handed over here too, so that a caller that reads its bytes again fails wherever it runs.
+    return Promise.resolve(
+      applyFileWrite(write.handOver ? structuredClone(write, { transfer: movable(write) }) : write),
+    );
   } catch (error) {
     return Promise.reject(error);
   }
@@ -95,7 +98,14 @@ class WriteThread {
     if (this.pending.size === 0) this.worker.ref();
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, write }, write.handOver ? movable(write) : []);
+      try {
+        this.worker.postMessage({ id, write }, write.handOver ? movable(write) : []);
+      } catch (error) {
+        // Not posted (bytes handed over already, say): nothing will answer it.
+        this.pending.delete(id);
+        if (this.pending.size === 0) this.worker.unref();
+        reject(error);
+      }
     });
   }
 }
@@ -109,9 +119,12 @@ function movable(write: FileWrite): ArrayBuffer[] {
   const contents = write.kind === 'file' ? [write.file.content] : write.files.map((file) => file.content);
   const memory = new Set<ArrayBuffer>();
   for (const content of contents) {
-    // A Buffer from Node's shared pool is a slice of a larger block: copied, as it must be.
+    // A Buffer from Node's shared pool is a slice of a larger block: copied, as it must be. Bytes
+    // handed over before read as empty: listed, they would be dropped without a word; copied, their
+    // post fails.
     if (
       typeof content !== 'string' &&
+      content.byteLength > 0 &&
       content.buffer instanceof ArrayBuffer &&
       content.byteOffset === 0 &&
       content.byteLength === content.buffer.byteLength
