@@ -63,7 +63,7 @@ export function withProcessSeen<T>(start: () => T): { started: T; process: Child
 }
 
 /** How a process ended, as a sentence part: "killed by SIGKILL", "exit code 101". */
-export function howItEnded(code: number | null, signal: NodeJS.Signals | null): string {
+function howItEnded(code: number | null, signal: NodeJS.Signals | null): string {
   return signal ? `killed by ${signal}` : `exit code ${code}`;
 }
 

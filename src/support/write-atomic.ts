@@ -14,8 +14,8 @@ export async function writeFilesAtomically(files: readonly FileContent[]): Promi
  * The same, for only those files whose bytes differ from what is on disk: a rebuild that makes the
  * same output leaves the files (and their modification times) alone, so a sync or a cache in front
  * of them sees nothing new. Returns the paths written. The comparison is the write thread's too: on
- * the thread that makes a cold build's emails, opening each missing file to learn it was missing
- * cost ~0.2 s. With `handOver`, byte contents are moved there, not copied (file-writes.ts).
+ * the thread that makes a cold build's emails, opening each missing file through `fs/promises` to
+ * learn it was missing was ~0.2 s of a CPU profile. With `handOver`, byte contents are moved there, not copied (file-writes.ts).
  */
 export async function writeChangedFilesAtomically(
   files: readonly FileContent[],

@@ -113,7 +113,8 @@ class WriteThread {
 /**
  * The memory of a handed-over write's byte contents, where moving it moves nothing else: each of
  * them alone in its memory. Posted without this, a cold `build --all`'s cache entries and emails
- * (~100 MB) were copied twice each, ~0.3 s of the emails' thread.
+ * (~100 MB) were each copied into the message and out of it again: 1,500 posts of 30 KB took the
+ * posting thread 177-194 ms copied, 55-76 ms moved.
  */
 function movable(write: FileWrite): ArrayBuffer[] {
   const contents = write.kind === 'file' ? [write.file.content] : write.files.map((file) => file.content);
