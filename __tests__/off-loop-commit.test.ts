@@ -112,7 +112,9 @@ test('an open connection whose checkpoint thread is idle, or was asked for one, 
   for (const ask of ['', 'checkpoints.committed();']) {
     writeFileSync(
       script,
-      `import Database from 'better-sqlite3';
+      // The package is found from the project, not from the temporary folder the script is in.
+      `import { createRequire } from 'node:module';
+      const Database = createRequire(${JSON.stringify(join(repoRoot, 'package.json'))})('better-sqlite3');
       const { OffLoopCheckpoints } = await import(${module});
       const db = new Database(${JSON.stringify(path)});
       db.pragma('journal_mode = WAL');
