@@ -7,13 +7,9 @@ import { siteUrl } from '../render/urls.js';
 import type { SiteFiles } from './model.js';
 import { watchedService, withHugePages } from './pagefind-process.js';
 import { awaitedLater, isErrno, MISSING } from '../support/errors.js';
+import { nextTurn } from '../support/next-turn.js';
 
 export interface SearchIndexing {
-  /**
-   * Settles once pagefind has indexed every page, and has only its bundle left to write (which is
-   * mostly one thread of its own). Never rejects: a failure is `writeTo`'s to report.
-   */
-  taken(): Promise<void>;
   /** Waits for the pages to be indexed and writes pagefind's bundle into `<siteDir>/pagefind/`. */
   writeTo(siteDir: string): Promise<{ pages: number }>;
 }
@@ -57,7 +53,6 @@ export function openSearchFeed(config: Config, previousSiteDir?: string): Search
         awaitedLater(starting); // reported by writeTo
         started = starting;
         return {
-          taken: async () => (await starting.catch(() => undefined))?.taken(), // a failure is writeTo's
           writeTo: async (siteDir) => (await starting).writeTo(siteDir),
         };
       },
@@ -73,7 +68,7 @@ export function openSearchFeed(config: Config, previousSiteDir?: string): Search
   return {
     async add(path, html) {
       feeder.add(path, html);
-      await new Promise((resolve) => setImmediate(resolve));
+      await nextTurn();
     },
     finish: () => feeder,
     abandon: async () => {
@@ -98,7 +93,6 @@ export async function startSearchIndex(
     for (const [path, content] of pages) fingerprint.update(`${path}\0`).update(content);
     if (readFingerprint(previousSiteDir) === fingerprint.digest('hex'))
       return {
-        async taken() {},
         async writeTo(siteDir) {
           await cp(join(previousSiteDir, 'pagefind'), join(siteDir, 'pagefind'), { recursive: true });
           return { pages: pages.length };
@@ -169,6 +163,10 @@ export class PagefindFeeder implements SearchIndexing {
     }
   }
 
+  /**
+   * Settles once pagefind has indexed every page, and has only its bundle left to write (which is
+   * mostly one thread of its own). Never rejects: a failure is `writeTo`'s to report.
+   */
   async taken(): Promise<void> {
     // In the order sent: each answer sends the next page waiting (`pump`, in the add's `finally`), so
     // by the time the pages before one have answered, it has been sent. (Racing the last lanes spun

@@ -5,6 +5,7 @@ import { unpacked } from '../render/rendered-issue.js';
 import { fromCache, type PostedIssue, type PreparedIssue } from './prepared-issue.js';
 import type { RenderCache } from './render-cache.js';
 import { threadSettings } from './thread-limits.js';
+import { nextTurn } from '../support/next-turn.js';
 
 /**
  * Jobs a worker holds at once: one to work on and the rest waiting, so it never idles while this
@@ -161,7 +162,7 @@ function preparing(): Promise<typeof import('./prepare.js')> {
  * message out, and the worker idle 8 % of a cold `check --all` (cpu profile, by half second).
  */
 function workerMessagesIn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+  return nextTurn();
 }
 
 /** Worker threads fed from a shared queue; what they prepare waits in `ready` until taken. */

@@ -20,6 +20,7 @@ import { SetupError } from '../diagnostics/setup-error.js';
 import { causeOf, isErrno, MISSING, UNWRITABLE } from '../support/errors.js';
 import { cachedEmail, emailCacheFor, type EmailCache } from './email-cache.js';
 import { isProse } from '../content/kinds/index.js';
+import { nextTurn } from '../support/next-turn.js';
 
 export interface PipelineOptions {
   /** The site folder: bulletin.config.*, bulletins/, templates/. */
@@ -181,7 +182,12 @@ async function stagesReport(
     // An issue with errors keeps the archive from being rebuilt: then it is not made at all.
     if ([...reports.values(), ...waiting].some((issue) => broken(issue.problems))) await pages!.abandon();
     else staging = await pages!.staged();
-    for (const issue of waiting) await take(issue);
+    for (const issue of waiting) {
+      // An email awaits only promises: without a turn of the event loop between them, pagefind's
+      // answers wait for the last one, and it is sent no more pages (nor told to write its index).
+      await nextTurn();
+      await take(issue);
+    }
     await writes.settle();
   } catch (error) {
     await writes.drain();
