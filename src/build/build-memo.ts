@@ -6,7 +6,8 @@ import type { Config } from '../content/model.js';
 import { isErrno, MISSING } from '../support/errors.js';
 import { KeyedFileCache } from './keyed-cache.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { codeVersion, hashFolder, issueDigest } from './render-cache.js';
+import { codeVersion } from './code-version.js';
+import { hashFolder, issueDigest } from './render-cache.js';
 
 /** What `bulletin build` prints of a build (pipeline.ts's report, without the emails themselves). */
 export interface RememberedReport {

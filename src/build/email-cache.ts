@@ -8,7 +8,8 @@ import { isErrno, MISSING } from '../support/errors.js';
 import type { WritesInFlight } from '../support/write-atomic.js';
 import { isStoredEmail, restored, type StoredEmail, stored } from './email-entry.js';
 import { KeyedFileCache } from './keyed-cache.js';
-import { codeVersion, hashFolder } from './render-cache.js';
+import { codeVersion } from './code-version.js';
+import { hashFolder } from './render-cache.js';
 
 /**
  * An issue's compiled email and what was learnt making it: enough to write and check it without MJML.

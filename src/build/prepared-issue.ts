@@ -7,7 +7,8 @@ import type { LinkTarget } from '../checks/link-targets.js';
 import type { Config } from '../content/model.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { PackedRenderedIssue, RenderedIssue } from '../render/rendered-issue.js';
-import { codeVersion, issueDigest, RenderCache } from './render-cache.js';
+import { codeVersion } from './code-version.js';
+import { issueDigest, RenderCache } from './render-cache.js';
 
 /**
  * One issue after load -> check -> render: plain data, so it can cross a worker boundary or sit in the cache.
