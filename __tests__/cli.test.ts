@@ -14,7 +14,7 @@ import {
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bulletin, repoRoot } from './helpers/cli.js';
-import { bulletinLoading } from './helpers/module-log.js';
+import { bulletinLoading, isPrepareWorker } from './helpers/module-log.js';
 import { placeOf, SEED_WARNINGS } from './helpers/site.js';
 
 let site: string;
@@ -322,8 +322,7 @@ test('a first build starts its prepare workers with its thread and uses them; on
     recursive: true,
   });
   const threaded = { BULLETIN_PARALLEL_FROM: '2' };
-  const prepareWorkers = (run: { loaded: string[] }) =>
-    run.loaded.filter((url) => url.endsWith('/prepare-worker.js')).length;
+  const prepareWorkers = (run: { loaded: string[] }) => run.loaded.filter(isPrepareWorker).length;
   const spare = Math.min(availableParallelism(), 8) - 1;
   const first = bulletinLoading(['build', '--all'], site, threaded);
   expect(first.status).toBe(0);
@@ -366,7 +365,8 @@ test('a check of many issues prepares in workers started as it begins, its stage
   });
   const threaded = { BULLETIN_PARALLEL_FROM: '2' };
   const loaded = (run: { loaded: string[] }, file: string) =>
-    run.loaded.filter((url) => url.endsWith(file)).length;
+    run.loaded.filter((url) => (file === '/prepare-worker.js' ? isPrepareWorker(url) : url.endsWith(file)))
+      .length;
   const spare = Math.min(availableParallelism(), 8) - 1;
   const cold = bulletinLoading(['check', '--all', '--offline'], site, threaded);
   expect(cold.status).toBe(0);
@@ -412,9 +412,11 @@ test('a build split across worker threads writes the same archive as one built i
     BULLETIN_BUILD_HEAP_MB: '4',
   });
   // The threads ran, or not, as asked (the starved ones die before they load their first module).
-  const threads = (run: { loaded: string[] }) =>
-    ['stages-worker.js', 'prepare-worker.js'].filter((file) => run.loaded.some((url) => url.endsWith(file)));
-  expect([threads(parallel), threads(serial)]).toEqual([['stages-worker.js', 'prepare-worker.js'], []]);
+  const threads = (run: { loaded: string[] }) => [
+    ...(run.loaded.some((url) => url.endsWith('/stages-worker.js')) ? ['stages'] : []),
+    ...(run.loaded.some(isPrepareWorker) ? ['prepare'] : []),
+  ];
+  expect([threads(parallel), threads(serial)]).toEqual([['stages', 'prepare'], []]);
   expect([parallel.status, serial.status, starved.status]).toEqual([0, 0, 0]);
   expect(starved.stderr.replaceAll('starved/', 'serial/')).toBe(serial.stderr);
   const list = (dir: string) =>

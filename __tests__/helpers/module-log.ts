@@ -30,6 +30,11 @@ Module._resolveFilename = function (...args) {
 };
 `;
 
+/** A URL of the prepare worker's code: the bundle `npm run build` makes of it, or its own module. */
+export function isPrepareWorker(url: string): boolean {
+  return url.endsWith('/prepare-worker.bundle.mjs') || url.endsWith('/prepare-worker.js');
+}
+
 /** Runs the CLI as `bulletin` does, and says which files (URLs) it resolved to load. */
 export function bulletinLoading(
   args: string[],
