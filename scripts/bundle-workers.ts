@@ -11,13 +11,14 @@
  * adjustments below.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { codeVersion } from '../src/build/code-version.js';
 import { packageRoot } from '../src/support/package-root.js';
 
-const BUILD_DIR = join(packageRoot, 'lib', 'src', 'build');
+const LIB_SRC = join(packageRoot, 'lib', 'src');
+const BUILD_DIR = join(LIB_SRC, 'build');
 export const BUNDLE = join(BUILD_DIR, 'prepare-worker.bundle.mjs');
 
 /**
@@ -28,7 +29,8 @@ export const BUNDLE = join(BUILD_DIR, 'prepare-worker.bundle.mjs');
 const ownImportMetaUrl: Plugin = {
   name: 'own-import-meta-url',
   setup(esbuild) {
-    esbuild.onLoad({ filter: /[\\/]lib[\\/]src[\\/].*\.js$/ }, ({ path }) => {
+    esbuild.onLoad({ filter: /\.js$/ }, ({ path }) => {
+      if (!path.startsWith(`${LIB_SRC}${sep}`)) return undefined;
       const source = readFileSync(path, 'utf8');
       if (!source.includes('import.meta.url')) return undefined;
       const fromBundle = relative(BUILD_DIR, path).split('\\').join('/');
