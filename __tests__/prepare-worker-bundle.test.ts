@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { codeVersion } from '../src/build/code-version.js';
-import { preparedWorkerBundle } from '../src/build/prepare-workers.js';
+import { prepareWorkerCode } from '../src/build/prepare-workers.js';
 import { listIssueDates } from '../src/content/issues-dir.js';
 import { repoRoot } from './helpers/cli.js';
 
@@ -24,26 +24,28 @@ describe('which code a prepare worker runs', () => {
   const record = (text: string) => writeFileSync(`${bundle()}.json`, text);
 
   test('no bundle made (a tsc alone): the module', () => {
-    expect(preparedWorkerBundle(workerFile())).toBe(workerFile());
+    expect(prepareWorkerCode(workerFile())).toBe(workerFile());
   });
 
   test('a bundle made from other code: the module', () => {
     writeFileSync(bundle(), '');
     record(JSON.stringify({ codeVersion: 'older code' }));
-    expect(preparedWorkerBundle(workerFile())).toBe(workerFile());
+    expect(prepareWorkerCode(workerFile())).toBe(workerFile());
   });
 
-  test('a record cut short, or one with no bundle beside it: the module', () => {
+  test('a record cut short or of another shape, or one with no bundle beside it: the module', () => {
     record('{"codeVersi');
-    expect(preparedWorkerBundle(workerFile())).toBe(workerFile());
+    expect(prepareWorkerCode(workerFile())).toBe(workerFile());
+    record('null');
+    expect(prepareWorkerCode(workerFile())).toBe(workerFile());
     record(JSON.stringify({ codeVersion: codeVersion() }));
-    expect(preparedWorkerBundle(workerFile())).toBe(workerFile());
+    expect(prepareWorkerCode(workerFile())).toBe(workerFile());
   });
 
   test('a bundle made from this code: the bundle', () => {
     writeFileSync(bundle(), '');
     record(JSON.stringify({ codeVersion: codeVersion() }));
-    expect(preparedWorkerBundle(workerFile())).toBe(bundle());
+    expect(prepareWorkerCode(workerFile())).toBe(bundle());
   });
 });
 
@@ -57,7 +59,7 @@ test('the built bundle is current, and prepares every sample issue as the module
   const script = `
 import { Worker } from 'node:worker_threads';
 import { isDeepStrictEqual } from 'node:util';
-import { preparedWorkerBundle } from ${lib('build/prepare-workers.js')};
+import { prepareWorkerCode } from ${lib('build/prepare-workers.js')};
 import { loadConfig } from ${lib('content/config.js')};
 const root = ${JSON.stringify(repoRoot)};
 const { config } = await loadConfig(root);
@@ -72,7 +74,7 @@ const prepared = async (file) => {
   await worker.terminate();
   return posted;
 };
-const bundle = preparedWorkerBundle();
+const bundle = prepareWorkerCode();
 const fromBundle = await prepared(bundle);
 const fromModule = await prepared(${lib('build/prepare-worker.js')});
 console.log(JSON.stringify({

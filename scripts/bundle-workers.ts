@@ -1,7 +1,7 @@
 /**
  * Part of `npm run build`, after tsc: bundles the prepare worker (lib/src/build/prepare-worker.js,
  * with the parsers it loads) into one file, `prepare-worker.bundle.mjs` beside it, and records the
- * code it was made from (`preparedWorkerBundle` in src/build/prepare-workers.ts uses it only while
+ * code it was made from (`prepareWorkerCode` in src/build/prepare-workers.ts uses it only while
  * that is still the code).
  *
  * Why: a worker thread loads its modules anew. The worker's ~400 modules (the Markdown and YAML

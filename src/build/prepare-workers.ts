@@ -29,12 +29,11 @@ export function spareWorkers(): number {
  * CPU to load, at the start of every cold build of many issues), only while it was made from the code
  * that runs now (a `tsc` alone since would leave it behind); else its own module.
  */
-export function preparedWorkerBundle(workerFile = WORKER_FILE): string {
+export function prepareWorkerCode(workerFile = WORKER_FILE): string {
   const bundle = join(dirname(workerFile), 'prepare-worker.bundle.mjs');
   try {
-    const { codeVersion: madeFrom } = JSON.parse(readFileSync(`${bundle}.json`, 'utf8')) as {
-      codeVersion?: unknown;
-    };
+    const record: unknown = JSON.parse(readFileSync(`${bundle}.json`, 'utf8'));
+    const madeFrom = (record as { codeVersion?: unknown } | null)?.codeVersion;
     if (madeFrom === codeVersion() && existsSync(bundle)) return bundle;
   } catch (error) {
     // No bundle made (a `tsc` alone), or its record cut short: the module itself.
@@ -87,6 +86,6 @@ export function dropEarlyWorkers(): void {
 let workerCode: string | undefined;
 
 function startWorker(limits: ResourceLimits): Worker {
-  workerCode ??= preparedWorkerBundle();
+  workerCode ??= prepareWorkerCode();
   return new Worker(workerCode, { resourceLimits: limits });
 }
