@@ -137,7 +137,8 @@ async function stagesReport(
 
   // Each issue's email is made as soon as the issue is prepared, while worker threads prepare
   // others. With the archive, once every issue is prepared, the archive is made and staged before
-  // the emails still to make: they are made while pagefind (a process of its own) writes its index.
+  // the emails still to make: they are made while pagefind (a process of its own) takes the last
+  // pages and writes its index.
   const waiting: PreparedIssue[] = [];
   // The archive's issue pages are staged as their issues are ready (issue-pages.ts), newest first as
   // the archive lists them, so the issues are prepared in that order.
