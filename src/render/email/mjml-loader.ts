@@ -4,12 +4,23 @@ type Mjml2Html = (input: string | object, options: object) => Promise<{ html: st
 
 /**
  * What mjml-core requires when it is loaded but calls only for features a template may not use:
- * juice to inline `<mj-style inline="inline">`, cheerio for `<mj-html-attributes>`, htmlnano for
- * the `minify` option. Loading them (with parse5, undici, css-tree ...) was ~250 ms of the start of
- * every build, on the thread that makes the emails, for templates that use none of them.
- * Each one is used by mjml-core as a function or through a property, never as `__esModule`.
+ * juice to inline `<mj-style inline="inline">`, cheerio for `<mj-html-attributes>`, htmlnano and
+ * cssnano's lite preset for the `minify` option, js-beautify for `beautify`. Loading the first three
+ * (with parse5, undici, css-tree ...) was ~250 ms of the start of every build, on the thread that
+ * makes the emails, for templates that use none of them; the last two (73 modules) ~25 ms more.
+ *
+ * mjml-core uses each as a function or through a property, never as `__esModule`, but for the
+ * preset, which it hands to cssnano, which calls it. Each one's list: the functions mjml-core takes
+ * out of it as it loads (formatHtml.js reads js-beautify's `html` into a variable), handed over as
+ * stand-ins of their own.
  */
-const DEFERRED = new Set(['juice', 'cheerio', 'htmlnano']);
+const DEFERRED = new Map<string, readonly string[]>([
+  ['juice', []],
+  ['cheerio', []],
+  ['htmlnano', []],
+  ['cssnano-preset-lite', []],
+  ['js-beautify', ['html']],
+]);
 
 interface CjsLoader {
   _load(request: string, parent: { filename?: string } | undefined, isMain: boolean): unknown;
@@ -24,16 +35,17 @@ let mjml2html: Mjml2Html | undefined;
  * By hand, as no library defers the requires a dependency makes of its own: while `mjml` loads,
  * Node's CommonJS loader hands each of DEFERRED, required from a file of mjml-core, a stand-in that
  * loads the module on its first use and then acts as it (a call, `new`, a property read, written,
- * deleted or tested with `in`). `__tests__/mjml-loader.test.ts` renders with all three features,
- * checks the stand-ins stay unloaded otherwise, and that mjml-core uses them only in those ways.
+ * deleted or tested with `in`). `__tests__/mjml-loader.test.ts` renders with every feature that
+ * needs one, checks the stand-ins stay unloaded otherwise, and that mjml-core uses them only in
+ * those ways.
  */
 export function loadMjml(): Mjml2Html {
   if (mjml2html) return mjml2html;
   const loader = Module as unknown as CjsLoader;
   const load = loader._load;
   loader._load = function deferringLoad(request, parent, isMain) {
-    if (!DEFERRED.has(request) || !isMjmlCore(parent?.filename))
-      return load.call(this, request, parent, isMain);
+    const takenAtLoad = DEFERRED.get(request);
+    if (!takenAtLoad || !isMjmlCore(parent?.filename)) return load.call(this, request, parent, isMain);
     let real: object | undefined;
     const loaded = () => (real ??= load.call(this, request, parent, isMain) as object);
     // What cannot be forwarded without breaking a Proxy invariant (the stand-in's own keys are a
@@ -47,7 +59,12 @@ export function loadMjml(): Mjml2Html {
       apply: (_target, self, args) => Reflect.apply(loaded() as () => unknown, self, args),
       construct: (_target, args, newTarget) =>
         Reflect.construct(loaded() as new () => object, args, newTarget),
-      get: (_target, key) => (key === '__esModule' ? undefined : Reflect.get(loaded(), key)),
+      get: (_target, key) => {
+        if (key === '__esModule') return undefined;
+        if (!takenAtLoad.includes(key as string)) return Reflect.get(loaded(), key);
+        return (...args: unknown[]) =>
+          Reflect.apply(Reflect.get(loaded(), key) as (...a: unknown[]) => unknown, loaded(), args);
+      },
       set: (_target, key, value) => Reflect.set(loaded(), key, value),
       has: (_target, key) => Reflect.has(loaded(), key),
       deleteProperty: (_target, key) => Reflect.deleteProperty(loaded(), key),
