@@ -6,7 +6,9 @@ import { SiteWriter, writeSite } from '../src/archive/write-site.js';
 /**
  * The archive's files are staged as they are made (src/archive/write-site.ts): nothing reaches the
  * site folder before `finish`, a failure at any point leaves the previous site as it was and no
- * work folder behind, and a file made twice is written as last made.
+ * work folder behind, and a file made twice is written as last made. It stamps every file the site
+ * holds once it is done (size and modification time, what the build memo remembers), as it stages
+ * them, without statting the site afterwards.
  */
 let work: string;
 let site: string;
@@ -20,6 +22,16 @@ afterEach(() => rmSync(work, { recursive: true, force: true }));
 
 const listing = (dir: string) => (readdirSync(dir, { recursive: true }) as string[]).sort();
 const workFolders = () => readdirSync(work).filter((name) => name.startsWith('.site-'));
+/** Each file under `dir` with its size and modification time, as the writer's stamps should say. */
+const stampsOnDisk = (dir: string) =>
+  new Map(
+    listing(dir)
+      .filter((path) => statSync(join(dir, path)).isFile())
+      .map((path) => {
+        const { size, mtimeMs } = statSync(join(dir, path));
+        return [path, { size, mtimeMs }];
+      }),
+  );
 
 test('only changed and new files are written, files gone from the site are removed', async () => {
   await writeSite(
@@ -38,7 +50,13 @@ test('only changed and new files are written, files gone from the site are remov
   // Staged, not yet in place.
   expect(readFileSync(join(site, 'b/c.html'), 'utf8')).toBe('C');
   const result = await writer.finish();
-  expect(result).toEqual({ written: ['b/c.html', 'e.html'], removed: ['old/d.html'] });
+  expect(result).toEqual({
+    written: ['b/c.html', 'e.html'],
+    removed: ['old/d.html'],
+    stamps: expect.any(Map),
+  });
+  // The unchanged file too, and not the removed one.
+  expect(result.stamps).toEqual(stampsOnDisk(site));
   expect(listing(site)).toEqual(['a.html', 'b', 'b/c.html', 'e.html']);
   expect(readFileSync(join(site, 'b/c.html'), 'utf8')).toBe('C2');
   expect(statSync(join(site, 'a.html')).mtimeMs).toBe(unchanged);
@@ -86,6 +104,22 @@ test('a fill started early runs while files are still added, and finish moves wh
   await writer.finish();
   expect(listing(site)).toEqual(['a.html', 'index.js']);
   expect(workFolders()).toEqual([]);
+
+  // Again, with an index that changed and a page that did not: each is stamped where it ends up.
+  const again = await SiteWriter.open(site);
+  again.startFill(async (folder) => writeFileSync(join(folder, 'index.js'), 'search, changed'));
+  await again.add('a.html', 'A');
+  const result = await again.finish();
+  expect(result.written).toEqual(['index.js']);
+  expect(result.stamps).toEqual(stampsOnDisk(site));
+  // And with neither changed.
+  const third = await SiteWriter.open(site);
+  await third.add('a.html', 'A');
+  const unchanged = await third.finish(async (folder) =>
+    writeFileSync(join(folder, 'index.js'), 'search, changed'),
+  );
+  expect(unchanged.written).toEqual([]);
+  expect(unchanged.stamps).toEqual(stampsOnDisk(site));
 });
 
 test('abandoning waits for a fill started early and leaves no work folder', async () => {
@@ -118,7 +152,11 @@ test('a first build moves its staged files and the search index into place whole
     writeFileSync(join(folder, 'index.js'), 'search');
   });
   const result = await writer.finish();
-  expect(result).toEqual({ written: ['a.html', 'index.js', 'issues/2024-01-05/index.html'], removed: [] });
+  expect(result).toEqual({
+    written: ['a.html', 'index.js', 'issues/2024-01-05/index.html'],
+    removed: [],
+    stamps: stampsOnDisk(join(work, 'out', 'site')),
+  });
   expect(listing(join(work, 'out', 'site'))).toEqual([
     'a.html',
     'index.js',
@@ -139,7 +177,9 @@ test('a first build whose folder another build made meanwhile, or whose index re
   rmSync(site, { recursive: true, force: true });
   mkdirSync(join(site, 'kept'), { recursive: true });
   writeFileSync(join(site, 'kept', 'x.html'), 'another build');
-  expect((await writer.finish()).written).toEqual(['a.html', 'index.js']);
+  const result = await writer.finish();
+  expect(result.written).toEqual(['a.html', 'index.js']);
+  expect(result.stamps).toEqual(stampsOnDisk(site));
   expect(readFileSync(join(site, 'a.html'), 'utf8')).toBe('A');
   expect(readFileSync(join(site, 'index.js'), 'utf8')).toBe('search');
   expect(workFolders()).toEqual([]);

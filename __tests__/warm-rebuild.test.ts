@@ -17,6 +17,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
+import { BuildMemo } from '../src/build/build-memo.js';
 import { runPipeline } from '../src/build/pipeline.js';
 import { prepareFresh } from '../src/build/prepare.js';
 import { fromCache, renderCacheFor } from '../src/build/prepared-issue.js';
@@ -28,6 +29,11 @@ import { tempSite } from './helpers/site.js';
 const DATES = ['2018-05-11', '2018-05-18', '2018-05-25'];
 /** Long ago: any file a build writes afterwards has a later mtime. */
 const OLD = new Date('2001-02-03T04:05:06Z');
+
+/** The build memo's entry, as far as these tests read it. */
+interface Memo {
+  outputs: Record<string, { size: number; mtimeMs: number }>;
+}
 
 interface Snapshot {
   bytes: Map<string, Buffer>;
@@ -281,6 +287,43 @@ describe('a rebuild with nothing changed', () => {
       const kept = await runPipeline({ ...options, keepEmails: true });
       expect(kept.issues[0]!.emailChecked).toBe(true);
       expect(kept.issues[0]!.email!.withPlaceholders().html).toContain('<html');
+    } finally {
+      site.remove();
+    }
+  });
+
+  test('the memo holds every output as it is on disk, stamped as the build wrote it, or statted when a stamp is missing', async () => {
+    const site = sampleSite();
+    const memoOutputs = () =>
+      (deserialize(readFileSync(join(site.root, '.bulletin', 'cache', 'build', 'last.v8'))) as Memo).outputs;
+    const onDisk = () =>
+      Object.fromEntries(
+        filesUnder(join(site.root, 'dist')).map((path) => {
+          const { size, mtimeMs } = statSync(join(site.root, 'dist', path));
+          return [path, { size, mtimeMs }];
+        }),
+      );
+    try {
+      // A first build (the site moved into place whole), then one that rewrites a few files of it.
+      buildAll(site.root);
+      expect(memoOutputs()).toEqual(onDisk());
+      retitleAndBuild(site.root);
+      expect(memoOutputs()).toEqual(onDisk());
+
+      // Without stamps for every email (a caller of its own), the memo stats the outputs itself.
+      const options = { root: site.root, dates: DATES, write: true, site: true };
+      const report = await runPipeline({ ...options, cache: false });
+      const { config, path: configPath } = await loadConfig(site.root);
+      const memo = await BuildMemo.open<typeof report>({
+        ...{ root: site.root, outDir: join(site.root, 'dist'), config: config!, configPath },
+        ...{ templatesDir: join(site.root, 'templates'), dates: DATES, site: true, strict: false },
+      });
+      const digests = Object.fromEntries(
+        DATES.map((date) => [date, issueDigest(join(site.root, 'bulletins', date))!]),
+      );
+      rmSync(join(site.root, '.bulletin', 'cache', 'build'), { recursive: true });
+      memo.remember(report, digests, { 'email/2018-05-11/email.html': { size: 1, mtimeMs: 1 } });
+      expect(memoOutputs()).toEqual(onDisk());
     } finally {
       site.remove();
     }

@@ -10,6 +10,7 @@ import { openSearchFeed, type SearchFeed } from './search.js';
 import { loadSiteTemplates, type SiteTemplates } from './site-templates.js';
 import { sitemapFile } from './sitemap.js';
 import { tagFiles } from './tags.js';
+import type { FileStamp } from '../support/file-stamp.js';
 import { SiteWriter } from './write-site.js';
 
 export interface SiteReport {
@@ -91,9 +92,17 @@ async function emitOtherFiles(
   if (!scope) for (const [path, content] of await logoFiles(archive.config)) await out(path, content);
 }
 
+/** What a site's commit did: its report, its files (with `keepFiles`) and each file's stamp on disk. */
+export interface CommittedSite {
+  report: SiteReport;
+  files: SiteFiles;
+  /** Every file of the site, by its path in it (write-site.ts). */
+  stamps: Map<string, FileStamp>;
+}
+
 /** A site made and staged on disk, its search index under way: `commit` swaps it in, `abandon` drops it. */
 export interface StagedSite {
-  commit(): Promise<{ report: SiteReport; files: SiteFiles }>;
+  commit(): Promise<CommittedSite>;
   abandon(): Promise<void>;
 }
 
@@ -108,7 +117,7 @@ export async function buildSite(
   templatesDir: string,
   siteDir: string,
   options: { keepFiles?: boolean } = {},
-): Promise<{ report: SiteReport; files: SiteFiles }> {
+): Promise<CommittedSite> {
   return (await stageSite(archive, templatesDir, siteDir, options)).commit();
 }
 
@@ -181,9 +190,9 @@ export async function openSiteStaging(
   let searchPages = 0;
   const commit = () =>
     abandonedIfFailing(async () => {
-      await writer.finish();
+      const { stamps } = await writer.finish();
       const pages = [...paths].filter((p) => p.endsWith('.html')).length;
-      return { report: { dir: siteDir, files: paths.size, pages, searchPages }, files };
+      return { report: { dir: siteDir, files: paths.size, pages, searchPages }, files, stamps };
     });
   return {
     addIssuePage: (issue, older, newer) =>

@@ -2,6 +2,7 @@ import { mkdir, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promi
 import { dirname, join, sep } from 'node:path';
 import type { SiteFiles } from './model.js';
 import { awaitedLater, isErrno, MISSING, unlessMissing } from '../support/errors.js';
+import { type FileStamp, stampOf } from '../support/file-stamp.js';
 import { sameBytesOnDisk } from '../support/file-writes.js';
 import { fileWrite } from '../support/write-thread.js';
 
@@ -10,6 +11,12 @@ export interface SiteWrite {
   written: string[];
   /** Files of the previous site that the new one does not have, deleted. */
   removed: string[];
+  /**
+   * Every file the site holds now, with its stamp, taken as it was staged or found unchanged: the
+   * build memo remembers them without listing and statting the site after the build (~0.1 s of a
+   * cold `build --all` of 520 issues, at its end, where nothing else ran).
+   */
+  stamps: Map<string, FileStamp>;
 }
 
 /**
@@ -46,6 +53,7 @@ export class SiteWriter {
   private readonly wanted = new Set<string>();
   private readonly folders = new Folders();
   private readonly stagingFolders = new Set<string>();
+  private readonly stamps = new Map<string, FileStamp>();
   private pending: Promise<void>[] = [];
   private filling: Promise<void> | undefined;
 
@@ -98,7 +106,7 @@ export class SiteWriter {
 
   /** Runs `fill` (unless `startFill` did), then moves every staged file and what it made into place. */
   async finish(fill?: (staging: string) => Promise<void>): Promise<SiteWrite> {
-    const { target, moves, wanted, filled, folders } = this;
+    const { target, moves, wanted, filled, folders, stamps } = this;
     if (fill) this.startFill(fill);
     try {
       await this.settle();
@@ -106,8 +114,10 @@ export class SiteWriter {
         await this.filling;
         for (const path of await filesUnder(filled)) {
           wanted.add(path);
-          if (this.firstBuild || !sameBytesOnDisk(join(target, path), await readFile(join(filled, path))))
-            moves.push({ from: join(filled, path), path });
+          const changed =
+            this.firstBuild || !sameBytesOnDisk(join(target, path), await readFile(join(filled, path)));
+          if (changed) moves.push({ from: join(filled, path), path });
+          stamps.set(path, stampOf(join(changed ? filled : target, path)));
         }
       }
     } catch (error) {
@@ -116,7 +126,7 @@ export class SiteWriter {
     }
     if (await this.movedWhole()) {
       await this.removeWorkFolders();
-      return { written: moves.map((m) => m.path).sort(), removed: [] };
+      return { written: moves.map((m) => m.path).sort(), removed: [], stamps };
     }
     await inBatches(moves, async ({ from, path }) => {
       await folders.make(dirname(join(target, path)));
@@ -126,7 +136,7 @@ export class SiteWriter {
     for (const path of removed) await rm(join(target, path), { force: true });
     await removeEmptyFolders(target, removed);
     await this.removeWorkFolders();
-    return { written: moves.map((m) => m.path).sort(), removed };
+    return { written: moves.map((m) => m.path).sort(), removed, stamps };
   }
 
   /**
@@ -166,12 +176,16 @@ export class SiteWriter {
   }
 
   private async stage(path: string, content: string | Uint8Array): Promise<void> {
-    if (!this.firstBuild && sameBytesOnDisk(join(this.target, path), content)) return;
+    if (!this.firstBuild && sameBytesOnDisk(join(this.target, path), content)) {
+      this.stamps.set(path, stampOf(join(this.target, path)));
+      return;
+    }
     const file = join(this.staging, path);
     // Writes are done in the order asked for: the folder is there for any later write into it.
     const makeFolder = !this.stagingFolders.has(dirname(file));
     this.stagingFolders.add(dirname(file));
     await fileWrite({ kind: 'file', file: { path: file, content }, makeFolder });
+    this.stamps.set(path, stampOf(file));
     this.moves.push({ from: file, path });
   }
 

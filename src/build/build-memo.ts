@@ -4,6 +4,7 @@ import { join, relative } from 'node:path';
 import { listIssueDates } from '../content/issues-dir.js';
 import type { Config } from '../content/model.js';
 import { isErrno, MISSING } from '../support/errors.js';
+import { type FileStamp, stampOf } from '../support/file-stamp.js';
 import { KeyedFileCache } from './keyed-cache.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { codeVersion } from './code-version.js';
@@ -25,7 +26,7 @@ export interface RememberedReport {
 /** What a finished build left: its report, and each file it made as it was when the build ended. */
 interface Memo {
   report: RememberedReport;
-  outputs: Record<string, { size: number; mtimeMs: number }>;
+  outputs: Record<string, FileStamp>;
 }
 
 export interface BuildInputs {
@@ -106,21 +107,23 @@ export class BuildMemo<R extends RememberedReport> {
 
   /**
    * Remembers a build that wrote everything it was asked for, its issues by the digests of the bytes
-   * they were prepared from (`preparedFrom`); returns its report unchanged.
+   * they were prepared from (`preparedFrom`); returns its report unchanged. `stamped`: each file the
+   * build wrote, by its path relative to the output folder, stamped as it was written (stages.ts);
+   * without it, or where it misses an email, every output is listed and statted here.
    */
-  remember(report: R, preparedFrom: Readonly<Record<string, string>>): R {
+  remember(report: R, preparedFrom: Readonly<Record<string, string>>, stamped?: Memo['outputs']): R {
     const wroteAll = !report.siteSkipped && report.issues.every((issue) => issue.outputs);
     const key = wroteAll ? this.keyOf(preparedFrom) : undefined;
     if (key === undefined) return report;
-    const outputs: Memo['outputs'] = {};
-    const files = [
-      ...report.issues.flatMap((issue) => [issue.outputs!.html.path, issue.outputs!.text.path]),
-      ...(report.site ? siteFiles(report.site.dir).map((path) => join(report.site!.dir, path)) : []),
-    ];
-    for (const file of files) {
-      const { size, mtimeMs } = statSync(file);
-      outputs[relative(this.inputs.outDir, file)] = { size, mtimeMs };
-    }
+    const emails = report.issues.flatMap((issue) => [issue.outputs!.html.path, issue.outputs!.text.path]);
+    const outDir = this.inputs.outDir;
+    const outputs =
+      stamped && emails.every((file) => Object.hasOwn(stamped, relative(outDir, file)))
+        ? stamped
+        : stampsOf(outDir, [
+            ...emails,
+            ...(report.site ? siteFiles(report.site.dir).map((path) => join(report.site!.dir, path)) : []),
+          ]);
     // Only what `bulletin build` prints: the email itself stays in the email cache.
     const issues = report.issues.map(({ date, problems, emailChecked, outputs }) => ({
       date,
@@ -146,6 +149,12 @@ export class BuildMemo<R extends RememberedReport> {
 
 function memoEntries(root: string): KeyedFileCache<Memo> {
   return new KeyedFileCache(join(root, '.bulletin', 'cache', 'build'), isMemo);
+}
+
+function stampsOf(outDir: string, files: readonly string[]): Memo['outputs'] {
+  const outputs: Memo['outputs'] = {};
+  for (const file of files) outputs[relative(outDir, file)] = stampOf(file);
+  return outputs;
 }
 
 function outputsIntact(outDir: string, outputs: Memo['outputs'], site: boolean): boolean {
