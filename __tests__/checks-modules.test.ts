@@ -237,6 +237,32 @@ describe('email checks', () => {
       'unsubscribe-missing templates/email/email.mjml.hbs',
     ]);
   });
+
+  test('the text part is read as it reads: titles across lines are found, and only what is not space counts', () => {
+    const parts = (text: string, titles: string[]) =>
+      checkEmailParts(
+        'templates',
+        (r) => ({ html: whole(`<a href="${r.unsubscribeUrl}">U</a>`), text: `${text}\n${r.unsubscribeUrl}` }),
+        titles,
+      ).map((d) => [d.code, d.message]);
+    const long = 'word '.repeat(60);
+    // Wrapped over two lines, with more spaces: found. Written nowhere: said, as written in the issue.
+    expect(
+      parts(`${long}\nA title wrapped\n  over   two lines\n`, ['A title wrapped over two lines']),
+    ).toEqual([]);
+    expect(parts(`${long}\nA title wrapped\n`, ['A  title\twrapped', 'Not in the text'])).toEqual([
+      ['text-part-incomplete', expect.stringContaining('Not in the text')],
+    ]);
+    // 199 words of one letter in a sea of spaces: 397 characters as it reads, with the address after them.
+    expect(parts(`${'x \n\n   '.repeat(199)}`, [])).toEqual([]);
+    // Few letters in many spaces are few characters, counted one-spaced.
+    const sparse = parts(`${' \n\t'.repeat(5000)}a   b${' '.repeat(5000)}`, []);
+    expect(sparse).toEqual([
+      ['text-part-empty', expect.stringMatching(/^The plain-text part has only \d+ characters;/)],
+    ]);
+    const counted = Number(/only (\d+) characters/.exec(sparse[0]![1]!)![1]);
+    expect(counted).toBe(`a b ${'https://unsubscribe.probe.invalid/u/PROBE-7f3a'}`.length);
+  });
 });
 
 describe('link targets and policy', () => {

@@ -33,6 +33,14 @@ const PROBE = { ...LARGEST_RECIPIENT, unsubscribeUrl: 'https://unsubscribe.probe
 /** The fewest characters of plain text a bulletin can have and still be one (a title, a link, a footer). */
 const MIN_TEXT_CHARS = 200;
 
+/** At least MIN_TEXT_CHARS characters that are not spaces: one-spaced, the text is no shorter. */
+const ENOUGH_TEXT = new RegExp(`^(?:\\s*\\S){${MIN_TEXT_CHARS}}`);
+
+/** Whitespace runs as one space, trimmed: text as it reads. */
+function oneSpaced(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
 /** The HTML with its slots' values apart (what an issue's content fills in), and the text part. */
 type ProbeFill = (recipient: typeof PROBE) => { html: FilledApart; text: string };
 
@@ -99,10 +107,21 @@ function partsProblems(
 ): Diagnostic[] {
   const problems: Diagnostic[] = [];
   const at = (name: string) => startOf(sourceText(`${templateDir}/email/${name}`, ''));
-  const visibleText = text.replace(/\s+/g, ' ').trim();
-  const missing = titles.filter((title) => !visibleText.includes(title.replace(/\s+/g, ' ').trim()));
-  if (visibleText.length < MIN_TEXT_CHARS) {
-    problems.push(problem('text-part-empty', at('email.txt.hbs'), { characters: visibleText.length }));
+  // The text as a reader sees it, made only where the text itself does not answer: a title found in it
+  // as written is found in it one-spaced too (its spaces are single between non-spaces), and enough
+  // non-spaces make it long enough. Made for every email, it was ~80 ms of a cold `build --all` of
+  // 520 issues (perf, the stages' thread), for titles that are written on one line.
+  let oneSpacedText: string | undefined;
+  const visibleText = () => {
+    oneSpacedText ??= oneSpaced(text);
+    return oneSpacedText;
+  };
+  const missing = titles.filter((title) => {
+    const visibleTitle = oneSpaced(title);
+    return !text.includes(visibleTitle) && !visibleText().includes(visibleTitle);
+  });
+  if (!ENOUGH_TEXT.test(text) && visibleText().length < MIN_TEXT_CHARS) {
+    problems.push(problem('text-part-empty', at('email.txt.hbs'), { characters: visibleText().length }));
   } else if (missing.length) {
     problems.push(problem('text-part-incomplete', at('email.txt.hbs'), { missing }));
   }
