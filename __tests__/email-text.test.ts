@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { load } from 'cheerio';
 import type { CompiledEmail } from '../src/render/email/compile.js';
 import { parseMarkdown } from '../src/render/markdown.js';
-import { markdownToText, wrapLongLines } from '../src/render/plain-text.js';
+import { markdownToText, wrap, wrapLongLines } from '../src/render/plain-text.js';
 import { repoRoot } from './helpers/cli.js';
 import { buildInMemory } from './helpers/site.js';
 
@@ -156,4 +156,42 @@ test('wrapLongLines finds the same long lines as a multiline pattern would, what
   // Nothing long: the very same string back.
   const short = `${words(5)}\n${words(6)}\n`;
   expect(wrapLongLines(short)).toBe(short);
+});
+
+test('wrap puts the same words on the same lines as word-by-word greedy wrapping, whatever the spaces', () => {
+  // The greedy wrap, written plainly: words split at runs of spaces, each line filled while it fits.
+  const greedy = (text: string, width: number) =>
+    text
+      .split('\n')
+      .map((paragraphLine) => {
+        const lines: string[] = [];
+        let current = '';
+        for (const word of paragraphLine.split(/ +/).filter(Boolean)) {
+          if (current && current.length + 1 + word.length > width) {
+            lines.push(current);
+            current = word;
+          } else current = current ? `${current} ${word}` : word;
+        }
+        if (current) lines.push(current);
+        return lines.join('\n');
+      })
+      .join('\n');
+  // A seeded generator, so a failure repeats: words of 1 to 30 letters (some over the width), one space
+  // between them mostly, sometimes two or a leading or trailing one, sometimes a newline.
+  let seed = 42;
+  const next = (n: number) => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return seed % n;
+  };
+  const gaps = [' ', ' ', ' ', ' ', ' ', ' ', '  ', '\n', ' \n'];
+  for (let round = 0; round < 3000; round++) {
+    let text = next(10) === 0 ? ' ' : '';
+    const words = next(40);
+    for (let w = 0; w < words; w++) {
+      text += 'é'.repeat(1 + next(30));
+      if (w + 1 < words || next(10) === 0) text += gaps[next(gaps.length)];
+    }
+    const width = 1 + next(80);
+    expect([text, width, wrap(text, width)]).toEqual([text, width, greedy(text, width)]);
+  }
 });

@@ -126,20 +126,49 @@ function table(node: Table, width: number): string {
 export function wrap(text: string, width: number): string {
   return text
     .split('\n')
-    .map((paragraphLine) => {
-      const words = paragraphLine.split(/ +/).filter(Boolean);
-      const lines: string[] = [];
-      let current = '';
-      for (const word of words) {
-        if (current && current.length + 1 + word.length > width) {
-          lines.push(current);
-          current = word;
-        } else current = current ? `${current} ${word}` : word;
-      }
-      if (current) lines.push(current);
-      return lines.join('\n');
-    })
+    .map((paragraphLine) => wrapParagraphLine(paragraphLine, width))
     .join('\n');
+}
+
+/**
+ * One line wrapped: its words, split at runs of spaces, put on lines of at most `width` (a longer
+ * word alone), one space between them. Where the words are one space apart already (the text of
+ * every paragraph), each line is a slice of it, cut at the last space that fits: building the lines
+ * word by word was ~0.1 s of a cold `build --all` of 520 issues (perf, the prepare worker).
+ */
+function wrapParagraphLine(line: string, width: number): string {
+  if (line.length <= width && !hasLooseSpaces(line)) return line;
+  if (hasLooseSpaces(line)) return wrapWords(line.split(/ +/).filter(Boolean), width);
+  const lines: string[] = [];
+  let start = 0;
+  while (line.length - start > width) {
+    let cut = line.lastIndexOf(' ', start + width);
+    // No space within the width: the first word is longer than a line, and goes on one alone.
+    if (cut <= start) cut = line.indexOf(' ', start + 1);
+    if (cut === -1) break;
+    lines.push(line.slice(start, cut));
+    start = cut + 1;
+  }
+  lines.push(line.slice(start));
+  return lines.join('\n');
+}
+
+/** Leading or trailing spaces, or two in a row: words to be split apart. */
+function hasLooseSpaces(line: string): boolean {
+  return line.startsWith(' ') || line.endsWith(' ') || line.includes('  ');
+}
+
+function wrapWords(words: readonly string[], width: number): string {
+  const lines: string[] = [];
+  let current = '';
+  for (const word of words) {
+    if (current && current.length + 1 + word.length > width) {
+      lines.push(current);
+      current = word;
+    } else current = current ? `${current} ${word}` : word;
+  }
+  if (current) lines.push(current);
+  return lines.join('\n');
 }
 
 /**
