@@ -258,9 +258,13 @@ function stripTags(html: string): string {
     .trim();
 }
 
+const PARAGRAPH_BREAK = /\n\s*\n/;
+
 /** The first paragraph of a text, cut at a word near `max` characters. */
 export function textExcerpt(text: string, max = 220): string {
-  const first = (text.split(/\n\s*\n/)[0] ?? '').replace(/\s+/g, ' ').trim();
+  // The first paragraph, found without splitting the whole text into paragraphs.
+  const end = PARAGRAPH_BREAK.exec(text)?.index ?? text.length;
+  const first = text.slice(0, end).replace(/\s+/g, ' ').trim();
   if (first.length <= max) return first;
   return `${first.slice(0, first.lastIndexOf(' ', max)).replace(/[,;:.]$/, '')}…`;
 }
