@@ -193,6 +193,29 @@ test('a write that cannot be posted (its bytes handed over before) rejects, and 
   expect([run.error, run.status, run.stdout.toString().trim()]).toEqual([undefined, 0, 'DataCloneError']);
 });
 
+test('writes asked for together are posted together; one that cannot be posted fails alone', async () => {
+  const { fileWrite } = await compiledModule();
+  const handedOver = new Uint8Array(Buffer.from('x'.repeat(5000)));
+  const file = (name: string, content: string | Uint8Array) =>
+    fileWrite({ kind: 'file', file: { path: join(work, name), content }, makeFolder: false, handOver: true });
+  // All in one turn: the first moves its bytes, the third hands the same (now empty) bytes over again.
+  const results = await Promise.allSettled([
+    file('a.txt', handedOver),
+    file('b.txt', 'b'),
+    file('c.txt', handedOver),
+    file('d.txt', new Uint8Array(Buffer.from('d'.repeat(5000)))),
+  ]);
+  expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).name))).toEqual([
+    [join(work, 'a.txt')],
+    [join(work, 'b.txt')],
+    'DataCloneError',
+    [join(work, 'd.txt')],
+  ]);
+  expect(readdirSync(work).sort()).toEqual(['a.txt', 'b.txt', 'd.txt']);
+  expect(readFileSync(join(work, 'a.txt'), 'utf8')).toBe('x'.repeat(5000));
+  expect(readFileSync(join(work, 'd.txt'), 'utf8')).toBe('d'.repeat(5000));
+});
+
 test('an idle write thread keeps no process alive, whether it wrote or not', () => {
   const module = JSON.stringify(pathToFileURL(compiled).href);
   const done = JSON.stringify(join(work, 'done.txt'));

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { applyFileWrite, type FileWrite } from './file-writes.js';
+import { applyFileWrite, type FileContent, type FileWrite } from './file-writes.js';
 
 const WORKER_FILE = fileURLToPath(new URL('./write-worker.js', import.meta.url));
 
@@ -60,6 +60,12 @@ export function startWriteThread(): void {
 
 let thread: WriteThread | undefined;
 
+/** A write as posted to the thread: its answer comes back under its id. */
+export interface PostedWrite {
+  id: number;
+  write: FileWrite;
+}
+
 class WriteThread {
   private readonly worker: Worker;
   private readonly pending = new Map<
@@ -67,19 +73,23 @@ class WriteThread {
     { resolve: (written: string[]) => void; reject: (error: Error) => void }
   >();
   private nextId = 0;
+  /** Writes asked for in this turn of the event loop, posted together on the next (`flush`). */
+  private batch: { posted: PostedWrite; transfer: ArrayBuffer[] }[] = [];
 
   constructor(file: string, onGone: () => void) {
-    // It holds one write's contents at a time: V8's default young generation (32 MB) only made it
-    // grow, by ~15 MB of a cold `build --all`'s peak.
+    // It holds one batch of writes' contents at a time: V8's default young generation (32 MB) only
+    // made it grow, by ~15 MB of a cold `build --all`'s peak.
     this.worker = new Worker(file, {
       resourceLimits: { maxYoungGenerationSizeMb: 3, maxOldGenerationSizeMb: 128 },
     });
-    this.worker.on('message', ({ id, written = [], failure }: WriteAnswer) => {
-      const waiting = this.pending.get(id);
-      this.pending.delete(id);
+    this.worker.on('message', (answers: WriteAnswer[]) => {
+      for (const { id, written = [], failure } of answers) {
+        const waiting = this.pending.get(id);
+        this.pending.delete(id);
+        if (failure) waiting?.reject(asError(failure));
+        else waiting?.resolve(written);
+      }
       if (this.pending.size === 0) this.worker.unref();
-      if (failure) waiting?.reject(asError(failure));
-      else waiting?.resolve(written);
     });
     const gone = (error: Error) => {
       onGone();
@@ -93,21 +103,70 @@ class WriteThread {
     this.worker.unref();
   }
 
+  /**
+   * Queues `write` to be posted with the others of this turn. A handed-over write's bytes are moved
+   * out of the caller's hands now (its views read as empty, as a post would leave them), into memory
+   * of their own that the post then moves on.
+   */
   run(write: FileWrite): Promise<string[]> {
     const id = this.nextId++;
+    const queued = write.handOver ? movedOut(id, write) : { posted: { id, write }, transfer: [] };
     if (this.pending.size === 0) this.worker.ref();
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      try {
-        this.worker.postMessage({ id, write }, write.handOver ? movable(write) : []);
-      } catch (error) {
-        // Not posted (bytes handed over already, say): nothing will answer it.
-        this.pending.delete(id);
-        if (this.pending.size === 0) this.worker.unref();
-        reject(error);
-      }
+      if (this.batch.length === 0) setImmediate(() => this.flush());
+      this.batch.push(queued);
     });
   }
+
+  /**
+   * Posts the writes queued in this turn as one message: a build's thousands of writes each posted
+   * alone cost the thread that makes the emails ~40 us a post, and the write thread as much to answer.
+   */
+  private flush(): void {
+    const batch = this.batch;
+    this.batch = [];
+    try {
+      this.worker.postMessage(
+        batch.map(({ posted }) => posted),
+        batch.flatMap(({ transfer }) => transfer),
+      );
+    } catch (error) {
+      // One of them cannot be posted (its bytes handed over before): each alone, so that only that
+      // one fails, with this error.
+      if ((error as Error).name !== 'DataCloneError') throw error;
+      for (const { posted, transfer } of batch) this.postAlone(posted, transfer);
+    }
+  }
+
+  private postAlone(posted: PostedWrite, transfer: ArrayBuffer[]): void {
+    try {
+      this.worker.postMessage([posted], transfer);
+    } catch (error) {
+      // Not posted: nothing will answer it.
+      const waiting = this.pending.get(posted.id);
+      this.pending.delete(posted.id);
+      if (this.pending.size === 0) this.worker.unref();
+      waiting?.reject(error as Error);
+    }
+  }
+}
+
+/**
+ * `write` with each byte content that `movable` lists moved into memory of its own (the caller's view
+ * then reads as empty), and that memory, to move on with the post. Any other content is posted as it
+ * is: a string, a pooled slice (copied), bytes handed over before (whose post fails).
+ */
+function movedOut(id: number, write: FileWrite): { posted: PostedWrite; transfer: ArrayBuffer[] } {
+  const moved = new Map<ArrayBufferLike, ArrayBuffer>();
+  for (const memory of movable(write)) moved.set(memory, structuredClone(memory, { transfer: [memory] }));
+  const take = (file: FileContent): FileContent => {
+    const memory = typeof file.content === 'string' ? undefined : moved.get(file.content.buffer);
+    return memory ? { path: file.path, content: new Uint8Array(memory) } : file;
+  };
+  const posted =
+    write.kind === 'file' ? { ...write, file: take(write.file) } : { ...write, files: write.files.map(take) };
+  return { posted: { id, write: posted }, transfer: [...moved.values()] };
 }
 
 /**

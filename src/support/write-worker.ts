@@ -1,14 +1,15 @@
 import { parentPort } from 'node:worker_threads';
-import { applyFileWrite, type FileWrite } from './file-writes.js';
-import { type WriteAnswer, writeFailure } from './write-thread.js';
+import { applyFileWrite } from './file-writes.js';
+import { type PostedWrite, type WriteAnswer, writeFailure } from './write-thread.js';
 
-/** The write thread (write-thread.ts): does each write it is posted, in order, and answers. */
-parentPort!.on('message', ({ id, write }: { id: number; write: FileWrite }) => {
-  let answer: WriteAnswer;
-  try {
-    answer = { id, written: applyFileWrite(write) };
-  } catch (error) {
-    answer = { id, failure: writeFailure(error) };
-  }
-  parentPort!.postMessage(answer);
+/** The write thread (write-thread.ts): does each write it is posted, in order, and answers them together. */
+parentPort!.on('message', (writes: PostedWrite[]) => {
+  const answers = writes.map(({ id, write }): WriteAnswer => {
+    try {
+      return { id, written: applyFileWrite(write) };
+    } catch (error) {
+      return { id, failure: writeFailure(error) };
+    }
+  });
+  parentPort!.postMessage(answers);
 });
