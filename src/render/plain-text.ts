@@ -137,8 +137,8 @@ export function wrap(text: string, width: number): string {
  * word by word was ~0.1 s of a cold `build --all` of 520 issues (perf, the prepare worker).
  */
 function wrapParagraphLine(line: string, width: number): string {
-  if (line.length <= width && !hasLooseSpaces(line)) return line;
   if (hasLooseSpaces(line)) return wrapWords(line.split(/ +/).filter(Boolean), width);
+  if (line.length <= width) return line;
   const lines: string[] = [];
   let start = 0;
   while (line.length - start > width) {

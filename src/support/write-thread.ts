@@ -132,10 +132,10 @@ class WriteThread {
         batch.flatMap(({ transfer }) => transfer),
       );
     } catch (error) {
-      // One of them cannot be posted (its bytes handed over before): each alone, so that only that
-      // one fails, with this error.
-      if ((error as Error).name !== 'DataCloneError') throw error;
-      for (const { posted, transfer } of batch) this.postAlone(posted, transfer);
+      // Not posted (a DataCloneError: bytes handed over before): each alone, so that only a write
+      // that cannot be posted fails, with the error its own post throws.
+      if (batch.length === 1) this.notPosted(batch[0]!.posted, error);
+      else for (const { posted, transfer } of batch) this.postAlone(posted, transfer);
     }
   }
 
@@ -143,12 +143,16 @@ class WriteThread {
     try {
       this.worker.postMessage([posted], transfer);
     } catch (error) {
-      // Not posted: nothing will answer it.
-      const waiting = this.pending.get(posted.id);
-      this.pending.delete(posted.id);
-      if (this.pending.size === 0) this.worker.unref();
-      waiting?.reject(error as Error);
+      this.notPosted(posted, error);
     }
+  }
+
+  /** Nothing will answer a write that was not posted: it fails with what its post threw. */
+  private notPosted({ id }: PostedWrite, error: unknown): void {
+    const waiting = this.pending.get(id);
+    this.pending.delete(id);
+    if (this.pending.size === 0) this.worker.unref();
+    waiting?.reject(error as Error);
   }
 }
 
