@@ -324,6 +324,11 @@ describe('a rebuild with nothing changed', () => {
       rmSync(join(site.root, '.bulletin', 'cache', 'build'), { recursive: true });
       memo.remember(report, digests, { 'email/2018-05-11/email.html': { size: 1, mtimeMs: 1 } });
       expect(memoOutputs()).toEqual(onDisk());
+      // An output gone before it could be statted: no build is remembered (the next one builds).
+      rmSync(join(site.root, '.bulletin', 'cache', 'build'), { recursive: true });
+      rmSync(join(site.root, 'dist', 'email', '2018-05-18', 'email.txt'));
+      expect(memo.remember(report, digests)).toBe(report);
+      expect(existsSync(join(site.root, '.bulletin', 'cache', 'build', 'last.v8'))).toBe(false);
     } finally {
       site.remove();
     }

@@ -216,6 +216,32 @@ test('writes asked for together are posted together; one that cannot be posted f
   expect(readFileSync(join(work, 'd.txt'), 'utf8')).toBe('d'.repeat(5000));
 });
 
+test('bytes are written as they were when the write was asked for, each view with its own window', async () => {
+  const { fileWrite } = await compiledModule();
+  // Not handed over: the caller may reuse its buffer at once (the write is posted with its turn's others).
+  const reused = Buffer.from('a'.repeat(5000));
+  const kept = fileWrite({
+    kind: 'file',
+    file: { path: join(work, 'kept.txt'), content: reused },
+    makeFolder: false,
+  });
+  reused.fill('b');
+  await kept;
+  expect(readFileSync(join(work, 'kept.txt'), 'utf8')).toBe('a'.repeat(5000));
+  // Handed over: a view into memory that another of the write's views moves keeps its own window.
+  const whole = new Uint8Array(Buffer.from(`${'x'.repeat(5000)}0123456789`));
+  await fileWrite({
+    kind: 'atomic',
+    files: [
+      { path: join(work, 'whole.txt'), content: whole },
+      { path: join(work, 'tail.txt'), content: whole.subarray(5000) },
+    ],
+    handOver: true,
+  });
+  expect(readFileSync(join(work, 'whole.txt'), 'utf8')).toBe(`${'x'.repeat(5000)}0123456789`);
+  expect(readFileSync(join(work, 'tail.txt'), 'utf8')).toBe('0123456789');
+});
+
 test('an idle write thread keeps no process alive, whether it wrote or not', () => {
   const module = JSON.stringify(pathToFileURL(compiled).href);
   const done = JSON.stringify(join(work, 'done.txt'));

@@ -124,6 +124,8 @@ export class BuildMemo<R extends RememberedReport> {
             ...emails,
             ...(report.site ? siteFiles(report.site.dir).map((path) => join(report.site!.dir, path)) : []),
           ]);
+    // An output removed since it was written (by hand, meanwhile): nothing to remember the build by.
+    if (!outputs) return report;
     // Only what `bulletin build` prints: the email itself stays in the email cache.
     const issues = report.issues.map(({ date, problems, emailChecked, outputs }) => ({
       date,
@@ -151,9 +153,14 @@ function memoEntries(root: string): KeyedFileCache<Memo> {
   return new KeyedFileCache(join(root, '.bulletin', 'cache', 'build'), isMemo);
 }
 
-function stampsOf(outDir: string, files: readonly string[]): Memo['outputs'] {
+/** Each file's stamp, by its path relative to `outDir`; undefined when one is not there. */
+function stampsOf(outDir: string, files: readonly string[]): Memo['outputs'] | undefined {
   const outputs: Memo['outputs'] = {};
-  for (const file of files) outputs[relative(outDir, file)] = stampOf(file);
+  for (const file of files) {
+    const stamp = stampOf(file, { missing: undefined });
+    if (!stamp) return undefined;
+    outputs[relative(outDir, file)] = stamp;
+  }
   return outputs;
 }
 

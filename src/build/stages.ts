@@ -292,7 +292,7 @@ async function emailStage(
     ).then(
       () => {
         // Stamped as soon as written (or found unchanged), while the next emails are made. One removed
-        // meanwhile has none: the memo then looks for it itself.
+        // meanwhile has none: the memo then looks for it itself, and without it remembers no build.
         for (const path of [html, text]) {
           const stamp = stampOf(path, { missing: undefined });
           if (stamp) writes.stamps.set(path, stamp);

@@ -110,7 +110,13 @@ class WriteThread {
    */
   run(write: FileWrite): Promise<string[]> {
     const id = this.nextId++;
-    const queued = write.handOver ? movedOut(id, write) : { posted: { id, write }, transfer: [] };
+    let queued: { posted: PostedWrite; transfer: ArrayBuffer[] };
+    try {
+      queued = write.handOver ? movedOut(id, write) : { posted: { id, write: copied(write) }, transfer: [] };
+    } catch (error) {
+      // Bytes that cannot be moved or copied: nothing will answer it.
+      return Promise.reject(error);
+    }
     if (this.pending.size === 0) this.worker.ref();
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -158,19 +164,39 @@ class WriteThread {
 
 /**
  * `write` with each byte content that `movable` lists moved into memory of its own (the caller's view
- * then reads as empty), and that memory, to move on with the post. Any other content is posted as it
- * is: a string, a pooled slice (copied), bytes handed over before (whose post fails).
+ * then reads as empty), and that memory, to move on with the post; a view into memory moved with
+ * another's keeps its window. Any other content is posted as it is: a string, a pooled slice (copied),
+ * bytes handed over before (whose post fails).
  */
 function movedOut(id: number, write: FileWrite): { posted: PostedWrite; transfer: ArrayBuffer[] } {
+  const files = write.kind === 'file' ? [write.file] : write.files;
+  // Each view's window, read before the moves empty the views.
+  const windows = files.map(({ content }) =>
+    typeof content === 'string'
+      ? undefined
+      : { buffer: content.buffer, offset: content.byteOffset, length: content.byteLength },
+  );
   const moved = new Map<ArrayBufferLike, ArrayBuffer>();
   for (const memory of movable(write)) moved.set(memory, structuredClone(memory, { transfer: [memory] }));
-  const take = (file: FileContent): FileContent => {
-    const memory = typeof file.content === 'string' ? undefined : moved.get(file.content.buffer);
-    return memory ? { path: file.path, content: new Uint8Array(memory) } : file;
-  };
-  const posted =
-    write.kind === 'file' ? { ...write, file: take(write.file) } : { ...write, files: write.files.map(take) };
+  const taken = files.map((file, i): FileContent => {
+    const window = windows[i];
+    const memory = window && moved.get(window.buffer);
+    return memory ? { path: file.path, content: new Uint8Array(memory, window.offset, window.length) } : file;
+  });
+  const posted = write.kind === 'file' ? { ...write, file: taken[0]! } : { ...write, files: taken };
   return { posted: { id, write: posted }, transfer: [...moved.values()] };
+}
+
+/**
+ * `write` with its byte contents copied now, as a post at once would have: they are posted with the
+ * turn's other writes, and the caller may reuse its buffer meanwhile. (Strings cannot change.)
+ */
+function copied(write: FileWrite): FileWrite {
+  const copy = (file: FileContent): FileContent =>
+    typeof file.content === 'string' ? file : { path: file.path, content: new Uint8Array(file.content) };
+  return write.kind === 'file'
+    ? { ...write, file: copy(write.file) }
+    : { ...write, files: write.files.map(copy) };
 }
 
 /**
