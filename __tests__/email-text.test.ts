@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { load } from 'cheerio';
 import type { CompiledEmail } from '../src/render/email/compile.js';
 import { parseMarkdown } from '../src/render/markdown.js';
-import { markdownToText, wrap, wrapLongLines } from '../src/render/plain-text.js';
+import { markdownToText, wrap, wrapLongLines, wrapWords } from '../src/render/plain-text.js';
 import { repoRoot } from './helpers/cli.js';
 import { buildInMemory } from './helpers/site.js';
 
@@ -159,22 +159,11 @@ test('wrapLongLines finds the same long lines as a multiline pattern would, what
 });
 
 test('wrap puts the same words on the same lines as word-by-word greedy wrapping, whatever the spaces', () => {
-  // The greedy wrap, written plainly: words split at runs of spaces, each line filled while it fits.
+  // The greedy wrap, word by word (the path `wrap` takes for lines with loose spaces), on every line.
   const greedy = (text: string, width: number) =>
     text
       .split('\n')
-      .map((paragraphLine) => {
-        const lines: string[] = [];
-        let current = '';
-        for (const word of paragraphLine.split(/ +/).filter(Boolean)) {
-          if (current && current.length + 1 + word.length > width) {
-            lines.push(current);
-            current = word;
-          } else current = current ? `${current} ${word}` : word;
-        }
-        if (current) lines.push(current);
-        return lines.join('\n');
-      })
+      .map((line) => wrapWords(line.split(/ +/).filter(Boolean), width))
       .join('\n');
   // A seeded generator, so a failure repeats: words of 1 to 30 letters (some over the width), one space
   // between them mostly, sometimes two or a leading or trailing one, sometimes a newline.

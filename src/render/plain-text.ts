@@ -158,7 +158,8 @@ function hasLooseSpaces(line: string): boolean {
   return line.startsWith(' ') || line.endsWith(' ') || line.includes('  ');
 }
 
-function wrapWords(words: readonly string[], width: number): string {
+/** The greedy wrap, word by word: each line filled while the next word fits (tested against `wrap`). */
+export function wrapWords(words: readonly string[], width: number): string {
   const lines: string[] = [];
   let current = '';
   for (const word of words) {
