@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { listIssueDates } from '../content/issues-dir.js';
 import type { Config } from '../content/model.js';
 import { isErrno, MISSING } from '../support/errors.js';
-import { type FileStamp, stampOf } from '../support/file-stamp.js';
+import { type FileStamp, stampIfThere } from '../support/file-stamp.js';
 import { KeyedFileCache } from './keyed-cache.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { codeVersion } from './code-version.js';
@@ -157,7 +157,7 @@ function memoEntries(root: string): KeyedFileCache<Memo> {
 function stampsOf(outDir: string, files: readonly string[]): Memo['outputs'] | undefined {
   const outputs: Memo['outputs'] = {};
   for (const file of files) {
-    const stamp = stampOf(file, { missing: undefined });
+    const stamp = stampIfThere(file);
     if (!stamp) return undefined;
     outputs[relative(outDir, file)] = stamp;
   }

@@ -21,7 +21,7 @@ import { causeOf, isErrno, MISSING, UNWRITABLE } from '../support/errors.js';
 import { cachedEmail, emailCacheFor, type EmailCache } from './email-cache.js';
 import { isProse } from '../content/kinds/index.js';
 import { nextTurn } from '../support/next-turn.js';
-import { type FileStamp, stampOf } from '../support/file-stamp.js';
+import { type FileStamp, stampIfThere } from '../support/file-stamp.js';
 
 export interface PipelineOptions {
   /** The site folder: bulletin.config.*, bulletins/, templates/. */
@@ -294,7 +294,7 @@ async function emailStage(
         // Stamped as soon as written (or found unchanged), while the next emails are made. One removed
         // meanwhile has none: the memo then looks for it itself, and without it remembers no build.
         for (const path of [html, text]) {
-          const stamp = stampOf(path, { missing: undefined });
+          const stamp = stampIfThere(path);
           if (stamp) writes.stamps.set(path, stamp);
         }
       },

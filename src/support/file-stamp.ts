@@ -9,16 +9,19 @@ export interface FileStamp {
 
 /**
  * `path`'s stamp now. A rename keeps both, so a file stamped where it was written (a staging folder)
- * has the same stamp where it is moved. With `missing`, a file not there is that, not an error.
+ * has the same stamp where it is moved.
  */
-export function stampOf(path: string): FileStamp;
-export function stampOf<T>(path: string, options: { missing: T }): FileStamp | T;
-export function stampOf<T>(path: string, options?: { missing: T }): FileStamp | T {
+export function stampOf(path: string): FileStamp {
+  const { size, mtimeMs } = statSync(path);
+  return { size, mtimeMs };
+}
+
+/** `stampOf`, or undefined for a file that is not there (removed since it was written). */
+export function stampIfThere(path: string): FileStamp | undefined {
   try {
-    const { size, mtimeMs } = statSync(path);
-    return { size, mtimeMs };
+    return stampOf(path);
   } catch (error) {
-    if (options && isErrno(error, ...MISSING)) return options.missing;
+    if (isErrno(error, ...MISSING)) return undefined;
     throw error;
   }
 }
