@@ -1,5 +1,6 @@
 import { fontsNamedIn, fontsToScan, narrowedFontsSkeleton, type Skeleton } from './mjml-fonts.js';
 import { SLOT_MARKER } from './slots.js';
+import { closedAtBothEnds, minifiedBlocks } from './outlook-comments.js';
 import { defaultExport, requireFromMjmlCore } from './mjml-loader.js';
 import {
   countRemembered,
@@ -124,15 +125,23 @@ function pageFromMemory(tree: MjmlNode): string | undefined {
   if (!plan.every((block): block is RememberedBlock => Boolean(block.key && block.hit))) return undefined;
   const remembered = pages.get(pageKey(headId, headStateAfter(plan)));
   if (!remembered) return undefined;
-  const blocks = plan.map((block) => rememberedHtml(block, false)).join('');
-  if (!closedAtBothEnds(blocks)) return undefined;
   const { minify, merge } = mjmlHelpers();
-  const content =
-    sharedKey.restore(remembered.bodyOpen) + minify(blocks) + sharedKey.restore(remembered.bodyClose);
+  const blocks = minifiedBlocks(plan, minify) ?? minifiedWhole(plan, minify);
+  if (blocks === undefined) return undefined;
+  const content = sharedKey.restore(remembered.bodyOpen) + blocks + sharedKey.restore(remembered.bodyClose);
   const top = remembered.tops.get(fontTags(content, remembered.fonts, true));
   if (top === undefined) return undefined;
   countRemembered(plan.length);
   return merge(sharedKey.restore(top) + content + sharedKey.restore(remembered.bottom));
+}
+
+/** The blocks' HTML minified as a whole, as MJML does; undefined if a comment is left open at its end. */
+function minifiedWhole(
+  plan: readonly RememberedBlock[],
+  minify: (html: string) => string,
+): string | undefined {
+  const blocks = plan.map((block) => rememberedHtml(block, false)).join('');
+  return closedAtBothEnds(blocks) ? minify(blocks) : undefined;
 }
 
 function rememberPage(tree: MjmlNode, made: MadePage, html: string): void {
@@ -243,20 +252,6 @@ function identity(value: unknown): string | number {
     identities.set(value, id);
   }
   return id;
-}
-
-const OPENER = '<!--[if';
-
-/**
- * No Outlook conditional comment left open at the end, nor begun at the end: MJML's minify pass takes
- * each from its opener to the next `<![endif]-->`, so one open here would reach into the next part.
- */
-function closedAtBothEnds(html: string): boolean {
-  const lastOpener = html.lastIndexOf(OPENER);
-  if (lastOpener >= 0 && lastOpener > html.lastIndexOf('<![endif]-->')) return false;
-  for (let length = 1; length < OPENER.length; length++)
-    if (html.endsWith(OPENER.slice(0, length))) return false;
-  return true;
 }
 
 /**

@@ -138,9 +138,14 @@ function renderBlock(core: MjmlCore, child: MjmlNode, context: BodyHelpers, plan
 export type RememberedBlock = PlannedBlock & Required<Pick<PlannedBlock, 'key' | 'hit'>>;
 
 /** A block's HTML from memory, with its slot numbers and contents (counted as remembered if `counted`). */
-export function rememberedHtml({ key, hit, contents }: RememberedBlock, counted = true): string {
+export function rememberedHtml(
+  { key, hit, contents }: RememberedBlock,
+  counted = true,
+  /** The block's canonical HTML in another form (outlook-comments.ts: minified). */
+  canonical = hit.html,
+): string {
   if (counted) count('remembered');
-  const html = key.restore(hit.html);
+  const html = key.restore(canonical);
   return contents ? putBack(html, contents) : html;
 }
 
