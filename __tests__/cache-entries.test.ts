@@ -3,9 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { issueHash } from '../src/approval/approvals.js';
+import type { LinkTarget } from '../src/checks/link-targets.js';
 import { EmailCache } from '../src/build/email-cache.js';
 import { prepareFresh } from '../src/build/prepare.js';
-import { RenderCache } from '../src/build/render-cache.js';
+import {
+  type CachedIssue,
+  cacheEntry,
+  fromCacheEntry,
+  RenderCache,
+  renderCacheKey,
+} from '../src/build/render-cache.js';
 import { loadConfig } from '../src/content/config.js';
 import type { Config } from '../src/content/model.js';
 import { compileEmail } from '../src/render/email/compile.js';
@@ -80,6 +87,24 @@ test('the render cache writes the rendering packed and reads it whole; a damaged
     writeFileSync(file, serialize(entry));
     expect(cache.get('2018-05-18', 'k')).toBeUndefined();
   }
+});
+
+test('an entry a prepare worker makes is the bytes the cache writes, read back whole', async () => {
+  const rendered = await sampleIssue();
+  const link: LinkTarget = { url: 'https://example.org/', kind: 'link', file: 'lead.md', line: 3, column: 5 };
+  const value: CachedIssue = { rendered, problems: [], links: [link] };
+  const cache = new RenderCache(work, 'salt');
+  const key = renderCacheKey('salt', 'digest');
+  expect(key).toBe(cache.keyOf('digest'));
+  const entry = cacheEntry(key, value);
+  cache.set('2018-05-18', key, value);
+  const file = (date: string) => join(work, '.bulletin', 'cache', 'render', `${date}.v8`);
+  expect(Buffer.compare(readFileSync(file('2018-05-18')), entry)).toBe(0);
+  // Stored as they are (copied: the caller reads the issue from them afterwards), and read back.
+  await cache.storeEntry('2018-05-25', entry);
+  expect(Buffer.compare(readFileSync(file('2018-05-25')), entry)).toBe(0);
+  expect(JSON.stringify(cache.get('2018-05-25', key))).toBe(JSON.stringify(value));
+  expect(JSON.stringify(fromCacheEntry(entry))).toBe(JSON.stringify(value));
 });
 
 test("an email's entry names the bodies' forms its slots hold, and a hit is the email stored", async () => {

@@ -18,12 +18,13 @@ import { listIssueDates } from ${JSON.stringify(join(repoRoot, 'lib/src/content/
 const root = ${JSON.stringify(repoRoot)};
 const { config } = await loadConfig(root);
 const cache = {
+  salt: 'salt',
   keyOf: () => 'key',
   has: () => false,
   get: () => undefined,
   set: () => undefined,
   // Failing a while after it starts: after the caller's own failure, in the second test.
-  store: async () => {
+  storeEntry: async () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     throw Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' });
   },
@@ -72,7 +73,7 @@ test('the caller’s own error is the one reported, not a store that failed mean
 
 /**
  * Who prepared each issue, told by the cache: this thread stores what it prepares itself with `set`,
- * what a worker prepared with `store`.
+ * what a worker prepared (posted as its entry's bytes) with `storeEntry`.
  */
 const whoPrepares = (helpPreparing: boolean) => `
 import { preparedAsReady } from ${JSON.stringify(join(repoRoot, 'lib/src/build/prepare-pool.js'))};
@@ -82,11 +83,12 @@ const root = ${JSON.stringify(repoRoot)};
 const { config } = await loadConfig(root);
 const by = { here: 0, worker: 0 };
 const cache = {
+  salt: 'salt',
   keyOf: () => 'key',
   has: () => false,
   get: () => undefined,
   set: () => void by.here++,
-  store: async () => void by.worker++,
+  storeEntry: async () => void by.worker++,
 };
 const dates = [];
 // How many issues had been taken each time the thread had nothing to do but wait.

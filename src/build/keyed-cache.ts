@@ -87,12 +87,19 @@ export class KeyedFileCache<T> {
    * written (its folder removed meanwhile) is only a miss next time.
    */
   async store(date: string, key: string, value: T): Promise<void> {
+    // Its bytes are the write's from here: moved to the write thread, not copied.
+    await this.storeBytes(date, serialize({ key, ...value }), { handOver: true });
+  }
+
+  /**
+   * `store` of an entry serialized already, as `store` would (`{ key, ...value }`); `handOver`: the
+   * bytes are moved to the write thread, and no longer the caller's (else copied).
+   */
+  async storeBytes(date: string, bytes: Uint8Array, { handOver = false } = {}): Promise<void> {
     if (this.unwritable) return;
-    const bytes = serialize({ key, ...value });
     try {
       this.madeDir();
-      // Its bytes are the write's from here: moved to the write thread, not copied.
-      await fileWrite({ ...this.entryWrite(date, bytes), handOver: true });
+      await fileWrite({ ...this.entryWrite(date, bytes), handOver });
     } catch (error) {
       if (isErrno(error, ...MISSING)) this.dirMade = false;
       else this.failed(error);

@@ -3,7 +3,7 @@ import type { Config } from '../content/model.js';
 import { dropEarlyWorkers, spareWorkers, takePrepareWorkers } from './prepare-workers.js';
 import { unpacked } from '../render/rendered-issue.js';
 import { fromCache, type PostedIssue, type PreparedIssue } from './prepared-issue.js';
-import type { RenderCache } from './render-cache.js';
+import { fromCacheEntry, type RenderCache } from './render-cache.js';
 import { threadSettings } from './thread-limits.js';
 import { nextTurn } from '../support/next-turn.js';
 
@@ -87,7 +87,7 @@ export async function* preparedAsReady(
   const spare = spareWorkers();
   const parallel = spare > 0 && queue.length >= parallelFrom;
   if (!parallel) dropEarlyWorkers();
-  const setup = { root, config };
+  const setup = { root, config, ...(cache ? { renderCacheSalt: cache.salt } : {}) };
   const pool = new WorkerPool(
     // No more workers than have jobs in hand at once: one with none would only load the toolchain.
     parallel
@@ -165,9 +165,19 @@ function workerMessagesIn(): Promise<void> {
   return nextTurn();
 }
 
+/** A posted issue as the stages take it: read from its cache entry, or its rendering unpacked. */
+function preparedOf(posted: PostedIssue): PreparedIssue {
+  if ('entry' in posted) {
+    const { entry, ...rest } = posted;
+    return { ...rest, ...fromCacheEntry(entry) };
+  }
+  const { rendered, ...rest } = posted;
+  return { ...rest, ...(rendered ? { rendered: unpacked(rendered) } : {}) };
+}
+
 /** Worker threads fed from a shared queue; what they prepare waits in `ready` until taken. */
 class WorkerPool {
-  private readonly ready: PreparedIssue[] = [];
+  private readonly ready: PostedIssue[] = [];
   private readonly inHand = new Map<Worker, Job[]>();
   private failure: Error | undefined;
   private wake: (() => void) | undefined;
@@ -177,30 +187,21 @@ class WorkerPool {
     for (const worker of workers) {
       this.inHand.set(worker, []);
       worker.on('message', (posted: PostedIssue) => {
-        const { rendered: postedRendering, ...rest } = posted;
-        const prepared: PreparedIssue = {
-          ...rest,
-          ...(postedRendering ? { rendered: unpacked(postedRendering) } : {}),
-        };
         const jobs = this.inHand.get(worker);
         if (!jobs) return;
-        const done = jobs.findIndex((job) => job.date === prepared.date);
+        const done = jobs.findIndex((job) => job.date === posted.date);
         if (done >= 0) jobs.splice(done, 1);
-        // As prepareFresh stores what it prepares here, under the key of the bytes it read: an issue
-        // with errors has no rendering.
-        if (prepared.rendered && cache && prepared.digest !== undefined) {
-          const key = cache.keyOf(prepared.digest);
-          const { date, rendered, problems, links } = prepared;
-          const storing = cache.store(date, key, { rendered, problems, links });
+        if ('entry' in posted && cache) {
+          // Copied to the write thread: the issue is read from these bytes when it is taken.
+          const storing = cache.storeEntry(posted.date, posted.entry);
           // A cache that cannot be written only costs the next run time (the store says nothing); any
           // other failure is the run's, reported as a worker's would be.
           storing.catch((error: unknown) =>
             this.fail(error instanceof Error ? error : new Error(String(error))),
           );
           this.storing.push(storing);
-          prepared.sourceKey = key;
         }
-        this.ready.push(prepared);
+        this.ready.push(posted);
         this.feed(worker, queue);
         this.notify();
       });
@@ -225,7 +226,8 @@ class WorkerPool {
 
   takeReady(): PreparedIssue | undefined {
     if (this.failure) throw this.failure;
-    return this.ready.shift();
+    const posted = this.ready.shift();
+    return posted && preparedOf(posted);
   }
 
   /** No worker holds a job (they have all been told to stop or have stopped). */

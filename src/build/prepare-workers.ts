@@ -12,6 +12,8 @@ export interface PrepareSetup {
   root: string;
   /** The main thread's config, so both sides render (and key the cache) with the same one. */
   config: Config;
+  /** The render cache's salt, when it is used: each issue is then posted as its entry. */
+  renderCacheSalt?: string;
 }
 
 /** What a prepare worker is sent: its setup, once and first, then the issues to prepare. */

@@ -29,8 +29,14 @@ export interface PreparedIssue {
   digest?: string;
 }
 
-/** A prepared issue as a prepare worker posts it: its rendering `packed` (rendered-issue.ts). */
-export type PostedIssue = Omit<PreparedIssue, 'rendered'> & { rendered?: PackedRenderedIssue };
+/**
+ * A prepared issue as a prepare worker posts it: with a rendering and a render cache, as that cache's
+ * entry (`cacheEntry`, render-cache.ts), to be written as it is; else its rendering `packed`
+ * (rendered-issue.ts), if any.
+ */
+export type PostedIssue =
+  | (Omit<PreparedIssue, 'rendered'> & { rendered?: PackedRenderedIssue })
+  | { date: string; digest: string; sourceKey: string; entry: Uint8Array };
 
 export function renderCacheFor(root: string, config: Config): RenderCache {
   return new RenderCache(root, [codeVersion(), process.cwd(), root, JSON.stringify(config)].join('\0'));

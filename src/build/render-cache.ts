@@ -1,4 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
+import { deserialize, serialize } from 'node:v8';
 import { type Dirent, readdirSync, readFileSync, readlinkSync, Stats, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LinkTarget } from '../checks/link-targets.js';
@@ -31,14 +32,15 @@ export class RenderCache {
 
   constructor(
     root: string,
-    private readonly salt: string,
+    /** What every key is made with besides the issue's own bytes (`renderCacheKey`). */
+    readonly salt: string,
   ) {
     this.entries = new KeyedFileCache(renderCacheDir(root), isStoredIssue);
   }
 
   /** The key of an issue folder whose `issueDigest` is `digest`. */
   keyOf(digest: string): string {
-    return createHash('sha256').update(this.salt).update(`\0${digest}`).digest('hex');
+    return renderCacheKey(this.salt, digest);
   }
 
   /** An entry is stored for `date`, under whatever key. */
@@ -59,6 +61,33 @@ export class RenderCache {
   store(date: string, key: string, value: CachedIssue): Promise<void> {
     return this.entries.store(date, key, stored(value));
   }
+
+  /** `store` of an entry made by `cacheEntry` (a prepare worker's), written as it is. */
+  storeEntry(date: string, entry: Uint8Array): Promise<void> {
+    return this.entries.storeBytes(date, entry);
+  }
+}
+
+/** The key of an issue folder whose `issueDigest` is `digest`, in a cache made with `salt`. */
+export function renderCacheKey(salt: string, digest: string): string {
+  return createHash('sha256').update(salt).update(`\0${digest}`).digest('hex');
+}
+
+/**
+ * An entry's bytes, as the cache writes them, made where the issue was prepared: a prepare worker
+ * posts them, the thread that takes the issue writes them as they are and reads the issue from them
+ * (`fromCacheEntry`) when it takes it. Posted as objects, each issue was serialized three times
+ * (posted, received, then stored), and waited as objects, among the young ones each collection
+ * copies, until it was taken.
+ */
+export function cacheEntry(key: string, value: CachedIssue): Uint8Array {
+  return serialize({ key, ...stored(value) });
+}
+
+/** The issue in bytes `cacheEntry` made in this run (trusted: not checked as a file read is). */
+export function fromCacheEntry(entry: Uint8Array): CachedIssue {
+  const { rendered, problems, links } = deserialize(entry) as StoredIssue;
+  return { rendered: unpacked(rendered), problems, links };
 }
 
 /** An entry as written: the rendering `packed`. */
