@@ -48,6 +48,10 @@ describe('minifiedBlocks', () => {
       ['an opener begun at its end', [block('<p>a</p><!--[i'), block('f mso]><p> </p><![endif]-->')]],
       ['a content inside a comment', [block(`${opened}${standIn(0)}${closed}`, ['x  y'])]],
       ['a content that opens a comment', [block(`<div>${standIn(0)}</div>`, ['<!--[if mso]>'])]],
+      [
+        'a content that ends its block with the start of an opener',
+        [block(`<div></div>${standIn(0)}`, ['a <']), block('!--[if mso]>  <p>b</p><![endif]-->')],
+      ],
     ];
     for (const [, plan] of cases) expect(minifiedBlocks(plan, minify)).toBeUndefined();
   });
@@ -66,6 +70,7 @@ describe('minifiedBlocks', () => {
       '<!-- x -->',
       '<!--[i',
       'f mso]>',
+      '!--[if mso]>',
       '<td>',
       '</td>',
       '  ',
@@ -77,7 +82,19 @@ describe('minifiedBlocks', () => {
       '{{{slots.#0}}}',
       '{{{slots.#1}}}',
     ];
-    const contentPieces = ['a', ' ', '  ', '\n', '<b>', '</b>', '<!--', '<!--[if mso]>', '<![endif]-->', '>'];
+    const contentPieces = [
+      'a',
+      ' ',
+      '  ',
+      '\n',
+      '<b>',
+      '</b>',
+      '<!--',
+      '<!--[if mso]>',
+      '<![endif]-->',
+      '>',
+      '<',
+    ];
     const randomText = (parts: string[], length: number) =>
       Array.from({ length }, () => parts[next(parts.length)]).join('');
     let used = 0;

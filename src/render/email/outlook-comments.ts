@@ -19,9 +19,14 @@ const CONDITIONAL = /(<!--\[if\s[^\]]+]>)([\s\S]*?)(<!\[endif]-->)/gm;
 export function closedAtBothEnds(html: string): boolean {
   const lastOpener = html.lastIndexOf(OPENER);
   if (lastOpener >= 0 && lastOpener > html.lastIndexOf('<![endif]-->')) return false;
+  return !endsMidOpener(html);
+}
+
+/** Ends with the start of an opener, which the next part could complete. */
+function endsMidOpener(html: string): boolean {
   for (let length = 1; length < OPENER.length; length++)
-    if (html.endsWith(OPENER.slice(0, length))) return false;
-  return true;
+    if (html.endsWith(OPENER.slice(0, length))) return true;
+  return false;
 }
 
 /** Each block's HTML minified alone (mjml-core's pass), or false where that could differ from its part of the whole. */
@@ -36,9 +41,9 @@ const minifiedAlone = new WeakMap<Remembered, string | false>();
  * The pass rewrites each conditional comment on its own, from its opener to the next `<![endif]-->`.
  * So the whole minifies as its blocks do alone when none of them leaves a comment open or an opener
  * begun at its end (`closedAtBothEnds`: then none can reach into the next block), and a block's
- * contents, put back after its HTML was minified, lie outside its comments (no stand-in inside one)
- * and open or close none (no `<!` in them). Slot markers hold no space or angle bracket, which are
- * all the pass reads.
+ * contents, put back after its HTML was minified, lie outside its comments (no stand-in inside one),
+ * open or close none (no `<!` in them) and do not end it with the start of an opener (a `<`). Slot
+ * markers hold no space or angle bracket, which are all the pass reads.
  */
 export function minifiedBlocks(
   plan: readonly RememberedBlock[],
@@ -54,7 +59,9 @@ export function minifiedBlocks(
       minifiedAlone.set(block.hit, minified);
     }
     if (minified === false || block.contents?.some((content) => content.includes('<!'))) return undefined;
-    parts.push(rememberedHtml(block, false, minified));
+    const part = rememberedHtml(block, false, minified);
+    if (endsMidOpener(part)) return undefined;
+    parts.push(part);
   }
   return parts.join('');
 }
