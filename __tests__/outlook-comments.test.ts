@@ -52,33 +52,58 @@ describe('minifiedBlocks', () => {
         'a content that ends its block with the start of an opener',
         [block(`<div></div>${standIn(0)}`, ['a <']), block('!--[if mso]>  <p>b</p><![endif]-->')],
       ],
+      // A content that makes an opener with the HTML beside its stand-in (from a review).
+      [
+        'a content ending in < before a !',
+        [block(`<div>${standIn(0)}!--[if mso]><td>  </td>${closed}`, ['<'])],
+      ],
+      ['a content after a <', [block(`<p>x</p><${standIn(0)}<td>  </td><![endif]-->`, ['!--[if mso]>'])]],
+      ['a content after a <!', [block(`<p>x</p><!${standIn(0)}<td>  </td><![endif]-->`, ['--[if mso]>'])]],
+      ['a content that ends an opener', [block(`<!--[if mso]${standIn(0)}<td>  </td><![endif]-->`, ['>'])]],
+      ['a content inside an opener', [block(`<!--[if${standIn(0)}mso]><td>  </td><![endif]-->`, [' '])]],
+      [
+        'two contents side by side that make an opener',
+        [block(`<td>${standIn(0)}${standIn(1)}<tr>  </tr>${closed}`, ['<b>a</b><', '!--[if mso]><p>b</p>'])],
+      ],
+      [
+        'a whole opener at the end of a block',
+        [block(`<p>${standIn(0)}!--[if`, ['<']), block(' mso]><td>  </td><![endif]-->')],
+      ],
     ];
-    for (const [, plan] of cases) expect(minifiedBlocks(plan, minify)).toBeUndefined();
+    for (const [what, plan] of cases) expect([what, minifiedBlocks(plan, minify)]).toEqual([what, undefined]);
   });
 
   it('matches the whole pass over thousands of random blocks (seeded)', () => {
-    // Its high bits: the low bits of this generator repeat within a few dozen draws.
+    // xorshift32: a linear congruential generator's draws come in patterns that never once put a
+    // content where it finishes an opener, in 50,000 plans.
     let seed = 7;
     const next = (n: number) => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-      return Math.floor((seed / 2 ** 31) * n);
+      seed ^= seed << 13;
+      seed >>>= 0;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      seed >>>= 0;
+      return seed % n;
     };
+    // Few pieces, most of them parts of comments, so that stand-ins often sit where a content could
+    // finish or start one: the failures a review found were of that kind.
     const pieces = [
       '<!--[if mso | IE]>',
       '<!--[if !mso]><!-->',
       '<![endif]-->',
-      '<!-- x -->',
       '<!--[i',
-      'f mso]>',
+      '<!--[if',
+      '<!--[if mso]',
+      '<!',
+      '<',
       '!--[if mso]>',
+      'f mso]>',
+      ' mso]>',
+      ']>',
       '<td>',
-      '</td>',
       '  ',
       '\n    ',
-      ' ',
-      'text',
-      '>',
-      '<',
+      'x',
       '{{{slots.#0}}}',
       '{{{slots.#1}}}',
     ];
@@ -88,17 +113,18 @@ describe('minifiedBlocks', () => {
       '  ',
       '\n',
       '<b>',
-      '</b>',
-      '<!--',
-      '<!--[if mso]>',
-      '<![endif]-->',
-      '>',
       '<',
+      '>',
+      '!',
+      '!--[if mso]>',
+      '--[if mso]>',
+      ' mso]>',
+      '<!--',
     ];
     const randomText = (parts: string[], length: number) =>
       Array.from({ length }, () => parts[next(parts.length)]).join('');
     let used = 0;
-    for (let round = 0; round < 4_000; round++) {
+    for (let round = 0; round < 20_000; round++) {
       const plan = Array.from({ length: 1 + next(3) }, () => {
         const contents = Array.from({ length: next(3) }, () => randomText(contentPieces, next(5)));
         const html = contents.reduce(
@@ -113,7 +139,7 @@ describe('minifiedBlocks', () => {
       expect(fast).toBe(minifiedWhole(plan));
     }
     // Enough of the random plans take the fast path for the comparison to mean something.
-    expect(used).toBeGreaterThan(600);
+    expect(used).toBeGreaterThan(1_500);
   });
 
   it('minifies a block once for every email that remembers it', () => {

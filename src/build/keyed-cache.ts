@@ -87,6 +87,7 @@ export class KeyedFileCache<T> {
    * written (its folder removed meanwhile) is only a miss next time.
    */
   async store(date: string, key: string, value: T): Promise<void> {
+    if (this.unwritable) return;
     // Its bytes are the write's from here: moved to the write thread, not copied.
     await this.storeBytes(date, serialize({ key, ...value }), { handOver: true });
   }

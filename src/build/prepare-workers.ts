@@ -12,7 +12,10 @@ export interface PrepareSetup {
   root: string;
   /** The main thread's config, so both sides render (and key the cache) with the same one. */
   config: Config;
-  /** The render cache's salt, when it is used: each issue is then posted as its entry. */
+  /**
+   * The render cache's salt, when it is used: each issue with a rendering (and a digest) is then
+   * posted as its entry (prepare-worker.ts).
+   */
   renderCacheSalt?: string;
 }
 

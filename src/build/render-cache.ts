@@ -57,12 +57,10 @@ export class RenderCache {
     this.entries.set(date, key, stored(value));
   }
 
-  /** `set`, written while the caller goes on (see KeyedFileCache.store). */
-  store(date: string, key: string, value: CachedIssue): Promise<void> {
-    return this.entries.store(date, key, stored(value));
-  }
-
-  /** `store` of an entry made by `cacheEntry` (a prepare worker's), written as it is. */
+  /**
+   * An entry made by `cacheEntry` (a prepare worker's), written as it is while the caller goes on
+   * (see KeyedFileCache.store).
+   */
   storeEntry(date: string, entry: Uint8Array): Promise<void> {
     return this.entries.storeBytes(date, entry);
   }

@@ -22,15 +22,21 @@ export function closedAtBothEnds(html: string): boolean {
   return !endsMidOpener(html);
 }
 
-/** Ends with the start of an opener, which the next part could complete. */
+/** Ends with an opener, or the start of one, which the next part could complete. */
 function endsMidOpener(html: string): boolean {
-  for (let length = 1; length < OPENER.length; length++)
+  for (let length = 1; length <= OPENER.length; length++)
     if (html.endsWith(OPENER.slice(0, length))) return true;
   return false;
 }
 
-/** Each block's HTML minified alone (mjml-core's pass), or false where that could differ from its part of the whole. */
-const minifiedAlone = new WeakMap<Remembered, string | false>();
+/** A block's HTML minified alone, and how many `<!` it holds. */
+interface MinifiedAlone {
+  html: string;
+  bangs: number;
+}
+
+/** Each block's HTML minified alone, or false where that could differ from its part of the whole. */
+const minifiedAlone = new WeakMap<Remembered, MinifiedAlone | false>();
 
 /**
  * `minify` of the blocks' HTML one after another, as each block's own minified HTML, minified once
@@ -39,11 +45,16 @@ const minifiedAlone = new WeakMap<Remembered, string | false>();
  * out otherwise than as part of the whole, for the caller to minify the whole.
  *
  * The pass rewrites each conditional comment on its own, from its opener to the next `<![endif]-->`.
- * So the whole minifies as its blocks do alone when none of them leaves a comment open or an opener
- * begun at its end (`closedAtBothEnds`: then none can reach into the next block), and a block's
- * contents, put back after its HTML was minified, lie outside its comments (no stand-in inside one),
- * open or close none (no `<!` in them) and do not end it with the start of an opener (a `<`). Slot
- * markers hold no space or angle bracket, which are all the pass reads.
+ * A block minifies alone as it does in the whole when the comments the pass finds in its HTML are the
+ * ones it finds in the whole, with the same text:
+ * - its remembered HTML leaves no comment open and no opener begun at its end, holds no opener the
+ *   pass does not take up (`[if` without a space or `]>`), and no content stand-in inside a comment
+ *   or close enough after a `<!` to finish an opener with its content (`minifiableAlone`);
+ * - its contents hold no `<!`, and once they are put back the block holds no `<!` more than its
+ *   remembered HTML (a content ending in `<` before a `!`, or one of `!--[if` after a `<`) and does not
+ *   end with an opener or its start. Every opener is then one the remembered HTML held, at the head
+ *   of a comment whose text no content entered.
+ * Slot markers hold no space, `<` or `!`, which are all the pass reads.
  */
 export function minifiedBlocks(
   plan: readonly RememberedBlock[],
@@ -51,22 +62,38 @@ export function minifiedBlocks(
 ): string | undefined {
   const parts: string[] = [];
   for (const block of plan) {
-    let minified = minifiedAlone.get(block.hit);
-    if (minified === undefined) {
+    let alone = minifiedAlone.get(block.hit);
+    if (alone === undefined) {
       const { html } = block.hit;
-      const alone = closedAtBothEnds(html) && !standInInComment(html);
-      minified = alone && minify(html);
-      minifiedAlone.set(block.hit, minified);
+      alone = minifiableAlone(html) && { html: minify(html), bangs: occurrences(html, '<!') };
+      minifiedAlone.set(block.hit, alone);
     }
-    if (minified === false || block.contents?.some((content) => content.includes('<!'))) return undefined;
-    const part = rememberedHtml(block, false, minified);
-    if (endsMidOpener(part)) return undefined;
+    const { contents } = block;
+    if (alone === false || contents?.some((content) => content.includes('<!'))) return undefined;
+    const part = rememberedHtml(block, false, alone.html);
+    if ((contents && occurrences(part, '<!') !== alone.bangs) || endsMidOpener(part)) return undefined;
     parts.push(part);
   }
   return parts.join('');
 }
 
-function standInInComment(html: string): boolean {
-  for (const [comment] of html.matchAll(CONDITIONAL)) if (holdsStandIn(comment)) return true;
-  return false;
+function minifiableAlone(html: string): boolean {
+  if (!closedAtBothEnds(html)) return false;
+  const comments = [...html.matchAll(CONDITIONAL)].map((match) => ({
+    from: match.index,
+    to: match.index + match[0].length,
+  }));
+  if (comments.some(({ from, to }) => holdsStandIn(html.slice(from, to)))) return false;
+  const inComment = (at: number) => comments.some(({ from, to }) => at >= from && at < to);
+  for (let at = html.indexOf(OPENER); at >= 0; at = html.indexOf(OPENER, at + 1))
+    if (!inComment(at)) return false;
+  for (let at = html.indexOf('<!'); at >= 0; at = html.indexOf('<!', at + 1))
+    if (holdsStandIn(html.slice(at + 2, at + OPENER.length))) return false;
+  return true;
+}
+
+function occurrences(text: string, part: string): number {
+  let count = 0;
+  for (let at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + part.length)) count++;
+  return count;
 }
