@@ -74,9 +74,9 @@ export function renderCacheKey(salt: string, digest: string): string {
 /**
  * An entry's bytes, as the cache writes them, made where the issue was prepared: a prepare worker
  * posts them, the thread that takes the issue writes them as they are and reads the issue from them
- * (`fromCacheEntry`) when it takes it. Posted as objects, each issue was serialized three times
- * (posted, received, then stored), and waited as objects, among the young ones each collection
- * copies, until it was taken.
+ * (`fromCacheEntry`) when it takes it. Posted as objects, each issue was serialized to be posted,
+ * cloned into the taking thread, and serialized again there for the cache; it now crosses as the
+ * entry, serialized once, and waits as bytes until it is taken.
  */
 export function cacheEntry(key: string, value: CachedIssue): Uint8Array {
   return serialize({ key, ...stored(value) });
