@@ -8,9 +8,10 @@ import type { PrepareMessage, PrepareSetup } from './prepare-workers.js';
 /**
  * Runs in a worker thread (see prepare-pool.ts): told its setup first, then prepares each issue it is
  * sent and posts it back. The setup comes by message, not with the thread: a cold build starts the
- * worker before it has read the config (prepare-workers.ts). The thread that takes it stores it in
- * the render cache: writing each entry here (a file made, ~0.5 ms on a busy machine) was a tenth of
- * this thread's time, and this thread's work is what a cold build of the archive waits on.
+ * worker before it has read the config (prepare-workers.ts). An issue it renders is posted as its
+ * render-cache entry (render-cache.ts, `cacheEntry`), which the thread that takes it writes: writing
+ * each entry here (a file made, ~0.5 ms on a busy machine) was a tenth of this thread's time, and
+ * this thread's work is what a cold build of the archive waits on.
  */
 let setup: PrepareSetup | undefined;
 parentPort!.on('message', async (message: PrepareMessage) => {
