@@ -133,6 +133,42 @@ run('the web archive in real Chromium', () => {
     await expect(page.locator('#search').innerText()).resolves.toContain(OLD_ONLY_WORD);
   });
 
+  /** The issue pages (pathnames) the search page lists for `query`, once pagefind has answered. */
+  async function searchHits(query: string): Promise<string[]> {
+    const page = await open(`/search/?q=${encodeURIComponent(query)}`);
+    // "Searching for ..." first, then "No results for ..." or "N results for ...".
+    const counted = page
+      .locator('#search .pagefind-ui__message')
+      .filter({ hasText: /^(No|\d+) results? for / });
+    await counted.waitFor({ timeout: 15_000 });
+    const count = Number(/^\d+/.exec(await counted.innerText())?.[0] ?? 0);
+    // Each result shows its link once its page's record has loaded.
+    const links = '#search .pagefind-ui__result-link';
+    await page.waitForFunction(([selector, n]) => document.querySelectorAll(selector).length >= n, [
+      links,
+      count,
+    ] as const);
+    const hrefs = await page
+      .locator(links)
+      .evaluateAll((found) => found.map((a) => new URL((a as HTMLAnchorElement).href).pathname));
+    return [...new Set(hrefs)];
+  }
+
+  test("a search finds an issue by its own words, not by the links to it or a calendar's", async () => {
+    const oldestTitle = 'The giants are still learning to dance';
+    // The next issue's page links back to the oldest by its title ("Previous issue: ..."), in a
+    // <nav>, which pagefind leaves out by itself.
+    const next = await open(`/issues/2018-05-18/`);
+    expect(await next.locator('main').innerText()).toContain(oldestTitle);
+    expect(await searchHits('giants')).toEqual([`/issues/${OLDEST}/`]);
+    // Neither word is in any issue's words, only in each item's "Link to this item" and in the
+    // meetings' links to add them to a calendar.
+    const oldest = await open(`/issues/${OLDEST}/`);
+    expect(await oldest.locator('main').innerText()).toMatch(/Link to this item[^]*to your calendar/);
+    expect(await searchHits('link')).toEqual([]);
+    expect(await searchHits('calendar')).toEqual([]);
+  });
+
   test('a programme tag on an issue leads to the programme page, which spans several issues', async () => {
     const page = await open(`/issues/${newest}/`);
     await page.locator('ul.tags').getByRole('link', { name: 'Stroke', exact: true }).first().click();
