@@ -1,7 +1,6 @@
 import mjml2html from 'mjml';
 import { mjmlOptions } from '../src/render/email/compile.js';
 import { layOutWithMemory, rememberedPageCounts } from '../src/render/email/document-memo.js';
-import { withRememberedBlocks } from '../src/render/email/mjml-memo.js';
 import { repoRoot } from './helpers/cli.js';
 
 /**
@@ -20,11 +19,7 @@ async function expectPlainBytesTwice(
   for (const source of sources) {
     const plain = (await mjml(source, mjmlOptions(repoRoot, false))).html;
     for (let time = 0; time < 2; time++) {
-      const { html } = await layOutWithMemory(
-        withRememberedBlocks(source, repoRoot),
-        mjml,
-        mjmlOptions(repoRoot),
-      );
+      const { html } = await layOutWithMemory(source, repoRoot, mjml, mjmlOptions(repoRoot));
       expect({ source, time, html }).toEqual({ source, time, html: plain });
     }
   }
@@ -122,11 +117,7 @@ test('a second mj-body or mj-head is validated as MJML does, not skipped with th
       () => 'laid out',
       (error: Error) => error.message,
     );
-    const fromMemory = await layOutWithMemory(
-      withRememberedBlocks(source, repoRoot),
-      mjml,
-      mjmlOptions(repoRoot),
-    ).then(
+    const fromMemory = await layOutWithMemory(source, repoRoot, mjml, mjmlOptions(repoRoot)).then(
       () => 'laid out',
       (error: Error) => error.message,
     );

@@ -19,6 +19,8 @@ export const CANONICAL_PREFIX = 'slots.#';
 
 export interface CanonicalKey {
   text: string;
+  /** The slot numbers the key's markers stand for: `{{{slots.#0}}}` for the first, and so on. */
+  slots: readonly string[];
   extend(more: string): CanonicalKey;
   canonical(html: string): string | undefined;
   restore(html: string): string;
@@ -58,6 +60,14 @@ export function canonicalSlots(text: string): CanonicalKey {
   return renumbered(text, new Map(), []);
 }
 
+/**
+ * A key already canonical, for the email whose markers `slots` lists in the key's order (the key's
+ * `{{{slots.#0}}}` is `{{{slots.s<slots[0]>}}}`): what `canonicalSlots` would give for its text.
+ */
+export function keyWithSlots(text: string, slots: readonly string[]): CanonicalKey {
+  return canonicalKey(text, new Map(slots.map((number, index) => [number, String(index)])), [...slots]);
+}
+
 function renumbered(text: string, local: Map<string, string>, real: string[]): CanonicalKey {
   const canonicalText = text.replace(globalMarkers(), (_marker, number: string) => {
     let name = local.get(number);
@@ -68,8 +78,13 @@ function renumbered(text: string, local: Map<string, string>, real: string[]): C
     }
     return `{{{${CANONICAL_PREFIX}${name}}}}`;
   });
+  return canonicalKey(canonicalText, local, real);
+}
+
+function canonicalKey(canonicalText: string, local: Map<string, string>, real: string[]): CanonicalKey {
   return {
     text: canonicalText,
+    slots: real,
     extend: (more) => renumbered(more, new Map(local), [...real]),
     canonical(html) {
       if (html.includes(CANONICAL_PREFIX)) return undefined;
@@ -91,4 +106,16 @@ function renumbered(text: string, local: Map<string, string>, real: string[]): C
 
 function globalMarkers(): RegExp {
   return new RegExp(SLOT_MARKER.source, 'g');
+}
+
+/** Tags whose rendering reads no sibling information but whether they come first (see mjml-section). */
+const FIRST_ONLY = new Set(['mj-section', 'mj-raw']);
+
+/**
+ * The part of a block's key that says where it stands among its siblings: only whether it comes
+ * first for mj-section and mj-raw, whose code reads no other; all of it for any other tag.
+ */
+export function placeKey(tagName: string, index: number, siblings: number): string {
+  const first = index === 0;
+  return JSON.stringify(FIRST_ONLY.has(tagName) ? { first } : { first, index, last: index + 1 === siblings });
 }

@@ -5,7 +5,7 @@ import type { RenderedIssue } from '../rendered-issue.js';
 import { compileFill, type FilledApart } from './fill-template.js';
 import { layOutWithMemory, notingSkeleton } from './document-memo.js';
 import { loadMjml } from './mjml-loader.js';
-import { memoizedBodyPreset, withRememberedBlocks } from './mjml-memo.js';
+import { memoizedBodyPreset } from './mjml-memo.js';
 import { type MjmlError, mjmlRejection } from './mjml-rejection.js';
 import { recipientFields, SlotTable, type RecipientField } from './slots.js';
 import { TemplateError, type EmailTemplates } from './templates.js';
@@ -249,7 +249,7 @@ async function runMjml(source: string, templatesDir: string, memoized: boolean):
   // Parsed first when memoized (a syntax error then rejects here, as MJML's own parse would).
   const result = await (async () =>
     memoized
-      ? layOutWithMemory(withRememberedBlocks(source, templatesDir), compile, mjmlOptions(templatesDir))
+      ? layOutWithMemory(source, templatesDir, compile, mjmlOptions(templatesDir))
       : compile(source, mjmlOptions(templatesDir, false)))().catch(
     (error: Error & { errors?: MjmlError[] }) => {
       if (error.errors?.length) throw mjmlRejection(templatesDir, error.errors);

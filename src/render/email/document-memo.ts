@@ -7,10 +7,13 @@ import {
   type LaidOutBody,
   type MjmlNode,
   type PlannedBlock,
+  type PlannedDocument,
   plannedDocument,
+  plannedFromSource,
   type RememberedBlock,
   rememberedHtml,
   takeLastBody,
+  withRememberedBlocks,
 } from './mjml-memo.js';
 
 /**
@@ -70,10 +73,13 @@ interface RememberedPage {
 /** Enough for many template sets and head states; past it, start again rather than grow. */
 const MAX_PAGES = 2_000;
 const pages = new Map<string, RememberedPage>();
-const counts = { remembered: 0, made: 0 };
+const counts = { remembered: 0, made: 0, unparsed: 0 };
 
-/** How many pages were put together from memory and how many MJML made, since the process started. */
-export function rememberedPageCounts(): { remembered: number; made: number } {
+/**
+ * How many pages were put together from memory and how many MJML made, since the process started;
+ * and how many of those from memory were found from the email's text, without parsing it.
+ */
+export function rememberedPageCounts(): { remembered: number; made: number; unparsed: number } {
   return { ...counts };
 }
 
@@ -93,18 +99,30 @@ export function notingSkeleton(): Skeleton {
 }
 
 /**
- * The HTML of the email of `tree` (parsed by `withRememberedBlocks`): put together from memory when
- * every block and its page are remembered, else made by MJML (`compile`, with `options`), and its
- * page remembered. `options` are `mjmlOptions(templatesDir)` (compile.ts) for every call: they are
- * in no key (no other fonts, minify or beautify), and a page MJML makes with them (they choose the
- * skeleton) is the only kind remembered.
+ * The HTML of the email whose MJML is `source`: put together from memory when every block and its
+ * page are remembered (found from the text alone when it can be, else from its parse by
+ * `withRememberedBlocks`), else made by MJML (`compile`, with `options`), and its page remembered.
+ * `options` are `mjmlOptions(templatesDir)` (compile.ts) for every call: they are in no key (no other
+ * fonts, minify or beautify), and a page MJML makes with them (they choose the skeleton) is the only
+ * kind remembered.
  */
 export async function layOutWithMemory<E>(
-  tree: MjmlNode,
+  source: string,
+  templatesDir: string,
   compile: Mjml<E>,
   options: object,
 ): Promise<{ html: string; errors: E[] }> {
-  const remembered = pageFromMemory(tree);
+  // The text cuts into a root with one head and one body, and nothing beside them (mjml-split.ts).
+  const fromText = plannedFromSource(source);
+  const unparsed = fromText && pageFromMemory(fromText);
+  if (unparsed !== undefined) {
+    counts.remembered++;
+    counts.unparsed++;
+    return { html: unparsed, errors: [] };
+  }
+  const tree = withRememberedBlocks(source, templatesDir);
+  const planned = plannedDocument(tree);
+  const remembered = planned && onlyHeadAndBody(tree) ? pageFromMemory(planned) : undefined;
   if (remembered !== undefined) {
     counts.remembered++;
     return { html: remembered, errors: [] };
@@ -118,10 +136,9 @@ export async function layOutWithMemory<E>(
   return result;
 }
 
-function pageFromMemory(tree: MjmlNode): string | undefined {
-  const planned = plannedDocument(tree);
-  if (!planned || !onlyHeadAndBody(tree) || planned.plan.length === 0) return undefined;
-  const { plan, sharedKey, headId } = planned;
+/** The page of a document with one head and one body, whose blocks are planned so. */
+function pageFromMemory({ plan, sharedKey, headId }: PlannedDocument): string | undefined {
+  if (plan.length === 0) return undefined;
   if (!plan.every((block): block is RememberedBlock => Boolean(block.key && block.hit))) return undefined;
   const remembered = pages.get(pageKey(headId, headStateAfter(plan)));
   if (!remembered) return undefined;

@@ -4,9 +4,13 @@ import {
   type CanonicalKey,
   canonicalSlots,
   type MjmlNode,
+  placeKey,
 } from './block-key.js';
+import { type MjmlPieces, splitMjml } from './mjml-split.js';
+import { learnPieces, type PlannedDocument, plannedFromPieces } from './source-memo.js';
 
 export type { MjmlNode } from './block-key.js';
+export type { PlannedDocument } from './source-memo.js';
 export {
   countRemembered,
   type LaidOutBody,
@@ -46,9 +50,6 @@ import { requireFromMjmlCore } from './mjml-loader.js';
 
 type MjmlParser = (source: string, options: object) => MjmlNode;
 
-/** Tags whose rendering reads no sibling information but whether they come first (see mjml-section). */
-const FIRST_ONLY = new Set(['mj-section', 'mj-raw']);
-
 export { memoizedBlockCounts } from './block-memory.js';
 
 let preset: { components: unknown[]; dependencies: Record<string, never> } | undefined;
@@ -81,6 +82,41 @@ function loadMjmlParser(): MjmlParser {
 }
 
 /**
+ * The components the email's MJML is parsed with, as mjml2html parses a string, but for the body; and
+ * the tags among them whose content the parser keeps as it is (mjml-split.ts).
+ */
+function parseComponents(core: MjmlCore): { components: Record<string, unknown>; endingTags: Set<string> } {
+  parseSetup ??= (() => {
+    const components = { ...core.components, 'mj-body': memoizedBodyPreset().components[0] };
+    const endingTags = Object.values(components as BodyHelpers['components'])
+      .filter((component) => (component as { endingTag?: boolean }).endingTag)
+      .map((component) => component.getTagName());
+    return { components, endingTags: new Set(endingTags) };
+  })();
+  return parseSetup;
+}
+
+let parseSetup: { components: Record<string, unknown>; endingTags: Set<string> } | undefined;
+
+/**
+ * The email's MJML cut into its start and blocks (mjml-split.ts), when its text can key them: it
+ * holds neither a canonical marker nor a stand-in's characters.
+ */
+function piecesOf(source: string): MjmlPieces | undefined {
+  if (source.includes(CANONICAL_PREFIX) || !standInsPossible(source)) return undefined;
+  return splitMjml(source, parseComponents(loadMjmlCore()).endingTags);
+}
+
+/**
+ * The plan for the email's blocks from its text alone (source-memo.ts), when every one of them is in
+ * memory: its page can then be put together without parsing it (document-memo.ts).
+ */
+export function plannedFromSource(source: string): PlannedDocument | undefined {
+  const pieces = piecesOf(source);
+  return pieces && plannedFromPieces(pieces);
+}
+
+/**
  * The email's MJML parsed as `mjml2html` parses a string (the same parser and options; includes are
  * ignored, as they are by default), with the body's blocks looked up in memory: pass the result to
  * `mjml2html` with `memoizedBodyPreset()` among its presets.
@@ -89,7 +125,7 @@ export function withRememberedBlocks(source: string, templatesDir: string): Mjml
   const core = loadMjmlCore();
   const tree = loadMjmlParser()(source, {
     keepComments: false,
-    components: { ...core.components, 'mj-body': memoizedBodyPreset().components[0] },
+    components: parseComponents(core).components,
     filePath: templatesDir,
     actualPath: '.',
     preprocessors: [],
@@ -111,6 +147,7 @@ function planBlocks(
     .filter((c) => c.isRawElement())
     .map((c) => c.getTagName());
   const children = body.children;
+  const parsed = [...children];
   const nonRawSiblings = children.filter((child) => !rawTags.includes(child.tagName)).length;
   const head = tree.children?.find((child) => child.tagName === 'mj-head');
   const shared = [
@@ -131,7 +168,7 @@ function planBlocks(
     const place = { first: index === 0, index, last: index + 1 === children.length };
     const planned = { place: { ...place, sibling: children.length, nonRawSiblings } };
     if (!sharedKey || !rememberable(child, components)) return planned;
-    const where = JSON.stringify(FIRST_ONLY.has(child.tagName) ? { first: place.first } : place);
+    const where = placeKey(child.tagName, index, children.length);
     const keyOf = (written: string): CanonicalKey | undefined => {
       if (written.includes(CANONICAL_PREFIX)) return undefined;
       const blockKey = sharedKey.extend(written);
@@ -149,14 +186,47 @@ function planBlocks(
   // MJML hands a node's `props` to its component; the body reads its plan there.
   (body as MjmlNode & { props?: object }).props = { blockPlan: plan };
   if (sharedKey && headId !== undefined) plannedDocuments.set(tree, { plan, sharedKey, headId });
+  learnFromParse(tree, source, sharedKey && headId !== undefined ? { key: sharedKey, headId } : undefined, {
+    parsed,
+    rawTags,
+    rememberable: (child) => rememberable(child, components),
+  });
 }
 
-/** A body's plan, with what its blocks' keys share (the root, the head, the body's attributes). */
-export interface PlannedDocument {
-  plan: PlannedBlock[];
-  sharedKey: CanonicalKey;
-  /** `sharedKey`'s number among the heads seen. */
-  headId: number;
+/** Teaches source-memo.ts the pieces of an email just parsed, if its text cuts into as many blocks. */
+function learnFromParse(
+  tree: MjmlNode,
+  source: string,
+  shared: { key: CanonicalKey; headId: number } | undefined,
+  {
+    parsed,
+    rawTags,
+    rememberable,
+  }: {
+    parsed: readonly MjmlNode[];
+    rawTags: readonly string[];
+    rememberable: (child: MjmlNode) => boolean;
+  },
+): void {
+  const pieces = piecesOf(source);
+  const rootTags = (tree.children ?? []).map((child) => child.tagName).join(' ');
+  if (!pieces || (rootTags !== 'mj-body' && rootTags !== 'mj-head mj-body')) return;
+  // A block's text starts with its tag: a cut that does not agree with the parse teaches nothing.
+  if (!parsed.every((child, index) => pieces.blocks[index]?.text.startsWith(`<${child.tagName}`))) return;
+  learnPieces(
+    pieces,
+    shared,
+    parsed.map((child) => ({
+      tagName: child.tagName,
+      raw: rawTags.includes(child.tagName),
+      written: () => {
+        if (!rememberable(child)) return undefined;
+        const aside = jsonWithContentsAside(child);
+        const whole = `J${blockJson(child)}`;
+        return aside ? { hollow: { written: `H${aside.json}`, contents: aside.contents }, whole } : { whole };
+      },
+    })),
+  );
 }
 
 const plannedDocuments = new WeakMap<MjmlNode, PlannedDocument>();

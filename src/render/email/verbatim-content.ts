@@ -1,3 +1,4 @@
+import type { MjmlBlockText } from './mjml-split.js';
 import { blockJson, type MjmlNode } from './block-key.js';
 
 /**
@@ -95,4 +96,23 @@ export function holdsStandIn(text: string): boolean {
 /** The HTML with each stand-in replaced by its content. */
 export function putBack(html: string, contents: readonly string[]): string {
   return html.replace(STAND_IN, (standIn, number: string) => contents[Number(number)] ?? standIn);
+}
+
+/**
+ * A block's MJML text with its verbatim contents set aside as `setAsideContents` sets them aside from
+ * the parsed block: each content as mjml-parser-xml takes it (trimmed, and none when blank) replaced
+ * in the text by its stand-in. Two blocks with the same text so parse the same but for those contents.
+ */
+export function textWithContentsAside({ text, kept }: MjmlBlockText): { text: string; contents: string[] } {
+  const contents: string[] = [];
+  let hollow = '';
+  let from = 0;
+  for (const { tagName, start, end } of kept) {
+    const content = text.slice(start, end).trim();
+    if (!printsContentAsIs(tagName) || content === '') continue;
+    hollow += text.slice(from, start) + standIn(contents.length);
+    contents.push(content);
+    from = end;
+  }
+  return { text: contents.length > 0 ? hollow + text.slice(from) : text, contents };
 }
