@@ -21,6 +21,7 @@ import { ArchiveSession } from '../src/build/archive-session.js';
 import { packageRoot } from '../src/support/package-root.js';
 import { ELEVENTY_CONFIG, eleventyCommand } from './eleventy-baseline.js';
 import { generateCorpus } from './generate-corpus.js';
+import { NODE_FLAGS } from '../src/cli/node-flags.js';
 
 const GNU_TIME = '/usr/bin/time';
 
@@ -79,7 +80,7 @@ function timed(command: string, args: string[], cwd = packageRoot): Timed {
 
 function bulletinBuild(corpus: string, args: string[]): Timed {
   const cli = join(packageRoot, 'lib', 'src', 'cli', 'main.js');
-  return timed(process.execPath, [...OWN_PEAK, cli, '--root', corpus, 'build', ...args]);
+  return timed(process.execPath, [...NODE_FLAGS, ...OWN_PEAK, cli, '--root', corpus, 'build', ...args]);
 }
 
 /**

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../src/support/package-root.js';
 import { generateCorpus } from './generate-corpus.js';
+import { NODE_FLAGS } from '../src/cli/node-flags.js';
 
 export interface CheckBench {
   issues: number;
@@ -25,7 +26,7 @@ const GNU_TIME = '/usr/bin/time';
 export function timeCheck(corpus: string): { ms: number; peakRssMb?: number } {
   rmSync(join(corpus, '.bulletin'), { recursive: true, force: true });
   const cli = join(packageRoot, 'lib', 'src', 'cli', 'main.js');
-  const args = [cli, '--root', corpus, 'check', '--all', '--offline', '--no-cache'];
+  const args = [...NODE_FLAGS, cli, '--root', corpus, 'check', '--all', '--offline', '--no-cache'];
   const rssFile = join(corpus, '.check-rss');
   const timed = existsSync(GNU_TIME);
   const start = process.hrtime.bigint();

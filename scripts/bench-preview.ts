@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { packageRoot } from '../src/support/package-root.js';
 import { median } from './bench-archive.js';
+import { NODE_FLAGS } from '../src/cli/node-flags.js';
 
 const DATE = '2018-05-25';
 const ROUNDS = 15;
@@ -37,9 +38,13 @@ export async function benchPreview(): Promise<PreviewBench | undefined> {
   cpSync(join(packageRoot, 'bulletins', DATE), join(root, 'bulletins', DATE), { recursive: true });
   const item = join(root, 'bulletins', DATE, '03-carers-week.md');
   const original = readFileSync(item, 'utf8');
-  const child = spawn(process.execPath, [cli, '--root', root, 'preview', DATE, '--port', '0', '--offline'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...NODE_FLAGS, cli, '--root', root, 'preview', DATE, '--port', '0', '--offline'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -107,7 +112,9 @@ export async function benchPreview(): Promise<PreviewBench | undefined> {
     const coldBuildMs: number[] = [];
     for (let run = 0; run < 5; run++) {
       const started = performance.now();
-      spawnSync(process.execPath, [cli, '--root', root, 'build', DATE, '--no-site'], { stdio: 'ignore' });
+      spawnSync(process.execPath, [...NODE_FLAGS, cli, '--root', root, 'build', DATE, '--no-site'], {
+        stdio: 'ignore',
+      });
       coldBuildMs.push(performance.now() - started);
     }
     return { rounds: ROUNDS, eventMs, shownMs, buildMs, coldBuildMs };

@@ -25,6 +25,7 @@ import { signToken } from '../src/dispatch/tokens.js';
 import { packageRoot } from '../src/support/package-root.js';
 import { SqliteSubscriberStore } from '../src/store/sqlite/subscribers.js';
 import { processCpuMs } from './proc-cpu.js';
+import { NODE_FLAGS } from '../src/cli/node-flags.js';
 
 export interface EndpointBench {
   name: string;
@@ -128,7 +129,7 @@ async function benchOneServer(
   const nodeArgs = (process.env.BENCH_SERVE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
   const server = spawn(
     process.execPath,
-    [...nodeArgs, join(where, 'lib', 'src', 'cli', 'main.js'), 'serve', '--port', '0'],
+    [...NODE_FLAGS, ...nodeArgs, join(where, 'lib', 'src', 'cli', 'main.js'), 'serve', '--port', '0'],
     {
       cwd: root,
       env: { ...process.env, ...env, BULLETIN_SECRET: SECRET, BULLETIN_BASE_URL: 'http://127.0.0.1/' },

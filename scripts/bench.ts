@@ -31,6 +31,7 @@ import { benchPreview, printPreviewBench } from './bench-preview.js';
 import { printStoreBench, printStoreHeading, printStoreRound } from './print-store-bench.js';
 import { benchStore } from './bench-store.js';
 import { benchCheck, printCheckBench } from './bench-check.js';
+import { NODE_FLAGS } from '../src/cli/node-flags.js';
 
 const DATE = '2018-05-11';
 
@@ -108,10 +109,14 @@ function benchColdBuild(): number[] {
   try {
     for (let run = 0; run < 7; run++) {
       const start = process.hrtime.bigint();
-      const result = spawnSync(process.execPath, [cli, 'build', DATE, '--no-site', '--out', out], {
-        cwd: packageRoot,
-        encoding: 'utf8',
-      });
+      const result = spawnSync(
+        process.execPath,
+        [...NODE_FLAGS, cli, 'build', DATE, '--no-site', '--out', out],
+        {
+          cwd: packageRoot,
+          encoding: 'utf8',
+        },
+      );
       times.push(Number(process.hrtime.bigint() - start) / 1e6);
       if (result.status !== 0) throw new Error(`bulletin build failed: ${result.stderr}`);
     }

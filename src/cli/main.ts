@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --interrupt-budget=270336
+// The flags on the line above are NODE_FLAGS (node-flags.ts), which says why.
 import type { GlobalOptions } from './options.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
