@@ -222,8 +222,9 @@ function learnFromParse(
       written: () => {
         if (!rememberable(child)) return undefined;
         const aside = jsonWithContentsAside(child);
-        const whole = `J${blockJson(child)}`;
-        return aside ? { hollow: { written: `H${aside.json}`, contents: aside.contents }, whole } : { whole };
+        return aside
+          ? { hollow: { written: `H${aside.json}`, contents: aside.contents } }
+          : { whole: `J${blockJson(child)}` };
       },
     })),
   );

@@ -97,8 +97,11 @@ function blockId(start: KnownStart, blockText: CanonicalKey): string {
 export interface ParsedBlock {
   tagName: string;
   raw: boolean;
-  /** Undefined when the block is not remembered. */
-  written(): { hollow?: { written: string; contents: string[] }; whole: string } | undefined;
+  /**
+   * What mjml-memo.ts writes into its key: with its verbatim contents set aside when it holds any,
+   * else whole. Undefined when the block is not remembered.
+   */
+  written(): { hollow: { written: string; contents: string[] } } | { whole: string } | undefined;
 }
 
 /**
@@ -155,13 +158,12 @@ function knownBlock(
 ): KnownBlock | null {
   const written = block.written();
   if (!written) return null;
+  const parsedContents = 'hollow' in written ? written.hollow.contents : [];
   const agrees =
-    contents.length > 0
-      ? written.hollow?.contents.length === contents.length &&
-        written.hollow.contents.every((content, i) => content === contents[i])
-      : written.hollow === undefined;
-  const text = contents.length > 0 ? written.hollow?.written : written.whole;
-  if (!agrees || text === undefined || text.includes(CANONICAL_PREFIX)) return null;
+    parsedContents.length === contents.length &&
+    parsedContents.every((content, i) => content === contents[i]);
+  const text = 'hollow' in written ? written.hollow.written : written.whole;
+  if (!agrees || text.includes(CANONICAL_PREFIX)) return null;
   const key = sharedKey.extend(text);
   const slots = placesIn(blockText, key.slots.slice(sharedKey.slots.length));
   return slots ? { tagName: block.tagName, raw: block.raw, text: key.text, slots } : null;
