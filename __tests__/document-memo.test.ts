@@ -132,3 +132,16 @@ test('a web font named by a slot marker is looked for under each email’s own n
     `<mj-body><mj-section><mj-column><mj-text font-family="{{{slots.s${used}}}}">x</mj-text></mj-column></mj-section></mj-body></mjml>`;
   await expectPlainBytesTwice([named(3, 3), named(3, 9), named(7, 7), named(7, 2)]);
 });
+
+test('attributes MJML reads as true or false, in a block and in mj-attributes: plain MJML bytes', async () => {
+  // The parser makes "true" and "false" booleans, which the memory once took for text and failed on.
+  const image = (fluid: string) =>
+    `<mj-section><mj-column><mj-image src="https://example.org/a.png" fluid-on-mobile="${fluid}" />` +
+    '</mj-column></mj-section>';
+  const counted = await expectPlainBytesTwice([
+    page(image('true') + text('')),
+    page(text('') + image('false')),
+    page(image('true'), '<mj-attributes><mj-image fluid-on-mobile="true" /></mj-attributes>'),
+  ]);
+  expect(counted.remembered).toBeGreaterThanOrEqual(3);
+});

@@ -152,6 +152,12 @@ test('hard cases the cut must read as the parser does', () => {
     '<mjml><mj-body><mj-section></mj-section></mj-body><mj-head></mj-head></mjml>',
     '<mjml><mj-head><mj-title>t</mj-title></mj-head><mj-raw>x</mj-raw><mj-body></mj-body></mjml>',
     '<mjml><mj-body><mj-section></mj-section></mj-body>',
+    // A root closed at once: the parser's root is then mj-body.
+    '<mjml/><mj-body><mj-body><mj-section></mj-section></mj-body></mj-body></mjml>',
+    // Text in an element that is not kept as it is: joined into its content across its children.
+    page('<mj-section><mj-column>x<mj-text/></mj-column></mj-section>'),
+    page('<mj-section><mj-column>{{{slots.<mj-text/>s1}}}</mj-column></mj-section>'),
+    page('<mj-section><mj-column>{{{slots.<!-- -->s1}}}</mj-column></mj-section>'),
   ];
   for (const source of refused)
     expect({ source, cut: splitMjml(source, endingTags) }).toEqual({ source, cut: undefined });

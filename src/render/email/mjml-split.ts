@@ -11,7 +11,9 @@
  * before. What the cut must get right is where the parser is back in mj-body between two blocks;
  * inside a block, the same text always parses the same. The strict form:
  * - nothing but blanks before `<mjml>`, between the root's children and after `</mjml>`; the root
- *   holds at most one mj-head, then mj-body; mj-body holds only mj- elements, with blanks between;
+ *   holds at most one mj-head, then mj-body; mj- elements other than those below hold only mj-
+ *   elements and comments, with blanks between (mjml-parser-xml joins any text in them, across
+ *   children and comments, into their content); mj-body holds no comment either;
  * - tag names in lower case; attribute values quoted; no CDATA, declaration or processing
  *   instruction; no `<` that does not start a tag, a closing tag or a comment;
  * - inside an element MJML keeps as it is (mj-text, mj-raw...): any HTML but no mj- element, no
@@ -160,9 +162,8 @@ class Scanner {
       return;
     }
     for (;;) {
-      const next = this.text.indexOf('<', this.pos);
-      if (next < 0) giveUp();
-      this.pos = next;
+      // Text here would be joined into the element's content, across its children and comments.
+      this.blanks();
       if (this.at('<!--')) this.comment();
       else if (this.at('</')) {
         if (this.closeTag() !== name) giveUp();
@@ -233,7 +234,8 @@ export function splitMjml(source: string, endingTags: ReadonlySet<string>): Mjml
 
 function split(scanner: Scanner): MjmlPieces {
   scanner.blanks();
-  if (scanner.openTag().name !== 'mjml') giveUp();
+  const root = scanner.openTag();
+  if (root.name !== 'mjml' || root.selfClosing) giveUp();
   scanner.blanks();
   let body = scanner.openTag();
   if (body.name === 'mj-head' && !body.selfClosing) {

@@ -34,11 +34,12 @@ export function rememberable(node: MjmlNode, components: AttributeTypes): boolea
 /** The attributes of one `tagName` element: markers only whole, and only where MJML reads text. */
 function attributesRememberable(
   tagName: string,
-  attributes: Record<string, string>,
+  attributes: Record<string, string | boolean>,
   components: AttributeTypes,
 ): boolean {
   for (const [name, value] of Object.entries(attributes)) {
-    if (!value.includes('{')) continue;
+    // mjml-parser-xml makes "true" and "false" booleans: no marker in those.
+    if (typeof value !== 'string' || !value.includes('{')) continue;
     if (strayBrace(value)) return false;
     if (components[tagName]?.allowedAttributes?.[name] !== 'string') return false;
   }
