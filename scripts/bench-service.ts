@@ -65,9 +65,16 @@ export interface EndpointBench {
 export const SERVICE_TARGET_P99_MS = 25;
 const RATE = 500;
 const SECONDS = 10;
+/**
+ * Two seconds did it with V8's default interrupt budget; `bulletin` runs with four times that
+ * (src/cli/node-flags.ts), so its code is optimized after four times as many requests. With two,
+ * TurboFan was still compiling the routes during the measured seconds: the server's own p50 for
+ * subscribe 7-11 ms against 5-7 ms without the flag, in alternating runs.
+ */
+const WARM_UP_SECONDS = 8;
 const SECRET = 'bench-secret';
 /** Enough one-click links for a run (warm-up and measured) that each unsubscribes someone subscribed. */
-const PEOPLE_PER_RUN = 7_000;
+const PEOPLE_PER_RUN = (WARM_UP_SECONDS + SECONDS) * RATE + 1_000;
 
 export async function benchService(runs = 3): Promise<EndpointBench[][]> {
   const root = mkdtempSync(join(tmpdir(), 'bulletin-bench-service-'));
@@ -203,13 +210,13 @@ async function drive(
   path: string,
   request: object,
 ): Promise<Omit<EndpointBench, 'side'>> {
-  // Two seconds first, not measured: the server's code is compiled by then, as in a service that has been up
-  // a while.
+  // Some seconds first, not measured: the server's code is compiled by then, as in a service that has
+  // been up a while.
   await autocannon({
     url: origin,
     connections: 20,
     overallRate: RATE,
-    duration: 2,
+    duration: WARM_UP_SECONDS,
     requests: [request],
   } as autocannon.Options);
   // The client's setup (the site rendered, thousands of links signed) left garbage in this process: collected
