@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../src/support/package-root.js';
 import { SqliteSubscriberStore } from '../src/store/sqlite/subscribers.js';
 import type { SideReport, SideRequest } from './bench-dispatch-side.js';
+import { NODE_FLAGS } from '../src/cli/node-flags.js';
 
 export interface DispatchBench {
   messages: number;
@@ -82,8 +83,13 @@ export function startSide(request: SideRequest): StartedSide {
     join(packageRoot, 'lib', 'scripts', 'bench-dispatch-side.js'),
     [JSON.stringify(request)],
     {
+      // Ours with the flags `bulletin send` runs with, raw nodemailer with node's own.
       // BENCH_SIDE_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles every side.
-      execArgv: ['--expose-gc', ...(process.env.BENCH_SIDE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)],
+      execArgv: [
+        ...(request.side === 'ours' ? NODE_FLAGS : []),
+        '--expose-gc',
+        ...(process.env.BENCH_SIDE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
+      ],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     },
   );
