@@ -138,6 +138,30 @@ test('a slot whose value changes between fills is filled in afresh', () => {
   expect(reduced.fill({ slots, recipient })).toBe(env.compile(layout, FILL_OPTIONS)({ slots, recipient }));
 });
 
+test('the runs are filled in again when a slot they print changes, and only then', () => {
+  const layout = 'Hello {{recipient.name}}, {{{slots.s0}}} and {{{slots.s1}}}, a long enough static text';
+  const reduced = compileFill(env, layout, FILL_OPTIONS);
+  const full = env.compile(layout, FILL_OPTIONS);
+  const recipient = recipients[1]!;
+  const slots: Record<string, string> = { s0: 'zero', s1: 'one', unused: 'u' };
+  const fills = [
+    () => {},
+    () => (slots.unused = 'changed'),
+    () => (slots.s1 = 'uno'),
+    () => delete slots.unused,
+  ];
+  for (const change of fills) {
+    change();
+    expect(reduced.fill({ slots, recipient })).toBe(full({ slots, recipient }));
+  }
+  // A slot missing fails as Handlebars fails; given a value, the next fill prints it.
+  delete slots.s0;
+  expect(() => reduced.fill({ slots, recipient })).toThrow(/s0/);
+  slots.s0 = 'back';
+  expect(reduced.fill({ slots, recipient })).toBe(full({ slots, recipient }));
+  expect(reduced.fill({ slots: { ...slots }, recipient })).toContain('back and uno');
+});
+
 test('a slot without a value fails as Handlebars fails', () => {
   const layout = 'Hello {{recipient.name}}, {{{slots.s7}}} and a long enough static text';
   const reduced = compileFill(env, layout, FILL_OPTIONS);

@@ -1,5 +1,6 @@
 import { load } from 'cheerio';
 import { buildInMemory, tempSite } from './helpers/site.js';
+import type { Recipient } from '../src/render/email/compile.js';
 
 const issue = (extra = '') => `---
 title: "Templates {{recipient.email}} and {{#each slots}}x{{/each}}"
@@ -77,6 +78,33 @@ test('recipient fields are escaped in the HTML and verbatim in the text', async 
     const anonymous = email.fill({ email: 'b@example.org', unsubscribeUrl: 'https://u.example/y' });
     expect(anonymous.html).not.toContain('Hello');
     expect(anonymous.text).not.toContain('Hello');
+  } finally {
+    site.remove();
+  }
+});
+
+test('the fields a recipient leaves out get their defaults; a missing address fails, naming it', async () => {
+  const site = tempSite();
+  try {
+    site.write('2018-05-11', 'issue.md', issue());
+    const email = (await buildInMemory(site.root, '2018-05-11')).email!;
+    const bare = { email: 'b@example.org', unsubscribeUrl: 'https://u.example/b' };
+    const given = {
+      ...bare,
+      name: 'B',
+      preferencesUrl: 'https://u.example/prefs',
+      viewOnlineUrl: 'https://u.example/online',
+    };
+    const withDefaults = email.fill(bare);
+    expect(withDefaults.text).toContain(email.url);
+    expect(withDefaults.html).not.toContain('u.example/prefs');
+    const withFields = email.fill(given);
+    expect(withFields.html).toContain('https://u.example/prefs');
+    expect(withFields.html).toContain('https://u.example/online');
+    expect(withFields.text).toContain('Hello B,');
+    // Undefined fields count as left out, as when they are absent.
+    expect(email.fill({ ...bare, name: undefined, preferencesUrl: undefined })).toEqual(withDefaults);
+    expect(() => email.fill({ unsubscribeUrl: 'https://u.example/b' } as Recipient)).toThrow(/"email"/);
   } finally {
     site.remove();
   }

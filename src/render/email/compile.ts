@@ -136,14 +136,7 @@ export async function compileEmail(
 export function hydrateEmail(layout: EmailLayout): CompiledEmail {
   const { fill: htmlFill, fillApart: htmlApart } = compileFill(fillEnv, layout.html.layout, FILL_OPTIONS);
   const textFill = compileFill(fillEnv, layout.text.layout, { ...FILL_OPTIONS, noEscape: true }).fill;
-  const defaults = { preferencesUrl: layout.url, viewOnlineUrl: layout.url };
-  const fields = (recipient: Recipient) => ({
-    ...defaults,
-    name: '',
-    listName: '',
-    subscribedOn: '',
-    ...dropUndefined(recipient),
-  });
+  const fields = (recipient: Recipient) => recipientValues(recipient, layout.url);
   const htmlOf = (recipient: ReturnType<typeof fields>) => htmlFill({ slots: layout.html.slots, recipient });
   // Wrapped after the fill: a recipient's address or name can take a line over the width.
   const textOf = (recipient: ReturnType<typeof fields>) =>
@@ -282,4 +275,33 @@ function oneByteWhereLatin1(text: string): string {
 
 function dropUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * What the per-recipient pass reads, with the defaults for the fields a recipient may leave out.
+ * Built field by field, in one order, for the common recipient: every fill then reads an object of
+ * one shape, where spreading the recipient made a new shape per set of fields present and cost a
+ * third of a fill. A recipient without its address or unsubscribe link keeps them absent, so the
+ * strict pass names the missing field as before.
+ */
+function recipientValues(recipient: Recipient, issueUrl: string): Record<string, string> {
+  if (recipient.email === undefined || recipient.unsubscribeUrl === undefined) {
+    return {
+      preferencesUrl: issueUrl,
+      viewOnlineUrl: issueUrl,
+      name: '',
+      listName: '',
+      subscribedOn: '',
+      ...dropUndefined(recipient),
+    } as Record<string, string>;
+  }
+  return {
+    name: recipient.name ?? '',
+    email: recipient.email,
+    unsubscribeUrl: recipient.unsubscribeUrl,
+    preferencesUrl: recipient.preferencesUrl ?? issueUrl,
+    viewOnlineUrl: recipient.viewOnlineUrl ?? issueUrl,
+    listName: recipient.listName ?? '',
+    subscribedOn: recipient.subscribedOn ?? '',
+  };
 }

@@ -108,16 +108,19 @@ export function compileFill(
     return text === undefined ? wholeApart(data) : { text, slots };
   };
   // Every recipient of an email gets the same slots: its runs are filled in once, and again only if
-  // a slot's value differs from the one they were filled with.
-  let filledFrom: Record<string, string> | undefined;
+  // the value of a slot they name differs from the one they were filled with.
+  const named = slotNames(reduced.runs);
+  let filledFrom: unknown[] | undefined;
   let filled: (string | undefined)[] = [];
+  let complete = false;
   const fill: FillTemplate = (data) => {
     if (!withoutTokenCharacters(data.recipient)) return fullFill(data);
-    if (!filledFrom || !sameValues(data.slots, filledFrom)) {
+    if (!filledFrom || !sameValues(data.slots, named, filledFrom)) {
       filled = reduced.runs.map((run) => filledRun(run, data.slots));
-      filledFrom = { ...data.slots };
+      filledFrom = named.map((name) => data.slots[name]);
+      complete = !filled.includes(undefined);
     }
-    if (filled.includes(undefined)) return fullFill(data);
+    if (!complete) return fullFill(data);
     return withRuns(small(data), (index) => filled[index])!;
   };
   return { fill, fillApart, fast: true };
@@ -220,9 +223,16 @@ function filledRun(run: Run, slots: Record<string, string>): string | undefined 
   return out;
 }
 
-function sameValues(values: Record<string, string>, before: Record<string, string>): boolean {
-  const names = Object.keys(values);
-  return names.length === Object.keys(before).length && names.every((name) => values[name] === before[name]);
+/** Each slot name the runs print, once. */
+function slotNames(runs: Run[]): string[] {
+  const names = new Set<string>();
+  for (const run of runs) for (let i = 1; i < run.length; i += 2) names.add(run[i]!);
+  return [...names];
+}
+
+function sameValues(values: Record<string, string>, names: string[], before: unknown[]): boolean {
+  for (let i = 0; i < names.length; i++) if (values[names[i]!] !== before[i]) return false;
+  return true;
 }
 
 function withoutTokenCharacters(values: Record<string, string>): boolean {
