@@ -21,7 +21,7 @@ import { BuildMemo } from '../src/build/build-memo.js';
 import { runPipeline } from '../src/build/pipeline.js';
 import { prepareFresh } from '../src/build/prepare.js';
 import { fromCache, renderCacheFor } from '../src/build/prepared-issue.js';
-import { issueDigest } from '../src/build/render-cache.js';
+import { issueDigest } from '../src/build/issue-folder.js';
 import { loadConfig } from '../src/content/config.js';
 import { bulletin, repoRoot } from './helpers/cli.js';
 import { tempSite } from './helpers/site.js';

@@ -8,7 +8,9 @@ import { type FileStamp, stampIfThere } from '../support/file-stamp.js';
 import { KeyedFileCache } from './keyed-cache.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { codeVersion } from './code-version.js';
-import { hashFolder, issueDigest } from './render-cache.js';
+import { hashFolder } from './render-cache.js';
+import { FolderStamps } from './folder-stamps.js';
+import type { FolderStamp } from './issue-folder.js';
 
 /** What `bulletin build` prints of a build (pipeline.ts's report, without the emails themselves). */
 export interface RememberedReport {
@@ -65,9 +67,13 @@ export class BuildMemo<R extends RememberedReport> {
     private readonly base: Hash,
     /** The issue folders listed when the memo was opened: the key's issues. */
     private readonly dates: readonly string[],
+    /** Each issue folder's digest by its files' stats, as the last builds left them. */
+    private readonly stamps: FolderStamps,
   ) {}
 
+  /** Opened before any issue is read (the stamps take the time the build began). */
   static async open<R extends RememberedReport>(inputs: BuildInputs): Promise<BuildMemo<R>> {
+    const stamps = FolderStamps.start(inputs.root);
     const base = createHash('sha256');
     base.update([codeVersion(), process.cwd(), inputs.root, inputs.outDir, inputs.templatesDir].join('\0'));
     base.update(`\0${inputs.site}\0${inputs.strict}\0${[...inputs.dates].sort().join(',')}\0`);
@@ -80,7 +86,7 @@ export class BuildMemo<R extends RememberedReport> {
       if (!isErrno(error, ...MISSING)) throw error;
     }
     const dates = inputs.site ? await listIssueDates(inputs.root) : [...inputs.dates];
-    return new BuildMemo<R>(inputs, base, dates);
+    return new BuildMemo<R>(inputs, base, dates, stamps);
   }
 
   /** A memo is stored for the site folder: without one, `lookUp` cannot answer a build. */
@@ -90,18 +96,20 @@ export class BuildMemo<R extends RememberedReport> {
 
   /**
    * The report of the last build if it stands for this one, and each issue folder's `issueDigest`,
-   * read for the key (the render cache keys on them too).
+   * found for the key (the render cache keys on them too): by its stamp, or read.
    */
   lookUp(): { hit?: R; issueDigests: Record<string, string> } {
     const issueDigests: Record<string, string> = {};
     for (const date of this.dates) {
-      const digest = issueDigest(join(this.inputs.root, 'bulletins', date));
+      const digest = this.stamps.digestOf(date, join(this.inputs.root, 'bulletins', date));
       if (digest !== undefined) issueDigests[date] = digest;
     }
     const key = this.keyOf(issueDigests);
     const memo = key === undefined ? undefined : memoEntries(this.inputs.root).get(MEMO_NAME, key);
     // The report was stored by this same code (the key holds its version): it is the type it was.
     const intact = memo && outputsIntact(this.inputs.outDir, memo.outputs, this.inputs.site);
+    // Else the build goes on, and `remember` stores them with those its stages read.
+    if (intact) this.stamps.save();
     return { ...(intact ? { hit: memo.report as R } : {}), issueDigests };
   }
 
@@ -111,7 +119,17 @@ export class BuildMemo<R extends RememberedReport> {
    * build wrote, by its path relative to the output folder, stamped as it was written (stages.ts);
    * without it, or where it misses an email, every output is listed and statted here.
    */
-  remember(report: R, preparedFrom: Readonly<Record<string, string>>, stamped?: Memo['outputs']): R {
+  remember(
+    report: R,
+    preparedFrom: Readonly<Record<string, string>>,
+    stamped?: Memo['outputs'],
+    folderStamps: Readonly<Record<string, FolderStamp>> = {},
+  ): R {
+    for (const [date, stamp] of Object.entries(folderStamps)) {
+      const digest = preparedFrom[date];
+      if (digest !== undefined) this.stamps.note(date, digest, stamp);
+    }
+    this.stamps.save();
     const wroteAll = !report.siteSkipped && report.issues.every((issue) => issue.outputs);
     const key = wroteAll ? this.keyOf(preparedFrom) : undefined;
     if (key === undefined) return report;

@@ -47,11 +47,11 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRep
     const found = mayAnswer ? memo?.lookUp() : undefined;
     if (found?.hit) return found.hit;
     stages ??= await startStages(options, root);
-    const { report, issueDigests, outputs } = await stages.run({
+    const { report, issueDigests, issueStamps, outputs } = await stages.run({
       ...{ options, root, outDir, config, configProblems, templatesDir },
       ...(found ? { issueDigests: found.issueDigests } : {}),
     });
-    return memo ? memo.remember(report, issueDigests, outputs) : report;
+    return memo ? memo.remember(report, issueDigests, outputs, issueStamps) : report;
   } catch (error) {
     await stages?.cancel();
     throw error;

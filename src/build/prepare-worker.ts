@@ -21,14 +21,14 @@ parentPort!.on('message', async (message: PrepareMessage) => {
   }
   if (!setup) throw new Error('a prepare worker was sent an issue before its setup');
   const { rendered, ...prepared } = await prepareFresh(setup.root, message.date, setup.config);
-  const { date, digest, problems, links } = prepared;
+  const { date, digest, stamp, problems, links } = prepared;
   // As prepareFresh stores what it prepares, under the key of the bytes it read: an issue with errors
   // has no rendering.
   if (rendered && setup.renderCacheSalt !== undefined && digest !== undefined) {
     const sourceKey = renderCacheKey(setup.renderCacheSalt, digest);
     const entry = cacheEntry(sourceKey, { rendered, problems, links });
     const whole = entry.byteOffset === 0 && entry.byteLength === entry.buffer.byteLength;
-    const posted: PostedIssue = { date, digest, sourceKey, entry };
+    const posted: PostedIssue = { date, digest, ...(stamp ? { stamp } : {}), sourceKey, entry };
     parentPort!.postMessage(posted, whole ? [entry.buffer as ArrayBuffer] : []);
     return;
   }

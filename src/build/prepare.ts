@@ -7,7 +7,8 @@ import type { Config } from '../content/model.js';
 import { hasErrors } from '../diagnostics/diagnostic.js';
 import { loadRendererFor, renderIssueContent } from '../render/render-issue.js';
 import { fromCache, type PreparedIssue } from './prepared-issue.js';
-import { readIssueFolder, type RenderCache } from './render-cache.js';
+import { readIssueFolder } from './issue-folder.js';
+import type { RenderCache } from './render-cache.js';
 
 /**
  * Load -> check -> render one issue, its Markdown read once for both the loading and its `digest`;
@@ -22,7 +23,7 @@ export async function prepareFresh(
   const dir = join(root, 'bulletins', date);
   const folder = readIssueFolder(dir);
   const loaded = await loadIssue(root, date, config, folder?.markdown);
-  const digest = folder ? { digest: folder.digest } : {};
+  const digest = folder ? { digest: folder.digest, stamp: folder.stamp } : {};
   const problems = [...loaded.problems, ...checkSources(loaded.files)];
   const links = collectLinkTargets(loaded.files, loaded.issue);
   if (!loaded.issue || hasErrors(problems)) return { date, problems, links, ...digest };

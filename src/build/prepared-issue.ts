@@ -8,7 +8,8 @@ import type { Config } from '../content/model.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { PackedRenderedIssue, RenderedIssue } from '../render/rendered-issue.js';
 import { codeVersion } from './code-version.js';
-import { issueDigest, RenderCache } from './render-cache.js';
+import { type FolderStamp, readIssueFolder } from './issue-folder.js';
+import { RenderCache } from './render-cache.js';
 
 /**
  * One issue after load -> check -> render: plain data, so it can cross a worker boundary or sit in the cache.
@@ -27,6 +28,8 @@ export interface PreparedIssue {
   sourceKey?: string;
   /** The issue folder's `issueDigest`, of the bytes it was prepared from (unless they could not be read). */
   digest?: string;
+  /** The folder's stamp, taken as it was read for `digest` (not when the caller read it). */
+  stamp?: FolderStamp;
 }
 
 /**
@@ -36,7 +39,7 @@ export interface PreparedIssue {
  */
 export type PostedIssue =
   | (Omit<PreparedIssue, 'rendered'> & { rendered?: PackedRenderedIssue })
-  | { date: string; digest: string; sourceKey: string; entry: Uint8Array };
+  | { date: string; digest: string; stamp?: FolderStamp; sourceKey: string; entry: Uint8Array };
 
 export function renderCacheFor(root: string, config: Config): RenderCache {
   return new RenderCache(root, [codeVersion(), process.cwd(), root, JSON.stringify(config)].join('\0'));
@@ -54,8 +57,8 @@ export function fromCache(
   digest?: string,
 ): PreparedIssue | undefined {
   if (!cache || (digest === undefined && !cache.has(date))) return undefined;
-  const dir = join(root, 'bulletins', date);
-  const read = digest ?? issueDigest(dir);
+  const folder = digest === undefined ? readIssueFolder(join(root, 'bulletins', date)) : undefined;
+  const read = digest ?? folder?.digest;
   const key = read === undefined ? undefined : cache.keyOf(read);
   const cached = key === undefined ? undefined : cache.get(date, key);
   return (
@@ -66,6 +69,7 @@ export function fromCache(
       links: cached.links,
       sourceKey: key,
       digest: read,
+      ...(folder ? { stamp: folder.stamp } : {}),
     }
   );
 }

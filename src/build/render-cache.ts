@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { deserialize, serialize } from 'node:v8';
-import { type Dirent, readdirSync, readFileSync, readlinkSync, Stats, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LinkTarget } from '../checks/link-targets.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
@@ -132,101 +132,4 @@ export function hashFolder(hash: Hash, dir: string): void {
     } else hash.update(`\0${name}\0`).update(readFileSync(path));
   }
   hash.update('\0..');
-}
-
-/**
- * An issue folder's files as `hashTree` reads them, or undefined when the folder (or a file in it)
- * went missing while it was read or may not be read, or the folder is a link that leads nowhere or
- * round in a circle: loading the issue then reports why.
- */
-export function issueDigest(issueDir: string): string | undefined {
-  return readIssueFolder(issueDir)?.digest;
-}
-
-/** An issue folder as one walk read it: its digest, and the Markdown it read on the way. */
-export interface IssueFolder {
-  digest: string;
-  /**
-   * Each Markdown name at the top of the folder, with the bytes read for the digest, or undefined
-   * for one that is not a file (a folder so named, a link leading nowhere): the loader reads such a
-   * name itself, to say why it cannot.
-   */
-  markdown: Map<string, Buffer | undefined>;
-}
-
-/**
- * `issueDigest`, keeping the Markdown it read, so that the issue is loaded from the very bytes its
- * key was made of: read again, an edit in between made the cache keep a rendering under the key of
- * other bytes, and a cold `build --all` of 520 issues read every file twice (~0.25 s of CPU).
- */
-export function readIssueFolder(issueDir: string): IssueFolder | undefined {
-  const hash = createHash('sha256');
-  const markdown = new Map<string, Buffer | undefined>();
-  try {
-    hashTree(hash, issueDir, '', new Set(), (name, bytes) => markdown.set(name, bytes));
-  } catch (error) {
-    if (isErrno(error, ...MISSING, 'ELOOP', 'EACCES', 'EPERM')) return undefined;
-    throw error;
-  }
-  return { digest: hash.digest('hex'), markdown };
-}
-
-/**
- * Markdown by content; anything else (images, which checks look for) by name, size and time, at any
- * depth; a link that leads nowhere or to itself by where it points, and a folder reached again through
- * a link inside it as such, not walked again (the loader names any of these an issue needs). Each
- * entry is written with its kind, and a file's content with its length, so that no two trees are
- * written alike. `onMarkdown` is told each `.md` name at the top of the tree, with its bytes when it
- * is a file.
- */
-export function hashTree(
-  hash: Hash,
-  dir: string,
-  prefix: string,
-  above: ReadonlySet<string> = new Set(),
-  onMarkdown?: (name: string, bytes: Buffer | undefined) => void,
-): void {
-  const folders = new Set(above).add(folderId(statSync(dir)));
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort(byName)) {
-    const { name } = entry;
-    const path = join(dir, name);
-    const at = `${prefix}${name}`;
-    const markdown = name.endsWith('.md');
-    // A Markdown file the folder's listing says is a file is read without a stat of its own: one
-    // stat less for each of the 5,713 files of 520 issues (~20 ms of the ~105 ms their walk took).
-    const info = markdown && entry.isFile() ? undefined : statOrLink(path);
-    let bytes: Buffer | undefined;
-    if (info !== undefined && !(info instanceof Stats)) hash.update(`\0L${at}\0${info.link}`);
-    else if (info?.isDirectory() && folders.has(folderId(info))) hash.update(`\0C${at}`);
-    else if (info?.isDirectory()) hashTree(hash.update(`\0D${at}`), path, `${at}/`, folders);
-    else if (markdown) {
-      bytes = readFileSync(path);
-      hash.update(`\0M${at}\0${bytes.length}\0`).update(bytes);
-    } else hash.update(`\0F${at}\0${info!.size}\0${info!.mtimeMs}`);
-    if (markdown) onMarkdown?.(name, bytes);
-  }
-}
-
-function byName(a: Dirent, b: Dirent): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-}
-
-function folderId(info: Stats): string {
-  return `${info.dev}:${info.ino}`;
-}
-
-/** An entry's stat, or where it points when it is a link that leads nowhere or to itself. */
-function statOrLink(path: string): Stats | { link: string } {
-  try {
-    return statSync(path);
-  } catch (error) {
-    if (!isErrno(error, 'ENOENT', 'ELOOP')) throw error;
-    try {
-      return { link: readlinkSync(path) };
-    } catch (notALink) {
-      // Not a link after all: the entry went missing since the folder was read.
-      if (isErrno(notALink, ...MISSING, 'EINVAL')) throw error;
-      throw notALink;
-    }
-  }
 }

@@ -15,6 +15,7 @@ import { forArchive, type RenderedIssue } from '../render/rendered-issue.js';
 import { stagedAsReady } from './issue-pages.js';
 import { preparedAsReady } from './prepare-pool.js';
 import { renderCacheFor, type PreparedIssue } from './prepared-issue.js';
+import type { FolderStamp } from './issue-folder.js';
 import { writeChangedFilesAtomically, WritesInFlight } from '../support/write-atomic.js';
 import { SetupError } from '../diagnostics/setup-error.js';
 import { causeOf, isErrno, MISSING, UNWRITABLE } from '../support/errors.js';
@@ -88,6 +89,8 @@ export interface StagesResult {
   report: PipelineReport;
   /** Each issue folder's `issueDigest`, of the bytes the issue was prepared from (or taken from the cache by). */
   issueDigests: Record<string, string>;
+  /** The stamp of each issue folder read here for its digest, as it was read (issue-folder.ts). */
+  issueStamps: Record<string, FolderStamp>;
   /**
    * Each file written (or found as it would have been written), by its path relative to `outDir`,
    * stamped once it was: the emails' as each is written, the archive's as it is staged. The memo
@@ -103,13 +106,15 @@ export interface StagesResult {
  */
 export async function runStages(input: StagesInput): Promise<StagesResult> {
   const preparedFrom: Record<string, string> = {};
+  const issueStamps: Record<string, FolderStamp> = {};
   const stamps = new Map<string, FileStamp>();
   const report = await stagesReport(input, stamps, (prepared) => {
     if (prepared.digest !== undefined) preparedFrom[prepared.date] = prepared.digest;
+    if (prepared.stamp !== undefined) issueStamps[prepared.date] = prepared.stamp;
   });
   const outputs: Record<string, FileStamp> = {};
   for (const [path, stamp] of stamps) outputs[relative(input.outDir, path)] = stamp;
-  return { report, issueDigests: preparedFrom, outputs };
+  return { report, issueDigests: preparedFrom, issueStamps, outputs };
 }
 
 /** Where the emails go: their writes in flight, and each written file's stamp, by its path. */
