@@ -55,7 +55,8 @@ const MEMO_NAME = 'last';
  * render and email caches and writes only what changed.
  *
  * Everything but the issues is read when the memo is opened, before the build starts; each issue
- * folder is read only to look a build up (`lookUp`). A build is remembered under the digests of the
+ * folder is looked at only to look a build up (`lookUp`), and read only if its files' stats are not
+ * as a build read them last (folder-stamps.ts). A build is remembered under the digests of the
  * bytes its issues were prepared from: an input edited while the build ran then makes a key of its
  * own, and the next build sees the edit. A first build so reads each Markdown file once, as it
  * prepares the issue (reading them all for the key first took ~0.25 s of CPU at 520 issues).
