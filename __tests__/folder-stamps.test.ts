@@ -6,7 +6,9 @@
  */
 import {
   cpSync,
+  existsSync,
   mkdirSync,
+  mkdtempSync,
   readdirSync,
   readFileSync,
   renameSync,
@@ -143,6 +145,47 @@ test('a folder is remembered by its stamp only if it last changed before the bui
     expect(FolderStamps.start(site.root).digestOf(DATE, settled)).toBe(readIssueFolder(settled)!.digest);
   } finally {
     site.remove();
+  }
+});
+
+test('a folder on another device than the cache, or with a file on one, is never remembered', async () => {
+  if (!existsSync('/dev/shm')) {
+    console.warn('SKIPPED: no /dev/shm here, the other device this test puts a folder on');
+    return;
+  }
+  const site = sampleSite();
+  const elsewhere = mkdtempSync(join('/dev/shm', 'bulletin-stamps-'));
+  try {
+    const cacheDevice = statSync(site.root).dev;
+    if (statSync(elsewhere).dev === cacheDevice)
+      throw new Error('/dev/shm is on the same device as the test site');
+    const away = join(elsewhere, DATE);
+    cpSync(join(site.root, 'bulletins', DATE), away, { recursive: true });
+    const mixed = join(site.root, 'bulletins', '2018-05-18');
+    symlinkSync(join(away, 'issue.md'), join(mixed, 'linked.md'));
+    const settled = join(site.root, 'bulletins', '2018-05-25');
+    expect(readIssueFolder(away)!.stamp.device).toBe(statSync(elsewhere).dev);
+    expect(readIssueFolder(mixed)!.stamp.device).toBeUndefined();
+    expect(readIssueFolder(settled)!.stamp.device).toBe(cacheDevice);
+    await tick();
+    const stamps = FolderStamps.start(site.root);
+    for (const [date, dir] of [
+      [DATE, away],
+      ['2018-05-18', mixed],
+      ['2018-05-25', settled],
+    ] as const)
+      expect(stamps.digestOf(date, dir)).toBe(readIssueFolder(dir)!.digest);
+    stamps.save();
+    expect(Object.keys(storedDigests(site.root))).toEqual(['2018-05-25']);
+    // Saved with every issue listed, a folder no longer there is dropped.
+    await tick();
+    const next = FolderStamps.start(site.root);
+    next.digestOf(DATE, join(site.root, 'bulletins', DATE));
+    next.save([DATE]);
+    expect(Object.keys(storedDigests(site.root))).toEqual([DATE]);
+  } finally {
+    site.remove();
+    rmSync(elsewhere, { recursive: true, force: true });
   }
 });
 

@@ -110,7 +110,7 @@ export class BuildMemo<R extends RememberedReport> {
     // The report was stored by this same code (the key holds its version): it is the type it was.
     const intact = memo && outputsIntact(this.inputs.outDir, memo.outputs, this.inputs.site);
     // Else the build goes on, and `remember` stores them with those its stages read.
-    if (intact) this.stamps.save();
+    if (intact) this.stamps.save(this.allDates());
     return { ...(intact ? { hit: memo.report as R } : {}), issueDigests };
   }
 
@@ -130,7 +130,7 @@ export class BuildMemo<R extends RememberedReport> {
       const digest = preparedFrom[date];
       if (digest !== undefined) this.stamps.note(date, digest, stamp);
     }
-    this.stamps.save();
+    this.stamps.save(this.allDates());
     const wroteAll = !report.siteSkipped && report.issues.every((issue) => issue.outputs);
     const key = wroteAll ? this.keyOf(preparedFrom) : undefined;
     if (key === undefined) return report;
@@ -154,6 +154,11 @@ export class BuildMemo<R extends RememberedReport> {
     }));
     memoEntries(this.inputs.root).set(MEMO_NAME, key, { report: { ...report, issues }, outputs });
     return report;
+  }
+
+  /** Every issue of the site, where the memo lists them all (a build of the archive). */
+  private allDates(): readonly string[] | undefined {
+    return this.inputs.site ? this.dates : undefined;
   }
 
   /**

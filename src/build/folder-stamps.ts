@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, rmSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, rmSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { isErrno, MISSING, UNWRITABLE } from '../support/errors.js';
@@ -30,7 +30,13 @@ const STAMPS_NAME = 'stamps';
  * as the change before it (a coarse clock ticks every few milliseconds; some file systems keep
  * seconds). So a folder is remembered only if every file in it last changed before the build began,
  * in that clock (`start`, the change time of a file made for it), as git treats an entry "racily
- * clean"; a folder changed since is read again next time. Keyed on the code: the digest is its hash.
+ * clean"; a folder changed since is read again next time. That clock is the folder's only where the
+ * file is made on the folder's device (a folder elsewhere, through a link or a mount, may keep
+ * coarser times or another machine's clock: it is read every time), and only on a local file system
+ * of Linux's (`LOCAL_FILE_SYSTEMS`): a network one may answer a stat from a cache of attributes for
+ * up to a minute, where opening a file asks the server, and elsewhere the kind is not told. A clock
+ * set back by a tick or more could still hide an edit made in a tick already stamped, as it can
+ * from git. Keyed on the code: the digest is its hash.
  */
 export class FolderStamps {
   private readonly noted: Record<string, KnownFolder> = {};
@@ -38,8 +44,11 @@ export class FolderStamps {
   private constructor(
     private readonly store: KeyedFileCache<StoredStamps>,
     private readonly known: Readonly<Record<string, KnownFolder>>,
-    /** When the build began, in the file system's clock; undefined where no file could be made. */
-    private readonly since: number | undefined,
+    /**
+     * When the build began, in the clock of the file system of `.bulletin/`, and its device;
+     * undefined where no file could be made there, or it is not a local file system.
+     */
+    private readonly since: { time: number; device: number } | undefined,
   ) {}
 
   /** At the start of a build, before any issue is read: takes the time, and the stamps stored. */
@@ -51,8 +60,8 @@ export class FolderStamps {
 
   /** The folder's digest: from its stamp where it is known, else read (undefined where unreadable). */
   digestOf(date: string, dir: string): string | undefined {
-    const known = this.known[date];
-    if (known !== undefined && folderStamp(dir)?.stamp === known.stamp) {
+    const known = this.since && this.known[date];
+    if (known && folderStamp(dir)?.stamp === known.stamp) {
       this.noted[date] = known;
       return known.digest;
     }
@@ -62,32 +71,51 @@ export class FolderStamps {
   }
 
   /** `digest` was read from the folder when it had `stamp`: remembered if the folder is settled. */
-  note(date: string, digest: string, stamp: FolderStamp): void {
-    if (this.since !== undefined && stamp.newest < this.since)
-      this.noted[date] = { stamp: stamp.stamp, digest };
+  note(date: string, digest: string, { stamp, newest, device }: FolderStamp): void {
+    if (this.since && device === this.since.device && newest < this.since.time)
+      this.noted[date] = { stamp, digest };
   }
 
-  /** Stores what was noted, with what was known of other folders; nothing when nothing is new. */
-  save(): void {
+  /**
+   * Stores what was noted, with what was known of other folders (of those in `dates`, where the
+   * caller lists every issue); nothing when nothing is new.
+   */
+  save(dates?: readonly string[]): void {
+    const kept = dates ? new Set(dates) : undefined;
     const folders = { ...this.known, ...this.noted };
-    const changed = Object.entries(this.noted).some(([date, { stamp }]) => this.known[date]?.stamp !== stamp);
+    for (const date of Object.keys(folders)) if (kept && !kept.has(date)) delete folders[date];
+    const changed =
+      Object.keys(folders).length !== Object.keys(this.known).length ||
+      Object.entries(this.noted).some(([date, { stamp }]) => this.known[date]?.stamp !== stamp);
     if (changed) this.store.set(STAMPS_NAME, codeVersion(), { folders });
   }
 }
 
 /**
- * Now in the file system's clock, which stamps files' times: the change time of a file made for it
- * (and removed). Undefined where none can be made there: then nothing is remembered.
+ * Linux's local file systems (`statfs` magic numbers, linux/magic.h): ext2-4, XFS, Btrfs, tmpfs,
+ * ZFS, F2FS, overlayfs (containers).
  */
-function fileSystemNow(dir: string): number | undefined {
+const LOCAL_FILE_SYSTEMS = new Set([
+  0xef53, 0x58465342, 0x9123683e, 0x01021994, 0x2fc12fc1, 0xf2f52010, 0x794c7630,
+]);
+
+/**
+ * Now in the clock of `dir`'s file system, which stamps its files' times: the change time of a file
+ * made for it (and removed; one left by a run killed meanwhile ends in `.tmp`, which the cache's
+ * folder sweeps), and its device. Undefined where none can be made there, or where the file system
+ * is not one of `LOCAL_FILE_SYSTEMS`: then nothing is remembered.
+ */
+function fileSystemNow(dir: string): { time: number; device: number } | undefined {
   const path = join(dir, `now-${process.pid}-${threadId}.tmp`);
   try {
     makePrivateDir(dir);
+    if (process.platform !== 'linux' || !LOCAL_FILE_SYSTEMS.has(statfsSync(dir).type)) return undefined;
     // Made anew, never opened as left by a run killed here: its change time would be that run's.
     rmSync(path, { force: true });
     const fd = openSync(path, 'wx', PRIVATE_FILE.mode);
     try {
-      return fstatSync(fd).ctimeMs;
+      const { ctimeMs, dev } = fstatSync(fd);
+      return { time: ctimeMs, device: dev };
     } finally {
       closeSync(fd);
       rmSync(path, { force: true });

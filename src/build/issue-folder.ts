@@ -38,6 +38,8 @@ export interface FolderStamp {
   stamp: string;
   /** The latest modification or change time of any file in it, in the file system's clock (ms). */
   newest: number;
+  /** The device the folder and everything in it is on; undefined where they are on more than one. */
+  device: number | undefined;
 }
 
 /**
@@ -92,6 +94,7 @@ class FolderWalk {
   private readonly content = createHash('sha256');
   private readonly stamp = createHash('sha256');
   private newest = 0;
+  private readonly devices = new Set<number>();
 
   constructor(private readonly onMarkdown?: (name: string, bytes: Buffer | undefined) => void) {}
 
@@ -100,11 +103,18 @@ class FolderWalk {
   }
 
   stamped(): FolderStamp {
-    return { stamp: this.stamp.digest('hex'), newest: this.newest };
+    const [device, other] = this.devices;
+    return {
+      stamp: this.stamp.digest('hex'),
+      newest: this.newest,
+      device: other === undefined ? device : undefined,
+    };
   }
 
   tree(dir: string, prefix: string, above: ReadonlySet<string>): void {
-    const folders = new Set(above).add(folderId(statSync(dir)));
+    const folder = statSync(dir);
+    this.devices.add(folder.dev);
+    const folders = new Set(above).add(folderId(folder));
     const reading = this.onMarkdown !== undefined;
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort(byName)) {
       const { name } = entry;
@@ -143,6 +153,7 @@ class FolderWalk {
     const { dev, ino, size, mtimeMs, ctimeMs } = info;
     this.stamp.update(`\0F${at}\0${dev}:${ino}\0${size}\0${mtimeMs}\0${ctimeMs}`);
     this.newest = Math.max(this.newest, mtimeMs, ctimeMs);
+    this.devices.add(dev);
   }
 }
 
