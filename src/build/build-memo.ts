@@ -119,6 +119,8 @@ export class BuildMemo<R extends RememberedReport> {
    * they were prepared from (`preparedFrom`); returns its report unchanged. `stamped`: each file the
    * build wrote, by its path relative to the output folder, stamped as it was written (stages.ts);
    * without it, or where it misses an email, every output is listed and statted here.
+   * `folderStamps`: the stamp of each issue folder the stages read, taken as they read the bytes of
+   * its `preparedFrom` digest; stored with it whether or not the build is remembered.
    */
   remember(
     report: R,
