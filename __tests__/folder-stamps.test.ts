@@ -22,20 +22,13 @@ import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { FolderStamps } from '../src/build/folder-stamps.js';
 import { folderStamp, readIssueFolder } from '../src/build/issue-folder.js';
-import { bulletin, repoRoot } from './helpers/cli.js';
-import { tempSite } from './helpers/site.js';
+import { bulletin } from './helpers/cli.js';
+import { sampleSiteCopy } from './helpers/site.js';
 
 const DATE = '2018-05-11';
 /** Long ago, to the second. */
 const OLD = new Date('2001-02-03T04:05:06Z');
 const stampsFile = (root: string) => join(root, '.bulletin', 'cache', 'build', 'stamps.v8');
-
-function sampleSite() {
-  const site = tempSite();
-  cpSync(join(repoRoot, 'bulletins'), join(site.root, 'bulletins'), { recursive: true });
-  cpSync(join(repoRoot, 'templates'), join(site.root, 'templates'), { recursive: true });
-  return site;
-}
 
 /** Past the file system clock's tick (a few milliseconds; the test's files then predate `start`). */
 const tick = () => new Promise((resolve) => setTimeout(resolve, 50));
@@ -49,7 +42,7 @@ function storedDigests(root: string): Record<string, string> {
 }
 
 test('the stat-only walk stamps a folder as the reading walk does: files, folders, links of every kind', () => {
-  const site = sampleSite();
+  const site = sampleSiteCopy();
   try {
     const issue = join(site.root, 'bulletins', DATE);
     mkdirSync(join(issue, 'images', 'deeper'), { recursive: true });
@@ -77,7 +70,7 @@ test('the stat-only walk stamps a folder as the reading walk does: files, folder
 });
 
 test('any change to a file changes the stamp: even the same size and modification time put back', () => {
-  const site = sampleSite();
+  const site = sampleSiteCopy();
   try {
     const issue = join(site.root, 'bulletins', DATE);
     const file = join(issue, 'issue.md');
@@ -111,7 +104,7 @@ test('any change to a file changes the stamp: even the same size and modificatio
 });
 
 test('a folder is remembered by its stamp only if it last changed before the build began', async () => {
-  const site = sampleSite();
+  const site = sampleSiteCopy();
   try {
     const settled = join(site.root, 'bulletins', DATE);
     const edited = join(site.root, 'bulletins', '2018-05-18');
@@ -153,7 +146,7 @@ test('a folder on another device than the cache, or with a file on one, is never
     console.warn('SKIPPED: no /dev/shm here, the other device this test puts a folder on');
     return;
   }
-  const site = sampleSite();
+  const site = sampleSiteCopy();
   const elsewhere = mkdtempSync(join('/dev/shm', 'bulletin-stamps-'));
   try {
     const cacheDevice = statSync(site.root).dev;
@@ -190,7 +183,7 @@ test('a folder on another device than the cache, or with a file on one, is never
 });
 
 test('a stamps file that is corrupt, foreign or of other code is ignored; an unwritable cache remembers nothing', async () => {
-  const site = sampleSite();
+  const site = sampleSiteCopy();
   try {
     const issue = join(site.root, 'bulletins', DATE);
     const digest = readIssueFolder(issue)!.digest;
@@ -221,7 +214,7 @@ test('a stamps file that is corrupt, foreign or of other code is ignored; an unw
 });
 
 test('through the CLI: a rebuild sees an edit that kept the size and time, and one made right after a build', () => {
-  const site = sampleSite();
+  const site = sampleSiteCopy();
   try {
     const build = () => {
       const result = bulletin(['build', '--all'], site.root);

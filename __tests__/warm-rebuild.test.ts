@@ -5,7 +5,6 @@
  */
 import {
   appendFileSync,
-  cpSync,
   existsSync,
   readdirSync,
   readFileSync,
@@ -23,8 +22,8 @@ import { prepareFresh } from '../src/build/prepare.js';
 import { fromCache, renderCacheFor } from '../src/build/prepared-issue.js';
 import { issueDigest } from '../src/build/issue-folder.js';
 import { loadConfig } from '../src/content/config.js';
-import { bulletin, repoRoot } from './helpers/cli.js';
-import { tempSite } from './helpers/site.js';
+import { bulletin } from './helpers/cli.js';
+import { sampleSiteCopy } from './helpers/site.js';
 
 const DATES = ['2018-05-11', '2018-05-18', '2018-05-25'];
 /** Long ago: any file a build writes afterwards has a later mtime. */
@@ -88,19 +87,12 @@ function memoKeyOf(root: string): string {
     .key;
 }
 
-function sampleSite() {
-  const site = tempSite();
-  cpSync(join(repoRoot, 'bulletins'), join(site.root, 'bulletins'), { recursive: true });
-  cpSync(join(repoRoot, 'templates'), join(site.root, 'templates'), { recursive: true });
-  return site;
-}
-
 const emailCacheFile = (root: string, date: string) =>
   join(root, '.bulletin', 'cache', 'email', `${date}.v8`);
 
 describe('a rebuild with nothing changed', () => {
   test('leaves every output file byte-identical and untouched (same mtime), emails and archive', () => {
-    const site = sampleSite();
+    const site = sampleSiteCopy();
     try {
       buildAll(site.root);
       const dist = join(site.root, 'dist');
@@ -124,7 +116,7 @@ describe('a rebuild with nothing changed', () => {
   });
 
   test('an edit to one item recompiles that issue only; a removed issue leaves the archive', () => {
-    const site = sampleSite();
+    const site = sampleSiteCopy();
     try {
       buildAll(site.root);
       const dist = join(site.root, 'dist');
@@ -164,7 +156,7 @@ describe('a rebuild with nothing changed', () => {
   });
 
   test('with outputs untouched too, it does nothing at all; an edit or a config change is still seen', () => {
-    const site = sampleSite();
+    const site = sampleSiteCopy();
     try {
       const first = bulletin(['build', '--all'], site.root);
       expect(first.status).toBe(0);
@@ -197,7 +189,7 @@ describe('a rebuild with nothing changed', () => {
   });
 
   test('an issue is loaded and keyed from one read of its files; a first build is remembered by what it prepared', async () => {
-    const site = sampleSite();
+    const site = sampleSiteCopy();
     try {
       const { config } = await loadConfig(site.root);
       const cache = renderCacheFor(site.root, config!);
@@ -225,7 +217,7 @@ describe('a rebuild with nothing changed', () => {
   }, 60_000);
 
   test('a build keys the render cache with the digests its memo read, as a check keys it reading the files itself', () => {
-    const site = sampleSite();
+    const site = sampleSiteCopy();
     try {
       const renderCache = join(site.root, '.bulletin', 'cache', 'render');
       // In the stages' own thread (one worker preparing too) and on the main thread.
@@ -257,7 +249,7 @@ describe('a rebuild with nothing changed', () => {
   }, 120_000);
 
   test('links in an issue folder that lead nowhere, to itself or round through a folder neither hide an edit nor stop a build', () => {
-    const site = sampleSite();
+    const site = sampleSiteCopy();
     try {
       const issue = join(site.root, 'bulletins', '2018-05-18');
       symlinkSync('/nonexistent/photo.jpg', join(issue, 'photo.jpg'));
@@ -278,7 +270,7 @@ describe('a rebuild with nothing changed', () => {
   }, 120_000);
 
   test('a build the memo answers says each email was checked; a caller that keeps the emails is not answered by it', async () => {
-    const site = sampleSite();
+    const site = sampleSiteCopy();
     try {
       const options = { root: site.root, dates: ['2018-05-11'], write: true, site: false };
       await runPipeline(options);
@@ -293,7 +285,7 @@ describe('a rebuild with nothing changed', () => {
   });
 
   test('the memo holds every output as it is on disk, stamped as the build wrote it, or statted when a stamp is missing', async () => {
-    const site = sampleSite();
+    const site = sampleSiteCopy();
     const memoOutputs = () =>
       (deserialize(readFileSync(join(site.root, '.bulletin', 'cache', 'build', 'last.v8'))) as Memo).outputs;
     const onDisk = () =>
@@ -335,7 +327,7 @@ describe('a rebuild with nothing changed', () => {
   });
 
   test('an output deleted, edited or added by hand since the last build is put right; nothing else is written', () => {
-    const site = sampleSite();
+    const site = sampleSiteCopy();
     try {
       buildAll(site.root);
       const dist = join(site.root, 'dist');
@@ -356,7 +348,7 @@ describe('a rebuild with nothing changed', () => {
   });
 
   test('a template or config change recompiles every email', () => {
-    const site = sampleSite();
+    const site = sampleSiteCopy();
     try {
       buildAll(site.root);
       const dist = join(site.root, 'dist');
@@ -391,7 +383,7 @@ describe('a rebuild with nothing changed', () => {
   });
 
   test('a corrupt or foreign cache entry is ignored and rewritten, and the output is unchanged', () => {
-    const site = sampleSite();
+    const site = sampleSiteCopy();
     try {
       buildAll(site.root);
       const dist = join(site.root, 'dist');

@@ -22,6 +22,14 @@ export function tempSite(): {
   };
 }
 
+/** A throwaway copy of the sample site: its config, issues and templates (so that one can be edited). */
+export function sampleSiteCopy(): ReturnType<typeof tempSite> {
+  const site = tempSite();
+  cpSync(join(repoRoot, 'bulletins'), join(site.root, 'bulletins'), { recursive: true });
+  cpSync(join(repoRoot, 'templates'), join(site.root, 'templates'), { recursive: true });
+  return site;
+}
+
 /** Builds one issue of a site in memory (nothing written) and returns its report. */
 export async function buildInMemory(root: string, date: string) {
   const report = await runPipeline({ root, dates: [date], write: false, keepEmails: true });
