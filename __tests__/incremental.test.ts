@@ -1,5 +1,8 @@
-import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateCorpus } from '../scripts/generate-corpus.js';
+import { FEED_LIMIT } from '../src/archive/from-rendered.js';
 import { ArchiveSession } from '../src/build/archive-session.js';
 import { runPipeline } from '../src/build/pipeline.js';
 import { repoRoot } from './helpers/cli.js';
@@ -118,3 +121,36 @@ test('removing the last item of a tag, or every meeting, removes their pages and
     site.remove();
   }
 }, 120_000);
+
+test('a build of more issues than the feeds carry, which drops the HTML of each older one once its page is made, makes the site the whole archive makes', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'bulletin-past-feeds-'));
+  try {
+    // Three issues past the feeds' newest: their pages, tags and calendars come from a build that no
+    // longer holds their HTML (src/build/issue-pages.ts); the session holds every issue whole.
+    await generateCorpus(root, { issues: FEED_LIMIT + 3 });
+    const streamed = await runPipeline({
+      root,
+      dates: [],
+      write: true,
+      site: true,
+      outDir: join(root, 'streamed'),
+      cache: false,
+    });
+    expect(streamed.site).toBeDefined();
+    const { session, problems } = await ArchiveSession.open(root);
+    expect(problems.filter((p) => p.severity === 'error')).toEqual([]);
+    expect(session).toBeDefined();
+    const whole = siteContents(join(root, 'dist', 'site'));
+    const asStreamed = siteContents(join(root, 'streamed', 'site'));
+    expect(whole.size).toBeGreaterThan(FEED_LIMIT + 3);
+    expect([...asStreamed.keys()]).toEqual([...whole.keys()]);
+    for (const [path, content] of whole)
+      expect([path, asStreamed.get(path) === content]).toEqual([path, true]);
+    // The oldest issue's page has its text, and the feeds the newest issues' whole text.
+    const oldest = readdirSync(join(root, 'bulletins')).sort()[0]!;
+    expect(whole.get(`issues/${oldest}/index.html`)).toMatch(/<p>[^<]{40,}/);
+    expect(whole.get('feed.xml')!.match(/<content:encoded>/g)).toHaveLength(FEED_LIMIT);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}, 180_000);

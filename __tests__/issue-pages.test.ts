@@ -1,4 +1,6 @@
 import type { SiteStaging, StagedSite } from '../src/archive/build-site.js';
+import { FEED_LIMIT } from '../src/archive/from-rendered.js';
+import type { Archive } from '../src/archive/model.js';
 import { IssuePagesAsReady } from '../src/build/issue-pages.js';
 import type { Config } from '../src/content/model.js';
 import type { ArchivedIssue } from '../src/render/rendered-issue.js';
@@ -110,4 +112,53 @@ test('a staging that could not be opened (a broken site template) takes issues q
   for (const date of NEWEST_FIRST) await asReady.add(archived(date));
   expect(await asReady.staged()).toMatchObject({ message: 'site template issue.hbs: unclosed {{#each}}' });
   await expect(asReady.abandon()).resolves.toBeUndefined();
+});
+
+test('past the feeds’ newest issues, an issue is kept without its HTML once its page is staged with it', async () => {
+  const dates = Array.from(
+    { length: FEED_LIMIT + 2 },
+    (_, i) =>
+      `2026-${String(12 - Math.floor(i / 28)).padStart(2, '0')}-${String(28 - (i % 28)).padStart(2, '0')}`,
+  );
+  const withHtml = (date: string): ArchivedIssue => {
+    const issue = archived(date);
+    return {
+      ...issue,
+      lead: { ...issue.lead, html: `<p>${date}</p>`, webHtml: `<p>${date} on the web</p>` },
+    };
+  };
+  const pageHtml: string[] = [];
+  const { staging, staged } = recordingStaging();
+  const archives: Archive[] = [];
+  const asReady = new IssuePagesAsReady(
+    config,
+    dates,
+    Promise.resolve({
+      ...staging,
+      async addIssuePage(issue, older, newer) {
+        pageHtml.push(issue.rendered.lead.webHtml);
+        await staging.addIssuePage(issue, older, newer);
+      },
+      async stage(archive) {
+        archives.push(archive);
+        return staging.stage(archive);
+      },
+    }),
+  );
+  for (const date of [...dates].reverse()) await asReady.add(withHtml(date));
+  await asReady.staged();
+  expect(staged).toEqual([dates]);
+  // Every page is made from its issue's whole HTML.
+  expect(pageHtml).toEqual(dates.map((date) => `<p>${date} on the web</p>`));
+  const [archive] = archives;
+  expect(archive!.issues.slice(0, FEED_LIMIT).map((issue) => issue.html)).toEqual(
+    dates.slice(0, FEED_LIMIT).map((date) => `<p>${date}</p>`),
+  );
+  for (const issue of archive!.issues.slice(FEED_LIMIT))
+    expect([issue.date, issue.html, issue.rendered.lead.webHtml, issue.title]).toEqual([
+      issue.date,
+      '',
+      '',
+      `Issue of ${issue.date}`,
+    ]);
 });

@@ -4,6 +4,7 @@ import { dayOf } from '../support/dates.js';
 import { siteUrl } from '../render/urls.js';
 import { atom1, rss2, type FeedChannel, type FeedEntry } from './feed-xml.js';
 import type { Archive, ArchiveIssue, SiteFiles } from './model.js';
+import { FEED_LIMIT } from './from-rendered.js';
 
 /** Paths of the feeds under `dist/site/`. */
 export const FEED_PATHS = { rss: 'feed.xml', atom: 'atom.xml', json: 'feed.json' } as const;
@@ -23,9 +24,6 @@ export function feedLinks(config: Config): FeedLink[] {
     { type: 'application/feed+json', href: siteUrl(config, FEED_PATHS.json), title: `${name} (JSON Feed)` },
   ];
 }
-
-/** How many of the newest issues the feeds carry; the archive pages have the rest. */
-export const FEED_LIMIT = 50;
 
 /**
  * `feed.xml` (RSS 2.0), `atom.xml` (Atom 1.0) and `feed.json` (JSON Feed 1), newest issue first.

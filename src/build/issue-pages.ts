@@ -1,4 +1,4 @@
-import { archiveIssueOf } from '../archive/from-rendered.js';
+import { archiveIssueOf, FEED_LIMIT, withoutHtml } from '../archive/from-rendered.js';
 import type { Archive, ArchiveIssue } from '../archive/model.js';
 import type { SiteStaging, StagedSite } from '../archive/build-site.js';
 import { join } from 'node:path';
@@ -110,8 +110,17 @@ export class IssuePagesAsReady {
         this.fail(error);
         return;
       }
+      // Past the feeds' newest, the rest of the archive reads none of its HTML (`withoutHtml`).
+      if (this.next >= FEED_LIMIT) this.keepWithoutHtml(issue);
       this.next++;
     }
+  }
+
+  /** The issue from now on without its HTML, as the archive shows it too (its next page links to it). */
+  private keepWithoutHtml(date: string): void {
+    const bare = withoutHtml(this.ready.get(date)!);
+    this.ready.set(date, bare);
+    this.shown.set(date, archiveIssueOf(bare));
   }
 
   /** The issue as the archive shows it, made once. */
