@@ -65,6 +65,20 @@ test('build --all with worker threads writes every email byte for byte as one th
       readFileSync(join(work, 'serial', 'email', path), 'utf8');
     expect([path, same]).toEqual([path, true]);
   }
+  // With workers the emails wait for the archive's pages (made only while the thread would wait):
+  // the site is the same too, its search index apart (pagefind's own bundle).
+  const site = (dir: string) =>
+    (readdirSync(join(work, dir, 'site'), { recursive: true }) as string[])
+      .filter((p) => !p.startsWith('pagefind') && /\.(html|xml|json|ics)$/.test(p))
+      .sort();
+  expect(site('parallel')).toEqual(site('serial'));
+  expect(site('serial').filter((p) => p.startsWith('issues/') && p.endsWith('index.html'))).toHaveLength(16);
+  for (const path of site('serial')) {
+    const same =
+      readFileSync(join(work, 'parallel', 'site', path), 'utf8') ===
+      readFileSync(join(work, 'serial', 'site', path), 'utf8');
+    expect([path, same]).toEqual([path, true]);
+  }
 }, 300_000);
 
 test('a template mistake is reported for issues prepared by worker threads as one thread reports it', async () => {

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateCorpus } from '../scripts/generate-corpus.js';
 import { repoRoot } from './helpers/cli.js';
 
 /**
@@ -124,4 +125,62 @@ test('a thread not helping leaves every issue to the workers, and prepares them 
   const alone = prepared(false, { BULLETIN_WORKER_HEAP_MB: '4' });
   expect(alone).toMatchObject({ dates, here: 3, worker: 0 });
   expect(alone.waits.length).toBeLessThanOrEqual(1);
+}, 60_000);
+
+/**
+ * Work given to the thread as each issue is taken, done only while it would wait for the workers
+ * (`idleWork`): what is left of it when the last issue is yielded is the caller's to finish.
+ */
+const idleScript = (root: string) => `
+import { preparedAsReady } from ${JSON.stringify(join(repoRoot, 'lib/src/build/prepare-pool.js'))};
+import { loadConfig } from ${JSON.stringify(join(repoRoot, 'lib/src/content/config.js'))};
+import { listIssueDates } from ${JSON.stringify(join(repoRoot, 'lib/src/content/issues-dir.js'))};
+const root = ${JSON.stringify(root)};
+const { config } = await loadConfig(root);
+const cache = { salt: 'salt', keyOf: () => 'key', has: () => false, get: () => undefined, set: () => undefined, storeEntry: async () => undefined };
+const events = [];
+const pending = [];
+let asked = 0;
+const idleWork = async () => {
+  asked++;
+  const date = pending.shift();
+  if (!date) return false;
+  await new Promise((resolve) => setTimeout(resolve, 1));
+  events.push('done ' + date);
+  return true;
+};
+for await (const prepared of preparedAsReady(root, await listIssueDates(root), config, cache, { helpPreparing: false, idleWork })) {
+  events.push('taken ' + prepared.date);
+  pending.push(prepared.date);
+}
+console.log(JSON.stringify({ events, left: pending, asked }));
+`;
+
+test('a thread not helping does the work it is given only while it waits for the workers, and leaves the rest', async () => {
+  const root = join(work, 'idle-corpus');
+  await generateCorpus(root, { issues: 24 });
+  const file = join(work, 'idle.mjs');
+  writeFileSync(file, idleScript(root));
+  const result = spawnSync(process.execPath, [file], {
+    encoding: 'utf8',
+    env: { ...process.env, BULLETIN_PARALLEL_FROM: '2' },
+    timeout: 60_000,
+  });
+  expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+  const { events, left, asked } = JSON.parse(result.stdout) as {
+    events: string[];
+    left: string[];
+    asked: number;
+  };
+  const taken = events.filter((event) => event.startsWith('taken ')).map((event) => event.slice(6));
+  const done = events.filter((event) => event.startsWith('done ')).map((event) => event.slice(5));
+  expect(taken).toHaveLength(24);
+  // Each piece of work is of an issue taken before it, and none is done twice or lost.
+  for (const date of done)
+    expect(events.indexOf(`taken ${date}`)).toBeLessThan(events.indexOf(`done ${date}`));
+  expect([...done, ...left].sort()).toEqual([...taken].sort());
+  // A worker posts an issue every few milliseconds, and a piece of work takes one: it is done in the
+  // waits between them, and nothing spins asking for more when there is none.
+  expect(done.length).toBeGreaterThan(0);
+  expect(asked).toBeLessThan(24 * 3);
 }, 60_000);

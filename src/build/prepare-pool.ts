@@ -53,6 +53,12 @@ export interface PreparingOptions {
   whileWaiting?: () => void;
   /** Told once the worker threads are started (or none is), before any issue is prepared by them. */
   onWorkersStarted?: () => void;
+  /**
+   * Work this thread does only when it would otherwise wait for the workers (no prepared issue is
+   * ready): a piece of it each time, until it says it has none left (false). Asked again each time
+   * it waits, so what it is given meanwhile is done then too.
+   */
+  idleWork?: () => Promise<boolean>;
 }
 
 /**
@@ -74,6 +80,7 @@ export async function* preparedAsReady(
     helpPreparing = true,
     whileWaiting,
     onWorkersStarted,
+    idleWork,
   }: PreparingOptions = {},
 ): AsyncGenerator<PreparedIssue> {
   const { parallelFrom, prepareWorkerLimits } = threadSettings();
@@ -136,6 +143,10 @@ export async function* preparedAsReady(
         waitedBefore = true;
         whileWaiting();
         // What the workers posted meanwhile is let in before waiting for more.
+        await workerMessagesIn();
+        continue;
+      }
+      if (idleWork && (await idleWork())) {
         await workerMessagesIn();
         continue;
       }
