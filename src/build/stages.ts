@@ -182,9 +182,10 @@ async function stagesReport(
   const emailsLast = withSite && helpPreparing;
   // Where most issues have an email (`build --all`), the emails wait for the pages: one is made only
   // while this thread would wait for the workers. Made as each issue came, they kept its page from
-  // pagefind: a third of the pages were still to make when the last issue was prepared, and pagefind
-  // had them all ~0.35 s later. A cold `build --all` of 520 issues took 5.21-5.39 s against
-  // 5.25-5.76 s (8 alternating pairs, 7 of them faster; medians 5.35 and 5.49 s); own peak memory the same.
+  // pagefind: two fifths of the pages were still to make when the last issue was prepared, and
+  // pagefind had them all ~0.35 s later. A cold `build --all` of 520 issues took 5.21-5.39 s against
+  // 5.25-5.76 s (8 alternating pairs, 7 of them faster; medians 5.35 and 5.49 s), with the same own
+  // peak memory (255-272 against 261-292 MB).
   const emailsWhenIdle = withSite && !helpPreparing;
   const emailWhenIdle = async () => {
     const next = waiting.shift();
