@@ -7,7 +7,7 @@ import { logoFiles } from '../archive/logo.js';
 import { loadSiteTemplates } from '../archive/site-templates.js';
 import type { LinkTarget } from '../checks/link-targets.js';
 import { templatesFor } from '../build/pipeline.js';
-import { checkedEmail } from '../build/stages.js';
+import { checkedEmail } from '../build/email-stage.js';
 import { prepareFresh } from '../build/prepare.js';
 import { loadConfig, type LoadedConfig } from '../content/config.js';
 import type { Config } from '../content/model.js';
