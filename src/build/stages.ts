@@ -136,27 +136,25 @@ async function stagesReport(
   const issues = () => dates.flatMap((date) => reports.get(date) ?? []);
 
   // Each issue's email is made as soon as the issue is prepared, while worker threads prepare
-  // others; with the archive, not until its page is made (`emailsWhenIdle`, `emailsLast`). Once every
-  // issue is prepared, the archive is made and staged before the emails still to make: they are made
-  // while pagefind (a process of its own) takes the last pages and writes its index.
+  // others; with the archive, not until its page is made (below). Once every issue is prepared, the
+  // archive is made and staged before the emails still to make: they are made while pagefind (a
+  // process of its own) takes the last pages and writes its index.
   const waiting: PreparedIssue[] = [];
   // The archive's issue pages are staged as their issues are ready (issue-pages.ts), newest first as
   // the archive lists them, so the issues are prepared in that order.
   const newestFirst = withSite ? [...dates].reverse() : undefined;
   // Only where few issues have an email to make here (`build`: the latest one, and the archive).
   const helpPreparing = emailDates.size * 2 < dates.length;
-  // Those few emails then wait for every issue to be prepared as well. Made at once, they held back
-  // the pages pagefind was waiting for; made last, they take the core its index leaves idle (after the
-  // last page it builds and writes the index on one core, for over a second at 520 issues): a cold
-  // `build` of 520 issues was 2.3 % faster (median of 10 alternating pairs, 9 of them faster).
-  const emailsLast = withSite && helpPreparing;
-  // Where most issues have an email (`build --all`), the emails wait for the pages: one is made only
-  // while this thread would wait for the workers. Made as each issue came, they kept its page from
-  // pagefind: two fifths of the pages were still to make when the last issue was prepared, and
-  // pagefind had them all ~0.35 s later. A cold `build --all` of 520 issues took 5.21-5.39 s against
-  // 5.25-5.76 s (8 alternating pairs, 7 of them faster; medians 5.35 and 5.49 s), with the same own
-  // peak memory (255-272 against 261-292 MB).
-  const emailsWhenIdle = withSite && !helpPreparing;
+  // With the archive, each email waits for the pages. Made at once, emails held back the pages
+  // pagefind was waiting for. A build of few emails (`build`: the latest one) makes them last, on the
+  // core pagefind's index leaves idle (after the last page it builds and writes the index on one
+  // core, for over a second at 520 issues): a cold `build` of 520 issues was 2.3 % faster (median of
+  // 10 alternating pairs, 9 of them faster). Where most issues have an email (`build --all`), one is
+  // also made whenever this thread would wait for the workers (`idleWork`): made as each issue came,
+  // two fifths of the pages were still to make when the last issue was prepared, and pagefind had
+  // them all ~0.35 s later. A cold `build --all` of 520 issues took 5.21-5.39 s against 5.25-5.76 s
+  // (8 alternating pairs, 7 of them faster; medians 5.35 and 5.49 s), with the same own peak memory
+  // (255-272 against 261-292 MB).
   const emailWhenIdle = async () => {
     const next = waiting.shift();
     if (next) await take(next);
@@ -173,7 +171,7 @@ async function stagesReport(
       issueDigests,
       helpPreparing,
       onWorkersStarted: () => pages?.workersStarted(),
-      ...(emailsWhenIdle ? { idleWork: emailWhenIdle } : {}),
+      ...(withSite && !helpPreparing ? { idleWork: emailWhenIdle } : {}),
       // The emails' layout engine, loaded while the first issues are prepared.
       ...(emailDates.size > 0 ? { whileWaiting: loadMjml } : {}),
     })) {
@@ -181,8 +179,7 @@ async function stagesReport(
       // Kept for the archive only, and without the email's forms (the issue's own email takes `prepared`):
       // a check of every issue held every rendering to the end, and a build every email's HTML too.
       if (pages && prepared.rendered) await pages.add(forArchive(prepared.rendered));
-      if (allPrepared || emailsWhenIdle || (emailsLast && emailDates.has(prepared.date)))
-        waiting.push(prepared);
+      if (allPrepared || (withSite && emailDates.has(prepared.date))) waiting.push(prepared);
       else await take(prepared);
     }
   } catch (error) {
