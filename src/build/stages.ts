@@ -135,10 +135,10 @@ async function stagesReport(
   };
   const issues = () => dates.flatMap((date) => reports.get(date) ?? []);
 
-  // Each issue's email is made as soon as the issue is prepared, while worker threads prepare
-  // others; with the archive, not until its page is made (below). Once every issue is prepared, the
-  // archive is made and staged before the emails still to make: they are made while pagefind (a
-  // process of its own) takes the last pages and writes its index.
+  // Without the archive, each issue's email is made as soon as the issue is prepared, while worker
+  // threads prepare others. With it, the emails wait (below): once every issue is prepared, the
+  // archive is made and staged before the emails still to make, which are then made while pagefind
+  // (a process of its own) takes the last pages and writes its index.
   const waiting: PreparedIssue[] = [];
   // The archive's issue pages are staged as their issues are ready (issue-pages.ts), newest first as
   // the archive lists them, so the issues are prepared in that order.
